@@ -1,0 +1,59 @@
+# kupgrade - top-level entry points.  See README.md.
+#   make build     build ./build/kupgrade
+#   make run       build and scan the bundled examples
+#   make test      every test, in a normal build and under ASan+UBSan
+#   make bench     the benchmarks in bench/ (ratios against baselines)
+#   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+CMAKE ?= cmake
+BUILD_TYPE ?= RelWithDebInfo
+
+.PHONY: all deps build run test test-normal test-asan bench fuzz install clean
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+build/CMakeCache.txt:
+	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps build/CMakeCache.txt
+	$(CMAKE) --build build -j $(JOBS)
+
+run: build
+	./build/kupgrade scan examples/ ; rc=$$?; echo "kupgrade scan exited $$rc"; [ $$rc -ne 1 ]
+
+test: deps test-normal test-asan
+
+test-normal: build
+	cd build && ctest --no-tests=error --output-on-failure -j $(JOBS)
+
+build-asan/CMakeCache.txt:
+	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKUP_SANITIZE=ON
+
+test-asan: deps build-asan/CMakeCache.txt
+	$(CMAKE) --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --no-tests=error --output-on-failure -j $(JOBS)
+
+bench: build
+	./bench/run.sh
+
+build-fuzz/CMakeCache.txt:
+	CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKUP_FUZZ=ON -DKUP_TESTS=OFF \
+		-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
+
+fuzz: deps build-fuzz/CMakeCache.txt
+	$(CMAKE) --build build-fuzz -j $(JOBS)
+	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+install: build
+	$(CMAKE) --install build --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,171 @@
+/*
+ * core.h - status codes, errors, strings and the arena allocator.
+ *
+ * Every library call returns an `enum kup_status`.  KUP_OK is zero; every
+ * other value is a failure whose human text is kup_strerror(status) and
+ * whose details (path, line, column, message) go into a `struct kup_error`
+ * supplied by the caller.  The library never prints and never exits.
+ *
+ * Codes are generated from one X-macro table and are never renumbered: add
+ * new codes at the end.
+ */
+#ifndef KUPGRADE_CORE_H
+#define KUPGRADE_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define KUP_STATUS_TABLE(X)                                                  \
+	X(OK,          0, "success")                                         \
+	X(NOMEM,       1, "out of memory")                                   \
+	X(IO,          2, "input/output error")                              \
+	X(PARSE,       3, "malformed input")                                 \
+	X(INVALID,     4, "invalid argument")                                \
+	X(NOTFOUND,    5, "not found")                                       \
+	X(TOOBIG,      6, "input exceeds a limit")                           \
+	X(VERSION,     7, "malformed version")                               \
+	X(ENCODING,    8, "bad encoding")                                    \
+	X(KB,          9, "invalid knowledge base")                          \
+	X(USAGE,      10, "usage error")                                     \
+	X(STOP,       11, "stopped by the caller")
+
+enum kup_status {
+#define KUP_X_ENUM(name, num, text) KUP_##name = num,
+	KUP_STATUS_TABLE(KUP_X_ENUM)
+#undef KUP_X_ENUM
+};
+
+/* The fixed text of a status code ("malformed input"). Never NULL. */
+const char *kup_strerror(enum kup_status status);
+
+/*
+ * A failure's details.  `path` and `msg` are owned by the struct (NULL
+ * when unset); line and column are 1-based, 0 when unknown.  `object`
+ * names the object the error concerns ("Deployment shop/web"), when known.
+ */
+struct kup_error {
+	enum kup_status code;
+	char *path;
+	uint32_t line;
+	uint32_t column;
+	char *object;
+	char *msg;
+};
+
+#define KUP_ERROR_INIT { KUP_OK, NULL, 0, 0, NULL, NULL }
+
+void kup_error_init(struct kup_error *err);
+void kup_error_release(struct kup_error *err);
+/* Sets every field (copies `path` and the formatted message); returns code. */
+enum kup_status kup_error_set(struct kup_error *err, enum kup_status code,
+			      const char *path, uint32_t line, uint32_t column,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+void kup_error_set_object(struct kup_error *err, const char *object);
+/* Copies src into dst (dst is released first). */
+enum kup_status kup_error_copy(struct kup_error *dst, const struct kup_error *src);
+
+/*
+ * A callback that receives errors found while reading input.  Readers keep
+ * going after a reported error wherever the input allows.  The error is only
+ * valid during the call.
+ */
+struct kup_error_sink {
+	void (*fn)(void *ctx, const struct kup_error *err);
+	void *ctx;
+};
+void kup_error_emit(const struct kup_error_sink *sink, const struct kup_error *err);
+/* Formats and emits one error in a single call. */
+void kup_error_report(const struct kup_error_sink *sink, enum kup_status code,
+		      const char *path, uint32_t line, uint32_t column,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* ---- strings ---------------------------------------------------------- */
+
+/* A borrowed byte slice; `p` need not be NUL-terminated. */
+struct kup_str {
+	const char *p;
+	size_t n;
+};
+
+#define KUP_STR_NULL ((struct kup_str){ NULL, 0 })
+#define KUP_STR_LIT(s) ((struct kup_str){ (s), sizeof(s) - 1 })
+
+struct kup_str kup_str_c(const char *s);
+bool kup_str_eq(struct kup_str a, struct kup_str b);
+bool kup_str_eqc(struct kup_str a, const char *s);
+bool kup_str_has_prefix(struct kup_str s, const char *prefix);
+bool kup_str_has_suffix(struct kup_str s, const char *suffix);
+
+/*
+ * A growable NUL-terminated byte buffer (git's strbuf).  After kup_buf_init()
+ * `buf` is never NULL and always NUL-terminated; a buffer set up with
+ * KUP_BUF_INIT has buf == NULL until the first append (or kup_buf_init).  Allocation failure is sticky:
+ * `oom` is set, further appends are ignored, and the caller checks once.
+ */
+struct kup_buf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+#define KUP_BUF_INIT { NULL, 0, 0, false }
+void kup_buf_init(struct kup_buf *b);
+void kup_buf_release(struct kup_buf *b);
+void kup_buf_reset(struct kup_buf *b);
+bool kup_buf_grow(struct kup_buf *b, size_t extra);
+void kup_buf_add(struct kup_buf *b, const void *data, size_t len);
+void kup_buf_adds(struct kup_buf *b, const char *s);
+void kup_buf_addc(struct kup_buf *b, char c);
+void kup_buf_addf(struct kup_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void kup_buf_vaddf(struct kup_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Hands the buffer to the caller (malloc'd, NUL-terminated) and resets b. */
+char *kup_buf_detach(struct kup_buf *b, size_t *len);
+
+/* ---- arena ------------------------------------------------------------ */
+
+/*
+ * A chained-block bump allocator for everything that lives as long as one
+ * document (or one run).  kup_arena_reset() keeps the first block and frees
+ * the rest, so reading many documents costs no per-node free.  A failed
+ * allocation returns NULL and sets a sticky flag (kup_arena_failed()).
+ * An optional cap bounds the total bytes held; past it allocation fails.
+ */
+struct kup_arena_block;
+struct kup_arena {
+	struct kup_arena_block *head;
+	size_t block_size;
+	size_t total;      /* bytes held in blocks */
+	size_t cap;        /* 0 = no cap */
+	bool failed;
+};
+
+void kup_arena_init(struct kup_arena *a, size_t block_size);
+void kup_arena_release(struct kup_arena *a);
+void kup_arena_reset(struct kup_arena *a);
+void *kup_arena_alloc(struct kup_arena *a, size_t size);
+void *kup_arena_zalloc(struct kup_arena *a, size_t size);
+char *kup_arena_strndup(struct kup_arena *a, const char *s, size_t n);
+char *kup_arena_strdup(struct kup_arena *a, const char *s);
+char *kup_arena_printf(struct kup_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline bool kup_arena_failed(const struct kup_arena *a) { return a->failed; }
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* Like malloc/realloc/strdup but abort-free: return NULL on failure. */
+void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size);
+
+/*
+ * Reads a whole file (or stdin for "-") into a malloc'd NUL-terminated
+ * buffer, refusing files larger than `cap` bytes.
+ */
+enum kup_status kup_read_file(const char *path, size_t cap, char **out,
+			      size_t *len, struct kup_error *err);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * ingest.h - turn paths (files, directories, stdin) into the object stream.
+ *
+ * For each input:
+ *  - a directory is walked recursively (.yaml .yml .json; sorted, so output
+ *    is stable); a directory holding Chart.yaml is an un-rendered Helm chart
+ *    and its templates/ are read with the template scanner (helm.h);
+ *  - a file is read as JSON when its first significant byte is '{' or '[',
+ *    else as a YAML stream; every `kind: List` / `…List` is expanded,
+ *    nested lists too;
+ *  - each object is emitted as itself (source file), and, when it carries
+ *    them, as its last-applied-configuration (source last-applied) and as
+ *    one entry per distinct managedFields apiVersion (source managed-fields);
+ *  - Helm v3 release records (Secret type helm.sh/release.v1, ConfigMap with
+ *    label owner=helm) are decoded and their manifests and hooks emitted
+ *    (source helm-release): newest deployed revision of each release unless
+ *    all_revisions.
+ * Errors go to the sink with path:line:column and reading continues.
+ */
+#ifndef KUPGRADE_INGEST_H
+#define KUPGRADE_INGEST_H
+
+#include "kupgrade/object.h"
+
+struct kup_ingest_opts {
+	struct kup_read_limits limits;
+	struct kup_error_sink errors;
+	kup_object_fn on_object;
+	void *ctx;
+	bool all_revisions;        /* every Helm revision, not only the newest deployed */
+	bool last_applied;         /* emit last-applied objects (default true) */
+	bool managed_fields;       /* emit managed-fields entries (default true) */
+};
+void kup_ingest_opts_init(struct kup_ingest_opts *o);
+
+struct kup_ingest_stats {
+	size_t files;
+	size_t documents;
+	size_t objects;
+	size_t errors;
+};
+
+struct kup_ingest;
+enum kup_status kup_ingest_new(const struct kup_ingest_opts *opts, struct kup_ingest **out);
+/* Reads one path ("-" is stdin). Returns KUP_OK unless the callback stopped. */
+enum kup_status kup_ingest_path(struct kup_ingest *in, const char *path);
+/* Reads a buffer as if it were the file `name`. */
+enum kup_status kup_ingest_mem(struct kup_ingest *in, const char *name,
+			       const char *text, size_t len);
+/*
+ * Flushes what needs the whole input (Helm releases are held until every
+ * revision was seen, to pick the newest deployed one).  Call once at the end.
+ */
+enum kup_status kup_ingest_finish(struct kup_ingest *in);
+const struct kup_ingest_stats *kup_ingest_stats(const struct kup_ingest *in);
+void kup_ingest_free(struct kup_ingest *in);
+
+#endif

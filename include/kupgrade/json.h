@@ -1,0 +1,53 @@
+/*
+ * json.h - a streaming JSON reader producing the node tree of node.h.
+ *
+ * RFC 8259 JSON, strictly: no comments, no trailing commas, no NaN.  Strings
+ * are validated as UTF-8 and unescaped (\uXXXX with surrogate pairs).
+ *
+ * Streaming: when the top-level value is an object with an `items` array
+ * (a kubectl List), each element of that array is delivered as its own
+ * document (list_item = true, index = position) as soon as it is complete,
+ * and the arena is reset after it; the remaining top-level members are then
+ * delivered as one more document without `items`.  So a 300 MB dump needs
+ * memory for one item, not for the whole file.  Any other top-level value is
+ * one document.  Several top-level values in a row (concatenated JSON) are
+ * several documents.
+ *
+ * A syntax error is reported with line and column; inside an `items` array
+ * the reader reports the bad item and, where it can resynchronise, carries
+ * on with the next item.
+ */
+#ifndef KUPGRADE_JSON_H
+#define KUPGRADE_JSON_H
+
+#include <stdio.h>
+#include "kupgrade/node.h"
+
+struct kup_json_opts {
+	const char *path;
+	struct kup_read_limits limits;
+	struct kup_error_sink errors;
+	bool stream_items;       /* stream a top-level `items` array (default true) */
+};
+void kup_json_opts_init(struct kup_json_opts *o, const char *path);
+
+enum kup_status kup_json_read_mem(const char *text, size_t len,
+				  const struct kup_json_opts *opts,
+				  struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				  size_t *nerrors);
+
+enum kup_status kup_json_read_file(FILE *fp, const struct kup_json_opts *opts,
+				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				   size_t *nerrors);
+
+/*
+ * Parses one JSON value held in memory (e.g. a last-applied-configuration
+ * annotation) into `*out`, nodes in `arena`.  Positions are relative to
+ * `text`.  On failure fills err (line/column relative to text).
+ */
+enum kup_status kup_json_parse(const char *text, size_t len,
+			       const struct kup_read_limits *limits,
+			       struct kup_arena *arena, struct kup_node **out,
+			       struct kup_error *err);
+
+#endif

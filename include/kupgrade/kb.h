@@ -1,0 +1,86 @@
+/*
+ * kb.h - the knowledge base: facts about Kubernetes and its add-ons.
+ *
+ * The facts live in data/*.yaml (see data/README.md), are embedded in the
+ * binary at build time, and can be replaced with --kb DIR.  A loaded KB is
+ * immutable; every string in it lives as long as the KB.
+ */
+#ifndef KUPGRADE_KB_H
+#define KUPGRADE_KB_H
+
+#include "kupgrade/core.h"
+#include "kupgrade/version.h"
+
+enum kup_api_level {
+	KUP_LEVEL_BUILTIN = 0,    /* a built-in API served by default */
+	KUP_LEVEL_OPT_IN_BETA,    /* a beta off by default (KEP-3136) */
+	KUP_LEVEL_GA_DEPRECATED,  /* deprecated, still served */
+	KUP_LEVEL_ADDON,          /* an add-on's CRD version, on its own axis */
+};
+
+struct kup_api_replacement {
+	const char *api_version;
+	const char *kind;               /* same kind as the rule when NULL in data */
+	struct kup_version available_in;
+};
+
+struct kup_api_rule {
+	const char *id;                 /* stable rule id: "kubernetes/extensions/v1beta1/Ingress" */
+	const char *kind;
+	const char *api_version;
+	const char *component;          /* "kubernetes", "cert-manager", "istio", ... */
+	enum kup_api_level level;
+	struct kup_version deprecated_in;   /* .valid false when none */
+	struct kup_version removed_in;      /* .valid false when none */
+	const struct kup_api_replacement *replacements;
+	size_t nreplacements;
+	const char *notes;
+	const char *source;
+};
+
+struct kup_release {
+	struct kup_version version;
+	const char *released;           /* ISO date */
+	const char *end_of_life;        /* ISO date or NULL */
+	const char *source;
+};
+
+struct kup_kb;
+
+/* The KB compiled into the binary. */
+enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err);
+/*
+ * Every *.yaml of dir.  Problems are reported to `sink` (each with file,
+ * line, column) and counted; the load fails when any was found.
+ */
+enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
+				const struct kup_error_sink *sink, size_t *nproblems);
+void kup_kb_free(struct kup_kb *kb);
+
+size_t kup_kb_api_count(const struct kup_kb *kb);
+const struct kup_api_rule *kup_kb_api_at(const struct kup_kb *kb, size_t i);
+/* The rule for apiVersion + kind, or NULL. */
+const struct kup_api_rule *kup_kb_find_api(const struct kup_kb *kb,
+					   const char *api_version, size_t av_len,
+					   const char *kind, size_t kind_len);
+/* True when some rule (of any component) is about this API group. */
+bool kup_kb_knows_group(const struct kup_kb *kb, const char *group, size_t n);
+
+/*
+ * The best replacement served at `target` (on the rule's component axis):
+ * the most recently available one whose own API is not removed at target.
+ * NULL when the rule has none, or none is available yet.
+ */
+const struct kup_api_replacement *
+kup_kb_best_replacement(const struct kup_kb *kb, const struct kup_api_rule *rule,
+			const struct kup_version *target);
+
+size_t kup_kb_release_count(const struct kup_kb *kb);
+const struct kup_release *kup_kb_release_at(const struct kup_kb *kb, size_t i);
+/* The newest Kubernetes minor in the KB (releases, else the newest removed_in). */
+const struct kup_version *kup_kb_newest(const struct kup_kb *kb);
+
+/* The add-on components named in the KB ("cert-manager", "istio"). */
+bool kup_kb_has_component(const struct kup_kb *kb, const char *component);
+
+#endif
