@@ -1,0 +1,272 @@
+/*
+ * emit.c - one streaming writer, two syntaxes: pretty JSON and block YAML.
+ *
+ * YAML needs to know whether a container is empty before it can choose
+ * between "key:\n  - a" and "key: []", so the opener is written lazily:
+ * each frame remembers how it was opened, and the first entry (or the end,
+ * for an empty container) finishes the line.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report/report_int.h"
+
+enum {
+	OPEN_ROOT = 0,     /* nothing written */
+	OPEN_AFTER_KEY,    /* "key:" written, line still open */
+	OPEN_AFTER_DASH,   /* "- " written, line still open */
+};
+
+void kup_emit_init(struct kup_emit *e, struct kup_buf *out, enum kup_emit_mode mode)
+{
+	memset(e, 0, sizeof(*e));
+	e->out = out;
+	e->mode = mode;
+}
+
+static void indent(struct kup_buf *out, unsigned n)
+{
+	static const char spaces[] = "                                                ";
+
+	while (n > 0) {
+		unsigned k = n < sizeof(spaces) - 1 ? n : (unsigned)sizeof(spaces) - 1;
+
+		kup_buf_add(out, spaces, k);
+		n -= k;
+	}
+}
+
+static struct kup_emit_frame *top(struct kup_emit *e)
+{
+	return e->depth > 0 ? &e->st[e->depth - 1] : NULL;
+}
+
+/* YAML: starts an entry of the current container ("key:" or "- "). */
+static void yaml_entry(struct kup_emit *e, const char *key)
+{
+	struct kup_emit_frame *f = top(e);
+
+	if (!f)
+		return;
+	if (f->n == 0 && f->open == OPEN_AFTER_KEY) {
+		kup_buf_addc(e->out, '\n');
+		indent(e->out, f->indent);
+	} else if (f->n > 0) {
+		indent(e->out, f->indent);
+	}
+	f->n++;
+	if (f->seq) {
+		kup_buf_adds(e->out, "- ");
+	} else {
+		size_t i;
+		bool plain = key[0] != '\0';
+
+		for (i = 0; key[i]; i++)
+			if (!((key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+			      (key[i] >= '0' && key[i] <= '9') || key[i] == '_'))
+				plain = false;
+		if (plain) {
+			kup_buf_adds(e->out, key);
+		} else {
+			kup_buf_addc(e->out, '"');
+			kup_json_escape(e->out, key);
+			kup_buf_addc(e->out, '"');
+		}
+		kup_buf_addc(e->out, ':');
+	}
+}
+
+/* JSON: the separator and indentation before a value in a sequence. */
+static void json_before_value(struct kup_emit *e)
+{
+	struct kup_emit_frame *f = top(e);
+
+	if (!f || !f->seq)
+		return;
+	if (f->n)
+		kup_buf_addc(e->out, ',');
+	kup_buf_addc(e->out, '\n');
+	indent(e->out, (unsigned)e->depth * 2);
+	f->n++;
+}
+
+void kup_emit_key(struct kup_emit *e, const char *key)
+{
+	struct kup_emit_frame *f = top(e);
+
+	if (e->failed || !f || f->seq) {
+		e->failed = true;
+		return;
+	}
+	if (e->mode == KUP_EMIT_YAML) {
+		yaml_entry(e, key);
+		return;
+	}
+	if (f->n)
+		kup_buf_addc(e->out, ',');
+	kup_buf_addc(e->out, '\n');
+	indent(e->out, (unsigned)e->depth * 2);
+	kup_buf_addc(e->out, '"');
+	kup_json_escape(e->out, key);
+	kup_buf_adds(e->out, "\": ");
+	f->n++;
+}
+
+/* Before a scalar: in YAML a sequence entry starts here, a map value gets its space. */
+static void before_scalar(struct kup_emit *e)
+{
+	struct kup_emit_frame *f = top(e);
+
+	if (e->mode == KUP_EMIT_JSON) {
+		json_before_value(e);
+		return;
+	}
+	if (f && f->seq)
+		yaml_entry(e, NULL);
+	else if (f)
+		kup_buf_addc(e->out, ' ');
+}
+
+static void after_scalar(struct kup_emit *e)
+{
+	if (e->mode == KUP_EMIT_YAML)
+		kup_buf_addc(e->out, '\n');
+}
+
+static void begin(struct kup_emit *e, bool seq)
+{
+	struct kup_emit_frame *parent = top(e), *f;
+
+	if (e->failed)
+		return;
+	if (e->depth >= KUP_EMIT_MAX_DEPTH) {
+		e->failed = true;
+		return;
+	}
+	f = &e->st[e->depth];
+	memset(f, 0, sizeof(*f));
+	f->seq = seq;
+	if (e->mode == KUP_EMIT_JSON) {
+		json_before_value(e);
+		kup_buf_addc(e->out, seq ? '[' : '{');
+	} else if (!parent) {
+		f->open = OPEN_ROOT;
+		f->indent = 0;
+	} else {
+		if (parent->seq) {
+			yaml_entry(e, NULL);
+			f->open = OPEN_AFTER_DASH;
+		} else {
+			f->open = OPEN_AFTER_KEY;
+		}
+		f->indent = parent->indent + 2;
+	}
+	e->depth++;
+}
+
+void kup_emit_begin_map(struct kup_emit *e)
+{
+	begin(e, false);
+}
+
+void kup_emit_begin_seq(struct kup_emit *e)
+{
+	begin(e, true);
+}
+
+void kup_emit_end(struct kup_emit *e)
+{
+	struct kup_emit_frame *f = top(e);
+
+	if (e->failed)
+		return;
+	if (!f) {
+		e->failed = true;
+		return;
+	}
+	e->depth--;
+	if (e->mode == KUP_EMIT_JSON) {
+		if (f->n) {
+			kup_buf_addc(e->out, '\n');
+			indent(e->out, (unsigned)e->depth * 2);
+		}
+		kup_buf_addc(e->out, f->seq ? ']' : '}');
+		return;
+	}
+	if (f->n)
+		return;
+	if (f->open == OPEN_AFTER_KEY)
+		kup_buf_addc(e->out, ' ');
+	kup_buf_adds(e->out, f->seq ? "[]\n" : "{}\n");
+}
+
+void kup_emit_finish(struct kup_emit *e)
+{
+	if (e->depth != 0)
+		e->failed = true;
+	if (e->mode == KUP_EMIT_JSON)
+		kup_buf_addc(e->out, '\n');
+}
+
+void kup_emit_str(struct kup_emit *e, const char *s)
+{
+	if (e->failed)
+		return;
+	if (!s) {
+		kup_emit_null(e);
+		return;
+	}
+	before_scalar(e);
+	kup_buf_addc(e->out, '"');
+	kup_json_escape(e->out, s);
+	kup_buf_addc(e->out, '"');
+	after_scalar(e);
+}
+
+void kup_emit_int(struct kup_emit *e, int64_t v)
+{
+	if (e->failed)
+		return;
+	before_scalar(e);
+	kup_buf_addf(e->out, "%" PRId64, v);
+	after_scalar(e);
+}
+
+void kup_emit_bool(struct kup_emit *e, bool v)
+{
+	if (e->failed)
+		return;
+	before_scalar(e);
+	kup_buf_adds(e->out, v ? "true" : "false");
+	after_scalar(e);
+}
+
+void kup_emit_null(struct kup_emit *e)
+{
+	if (e->failed)
+		return;
+	before_scalar(e);
+	kup_buf_adds(e->out, "null");
+	after_scalar(e);
+}
+
+void kup_emit_kstr(struct kup_emit *e, const char *key, const char *s)
+{
+	kup_emit_key(e, key);
+	kup_emit_str(e, s);
+}
+
+void kup_emit_kint(struct kup_emit *e, const char *key, int64_t v)
+{
+	kup_emit_key(e, key);
+	kup_emit_int(e, v);
+}
+
+void kup_emit_kpos(struct kup_emit *e, const char *key, uint32_t v)
+{
+	kup_emit_key(e, key);
+	if (v)
+		kup_emit_int(e, v);
+	else
+		kup_emit_null(e);
+}

@@ -1,0 +1,118 @@
+/*
+ * markdown.c - a heading, a summary line and a GitHub table with the
+ * columns of the table format; errors as a list below.  Cell text is
+ * escaped so that no input can end a cell, start a new row or inject HTML.
+ */
+#include "report/report_int.h"
+
+static const char header[] =
+	"| Status | Kind | Namespace | Name | API version | Replacement | Removed in | Source |\n"
+	"|---|---|---|---|---|---|---|---|\n";
+
+/* Appends sanitised text with the characters that Markdown would act on escaped. */
+static void md_text(struct kup_buf *out, const char *s)
+{
+	struct kup_buf t = KUP_BUF_INIT;
+	size_t i;
+
+	kup_buf_init(&t);
+	kup_text_sanitize(&t, s && *s ? s : "-");
+	for (i = 0; i < t.len; i++) {
+		char c = t.buf[i];
+
+		switch (c) {
+		case '|': case '\\': case '`': case '*': case '_': case '[': case ']':
+			kup_buf_addc(out, '\\');
+			kup_buf_addc(out, c);
+			break;
+		case '<': kup_buf_adds(out, "&lt;"); break;
+		case '>': kup_buf_adds(out, "&gt;"); break;
+		case '&': kup_buf_adds(out, "&amp;"); break;
+		default: kup_buf_addc(out, c); break;
+		}
+	}
+	if (t.oom)
+		out->oom = true;
+	kup_buf_release(&t);
+}
+
+static void md_cell(struct kup_buf *out, const char *s)
+{
+	kup_buf_addc(out, ' ');
+	md_text(out, s);
+	kup_buf_adds(out, " |");
+}
+
+void kup_render_markdown(const struct kup_report *r, struct kup_buf *out)
+{
+	struct kup_buf t = KUP_BUF_INIT;
+	size_t i;
+
+	kup_buf_init(&t);
+	kup_buf_adds(out, "# Kubernetes API deprecations");
+	if (r->target_version) {
+		kup_buf_adds(out, " for ");
+		md_text(out, r->target_version);
+	}
+	kup_buf_adds(out, "\n\n");
+
+	if (r->nfindings == 0) {
+		kup_buf_adds(out, "No deprecated or removed APIs found");
+		if (r->target_version) {
+			kup_buf_adds(out, " for target ");
+			md_text(out, r->target_version);
+		}
+		kup_buf_adds(out, ".\n");
+	} else {
+		kup_summary_line(&t, r);
+		md_text(out, t.buf);
+		kup_buf_adds(out, ".\n\n");
+		kup_buf_adds(out, header);
+		for (i = 0; i < r->nfindings; i++) {
+			const struct kup_finding *f = r->findings[i];
+
+			kup_buf_addc(out, '|');
+			md_cell(out, kup_finding_status_name(f->status));
+			md_cell(out, f->kind);
+			md_cell(out, f->namespace_);
+			md_cell(out, f->name);
+			md_cell(out, f->api_version);
+			kup_buf_reset(&t);
+			if (f->replacement) {
+				kup_buf_adds(&t, f->replacement);
+				if (f->replacement_kind) {
+					kup_buf_addc(&t, ' ');
+					kup_buf_adds(&t, f->replacement_kind);
+				}
+			}
+			md_cell(out, t.buf);
+			md_cell(out, f->removed_in);
+			kup_buf_reset(&t);
+			kup_source_label(&t, &f->src);
+			md_cell(out, t.buf);
+			kup_buf_addc(out, '\n');
+		}
+	}
+
+	if (r->nerrors)
+		kup_buf_adds(out, "\n## Errors\n\n");
+	for (i = 0; i < r->nerrors; i++) {
+		const struct kup_error *err = &r->errors[i];
+
+		kup_buf_reset(&t);
+		kup_position_label(&t, err->path, err->line, err->column);
+		kup_buf_adds(out, "- ");
+		md_text(out, t.buf);
+		kup_buf_adds(out, ": ");
+		md_text(out, err->msg ? err->msg : kup_strerror(err->code));
+		if (err->object) {
+			kup_buf_adds(out, " (");
+			md_text(out, err->object);
+			kup_buf_addc(out, ')');
+		}
+		kup_buf_addc(out, '\n');
+	}
+	if (t.oom)
+		out->oom = true;
+	kup_buf_release(&t);
+}

@@ -1,0 +1,394 @@
+/*
+ * report.c - format names, the render dispatch, escaping and the small
+ * helpers the renderers share.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "report/report_int.h"
+
+/* ---- formats ------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	enum kup_format fmt;
+} formats[] = {
+	{ "table", KUP_FMT_TABLE },
+	{ "json", KUP_FMT_JSON },
+	{ "yaml", KUP_FMT_YAML },
+	{ "csv", KUP_FMT_CSV },
+	{ "markdown", KUP_FMT_MARKDOWN },
+	{ "sarif", KUP_FMT_SARIF },
+	{ "junit", KUP_FMT_JUNIT },
+};
+
+bool kup_format_parse(const char *s, enum kup_format *out)
+{
+	size_t i;
+
+	if (!s)
+		return false;
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (!strcmp(s, formats[i].name)) {
+			if (out)
+				*out = formats[i].fmt;
+			return true;
+		}
+	}
+	return false;
+}
+
+enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *r,
+				  struct kup_buf *out)
+{
+	enum kup_status st = KUP_OK;
+
+	if (!r || !out || (r->nfindings && !r->findings) || (r->nerrors && !r->errors))
+		return KUP_INVALID;
+	if (!out->buf)
+		kup_buf_init(out);
+	switch (fmt) {
+	case KUP_FMT_TABLE:
+		kup_render_table(r, out);
+		break;
+	case KUP_FMT_JSON:
+		kup_render_json(r, out, KUP_EMIT_JSON);
+		break;
+	case KUP_FMT_YAML:
+		kup_render_json(r, out, KUP_EMIT_YAML);
+		break;
+	case KUP_FMT_CSV:
+		kup_render_csv(r, out);
+		break;
+	case KUP_FMT_MARKDOWN:
+		kup_render_markdown(r, out);
+		break;
+	case KUP_FMT_SARIF:
+		st = kup_render_sarif(r, out);
+		break;
+	case KUP_FMT_JUNIT:
+		kup_render_junit(r, out);
+		break;
+	default:
+		return KUP_INVALID;
+	}
+	if (st == KUP_OK && out->oom)
+		st = KUP_NOMEM;
+	return st;
+}
+
+/* ---- UTF-8 --------------------------------------------------------------- */
+
+size_t kup_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	uint32_t c, min;
+	size_t len, i;
+
+	if (!n)
+		return 0;
+	c = s[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if ((c & 0xe0) == 0xc0) {
+		len = 2, c &= 0x1f, min = 0x80;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3, c &= 0x0f, min = 0x800;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4, c &= 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static const char replacement_char[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+/* ---- escaping ------------------------------------------------------------ */
+
+/*
+ * Code points escaped even though JSON would allow them raw: they are not
+ * printable in YAML (C1 controls, non-characters, the BOM) or they break
+ * lines in JavaScript (U+2028, U+2029).
+ */
+static bool json_must_escape(uint32_t cp)
+{
+	return cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
+}
+
+void kup_json_escape(struct kup_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0, start = 0, len;
+	uint32_t cp;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		kup_buf_add(out, s + start, i - start);
+		if (c < 0x80) {
+			switch (c) {
+			case '"': kup_buf_adds(out, "\\\""); break;
+			case '\\': kup_buf_adds(out, "\\\\"); break;
+			case '\n': kup_buf_adds(out, "\\n"); break;
+			case '\r': kup_buf_adds(out, "\\r"); break;
+			case '\t': kup_buf_adds(out, "\\t"); break;
+			case '\b': kup_buf_adds(out, "\\b"); break;
+			case '\f': kup_buf_adds(out, "\\f"); break;
+			default: kup_buf_addf(out, "\\u%04x", c); break;
+			}
+			i++;
+		} else if (!(len = kup_utf8_decode(p + i, n - i, &cp))) {
+			kup_buf_adds(out, replacement_char);
+			i++;
+		} else {
+			if (json_must_escape(cp))
+				kup_buf_addf(out, "\\u%04" PRIx32, cp);
+			else
+				kup_buf_add(out, s + i, len);
+			i += len;
+		}
+		start = i;
+	}
+	kup_buf_add(out, s + start, i - start);
+}
+
+static bool xml_char_ok(uint32_t cp)
+{
+	return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
+	       (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+void kup_xml_escape(struct kup_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0, start = 0, len;
+	uint32_t cp;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	while (i < n) {
+		unsigned char c = p[i];
+		const char *ent = NULL;
+
+		if (c >= 0x20 && c < 0x80) {
+			switch (c) {
+			case '&': ent = "&amp;"; break;
+			case '<': ent = "&lt;"; break;
+			case '>': ent = "&gt;"; break;
+			case '"': ent = "&quot;"; break;
+			case '\'': ent = "&apos;"; break;
+			default: i++; continue;
+			}
+			kup_buf_add(out, s + start, i - start);
+			kup_buf_adds(out, ent);
+			i++;
+		} else if (c < 0x20) {
+			kup_buf_add(out, s + start, i - start);
+			/* character references keep newlines through attribute normalisation */
+			if (c == '\n' || c == '\r' || c == '\t')
+				kup_buf_addf(out, "&#%d;", c);
+			else
+				kup_buf_adds(out, replacement_char);
+			i++;
+		} else {
+			len = kup_utf8_decode(p + i, n - i, &cp);
+			if (len && xml_char_ok(cp)) {
+				i += len;
+				continue;
+			}
+			kup_buf_add(out, s + start, i - start);
+			kup_buf_adds(out, replacement_char);
+			i += len ? len : 1;
+		}
+		start = i;
+	}
+	kup_buf_add(out, s + start, i - start);
+}
+
+void kup_csv_field(struct kup_buf *out, const char *s)
+{
+	const char *q;
+
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\r\n")) {
+		kup_buf_adds(out, s);
+		return;
+	}
+	kup_buf_addc(out, '"');
+	while ((q = strchr(s, '"'))) {
+		kup_buf_add(out, s, (size_t)(q - s) + 1);
+		kup_buf_addc(out, '"');
+		s = q + 1;
+	}
+	kup_buf_adds(out, s);
+	kup_buf_addc(out, '"');
+}
+
+/* ---- plain text ---------------------------------------------------------- */
+
+static bool text_must_escape(uint32_t cp)
+{
+	/* controls, and the bidirectional overrides that can disguise text */
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+	       cp == 0xfeff;
+}
+
+void kup_text_sanitize(struct kup_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i = 0, start = 0, len;
+	uint32_t cp;
+
+	if (!s)
+		return;
+	n = strlen(s);
+	while (i < n) {
+		len = kup_utf8_decode(p + i, n - i, &cp);
+		if (len && !text_must_escape(cp)) {
+			i += len;
+			continue;
+		}
+		kup_buf_add(out, s + start, i - start);
+		if (!len) {
+			kup_buf_addf(out, "\\x%02x", p[i]);
+			i++;
+		} else {
+			switch (cp) {
+			case '\n': kup_buf_adds(out, "\\n"); break;
+			case '\r': kup_buf_adds(out, "\\r"); break;
+			case '\t': kup_buf_adds(out, "\\t"); break;
+			default:
+				if (cp < 0x80)
+					kup_buf_addf(out, "\\x%02" PRIx32, cp);
+				else
+					kup_buf_addf(out, "\\u%04" PRIx32, cp);
+				break;
+			}
+			i += len;
+		}
+		start = i;
+	}
+	kup_buf_add(out, s + start, i - start);
+}
+
+void kup_position_label(struct kup_buf *out, const char *path, uint32_t line, uint32_t column)
+{
+	kup_text_sanitize(out, path ? path : "<input>");
+	if (line) {
+		kup_buf_addf(out, ":%" PRIu32, line);
+		if (column)
+			kup_buf_addf(out, ":%" PRIu32, column);
+	}
+}
+
+void kup_source_label(struct kup_buf *out, const struct kup_source *src)
+{
+	switch (src->type) {
+	case KUP_SRC_HELM_RELEASE:
+		kup_buf_adds(out, "helm:");
+		kup_text_sanitize(out, src->release ? src->release : "?");
+		if (src->revision > 0)
+			kup_buf_addf(out, "@%" PRId64, src->revision);
+		if (src->line)
+			kup_buf_addf(out, ":%" PRIu32, src->line);
+		kup_buf_adds(out, " (");
+		kup_text_sanitize(out, src->path ? src->path : "<input>");
+		kup_buf_addc(out, ')');
+		break;
+	case KUP_SRC_LAST_APPLIED:
+		kup_buf_adds(out, "last-applied (");
+		kup_position_label(out, src->path, src->line, 0);
+		kup_buf_addc(out, ')');
+		break;
+	case KUP_SRC_MANAGED_FIELDS:
+		kup_buf_adds(out, "managed-fields");
+		if (src->manager) {
+			kup_buf_addc(out, ':');
+			kup_text_sanitize(out, src->manager);
+		}
+		kup_buf_adds(out, " (");
+		kup_position_label(out, src->path, src->line, 0);
+		kup_buf_addc(out, ')');
+		break;
+	case KUP_SRC_CHART_TEMPLATE:
+		kup_position_label(out, src->path, src->line, 0);
+		if (src->chart) {
+			kup_buf_adds(out, " (chart ");
+			kup_text_sanitize(out, src->chart);
+			kup_buf_addc(out, ')');
+		} else {
+			kup_buf_adds(out, " (template)");
+		}
+		break;
+	case KUP_SRC_FILE:
+	default:
+		kup_position_label(out, src->path, src->line, 0);
+		break;
+	}
+}
+
+size_t kup_report_count_other(const struct kup_report *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nfindings; i++)
+		if (kup_finding_severity(r->findings[i]->status) == KUP_FAIL_NONE)
+			n++;
+	return n;
+}
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+void kup_summary_line(struct kup_buf *out, const struct kup_report *r)
+{
+	const struct kup_report_summary *s = &r->summary;
+	size_t other = kup_report_count_other(r);
+
+	kup_buf_addf(out, "%zu removed, %zu deprecated", s->removed, s->deprecated);
+	if (other)
+		kup_buf_addf(out, ", %zu other", other);
+	kup_buf_addf(out, " in %zu %s from %zu %s", s->objects, plural(s->objects, "object", "objects"),
+		     s->files, plural(s->files, "file", "files"));
+	if (r->target_version) {
+		kup_buf_adds(out, "; target ");
+		kup_text_sanitize(out, r->target_version);
+	}
+	if (s->errors)
+		kup_buf_addf(out, "; %zu %s", s->errors, plural(s->errors, "error", "errors"));
+}
+
+void kup_object_label(struct kup_buf *out, const struct kup_finding *f)
+{
+	kup_buf_adds(out, f->kind ? f->kind : "?");
+	kup_buf_addc(out, ' ');
+	if (f->namespace_) {
+		kup_buf_adds(out, f->namespace_);
+		kup_buf_addc(out, '/');
+	}
+	kup_buf_adds(out, f->name ? f->name : "(unnamed)");
+}

@@ -1,0 +1,172 @@
+/*
+ * table.c - the default, human format: kubectl-style columns (upper-case
+ * headers, aligned with spaces, no borders), a summary line, then errors.
+ *
+ * Every cell goes through kup_text_sanitize() so that a hostile manifest
+ * cannot write escape sequences to the user's terminal.  Widths count code
+ * points, not bytes; colour codes are added after alignment.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+
+#define NCOLS 8
+static const char *const headers[NCOLS] = {
+	"STATUS", "KIND", "NAMESPACE", "NAME", "API-VERSION", "REPLACEMENT", "REMOVED-IN", "SOURCE",
+};
+
+#define SGR_RED "\033[31m"
+#define SGR_YELLOW "\033[33m"
+#define SGR_CYAN "\033[36m"
+#define SGR_RESET "\033[0m"
+
+static size_t visible_width(const char *s, size_t n)
+{
+	size_t i, w = 0;
+
+	/* cells are valid UTF-8 after sanitising: count the non-continuation bytes */
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Appends one sanitised cell to `cells`, recording where it ends. */
+static void cell(struct kup_buf *cells, size_t *end, const char *s)
+{
+	kup_text_sanitize(cells, s && *s ? s : "-");
+	*end = cells->len;
+}
+
+static void fill_row(struct kup_buf *cells, size_t *ends, const struct kup_finding *f)
+{
+	cell(cells, &ends[0], kup_finding_status_name(f->status));
+	cell(cells, &ends[1], f->kind);
+	cell(cells, &ends[2], f->namespace_);
+	cell(cells, &ends[3], f->name);
+	cell(cells, &ends[4], f->api_version);
+	if (f->replacement && f->replacement_kind) {
+		kup_text_sanitize(cells, f->replacement);
+		kup_buf_addc(cells, ' ');
+		kup_text_sanitize(cells, f->replacement_kind);
+		ends[5] = cells->len;
+	} else {
+		cell(cells, &ends[5], f->replacement);
+	}
+	cell(cells, &ends[6], f->removed_in);
+	kup_source_label(cells, &f->src);
+	ends[7] = cells->len;
+}
+
+static const char *status_color(enum kup_finding_status s)
+{
+	switch (kup_finding_severity(s)) {
+	case KUP_FAIL_REMOVED: return SGR_RED;
+	case KUP_FAIL_DEPRECATED: return SGR_YELLOW;
+	default: return SGR_CYAN;
+	}
+}
+
+static void pad(struct kup_buf *out, size_t n)
+{
+	while (n--)
+		kup_buf_addc(out, ' ');
+}
+
+static void render_rows(const struct kup_report *r, struct kup_buf *out)
+{
+	struct kup_buf cells = KUP_BUF_INIT;
+	size_t *ends, widths[NCOLS], i, c, start;
+
+	ends = kup_xrealloc_array(NULL, r->nfindings ? r->nfindings : 1, sizeof(*ends) * NCOLS);
+	if (!ends) {
+		out->oom = true;
+		return;
+	}
+	kup_buf_init(&cells);
+	for (c = 0; c < NCOLS; c++)
+		widths[c] = strlen(headers[c]);
+	for (i = 0; i < r->nfindings; i++) {
+		size_t *e = &ends[i * NCOLS];
+
+		start = cells.len;
+		fill_row(&cells, e, r->findings[i]);
+		for (c = 0; c < NCOLS; c++) {
+			size_t w = visible_width(cells.buf + start, e[c] - start);
+
+			if (w > widths[c])
+				widths[c] = w;
+			start = e[c];
+		}
+	}
+	if (cells.oom) {
+		out->oom = true;
+		goto out;
+	}
+
+	for (c = 0; c < NCOLS; c++) {
+		kup_buf_adds(out, headers[c]);
+		if (c + 1 < NCOLS)
+			pad(out, widths[c] - strlen(headers[c]) + 3);
+	}
+	kup_buf_addc(out, '\n');
+
+	start = 0;
+	for (i = 0; i < r->nfindings; i++) {
+		const size_t *e = &ends[i * NCOLS];
+
+		for (c = 0; c < NCOLS; c++) {
+			const char *s = cells.buf + start;
+			size_t n = e[c] - start, w = visible_width(s, n);
+
+			if (c == 0 && r->color)
+				kup_buf_adds(out, status_color(r->findings[i]->status));
+			kup_buf_add(out, s, n);
+			if (c == 0 && r->color)
+				kup_buf_adds(out, SGR_RESET);
+			if (c + 1 < NCOLS)
+				pad(out, widths[c] - w + 3);
+			start = e[c];
+		}
+		kup_buf_addc(out, '\n');
+	}
+out:
+	free(ends);
+	kup_buf_release(&cells);
+}
+
+void kup_render_table(const struct kup_report *r, struct kup_buf *out)
+{
+	size_t i;
+
+	if (r->nfindings == 0) {
+		kup_buf_adds(out, "No deprecated or removed APIs found");
+		if (r->target_version) {
+			kup_buf_adds(out, " for target ");
+			kup_text_sanitize(out, r->target_version);
+		}
+		kup_buf_adds(out, ".\n");
+	} else {
+		render_rows(r, out);
+		kup_buf_addc(out, '\n');
+		kup_summary_line(out, r);
+		kup_buf_addc(out, '\n');
+	}
+	if (r->nerrors)
+		kup_buf_addc(out, '\n');
+	for (i = 0; i < r->nerrors; i++) {
+		const struct kup_error *err = &r->errors[i];
+
+		kup_buf_adds(out, "error: ");
+		kup_position_label(out, err->path, err->line, err->column);
+		kup_buf_adds(out, ": ");
+		kup_text_sanitize(out, err->msg ? err->msg : kup_strerror(err->code));
+		if (err->object) {
+			kup_buf_adds(out, " (");
+			kup_text_sanitize(out, err->object);
+			kup_buf_addc(out, ')');
+		}
+		kup_buf_addc(out, '\n');
+	}
+}
