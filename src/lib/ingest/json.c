@@ -1,0 +1,1507 @@
+/*
+ * json.c - a hand-written streaming JSON reader (see json.h).
+ *
+ * Why not json-c's tokener: a 300 MB kubectl dump must be read at several
+ * hundred MB/s with one item in memory.  json-c stays the reference: the
+ * differential fuzzer (tests/fuzz/targets/fuzz_json_diff.c) checks that this
+ * reader and json_tokener (JSON_TOKENER_STRICT) agree on every input, except
+ * where json-c is more lenient than RFC 8259 (listed in that file).
+ *
+ * Behaviour worth knowing:
+ *  - Input is read in 4 MiB chunks into one reusable buffer (never the whole
+ *    file, never mmap).  A token that straddles two chunks is moved to the
+ *    start of the buffer; a token longer than the buffer grows it (bounded by
+ *    limits.max_scalar).
+ *  - A UTF-8 byte order mark at offset 0 is skipped (RFC 8259 forbids it,
+ *    but editors on Windows write it).  Columns count characters after it.
+ *  - Whitespace is RFC whitespace only: space, tab, CR, LF.  CRLF counts as
+ *    one line break.
+ *  - Strings must be valid UTF-8 (no overlong forms, no encoded surrogates,
+ *    nothing above U+10FFFF); raw control characters (< 0x20) are errors.
+ *    \u0000 is kept as a NUL byte inside the text (len counts it).  A lone
+ *    surrogate in a \u escape becomes U+FFFD, as json-c does.
+ *  - Numbers follow the RFC grammar (no leading zeros, no "1.", no NaN or
+ *    Infinity).  Integral literals without fraction or exponent that fit
+ *    int64 are KUP_TAG_INT, every other number KUP_TAG_FLOAT; the text is the
+ *    literal as written.
+ *  - Columns count UTF-8 characters (lead bytes), 1-based.
+ *  - Duplicate object keys are kept, in order (the caller decides; json-c
+ *    keeps the last).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kupgrade/json.h"
+
+#define JSON_CHUNK ((size_t)4 << 20)
+#define DEFAULT_MAX_DEPTH 512
+#define DEFAULT_MAX_SCALAR ((size_t)64 << 20)
+#define DEFAULT_MAX_DOCUMENT ((size_t)256 << 20)
+
+struct jr {
+	/* input: bytes [0, len) of buf; buf[0] is at absolute offset base */
+	const char *buf;
+	size_t len;
+	size_t pos;
+	size_t base;
+	bool eof;
+	FILE *fp;
+	char *own;
+	size_t cap;
+	bool io_error;
+	bool nomem;
+
+	/* position: line of pos; col characters counted from the line start up to col_abs */
+	uint32_t line;
+	uint32_t col;
+	size_t col_abs;
+
+	/* output */
+	struct kup_arena *arena;
+	size_t max_depth, max_scalar, max_document;
+	size_t depth;
+	struct kup_node **stk;
+	size_t nstk, capstk;
+	char *sbuf;
+	size_t scap;
+	size_t doc_start;
+
+	/* the pending error */
+	bool failed;
+	bool e_fatal;       /* cannot resynchronise (end of input, limits, memory) */
+	bool e_in_string;   /* the error position is inside a string */
+	size_t e_depth;
+	enum kup_status e_code;
+	uint32_t e_line, e_col;
+	char e_msg[200];
+};
+
+/* ---- input ------------------------------------------------------------------ */
+
+static inline const unsigned char *ubuf(const struct jr *r)
+{
+	return (const unsigned char *)r->buf;
+}
+
+/* Counts characters from col_abs up to `abs` (on the current line). */
+static void col_advance(struct jr *r, size_t abs)
+{
+	const unsigned char *p, *e;
+	uint32_t n = 0;
+
+	if (abs <= r->col_abs)
+		return;
+	if (abs > r->base + r->len)
+		abs = r->base + r->len;
+	p = ubuf(r) + (r->col_abs - r->base);
+	e = ubuf(r) + (abs - r->base);
+	for (; p < e; p++)
+		n += (*p & 0xC0) != 0x80;
+	r->col += n;
+	r->col_abs = abs;
+}
+
+static uint32_t col_at(struct jr *r, size_t abs)
+{
+	col_advance(r, abs);
+	return r->col + 1;
+}
+
+static inline void newline_at(struct jr *r, size_t rel)
+{
+	r->line++;
+	r->col = 0;
+	r->col_abs = r->base + rel + 1;
+}
+
+/*
+ * Reads more input, keeping the bytes from r->pos on (the token being
+ * scanned).  Returns false at the end of input (or on a read error or out
+ * of memory, flagged in r).
+ */
+static bool refill(struct jr *r)
+{
+	size_t keep = r->pos, n;
+
+	if (r->eof)
+		return false;
+	col_advance(r, r->base + keep);
+	if (keep > 0) {
+		memmove(r->own, r->own + keep, r->len - keep);
+		r->len -= keep;
+		r->base += keep;
+		r->pos = 0;
+	}
+	if (r->len == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : JSON_CHUNK;
+		char *nb;
+
+		if (ncap < r->cap || (nb = realloc(r->own, ncap)) == NULL) {
+			r->nomem = true;
+			r->eof = true;
+			return false;
+		}
+		r->own = nb;
+		r->cap = ncap;
+	}
+	r->buf = r->own;
+	n = fread(r->own + r->len, 1, r->cap - r->len, r->fp);
+	if (n == 0) {
+		r->eof = true;
+		if (ferror(r->fp))
+			r->io_error = true;
+		return false;
+	}
+	r->len += n;
+	return true;
+}
+
+/* Makes at least `need` bytes available from r->pos + off; false at the end. */
+static inline bool need(struct jr *r, size_t off, size_t n)
+{
+	while (r->len - r->pos < off + n)
+		if (!refill(r))
+			return false;
+	return true;
+}
+
+/* ---- errors ----------------------------------------------------------------- */
+
+/*
+ * Records an error at buffer index `rel` (relative to buf); leaves r->pos
+ * there so an items-array resync can start from it.
+ */
+static void jerr(struct jr *r, size_t rel, bool fatal, bool in_string,
+		 enum kup_status code, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static void jerr(struct jr *r, size_t rel, bool fatal, bool in_string,
+		 enum kup_status code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->failed)
+		return;
+	if (rel > r->len)
+		rel = r->len;
+	r->failed = true;
+	r->e_fatal = fatal;
+	r->e_in_string = in_string;
+	r->e_depth = r->depth;
+	r->e_code = code;
+	r->e_line = r->line;
+	r->e_col = col_at(r, r->base + rel);
+	r->pos = rel;
+	va_start(ap, fmt);
+	vsnprintf(r->e_msg, sizeof(r->e_msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The end of input where more was needed: a read error, no memory, or truncation. */
+static void jerr_eof(struct jr *r, bool in_string)
+{
+	if (r->nomem)
+		jerr(r, r->len, true, in_string, KUP_NOMEM, "out of memory");
+	else if (r->io_error)
+		jerr(r, r->len, true, in_string, KUP_IO, "read error");
+	else
+		jerr(r, r->len, true, in_string, KUP_PARSE, "unexpected end of input");
+}
+
+static void jerr_char(struct jr *r, size_t rel, const char *what)
+{
+	unsigned char c = ubuf(r)[rel];
+
+	if (c > 0x20 && c < 0x7f)
+		jerr(r, rel, false, false, KUP_PARSE, "%s, found '%c'", what, c);
+	else
+		jerr(r, rel, false, false, KUP_PARSE, "%s, found byte 0x%02x", what, c);
+}
+
+static void jerr_nomem(struct jr *r)
+{
+	r->nomem = true;
+	jerr(r, r->pos, true, false, KUP_NOMEM, "out of memory");
+}
+
+/* ---- building nodes --------------------------------------------------------- */
+
+static struct kup_node *new_node(struct jr *r, uint8_t kind, size_t rel)
+{
+	struct kup_node *n = kup_arena_alloc(r->arena, sizeof(*n));
+
+	if (!n) {
+		jerr_nomem(r);
+		return NULL;
+	}
+	n->kind = kind;
+	n->tag = KUP_TAG_STR;
+	n->style = kind == KUP_NODE_SCALAR ? KUP_STYLE_PLAIN : KUP_STYLE_FLOW;
+	n->line = r->line;
+	n->column = col_at(r, r->base + rel);
+	n->start = r->base + rel;
+	n->end = n->start;
+	n->len = 0;
+	n->u.str = NULL;
+	return n;
+}
+
+static bool push(struct jr *r, struct kup_node *n)
+{
+	if (r->nstk == r->capstk) {
+		size_t ncap = r->capstk ? r->capstk * 2 : 256;
+		struct kup_node **ns = kup_xrealloc_array(r->stk, ncap, sizeof(*ns));
+
+		if (!ns) {
+			jerr_nomem(r);
+			return false;
+		}
+		r->stk = ns;
+		r->capstk = ncap;
+	}
+	r->stk[r->nstk++] = n;
+	return true;
+}
+
+static bool scratch(struct jr *r, size_t want)
+{
+	if (want <= r->scap)
+		return true;
+	{
+		size_t ncap = r->scap ? r->scap : 4096;
+		char *nb;
+
+		while (ncap < want)
+			ncap *= 2;
+		nb = realloc(r->sbuf, ncap);
+		if (!nb) {
+			jerr_nomem(r);
+			return false;
+		}
+		r->sbuf = nb;
+		r->scap = ncap;
+	}
+	return true;
+}
+
+/* ---- whitespace ------------------------------------------------------------- */
+
+/* Skips whitespace; returns the next byte (at r->pos) or -1 at the end. */
+static inline int skip_ws(struct jr *r)
+{
+	for (;;) {
+		const unsigned char *b = ubuf(r);
+		size_t i = r->pos, n = r->len;
+
+		while (i < n) {
+			unsigned c = b[i];
+
+			if (c == ' ' || c == '\t' || c == '\r') {
+				i++;
+			} else if (c == '\n') {
+				newline_at(r, i);
+				i++;
+			} else {
+				r->pos = i;
+				return (int)c;
+			}
+		}
+		r->pos = n;
+		if (!refill(r))
+			return -1;
+	}
+}
+
+/* ---- strings ---------------------------------------------------------------- */
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSON_SWAR 1
+#endif
+
+/* Index of the first byte at or after `i` that needs care (" \ < 0x20 >= 0x80), or n. */
+static inline size_t scan_plain(const unsigned char *b, size_t i, size_t n)
+{
+#ifdef JSON_SWAR
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+
+	while (i + 8 <= n) {
+		uint64_t v, q, s, m;
+
+		memcpy(&v, b + i, 8);
+		q = v ^ (ones * '"');
+		s = v ^ (ones * '\\');
+		m = ((q - ones) & ~q) | ((s - ones) & ~s) | ((v - ones * 0x20) & ~v) | v;
+		m &= high;
+		if (m)
+			return i + ((size_t)__builtin_ctzll(m) >> 3);
+		i += 8;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned c = b[i];
+		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+			return i;
+	}
+	return n;
+}
+
+static int hexval(unsigned c)
+{
+	if (c >= '0' && c <= '9')
+		return (int)(c - '0');
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return (int)(c - 'a' + 10);
+	return -1;
+}
+
+static long hex4(const unsigned char *p)
+{
+	int a = hexval(p[0]), b = hexval(p[1]), c = hexval(p[2]), d = hexval(p[3]);
+
+	if ((a | b | c | d) < 0)
+		return -1;
+	return (long)((a << 12) | (b << 8) | (c << 4) | d);
+}
+
+static size_t put_utf8(char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | (cp >> 6));
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | (cp >> 12));
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (cp >> 18));
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Length of the UTF-8 sequence that lead byte c starts (strict), 0 when c cannot lead. */
+static size_t utf8_len(unsigned c)
+{
+	if (c >= 0xC2 && c <= 0xDF)
+		return 2;
+	if (c >= 0xE0 && c <= 0xEF)
+		return 3;
+	if (c >= 0xF0 && c <= 0xF4)
+		return 4;
+	return 0;
+}
+
+/* Validates the k-byte sequence at p (no overlong, no surrogates, <= U+10FFFF). */
+static bool utf8_ok(const unsigned char *p, size_t k)
+{
+	size_t i;
+	unsigned lo = 0x80, hi = 0xBF;
+
+	switch (p[0]) {
+	case 0xE0: lo = 0xA0; break;
+	case 0xED: hi = 0x9F; break;
+	case 0xF0: lo = 0x90; break;
+	case 0xF4: hi = 0x8F; break;
+	default: break;
+	}
+	if (p[1] < lo || p[1] > hi)
+		return false;
+	for (i = 2; i < k; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return false;
+	return true;
+}
+
+static bool too_long(struct jr *r, size_t raw, size_t rel)
+{
+	if (raw <= r->max_scalar)
+		return false;
+	jerr(r, rel, true, true, KUP_TOOBIG, "string longer than %zu bytes", r->max_scalar);
+	return true;
+}
+
+/*
+ * The slow path: escapes, non-ASCII or control characters.  `off` is the
+ * scan offset (from the opening quote at r->pos) of the first such byte.
+ */
+static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
+{
+	size_t olen = off - 1;
+	char *text;
+
+	if (!scratch(r, olen + (r->len - r->pos - off) + 16))
+		return false;
+	memcpy(r->sbuf, r->buf + r->pos + 1, olen);
+	for (;;) {
+		const unsigned char *b = ubuf(r) + r->pos;
+		size_t avail = r->len - r->pos, s = off;
+		unsigned c;
+
+		if (!scratch(r, olen + (avail - off) + 16))
+			return false;
+		off = scan_plain(b, off, avail);
+		memcpy(r->sbuf + olen, b + s, off - s);
+		olen += off - s;
+		if (too_long(r, off - 1, r->pos + off))
+			return false;
+		if (off == avail) {
+			if (!refill(r)) {
+				jerr_eof(r, true);
+				return false;
+			}
+			continue;
+		}
+		c = b[off];
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			unsigned e;
+
+			if (!need(r, off, 2)) {
+				jerr_eof(r, true);
+				return false;
+			}
+			b = ubuf(r) + r->pos;
+			e = b[off + 1];
+			switch (e) {
+			case '"': case '\\': case '/':
+				r->sbuf[olen++] = (char)e; off += 2; continue;
+			case 'b': r->sbuf[olen++] = '\b'; off += 2; continue;
+			case 'f': r->sbuf[olen++] = '\f'; off += 2; continue;
+			case 'n': r->sbuf[olen++] = '\n'; off += 2; continue;
+			case 'r': r->sbuf[olen++] = '\r'; off += 2; continue;
+			case 't': r->sbuf[olen++] = '\t'; off += 2; continue;
+			case 'u': {
+				long cp;
+
+				if (!need(r, off, 6)) {
+					jerr_eof(r, true);
+					return false;
+				}
+				b = ubuf(r) + r->pos;
+				cp = hex4(b + off + 2);
+				if (cp < 0) {
+					jerr(r, r->pos + off, false, true, KUP_PARSE,
+					     "invalid \\u escape in string");
+					return false;
+				}
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					long lo = -1;
+
+					/* A pair needs 12 bytes; at the end of input it is a lone surrogate. */
+					if (need(r, off, 12)) {
+						b = ubuf(r) + r->pos;
+						if (b[off + 6] == '\\' && b[off + 7] == 'u')
+							lo = hex4(b + off + 8);
+					} else if (r->nomem || r->io_error) {
+						jerr_eof(r, true);
+						return false;
+					}
+					if (lo >= 0xDC00 && lo <= 0xDFFF) {
+						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+						off += 12;
+					} else {
+						cp = 0xFFFD;
+						off += 6;
+					}
+				} else {
+					if (cp >= 0xDC00 && cp <= 0xDFFF)
+						cp = 0xFFFD;
+					off += 6;
+				}
+				olen += put_utf8(r->sbuf + olen, (uint32_t)cp);
+				continue;
+			}
+			default:
+				if (e > 0x20 && e < 0x7f)
+					jerr(r, r->pos + off, false, true, KUP_PARSE,
+					     "invalid escape '\\%c' in string", e);
+				else
+					jerr(r, r->pos + off, false, true, KUP_PARSE,
+					     "invalid escape in string");
+				return false;
+			}
+		}
+		if (c < 0x20) {
+			jerr(r, r->pos + off, false, true, KUP_PARSE,
+			     "control character U+%04X in string must be escaped", c);
+			return false;
+		}
+		{
+			size_t k = utf8_len(c), have;
+
+			if (k == 0) {
+				jerr(r, r->pos + off, false, true, KUP_PARSE, "invalid UTF-8 in string");
+				return false;
+			}
+			if (!need(r, off, k)) {
+				if (r->nomem || r->io_error) {
+					jerr_eof(r, true);
+					return false;
+				}
+				/* Truncated at the end of input: invalid if what is there is already wrong. */
+				b = ubuf(r) + r->pos;
+				have = r->len - r->pos - off;
+				for (size_t i = 1; i < have; i++)
+					if ((b[off + i] & 0xC0) != 0x80) {
+						jerr(r, r->pos + off, false, true, KUP_PARSE,
+						     "invalid UTF-8 in string");
+						return false;
+					}
+				jerr_eof(r, true);
+				return false;
+			}
+			b = ubuf(r) + r->pos;
+			if (!utf8_ok(b + off, k)) {
+				jerr(r, r->pos + off, false, true, KUP_PARSE, "invalid UTF-8 in string");
+				return false;
+			}
+			memcpy(r->sbuf + olen, b + off, k);
+			olen += k;
+			off += k;
+		}
+	}
+	text = kup_arena_alloc(r->arena, olen + 1);
+	if (!text) {
+		jerr_nomem(r);
+		return false;
+	}
+	memcpy(text, r->sbuf, olen);
+	text[olen] = '\0';
+	n->u.str = text;
+	n->len = olen;
+	n->end = r->base + r->pos + off + 1;
+	r->pos += off + 1;
+	return true;
+}
+
+/* A string at r->pos (the opening quote) into a new scalar node. */
+static struct kup_node *parse_string(struct jr *r)
+{
+	struct kup_node *n = new_node(r, KUP_NODE_SCALAR, r->pos);
+	size_t off = 1;
+	const unsigned char *b;
+	char *text;
+
+	if (!n)
+		return NULL;
+	n->style = KUP_STYLE_DOUBLE;
+	for (;;) {
+		size_t avail = r->len - r->pos;
+
+		b = ubuf(r) + r->pos;
+		off = scan_plain(b, off, avail);
+		if (off < avail)
+			break;
+		if (too_long(r, off - 1, r->pos + off))
+			return NULL;
+		if (!refill(r)) {
+			jerr_eof(r, true);
+			return NULL;
+		}
+	}
+	if (b[off] != '"')
+		return parse_string_slow(r, n, off) ? n : NULL;
+	if (too_long(r, off - 1, r->pos + off))
+		return NULL;
+	text = kup_arena_alloc(r->arena, off);
+	if (!text) {
+		jerr_nomem(r);
+		return NULL;
+	}
+	memcpy(text, b + 1, off - 1);
+	text[off - 1] = '\0';
+	n->u.str = text;
+	n->len = off - 1;
+	n->end = r->base + r->pos + off + 1;
+	r->pos += off + 1;
+	return n;
+}
+
+/* ---- numbers and literals --------------------------------------------------- */
+
+static inline bool is_digit(unsigned c)
+{
+	return c - '0' < 10;
+}
+
+/* A byte that may not directly follow a number or literal. */
+static inline bool is_word(unsigned c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+	       c == '_' || c == '.' || c == '+' || c == '-' || c >= 0x80;
+}
+
+/* Checks the byte after a number or literal (at r->pos + off). */
+static bool check_delim(struct jr *r, size_t off, const char *what)
+{
+	if (!need(r, off, 1)) {
+		if (r->nomem || r->io_error) {
+			jerr_eof(r, false);
+			return false;
+		}
+		return true;   /* the end of input is a delimiter */
+	}
+	if (is_word(ubuf(r)[r->pos + off])) {
+		jerr(r, r->pos + off, false, false, KUP_PARSE, "invalid %s", what);
+		return false;
+	}
+	return true;
+}
+
+static struct kup_node *parse_number(struct jr *r)
+{
+	struct kup_node *n = new_node(r, KUP_NODE_SCALAR, r->pos);
+	const unsigned char *b;
+	size_t off = 0, i = 0, end;
+	bool integral = true, neg = false;
+	char *text;
+
+	if (!n)
+		return NULL;
+	/* Find the span of number characters, refilling across chunk ends. */
+	for (;;) {
+		size_t avail = r->len - r->pos;
+
+		b = ubuf(r) + r->pos;
+		while (off < avail) {
+			unsigned c = b[off];
+			if (is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')
+				off++;
+			else
+				break;
+		}
+		if (off > r->max_scalar) {
+			jerr(r, r->pos, true, false, KUP_TOOBIG, "number longer than %zu bytes",
+			     r->max_scalar);
+			return NULL;
+		}
+		if (off < avail || !refill(r))
+			break;
+	}
+	if (r->nomem || r->io_error) {
+		jerr_eof(r, false);
+		return NULL;
+	}
+	b = ubuf(r) + r->pos;
+	end = off;
+	if (i < end && b[i] == '-') {
+		neg = true;
+		i++;
+	}
+	if (i >= end || !is_digit(b[i]))
+		goto bad;
+	if (b[i] == '0') {
+		i++;
+		if (i < end && is_digit(b[i])) {
+			jerr(r, r->pos + i - 1, false, false, KUP_PARSE, "leading zero in number");
+			return NULL;
+		}
+	} else {
+		while (i < end && is_digit(b[i]))
+			i++;
+	}
+	if (i < end && b[i] == '.') {
+		integral = false;
+		i++;
+		if (i >= end || !is_digit(b[i]))
+			goto bad;
+		while (i < end && is_digit(b[i]))
+			i++;
+	}
+	if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+		integral = false;
+		i++;
+		if (i < end && (b[i] == '+' || b[i] == '-'))
+			i++;
+		if (i >= end || !is_digit(b[i]))
+			goto bad;
+		while (i < end && is_digit(b[i]))
+			i++;
+	}
+	if (i != end)
+		goto bad;
+	if (!check_delim(r, end, "number"))
+		return NULL;
+	b = ubuf(r) + r->pos;
+	if (integral) {
+		uint64_t v = 0;
+		size_t k;
+
+		for (k = neg ? 1 : 0; k < end; k++) {
+			unsigned d = b[k] - '0';
+			if (v > (UINT64_MAX - d) / 10) {
+				integral = false;
+				break;
+			}
+			v = v * 10 + d;
+		}
+		if (integral && v > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
+			integral = false;
+	}
+	n->tag = integral ? KUP_TAG_INT : KUP_TAG_FLOAT;
+	text = kup_arena_alloc(r->arena, end + 1);
+	if (!text) {
+		jerr_nomem(r);
+		return NULL;
+	}
+	memcpy(text, b, end);
+	text[end] = '\0';
+	n->u.str = text;
+	n->len = end;
+	n->end = n->start + end;
+	r->pos += end;
+	return n;
+bad:
+	jerr(r, r->pos + (i < end ? i : end), false, false, KUP_PARSE, "invalid number");
+	return NULL;
+}
+
+static struct kup_node *parse_literal(struct jr *r, const char *word, size_t wlen,
+				      uint8_t tag)
+{
+	struct kup_node *n = new_node(r, KUP_NODE_SCALAR, r->pos);
+	const unsigned char *b;
+	size_t have, i;
+
+	if (!n)
+		return NULL;
+	need(r, 0, wlen);
+	if (r->nomem || r->io_error) {
+		jerr_eof(r, false);
+		return NULL;
+	}
+	b = ubuf(r) + r->pos;
+	have = r->len - r->pos;
+	for (i = 0; i < wlen; i++) {
+		if (i >= have) {
+			jerr_eof(r, false);
+			return NULL;
+		}
+		if (b[i] != (unsigned char)word[i]) {
+			jerr(r, r->pos + i, false, false, KUP_PARSE, "invalid literal (expected '%s')", word);
+			return NULL;
+		}
+	}
+	if (!check_delim(r, wlen, "literal"))
+		return NULL;
+	n->tag = tag;
+	n->u.str = word;   /* static text: valid for as long as anything */
+	n->len = wlen;
+	n->end = n->start + wlen;
+	r->pos += wlen;
+	return n;
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+static struct kup_node *parse_value(struct jr *r, int c);
+
+static bool check_doc_size(struct jr *r)
+{
+	if (r->base + r->pos - r->doc_start <= r->max_document)
+		return true;
+	jerr(r, r->pos, true, false, KUP_TOOBIG, "document larger than %zu bytes", r->max_document);
+	return false;
+}
+
+static bool enter(struct jr *r)
+{
+	if (r->depth >= r->max_depth) {
+		jerr(r, r->pos, false, false, KUP_TOOBIG, "nesting deeper than %zu", r->max_depth);
+		return false;
+	}
+	r->depth++;
+	return true;
+}
+
+static bool finish_seq(struct jr *r, struct kup_node *n, size_t base)
+{
+	size_t cnt = r->nstk - base;
+
+	n->len = cnt;
+	n->u.items = NULL;
+	if (cnt) {
+		n->u.items = kup_arena_alloc(r->arena, cnt * sizeof(*n->u.items));
+		if (!n->u.items) {
+			jerr_nomem(r);
+			return false;
+		}
+		memcpy(n->u.items, r->stk + base, cnt * sizeof(*n->u.items));
+	}
+	r->nstk = base;
+	return true;
+}
+
+static bool finish_map(struct jr *r, struct kup_node *n, size_t base)
+{
+	size_t cnt = (r->nstk - base) / 2, k;
+
+	n->len = cnt;
+	n->u.pairs = NULL;
+	if (cnt) {
+		n->u.pairs = kup_arena_alloc(r->arena, cnt * sizeof(*n->u.pairs));
+		if (!n->u.pairs) {
+			jerr_nomem(r);
+			return false;
+		}
+		for (k = 0; k < cnt; k++) {
+			n->u.pairs[k].key = r->stk[base + 2 * k];
+			n->u.pairs[k].value = r->stk[base + 2 * k + 1];
+		}
+	}
+	r->nstk = base;
+	return true;
+}
+
+static struct kup_node *parse_array(struct jr *r)
+{
+	struct kup_node *n;
+	size_t base = r->nstk;
+	int c;
+
+	if (!enter(r))
+		return NULL;
+	n = new_node(r, KUP_NODE_SEQ, r->pos);
+	if (!n)
+		return NULL;
+	r->pos++;
+	c = skip_ws(r);
+	if (c != ']') {
+		for (;;) {
+			struct kup_node *v;
+
+			if (c < 0) {
+				jerr_eof(r, false);
+				return NULL;
+			}
+			v = parse_value(r, c);
+			if (!v || !push(r, v))
+				return NULL;
+			c = skip_ws(r);
+			if (c == ',') {
+				r->pos++;
+				c = skip_ws(r);
+				continue;
+			}
+			if (c == ']')
+				break;
+			if (c < 0)
+				jerr_eof(r, false);
+			else
+				jerr_char(r, r->pos, "expected ',' or ']' after array element");
+			return NULL;
+		}
+	}
+	r->pos++;
+	n->end = r->base + r->pos;
+	r->depth--;
+	if (!finish_seq(r, n, base))
+		return NULL;
+	return n;
+}
+
+/* After '{' or ',': expects a key, ':' and leaves r->pos at the value's first byte. */
+static struct kup_node *parse_key(struct jr *r, int c, int *vc)
+{
+	struct kup_node *k;
+
+	if (c != '"') {
+		if (c < 0)
+			jerr_eof(r, false);
+		else
+			jerr_char(r, r->pos, "expected a string as object key");
+		return NULL;
+	}
+	k = parse_string(r);
+	if (!k)
+		return NULL;
+	c = skip_ws(r);
+	if (c != ':') {
+		if (c < 0)
+			jerr_eof(r, false);
+		else
+			jerr_char(r, r->pos, "expected ':' after object key");
+		return NULL;
+	}
+	r->pos++;
+	c = skip_ws(r);
+	if (c < 0) {
+		jerr_eof(r, false);
+		return NULL;
+	}
+	*vc = c;
+	return k;
+}
+
+/* After a member: ',' (then the next key's first byte in *c) or '}' (returns 1); 0 on error. */
+static int after_member(struct jr *r, int *c)
+{
+	*c = skip_ws(r);
+	if (*c == ',') {
+		r->pos++;
+		*c = skip_ws(r);
+		return 2;
+	}
+	if (*c == '}')
+		return 1;
+	if (*c < 0)
+		jerr_eof(r, false);
+	else
+		jerr_char(r, r->pos, "expected ',' or '}' after object member");
+	return 0;
+}
+
+static struct kup_node *parse_object(struct jr *r)
+{
+	struct kup_node *n;
+	size_t base = r->nstk;
+	int c;
+
+	if (!enter(r))
+		return NULL;
+	n = new_node(r, KUP_NODE_MAP, r->pos);
+	if (!n)
+		return NULL;
+	r->pos++;
+	c = skip_ws(r);
+	if (c != '}') {
+		for (;;) {
+			struct kup_node *k, *v;
+			int vc, st;
+
+			k = parse_key(r, c, &vc);
+			if (!k)
+				return NULL;
+			v = parse_value(r, vc);
+			if (!v || !push(r, k) || !push(r, v))
+				return NULL;
+			st = after_member(r, &c);
+			if (st == 0)
+				return NULL;
+			if (st == 1)
+				break;
+		}
+	}
+	r->pos++;
+	n->end = r->base + r->pos;
+	r->depth--;
+	if (!finish_map(r, n, base))
+		return NULL;
+	return n;
+}
+
+static struct kup_node *parse_value(struct jr *r, int c)
+{
+	if (!check_doc_size(r))
+		return NULL;
+	switch (c) {
+	case '"':
+		return parse_string(r);
+	case '{':
+		return parse_object(r);
+	case '[':
+		return parse_array(r);
+	case 't':
+		return parse_literal(r, "true", 4, KUP_TAG_BOOL);
+	case 'f':
+		return parse_literal(r, "false", 5, KUP_TAG_BOOL);
+	case 'n':
+		return parse_literal(r, "null", 4, KUP_TAG_NULL);
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return parse_number(r);
+	default:
+		jerr_char(r, r->pos, "expected a value");
+		return NULL;
+	}
+}
+
+/* ---- deep copy (the wrapper members around a streamed items array) ---------- */
+
+static struct kup_node *copy_node(struct jr *r, struct kup_arena *a, const struct kup_node *s)
+{
+	struct kup_node *d = kup_arena_alloc(a, sizeof(*d));
+	size_t i;
+
+	if (!d) {
+		jerr_nomem(r);
+		return NULL;
+	}
+	*d = *s;
+	if (s->kind == KUP_NODE_SCALAR) {
+		if (s->tag == KUP_TAG_BOOL || s->tag == KUP_TAG_NULL)
+			return d;   /* static text */
+		{
+			char *t = kup_arena_alloc(a, s->len + 1);
+
+			if (!t) {
+				jerr_nomem(r);
+				return NULL;
+			}
+			memcpy(t, s->u.str, s->len + 1);   /* may hold NUL bytes (\u0000) */
+			d->u.str = t;
+		}
+	} else if (s->kind == KUP_NODE_SEQ) {
+		if (!s->len)
+			return d;
+		d->u.items = kup_arena_alloc(a, s->len * sizeof(*d->u.items));
+		if (!d->u.items) {
+			jerr_nomem(r);
+			return NULL;
+		}
+		for (i = 0; i < s->len; i++)
+			if (!(d->u.items[i] = copy_node(r, a, s->u.items[i])))
+				return NULL;
+	} else {
+		if (!s->len)
+			return d;
+		d->u.pairs = kup_arena_alloc(a, s->len * sizeof(*d->u.pairs));
+		if (!d->u.pairs) {
+			jerr_nomem(r);
+			return NULL;
+		}
+		for (i = 0; i < s->len; i++) {
+			d->u.pairs[i].key = copy_node(r, a, s->u.pairs[i].key);
+			d->u.pairs[i].value = copy_node(r, a, s->u.pairs[i].value);
+			if (!d->u.pairs[i].key || !d->u.pairs[i].value)
+				return NULL;
+		}
+	}
+	return d;
+}
+
+/* ---- the document stream ---------------------------------------------------- */
+
+struct jrun {
+	struct jr r;
+	const struct kup_json_opts *opts;
+	struct kup_arena *arena;   /* the caller's */
+	struct kup_arena priv;     /* the wrapper around a streamed items array */
+	kup_doc_fn fn;
+	void *ctx;
+	const char *text;          /* whole input (mem), else NULL */
+	size_t text_len;
+	size_t ndocs;
+	size_t nerrors;
+	enum kup_status stop;      /* the callback's status, or KUP_NOMEM */
+};
+
+static void report(struct jrun *j)
+{
+	struct jr *r = &j->r;
+
+	j->nerrors++;
+	kup_error_report(&j->opts->errors, r->e_code, j->opts->path, r->e_line, r->e_col,
+			 "%s", r->e_msg);
+	if (r->e_code == KUP_NOMEM)
+		j->stop = KUP_NOMEM;
+}
+
+static bool deliver(struct jrun *j, struct kup_node *root, size_t index, bool list_item)
+{
+	struct kup_doc d;
+	enum kup_status st;
+
+	d.root = root;
+	d.index = index;
+	d.line = root->line;
+	d.start = root->start;
+	d.end = root->end;
+	d.path = j->opts->path;
+	d.text = j->text;
+	d.text_len = j->text_len;
+	d.list_item = list_item;
+	st = j->fn ? j->fn(j->ctx, &d) : KUP_OK;
+	kup_arena_reset(j->arena);
+	if (st != KUP_OK) {
+		j->stop = st;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * After an error inside an item at r->pos: skips to the end of that item by
+ * bracket depth, respecting strings.  Returns ',' or ']' (at r->pos) when the
+ * items array can go on, -1 when it cannot.
+ */
+static int resync(struct jr *r, size_t nest, bool in_str)
+{
+	for (;;) {
+		const unsigned char *b = ubuf(r);
+		size_t i = r->pos, n = r->len;
+
+		while (i < n) {
+			unsigned c = b[i];
+
+			if (c == '\n') {
+				newline_at(r, i);
+			} else if (in_str) {
+				if (c == '\\') {
+					if (i + 1 >= n)
+						break;
+					i++;
+					if (b[i] == '\n')
+						newline_at(r, i);
+				} else if (c == '"') {
+					in_str = false;
+				}
+			} else if (c == '"') {
+				in_str = true;
+			} else if (c == '[' || c == '{') {
+				nest++;
+			} else if (c == ']' || c == '}') {
+				if (nest == 0) {
+					r->pos = i;
+					return c == ']' ? ']' : -1;
+				}
+				nest--;
+			} else if (c == ',' && nest == 0) {
+				r->pos = i;
+				return ',';
+			}
+			i++;
+		}
+		r->pos = i;
+		if (!refill(r))
+			return -1;
+	}
+}
+
+/* The items array at r->pos ('['): each element is a document. */
+static bool stream_items(struct jrun *j)
+{
+	struct jr *r = &j->r;
+	size_t idx = 0, base = r->nstk, depth = r->depth;
+	int c;
+
+	r->pos++;
+	r->depth++;   /* the items array itself */
+	c = skip_ws(r);
+	if (c == ']') {
+		r->pos++;
+		r->depth = depth;
+		return true;
+	}
+	for (;;) {
+		struct kup_node *v = NULL;
+
+		r->doc_start = r->base + r->pos;
+		if (c < 0)
+			jerr_eof(r, false);
+		else
+			v = parse_value(r, c);
+		if (v) {
+			if (!deliver(j, v, idx, true))
+				return false;
+			c = skip_ws(r);
+			if (c == ',') {
+				r->pos++;
+				c = skip_ws(r);
+				idx++;
+				if (c == ']') {
+					jerr_char(r, r->pos, "expected a value");
+					report(j);
+					r->failed = false;
+					break;
+				}
+				continue;
+			}
+			if (c == ']')
+				break;
+			if (c < 0)
+				jerr_eof(r, false);
+			else
+				jerr_char(r, r->pos, "expected ',' or ']' after array element");
+			r->depth = depth + 1;
+			r->e_depth = depth + 1;
+		}
+		/* A bad item: report it and try to carry on with the next one. */
+		report(j);
+		kup_arena_reset(j->arena);
+		r->nstk = base;
+		if (r->e_fatal) {
+			r->failed = false;   /* reported */
+			return false;
+		}
+		c = resync(r, r->e_depth > depth + 1 ? r->e_depth - depth - 1 : 0, r->e_in_string);
+		r->failed = false;
+		r->depth = depth + 1;
+		if (c < 0) {
+			if (r->nomem || r->io_error || r->pos >= r->len) {
+				/* the resync ran into the end: the file ends inside the array */
+				jerr_eof(r, false);
+			} else {
+				jerr_char(r, r->pos, "cannot find the end of the bad item");
+			}
+			r->e_fatal = true;
+			return false;   /* caller sees r->failed: reported there */
+		}
+		if (c == ']')
+			break;
+		r->pos++;
+		c = skip_ws(r);
+		idx++;
+	}
+	r->pos++;
+	r->depth = depth;
+	return true;
+}
+
+/* A top-level object at r->pos, streaming a member `items` that is an array. */
+static struct kup_node *parse_top_object(struct jrun *j, bool *streamed)
+{
+	struct jr *r = &j->r;
+	struct kup_node *n;
+	size_t base = r->nstk, k;
+	int c;
+
+	*streamed = false;
+	if (!enter(r))
+		return NULL;
+	n = new_node(r, KUP_NODE_MAP, r->pos);
+	if (!n)
+		return NULL;
+	r->pos++;
+	c = skip_ws(r);
+	if (c != '}') {
+		for (;;) {
+			struct kup_node *key, *v;
+			int vc, st;
+
+			key = parse_key(r, c, &vc);
+			if (!key)
+				return NULL;
+			if (!*streamed && vc == '[' && key->len == 5 && memcmp(key->u.str, "items", 5) == 0) {
+				/* Move what we have (and the map node) out of the caller's arena. */
+				for (k = base; k < r->nstk; k++)
+					if (!(r->stk[k] = copy_node(r, &j->priv, r->stk[k])))
+						return NULL;
+				if (!(n = copy_node(r, &j->priv, n)))
+					return NULL;
+				kup_arena_reset(j->arena);
+				r->arena = j->arena;
+				*streamed = true;
+				if (!stream_items(j))
+					return NULL;
+				r->arena = &j->priv;
+				r->doc_start = r->base + r->pos;
+			} else {
+				v = parse_value(r, vc);
+				if (!v || !push(r, key) || !push(r, v))
+					return NULL;
+			}
+			st = after_member(r, &c);
+			if (st == 0)
+				return NULL;
+			if (st == 1)
+				break;
+		}
+	}
+	r->pos++;
+	n->end = r->base + r->pos;
+	r->depth--;
+	if (!finish_map(r, n, base))
+		return NULL;
+	return n;
+}
+
+static void skip_bom(struct jr *r)
+{
+	const unsigned char *b;
+
+	if (!need(r, 0, 3))
+		return;
+	b = ubuf(r) + r->pos;
+	if (b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
+		r->pos += 3;
+		r->col_abs = r->base + r->pos;
+	}
+}
+
+static void jr_init(struct jr *r, const struct kup_read_limits *l, struct kup_arena *arena)
+{
+	memset(r, 0, sizeof(*r));
+	r->line = 1;
+	r->arena = arena;
+	r->max_depth = l && l->max_depth ? l->max_depth : DEFAULT_MAX_DEPTH;
+	r->max_scalar = l && l->max_scalar ? l->max_scalar : DEFAULT_MAX_SCALAR;
+	r->max_document = l && l->max_document ? l->max_document : DEFAULT_MAX_DOCUMENT;
+}
+
+static void jr_release(struct jr *r)
+{
+	free(r->own);
+	free(r->stk);
+	free(r->sbuf);
+}
+
+static enum kup_status run(struct jrun *j, size_t *nerrors)
+{
+	struct jr *r = &j->r;
+	bool stream = j->opts->stream_items;
+
+	skip_bom(r);
+	for (;;) {
+		struct kup_node *v;
+		bool streamed = false;
+		int c = skip_ws(r);
+
+		if (c < 0) {
+			if (r->nomem || r->io_error) {
+				jerr_eof(r, false);
+				report(j);
+			}
+			break;
+		}
+		r->doc_start = r->base + r->pos;
+		r->depth = 0;
+		r->nstk = 0;
+		if (c == '{' && stream) {
+			r->arena = j->arena;
+			v = parse_top_object(j, &streamed);
+		} else {
+			v = parse_value(r, c);
+		}
+		if (j->stop != KUP_OK)
+			break;
+		if (!v) {
+			if (r->failed)
+				report(j);
+			break;   /* outside an items array there is no safe place to resume */
+		}
+		if (streamed) {
+			struct kup_node *root;
+
+			kup_arena_reset(j->arena);
+			root = copy_node(r, j->arena, v);
+			kup_arena_reset(&j->priv);
+			if (!root) {
+				report(j);
+				break;
+			}
+			v = root;
+		}
+		if (!deliver(j, v, j->ndocs++, false))
+			break;
+		r->arena = j->arena;
+	}
+	kup_arena_release(&j->priv);
+	if (nerrors)
+		*nerrors = j->nerrors;
+	return j->stop;
+}
+
+void kup_json_opts_init(struct kup_json_opts *o, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	kup_read_limits_default(&o->limits);
+	o->stream_items = true;
+}
+
+static void jrun_init(struct jrun *j, const struct kup_json_opts *opts,
+		      struct kup_arena *arena, kup_doc_fn fn, void *ctx)
+{
+	memset(j, 0, sizeof(*j));
+	jr_init(&j->r, &opts->limits, arena);
+	j->opts = opts;
+	j->arena = arena;
+	kup_arena_init(&j->priv, 16 * 1024);
+	j->fn = fn;
+	j->ctx = ctx;
+	j->stop = KUP_OK;
+}
+
+enum kup_status kup_json_read_mem(const char *text, size_t len,
+				  const struct kup_json_opts *opts,
+				  struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				  size_t *nerrors)
+{
+	struct jrun j;
+	enum kup_status st;
+
+	if (nerrors)
+		*nerrors = 0;
+	if (!opts || !arena || (!text && len))
+		return KUP_INVALID;
+	jrun_init(&j, opts, arena, fn, ctx);
+	j.r.buf = text ? text : "";
+	j.r.len = len;
+	j.r.eof = true;
+	j.text = text;
+	j.text_len = len;
+	st = run(&j, nerrors);
+	jr_release(&j.r);
+	return st;
+}
+
+enum kup_status kup_json_read_file(FILE *fp, const struct kup_json_opts *opts,
+				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				   size_t *nerrors)
+{
+	struct jrun j;
+	enum kup_status st;
+
+	if (nerrors)
+		*nerrors = 0;
+	if (!fp || !opts || !arena)
+		return KUP_INVALID;
+	jrun_init(&j, opts, arena, fn, ctx);
+	j.r.fp = fp;
+	j.r.buf = "";
+	st = run(&j, nerrors);
+	jr_release(&j.r);
+	return st;
+}
+
+enum kup_status kup_json_parse(const char *text, size_t len,
+			       const struct kup_read_limits *limits,
+			       struct kup_arena *arena, struct kup_node **out,
+			       struct kup_error *err)
+{
+	struct jr r;
+	struct kup_node *v = NULL;
+	enum kup_status st = KUP_OK;
+	int c;
+
+	if (out)
+		*out = NULL;
+	if (!arena || !out || (!text && len))
+		return KUP_INVALID;
+	jr_init(&r, limits, arena);
+	r.buf = text ? text : "";
+	r.len = len;
+	r.eof = true;
+	skip_bom(&r);
+	c = skip_ws(&r);
+	if (c < 0)
+		jerr_eof(&r, false);
+	else
+		v = parse_value(&r, c);
+	if (v) {
+		c = skip_ws(&r);
+		if (c >= 0)
+			jerr_char(&r, r.pos, "unexpected content after the value");
+	}
+	if (r.failed) {
+		st = r.e_code;
+		if (err)
+			kup_error_set(err, st, NULL, r.e_line, r.e_col, "%s", r.e_msg);
+	} else {
+		*out = v;
+	}
+	jr_release(&r);
+	return st;
+}
