@@ -8,6 +8,25 @@
  * max_aliases), empty documents are delivered with root == NULL.
  *
  * Only one document's text and tree are in memory at a time.
+ *
+ * Documents: a document is the text between marker lines (a `%` directive
+ * run right before `---` belongs to the document it introduces; a `...` line
+ * belongs to neither side).  A stretch that holds only blank lines, comments
+ * (or nothing: an empty file) is no document; an explicit `---` with no
+ * content is one, delivered with root == NULL.  A malformed or oversized
+ * document is reported through opts->errors, counted in *nerrors, keeps its
+ * index, and is not delivered.
+ *
+ * Positions: doc->start/end and every node's start/end are byte offsets in
+ * the whole input (the file), doc->line and node lines are file lines (plus
+ * opts->line_offset).  doc->text points at the document's own text (both
+ * readers), text_len bytes, which sit at offset doc->start of the input: the
+ * bytes of a node are doc->text + (node->start - doc->start).
+ *
+ * Aliases share the anchored node (the tree is a DAG); an alias costs the
+ * number of nodes of its full expansion, and a document whose aliases cost
+ * more than max_aliases in total is an error.  Merge keys (`<<: *base`,
+ * `<<: [*a, *b]`) are expanded: explicit keys win, then earlier maps.
  */
 #ifndef KUPGRADE_YAML_H
 #define KUPGRADE_YAML_H
