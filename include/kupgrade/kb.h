@@ -1,7 +1,7 @@
 /*
  * kb.h - the knowledge base: facts about Kubernetes and its add-ons.
  *
- * The facts live in data/*.yaml (see data/README.md), are embedded in the
+ * The facts live in the YAML files of data/ (see data/README.md), are embedded in the
  * binary at build time, and can be replaced with --kb DIR.  A loaded KB is
  * immutable; every string in it lives as long as the KB.
  */
@@ -82,5 +82,11 @@ const struct kup_version *kup_kb_newest(const struct kup_kb *kb);
 
 /* The add-on components named in the KB ("cert-manager", "istio"). */
 bool kup_kb_has_component(const struct kup_kb *kb, const char *component);
+/*
+ * The newest version of `component` that the KB mentions (the latest
+ * deprecated_in/removed_in of its rules): the default add-on target.
+ */
+bool kup_kb_component_newest(const struct kup_kb *kb, const char *component,
+			     struct kup_version *out);
 
 #endif

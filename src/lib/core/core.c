@@ -440,7 +440,7 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size)
 {
 	if (size && nmemb > SIZE_MAX / size)
 		return NULL;
-	return realloc(ptr, nmemb * size ? nmemb * size : 1);
+	return realloc(ptr, (nmemb && size) ? nmemb * size : 1);
 }
 
 enum kup_status kup_read_file(const char *path, size_t cap, char **out,

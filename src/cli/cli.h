@@ -1,0 +1,29 @@
+/* cli.h - shared by the kupgrade subcommands. */
+#ifndef KUP_CLI_H
+#define KUP_CLI_H
+
+#include <stdio.h>
+#include "kupgrade/core.h"
+#include "kupgrade/kb.h"
+
+/* Exit codes, everywhere. */
+enum {
+	KUP_EXIT_OK = 0,
+	KUP_EXIT_ERROR = 1,
+	KUP_EXIT_DEPRECATED = 2,
+	KUP_EXIT_REMOVED = 3,
+};
+
+extern const char *kup_cli_name;
+
+int cmd_scan(int argc, char **argv);
+int cmd_kb(int argc, char **argv);
+
+/* "kupgrade: error: ..." on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints one input error as "path:line:column: message" on stderr. */
+void cli_print_error(const struct kup_error *err);
+/* Loads --kb DIR, or the embedded KB when dir is NULL; prints problems. */
+struct kup_kb *cli_load_kb(const char *dir);
+
+#endif

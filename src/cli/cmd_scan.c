@@ -1,0 +1,345 @@
+/*
+ * cmd_scan.c - `kupgrade scan`: parse options, run ingest -> scan -> report,
+ * set the exit code.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "kupgrade/ingest.h"
+#include "kupgrade/report.h"
+#include "kupgrade/scan.h"
+
+static void scan_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: %s scan [PATH...] [options]\n"
+		"\n"
+		"Reads files, directories (recursively: .yaml .yml .json; a directory with\n"
+		"Chart.yaml is a Helm chart) and '-' for stdin, and reports every object whose\n"
+		"API is removed or deprecated at the target version.  Cluster dumps are judged\n"
+		"by their last-applied-configuration and managedFields; Helm release records\n"
+		"are decoded and their manifests scanned.\n"
+		"\n"
+		"Options:\n"
+		"  --to VERSION              target Kubernetes version (default: newest in the KB)\n"
+		"  --from VERSION            only report what changes between VERSION and the target\n"
+		"  --target-versions C=V,... add-on targets, e.g. cert-manager=1.12,istio=1.8\n"
+		"  -o, --output FORMAT       table (default), json, yaml, csv, markdown, sarif, junit\n"
+		"  --fail-on LEVEL           removed, deprecated (default) or none\n"
+		"  --all-revisions           scan every Helm release revision, not only the newest deployed\n"
+		"  --show-undecided          list chart templates whose apiVersion is templated\n"
+		"  --no-last-applied         ignore last-applied-configuration annotations\n"
+		"  --no-managed-fields       ignore metadata.managedFields\n"
+		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
+		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
+		"\n"
+		"Exit codes: 0 nothing at the fail level, 1 error, 2 deprecated found, 3 removed found.\n",
+		kup_cli_name);
+}
+
+struct collected {
+	struct kup_error *errors;
+	size_t n, cap;
+	bool oom;
+};
+
+static void collect_error(void *ctx, const struct kup_error *err)
+{
+	struct collected *c = ctx;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct kup_error *ne = kup_xrealloc_array(c->errors, cap, sizeof(*ne));
+		if (!ne) {
+			c->oom = true;
+			return;
+		}
+		c->errors = ne;
+		c->cap = cap;
+	}
+	kup_error_init(&c->errors[c->n]);
+	if (kup_error_copy(&c->errors[c->n], err) != KUP_OK)
+		c->oom = true;
+	c->n++;
+}
+
+/* Adds "name=version[,name=version]" to the add-on target lists. */
+static bool parse_targets(const char *arg, const char ***names, struct kup_version **vers,
+			  size_t *n)
+{
+	char *copy = strdup(arg), *p, *save = NULL;
+	bool ok = true;
+
+	if (!copy)
+		return false;
+	for (p = strtok_r(copy, ",", &save); p && ok; p = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(p, '=');
+		struct kup_error err = KUP_ERROR_INIT;
+		struct kup_version v;
+		const char **nn;
+		struct kup_version *nv;
+
+		if (!eq || eq == p) {
+			cli_error("bad --target-versions entry '%s': expected COMPONENT=VERSION", p);
+			ok = false;
+			break;
+		}
+		*eq = '\0';
+		if (kup_version_parse(eq + 1, &v, &err) != KUP_OK) {
+			cli_error("bad --target-versions entry for '%s': %s", p, err.msg);
+			kup_error_release(&err);
+			ok = false;
+			break;
+		}
+		nn = kup_xrealloc_array(*names, *n + 1, sizeof(*nn));
+		if (nn)
+			*names = nn;
+		nv = kup_xrealloc_array(*vers, *n + 1, sizeof(*nv));
+		if (nv)
+			*vers = nv;
+		if (!nn || !nv || !((*names)[*n] = strdup(p))) {
+			ok = false;
+			break;
+		}
+		(*vers)[*n] = v;
+		(*n)++;
+	}
+	free(copy);
+	return ok;
+}
+
+enum {
+	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
+	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF,
+};
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "output", required_argument, NULL, 'o' },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "kb", required_argument, NULL, OPT_KB },
+		{ "all-revisions", no_argument, NULL, OPT_ALL_REV },
+		{ "show-undecided", no_argument, NULL, OPT_UNDECIDED },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "target-versions", required_argument, NULL, OPT_TARGETS },
+		{ "no-last-applied", no_argument, NULL, OPT_NO_LA },
+		{ "no-managed-fields", no_argument, NULL, OPT_NO_MF },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *to = NULL, *from = NULL, *kb_dir = NULL;
+	enum kup_format fmt = KUP_FMT_TABLE;
+	enum kup_fail_level fail_on = KUP_FAIL_DEPRECATED;
+	struct kup_scan_opts so;
+	struct kup_ingest_opts io;
+	struct kup_kb *kb = NULL;
+	struct kup_scan *scan = NULL;
+	struct kup_ingest *in = NULL;
+	struct collected errs = { NULL, 0, 0, false };
+	const char **addon_names = NULL;
+	struct kup_version *addon_vers = NULL;
+	size_t naddons = 0, i;
+	const struct kup_finding **list = NULL;
+	struct kup_report rep;
+	struct kup_buf out = KUP_BUF_INIT;
+	bool color, usage_error = false;
+	int c, rc = KUP_EXIT_OK;
+	enum kup_fail_level worst = KUP_FAIL_NONE;
+	char tbuf[32];
+
+	kup_scan_opts_init(&so);
+	kup_ingest_opts_init(&io);
+	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TO: to = optarg; break;
+		case OPT_FROM: from = optarg; break;
+		case 'o':
+			if (!kup_format_parse(optarg, &fmt)) {
+				cli_error("unknown output format '%s' (table, json, yaml, csv, markdown, sarif, junit)",
+					  optarg);
+				usage_error = true;
+			}
+			break;
+		case OPT_FAIL_ON:
+			if (strcmp(optarg, "removed") == 0)
+				fail_on = KUP_FAIL_REMOVED;
+			else if (strcmp(optarg, "deprecated") == 0)
+				fail_on = KUP_FAIL_DEPRECATED;
+			else if (strcmp(optarg, "none") == 0)
+				fail_on = KUP_FAIL_NONE;
+			else {
+				cli_error("unknown --fail-on level '%s' (removed, deprecated, none)", optarg);
+				usage_error = true;
+			}
+			break;
+		case OPT_KB: kb_dir = optarg; break;
+		case OPT_ALL_REV: io.all_revisions = true; break;
+		case OPT_UNDECIDED: so.show_undecided = true; break;
+		case OPT_NO_COLOR: color = false; break;
+		case OPT_NO_LA: io.last_applied = false; break;
+		case OPT_NO_MF: io.managed_fields = false; break;
+		case OPT_TARGETS:
+			if (!parse_targets(optarg, &addon_names, &addon_vers, &naddons))
+				usage_error = true;
+			break;
+		case 'h':
+			scan_usage(stdout);
+			rc = KUP_EXIT_OK;
+			goto out;
+		default:
+			usage_error = true;
+			break;
+		}
+	}
+	if (usage_error) {
+		scan_usage(stderr);
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	kb = cli_load_kb(kb_dir);
+	if (!kb) {
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	if (to) {
+		struct kup_error err = KUP_ERROR_INIT;
+		if (kup_version_parse(to, &so.target, &err) != KUP_OK) {
+			cli_error("--to: %s", err.msg);
+			kup_error_release(&err);
+			rc = KUP_EXIT_ERROR;
+			goto out;
+		}
+	} else {
+		so.target = *kup_kb_newest(kb);
+	}
+	if (from) {
+		struct kup_error err = KUP_ERROR_INIT;
+		if (kup_version_parse(from, &so.from, &err) != KUP_OK) {
+			cli_error("--from: %s", err.msg);
+			kup_error_release(&err);
+			rc = KUP_EXIT_ERROR;
+			goto out;
+		}
+		if (kup_version_cmp(&so.from, &so.target) > 0) {
+			cli_error("--from %s is newer than the target", from);
+			rc = KUP_EXIT_ERROR;
+			goto out;
+		}
+	}
+	for (i = 0; i < naddons; i++)
+		if (!kup_kb_has_component(kb, addon_names[i]) || strcmp(addon_names[i], "kubernetes") == 0) {
+			cli_error("--target-versions: unknown add-on '%s' (see 'kupgrade kb list')",
+				  addon_names[i]);
+			rc = KUP_EXIT_ERROR;
+			goto out;
+		}
+	so.addon_names = addon_names;
+	so.addon_targets = addon_vers;
+	so.naddons = naddons;
+	if (kup_scan_new(kb, &so, &scan) != KUP_OK) {
+		cli_error("out of memory");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	io.errors.fn = collect_error;
+	io.errors.ctx = &errs;
+	io.on_object = kup_scan_object;
+	io.ctx = scan;
+	if (kup_ingest_new(&io, &in) != KUP_OK) {
+		cli_error("out of memory");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	{
+		int first = optind;
+		enum kup_status st = KUP_OK;
+		if (first >= argc)
+			st = kup_ingest_path(in, "-");
+		for (i = (size_t)first; i < (size_t)argc && st == KUP_OK; i++)
+			st = kup_ingest_path(in, argv[i]);
+		if (st == KUP_OK)
+			st = kup_ingest_finish(in);
+		if (st == KUP_OK)
+			st = kup_scan_finish(scan);
+		if (st != KUP_OK) {
+			cli_error("scan stopped: %s", kup_strerror(st));
+			rc = KUP_EXIT_ERROR;
+			goto out;
+		}
+	}
+
+	memset(&rep, 0, sizeof(rep));
+	list = calloc(kup_scan_count(scan) + 1, sizeof(*list));
+	if (!list) {
+		cli_error("out of memory");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	for (i = 0; i < kup_scan_count(scan); i++) {
+		const struct kup_finding *f = kup_scan_at(scan, i);
+		enum kup_fail_level sev = kup_finding_severity(f->status);
+		list[i] = f;
+		if (sev == KUP_FAIL_REMOVED)
+			rep.summary.removed++;
+		else if (sev == KUP_FAIL_DEPRECATED)
+			rep.summary.deprecated++;
+		if (sev > worst)
+			worst = sev;
+	}
+	rep.target_version = kup_version_minor_str(&so.target, tbuf, sizeof(tbuf));
+	rep.findings = list;
+	rep.nfindings = kup_scan_count(scan);
+	rep.errors = errs.errors;
+	rep.nerrors = errs.n;
+	rep.summary.files = kup_ingest_stats(in)->files;
+	rep.summary.objects = kup_ingest_stats(in)->objects;
+	rep.summary.errors = errs.n;
+	rep.kb = kb;
+	rep.tool_version = KUP_VERSION_STRING;
+	rep.color = color;
+	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom) {
+		cli_error("cannot render the report");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	if (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len) {
+		cli_error("cannot write the report");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	if (fflush(stdout) != 0) {
+		cli_error("cannot write the report");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	if (fmt != KUP_FMT_TABLE)
+		for (i = 0; i < errs.n; i++)
+			cli_print_error(&errs.errors[i]);
+	if (errs.n || errs.oom)
+		rc = KUP_EXIT_ERROR;
+	else if (fail_on != KUP_FAIL_NONE && worst >= fail_on)
+		rc = worst == KUP_FAIL_REMOVED ? KUP_EXIT_REMOVED : KUP_EXIT_DEPRECATED;
+out:
+	kup_buf_release(&out);
+	free(list);
+	kup_ingest_free(in);
+	kup_scan_free(scan);
+	kup_kb_free(kb);
+	for (i = 0; i < errs.n; i++)
+		kup_error_release(&errs.errors[i]);
+	free(errs.errors);
+	for (i = 0; i < naddons; i++)
+		free((char *)addon_names[i]);
+	free(addon_names);
+	free(addon_vers);
+	return rc;
+}

@@ -1,0 +1,937 @@
+/*
+ * ingest.c - paths in, labelled objects out (see ingest.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kupgrade/helm.h"
+#include "kupgrade/ingest.h"
+#include "kupgrade/json.h"
+#include "kupgrade/yaml.h"
+
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+#define MAX_LIST_DEPTH 32
+#define MAX_RELEASE_BYTES (256u << 20)
+
+/* A Helm release held until the whole input was read. */
+struct held_release {
+	char *key;                 /* namespace/name */
+	char *path;
+	struct kup_helm_release rel;
+};
+
+struct kup_ingest {
+	struct kup_ingest_opts opts;
+	struct kup_ingest_stats stats;
+	struct kup_arena doc_arena;     /* the reader's per-document arena */
+	struct kup_arena inner_arena;   /* release manifests and annotations */
+	struct held_release *held;
+	size_t nheld, held_cap;
+	int depth;                      /* nested reads (helm inside a file) */
+};
+
+/* Context of one read: where the text came from. */
+struct read_ctx {
+	struct kup_ingest *in;
+	struct kup_source src;          /* template for objects of this text */
+	const char *ns_default;         /* namespace for objects without one (Helm) */
+	uint32_t line_base;             /* added to lines (0 for files) */
+};
+
+const char *kup_source_type_name(enum kup_source_type t)
+{
+	switch (t) {
+	case KUP_SRC_FILE: return "file";
+	case KUP_SRC_HELM_RELEASE: return "helm-release";
+	case KUP_SRC_LAST_APPLIED: return "last-applied";
+	case KUP_SRC_MANAGED_FIELDS: return "managed-fields";
+	case KUP_SRC_CHART_TEMPLATE: return "chart-template";
+	}
+	return "unknown";
+}
+
+void kup_object_from_node(struct kup_object *obj, const struct kup_node *root)
+{
+	const struct kup_node *md = kup_node_get(root, "metadata");
+
+	obj->root = root;
+	obj->api_version = kup_node_slice(kup_node_get(root, "apiVersion"));
+	obj->kind = kup_node_slice(kup_node_get(root, "kind"));
+	obj->name = kup_node_slice(kup_node_get(md, "name"));
+	obj->namespace_ = kup_node_slice(kup_node_get(md, "namespace"));
+	if (!obj->api_version.p)
+		obj->api_version = KUP_STR_LIT("");
+	if (!obj->kind.p)
+		obj->kind = KUP_STR_LIT("");
+}
+
+void kup_ingest_opts_init(struct kup_ingest_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	kup_read_limits_default(&o->limits);
+	o->last_applied = true;
+	o->managed_fields = true;
+}
+
+enum kup_status kup_ingest_new(const struct kup_ingest_opts *opts, struct kup_ingest **out)
+{
+	struct kup_ingest *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (!in)
+		return KUP_NOMEM;
+	in->opts = *opts;
+	kup_arena_init(&in->doc_arena, 256 * 1024);
+	kup_arena_init(&in->inner_arena, 64 * 1024);
+	*out = in;
+	return KUP_OK;
+}
+
+static void free_held(struct held_release *h)
+{
+	free(h->key);
+	free(h->path);
+	kup_helm_release_release(&h->rel);
+}
+
+void kup_ingest_free(struct kup_ingest *in)
+{
+	size_t i;
+
+	if (!in)
+		return;
+	for (i = 0; i < in->nheld; i++)
+		free_held(&in->held[i]);
+	free(in->held);
+	kup_arena_release(&in->doc_arena);
+	kup_arena_release(&in->inner_arena);
+	free(in);
+}
+
+const struct kup_ingest_stats *kup_ingest_stats(const struct kup_ingest *in)
+{
+	return &in->stats;
+}
+
+static void count_error(void *ctx, const struct kup_error *err)
+{
+	struct kup_ingest *in = ctx;
+
+	in->stats.errors++;
+	kup_error_emit(&in->opts.errors, err);
+}
+
+static void report(struct kup_ingest *in, enum kup_status code, const char *path,
+		   uint32_t line, uint32_t col, const char *object, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void report(struct kup_ingest *in, enum kup_status code, const char *path,
+		   uint32_t line, uint32_t col, const char *object, const char *fmt, ...)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	kup_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	kup_error_set(&err, code, path, line, col, "%s", b.buf ? b.buf : "out of memory");
+	if (object)
+		kup_error_set_object(&err, object);
+	kup_buf_release(&b);
+	count_error(in, &err);
+	kup_error_release(&err);
+}
+
+/* The key node of `key` in a map (for the line of `apiVersion:`). */
+static const struct kup_node *key_node(const struct kup_node *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->kind != KUP_NODE_MAP)
+		return NULL;
+	for (i = map->len; i-- > 0;) {
+		const struct kup_node *k = map->u.pairs[i].key;
+		if (k->kind == KUP_NODE_SCALAR && strcmp(k->u.str, key) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static enum kup_status emit(struct read_ctx *rc, struct kup_object *obj)
+{
+	if (!rc->in->opts.on_object)
+		return KUP_OK;
+	return rc->in->opts.on_object(rc->in->opts.ctx, obj);
+}
+
+/* "Deployment shop/web" for messages, in the inner arena. */
+static const char *describe(struct kup_ingest *in, const struct kup_object *obj)
+{
+	if (obj->namespace_.n)
+		return kup_arena_printf(&in->inner_arena, "%.*s %.*s/%.*s", (int)obj->kind.n,
+					obj->kind.p, (int)obj->namespace_.n, obj->namespace_.p,
+					(int)obj->name.n, obj->name.p ? obj->name.p : "");
+	return kup_arena_printf(&in->inner_arena, "%.*s %.*s", (int)obj->kind.n, obj->kind.p,
+				(int)obj->name.n, obj->name.p ? obj->name.p : "");
+}
+
+static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *root, int depth);
+static enum kup_status read_text(struct kup_ingest *in, const struct read_ctx *tmpl,
+				 const char *text, size_t len);
+
+/* ---- Helm releases ---------------------------------------------------------- */
+
+static enum kup_status ingest_release(struct kup_ingest *in, const char *path,
+				      const struct kup_helm_release *rel)
+{
+	struct read_ctx rc;
+	char chart[512];
+	enum kup_status st;
+	size_t i;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.in = in;
+	rc.src.type = KUP_SRC_HELM_RELEASE;
+	rc.src.path = path;
+	rc.src.release = rel->name;
+	rc.src.revision = rel->version;
+	snprintf(chart, sizeof(chart), "%s-%s", rel->chart_name ? rel->chart_name : "",
+		 rel->chart_version ? rel->chart_version : "");
+	rc.src.chart = rel->chart_name ? chart : NULL;
+	rc.ns_default = rel->namespace_;
+	st = read_text(in, &rc, rel->manifest ? rel->manifest : "", rel->manifest_len);
+	for (i = 0; i < rel->nhooks && st == KUP_OK; i++)
+		st = read_text(in, &rc, rel->hooks[i].manifest ? rel->hooks[i].manifest : "",
+			       rel->hooks[i].manifest_len);
+	return st;
+}
+
+static bool release_better(const struct kup_helm_release *a, const struct kup_helm_release *b)
+{
+	bool ad = a->status && strcmp(a->status, "deployed") == 0;
+	bool bd = b->status && strcmp(b->status, "deployed") == 0;
+
+	if (ad != bd)
+		return ad;
+	return a->version > b->version;
+}
+
+static enum kup_status hold_release(struct kup_ingest *in, const char *path,
+				    struct kup_helm_release *rel)
+{
+	struct kup_buf key = KUP_BUF_INIT;
+	size_t i;
+
+	kup_buf_addf(&key, "%s/%s", rel->namespace_ ? rel->namespace_ : "",
+		     rel->name ? rel->name : "");
+	if (key.oom)
+		return KUP_NOMEM;
+	for (i = 0; i < in->nheld; i++) {
+		if (strcmp(in->held[i].key, key.buf) != 0)
+			continue;
+		kup_buf_release(&key);
+		if (release_better(rel, &in->held[i].rel)) {
+			char *p = strdup(path);
+			if (!p)
+				return KUP_NOMEM;
+			kup_helm_release_release(&in->held[i].rel);
+			free(in->held[i].path);
+			in->held[i].rel = *rel;
+			in->held[i].path = p;
+			kup_helm_release_init(rel);
+		}
+		return KUP_OK;
+	}
+	if (in->nheld == in->held_cap) {
+		size_t cap = in->held_cap ? in->held_cap * 2 : 16;
+		struct held_release *nh = kup_xrealloc_array(in->held, cap, sizeof(*nh));
+		if (!nh) {
+			kup_buf_release(&key);
+			return KUP_NOMEM;
+		}
+		in->held = nh;
+		in->held_cap = cap;
+	}
+	in->held[in->nheld].key = kup_buf_detach(&key, NULL);
+	in->held[in->nheld].path = strdup(path);
+	if (!in->held[in->nheld].key || !in->held[in->nheld].path) {
+		free(in->held[in->nheld].key);
+		free(in->held[in->nheld].path);
+		return KUP_NOMEM;
+	}
+	in->held[in->nheld].rel = *rel;
+	kup_helm_release_init(rel);
+	in->nheld++;
+	return KUP_OK;
+}
+
+static bool is_helm_record(const struct kup_object *obj, const struct kup_node *root)
+{
+	const struct kup_node *labels;
+
+	if (!kup_str_eqc(obj->api_version, "v1"))
+		return false;
+	if (kup_str_eqc(obj->kind, "Secret"))
+		return kup_node_eq(kup_node_get(root, "type"), "helm.sh/release.v1");
+	if (!kup_str_eqc(obj->kind, "ConfigMap"))
+		return false;
+	labels = kup_node_path(root, "metadata", "labels", NULL);
+	return kup_node_eq(kup_node_get(labels, "owner"), "helm") ||
+	       kup_node_eq(kup_node_get(labels, "OWNER"), "helm");
+}
+
+static enum kup_status handle_release(struct read_ctx *rc, const struct kup_object *obj,
+				      const struct kup_node *root)
+{
+	struct kup_ingest *in = rc->in;
+	const struct kup_node *data = kup_node_path(root, "data", "release", NULL);
+	struct kup_helm_release rel;
+	struct kup_error err = KUP_ERROR_INIT;
+	enum kup_status st;
+
+	if (!data || data->kind != KUP_NODE_SCALAR) {
+		report(in, KUP_PARSE, rc->src.path, rc->line_base + (root->line), root->column, describe(in, obj),
+		       "helm release record '%.*s' has no data.release", (int)obj->name.n,
+		       obj->name.p ? obj->name.p : "");
+		return KUP_OK;
+	}
+	kup_helm_release_init(&rel);
+	st = kup_helm_decode(data->u.str, data->len, MAX_RELEASE_BYTES, &rel, &err);
+	if (st != KUP_OK) {
+		report(in, st, rc->src.path, data->line + rc->line_base, data->column,
+		       describe(in, obj), "cannot decode helm release '%.*s': %s",
+		       (int)obj->name.n, obj->name.p ? obj->name.p : "",
+		       err.msg ? err.msg : kup_strerror(st));
+		kup_error_release(&err);
+		kup_helm_release_release(&rel);
+		return st == KUP_NOMEM ? st : KUP_OK;
+	}
+	kup_error_release(&err);
+	if (!rel.namespace_ && obj->namespace_.n)
+		rel.namespace_ = strndup(obj->namespace_.p, obj->namespace_.n);
+	if (in->opts.all_revisions)
+		st = ingest_release(in, rc->src.path, &rel);
+	else
+		st = hold_release(in, rc->src.path, &rel);
+	kup_helm_release_release(&rel);
+	return st;
+}
+
+static int cmp_held(const void *a, const void *b)
+{
+	const struct held_release *x = a, *y = b;
+	return strcmp(x->key, y->key);
+}
+
+enum kup_status kup_ingest_finish(struct kup_ingest *in)
+{
+	enum kup_status st = KUP_OK;
+	size_t i;
+
+	qsort(in->held, in->nheld, sizeof(*in->held), cmp_held);
+	for (i = 0; i < in->nheld && st == KUP_OK; i++)
+		st = ingest_release(in, in->held[i].path, &in->held[i].rel);
+	for (i = 0; i < in->nheld; i++)
+		free_held(&in->held[i]);
+	in->nheld = 0;
+	return st;
+}
+
+/* ---- last-applied and managed fields --------------------------------------------- */
+
+static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup_object *live,
+					   const struct kup_node *ann)
+{
+	struct kup_ingest *in = rc->in;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_node *root = NULL;
+	struct kup_object obj;
+	enum kup_status st;
+
+	st = kup_json_parse(ann->u.str, ann->len, &in->opts.limits, &in->inner_arena, &root, &err);
+	if (st != KUP_OK) {
+		report(in, st, rc->src.path, ann->line + rc->line_base, ann->column, describe(in, live),
+		       "cannot parse the last-applied-configuration of %s: %s", describe(in, live),
+		       err.msg ? err.msg : kup_strerror(st));
+		kup_error_release(&err);
+		return st == KUP_NOMEM ? st : KUP_OK;
+	}
+	if (!root || root->kind != KUP_NODE_MAP)
+		return KUP_OK;
+	memset(&obj, 0, sizeof(obj));
+	kup_object_from_node(&obj, root);
+	if (!obj.name.n)
+		obj.name = live->name;
+	if (!obj.namespace_.n)
+		obj.namespace_ = live->namespace_;
+	obj.src = rc->src;
+	obj.src.type = KUP_SRC_LAST_APPLIED;
+	obj.src.line = ann->line + rc->line_base;
+	obj.src.column = ann->column;
+	return emit(rc, &obj);
+}
+
+static enum kup_status handle_managed(struct read_ctx *rc, const struct kup_object *live,
+				      const struct kup_node *mf)
+{
+	size_t i, j;
+	enum kup_status st = KUP_OK;
+
+	for (i = 0; i < mf->len && st == KUP_OK; i++) {
+		const struct kup_node *e = mf->u.items[i];
+		const struct kup_node *av = kup_node_get(e, "apiVersion");
+		const struct kup_node *mgr = kup_node_get(e, "manager");
+		struct kup_object obj;
+		bool seen = false;
+
+		if (!av || av->kind != KUP_NODE_SCALAR)
+			continue;
+		/* One entry per distinct (apiVersion, manager). */
+		for (j = 0; j < i && !seen; j++) {
+			const struct kup_node *e2 = mf->u.items[j];
+			seen = kup_str_eq(kup_node_slice(kup_node_get(e2, "apiVersion")),
+					  kup_node_slice(av)) &&
+			       kup_str_eq(kup_node_slice(kup_node_get(e2, "manager")),
+					  kup_node_slice(mgr));
+		}
+		if (seen)
+			continue;
+		memset(&obj, 0, sizeof(obj));
+		obj.api_version = kup_node_slice(av);
+		obj.kind = live->kind;
+		obj.name = live->name;
+		obj.namespace_ = live->namespace_;
+		obj.src = rc->src;
+		obj.src.type = KUP_SRC_MANAGED_FIELDS;
+		obj.src.line = av->line + rc->line_base;
+		obj.src.column = av->column;
+		obj.src.manager = kup_node_str(mgr);
+		st = emit(rc, &obj);
+	}
+	return st;
+}
+
+/* ---- objects ------------------------------------------------------------------- */
+
+static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *root, int depth)
+{
+	struct kup_ingest *in = rc->in;
+	struct kup_object obj;
+	const struct kup_node *items, *k, *md, *ann;
+	enum kup_status st;
+	size_t i;
+
+	if (!root || root->kind != KUP_NODE_MAP)
+		return KUP_OK;
+	memset(&obj, 0, sizeof(obj));
+	kup_object_from_node(&obj, root);
+	if (!obj.api_version.n && !obj.kind.n)
+		return KUP_OK;   /* not a Kubernetes object (values, kustomization parts ...) */
+	if (!obj.namespace_.n && rc->ns_default)
+		obj.namespace_ = kup_str_c(rc->ns_default);
+	obj.src = rc->src;
+	k = key_node(root, "apiVersion");
+	if (!k)
+		k = key_node(root, "kind");
+	obj.src.line = (k ? k->line : root->line) + rc->line_base;
+	obj.src.column = k ? k->column : root->column;
+	if (rc->src.type == KUP_SRC_FILE || rc->src.type == KUP_SRC_HELM_RELEASE)
+		in->stats.objects++;
+	st = emit(rc, &obj);
+	if (st != KUP_OK)
+		return st;
+
+	items = kup_node_get(root, "items");
+	if (items && items->kind == KUP_NODE_SEQ && kup_str_has_suffix(obj.kind, "List")) {
+		if (depth >= MAX_LIST_DEPTH) {
+			report(in, KUP_TOOBIG, rc->src.path, obj.src.line, obj.src.column, NULL,
+			       "lists nested deeper than %d", MAX_LIST_DEPTH);
+			return KUP_OK;
+		}
+		for (i = 0; i < items->len && st == KUP_OK; i++)
+			st = handle_node(rc, items->u.items[i], depth + 1);
+		return st;
+	}
+
+	if (rc->src.type == KUP_SRC_FILE && is_helm_record(&obj, root)) {
+		st = handle_release(rc, &obj, root);
+		if (st != KUP_OK)
+			return st;
+	}
+	md = kup_node_get(root, "metadata");
+	if (in->opts.last_applied) {
+		ann = kup_node_get(kup_node_get(md, "annotations"), LAST_APPLIED);
+		if (ann && ann->kind == KUP_NODE_SCALAR && ann->len) {
+			st = handle_last_applied(rc, &obj, ann);
+			if (st != KUP_OK)
+				return st;
+		}
+	}
+	if (in->opts.managed_fields) {
+		const struct kup_node *mf = kup_node_get(md, "managedFields");
+		if (mf && mf->kind == KUP_NODE_SEQ)
+			st = handle_managed(rc, &obj, mf);
+	}
+	return st;
+}
+
+static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
+{
+	struct read_ctx *rc = ctx;
+	enum kup_status st;
+
+	rc->in->stats.documents++;
+	st = handle_node(rc, doc->root, 0);
+	kup_arena_reset(&rc->in->inner_arena);
+	return st;
+}
+
+static void forward_error(void *ctx, const struct kup_error *err)
+{
+	struct read_ctx *rc = ctx;
+
+	if (rc->line_base && err->line) {
+		struct kup_error e2 = *err;
+		e2.line += rc->line_base;
+		count_error(rc->in, &e2);
+		return;
+	}
+	count_error(rc->in, err);
+}
+
+/* Reads text held in memory (a release manifest) as YAML, nested in a file. */
+static enum kup_status read_text(struct kup_ingest *in, const struct read_ctx *tmpl,
+				 const char *text, size_t len)
+{
+	struct read_ctx rc = *tmpl;
+	struct kup_yaml_opts yo;
+	struct kup_arena arena;
+	size_t nerr = 0;
+	enum kup_status st;
+
+	if (in->depth > 2)
+		return KUP_OK;
+	in->depth++;
+	kup_yaml_opts_init(&yo, tmpl->src.path);
+	yo.limits = in->opts.limits;
+	yo.errors.fn = forward_error;
+	yo.errors.ctx = &rc;
+	kup_arena_init(&arena, 64 * 1024);
+	st = kup_yaml_read_mem(text, len, &yo, &arena, on_doc, &rc, &nerr);
+	kup_arena_release(&arena);
+	in->depth--;
+	return st;
+}
+
+/* ---- files ------------------------------------------------------------------------ */
+
+static bool looks_json(FILE *fp, bool *binary)
+{
+	unsigned char buf[4096];
+	size_t n, i = 0, j;
+	bool json = false;
+
+	*binary = false;
+	n = fread(buf, 1, sizeof(buf), fp);
+	for (j = 0; j < n; j++)
+		if (buf[j] == 0) {
+			*binary = true;
+			break;
+		}
+	if (n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
+		i = 3;
+	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+		i++;
+	if (i < n)
+		json = buf[i] == '{' || buf[i] == '[';
+	return json;
+}
+
+static enum kup_status read_stream(struct kup_ingest *in, FILE *fp, const char *path)
+{
+	struct read_ctx rc;
+	bool binary, json;
+	size_t nerr = 0;
+	enum kup_status st;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.in = in;
+	rc.src.type = KUP_SRC_FILE;
+	rc.src.path = path;
+	in->stats.files++;
+	json = looks_json(fp, &binary);
+	if (binary) {
+		report(in, KUP_ENCODING, path, 0, 0, NULL,
+		       "cannot read '%s': binary file (NUL bytes)", path);
+		return KUP_OK;
+	}
+	rewind(fp);
+	if (json) {
+		struct kup_json_opts jo;
+		kup_json_opts_init(&jo, path);
+		jo.limits = in->opts.limits;
+		jo.errors.fn = forward_error;
+		jo.errors.ctx = &rc;
+		st = kup_json_read_file(fp, &jo, &in->doc_arena, on_doc, &rc, &nerr);
+	} else {
+		struct kup_yaml_opts yo;
+		kup_yaml_opts_init(&yo, path);
+		yo.limits = in->opts.limits;
+		yo.errors.fn = forward_error;
+		yo.errors.ctx = &rc;
+		st = kup_yaml_read_file(fp, &yo, &in->doc_arena, on_doc, &rc, &nerr);
+	}
+	kup_arena_reset(&in->doc_arena);
+	return st;
+}
+
+static enum kup_status read_file(struct kup_ingest *in, const char *path)
+{
+	FILE *fp;
+	enum kup_status st;
+
+	if (strcmp(path, "-") == 0) {
+		/* stdin may be a pipe: spool it so it can be sniffed and re-read. */
+		FILE *tmp = tmpfile();
+		char buf[65536];
+		size_t n;
+
+		if (!tmp) {
+			report(in, KUP_IO, path, 0, 0, NULL, "cannot buffer standard input: %s",
+			       strerror(errno));
+			return KUP_OK;
+		}
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+			if (fwrite(buf, 1, n, tmp) != n) {
+				report(in, KUP_IO, path, 0, 0, NULL,
+				       "cannot buffer standard input: %s", strerror(errno));
+				fclose(tmp);
+				return KUP_OK;
+			}
+		rewind(tmp);
+		st = read_stream(in, tmp, "-");
+		fclose(tmp);
+		return st;
+	}
+	fp = fopen(path, "rb");
+	if (!fp) {
+		in->stats.files++;
+		report(in, KUP_IO, path, 0, 0, NULL, "cannot open '%s': %s", path, strerror(errno));
+		return KUP_OK;
+	}
+	st = read_stream(in, fp, path);
+	if (ferror(fp))
+		report(in, KUP_IO, path, 0, 0, NULL, "cannot read '%s': %s", path, strerror(errno));
+	fclose(fp);
+	return st;
+}
+
+enum kup_status kup_ingest_mem(struct kup_ingest *in, const char *name, const char *text,
+			       size_t len)
+{
+	FILE *fp = fmemopen((void *)text, len ? len : 1, "rb");
+	enum kup_status st;
+
+	if (!fp)
+		return KUP_NOMEM;
+	if (!len) {
+		fclose(fp);
+		in->stats.files++;
+		return KUP_OK;
+	}
+	st = read_stream(in, fp, name);
+	fclose(fp);
+	return st;
+}
+
+/* ---- directories and charts --------------------------------------------------------- */
+
+struct name_list {
+	char **v;
+	size_t n;
+};
+
+static void names_release(struct name_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool list_dir(const char *dir, struct name_list *out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		char **nv;
+		if (de->d_name[0] == '.')
+			continue;   /* ., .., .git, editor files */
+		nv = kup_xrealloc_array(out->v, out->n + 1, sizeof(*nv));
+		if (!nv)
+			break;
+		out->v = nv;
+		if (!(out->v[out->n] = strdup(de->d_name)))
+			break;
+		out->n++;
+	}
+	closedir(d);
+	qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	return true;
+}
+
+static bool has_ext(const char *name, const char *const *exts)
+{
+	size_t n = strlen(name), i;
+
+	for (i = 0; exts[i]; i++) {
+		size_t e = strlen(exts[i]);
+		if (n > e && strcmp(name + n - e, exts[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *const manifest_exts[] = { ".yaml", ".yml", ".json", NULL };
+
+static char *join(const char *a, const char *b)
+{
+	struct kup_buf p = KUP_BUF_INIT;
+	size_t n = strlen(a);
+
+	kup_buf_add(&p, a, n);
+	if (n && a[n - 1] != '/')
+		kup_buf_addc(&p, '/');
+	kup_buf_adds(&p, b);
+	return kup_buf_detach(&p, NULL);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+struct tmpl_ctx {
+	struct kup_ingest *in;
+	struct kup_source src;
+	enum kup_status st;
+};
+
+static enum kup_status on_template_item(void *ctx, const struct kup_template_item *it)
+{
+	struct tmpl_ctx *tc = ctx;
+	struct kup_object obj;
+
+	memset(&obj, 0, sizeof(obj));
+	obj.api_version = it->api_version;
+	obj.kind = it->kind;
+	obj.name = it->name;
+	obj.undecidable = it->api_templated || it->kind_templated;
+	obj.src = tc->src;
+	obj.src.line = it->line;
+	obj.src.column = it->column;
+	tc->in->stats.objects++;
+	if (!tc->in->opts.on_object)
+		return KUP_OK;
+	return tc->in->opts.on_object(tc->in->opts.ctx, &obj);
+}
+
+struct chart_meta {
+	char *label;
+};
+
+static enum kup_status on_chart_doc(void *ctx, const struct kup_doc *doc)
+{
+	struct chart_meta *cm = ctx;
+	const char *name = kup_node_str(kup_node_get(doc->root, "name"));
+	const char *version = kup_node_str(kup_node_get(doc->root, "version"));
+	struct kup_buf b = KUP_BUF_INIT;
+
+	if (cm->label || !name)
+		return KUP_OK;
+	kup_buf_adds(&b, name);
+	if (version)
+		kup_buf_addf(&b, "-%s", version);
+	cm->label = kup_buf_detach(&b, NULL);
+	return KUP_OK;
+}
+
+/* Chart.yaml's name and version as "name-version" (NULL when unreadable). */
+static char *chart_label(struct kup_ingest *in, const char *chart_yaml)
+{
+	struct read_ctx rc;
+	struct kup_yaml_opts yo;
+	struct chart_meta cm = { NULL };
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_arena a;
+	char *text = NULL;
+	size_t len = 0, nerr = 0;
+
+	if (kup_read_file(chart_yaml, 1u << 20, &text, &len, &err) != KUP_OK) {
+		report(in, err.code, chart_yaml, 0, 0, NULL, "%s", err.msg ? err.msg : "cannot read");
+		kup_error_release(&err);
+		return NULL;
+	}
+	memset(&rc, 0, sizeof(rc));
+	rc.in = in;
+	kup_yaml_opts_init(&yo, chart_yaml);
+	yo.limits = in->opts.limits;
+	yo.errors.fn = forward_error;
+	yo.errors.ctx = &rc;
+	kup_arena_init(&a, 0);
+	kup_yaml_read_mem(text, len, &yo, &a, on_chart_doc, &cm, &nerr);
+	kup_arena_release(&a);
+	free(text);
+	return cm.label;
+}
+
+static enum kup_status read_chart(struct kup_ingest *in, const char *dir);
+
+static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, const char *chart)
+{
+	struct name_list l;
+	enum kup_status st = KUP_OK;
+	size_t i;
+	static const char *const exts[] = { ".yaml", ".yml", ".json", ".tpl", NULL };
+
+	if (!list_dir(tdir, &l))
+		return KUP_OK;
+	for (i = 0; i < l.n && st == KUP_OK; i++) {
+		char *p = join(tdir, l.v[i]);
+		if (!p) {
+			st = KUP_NOMEM;
+			break;
+		}
+		if (is_dir(p)) {
+			st = read_templates(in, p, chart);
+		} else if (l.v[i][0] != '_' && has_ext(l.v[i], exts)) {
+			char *text = NULL;
+			size_t len = 0;
+			struct kup_error err = KUP_ERROR_INIT;
+			in->stats.files++;
+			if (kup_read_file(p, 64u << 20, &text, &len, &err) != KUP_OK) {
+				report(in, err.code, p, 0, 0, NULL, "%s",
+				       err.msg ? err.msg : "cannot read");
+			} else {
+				struct tmpl_ctx tc;
+				memset(&tc, 0, sizeof(tc));
+				tc.in = in;
+				tc.src.type = KUP_SRC_CHART_TEMPLATE;
+				tc.src.path = p;
+				tc.src.chart = chart;
+				st = kup_template_scan(text, len, on_template_item, &tc);
+			}
+			kup_error_release(&err);
+			free(text);
+		}
+		free(p);
+	}
+	names_release(&l);
+	return st;
+}
+
+static enum kup_status read_dir(struct kup_ingest *in, const char *dir)
+{
+	struct name_list l;
+	enum kup_status st = KUP_OK;
+	size_t i;
+	char *chart_yaml = join(dir, "Chart.yaml");
+
+	if (!chart_yaml)
+		return KUP_NOMEM;
+	if (is_file(chart_yaml)) {
+		free(chart_yaml);
+		return read_chart(in, dir);
+	}
+	free(chart_yaml);
+	if (!list_dir(dir, &l)) {
+		report(in, KUP_IO, dir, 0, 0, NULL, "cannot open directory '%s': %s", dir,
+		       strerror(errno));
+		return KUP_OK;
+	}
+	for (i = 0; i < l.n && st == KUP_OK; i++) {
+		char *p = join(dir, l.v[i]);
+		if (!p) {
+			st = KUP_NOMEM;
+			break;
+		}
+		if (is_dir(p))
+			st = read_dir(in, p);
+		else if (has_ext(l.v[i], manifest_exts))
+			st = read_file(in, p);
+		free(p);
+	}
+	names_release(&l);
+	return st;
+}
+
+static enum kup_status read_chart(struct kup_ingest *in, const char *dir)
+{
+	char *cy = join(dir, "Chart.yaml"), *tdir = join(dir, "templates"),
+	     *crds = join(dir, "crds"), *sub = join(dir, "charts");
+	char *label = NULL;
+	enum kup_status st = KUP_OK;
+
+	if (!cy || !tdir || !crds || !sub) {
+		st = KUP_NOMEM;
+		goto out;
+	}
+	label = chart_label(in, cy);
+	in->stats.files++;
+	if (is_dir(tdir))
+		st = read_templates(in, tdir, label);
+	if (st == KUP_OK && is_dir(crds))
+		st = read_dir(in, crds);
+	if (st == KUP_OK && is_dir(sub)) {
+		struct name_list l;
+		size_t i;
+		if (list_dir(sub, &l)) {
+			for (i = 0; i < l.n && st == KUP_OK; i++) {
+				char *p = join(sub, l.v[i]);
+				if (p && is_dir(p))
+					st = read_dir(in, p);
+				free(p);
+			}
+			names_release(&l);
+		}
+	}
+out:
+	free(cy);
+	free(tdir);
+	free(crds);
+	free(sub);
+	free(label);
+	return st;
+}
+
+enum kup_status kup_ingest_path(struct kup_ingest *in, const char *path)
+{
+	if (strcmp(path, "-") != 0 && is_dir(path))
+		return read_dir(in, path);
+	return read_file(in, path);
+}

@@ -1,0 +1,736 @@
+/*
+ * kb.c - loading, validating and querying the knowledge base.
+ *
+ * The KB is read with the same YAML reader as manifests.  Each file names
+ * its schema; unknown schemas, unknown keys, missing sources, malformed
+ * versions and duplicate rows are problems reported with file:line:column.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kupgrade/kb.h"
+#include "kupgrade/yaml.h"
+#include "kb/embedded.h"
+
+#define SCHEMA_APIS "kupgrade.dev/kb/apis/v1"
+#define SCHEMA_RELEASES "kupgrade.dev/kb/releases/v1"
+
+struct kup_kb {
+	struct kup_arena strings;        /* every string and replacement array */
+	struct kup_api_rule *rules;
+	size_t nrules, rules_cap;
+	struct kup_release *releases;
+	size_t nreleases, releases_cap;
+	size_t *index;                   /* open-addressing table of rule index + 1 */
+	size_t index_cap;
+	struct kup_version newest;
+	char **components;
+	size_t ncomponents;
+};
+
+struct loader {
+	struct kup_kb *kb;
+	const char *path;
+	const struct kup_error_sink *sink;
+	size_t problems;
+	bool oom;
+};
+
+static void problem(struct loader *ld, const struct kup_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void problem(struct loader *ld, const struct kup_node *at, const char *fmt, ...)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	kup_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	kup_error_set(&err, KUP_KB, ld->path, at ? at->line : 0, at ? at->column : 0,
+		      "%s", b.buf ? b.buf : "");
+	kup_buf_release(&b);
+	kup_error_emit(ld->sink, &err);
+	kup_error_release(&err);
+	ld->problems++;
+}
+
+static const char *kb_str(struct loader *ld, const struct kup_node *n)
+{
+	char *s = kup_arena_strndup(&ld->kb->strings, n->u.str, n->len);
+	if (!s)
+		ld->oom = true;
+	return s;
+}
+
+/* ---- hashing ---------------------------------------------------------------- */
+
+static uint64_t hash_key(const char *av, size_t avn, const char *kind, size_t kn)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < avn; i++)
+		h = (h ^ (unsigned char)av[i]) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (i = 0; i < kn; i++)
+		h = (h ^ (unsigned char)kind[i]) * 1099511628211ULL;
+	return h;
+}
+
+static bool build_index(struct kup_kb *kb)
+{
+	size_t cap = 16, i;
+
+	while (cap < kb->nrules * 2)
+		cap *= 2;
+	free(kb->index);
+	kb->index = calloc(cap, sizeof(*kb->index));
+	if (!kb->index)
+		return false;
+	kb->index_cap = cap;
+	for (i = 0; i < kb->nrules; i++) {
+		const struct kup_api_rule *r = &kb->rules[i];
+		size_t slot = hash_key(r->api_version, strlen(r->api_version), r->kind,
+				       strlen(r->kind)) & (cap - 1);
+		while (kb->index[slot])
+			slot = (slot + 1) & (cap - 1);
+		kb->index[slot] = i + 1;
+	}
+	return true;
+}
+
+const struct kup_api_rule *kup_kb_find_api(const struct kup_kb *kb,
+					   const char *api_version, size_t av_len,
+					   const char *kind, size_t kind_len)
+{
+	size_t slot;
+
+	if (!kb->index_cap)
+		return NULL;
+	slot = hash_key(api_version, av_len, kind, kind_len) & (kb->index_cap - 1);
+	while (kb->index[slot]) {
+		const struct kup_api_rule *r = &kb->rules[kb->index[slot] - 1];
+		if (strlen(r->api_version) == av_len && memcmp(r->api_version, api_version, av_len) == 0 &&
+		    strlen(r->kind) == kind_len && memcmp(r->kind, kind, kind_len) == 0)
+			return r;
+		slot = (slot + 1) & (kb->index_cap - 1);
+	}
+	return NULL;
+}
+
+/* ---- field readers ------------------------------------------------------------ */
+
+static const struct kup_node *want_str(struct loader *ld, const struct kup_node *map,
+				       const char *key, bool required)
+{
+	const struct kup_node *n = kup_node_get(map, key);
+
+	if (!n || (n->kind == KUP_NODE_SCALAR && n->tag == KUP_TAG_NULL)) {
+		if (required)
+			problem(ld, map, "missing '%s'", key);
+		return NULL;
+	}
+	if (n->kind != KUP_NODE_SCALAR || n->len == 0) {
+		problem(ld, n, "'%s' must be a non-empty string", key);
+		return NULL;
+	}
+	return n;
+}
+
+/* A version field: absent or null is allowed when !required. */
+static void want_version(struct loader *ld, const struct kup_node *map, const char *key,
+			 bool required, struct kup_version *out)
+{
+	const struct kup_node *n = want_str(ld, map, key, required);
+	struct kup_error err = KUP_ERROR_INIT;
+
+	memset(out, 0, sizeof(*out));
+	if (!n)
+		return;
+	if (n->tag != KUP_TAG_STR) {
+		problem(ld, n, "'%s' must be a quoted version string such as \"1.22\"", key);
+		return;
+	}
+	if (kup_version_parse_n(n->u.str, n->len, out, &err) != KUP_OK)
+		problem(ld, n, "'%s': %s", key, err.msg ? err.msg : "malformed version");
+	kup_error_release(&err);
+}
+
+static void want_source(struct loader *ld, const struct kup_node *map, const char *key,
+			const char **out)
+{
+	const struct kup_node *n = want_str(ld, map, key, true);
+
+	*out = NULL;
+	if (!n)
+		return;
+	if (strncmp(n->u.str, "https://", 8) != 0 && strncmp(n->u.str, "http://", 7) != 0) {
+		problem(ld, n, "'%s' must be an http(s) URL", key);
+		return;
+	}
+	*out = kb_str(ld, n);
+}
+
+static void check_keys(struct loader *ld, const struct kup_node *map, const char *const *allowed)
+{
+	size_t i, j;
+
+	for (i = 0; i < map->len; i++) {
+		const struct kup_node *k = map->u.pairs[i].key;
+		bool ok = false;
+		if (k->kind != KUP_NODE_SCALAR) {
+			problem(ld, k, "keys must be strings");
+			continue;
+		}
+		for (j = 0; allowed[j]; j++)
+			if (strcmp(k->u.str, allowed[j]) == 0)
+				ok = true;
+		if (!ok)
+			problem(ld, k, "unknown key '%s'", k->u.str);
+	}
+}
+
+static const char *const rule_keys[] = {
+	"kind", "api_version", "component", "level", "deprecated_in", "removed_in",
+	"replacements", "notes", "source", "deprecated_in_source", "checked", NULL
+};
+static const char *const repl_keys[] = { "api_version", "kind", "available_in", NULL };
+static const char *const release_keys[] = { "version", "released", "end_of_life", "source",
+					   "checked", NULL };
+
+static bool parse_level(const char *s, enum kup_api_level *out)
+{
+	static const char *const names[] = { "builtin", "opt-in-beta", "ga-deprecated", "addon" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum kup_api_level)i;
+			return true;
+		}
+	return false;
+}
+
+static bool note_component(struct loader *ld, const char *c)
+{
+	struct kup_kb *kb = ld->kb;
+	size_t i;
+	char **nc;
+
+	for (i = 0; i < kb->ncomponents; i++)
+		if (strcmp(kb->components[i], c) == 0)
+			return true;
+	nc = kup_xrealloc_array(kb->components, kb->ncomponents + 1, sizeof(*nc));
+	if (!nc)
+		return false;
+	kb->components = nc;
+	kb->components[kb->ncomponents++] = (char *)c;
+	return true;
+}
+
+static void load_rule(struct loader *ld, const struct kup_node *e)
+{
+	struct kup_kb *kb = ld->kb;
+	struct kup_api_rule r;
+	const struct kup_node *n, *reps;
+	size_t bad_before = ld->problems, i;
+
+	memset(&r, 0, sizeof(r));
+	if (e->kind != KUP_NODE_MAP) {
+		problem(ld, e, "an API entry must be a mapping");
+		return;
+	}
+	check_keys(ld, e, rule_keys);
+	if ((n = want_str(ld, e, "kind", true)))
+		r.kind = kb_str(ld, n);
+	if ((n = want_str(ld, e, "api_version", true))) {
+		if (!memchr(n->u.str, '/', n->len) && strcmp(n->u.str, "v1") != 0 &&
+		    strncmp(n->u.str, "v1", 2) != 0)
+			problem(ld, n, "'api_version' must be GROUP/VERSION or a core version");
+		r.api_version = kb_str(ld, n);
+	}
+	if ((n = want_str(ld, e, "component", true)))
+		r.component = kb_str(ld, n);
+	if ((n = want_str(ld, e, "level", true)) && !parse_level(n->u.str, &r.level))
+		problem(ld, n, "unknown level '%s' (builtin, opt-in-beta, ga-deprecated, addon)",
+			n->u.str);
+	want_version(ld, e, "deprecated_in", false, &r.deprecated_in);
+	want_version(ld, e, "removed_in", false, &r.removed_in);
+	if (!kup_node_get(e, "deprecated_in"))
+		problem(ld, e, "missing 'deprecated_in' (write null when there is none)");
+	if (!kup_node_get(e, "removed_in"))
+		problem(ld, e, "missing 'removed_in' (write null when there is none)");
+	if (r.deprecated_in.valid && r.removed_in.valid &&
+	    kup_version_cmp(&r.deprecated_in, &r.removed_in) > 0)
+		problem(ld, e, "deprecated_in is after removed_in");
+	if (r.level == KUP_LEVEL_GA_DEPRECATED && r.removed_in.valid)
+		problem(ld, e, "a ga-deprecated entry has no removed_in");
+	if (r.level != KUP_LEVEL_GA_DEPRECATED && !r.removed_in.valid && !r.deprecated_in.valid)
+		problem(ld, e, "an entry needs deprecated_in or removed_in");
+	if ((n = want_str(ld, e, "notes", false)))
+		r.notes = kb_str(ld, n);
+	want_source(ld, e, "source", &r.source);
+	if (kup_node_get(e, "deprecated_in_source")) {
+		const char *ds;
+		want_source(ld, e, "deprecated_in_source", &ds);
+	}
+	reps = kup_node_get(e, "replacements");
+	if (!reps)
+		problem(ld, e, "missing 'replacements' (write [] when there is none)");
+	else if (reps->kind != KUP_NODE_SEQ)
+		problem(ld, reps, "'replacements' must be a list");
+	else if (reps->len) {
+		struct kup_api_replacement *ra =
+			kup_arena_zalloc(&kb->strings, reps->len * sizeof(*ra));
+		if (!ra) {
+			ld->oom = true;
+			return;
+		}
+		for (i = 0; i < reps->len; i++) {
+			const struct kup_node *re = reps->u.items[i];
+			if (re->kind != KUP_NODE_MAP) {
+				problem(ld, re, "a replacement must be a mapping");
+				continue;
+			}
+			check_keys(ld, re, repl_keys);
+			if ((n = want_str(ld, re, "api_version", true)))
+				ra[i].api_version = kb_str(ld, n);
+			if ((n = want_str(ld, re, "kind", false)))
+				ra[i].kind = kb_str(ld, n);
+			want_version(ld, re, "available_in", false, &ra[i].available_in);
+			if (!kup_node_get(re, "available_in"))
+				problem(ld, re, "missing 'available_in' (write null when unknown)");
+		}
+		r.replacements = ra;
+		r.nreplacements = reps->len;
+	}
+	if (ld->problems != bad_before || ld->oom)
+		return;
+	if (kup_kb_find_api(kb, r.api_version, strlen(r.api_version), r.kind, strlen(r.kind))) {
+		problem(ld, e, "duplicate entry for %s %s", r.api_version, r.kind);
+		return;
+	}
+	r.id = kup_arena_printf(&kb->strings, "%s/%s/%s", r.component, r.api_version, r.kind);
+	if (!r.id || !note_component(ld, r.component)) {
+		ld->oom = true;
+		return;
+	}
+	if (kb->nrules == kb->rules_cap) {
+		size_t cap = kb->rules_cap ? kb->rules_cap * 2 : 256;
+		struct kup_api_rule *nr = kup_xrealloc_array(kb->rules, cap, sizeof(*nr));
+		if (!nr) {
+			ld->oom = true;
+			return;
+		}
+		kb->rules = nr;
+		kb->rules_cap = cap;
+	}
+	kb->rules[kb->nrules++] = r;
+	if (!build_index(kb))
+		ld->oom = true;
+}
+
+static bool valid_date(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 10)
+		return false;
+	for (i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return false;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void load_release(struct loader *ld, const struct kup_node *e)
+{
+	struct kup_kb *kb = ld->kb;
+	struct kup_release r;
+	const struct kup_node *n;
+	size_t bad_before = ld->problems, i;
+
+	memset(&r, 0, sizeof(r));
+	if (e->kind != KUP_NODE_MAP) {
+		problem(ld, e, "a release entry must be a mapping");
+		return;
+	}
+	check_keys(ld, e, release_keys);
+	want_version(ld, e, "version", true, &r.version);
+	if ((n = want_str(ld, e, "released", true))) {
+		if (!valid_date(n->u.str))
+			problem(ld, n, "'released' must be a date YYYY-MM-DD");
+		r.released = kb_str(ld, n);
+	}
+	if ((n = want_str(ld, e, "end_of_life", false))) {
+		if (!valid_date(n->u.str))
+			problem(ld, n, "'end_of_life' must be a date YYYY-MM-DD");
+		r.end_of_life = kb_str(ld, n);
+	}
+	want_source(ld, e, "source", &r.source);
+	if (ld->problems != bad_before || ld->oom)
+		return;
+	for (i = 0; i < kb->nreleases; i++)
+		if (kup_version_cmp_minor(&kb->releases[i].version, &r.version) == 0) {
+			problem(ld, e, "duplicate release %d.%d", r.version.major, r.version.minor);
+			return;
+		}
+	if (kb->nreleases == kb->releases_cap) {
+		size_t cap = kb->releases_cap ? kb->releases_cap * 2 : 32;
+		struct kup_release *nr = kup_xrealloc_array(kb->releases, cap, sizeof(*nr));
+		if (!nr) {
+			ld->oom = true;
+			return;
+		}
+		kb->releases = nr;
+		kb->releases_cap = cap;
+	}
+	kb->releases[kb->nreleases++] = r;
+}
+
+static enum kup_status load_doc(void *ctx, const struct kup_doc *doc)
+{
+	struct loader *ld = ctx;
+	const struct kup_node *root = doc->root, *schema, *list;
+	size_t i;
+
+	if (!root)
+		return KUP_OK;
+	if (root->kind != KUP_NODE_MAP) {
+		problem(ld, root, "a knowledge base file must be a mapping");
+		return KUP_OK;
+	}
+	schema = kup_node_get(root, "schema");
+	if (!schema || schema->kind != KUP_NODE_SCALAR) {
+		problem(ld, root, "missing 'schema'");
+		return KUP_OK;
+	}
+	if (strcmp(schema->u.str, SCHEMA_APIS) == 0) {
+		static const char *const top[] = { "schema", "apis", NULL };
+		check_keys(ld, root, top);
+		list = kup_node_get(root, "apis");
+		if (!list || list->kind != KUP_NODE_SEQ) {
+			problem(ld, list ? list : root, "'apis' must be a list");
+			return KUP_OK;
+		}
+		for (i = 0; i < list->len && !ld->oom; i++)
+			load_rule(ld, list->u.items[i]);
+	} else if (strcmp(schema->u.str, SCHEMA_RELEASES) == 0) {
+		static const char *const top[] = { "schema", "releases", NULL };
+		check_keys(ld, root, top);
+		list = kup_node_get(root, "releases");
+		if (!list || list->kind != KUP_NODE_SEQ) {
+			problem(ld, list ? list : root, "'releases' must be a list");
+			return KUP_OK;
+		}
+		for (i = 0; i < list->len && !ld->oom; i++)
+			load_release(ld, list->u.items[i]);
+	} else {
+		problem(ld, schema, "unknown schema '%s'", schema->u.str);
+	}
+	return ld->oom ? KUP_NOMEM : KUP_OK;
+}
+
+static void forward_error(void *ctx, const struct kup_error *err)
+{
+	struct loader *ld = ctx;
+
+	kup_error_emit(ld->sink, err);
+	ld->problems++;
+}
+
+static enum kup_status load_text(struct loader *ld, const char *path, const char *text,
+				 size_t len)
+{
+	struct kup_yaml_opts opts;
+	struct kup_arena arena;
+	size_t nerr = 0;
+	enum kup_status st;
+
+	kup_yaml_opts_init(&opts, path);
+	opts.errors.fn = forward_error;
+	opts.errors.ctx = ld;
+	kup_arena_init(&arena, 0);
+	ld->path = path;
+	st = kup_yaml_read_mem(text, len, &opts, &arena, load_doc, ld, &nerr);
+	kup_arena_release(&arena);
+	return st;
+}
+
+static int cmp_release(const void *a, const void *b)
+{
+	const struct kup_release *x = a, *y = b;
+	return kup_version_cmp(&x->version, &y->version);
+}
+
+static void finish(struct kup_kb *kb)
+{
+	size_t i;
+
+	qsort(kb->releases, kb->nreleases, sizeof(*kb->releases), cmp_release);
+	memset(&kb->newest, 0, sizeof(kb->newest));
+	if (kb->nreleases) {
+		kb->newest = kb->releases[kb->nreleases - 1].version;
+		return;
+	}
+	for (i = 0; i < kb->nrules; i++) {
+		const struct kup_api_rule *r = &kb->rules[i];
+		if (strcmp(r->component, "kubernetes") != 0 || !r->removed_in.valid)
+			continue;
+		if (!kb->newest.valid || kup_version_cmp(&r->removed_in, &kb->newest) > 0)
+			kb->newest = r->removed_in;
+	}
+}
+
+static struct kup_kb *kb_new(void)
+{
+	struct kup_kb *kb = calloc(1, sizeof(*kb));
+
+	if (kb)
+		kup_arena_init(&kb->strings, 64 * 1024);
+	return kb;
+}
+
+void kup_kb_free(struct kup_kb *kb)
+{
+	if (!kb)
+		return;
+	kup_arena_release(&kb->strings);
+	free(kb->rules);
+	free(kb->releases);
+	free(kb->index);
+	free(kb->components);
+	free(kb);
+}
+
+static void first_error(void *ctx, const struct kup_error *err)
+{
+	struct kup_error *dst = ctx;
+
+	if (dst && dst->code == KUP_OK)
+		kup_error_copy(dst, err);
+}
+
+enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
+{
+	struct kup_error_sink sink = { first_error, err };
+	struct loader ld = { 0 };
+	const struct kup_embedded_file *f;
+	struct kup_kb *kb = kb_new();
+	enum kup_status st = KUP_OK;
+
+	*out = NULL;
+	if (!kb)
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	ld.kb = kb;
+	ld.sink = &sink;
+	for (f = kup_embedded_kb; f->name && st == KUP_OK; f++) {
+		size_t n = strlen(f->name);
+		if (n < 5 || strcmp(f->name + n - 5, ".yaml") != 0)
+			continue;
+		st = load_text(&ld, f->name, f->data, f->len);
+	}
+	if (st == KUP_OK && ld.oom)
+		st = KUP_NOMEM;
+	if (st == KUP_OK && ld.problems)
+		st = KUP_KB;
+	if (st != KUP_OK) {
+		if (err && err->code == KUP_OK)
+			kup_error_set(err, st, NULL, 0, 0, "cannot load the embedded knowledge base");
+		kup_kb_free(kb);
+		return st;
+	}
+	finish(kb);
+	*out = kb;
+	return KUP_OK;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
+				const struct kup_error_sink *sink, size_t *nproblems)
+{
+	struct loader ld = { 0 };
+	struct kup_kb *kb;
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, i;
+	enum kup_status st = KUP_OK;
+
+	*out = NULL;
+	*nproblems = 0;
+	d = opendir(dir);
+	if (!d) {
+		kup_error_report(sink, KUP_IO, dir, 0, 0, "cannot open knowledge base directory '%s'",
+				 dir);
+		*nproblems = 1;
+		return KUP_IO;
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char **nn;
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+			continue;
+		nn = kup_xrealloc_array(names, n + 1, sizeof(*names));
+		if (!nn || !(nn[n] = strdup(de->d_name))) {
+			names = nn ? nn : names;
+			st = KUP_NOMEM;
+			break;
+		}
+		names = nn;
+		n++;
+	}
+	closedir(d);
+	kb = kb_new();
+	if (!kb)
+		st = KUP_NOMEM;
+	if (st == KUP_OK && n == 0) {
+		kup_error_report(sink, KUP_KB, dir, 0, 0, "no *.yaml files in '%s'", dir);
+		ld.problems++;
+	}
+	qsort(names, n, sizeof(*names), cmp_name);
+	ld.kb = kb;
+	ld.sink = sink;
+	for (i = 0; i < n && st == KUP_OK; i++) {
+		struct kup_error err = KUP_ERROR_INIT;
+		struct kup_buf path = KUP_BUF_INIT;
+		char *text = NULL;
+		size_t len = 0;
+
+		kup_buf_addf(&path, "%s/%s", dir, names[i]);
+		if (path.oom) {
+			st = KUP_NOMEM;
+			break;
+		}
+		if (kup_read_file(path.buf, 64u << 20, &text, &len, &err) != KUP_OK) {
+			kup_error_emit(sink, &err);
+			ld.problems++;
+		} else {
+			st = load_text(&ld, path.buf, text, len);
+		}
+		free(text);
+		kup_error_release(&err);
+		kup_buf_release(&path);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (st == KUP_OK && ld.oom)
+		st = KUP_NOMEM;
+	*nproblems = ld.problems;
+	if (st == KUP_OK && ld.problems)
+		st = KUP_KB;
+	if (st != KUP_OK) {
+		kup_kb_free(kb);
+		return st;
+	}
+	finish(kb);
+	*out = kb;
+	return KUP_OK;
+}
+
+/* ---- queries -------------------------------------------------------------------- */
+
+size_t kup_kb_api_count(const struct kup_kb *kb)
+{
+	return kb->nrules;
+}
+
+const struct kup_api_rule *kup_kb_api_at(const struct kup_kb *kb, size_t i)
+{
+	return i < kb->nrules ? &kb->rules[i] : NULL;
+}
+
+bool kup_kb_knows_group(const struct kup_kb *kb, const char *group, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < kb->nrules; i++) {
+		const char *av = kb->rules[i].api_version, *slash = strchr(av, '/');
+		size_t gl = slash ? (size_t)(slash - av) : 0;
+		if (gl == n && memcmp(av, group, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+const struct kup_api_replacement *
+kup_kb_best_replacement(const struct kup_kb *kb, const struct kup_api_rule *rule,
+			const struct kup_version *target)
+{
+	const struct kup_api_replacement *best = NULL;
+	size_t i;
+
+	for (i = 0; i < rule->nreplacements; i++) {
+		const struct kup_api_replacement *r = &rule->replacements[i];
+		const char *kind = r->kind ? r->kind : rule->kind;
+		const struct kup_api_rule *own;
+
+		if (r->available_in.valid && kup_version_cmp(&r->available_in, target) > 0)
+			continue;
+		own = kup_kb_find_api(kb, r->api_version, strlen(r->api_version), kind, strlen(kind));
+		if (own && own->removed_in.valid && kup_version_cmp(&own->removed_in, target) <= 0)
+			continue;
+		if (!best || !best->available_in.valid ||
+		    (r->available_in.valid && kup_version_cmp(&r->available_in, &best->available_in) >= 0))
+			best = r;
+	}
+	return best;
+}
+
+size_t kup_kb_release_count(const struct kup_kb *kb)
+{
+	return kb->nreleases;
+}
+
+const struct kup_release *kup_kb_release_at(const struct kup_kb *kb, size_t i)
+{
+	return i < kb->nreleases ? &kb->releases[i] : NULL;
+}
+
+const struct kup_version *kup_kb_newest(const struct kup_kb *kb)
+{
+	return &kb->newest;
+}
+
+bool kup_kb_has_component(const struct kup_kb *kb, const char *component)
+{
+	size_t i;
+
+	for (i = 0; i < kb->ncomponents; i++)
+		if (strcmp(kb->components[i], component) == 0)
+			return true;
+	return false;
+}
+
+bool kup_kb_component_newest(const struct kup_kb *kb, const char *component,
+			     struct kup_version *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < kb->nrules; i++) {
+		const struct kup_api_rule *r = &kb->rules[i];
+		const struct kup_version *v[2] = { &r->deprecated_in, &r->removed_in };
+		size_t j;
+
+		if (strcmp(r->component, component) != 0)
+			continue;
+		for (j = 0; j < 2; j++)
+			if (v[j]->valid && (!out->valid || kup_version_cmp(v[j], out) > 0))
+				*out = *v[j];
+	}
+	return out->valid;
+}
