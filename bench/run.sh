@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# bench/run.sh - kupgrade against its baselines, measured in the same run.
+#
+# Run by `make bench` (after `make build`).  Builds the bench programs into
+# build/bench/, generates a seeded kubectl-style dump as JSON and as YAML
+# (reused when already there for the same seed and size), then measures on
+# one core, best of BENCH_RUNS, wall time and peak RSS of:
+#
+#   jq -c '.items[] | select(.apiVersion=="extensions/v1beta1")' DUMP.json   (baseline)
+#   kupgrade scan DUMP.json --to 1.32 -o json
+#   yaml_events DUMP.yaml                                    (bare libyaml event parse, baseline)
+#   kupgrade scan DUMP.yaml --to 1.32 -o json
+#
+# and prints the ratios against the targets: jq / kupgrade-json >= 10,
+# kupgrade-yaml / libyaml <= 1.25, kupgrade peak RSS <= 64 MiB.  Exits 1 when
+# a target or a sanity check fails.  See bench/README.md for the knobs.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+OBJECTS=${BENCH_OBJECTS:-100000}
+SEED=${BENCH_SEED:-1}
+RUNS=${BENCH_RUNS:-3}
+OUT=${BENCH_OUT:-bench/out}
+CPU=${BENCH_CPU:-0}
+TARGET=${BENCH_TARGET:-1.32}
+KUP=${KUPGRADE:-./build/kupgrade}
+LIB=${KUPGRADE_LIB:-build/libkupgrade.a}
+YAML_EVENTS_SRC=${YAML_EVENTS_SRC:-bench/yaml_events.c}
+BIN=${BENCH_BIN:-build/bench}
+CC=${CC:-cc}
+CFLAGS=${BENCH_CFLAGS:--O2 -g -std=c17 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE}
+
+JSON_RATIO_MIN=10
+YAML_RATIO_MAX=1.25
+RSS_MAX_MB=64
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+case $OBJECTS in ''|*[!0-9]*) die "BENCH_OBJECTS must be a number, not '$OBJECTS'" ;; esac
+case $SEED in ''|*[!0-9]*) die "BENCH_SEED must be a number, not '$SEED'" ;; esac
+case $RUNS in ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;; esac
+command -v jq >/dev/null || die "jq is not installed (make deps)"
+[ -x "$KUP" ] || die "'$KUP' does not exist: run 'make build' first"
+[ -f "$YAML_EVENTS_SRC" ] || die "'$YAML_EVENTS_SRC' does not exist"
+
+mkdir -p "$BIN" "$OUT"
+
+# ---- build the bench programs (only when the source is newer) --------------
+build() { # build OUT SRC [EXTRA ARGS...]
+	local out=$1 src=$2
+	shift 2
+	if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || { [ $# -gt 0 ] && [ -f "$LIB" ] && [ "$LIB" -nt "$out" ]; }; then
+		note "building $out"
+		# shellcheck disable=SC2086
+		$CC $CFLAGS -o "$out" "$src" "$@" || die "cannot build '$out'"
+	fi
+}
+build "$BIN/gen_dump" bench/gen_dump.c
+build "$BIN/measure" bench/measure.c
+# shellcheck disable=SC2046
+build "$BIN/yaml_events" "$YAML_EVENTS_SRC" $(pkg-config --cflags --libs yaml-0.1)
+HAVE_JSON_READ=0
+if [ -f bench/json_read.c ] && [ -f "$LIB" ]; then
+	# shellcheck disable=SC2046
+	if build "$BIN/json_read" bench/json_read.c -Iinclude "$LIB" \
+		$(pkg-config --libs yaml-0.1 json-c zlib) -lm; then
+		HAVE_JSON_READ=1
+	fi
+fi
+
+# ---- inputs -------------------------------------------------------------------
+BASE=$OUT/dump-s$SEED-n$OBJECTS
+for fmt in json yaml; do
+	f=$BASE.$fmt
+	if [ -s "$f" ] && [ -s "$f.counts" ] && [ "$f" -nt "$BIN/gen_dump" ]; then
+		note "reusing $f"
+		continue
+	fi
+	note "generating $f ($OBJECTS objects, seed $SEED)"
+	"$BIN/gen_dump" --seed "$SEED" --objects "$OBJECTS" --format "$fmt" \
+		-o "$f.tmp" --counts "$f.counts" 2>/dev/null || die "cannot generate '$f'"
+	mv "$f.tmp" "$f"
+done
+cmp -s "$BASE.json.counts" "$BASE.yaml.counts" ||
+	die "'$BASE.json' and '$BASE.yaml' do not hold the same objects (counts differ)"
+JSON=$BASE.json
+YAML=$BASE.yaml
+count() { awk -v k="$1" '$1 == k { print $2 }' "$BASE.json.counts"; }
+EXP_EXT=$(count last_applied_extensions_v1beta1)
+EXP_OLD=$(count last_applied_old)
+EXP_MF=$(count managed_fields_old)
+
+# ---- measuring ------------------------------------------------------------------
+PIN=()
+if command -v taskset >/dev/null && taskset -c "$CPU" true 2>/dev/null; then
+	PIN=(taskset -c "$CPU")
+else
+	note "taskset unavailable: not pinned to one core"
+fi
+size_of() { stat -c %s "$1"; }
+JSON_BYTES=$(size_of "$JSON")
+YAML_BYTES=$(size_of "$YAML")
+# Warm the page cache so no run pays for the disk.
+cat "$JSON" "$YAML" >/dev/null
+
+REPORT=$OUT/measure.txt
+ERRLOG=$OUT/stderr.txt
+
+# bench_cmd NAME OKCODES CMD...: best wall time and largest peak RSS over RUNS.
+# Sets R_SECS and R_KB.
+bench_cmd() {
+	local name=$1 ok=$2 i t kb rc
+	shift 2
+	R_SECS= R_KB=0
+	for ((i = 1; i <= RUNS; i++)); do
+		"${PIN[@]}" "$BIN/measure" -o "$REPORT" "$@" >/dev/null 2>"$ERRLOG" || true
+		read -r t kb rc <"$REPORT" || die "$name: no measurement"
+		case " $ok " in
+		*" $rc "*) ;;
+		*) cat "$ERRLOG" >&2; die "$name: exited $rc (run $i)" ;;
+		esac
+		if [ -z "$R_SECS" ] || awk -v a="$t" -v b="$R_SECS" 'BEGIN { exit !(a < b) }'; then
+			R_SECS=$t
+		fi
+		[ "$kb" -gt "$R_KB" ] && R_KB=$kb
+		note "$name: run $i: ${t}s, $((kb / 1024)) MiB"
+	done
+}
+
+declare -A SECS KB BYTES
+run() { # run KEY BYTES OKCODES CMD...
+	local key=$1 bytes=$2 ok=$3
+	shift 3
+	bench_cmd "$key" "$ok" "$@"
+	SECS[$key]=$R_SECS
+	KB[$key]=$R_KB
+	BYTES[$key]=$bytes
+}
+
+run jq "$JSON_BYTES" "0" jq -c '.items[] | select(.apiVersion=="extensions/v1beta1")' "$JSON"
+run kup_json "$JSON_BYTES" "0 2 3" "$KUP" scan "$JSON" --to "$TARGET" -o json
+if [ "$HAVE_JSON_READ" = 1 ]; then
+	run json_read "$JSON_BYTES" "0" "$BIN/json_read" "$JSON"
+fi
+run libyaml "$YAML_BYTES" "0" "$BIN/yaml_events" "$YAML"
+run kup_yaml "$YAML_BYTES" "0 2 3" "$KUP" scan "$YAML" --to "$TARGET" -o json
+
+# One more (untimed) run of each to see that kupgrade did real work.
+FJSON=$OUT/findings-json.json
+FYAML=$OUT/findings-yaml.json
+for pair in "$JSON:$FJSON" "$YAML:$FYAML"; do
+	in=${pair%%:*} outf=${pair#*:}
+	rc=0
+	"$KUP" scan "$in" --to "$TARGET" -o json >"$outf" 2>"$ERRLOG" || rc=$?
+	[ "$rc" -ne 1 ] || { cat "$ERRLOG" >&2; die "kupgrade scan '$in' exited 1"; }
+	jq empty "$outf" 2>/dev/null || die "kupgrade scan '$in' -o json printed invalid JSON (see '$outf')"
+done
+
+# ---- report ---------------------------------------------------------------------
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+FAILED=0
+
+echo
+echo "kupgrade benchmark: $OBJECTS objects, seed $SEED, best of $RUNS, target $TARGET," \
+	"${PIN[*]:-unpinned}"
+echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)"
+echo "inputs: $JSON ($(mb "$JSON_BYTES") MB), $YAML ($(mb "$YAML_BYTES") MB)"
+echo
+printf '%-42s %9s %9s %12s\n' "command" "seconds" "MB/s" "peak RSS MB"
+row() { # row KEY LABEL
+	[ -n "${SECS[$1]:-}" ] || return 0
+	printf '%-42s %9.2f %9.1f %12s\n' "$2" "${SECS[$1]}" \
+		"$(awk -v b="${BYTES[$1]}" -v s="${SECS[$1]}" 'BEGIN { print (s > 0 ? b / 1e6 / s : 0) }')" \
+		"$(mib "${KB[$1]}")"
+}
+row jq "jq select (baseline, json)"
+row kup_json "kupgrade scan (json)"
+row json_read "json_read: JSON reader alone (info)"
+row libyaml "yaml_events: libyaml events (baseline)"
+row kup_yaml "kupgrade scan (yaml)"
+echo
+
+check() { # check LABEL VALUE OP LIMIT
+	local label=$1 value=$2 op=$3 limit=$4 res
+	if awk -v v="$value" -v l="$limit" -v op="$op" \
+		'BEGIN { exit !((op == ">=") ? v >= l : v <= l) }'; then
+		res=PASS
+	else
+		res=FAIL
+		FAILED=1
+	fi
+	printf '%-42s %9s %4s %-6s %s\n' "$label" "$value" "$op" "$limit" "$res"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+printf '%-42s %9s %4s %-6s %s\n' "target" "value" "" "limit" "result"
+check "jq time / kupgrade json time" "$(ratio "${SECS[jq]}" "${SECS[kup_json]}")" ">=" "$JSON_RATIO_MIN"
+check "kupgrade yaml time / libyaml time" "$(ratio "${SECS[kup_yaml]}" "${SECS[libyaml]}")" "<=" "$YAML_RATIO_MAX"
+check "kupgrade json peak RSS MB" "$(mib "${KB[kup_json]}")" "<=" "$RSS_MAX_MB"
+check "kupgrade yaml peak RSS MB" "$(mib "${KB[kup_yaml]}")" "<=" "$RSS_MAX_MB"
+echo
+
+# Sanity: kupgrade found what the generator wrote.
+echo "kupgrade summary (json): $(jq -c '.summary' "$FJSON")"
+echo "kupgrade summary (yaml): $(jq -c '.summary' "$FYAML")"
+sane() { # sane LABEL FOUND EXPECTED
+	local res=PASS
+	[ "$2" = "$3" ] || { res=FAIL; FAILED=1; }
+	printf '%-52s found %7s, generated %7s  %s\n' "$1" "$2" "$3" "$res"
+}
+for pair in "json:$FJSON" "yaml:$FYAML"; do
+	fmt=${pair%%:*} f=${pair#*:}
+	sane "$fmt: last-applied extensions/v1beta1 findings" \
+		"$(jq '[.findings[] | select(.source.type == "last-applied" and .api_version == "extensions/v1beta1")] | length' "$f")" \
+		"$EXP_EXT"
+	sane "$fmt: last-applied findings (all old apiVersions)" \
+		"$(jq '[.findings[] | select(.source.type == "last-applied")] | length' "$f")" \
+		"$EXP_OLD"
+	sane "$fmt: managed-fields findings" \
+		"$(jq '[.findings[] | select(.source.type == "managed-fields")] | length' "$f")" \
+		"$EXP_MF"
+	sane "$fmt: file-source findings (served versions)" \
+		"$(jq '[.findings[] | select(.source.type == "file")] | length' "$f")" "0"
+done
+echo
+
+if [ "$FAILED" -ne 0 ]; then
+	echo "bench: FAIL"
+	exit 1
+fi
+echo "bench: PASS"
