@@ -1,0 +1,163 @@
+/* test_kb.c - loading and validating the knowledge base. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "kupgrade/kb.h"
+
+static void embedded_kb_loads(void **state)
+{
+	struct kup_kb *kb;
+	struct kup_error err = KUP_ERROR_INIT;
+	const struct kup_api_rule *r;
+	size_t i, lists = 0;
+
+	(void)state;
+	assert_int_equal(kup_kb_load_embedded(&kb, &err), KUP_OK);
+	assert_true(kup_kb_api_count(kb) >= 150);
+	r = kup_kb_find_api(kb, "extensions/v1beta1", 18, "Ingress", 7);
+	assert_non_null(r);
+	assert_string_equal(r->component, "kubernetes");
+	assert_int_equal(r->removed_in.minor, 22);
+	assert_int_equal(r->deprecated_in.minor, 14);
+	assert_non_null(r->source);
+	assert_null(kup_kb_find_api(kb, "apps/v1", 7, "Deployment", 10));
+	/* Every guide group is expanded. */
+	assert_non_null(kup_kb_find_api(kb, "authorization.k8s.io/v1beta1", 28, "SelfSubjectRulesReview", 22));
+	assert_non_null(kup_kb_find_api(kb, "authorization.k8s.io/v1beta1", 28, "LocalSubjectAccessReview", 24));
+	assert_non_null(kup_kb_find_api(kb, "events.k8s.io/v1beta1", 21, "Event", 5));
+	for (i = 0; i < kup_kb_api_count(kb); i++) {
+		r = kup_kb_api_at(kb, i);
+		assert_non_null(r->source);
+		assert_true(strncmp(r->source, "http", 4) == 0);
+		if (strlen(r->kind) > 4 && strcmp(r->kind + strlen(r->kind) - 4, "List") == 0)
+			lists++;
+	}
+	assert_true(lists > 30);
+	assert_true(kup_kb_newest(kb)->valid);
+	assert_true(kup_kb_has_component(kb, "cert-manager"));
+	assert_true(kup_kb_has_component(kb, "istio"));
+	kup_kb_free(kb);
+	kup_error_release(&err);
+}
+
+struct problems {
+	char text[8192];
+	size_t n;
+};
+
+static void collect(void *ctx, const struct kup_error *err)
+{
+	struct problems *p = ctx;
+	size_t len = strlen(p->text);
+
+	snprintf(p->text + len, sizeof(p->text) - len, "%s:%u:%u: %s\n",
+		 strrchr(err->path, '/') ? strrchr(err->path, '/') + 1 : err->path,
+		 err->line, err->column, err->msg);
+	p->n++;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void validate_reports_each_problem_with_position(void **state)
+{
+	char dir[] = "/tmp/kup-kb-XXXXXX";
+	struct problems p;
+	struct kup_kb *kb = NULL;
+	size_t n = 0;
+	struct kup_error_sink sink = { collect, &p };
+	char cmd[600];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "apis.yaml",
+		   "schema: kupgrade.dev/kb/apis/v1\n"
+		   "apis:\n"
+		   "- kind: Ingress\n"
+		   "  api_version: extensions/v1beta1\n"
+		   "  component: kubernetes\n"
+		   "  level: builtin\n"
+		   "  deprecated_in: \"1.14\"\n"
+		   "  removed_in: \"1.22\"\n"
+		   "  replacements: []\n"
+		   "  source: https://example.org/a\n"
+		   "- kind: Ingress\n"                      /* duplicate */
+		   "  api_version: extensions/v1beta1\n"
+		   "  component: kubernetes\n"
+		   "  level: builtin\n"
+		   "  deprecated_in: \"1.14\"\n"
+		   "  removed_in: \"1.22\"\n"
+		   "  replacements: []\n"
+		   "  source: https://example.org/a\n"
+		   "- kind: Foo\n"                          /* no source, bad version */
+		   "  api_version: foo.io/v1\n"
+		   "  component: kubernetes\n"
+		   "  level: builtin\n"
+		   "  deprecated_in: \"1.x\"\n"
+		   "  removed_in: \"1.22\"\n"
+		   "  replacements: []\n"
+		   "- kind: Bar\n"                          /* unknown key, unknown level, unquoted */
+		   "  api_version: bar.io/v1\n"
+		   "  component: kubernetes\n"
+		   "  level: sometimes\n"
+		   "  deprecated_in: 1.20\n"
+		   "  removed_in: null\n"
+		   "  replacements: []\n"
+		   "  colour: red\n"
+		   "  source: https://example.org/b\n");
+	write_file(dir, "other.yaml", "schema: kupgrade.dev/kb/nothing/v9\n");
+	assert_int_equal(kup_kb_load_dir(dir, &kb, &sink, &n), KUP_KB);
+	assert_null(kb);
+	assert_non_null(strstr(p.text, "apis.yaml:11:3: duplicate entry for extensions/v1beta1 Ingress"));
+	assert_non_null(strstr(p.text, "apis.yaml:23:18: 'deprecated_in': malformed version '1.x'"));
+	assert_non_null(strstr(p.text, "apis.yaml:19:3: missing 'source'"));
+	assert_non_null(strstr(p.text, "apis.yaml:29:10: unknown level 'sometimes'"));
+	assert_non_null(strstr(p.text, "apis.yaml:30:18: 'deprecated_in' must be a quoted version string"));
+	assert_non_null(strstr(p.text, "apis.yaml:33:3: unknown key 'colour'"));
+	assert_non_null(strstr(p.text, "other.yaml:1:9: unknown schema 'kupgrade.dev/kb/nothing/v9'"));
+	assert_int_equal(n, p.n);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void repo_data_dir_validates(void **state)
+{
+	struct problems p;
+	struct kup_kb *kb = NULL;
+	size_t n = 0;
+	struct kup_error_sink sink = { collect, &p };
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(kup_kb_load_dir(KUP_SOURCE_DIR "/data", &kb, &sink, &n), KUP_OK);
+	assert_int_equal(n, 0);
+	assert_non_null(kb);
+	kup_kb_free(kb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(embedded_kb_loads),
+		cmocka_unit_test(validate_reports_each_problem_with_position),
+		cmocka_unit_test(repo_data_dir_validates),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
