@@ -186,7 +186,7 @@ static void rule_full(struct kup_buf *out, const struct kup_api_rule *rule)
 
 		kup_buf_adds(out, i ? " Or " : " Use ");
 		kup_buf_adds(out, rep->api_version ? rep->api_version : "?");
-		if (rep->kind)
+		if (rep->kind && (!rule->kind || strcmp(rep->kind, rule->kind)))
 			kup_buf_addf(out, " %s", rep->kind);
 		if (rep->available_in.valid) {
 			kup_buf_adds(out, " (available since ");
@@ -229,6 +229,11 @@ static void emit_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup
 		pascal(tmp, rule->removed_in.valid ? "removed-api" : "deprecated-api");
 		pascal(tmp, rule->kind);
 		pascal(tmp, rule->api_version);
+	} else if (f && f->kind && f->api_version && (f->rule_id || f->rule)) {
+		pascal(tmp, kup_finding_severity(f->status) == KUP_FAIL_REMOVED ? "removed-api"
+										: "deprecated-api");
+		pascal(tmp, f->kind);
+		pascal(tmp, f->api_version);
 	} else {
 		pascal(tmp, ent->id);
 	}
@@ -244,10 +249,15 @@ static void emit_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup
 	} else if (!strcmp(ent->id, "crd-deprecated-version")) {
 		kup_buf_adds(tmp, "A custom resource uses a version its CRD marks deprecated");
 	} else if (f) {
-		kup_buf_addf(tmp, "%s %s is %s", f->kind ? f->kind : "?",
-			     f->api_version ? f->api_version : "?", kup_finding_status_name(f->status));
+		kup_buf_addf(tmp, "%s %s is ", f->kind ? f->kind : "?",
+			     f->api_version ? f->api_version : "?");
+		if (f->deprecated_in)
+			kup_buf_addf(tmp, "deprecated since %s%s", f->deprecated_in,
+				     f->removed_in ? " and " : "");
 		if (f->removed_in)
-			kup_buf_addf(tmp, " (removed in %s)", f->removed_in);
+			kup_buf_addf(tmp, "removed in %s", f->removed_in);
+		if (!f->deprecated_in && !f->removed_in)
+			kup_buf_adds(tmp, kup_finding_status_name(f->status));
 	} else {
 		kup_buf_adds(tmp, ent->id);
 	}
