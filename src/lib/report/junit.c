@@ -4,6 +4,7 @@
  * error), or a single passing testcase when nothing was found.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "report/report_int.h"
 
@@ -12,6 +13,26 @@ static void attr(struct kup_buf *out, const char *name, const char *value)
 	kup_buf_addf(out, " %s=\"", name);
 	kup_xml_escape(out, value);
 	kup_buf_addc(out, '"');
+}
+
+/* Element text: escaped like an attribute, but newlines stay newlines. */
+static void text(struct kup_buf *out, const char *s)
+{
+	struct kup_buf line = KUP_BUF_INIT;
+	const char *nl;
+
+	kup_buf_init(&line);
+	while ((nl = strchr(s, '\n'))) {
+		kup_buf_reset(&line);
+		kup_buf_add(&line, s, (size_t)(nl - s));
+		kup_xml_escape(out, line.buf);
+		kup_buf_addc(out, '\n');
+		s = nl + 1;
+	}
+	kup_xml_escape(out, s);
+	if (line.oom)
+		out->oom = true;
+	kup_buf_release(&line);
 }
 
 static void counts(struct kup_buf *out, size_t tests, size_t failures, size_t errors)
@@ -36,14 +57,7 @@ static void finding_case(struct kup_buf *out, const struct kup_finding *f, struc
 	}
 	kup_buf_adds(out, ">\n      <failure");
 	kup_buf_reset(tmp);
-	if (f->message) {
-		kup_buf_adds(tmp, f->message);
-	} else {
-		kup_buf_addf(tmp, "%s is %s", f->api_version ? f->api_version : "?",
-			     kup_finding_status_name(f->status));
-		if (f->removed_in)
-			kup_buf_addf(tmp, " in %s", f->removed_in);
-	}
+	kup_finding_message(tmp, f);
 	attr(out, "message", tmp->buf);
 	attr(out, "type", level == KUP_FAIL_REMOVED ? "removed" : "deprecated");
 	kup_buf_addc(out, '>');
@@ -67,7 +81,7 @@ static void finding_case(struct kup_buf *out, const struct kup_finding *f, struc
 		kup_buf_addf(tmp, "notes: %s\n", f->notes);
 	if (f->source_url)
 		kup_buf_addf(tmp, "see: %s\n", f->source_url);
-	kup_xml_escape(out, tmp->buf);
+	text(out, tmp->buf);
 	kup_buf_adds(out, "</failure>\n    </testcase>\n");
 }
 
@@ -91,7 +105,7 @@ static void error_case(struct kup_buf *out, const struct kup_error *err, struct 
 	kup_buf_adds(tmp, msg);
 	if (err->object)
 		kup_buf_addf(tmp, " (%s)", err->object);
-	kup_xml_escape(out, tmp->buf);
+	text(out, tmp->buf);
 	kup_buf_adds(out, "</error>\n    </testcase>\n");
 }
 

@@ -392,3 +392,28 @@ void kup_object_label(struct kup_buf *out, const struct kup_finding *f)
 	}
 	kup_buf_adds(out, f->name ? f->name : "(unnamed)");
 }
+
+/* The finding's message, or one made from its fields. */
+void kup_finding_message(struct kup_buf *out, const struct kup_finding *f)
+{
+	if (f->message) {
+		kup_buf_adds(out, f->message);
+		return;
+	}
+	kup_object_label(out, f);
+	kup_buf_addf(out, " uses %s", f->api_version ? f->api_version : "?");
+	if (f->status == KUP_FIND_UNDECIDED) {
+		kup_buf_adds(out, ", which is templated");
+		return;
+	}
+	kup_buf_addf(out, ": %s", kup_finding_status_name(f->status));
+	if (f->deprecated_in && f->removed_in)
+		kup_buf_addf(out, " (deprecated in %s, removed in %s)", f->deprecated_in, f->removed_in);
+	else if (f->removed_in)
+		kup_buf_addf(out, " (removed in %s)", f->removed_in);
+	else if (f->deprecated_in)
+		kup_buf_addf(out, " (deprecated in %s)", f->deprecated_in);
+	if (f->replacement)
+		kup_buf_addf(out, "; use %s%s%s", f->replacement, f->replacement_kind ? " " : "",
+			     f->replacement_kind ? f->replacement_kind : "");
+}

@@ -89,6 +89,9 @@ size_t kup_report_count_other(const struct kup_report *r);
 /* "Kind namespace/name" or "Kind name" ("(unnamed)" for no name). */
 void kup_object_label(struct kup_buf *out, const struct kup_finding *f);
 
+/* The finding's message, or "Ingress shop/web uses extensions/v1beta1: removed (deprecated in 1.14, removed in 1.22); use ..." */
+void kup_finding_message(struct kup_buf *out, const struct kup_finding *f);
+
 /* ---- renderers ----------------------------------------------------------- */
 
 void kup_render_table(const struct kup_report *r, struct kup_buf *out);

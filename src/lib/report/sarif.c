@@ -365,27 +365,6 @@ static void emit_physical(struct kup_emit *e, const char *path, uint32_t line, u
 	kup_emit_end(e);
 }
 
-static void finding_message(struct kup_buf *out, const struct kup_finding *f)
-{
-	if (f->message) {
-		kup_buf_adds(out, f->message);
-		return;
-	}
-	kup_object_label(out, f);
-	kup_buf_addf(out, " uses %s", f->api_version ? f->api_version : "?");
-	if (f->status == KUP_FIND_UNDECIDED) {
-		kup_buf_adds(out, ", which is templated");
-		return;
-	}
-	kup_buf_addf(out, ", %s", kup_finding_status_name(f->status));
-	if (f->removed_in)
-		kup_buf_addf(out, " (removed in %s)", f->removed_in);
-	else if (f->deprecated_in)
-		kup_buf_addf(out, " (deprecated in %s)", f->deprecated_in);
-	if (f->replacement)
-		kup_buf_addf(out, "; use %s", f->replacement);
-}
-
 static void emit_result(struct kup_emit *e, const struct kup_finding *f, const char *rule_id,
 			size_t rule_index, struct kup_buf *tmp)
 {
@@ -397,7 +376,7 @@ static void emit_result(struct kup_emit *e, const struct kup_finding *f, const c
 	kup_emit_kint(e, "ruleIndex", (int64_t)rule_index);
 	kup_emit_kstr(e, "level", level_name(kup_finding_severity(f->status)));
 	kup_buf_reset(tmp);
-	finding_message(tmp, f);
+	kup_finding_message(tmp, f);
 	emit_text(e, "message", tmp->buf);
 
 	kup_emit_key(e, "locations");
