@@ -68,6 +68,12 @@ struct scanner {
 	long meta_indent;          /* indentation of metadata's children, -1 unknown */
 	struct pending *items;
 	size_t nitems, cap;
+	/*
+	 * The items lacking an apiVersion (kind, name) are exactly those added
+	 * since the last apiVersion (kind, name) line, which filled all the
+	 * others: a suffix of items[] starting here.  Keeps the scan linear.
+	 */
+	size_t no_api_from, no_kind_from, no_name_from;
 	struct pending last;       /* the last apiVersion/kind/name seen */
 };
 
@@ -274,6 +280,7 @@ static enum kup_status flush_section(struct scanner *sc)
 		st = sc->fn(sc->ctx, &p->item);
 	}
 	sc->nitems = 0;
+	sc->no_api_from = sc->no_kind_from = sc->no_name_from = 0;
 	return st;
 }
 
@@ -320,7 +327,7 @@ static enum kup_status on_api(struct scanner *sc, struct kup_str val, uint32_t l
 	bool tpl = has_action(val), filled = false;
 	size_t i;
 
-	for (i = 0; i < sc->nitems; i++) {
+	for (i = sc->no_api_from; i < sc->nitems; i++) {
 		struct pending *p = &sc->items[i];
 
 		if (p->has_api)
@@ -343,6 +350,7 @@ static enum kup_status on_api(struct scanner *sc, struct kup_str val, uint32_t l
 		p->api_line = line;
 		p->api_col = col;
 	}
+	sc->no_api_from = sc->nitems;
 	sc->last.has_api = true;
 	sc->last.item.api_version = val;
 	sc->last.item.api_templated = tpl;
@@ -357,7 +365,7 @@ static enum kup_status on_kind(struct scanner *sc, struct kup_str val, uint32_t 
 	bool tpl = has_action(val), filled = false;
 	size_t i;
 
-	for (i = 0; i < sc->nitems; i++) {
+	for (i = sc->no_kind_from; i < sc->nitems; i++) {
 		struct pending *p = &sc->items[i];
 
 		if (p->has_kind)
@@ -380,6 +388,7 @@ static enum kup_status on_kind(struct scanner *sc, struct kup_str val, uint32_t 
 		p->kind_line = line;
 		p->kind_col = col;
 	}
+	sc->no_kind_from = sc->nitems;
 	sc->last.has_kind = true;
 	sc->last.item.kind = val;
 	sc->last.item.kind_templated = tpl;
@@ -394,12 +403,13 @@ static void on_name(struct scanner *sc, struct kup_str val)
 
 	if (has_action(val) || val.n == 0)
 		return;
-	for (i = 0; i < sc->nitems; i++) {
+	for (i = sc->no_name_from; i < sc->nitems; i++) {
 		if (!sc->items[i].has_name) {
 			sc->items[i].has_name = true;
 			sc->items[i].item.name = val;
 		}
 	}
+	sc->no_name_from = sc->nitems;
 	sc->last.has_name = true;
 	sc->last.item.name = val;
 }
