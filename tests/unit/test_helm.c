@@ -310,8 +310,24 @@ static void test_errors_gzip(void **state)
 			  "corrupted gzip stream in release");
 	expect_file_error("err-double-gzip.txt", MIB, KUP_ENCODING,
 			  "binary after gunzip");
+	expect_file_error("err-trailing-garbage.txt", MIB, KUP_ENCODING,
+			  "trailing garbage after gzip stream in release");
 	/* just the magic */
 	expect_error("H4sI", 4, MIB, KUP_ENCODING, "truncated gzip stream in release");
+}
+
+/* Concatenated gzip members are one stream, as for Go's gzip.Reader. */
+static void test_multi_member(void **state)
+{
+	struct kup_helm_release r;
+	size_t n;
+	char *text = slurp(DATA "err-multi-member.txt", &n);
+
+	decode_ok(text, n, &r);
+	assert_string_equal(r.name, "two");
+	assert_int_equal(r.version, 2);
+	kup_helm_release_release(&r);
+	free(text);
 }
 
 /* 8 MiB of JSON in ~10 KiB of gzip: refused past max_out, fine below. */
@@ -543,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_uncompressed_record),
 		cmocka_unit_test(test_errors_base64),
 		cmocka_unit_test(test_errors_gzip),
+		cmocka_unit_test(test_multi_member),
 		cmocka_unit_test(test_gzip_bomb),
 		cmocka_unit_test(test_errors_json),
 		cmocka_unit_test(test_helm_v2),

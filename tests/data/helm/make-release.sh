@@ -118,6 +118,9 @@ def error_forms(outdir):
     out["helm-v2-uncompressed"] = b64(pb)
     out["double-gzip"] = b64(gz(z))
     out["plain-json"] = b64(good)                           # accepted: no gzip
+    # two gzip members back to back: Go's gzip.Reader reads both
+    out["multi-member"] = b64(gz(b'{"name":"two",') + gz(b'"version":2}'))
+    out["trailing-garbage"] = b64(z + b"\0\0junk")
     for k, v in out.items():
         write(os.path.join(outdir, "err-%s.txt" % k), v + "\n")
 
