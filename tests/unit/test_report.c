@@ -1122,6 +1122,163 @@ static void test_many_findings(void **state)
 	free(many);
 }
 
+/* ---- ugly inputs ------------------------------------------------------------------------ */
+
+static uint32_t rng_state = 12345;
+
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 17;
+	rng_state ^= rng_state << 5;
+	return rng_state;
+}
+
+static bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
+
+	while (i < n) {
+		size_t len;
+		uint32_t c = p[i], min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			len = 2, c &= 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			len = 3, c &= 0x0f, min = 0x800;
+		else if ((c & 0xf8) == 0xf0)
+			len = 4, c &= 0x07, min = 0x10000;
+		else
+			return false;
+		if (i + len > n)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (p[i + k] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/*
+ * Random byte strings (invalid UTF-8, controls, quotes, separators) as
+ * names and paths: JSON, SARIF and YAML still parse, the name survives the
+ * JSON round trip whenever it was valid UTF-8, JUnit stays well-formed, CSV
+ * keeps 16 fields, and nothing but valid UTF-8 is written.
+ */
+static void test_random_strings(void **state)
+{
+	static const char alphabet[] = "a,\"\\<>&'|\n\r\t\x01\x1b\x7f\xc3\xa9\xe2\x80\xa8\xef\xbb\xbf\xff\xc0\xed\xa0 :#-{}[]*_`";
+	struct kup_report r = full_report();
+	char name[64], path[64];
+
+	(void)state;
+	for (int iter = 0; iter < 300; iter++) {
+		size_t n = rng() % (sizeof(name) - 1), m = rng() % (sizeof(path) - 1);
+		char *out;
+		json_object *doc;
+		yaml_document_t ydoc;
+
+		for (size_t i = 0; i < n; i++)
+			name[i] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		name[n] = '\0';
+		for (size_t i = 0; i < m; i++)
+			path[i] = alphabet[rng() % (sizeof(alphabet) - 1)];
+		path[m] = '\0';
+		if (!m)
+			path[0] = 'p', path[1] = '\0';
+		fx[0].name = name;
+		fx[1].src.release = name;
+		fx[0].src.path = path;
+		fx_err[0].msg = name;
+
+		out = render(KUP_FMT_JSON, &r);
+		assert_true(valid_utf8(out));
+		doc = parse_json(out);
+		if (valid_utf8(name) && !strpbrk(name, "\x7f") && !strstr(name, "\xc2\x85") &&
+		    !strstr(name, "\xe2\x80\xa8") && !strstr(name, "\xef\xbb\xbf"))
+			assert_string_equal(getstr(idx(get(doc, "findings"), 0), "name"), name);
+		json_object_put(doc);
+		free(out);
+
+		out = render(KUP_FMT_SARIF, &r);
+		assert_true(valid_utf8(out));
+		doc = parse_json(out);
+		json_object_put(doc);
+		free(out);
+
+		out = render(KUP_FMT_YAML, &r);
+		load_yaml(out, &ydoc);
+		yaml_document_delete(&ydoc);
+		free(out);
+
+		out = render(KUP_FMT_JUNIT, &r);
+		assert_true(valid_utf8(out));
+		assert_int_equal(xml_check(out, "testcase"), 8);
+		free(out);
+
+		out = render(KUP_FMT_CSV, &r);
+		{
+			struct csv_rec recs[8];
+			size_t nr = csv_parse(out, recs, 8);
+
+			assert_int_equal(nr, 7);
+			for (size_t i = 0; i < nr; i++) {
+				assert_int_equal(recs[i].n, 16);
+				for (size_t j = 0; j < recs[i].n; j++)
+					free(recs[i].f[j]);
+			}
+		}
+		free(out);
+
+		out = render(KUP_FMT_TABLE, &r);
+		assert_true(valid_utf8(out));
+		for (const char *p = out; *p; p++)
+			assert_true((unsigned char)*p >= 0x20 || *p == '\n');
+		free(out);
+
+		out = render(KUP_FMT_MARKDOWN, &r);
+		assert_true(valid_utf8(out));
+		free(out);
+	}
+}
+
+/* A 4 MB name: rendered whole, still parseable. */
+static void test_huge_scalar(void **state)
+{
+	struct kup_report r = full_report();
+	size_t n = 4u << 20;
+	char *big = malloc(n + 1), *out;
+	json_object *doc;
+
+	(void)state;
+	assert_non_null(big);
+	for (size_t i = 0; i < n; i++)
+		big[i] = "ab\"<,\n"[i % 6];
+	big[n] = '\0';
+	fx[0].name = big;
+	out = render(KUP_FMT_JSON, &r);
+	doc = parse_json(out);
+	assert_string_equal(getstr(idx(get(doc, "findings"), 0), "name"), big);
+	json_object_put(doc);
+	free(out);
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		out = render(fmts[i].fmt, &r);
+		assert_true(strlen(out) >= n);
+		free(out);
+	}
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1142,6 +1299,8 @@ int main(void)
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_render_args),
 		cmocka_unit_test(test_many_findings),
+		cmocka_unit_test(test_random_strings),
+		cmocka_unit_test(test_huge_scalar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
