@@ -55,19 +55,22 @@ build() { # build OUT SRC [EXTRA ARGS...]
 	if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || { [ $# -gt 0 ] && [ -f "$LIB" ] && [ "$LIB" -nt "$out" ]; }; then
 		note "building $out"
 		# shellcheck disable=SC2086
-		$CC $CFLAGS -o "$out" "$src" "$@" || die "cannot build '$out'"
+		$CC $CFLAGS -o "$out" "$src" "$@" || { rm -f "$out"; return 1; }
 	fi
 }
-build "$BIN/gen_dump" bench/gen_dump.c
-build "$BIN/measure" bench/measure.c
+build "$BIN/gen_dump" bench/gen_dump.c || die "cannot build gen_dump"
+build "$BIN/measure" bench/measure.c || die "cannot build measure"
 # shellcheck disable=SC2046
-build "$BIN/yaml_events" "$YAML_EVENTS_SRC" $(pkg-config --cflags --libs yaml-0.1)
+build "$BIN/yaml_events" "$YAML_EVENTS_SRC" $(pkg-config --cflags --libs yaml-0.1) ||
+	die "cannot build yaml_events"
 HAVE_JSON_READ=0
 if [ -f bench/json_read.c ] && [ -f "$LIB" ]; then
 	# shellcheck disable=SC2046
 	if build "$BIN/json_read" bench/json_read.c -Iinclude "$LIB" \
 		$(pkg-config --libs yaml-0.1 json-c zlib) -lm; then
 		HAVE_JSON_READ=1
+	else
+		note "cannot build json_read: its row is left out"
 	fi
 fi
 
@@ -114,7 +117,8 @@ ERRLOG=$OUT/stderr.txt
 bench_cmd() {
 	local name=$1 ok=$2 i t kb rc
 	shift 2
-	R_SECS= R_KB=0
+	R_SECS=''
+	R_KB=0
 	for ((i = 1; i <= RUNS; i++)); do
 		"${PIN[@]}" "$BIN/measure" -o "$REPORT" "$@" >/dev/null 2>"$ERRLOG" || true
 		read -r t kb rc <"$REPORT" || die "$name: no measurement"
