@@ -485,6 +485,15 @@ static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
 				long cp;
 
 				if (!need(r, off, 6)) {
+					size_t i, have = r->len - r->pos - off;
+
+					b = ubuf(r) + r->pos;
+					for (i = 2; i < have && !r->nomem && !r->io_error; i++)
+						if (hexval(b[off + i]) < 0) {
+							jerr(r, r->pos + off, false, true, KUP_PARSE,
+							     "invalid \\u escape in string");
+							return false;
+						}
 					jerr_eof(r, true);
 					return false;
 				}
@@ -763,6 +772,10 @@ static struct kup_node *parse_number(struct jr *r)
 	r->pos += end;
 	return n;
 bad:
+	if (i >= end && r->eof && end == r->len - r->pos) {
+		jerr_eof(r, false);   /* "-", "1.", "1e+" cut off by the end of input */
+		return NULL;
+	}
 	jerr(r, r->pos + (i < end ? i : end), false, false, KUP_PARSE, "invalid number");
 	return NULL;
 }
