@@ -191,24 +191,35 @@ static bool yaml_style_float(const char *s, size_t n)
 	return i == n;
 }
 
-static bool in_list(const char *s, size_t n, const char *const *list)
+struct word {
+	const char *w;
+	uint8_t len;
+};
+#define W(s) { s, sizeof(s) - 1 }
+
+static bool in_list(const char *s, size_t n, const struct word *list)
 {
-	for (; *list; list++)
-		if (strlen(*list) == n && memcmp(*list, s, n) == 0)
+	for (; list->w; list++)
+		if (list->len == n && memcmp(list->w, s, n) == 0)
 			return true;
 	return false;
 }
 
-static const char *const true_words[] = {
-	"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL
+static const struct word true_words[] = {
+	W("y"), W("Y"), W("yes"), W("Yes"), W("YES"), W("true"), W("True"),
+	W("TRUE"), W("on"), W("On"), W("ON"), { NULL, 0 }
 };
-static const char *const false_words[] = {
-	"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL
+static const struct word false_words[] = {
+	W("n"), W("N"), W("no"), W("No"), W("NO"), W("false"), W("False"),
+	W("FALSE"), W("off"), W("Off"), W("OFF"), { NULL, 0 }
 };
-static const char *const null_words[] = { "~", "null", "Null", "NULL", NULL };
-static const char *const special_floats[] = {
-	".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF",
-	"+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", NULL
+static const struct word null_words[] = {
+	W("~"), W("null"), W("Null"), W("NULL"), { NULL, 0 }
+};
+static const struct word special_floats[] = {
+	W(".nan"), W(".NaN"), W(".NAN"), W(".inf"), W(".Inf"), W(".INF"),
+	W("+.inf"), W("+.Inf"), W("+.INF"), W("-.inf"), W("-.Inf"), W("-.INF"),
+	{ NULL, 0 }
 };
 
 /* A float that strconv.ParseFloat reads without overflowing. */
@@ -264,14 +275,18 @@ enum kup_scalar_tag kup_scalar_resolve(const char *s, size_t n)
 	/* go-yaml v2 only looks further for these first characters. */
 	switch (c) {
 	case '~': case 'n': case 'N':
+		if (n > 5)
+			return KUP_TAG_STR;
 		if (in_list(s, n, null_words))
 			return KUP_TAG_NULL;
 		/* fall through */
 	case 'y': case 'Y': case 't': case 'T': case 'f': case 'F':
 	case 'o': case 'O':
-		if (n <= 5 && in_list(s, n, true_words))
+		if (n > 5)
+			return KUP_TAG_STR;
+		if (in_list(s, n, true_words))
 			return KUP_TAG_BOOL;
-		if (n <= 5 && in_list(s, n, false_words))
+		if (in_list(s, n, false_words))
 			return KUP_TAG_BOOL;
 		return KUP_TAG_STR;
 	case '.':
