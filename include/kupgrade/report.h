@@ -42,11 +42,35 @@ struct kup_report {
 	bool color;                              /* table only */
 };
 
-/* Renders into out (appending). */
+/*
+ * Renders into out (appending).  Findings are rendered in the order given.
+ * KUP_INVALID for a NULL report or buffer, an unknown format, or a count
+ * without its array; KUP_NOMEM when `out` ran out of memory (its sticky
+ * flag).  The machine formats (json, yaml, sarif, junit) always produce
+ * valid UTF-8: invalid bytes in the input become U+FFFD.  table and
+ * markdown show control characters as \n, \x1b, ... so that input can
+ * never drive the terminal.  tests/data/report/ holds a golden file of
+ * every format.
+ */
 enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *r,
 				  struct kup_buf *out);
 
-/* Helpers shared by the renderers (escaping). */
+/*
+ * Helpers shared by the renderers.  Each appends to out; NULL s appends
+ * nothing.
+ *
+ * kup_json_escape: the body of a JSON string literal, without the quotes.
+ * Control characters, U+007F-U+009F, U+2028/9, U+FEFF and U+FFFE/F become
+ * \uXXXX (so the result is also a valid YAML double-quoted scalar body);
+ * invalid UTF-8 bytes become U+FFFD.
+ *
+ * kup_xml_escape: text for an XML 1.0 attribute value or element: & < > " '
+ * as entities, TAB/LF/CR as character references, and characters XML 1.0
+ * cannot carry (other controls, U+FFFE/F, invalid UTF-8) as U+FFFD.
+ *
+ * kup_csv_field: one RFC 4180 field, quoted (with quotes doubled) only when
+ * it contains a comma, a quote, CR or LF.
+ */
 void kup_json_escape(struct kup_buf *out, const char *s);
 void kup_xml_escape(struct kup_buf *out, const char *s);
 void kup_csv_field(struct kup_buf *out, const char *s);
