@@ -63,16 +63,19 @@ build "$BIN/measure" bench/measure.c || die "cannot build measure"
 # shellcheck disable=SC2046
 build "$BIN/yaml_events" "$YAML_EVENTS_SRC" $(pkg-config --cflags --libs yaml-0.1) ||
 	die "cannot build yaml_events"
-HAVE_JSON_READ=0
-if [ -f bench/json_read.c ] && [ -f "$LIB" ]; then
+# Optional (informational rows): libkupgrade's readers alone, no checks.
+declare -A HAVE
+for tool in json_read yaml_read; do
+	HAVE[$tool]=0
+	if [ ! -f "bench/$tool.c" ] || [ ! -f "$LIB" ]; then continue; fi
 	# shellcheck disable=SC2046
-	if build "$BIN/json_read" bench/json_read.c -Iinclude "$LIB" \
+	if build "$BIN/$tool" "bench/$tool.c" -Iinclude "$LIB" \
 		$(pkg-config --libs yaml-0.1 json-c zlib) -lm; then
-		HAVE_JSON_READ=1
+		HAVE[$tool]=1
 	else
-		note "cannot build json_read: its row is left out"
+		note "cannot build $tool: its row is left out"
 	fi
-fi
+done
 
 # ---- inputs -------------------------------------------------------------------
 BASE=$OUT/dump-s$SEED-n$OBJECTS
@@ -146,10 +149,13 @@ run() { # run KEY BYTES OKCODES CMD...
 
 run jq "$JSON_BYTES" "0" jq -c '.items[] | select(.apiVersion=="extensions/v1beta1")' "$JSON"
 run kup_json "$JSON_BYTES" "0 2 3" "$KUP" scan "$JSON" --to "$TARGET" -o json
-if [ "$HAVE_JSON_READ" = 1 ]; then
+if [ "${HAVE[json_read]}" = 1 ]; then
 	run json_read "$JSON_BYTES" "0" "$BIN/json_read" "$JSON"
 fi
 run libyaml "$YAML_BYTES" "0" "$BIN/yaml_events" "$YAML"
+if [ "${HAVE[yaml_read]}" = 1 ]; then
+	run yaml_read "$YAML_BYTES" "0" "$BIN/yaml_read" "$YAML"
+fi
 run kup_yaml "$YAML_BYTES" "0 2 3" "$KUP" scan "$YAML" --to "$TARGET" -o json
 
 # One more (untimed) run of each to see that kupgrade did real work.
@@ -185,6 +191,7 @@ row jq "jq select (baseline, json)"
 row kup_json "kupgrade scan (json)"
 row json_read "json_read: JSON reader alone (info)"
 row libyaml "yaml_events: libyaml events (baseline)"
+row yaml_read "yaml_read: YAML reader alone (info)"
 row kup_yaml "kupgrade scan (yaml)"
 echo
 
