@@ -189,7 +189,7 @@ static void check_golden(const char *name, const char *got)
 {
 	char path[512];
 	char *want;
-	size_t len;
+	size_t len = 0;
 
 	snprintf(path, sizeof(path), "%s/report/%s.golden", KUP_TEST_DATA, name);
 	if (getenv("KUP_UPDATE_GOLDEN")) {
