@@ -12,7 +12,7 @@ FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build run test test-normal test-asan bench fuzz install clean
+.PHONY: all deps fuzz-deps build run test test-normal test-asan bench fuzz install clean
 
 all: build
 
@@ -44,11 +44,14 @@ test-asan: deps build-asan/CMakeCache.txt
 bench: build
 	./bench/run.sh
 
-build-fuzz/CMakeCache.txt:
+build-fuzz/CMakeCache.txt: | fuzz-deps
 	CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKUP_FUZZ=ON -DKUP_TESTS=OFF \
 		-DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link,address,undefined"
 
-fuzz: deps build-fuzz/CMakeCache.txt
+fuzz-deps:
+	@./scripts/install-deps --fuzz
+
+fuzz: fuzz-deps build-fuzz/CMakeCache.txt
 	$(CMAKE) --build build-fuzz -j $(JOBS)
 	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 

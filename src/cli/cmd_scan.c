@@ -262,8 +262,15 @@ int cmd_scan(int argc, char **argv)
 	{
 		int first = optind;
 		enum kup_status st = KUP_OK;
-		if (first >= argc)
+		if (first >= argc) {
+			if (isatty(STDIN_FILENO)) {
+				cli_error("no input: name files or directories, or '-' for stdin");
+				scan_usage(stderr);
+				rc = KUP_EXIT_ERROR;
+				goto out;
+			}
 			st = kup_ingest_path(in, "-");
+		}
 		for (i = (size_t)first; i < (size_t)argc && st == KUP_OK; i++)
 			st = kup_ingest_path(in, argv[i]);
 		if (st == KUP_OK)
