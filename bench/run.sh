@@ -115,48 +115,42 @@ cat "$JSON" "$YAML" >/dev/null
 REPORT=$OUT/measure.txt
 ERRLOG=$OUT/stderr.txt
 
-# bench_cmd NAME OKCODES CMD...: best wall time and largest peak RSS over RUNS.
-# Sets R_SECS and R_KB.
-bench_cmd() {
-	local name=$1 ok=$2 i t kb rc
-	shift 2
-	R_SECS=''
-	R_KB=0
-	for ((i = 1; i <= RUNS; i++)); do
-		"${PIN[@]}" "$BIN/measure" -o "$REPORT" "$@" >/dev/null 2>"$ERRLOG" || true
-		read -r t kb rc <"$REPORT" || die "$name: no measurement"
-		case " $ok " in
-		*" $rc "*) ;;
-		*) cat "$ERRLOG" >&2; die "$name: exited $rc (run $i)" ;;
-		esac
-		if [ -z "$R_SECS" ] || awk -v a="$t" -v b="$R_SECS" 'BEGIN { exit !(a < b) }'; then
-			R_SECS=$t
-		fi
-		[ "$kb" -gt "$R_KB" ] && R_KB=$kb
-		note "$name: run $i: ${t}s, $((kb / 1024)) MiB"
-	done
-}
-
+# once KEY BYTES OKCODES CMD...: one run; keeps the best wall time and the
+# largest peak RSS of KEY.  The commands take turns (run 1 of each, then run 2
+# of each, ...) so that a noisy spell hits baseline and kupgrade alike.
 declare -A SECS KB BYTES
-run() { # run KEY BYTES OKCODES CMD...
-	local key=$1 bytes=$2 ok=$3
+RUN=0
+once() {
+	local key=$1 bytes=$2 ok=$3 t kb rc
 	shift 3
-	bench_cmd "$key" "$ok" "$@"
-	SECS[$key]=$R_SECS
-	KB[$key]=$R_KB
+	"${PIN[@]}" "$BIN/measure" -o "$REPORT" "$@" >/dev/null 2>"$ERRLOG" || true
+	read -r t kb rc <"$REPORT" || die "$key: no measurement"
+	case " $ok " in
+	*" $rc "*) ;;
+	*) cat "$ERRLOG" >&2; die "$key: exited $rc (run $RUN)" ;;
+	esac
+	if [ -z "${SECS[$key]:-}" ] || awk -v a="$t" -v b="${SECS[$key]}" 'BEGIN { exit !(a < b) }'; then
+		SECS[$key]=$t
+	fi
+	if [ "$kb" -gt "${KB[$key]:-0}" ]; then
+		KB[$key]=$kb
+	fi
 	BYTES[$key]=$bytes
+	note "run $RUN: $key: ${t}s, $((kb / 1024)) MiB"
 }
 
-run jq "$JSON_BYTES" "0" jq -c '.items[] | select(.apiVersion=="extensions/v1beta1")' "$JSON"
-run kup_json "$JSON_BYTES" "0 2 3" "$KUP" scan "$JSON" --to "$TARGET" -o json
-if [ "${HAVE[json_read]}" = 1 ]; then
-	run json_read "$JSON_BYTES" "0" "$BIN/json_read" "$JSON"
-fi
-run libyaml "$YAML_BYTES" "0" "$BIN/yaml_events" "$YAML"
-if [ "${HAVE[yaml_read]}" = 1 ]; then
-	run yaml_read "$YAML_BYTES" "0" "$BIN/yaml_read" "$YAML"
-fi
-run kup_yaml "$YAML_BYTES" "0 2 3" "$KUP" scan "$YAML" --to "$TARGET" -o json
+for ((RUN = 1; RUN <= RUNS; RUN++)); do
+	once jq "$JSON_BYTES" "0" jq -c '.items[] | select(.apiVersion=="extensions/v1beta1")' "$JSON"
+	once kup_json "$JSON_BYTES" "0 2 3" "$KUP" scan "$JSON" --to "$TARGET" -o json
+	if [ "${HAVE[json_read]}" = 1 ]; then
+		once json_read "$JSON_BYTES" "0" "$BIN/json_read" "$JSON"
+	fi
+	once libyaml "$YAML_BYTES" "0" "$BIN/yaml_events" "$YAML"
+	once kup_yaml "$YAML_BYTES" "0 2 3" "$KUP" scan "$YAML" --to "$TARGET" -o json
+	if [ "${HAVE[yaml_read]}" = 1 ]; then
+		once yaml_read "$YAML_BYTES" "0" "$BIN/yaml_read" "$YAML"
+	fi
+done
 
 # One more (untimed) run of each to see that kupgrade did real work.
 FJSON=$OUT/findings-json.json
