@@ -440,14 +440,13 @@ static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *r
 		k = key_node(root, "kind");
 	obj.src.line = (k ? k->line : root->line) + rc->line_base;
 	obj.src.column = k ? k->column : root->column;
-	if (rc->src.type == KUP_SRC_FILE || rc->src.type == KUP_SRC_HELM_RELEASE)
-		in->stats.objects++;
 	st = emit(rc, &obj);
 	if (st != KUP_OK)
 		return st;
 
 	items = kup_node_get(root, "items");
 	if (items && items->kind == KUP_NODE_SEQ && kup_str_has_suffix(obj.kind, "List")) {
+		/* A list is a container: its items are counted, not the list. */
 		if (depth >= MAX_LIST_DEPTH) {
 			report(in, KUP_TOOBIG, rc->src.path, obj.src.line, obj.src.column, NULL,
 			       "lists nested deeper than %d", MAX_LIST_DEPTH);
@@ -458,6 +457,11 @@ static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *r
 		return st;
 	}
 
+	/* The rest of a streamed JSON list (its items went before) is no object either. */
+	if (kup_str_has_suffix(obj.kind, "List") && !items)
+		return KUP_OK;
+	if (rc->src.type == KUP_SRC_FILE || rc->src.type == KUP_SRC_HELM_RELEASE)
+		in->stats.objects++;
 	if (rc->src.type == KUP_SRC_FILE && is_helm_record(&obj, root)) {
 		st = handle_release(rc, &obj, root);
 		if (st != KUP_OK)
