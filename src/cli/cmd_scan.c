@@ -328,9 +328,8 @@ int cmd_scan(int argc, char **argv)
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
-	if (fmt != KUP_FMT_TABLE)
-		for (i = 0; i < errs.n; i++)
-			cli_print_error(&errs.errors[i]);
+	for (i = 0; i < errs.n; i++)
+		cli_print_error(&errs.errors[i]);
 	if (errs.n || errs.oom)
 		rc = KUP_EXIT_ERROR;
 	else if (fail_on != KUP_FAIL_NONE && worst >= fail_on)

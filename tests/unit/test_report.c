@@ -872,7 +872,8 @@ static void test_table(void **state)
 	assert_null(strchr(plain, '\033'));
 	assert_non_null(strstr(plain, "\n3 removed, 2 deprecated, 1 other in 9 objects from 4 files; "
 				      "target 1.32; 2 errors\n"));
-	assert_non_null(strstr(plain, "error: bad.yaml:4:9: unclosed flow sequence\n"));
+	/* input errors are counted, not listed: the CLI prints them on standard error */
+	assert_null(strstr(plain, "unclosed flow sequence"));
 	assert_non_null(strstr(plain, "helm:shop@3:40 (releases/sh.helm.release.v1.shop.v3.yaml)"));
 	/* the newline inside the name is shown, not printed */
 	assert_non_null(strstr(plain, "odd,\"name\"<&>\\n\xc3\xa9\xe2\x98\x83"));

@@ -639,6 +639,7 @@ enum kup_status kup_scan_finish(struct kup_scan *sc)
 	sc->npending = sc->pending_cap = 0;
 	if (sc->oom)
 		return KUP_NOMEM;
-	qsort(sc->findings, sc->nfindings, sizeof(*sc->findings), cmp_finding);
+	if (sc->nfindings > 1)
+		qsort(sc->findings, sc->nfindings, sizeof(*sc->findings), cmp_finding);
 	return KUP_OK;
 }

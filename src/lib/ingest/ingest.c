@@ -17,6 +17,11 @@
 #define MAX_LIST_DEPTH 32
 #define MAX_RELEASE_BYTES (256u << 20)
 
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 /* A Helm release held until the whole input was read. */
 struct held_release {
 	char *key;                 /* namespace/name */
@@ -31,6 +36,8 @@ struct kup_ingest {
 	struct kup_arena inner_arena;   /* release manifests and annotations */
 	struct held_release *held;
 	size_t nheld, held_cap;
+	struct file_id *seen;           /* files read, so a file named twice is read once */
+	size_t nseen, seen_cap;
 	int depth;                      /* nested reads (helm inside a file) */
 };
 
@@ -107,6 +114,7 @@ void kup_ingest_free(struct kup_ingest *in)
 	for (i = 0; i < in->nheld; i++)
 		free_held(&in->held[i]);
 	free(in->held);
+	free(in->seen);
 	kup_arena_release(&in->doc_arena);
 	kup_arena_release(&in->inner_arena);
 	free(in);
@@ -180,7 +188,17 @@ static const char *describe(struct kup_ingest *in, const struct kup_object *obj)
 				(int)obj->name.n, obj->name.p ? obj->name.p : "");
 }
 
-static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *root, int depth);
+/*
+ * Items of a typed list (DeploymentList) as the API server returns them carry
+ * no apiVersion/kind of their own: they inherit them from the list.
+ */
+struct inherited {
+	struct kup_str api_version;
+	struct kup_str kind;
+};
+
+static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *root, int depth,
+				   const struct inherited *inh);
 static enum kup_status read_text(struct kup_ingest *in, const struct read_ctx *tmpl,
 				 const char *text, size_t len);
 
@@ -333,7 +351,8 @@ enum kup_status kup_ingest_finish(struct kup_ingest *in)
 	enum kup_status st = KUP_OK;
 	size_t i;
 
-	qsort(in->held, in->nheld, sizeof(*in->held), cmp_held);
+	if (in->nheld > 1)
+		qsort(in->held, in->nheld, sizeof(*in->held), cmp_held);
 	for (i = 0; i < in->nheld && st == KUP_OK; i++)
 		st = ingest_release(in, in->held[i].path, &in->held[i].rel);
 	for (i = 0; i < in->nheld; i++)
@@ -418,7 +437,8 @@ static enum kup_status handle_managed(struct read_ctx *rc, const struct kup_obje
 
 /* ---- objects ------------------------------------------------------------------- */
 
-static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *root, int depth)
+static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *root, int depth,
+				   const struct inherited *inh)
 {
 	struct kup_ingest *in = rc->in;
 	struct kup_object obj;
@@ -430,6 +450,10 @@ static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *r
 		return KUP_OK;
 	memset(&obj, 0, sizeof(obj));
 	kup_object_from_node(&obj, root);
+	if (inh && !obj.api_version.n && !obj.kind.n) {
+		obj.api_version = inh->api_version;
+		obj.kind = inh->kind;
+	}
 	if (!obj.api_version.n && !obj.kind.n)
 		return KUP_OK;   /* not a Kubernetes object (values, kustomization parts ...) */
 	if (!obj.namespace_.n && rc->ns_default)
@@ -452,8 +476,13 @@ static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *r
 			       "lists nested deeper than %d", MAX_LIST_DEPTH);
 			return KUP_OK;
 		}
+		struct inherited child = { obj.api_version, obj.kind };
+		/* "DeploymentList" -> "Deployment"; a plain List gives nothing to inherit. */
+		child.kind.n -= 4;
+		if (!child.kind.n)
+			child.api_version = child.kind;
 		for (i = 0; i < items->len && st == KUP_OK; i++)
-			st = handle_node(rc, items->u.items[i], depth + 1);
+			st = handle_node(rc, items->u.items[i], depth + 1, child.kind.n ? &child : NULL);
 		return st;
 	}
 
@@ -490,7 +519,7 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	enum kup_status st;
 
 	rc->in->stats.documents++;
-	st = handle_node(rc, doc->root, 0);
+	st = handle_node(rc, doc->root, 0, NULL);
 	kup_arena_reset(&rc->in->inner_arena);
 	return st;
 }
@@ -594,6 +623,31 @@ static enum kup_status read_stream(struct kup_ingest *in, FILE *fp, const char *
 	return st;
 }
 
+/* True when this file was read already (named twice, or through a link). */
+static bool seen_file(struct kup_ingest *in, FILE *fp)
+{
+	struct stat st;
+	size_t i;
+
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	for (i = 0; i < in->nseen; i++)
+		if (in->seen[i].dev == st.st_dev && in->seen[i].ino == st.st_ino)
+			return true;
+	if (in->nseen == in->seen_cap) {
+		size_t cap = in->seen_cap ? in->seen_cap * 2 : 64;
+		struct file_id *ns = kup_xrealloc_array(in->seen, cap, sizeof(*ns));
+		if (!ns)
+			return false;
+		in->seen = ns;
+		in->seen_cap = cap;
+	}
+	in->seen[in->nseen].dev = st.st_dev;
+	in->seen[in->nseen].ino = st.st_ino;
+	in->nseen++;
+	return false;
+}
+
 static enum kup_status read_file(struct kup_ingest *in, const char *path)
 {
 	FILE *fp;
@@ -626,6 +680,10 @@ static enum kup_status read_file(struct kup_ingest *in, const char *path)
 	if (!fp) {
 		in->stats.files++;
 		report(in, KUP_IO, path, 0, 0, NULL, "cannot open '%s': %s", path, strerror(errno));
+		return KUP_OK;
+	}
+	if (seen_file(in, fp)) {
+		fclose(fp);
 		return KUP_OK;
 	}
 	st = read_stream(in, fp, path);
@@ -698,7 +756,8 @@ static bool list_dir(const char *dir, struct name_list *out)
 		out->n++;
 	}
 	closedir(d);
-	qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_str);
 	return true;
 }
 

@@ -36,7 +36,24 @@ struct loader {
 	const struct kup_error_sink *sink;
 	size_t problems;
 	bool oom;
+	char **seen;                     /* "apiVersion kind" of every entry read, valid or not */
+	size_t nseen;
 };
+
+static void loader_release(struct loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nseen; i++)
+		free(ld->seen[i]);
+	free(ld->seen);
+	ld->seen = NULL;
+	ld->nseen = 0;
+}
+
+/* True when this apiVersion + kind was read before (then it is reported). */
+static bool seen_before(struct loader *ld, const struct kup_node *at, const char *av,
+			const char *kind);
 
 static void problem(struct loader *ld, const struct kup_node *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -308,12 +325,10 @@ static void load_rule(struct loader *ld, const struct kup_node *e)
 		r.replacements = ra;
 		r.nreplacements = reps->len;
 	}
+	if (r.api_version && r.kind && seen_before(ld, e, r.api_version, r.kind))
+		return;
 	if (ld->problems != bad_before || ld->oom)
 		return;
-	if (kup_kb_find_api(kb, r.api_version, strlen(r.api_version), r.kind, strlen(r.kind))) {
-		problem(ld, e, "duplicate entry for %s %s", r.api_version, r.kind);
-		return;
-	}
 	r.id = kup_arena_printf(&kb->strings, "%s/%s/%s", r.component, r.api_version, r.kind);
 	if (!r.id || !note_component(ld, r.component)) {
 		ld->oom = true;
@@ -332,6 +347,35 @@ static void load_rule(struct loader *ld, const struct kup_node *e)
 	kb->rules[kb->nrules++] = r;
 	if (!build_index(kb))
 		ld->oom = true;
+}
+
+static bool seen_before(struct loader *ld, const struct kup_node *at, const char *av,
+			const char *kind)
+{
+	struct kup_buf key = KUP_BUF_INIT;
+	char **ns;
+	size_t i;
+
+	kup_buf_addf(&key, "%s %s", av, kind);
+	if (key.oom) {
+		ld->oom = true;
+		return true;
+	}
+	for (i = 0; i < ld->nseen; i++)
+		if (strcmp(ld->seen[i], key.buf) == 0) {
+			kup_buf_release(&key);
+			problem(ld, at, "duplicate entry for %s %s", av, kind);
+			return true;
+		}
+	ns = kup_xrealloc_array(ld->seen, ld->nseen + 1, sizeof(*ns));
+	if (!ns) {
+		kup_buf_release(&key);
+		ld->oom = true;
+		return true;
+	}
+	ld->seen = ns;
+	ld->seen[ld->nseen++] = kup_buf_detach(&key, NULL);
+	return false;
 }
 
 static bool valid_date(const char *s)
@@ -475,7 +519,8 @@ static void finish(struct kup_kb *kb)
 {
 	size_t i;
 
-	qsort(kb->releases, kb->nreleases, sizeof(*kb->releases), cmp_release);
+	if (kb->nreleases > 1)
+		qsort(kb->releases, kb->nreleases, sizeof(*kb->releases), cmp_release);
 	memset(&kb->newest, 0, sizeof(kb->newest));
 	if (kb->nreleases) {
 		kb->newest = kb->releases[kb->nreleases - 1].version;
@@ -538,6 +583,7 @@ enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
 			continue;
 		st = load_text(&ld, f->name, f->data, f->len);
 	}
+	loader_release(&ld);
 	if (st == KUP_OK && ld.oom)
 		st = KUP_NOMEM;
 	if (st == KUP_OK && ld.problems)
@@ -600,7 +646,8 @@ enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
 		kup_error_report(sink, KUP_KB, dir, 0, 0, "no *.yaml files in '%s'", dir);
 		ld.problems++;
 	}
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_name);
 	ld.kb = kb;
 	ld.sink = sink;
 	for (i = 0; i < n && st == KUP_OK; i++) {
@@ -627,6 +674,7 @@ enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	loader_release(&ld);
 	if (st == KUP_OK && ld.oom)
 		st = KUP_NOMEM;
 	*nproblems = ld.problems;

@@ -1,6 +1,7 @@
 /*
  * table.c - the default, human format: kubectl-style columns (upper-case
- * headers, aligned with spaces, no borders), a summary line, then errors.
+ * headers, aligned with spaces, no borders) and a summary line; input errors are
+ * only counted (the CLI prints them on standard error).
  *
  * Every cell goes through kup_text_sanitize() so that a hostile manifest
  * cannot write escape sequences to the user's terminal.  Widths count code
@@ -138,8 +139,6 @@ out:
 
 void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 {
-	size_t i;
-
 	if (r->nfindings == 0) {
 		kup_buf_adds(out, "No deprecated or removed APIs found");
 		if (r->target_version) {
@@ -153,20 +152,8 @@ void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 		kup_summary_line(out, r);
 		kup_buf_addc(out, '\n');
 	}
-	if (r->nerrors)
-		kup_buf_addc(out, '\n');
-	for (i = 0; i < r->nerrors; i++) {
-		const struct kup_error *err = &r->errors[i];
-
-		kup_buf_adds(out, "error: ");
-		kup_position_label(out, err->path, err->line, err->column);
-		kup_buf_adds(out, ": ");
-		kup_text_sanitize(out, err->msg ? err->msg : kup_strerror(err->code));
-		if (err->object) {
-			kup_buf_adds(out, " (");
-			kup_text_sanitize(out, err->object);
-			kup_buf_addc(out, ')');
-		}
-		kup_buf_addc(out, '\n');
-	}
+	/* Input errors go to standard error (the CLI prints them); the table only counts them. */
+	if (r->nerrors && r->nfindings == 0)
+		kup_buf_addf(out, "%zu input error%s (see standard error).\n", r->nerrors,
+			     r->nerrors == 1 ? "" : "s");
 }
