@@ -42,6 +42,13 @@ struct kup_object {
 	struct kup_str namespace_;
 	struct kup_source src;
 	bool undecidable;              /* chart template whose apiVersion or kind is templated */
+	/*
+	 * Chart templates: the other apiVersions the same section offers for
+	 * this kind in other branches of a conditional ({{ if }} ... {{ else }}),
+	 * e.g. networking.k8s.io/v1 beside networking.k8s.io/v1beta1.
+	 */
+	const struct kup_str *alternatives;
+	size_t nalternatives;
 };
 
 typedef enum kup_status (*kup_object_fn)(void *ctx, const struct kup_object *obj);

@@ -549,6 +549,60 @@ static void settle(struct kup_scan *sc, const struct pending *p)
 	}
 }
 
+/* ---- chart conditionals --------------------------------------------------------------- */
+
+/*
+ * A chart template that offers another apiVersion for the same kind in
+ * another branch ({{ if semverCompare ... }}v1{{ else }}v1beta1{{ end }}):
+ * the first alternative that nothing flags at the target, or NULL.
+ */
+static const struct kup_str *served_alternative(const struct kup_scan *sc,
+						const struct kup_object *obj)
+{
+	size_t i;
+
+	for (i = 0; i < obj->nalternatives; i++) {
+		const struct kup_str *a = &obj->alternatives[i];
+		const struct kup_api_rule *r =
+			kup_kb_find_api(sc->kb, a->p, a->n, obj->kind.p, obj->kind.n);
+		struct kup_version target;
+		enum kup_finding_status st;
+
+		if (!r || !target_for(sc, r, &target, false) || !status_at(r, &target, &st) ||
+		    kup_finding_severity(st) == KUP_FAIL_NONE)
+			return a;
+	}
+	return NULL;
+}
+
+/* The old branch of a conditional: undecided, shown only with show_undecided. */
+static void conditional_finding(struct kup_scan *sc, const struct kup_object *obj,
+				const struct kup_api_rule *r, const struct kup_str *served,
+				const struct kup_version *target)
+{
+	struct kup_finding *f;
+	char tbuf[32];
+
+	if (!sc->opts.show_undecided)
+		return;
+	f = new_finding(sc, obj);
+	if (!f)
+		return;
+	f->status = KUP_FIND_UNDECIDED;
+	f->rule = r;
+	f->rule_id = "undecided-template";
+	f->component = r->component;
+	f->deprecated_in = version_str(sc, &r->deprecated_in);
+	f->removed_in = version_str(sc, &r->removed_in);
+	f->replacement = intern(sc, served->p, served->n);
+	f->source_url = r->source;
+	f->message = intern_c(sc, kup_arena_printf(&sc->strings,
+		"a conditional branch: the template also offers %.*s, served at %s; check that the "
+		"condition picks it on the target (a kubeVersion or semverCompare range without '-0' "
+		"never matches provider versions such as 1.30.1-eks-x)",
+		(int)served->n, served->p, kup_version_str(target, tbuf, sizeof(tbuf))));
+}
+
 /* ---- the check ----------------------------------------------------------------------- */
 
 enum kup_status kup_scan_object(void *ctx, const struct kup_object *obj)
@@ -581,11 +635,17 @@ enum kup_status kup_scan_object(void *ctx, const struct kup_object *obj)
 	if (r) {
 		struct kup_version target, from;
 		enum kup_finding_status st, st_from;
+		const struct kup_str *served;
 
 		if (!target_for(sc, r, &target, false) || !status_at(r, &target, &st))
 			return KUP_OK;
 		if (target_for(sc, r, &from, true) && status_at(r, &from, &st_from) && st_from == st)
 			return KUP_OK;
+		served = served_alternative(sc, obj);
+		if (served) {
+			conditional_finding(sc, obj, r, served, &target);
+			return sc->oom ? KUP_NOMEM : KUP_OK;
+		}
 		rule_finding(sc, obj, r, st, &target);
 		return sc->oom ? KUP_NOMEM : KUP_OK;
 	}

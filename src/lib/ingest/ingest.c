@@ -802,26 +802,70 @@ static bool is_file(const char *path)
 struct tmpl_ctx {
 	struct kup_ingest *in;
 	struct kup_source src;
-	enum kup_status st;
+	struct kup_template_item *section;   /* the items of the current section */
+	size_t n, cap;
+	bool oom;
 };
+
+/* Emits the items of one section, each with its conditional alternatives. */
+static enum kup_status flush_section(struct tmpl_ctx *tc)
+{
+	struct kup_str *alts = NULL;
+	enum kup_status st = KUP_OK;
+	size_t i, j;
+
+	if (tc->n > 1 && !(alts = calloc(tc->n, sizeof(*alts))))
+		st = KUP_NOMEM;
+	for (i = 0; i < tc->n && st == KUP_OK; i++) {
+		const struct kup_template_item *it = &tc->section[i];
+		struct kup_object obj;
+		size_t na = 0;
+
+		memset(&obj, 0, sizeof(obj));
+		obj.api_version = it->api_version;
+		obj.kind = it->kind;
+		obj.name = it->name;
+		obj.undecidable = it->api_templated || it->kind_templated;
+		obj.src = tc->src;
+		obj.src.line = it->line;
+		obj.src.column = it->column;
+		for (j = 0; j < tc->n && alts; j++) {
+			const struct kup_template_item *o = &tc->section[j];
+			if (j != i && !o->api_templated && !o->kind_templated &&
+			    kup_str_eq(o->kind, it->kind) && !kup_str_eq(o->api_version, it->api_version))
+				alts[na++] = o->api_version;
+		}
+		obj.alternatives = na ? alts : NULL;
+		obj.nalternatives = na;
+		tc->in->stats.objects++;
+		if (tc->in->opts.on_object)
+			st = tc->in->opts.on_object(tc->in->opts.ctx, &obj);
+	}
+	free(alts);
+	tc->n = 0;
+	return st;
+}
 
 static enum kup_status on_template_item(void *ctx, const struct kup_template_item *it)
 {
 	struct tmpl_ctx *tc = ctx;
-	struct kup_object obj;
+	enum kup_status st;
 
-	memset(&obj, 0, sizeof(obj));
-	obj.api_version = it->api_version;
-	obj.kind = it->kind;
-	obj.name = it->name;
-	obj.undecidable = it->api_templated || it->kind_templated;
-	obj.src = tc->src;
-	obj.src.line = it->line;
-	obj.src.column = it->column;
-	tc->in->stats.objects++;
-	if (!tc->in->opts.on_object)
-		return KUP_OK;
-	return tc->in->opts.on_object(tc->in->opts.ctx, &obj);
+	if (tc->n && tc->section[0].section_line != it->section_line) {
+		st = flush_section(tc);
+		if (st != KUP_OK)
+			return st;
+	}
+	if (tc->n == tc->cap) {
+		size_t cap = tc->cap ? tc->cap * 2 : 8;
+		struct kup_template_item *ns = kup_xrealloc_array(tc->section, cap, sizeof(*ns));
+		if (!ns)
+			return KUP_NOMEM;
+		tc->section = ns;
+		tc->cap = cap;
+	}
+	tc->section[tc->n++] = *it;
+	return KUP_OK;
 }
 
 struct chart_meta {
@@ -908,6 +952,9 @@ static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, c
 				tc.src.path = p;
 				tc.src.chart = chart;
 				st = kup_template_scan(text, len, on_template_item, &tc);
+				if (st == KUP_OK)
+					st = flush_section(&tc);
+				free(tc.section);
 			}
 			kup_error_release(&err);
 			free(text);
