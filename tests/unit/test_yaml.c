@@ -628,6 +628,13 @@ static enum kup_status pos_doc(void *ctx, const struct kup_doc *doc)
 	n = kup_node_get(doc->root, "ææææ");
 	assert_memory_equal(whole + n->start, "ok", 2);
 	assert_int_equal(n->column, 7);   /* characters, not bytes */
+	/* 4-byte characters count as one character each */
+	n = kup_node_get(doc->root, "😀😀");
+	assert_int_equal(n->kind, KUP_NODE_SEQ);
+	assert_int_equal(n->column, 5);
+	assert_memory_equal(whole + n->start, "[x]", 3);
+	assert_int_equal(n->end - n->start, 3);
+	assert_memory_equal(whole + n->u.items[0]->start, "x", 1);
 	/* a block map ends with its last value, not at the next token */
 	n = kup_node_get(doc->root, "m");
 	assert_int_equal(n->style, KUP_STYLE_BLOCK);
@@ -644,6 +651,7 @@ static void test_non_ascii_offsets(void **state)
 		"name: \"日本\"\n"
 		"x: 'ß'\n"
 		"ææææ: ok\n"
+		"😀😀: [x]\n"
 		"m:\n"
 		"  k1: ☃\n"
 		"  k2: end\n"
