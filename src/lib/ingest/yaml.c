@@ -316,7 +316,7 @@ static bool anchors_put(struct reader *r, const char *name, size_t len,
 
 /* ---- building ------------------------------------------------------------ */
 
-static bool push_item(struct reader *r, struct kup_node *n)
+static inline bool push_item(struct reader *r, struct kup_node *n)
 {
 	if (r->nitems == r->items_cap) {
 		size_t ncap = r->items_cap ? r->items_cap * 2 : 256;
@@ -335,7 +335,7 @@ static bool push_item(struct reader *r, struct kup_node *n)
  * collection (or make it the root).  `end` is the file offset after the
  * event that produced it (an alias's own end, not its target's).
  */
-static void finish_node(struct reader *r, const yaml_mark_t *mark,
+static inline void finish_node(struct reader *r, const yaml_mark_t *mark,
 			struct kup_node *n, size_t weight, size_t height,
 			const char *anchor, size_t anchor_len, size_t end,
 			bool merge_key)
