@@ -80,7 +80,12 @@ struct kup_doc {
 	size_t start;
 	size_t end;
 	const char *path;        /* the name to report, as given by the caller */
-	const char *text;        /* the input text when the reader has it whole, else NULL */
+	/*
+	 * The document's own text when the reader holds it (text[0] is the byte
+	 * at offset `start`, text_len == end - start), else NULL; a node's bytes
+	 * are text + (node->start - start).
+	 */
+	const char *text;
 	size_t text_len;
 	bool list_item;          /* streamed out of a top-level `items` array */
 };
