@@ -45,6 +45,11 @@ static char *dup_or_null(const char *s)
 static enum kup_status error_vset(struct kup_error *err, enum kup_status code,
 				  const char *path, uint32_t line, uint32_t column,
 				  const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static enum kup_status error_vset(struct kup_error *err, enum kup_status code,
+				  const char *path, uint32_t line, uint32_t column,
+				  const char *fmt, va_list ap)
 {
 	struct kup_buf b = KUP_BUF_INIT;
 
