@@ -1,0 +1,117 @@
+/*
+ * fuzz_json - kup_json_read_mem (items streamed) and kup_json_parse with
+ * small limits; every delivered tree is walked and its invariants checked
+ * (positions inside the input, NUL-terminated scalars, depth within the
+ * limit), then serialized with kup_node_to_json.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kupgrade/json.h"
+
+#define DEPTH 16
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct ctx {
+	size_t size;
+	size_t docs;
+	size_t next_item;
+	struct kup_buf out;
+};
+
+static void walk(const struct kup_node *n, size_t size, size_t depth)
+{
+	size_t i;
+
+	if (!n || n->line < 1 || n->column < 1 || n->start > n->end || n->end > size)
+		abort();
+	switch (n->kind) {
+	case KUP_NODE_SCALAR:
+		if (!n->u.str || n->u.str[n->len] != '\0' || n->tag > KUP_TAG_FLOAT)
+			abort();
+		if (n->tag == KUP_TAG_STR && (n->style != KUP_STYLE_DOUBLE || n->end - n->start < n->len + 2))
+			abort();
+		break;
+	case KUP_NODE_SEQ:
+		if (depth >= DEPTH || (n->len && !n->u.items))
+			abort();
+		for (i = 0; i < n->len; i++)
+			walk(n->u.items[i], size, depth + 1);
+		break;
+	case KUP_NODE_MAP:
+		if (depth >= DEPTH || (n->len && !n->u.pairs))
+			abort();
+		for (i = 0; i < n->len; i++) {
+			if (n->u.pairs[i].key->kind != KUP_NODE_SCALAR)
+				abort();
+			walk(n->u.pairs[i].key, size, depth + 1);
+			walk(n->u.pairs[i].value, size, depth + 1);
+		}
+		break;
+	default:
+		abort();
+	}
+}
+
+static enum kup_status on_doc(void *vctx, const struct kup_doc *d)
+{
+	struct ctx *c = vctx;
+
+	c->docs++;
+	if (d->list_item) {
+		if (d->index != c->next_item && d->index < c->next_item)
+			abort();   /* items come in order (bad ones are skipped) */
+		c->next_item = d->index + 1;
+	}
+	if (d->start > d->end || d->end > c->size || !d->root)
+		abort();
+	walk(d->root, c->size, 0);
+	kup_buf_reset(&c->out);
+	kup_node_to_json(d->root, &c->out);
+	if (c->out.oom)
+		abort();
+	return c->docs > 1000 ? KUP_STOP : KUP_OK;
+}
+
+static void on_err(void *ctx, const struct kup_error *e)
+{
+	(void)ctx;
+	if (!e->msg || e->line < 1 || e->column < 1)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kup_arena a;
+	struct kup_json_opts o;
+	struct kup_node *root = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct ctx c;
+	size_t nerr = 0;
+	enum kup_status st;
+
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	kup_buf_init(&c.out);
+	kup_arena_init(&a, 4096);
+	kup_json_opts_init(&o, "fuzz.json");
+	o.limits.max_depth = DEPTH;
+	o.limits.max_scalar = 4096;
+	o.limits.max_document = 1 << 16;
+	o.errors.fn = on_err;
+	st = kup_json_read_mem((const char *)data, size, &o, &a, on_doc, &c, &nerr);
+	if (st != KUP_OK && st != KUP_STOP)
+		abort();
+	kup_arena_reset(&a);
+
+	if (kup_json_parse((const char *)data, size, &o.limits, &a, &root, &err) == KUP_OK)
+		walk(root, size, 0);
+	else if (!err.msg || err.line < 1)
+		abort();
+	kup_error_release(&err);
+	kup_buf_release(&c.out);
+	kup_arena_release(&a);
+	return 0;
+}
