@@ -409,8 +409,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tok = json_tokener_new_ex(DEPTH);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, buf, (int)jsize + 1);
-	jc_ok = json_tokener_get_error(tok) == json_tokener_success &&
-		tok->char_offset <= jsize && ws_only(buf + tok->char_offset, jsize - tok->char_offset);
+	{
+		size_t off = json_tokener_get_parse_end(tok);
+
+		jc_ok = json_tokener_get_error(tok) == json_tokener_success && off <= jsize &&
+			ws_only(buf + off, jsize - off);
+	}
 
 	if (kup_ok && !jc_ok && json_tokener_get_error(tok) == json_tokener_error_depth &&
 	    jc_depth(root, 0) >= DEPTH) {
