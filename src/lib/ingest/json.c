@@ -36,6 +36,10 @@
 #include "kupgrade/json.h"
 
 #define JSON_CHUNK ((size_t)4 << 20)
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JSON_SWAR 1   /* 8 bytes at a time where byte order allows */
+#endif
 #define DEFAULT_MAX_DEPTH 512
 #define DEFAULT_MAX_SCALAR ((size_t)64 << 20)
 #define DEFAULT_MAX_DOCUMENT ((size_t)256 << 20)
@@ -97,6 +101,17 @@ static void col_advance(struct jr *r, size_t abs)
 		abs = r->base + r->len;
 	p = ubuf(r) + (r->col_abs - r->base);
 	e = ubuf(r) + (abs - r->base);
+#ifdef JSON_SWAR
+	while (e - p >= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		/* continuation bytes: bit 7 set, bit 6 clear */
+		v = (v & ~(v << 1) & 0x8080808080808080ull) >> 7;
+		n += 8 - (uint32_t)((v * 0x0101010101010101ull) >> 56);
+		p += 8;
+	}
+#endif
 	for (; p < e; p++)
 		n += (*p & 0xC0) != 0x80;
 	r->col += n;
@@ -292,18 +307,38 @@ static inline int skip_ws(struct jr *r)
 {
 	for (;;) {
 		const unsigned char *b = ubuf(r);
-		size_t i = r->pos, n = r->len;
+		size_t i = r->pos, n = r->len, from = r->base + r->pos;
 
 		while (i < n) {
 			unsigned c = b[i];
 
-			if (c == ' ' || c == '\t' || c == '\r') {
+			if (c == ' ') {
+				i++;
+#ifdef JSON_SWAR
+				/* indentation: 8 spaces at a time */
+				for (;;) {
+					uint64_t v;
+
+					if (i + 8 > n)
+						break;
+					memcpy(&v, b + i, 8);
+					if (v != 0x2020202020202020ull)
+						break;
+					i += 8;
+				}
+#endif
+			} else if (c == '\t' || c == '\r') {
 				i++;
 			} else if (c == '\n') {
 				newline_at(r, i);
 				i++;
 			} else {
 				r->pos = i;
+				/* the column cursor is within this run: whitespace is one byte a character */
+				if (r->col_abs >= from) {
+					r->col += (uint32_t)(r->base + i - r->col_abs);
+					r->col_abs = r->base + i;
+				}
 				return (int)c;
 			}
 		}
@@ -314,10 +349,6 @@ static inline int skip_ws(struct jr *r)
 }
 
 /* ---- strings ---------------------------------------------------------------- */
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define JSON_SWAR 1
-#endif
 
 /* Index of the first byte at or after `i` that needs care (" \ < 0x20 >= 0x80), or n. */
 static inline size_t scan_plain(const unsigned char *b, size_t i, size_t n)

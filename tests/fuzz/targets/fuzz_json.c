@@ -61,9 +61,11 @@ static enum kup_status on_doc(void *vctx, const struct kup_doc *d)
 
 	c->docs++;
 	if (d->list_item) {
-		if (d->index != c->next_item && d->index < c->next_item)
+		if (d->index < c->next_item)
 			abort();   /* items come in order (bad ones are skipped) */
 		c->next_item = d->index + 1;
+	} else {
+		c->next_item = 0;   /* the wrapper ends a list; a next value may hold another */
 	}
 	if (d->start > d->end || d->end > c->size || !d->root)
 		abort();
