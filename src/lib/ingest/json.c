@@ -1163,8 +1163,9 @@ static bool deliver(struct jrun *j, struct kup_node *root, size_t index, bool li
 	d.start = root->start;
 	d.end = root->end;
 	d.path = j->opts->path;
-	d.text = j->text;
-	d.text_len = j->text_len;
+	/* The document's own text (node.h), when the whole input is in memory. */
+	d.text = j->text && d.end <= j->text_len ? j->text + d.start : NULL;
+	d.text_len = d.text ? d.end - d.start : 0;
 	d.list_item = list_item;
 	st = j->fn ? j->fn(j->ctx, &d) : KUP_OK;
 	kup_arena_reset(j->arena);
