@@ -77,6 +77,14 @@ struct kup_error_sink {
 	void *ctx;
 };
 void kup_error_emit(const struct kup_error_sink *sink, const struct kup_error *err);
+/*
+ * Formats and emits one error in a single call; `object` (may be NULL) names
+ * the object it concerns.
+ */
+void kup_error_vreport(const struct kup_error_sink *sink, enum kup_status code,
+		       const char *path, uint32_t line, uint32_t column, const char *object,
+		       const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 /* Formats and emits one error in a single call. */
 void kup_error_report(const struct kup_error_sink *sink, enum kup_status code,
 		      const char *path, uint32_t line, uint32_t column,
@@ -160,6 +168,13 @@ static inline bool kup_arena_failed(const struct kup_arena *a) { return a->faile
 
 /* Like malloc/realloc/strdup but abort-free: return NULL on failure. */
 void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size);
+
+/*
+ * Makes room for `need` elements of `size` bytes in the array *pptr of
+ * capacity *cap (doubling, at least `first`).  False (array unchanged) when
+ * memory runs out.  Use: if (!kup_grow(&v, &cap, n + 1, sizeof(*v), 16)) ...
+ */
+bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first);
 
 /*
  * Reads a whole file (or stdin for "-") into a malloc'd NUL-terminated

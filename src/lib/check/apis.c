@@ -309,15 +309,10 @@ static struct kup_finding *new_finding(struct kup_scan *sc, const struct kup_obj
 {
 	struct kup_finding *f;
 
-	if (sc->nfindings == sc->findings_cap) {
-		size_t cap = sc->findings_cap ? sc->findings_cap * 2 : 64;
-		struct kup_finding *nf = kup_xrealloc_array(sc->findings, cap, sizeof(*nf));
-		if (!nf) {
-			sc->oom = true;
-			return NULL;
-		}
-		sc->findings = nf;
-		sc->findings_cap = cap;
+	if (!kup_grow(&sc->findings, &sc->findings_cap, sc->nfindings + 1, sizeof(*sc->findings),
+		      64)) {
+		sc->oom = true;
+		return NULL;
 	}
 	f = &sc->findings[sc->nfindings++];
 	memset(f, 0, sizeof(*f));
@@ -397,32 +392,27 @@ static void rule_finding(struct kup_scan *sc, const struct kup_object *obj,
 /* ---- CRDs ----------------------------------------------------------------------------- */
 
 static void add_crd_version(struct kup_scan *sc, const char *group, const char *kind,
-			    const struct kup_node *v)
+			    const struct kup_node *v, const char *key, bool single)
 {
 	struct crd_version *c;
-	const char *name = kup_node_str(kup_node_get(v, "name"));
+	const char *name = kup_node_str(kup_node_get(v, key));
 	bool b;
 
 	if (!name)
 		return;
-	if (sc->ncrds == sc->crds_cap) {
-		size_t cap = sc->crds_cap ? sc->crds_cap * 2 : 32;
-		struct crd_version *nc = kup_xrealloc_array(sc->crds, cap, sizeof(*nc));
-		if (!nc) {
-			sc->oom = true;
-			return;
-		}
-		sc->crds = nc;
-		sc->crds_cap = cap;
+	if (!kup_grow(&sc->crds, &sc->crds_cap, sc->ncrds + 1, sizeof(*sc->crds), 32)) {
+		sc->oom = true;
+		return;
 	}
 	c = &sc->crds[sc->ncrds++];
 	memset(c, 0, sizeof(*c));
 	c->group = group;
 	c->kind = kind;
 	c->version = intern_c(sc, name);
+	/* A v1beta1 CRD with only spec.version: that version is served and stored. */
 	c->served = !kup_node_bool(kup_node_get(v, "served"), &b) || b;
 	c->deprecated = kup_node_bool(kup_node_get(v, "deprecated"), &b) && b;
-	c->storage = kup_node_bool(kup_node_get(v, "storage"), &b) && b;
+	c->storage = single || (kup_node_bool(kup_node_get(v, "storage"), &b) && b);
 	c->warning = intern_c(sc, kup_node_str(kup_node_get(v, "deprecationWarning")));
 }
 
@@ -438,27 +428,9 @@ static void record_crd(struct kup_scan *sc, const struct kup_node *root)
 	versions = kup_node_get(spec, "versions");
 	if (versions && versions->kind == KUP_NODE_SEQ && versions->len) {
 		for (i = 0; i < versions->len; i++)
-			add_crd_version(sc, group, kind, versions->u.items[i]);
+			add_crd_version(sc, group, kind, versions->u.items[i], "name", false);
 	} else if (kup_node_str(kup_node_get(spec, "version"))) {
-		/* v1beta1 with only spec.version: served and stored. */
-		struct crd_version *c;
-		if (sc->ncrds == sc->crds_cap) {
-			size_t cap = sc->crds_cap ? sc->crds_cap * 2 : 32;
-			struct crd_version *nc = kup_xrealloc_array(sc->crds, cap, sizeof(*nc));
-			if (!nc) {
-				sc->oom = true;
-				return;
-			}
-			sc->crds = nc;
-			sc->crds_cap = cap;
-		}
-		c = &sc->crds[sc->ncrds++];
-		memset(c, 0, sizeof(*c));
-		c->group = group;
-		c->kind = kind;
-		c->version = intern_c(sc, kup_node_str(kup_node_get(spec, "version")));
-		c->served = true;
-		c->storage = true;
+		add_crd_version(sc, group, kind, spec, "version", true);
 	}
 }
 
@@ -480,15 +452,9 @@ static void remember(struct kup_scan *sc, const struct kup_object *obj)
 {
 	struct pending *p;
 
-	if (sc->npending == sc->pending_cap) {
-		size_t cap = sc->pending_cap ? sc->pending_cap * 2 : 64;
-		struct pending *np = kup_xrealloc_array(sc->pending, cap, sizeof(*np));
-		if (!np) {
-			sc->oom = true;
-			return;
-		}
-		sc->pending = np;
-		sc->pending_cap = cap;
+	if (!kup_grow(&sc->pending, &sc->pending_cap, sc->npending + 1, sizeof(*sc->pending), 64)) {
+		sc->oom = true;
+		return;
 	}
 	p = &sc->pending[sc->npending++];
 	p->api_version = intern_str(sc, obj->api_version);

@@ -106,18 +106,30 @@ void kup_error_emit(const struct kup_error_sink *sink, const struct kup_error *e
 		sink->fn(sink->ctx, err);
 }
 
+void kup_error_vreport(const struct kup_error_sink *sink, enum kup_status code,
+		       const char *path, uint32_t line, uint32_t column, const char *object,
+		       const char *fmt, va_list ap)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+
+	error_vset(&err, code, path, line, column, fmt, ap);
+	if (!err.msg)
+		err.msg = strdup("out of memory");
+	if (object)
+		kup_error_set_object(&err, object);
+	kup_error_emit(sink, &err);
+	kup_error_release(&err);
+}
+
 void kup_error_report(const struct kup_error_sink *sink, enum kup_status code,
 		      const char *path, uint32_t line, uint32_t column,
 		      const char *fmt, ...)
 {
-	struct kup_error err = KUP_ERROR_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_vset(&err, code, path, line, column, fmt, ap);
+	kup_error_vreport(sink, code, path, line, column, NULL, fmt, ap);
 	va_end(ap);
-	kup_error_emit(sink, &err);
-	kup_error_release(&err);
 }
 
 /* ---- strings -------------------------------------------------------------- */
@@ -446,6 +458,27 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size)
 	if (size && nmemb > SIZE_MAX / size)
 		return NULL;
 	return realloc(ptr, (nmemb && size) ? nmemb * size : 1);
+}
+
+bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first)
+{
+	void **p = pptr;
+	size_t ncap = *cap ? *cap : (first ? first : 8);
+	void *np;
+
+	if (need <= *cap)
+		return true;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return false;
+		ncap *= 2;
+	}
+	np = kup_xrealloc_array(*p, ncap, size);
+	if (!np)
+		return false;
+	*p = np;
+	*cap = ncap;
+	return true;
 }
 
 enum kup_status kup_read_file(const char *path, size_t cap, char **out,

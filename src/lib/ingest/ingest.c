@@ -140,19 +140,12 @@ static void report(struct kup_ingest *in, enum kup_status code, const char *path
 static void report(struct kup_ingest *in, enum kup_status code, const char *path,
 		   uint32_t line, uint32_t col, const char *object, const char *fmt, ...)
 {
-	struct kup_error err = KUP_ERROR_INIT;
-	struct kup_buf b = KUP_BUF_INIT;
+	struct kup_error_sink sink = { count_error, in };
 	va_list ap;
 
 	va_start(ap, fmt);
-	kup_buf_vaddf(&b, fmt, ap);
+	kup_error_vreport(&sink, code, path, line, col, object, fmt, ap);
 	va_end(ap);
-	kup_error_set(&err, code, path, line, col, "%s", b.buf ? b.buf : "out of memory");
-	if (object)
-		kup_error_set_object(&err, object);
-	kup_buf_release(&b);
-	count_error(in, &err);
-	kup_error_release(&err);
 }
 
 /* The key node of `key` in a map (for the line of `apiVersion:`). */

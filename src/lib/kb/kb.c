@@ -60,18 +60,12 @@ static void problem(struct loader *ld, const struct kup_node *at, const char *fm
 
 static void problem(struct loader *ld, const struct kup_node *at, const char *fmt, ...)
 {
-	struct kup_error err = KUP_ERROR_INIT;
-	struct kup_buf b = KUP_BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	kup_buf_vaddf(&b, fmt, ap);
+	kup_error_vreport(ld->sink, KUP_KB, ld->path, at ? at->line : 0, at ? at->column : 0,
+			  NULL, fmt, ap);
 	va_end(ap);
-	kup_error_set(&err, KUP_KB, ld->path, at ? at->line : 0, at ? at->column : 0,
-		      "%s", b.buf ? b.buf : "");
-	kup_buf_release(&b);
-	kup_error_emit(ld->sink, &err);
-	kup_error_release(&err);
 	ld->problems++;
 }
 
@@ -334,15 +328,9 @@ static void load_rule(struct loader *ld, const struct kup_node *e)
 		ld->oom = true;
 		return;
 	}
-	if (kb->nrules == kb->rules_cap) {
-		size_t cap = kb->rules_cap ? kb->rules_cap * 2 : 256;
-		struct kup_api_rule *nr = kup_xrealloc_array(kb->rules, cap, sizeof(*nr));
-		if (!nr) {
-			ld->oom = true;
-			return;
-		}
-		kb->rules = nr;
-		kb->rules_cap = cap;
+	if (!kup_grow(&kb->rules, &kb->rules_cap, kb->nrules + 1, sizeof(*kb->rules), 256)) {
+		ld->oom = true;
+		return;
 	}
 	kb->rules[kb->nrules++] = r;
 	if (!build_index(kb))
@@ -427,15 +415,10 @@ static void load_release(struct loader *ld, const struct kup_node *e)
 			problem(ld, e, "duplicate release %d.%d", r.version.major, r.version.minor);
 			return;
 		}
-	if (kb->nreleases == kb->releases_cap) {
-		size_t cap = kb->releases_cap ? kb->releases_cap * 2 : 32;
-		struct kup_release *nr = kup_xrealloc_array(kb->releases, cap, sizeof(*nr));
-		if (!nr) {
-			ld->oom = true;
-			return;
-		}
-		kb->releases = nr;
-		kb->releases_cap = cap;
+	if (!kup_grow(&kb->releases, &kb->releases_cap, kb->nreleases + 1,
+		       sizeof(*kb->releases), 32)) {
+		ld->oom = true;
+		return;
 	}
 	kb->releases[kb->nreleases++] = r;
 }
