@@ -50,4 +50,18 @@ enum kup_status kup_json_parse(const char *text, size_t len,
 			       struct kup_arena *arena, struct kup_node **out,
 			       struct kup_error *err);
 
+/*
+ * Looks for top-level string members of a JSON object without building a
+ * tree: fills out[i] with the value of keys[i] when it is a string without
+ * escapes.  Stops as soon as every key is found; nested values are skipped
+ * by bracket counting and are not validated.  Returns true when every key
+ * was found this way; false when the text is not an object, a key is
+ * missing, or something could not be decided cheaply (an escape in a key or
+ * value, a malformed member) - then parse it with kup_json_parse().
+ * kubectl writes last-applied-configuration with sorted keys, so
+ * apiVersion and kind are found in the first bytes.
+ */
+bool kup_json_peek_strings(const char *text, size_t len, const char *const *keys,
+			   size_t nkeys, struct kup_str *out);
+
 #endif

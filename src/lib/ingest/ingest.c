@@ -359,12 +359,31 @@ enum kup_status kup_ingest_finish(struct kup_ingest *in)
 static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup_object *live,
 					   const struct kup_node *ann)
 {
+	static const char *const keys[] = { "apiVersion", "kind" };
 	struct kup_ingest *in = rc->in;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_node *root = NULL;
 	struct kup_object obj;
+	struct kup_str peek[2];
 	enum kup_status st;
 
+	memset(&obj, 0, sizeof(obj));
+	obj.src = rc->src;
+	obj.src.type = KUP_SRC_LAST_APPLIED;
+	obj.src.line = ann->line + rc->line_base;
+	obj.src.column = ann->column;
+	/*
+	 * The check needs only apiVersion and kind (name and namespace are the
+	 * live object's): read them without building a tree when that is
+	 * possible, which it is for what kubectl writes.
+	 */
+	if (kup_json_peek_strings(ann->u.str, ann->len, keys, 2, peek)) {
+		obj.api_version = peek[0];
+		obj.kind = peek[1];
+		obj.name = live->name;
+		obj.namespace_ = live->namespace_;
+		return emit(rc, &obj);
+	}
 	st = kup_json_parse(ann->u.str, ann->len, &in->opts.limits, &in->inner_arena, &root, &err);
 	if (st != KUP_OK) {
 		report(in, st, rc->src.path, ann->line + rc->line_base, ann->column, describe(in, live),
@@ -375,16 +394,10 @@ static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup
 	}
 	if (!root || root->kind != KUP_NODE_MAP)
 		return KUP_OK;
-	memset(&obj, 0, sizeof(obj));
 	kup_object_from_node(&obj, root);
-	if (!obj.name.n)
-		obj.name = live->name;
-	if (!obj.namespace_.n)
-		obj.namespace_ = live->namespace_;
-	obj.src = rc->src;
-	obj.src.type = KUP_SRC_LAST_APPLIED;
-	obj.src.line = ann->line + rc->line_base;
-	obj.src.column = ann->column;
+	obj.root = NULL;   /* the same for both paths: the check sees no tree */
+	obj.name = live->name;
+	obj.namespace_ = live->namespace_;
 	return emit(rc, &obj);
 }
 

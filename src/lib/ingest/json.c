@@ -1550,3 +1550,129 @@ enum kup_status kup_json_parse(const char *text, size_t len,
 	jr_release(&r);
 	return st;
 }
+
+/* ---- peeking -------------------------------------------------------------- */
+
+static size_t peek_ws(const char *t, size_t i, size_t n)
+{
+	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Index just past a string starting at t[i] == '"', or SIZE_MAX; *esc set when escaped. */
+static size_t peek_string(const char *t, size_t i, size_t n, bool *esc)
+{
+	*esc = false;
+	for (i++; i < n; i++) {
+		if (t[i] == '"')
+			return i + 1;
+		if (t[i] == '\\') {
+			*esc = true;
+			i++;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* Index just past the value starting at t[i], or n on failure. */
+static size_t peek_skip(const char *t, size_t i, size_t n)
+{
+	size_t depth = 0;
+	bool esc;
+
+	do {
+		if (i >= n)
+			return n;
+		switch (t[i]) {
+		case '"':
+			i = peek_string(t, i, n, &esc);
+			if (i == SIZE_MAX)
+				return n;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			i++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return n;
+			depth--;
+			i++;
+			break;
+		default:
+			if (depth == 0) {
+				/* a scalar: up to the next delimiter */
+				while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' &&
+				       t[i] != ' ' && t[i] != '\n' && t[i] != '\r' && t[i] != '\t')
+					i++;
+				return i;
+			}
+			i++;
+			break;
+		}
+	} while (depth > 0);
+	return i;
+}
+
+bool kup_json_peek_strings(const char *text, size_t len, const char *const *keys,
+			   size_t nkeys, struct kup_str *out)
+{
+	size_t i = peek_ws(text, 0, len), found = 0, k;
+	bool esc;
+
+	for (k = 0; k < nkeys; k++)
+		out[k] = KUP_STR_NULL;
+	if (i >= len || text[i] != '{')
+		return false;
+	i++;
+	while (found < nkeys) {
+		size_t ks, ke, vs, ve;
+
+		i = peek_ws(text, i, len);
+		if (i >= len || text[i] != '"')
+			return false;
+		ks = i + 1;
+		i = peek_string(text, i, len, &esc);
+		if (i == SIZE_MAX || esc)
+			return false;
+		ke = i - 1;
+		i = peek_ws(text, i, len);
+		if (i >= len || text[i] != ':')
+			return false;
+		i = peek_ws(text, i + 1, len);
+		if (i >= len)
+			return false;
+		vs = i;
+		if (text[i] == '"') {
+			i = peek_string(text, i, len, &esc);
+			if (i == SIZE_MAX)
+				return false;
+			ve = i;
+		} else {
+			esc = false;
+			i = peek_skip(text, i, len);
+			if (i >= len)
+				return false;
+			ve = i;
+		}
+		for (k = 0; k < nkeys; k++) {
+			if (strlen(keys[k]) != ke - ks || memcmp(keys[k], text + ks, ke - ks) != 0)
+				continue;
+			if (text[vs] != '"' || esc || out[k].p)
+				return false;   /* not a plain string, or a duplicate: parse it */
+			out[k].p = text + vs + 1;
+			out[k].n = ve - vs - 2;
+			found++;
+		}
+		if (found == nkeys)
+			break;
+		i = peek_ws(text, i, len);
+		if (i >= len || text[i] != ',')
+			return false;
+		i++;
+	}
+	return true;
+}
