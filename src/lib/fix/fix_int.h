@@ -1,0 +1,90 @@
+/*
+ * fix_int.h - the edit engine shared by the converters (not public).
+ *
+ * A converter looks at one object's node tree (positions are byte offsets
+ * into the file text) and records edits; nothing is applied until every
+ * converter of the document has run.  Edits never overlap; when a converter
+ * cannot express a change safely it calls kup_fixer_unfixable() and the
+ * document is left untouched.
+ *
+ * Every helper keeps the style of the surrounding text: block or flow,
+ * the map's own indentation (measured from the text, not assumed), quoting
+ * of the value it replaces, the file's line ending (LF or CRLF), and for
+ * JSON the file's indentation and commas.
+ */
+#ifndef KUP_FIX_INT_H
+#define KUP_FIX_INT_H
+
+#include "kupgrade/fix.h"
+
+struct kup_edit {
+	size_t start;     /* byte range of the file text to replace */
+	size_t end;
+	char *text;       /* replacement bytes (malloc'd) */
+	size_t len;
+};
+
+struct kup_fixer {
+	const char *text;          /* the whole file */
+	size_t len;
+	bool json;                 /* the file is JSON */
+	const char *eol;           /* "\n" or "\r\n", as the file uses */
+	struct kup_edit *edits;
+	size_t nedits, cap;
+	bool unfixable;            /* set by kup_fixer_unfixable() */
+	char *reason;
+	char *summary;             /* what the converter changed besides apiVersion, or NULL */
+	bool oom;
+	const struct kup_kb *kb;
+	struct kup_version target;
+};
+
+/* ---- primitives (edit.c) --------------------------------------------------------- */
+
+/* Replaces bytes [start, end) of the file with text. */
+bool kup_fixer_replace(struct kup_fixer *f, size_t start, size_t end, const char *text, size_t len);
+/* Replaces a scalar's value, keeping its quoting style when the new text allows it. */
+bool kup_fixer_set_scalar(struct kup_fixer *f, const struct kup_node *scalar, const char *value);
+/* Renames the key of map pair i (keeps the key's quoting). */
+bool kup_fixer_rename_key(struct kup_fixer *f, const struct kup_node *map, size_t i,
+			  const char *new_key);
+/* Removes pair i of a map, with its line(s) in block style and its comma in flow/JSON. */
+bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size_t i);
+/*
+ * Adds `key: value` at the end of a map.  `value_yaml` is a YAML fragment in
+ * block style written for indentation 0 (e.g. "type: OnDelete\n" for a map,
+ * "Ignore" for a scalar, "- v1beta1\n" for a list); the engine re-indents it
+ * to the map's style, or converts it to JSON / flow when the map is such.
+ */
+bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const char *key,
+			const char *value_yaml);
+/* Replaces a whole value node (scalar or collection) by a YAML fragment, as add_pair. */
+bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
+			     const char *value_yaml);
+/* Marks the object as needing a human; the document is left unchanged. */
+void kup_fixer_unfixable(struct kup_fixer *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Appends to the summary of what was changed ("pathType: ImplementationSpecific added"). */
+void kup_fixer_note(struct kup_fixer *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The index of `key` in a map, or -1. */
+long kup_map_index(const struct kup_node *map, const char *key);
+
+/* ---- converters (convert_*.c) ------------------------------------------------------ */
+
+/*
+ * Converts one object from `from` (its apiVersion) to `to` (the replacement
+ * chosen at the target).  The apiVersion scalar itself is rewritten by the
+ * caller; the converter does the field migrations.  Returns false only when
+ * memory ran out.
+ */
+typedef bool (*kup_converter_fn)(struct kup_fixer *f, const struct kup_node *obj,
+				 const char *from, const char *to);
+
+struct kup_converter {
+	const char *kind;          /* NULL: any kind of the group */
+	const char *from;          /* apiVersion converted from */
+	kup_converter_fn fn;
+};
+
+#endif
