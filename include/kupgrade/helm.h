@@ -47,6 +47,15 @@ enum kup_status kup_helm_decode(const char *data, size_t len, size_t max_out,
 /* Decodes standard base64 (whitespace ignored). Returns false on bad input. */
 bool kup_base64_decode(const char *in, size_t len, struct kup_buf *out);
 
+/*
+ * Encodes a release JSON as Helm's storage driver does and appends it to
+ * out: base64(gzip(json)) (gzip at BestCompression with Go's header), and
+ * when secret_layer, base64 once more (a Secret's data as the API shows
+ * it).  False when memory ran out.  (src/lib/fix/helm_fix.c)
+ */
+bool kup_helm_encode_release(const char *json, size_t len, bool secret_layer,
+			     struct kup_buf *out);
+
 /* ---- chart templates ----------------------------------------------------- */
 
 /*
