@@ -70,6 +70,18 @@ void kup_fixer_note(struct kup_fixer *f, const char *fmt, ...)
 /* The index of `key` in a map, or -1. */
 long kup_map_index(const struct kup_node *map, const char *key);
 
+/* Sets up a fixer over the whole file text (detects LF / CRLF). */
+void kup_fixer_init(struct kup_fixer *f, const char *text, size_t len, bool json);
+/* Drops the edits, reason and summary (between objects). */
+void kup_fixer_reset(struct kup_fixer *f);
+void kup_fixer_release(struct kup_fixer *f);
+/*
+ * Appends text[start, end) with the edits applied (sorted by offset;
+ * insertions at one offset keep their order and come before a replacement
+ * starting there).  False when an edit lies outside [start, end) or memory ran out.
+ */
+bool kup_fixer_apply(struct kup_fixer *f, size_t start, size_t end, struct kup_buf *out);
+
 /* ---- converters (convert_*.c) ------------------------------------------------------ */
 
 /*

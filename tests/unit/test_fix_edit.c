@@ -1,0 +1,293 @@
+/*
+ * test_fix_edit.c - the edit primitives of the fixer: each edit keeps the
+ * bytes around it, the style (block/flow/JSON), indentation and line ends.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kupgrade/json.h"
+#include "kupgrade/yaml.h"
+#include "../../src/lib/fix/fix_int.h"
+
+typedef void (*edit_fn)(struct kup_fixer *f, const struct kup_node *root);
+
+struct ctx {
+	struct kup_fixer f;
+	edit_fn fn;
+	struct kup_buf out;
+	bool ran;
+};
+
+static enum kup_status on_doc(void *p, const struct kup_doc *doc)
+{
+	struct ctx *c = p;
+	c->ran = true;
+	c->fn(&c->f, doc->root);
+	return KUP_OK;
+}
+
+/* Runs fn over the first document of text, applies its edits, returns the result. */
+static char *run(const char *text, bool json, edit_fn fn, bool *unfixable)
+{
+	struct ctx c;
+	memset(&c, 0, sizeof c);
+	kup_fixer_init(&c.f, text, strlen(text), json);
+	c.fn = fn;
+	struct kup_arena a;
+	kup_arena_init(&a, 4096);
+	size_t nerr = 0;
+	enum kup_status st;
+	if (json) {
+		struct kup_json_opts o;
+		kup_json_opts_init(&o, "t.json");
+		o.stream_items = false;
+		st = kup_json_read_mem(text, strlen(text), &o, &a, on_doc, &c, &nerr);
+	} else {
+		struct kup_yaml_opts o;
+		kup_yaml_opts_init(&o, "t.yaml");
+		st = kup_yaml_read_mem(text, strlen(text), &o, &a, on_doc, &c, &nerr);
+	}
+	assert_int_equal(st, KUP_OK);
+	assert_int_equal(nerr, 0);
+	assert_true(c.ran);
+	assert_false(c.f.oom);
+	if (unfixable)
+		*unfixable = c.f.unfixable;
+	assert_true(kup_fixer_apply(&c.f, 0, strlen(text), &c.out));
+	kup_fixer_release(&c.f);
+	kup_arena_release(&a);
+	kup_buf_addc(&c.out, '\0');
+	return c.out.buf;
+}
+
+static void check(const char *in, bool json, edit_fn fn, const char *want)
+{
+	bool unf = false;
+	char *got = run(in, json, fn, &unf);
+	if (unf)
+		fail_msg("unfixable for %s", in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The node at root.spec (or root). */
+static const struct kup_node *spec(const struct kup_node *root)
+{
+	const struct kup_node *s = kup_node_get(root, "spec");
+	if (s && s->kind == KUP_NODE_SEQ)
+		s = s->u.items[0];
+	return s ? s : root;
+}
+
+static void e_set_api(struct kup_fixer *f, const struct kup_node *root)
+{
+	kup_fixer_set_scalar(f, kup_node_get(root, "apiVersion"), "apps/v1");
+}
+
+static void test_set_scalar_styles(void **state)
+{
+	(void)state;
+	check("apiVersion: extensions/v1beta1 # old\nkind: D\n", false, e_set_api,
+	      "apiVersion: apps/v1 # old\nkind: D\n");
+	check("apiVersion: 'extensions/v1beta1'\n", false, e_set_api, "apiVersion: 'apps/v1'\n");
+	check("apiVersion: \"extensions/v1beta1\"\r\n", false, e_set_api,
+	      "apiVersion: \"apps/v1\"\r\n");
+	check("{\"apiVersion\": \"extensions/v1beta1\"}", true, e_set_api,
+	      "{\"apiVersion\": \"apps/v1\"}");
+	check("{apiVersion: extensions/v1beta1, kind: D}", false, e_set_api,
+	      "{apiVersion: apps/v1, kind: D}");
+}
+
+static void e_set_tricky(struct kup_fixer *f, const struct kup_node *root)
+{
+	kup_fixer_set_scalar(f, kup_node_get(root, "a"), "yes");
+	kup_fixer_set_scalar(f, kup_node_get(root, "b"), "it's");
+	kup_fixer_set_scalar(f, kup_node_get(root, "c"), "x: y");
+}
+
+static void test_set_scalar_quotes_when_needed(void **state)
+{
+	(void)state;
+	check("a: x\nb: 'x'\nc: x\n", false, e_set_tricky,
+	      "a: \"yes\"\nb: \"it's\"\nc: \"x: y\"\n");
+}
+
+static void e_rename(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	kup_fixer_rename_key(f, s, (size_t)kup_map_index(s, "backend"), "defaultBackend");
+}
+
+static void test_rename_key(void **state)
+{
+	(void)state;
+	check("spec:\n  # c\n  backend:\n    x: 1\n", false, e_rename,
+	      "spec:\n  # c\n  defaultBackend:\n    x: 1\n");
+	check("{\"spec\": {\"backend\": {}}}", true, e_rename,
+	      "{\"spec\": {\"defaultBackend\": {}}}");
+}
+
+static void e_del_a(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	kup_fixer_delete_pair(f, s, (size_t)kup_map_index(s, "a"));
+}
+
+static void test_delete_pair(void **state)
+{
+	(void)state;
+	/* block, first, middle (with nested map), last with comment after */
+	check("spec:\n  a: 1 # x\n  b: 2\n", false, e_del_a, "spec:\n  b: 2\n");
+	check("spec:\n  b: 2\n  a:\n    deep: 1\n    more: [1]\n  c: 3\n", false, e_del_a,
+	      "spec:\n  b: 2\n  c: 3\n");
+	check("spec:\n  b: 2\n  a:\n    deep: 1\n  # trailing\nnext: 1\n", false, e_del_a,
+	      "spec:\n  b: 2\n  # trailing\nnext: 1\n");
+	check("spec:\r\n  a: 1\r\n  b: 2\r\n", false, e_del_a, "spec:\r\n  b: 2\r\n");
+	/* sequence item: the next key moves up */
+	check("spec:\n- a: 1\n  b: 2\n", false, e_del_a, "spec:\n- b: 2\n");
+	/* flow and JSON */
+	check("spec: {a: 1, b: 2}\n", false, e_del_a, "spec: {b: 2}\n");
+	check("spec: {b: 2, a: 1}\n", false, e_del_a, "spec: {b: 2}\n");
+	check("spec: {a: 1}\n", false, e_del_a, "spec: {}\n");
+	check("{\n  \"spec\": {\n    \"a\": 1,\n    \"b\": 2\n  }\n}\n", true, e_del_a,
+	      "{\n  \"spec\": {\n    \"b\": 2\n  }\n}\n");
+	check("{\n  \"spec\": {\n    \"b\": 2,\n    \"a\": 1\n  }\n}\n", true, e_del_a,
+	      "{\n  \"spec\": {\n    \"b\": 2\n  }\n}\n");
+}
+
+static void e_add(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	kup_fixer_add_pair(f, s, "updateStrategy", "type: OnDelete\n");
+	kup_fixer_add_pair(f, s, "failurePolicy", "Ignore");
+	kup_fixer_add_pair(f, s, "versions", "- v1beta1\n");
+}
+
+static void test_add_pair(void **state)
+{
+	(void)state;
+	check("spec:\n    a: 1\n    b:\n        c: 2\n    # end\nx: 1\n", false, e_add,
+	      "spec:\n    a: 1\n    b:\n        c: 2\n"
+	      "    updateStrategy:\n        type: OnDelete\n"
+	      "    failurePolicy: Ignore\n"
+	      "    versions:\n        - v1beta1\n"
+	      "    # end\nx: 1\n");
+	/* no final newline, CRLF */
+	check("spec:\r\n  a: 1", false, e_add,
+	      "spec:\r\n  a: 1\r\n  updateStrategy:\r\n    type: OnDelete\r\n"
+	      "  failurePolicy: Ignore\r\n  versions:\r\n    - v1beta1\r\n");
+	check("spec: {a: 1}\n", false, e_add,
+	      "spec: {a: 1, updateStrategy: {type: OnDelete}, failurePolicy: Ignore, "
+	      "versions: [v1beta1]}\n");
+	check("spec: {}\n", false, e_add,
+	      "spec: {updateStrategy: {type: OnDelete}, failurePolicy: Ignore, "
+	      "versions: [v1beta1]}\n");
+	check("{\n   \"spec\": {\n      \"a\": 1\n   }\n}", true, e_add,
+	      "{\n   \"spec\": {\n      \"a\": 1,\n"
+	      "      \"updateStrategy\": {\n         \"type\": \"OnDelete\"\n      },\n"
+	      "      \"failurePolicy\": \"Ignore\",\n"
+	      "      \"versions\": [\n         \"v1beta1\"\n      ]\n   }\n}");
+	check("{\"spec\":{\"a\":1}}", true, e_add,
+	      "{\"spec\":{\"a\":1, \"updateStrategy\": {\"type\": \"OnDelete\"}, "
+	      "\"failurePolicy\": \"Ignore\", \"versions\": [\"v1beta1\"]}}");
+}
+
+static void e_add_literal(struct kup_fixer *f, const struct kup_node *root)
+{
+	kup_fixer_add_pair(f, spec(root), "timeout", "30");
+}
+
+static void test_add_after_block_scalar(void **state)
+{
+	(void)state;
+	check("spec:\n  s: |\n    text\n\n  t: 1\n", false, e_add_literal,
+	      "spec:\n  s: |\n    text\n\n  t: 1\n  timeout: 30\n");
+	check("spec:\n  s: |\n    text\nx: 1\n", false, e_add_literal,
+	      "spec:\n  s: |\n    text\n  timeout: 30\nx: 1\n");
+	check("{\"spec\": {\"s\": 1}}", true, e_add_literal,
+	      "{\"spec\": {\"s\": 1, \"timeout\": 30}}");
+}
+
+static void e_replace(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	long i = kup_map_index(s, "serviceName");
+	kup_fixer_rename_key(f, s, (size_t)i, "service");
+	kup_fixer_replace_value(f, s, (size_t)i, "name: web\nport:\n  number: 80\n");
+	kup_fixer_delete_pair(f, s, (size_t)kup_map_index(s, "servicePort"));
+}
+
+static void test_replace_value(void **state)
+{
+	(void)state;
+	check("spec:\n  serviceName: web\n  servicePort: 80\n", false, e_replace,
+	      "spec:\n  service:\n    name: web\n    port:\n      number: 80\n");
+	check("spec:\n- serviceName: web # svc\n  servicePort: 80\n", false, e_replace,
+	      "spec:\n- service:\n    name: web\n    port:\n      number: 80 # svc\n");
+	check("spec: {serviceName: web, servicePort: 80}\n", false, e_replace,
+	      "spec: {service: {name: web, port: {number: 80}}}\n");
+	check("{\n  \"spec\": {\n    \"serviceName\": \"web\",\n    \"servicePort\": 80\n  }\n}\n",
+	      true, e_replace,
+	      "{\n  \"spec\": {\n    \"service\": {\n      \"name\": \"web\",\n"
+	      "      \"port\": {\n        \"number\": 80\n      }\n    }\n  }\n}\n");
+}
+
+static void e_overlap(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	kup_fixer_set_scalar(f, kup_node_get(s, "a"), "x");
+	kup_fixer_delete_pair(f, s, (size_t)kup_map_index(s, "a"));
+}
+
+static void test_overlap_is_unfixable(void **state)
+{
+	(void)state;
+	bool unf = false;
+	char *got = run("spec:\n  a: 1\n  b: 2\n", false, e_overlap, &unf);
+	assert_true(unf);
+	free(got);
+}
+
+static void e_note(struct kup_fixer *f, const struct kup_node *root)
+{
+	(void)root;
+	kup_fixer_note(f, "one %d", 1);
+	kup_fixer_note(f, "two");
+	assert_string_equal(f->summary, "one 1; two");
+	kup_fixer_unfixable(f, "first");
+	kup_fixer_unfixable(f, "second");
+	assert_string_equal(f->reason, "first");
+}
+
+static void test_notes(void **state)
+{
+	(void)state;
+	bool unf = false;
+	char *got = run("a: 1\n", false, e_note, &unf);
+	assert_true(unf);
+	assert_string_equal(got, "a: 1\n");
+	free(got);
+	assert_int_equal(kup_map_index(NULL, "a"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_set_scalar_styles),
+		cmocka_unit_test(test_set_scalar_quotes_when_needed),
+		cmocka_unit_test(test_rename_key),
+		cmocka_unit_test(test_delete_pair),
+		cmocka_unit_test(test_add_pair),
+		cmocka_unit_test(test_add_after_block_scalar),
+		cmocka_unit_test(test_replace_value),
+		cmocka_unit_test(test_overlap_is_unfixable),
+		cmocka_unit_test(test_notes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
