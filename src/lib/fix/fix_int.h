@@ -99,4 +99,29 @@ struct kup_converter {
 	kup_converter_fn fn;
 };
 
+/* convert_core.c */
+bool kup_convert_apps(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		      const char *to);
+bool kup_convert_ingress(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			 const char *to);
+bool kup_convert_webhook(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			 const char *to);
+bool kup_convert_pdb(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		     const char *to);
+bool kup_convert_endpointslice(struct kup_fixer *f, const struct kup_node *obj,
+			       const char *from, const char *to);
+bool kup_convert_event(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		       const char *to);
+bool kup_convert_plc(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		     const char *to);
+bool kup_convert_csr(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		     const char *to);
+bool kup_convert_access_review(struct kup_fixer *f, const struct kup_node *obj,
+			       const char *from, const char *to);
+/* convert_hpa.c, convert_crd.c */
+bool kup_convert_hpa_v2beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			     const char *to);
+bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			     const char *to);
+
 #endif
