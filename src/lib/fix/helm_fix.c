@@ -682,8 +682,12 @@ out:
 	return st;
 }
 
-/* Writes the new data.release value in the style of the scalar it replaces. */
-static void put_scalar(struct kup_buf *out, uint8_t style, const struct kup_buf *value)
+/*
+ * Writes the new data.release value in the style of the scalar it replaces
+ * (orig[0..olen), the scalar's bytes).
+ */
+static void put_scalar(struct kup_buf *out, uint8_t style, const struct kup_buf *value,
+		       const char *orig, size_t olen)
 {
 	/* base64 needs no escaping in any quoting style */
 	if (style == KUP_STYLE_SINGLE) {
@@ -697,6 +701,15 @@ static void put_scalar(struct kup_buf *out, uint8_t style, const struct kup_buf 
 		kup_buf_addc(out, '"');
 		kup_buf_add(out, value->buf, value->len);
 		kup_buf_addc(out, '"');
+		if (style == KUP_STYLE_LITERAL || style == KUP_STYLE_FOLDED) {
+			/* a block scalar's range ends after its line breaks: keep them */
+			size_t e = olen;
+
+			while (e > 0 && (orig[e - 1] == '\n' || orig[e - 1] == '\r' ||
+					 orig[e - 1] == ' ' || orig[e - 1] == '\t'))
+				e--;
+			kup_buf_add(out, orig + e, olen - e);
+		}
 	}
 }
 
@@ -779,7 +792,8 @@ enum kup_status kup_fix_helm_release(const char *path, const char *text, size_t 
 		st = fix_record(&c, &c.recs[i], &value, &changed);
 		if (st == KUP_OK && changed) {
 			kup_buf_add(out, text + pos, c.recs[i].start - pos);
-			put_scalar(out, c.recs[i].style, &value);
+			put_scalar(out, c.recs[i].style, &value, text + c.recs[i].start,
+				   c.recs[i].end - c.recs[i].start);
 			pos = c.recs[i].end;
 		}
 		kup_buf_release(&value);
