@@ -1,0 +1,686 @@
+/*
+ * convert_crd.c - CustomResourceDefinition apiextensions.k8s.io/v1beta1 -> v1,
+ * and the fragment helpers the converters share: a node's own source text,
+ * re-indented so that it can be written somewhere else.
+ *
+ * Field names checked against apiextensions-apiserver
+ * pkg/apis/apiextensions/v1beta1/types.go (CustomResourceDefinitionSpec:
+ * group, version, names, scope, validation{openAPIV3Schema}, subresources,
+ * versions[]{name, served, storage, schema, subresources,
+ * additionalPrinterColumns}, additionalPrinterColumns[]{name, type, format,
+ * description, priority, JSONPath}, conversion{strategy,
+ * webhookClientConfig, conversionReviewVersions}, preserveUnknownFields
+ * (default true)) and v1/types.go (versions[].schema{openAPIV3Schema},
+ * columns' `jsonPath`, conversion{strategy, webhook{clientConfig,
+ * conversionReviewVersions}}, scope without a default,
+ * preserveUnknownFields may only be false).  The v1beta1 rule "version
+ * must match the first item of versions" comes from its doc comment
+ * ("Should be always first item in Versions field if provided").
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fix_int.h"
+
+/*
+ * The fragment helpers (shared with convert_hpa.c and the unit tests, which
+ * declare them the same way).
+ *
+ * kup_fix_fragment() appends the text of node `n` (file offsets into `text`)
+ * as a YAML fragment for indentation 0: the substitutions `subs` (sorted,
+ * inside [n->start, n->end], an insertion may sit at n->end) are applied
+ * first; the lines after the first lose the node's own indentation; CRLF
+ * becomes LF (the engine writes the file's line end back); trailing blanks
+ * go.  A block collection's fragment ends with "\n", a block scalar keeps
+ * its own line ends, anything else ends without one.
+ *
+ * kup_fix_put_pair() appends `key: frag` at `indent`, nested lines `step`
+ * deeper, always ending with "\n".
+ *
+ * kup_fix_step() measures the indentation step of the object (2 when it
+ * cannot tell).
+ */
+struct kup_fix_subst {
+	size_t start, end;
+	const char *text;
+};
+void kup_fix_fragment(const char *text, const struct kup_node *n, const struct kup_fix_subst *subs,
+		      size_t nsubs, struct kup_buf *out);
+void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
+		      const char *frag);
+size_t kup_fix_step(const struct kup_node *obj);
+bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
+			       struct kup_buf *why);
+
+/* ---- fragments --------------------------------------------------------------------- */
+
+static bool is_block_coll(const struct kup_node *n)
+{
+	return n->kind != KUP_NODE_SCALAR && n->style == KUP_STYLE_BLOCK && n->len > 0;
+}
+
+static bool is_block_scalar(const struct kup_node *n)
+{
+	return n->kind == KUP_NODE_SCALAR &&
+	       (n->style == KUP_STYLE_LITERAL || n->style == KUP_STYLE_FOLDED);
+}
+
+static void add_spaces(struct kup_buf *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kup_buf_addc(b, ' ');
+}
+
+void kup_fix_fragment(const char *text, const struct kup_node *n, const struct kup_fix_subst *subs,
+		      size_t nsubs, struct kup_buf *out)
+{
+	struct kup_buf raw = KUP_BUF_INIT;
+	size_t pos = n->start;
+	for (size_t i = 0; i < nsubs; i++) {
+		if (subs[i].start < pos || subs[i].end > n->end || subs[i].start > subs[i].end)
+			continue;
+		kup_buf_add(&raw, text + pos, subs[i].start - pos);
+		kup_buf_adds(&raw, subs[i].text);
+		pos = subs[i].end;
+	}
+	kup_buf_add(&raw, text + pos, n->end - pos);
+	if (raw.oom) {
+		out->oom = true;
+		kup_buf_release(&raw);
+		return;
+	}
+	const char *r = raw.buf ? raw.buf : "";
+	size_t rn = raw.len;
+
+	/* How much indentation the lines after the first lose. */
+	size_t d = n->column > 0 ? n->column - 1 : 0;
+	for (size_t p = 0; p < rn; p++) {
+		if (r[p] != '\n')
+			continue;
+		size_t k = 0;
+		while (p + 1 + k < rn && r[p + 1 + k] == ' ')
+			k++;
+		size_t q = p + 1 + k;
+		bool blank = q >= rn || r[q] == '\n' || (r[q] == '\r' && (q + 1 >= rn || r[q + 1] == '\n'));
+		bool comment = n->kind != KUP_NODE_SCALAR && q < rn && r[q] == '#';
+		if (!blank && !comment && k < d)
+			d = k;
+	}
+
+	size_t mark = out->len;
+	bool line_start = false;
+	for (size_t p = 0; p < rn; p++) {
+		if (line_start) {
+			size_t k = 0;
+			while (k < d && p < rn && r[p] == ' ') {
+				p++;
+				k++;
+			}
+			line_start = false;
+			if (p >= rn)
+				break;
+		}
+		if (r[p] == '\r' && p + 1 < rn && r[p + 1] == '\n')
+			continue;
+		kup_buf_addc(out, r[p]);
+		if (r[p] == '\n')
+			line_start = true;
+	}
+	kup_buf_release(&raw);
+	if (out->oom)
+		return;
+	if (is_block_scalar(n)) {
+		if (out->len > mark && out->buf[out->len - 1] != '\n')
+			kup_buf_addc(out, '\n');
+		return;
+	}
+	while (out->len > mark && strchr(" \t\r\n", out->buf[out->len - 1])) {
+		out->len--;
+		out->buf[out->len] = '\0';
+	}
+	if (is_block_coll(n))
+		kup_buf_addc(out, '\n');
+}
+
+/* Appends frag's lines after the first, each `indent` spaces deeper (blank lines stay empty). */
+static void add_rest(struct kup_buf *out, const char *frag, size_t indent)
+{
+	bool line_start = false;
+	for (const char *p = frag; *p; p++) {
+		if (line_start && *p != '\n')
+			add_spaces(out, indent);
+		line_start = false;
+		kup_buf_addc(out, *p);
+		if (*p == '\n')
+			line_start = true;
+	}
+}
+
+void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
+		      const char *frag)
+{
+	size_t n = strlen(frag);
+	add_spaces(out, indent);
+	kup_buf_adds(out, key);
+	kup_buf_addc(out, ':');
+	bool block = n > 0 && frag[n - 1] == '\n' && frag[0] != '|' && frag[0] != '>';
+	if (block) {
+		kup_buf_addc(out, '\n');
+		add_spaces(out, indent + step);
+	} else if (n) {
+		kup_buf_addc(out, ' ');
+	}
+	add_rest(out, frag, indent + step);
+	if (!n || frag[n - 1] != '\n')
+		kup_buf_addc(out, '\n');
+}
+
+size_t kup_fix_step(const struct kup_node *obj)
+{
+	if (!obj || obj->kind != KUP_NODE_MAP || obj->style != KUP_STYLE_BLOCK || !obj->len)
+		return 2;
+	uint32_t col = obj->u.pairs[0].key->column;
+	for (size_t i = 0; i < obj->len; i++) {
+		const struct kup_node *v = obj->u.pairs[i].value;
+		if (v->kind == KUP_NODE_MAP && v->style == KUP_STYLE_BLOCK && v->len) {
+			uint32_t c = v->u.pairs[0].key->column;
+			if (c > col && c - col <= 8)
+				return c - col;
+			return 2;
+		}
+	}
+	return 2;
+}
+
+/* A node's fragment as a malloc'd string (NULL when memory ran out). */
+static char *fragment_of(struct kup_fixer *f, const struct kup_node *n,
+			 const struct kup_fix_subst *subs, size_t nsubs)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	kup_buf_init(&b);
+	kup_fix_fragment(f->text, n, subs, nsubs, &b);
+	if (b.oom) {
+		kup_buf_release(&b);
+		f->oom = true;
+		return NULL;
+	}
+	return kup_buf_detach(&b, NULL);
+}
+
+/* ---- the structural-schema check ----------------------------------------------------- */
+
+static bool is_true(const struct kup_node *n)
+{
+	bool b;
+	return n && kup_node_bool(n, &b) && b;
+}
+
+static bool structural(const struct kup_node *s, struct kup_buf *path, struct kup_buf *why)
+{
+	if (!s || s->kind != KUP_NODE_MAP) {
+		kup_buf_addf(why, "a schema that is not a map at %s", path->buf);
+		return false;
+	}
+	const struct kup_node *t = kup_node_get(s, "type");
+	bool typed = t && t->kind == KUP_NODE_SCALAR && t->tag != KUP_TAG_NULL && t->len > 0;
+	if (!typed && !is_true(kup_node_get(s, "x-kubernetes-int-or-string")) &&
+	    !is_true(kup_node_get(s, "x-kubernetes-preserve-unknown-fields"))) {
+		kup_buf_addf(why, "no type at %s", path->buf);
+		return false;
+	}
+	size_t mark = path->len;
+	const struct kup_node *props = kup_node_get(s, "properties");
+	if (props && props->kind == KUP_NODE_MAP) {
+		for (size_t i = 0; i < props->len; i++) {
+			kup_buf_addf(path, ".properties.%s", kup_node_str(props->u.pairs[i].key)
+				     ? kup_node_str(props->u.pairs[i].key) : "?");
+			bool ok = structural(props->u.pairs[i].value, path, why);
+			path->len = mark;
+			path->buf[mark] = '\0';
+			if (!ok)
+				return false;
+		}
+	}
+	const struct kup_node *items = kup_node_get(s, "items");
+	if (items && items->kind == KUP_NODE_SEQ) {
+		kup_buf_addf(why, "items is a list at %s", path->buf);
+		return false;
+	}
+	if (items) {
+		kup_buf_adds(path, ".items");
+		bool ok = structural(items, path, why);
+		path->len = mark;
+		path->buf[mark] = '\0';
+		if (!ok)
+			return false;
+	}
+	const struct kup_node *ap = kup_node_get(s, "additionalProperties");
+	if (ap && ap->kind == KUP_NODE_MAP) {
+		kup_buf_adds(path, ".additionalProperties");
+		bool ok = structural(ap, path, why);
+		path->len = mark;
+		path->buf[mark] = '\0';
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True when `schema` is structural as far as types go: every node reached
+ * through properties, items and additionalProperties has a `type`, unless
+ * x-kubernetes-int-or-string or x-kubernetes-preserve-unknown-fields is
+ * true on it.  Otherwise `why` gets "no type at <base><path>".
+ */
+bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
+			       struct kup_buf *why)
+{
+	struct kup_buf path = KUP_BUF_INIT;
+	kup_buf_init(&path);
+	kup_buf_adds(&path, base);
+	bool ok = structural(schema, &path, why);
+	kup_buf_release(&path);
+	return ok;
+}
+
+/* ---- the converter ---------------------------------------------------------------------- */
+
+static const struct kup_node *pair_value(const struct kup_node *map, long i)
+{
+	return i >= 0 ? map->u.pairs[i].value : NULL;
+}
+
+static bool is_null(const struct kup_node *n)
+{
+	return !n || (n->kind == KUP_NODE_SCALAR && n->tag == KUP_TAG_NULL);
+}
+
+/* The openAPIV3Schema map under a `validation` / `schema` value, or NULL. */
+static const struct kup_node *schema_root(const struct kup_node *validation)
+{
+	const struct kup_node *s = kup_node_get(validation, "openAPIV3Schema");
+	return is_null(s) ? NULL : s;
+}
+
+/* The key `name` spelled with the quoting of key node k. */
+static void quoted_like(struct kup_buf *b, const struct kup_node *k, const char *name)
+{
+	if (k->style == KUP_STYLE_DOUBLE)
+		kup_buf_addf(b, "\"%s\"", name);
+	else if (k->style == KUP_STYLE_SINGLE)
+		kup_buf_addf(b, "'%s'", name);
+	else
+		kup_buf_adds(b, name);
+}
+
+/* Renames every JSONPath key of a column list (v1: jsonPath); the substitutes live in b. */
+static bool column_subs(const struct kup_node *cols, struct kup_fix_subst **out, size_t *nout,
+			char ***texts)
+{
+	*out = NULL;
+	*nout = 0;
+	*texts = NULL;
+	if (!cols || cols->kind != KUP_NODE_SEQ || !cols->len)
+		return true;
+	struct kup_fix_subst *v = calloc(cols->len, sizeof *v);
+	char **t = calloc(cols->len, sizeof *t);
+	if (!v || !t) {
+		free(v);
+		free(t);
+		return false;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < cols->len; i++) {
+		long j = kup_map_index(cols->u.items[i], "JSONPath");
+		if (j < 0)
+			continue;
+		const struct kup_node *k = cols->u.items[i]->u.pairs[j].key;
+		struct kup_buf b = KUP_BUF_INIT;
+		kup_buf_init(&b);
+		quoted_like(&b, k, "jsonPath");
+		if (b.oom) {
+			kup_buf_release(&b);
+			for (size_t x = 0; x < n; x++)
+				free(t[x]);
+			free(v);
+			free(t);
+			return false;
+		}
+		t[n] = kup_buf_detach(&b, NULL);
+		v[n] = (struct kup_fix_subst){ k->start, k->end, t[n] };
+		n++;
+	}
+	*out = v;
+	*nout = n;
+	*texts = t;
+	return true;
+}
+
+static void free_subs(struct kup_fix_subst *v, size_t n, char **t)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
+	free(v);
+}
+
+/* Renames JSONPath -> jsonPath in place in a column list. */
+static bool rename_columns(struct kup_fixer *f, const struct kup_node *cols)
+{
+	if (!cols || cols->kind != KUP_NODE_SEQ)
+		return true;
+	for (size_t i = 0; i < cols->len; i++) {
+		long j = kup_map_index(cols->u.items[i], "JSONPath");
+		if (j >= 0 && !kup_fixer_rename_key(f, cols->u.items[i], (size_t)j, "jsonPath"))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The substitution that adds `x-kubernetes-preserve-unknown-fields: true`
+ * at the end of the schema root `root` while it is copied.
+ */
+static void preserve_subst(struct kup_fixer *f, const struct kup_node *root, struct kup_buf *b,
+			   struct kup_fix_subst *s)
+{
+	static const char key[] = "x-kubernetes-preserve-unknown-fields";
+	if (root->style == KUP_STYLE_FLOW || f->json) {
+		size_t pos = root->len ? root->u.pairs[root->len - 1].value->end : root->start + 1;
+		if (root->len)
+			kup_buf_adds(b, ", ");
+		if (f->json)
+			kup_buf_addf(b, "\"%s\": true", key);
+		else
+			kup_buf_addf(b, "%s: true", key);
+		*s = (struct kup_fix_subst){ pos, pos, b->buf };
+		return;
+	}
+	size_t pos = root->end;
+	bool at_line_start = pos > 0 && f->text[pos - 1] == '\n';
+	if (!at_line_start)
+		kup_buf_addc(b, '\n');
+	add_spaces(b, root->column - 1);
+	kup_buf_addf(b, "%s: true", key);
+	if (at_line_start)
+		kup_buf_addc(b, '\n');
+	*s = (struct kup_fix_subst){ pos, pos, b->buf };
+}
+
+bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			     const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	if (!spec || spec->kind != KUP_NODE_MAP) {
+		kup_fixer_unfixable(f, "spec is missing or not a map");
+		return true;
+	}
+	size_t step = kup_fix_step(obj);
+	long i_version = kup_map_index(spec, "version");
+	long i_versions = kup_map_index(spec, "versions");
+	long i_validation = kup_map_index(spec, "validation");
+	long i_sub = kup_map_index(spec, "subresources");
+	long i_cols = kup_map_index(spec, "additionalPrinterColumns");
+	long i_puf = kup_map_index(spec, "preserveUnknownFields");
+	long i_scope = kup_map_index(spec, "scope");
+	const struct kup_node *version = pair_value(spec, i_version);
+	const struct kup_node *versions = pair_value(spec, i_versions);
+	const struct kup_node *validation = pair_value(spec, i_validation);
+	const struct kup_node *schema = validation ? schema_root(validation) : NULL;
+	const struct kup_node *sub = pair_value(spec, i_sub);
+	const struct kup_node *cols = pair_value(spec, i_cols);
+	if (is_null(sub))
+		sub = NULL;
+	if (is_null(cols))
+		cols = NULL;
+
+	/* ---- what cannot be converted mechanically ---- */
+	if (is_null(versions)) {
+		versions = NULL;
+		if (!version || version->kind != KUP_NODE_SCALAR || is_null(version)) {
+			kup_fixer_unfixable(f, "spec has neither version nor versions");
+			return true;
+		}
+	} else if (versions->kind != KUP_NODE_SEQ || !versions->len) {
+		kup_fixer_unfixable(f, "spec.versions is not a non-empty list");
+		return true;
+	}
+	if (versions) {
+		for (size_t i = 0; i < versions->len; i++) {
+			const struct kup_node *it = versions->u.items[i];
+			if (it->kind != KUP_NODE_MAP || !kup_node_str(kup_node_get(it, "name"))) {
+				kup_fixer_unfixable(f, "spec.versions[%zu] has no name", i);
+				return true;
+			}
+			if (schema && kup_node_get(it, "schema")) {
+				kup_fixer_unfixable(f, "spec.validation and spec.versions[%zu].schema "
+						    "are both set", i);
+				return true;
+			}
+			if (sub && kup_node_get(it, "subresources")) {
+				kup_fixer_unfixable(f, "spec.subresources and spec.versions[%zu]."
+						    "subresources are both set", i);
+				return true;
+			}
+			if (cols && kup_node_get(it, "additionalPrinterColumns")) {
+				kup_fixer_unfixable(f, "spec.additionalPrinterColumns and spec.versions"
+						    "[%zu].additionalPrinterColumns are both set", i);
+				return true;
+			}
+		}
+		const char *first = kup_node_str(kup_node_get(versions->u.items[0], "name"));
+		if (version && !is_null(version) &&
+		    (!kup_node_str(version) || strcmp(kup_node_str(version), first) != 0)) {
+			kup_fixer_unfixable(f, "spec.version '%s' is not the first of spec.versions ('%s')",
+					    kup_node_str(version) ? kup_node_str(version) : "?", first);
+			return true;
+		}
+	}
+	bool preserve = true;   /* the v1beta1 default */
+	if (i_puf >= 0 && !is_null(pair_value(spec, i_puf)) &&
+	    !kup_node_bool(pair_value(spec, i_puf), &preserve)) {
+		kup_fixer_unfixable(f, "spec.preserveUnknownFields is not a boolean");
+		return true;
+	}
+	struct kup_buf why = KUP_BUF_INIT;
+	kup_buf_init(&why);
+	bool structural_ok = true;
+	if (schema)
+		structural_ok = kup_crd_schema_structural(schema, "spec.validation.openAPIV3Schema", &why);
+	for (size_t i = 0; structural_ok && versions && i < versions->len; i++) {
+		const struct kup_node *vs = schema_root(kup_node_get(versions->u.items[i], "schema"));
+		char base[64];
+		snprintf(base, sizeof base, "spec.versions[%zu].schema.openAPIV3Schema", i);
+		if (vs)
+			structural_ok = kup_crd_schema_structural(vs, base, &why);
+	}
+	if (!structural_ok) {
+		if (!why.oom)
+			kup_fixer_unfixable(f, "the schema is not structural: %s", why.buf);
+		bool oom = why.oom;
+		kup_buf_release(&why);
+		return !oom;
+	}
+	kup_buf_release(&why);
+	const struct kup_node *conv = kup_node_get(spec, "conversion");
+	long i_wcc = kup_map_index(conv, "webhookClientConfig");
+	long i_crv = kup_map_index(conv, "conversionReviewVersions");
+	bool webhook = kup_node_eq(kup_node_get(conv, "strategy"), "Webhook");
+	if (webhook && i_wcc < 0 && !kup_node_get(conv, "webhook")) {
+		kup_fixer_unfixable(f, "spec.conversion.strategy is Webhook but "
+				    "webhookClientConfig is missing");
+		return true;
+	}
+
+	/* ---- the fragments every version gets ---- */
+	size_t defaulted = 0;
+	char *schema_frag = NULL, *sub_frag = NULL, *cols_frag = NULL, *root_frag = NULL;
+	struct kup_fix_subst *csubs = NULL;
+	char **ctexts = NULL;
+	size_t ncsubs = 0;
+	struct kup_buf b = KUP_BUF_INIT, pb = KUP_BUF_INIT;
+	kup_buf_init(&b);
+	kup_buf_init(&pb);
+	bool add_preserve = schema && preserve &&
+			    !kup_node_get(schema, "x-kubernetes-preserve-unknown-fields");
+	if (schema && schema->kind != KUP_NODE_MAP)
+		add_preserve = false;
+	if (schema) {
+		struct kup_fix_subst ps = { 0, 0, NULL };
+		if (add_preserve)
+			preserve_subst(f, schema, &pb, &ps);
+		if (pb.oom)
+			goto nomem;
+		root_frag = fragment_of(f, schema, &ps, add_preserve ? 1 : 0);
+		if (!root_frag)
+			goto nomem;
+		kup_fix_put_pair(&b, 0, step, "openAPIV3Schema", root_frag);
+	} else {
+		kup_buf_adds(&b, "openAPIV3Schema:\n");
+		add_spaces(&b, step);
+		kup_buf_adds(&b, "type: object\n");
+		add_spaces(&b, step);
+		kup_buf_adds(&b, "x-kubernetes-preserve-unknown-fields: true\n");
+	}
+	if (b.oom)
+		goto nomem;
+	schema_frag = kup_buf_detach(&b, NULL);
+	kup_buf_init(&b);
+	if (sub && !(sub_frag = fragment_of(f, sub, NULL, 0)))
+		goto nomem;
+	if (cols) {
+		if (!column_subs(cols, &csubs, &ncsubs, &ctexts))
+			goto nomem;
+		if (!(cols_frag = fragment_of(f, cols, csubs, ncsubs)))
+			goto nomem;
+	}
+
+	/* ---- versions ---- */
+	if (!versions) {
+		char *vfrag = fragment_of(f, version, NULL, 0);
+		if (!vfrag)
+			goto nomem;
+		kup_buf_adds(&b, "- name: ");
+		kup_buf_adds(&b, vfrag);
+		free(vfrag);
+		kup_buf_adds(&b, "\n  served: true\n  storage: true\n");
+		kup_fix_put_pair(&b, 2, step, "schema", schema_frag);
+		if (sub_frag)
+			kup_fix_put_pair(&b, 2, step, "subresources", sub_frag);
+		if (cols_frag)
+			kup_fix_put_pair(&b, 2, step, "additionalPrinterColumns", cols_frag);
+		if (b.oom)
+			goto nomem;
+		if (!kup_fixer_rename_key(f, spec, (size_t)i_version, "versions") ||
+		    !kup_fixer_replace_value(f, spec, (size_t)i_version, b.buf))
+			goto out;
+		kup_fixer_note(f, "spec.version became spec.versions");
+	} else {
+		for (size_t i = 0; i < versions->len; i++) {
+			const struct kup_node *it = versions->u.items[i];
+			const struct kup_node *vs = schema_root(kup_node_get(it, "schema"));
+			if (vs) {
+				if (preserve && vs->kind == KUP_NODE_MAP &&
+				    !kup_node_get(vs, "x-kubernetes-preserve-unknown-fields") &&
+				    !kup_fixer_add_pair(f, vs, "x-kubernetes-preserve-unknown-fields",
+							"true"))
+					goto out;
+			} else if (kup_node_get(it, "schema")) {
+				kup_fixer_unfixable(f, "spec.versions[%zu].schema has no openAPIV3Schema", i);
+				goto out;
+			} else {
+				if (!kup_fixer_add_pair(f, it, "schema", schema_frag))
+					goto out;
+				defaulted += !schema;
+			}
+			if (sub_frag && !kup_fixer_add_pair(f, it, "subresources", sub_frag))
+				goto out;
+			if (cols_frag && !kup_fixer_add_pair(f, it, "additionalPrinterColumns", cols_frag))
+				goto out;
+			if (!rename_columns(f, kup_node_get(it, "additionalPrinterColumns")))
+				goto out;
+		}
+		if (i_version >= 0) {
+			if (!kup_fixer_delete_pair(f, spec, (size_t)i_version))
+				goto out;
+			kup_fixer_note(f, "spec.version removed");
+		}
+	}
+	if (schema)
+		kup_fixer_note(f, "spec.validation moved into every version's schema");
+	else if (!versions || defaulted)
+		kup_fixer_note(f, "a schema that keeps every field added (v1 requires one)");
+	if (sub)
+		kup_fixer_note(f, "spec.subresources moved into every version");
+	if (cols)
+		kup_fixer_note(f, "spec.additionalPrinterColumns moved into every version");
+
+	/* ---- the top level ---- */
+	if (i_validation >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_validation))
+		goto out;
+	if (i_sub >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_sub))
+		goto out;
+	if (i_cols >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_cols))
+		goto out;
+	if (preserve) {
+		if (i_puf >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_puf))
+			goto out;
+		kup_fixer_note(f, "preserveUnknownFields %s became x-kubernetes-preserve-unknown-fields: "
+			       "true in the schema", i_puf >= 0 ? "true" : "(default true)");
+	}
+	if (i_scope < 0) {
+		if (!kup_fixer_add_pair(f, spec, "scope", "Namespaced"))
+			goto out;
+		kup_fixer_note(f, "scope: Namespaced written (v1 has no default)");
+	}
+
+	/* ---- conversion ---- */
+	if (i_wcc >= 0) {
+		char *w = fragment_of(f, conv->u.pairs[i_wcc].value, NULL, 0);
+		if (!w)
+			goto nomem;
+		kup_buf_reset(&b);
+		kup_fix_put_pair(&b, 0, step, "clientConfig", w);
+		free(w);
+		if (i_crv >= 0) {
+			w = fragment_of(f, conv->u.pairs[i_crv].value, NULL, 0);
+			if (!w)
+				goto nomem;
+			kup_fix_put_pair(&b, 0, step, "conversionReviewVersions", w);
+			free(w);
+		} else {
+			kup_fix_put_pair(&b, 0, step, "conversionReviewVersions", "- v1beta1\n");
+		}
+		if (b.oom)
+			goto nomem;
+		if (!kup_fixer_rename_key(f, conv, (size_t)i_wcc, "webhook") ||
+		    !kup_fixer_replace_value(f, conv, (size_t)i_wcc, b.buf))
+			goto out;
+		if (i_crv >= 0 && !kup_fixer_delete_pair(f, conv, (size_t)i_crv))
+			goto out;
+		kup_fixer_note(f, "conversion.webhookClientConfig became conversion.webhook.clientConfig%s",
+			       i_crv >= 0 ? "" : " (conversionReviewVersions: [v1beta1] written)");
+	} else if (i_crv >= 0 && !webhook) {
+		if (!kup_fixer_delete_pair(f, conv, (size_t)i_crv))
+			goto out;
+		kup_fixer_note(f, "conversion.conversionReviewVersions dropped (strategy is not Webhook)");
+	}
+	goto out;
+nomem:
+	f->oom = true;
+out:
+	kup_buf_release(&b);
+	kup_buf_release(&pb);
+	free(schema_frag);
+	free(root_frag);
+	free(sub_frag);
+	free(cols_frag);
+	if (csubs)
+		free_subs(csubs, ncsubs, ctexts);
+	else
+		free(ctexts);
+	return !f->oom;
+}
