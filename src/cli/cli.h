@@ -18,6 +18,7 @@ extern const char *kup_cli_name;
 
 int cmd_scan(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
+int cmd_fix(int argc, char **argv);
 
 /* "kupgrade: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

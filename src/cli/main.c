@@ -70,6 +70,7 @@ static void usage(FILE *fp)
 		"Commands:\n"
 		"  scan [PATH...]      find removed and deprecated Kubernetes APIs in manifests,\n"
 		"                      cluster dumps, Helm releases and chart templates\n"
+		"  fix [PATH...]       rewrite manifests to the APIs served at the target version\n"
 		"  kb list             list the API lifecycle rules of the knowledge base\n"
 		"  kb validate [DIR]   check a knowledge base directory (default: the embedded one)\n"
 		"  version             print the version\n"
@@ -93,6 +94,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (strcmp(argv[1], "kb") == 0)
 		return cmd_kb(argc - 1, argv + 1);
+	if (strcmp(argv[1], "fix") == 0)
+		return cmd_fix(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("kupgrade %s\n", KUP_VERSION_STRING);
 		return KUP_EXIT_OK;

@@ -1,0 +1,560 @@
+/*
+ * convert_core.c - field migrations for the built-in APIs (deprecations.md
+ * sections 1.1-1.2): apps (all betas), Ingress, admission webhooks, PodDisruptionBudget,
+ * EndpointSlice, events.k8s.io Event, flowcontrol PriorityLevelConfiguration,
+ * CertificateSigningRequest, the authorization reviews.  The caller rewrites
+ * apiVersion; every converter only records edits or declares the object
+ * unfixable with the reason.
+ */
+#include <string.h>
+
+#include "fix_int.h"
+
+/* ---- helpers -------------------------------------------------------------------------- */
+
+static bool is_map(const struct kup_node *n)
+{
+	return n && n->kind == KUP_NODE_MAP;
+}
+
+static bool is_seq(const struct kup_node *n)
+{
+	return n && n->kind == KUP_NODE_SEQ;
+}
+
+static bool has(const struct kup_node *map, const char *key)
+{
+	return kup_map_index(map, key) >= 0;
+}
+
+/* A one-line scalar's source text (quotes included), usable inside a YAML fragment. */
+static bool raw_scalar(const struct kup_fixer *f, const struct kup_node *n, struct kup_buf *b)
+{
+	if (!n || n->kind != KUP_NODE_SCALAR || n->end <= n->start)
+		return false;
+	if (n->style != KUP_STYLE_PLAIN && n->style != KUP_STYLE_SINGLE &&
+	    n->style != KUP_STYLE_DOUBLE)
+		return false;
+	for (size_t i = n->start; i < n->end; i++)
+		if (f->text[i] == '\n' || f->text[i] == '\r')
+			return false;
+	kup_buf_add(b, f->text + n->start, n->end - n->start);
+	return true;
+}
+
+static bool done(struct kup_fixer *f, struct kup_buf *b)
+{
+	bool oom = b->oom;
+	kup_buf_release(b);
+	if (oom)
+		f->oom = true;
+	return !oom;
+}
+
+static const char *name_of(const struct kup_node *obj)
+{
+	const char *s = kup_node_str(kup_node_get(obj, "name"));
+	return s ? s : "?";
+}
+
+/* ---- apps ---------------------------------------------------------------------------- */
+
+static bool add_selector(struct kup_fixer *f, const struct kup_node *spec)
+{
+	const struct kup_node *labels = kup_node_path(spec, "template", "metadata", "labels",
+						      NULL);
+	if (!is_map(labels) || labels->len == 0) {
+		kup_fixer_unfixable(f, "no spec.selector and no template labels to derive it "
+				       "from (apps/v1 requires a selector)");
+		return true;
+	}
+	struct kup_buf b = KUP_BUF_INIT;
+	kup_buf_adds(&b, "matchLabels:\n");
+	for (size_t i = 0; i < labels->len; i++) {
+		kup_buf_adds(&b, "  ");
+		if (!raw_scalar(f, labels->u.pairs[i].key, &b)) {
+			kup_buf_release(&b);
+			kup_fixer_unfixable(f, "a template label key is not a simple scalar");
+			return true;
+		}
+		kup_buf_adds(&b, ": ");
+		if (!raw_scalar(f, labels->u.pairs[i].value, &b)) {
+			kup_buf_release(&b);
+			kup_fixer_unfixable(f, "a template label value is not a simple scalar");
+			return true;
+		}
+		kup_buf_adds(&b, "\n");
+	}
+	if (!b.oom && !kup_fixer_add_pair(f, spec, "selector", b.buf))
+		f->oom = true;
+	kup_fixer_note(f, "spec.selector.matchLabels from the template labels");
+	return done(f, &b);
+}
+
+static void drop(struct kup_fixer *f, const struct kup_node *spec, const char *key)
+{
+	long i = kup_map_index(spec, key);
+	if (i < 0)
+		return;
+	kup_fixer_delete_pair(f, spec, (size_t)i);
+	kup_fixer_note(f, "spec.%s removed", key);
+}
+
+/* updateStrategy.type OnDelete, the old default, written when absent. */
+static void keep_on_delete(struct kup_fixer *f, const struct kup_node *spec)
+{
+	const struct kup_node *us = kup_node_get(spec, "updateStrategy");
+	if (!us) {
+		kup_fixer_add_pair(f, spec, "updateStrategy", "type: OnDelete\n");
+		kup_fixer_note(f, "updateStrategy OnDelete (the old default) written");
+	} else if (is_map(us) && !has(us, "type")) {
+		if (has(us, "rollingUpdate")) {
+			kup_fixer_unfixable(f, "updateStrategy has rollingUpdate but no type: the "
+					       "old default OnDelete ignores it, the new "
+					       "default RollingUpdate does not: decide");
+			return;
+		}
+		if (us->len == 0 && us->style != KUP_STYLE_FLOW && !f->json) {
+			kup_fixer_unfixable(f, "cannot edit updateStrategy");
+			return;
+		}
+		kup_fixer_add_pair(f, us, "type", "OnDelete");
+		kup_fixer_note(f, "updateStrategy OnDelete (the old default) written");
+	}
+}
+
+/* extensions/v1beta1 Deployment: maxSurge / maxUnavailable defaulted to 1. */
+static void keep_surge(struct kup_fixer *f, const struct kup_node *spec)
+{
+	const struct kup_node *st = kup_node_get(spec, "strategy");
+	if (!st) {
+		kup_fixer_add_pair(f, spec, "strategy",
+				   "rollingUpdate:\n  maxSurge: 1\n  maxUnavailable: 1\n");
+		kup_fixer_note(f, "strategy.rollingUpdate maxSurge/maxUnavailable 1 (the old "
+				  "defaults) written");
+		return;
+	}
+	if (!is_map(st))
+		return;
+	const struct kup_node *type = kup_node_get(st, "type");
+	if (type && !kup_node_eq(type, "RollingUpdate"))
+		return;
+	const struct kup_node *ru = kup_node_get(st, "rollingUpdate");
+	if (!ru) {
+		if (st->len == 0 && st->style != KUP_STYLE_FLOW && !f->json)
+			return;
+		kup_fixer_add_pair(f, st, "rollingUpdate", "maxSurge: 1\nmaxUnavailable: 1\n");
+		kup_fixer_note(f, "rollingUpdate maxSurge/maxUnavailable 1 (the old defaults) "
+				  "written");
+		return;
+	}
+	if (!is_map(ru) || (ru->len == 0 && ru->style != KUP_STYLE_FLOW && !f->json))
+		return;
+	if (!has(ru, "maxSurge")) {
+		kup_fixer_add_pair(f, ru, "maxSurge", "1");
+		kup_fixer_note(f, "rollingUpdate.maxSurge 1 (the old default) written");
+	}
+	if (!has(ru, "maxUnavailable")) {
+		kup_fixer_add_pair(f, ru, "maxUnavailable", "1");
+		kup_fixer_note(f, "rollingUpdate.maxUnavailable 1 (the old default) written");
+	}
+}
+
+bool kup_convert_apps(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		      const char *to)
+{
+	(void)to;
+	const char *kind = kup_node_str(kup_node_get(obj, "kind"));
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	if (!kind || !is_map(spec) || spec->len == 0) {
+		kup_fixer_unfixable(f, "no spec: apps/v1 requires spec.selector");
+		return true;
+	}
+	bool ext = strcmp(from, "extensions/v1beta1") == 0;
+	bool v1beta1 = strcmp(from, "apps/v1beta1") == 0;
+	if (!has(spec, "selector") && !add_selector(f, spec))
+		return false;
+	if (f->unfixable)
+		return true;
+	if (strcmp(kind, "DaemonSet") == 0) {
+		drop(f, spec, "templateGeneration");
+		if (ext)
+			keep_on_delete(f, spec);
+	} else if (strcmp(kind, "StatefulSet") == 0) {
+		if (v1beta1)
+			keep_on_delete(f, spec);
+	} else if (strcmp(kind, "Deployment") == 0) {
+		drop(f, spec, "rollbackTo");
+		if (ext) {
+			keep_surge(f, spec);
+			if (!has(spec, "revisionHistoryLimit"))
+				kup_fixer_note(f, "revisionHistoryLimit now defaults to 10 (was: "
+						  "keep all)");
+			if (!has(spec, "progressDeadlineSeconds"))
+				kup_fixer_note(f, "progressDeadlineSeconds now defaults to 600 "
+						  "(was: none)");
+		} else if (v1beta1 && !has(spec, "revisionHistoryLimit")) {
+			kup_fixer_add_pair(f, spec, "revisionHistoryLimit", "2");
+			kup_fixer_note(f, "revisionHistoryLimit 2 (the old default) written");
+		}
+	}
+	return !f->oom;
+}
+
+/* ---- Ingress ------------------------------------------------------------------------------ */
+
+static bool all_digits(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static bool convert_backend(struct kup_fixer *f, const struct kup_node *b)
+{
+	if (!is_map(b)) {
+		kup_fixer_unfixable(f, "a backend is not a map");
+		return true;
+	}
+	long sn = kup_map_index(b, "serviceName"), sp = kup_map_index(b, "servicePort");
+	if (sn < 0 && sp < 0)
+		return true;   /* a resource backend, or already v1 */
+	if (sn < 0 || sp < 0) {
+		kup_fixer_unfixable(f, "a backend has %s but no %s", sn < 0 ? "servicePort"
+									    : "serviceName",
+				    sn < 0 ? "serviceName" : "servicePort");
+		return true;
+	}
+	const struct kup_node *port = b->u.pairs[sp].value;
+	struct kup_buf v = KUP_BUF_INIT;
+	kup_buf_adds(&v, "name: ");
+	if (!raw_scalar(f, b->u.pairs[sn].value, &v)) {
+		kup_buf_release(&v);
+		kup_fixer_unfixable(f, "serviceName is not a simple scalar");
+		return true;
+	}
+	kup_buf_adds(&v, "\nport:\n  ");
+	if (port->kind == KUP_NODE_SCALAR && port->tag == KUP_TAG_INT &&
+	    all_digits(port->u.str)) {
+		kup_buf_addf(&v, "number: %s\n", port->u.str);
+	} else if (port->kind == KUP_NODE_SCALAR && port->tag == KUP_TAG_STR &&
+		   all_digits(port->u.str)) {
+		const char *p = port->u.str;
+		while (p[0] == '0' && p[1])
+			p++;
+		kup_buf_addf(&v, "number: %s\n", p);
+	} else if (port->kind == KUP_NODE_SCALAR && port->tag == KUP_TAG_STR &&
+		   port->len > 0) {
+		kup_buf_adds(&v, "name: ");
+		if (!raw_scalar(f, port, &v)) {
+			kup_buf_release(&v);
+			kup_fixer_unfixable(f, "servicePort is not a simple scalar");
+			return true;
+		}
+		kup_buf_adds(&v, "\n");
+	} else {
+		kup_buf_release(&v);
+		kup_fixer_unfixable(f, "servicePort is neither a port number nor a name");
+		return true;
+	}
+	if (v.oom)
+		return done(f, &v);
+	kup_fixer_rename_key(f, b, (size_t)sn, "service");
+	kup_fixer_replace_value(f, b, (size_t)sn, v.buf);
+	kup_fixer_delete_pair(f, b, (size_t)sp);
+	return done(f, &v);
+}
+
+bool kup_convert_ingress(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			 const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	if (!is_map(spec))
+		return true;
+	size_t nbackends = 0, npathtypes = 0;
+	long bi = kup_map_index(spec, "backend");
+	if (bi >= 0) {
+		if (has(spec, "defaultBackend")) {
+			kup_fixer_unfixable(f, "both spec.backend and spec.defaultBackend are set");
+			return true;
+		}
+		kup_fixer_rename_key(f, spec, (size_t)bi, "defaultBackend");
+		if (!convert_backend(f, spec->u.pairs[bi].value))
+			return false;
+		kup_fixer_note(f, "spec.backend -> spec.defaultBackend");
+	}
+	const struct kup_node *rules = kup_node_get(spec, "rules");
+	for (size_t r = 0; is_seq(rules) && r < rules->len; r++) {
+		const struct kup_node *paths = kup_node_path(rules->u.items[r], "http", "paths",
+							     NULL);
+		for (size_t p = 0; is_seq(paths) && p < paths->len; p++) {
+			const struct kup_node *path = paths->u.items[p];
+			if (!is_map(path))
+				continue;
+			const struct kup_node *b = kup_node_get(path, "backend");
+			if (b && (has(b, "serviceName") || has(b, "servicePort"))) {
+				if (!convert_backend(f, b))
+					return false;
+				nbackends++;
+			}
+			if (!has(path, "pathType")) {
+				kup_fixer_add_pair(f, path, "pathType", "ImplementationSpecific");
+				npathtypes++;
+			}
+		}
+	}
+	if (nbackends)
+		kup_fixer_note(f, "%zu backend%s -> service.name/port", nbackends,
+			       nbackends == 1 ? "" : "s");
+	if (npathtypes)
+		kup_fixer_note(f, "pathType: ImplementationSpecific added to %zu path%s",
+			       npathtypes, npathtypes == 1 ? "" : "s");
+	return !f->oom;
+}
+
+/* ---- admission webhooks ------------------------------------------------------------------ */
+
+bool kup_convert_webhook(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			 const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *hooks = kup_node_get(obj, "webhooks");
+	if (!hooks)
+		return true;
+	if (!is_seq(hooks)) {
+		kup_fixer_unfixable(f, "webhooks is not a list");
+		return true;
+	}
+	for (size_t i = 0; i < hooks->len; i++) {
+		const struct kup_node *w = hooks->u.items[i];
+		if (!is_map(w) || w->len == 0) {
+			kup_fixer_unfixable(f, "a webhook is not a map");
+			return true;
+		}
+		const struct kup_node *se = kup_node_get(w, "sideEffects");
+		if (!se) {
+			kup_fixer_unfixable(f, "webhook '%s': sideEffects is required in v1 (None or "
+					       "NoneOnDryRun) and v1beta1 defaulted to Unknown: "
+					       "decide whether the webhook has side effects",
+					    name_of(w));
+			return true;
+		}
+		if (!kup_node_eq(se, "None") && !kup_node_eq(se, "NoneOnDryRun")) {
+			const char *s = kup_node_str(se);
+			kup_fixer_unfixable(f, "webhook '%s': sideEffects '%s' is not allowed in v1 "
+					       "(only None or NoneOnDryRun): decide",
+					    name_of(w), s ? s : "?");
+			return true;
+		}
+	}
+	size_t added = 0;
+	for (size_t i = 0; i < hooks->len; i++) {
+		const struct kup_node *w = hooks->u.items[i];
+		if (!has(w, "failurePolicy") && ++added)
+			kup_fixer_add_pair(f, w, "failurePolicy", "Ignore");
+		if (!has(w, "matchPolicy") && ++added)
+			kup_fixer_add_pair(f, w, "matchPolicy", "Exact");
+		if (!has(w, "timeoutSeconds") && ++added)
+			kup_fixer_add_pair(f, w, "timeoutSeconds", "30");
+		if (!has(w, "admissionReviewVersions") && ++added)
+			kup_fixer_add_pair(f, w, "admissionReviewVersions", "- v1beta1\n");
+	}
+	if (added)
+		kup_fixer_note(f, "the v1beta1 defaults written explicitly (%zu field%s)", added,
+			       added == 1 ? "" : "s");
+	return !f->oom;
+}
+
+/* ---- PodDisruptionBudget ---------------------------------------------------------------- */
+
+bool kup_convert_pdb(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		     const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *sel = kup_node_path(obj, "spec", "selector", NULL);
+	if (is_map(sel) && sel->len == 0)
+		kup_fixer_unfixable(f, "spec.selector {} selects nothing in v1beta1 but every pod "
+				       "in v1: decide");
+	return true;
+}
+
+/* ---- EndpointSlice ---------------------------------------------------------------------- */
+
+bool kup_convert_endpointslice(struct kup_fixer *f, const struct kup_node *obj,
+			       const char *from, const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *eps = kup_node_get(obj, "endpoints");
+	size_t moved = 0, dropped = 0;
+	for (size_t i = 0; is_seq(eps) && i < eps->len; i++) {
+		const struct kup_node *ep = eps->u.items[i];
+		long ti = kup_map_index(ep, "topology");
+		if (ti < 0)
+			continue;
+		const struct kup_node *topo = ep->u.pairs[ti].value;
+		if (!is_map(topo) && !(topo->kind == KUP_NODE_SCALAR && topo->tag == KUP_TAG_NULL)) {
+			kup_fixer_unfixable(f, "an endpoint's topology is not a map");
+			return true;
+		}
+		const struct kup_node *host = kup_node_get(topo, "kubernetes.io/hostname");
+		const struct kup_node *zone = kup_node_get(topo, "topology.kubernetes.io/zone");
+		if (host && has(ep, "nodeName"))
+			host = NULL;
+		if (zone && has(ep, "zone"))
+			zone = NULL;
+		size_t known = (kup_node_get(topo, "kubernetes.io/hostname") ? 1 : 0) +
+			       (kup_node_get(topo, "topology.kubernetes.io/zone") ? 1 : 0);
+		if (is_map(topo))
+			dropped += topo->len - known;
+		struct kup_buf v = KUP_BUF_INIT;
+		const struct kup_node *first = host ? host : zone;
+		const struct kup_node *second = host ? zone : NULL;
+		if (first) {
+			if (!raw_scalar(f, first, &v)) {
+				kup_buf_release(&v);
+				kup_fixer_unfixable(f, "a topology value is not a simple scalar");
+				return true;
+			}
+			kup_fixer_rename_key(f, ep, (size_t)ti, host ? "nodeName" : "zone");
+			kup_fixer_replace_value(f, ep, (size_t)ti, v.buf);
+			moved++;
+		} else {
+			if (ep->len == 1) {
+				kup_fixer_unfixable(f, "an endpoint holds only its topology");
+				kup_buf_release(&v);
+				return true;
+			}
+			kup_fixer_delete_pair(f, ep, (size_t)ti);
+		}
+		kup_buf_reset(&v);
+		if (second) {
+			if (!raw_scalar(f, second, &v)) {
+				kup_buf_release(&v);
+				kup_fixer_unfixable(f, "a topology value is not a simple scalar");
+				return true;
+			}
+			kup_fixer_add_pair(f, ep, "zone", v.buf);
+		}
+		if (!done(f, &v))
+			return false;
+	}
+	if (moved)
+		kup_fixer_note(f, "topology -> nodeName/zone");
+	if (dropped)
+		kup_fixer_note(f, "%zu other topology key%s dropped (deprecatedTopology is not "
+				  "writable in v1)", dropped, dropped == 1 ? "" : "s");
+	return !f->oom;
+}
+
+/* ---- events.k8s.io Event ------------------------------------------------------------------ */
+
+bool kup_convert_event(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		       const char *to)
+{
+	(void)from;
+	(void)to;
+	static const char *const not_in_v1[] = {
+		"deprecatedSource", "deprecatedFirstTimestamp", "deprecatedLastTimestamp",
+		"deprecatedCount", NULL,
+	};
+	static const char *const core_names[] = {
+		"involvedObject", "firstTimestamp", "lastTimestamp", "count", "source",
+		"message", NULL,
+	};
+	for (size_t i = 0; not_in_v1[i]; i++)
+		if (has(obj, not_in_v1[i])) {
+			kup_fixer_unfixable(f, "%s is set, and events.k8s.io/v1 does not accept it "
+					       "on new Events: move it to eventTime/series/"
+					       "reportingController by hand", not_in_v1[i]);
+			return true;
+		}
+	for (size_t i = 0; core_names[i]; i++)
+		if (has(obj, core_names[i])) {
+			kup_fixer_unfixable(f, "'%s' is a core/v1 Event field, not an "
+					       "events.k8s.io one: convert by hand", core_names[i]);
+			return true;
+		}
+	const struct kup_node *type = kup_node_get(obj, "type");
+	if (type && !kup_node_eq(type, "Normal") && !kup_node_eq(type, "Warning")) {
+		kup_fixer_unfixable(f, "type must be Normal or Warning in v1");
+		return true;
+	}
+	return true;
+}
+
+/* ---- flowcontrol PriorityLevelConfiguration ----------------------------------------------- */
+
+bool kup_convert_plc(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		     const char *to)
+{
+	(void)from;
+	if (strcmp(to, "flowcontrol.apiserver.k8s.io/v1beta3") != 0 &&
+	    strcmp(to, "flowcontrol.apiserver.k8s.io/v1") != 0)
+		return true;
+	const struct kup_node *lim = kup_node_path(obj, "spec", "limited", NULL);
+	long i = kup_map_index(lim, "assuredConcurrencyShares");
+	if (i < 0)
+		return true;
+	if (has(lim, "nominalConcurrencyShares")) {
+		kup_fixer_unfixable(f, "both assuredConcurrencyShares and nominalConcurrencyShares "
+				       "are set");
+		return true;
+	}
+	kup_fixer_rename_key(f, lim, (size_t)i, "nominalConcurrencyShares");
+	kup_fixer_note(f, "assuredConcurrencyShares -> nominalConcurrencyShares");
+	return !f->oom;
+}
+
+/* ---- CertificateSigningRequest ------------------------------------------------------------ */
+
+bool kup_convert_csr(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		     const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	const struct kup_node *signer = kup_node_get(spec, "signerName");
+	if (!signer) {
+		kup_fixer_unfixable(f, "spec.signerName is required in v1: choose the signer "
+				       "(e.g. kubernetes.io/kube-apiserver-client)");
+		return true;
+	}
+	if (kup_node_eq(signer, "kubernetes.io/legacy-unknown")) {
+		kup_fixer_unfixable(f, "signerName kubernetes.io/legacy-unknown cannot be created "
+				       "in v1: choose the signer");
+		return true;
+	}
+	if (!has(spec, "usages")) {
+		kup_fixer_unfixable(f, "spec.usages is required in v1: choose the key usages");
+		return true;
+	}
+	return true;
+}
+
+/* ---- authorization reviews ---------------------------------------------------------------- */
+
+bool kup_convert_access_review(struct kup_fixer *f, const struct kup_node *obj,
+			       const char *from, const char *to)
+{
+	(void)from;
+	(void)to;
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	long i = kup_map_index(spec, "group");
+	if (i < 0)
+		return true;
+	if (has(spec, "groups")) {
+		kup_fixer_unfixable(f, "both spec.group and spec.groups are set");
+		return true;
+	}
+	kup_fixer_rename_key(f, spec, (size_t)i, "groups");
+	kup_fixer_note(f, "spec.group -> spec.groups");
+	return !f->oom;
+}

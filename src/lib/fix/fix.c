@@ -1,0 +1,400 @@
+/*
+ * fix.c - kup_fix_text(): read every document of a file held in memory,
+ * pick the KB rule and the replacement at the target for each object
+ * (items of a `kind: List` too), run the converter, rewrite apiVersion,
+ * and splice the edits into the original text, one document at a time.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kupgrade/json.h"
+#include "kupgrade/yaml.h"
+#include "fix_int.h"
+
+/* ---- converters ------------------------------------------------------------------------- */
+
+static bool not_yet(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		    const char *to)
+{
+	(void)obj;
+	(void)from;
+	(void)to;
+	kup_fixer_unfixable(f, "conversion not implemented yet");
+	return true;
+}
+
+static const struct kup_converter converters[] = {
+	{ "Deployment", "extensions/v1beta1", kup_convert_apps },
+	{ "DaemonSet", "extensions/v1beta1", kup_convert_apps },
+	{ "ReplicaSet", "extensions/v1beta1", kup_convert_apps },
+	{ NULL, "apps/v1beta1", kup_convert_apps },
+	{ NULL, "apps/v1beta2", kup_convert_apps },
+	{ "Ingress", "extensions/v1beta1", kup_convert_ingress },
+	{ "Ingress", "networking.k8s.io/v1beta1", kup_convert_ingress },
+	{ "MutatingWebhookConfiguration", "admissionregistration.k8s.io/v1beta1",
+	  kup_convert_webhook },
+	{ "ValidatingWebhookConfiguration", "admissionregistration.k8s.io/v1beta1",
+	  kup_convert_webhook },
+	{ "PodDisruptionBudget", "policy/v1beta1", kup_convert_pdb },
+	{ "EndpointSlice", "discovery.k8s.io/v1beta1", kup_convert_endpointslice },
+	{ "Event", "events.k8s.io/v1beta1", kup_convert_event },
+	{ "PriorityLevelConfiguration", "flowcontrol.apiserver.k8s.io/v1beta1", kup_convert_plc },
+	{ "PriorityLevelConfiguration", "flowcontrol.apiserver.k8s.io/v1beta2", kup_convert_plc },
+	{ "CertificateSigningRequest", "certificates.k8s.io/v1beta1", kup_convert_csr },
+	{ "LocalSubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
+	{ "SelfSubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
+	{ "SubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
+	{ "HorizontalPodAutoscaler", "autoscaling/v2beta1", not_yet },
+	{ "CustomResourceDefinition", "apiextensions.k8s.io/v1beta1", not_yet },
+};
+
+static kup_converter_fn find_converter(const char *kind, const char *from)
+{
+	for (size_t i = 0; i < sizeof converters / sizeof converters[0]; i++) {
+		const struct kup_converter *c = &converters[i];
+		if (strcmp(c->from, from) == 0 && (!c->kind || strcmp(c->kind, kind) == 0))
+			return c->fn;
+	}
+	return NULL;
+}
+
+/* ---- public small things ---------------------------------------------------------------- */
+
+const char *kup_fix_outcome_name(enum kup_fix_outcome o)
+{
+	return o == KUP_FIX_CONVERTED ? "converted" : "unfixable";
+}
+
+void kup_fix_result_init(struct kup_fix_result *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void kup_fix_result_release(struct kup_fix_result *r)
+{
+	for (size_t i = 0; i < r->nnotes; i++) {
+		struct kup_fix_note *n = &r->notes[i];
+		free(n->kind);
+		free(n->api_version);
+		free(n->to_api_version);
+		free(n->name);
+		free(n->namespace_);
+		free(n->reason);
+	}
+	free(r->notes);
+	memset(r, 0, sizeof *r);
+}
+
+void kup_fix_opts_init(struct kup_fix_opts *o, const struct kup_kb *kb)
+{
+	memset(o, 0, sizeof *o);
+	o->kb = kb;
+	if (kb && kup_kb_newest(kb))
+		o->target = *kup_kb_newest(kb);
+	kup_read_limits_default(&o->limits);
+}
+
+/* ---- the walk ----------------------------------------------------------------------------- */
+
+struct fixctx {
+	const char *path;
+	const struct kup_fix_opts *opts;
+	struct kup_fixer f;
+	struct kup_fix_result *res;
+	struct kup_buf *out;
+	size_t pos;                 /* text copied to out so far */
+	bool oom;
+	/* nodes seen in the current object, to find the ones shared through aliases */
+	const struct kup_node **seen;
+	size_t nseen, seen_cap;
+	struct kup_node_range { size_t start, end; } *shared;
+	size_t nshared, shared_cap;
+};
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static bool add_note(struct fixctx *c, enum kup_fix_outcome o, const struct kup_node *obj,
+		     const char *to, bool removed, const char *reason)
+{
+	struct kup_fix_result *r = c->res;
+	/* capacity is implicit: 4, then doubled at every power of two from 4 */
+	if (r->nnotes == 0 || (r->nnotes >= 4 && (r->nnotes & (r->nnotes - 1)) == 0)) {
+		size_t want = r->nnotes ? r->nnotes * 2 : 4;
+		struct kup_fix_note *nv = kup_xrealloc_array(r->notes, want, sizeof *nv);
+		if (!nv)
+			return false;
+		r->notes = nv;
+	}
+	struct kup_fix_note *n = &r->notes[r->nnotes];
+	memset(n, 0, sizeof *n);
+	const struct kup_node *av = kup_node_get(obj, "apiVersion");
+	const struct kup_node *meta = kup_node_get(obj, "metadata");
+	n->outcome = o;
+	n->kind = dup_or_null(kup_node_str(kup_node_get(obj, "kind")));
+	n->api_version = dup_or_null(kup_node_str(av));
+	n->to_api_version = dup_or_null(to);
+	n->name = dup_or_null(kup_node_str(kup_node_get(meta, "name")));
+	n->namespace_ = dup_or_null(kup_node_str(kup_node_get(meta, "namespace")));
+	n->reason = dup_or_null(reason);
+	n->removed_at_target = removed;
+	for (size_t i = 0; i < obj->len; i++)
+		if (kup_node_eq(obj->u.pairs[i].key, "apiVersion")) {
+			n->line = obj->u.pairs[i].key->line;
+			n->column = obj->u.pairs[i].key->column;
+		}
+	r->nnotes++;
+	if (o == KUP_FIX_CONVERTED) {
+		r->converted++;
+	} else {
+		r->unfixable++;
+		if (removed)
+			r->unfixable_removed++;
+	}
+	return true;
+}
+
+static bool seen_add(struct fixctx *c, const struct kup_node *n)
+{
+	for (size_t i = 0; i < c->nseen; i++)
+		if (c->seen[i] == n) {
+			if (!kup_grow(&c->shared, &c->shared_cap, c->nshared + 1,
+				      sizeof *c->shared, 8))
+				return false;
+			c->shared[c->nshared++] = (struct kup_node_range){ n->start, n->end };
+			return true;
+		}
+	if (!kup_grow(&c->seen, &c->seen_cap, c->nseen + 1, sizeof *c->seen, 64))
+		return false;
+	c->seen[c->nseen++] = n;
+	return true;
+}
+
+/* Records collection nodes (and scalars under them) reached more than once. */
+static bool walk_shared(struct fixctx *c, const struct kup_node *n, size_t depth)
+{
+	if (!n || depth > 600)
+		return true;
+	if (!seen_add(c, n))
+		return false;
+	if (n->kind == KUP_NODE_MAP) {
+		for (size_t i = 0; i < n->len; i++) {
+			if (!seen_add(c, n->u.pairs[i].key) ||
+			    !walk_shared(c, n->u.pairs[i].value, depth + 1))
+				return false;
+		}
+	} else if (n->kind == KUP_NODE_SEQ) {
+		for (size_t i = 0; i < n->len; i++)
+			if (!walk_shared(c, n->u.items[i], depth + 1))
+				return false;
+	}
+	return true;
+}
+
+/* The status of a rule at the target: removed / deprecated; false when neither applies. */
+static bool rule_applies(const struct kup_fix_opts *o, const struct kup_api_rule *r,
+			 struct kup_version *target, bool *removed)
+{
+	if (strcmp(r->component, "kubernetes") == 0)
+		*target = o->target;
+	else if (!kup_kb_component_newest(o->kb, r->component, target))
+		return false;
+	if (r->level == KUP_LEVEL_GA_DEPRECATED)
+		return false;
+	*removed = r->removed_in.valid && kup_version_cmp(&r->removed_in, target) <= 0;
+	bool dep = r->deprecated_in.valid && kup_version_cmp(&r->deprecated_in, target) <= 0;
+	return *removed || dep;
+}
+
+static void fix_object(struct fixctx *c, const struct kup_node *obj, const struct kup_doc *doc)
+{
+	if (!obj || obj->kind != KUP_NODE_MAP)
+		return;
+	const struct kup_node *av = kup_node_get(obj, "apiVersion");
+	const struct kup_node *kind = kup_node_get(obj, "kind");
+	const char *avs = kup_node_str(av), *ks = kup_node_str(kind);
+	if (!avs || !ks)
+		return;
+	if (strcmp(ks, "List") == 0) {
+		const struct kup_node *items = kup_node_get(obj, "items");
+		if (items && items->kind == KUP_NODE_SEQ)
+			for (size_t i = 0; i < items->len && !c->oom; i++)
+				fix_object(c, items->u.items[i], doc);
+		return;
+	}
+	const struct kup_api_rule *rule = kup_kb_find_api(c->opts->kb, avs, strlen(avs), ks,
+							  strlen(ks));
+	if (!rule)
+		return;
+	struct kup_version target;
+	bool removed = false;
+	if (!rule_applies(c->opts, rule, &target, &removed))
+		return;
+	const struct kup_api_replacement *rep = kup_kb_best_replacement(c->opts->kb, rule,
+									 &target);
+	char vbuf[32];
+	if (!rep) {
+		struct kup_buf m = KUP_BUF_INIT;
+		kup_buf_addf(&m, "no replacement API is served at %s",
+			     kup_version_minor_str(&target, vbuf, sizeof vbuf));
+		if (rule->notes && *rule->notes)
+			kup_buf_addf(&m, " (%s)", rule->notes);
+		if (m.oom || !add_note(c, KUP_FIX_UNFIXABLE, obj, NULL, removed, m.buf))
+			c->oom = true;
+		kup_buf_release(&m);
+		return;
+	}
+	if (rep->kind && strcmp(rep->kind, ks) != 0) {
+		struct kup_buf m = KUP_BUF_INIT;
+		kup_buf_addf(&m, "the replacement is a different kind (%s %s)", rep->api_version,
+			     rep->kind);
+		if (m.oom || !add_note(c, KUP_FIX_UNFIXABLE, obj, NULL, removed, m.buf))
+			c->oom = true;
+		kup_buf_release(&m);
+		return;
+	}
+
+	size_t mark = c->f.nedits;
+	kup_converter_fn fn = find_converter(ks, avs);
+	if (fn && !fn(&c->f, obj, avs, rep->api_version))
+		c->f.oom = true;
+	if (!c->f.unfixable && !c->f.oom)
+		kup_fixer_set_scalar(&c->f, av, rep->api_version);
+	/* an edit inside a node shared through an alias would change other places too */
+	if (!c->f.unfixable && !c->f.oom) {
+		c->nseen = c->nshared = 0;
+		if (!walk_shared(c, obj, 0))
+			c->oom = true;
+		for (size_t i = mark; i < c->f.nedits && !c->f.unfixable; i++) {
+			const struct kup_edit *e = &c->f.edits[i];
+			if (e->start < doc->start || e->end > doc->end) {
+				kup_fixer_unfixable(&c->f,
+						    "an edit falls outside the object's document "
+						    "(an alias or merge key?)");
+				break;
+			}
+			for (size_t k = 0; k < c->nshared; k++) {
+				size_t s = c->shared[k].start, t = c->shared[k].end;
+				bool hit = e->start == e->end ? (e->start > s && e->start < t)
+							      : (e->start < t && s < e->end);
+				if (hit) {
+					kup_fixer_unfixable(&c->f, "a field to change is shared "
+								   "through a YAML alias");
+					break;
+				}
+			}
+		}
+	}
+	if (c->f.oom) {
+		c->oom = true;
+		return;
+	}
+	bool ok;
+	if (c->f.unfixable) {
+		for (size_t i = mark; i < c->f.nedits; i++)
+			free(c->f.edits[i].text);
+		c->f.nedits = mark;
+		ok = add_note(c, KUP_FIX_UNFIXABLE, obj, rep->api_version, removed, c->f.reason);
+	} else {
+		ok = add_note(c, KUP_FIX_CONVERTED, obj, rep->api_version, removed, c->f.summary);
+	}
+	if (!ok)
+		c->oom = true;
+	free(c->f.reason);
+	free(c->f.summary);
+	c->f.reason = c->f.summary = NULL;
+	c->f.unfixable = false;
+}
+
+static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
+{
+	struct fixctx *c = ctx;
+	fix_object(c, doc->root, doc);
+	if (c->oom)
+		return KUP_NOMEM;
+	if (c->f.nedits == 0)
+		return KUP_OK;
+	/* copy up to the document, then the document with its edits */
+	if (doc->start < c->pos)
+		return KUP_OK;   /* cannot happen: documents come in order */
+	kup_buf_add(c->out, c->f.text + c->pos, doc->start - c->pos);
+	if (!kup_fixer_apply(&c->f, doc->start, doc->end, c->out))
+		return KUP_NOMEM;
+	c->pos = doc->end;
+	for (size_t i = 0; i < c->f.nedits; i++)
+		free(c->f.edits[i].text);
+	c->f.nedits = 0;
+	return KUP_OK;
+}
+
+static void count_error(void *ctx, const struct kup_error *err)
+{
+	struct fixctx *c = ctx;
+	c->res->errors++;
+	kup_error_emit(&c->opts->errors, err);
+}
+
+static bool looks_json(const char *t, size_t n)
+{
+	size_t i = 0;
+	if (n >= 3 && (unsigned char)t[0] == 0xef && (unsigned char)t[1] == 0xbb &&
+	    (unsigned char)t[2] == 0xbf)
+		i = 3;
+	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+		i++;
+	return i < n && (t[i] == '{' || t[i] == '[');
+}
+
+enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
+			     const struct kup_fix_opts *opts, struct kup_buf *out,
+			     struct kup_fix_result *res)
+{
+	struct fixctx c;
+	memset(&c, 0, sizeof c);
+	c.path = path;
+	c.opts = opts;
+	c.res = res;
+	c.out = out;
+	bool json = looks_json(text, len);
+	kup_fixer_init(&c.f, text, len, json);
+	c.f.kb = opts->kb;
+	c.f.target = opts->target;
+	struct kup_error_sink sink = { count_error, &c };
+	struct kup_arena arena;
+	kup_arena_init(&arena, 64 * 1024);
+	size_t nerr = 0, out0 = out->len;
+	enum kup_status st;
+	if (json) {
+		struct kup_json_opts o;
+		kup_json_opts_init(&o, path);
+		o.limits = opts->limits;
+		o.errors = sink;
+		o.stream_items = false;
+		st = kup_json_read_mem(text, len, &o, &arena, on_doc, &c, &nerr);
+	} else {
+		struct kup_yaml_opts o;
+		kup_yaml_opts_init(&o, path);
+		o.limits = opts->limits;
+		o.errors = sink;
+		st = kup_yaml_read_mem(text, len, &o, &arena, on_doc, &c, &nerr);
+	}
+	if (st != KUP_OK && st != KUP_NOMEM) {
+		/* nothing is ever half-written: the file stays as it was */
+		out->len = out0;
+		kup_buf_add(out, text, len);
+		c.pos = len;
+		res->errors++;
+		st = KUP_OK;
+	}
+	if (st == KUP_OK && c.pos < len)
+		kup_buf_add(out, text + c.pos, len - c.pos);
+	if (st == KUP_OK && out->oom)
+		st = KUP_NOMEM;
+	kup_arena_release(&arena);
+	kup_fixer_release(&c.f);
+	free(c.seen);
+	free(c.shared);
+	return st == KUP_NOMEM ? KUP_NOMEM : KUP_OK;
+}
