@@ -558,3 +558,22 @@ bool kup_convert_access_review(struct kup_fixer *f, const struct kup_node *obj,
 	kup_fixer_note(f, "spec.group -> spec.groups");
 	return !f->oom;
 }
+
+/* ---- cert-manager Certificate --------------------------------------------------------- */
+
+bool kup_convert_cert_manager(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			      const char *to)
+{
+	(void)from;
+	static const char *const moved[] = {
+		"keyAlgorithm", "keySize", "keyEncoding", "organization", "acme", NULL,
+	};
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	for (size_t i = 0; moved[i]; i++)
+		if (has(spec, moved[i])) {
+			kup_fixer_unfixable(f, "spec.%s has moved in %s (privateKey, subject, "
+					       "Issuer solvers): convert by hand", moved[i], to);
+			return true;
+		}
+	return true;
+}

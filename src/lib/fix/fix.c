@@ -48,8 +48,56 @@ static const struct kup_converter converters[] = {
 	{ "CustomResourceDefinition", "apiextensions.k8s.io/v1beta1", not_yet },
 };
 
-static kup_converter_fn find_converter(const char *kind, const char *from)
+static bool refuse(struct kup_fixer *f, const char *why)
 {
+	kup_fixer_unfixable(f, "%s", why);
+	return true;
+}
+
+static bool dra_layout(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		       const char *to)
+{
+	(void)obj;
+	(void)from;
+	(void)to;
+	return refuse(f, "the device request/slice layout changed after v1beta1 (fields moved "
+			 "under exactly/basic): convert by hand");
+}
+
+static bool subresource(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+			const char *to)
+{
+	(void)obj;
+	(void)from;
+	(void)to;
+	return refuse(f, "Scale is a subresource with a different selector format, not a "
+			 "manifest");
+}
+
+/* Kinds with their own row, before the group-wide ones. */
+static const struct kup_converter special[] = {
+	{ "ResourceClaim", "resource.k8s.io/v1beta1", dra_layout },
+	{ "ResourceClaimTemplate", "resource.k8s.io/v1beta1", dra_layout },
+	{ "ResourceSlice", "resource.k8s.io/v1beta1", dra_layout },
+	{ "Scale", "extensions/v1beta1", subresource },
+	{ "Scale", "apps/v1beta1", subresource },
+	{ "Scale", "apps/v1beta2", subresource },
+	{ "ControllerRevision", "apps/v1beta1", NULL },
+	{ "ControllerRevision", "apps/v1beta2", NULL },
+	{ "Certificate", "cert-manager.io/v1alpha2", kup_convert_cert_manager },
+	{ "Certificate", "cert-manager.io/v1alpha3", kup_convert_cert_manager },
+	{ "Certificate", "cert-manager.io/v1beta1", kup_convert_cert_manager },
+	{ "Certificate", "certmanager.k8s.io/v1alpha1", kup_convert_cert_manager },
+};
+
+static kup_converter_fn find_converter(const char *kind, const char *from, bool *pure)
+{
+	*pure = false;
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		if (strcmp(special[i].from, from) == 0 && strcmp(special[i].kind, kind) == 0) {
+			*pure = special[i].fn == NULL;
+			return special[i].fn;
+		}
 	for (size_t i = 0; i < sizeof converters / sizeof converters[0]; i++) {
 		const struct kup_converter *c = &converters[i];
 		if (strcmp(c->from, from) == 0 && (!c->kind || strcmp(c->kind, kind) == 0))
@@ -92,6 +140,11 @@ void kup_fix_opts_init(struct kup_fix_opts *o, const struct kup_kb *kb)
 	if (kb && kup_kb_newest(kb))
 		o->target = *kup_kb_newest(kb);
 	kup_read_limits_default(&o->limits);
+}
+
+static bool is_seq_node(const struct kup_node *n)
+{
+	return n && n->kind == KUP_NODE_SEQ;
 }
 
 /* ---- the walk ----------------------------------------------------------------------------- */
@@ -208,6 +261,39 @@ static bool rule_applies(const struct kup_fix_opts *o, const struct kup_api_rule
 	return *removed || dep;
 }
 
+static void fix_object(struct fixctx *c, const struct kup_node *obj, const struct kup_doc *doc);
+
+/*
+ * A typed list (DeploymentList, ...): items that name their own apiVersion
+ * and kind are fixed as objects; items that inherit them cannot be.
+ */
+static void typed_list(struct fixctx *c, const struct kup_node *obj, const struct kup_doc *doc,
+		       const char *avs)
+{
+	const struct kup_node *items = kup_node_get(obj, "items");
+	for (size_t i = 0; is_seq_node(items) && i < items->len; i++) {
+		const struct kup_node *it = items->u.items[i];
+		if (!kup_node_str(kup_node_get(it, "apiVersion")) ||
+		    !kup_node_str(kup_node_get(it, "kind"))) {
+			kup_fixer_unfixable(&c->f, "items of this %s list inherit its apiVersion: "
+					       "give each item apiVersion and kind, or convert "
+					       "by hand", avs);
+			return;
+		}
+	}
+	/* the items are objects of their own: fixed (and noted) one by one */
+	struct kup_fixer saved = c->f;
+	c->f.reason = c->f.summary = NULL;
+	c->f.unfixable = false;
+	for (size_t i = 0; is_seq_node(items) && i < items->len && !c->oom; i++)
+		fix_object(c, items->u.items[i], doc);
+	saved.edits = c->f.edits;
+	saved.nedits = c->f.nedits;
+	saved.cap = c->f.cap;
+	saved.oom = c->f.oom;
+	c->f = saved;
+}
+
 static void fix_object(struct fixctx *c, const struct kup_node *obj, const struct kup_doc *doc)
 {
 	if (!obj || obj->kind != KUP_NODE_MAP)
@@ -257,8 +343,12 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	}
 
 	size_t mark = c->f.nedits;
-	kup_converter_fn fn = find_converter(ks, avs);
-	if (fn && !fn(&c->f, obj, avs, rep->api_version))
+	bool pure;
+	kup_converter_fn fn = find_converter(ks, avs, &pure);
+	size_t klen = strlen(ks);
+	if (!fn && !pure && klen > 4 && strcmp(ks + klen - 4, "List") == 0)
+		typed_list(c, obj, doc, avs);
+	else if (fn && !fn(&c->f, obj, avs, rep->api_version))
 		c->f.oom = true;
 	if (!c->f.unfixable && !c->f.oom)
 		kup_fixer_set_scalar(&c->f, av, rep->api_version);

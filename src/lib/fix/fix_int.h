@@ -118,6 +118,8 @@ bool kup_convert_csr(struct kup_fixer *f, const struct kup_node *obj, const char
 		     const char *to);
 bool kup_convert_access_review(struct kup_fixer *f, const struct kup_node *obj,
 			       const char *from, const char *to);
+bool kup_convert_cert_manager(struct kup_fixer *f, const struct kup_node *obj,
+			      const char *from, const char *to);
 /* convert_hpa.c, convert_crd.c */
 bool kup_convert_hpa_v2beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 			     const char *to);
