@@ -147,8 +147,9 @@ static bool convert_pods(struct hpa *h, const struct kup_node *src)
 	long v = kup_map_index(src, "targetAverageValue");
 	if (v < 0)
 		return no_target(h);
-	return make_metric(h, src, "selector") && !h->f->unfixable &&
-	       make_target(h, src, "AverageValue", v, "averageValue", -1, NULL);
+	if (!make_metric(h, src, "selector") || h->f->unfixable)
+		return !h->f->oom;
+	return make_target(h, src, "AverageValue", v, "averageValue", -1, NULL);
 }
 
 static bool convert_object(struct hpa *h, const struct kup_node *src)
