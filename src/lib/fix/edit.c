@@ -92,6 +92,22 @@ static size_t column_of(const struct kup_fixer *f, size_t pos)
 	return pos - line_start(f, pos);
 }
 
+/* The step the map itself uses for a nested block map, else the file's. */
+static size_t map_step(const struct kup_fixer *f, const struct kup_node *map)
+{
+	for (size_t i = 0; i < map->len; i++) {
+		const struct kup_node *k = map->u.pairs[i].key, *v = map->u.pairs[i].value;
+		if (v->kind == KUP_NODE_MAP && v->style == KUP_STYLE_BLOCK && v->len > 0) {
+			size_t kc = column_of(f, k->start);
+			size_t vc = column_of(f, v->u.pairs[0].key->start);
+			if (line_start(f, k->start) != line_start(f, v->u.pairs[0].key->start) &&
+			    vc > kc && vc - kc <= 8)
+				return vc - kc;
+		}
+	}
+	return yaml_step(f);
+}
+
 /* ---- the edit list ----------------------------------------------------------------- */
 
 static bool overlaps(const struct kup_edit *e, size_t s, size_t t)
@@ -397,22 +413,31 @@ static bool render_fragment(struct kup_fixer *f, struct kup_buf *b, const char *
 	return st == KUP_OK && nerr == 0 && c.seen;
 }
 
-/* Appends value_yaml re-indented by `indent` spaces, its "\n" as the file's eol. */
-static void add_indented(struct kup_fixer *f, struct kup_buf *b, const char *v, size_t indent)
+/*
+ * Appends value_yaml (written with 2-space steps) indented by `indent`
+ * spaces, its own steps scaled to `step`, its "\n" as the file's eol.
+ */
+static void add_indented(struct kup_fixer *f, struct kup_buf *b, const char *v, size_t indent,
+			 size_t step)
 {
-	bool at_line_start = true;
-	for (const char *p = v; *p; p++) {
+	const char *p = v;
+	while (*p) {
+		size_t lead = 0;
+		while (p[lead] == ' ')
+			lead++;
+		const char *nl = strchr(p + lead, '\n');
+		size_t n = nl ? (size_t)(nl - (p + lead)) : strlen(p + lead);
+		if (n > 0) {
+			size_t spaces = indent + lead / 2 * step + lead % 2;
+			for (size_t k = 0; k < spaces; k++)
+				kup_buf_addc(b, ' ');
+			kup_buf_add(b, p + lead, n);
+		}
+		p += lead + n;
 		if (*p == '\n') {
 			kup_buf_adds(b, eol(f));
-			at_line_start = true;
-			continue;
+			p++;
 		}
-		if (at_line_start) {
-			for (size_t k = 0; k < indent; k++)
-				kup_buf_addc(b, ' ');
-			at_line_start = false;
-		}
-		kup_buf_addc(b, *p);
 	}
 }
 
@@ -521,7 +546,7 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 	kup_buf_addc(&b, ':');
 	if (is_block_fragment(value_yaml)) {
 		kup_buf_adds(&b, eol(f));
-		add_indented(f, &b, value_yaml, indent + yaml_step(f));
+		add_indented(f, &b, value_yaml, indent + map_step(f, map), map_step(f, map));
 	} else {
 		kup_buf_addc(&b, ' ');
 		kup_buf_adds(&b, value_yaml);
@@ -580,7 +605,7 @@ bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, si
 		while (n > 0 && v[n - 1] == '\n')
 			v[--n] = '\0';
 		kup_buf_adds(&b, eol(f));
-		add_indented(f, &b, v, indent + yaml_step(f));
+		add_indented(f, &b, v, indent + map_step(f, map), map_step(f, map));
 		free(v);
 	} else {
 		kup_buf_addc(&b, ' ');
