@@ -52,6 +52,18 @@ void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const cha
 size_t kup_fix_step(const struct kup_node *obj);
 bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
 			       struct kup_buf *why);
+/*
+ * Block-map edits that write fragments verbatim, each line `indent + step`
+ * deep (the copied text keeps its own relative indentation; the engine's
+ * add_pair/replace_value rescale fragments written with 2-space steps), and
+ * that find the end of a pair whose last content is a block scalar however
+ * deep it sits.  Flow maps and JSON go to the engine's primitives.
+ */
+bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
+		       const char *frag, size_t step);
+bool kup_fix_append_pair(struct kup_fixer *f, const struct kup_node *map, const char *key,
+			 const char *frag, size_t step);
+bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t i);
 
 /* ---- fragments --------------------------------------------------------------------- */
 
@@ -191,6 +203,165 @@ size_t kup_fix_step(const struct kup_node *obj)
 		}
 	}
 	return 2;
+}
+
+/* ---- verbatim block edits -------------------------------------------------------------- */
+
+static size_t line_start_of(const struct kup_fixer *f, size_t pos)
+{
+	while (pos > 0 && f->text[pos - 1] != '\n')
+		pos--;
+	return pos;
+}
+
+static size_t line_after(const struct kup_fixer *f, size_t pos)
+{
+	while (pos < f->len && f->text[pos] != '\n')
+		pos++;
+	return pos < f->len ? pos + 1 : pos;
+}
+
+/* The end of the last thing a pair holds (a block collection: of its last scalar). */
+static size_t pair_last(const struct kup_pair *p)
+{
+	const struct kup_node *n = p->value;
+	while (n->kind != KUP_NODE_SCALAR && n->style == KUP_STYLE_BLOCK && n->len > 0)
+		n = n->kind == KUP_NODE_MAP ? n->u.pairs[n->len - 1].value : n->u.items[n->len - 1];
+	return n->end > p->key->end ? n->end : p->key->end;
+}
+
+/* Where the line after a pair starts: a block scalar's end already is one. */
+static size_t after_pair(const struct kup_fixer *f, const struct kup_pair *p)
+{
+	size_t e = pair_last(p);
+	return e > 0 && f->text[e - 1] == '\n' ? e : line_after(f, e);
+}
+
+static bool is_flow_map(const struct kup_fixer *f, const struct kup_node *map)
+{
+	return f->json || map->style != KUP_STYLE_BLOCK;
+}
+
+static size_t key_indent(const struct kup_fixer *f, const struct kup_node *map)
+{
+	size_t k = map->u.pairs[0].key->start;
+	return k - line_start_of(f, k);
+}
+
+/* frag's lines, each `indent` deep (empty lines stay empty), "\n" as the file's eol. */
+static void add_lines(struct kup_buf *b, const char *frag, size_t indent, const char *eol)
+{
+	bool start = true;
+	for (const char *p = frag; *p; p++) {
+		if (*p == '\n') {
+			kup_buf_adds(b, eol);
+			start = true;
+			continue;
+		}
+		if (start)
+			add_spaces(b, indent);
+		start = false;
+		kup_buf_addc(b, *p);
+	}
+}
+
+static bool replace_with(struct kup_fixer *f, size_t start, size_t end, struct kup_buf *b)
+{
+	bool ok = !b->oom && kup_fixer_replace(f, start, end, b->buf ? b->buf : "", b->len);
+	if (b->oom)
+		f->oom = true;
+	kup_buf_release(b);
+	return ok;
+}
+
+bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
+		       const char *frag, size_t step)
+{
+	if (!map || map->kind != KUP_NODE_MAP || i >= map->len || is_flow_map(f, map))
+		return kup_fixer_replace_value(f, map, i, frag);
+	const struct kup_pair *p = &map->u.pairs[i];
+	if (is_block_scalar(p->value)) {
+		kup_fixer_unfixable(f, "cannot replace a block scalar");
+		return true;
+	}
+	size_t c = p->key->end;
+	while (c < f->len && (f->text[c] == ' ' || f->text[c] == '\t'))
+		c++;
+	if (c >= f->len || f->text[c] != ':') {
+		kup_fixer_unfixable(f, "cannot find the ':' of '%s'", kup_node_str(p->key));
+		return true;
+	}
+	c++;
+	size_t e = pair_last(p);
+	if (e < c)
+		e = c;
+	bool ends_line = e > c && f->text[e - 1] == '\n';
+	const char *eol = f->eol ? f->eol : "\n";
+	struct kup_buf b = KUP_BUF_INIT;
+	kup_buf_init(&b);
+	size_t n = strlen(frag);
+	bool block = memchr(frag, '\n', n) != NULL;
+	while (n > 0 && frag[n - 1] == '\n')
+		n--;
+	if (block) {
+		char *v = strndup(frag, n);
+		if (!v) {
+			kup_buf_release(&b);
+			f->oom = true;
+			return false;
+		}
+		kup_buf_adds(&b, eol);
+		add_lines(&b, v, key_indent(f, map) + step, eol);
+		free(v);
+	} else {
+		kup_buf_addc(&b, ' ');
+		kup_buf_add(&b, frag, n);
+	}
+	if (ends_line)
+		kup_buf_adds(&b, eol);
+	return replace_with(f, c, e, &b);
+}
+
+bool kup_fix_append_pair(struct kup_fixer *f, const struct kup_node *map, const char *key,
+			 const char *frag, size_t step)
+{
+	if (!map || map->kind != KUP_NODE_MAP || !map->len || is_flow_map(f, map))
+		return kup_fixer_add_pair(f, map, key, frag);
+	const char *eol = f->eol ? f->eol : "\n";
+	size_t pos = after_pair(f, &map->u.pairs[map->len - 1]);
+	size_t indent = key_indent(f, map);
+	struct kup_buf b = KUP_BUF_INIT;
+	kup_buf_init(&b);
+	if (pos == f->len && (pos == 0 || f->text[pos - 1] != '\n'))
+		kup_buf_adds(&b, eol);
+	add_spaces(&b, indent);
+	kup_buf_adds(&b, key);
+	kup_buf_addc(&b, ':');
+	size_t n = strlen(frag);
+	if (strchr(frag, '\n')) {
+		kup_buf_adds(&b, eol);
+		add_lines(&b, frag, indent + step, eol);
+		if (n && frag[n - 1] != '\n')
+			kup_buf_adds(&b, eol);
+	} else {
+		kup_buf_addc(&b, ' ');
+		kup_buf_adds(&b, frag);
+		kup_buf_adds(&b, eol);
+	}
+	return replace_with(f, pos, pos, &b);
+}
+
+bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t i)
+{
+	if (!map || map->kind != KUP_NODE_MAP || i >= map->len || is_flow_map(f, map) ||
+	    map->len == 1)
+		return kup_fixer_delete_pair(f, map, i);
+	const struct kup_pair *p = &map->u.pairs[i];
+	size_t ls = line_start_of(f, p->key->start);
+	for (size_t k = ls; k < p->key->start; k++)
+		if (f->text[k] != ' ' && f->text[k] != '\t')
+			return kup_fixer_delete_pair(f, map, i);   /* `- key:` */
+	return kup_fixer_replace(f, ls, after_pair(f, p), "", 0);
 }
 
 /* A node's fragment as a malloc'd string (NULL when memory ran out). */
@@ -575,7 +746,7 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		if (b.oom)
 			goto nomem;
 		if (!kup_fixer_rename_key(f, spec, (size_t)i_version, "versions") ||
-		    !kup_fixer_replace_value(f, spec, (size_t)i_version, b.buf))
+		    !kup_fix_set_value(f, spec, (size_t)i_version, b.buf, step))
 			goto out;
 		kup_fixer_note(f, "spec.version became spec.versions");
 	} else {
@@ -585,26 +756,27 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 			if (vs) {
 				if (preserve && vs->kind == KUP_NODE_MAP &&
 				    !kup_node_get(vs, "x-kubernetes-preserve-unknown-fields") &&
-				    !kup_fixer_add_pair(f, vs, "x-kubernetes-preserve-unknown-fields",
-							"true"))
+				    !kup_fix_append_pair(f, vs, "x-kubernetes-preserve-unknown-fields",
+							 "true", step))
 					goto out;
 			} else if (kup_node_get(it, "schema")) {
 				kup_fixer_unfixable(f, "spec.versions[%zu].schema has no openAPIV3Schema", i);
 				goto out;
 			} else {
-				if (!kup_fixer_add_pair(f, it, "schema", schema_frag))
+				if (!kup_fix_append_pair(f, it, "schema", schema_frag, step))
 					goto out;
 				defaulted += !schema;
 			}
-			if (sub_frag && !kup_fixer_add_pair(f, it, "subresources", sub_frag))
+			if (sub_frag && !kup_fix_append_pair(f, it, "subresources", sub_frag, step))
 				goto out;
-			if (cols_frag && !kup_fixer_add_pair(f, it, "additionalPrinterColumns", cols_frag))
+			if (cols_frag && !kup_fix_append_pair(f, it, "additionalPrinterColumns", cols_frag,
+							     step))
 				goto out;
 			if (!rename_columns(f, kup_node_get(it, "additionalPrinterColumns")))
 				goto out;
 		}
 		if (i_version >= 0) {
-			if (!kup_fixer_delete_pair(f, spec, (size_t)i_version))
+			if (!kup_fix_remove_pair(f, spec, (size_t)i_version))
 				goto out;
 			kup_fixer_note(f, "spec.version removed");
 		}
@@ -619,20 +791,20 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		kup_fixer_note(f, "spec.additionalPrinterColumns moved into every version");
 
 	/* ---- the top level ---- */
-	if (i_validation >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_validation))
+	if (i_validation >= 0 && !kup_fix_remove_pair(f, spec, (size_t)i_validation))
 		goto out;
-	if (i_sub >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_sub))
+	if (i_sub >= 0 && !kup_fix_remove_pair(f, spec, (size_t)i_sub))
 		goto out;
-	if (i_cols >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_cols))
+	if (i_cols >= 0 && !kup_fix_remove_pair(f, spec, (size_t)i_cols))
 		goto out;
 	if (preserve) {
-		if (i_puf >= 0 && !kup_fixer_delete_pair(f, spec, (size_t)i_puf))
+		if (i_puf >= 0 && !kup_fix_remove_pair(f, spec, (size_t)i_puf))
 			goto out;
 		kup_fixer_note(f, "preserveUnknownFields %s became x-kubernetes-preserve-unknown-fields: "
 			       "true in the schema", i_puf >= 0 ? "true" : "(default true)");
 	}
 	if (i_scope < 0) {
-		if (!kup_fixer_add_pair(f, spec, "scope", "Namespaced"))
+		if (!kup_fix_append_pair(f, spec, "scope", "Namespaced", step))
 			goto out;
 		kup_fixer_note(f, "scope: Namespaced written (v1 has no default)");
 	}
@@ -657,14 +829,14 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		if (b.oom)
 			goto nomem;
 		if (!kup_fixer_rename_key(f, conv, (size_t)i_wcc, "webhook") ||
-		    !kup_fixer_replace_value(f, conv, (size_t)i_wcc, b.buf))
+		    !kup_fix_set_value(f, conv, (size_t)i_wcc, b.buf, step))
 			goto out;
-		if (i_crv >= 0 && !kup_fixer_delete_pair(f, conv, (size_t)i_crv))
+		if (i_crv >= 0 && !kup_fix_remove_pair(f, conv, (size_t)i_crv))
 			goto out;
 		kup_fixer_note(f, "conversion.webhookClientConfig became conversion.webhook.clientConfig%s",
 			       i_crv >= 0 ? "" : " (conversionReviewVersions: [v1beta1] written)");
 	} else if (i_crv >= 0 && !webhook) {
-		if (!kup_fixer_delete_pair(f, conv, (size_t)i_crv))
+		if (!kup_fix_remove_pair(f, conv, (size_t)i_crv))
 			goto out;
 		kup_fixer_note(f, "conversion.conversionReviewVersions dropped (strategy is not Webhook)");
 	}

@@ -43,6 +43,9 @@ void kup_fix_fragment(const char *text, const struct kup_node *n, const struct k
 void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
 		      const char *frag);
 size_t kup_fix_step(const struct kup_node *obj);
+bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
+		       const char *frag, size_t step);
+bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t i);
 
 struct hpa {
 	struct kup_fixer *f;
@@ -78,12 +81,12 @@ static bool move_to(struct hpa *h, const struct kup_node *src, long i, const cha
 		return false;
 	}
 	return kup_fixer_rename_key(h->f, src, (size_t)i, key) &&
-	       kup_fixer_replace_value(h->f, src, (size_t)i, b->buf);
+	       kup_fix_set_value(h->f, src, (size_t)i, b->buf, h->step);
 }
 
 static bool drop(struct hpa *h, const struct kup_node *src, long i)
 {
-	return i < 0 || kup_fixer_delete_pair(h->f, src, (size_t)i);
+	return i < 0 || kup_fix_remove_pair(h->f, src, (size_t)i);
 }
 
 /*
@@ -227,7 +230,7 @@ bool kup_convert_hpa_v2beta1(struct kup_fixer *f, const struct kup_node *obj, co
 			       converted == 1 ? "" : "s");
 	long st = kup_map_index(obj, "status");
 	if (st >= 0) {
-		if (!kup_fixer_delete_pair(f, obj, (size_t)st))
+		if (!kup_fix_remove_pair(f, obj, (size_t)st))
 			return false;
 		kup_fixer_note(f, "status dropped (written by the server)");
 	}
