@@ -151,12 +151,18 @@ static bool is_seq_node(const struct kup_node *n)
 
 struct fixctx {
 	const char *path;
+	size_t ndocs;               /* documents delivered */
+	bool hold;                  /* keep errors back (JSON tried first) */
+	struct kup_error held[8];
+	size_t nheld, nerrors;
 	const struct kup_fix_opts *opts;
 	struct kup_fixer f;
 	struct kup_fix_result *res;
 	struct kup_buf *out;
 	size_t pos;                 /* text copied to out so far */
 	bool oom;
+	bool merge;                 /* the document uses merge keys */
+	const struct kup_node *root;
 	/* nodes seen in the current object, to find the ones shared through aliases */
 	const struct kup_node **seen;
 	size_t nseen, seen_cap;
@@ -353,9 +359,12 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	if (!c->f.unfixable && !c->f.oom)
 		kup_fixer_set_scalar(&c->f, av, rep->api_version);
 	/* an edit inside a node shared through an alias would change other places too */
+	if (!c->f.unfixable && !c->f.oom && c->merge && c->f.nedits > mark)
+		kup_fixer_unfixable(&c->f, "the document uses YAML merge keys (<<): fields may "
+					   "come from another map");
 	if (!c->f.unfixable && !c->f.oom) {
 		c->nseen = c->nshared = 0;
-		if (!walk_shared(c, obj, 0))
+		if (!walk_shared(c, c->root, 0))
 			c->oom = true;
 		for (size_t i = mark; i < c->f.nedits && !c->f.unfixable; i++) {
 			const struct kup_edit *e = &c->f.edits[i];
@@ -398,9 +407,27 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	c->f.unfixable = false;
 }
 
+/* True when the document's text uses a YAML merge key (`<<:`). */
+static bool has_merge_key(const char *t, size_t n)
+{
+	for (size_t i = 0; i + 2 < n; i++) {
+		if (t[i] != '<' || t[i + 1] != '<')
+			continue;
+		size_t j = i + 2;
+		while (j < n && (t[j] == ' ' || t[j] == '"' || t[j] == '\''))
+			j++;
+		if (j < n && t[j] == ':')
+			return true;
+	}
+	return false;
+}
+
 static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 {
 	struct fixctx *c = ctx;
+	c->ndocs++;
+	c->merge = !c->f.json && has_merge_key(c->f.text + doc->start, doc->end - doc->start);
+	c->root = doc->root;
 	fix_object(c, doc->root, doc);
 	if (c->oom)
 		return KUP_NOMEM;
@@ -422,9 +449,19 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 static void count_error(void *ctx, const struct kup_error *err)
 {
 	struct fixctx *c = ctx;
+	c->nerrors++;
+	if (c->hold) {
+		if (c->nheld < sizeof c->held / sizeof c->held[0]) {
+			kup_error_init(&c->held[c->nheld]);
+			if (kup_error_copy(&c->held[c->nheld], err) == KUP_OK)
+				c->nheld++;
+		}
+		return;
+	}
 	c->res->errors++;
 	kup_error_emit(&c->opts->errors, err);
 }
+
 
 static bool looks_json(const char *t, size_t n)
 {
@@ -455,14 +492,57 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	struct kup_arena arena;
 	kup_arena_init(&arena, 64 * 1024);
 	size_t nerr = 0, out0 = out->len;
-	enum kup_status st;
+	enum kup_status st = KUP_OK;
 	if (json) {
+		/* flow YAML also starts with '{': if no JSON document came out, try YAML */
 		struct kup_json_opts o;
 		kup_json_opts_init(&o, path);
 		o.limits = opts->limits;
 		o.errors = sink;
 		o.stream_items = false;
+		c.hold = true;
 		st = kup_json_read_mem(text, len, &o, &arena, on_doc, &c, &nerr);
+		c.hold = false;
+		kup_arena_reset(&arena);
+		if (st == KUP_OK && nerr > 0 && c.ndocs == 0) {
+			c.f.json = false;
+			size_t ye = c.nerrors;
+			struct kup_yaml_opts yo;
+			kup_yaml_opts_init(&yo, path);
+			yo.limits = opts->limits;
+			yo.errors = (struct kup_error_sink){ NULL, NULL };
+			size_t ynerr = 0;
+			size_t notes0 = res->nnotes;
+			struct kup_fix_result saved = *res;
+			st = kup_yaml_read_mem(text, len, &yo, &arena, on_doc, &c, &ynerr);
+			(void)ye;
+			if (st == KUP_OK && ynerr > 0) {
+				/* not YAML either: the JSON errors stand, the text is unchanged */
+				for (size_t i = notes0; i < res->nnotes; i++) {
+					struct kup_fix_note *n = &res->notes[i];
+					free(n->kind);
+					free(n->api_version);
+					free(n->to_api_version);
+					free(n->name);
+					free(n->namespace_);
+					free(n->reason);
+				}
+				saved.notes = res->notes;
+				*res = saved;
+				for (size_t i = 0; i < c.f.nedits; i++)
+					free(c.f.edits[i].text);
+				c.f.nedits = 0;
+				out->len = out0;
+				c.pos = 0;
+				for (size_t i = 0; i < c.nheld; i++)
+					kup_error_emit(&opts->errors, &c.held[i]);
+				res->errors += nerr;
+			}
+		} else {
+			for (size_t i = 0; i < c.nheld; i++)
+				kup_error_emit(&opts->errors, &c.held[i]);
+			res->errors += nerr;
+		}
 	} else {
 		struct kup_yaml_opts o;
 		kup_yaml_opts_init(&o, path);
@@ -470,6 +550,8 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 		o.errors = sink;
 		st = kup_yaml_read_mem(text, len, &o, &arena, on_doc, &c, &nerr);
 	}
+	for (size_t i = 0; i < c.nheld; i++)
+		kup_error_release(&c.held[i]);
 	if (st != KUP_OK && st != KUP_NOMEM) {
 		/* nothing is ever half-written: the file stays as it was */
 		out->len = out0;
