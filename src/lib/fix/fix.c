@@ -13,16 +13,6 @@
 
 /* ---- converters ------------------------------------------------------------------------- */
 
-static bool not_yet(struct kup_fixer *f, const struct kup_node *obj, const char *from,
-		    const char *to)
-{
-	(void)obj;
-	(void)from;
-	(void)to;
-	kup_fixer_unfixable(f, "conversion not implemented yet");
-	return true;
-}
-
 static const struct kup_converter converters[] = {
 	{ "Deployment", "extensions/v1beta1", kup_convert_apps },
 	{ "DaemonSet", "extensions/v1beta1", kup_convert_apps },
@@ -44,8 +34,8 @@ static const struct kup_converter converters[] = {
 	{ "LocalSubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
 	{ "SelfSubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
 	{ "SubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
-	{ "HorizontalPodAutoscaler", "autoscaling/v2beta1", not_yet },
-	{ "CustomResourceDefinition", "apiextensions.k8s.io/v1beta1", not_yet },
+	{ "HorizontalPodAutoscaler", "autoscaling/v2beta1", kup_convert_hpa_v2beta1 },
+	{ "CustomResourceDefinition", "apiextensions.k8s.io/v1beta1", kup_convert_crd_v1beta1 },
 };
 
 static bool refuse(struct kup_fixer *f, const char *why)
