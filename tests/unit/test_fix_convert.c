@@ -436,6 +436,30 @@ static void test_hpa_json(void **state)
 	      "}\n");
 }
 
+static void test_hpa_block_scalar_and_no_final_newline(void **state)
+{
+	(void)state;
+	check("spec:\n"
+	      "  metrics:\n"
+	      "  - type: External\n"
+	      "    external:\n"
+	      "      metricName: |\n"
+	      "        multi\n"
+	      "      targetValue: 1\n"
+	      "status: {}",
+	      false, kup_convert_hpa_v2beta1,
+	      "spec:\n"
+	      "  metrics:\n"
+	      "  - type: External\n"
+	      "    external:\n"
+	      "      metric:\n"
+	      "        name: |\n"
+	      "          multi\n"
+	      "      target:\n"
+	      "        type: Value\n"
+	      "        value: 1");
+}
+
 static void test_hpa_unfixable(void **state)
 {
 	(void)state;
@@ -598,6 +622,36 @@ static void test_crd_per_version_schema(void **state)
 	      "    - {name: Age, type: date, \"jsonPath\": .metadata.creationTimestamp}\n");
 }
 
+/* The schema ends with a block scalar; the file has no final line end; 4-space steps. */
+static void test_crd_block_scalar_end(void **state)
+{
+	(void)state;
+	check("spec:\n"
+	      "    version: v1\n"
+	      "    validation:\n"
+	      "        openAPIV3Schema:\n"
+	      "            type: object\n"
+	      "            description: |\n"
+	      "                line one\n"
+	      "                  indented\n"
+	      "    additionalPrinterColumns: []",
+	      false, kup_convert_crd_v1beta1,
+	      "spec:\n"
+	      "    versions:\n"
+	      "        - name: v1\n"
+	      "          served: true\n"
+	      "          storage: true\n"
+	      "          schema:\n"
+	      "              openAPIV3Schema:\n"
+	      "                  type: object\n"
+	      "                  description: |\n"
+	      "                      line one\n"
+	      "                        indented\n"
+	      "                  x-kubernetes-preserve-unknown-fields: true\n"
+	      "          additionalPrinterColumns: []\n"
+	      "    scope: Namespaced\n");
+}
+
 static void test_crd_json(void **state)
 {
 	(void)state;
@@ -644,12 +698,14 @@ int main(void)
 		cmocka_unit_test(test_hpa_object_external_container),
 		cmocka_unit_test(test_hpa_external_value_crlf_4space),
 		cmocka_unit_test(test_hpa_json),
+		cmocka_unit_test(test_hpa_block_scalar_and_no_final_newline),
 		cmocka_unit_test(test_hpa_unfixable),
 		cmocka_unit_test(test_hpa_nothing_to_do),
 		cmocka_unit_test(test_crd_version_only),
 		cmocka_unit_test(test_crd_versions_copied_into_each),
 		cmocka_unit_test(test_crd_no_schema),
 		cmocka_unit_test(test_crd_per_version_schema),
+		cmocka_unit_test(test_crd_block_scalar_end),
 		cmocka_unit_test(test_crd_json),
 		cmocka_unit_test(test_crd_unfixable),
 	};

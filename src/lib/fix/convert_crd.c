@@ -280,10 +280,6 @@ bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i
 	if (!map || map->kind != KUP_NODE_MAP || i >= map->len || is_flow_map(f, map))
 		return kup_fixer_replace_value(f, map, i, frag);
 	const struct kup_pair *p = &map->u.pairs[i];
-	if (is_block_scalar(p->value)) {
-		kup_fixer_unfixable(f, "cannot replace a block scalar");
-		return true;
-	}
 	size_t c = p->key->end;
 	while (c < f->len && (f->text[c] == ' ' || f->text[c] == '\t'))
 		c++;
@@ -332,7 +328,13 @@ bool kup_fix_append_pair(struct kup_fixer *f, const struct kup_node *map, const 
 	size_t indent = key_indent(f, map);
 	struct kup_buf b = KUP_BUF_INIT;
 	kup_buf_init(&b);
-	if (pos == f->len && (pos == 0 || f->text[pos - 1] != '\n'))
+	bool need_eol = pos == f->len && pos > 0 && f->text[pos - 1] != '\n';
+	/* ... unless the unterminated last line is deleted from its start */
+	for (size_t k = 0; need_eol && k < f->nedits; k++)
+		if (f->edits[k].end == f->len && f->edits[k].start < f->len && !f->edits[k].len &&
+		    (f->edits[k].start == 0 || f->text[f->edits[k].start - 1] == '\n'))
+			need_eol = false;
+	if (need_eol)
 		kup_buf_adds(&b, eol);
 	add_spaces(&b, indent);
 	kup_buf_adds(&b, key);
@@ -361,7 +363,20 @@ bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t
 	for (size_t k = ls; k < p->key->start; k++)
 		if (f->text[k] != ' ' && f->text[k] != '\t')
 			return kup_fixer_delete_pair(f, map, i);   /* `- key:` */
-	return kup_fixer_replace(f, ls, after_pair(f, p), "", 0);
+	size_t end = after_pair(f, p);
+	if (end == f->len && ls > 0 && f->text[end - 1] != '\n') {
+		/* the last line has no line end: the one before goes instead, unless edited */
+		size_t from = ls - 1;
+		if (from > 0 && f->text[from - 1] == '\r')
+			from--;
+		bool untouched = true;
+		for (size_t k = 0; k < f->nedits; k++)
+			if (f->edits[k].start < ls && f->edits[k].end > from)
+				untouched = false;
+		if (untouched)
+			ls = from;
+	}
+	return kup_fixer_replace(f, ls, end, "", 0);
 }
 
 /* A node's fragment as a malloc'd string (NULL when memory ran out). */
