@@ -816,7 +816,8 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		if (i_puf >= 0 && !kup_fix_remove_pair(f, spec, (size_t)i_puf))
 			goto out;
 		kup_fixer_note(f, "preserveUnknownFields %s became x-kubernetes-preserve-unknown-fields: "
-			       "true in the schema", i_puf >= 0 ? "true" : "(default true)");
+			       "true at the schema root (nested objects with properties now prune "
+			       "unknown fields)", i_puf >= 0 ? "true" : "(default true)");
 	}
 	if (i_scope < 0) {
 		if (!kup_fix_append_pair(f, spec, "scope", "Namespaced", step))
