@@ -405,8 +405,7 @@ static void print_notes(const char *path, const struct kup_fix_result *res)
 			if (n->reason)
 				fprintf(stderr, " (%s)", n->reason);
 		} else {
-			fprintf(stderr, "cannot fix %s: %s", n->api_version ? n->api_version : "?",
-				n->reason ? n->reason : "unknown reason");
+			fprintf(stderr, "cannot fix: %s", n->reason ? n->reason : "unknown reason");
 		}
 		fputc('\n', stderr);
 	}
