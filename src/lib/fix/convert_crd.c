@@ -39,7 +39,8 @@
  * deeper, always ending with "\n".
  *
  * kup_fix_step() measures the indentation step of the object (2 when it
- * cannot tell).
+ * cannot tell); kup_fix_seq_step() how deep a block sequence sits under its
+ * key: 0 when the object writes `key:\n- item`, else `step`.
  */
 struct kup_fix_subst {
 	size_t start, end;
@@ -50,6 +51,7 @@ void kup_fix_fragment(const char *text, const struct kup_node *n, const struct k
 void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
 		      const char *frag);
 size_t kup_fix_step(const struct kup_node *obj);
+size_t kup_fix_seq_step(const struct kup_node *obj, size_t step);
 bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
 			       struct kup_buf *why);
 /*
@@ -379,6 +381,35 @@ bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t
 	return kup_fixer_replace(f, ls, end, "", 0);
 }
 
+/* The first block sequence that is a map value, depth first (NULL if none). */
+static const struct kup_node *first_seq(const struct kup_node *n, const struct kup_node **key,
+					size_t depth)
+{
+	if (depth > 64 || n->kind == KUP_NODE_SCALAR || n->style != KUP_STYLE_BLOCK)
+		return NULL;
+	for (size_t i = 0; i < n->len; i++) {
+		const struct kup_node *v = n->kind == KUP_NODE_MAP ? n->u.pairs[i].value : n->u.items[i];
+		if (n->kind == KUP_NODE_MAP && v->kind == KUP_NODE_SEQ && v->style == KUP_STYLE_BLOCK &&
+		    v->len) {
+			*key = n->u.pairs[i].key;
+			return v;
+		}
+		const struct kup_node *r = first_seq(v, key, depth + 1);
+		if (r)
+			return r;
+	}
+	return NULL;
+}
+
+size_t kup_fix_seq_step(const struct kup_node *obj, size_t step)
+{
+	const struct kup_node *key = NULL;
+	const struct kup_node *seq = obj ? first_seq(obj, &key, 0) : NULL;
+	if (seq && key && seq->line > key->line && seq->column == key->column)
+		return 0;
+	return step;
+}
+
 /* A node's fragment as a malloc'd string (NULL when memory ran out). */
 static char *fragment_of(struct kup_fixer *f, const struct kup_node *n,
 			 const struct kup_fix_subst *subs, size_t nsubs)
@@ -605,6 +636,7 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		return true;
 	}
 	size_t step = kup_fix_step(obj);
+	size_t sstep = kup_fix_seq_step(obj, step);
 	long i_version = kup_map_index(spec, "version");
 	long i_versions = kup_map_index(spec, "versions");
 	long i_validation = kup_map_index(spec, "validation");
@@ -757,11 +789,11 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		if (sub_frag)
 			kup_fix_put_pair(&b, 2, step, "subresources", sub_frag);
 		if (cols_frag)
-			kup_fix_put_pair(&b, 2, step, "additionalPrinterColumns", cols_frag);
+			kup_fix_put_pair(&b, 2, sstep, "additionalPrinterColumns", cols_frag);
 		if (b.oom)
 			goto nomem;
 		if (!kup_fixer_rename_key(f, spec, (size_t)i_version, "versions") ||
-		    !kup_fix_set_value(f, spec, (size_t)i_version, b.buf, step))
+		    !kup_fix_set_value(f, spec, (size_t)i_version, b.buf, sstep))
 			goto out;
 		kup_fixer_note(f, "spec.version became spec.versions");
 	} else {
@@ -785,7 +817,7 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 			if (sub_frag && !kup_fix_append_pair(f, it, "subresources", sub_frag, step))
 				goto out;
 			if (cols_frag && !kup_fix_append_pair(f, it, "additionalPrinterColumns", cols_frag,
-							     step))
+							     sstep))
 				goto out;
 			if (!rename_columns(f, kup_node_get(it, "additionalPrinterColumns")))
 				goto out;
@@ -837,10 +869,10 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 			w = fragment_of(f, conv->u.pairs[i_crv].value, NULL, 0);
 			if (!w)
 				goto nomem;
-			kup_fix_put_pair(&b, 0, step, "conversionReviewVersions", w);
+			kup_fix_put_pair(&b, 0, sstep, "conversionReviewVersions", w);
 			free(w);
 		} else {
-			kup_fix_put_pair(&b, 0, step, "conversionReviewVersions", "- v1beta1\n");
+			kup_fix_put_pair(&b, 0, sstep, "conversionReviewVersions", "- v1beta1\n");
 		}
 		if (b.oom)
 			goto nomem;
