@@ -11,7 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "kupgrade/fix.h"
 #include "kupgrade/json.h"
+#include "kupgrade/kb.h"
 #include "kupgrade/yaml.h"
 #include "../../src/lib/fix/fix_int.h"
 
@@ -276,6 +278,115 @@ static void test_notes(void **state)
 	assert_int_equal(kup_map_index(NULL, "a"), -1);
 }
 
+static void e_refuse(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	if (kup_map_index(s, "only") >= 0)
+		kup_fixer_delete_pair(f, s, 0);
+	else
+		kup_fixer_set_scalar(f, kup_node_get(s, "text"), "x");
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	bool unf = false;
+	char *got = run("spec:\n  only: 1\n", false, e_refuse, &unf);
+	assert_true(unf);   /* the only key of a block map */
+	assert_string_equal(got, "spec:\n  only: 1\n");
+	free(got);
+	unf = false;
+	got = run("spec:\n  text: |\n    a\n", false, e_refuse, &unf);
+	assert_true(unf);   /* a block scalar */
+	free(got);
+}
+
+static void e_replace_flow(struct kup_fixer *f, const struct kup_node *root)
+{
+	const struct kup_node *s = spec(root);
+	kup_fixer_replace_value(f, s, (size_t)kup_map_index(s, "v"), "- a\n- \"b c\"\n");
+}
+
+static void test_replace_in_flow_and_block(void **state)
+{
+	(void)state;
+	check("spec: {v: 1, w: 2}\n", false, e_replace_flow, "spec: {v: [a, \"b c\"], w: 2}\n");
+	check("spec:\n   v: {}\n   w: 2\n", false, e_replace_flow,
+	      "spec:\n   v:\n      - a\n      - \"b c\"\n   w: 2\n");
+	check("{\"spec\": {\"v\": 1}}", true, e_replace_flow,
+	      "{\"spec\": {\"v\": [\"a\", \"b c\"]}}");
+}
+
+/* ---- kup_fix_text over the embedded KB ------------------------------------------------ */
+
+static void test_fix_text_counts(void **state)
+{
+	(void)state;
+	struct kup_kb *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	assert_int_equal(kup_kb_load_embedded(&kb, &err), KUP_OK);
+	struct kup_fix_opts o;
+	kup_fix_opts_init(&o, kb);
+	assert_int_equal(kup_version_parse("1.25", &o.target, &err), KUP_OK);
+	static const char in[] =
+		"apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: a, namespace: n}\n"
+		"---\nbad: [\n"
+		"---\napiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n"
+		"---\n  apiVersion: apps/v1\n  kind: Deployment\n";
+	struct kup_buf out = KUP_BUF_INIT;
+	struct kup_fix_result r;
+	kup_fix_result_init(&r);
+	assert_int_equal(kup_fix_text("t.yaml", in, sizeof in - 1, &o, &out, &r), KUP_OK);
+	assert_int_equal(r.converted, 1);
+	assert_int_equal(r.unfixable, 1);
+	assert_int_equal(r.unfixable_removed, 1);
+	assert_int_equal(r.errors, 1);
+	assert_int_equal(r.nnotes, 2);
+	assert_string_equal(r.notes[0].to_api_version, "batch/v1");
+	assert_string_equal(r.notes[0].namespace_, "n");
+	assert_int_equal(r.notes[0].line, 1);
+	assert_int_equal(r.notes[1].line, 7);
+	assert_null(r.notes[1].to_api_version);
+	assert_string_equal(kup_fix_outcome_name(r.notes[1].outcome), "unfixable");
+	/* only the first apiVersion changed; everything else byte for byte */
+	assert_int_equal(out.len, sizeof in - 1 - 5);
+	assert_memory_equal(out.buf + 20, in + 25, sizeof in - 1 - 25);
+	kup_fix_result_release(&r);
+	kup_buf_release(&out);
+	kup_kb_free(kb);
+}
+
+static void test_fix_text_many_notes(void **state)
+{
+	(void)state;
+	struct kup_kb *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	assert_int_equal(kup_kb_load_embedded(&kb, &err), KUP_OK);
+	struct kup_fix_opts o;
+	kup_fix_opts_init(&o, kb);
+	assert_int_equal(kup_version_parse("1.25", &o.target, &err), KUP_OK);
+	struct kup_buf in = KUP_BUF_INIT, out = KUP_BUF_INIT, again = KUP_BUF_INIT;
+	for (int i = 0; i < 100; i++)
+		kup_buf_addf(&in, "---\napiVersion: batch/v1beta1\nkind: CronJob\n"
+				  "metadata: {name: c%d}\n", i);
+	struct kup_fix_result r;
+	kup_fix_result_init(&r);
+	assert_int_equal(kup_fix_text("m.yaml", in.buf, in.len, &o, &out, &r), KUP_OK);
+	assert_int_equal(r.converted, 100);
+	assert_string_equal(r.notes[99].name, "c99");
+	kup_fix_result_release(&r);
+	kup_fix_result_init(&r);
+	assert_int_equal(kup_fix_text("m.yaml", out.buf, out.len, &o, &again, &r), KUP_OK);
+	assert_int_equal(r.nnotes, 0);
+	assert_int_equal(again.len, out.len);
+	assert_memory_equal(again.buf, out.buf, out.len);
+	kup_fix_result_release(&r);
+	kup_buf_release(&in);
+	kup_buf_release(&out);
+	kup_buf_release(&again);
+	kup_kb_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +399,10 @@ int main(void)
 		cmocka_unit_test(test_replace_value),
 		cmocka_unit_test(test_overlap_is_unfixable),
 		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_replace_in_flow_and_block),
+		cmocka_unit_test(test_fix_text_counts),
+		cmocka_unit_test(test_fix_text_many_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
