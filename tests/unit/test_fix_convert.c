@@ -16,19 +16,6 @@
 #include "kupgrade/yaml.h"
 #include "../../src/lib/fix/fix_int.h"
 
-/* The helpers of convert_crd.c (declared there the same way). */
-struct kup_fix_subst {
-	size_t start, end;
-	const char *text;
-};
-void kup_fix_fragment(const char *text, const struct kup_node *n, const struct kup_fix_subst *subs,
-		      size_t nsubs, struct kup_buf *out);
-void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
-		      const char *frag);
-size_t kup_fix_step(const struct kup_node *obj);
-bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
-			       struct kup_buf *why);
-
 /* ---- harness ------------------------------------------------------------------------ */
 
 typedef void (*doc_fn)(void *ctx, const char *text, const struct kup_node *root);

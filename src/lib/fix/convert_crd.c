@@ -23,49 +23,7 @@
 
 #include "fix_int.h"
 
-/*
- * The fragment helpers (shared with convert_hpa.c and the unit tests, which
- * declare them the same way).
- *
- * kup_fix_fragment() appends the text of node `n` (file offsets into `text`)
- * as a YAML fragment for indentation 0: the substitutions `subs` (sorted,
- * inside [n->start, n->end], an insertion may sit at n->end) are applied
- * first; the lines after the first lose the node's own indentation; CRLF
- * becomes LF (the engine writes the file's line end back); trailing blanks
- * go.  A block collection's fragment ends with "\n", a block scalar keeps
- * its own line ends, anything else ends without one.
- *
- * kup_fix_put_pair() appends `key: frag` at `indent`, nested lines `step`
- * deeper, always ending with "\n".
- *
- * kup_fix_step() measures the indentation step of the object (2 when it
- * cannot tell); kup_fix_seq_step() how deep a block sequence sits under its
- * key: 0 when the object writes `key:\n- item`, else `step`.
- */
-struct kup_fix_subst {
-	size_t start, end;
-	const char *text;
-};
-void kup_fix_fragment(const char *text, const struct kup_node *n, const struct kup_fix_subst *subs,
-		      size_t nsubs, struct kup_buf *out);
-void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
-		      const char *frag);
-size_t kup_fix_step(const struct kup_node *obj);
-size_t kup_fix_seq_step(const struct kup_node *obj, size_t step);
-bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
-			       struct kup_buf *why);
-/*
- * Block-map edits that write fragments verbatim, each line `indent + step`
- * deep (the copied text keeps its own relative indentation; the engine's
- * add_pair/replace_value rescale fragments written with 2-space steps), and
- * that find the end of a pair whose last content is a block scalar however
- * deep it sits.  Flow maps and JSON go to the engine's primitives.
- */
-bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
-		       const char *frag, size_t step);
-bool kup_fix_append_pair(struct kup_fixer *f, const struct kup_node *map, const char *key,
-			 const char *frag, size_t step);
-bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t i);
+/* The fragment helpers are declared (and described) in fix_int.h. */
 
 /* ---- fragments --------------------------------------------------------------------- */
 

@@ -33,20 +33,6 @@
 
 #include "fix_int.h"
 
-/* The fragment helpers of convert_crd.c. */
-struct kup_fix_subst {
-	size_t start, end;
-	const char *text;
-};
-void kup_fix_fragment(const char *text, const struct kup_node *n, const struct kup_fix_subst *subs,
-		      size_t nsubs, struct kup_buf *out);
-void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
-		      const char *frag);
-size_t kup_fix_step(const struct kup_node *obj);
-bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
-		       const char *frag, size_t step);
-bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t i);
-
 struct hpa {
 	struct kup_fixer *f;
 	size_t step;

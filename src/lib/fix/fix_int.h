@@ -126,4 +126,47 @@ bool kup_convert_hpa_v2beta1(struct kup_fixer *f, const struct kup_node *obj, co
 bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 			     const char *to);
 
+/* ---- fragment helpers of the HPA and CRD converters (convert_crd.c) --------------- */
+
+/*
+ * kup_fix_fragment() appends the text of node `n` (file offsets into `text`)
+ * as a YAML fragment for indentation 0: the substitutions `subs` (sorted,
+ * inside [n->start, n->end]; an insertion may sit at n->end) are applied
+ * first, the lines after the first lose the node's own indentation, CRLF
+ * becomes LF, trailing blanks go.  A block collection's fragment ends with
+ * "\n", a block scalar keeps its own line ends, anything else has none.
+ */
+struct kup_fix_subst {
+	size_t start, end;
+	const char *text;
+};
+void kup_fix_fragment(const char *text, const struct kup_node *n, const struct kup_fix_subst *subs,
+		      size_t nsubs, struct kup_buf *out);
+/* Appends `key: frag` at `indent`, nested lines `step` deeper, ending with "\n". */
+void kup_fix_put_pair(struct kup_buf *out, size_t indent, size_t step, const char *key,
+		      const char *frag);
+/* The object's indentation step (2 when it cannot tell). */
+size_t kup_fix_step(const struct kup_node *obj);
+/* 0 when the object writes `key:\n- item` (sequence at its key's column), else step. */
+size_t kup_fix_seq_step(const struct kup_node *obj, size_t step);
+/*
+ * Block-map edits that write fragments verbatim, each nested line
+ * `indent + step` deep (copied text keeps its own relative indentation),
+ * and that find the end of a pair whose last content is a block scalar
+ * however deep it sits.  Flow maps and JSON go to the primitives above.
+ */
+bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i,
+		       const char *frag, size_t step);
+bool kup_fix_append_pair(struct kup_fixer *f, const struct kup_node *map, const char *key,
+			 const char *frag, size_t step);
+bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t i);
+/*
+ * True when every schema node reached through properties, items and
+ * additionalProperties has a type (or x-kubernetes-int-or-string /
+ * x-kubernetes-preserve-unknown-fields true); else `why` gets
+ * "no type at <base><path>" or another short reason.
+ */
+bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
+			       struct kup_buf *why);
+
 #endif
