@@ -205,39 +205,60 @@ static bool add_note(struct fixctx *c, enum kup_fix_outcome o, const struct kup_
 	return true;
 }
 
-static bool seen_add(struct fixctx *c, const struct kup_node *n)
+static bool seen_push(struct fixctx *c, const struct kup_node *n)
 {
-	for (size_t i = 0; i < c->nseen; i++)
-		if (c->seen[i] == n) {
-			if (!kup_grow(&c->shared, &c->shared_cap, c->nshared + 1,
-				      sizeof *c->shared, 8))
-				return false;
-			c->shared[c->nshared++] = (struct kup_node_range){ n->start, n->end };
-			return true;
-		}
-	if (!kup_grow(&c->seen, &c->seen_cap, c->nseen + 1, sizeof *c->seen, 64))
+	if (!kup_grow(&c->seen, &c->seen_cap, c->nseen + 1, sizeof *c->seen, 256))
 		return false;
 	c->seen[c->nseen++] = n;
 	return true;
 }
 
-/* Records collection nodes (and scalars under them) reached more than once. */
-static bool walk_shared(struct fixctx *c, const struct kup_node *n, size_t depth)
+/* Collects every node reached (a node reached through an alias more than once). */
+static bool walk_nodes(struct fixctx *c, const struct kup_node *n, size_t depth)
 {
 	if (!n || depth > 600)
 		return true;
-	if (!seen_add(c, n))
+	if (!seen_push(c, n))
 		return false;
 	if (n->kind == KUP_NODE_MAP) {
-		for (size_t i = 0; i < n->len; i++) {
-			if (!seen_add(c, n->u.pairs[i].key) ||
-			    !walk_shared(c, n->u.pairs[i].value, depth + 1))
+		for (size_t i = 0; i < n->len; i++)
+			if (!seen_push(c, n->u.pairs[i].key) ||
+			    !walk_nodes(c, n->u.pairs[i].value, depth + 1))
 				return false;
-		}
 	} else if (n->kind == KUP_NODE_SEQ) {
 		for (size_t i = 0; i < n->len; i++)
-			if (!walk_shared(c, n->u.items[i], depth + 1))
+			if (!walk_nodes(c, n->u.items[i], depth + 1))
 				return false;
+	}
+	return true;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(const struct kup_node *const *)a;
+	uintptr_t y = (uintptr_t)*(const struct kup_node *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The byte ranges of the nodes of the document reached more than once (YAML
+ * aliases).  Only YAML text with an anchor can have any.
+ */
+static bool find_shared(struct fixctx *c, const struct kup_doc *doc)
+{
+	c->nseen = c->nshared = 0;
+	if (c->f.json || !doc->root || !memchr(c->f.text + doc->start, '&', doc->end - doc->start))
+		return true;
+	if (!walk_nodes(c, doc->root, 0))
+		return false;
+	qsort(c->seen, c->nseen, sizeof *c->seen, ptr_cmp);
+	for (size_t i = 1; i < c->nseen; i++) {
+		if (c->seen[i] != c->seen[i - 1] || (i >= 2 && c->seen[i - 2] == c->seen[i]))
+			continue;
+		if (!kup_grow(&c->shared, &c->shared_cap, c->nshared + 1, sizeof *c->shared, 8))
+			return false;
+		c->shared[c->nshared++] = (struct kup_node_range){ c->seen[i]->start,
+								    c->seen[i]->end };
 	}
 	return true;
 }
@@ -339,6 +360,7 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	}
 
 	size_t mark = c->f.nedits;
+	c->f.first_edit = mark;
 	bool pure;
 	kup_converter_fn fn = find_converter(ks, avs, &pure);
 	size_t klen = strlen(ks);
@@ -353,9 +375,6 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 		kup_fixer_unfixable(&c->f, "the document uses YAML merge keys (<<): fields may "
 					   "come from another map");
 	if (!c->f.unfixable && !c->f.oom) {
-		c->nseen = c->nshared = 0;
-		if (!walk_shared(c, c->root, 0))
-			c->oom = true;
 		for (size_t i = mark; i < c->f.nedits && !c->f.unfixable; i++) {
 			const struct kup_edit *e = &c->f.edits[i];
 			if (e->start < doc->start || e->end > doc->end) {
@@ -418,6 +437,8 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	c->ndocs++;
 	c->merge = !c->f.json && has_merge_key(c->f.text + doc->start, doc->end - doc->start);
 	c->root = doc->root;
+	if (!find_shared(c, doc))
+		return KUP_NOMEM;
 	fix_object(c, doc->root, doc);
 	if (c->oom)
 		return KUP_NOMEM;

@@ -37,6 +37,7 @@ struct kup_fixer {
 	bool oom;
 	const struct kup_kb *kb;
 	struct kup_version target;
+	size_t first_edit;         /* overlap checks start here (the current object's edits) */
 };
 
 /* ---- primitives (edit.c) --------------------------------------------------------- */
