@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "kupgrade/fix.h"
@@ -387,6 +388,36 @@ static void test_fix_text_many_notes(void **state)
 	kup_kb_free(kb);
 }
 
+/* One big List document: the per-object work must not grow with the document. */
+static void test_fix_text_big_list_is_linear(void **state)
+{
+	(void)state;
+	struct kup_kb *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	assert_int_equal(kup_kb_load_embedded(&kb, &err), KUP_OK);
+	struct kup_fix_opts o;
+	kup_fix_opts_init(&o, kb);
+	assert_int_equal(kup_version_parse("1.22", &o.target, &err), KUP_OK);
+	struct kup_buf in = KUP_BUF_INIT, out = KUP_BUF_INIT;
+	kup_buf_adds(&in, "apiVersion: v1\nkind: List\nmetadata: {anchor: &a x}\nitems:\n");
+	for (int i = 0; i < 20000; i++)
+		kup_buf_addf(&in, "- apiVersion: extensions/v1beta1\n  kind: Ingress\n"
+				  "  metadata: {name: i%d}\n  spec:\n    backend: "
+				  "{serviceName: s, servicePort: 80}\n", i);
+	struct kup_fix_result r;
+	kup_fix_result_init(&r);
+	clock_t t0 = clock();
+	assert_int_equal(kup_fix_text("big.yaml", in.buf, in.len, &o, &out, &r), KUP_OK);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_int_equal(r.converted, 20000);
+	assert_true(secs < 20.0);   /* quadratic work took minutes */
+	assert_non_null(strstr(out.buf, "defaultBackend: {service: {name: s, port: {number: 80}}}"));
+	kup_fix_result_release(&r);
+	kup_buf_release(&in);
+	kup_buf_release(&out);
+	kup_kb_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_replace_in_flow_and_block),
 		cmocka_unit_test(test_fix_text_counts),
 		cmocka_unit_test(test_fix_text_many_notes),
+		cmocka_unit_test(test_fix_text_big_list_is_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

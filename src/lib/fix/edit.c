@@ -129,7 +129,7 @@ bool kup_fixer_replace(struct kup_fixer *f, size_t start, size_t end, const char
 		kup_fixer_unfixable(f, "edit outside the text");
 		return true;
 	}
-	for (size_t i = f->first_edit < f->nedits ? f->first_edit : 0; i < f->nedits; i++) {
+	for (size_t i = f->first_edit <= f->nedits ? f->first_edit : 0; i < f->nedits; i++) {
 		if (overlaps(&f->edits[i], start, end)) {
 			kup_fixer_unfixable(f, "overlapping edits (a node shared through an alias?)");
 			return true;
