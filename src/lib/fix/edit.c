@@ -617,6 +617,8 @@ bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, si
 /* ---- notes ----------------------------------------------------------------------------- */
 
 static void append_text(struct kup_fixer *f, char **dst, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void append_text(struct kup_fixer *f, char **dst, const char *fmt, va_list ap)
 {
 	struct kup_buf b = KUP_BUF_INIT;
 	if (*dst) {
