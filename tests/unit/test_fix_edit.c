@@ -103,6 +103,8 @@ static void test_set_scalar_styles(void **state)
 	      "apiVersion: \"apps/v1\"\r\n");
 	check("{\"apiVersion\": \"extensions/v1beta1\"}", true, e_set_api,
 	      "{\"apiVersion\": \"apps/v1\"}");
+	check("apiVersion: &v !!str extensions/v1beta1\n", false, e_set_api,
+	      "apiVersion: &v !!str apps/v1\n");
 	check("{apiVersion: extensions/v1beta1, kind: D}", false, e_set_api,
 	      "{apiVersion: apps/v1, kind: D}");
 }
@@ -187,6 +189,9 @@ static void test_add_pair(void **state)
 	      "  failurePolicy: Ignore\r\n  versions:\r\n    - v1beta1\r\n");
 	check("spec: {a: 1}\n", false, e_add,
 	      "spec: {a: 1, updateStrategy: {type: OnDelete}, failurePolicy: Ignore, "
+	      "versions: [v1beta1]}\n");
+	check("spec: &s !!map {}\n", false, e_add,
+	      "spec: &s !!map {updateStrategy: {type: OnDelete}, failurePolicy: Ignore, "
 	      "versions: [v1beta1]}\n");
 	check("spec: {}\n", false, e_add,
 	      "spec: {updateStrategy: {type: OnDelete}, failurePolicy: Ignore, "

@@ -108,6 +108,24 @@ static size_t map_step(const struct kup_fixer *f, const struct kup_node *map)
 	return yaml_step(f);
 }
 
+/*
+ * Where a node's own text begins: the parser's start mark includes an
+ * anchor (&a) or a tag (!t) written before the node.
+ */
+static size_t content_start(const struct kup_fixer *f, const struct kup_node *n)
+{
+	size_t p = n->start;
+	while (p < n->end && (f->text[p] == '&' || f->text[p] == '!')) {
+		while (p < n->end && f->text[p] != ' ' && f->text[p] != '\t' &&
+		       f->text[p] != '\n' && f->text[p] != '\r')
+			p++;
+		while (p < n->end && (f->text[p] == ' ' || f->text[p] == '\t' ||
+				      f->text[p] == '\n' || f->text[p] == '\r'))
+			p++;
+	}
+	return p;
+}
+
 /* ---- the edit list ----------------------------------------------------------------- */
 
 static bool overlaps(const struct kup_edit *e, size_t s, size_t t)
@@ -231,7 +249,7 @@ bool kup_fixer_set_scalar(struct kup_fixer *f, const struct kup_node *scalar, co
 	} else {
 		add_double_quoted(&b, value);
 	}
-	return replace_buf(f, scalar->start, scalar->end, &b);
+	return replace_buf(f, content_start(f, scalar), scalar->end, &b);
 }
 
 bool kup_fixer_rename_key(struct kup_fixer *f, const struct kup_node *map, size_t i,
@@ -270,7 +288,7 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 	const struct kup_pair *p = &map->u.pairs[i];
 	if (is_flow(f, map)) {
 		if (map->len == 1)
-			return kup_fixer_replace(f, map->start + 1, map->end - 1, "", 0);
+			return kup_fixer_replace(f, content_start(f, map) + 1, map->end - 1, "", 0);
 		if (i + 1 < map->len)
 			return kup_fixer_replace(f, p->key->start, map->u.pairs[i + 1].key->start,
 						 "", 0);
@@ -454,7 +472,7 @@ static size_t json_unit(const struct kup_fixer *f, const struct kup_node *coll)
 	const struct kup_node *first = coll->kind == KUP_NODE_MAP ? coll->u.pairs[0].key
 								 : coll->u.items[0];
 	bool nl = false;
-	for (size_t p = coll->start; p < first->start; p++)
+	for (size_t p = content_start(f, coll); p < first->start; p++)
 		if (f->text[p] == '\n')
 			nl = true;
 	if (!nl)
@@ -482,7 +500,12 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 		size_t base = 0;
 		size_t pos;
 		if (map->len == 0) {
-			pos = map->start + 1;
+			pos = content_start(f, map) + 1;
+			if (f->text[pos - 1] != '{') {
+				kup_buf_release(&b);
+				kup_fixer_unfixable(f, "cannot find the '{' of a map");
+				return true;
+			}
 			for (size_t k = 0; k < f->nedits; k++)
 				if (f->edits[k].start == pos && f->edits[k].end == pos) {
 					kup_buf_adds(&b, ", ");
@@ -572,7 +595,7 @@ bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, si
 			kup_fixer_unfixable(f, "internal: bad fragment");
 			return true;
 		}
-		return replace_buf(f, p->value->start, p->value->end, &b);
+		return replace_buf(f, content_start(f, p->value), p->value->end, &b);
 	}
 	/* Block map: replace from just after the key's colon to the value's last content. */
 	size_t c = p->key->end;
