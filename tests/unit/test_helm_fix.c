@@ -477,6 +477,64 @@ static void test_list_newest(void **state)
 	check_list(st3, 2, false, 2);
 }
 
+/* A JSON List (kubectl get secret -o json) and a bare JSON array of records. */
+static void test_json_list(void **state)
+{
+	static const char *const open_[] = { "{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n", "[\n" };
+	static const char *const close_[] = { "\n    ],\n    \"kind\": \"List\"\n}\n", "\n]\n" };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		struct kup_buf text = KUP_BUF_INIT, j = KUP_BUF_INIT, enc = KUP_BUF_INIT;
+		struct run r, again;
+		int rev;
+
+		kup_buf_init(&text);
+		kup_buf_init(&j);
+		kup_buf_init(&enc);
+		kup_buf_adds(&text, open_[k]);
+		for (rev = 2; rev <= 3; rev++) {
+			kup_buf_reset(&j);
+			kup_buf_reset(&enc);
+			release_json(&j, "shop", rev, rev == 3 ? "deployed" : "superseded", DEPLOY);
+			assert_true(kup_helm_encode_release(j.buf, j.len, true, &enc));
+			kup_buf_addf(&text, "%s        {\n            \"apiVersion\": \"v1\",\n"
+				     "            \"data\": {\n                \"release\": \"%s\"\n"
+				     "            },\n            \"kind\": \"Secret\",\n"
+				     "            \"type\": \"helm.sh/release.v1\"\n        }",
+				     rev == 3 ? ",\n" : "", enc.buf);
+		}
+		kup_buf_adds(&text, close_[k]);
+		run_fix(&r, text.buf, text.len, "1.32");
+		assert_int_equal(r.st, KUP_OK);
+		assert_int_equal(r.res.converted, 1);
+		{
+			size_t is, ie, os, oe, n;
+			char *oj;
+
+			/* v2 untouched, byte for byte, up to v3's value */
+			assert_true(find_release(text.buf, 1, &is, &ie));
+			assert_true(find_release(r.out.buf, 1, &os, &oe));
+			assert_int_equal(os, is);
+			assert_memory_equal(r.out.buf, text.buf, is);
+			assert_string_equal(r.out.buf + oe, text.buf + ie);
+			oj = decode_release(r.out.buf + os, oe - os, 2, &n);
+			assert_non_null(strstr(oj, "apiVersion: apps/v1\\nkind: DaemonSet"));
+			assert_non_null(strstr(oj, "\"version\":3,"));
+			free(oj);
+		}
+		run_fix(&again, r.out.buf, r.out.len, "1.32");
+		assert_int_equal(again.out.len, r.out.len);
+		assert_memory_equal(again.out.buf, r.out.buf, r.out.len);
+		run_done(&again);
+		run_done(&r);
+		kup_buf_release(&text);
+		kup_buf_release(&j);
+		kup_buf_release(&enc);
+	}
+}
+
 static void test_two_releases(void **state)
 {
 	struct kup_buf text = KUP_BUF_INIT, j = KUP_BUF_INIT;
@@ -747,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_secret_json),
 		cmocka_unit_test(test_configmap_yaml),
 		cmocka_unit_test(test_list_newest),
+		cmocka_unit_test(test_json_list),
 		cmocka_unit_test(test_two_releases),
 		cmocka_unit_test(test_nothing_to_fix),
 		cmocka_unit_test(test_record_styles),

@@ -499,7 +499,15 @@ static void walk(struct hf_ctx *c, const struct kup_node *n, unsigned depth)
 	const struct kup_node *items;
 	size_t i;
 
-	if (!n || n->kind != KUP_NODE_MAP || depth > 8)
+	if (!n || depth > 8)
+		return;
+	if (n->kind == KUP_NODE_SEQ) {
+		/* a bare array of records (kubectl never prints one, jq does) */
+		for (i = 0; i < n->len; i++)
+			walk(c, n->u.items[i], depth + 1);
+		return;
+	}
+	if (n->kind != KUP_NODE_MAP)
 		return;
 	items = kup_node_get(n, "items");
 	if (items && items->kind == KUP_NODE_SEQ) {
