@@ -152,6 +152,7 @@ struct fixctx {
 	size_t pos;                 /* text copied to out so far */
 	bool oom;
 	bool merge;                 /* the document uses merge keys */
+	bool lone_cr;               /* a CR not followed by LF: a line break to YAML */
 	const struct kup_node *root;
 	/* nodes seen in the current object, to find the ones shared through aliases */
 	const struct kup_node **seen;
@@ -371,6 +372,9 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	if (!c->f.unfixable && !c->f.oom)
 		kup_fixer_set_scalar(&c->f, av, rep->api_version);
 	/* an edit inside a node shared through an alias would change other places too */
+	if (!c->f.unfixable && !c->f.oom && c->lone_cr && c->f.nedits > mark)
+		kup_fixer_unfixable(&c->f, "the document breaks lines with a lone carriage "
+					   "return: fix the line ends first");
 	if (!c->f.unfixable && !c->f.oom && c->merge && c->f.nedits > mark)
 		kup_fixer_unfixable(&c->f, "the document uses YAML merge keys (<<): fields may "
 					   "come from another map");
@@ -416,6 +420,17 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	c->f.unfixable = false;
 }
 
+static bool has_lone_cr(const char *t, size_t n)
+{
+	const char *p = t, *e = t + n;
+	while ((p = memchr(p, '\r', (size_t)(e - p))) != NULL) {
+		if (p + 1 >= e || p[1] != '\n')
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* True when the document's text uses a YAML merge key (`<<:`). */
 static bool has_merge_key(const char *t, size_t n)
 {
@@ -436,6 +451,7 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	struct fixctx *c = ctx;
 	c->ndocs++;
 	c->merge = !c->f.json && has_merge_key(c->f.text + doc->start, doc->end - doc->start);
+	c->lone_cr = !c->f.json && has_lone_cr(c->f.text + doc->start, doc->end - doc->start);
 	c->root = doc->root;
 	if (!find_shared(c, doc))
 		return KUP_NOMEM;
