@@ -423,7 +423,7 @@ static bool render_fragment(struct kup_fixer *f, struct kup_buf *b, const char *
 	kup_yaml_opts_init(&o, "fragment");
 	struct kup_arena arena;
 	kup_arena_init(&arena, 4096);
-	struct frag_ctx c = { b, f->json, base, unit, eol(f), value_yaml, false };
+	struct frag_ctx c = { b, f->json || f->json_style, base, unit, eol(f), value_yaml, false };
 	size_t nerr = 0;
 	enum kup_status st = kup_yaml_read_mem(value_yaml, strlen(value_yaml), &o, &arena,
 					       frag_emit, &c, &nerr);
@@ -496,7 +496,7 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 	}
 	struct kup_buf b = KUP_BUF_INIT;
 	if (is_flow(f, map)) {
-		size_t unit = f->json ? json_unit(f, map) : 0;
+		size_t unit = f->json || f->json_style ? json_unit(f, map) : 0;
 		size_t base = 0;
 		size_t pos;
 		if (map->len == 0) {
@@ -523,7 +523,7 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 		} else if (map->len) {
 			kup_buf_addc(&b, ' ');
 		}
-		if (f->json)
+		if (f->json || f->json_style)
 			add_double_quoted(&b, key);
 		else if (plain_safe(key))
 			kup_buf_adds(&b, key);
@@ -588,7 +588,7 @@ bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, si
 	const struct kup_pair *p = &map->u.pairs[i];
 	struct kup_buf b = KUP_BUF_INIT;
 	if (is_flow(f, map)) {
-		size_t unit = f->json ? json_unit(f, map) : 0;
+		size_t unit = f->json || f->json_style ? json_unit(f, map) : 0;
 		size_t base = unit ? column_of(f, p->key->start) : 0;
 		if (!render_fragment(f, &b, value_yaml, base, unit)) {
 			kup_buf_release(&b);

@@ -490,6 +490,19 @@ static void count_error(void *ctx, const struct kup_error *err)
 }
 
 
+/* `{"key"...`: JSON with a mistake rather than flow YAML. */
+static bool quoted_first_key(const char *t, size_t n)
+{
+	size_t i = 0;
+	while (i < n && t[i] != '{' && t[i] != '[')
+		i++;
+	for (i++; i < n; i++)
+		if (t[i] != ' ' && t[i] != '\t' && t[i] != '\r' && t[i] != '\n' && t[i] != '[' &&
+		    t[i] != '{')
+			return t[i] == '"';
+	return false;
+}
+
 static bool looks_json(const char *t, size_t n)
 {
 	size_t i = 0;
@@ -533,6 +546,7 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 		kup_arena_reset(&arena);
 		if (st == KUP_OK && nerr > 0 && c.ndocs == 0) {
 			c.f.json = false;
+			c.f.json_style = quoted_first_key(text, len);
 			size_t ye = c.nerrors;
 			struct kup_yaml_opts yo;
 			kup_yaml_opts_init(&yo, path);

@@ -38,6 +38,7 @@ struct kup_fixer {
 	const struct kup_kb *kb;
 	struct kup_version target;
 	size_t first_edit;         /* overlap checks start here (the current object's edits) */
+	bool json_style;           /* YAML text that looks like JSON: insert JSON-style flow */
 };
 
 /* ---- primitives (edit.c) --------------------------------------------------------- */
