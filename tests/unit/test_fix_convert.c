@@ -206,6 +206,36 @@ static void test_put_pair(void **state)
 	kup_buf_release(&b);
 }
 
+struct step_ctx {
+	size_t step, seq_step;
+};
+
+static void run_step(void *p, const char *text, const struct kup_node *root)
+{
+	(void)text;
+	struct step_ctx *c = p;
+	c->step = kup_fix_step(root);
+	c->seq_step = kup_fix_seq_step(root, c->step);
+}
+
+static void expect_steps(const char *text, size_t step, size_t seq_step)
+{
+	struct step_ctx c = { 0, 0 };
+	assert_int_equal(parse(text, false, run_step, &c), 0);
+	assert_int_equal(c.step, step);
+	assert_int_equal(c.seq_step, seq_step);
+}
+
+static void test_steps(void **state)
+{
+	(void)state;
+	expect_steps("a: 1\nm:\n    k: v\n    l:\n    - x\n", 4, 0);
+	expect_steps("m:\n  k: v\n  l:\n    - x\n", 2, 2);
+	expect_steps("m:\n   l: [x]\n", 3, 3);   /* no block sequence: as deep as maps */
+	expect_steps("m: {k: v}\n", 2, 2);
+	expect_steps("- a\n", 2, 2);
+}
+
 /* ---- the structural check --------------------------------------------------------------- */
 
 struct sc_ctx {
@@ -680,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_fragment_block_map),
 		cmocka_unit_test(test_fragment_scalars),
 		cmocka_unit_test(test_put_pair),
+		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_structural),
 		cmocka_unit_test(test_hpa_resource_and_pods),
 		cmocka_unit_test(test_hpa_object_external_container),
