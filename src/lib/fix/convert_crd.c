@@ -478,66 +478,37 @@ static const struct kup_node *schema_root(const struct kup_node *validation)
 	return is_null(s) ? NULL : s;
 }
 
-/* The key `name` spelled with the quoting of key node k. */
-static void quoted_like(struct kup_buf *b, const struct kup_node *k, const char *name)
+/* `jsonPath` spelled with the quoting of key node k. */
+static const char *json_path_like(const struct kup_node *k)
 {
 	if (k->style == KUP_STYLE_DOUBLE)
-		kup_buf_addf(b, "\"%s\"", name);
-	else if (k->style == KUP_STYLE_SINGLE)
-		kup_buf_addf(b, "'%s'", name);
-	else
-		kup_buf_adds(b, name);
+		return "\"jsonPath\"";
+	if (k->style == KUP_STYLE_SINGLE)
+		return "'jsonPath'";
+	return "jsonPath";
 }
 
-/* Renames every JSONPath key of a column list (v1: jsonPath); the substitutes live in b. */
-static bool column_subs(const struct kup_node *cols, struct kup_fix_subst **out, size_t *nout,
-			char ***texts)
+/* The substitutions renaming every JSONPath key of a column list (v1: jsonPath). */
+static bool column_subs(const struct kup_node *cols, struct kup_fix_subst **out, size_t *nout)
 {
 	*out = NULL;
 	*nout = 0;
-	*texts = NULL;
 	if (!cols || cols->kind != KUP_NODE_SEQ || !cols->len)
 		return true;
 	struct kup_fix_subst *v = calloc(cols->len, sizeof *v);
-	char **t = calloc(cols->len, sizeof *t);
-	if (!v || !t) {
-		free(v);
-		free(t);
+	if (!v)
 		return false;
-	}
 	size_t n = 0;
 	for (size_t i = 0; i < cols->len; i++) {
 		long j = kup_map_index(cols->u.items[i], "JSONPath");
 		if (j < 0)
 			continue;
 		const struct kup_node *k = cols->u.items[i]->u.pairs[j].key;
-		struct kup_buf b = KUP_BUF_INIT;
-		kup_buf_init(&b);
-		quoted_like(&b, k, "jsonPath");
-		if (b.oom) {
-			kup_buf_release(&b);
-			for (size_t x = 0; x < n; x++)
-				free(t[x]);
-			free(v);
-			free(t);
-			return false;
-		}
-		t[n] = kup_buf_detach(&b, NULL);
-		v[n] = (struct kup_fix_subst){ k->start, k->end, t[n] };
-		n++;
+		v[n++] = (struct kup_fix_subst){ k->start, k->end, json_path_like(k) };
 	}
 	*out = v;
 	*nout = n;
-	*texts = t;
 	return true;
-}
-
-static void free_subs(struct kup_fix_subst *v, size_t n, char **t)
-{
-	for (size_t i = 0; i < n; i++)
-		free(t[i]);
-	free(t);
-	free(v);
 }
 
 /* Renames JSONPath -> jsonPath in place in a column list. */
@@ -695,7 +666,6 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 	size_t defaulted = 0;
 	char *schema_frag = NULL, *sub_frag = NULL, *cols_frag = NULL, *root_frag = NULL;
 	struct kup_fix_subst *csubs = NULL;
-	char **ctexts = NULL;
 	size_t ncsubs = 0;
 	struct kup_buf b = KUP_BUF_INIT, pb = KUP_BUF_INIT;
 	kup_buf_init(&b);
@@ -728,7 +698,7 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 	if (sub && !(sub_frag = fragment_of(f, sub, NULL, 0)))
 		goto nomem;
 	if (cols) {
-		if (!column_subs(cols, &csubs, &ncsubs, &ctexts))
+		if (!column_subs(cols, &csubs, &ncsubs))
 			goto nomem;
 		if (!(cols_frag = fragment_of(f, cols, csubs, ncsubs)))
 			goto nomem;
@@ -856,9 +826,6 @@ out:
 	free(root_frag);
 	free(sub_frag);
 	free(cols_frag);
-	if (csubs)
-		free_subs(csubs, ncsubs, ctexts);
-	else
-		free(ctexts);
+	free(csubs);
 	return !f->oom;
 }
