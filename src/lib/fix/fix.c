@@ -534,7 +534,9 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	size_t nerr = 0, out0 = out->len;
 	enum kup_status st = KUP_OK;
 	if (json) {
-		/* flow YAML also starts with '{': if no JSON document came out, try YAML */
+		/* flow YAML (`{key: v}`, unquoted first key) also starts with '{': when no JSON
+		 * document came out of such text, try YAML; text with a quoted first key is
+		 * JSON, and malformed JSON is reported and left alone */
 		struct kup_json_opts o;
 		kup_json_opts_init(&o, path);
 		o.limits = opts->limits;
@@ -544,9 +546,9 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 		st = kup_json_read_mem(text, len, &o, &arena, on_doc, &c, &nerr);
 		c.hold = false;
 		kup_arena_reset(&arena);
-		if (st == KUP_OK && nerr > 0 && c.ndocs == 0) {
+		if (st == KUP_OK && nerr > 0 && c.ndocs == 0 && !quoted_first_key(text, len)) {
 			c.f.json = false;
-			c.f.json_style = quoted_first_key(text, len);
+			c.f.json_style = false;   /* flow YAML: `{key: ...` */
 			size_t ye = c.nerrors;
 			struct kup_yaml_opts yo;
 			kup_yaml_opts_init(&yo, path);
