@@ -208,7 +208,7 @@ static void put_line(FILE *fp, char tag, const char *p, size_t n)
 static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, const char *b,
 		       size_t blen)
 {
-	struct lines la, lb;
+	struct lines la = { 0 }, lb = { 0 };
 	struct script s = { NULL, 0, 0 };
 	bool ok = split_lines(a, alen, &la) && split_lines(b, blen, &lb);
 	if (ok) {
