@@ -40,22 +40,48 @@ static const char *eol(const struct kup_fixer *f)
 	return f->eol ? f->eol : "\n";
 }
 
-/* The end of the last thing a node holds (block collections: of their last scalar). */
-static size_t content_end(const struct kup_node *n)
+#define NO_END ((size_t)-1)
+
+/*
+ * The end of the last thing a node holds (block collections: of their last
+ * scalar), `floor` being where the node is written at the earliest.  NO_END
+ * when the walk reaches a node written before (an alias or a merged pair):
+ * the text's real end is then unknown.
+ */
+static size_t content_end(const struct kup_node *n, size_t floor)
 {
-	while (n->kind != KUP_NODE_SCALAR && n->style != KUP_STYLE_FLOW && n->len > 0) {
-		if (n->kind == KUP_NODE_MAP)
-			n = n->u.pairs[n->len - 1].value;
-		else
+	for (;;) {
+		if (n->start < floor)
+			return NO_END;
+		if (n->kind == KUP_NODE_SCALAR || n->style == KUP_STYLE_FLOW || n->len == 0)
+			return n->end;
+		if (n->kind == KUP_NODE_MAP) {
+			const struct kup_pair *p = &n->u.pairs[n->len - 1];
+			if (p->key->start < n->start)
+				return NO_END;
+			floor = p->key->end;
+			n = p->value;
+		} else {
+			floor = n->start;
 			n = n->u.items[n->len - 1];
+		}
 	}
-	return n->end;
 }
 
 static size_t pair_end(const struct kup_pair *p)
 {
-	size_t e = content_end(p->value);
+	size_t e = content_end(p->value, p->key->end);
+	if (e == NO_END)
+		return NO_END;
 	return e > p->key->end ? e : p->key->end;
+}
+
+static bool no_end(struct kup_fixer *f, size_t e)
+{
+	if (e != NO_END)
+		return false;
+	kup_fixer_unfixable(f, "a value ends in a YAML alias: its end in the text is unknown");
+	return true;
 }
 
 /* Indentation step of the file: the first `key:` line followed by a deeper line. */
@@ -292,7 +318,10 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 		if (i + 1 < map->len)
 			return kup_fixer_replace(f, p->key->start, map->u.pairs[i + 1].key->start,
 						 "", 0);
-		return kup_fixer_replace(f, pair_end(&map->u.pairs[i - 1]), pair_end(p), "", 0);
+		size_t a = pair_end(&map->u.pairs[i - 1]), z = pair_end(p);
+		if (no_end(f, a) || no_end(f, z))
+			return true;
+		return kup_fixer_replace(f, a, z, "", 0);
 	}
 	size_t ls = line_start(f, p->key->start);
 	bool first_on_line = only_blanks(f->text + ls, p->key->start - ls);
@@ -302,7 +331,8 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 			return kup_fixer_replace(f, p->key->start, map->u.pairs[i + 1].key->start,
 						 "", 0);
 		if (map->len == 1)
-			return kup_fixer_replace(f, p->key->start, pair_end(p), "{}", 2);
+			return no_end(f, pair_end(p)) ? true
+				: kup_fixer_replace(f, p->key->start, pair_end(p), "{}", 2);
 		kup_fixer_unfixable(f, "cannot delete '%s' here", kup_node_str(p->key));
 		return true;
 	}
@@ -311,6 +341,8 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 		return true;
 	}
 	size_t e = pair_end(p);
+	if (no_end(f, e))
+		return true;
 	if (p->value->kind == KUP_NODE_SCALAR &&
 	    (p->value->style == KUP_STYLE_LITERAL || p->value->style == KUP_STYLE_FOLDED) &&
 	    e > 0 && f->text[e - 1] == '\n')
@@ -513,6 +545,10 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 				}
 		} else {
 			pos = pair_end(&map->u.pairs[map->len - 1]);
+			if (no_end(f, pos)) {
+				kup_buf_release(&b);
+				return true;
+			}
 			kup_buf_addc(&b, ',');
 			base = column_of(f, map->u.pairs[0].key->start);
 		}
@@ -545,6 +581,10 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 	const struct kup_pair *last = &map->u.pairs[map->len - 1];
 	size_t indent = column_of(f, first->key->start);
 	size_t e = pair_end(last);
+	if (no_end(f, e)) {
+		kup_buf_release(&b);
+		return true;
+	}
 	size_t pos;
 	if (last->value->kind == KUP_NODE_SCALAR &&
 	    (last->value->style == KUP_STYLE_LITERAL || last->value->style == KUP_STYLE_FOLDED) &&
@@ -606,7 +646,11 @@ bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, si
 		return true;
 	}
 	c++;
-	size_t e = content_end(p->value);
+	size_t e = content_end(p->value, p->key->end);
+	if (no_end(f, e)) {
+		kup_buf_release(&b);
+		return true;
+	}
 	if (e < c)
 		e = c;   /* an empty value */
 	if (p->value->kind == KUP_NODE_SCALAR &&
