@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "fix_int.h"
+#include "kupgrade/report.h"
 
 /* The fragment helpers are declared (and described) in fix_int.h. */
 
@@ -706,12 +707,25 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 
 	/* ---- versions ---- */
 	if (!versions) {
-		char *vfrag = fragment_of(f, version, NULL, 0);
-		if (!vfrag)
-			goto nomem;
+		/*
+		 * Write the version's value, not its source bytes: a plain scalar
+		 * may be folded over several lines.  A CRD version is a DNS label;
+		 * anything else is written double-quoted (JSON escapes are YAML).
+		 */
+		const char *vs = version->u.str;
+		bool plain = version->len > 0;
+		for (size_t k = 0; k < version->len; k++)
+			if (!((vs[k] >= 'a' && vs[k] <= 'z') || (vs[k] >= '0' && vs[k] <= '9') ||
+			      (vs[k] == '-' && k > 0)))
+				plain = false;
 		kup_buf_adds(&b, "- name: ");
-		kup_buf_adds(&b, vfrag);
-		free(vfrag);
+		if (plain) {
+			kup_buf_add(&b, vs, version->len);
+		} else {
+			kup_buf_addc(&b, '"');
+			kup_json_escape(&b, vs);
+			kup_buf_addc(&b, '"');
+		}
 		kup_buf_adds(&b, "\n  served: true\n  storage: true\n");
 		kup_fix_put_pair(&b, 2, step, "schema", schema_frag);
 		if (sub_frag)
