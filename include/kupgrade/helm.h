@@ -44,6 +44,22 @@ void kup_helm_release_release(struct kup_helm_release *r);
 enum kup_status kup_helm_decode(const char *data, size_t len, size_t max_out,
 				struct kup_helm_release *out, struct kup_error *err);
 
+/*
+ * The first half of kup_helm_decode(): peels the base64 layers of data.release
+ * and gunzips, appending the release JSON text to `json`; *nlayers (when not
+ * NULL) gets the number of base64 layers found, so an encoder can put back as
+ * many.
+ */
+enum kup_status kup_helm_unwrap(const char *data, size_t len, size_t max_out,
+				struct kup_buf *json, unsigned *nlayers, struct kup_error *err);
+
+struct kup_node;
+/*
+ * True when an object is a Helm v3 release record: a v1 Secret of type
+ * helm.sh/release.v1, or a v1 ConfigMap labelled owner=helm.
+ */
+bool kup_helm_is_record(const struct kup_node *root);
+
 /* Decodes standard base64 (whitespace ignored). Returns false on bad input. */
 bool kup_base64_decode(const char *in, size_t len, struct kup_buf *out);
 

@@ -33,7 +33,6 @@
 
 /* Bounds the decompressed release, as ingest does. */
 #define HF_MAX_RELEASE ((size_t)256 << 20)
-#define HF_MAX_LAYERS 3
 #define HF_CHUNK 65536
 
 /* ---- encoding --------------------------------------------------------------- */
@@ -267,111 +266,6 @@ static void go_json_string(const char *s, size_t len, struct kup_buf *out)
 
 /* ---- decoding ---------------------------------------------------------------- */
 
-static bool is_gzip(const unsigned char *p, size_t len)
-{
-	return len >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08;
-}
-
-/* Gunzips (every member) into out, at most max_out bytes. */
-static bool gunzip_all(const unsigned char *in, size_t len, size_t max_out,
-		       struct kup_buf *out)
-{
-	z_stream zs;
-	bool ok = false;
-	int zr;
-
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		return false;
-	zs.next_in = (unsigned char *)(uintptr_t)in;
-	for (;;) {
-		size_t room;
-
-		if (zs.avail_in == 0 && len > 0) {
-			size_t take = len > UINT_MAX ? UINT_MAX : len;
-
-			zs.avail_in = (uInt)take;
-			len -= take;
-		}
-		if (!kup_buf_grow(out, HF_CHUNK))
-			goto out;
-		room = out->cap - out->len - 1;
-		if (room > UINT_MAX)
-			room = UINT_MAX;
-		zs.next_out = (unsigned char *)out->buf + out->len;
-		zs.avail_out = (uInt)room;
-		zr = inflate(&zs, Z_NO_FLUSH);
-		out->len += room - zs.avail_out;
-		out->buf[out->len] = '\0';
-		if (out->len > max_out)
-			goto out;
-		if (zr == Z_STREAM_END) {
-			if (zs.avail_in + len == 0)
-				break;
-			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b &&
-			    inflateReset(&zs) == Z_OK)
-				continue;
-			goto out;
-		}
-		if (zr == Z_OK || (zr == Z_BUF_ERROR && (zs.avail_in || len)))
-			continue;
-		goto out;
-	}
-	ok = true;
-out:
-	inflateEnd(&zs);
-	return ok;
-}
-
-/*
- * Peels data.release down to the release JSON text: base64 layers until
- * gzip (gunzipped) or '{'.  *layers is the number of base64 layers found.
- */
-static bool peel(const char *data, size_t len, struct kup_buf *json, unsigned *layers)
-{
-	struct kup_buf cur = KUP_BUF_INIT, next = KUP_BUF_INIT;
-	bool ok = false;
-
-	kup_buf_init(&cur);
-	kup_buf_init(&next);
-	*layers = 0;
-	kup_buf_add(&cur, data, len);
-	for (;;) {
-		const unsigned char *p = (const unsigned char *)cur.buf;
-		size_t n = cur.len, s = 0;
-		struct kup_buf t;
-
-		if (cur.oom)
-			goto out;
-		while (s < n && (p[s] == ' ' || p[s] == '\t' || p[s] == '\r' || p[s] == '\n'))
-			s++;
-		if (s == n)
-			goto out;
-		if (is_gzip(p + s, n - s)) {
-			ok = gunzip_all(p + s, n - s, HF_MAX_RELEASE, json);
-			goto out;
-		}
-		if (p[s] == '{') {
-			kup_buf_add(json, cur.buf, cur.len);
-			ok = !json->oom;
-			goto out;
-		}
-		if (*layers == HF_MAX_LAYERS)
-			goto out;
-		kup_buf_reset(&next);
-		if (!kup_base64_decode(cur.buf, cur.len, &next))
-			goto out;
-		(*layers)++;
-		t = cur;
-		cur = next;
-		next = t;
-	}
-out:
-	kup_buf_release(&cur);
-	kup_buf_release(&next);
-	return ok;
-}
-
 /* ---- the record file --------------------------------------------------------- */
 
 /* One release record (a revision) found in the file. */
@@ -408,21 +302,6 @@ static char *hf_strndup(const char *s, size_t n)
 		memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
-}
-
-static bool is_helm_record(const struct kup_node *root)
-{
-	const struct kup_node *labels;
-
-	if (!kup_node_eq(kup_node_get(root, "apiVersion"), "v1"))
-		return false;
-	if (kup_node_eq(kup_node_get(root, "kind"), "Secret"))
-		return kup_node_eq(kup_node_get(root, "type"), "helm.sh/release.v1");
-	if (!kup_node_eq(kup_node_get(root, "kind"), "ConfigMap"))
-		return false;
-	labels = kup_node_path(root, "metadata", "labels", NULL);
-	return kup_node_eq(kup_node_get(labels, "owner"), "helm") ||
-	       kup_node_eq(kup_node_get(labels, "OWNER"), "helm");
 }
 
 static void hf_report(struct hf_ctx *c, uint32_t line, uint32_t column, const char *fmt, ...)
@@ -520,7 +399,7 @@ static void walk(struct hf_ctx *c, const struct kup_node *n, unsigned depth)
 			return;
 		}
 	}
-	if (is_helm_record(n))
+	if (kup_helm_is_record(n))
 		add_record(c, n);
 }
 
@@ -618,11 +497,14 @@ static enum kup_status fix_record(struct hf_ctx *c, const struct hf_record *r,
 	*changed = false;
 	kup_buf_init(&json);
 	kup_arena_init(&arena, 64 * 1024);
-	if (!peel(r->data, r->data_len, &json, &layers)) {
-		if (json.oom)
-			st = KUP_NOMEM;
-		else
-			hf_report(c, r->line, r->column, "cannot decode helm release '%s'", r->label);
+	st = kup_helm_unwrap(r->data, r->data_len, HF_MAX_RELEASE, &json, &layers, &err);
+	if (st != KUP_OK) {
+		if (st != KUP_NOMEM) {
+			hf_report(c, r->line, r->column, "cannot decode helm release '%s': %s", r->label,
+				  err.msg ? err.msg : kup_strerror(st));
+			st = KUP_OK;
+		}
+		kup_error_release(&err);
 		goto out;
 	}
 	kup_read_limits_default(&limits);

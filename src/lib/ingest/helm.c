@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "kupgrade/helm.h"
+#include "kupgrade/node.h"
 #include "kupgrade/json.h"
 
 #define KUP_HELM_MAX_LAYERS 3
@@ -377,8 +378,8 @@ static bool is_gzip(const unsigned char *p, size_t len)
 	return len >= 3 && p[0] == 0x1f && p[1] == 0x8b && p[2] == 0x08;
 }
 
-enum kup_status kup_helm_decode(const char *data, size_t len, size_t max_out,
-				struct kup_helm_release *out, struct kup_error *err)
+enum kup_status kup_helm_unwrap(const char *data, size_t len, size_t max_out,
+				struct kup_buf *json, unsigned *nlayers, struct kup_error *err)
 {
 	struct kup_buf bufs[2] = { KUP_BUF_INIT, KUP_BUF_INIT };
 	const unsigned char *cur = (const unsigned char *)data;
@@ -386,7 +387,6 @@ enum kup_status kup_helm_decode(const char *data, size_t len, size_t max_out,
 	unsigned layers = 0, which = 0;
 	enum kup_status st;
 
-	kup_helm_release_init(out);
 	kup_buf_init(&bufs[0]);
 	kup_buf_init(&bufs[1]);
 	if (max_out == 0)
@@ -458,11 +458,47 @@ enum kup_status kup_helm_decode(const char *data, size_t len, size_t max_out,
 			layers++;
 		}
 	}
-	st = parse_release_json((const char *)cur, n, max_out, out, err);
+	kup_buf_add(json, cur, n);
+	st = json->oom ? kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory decoding release")
+		       : KUP_OK;
 out:
+	if (nlayers)
+		*nlayers = layers;
 	kup_buf_release(&bufs[0]);
 	kup_buf_release(&bufs[1]);
+	return st;
+}
+
+enum kup_status kup_helm_decode(const char *data, size_t len, size_t max_out,
+				struct kup_helm_release *out, struct kup_error *err)
+{
+	struct kup_buf json = KUP_BUF_INIT;
+	enum kup_status st;
+
+	kup_helm_release_init(out);
+	kup_buf_init(&json);
+	if (max_out == 0)
+		max_out = KUP_HELM_DEFAULT_MAX_OUT;
+	st = kup_helm_unwrap(data, len, max_out, &json, NULL, err);
+	if (st == KUP_OK)
+		st = parse_release_json(json.buf, json.len, max_out, out, err);
+	kup_buf_release(&json);
 	if (st != KUP_OK)
 		kup_helm_release_release(out);
 	return st;
+}
+
+bool kup_helm_is_record(const struct kup_node *root)
+{
+	const struct kup_node *labels;
+
+	if (!kup_node_eq(kup_node_get(root, "apiVersion"), "v1"))
+		return false;
+	if (kup_node_eq(kup_node_get(root, "kind"), "Secret"))
+		return kup_node_eq(kup_node_get(root, "type"), "helm.sh/release.v1");
+	if (!kup_node_eq(kup_node_get(root, "kind"), "ConfigMap"))
+		return false;
+	labels = kup_node_path(root, "metadata", "labels", NULL);
+	return kup_node_eq(kup_node_get(labels, "owner"), "helm") ||
+	       kup_node_eq(kup_node_get(labels, "OWNER"), "helm");
 }

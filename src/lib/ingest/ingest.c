@@ -281,21 +281,6 @@ static enum kup_status hold_release(struct kup_ingest *in, const char *path,
 	return KUP_OK;
 }
 
-static bool is_helm_record(const struct kup_object *obj, const struct kup_node *root)
-{
-	const struct kup_node *labels;
-
-	if (!kup_str_eqc(obj->api_version, "v1"))
-		return false;
-	if (kup_str_eqc(obj->kind, "Secret"))
-		return kup_node_eq(kup_node_get(root, "type"), "helm.sh/release.v1");
-	if (!kup_str_eqc(obj->kind, "ConfigMap"))
-		return false;
-	labels = kup_node_path(root, "metadata", "labels", NULL);
-	return kup_node_eq(kup_node_get(labels, "owner"), "helm") ||
-	       kup_node_eq(kup_node_get(labels, "OWNER"), "helm");
-}
-
 static enum kup_status handle_release(struct read_ctx *rc, const struct kup_object *obj,
 				      const struct kup_node *root)
 {
@@ -497,7 +482,7 @@ static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *r
 		return KUP_OK;
 	if (rc->src.type == KUP_SRC_FILE || rc->src.type == KUP_SRC_HELM_RELEASE)
 		in->stats.objects++;
-	if (rc->src.type == KUP_SRC_FILE && is_helm_record(&obj, root)) {
+	if (rc->src.type == KUP_SRC_FILE && kup_helm_is_record(root)) {
 		st = handle_release(rc, &obj, root);
 		if (st != KUP_OK)
 			return st;
