@@ -40,6 +40,22 @@ struct kup_ingest_stats {
 	size_t errors;
 };
 
+/*
+ * Walks a directory as scan and fix read one: recursively (at most 64 levels,
+ * so a symlink loop ends), entries in sorted order, dot-entries skipped.
+ * on_file gets every regular .yaml/.yml/.json file; a directory holding
+ * Chart.yaml goes to on_chart instead of being descended (when on_chart is
+ * NULL it is skipped).  An unreadable directory goes to on_error and the walk
+ * goes on.  Stops with the first status other than KUP_OK a callback returns.
+ */
+struct kup_walk {
+	enum kup_status (*on_file)(void *ctx, const char *path);
+	enum kup_status (*on_chart)(void *ctx, const char *dir);
+	void (*on_error)(void *ctx, const char *path, int errnum);
+	void *ctx;
+};
+enum kup_status kup_walk_dir(const char *dir, const struct kup_walk *w);
+
 struct kup_ingest;
 enum kup_status kup_ingest_new(const struct kup_ingest_opts *opts, struct kup_ingest **out);
 /* Reads one path ("-" is stdin). Returns KUP_OK unless the callback stopped. */

@@ -2,7 +2,7 @@
  * json.h - a streaming JSON reader producing the node tree of node.h.
  *
  * RFC 8259 JSON, strictly: no comments, no trailing commas, no NaN.  Strings
- * are validated as UTF-8 and unescaped (\uXXXX with surrogate pairs).
+ * are validated as UTF-8 and unescaped (\uNNNN with surrogate pairs).
  *
  * Streaming: when the top-level value is an object with an `items` array
  * (a kubectl List), each element of that array is delivered as its own

@@ -61,7 +61,7 @@ enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *
  *
  * kup_json_escape: the body of a JSON string literal, without the quotes.
  * Control characters, U+007F-U+009F, U+2028/9, U+FEFF and U+FFFE/F become
- * \uXXXX (so the result is also a valid YAML double-quoted scalar body);
+ * \uNNNN (so the result is also a valid YAML double-quoted scalar body);
  * invalid UTF-8 bytes become U+FFFD.
  *
  * kup_xml_escape: text for an XML 1.0 attribute value or element: & < > " '

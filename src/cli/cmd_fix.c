@@ -3,7 +3,6 @@
  * target.  Shows a unified diff (default), prints the fixed text
  * (--stdout), or replaces the files atomically (--write [--backup]).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,6 +14,7 @@
 
 #include "kupgrade/fix.h"
 #include "cli.h"
+#include "kupgrade/ingest.h"
 
 enum mode { MODE_DIFF, MODE_WRITE, MODE_STDOUT };
 
@@ -489,28 +489,25 @@ done:
 
 /* ---- walking ------------------------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
+static enum kup_status walk_file(void *ctx, const char *path)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	fix_one(ctx, path, false);
+	return KUP_OK;
 }
 
-static bool manifest_name(const char *n)
+static enum kup_status walk_chart(void *ctx, const char *dir)
 {
-	size_t l = strlen(n);
-	return (l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
-	       (l > 4 && strcmp(n + l - 4, ".yml") == 0) ||
-	       (l > 5 && strcmp(n + l - 5, ".json") == 0);
+	(void)ctx;
+	fprintf(stderr, "%s: a Helm chart: skipped (templates are not fixed)\n", dir);
+	return KUP_OK;
 }
 
-static char *join(const char *a, const char *b)
+static void walk_error(void *ctx, const char *path, int errnum)
 {
-	struct kup_buf p = KUP_BUF_INIT;
-	size_t n = strlen(a);
-	kup_buf_add(&p, a, n);
-	if (n && a[n - 1] != '/')
-		kup_buf_addc(&p, '/');
-	kup_buf_adds(&p, b);
-	return kup_buf_detach(&p, NULL);
+	struct run *r = ctx;
+
+	cli_error("cannot read '%s': %s", path, strerror(errnum));
+	r->error = true;
 }
 
 static bool is_dir(const char *path)
@@ -519,54 +516,14 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_file(const char *path)
+static void fix_dir(struct run *r, const char *dir)
 {
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
+	struct kup_walk w = { walk_file, walk_chart, walk_error, r };
 
-static void fix_dir(struct run *r, const char *dir, size_t depth)
-{
-	if (depth > 64)
-		return;
-	char *cy = join(dir, "Chart.yaml");
-	bool chart = cy && is_file(cy);
-	free(cy);
-	if (chart) {
-		fprintf(stderr, "%s: a Helm chart: skipped (templates are not fixed)\n", dir);
-		return;
-	}
-	DIR *d = opendir(dir);
-	if (!d) {
-		cli_error("cannot read '%s': %s", dir, strerror(errno));
+	if (kup_walk_dir(dir, &w) != KUP_OK) {
+		cli_error("out of memory walking '%s'", dir);
 		r->error = true;
-		return;
 	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (!kup_grow(&names, &cap, n + 1, sizeof *names, 16))
-			break;
-		if (!(names[n] = strdup(de->d_name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof *names, cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char *p = join(dir, names[i]);
-		if (p && is_dir(p))
-			fix_dir(r, p, depth + 1);
-		else if (p && manifest_name(names[i]) && is_file(p))
-			fix_one(r, p, false);
-		free(p);
-		free(names[i]);
-	}
-	free(names);
 }
 
 int cmd_fix(int argc, char **argv)
@@ -655,7 +612,7 @@ int cmd_fix(int argc, char **argv)
 		fix_one(&r, "-", false);
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") != 0 && is_dir(argv[i]))
-			fix_dir(&r, argv[i], 0);
+			fix_dir(&r, argv[i]);
 		else
 			fix_one(&r, argv[i], false);
 	}

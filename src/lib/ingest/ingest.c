@@ -764,7 +764,6 @@ static bool has_ext(const char *name, const char *const *exts)
 	return false;
 }
 
-static const char *const manifest_exts[] = { ".yaml", ".yml", ".json", NULL };
 
 static char *join(const char *a, const char *b)
 {
@@ -784,11 +783,6 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 struct tmpl_ctx {
 	struct kup_ingest *in;
@@ -956,39 +950,27 @@ static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, c
 	return st;
 }
 
+static enum kup_status walk_file(void *ctx, const char *path)
+{
+	return read_file(ctx, path);
+}
+
+static enum kup_status walk_chart(void *ctx, const char *dir)
+{
+	return read_chart(ctx, dir);
+}
+
+static void walk_error(void *ctx, const char *path, int errnum)
+{
+	report(ctx, KUP_IO, path, 0, 0, NULL, "cannot open directory '%s': %s", path,
+	       strerror(errnum));
+}
+
 static enum kup_status read_dir(struct kup_ingest *in, const char *dir)
 {
-	struct name_list l;
-	enum kup_status st = KUP_OK;
-	size_t i;
-	char *chart_yaml = join(dir, "Chart.yaml");
+	struct kup_walk w = { walk_file, walk_chart, walk_error, in };
 
-	if (!chart_yaml)
-		return KUP_NOMEM;
-	if (is_file(chart_yaml)) {
-		free(chart_yaml);
-		return read_chart(in, dir);
-	}
-	free(chart_yaml);
-	if (!list_dir(dir, &l)) {
-		report(in, KUP_IO, dir, 0, 0, NULL, "cannot open directory '%s': %s", dir,
-		       strerror(errno));
-		return KUP_OK;
-	}
-	for (i = 0; i < l.n && st == KUP_OK; i++) {
-		char *p = join(dir, l.v[i]);
-		if (!p) {
-			st = KUP_NOMEM;
-			break;
-		}
-		if (is_dir(p))
-			st = read_dir(in, p);
-		else if (has_ext(l.v[i], manifest_exts))
-			st = read_file(in, p);
-		free(p);
-	}
-	names_release(&l);
-	return st;
+	return kup_walk_dir(dir, &w);
 }
 
 static enum kup_status read_chart(struct kup_ingest *in, const char *dir)
