@@ -19,6 +19,12 @@ extern const char *kup_cli_name;
 int cmd_scan(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
 int cmd_fix(int argc, char **argv);
+int cmd_plan(int argc, char **argv);       /* cmd_plan.c */
+int cmd_profile(int argc, char **argv);    /* cmd_profile.c */
+int cmd_rollout(int argc, char **argv);    /* cmd_rollout.c */
+int cmd_fleet(int argc, char **argv);      /* cmd_fleet.c */
+int cmd_snapshot(int argc, char **argv);   /* cmd_live.c */
+int cmd_drain(int argc, char **argv);      /* cmd_drain.c */
 
 /* "kupgrade: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -71,6 +71,12 @@ static void usage(FILE *fp)
 		"  scan [PATH...]      find removed and deprecated Kubernetes APIs in manifests,\n"
 		"                      cluster dumps, Helm releases and chart templates\n"
 		"  fix [PATH...]       rewrite manifests to the APIs served at the target version\n"
+		"  plan PROFILE|DIR    the readiness verdict, the upgrade path and the runbook\n"
+		"  profile             derive a ClusterProfile from kubectl output\n"
+		"  rollout SUBCOMMAND  plan and simulate zero-downtime node-pool upgrades\n"
+		"  fleet SUBCOMMAND    upgrade a fleet of clusters in waves (a control loop)\n"
+		"  snapshot            save a live cluster to one file for offline use\n"
+		"  drain NODE...       cordon and drain nodes, naming the PDBs that block\n"
 		"  kb list             list the API lifecycle rules of the knowledge base\n"
 		"  kb validate [DIR]   check a knowledge base directory (default: the embedded one)\n"
 		"  version             print the version\n"
@@ -78,6 +84,21 @@ static void usage(FILE *fp)
 		"Run '%s <command> --help' for the options of a command.\n",
 		kup_cli_name, kup_cli_name);
 }
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "scan", cmd_scan },
+	{ "fix", cmd_fix },
+	{ "plan", cmd_plan },
+	{ "profile", cmd_profile },
+	{ "rollout", cmd_rollout },
+	{ "fleet", cmd_fleet },
+	{ "snapshot", cmd_snapshot },
+	{ "drain", cmd_drain },
+	{ "kb", cmd_kb },
+};
 
 int main(int argc, char **argv)
 {
@@ -90,12 +111,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return KUP_EXIT_ERROR;
 	}
-	if (strcmp(argv[1], "scan") == 0)
-		return cmd_scan(argc - 1, argv + 1);
-	if (strcmp(argv[1], "kb") == 0)
-		return cmd_kb(argc - 1, argv + 1);
-	if (strcmp(argv[1], "fix") == 0)
-		return cmd_fix(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
 		printf("kupgrade %s\n", KUP_VERSION_STRING);
 		return KUP_EXIT_OK;

@@ -1,0 +1,149 @@
+/*
+ * kbplan.h - the planning facts of the knowledge base: the version-skew
+ * policy, add-on compatibility and hop rules, provider support windows and
+ * the catalogue of known upgrade risks (data/skew.yaml, data/addons.yaml,
+ * data/risks.yaml, data/releases.yaml; see data/README.md).
+ *
+ * Loaded together with the API rules by kup_kb_load_embedded() and
+ * kup_kb_load_dir(); every string lives as long as the KB.
+ */
+#ifndef KUPGRADE_KBPLAN_H
+#define KUPGRADE_KBPLAN_H
+
+#include "kupgrade/core.h"
+#include "kupgrade/version.h"
+#include "kupgrade/kb.h"
+
+/* ---- skew policy ------------------------------------------------------- */
+
+/*
+ * How many minors `component` ("kubelet", "kube-proxy",
+ * "kube-controller-manager", "kube-scheduler", "cloud-controller-manager",
+ * "kubectl") may be older / newer than kube-apiserver when the apiserver
+ * is at `apiserver`.  -1 when the KB has no rule for the component.
+ */
+int kup_kb_skew_older(const struct kup_kb *kb, const char *component,
+		      const struct kup_version *apiserver);
+int kup_kb_skew_newer(const struct kup_kb *kb, const char *component,
+		      const struct kup_version *apiserver);
+/* Minors the control plane may move in one upgrade (1). */
+int kup_kb_cp_max_hop(const struct kup_kb *kb);
+/* The source URL of the skew policy. */
+const char *kup_kb_skew_source(const struct kup_kb *kb);
+
+/* ---- provider support windows ------------------------------------------ */
+
+struct kup_provider_release {
+	const char *provider;            /* "eks", "gke", "aks" */
+	struct kup_version version;      /* Kubernetes minor */
+	const char *released;            /* ISO date, or NULL */
+	const char *end_of_standard;     /* ISO date, or NULL */
+	const char *end_of_extended;     /* ISO date, or NULL */
+	const char *source;
+};
+size_t kup_kb_provider_release_count(const struct kup_kb *kb);
+const struct kup_provider_release *kup_kb_provider_release_at(const struct kup_kb *kb, size_t i);
+/* The row for provider + minor, or NULL. */
+const struct kup_provider_release *kup_kb_find_provider_release(const struct kup_kb *kb,
+								 const char *provider,
+								 const struct kup_version *minor);
+
+/* ---- add-ons ------------------------------------------------------------ */
+
+enum kup_hop_rule {
+	KUP_HOP_ANY = 0,      /* any supported version, in one step */
+	KUP_HOP_MINORS,       /* at most max_hop (in-place) / max_hop_canary minors per step */
+	KUP_HOP_MATCH_CP,     /* version minor tracks the control-plane minor (cluster-autoscaler, kube-proxy) */
+	KUP_HOP_PER_CP,       /* the version the KB lists for each Kubernetes minor (CoreDNS by kubeadm) */
+};
+
+struct kup_addon_release {
+	const char *version_text;        /* "1.17", "3.25", "1.9.3" */
+	struct kup_version version;
+	struct kup_version k8s_min;      /* .valid false: no lower bound known */
+	struct kup_version k8s_max;      /* .valid false: no upper bound known */
+	struct kup_version for_k8s;      /* KUP_HOP_PER_CP: the Kubernetes minor it goes with */
+	const char *chart_version;       /* the matching chart line ("4.5.x"), or NULL */
+	const char *released;            /* ISO date or NULL */
+	const char *end_of_life;         /* ISO date or NULL */
+	const char *source;
+};
+
+struct kup_addon_rule {
+	const char *name;                /* "istio", "calico", "coredns", ... */
+	const char **aliases;            /* other names users and charts give it */
+	size_t naliases;
+	const char **images;             /* image repository suffixes that identify it
+	                                    ("/coredns", "calico/node", "pilot") */
+	size_t nimages;
+	const char **workloads;          /* kube-system workload names ("coredns", "calico-node") */
+	size_t nworkloads;
+	enum kup_hop_rule hop;
+	int max_hop;                     /* KUP_HOP_MINORS: in-place minors per step */
+	int max_hop_canary;              /* KUP_HOP_MINORS: canary minors per step */
+	bool data_plane_follows;         /* data plane never ahead of control plane (Istio) */
+	bool managed_with_cp;            /* upgraded in Phase I with the control plane (CoreDNS, kube-proxy) */
+	const char *retired;             /* why and since when, or NULL */
+	const struct kup_addon_release *releases;   /* ascending by version */
+	size_t nreleases;
+	const char *notes;
+	const char *source;
+};
+
+size_t kup_kb_addon_count(const struct kup_kb *kb);
+const struct kup_addon_rule *kup_kb_addon_at(const struct kup_kb *kb, size_t i);
+/* By name or alias, case-insensitive; NULL when unknown. */
+const struct kup_addon_rule *kup_kb_find_addon(const struct kup_kb *kb, const char *name);
+/* The release row covering `v` (same major.minor; for KUP_HOP_PER_CP the exact
+ * or nearest-lower listed version), or NULL. */
+const struct kup_addon_release *kup_addon_release_for(const struct kup_addon_rule *a,
+						      const struct kup_version *v);
+/* True when release `r` supports Kubernetes minor `k8s` (an open bound counts as supported). */
+bool kup_addon_release_supports(const struct kup_addon_release *r, const struct kup_version *k8s);
+
+/* ---- risks --------------------------------------------------------------- */
+
+/*
+ * Evidence: facts the risk detectors look at, gathered from the profile,
+ * from the objects of dumps and manifests, and from scan findings.  The
+ * detectors (data/risks.yaml `detect:`) name facts; kup_evidence_add_object()
+ * knows how to extract each fact from an object.
+ */
+struct kup_evidence;
+struct kup_object;
+struct kup_profile;
+
+enum kup_status kup_evidence_new(struct kup_evidence **out);
+void kup_evidence_free(struct kup_evidence *ev);
+/* Facts from the profile (provider, versions, OS images, runtimes, add-ons). */
+enum kup_status kup_evidence_add_profile(struct kup_evidence *ev, const struct kup_profile *p);
+/* Facts from one object (PodSecurityPolicy, webhooks, CRDs, StorageClasses, ...). */
+enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct kup_object *obj);
+
+struct kup_risk_rule {
+	const char *id;                  /* "dockershim-removed" */
+	const char *title;
+	int severity;                    /* enum kup_severity of plan.h */
+	struct kup_version from;         /* applies to hops reaching >= from (.valid false: any) */
+	struct kup_version until;        /* ... and <= until (.valid false: open) */
+	const char *provider;            /* "eks" etc., or NULL for any */
+	const char *message;
+	const char *mitigation;
+	const char *source;
+};
+
+size_t kup_kb_risk_count(const struct kup_kb *kb);
+const struct kup_risk_rule *kup_kb_risk_at(const struct kup_kb *kb, size_t i);
+
+/*
+ * Calls fn for every risk that applies when the control plane moves to
+ * `at` (one hop) for a cluster whose evidence is `ev`; `evidence` is a
+ * short human description of what matched ("node pool general runs
+ * docker://20.10.7").  Risks are checked in KB order.
+ */
+typedef enum kup_status (*kup_risk_fn)(void *ctx, const struct kup_risk_rule *rule,
+				       const struct kup_version *at, const char *evidence);
+enum kup_status kup_risks_eval(const struct kup_kb *kb, const struct kup_evidence *ev,
+			       const struct kup_version *at, kup_risk_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * plan.h - the readiness verdict, the ordered upgrade path and its risks.
+ *
+ * kup_plan() searches over cluster states (control-plane minor, each node
+ * pool's kubelet, each add-on's version) from the profile to the target,
+ * under the skew policy and every add-on's supported range, for the path
+ * with the fewest node-pool rolls, then the fewest steps.  The result also
+ * carries the blockers (why the target cannot be reached) and the risks
+ * that apply at each hop, with their evidence.
+ *
+ * The library never prints: renderers turn a plan into text, Markdown,
+ * JSON or one self-contained HTML page (kup_plan_render).
+ */
+#ifndef KUPGRADE_PLAN_H
+#define KUPGRADE_PLAN_H
+
+#include "kupgrade/core.h"
+#include "kupgrade/version.h"
+#include "kupgrade/profile.h"
+
+struct kup_kb;
+
+enum kup_verdict {
+	KUP_VERDICT_READY = 0,
+	KUP_VERDICT_READY_WITH_WARNINGS,
+	KUP_VERDICT_BLOCKED,
+};
+/* "READY", "READY_WITH_WARNINGS", "BLOCKED". */
+const char *kup_verdict_name(enum kup_verdict v);
+
+enum kup_step_type {
+	KUP_STEP_ADDON = 0,
+	KUP_STEP_CONTROL_PLANE,
+	KUP_STEP_NODEPOOL,
+	KUP_STEP_CHART,
+	KUP_STEP_MANIFESTS,
+};
+/* "addon", "control-plane", "nodepool", "chart", "manifests". */
+const char *kup_step_type_name(enum kup_step_type t);
+
+struct kup_plan_step {
+	unsigned order;                 /* 1-based */
+	enum kup_step_type type;
+	const char *component;          /* "control-plane", "nodepool/general", "istio", chart name */
+	const char *from;               /* version text */
+	const char *to;
+	const char *reason;
+	struct kup_version cp_at;       /* the control-plane version while this step runs */
+};
+
+struct kup_plan_blocker {
+	const char *id;
+	const char *message;
+};
+
+enum kup_severity { KUP_SEV_LOW = 0, KUP_SEV_MEDIUM, KUP_SEV_HIGH };
+/* "low", "medium", "high". */
+const char *kup_severity_name(enum kup_severity s);
+
+struct kup_plan_risk {
+	const char *id;
+	enum kup_severity severity;
+	const char *at;                 /* the Kubernetes minor where it applies: "1.25" */
+	const char *message;
+	const char *evidence;
+	const char *mitigation;
+	const char *source;
+};
+
+struct kup_plan_opts {
+	struct kup_version target;      /* required */
+	bool keep_nodes;                /* pools need not reach the target (only stay within skew) */
+	const char *const *manifests;   /* --manifests PATH... scanned at every hop */
+	size_t nmanifests;
+	const char *const *dumps;       /* --dump FILE... */
+	size_t ndumps;
+	const char *chart_index;        /* --chart-index FILE (a Helm repository index.yaml) */
+	const char *const *pin_app;     /* "NAME=CONSTRAINT" */
+	size_t npin_app;
+	const struct kup_error_sink *errors;   /* input problems (manifests, index); may be NULL */
+};
+
+struct kup_plan {
+	const char *cluster;
+	const char *from;               /* control-plane version text */
+	const char *to;                 /* target as given */
+	enum kup_verdict verdict;
+	struct kup_plan_step *steps;
+	size_t nsteps;
+	struct kup_plan_blocker *blockers;
+	size_t nblockers;
+	struct kup_plan_risk *risks;
+	size_t nrisks;
+	const char **warnings;          /* "add-on X is not in the knowledge base, not checked" */
+	size_t nwarnings;
+	size_t input_errors;            /* problems reading manifests/dumps/index (reported to opts->errors) */
+	unsigned node_rolls;            /* nodepool steps */
+	struct kup_arena arena;
+};
+
+/*
+ * Plans `p` to opts->target.  Returns KUP_OK with a plan (whatever the
+ * verdict); KUP_INVALID with a message when the target is below the current
+ * control plane or beyond the newest version the KB knows (the message
+ * names it).
+ */
+enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
+			 const struct kup_plan_opts *opts, struct kup_plan **out,
+			 struct kup_error *err);
+void kup_plan_free(struct kup_plan *plan);
+
+/* The first step not yet done, or NULL when the cluster is at the target. */
+const struct kup_plan_step *kup_plan_next_step(const struct kup_plan *plan);
+
+enum kup_plan_format {
+	KUP_PLAN_TEXT = 0,
+	KUP_PLAN_MARKDOWN,
+	KUP_PLAN_JSON,
+	KUP_PLAN_HTML,
+};
+enum kup_status kup_plan_render(const struct kup_plan *plan, enum kup_plan_format fmt,
+				struct kup_buf *out);
+
+/* The exit code a plan gives: 0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED. */
+int kup_plan_exit_code(const struct kup_plan *plan);
+
+#endif

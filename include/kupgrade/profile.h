@@ -1,0 +1,110 @@
+/*
+ * profile.h - a cluster as the planner sees it (kind: ClusterProfile).
+ *
+ *     apiVersion: kupgrade.dev/v1alpha1
+ *     kind: ClusterProfile
+ *     metadata: {name: prod-eu-1}
+ *     spec:
+ *       provider: eks            # eks | gke | aks | kubeadm | generic
+ *       controlPlane: {version: "1.27.8"}
+ *       nodePools:
+ *         - {name: general, version: "1.26.9", count: 30, zones: [a, b, c],
+ *            os: "Amazon Linux 2", containerRuntime: "containerd://1.6.20",
+ *            kubeProxyVersion: "1.26.9"}
+ *       addons:
+ *         - {name: istio, version: "1.17.2", upgradeMode: in-place}
+ *         - {name: ingress-nginx, version: "1.6.4", chart: {name: ingress-nginx, version: "4.5.2"}}
+ *
+ * A profile is read from a file (kup_profile_parse) or derived from kubectl
+ * output (kup_profile_from_dump).  Every string lives in the profile's arena
+ * and is freed by kup_profile_free().
+ */
+#ifndef KUPGRADE_PROFILE_H
+#define KUPGRADE_PROFILE_H
+
+#include "kupgrade/core.h"
+#include "kupgrade/version.h"
+
+enum kup_provider {
+	KUP_PROVIDER_GENERIC = 0,
+	KUP_PROVIDER_EKS,
+	KUP_PROVIDER_GKE,
+	KUP_PROVIDER_AKS,
+	KUP_PROVIDER_KUBEADM,
+};
+
+/* "generic", "eks", "gke", "aks", "kubeadm". */
+const char *kup_provider_name(enum kup_provider p);
+
+struct kup_nodepool {
+	const char *name;
+	const char *version_text;       /* as written: "1.26.9", "v1.30.1-eks-1a2b" */
+	struct kup_version version;     /* kubelet version */
+	const char *kube_proxy_text;    /* NULL when unknown (then: same as kubelet) */
+	struct kup_version kube_proxy;  /* .valid false when unknown */
+	unsigned count;                 /* nodes; 0 when unknown */
+	const char **zones;
+	size_t nzones;
+	const char *os;                 /* "Amazon Linux 2", "Bottlerocket OS 1.19.2", or NULL */
+	const char *runtime;            /* "containerd://1.6.20", "docker://20.10.7", or NULL */
+	const char *kernel;             /* status.nodeInfo.kernelVersion, or NULL */
+	uint32_t line, column;          /* where the pool was declared (0 for derived ones) */
+};
+
+struct kup_addon_inst {
+	const char *name;               /* as in the KB: "istio", "coredns", "aws-node" ... */
+	const char *version_text;       /* as written: "1.17.2", "v1.9.3-eksbuild.21" */
+	struct kup_version version;
+	const char *upgrade_mode;       /* "in-place" | "canary" | NULL (add-on default) */
+	const char *chart_name;         /* Helm chart, or NULL */
+	const char *chart_version;
+	const char *image;              /* for derived add-ons: the image it came from */
+	uint32_t line, column;
+};
+
+struct kup_profile {
+	const char *path;               /* the file, or the dump it was derived from */
+	const char *name;
+	enum kup_provider provider;
+	const char *provider_text;      /* as written */
+	const char *cp_version_text;
+	struct kup_version control_plane;
+	struct kup_nodepool *pools;
+	size_t npools;
+	struct kup_addon_inst *addons;
+	size_t naddons;
+	struct kup_arena arena;
+};
+
+/*
+ * Parses one ClusterProfile from text (YAML or JSON); `path` names it in
+ * errors.  A malformed profile is KUP_PARSE/KUP_INVALID with err->path,
+ * line and column set (the first problem).
+ */
+enum kup_status kup_profile_parse(const char *path, const char *text, size_t len,
+				  struct kup_profile **out, struct kup_error *err);
+/* Reads and parses a file ("-" is stdin). */
+enum kup_status kup_profile_load(const char *path, struct kup_profile **out,
+				 struct kup_error *err);
+
+/*
+ * Derives a profile from kubectl output: one or more files holding
+ * `kubectl get nodes,deployments,daemonsets -A -o json` (a List) and/or
+ * `kubectl version -o json`.  Node pools are grouped by the well-known
+ * node-pool labels (eks.amazonaws.com/nodegroup, cloud.google.com/gke-nodepool,
+ * kubernetes.azure.com/agentpool, node.kubernetes.io/instance-type as a last
+ * resort) and kubelet version; add-ons come from the images of well-known
+ * kube-system workloads (kb names them).  The provider is guessed from the
+ * version suffixes and labels.
+ */
+struct kup_kb;
+enum kup_status kup_profile_from_dump(const struct kup_kb *kb, const char *const *paths,
+				      size_t npaths, struct kup_profile **out,
+				      struct kup_error *err);
+
+void kup_profile_free(struct kup_profile *p);
+
+/* Writes the profile as ClusterProfile YAML (what `kupgrade profile` prints). */
+enum kup_status kup_profile_write_yaml(const struct kup_profile *p, struct kup_buf *out);
+
+#endif
