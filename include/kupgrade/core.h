@@ -29,7 +29,9 @@
 	X(ENCODING,    8, "bad encoding")                                    \
 	X(KB,          9, "invalid knowledge base")                          \
 	X(USAGE,      10, "usage error")                                     \
-	X(STOP,       11, "stopped by the caller")
+	X(STOP,       11, "stopped by the caller")                          \
+	X(UNAVAILABLE, 12, "service unavailable")                            \
+	X(CONFLICT,   13, "conflict with the recorded state")
 
 enum kup_status {
 #define KUP_X_ENUM(name, num, text) KUP_##name = num,
