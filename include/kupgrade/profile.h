@@ -35,6 +35,8 @@ enum kup_provider {
 
 /* "generic", "eks", "gke", "aks", "kubeadm". */
 const char *kup_provider_name(enum kup_provider p);
+/* The provider named s (exactly as kup_provider_name spells it); false when unknown. */
+bool kup_provider_from_name(const char *s, enum kup_provider *out);
 
 struct kup_nodepool {
 	const char *name;
@@ -83,6 +85,15 @@ struct kup_profile {
  */
 enum kup_status kup_profile_parse(const char *path, const char *text, size_t len,
 				  struct kup_profile **out, struct kup_error *err);
+/*
+ * Same, and every problem (not only the first) also goes to `sink` (may be
+ * NULL), each with path:line:column and the field it concerns
+ * ("spec.nodePools[0].version: cannot parse '1.x': ...").  Unknown fields
+ * are ignored (forward compatible).
+ */
+enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_t len,
+				       const struct kup_error_sink *sink,
+				       struct kup_profile **out, struct kup_error *err);
 /* Reads and parses a file ("-" is stdin). */
 enum kup_status kup_profile_load(const char *path, struct kup_profile **out,
 				 struct kup_error *err);
@@ -106,5 +117,7 @@ void kup_profile_free(struct kup_profile *p);
 
 /* Writes the profile as ClusterProfile YAML (what `kupgrade profile` prints). */
 enum kup_status kup_profile_write_yaml(const struct kup_profile *p, struct kup_buf *out);
+/* The same ClusterProfile as JSON (`kupgrade profile -o json`); it parses back. */
+enum kup_status kup_profile_write_json(const struct kup_profile *p, struct kup_buf *out);
 
 #endif
