@@ -13,34 +13,12 @@
 #include "kupgrade/kb.h"
 #include "kupgrade/yaml.h"
 #include "kb/embedded.h"
+#include "kb/kb_int.h"
 
 #define SCHEMA_APIS "kupgrade.dev/kb/apis/v1"
 #define SCHEMA_RELEASES "kupgrade.dev/kb/releases/v1"
 
-struct kup_kb {
-	struct kup_arena strings;        /* every string and replacement array */
-	struct kup_api_rule *rules;
-	size_t nrules, rules_cap;
-	struct kup_release *releases;
-	size_t nreleases, releases_cap;
-	size_t *index;                   /* open-addressing table of rule index + 1 */
-	size_t index_cap;
-	struct kup_version newest;
-	char **components;
-	size_t ncomponents;
-};
-
-struct loader {
-	struct kup_kb *kb;
-	const char *path;
-	const struct kup_error_sink *sink;
-	size_t problems;
-	bool oom;
-	char **seen;                     /* "apiVersion kind" of every entry read, valid or not */
-	size_t nseen;
-};
-
-static void loader_release(struct loader *ld)
+static void loader_release(struct kup_kb_loader *ld)
 {
 	size_t i;
 
@@ -52,13 +30,10 @@ static void loader_release(struct loader *ld)
 }
 
 /* True when this apiVersion + kind was read before (then it is reported). */
-static bool seen_before(struct loader *ld, const struct kup_node *at, const char *av,
+static bool seen_before(struct kup_kb_loader *ld, const struct kup_node *at, const char *av,
 			const char *kind);
 
-static void problem(struct loader *ld, const struct kup_node *at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void problem(struct loader *ld, const struct kup_node *at, const char *fmt, ...)
+void kup_kbl_problem(struct kup_kb_loader *ld, const struct kup_node *at, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,7 +44,7 @@ static void problem(struct loader *ld, const struct kup_node *at, const char *fm
 	ld->problems++;
 }
 
-static const char *kb_str(struct loader *ld, const struct kup_node *n)
+const char *kup_kbl_str(struct kup_kb_loader *ld, const struct kup_node *n)
 {
 	char *s = kup_arena_strndup(&ld->kb->strings, n->u.str, n->len);
 	if (!s)
@@ -135,58 +110,58 @@ const struct kup_api_rule *kup_kb_find_api(const struct kup_kb *kb,
 
 /* ---- field readers ------------------------------------------------------------ */
 
-static const struct kup_node *want_str(struct loader *ld, const struct kup_node *map,
+const struct kup_node *kup_kbl_want_str(struct kup_kb_loader *ld, const struct kup_node *map,
 				       const char *key, bool required)
 {
 	const struct kup_node *n = kup_node_get(map, key);
 
 	if (!n || (n->kind == KUP_NODE_SCALAR && n->tag == KUP_TAG_NULL)) {
 		if (required)
-			problem(ld, map, "missing '%s'", key);
+			kup_kbl_problem(ld, map, "missing '%s'", key);
 		return NULL;
 	}
 	if (n->kind != KUP_NODE_SCALAR || n->len == 0) {
-		problem(ld, n, "'%s' must be a non-empty string", key);
+		kup_kbl_problem(ld, n, "'%s' must be a non-empty string", key);
 		return NULL;
 	}
 	return n;
 }
 
 /* A version field: absent or null is allowed when !required. */
-static void want_version(struct loader *ld, const struct kup_node *map, const char *key,
+void kup_kbl_want_version(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
 			 bool required, struct kup_version *out)
 {
-	const struct kup_node *n = want_str(ld, map, key, required);
+	const struct kup_node *n = kup_kbl_want_str(ld, map, key, required);
 	struct kup_error err = KUP_ERROR_INIT;
 
 	memset(out, 0, sizeof(*out));
 	if (!n)
 		return;
 	if (n->tag != KUP_TAG_STR) {
-		problem(ld, n, "'%s' must be a quoted version string such as \"1.22\"", key);
+		kup_kbl_problem(ld, n, "'%s' must be a quoted version string such as \"1.22\"", key);
 		return;
 	}
 	if (kup_version_parse_n(n->u.str, n->len, out, &err) != KUP_OK)
-		problem(ld, n, "'%s': %s", key, err.msg ? err.msg : "malformed version");
+		kup_kbl_problem(ld, n, "'%s': %s", key, err.msg ? err.msg : "malformed version");
 	kup_error_release(&err);
 }
 
-static void want_source(struct loader *ld, const struct kup_node *map, const char *key,
+void kup_kbl_want_source(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
 			const char **out)
 {
-	const struct kup_node *n = want_str(ld, map, key, true);
+	const struct kup_node *n = kup_kbl_want_str(ld, map, key, true);
 
 	*out = NULL;
 	if (!n)
 		return;
 	if (strncmp(n->u.str, "https://", 8) != 0 && strncmp(n->u.str, "http://", 7) != 0) {
-		problem(ld, n, "'%s' must be an http(s) URL", key);
+		kup_kbl_problem(ld, n, "'%s' must be an http(s) URL", key);
 		return;
 	}
-	*out = kb_str(ld, n);
+	*out = kup_kbl_str(ld, n);
 }
 
-static void check_keys(struct loader *ld, const struct kup_node *map, const char *const *allowed)
+void kup_kbl_check_keys(struct kup_kb_loader *ld, const struct kup_node *map, const char *const *allowed)
 {
 	size_t i, j;
 
@@ -194,14 +169,14 @@ static void check_keys(struct loader *ld, const struct kup_node *map, const char
 		const struct kup_node *k = map->u.pairs[i].key;
 		bool ok = false;
 		if (k->kind != KUP_NODE_SCALAR) {
-			problem(ld, k, "keys must be strings");
+			kup_kbl_problem(ld, k, "keys must be strings");
 			continue;
 		}
 		for (j = 0; allowed[j]; j++)
 			if (strcmp(k->u.str, allowed[j]) == 0)
 				ok = true;
 		if (!ok)
-			problem(ld, k, "unknown key '%s'", k->u.str);
+			kup_kbl_problem(ld, k, "unknown key '%s'", k->u.str);
 	}
 }
 
@@ -226,7 +201,7 @@ static bool parse_level(const char *s, enum kup_api_level *out)
 	return false;
 }
 
-static bool note_component(struct loader *ld, const char *c)
+static bool note_component(struct kup_kb_loader *ld, const char *c)
 {
 	struct kup_kb *kb = ld->kb;
 	size_t i;
@@ -243,7 +218,7 @@ static bool note_component(struct loader *ld, const char *c)
 	return true;
 }
 
-static void load_rule(struct loader *ld, const struct kup_node *e)
+static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
 {
 	struct kup_kb *kb = ld->kb;
 	struct kup_api_rule r;
@@ -252,48 +227,48 @@ static void load_rule(struct loader *ld, const struct kup_node *e)
 
 	memset(&r, 0, sizeof(r));
 	if (e->kind != KUP_NODE_MAP) {
-		problem(ld, e, "an API entry must be a mapping");
+		kup_kbl_problem(ld, e, "an API entry must be a mapping");
 		return;
 	}
-	check_keys(ld, e, rule_keys);
-	if ((n = want_str(ld, e, "kind", true)))
-		r.kind = kb_str(ld, n);
-	if ((n = want_str(ld, e, "api_version", true))) {
+	kup_kbl_check_keys(ld, e, rule_keys);
+	if ((n = kup_kbl_want_str(ld, e, "kind", true)))
+		r.kind = kup_kbl_str(ld, n);
+	if ((n = kup_kbl_want_str(ld, e, "api_version", true))) {
 		if (!memchr(n->u.str, '/', n->len) && strcmp(n->u.str, "v1") != 0 &&
 		    strncmp(n->u.str, "v1", 2) != 0)
-			problem(ld, n, "'api_version' must be GROUP/VERSION or a core version");
-		r.api_version = kb_str(ld, n);
+			kup_kbl_problem(ld, n, "'api_version' must be GROUP/VERSION or a core version");
+		r.api_version = kup_kbl_str(ld, n);
 	}
-	if ((n = want_str(ld, e, "component", true)))
-		r.component = kb_str(ld, n);
-	if ((n = want_str(ld, e, "level", true)) && !parse_level(n->u.str, &r.level))
-		problem(ld, n, "unknown level '%s' (builtin, opt-in-beta, ga-deprecated, addon)",
+	if ((n = kup_kbl_want_str(ld, e, "component", true)))
+		r.component = kup_kbl_str(ld, n);
+	if ((n = kup_kbl_want_str(ld, e, "level", true)) && !parse_level(n->u.str, &r.level))
+		kup_kbl_problem(ld, n, "unknown level '%s' (builtin, opt-in-beta, ga-deprecated, addon)",
 			n->u.str);
-	want_version(ld, e, "deprecated_in", false, &r.deprecated_in);
-	want_version(ld, e, "removed_in", false, &r.removed_in);
+	kup_kbl_want_version(ld, e, "deprecated_in", false, &r.deprecated_in);
+	kup_kbl_want_version(ld, e, "removed_in", false, &r.removed_in);
 	if (!kup_node_get(e, "deprecated_in"))
-		problem(ld, e, "missing 'deprecated_in' (write null when there is none)");
+		kup_kbl_problem(ld, e, "missing 'deprecated_in' (write null when there is none)");
 	if (!kup_node_get(e, "removed_in"))
-		problem(ld, e, "missing 'removed_in' (write null when there is none)");
+		kup_kbl_problem(ld, e, "missing 'removed_in' (write null when there is none)");
 	if (r.deprecated_in.valid && r.removed_in.valid &&
 	    kup_version_cmp(&r.deprecated_in, &r.removed_in) > 0)
-		problem(ld, e, "deprecated_in is after removed_in");
+		kup_kbl_problem(ld, e, "deprecated_in is after removed_in");
 	if (r.level == KUP_LEVEL_GA_DEPRECATED && r.removed_in.valid)
-		problem(ld, e, "a ga-deprecated entry has no removed_in");
+		kup_kbl_problem(ld, e, "a ga-deprecated entry has no removed_in");
 	if (r.level != KUP_LEVEL_GA_DEPRECATED && !r.removed_in.valid && !r.deprecated_in.valid)
-		problem(ld, e, "an entry needs deprecated_in or removed_in");
-	if ((n = want_str(ld, e, "notes", false)))
-		r.notes = kb_str(ld, n);
-	want_source(ld, e, "source", &r.source);
+		kup_kbl_problem(ld, e, "an entry needs deprecated_in or removed_in");
+	if ((n = kup_kbl_want_str(ld, e, "notes", false)))
+		r.notes = kup_kbl_str(ld, n);
+	kup_kbl_want_source(ld, e, "source", &r.source);
 	if (kup_node_get(e, "deprecated_in_source")) {
 		const char *ds;
-		want_source(ld, e, "deprecated_in_source", &ds);
+		kup_kbl_want_source(ld, e, "deprecated_in_source", &ds);
 	}
 	reps = kup_node_get(e, "replacements");
 	if (!reps)
-		problem(ld, e, "missing 'replacements' (write [] when there is none)");
+		kup_kbl_problem(ld, e, "missing 'replacements' (write [] when there is none)");
 	else if (reps->kind != KUP_NODE_SEQ)
-		problem(ld, reps, "'replacements' must be a list");
+		kup_kbl_problem(ld, reps, "'replacements' must be a list");
 	else if (reps->len) {
 		struct kup_api_replacement *ra =
 			kup_arena_zalloc(&kb->strings, reps->len * sizeof(*ra));
@@ -304,17 +279,17 @@ static void load_rule(struct loader *ld, const struct kup_node *e)
 		for (i = 0; i < reps->len; i++) {
 			const struct kup_node *re = reps->u.items[i];
 			if (re->kind != KUP_NODE_MAP) {
-				problem(ld, re, "a replacement must be a mapping");
+				kup_kbl_problem(ld, re, "a replacement must be a mapping");
 				continue;
 			}
-			check_keys(ld, re, repl_keys);
-			if ((n = want_str(ld, re, "api_version", true)))
-				ra[i].api_version = kb_str(ld, n);
-			if ((n = want_str(ld, re, "kind", false)))
-				ra[i].kind = kb_str(ld, n);
-			want_version(ld, re, "available_in", false, &ra[i].available_in);
+			kup_kbl_check_keys(ld, re, repl_keys);
+			if ((n = kup_kbl_want_str(ld, re, "api_version", true)))
+				ra[i].api_version = kup_kbl_str(ld, n);
+			if ((n = kup_kbl_want_str(ld, re, "kind", false)))
+				ra[i].kind = kup_kbl_str(ld, n);
+			kup_kbl_want_version(ld, re, "available_in", false, &ra[i].available_in);
 			if (!kup_node_get(re, "available_in"))
-				problem(ld, re, "missing 'available_in' (write null when unknown)");
+				kup_kbl_problem(ld, re, "missing 'available_in' (write null when unknown)");
 		}
 		r.replacements = ra;
 		r.nreplacements = reps->len;
@@ -337,7 +312,7 @@ static void load_rule(struct loader *ld, const struct kup_node *e)
 		ld->oom = true;
 }
 
-static bool seen_before(struct loader *ld, const struct kup_node *at, const char *av,
+static bool seen_before(struct kup_kb_loader *ld, const struct kup_node *at, const char *av,
 			const char *kind)
 {
 	struct kup_buf key = KUP_BUF_INIT;
@@ -352,7 +327,7 @@ static bool seen_before(struct loader *ld, const struct kup_node *at, const char
 	for (i = 0; i < ld->nseen; i++)
 		if (strcmp(ld->seen[i], key.buf) == 0) {
 			kup_buf_release(&key);
-			problem(ld, at, "duplicate entry for %s %s", av, kind);
+			kup_kbl_problem(ld, at, "duplicate entry for %s %s", av, kind);
 			return true;
 		}
 	ns = kup_xrealloc_array(ld->seen, ld->nseen + 1, sizeof(*ns));
@@ -366,7 +341,7 @@ static bool seen_before(struct loader *ld, const struct kup_node *at, const char
 	return false;
 }
 
-static bool valid_date(const char *s)
+bool kup_kbl_valid_date(const char *s)
 {
 	size_t i;
 
@@ -383,7 +358,21 @@ static bool valid_date(const char *s)
 	return true;
 }
 
-static void load_release(struct loader *ld, const struct kup_node *e)
+const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *map,
+			      const char *key, bool required)
+{
+	const struct kup_node *n = kup_kbl_want_str(ld, map, key, required);
+
+	if (!n)
+		return NULL;
+	if (!kup_kbl_valid_date(n->u.str)) {
+		kup_kbl_problem(ld, n, "'%s' must be a date YYYY-MM-DD", key);
+		return NULL;
+	}
+	return kup_kbl_str(ld, n);
+}
+
+static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 {
 	struct kup_kb *kb = ld->kb;
 	struct kup_release r;
@@ -392,27 +381,27 @@ static void load_release(struct loader *ld, const struct kup_node *e)
 
 	memset(&r, 0, sizeof(r));
 	if (e->kind != KUP_NODE_MAP) {
-		problem(ld, e, "a release entry must be a mapping");
+		kup_kbl_problem(ld, e, "a release entry must be a mapping");
 		return;
 	}
-	check_keys(ld, e, release_keys);
-	want_version(ld, e, "version", true, &r.version);
-	if ((n = want_str(ld, e, "released", true))) {
-		if (!valid_date(n->u.str))
-			problem(ld, n, "'released' must be a date YYYY-MM-DD");
-		r.released = kb_str(ld, n);
+	kup_kbl_check_keys(ld, e, release_keys);
+	kup_kbl_want_version(ld, e, "version", true, &r.version);
+	if ((n = kup_kbl_want_str(ld, e, "released", true))) {
+		if (!kup_kbl_valid_date(n->u.str))
+			kup_kbl_problem(ld, n, "'released' must be a date YYYY-MM-DD");
+		r.released = kup_kbl_str(ld, n);
 	}
-	if ((n = want_str(ld, e, "end_of_life", false))) {
-		if (!valid_date(n->u.str))
-			problem(ld, n, "'end_of_life' must be a date YYYY-MM-DD");
-		r.end_of_life = kb_str(ld, n);
+	if ((n = kup_kbl_want_str(ld, e, "end_of_life", false))) {
+		if (!kup_kbl_valid_date(n->u.str))
+			kup_kbl_problem(ld, n, "'end_of_life' must be a date YYYY-MM-DD");
+		r.end_of_life = kup_kbl_str(ld, n);
 	}
-	want_source(ld, e, "source", &r.source);
+	kup_kbl_want_source(ld, e, "source", &r.source);
 	if (ld->problems != bad_before || ld->oom)
 		return;
 	for (i = 0; i < kb->nreleases; i++)
 		if (kup_version_cmp_minor(&kb->releases[i].version, &r.version) == 0) {
-			problem(ld, e, "duplicate release %d.%d", r.version.major, r.version.minor);
+			kup_kbl_problem(ld, e, "duplicate release %d.%d", r.version.major, r.version.minor);
 			return;
 		}
 	if (!kup_grow(&kb->releases, &kb->releases_cap, kb->nreleases + 1,
@@ -425,56 +414,56 @@ static void load_release(struct loader *ld, const struct kup_node *e)
 
 static enum kup_status load_doc(void *ctx, const struct kup_doc *doc)
 {
-	struct loader *ld = ctx;
+	struct kup_kb_loader *ld = ctx;
 	const struct kup_node *root = doc->root, *schema, *list;
 	size_t i;
 
 	if (!root)
 		return KUP_OK;
 	if (root->kind != KUP_NODE_MAP) {
-		problem(ld, root, "a knowledge base file must be a mapping");
+		kup_kbl_problem(ld, root, "a knowledge base file must be a mapping");
 		return KUP_OK;
 	}
 	schema = kup_node_get(root, "schema");
 	if (!schema || schema->kind != KUP_NODE_SCALAR) {
-		problem(ld, root, "missing 'schema'");
+		kup_kbl_problem(ld, root, "missing 'schema'");
 		return KUP_OK;
 	}
 	if (strcmp(schema->u.str, SCHEMA_APIS) == 0) {
 		static const char *const top[] = { "schema", "apis", NULL };
-		check_keys(ld, root, top);
+		kup_kbl_check_keys(ld, root, top);
 		list = kup_node_get(root, "apis");
 		if (!list || list->kind != KUP_NODE_SEQ) {
-			problem(ld, list ? list : root, "'apis' must be a list");
+			kup_kbl_problem(ld, list ? list : root, "'apis' must be a list");
 			return KUP_OK;
 		}
 		for (i = 0; i < list->len && !ld->oom; i++)
 			load_rule(ld, list->u.items[i]);
 	} else if (strcmp(schema->u.str, SCHEMA_RELEASES) == 0) {
 		static const char *const top[] = { "schema", "releases", NULL };
-		check_keys(ld, root, top);
+		kup_kbl_check_keys(ld, root, top);
 		list = kup_node_get(root, "releases");
 		if (!list || list->kind != KUP_NODE_SEQ) {
-			problem(ld, list ? list : root, "'releases' must be a list");
+			kup_kbl_problem(ld, list ? list : root, "'releases' must be a list");
 			return KUP_OK;
 		}
 		for (i = 0; i < list->len && !ld->oom; i++)
 			load_release(ld, list->u.items[i]);
-	} else {
-		problem(ld, schema, "unknown schema '%s'", schema->u.str);
+	} else if (!kup_kbplan_load_doc(ld, schema->u.str, schema, root)) {
+		kup_kbl_problem(ld, schema, "unknown schema '%s'", schema->u.str);
 	}
 	return ld->oom ? KUP_NOMEM : KUP_OK;
 }
 
 static void forward_error(void *ctx, const struct kup_error *err)
 {
-	struct loader *ld = ctx;
+	struct kup_kb_loader *ld = ctx;
 
 	kup_error_emit(ld->sink, err);
 	ld->problems++;
 }
 
-static enum kup_status load_text(struct loader *ld, const char *path, const char *text,
+static enum kup_status load_text(struct kup_kb_loader *ld, const char *path, const char *text,
 				 size_t len)
 {
 	struct kup_yaml_opts opts;
@@ -536,6 +525,7 @@ void kup_kb_free(struct kup_kb *kb)
 	free(kb->releases);
 	free(kb->index);
 	free(kb->components);
+	kup_kbplan_release(&kb->plan);
 	free(kb);
 }
 
@@ -550,7 +540,7 @@ static void first_error(void *ctx, const struct kup_error *err)
 enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
 {
 	struct kup_error_sink sink = { first_error, err };
-	struct loader ld = { 0 };
+	struct kup_kb_loader ld = { 0 };
 	const struct kup_embedded_file *f;
 	struct kup_kb *kb = kb_new();
 	enum kup_status st = KUP_OK;
@@ -566,6 +556,8 @@ enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
 			continue;
 		st = load_text(&ld, f->name, f->data, f->len);
 	}
+	if (st == KUP_OK && !ld.oom)
+		kup_kbplan_finish(&ld);
 	loader_release(&ld);
 	if (st == KUP_OK && ld.oom)
 		st = KUP_NOMEM;
@@ -590,7 +582,7 @@ static int cmp_name(const void *a, const void *b)
 enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
 				const struct kup_error_sink *sink, size_t *nproblems)
 {
-	struct loader ld = { 0 };
+	struct kup_kb_loader ld = { 0 };
 	struct kup_kb *kb;
 	DIR *d;
 	struct dirent *de;
@@ -657,6 +649,8 @@ enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	if (st == KUP_OK && !ld.oom)
+		kup_kbplan_finish(&ld);
 	loader_release(&ld);
 	if (st == KUP_OK && ld.oom)
 		st = KUP_NOMEM;

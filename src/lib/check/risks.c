@@ -1,0 +1,921 @@
+/*
+ * risks.c - evidence gathering and the risk detectors of data/risks.yaml.
+ *
+ * Evidence is a bag of facts: (name, key, value, description).  The profile
+ * gives provider, control-plane, node-pool and add-on facts; objects from
+ * dumps and manifests give node, workload, webhook, CRD, storage, kubeconfig
+ * and chart facts (see data/README.md for the list).  A detector (parsed by
+ * kb/kbplan.c) names facts and tests their values; the descriptions of the
+ * facts that matched become the human evidence string.  Which facts matter,
+ * and every version and name they are compared with, come from the data.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kupgrade/object.h"
+#include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
+#include "kb/kb_int.h"
+
+/* Bounds: one dump can hold many objects; facts beyond this are dropped
+ * (the first ones already give the evidence). */
+#define MAX_FACTS_PER_NAME 200000
+#define MAX_EVIDENCE_TEXT 400
+
+struct fact {
+	const char *key;                /* may be NULL */
+	const char *value;
+	const char *desc;
+	uint64_t hash;
+};
+
+struct fact_group {
+	const char *name;
+	struct fact *v;
+	size_t n, cap;
+	size_t *index;                  /* open addressing over v, index + 1 */
+	size_t index_cap;
+};
+
+struct kup_evidence {
+	struct kup_arena arena;
+	struct fact_group *groups;
+	size_t ngroups, cap;
+	bool oom;
+};
+
+enum kup_status kup_evidence_new(struct kup_evidence **out)
+{
+	struct kup_evidence *ev = calloc(1, sizeof(*ev));
+
+	*out = NULL;
+	if (!ev)
+		return KUP_NOMEM;
+	kup_arena_init(&ev->arena, 4096);
+	*out = ev;
+	return KUP_OK;
+}
+
+void kup_evidence_free(struct kup_evidence *ev)
+{
+	size_t i;
+
+	if (!ev)
+		return;
+	for (i = 0; i < ev->ngroups; i++) {
+		free(ev->groups[i].v);
+		free(ev->groups[i].index);
+	}
+	free(ev->groups);
+	kup_arena_release(&ev->arena);
+	free(ev);
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	if (!s)
+		return (h ^ 0x01) * 1099511628211ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL;
+}
+
+static bool str_eq_null(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static struct fact_group *group_for(struct kup_evidence *ev, const char *name, bool create)
+{
+	size_t i;
+
+	for (i = 0; i < ev->ngroups; i++)
+		if (strcmp(ev->groups[i].name, name) == 0)
+			return &ev->groups[i];
+	if (!create)
+		return NULL;
+	if (!kup_grow(&ev->groups, &ev->cap, ev->ngroups + 1, sizeof(*ev->groups), 16))
+		return NULL;
+	memset(&ev->groups[ev->ngroups], 0, sizeof(ev->groups[0]));
+	ev->groups[ev->ngroups].name = name;      /* names are string literals */
+	return &ev->groups[ev->ngroups++];
+}
+
+static bool reindex(struct fact_group *g)
+{
+	size_t cap = 16, i;
+
+	while (cap < g->n * 2 + 2)
+		cap *= 2;
+	free(g->index);
+	g->index = calloc(cap, sizeof(*g->index));
+	if (!g->index) {
+		g->index_cap = 0;
+		return false;
+	}
+	g->index_cap = cap;
+	for (i = 0; i < g->n; i++) {
+		size_t s = g->v[i].hash & (cap - 1);
+		while (g->index[s])
+			s = (s + 1) & (cap - 1);
+		g->index[s] = i + 1;
+	}
+	return true;
+}
+
+/*
+ * Adds one fact unless the same (name, key, value) is there already.
+ * `name` must be a string literal; key, value and desc are copied.
+ */
+static void add_fact(struct kup_evidence *ev, const char *name, const char *key,
+		     const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void add_fact(struct kup_evidence *ev, const char *name, const char *key,
+		     const char *value, const char *fmt, ...)
+{
+	struct fact_group *g;
+	struct fact f;
+	struct kup_buf d = KUP_BUF_INIT;
+	va_list ap;
+	size_t s;
+
+	if (!value || ev->oom)
+		return;
+	g = group_for(ev, name, true);
+	if (!g) {
+		ev->oom = true;
+		return;
+	}
+	if (g->n >= MAX_FACTS_PER_NAME)
+		return;
+	f.hash = fnv(fnv(1469598103934665603ULL, key), value);
+	if (g->index_cap) {
+		s = f.hash & (g->index_cap - 1);
+		while (g->index[s]) {
+			const struct fact *o = &g->v[g->index[s] - 1];
+			if (o->hash == f.hash && str_eq_null(o->key, key) && strcmp(o->value, value) == 0)
+				return;
+			s = (s + 1) & (g->index_cap - 1);
+		}
+	}
+	va_start(ap, fmt);
+	kup_buf_vaddf(&d, fmt, ap);
+	va_end(ap);
+	if (d.oom) {
+		ev->oom = true;
+		return;
+	}
+	f.key = key ? kup_arena_strdup(&ev->arena, key) : NULL;
+	f.value = kup_arena_strdup(&ev->arena, value);
+	f.desc = kup_arena_strdup(&ev->arena, d.buf ? d.buf : "");
+	kup_buf_release(&d);
+	if ((key && !f.key) || !f.value || !f.desc ||
+	    !kup_grow(&g->v, &g->cap, g->n + 1, sizeof(*g->v), 8)) {
+		ev->oom = true;
+		return;
+	}
+	g->v[g->n++] = f;
+	if (g->n * 2 + 2 > g->index_cap) {
+		if (!reindex(g))
+			ev->oom = true;
+	} else {
+		s = f.hash & (g->index_cap - 1);
+		while (g->index[s])
+			s = (s + 1) & (g->index_cap - 1);
+		g->index[s] = g->n;
+	}
+}
+
+/* ---- facts from the profile ------------------------------------------------------ */
+
+/* "containerd://1.6.20" -> name "containerd", version "1.6.20". */
+static void add_runtime(struct kup_evidence *ev, const char *who, const char *runtime)
+{
+	const char *sep = strstr(runtime, "://");
+	char name[64];
+	size_t n;
+
+	add_fact(ev, "pool.runtime", NULL, runtime, "%s runs %s", who, runtime);
+	if (!sep)
+		return;
+	n = (size_t)(sep - runtime);
+	if (n == 0 || n >= sizeof(name))
+		return;
+	memcpy(name, runtime, n);
+	name[n] = '\0';
+	add_fact(ev, "pool.runtime_version", name, sep + 3, "%s runs %s", who, runtime);
+}
+
+enum kup_status kup_evidence_add_profile(struct kup_evidence *ev, const struct kup_profile *p)
+{
+	size_t i;
+
+	if (!ev || !p)
+		return KUP_INVALID;
+	add_fact(ev, "provider", NULL, kup_provider_name(p->provider), "provider %s",
+		 kup_provider_name(p->provider));
+	if (p->cp_version_text)
+		add_fact(ev, "cp.version", NULL, p->cp_version_text, "control plane at %s",
+			 p->cp_version_text);
+	for (i = 0; i < p->npools; i++) {
+		const struct kup_nodepool *np = &p->pools[i];
+		struct kup_buf who = KUP_BUF_INIT;
+
+		kup_buf_addf(&who, "node pool %s", np->name ? np->name : "?");
+		if (who.oom) {
+			ev->oom = true;
+			break;
+		}
+		if (np->version_text)
+			add_fact(ev, "pool.version", np->name, np->version_text,
+				 "%s runs kubelet %s", who.buf, np->version_text);
+		if (np->kube_proxy_text)
+			add_fact(ev, "pool.kube_proxy", np->name, np->kube_proxy_text,
+				 "%s runs kube-proxy %s", who.buf, np->kube_proxy_text);
+		else if (np->version_text)
+			add_fact(ev, "pool.kube_proxy", np->name, np->version_text,
+				 "%s runs kube-proxy %s (as its kubelet)", who.buf, np->version_text);
+		if (np->os)
+			add_fact(ev, "pool.os", np->name, np->os, "%s runs %s", who.buf, np->os);
+		if (np->runtime)
+			add_runtime(ev, who.buf, np->runtime);
+		if (np->kernel)
+			add_fact(ev, "pool.kernel", np->name, np->kernel, "%s runs kernel %s",
+				 who.buf, np->kernel);
+		kup_buf_release(&who);
+	}
+	for (i = 0; i < p->naddons; i++) {
+		const struct kup_addon_inst *a = &p->addons[i];
+		if (!a->name)
+			continue;
+		add_fact(ev, "addon", a->name, a->version_text ? a->version_text : "",
+			 "add-on %s %s", a->name, a->version_text ? a->version_text : "(version unknown)");
+		if (a->chart_name)
+			add_fact(ev, "addon.chart", a->chart_name,
+				 a->chart_version ? a->chart_version : "",
+				 "add-on %s from chart %s %s", a->name, a->chart_name,
+				 a->chart_version ? a->chart_version : "");
+		if (a->image)
+			add_fact(ev, "addon.image", a->name, a->image, "add-on %s runs %s", a->name,
+				 a->image);
+	}
+	return ev->oom ? KUP_NOMEM : KUP_OK;
+}
+
+/* ---- facts from objects -------------------------------------------------------------- */
+
+static const char *nstr(const struct kup_node *n)
+{
+	return kup_node_str(n);
+}
+
+/* "Deployment shop/web (deploy.yaml:3)" into b. */
+static void describe_object(const struct kup_object *o, struct kup_buf *b)
+{
+	kup_buf_add(b, o->kind.p ? o->kind.p : "object", o->kind.p ? o->kind.n : 6);
+	kup_buf_addc(b, ' ');
+	if (o->namespace_.n) {
+		kup_buf_add(b, o->namespace_.p, o->namespace_.n);
+		kup_buf_addc(b, '/');
+	}
+	if (o->name.n)
+		kup_buf_add(b, o->name.p, o->name.n);
+	else
+		kup_buf_adds(b, "(unnamed)");
+	if (o->src.path) {
+		if (o->src.line)
+			kup_buf_addf(b, " (%s:%u)", o->src.path, (unsigned)o->src.line);
+		else
+			kup_buf_addf(b, " (%s)", o->src.path);
+	}
+}
+
+static void image_facts(struct kup_evidence *ev, const char *who, const char *wname,
+			const char *image)
+{
+	const char *colon, *slash, *at;
+	char repo[512];
+	size_t n;
+
+	add_fact(ev, "workload.image", wname, image, "%s runs image %s", who, image);
+	/* repository:tag -> image.version keyed by repository */
+	at = strchr(image, '@');
+	slash = strrchr(image, '/');
+	colon = strrchr(image, ':');
+	if (!colon || (slash && colon < slash) || (at && colon > at))
+		return;
+	n = (size_t)(colon - image);
+	if (n == 0 || n >= sizeof(repo))
+		return;
+	memcpy(repo, image, n);
+	repo[n] = '\0';
+	{
+		char tag[128];
+		size_t tn = at ? (size_t)(at - colon - 1) : strlen(colon + 1);
+		if (tn == 0 || tn >= sizeof(tag))
+			return;
+		memcpy(tag, colon + 1, tn);
+		tag[tn] = '\0';
+		add_fact(ev, "image.version", repo, tag, "%s runs image %s", who, image);
+	}
+}
+
+static void container_facts(struct kup_evidence *ev, const char *who, const char *wname,
+			    const struct kup_node *containers)
+{
+	size_t i, j, k;
+	static const char *const probes[] = { "livenessProbe", "readinessProbe", "startupProbe" };
+
+	if (!containers || containers->kind != KUP_NODE_SEQ)
+		return;
+	for (i = 0; i < containers->len; i++) {
+		const struct kup_node *c = containers->u.items[i], *n;
+		const char *img = nstr(kup_node_get(c, "image"));
+		static const char *const argk[] = { "command", "args" };
+
+		if (img)
+			image_facts(ev, who, wname, img);
+		for (j = 0; j < 3; j++) {
+			const struct kup_node *pr = kup_node_get(c, probes[j]);
+			if (!pr || !kup_node_get(pr, "exec"))
+				continue;
+			n = kup_node_get(pr, "timeoutSeconds");
+			add_fact(ev, "workload.exec_probe", wname, nstr(n) ? nstr(n) : "default",
+				 "%s has an exec %s (timeoutSeconds %s)", who, probes[j],
+				 nstr(n) ? nstr(n) : "unset, 1s");
+		}
+		for (j = 0; j < 2; j++) {
+			const struct kup_node *a = kup_node_get(c, argk[j]);
+			if (!a || a->kind != KUP_NODE_SEQ)
+				continue;
+			for (k = 0; k < a->len; k++) {
+				const char *s = nstr(a->u.items[k]);
+				if (s && s[0] == '-' && s[1] == '-' && strlen(s) < 200)
+					add_fact(ev, "workload.arg", wname, s, "%s runs with %s", who, s);
+			}
+		}
+	}
+}
+
+static void pod_spec_facts(struct kup_evidence *ev, const char *who, const char *wname,
+			   const struct kup_node *spec)
+{
+	const struct kup_node *n;
+	size_t i, j;
+
+	if (!spec || spec->kind != KUP_NODE_MAP)
+		return;
+	container_facts(ev, who, wname, kup_node_get(spec, "containers"));
+	container_facts(ev, who, wname, kup_node_get(spec, "initContainers"));
+	n = kup_node_get(spec, "volumes");
+	if (n && n->kind == KUP_NODE_SEQ)
+		for (i = 0; i < n->len; i++) {
+			const struct kup_node *v = n->u.items[i];
+			if (v->kind != KUP_NODE_MAP)
+				continue;
+			for (j = 0; j < v->len; j++) {
+				const char *k = nstr(v->u.pairs[j].key);
+				if (!k || strcmp(k, "name") == 0)
+					continue;
+				add_fact(ev, "workload.volume", wname, k, "%s mounts a %s volume", who, k);
+				if (strcmp(k, "hostPath") == 0) {
+					const char *path = nstr(kup_node_get(v->u.pairs[j].value, "path"));
+					if (path)
+						add_fact(ev, "workload.hostpath", wname, path,
+							 "%s mounts host path %s", who, path);
+				}
+			}
+		}
+	n = kup_node_get(spec, "tolerations");
+	if (n && n->kind == KUP_NODE_SEQ)
+		for (i = 0; i < n->len; i++) {
+			const char *k = nstr(kup_node_get(n->u.items[i], "key"));
+			if (k)
+				add_fact(ev, "workload.toleration", wname, k, "%s tolerates %s", who, k);
+		}
+	n = kup_node_get(spec, "nodeSelector");
+	if (n && n->kind == KUP_NODE_MAP)
+		for (i = 0; i < n->len; i++) {
+			const char *k = nstr(n->u.pairs[i].key);
+			if (k)
+				add_fact(ev, "workload.node_selector", wname, k,
+					 "%s selects nodes by %s", who, k);
+		}
+	n = kup_node_path(spec, "affinity", "nodeAffinity",
+			  "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms", NULL);
+	if (n && n->kind == KUP_NODE_SEQ)
+		for (i = 0; i < n->len; i++) {
+			const struct kup_node *me = kup_node_get(n->u.items[i], "matchExpressions");
+			if (!me || me->kind != KUP_NODE_SEQ)
+				continue;
+			for (j = 0; j < me->len; j++) {
+				const char *k = nstr(kup_node_get(me->u.items[j], "key"));
+				if (k)
+					add_fact(ev, "workload.node_selector", wname, k,
+						 "%s selects nodes by %s", who, k);
+			}
+		}
+}
+
+static void node_facts(struct kup_evidence *ev, const char *who, const char *name,
+		       const struct kup_node *root)
+{
+	const struct kup_node *ni = kup_node_path(root, "status", "nodeInfo", NULL);
+	const char *s;
+
+	if (!ni)
+		return;
+	if ((s = nstr(kup_node_get(ni, "kubeletVersion"))))
+		add_fact(ev, "pool.version", name, s, "%s runs kubelet %s", who, s);
+	if ((s = nstr(kup_node_get(ni, "kubeProxyVersion"))) && s[0])
+		add_fact(ev, "pool.kube_proxy", name, s, "%s runs kube-proxy %s", who, s);
+	if ((s = nstr(kup_node_get(ni, "osImage"))))
+		add_fact(ev, "pool.os", name, s, "%s runs %s", who, s);
+	if ((s = nstr(kup_node_get(ni, "containerRuntimeVersion"))))
+		add_runtime(ev, who, s);
+	if ((s = nstr(kup_node_get(ni, "kernelVersion"))))
+		add_fact(ev, "pool.kernel", name, s, "%s runs kernel %s", who, s);
+}
+
+/*
+ * Whether a webhook's namespaceSelector lets kube-system through: an empty
+ * or absent selector does; matchLabels or In/Exists expressions (opt-in
+ * labels kube-system does not carry) do not; NotIn/DoesNotExist expressions
+ * do unless one of them excludes kube-system by name.
+ */
+static bool intercepts_kube_system(const struct kup_node *wh)
+{
+	const struct kup_node *sel = kup_node_get(wh, "namespaceSelector"), *ml, *me;
+	size_t i, j;
+
+	if (!sel || sel->kind != KUP_NODE_MAP)
+		return true;
+	ml = kup_node_get(sel, "matchLabels");
+	if (ml && ml->kind == KUP_NODE_MAP && ml->len)
+		return false;
+	me = kup_node_get(sel, "matchExpressions");
+	if (!me || me->kind != KUP_NODE_SEQ)
+		return true;
+	for (i = 0; i < me->len; i++) {
+		const struct kup_node *e = me->u.items[i], *vals;
+		const char *op = nstr(kup_node_get(e, "operator"));
+		const char *key = nstr(kup_node_get(e, "key"));
+		if (!op || strcmp(op, "In") == 0 || strcmp(op, "Exists") == 0)
+			return false;
+		if (strcmp(op, "NotIn") != 0 || !key)
+			continue;
+		vals = kup_node_get(e, "values");
+		if (vals && vals->kind == KUP_NODE_SEQ)
+			for (j = 0; j < vals->len; j++)
+				if (kup_node_eq(vals->u.items[j], "kube-system") &&
+				    (strcmp(key, "kubernetes.io/metadata.name") == 0 ||
+				     strcmp(key, "name") == 0))
+					return false;
+	}
+	return true;
+}
+
+static void webhook_facts(struct kup_evidence *ev, const char *who, const struct kup_object *o,
+			  const struct kup_node *root)
+{
+	const struct kup_node *list = kup_node_get(root, "webhooks");
+	bool v1beta1 = kup_str_has_suffix(o->api_version, "/v1beta1");
+	size_t i;
+
+	if (!list || list->kind != KUP_NODE_SEQ)
+		return;
+	for (i = 0; i < list->len; i++) {
+		const struct kup_node *wh = list->u.items[i];
+		const char *name = nstr(kup_node_get(wh, "name"));
+		const char *fp = nstr(kup_node_get(wh, "failurePolicy"));
+		bool ks;
+
+		/* The API default: Fail in admissionregistration.k8s.io/v1, Ignore in v1beta1. */
+		if (!fp)
+			fp = v1beta1 ? "Ignore" : "Fail";
+		if (!name)
+			name = "(unnamed)";
+		ks = intercepts_kube_system(wh);
+		add_fact(ev, "webhook", name, fp, "%s webhook %s has failurePolicy %s", who, name, fp);
+		if (ks)
+			add_fact(ev, "webhook.kube_system", name, fp,
+				 "%s webhook %s has failurePolicy %s and intercepts kube-system",
+				 who, name, fp);
+	}
+}
+
+static void crd_facts(struct kup_evidence *ev, const char *who, const char *name,
+		      const struct kup_node *root)
+{
+	const struct kup_node *stored = kup_node_path(root, "status", "storedVersions", NULL);
+	const struct kup_node *vers = kup_node_path(root, "spec", "versions", NULL);
+	const char *storage = nstr(kup_node_path(root, "spec", "version", NULL));
+	size_t i;
+
+	if (vers && vers->kind == KUP_NODE_SEQ)
+		for (i = 0; i < vers->len; i++) {
+			bool st = false;
+			if (kup_node_bool(kup_node_get(vers->u.items[i], "storage"), &st) && st)
+				storage = nstr(kup_node_get(vers->u.items[i], "name"));
+		}
+	if (!stored || stored->kind != KUP_NODE_SEQ)
+		return;
+	for (i = 0; i < stored->len; i++) {
+		const char *v = nstr(stored->u.items[i]);
+		if (!v)
+			continue;
+		add_fact(ev, "crd.stored_version", name, v, "%s has %s in status.storedVersions",
+			 who, v);
+		if (storage && strcmp(storage, v) != 0)
+			add_fact(ev, "crd.stale_stored_version", name, v,
+				 "%s still lists %s in status.storedVersions (storage version %s)",
+				 who, v, storage);
+	}
+}
+
+static void pv_facts(struct kup_evidence *ev, const char *who, const char *name,
+		     const struct kup_node *root)
+{
+	static const char *const not_sources[] = { "capacity", "claimRef", "nodeAffinity",
+						   "accessModes", "mountOptions",
+						   "persistentVolumeReclaimPolicy",
+						   "storageClassName", "volumeMode",
+						   "volumeAttributesClassName", NULL };
+	const struct kup_node *spec = kup_node_get(root, "spec");
+	size_t i, j;
+
+	if (!spec || spec->kind != KUP_NODE_MAP)
+		return;
+	for (i = 0; i < spec->len; i++) {
+		const char *k = nstr(spec->u.pairs[i].key);
+		bool skip = false;
+		if (!k || spec->u.pairs[i].value->kind != KUP_NODE_MAP)
+			continue;
+		for (j = 0; not_sources[j]; j++)
+			if (strcmp(k, not_sources[j]) == 0)
+				skip = true;
+		if (skip)
+			continue;
+		add_fact(ev, "pv.source", name, k, "%s is a %s volume", who, k);
+		if (strcmp(k, "csi") == 0) {
+			const char *drv = nstr(kup_node_get(spec->u.pairs[i].value, "driver"));
+			if (drv)
+				add_fact(ev, "pv.csi_driver", name, drv, "%s uses CSI driver %s", who, drv);
+		}
+	}
+}
+
+static void kubeconfig_facts(struct kup_evidence *ev, const char *who,
+			     const struct kup_node *root)
+{
+	const struct kup_node *users = kup_node_get(root, "users");
+	size_t i;
+
+	if (!users || users->kind != KUP_NODE_SEQ)
+		return;
+	for (i = 0; i < users->len; i++) {
+		const char *uname = nstr(kup_node_get(users->u.items[i], "name"));
+		const struct kup_node *u = kup_node_get(users->u.items[i], "user");
+		const char *s;
+
+		if (!uname)
+			uname = "(unnamed)";
+		if ((s = nstr(kup_node_path(u, "auth-provider", "name", NULL))))
+			add_fact(ev, "kubeconfig.auth_provider", uname, s,
+				 "%s user %s uses the %s auth-provider", who, uname, s);
+		if ((s = nstr(kup_node_path(u, "exec", "apiVersion", NULL))))
+			add_fact(ev, "kubeconfig.exec_api", uname, s,
+				 "%s user %s uses an exec plugin with %s", who, uname, s);
+		if ((s = nstr(kup_node_path(u, "exec", "command", NULL))))
+			add_fact(ev, "kubeconfig.exec_command", uname, s,
+				 "%s user %s runs exec plugin %s", who, uname, s);
+	}
+}
+
+/* The `mode:` line of kube-proxy's config.conf (a KubeProxyConfiguration). */
+static void kube_proxy_config_facts(struct kup_evidence *ev, const char *who,
+				    const struct kup_node *root)
+{
+	const char *conf = nstr(kup_node_path(root, "data", "config.conf", NULL));
+	const char *line;
+	char mode[32];
+
+	if (!conf)
+		return;
+	for (line = conf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		size_t n = 0;
+		const char *v;
+		if (strncmp(line, "mode:", 5) != 0)
+			continue;
+		v = line + 5;
+		while (*v == ' ' || *v == '\t' || *v == '"' || *v == '\'')
+			v++;
+		while (v[n] && v[n] != '\n' && v[n] != '"' && v[n] != '\'' && v[n] != ' ' &&
+		       v[n] != '\r' && n + 1 < sizeof(mode)) {
+			mode[n] = v[n];
+			n++;
+		}
+		mode[n] = '\0';
+		add_fact(ev, "kube_proxy.mode", NULL, n ? mode : "iptables",
+			 "%s sets mode %s", who, n ? mode : "\"\" (the default)");
+		return;
+	}
+}
+
+static const struct kup_node *pod_spec_of(const struct kup_str kind, const struct kup_node *root)
+{
+	if (kup_str_eqc(kind, "Pod"))
+		return kup_node_get(root, "spec");
+	if (kup_str_eqc(kind, "CronJob"))
+		return kup_node_path(root, "spec", "jobTemplate", "spec", "template", "spec", NULL);
+	if (kup_str_eqc(kind, "Deployment") || kup_str_eqc(kind, "DaemonSet") ||
+	    kup_str_eqc(kind, "StatefulSet") || kup_str_eqc(kind, "ReplicaSet") ||
+	    kup_str_eqc(kind, "Job") || kup_str_eqc(kind, "ReplicationController"))
+		return kup_node_path(root, "spec", "template", "spec", NULL);
+	return NULL;
+}
+
+enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct kup_object *obj)
+{
+	const struct kup_node *root;
+	struct kup_buf who = KUP_BUF_INIT, tmp = KUP_BUF_INIT;
+	char *name = NULL, *kind = NULL, *av = NULL;
+	const struct kup_node *spec;
+
+	if (!ev || !obj)
+		return KUP_INVALID;
+	root = obj->root;
+	if (obj->src.chart)
+		add_fact(ev, "helm.chart", obj->src.release, obj->src.chart,
+			 "Helm release %s uses chart %s", obj->src.release ? obj->src.release : "?",
+			 obj->src.chart);
+	if (!root || root->kind != KUP_NODE_MAP)
+		goto out;
+	describe_object(obj, &who);
+	kup_buf_add(&tmp, obj->name.p ? obj->name.p : "", obj->name.n);
+	name = kup_buf_detach(&tmp, NULL);
+	kup_buf_add(&tmp, obj->kind.p ? obj->kind.p : "", obj->kind.n);
+	kind = kup_buf_detach(&tmp, NULL);
+	kup_buf_add(&tmp, obj->api_version.p ? obj->api_version.p : "", obj->api_version.n);
+	av = kup_buf_detach(&tmp, NULL);
+	if (who.oom || !name || !kind || !av) {
+		ev->oom = true;
+		goto out;
+	}
+	if (!kind[0]) {
+		/* A Chart.yaml: apiVersion v1/v2, name, version, maybe kubeVersion. */
+		const char *cname = nstr(kup_node_get(root, "name"));
+		const char *kv = nstr(kup_node_get(root, "kubeVersion"));
+		if (cname && kv && kup_node_get(root, "version"))
+			add_fact(ev, "chart.kube_version", cname, kv,
+				 "chart %s requires kubeVersion \"%s\"%s%s", cname, kv,
+				 obj->src.path ? " in " : "", obj->src.path ? obj->src.path : "");
+		goto out;
+	}
+	add_fact(ev, "kind", av, kind, "%s (%s)", who.buf, av);
+	if ((spec = pod_spec_of(obj->kind, root))) {
+		pod_spec_facts(ev, who.buf, name, spec);
+	} else if (strcmp(kind, "Node") == 0) {
+		node_facts(ev, who.buf, name, root);
+	} else if (strcmp(kind, "ValidatingWebhookConfiguration") == 0 ||
+		   strcmp(kind, "MutatingWebhookConfiguration") == 0) {
+		webhook_facts(ev, who.buf, obj, root);
+	} else if (strcmp(kind, "CustomResourceDefinition") == 0) {
+		crd_facts(ev, who.buf, name, root);
+	} else if (strcmp(kind, "StorageClass") == 0) {
+		const char *prov = nstr(kup_node_get(root, "provisioner"));
+		const char *def = nstr(kup_node_path(root, "metadata", "annotations",
+						     "storageclass.kubernetes.io/is-default-class",
+						     NULL));
+		if (prov) {
+			add_fact(ev, "storageclass.provisioner", name, prov, "%s uses provisioner %s",
+				 who.buf, prov);
+			if (def && strcmp(def, "true") == 0)
+				add_fact(ev, "storageclass.default", name, prov,
+					 "%s is the default class (provisioner %s)", who.buf, prov);
+		}
+	} else if (strcmp(kind, "PersistentVolume") == 0) {
+		pv_facts(ev, who.buf, name, root);
+	} else if (strcmp(kind, "CSIDriver") == 0) {
+		add_fact(ev, "csidriver", NULL, name, "%s is installed", who.buf);
+	} else if (strcmp(kind, "ServiceAccount") == 0) {
+		const struct kup_node *s = kup_node_get(root, "secrets");
+		if (s && s->kind == KUP_NODE_SEQ && s->len)
+			add_fact(ev, "serviceaccount.secrets", name, "true",
+				 "%s references token Secrets", who.buf);
+	} else if (strcmp(kind, "Config") == 0) {
+		kubeconfig_facts(ev, who.buf, root);
+	} else if (strcmp(kind, "ConfigMap") == 0 && strcmp(name, "kube-proxy") == 0) {
+		kube_proxy_config_facts(ev, who.buf, root);
+	}
+out:
+	free(name);
+	free(kind);
+	free(av);
+	kup_buf_release(&who);
+	kup_buf_release(&tmp);
+	return ev->oom ? KUP_NOMEM : KUP_OK;
+}
+
+/* ---- evaluation -------------------------------------------------------------------------- */
+
+static bool ci_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return n == 0;
+}
+
+/* The fact's key matches the detector's: equal, or the key ends in "/" + want
+ * (image repositories), or both name the same KB add-on (addon facts). */
+static bool key_matches(const struct kup_kb *kb, const char *fact_name, const char *key,
+			const char *want)
+{
+	size_t kl, wl;
+
+	if (!want)
+		return true;
+	if (!key)
+		return false;
+	if (strcasecmp(key, want) == 0)
+		return true;
+	kl = strlen(key);
+	wl = strlen(want);
+	if (kl > wl && key[kl - wl - 1] == '/' && strcasecmp(key + kl - wl, want) == 0)
+		return true;
+	if (strncmp(fact_name, "addon", 5) == 0) {
+		const struct kup_addon_rule *a = kup_kb_find_addon(kb, key);
+		return a && a == kup_kb_find_addon(kb, want);
+	}
+	return false;
+}
+
+static bool value_matches(const struct kup_detector *d, const char *value,
+			  const struct kup_version *at)
+{
+	struct kup_version v;
+	size_t i;
+
+	if (d->equals && strcasecmp(value, d->equals) != 0)
+		return false;
+	if (d->prefix && strncasecmp(value, d->prefix, strlen(d->prefix)) != 0)
+		return false;
+	if (d->contains && !ci_contains(value, d->contains))
+		return false;
+	if (d->not_contains && ci_contains(value, d->not_contains))
+		return false;
+	if (d->nin) {
+		for (i = 0; i < d->nin; i++)
+			if (strcasecmp(value, d->in[i]) == 0)
+				break;
+		if (i == d->nin)
+			return false;
+	}
+	if (d->below.valid || d->at_least.valid || d->behind_at >= 0) {
+		if (kup_version_parse(value, &v, NULL) != KUP_OK)
+			return false;
+		if (d->below.valid && kup_version_cmp(&v, &d->below) >= 0)
+			return false;
+		if (d->at_least.valid && kup_version_cmp(&v, &d->at_least) < 0)
+			return false;
+		if (d->behind_at >= 0) {
+			if (!at || !at->valid || v.major != at->major ||
+			    at->minor - v.minor <= d->behind_at)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void add_sep(struct kup_buf *out)
+{
+	if (out->len)
+		kup_buf_adds(out, "; ");
+}
+
+/* True when d holds; the evidence of positive matches is appended to out. */
+static bool eval(const struct kup_kb *kb, const struct kup_detector *d,
+		 const struct kup_evidence *ev, const struct kup_version *at, struct kup_buf *out)
+{
+	struct kup_buf tmp = KUP_BUF_INIT;
+	bool ok = false;
+	size_t i;
+
+	switch (d->op) {
+	case KUP_DET_ALWAYS:
+		add_sep(out);
+		kup_buf_adds(out, d->always);
+		return true;
+	case KUP_DET_FACT: {
+		const struct fact_group *g = NULL;
+		const struct fact *first = NULL;
+		size_t more = 0;
+		for (i = 0; i < ev->ngroups; i++)
+			if (strcmp(ev->groups[i].name, d->fact) == 0)
+				g = &ev->groups[i];
+		if (!g)
+			return false;
+		for (i = 0; i < g->n; i++) {
+			const struct fact *f = &g->v[i];
+			if (!key_matches(kb, d->fact, f->key, d->key) || !value_matches(d, f->value, at))
+				continue;
+			if (!first)
+				first = f;
+			else
+				more++;
+		}
+		if (!first)
+			return false;
+		add_sep(out);
+		kup_buf_adds(out, first->desc);
+		if (more)
+			kup_buf_addf(out, " (and %zu more)", more);
+		return true;
+	}
+	case KUP_DET_NOT:
+		ok = !eval(kb, &d->kids[0], ev, at, &tmp);
+		kup_buf_release(&tmp);
+		return ok;
+	case KUP_DET_ANY:
+		for (i = 0; i < d->nkids; i++)
+			if (eval(kb, &d->kids[i], ev, at, out))
+				return true;
+		return false;
+	case KUP_DET_ALL:
+		ok = true;
+		for (i = 0; i < d->nkids && ok; i++)
+			ok = eval(kb, &d->kids[i], ev, at, &tmp);
+		if (ok && tmp.len) {
+			add_sep(out);
+			kup_buf_add(out, tmp.buf, tmp.len);
+		}
+		if (tmp.oom)
+			out->oom = true;
+		kup_buf_release(&tmp);
+		return ok;
+	}
+	return false;
+}
+
+static bool provider_matches(const struct kup_evidence *ev, const char *provider)
+{
+	size_t i;
+
+	if (!provider)
+		return true;
+	for (i = 0; i < ev->ngroups; i++) {
+		const struct fact_group *g = &ev->groups[i];
+		size_t j;
+		if (strcmp(g->name, "provider") != 0)
+			continue;
+		for (j = 0; j < g->n; j++)
+			if (strcasecmp(g->v[j].value, provider) == 0)
+				return true;
+	}
+	return false;
+}
+
+enum kup_status kup_risks_eval(const struct kup_kb *kb, const struct kup_evidence *ev,
+			       const struct kup_version *at, kup_risk_fn fn, void *ctx)
+{
+	struct kup_buf out = KUP_BUF_INIT;
+	enum kup_status st = KUP_OK;
+	size_t i;
+
+	if (!kb || !ev || !at || !at->valid || !fn)
+		return KUP_INVALID;
+	if (ev->oom)
+		return KUP_NOMEM;
+	for (i = 0; i < kb->plan.nrisks && st == KUP_OK; i++) {
+		const struct kup_risk_rule *r = &kb->plan.risks[i];
+
+		if (r->from.valid && kup_version_cmp_minor(at, &r->from) < 0)
+			continue;
+		if (r->until.valid && kup_version_cmp_minor(at, &r->until) > 0)
+			continue;
+		if (!provider_matches(ev, r->provider))
+			continue;
+		kup_buf_reset(&out);
+		if (!eval(kb, kb->plan.detectors[i], ev, at, &out) || !out.len)
+			continue;
+		if (out.oom) {
+			st = KUP_NOMEM;
+			break;
+		}
+		if (out.len > MAX_EVIDENCE_TEXT) {
+			out.len = MAX_EVIDENCE_TEXT - 3;
+			out.buf[out.len] = '\0';
+			kup_buf_adds(&out, "...");
+		}
+		st = fn(ctx, r, at, out.buf);
+	}
+	kup_buf_release(&out);
+	return st;
+}

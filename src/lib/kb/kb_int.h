@@ -1,0 +1,119 @@
+/*
+ * kb_int.h - the knowledge base's private layout, shared by the loader
+ * (kb.c), the planning-data loader and queries (kbplan.c) and the risk
+ * detectors (check/risks.c).  Not installed; nothing outside src/lib uses it.
+ */
+#ifndef KUP_KB_INT_H
+#define KUP_KB_INT_H
+
+#include "kupgrade/kb.h"
+#include "kupgrade/kbplan.h"
+#include "kupgrade/node.h"
+
+/* ---- detectors (data/risks.yaml `detect:`) ------------------------------ */
+
+enum kup_det_op {
+	KUP_DET_FACT = 0,   /* one fact, with tests on its value */
+	KUP_DET_ALL,        /* every child */
+	KUP_DET_ANY,        /* some child */
+	KUP_DET_NOT,        /* the one child does not hold */
+	KUP_DET_ALWAYS,     /* applies to every cluster (the text says why) */
+};
+
+struct kup_detector {
+	enum kup_det_op op;
+	struct kup_detector *kids;      /* all / any / not */
+	size_t nkids;
+	/* KUP_DET_FACT: the fact name, an optional key, and tests that must all
+	 * hold on the same fact value (no test: the fact is present). */
+	const char *fact;
+	const char *key;
+	const char *equals;
+	const char *prefix;
+	const char *contains;
+	const char *not_contains;
+	const char **in;
+	size_t nin;
+	struct kup_version below;       /* value parses as a version < below */
+	struct kup_version at_least;    /* value parses as a version >= at_least */
+	int behind_at;                  /* value's minor is more than N behind the hop (-1: none) */
+	const char *always;             /* KUP_DET_ALWAYS: why every cluster is affected */
+};
+
+/* ---- planning data --------------------------------------------------------- */
+
+struct kup_skew_rule {
+	const char *component;
+	int older;                      /* minors older than the apiserver */
+	int newer;                      /* minors newer */
+	struct kup_version reduced_below;   /* when the component would be < this ... */
+	int reduced_older;                  /* ... only this many minors older */
+	const char *source;
+};
+
+struct kup_kbplan {
+	struct kup_skew_rule *skew;
+	size_t nskew, skew_cap;
+	int cp_max_hop;                 /* 0 until skew.yaml is loaded */
+	const char *skew_source;
+	struct kup_provider_release *providers;
+	size_t nproviders, providers_cap;
+	struct kup_addon_rule *addons;
+	size_t naddons, addons_cap;
+	struct kup_risk_rule *risks;
+	const struct kup_detector **detectors;  /* parallel to risks */
+	size_t nrisks, risks_cap, detectors_cap;
+};
+
+/* ---- the KB ---------------------------------------------------------------- */
+
+struct kup_kb {
+	struct kup_arena strings;        /* every string and replacement array */
+	struct kup_api_rule *rules;
+	size_t nrules, rules_cap;
+	struct kup_release *releases;
+	size_t nreleases, releases_cap;
+	size_t *index;                   /* open-addressing table of rule index + 1 */
+	size_t index_cap;
+	struct kup_version newest;
+	char **components;
+	size_t ncomponents;
+	struct kup_kbplan plan;
+};
+
+struct kup_kb_loader {
+	struct kup_kb *kb;
+	const char *path;
+	const struct kup_error_sink *sink;
+	size_t problems;
+	bool oom;
+	char **seen;                     /* "apiVersion kind" of every entry read, valid or not */
+	size_t nseen;
+};
+
+/* Shared field readers (kb.c); each problem is reported with file:line:column. */
+void kup_kbl_problem(struct kup_kb_loader *ld, const struct kup_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *kup_kbl_str(struct kup_kb_loader *ld, const struct kup_node *n);
+const struct kup_node *kup_kbl_want_str(struct kup_kb_loader *ld, const struct kup_node *map,
+					const char *key, bool required);
+void kup_kbl_want_version(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
+			  bool required, struct kup_version *out);
+void kup_kbl_want_source(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
+			 const char **out);
+void kup_kbl_check_keys(struct kup_kb_loader *ld, const struct kup_node *map,
+			const char *const *allowed);
+bool kup_kbl_valid_date(const char *s);
+/* A date field (absent or null allowed when !required). */
+const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *map,
+			      const char *key, bool required);
+
+/* kbplan.c: true when `schema` is one of the planning schemas (then the
+ * document was loaded into kb->plan). */
+bool kup_kbplan_load_doc(struct kup_kb_loader *ld, const char *schema,
+			 const struct kup_node *schema_node, const struct kup_node *root);
+/* After every file: sort, cross-check (reported to the loader). */
+void kup_kbplan_finish(struct kup_kb_loader *ld);
+void kup_kbplan_release(struct kup_kbplan *p);
+
+#endif
