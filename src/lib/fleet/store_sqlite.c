@@ -1,0 +1,245 @@
+/*
+ * store_sqlite.c - the store on one SQLite file.
+ *
+ * WAL journal, synchronous=FULL (a committed step record survives a crash
+ * of the machine, not only of the process), a 5 s busy timeout after which
+ * a locked file is KUP_UNAVAILABLE.  Statements are prepared once and kept,
+ * keyed by the address of their SQL literal; `$N` parameters are rewritten
+ * to SQLite's `?N`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "fleet/store_int.h"
+
+#define STMT_CACHE 64
+
+struct lite {
+	sqlite3 *db;
+	struct {
+		const char *key;
+		sqlite3_stmt *stmt;
+	} cache[STMT_CACHE];
+	size_t ncache;
+};
+
+static enum kup_status lite_status(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return KUP_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return KUP_UNAVAILABLE;
+	case SQLITE_CONSTRAINT:
+		return KUP_CONFLICT;
+	case SQLITE_NOMEM:
+		return KUP_NOMEM;
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+		return KUP_IO;
+	default:
+		return KUP_IO;
+	}
+}
+
+static enum kup_status lite_error(struct kup_store *s, int rc, const char *what,
+				  struct kup_error *err)
+{
+	struct lite *l = s->impl;
+	enum kup_status st = lite_status(rc);
+
+	if (st == KUP_UNAVAILABLE)
+		return kup_error_set(err, st, s->where, 0, 0,
+				     "store '%s' is locked by another process (%s): retry later",
+				     s->where, sqlite3_errmsg(l->db));
+	return kup_error_set(err, st, s->where, 0, 0, "store '%s': %s: %s", s->where, what,
+			     sqlite3_errmsg(l->db));
+}
+
+/* `$12` -> `?12`: both engines then read the same SQL. */
+static char *lite_sql(const char *sql)
+{
+	char *out = strdup(sql);
+
+	for (char *p = out; p && *p; p++)
+		if (p[0] == '$' && p[1] >= '0' && p[1] <= '9')
+			p[0] = '?';
+	return out;
+}
+
+static enum kup_status lite_prepare(struct kup_store *s, const char *sql, sqlite3_stmt **out,
+				    bool *cached, struct kup_error *err)
+{
+	struct lite *l = s->impl;
+	char *text;
+	int rc;
+
+	*cached = false;
+	for (size_t i = 0; i < l->ncache; i++) {
+		if (l->cache[i].key == sql && !sqlite3_stmt_busy(l->cache[i].stmt)) {
+			*out = l->cache[i].stmt;
+			*cached = true;
+			return KUP_OK;
+		}
+	}
+	text = lite_sql(sql);
+	if (!text)
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
+	rc = sqlite3_prepare_v2(l->db, text, -1, out, NULL);
+	free(text);
+	if (rc != SQLITE_OK)
+		return lite_error(s, rc, "cannot prepare a statement", err);
+	if (l->ncache < STMT_CACHE) {
+		bool known = false;
+
+		for (size_t i = 0; i < l->ncache; i++)
+			known |= l->cache[i].key == sql;
+		if (!known) {
+			l->cache[l->ncache].key = sql;
+			l->cache[l->ncache].stmt = *out;
+			l->ncache++;
+			*cached = true;
+		}
+	}
+	return KUP_OK;
+}
+
+static enum kup_status lite_query(struct kup_store *s, const char *sql, const struct kup_sp *p,
+				  int np, kup_store_row_cb fn, void *ctx, int64_t *changes,
+				  struct kup_error *err)
+{
+	struct lite *l = s->impl;
+	sqlite3_stmt *stmt = NULL;
+	const char *vals[32];
+	bool cached;
+	enum kup_status st;
+	int rc = SQLITE_OK;
+
+	if (changes)
+		*changes = 0;
+	st = lite_prepare(s, sql, &stmt, &cached, err);
+	if (st)
+		return st;
+	for (int i = 0; i < np && rc == SQLITE_OK; i++) {
+		switch (p[i].t) {
+		case KUP_SP_TEXT:
+			rc = sqlite3_bind_text(stmt, i + 1, p[i].s, -1, SQLITE_STATIC);
+			break;
+		case KUP_SP_INT:
+			rc = sqlite3_bind_int64(stmt, i + 1, p[i].i);
+			break;
+		default:
+			rc = sqlite3_bind_null(stmt, i + 1);
+			break;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		st = lite_error(s, rc, "cannot bind a parameter", err);
+		goto out;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int ncol = sqlite3_column_count(stmt);
+
+		if (ncol > 32)
+			ncol = 32;
+		for (int i = 0; i < ncol; i++)
+			vals[i] = (const char *)sqlite3_column_text(stmt, i);
+		if (fn && (st = fn(ctx, ncol, vals)) != KUP_OK) {
+			if (st == KUP_NOMEM)
+				kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		st = lite_error(s, rc, "statement failed", err);
+		goto out;
+	}
+	if (changes)
+		*changes = sqlite3_changes(l->db);
+out:
+	if (cached) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+	} else {
+		sqlite3_finalize(stmt);
+	}
+	return st;
+}
+
+static enum kup_status lite_script(struct kup_store *s, const char *sql, struct kup_error *err)
+{
+	struct lite *l = s->impl;
+	int rc = sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return lite_error(s, rc, "statement failed", err);
+	return KUP_OK;
+}
+
+static enum kup_status lite_ensure(struct kup_store *s, struct kup_error *err)
+{
+	(void)s;
+	(void)err;
+	return KUP_OK;
+}
+
+static void lite_close(struct kup_store *s)
+{
+	struct lite *l = s->impl;
+
+	for (size_t i = 0; i < l->ncache; i++)
+		sqlite3_finalize(l->cache[i].stmt);
+	sqlite3_close(l->db);
+	free(l);
+	s->impl = NULL;
+}
+
+static const struct kup_store_backend lite_backend = {
+	.query = lite_query,
+	.script = lite_script,
+	.ensure = lite_ensure,
+	.close = lite_close,
+};
+
+enum kup_status kup_store_sqlite_open(struct kup_store *s, const char *path,
+				      struct kup_error *err)
+{
+	struct lite *l = calloc(1, sizeof(*l));
+	bool memory = !strcmp(path, ":memory:");
+	enum kup_status st;
+	int rc;
+
+	if (!l)
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
+	s->be = &lite_backend;
+	s->impl = l;
+	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		st = kup_error_set(err, KUP_IO, path, 0, 0, "cannot open store '%s': %s", s->where,
+				   l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+		return st;
+	}
+	sqlite3_extended_result_codes(l->db, 0);
+	sqlite3_busy_timeout(l->db, 5000);
+	st = lite_script(s, memory ? "PRAGMA foreign_keys = ON"
+				   : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+				     "PRAGMA foreign_keys = ON", err);
+	if (st && err && err->msg && strstr(err->msg, "file is not a database")) {
+		char *m = err->msg;
+
+		err->msg = NULL;
+		st = kup_error_set(err, KUP_INVALID, path, 0, 0,
+				   "cannot open store '%s': not a SQLite database", s->where);
+		free(m);
+	}
+	return st;
+}
