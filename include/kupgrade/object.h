@@ -16,9 +16,10 @@ enum kup_source_type {
 	KUP_SRC_LAST_APPLIED,    /* kubectl.kubernetes.io/last-applied-configuration */
 	KUP_SRC_MANAGED_FIELDS,  /* metadata.managedFields[].apiVersion */
 	KUP_SRC_CHART_TEMPLATE,  /* an un-rendered Helm chart template */
+	KUP_SRC_METRICS,         /* the API server's apiserver_requested_deprecated_apis metric */
 };
 
-/* "file", "helm-release", "last-applied", "managed-fields", "chart-template". */
+/* "file", "helm-release", "last-applied", "managed-fields", "chart-template", "metrics". */
 const char *kup_source_type_name(enum kup_source_type t);
 
 struct kup_source {

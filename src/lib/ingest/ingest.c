@@ -57,6 +57,7 @@ const char *kup_source_type_name(enum kup_source_type t)
 	case KUP_SRC_LAST_APPLIED: return "last-applied";
 	case KUP_SRC_MANAGED_FIELDS: return "managed-fields";
 	case KUP_SRC_CHART_TEMPLATE: return "chart-template";
+	case KUP_SRC_METRICS: return "metrics";
 	}
 	return "unknown";
 }

@@ -342,6 +342,11 @@ void kup_source_label(struct kup_buf *out, const struct kup_source *src)
 			kup_buf_adds(out, " (template)");
 		}
 		break;
+	case KUP_SRC_METRICS:
+		kup_buf_adds(out, "metrics (");
+		kup_text_sanitize(out, src->path ? src->path : "/metrics");
+		kup_buf_addc(out, ')');
+		break;
 	case KUP_SRC_FILE:
 	default:
 		kup_position_label(out, src->path, src->line, 0);

@@ -1,0 +1,38 @@
+/* live_int.h - shared inside src/lib/live (not installed). */
+#ifndef KUP_LIVE_INT_H
+#define KUP_LIVE_INT_H
+
+#include <time.h>
+#include "kupgrade/kube.h"
+
+/* A credential from an exec plugin (ExecCredential status). */
+struct kup_exec_cred {
+	char *token;
+	char *cert;          /* clientCertificateData (PEM) */
+	size_t cert_len;
+	char *key;           /* clientKeyData (PEM) */
+	size_t key_len;
+	bool has_expiry;
+	time_t expiry;       /* expirationTimestamp */
+};
+void kup_exec_cred_release(struct kup_exec_cred *c);
+
+/*
+ * Runs cfg->exec's command as client-go does (environment plus env entries
+ * plus KUBERNETES_EXEC_INFO; stdin per interactiveMode; stderr passed
+ * through) and parses its ExecCredential from stdout.
+ */
+enum kup_status kup_exec_run(const struct kup_kubeconfig *cfg, struct kup_exec_cred *out,
+			     struct kup_error *err);
+
+/* Parses an ExecCredential document (exposed for tests through the plugin). */
+enum kup_status kup_exec_parse(const char *api_version, const char *text, size_t len,
+			       struct kup_exec_cred *out, struct kup_error *err);
+
+/* Parses "2026-11-21T13:00:00Z" (RFC 3339, offsets and fractions too). */
+bool kup_rfc3339_parse(const char *s, time_t *out);
+
+/* JSON string escaping into b (quotes included). */
+void kup_live_json_str(struct kup_buf *b, const char *s);
+
+#endif
