@@ -677,6 +677,15 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 		goto out;
 	}
 	add_fact(ev, "kind", av, kind, "%s (%s)", who.buf, av);
+	kup_buf_add(&tmp, obj->namespace_.p ? obj->namespace_.p : "", obj->namespace_.n);
+	kup_buf_addc(&tmp, '/');
+	kup_buf_add(&tmp, obj->name.p ? obj->name.p : "", obj->name.n);
+	if (tmp.oom) {
+		ev->oom = true;
+		goto out;
+	}
+	add_fact(ev, "object", kind, tmp.buf, "%s", who.buf);
+	kup_buf_reset(&tmp);
 	if ((spec = pod_spec_of(obj->kind, root))) {
 		pod_spec_facts(ev, who.buf, name, spec);
 	} else if (strcmp(kind, "Node") == 0) {
@@ -707,6 +716,15 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 		if (s && s->kind == KUP_NODE_SEQ && s->len)
 			add_fact(ev, "serviceaccount.secrets", name, "true",
 				 "%s references token Secrets", who.buf);
+	} else if (strcmp(kind, "ClusterRoleBinding") == 0 || strcmp(kind, "RoleBinding") == 0) {
+		const struct kup_node *subj = kup_node_get(root, "subjects");
+		size_t i;
+		if (subj && subj->kind == KUP_NODE_SEQ)
+			for (i = 0; i < subj->len; i++) {
+				const char *sn = nstr(kup_node_get(subj->u.items[i], "name"));
+				if (sn)
+					add_fact(ev, "rbac.subject", name, sn, "%s binds %s", who.buf, sn);
+			}
 	} else if (strcmp(kind, "Config") == 0) {
 		kubeconfig_facts(ev, who.buf, root);
 	} else if (strcmp(kind, "ConfigMap") == 0 && strcmp(name, "kube-proxy") == 0) {
