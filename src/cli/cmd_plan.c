@@ -1,10 +1,488 @@
-/* cmd_plan.c - placeholder until the 'plan' command lands: refuses with a message. */
+/*
+ * cmd_plan.c - `kupgrade plan PROFILE|DIR/ --to V`: parse options, load the
+ * profile(s), call kup_plan(), render, set the exit code (0 READY,
+ * 2 READY_WITH_WARNINGS, 3 BLOCKED, 1 error).
+ *
+ * With a directory, every *.yaml, *.yml and *.json file in it is one
+ * profile: one summary table (or one JSON document holding every plan) and
+ * the worst exit code; a malformed profile is reported with
+ * file:line:column and the others are still planned (exit 1).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli.h"
+#include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
+
+static void plan_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: %s plan PROFILE|DIR/ --to VERSION [options]\n"
+		"\n"
+		"Decides whether a cluster can be upgraded to VERSION, in what order and through\n"
+		"which intermediate versions (fewest node-pool rolls, then fewest steps), with the\n"
+		"risks that apply at each hop, and writes the runbook.  PROFILE is a ClusterProfile\n"
+		"(YAML or JSON, see `kupgrade profile`); a directory plans every profile in it.\n"
+		"\n"
+		"Options:\n"
+		"  --to VERSION              target Kubernetes version (required)\n"
+		"  --manifests PATH...       manifests scanned for API removals at every hop\n"
+		"  --dump FILE...            kubectl dumps (get -A -o json), scanned the same way\n"
+		"  --chart-index FILE        a Helm repository index.yaml for chart choices\n"
+		"  --pin-app NAME=CONSTRAINT only charts whose appVersion satisfies CONSTRAINT\n"
+		"  --keep-nodes              node pools move only as far as the skew policy needs\n"
+		"  -o, --output FORMAT       text (default), markdown, json, html\n"
+		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
+		"\n"
+		"Exit codes: 0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED, 1 error.\n",
+		kup_cli_name);
+}
+
+struct strv {
+	const char **v;
+	size_t n, cap;
+};
+
+static bool strv_add(struct strv *s, const char *x)
+{
+	if (!kup_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v), 8))
+		return false;
+	s->v[s->n++] = x;
+	return true;
+}
+
+static void print_input_error(void *ctx, const struct kup_error *err)
+{
+	(void)ctx;
+	cli_print_error(err);
+}
+
+/* One planned profile of a directory run. */
+struct row {
+	char *path;
+	struct kup_profile *profile;
+	struct kup_plan *plan;
+	int code;          /* exit code of this profile */
+};
+
+static int worst(int a, int b)
+{
+	if (a == KUP_EXIT_ERROR || b == KUP_EXIT_ERROR)
+		return KUP_EXIT_ERROR;
+	return a > b ? a : b;
+}
+
+static bool has_profile_ext(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(name + n - 4, ".yml")) ||
+	       (n > 5 && !strcmp(name + n - 5, ".json"));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every profile file of dir, sorted; NULL on failure (reported). */
+static char **list_profiles(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (!d) {
+		cli_error("cannot open '%s'", dir);
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		struct kup_buf b = KUP_BUF_INIT;
+		struct stat sb;
+		size_t dl = strlen(dir);
+
+		if (de->d_name[0] == '.' || !has_profile_ext(de->d_name))
+			continue;
+		kup_buf_addf(&b, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", de->d_name);
+		if (b.oom || stat(b.buf, &sb) || !S_ISREG(sb.st_mode) ||
+		    !kup_grow(&v, &cap, *n + 1, sizeof(*v), 16)) {
+			kup_buf_release(&b);
+			continue;
+		}
+		v[(*n)++] = kup_buf_detach(&b, NULL);
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_str);
+	if (!v)
+		v = calloc(1, sizeof(*v));
+	return v;
+}
+
+/* Loads and plans one profile; prints its errors; returns the exit code. */
+static int plan_one(const struct kup_kb *kb, const char *path, const struct kup_plan_opts *opts,
+		    struct row *row)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	int code;
+
+	if (kup_profile_load(path, &row->profile, &err) != KUP_OK) {
+		if (!err.path)
+			fprintf(stderr, "%s: ", path);
+		cli_print_error(&err);
+		kup_error_release(&err);
+		return KUP_EXIT_ERROR;
+	}
+	if (kup_plan(kb, row->profile, opts, &row->plan, &err) != KUP_OK) {
+		cli_error("%s: %s", path, err.msg ? err.msg : kup_strerror(err.code));
+		kup_error_release(&err);
+		return KUP_EXIT_ERROR;
+	}
+	code = kup_plan_exit_code(row->plan);
+	if (row->plan->input_errors)
+		code = KUP_EXIT_ERROR;
+	return code;
+}
+
+static unsigned count_hops(const struct kup_plan *p)
+{
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < p->nsteps; i++)
+		n += p->steps[i].type == KUP_STEP_CONTROL_PLANE;
+	return n;
+}
+
+static const char *top_risk(const struct kup_plan *p)
+{
+	const struct kup_plan_risk *best = NULL;
+	size_t i;
+
+	for (i = 0; i < p->nrisks; i++)
+		if (!best || p->risks[i].severity > best->severity)
+			best = &p->risks[i];
+	return best ? best->id : "-";
+}
+
+static void summary_text(struct kup_buf *out, const struct row *rows, size_t n, bool md)
+{
+	size_t i;
+
+	if (md)
+		kup_buf_adds(out, "| cluster | from | to | verdict | hops | node rolls | blockers | top risk |\n"
+				  "|---|---|---|---|---|---|---|---|\n");
+	else
+		kup_buf_addf(out, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n", "CLUSTER", "FROM", "TO",
+			     "VERDICT", "HOPS", "NODE-ROLLS", "BLOCKERS", "TOP RISK");
+	for (i = 0; i < n; i++) {
+		const struct kup_plan *p = rows[i].plan;
+
+		if (!p) {
+			if (md)
+				kup_buf_addf(out, "| %s | - | - | ERROR | - | - | - | - |\n", rows[i].path);
+			else
+				kup_buf_addf(out, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n",
+					     rows[i].path, "-", "-", "ERROR", "-", "-", "-", "-");
+			continue;
+		}
+		if (md)
+			kup_buf_addf(out, "| %s | %s | %s | %s | %u | %u | %zu | %s |\n", p->cluster,
+				     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
+				     p->node_rolls, p->nblockers, top_risk(p));
+		else
+			kup_buf_addf(out, "%-24s %-16s %-6s %-20s %4u %10u %8zu  %s\n", p->cluster,
+				     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
+				     p->node_rolls, p->nblockers, top_risk(p));
+	}
+}
+
+static void summary_json(struct kup_buf *out, const struct row *rows, size_t n, const char *to)
+{
+	size_t i, first = 1;
+
+	kup_buf_addf(out, "{\n  \"schema_version\": 1,\n  \"to\": \"%s\",\n  \"plans\": [", to);
+	for (i = 0; i < n; i++) {
+		struct kup_buf one = KUP_BUF_INIT;
+		const char *s;
+
+		if (!rows[i].plan)
+			continue;
+		kup_plan_render(rows[i].plan, KUP_PLAN_JSON, &one);
+		if (one.oom || !one.buf) {
+			out->oom = true;
+			kup_buf_release(&one);
+			return;
+		}
+		kup_buf_adds(out, first ? "\n    " : ",\n    ");
+		first = 0;
+		/* indent the document by four spaces, without its final newline */
+		for (s = one.buf; *s; s++) {
+			if (*s == '\n') {
+				if (s[1])
+					kup_buf_adds(out, "\n    ");
+			} else {
+				kup_buf_addc(out, *s);
+			}
+		}
+		kup_buf_release(&one);
+	}
+	kup_buf_adds(out, first ? "],\n  \"errors\": [" : "\n  ],\n  \"errors\": [");
+	first = 1;
+	for (i = 0; i < n; i++) {
+		const char *s;
+
+		if (rows[i].plan)
+			continue;
+		kup_buf_adds(out, first ? "\n    \"" : ",\n    \"");
+		first = 0;
+		for (s = rows[i].path; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				kup_buf_addc(out, '\\');
+			if ((unsigned char)*s < 0x20)
+				kup_buf_addf(out, "\\u%04x", (unsigned char)*s);
+			else
+				kup_buf_addc(out, *s);
+		}
+		kup_buf_addc(out, '"');
+	}
+	kup_buf_adds(out, first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+static bool write_out(struct kup_buf *out)
+{
+	if (out->oom) {
+		cli_error("out of memory");
+		return false;
+	}
+	if (out->len && fwrite(out->buf, 1, out->len, stdout) != out->len)
+		return false;
+	return fflush(stdout) == 0;
+}
+
+/* Takes the value of an option: "--opt=value" or the next argument. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (!strncmp(a, name, n) && a[n] == '=')
+		return a + n + 1;
+	if (!strcmp(a, name) && *i + 1 < argc)
+		return argv[++*i];
+	return NULL;
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(a, name, n) && (a[n] == '\0' || a[n] == '=');
+}
 
 int cmd_plan(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'plan' is not available in this build yet");
-	return KUP_EXIT_ERROR;
+	struct kup_plan_opts opts;
+	struct strv manifests = { 0 }, dumps = { 0 }, pins = { 0 };
+	const char *target = NULL, *kb_dir = NULL, *format = "text", *input = NULL;
+	enum kup_plan_format fmt = KUP_PLAN_TEXT;
+	struct kup_error_sink sink = { print_input_error, NULL };
+	struct kup_kb *kb = NULL;
+	struct kup_buf out = KUP_BUF_INIT;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct row *rows = NULL;
+	char **files = NULL;
+	size_t nfiles = 0, i;
+	struct stat sb;
+	int rc = KUP_EXIT_ERROR, code = KUP_EXIT_OK, a;
+	bool dir;
+
+	memset(&opts, 0, sizeof(opts));
+	for (a = 1; a < argc; a++) {
+		const char *arg = argv[a], *v;
+
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			plan_usage(stdout);
+			rc = KUP_EXIT_OK;
+			goto out;
+		} else if (is_opt(arg, "--to")) {
+			if (!(target = opt_value(argc, argv, &a, "--to")))
+				goto missing;
+		} else if (is_opt(arg, "--kb")) {
+			if (!(kb_dir = opt_value(argc, argv, &a, "--kb")))
+				goto missing;
+		} else if (is_opt(arg, "--output") || !strcmp(arg, "-o")) {
+			if (!(format = opt_value(argc, argv, &a, arg[1] == 'o' ? "-o" : "--output")))
+				goto missing;
+		} else if (!strncmp(arg, "-o", 2) && arg[2]) {
+			format = arg + 2;
+		} else if (is_opt(arg, "--chart-index")) {
+			if (!(opts.chart_index = opt_value(argc, argv, &a, "--chart-index")))
+				goto missing;
+		} else if (is_opt(arg, "--pin-app")) {
+			if (!(v = opt_value(argc, argv, &a, "--pin-app")))
+				goto missing;
+			if (!strchr(v, '=') || *v == '=') {
+				cli_error("bad --pin-app '%s': expected NAME=CONSTRAINT", v);
+				rc = KUP_EXIT_ERROR;
+				goto out;
+			}
+			if (!strv_add(&pins, v))
+				goto oom;
+		} else if (!strcmp(arg, "--keep-nodes")) {
+			opts.keep_nodes = true;
+		} else if (is_opt(arg, "--manifests") || is_opt(arg, "--dump")) {
+			struct strv *sv = arg[2] == 'm' ? &manifests : &dumps;
+			bool eq = strchr(arg, '=') != NULL;
+
+			if (!(v = opt_value(argc, argv, &a, arg[2] == 'm' ? "--manifests" : "--dump")))
+				goto missing;
+			if (!strv_add(sv, v))
+				goto oom;
+			/* PATH...: every following argument up to the next option */
+			while (!eq && a + 1 < argc && argv[a + 1][0] != '-')
+				if (!strv_add(sv, argv[++a]))
+					goto oom;
+		} else if (arg[0] == '-' && arg[1]) {
+			cli_error("unknown option '%s'", arg);
+			plan_usage(stderr);
+			goto out;
+		} else if (!input) {
+			input = arg;
+		} else {
+			cli_error("one PROFILE or DIR/ only (got '%s' and '%s')", input, arg);
+			goto out;
+		}
+	}
+	if (!input || !target) {
+		cli_error("%s", !input ? "missing PROFILE or DIR/" : "missing --to VERSION");
+		plan_usage(stderr);
+		goto out;
+	}
+	if (!strcmp(format, "text"))
+		fmt = KUP_PLAN_TEXT;
+	else if (!strcmp(format, "markdown") || !strcmp(format, "md"))
+		fmt = KUP_PLAN_MARKDOWN;
+	else if (!strcmp(format, "json"))
+		fmt = KUP_PLAN_JSON;
+	else if (!strcmp(format, "html"))
+		fmt = KUP_PLAN_HTML;
+	else {
+		cli_error("unknown output format '%s' (text, markdown, json, html)", format);
+		goto out;
+	}
+	if (kup_version_parse(target, &opts.target, &err) != KUP_OK) {
+		cli_error("bad --to '%s': %s", target, err.msg ? err.msg : "malformed version");
+		goto out;
+	}
+	opts.manifests = manifests.v;
+	opts.nmanifests = manifests.n;
+	opts.dumps = dumps.v;
+	opts.ndumps = dumps.n;
+	opts.pin_app = pins.v;
+	opts.npin_app = pins.n;
+	opts.errors = &sink;
+
+	kb = cli_load_kb(kb_dir);
+	if (!kb)
+		goto out;
+
+	dir = strcmp(input, "-") && !stat(input, &sb) && S_ISDIR(sb.st_mode);
+	if (dir) {
+		files = list_profiles(input, &nfiles);
+		if (!files)
+			goto out;
+		if (!nfiles) {
+			cli_error("no profile (*.yaml, *.yml, *.json) in '%s'", input);
+			goto out;
+		}
+	} else {
+		files = calloc(1, sizeof(*files));
+		if (!files || !(files[0] = strdup(input)))
+			goto oom;
+		nfiles = 1;
+	}
+	rows = calloc(nfiles, sizeof(*rows));
+	if (!rows)
+		goto oom;
+	for (i = 0; i < nfiles; i++) {
+		rows[i].path = files[i];
+		rows[i].code = plan_one(kb, files[i], &opts, &rows[i]);
+		code = worst(code, rows[i].code);
+	}
+	if (!dir) {
+		if (rows[0].plan && kup_plan_render(rows[0].plan, fmt, &out) != KUP_OK)
+			goto oom;
+	} else if (fmt == KUP_PLAN_JSON) {
+		summary_json(&out, rows, nfiles, target);
+	} else if (fmt == KUP_PLAN_MARKDOWN || fmt == KUP_PLAN_HTML) {
+		if (fmt == KUP_PLAN_HTML)
+			kup_buf_adds(&out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+				     "<meta charset=\"utf-8\">\n<title>kupgrade plan</title>\n"
+				     "</head>\n<body>\n<pre>\n");
+		if (fmt == KUP_PLAN_HTML) {
+			struct kup_buf tb = KUP_BUF_INIT;
+			const char *s;
+
+			summary_text(&tb, rows, nfiles, false);
+			for (s = tb.buf; s && *s; s++) {
+				if (*s == '<')
+					kup_buf_adds(&out, "&lt;");
+				else if (*s == '>')
+					kup_buf_adds(&out, "&gt;");
+				else if (*s == '&')
+					kup_buf_adds(&out, "&amp;");
+				else
+					kup_buf_addc(&out, *s);
+			}
+			if (tb.oom)
+				out.oom = true;
+			kup_buf_release(&tb);
+			kup_buf_adds(&out, "</pre>\n</body>\n</html>\n");
+		} else {
+			summary_text(&out, rows, nfiles, true);
+		}
+		for (i = 0; fmt == KUP_PLAN_MARKDOWN && i < nfiles; i++)
+			if (rows[i].plan) {
+				kup_buf_adds(&out, "\n---\n\n");
+				kup_plan_render(rows[i].plan, KUP_PLAN_MARKDOWN, &out);
+			}
+	} else {
+		summary_text(&out, rows, nfiles, false);
+	}
+	if (!write_out(&out))
+		goto out;
+	rc = code;
+	goto out;
+
+missing:
+	cli_error("option '%s' needs a value", argv[a]);
+	plan_usage(stderr);
+	goto out;
+oom:
+	cli_error("out of memory");
+	rc = KUP_EXIT_ERROR;
+out:
+	for (i = 0; rows && i < nfiles; i++) {
+		kup_plan_free(rows[i].plan);
+		kup_profile_free(rows[i].profile);
+	}
+	free(rows);
+	for (i = 0; files && i < nfiles; i++)
+		free(files[i]);
+	free(files);
+	free(manifests.v);
+	free(dumps.v);
+	free(pins.v);
+	kup_kb_free(kb);
+	kup_buf_release(&out);
+	kup_error_release(&err);
+	return rc;
 }

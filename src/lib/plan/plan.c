@@ -1,0 +1,1135 @@
+/*
+ * plan.c - the upgrade path search, the blockers and the risks.
+ *
+ * The search space is the product of the control-plane minor, each node
+ * pool's kubelet minor and each add-on's release.  It is never enumerated:
+ *
+ *  1. The control plane moves only up, by at most kup_kb_cp_max_hop()
+ *     minors per step, and every control-plane step is needed to reach the
+ *     target, so on every path the control plane walks the same sequence
+ *     c_0 < c_1 < ... < c_n = target, each c_k the biggest allowed move.
+ *     (Moving less than allowed only adds control-plane steps, and gives no
+ *     other component more room: every constraint is "component versus the
+ *     control plane at this moment".)
+ *
+ *  2. Given that sequence, every constraint involves one component and the
+ *     control plane only (kubelet skew: c_k - pool <= older(c_k) and
+ *     pool <= c_k; an add-on release must support every c_k it lives
+ *     through, and a move must land on a release supporting the current
+ *     c_k).  Components do not constrain each other, so the cost
+ *     (node-pool rolls, then steps) is a sum of independent per-component
+ *     costs, and minimising each component alone minimises the sum.  The
+ *     positions k are the states of one component's schedule.
+ *
+ *  3. A node pool: roll only when the next control-plane step would put it
+ *     out of skew, and then to the current control-plane minor (the
+ *     highest it may run).  Exchange argument: any schedule's i-th roll is
+ *     never later and never higher than greedy's i-th roll, so greedy
+ *     needs no more rolls; the final roll to the target (unless
+ *     --keep-nodes) is needed by every schedule that has not landed there.
+ *
+ *  4. An add-on with a hop rule: a dynamic programme over (k, release)
+ *     (at most a few hundred states): f(k, r) = fewest moves to finish
+ *     from release r at position k.  Ties prefer moving as late as
+ *     possible (only when needed), then the highest release.
+ *
+ *  5. Add-ons that follow the control plane (kube-proxy, CoreDNS,
+ *     cluster-autoscaler) move in Phase I of the hop that needs them.
+ *
+ * The whole planner is O(hops * (pools + add-ons * releases^2)).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kupgrade/ingest.h"
+#include "kupgrade/kbplan.h"
+#include "kupgrade/scan.h"
+#include "plan/plan_int.h"
+
+#define PLAN_INF 0x3fffffff
+#define PLAN_MAX_LOCATIONS 3
+
+#define PH_PRE_POOL KUP_PH_PRE_POOL
+#define PH_CP KUP_PH_CP
+#define PH_MANAGED KUP_PH_MANAGED
+#define PH_POOL KUP_PH_POOL
+#define PH_ADDON KUP_PH_ADDON
+#define PH_CHART KUP_PH_CHART
+#define PH_MANIFESTS KUP_PH_MANIFESTS
+
+struct pstep {
+	struct kup_plan_step s;
+	int k;
+	int phase;
+	size_t seq;
+};
+
+/* Removed APIs in use, one row per apiVersion + kind. */
+struct mgroup {
+	const char *api_version;
+	const char *kind;
+	const char *rule_id;
+	const char *replacement;
+	struct kup_version removed_in;
+	size_t count;
+	bool from_dump;
+	char *locations[PLAN_MAX_LOCATIONS];
+	size_t nloc;
+};
+
+struct planner {
+	const struct kup_kb *kb;
+	const struct kup_profile *p;
+	const struct kup_plan_opts *o;
+	struct kup_plan_full *full;
+	struct kup_plan *plan;
+	struct kup_arena *a;
+	int n;                            /* hops */
+	struct kup_version *c;            /* c[0..n] */
+	char (*cs)[24];                   /* "1.27" for each c[k] */
+	struct pstep *steps;
+	size_t nsteps, steps_cap;
+	size_t blockers_cap, risks_cap, warnings_cap;
+	struct mgroup *groups;
+	size_t ngroups, groups_cap;
+	struct kup_evidence *ev;
+	bool oom;
+	/* scratch for the add-on programme */
+	int *f;
+	size_t f_cap;
+};
+
+/* ---- names ----------------------------------------------------------------- */
+
+const char *kup_verdict_name(enum kup_verdict v)
+{
+	switch (v) {
+	case KUP_VERDICT_READY: return "READY";
+	case KUP_VERDICT_READY_WITH_WARNINGS: return "READY_WITH_WARNINGS";
+	case KUP_VERDICT_BLOCKED: return "BLOCKED";
+	}
+	return "UNKNOWN";
+}
+
+const char *kup_step_type_name(enum kup_step_type t)
+{
+	switch (t) {
+	case KUP_STEP_ADDON: return "addon";
+	case KUP_STEP_CONTROL_PLANE: return "control-plane";
+	case KUP_STEP_NODEPOOL: return "nodepool";
+	case KUP_STEP_CHART: return "chart";
+	case KUP_STEP_MANIFESTS: return "manifests";
+	}
+	return "unknown";
+}
+
+const char *kup_severity_name(enum kup_severity s)
+{
+	switch (s) {
+	case KUP_SEV_LOW: return "low";
+	case KUP_SEV_MEDIUM: return "medium";
+	case KUP_SEV_HIGH: return "high";
+	}
+	return "unknown";
+}
+
+/* ---- building the plan ------------------------------------------------------ */
+
+static const char *astr(struct planner *pl, const char *s)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = kup_arena_strdup(pl->a, s);
+	if (!r)
+		pl->oom = true;
+	return r;
+}
+
+static const char *afmt(struct planner *pl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static const char *afmt(struct planner *pl, const char *fmt, ...)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	const char *r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	kup_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (b.oom || !b.buf) {
+		kup_buf_release(&b);
+		pl->oom = true;
+		return NULL;
+	}
+	r = astr(pl, b.buf);
+	kup_buf_release(&b);
+	return r;
+}
+
+static void add_step(struct planner *pl, int k, int phase, enum kup_step_type type,
+		     const char *component, const char *from, const char *to,
+		     const char *reason)
+{
+	struct pstep *ps;
+
+	if (!kup_grow(&pl->steps, &pl->steps_cap, pl->nsteps + 1, sizeof(*pl->steps), 32)) {
+		pl->oom = true;
+		return;
+	}
+	ps = &pl->steps[pl->nsteps];
+	memset(ps, 0, sizeof(*ps));
+	ps->k = k;
+	ps->phase = phase;
+	ps->seq = pl->nsteps++;
+	ps->s.type = type;
+	ps->s.component = component;
+	ps->s.from = from;
+	ps->s.to = to;
+	ps->s.reason = reason;
+	ps->s.cp_at = pl->c[phase == PH_CP && k > 0 ? k - 1 : k];
+}
+
+static void add_blocker(struct planner *pl, const char *id, const char *message)
+{
+	struct kup_plan *plan = pl->plan;
+	size_t i;
+
+	if (!id || !message) {
+		pl->oom = true;
+		return;
+	}
+	for (i = 0; i < plan->nblockers; i++)
+		if (!strcmp(plan->blockers[i].id, id))
+			return;
+	if (!kup_grow(&plan->blockers, &pl->blockers_cap, plan->nblockers + 1,
+		      sizeof(*plan->blockers), 4)) {
+		pl->oom = true;
+		return;
+	}
+	plan->blockers[plan->nblockers].id = id;
+	plan->blockers[plan->nblockers].message = message;
+	plan->nblockers++;
+}
+
+static void add_warning(struct planner *pl, const char *msg)
+{
+	struct kup_plan *plan = pl->plan;
+
+	if (!msg) {
+		pl->oom = true;
+		return;
+	}
+	if (!kup_grow(&plan->warnings, &pl->warnings_cap, plan->nwarnings + 1,
+		      sizeof(*plan->warnings), 4)) {
+		pl->oom = true;
+		return;
+	}
+	plan->warnings[plan->nwarnings++] = msg;
+}
+
+static void add_risk(struct planner *pl, const struct kup_plan_risk *r)
+{
+	struct kup_plan *plan = pl->plan;
+	size_t i;
+
+	for (i = 0; i < plan->nrisks; i++)
+		if (!strcmp(plan->risks[i].id, r->id))
+			return;
+	if (!kup_grow(&plan->risks, &pl->risks_cap, plan->nrisks + 1, sizeof(*plan->risks), 8)) {
+		pl->oom = true;
+		return;
+	}
+	plan->risks[plan->nrisks++] = *r;
+}
+
+/* ---- node pools -------------------------------------------------------------- */
+
+/* The skew a kubelet may have behind an apiserver at v; -1: no rule. */
+static int kubelet_older(struct planner *pl, const struct kup_version *v)
+{
+	return kup_kb_skew_older(pl->kb, "kubelet", v);
+}
+
+static int minor_gap(const struct kup_version *hi, const struct kup_version *lo)
+{
+	if (hi->major != lo->major)
+		return hi->major > lo->major ? 1000 : -1000;
+	return hi->minor - lo->minor;
+}
+
+static void plan_pool(struct planner *pl, const struct kup_nodepool *np)
+{
+	struct kup_version cur = np->version;
+	const char *cur_text = astr(pl, np->version_text);
+	const char *comp = afmt(pl, "nodepool/%s", np->name);
+	char vb[24];
+	int older, gap, k;
+
+	if (!cur.valid)
+		return;
+	/* kube-proxy runs on the pool's nodes and is rolled with it */
+	if (np->kube_proxy.valid && kup_version_cmp_minor(&np->kube_proxy, &cur) < 0) {
+		cur = np->kube_proxy;
+		cur_text = astr(pl, np->kube_proxy_text);
+	}
+	if (kup_version_cmp_minor(&np->version, &pl->c[0]) > 0) {
+		add_blocker(pl, afmt(pl, "skew/nodepool/%s", np->name),
+			    afmt(pl, "node pool %s runs kubelet %s, newer than the control plane %s: "
+				 "the kubelet must never be newer than the apiserver",
+				 np->name, kup_version_minor_str(&np->version, vb, sizeof(vb)),
+				 pl->cs[0]));
+		return;
+	}
+	older = kubelet_older(pl, &pl->c[0]);
+	gap = minor_gap(&pl->c[0], &cur);
+	if (older >= 0 && gap > older) {
+		add_blocker(pl, afmt(pl, "skew/nodepool/%s", np->name),
+			    afmt(pl, "node pool %s is at %s, more than %d minor%s behind the control "
+				 "plane %s: roll it before the first hop",
+				 np->name, kup_version_minor_str(&cur, vb, sizeof(vb)), older,
+				 older == 1 ? "" : "s", pl->cs[0]));
+		add_step(pl, 0, PH_PRE_POOL, KUP_STEP_NODEPOOL, comp, cur_text, pl->cs[0],
+			 afmt(pl, "kubelet %s is out of the skew policy under the control plane %s "
+			      "(at most %d minor%s older): roll before anything else",
+			      kup_version_minor_str(&cur, vb, sizeof(vb)), pl->cs[0], older,
+			      older == 1 ? "" : "s"));
+		cur = pl->c[0];
+		cur_text = pl->cs[0];
+	}
+	for (k = 1; k <= pl->n; k++) {
+		older = kubelet_older(pl, &pl->c[k]);
+		gap = minor_gap(&pl->c[k], &cur);
+		if (older < 0 || gap <= older)
+			continue;
+		add_step(pl, k - 1, PH_POOL, KUP_STEP_NODEPOOL, comp, cur_text, pl->cs[k - 1],
+			 afmt(pl, "kubelet %s would be %d minors behind the control plane %s "
+			      "(the skew policy allows %d): roll before that hop",
+			      kup_version_minor_str(&cur, vb, sizeof(vb)), gap, pl->cs[k], older));
+		cur = pl->c[k - 1];
+		cur_text = pl->cs[k - 1];
+	}
+	if (!pl->o->keep_nodes && kup_version_cmp_minor(&cur, &pl->c[pl->n]) < 0)
+		add_step(pl, pl->n, PH_POOL, KUP_STEP_NODEPOOL, comp, cur_text, pl->cs[pl->n],
+			 afmt(pl, "node pools end at the target %s", pl->cs[pl->n]));
+}
+
+/* ---- add-ons ------------------------------------------------------------------- */
+
+/* Minors between two releases: the minor difference on one major, else the release count. */
+static int release_dist(const struct kup_addon_rule *a, size_t from, size_t to)
+{
+	const struct kup_version *x = &a->releases[from].version;
+	const struct kup_version *y = &a->releases[to].version;
+
+	if (x->major == y->major)
+		return y->minor - x->minor;
+	return (int)(to - from);
+}
+
+static bool supports(const struct kup_addon_release *r, const struct kup_version *k8s)
+{
+	return kup_addon_release_supports(r, k8s);
+}
+
+/* True when `mode` asks for canary upgrades (else in place). */
+static bool is_canary(const struct kup_addon_inst *ai)
+{
+	return ai->upgrade_mode && !strcmp(ai->upgrade_mode, "canary");
+}
+
+static int hop_limit(const struct kup_addon_rule *a, const struct kup_addon_inst *ai)
+{
+	int h;
+
+	if (a->hop != KUP_HOP_MINORS)
+		return -1;
+	h = is_canary(ai) ? a->max_hop_canary : a->max_hop;
+	return h > 0 ? h : -1;
+}
+
+static bool can_move(const struct kup_addon_rule *a, int limit, size_t from, size_t to)
+{
+	if (to <= from)
+		return false;
+	return limit < 0 || release_dist(a, from, to) <= limit;
+}
+
+/* The index of the release covering the installed version, or -1. */
+static long release_index(const struct kup_addon_rule *a, const struct kup_version *v)
+{
+	const struct kup_addon_release *r = kup_addon_release_for(a, v);
+
+	if (!r)
+		return -1;
+	return (long)(r - a->releases);
+}
+
+/* Explains why an add-on cannot follow the control plane (forward reachability). */
+static const char *addon_block_reason(struct planner *pl, const struct kup_addon_rule *a,
+				      const struct kup_addon_inst *ai, size_t start, int limit)
+{
+	size_t R = a->nreleases, r, q;
+	bool *reach = calloc(R ? R : 1, sizeof(bool)), *next = calloc(R ? R : 1, sizeof(bool));
+	const char *msg = NULL;
+	int k;
+
+	if (!reach || !next) {
+		pl->oom = true;
+		goto out;
+	}
+	reach[start] = true;
+	for (k = 0; k <= pl->n && !msg; k++) {
+		bool any_k = false, any_both = false, any_adv = false;
+
+		/* moves at position k land on releases supporting c_k */
+		for (r = 0; r < R; r++) {
+			if (!reach[r])
+				continue;
+			if (r != start || k > 0)
+				if (!supports(&a->releases[r], &pl->c[k]))
+					continue;
+			for (q = r + 1; q < R; q++)
+				if (can_move(a, limit, r, q) && supports(&a->releases[q], &pl->c[k]))
+					reach[q] = true;
+		}
+		for (r = 0; r < R; r++) {
+			if (supports(&a->releases[r], &pl->c[k]))
+				any_k = true;
+			if (k < pl->n && supports(&a->releases[r], &pl->c[k]) &&
+			    supports(&a->releases[r], &pl->c[k + 1]))
+				any_both = true;
+		}
+		if (!any_k) {
+			msg = afmt(pl, "no %s release in the knowledge base supports Kubernetes %s",
+				   a->name, pl->cs[k]);
+			break;
+		}
+		if (k == pl->n) {
+			for (r = 0; r < R; r++)
+				if (reach[r] && supports(&a->releases[r], &pl->c[k]))
+					any_adv = true;
+			if (!any_adv)
+				msg = afmt(pl, "%s %s cannot reach a release that supports Kubernetes %s "
+					   "(at most %d minor%s per upgrade, %s)",
+					   a->name, ai->version_text, pl->cs[k], limit,
+					   limit == 1 ? "" : "s", is_canary(ai) ? "canary" : "in place");
+			break;
+		}
+		if (!any_both) {
+			msg = afmt(pl, "no %s release in the knowledge base supports both %s and %s",
+				   a->name, pl->cs[k], pl->cs[k + 1]);
+			break;
+		}
+		memset(next, 0, R * sizeof(bool));
+		for (r = 0; r < R; r++)
+			if (reach[r] && supports(&a->releases[r], &pl->c[k]) &&
+			    supports(&a->releases[r], &pl->c[k + 1])) {
+				next[r] = true;
+				any_adv = true;
+			}
+		if (!any_adv) {
+			msg = afmt(pl, "%s %s cannot reach a release that supports both %s and %s "
+				   "(at most %d minor%s per upgrade, %s)",
+				   a->name, ai->version_text, pl->cs[k], pl->cs[k + 1], limit,
+				   limit == 1 ? "" : "s", is_canary(ai) ? "canary" : "in place");
+			break;
+		}
+		memcpy(reach, next, R * sizeof(bool));
+	}
+	if (!msg)
+		msg = afmt(pl, "%s %s cannot follow the control plane from %s to %s", a->name,
+			   ai->version_text, pl->cs[0], pl->cs[pl->n]);
+out:
+	free(reach);
+	free(next);
+	return msg;
+}
+
+static const char *range_text(struct planner *pl, const struct kup_addon_release *r)
+{
+	char lo[24], hi[24];
+
+	if (r->k8s_min.valid && r->k8s_max.valid)
+		return afmt(pl, "%s-%s", kup_version_minor_str(&r->k8s_min, lo, sizeof(lo)),
+			    kup_version_minor_str(&r->k8s_max, hi, sizeof(hi)));
+	if (r->k8s_min.valid)
+		return afmt(pl, "%s and later", kup_version_minor_str(&r->k8s_min, lo, sizeof(lo)));
+	if (r->k8s_max.valid)
+		return afmt(pl, "up to %s", kup_version_minor_str(&r->k8s_max, hi, sizeof(hi)));
+	return "any version";
+}
+
+static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
+			    const struct kup_addon_inst *ai, size_t start)
+{
+	size_t R = a->nreleases, r, q, W = R;
+	int limit = hop_limit(a, ai), k, n = pl->n;
+	int *f;
+	const char *cur_text = astr(pl, ai->version_text);
+
+	if ((size_t)(n + 1) * W > pl->f_cap) {
+		int *nf = kup_xrealloc_array(pl->f, (size_t)(n + 1) * W, sizeof(int));
+		if (!nf) {
+			pl->oom = true;
+			return;
+		}
+		pl->f = nf;
+		pl->f_cap = (size_t)(n + 1) * W;
+	}
+	f = pl->f;
+#define F(kk, rr) f[(size_t)(kk) * W + (rr)]
+	for (k = n; k >= 0; k--) {
+		for (r = R; r-- > 0;) {
+			int best = PLAN_INF;
+			bool ok_here = supports(&a->releases[r], &pl->c[k]);
+
+			if (k == n) {
+				if (ok_here)
+					best = 0;
+			} else if (ok_here && supports(&a->releases[r], &pl->c[k + 1])) {
+				best = F(k + 1, r);
+			}
+			for (q = r + 1; q < R; q++)
+				if (can_move(a, limit, r, q) && supports(&a->releases[q], &pl->c[k]) &&
+				    F(k, q) + 1 < best)
+					best = F(k, q) + 1;
+			F(k, r) = best;
+		}
+	}
+	if (F(0, start) >= PLAN_INF) {
+		add_blocker(pl, afmt(pl, "addon/%s", a->name),
+			    addon_block_reason(pl, a, ai, start, limit));
+		return;
+	}
+	r = start;
+	k = 0;
+	while (k <= n) {
+		int here = F(k, r);
+		size_t pick = R;
+
+		if (k == n && here == 0)
+			break;
+		if (k < n && supports(&a->releases[r], &pl->c[k]) &&
+		    supports(&a->releases[r], &pl->c[k + 1]) && F(k + 1, r) == here) {
+			k++;
+			continue;
+		}
+		for (q = R; q-- > r + 1;)
+			if (can_move(a, limit, r, q) && supports(&a->releases[q], &pl->c[k]) &&
+			    F(k, q) + 1 == here) {
+				pick = q;
+				break;
+			}
+		if (pick == R)
+			break;  /* cannot happen: F says a move exists */
+		{
+			const struct kup_addon_release *to = &a->releases[pick];
+			const char *why;
+
+			if (!supports(&a->releases[r], &pl->c[k]) || k == n)
+				why = afmt(pl, "%s %s does not support Kubernetes %s; %s supports %s",
+					   a->name, a->releases[r].version_text, pl->cs[k],
+					   to->version_text, range_text(pl, to));
+			else
+				why = afmt(pl, "%s %s supports Kubernetes %s, not %s; %s supports %s",
+					   a->name, a->releases[r].version_text,
+					   range_text(pl, &a->releases[r]), pl->cs[k + 1],
+					   to->version_text, range_text(pl, to));
+			if (why && limit > 0)
+				why = afmt(pl, "%s (%s upgrades: at most %d minor%s at a time)", why,
+					   is_canary(ai) ? "canary" : "in-place", limit,
+					   limit == 1 ? "" : "s");
+			if (why && a->data_plane_follows)
+				why = afmt(pl, "%s; then restart the workloads so the data plane "
+					   "follows (never ahead of the control plane)", why);
+			add_step(pl, k, PH_ADDON, KUP_STEP_ADDON, a->name, cur_text,
+				 to->version_text, why);
+			cur_text = to->version_text;
+		}
+		r = pick;
+	}
+#undef F
+}
+
+/* The release an add-on that follows the control plane takes at minor v, or NULL. */
+static const struct kup_addon_release *follow_release(const struct kup_addon_rule *a,
+						       const struct kup_version *v)
+{
+	const struct kup_addon_release *best = NULL;
+	size_t i;
+
+	if (a->hop == KUP_HOP_MATCH_CP)
+		return kup_addon_release_for(a, v);
+	for (i = 0; i < a->nreleases; i++) {
+		const struct kup_addon_release *r = &a->releases[i];
+
+		if (!r->for_k8s.valid || kup_version_cmp_minor(&r->for_k8s, v) > 0)
+			continue;
+		if (!best || kup_version_cmp_minor(&r->for_k8s, &best->for_k8s) > 0 ||
+		    (kup_version_cmp_minor(&r->for_k8s, &best->for_k8s) == 0 &&
+		     kup_version_cmp(&r->version, &best->version) > 0))
+			best = r;
+	}
+	return best;
+}
+
+static void plan_addon_follow(struct planner *pl, const struct kup_addon_rule *a,
+			      const struct kup_addon_inst *ai)
+{
+	struct kup_version cur = ai->version;
+	const char *cur_text = astr(pl, ai->version_text);
+	int k;
+
+	for (k = 1; k <= pl->n; k++) {
+		const struct kup_addon_release *r = follow_release(a, &pl->c[k]);
+		const char *to;
+		struct kup_version tv;
+
+		if (r) {
+			to = r->version_text;
+			tv = r->version;
+		} else if (a->hop == KUP_HOP_MATCH_CP) {
+			to = pl->cs[k];
+			tv = pl->c[k];
+		} else {
+			continue;
+		}
+		if (cur.valid && kup_version_cmp(&cur, &tv) >= 0 &&
+		    (a->hop != KUP_HOP_MATCH_CP || kup_version_cmp_minor(&cur, &tv) >= 0))
+			continue;
+		if (a->hop == KUP_HOP_MATCH_CP && cur.valid && kup_version_cmp_minor(&cur, &tv) == 0)
+			continue;
+		add_step(pl, k, PH_MANAGED, KUP_STEP_ADDON, a->name, cur_text, to,
+			 a->hop == KUP_HOP_MATCH_CP
+			 ? afmt(pl, "%s follows the control-plane minor: %s goes with Kubernetes %s",
+				a->name, to, pl->cs[k])
+			 : afmt(pl, "%s %s is the version for Kubernetes %s", a->name, to, pl->cs[k]));
+		cur = tv;
+		cur_text = to;
+	}
+}
+
+static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
+{
+	const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, ai->name);
+	long start;
+
+	if (!a) {
+		add_warning(pl, afmt(pl, "add-on %s is not in the knowledge base, not checked",
+				     ai->name));
+		return;
+	}
+	if (a->retired) {
+		struct kup_plan_risk r;
+
+		memset(&r, 0, sizeof(r));
+		r.id = afmt(pl, "addon-retired/%s", a->name);
+		r.severity = KUP_SEV_MEDIUM;
+		r.at = pl->cs[0];
+		r.message = a->retired;
+		r.evidence = afmt(pl, "add-on %s %s in the cluster profile", ai->name,
+				  ai->version_text ? ai->version_text : "");
+		r.mitigation = afmt(pl, "plan a migration off %s; it receives no further releases",
+				    a->name);
+		r.source = a->source;
+		if (r.id && r.message && r.evidence && r.mitigation)
+			add_risk(pl, &r);
+		else
+			pl->oom = true;
+	}
+	if (a->hop == KUP_HOP_MATCH_CP || a->hop == KUP_HOP_PER_CP) {
+		plan_addon_follow(pl, a, ai);
+		return;
+	}
+	if (!ai->version.valid || !a->nreleases) {
+		add_warning(pl, afmt(pl, "add-on %s has no version the knowledge base can check",
+				     ai->name));
+		return;
+	}
+	start = release_index(a, &ai->version);
+	if (start < 0) {
+		add_warning(pl, afmt(pl, "add-on %s %s is not among the %s releases in the knowledge "
+				     "base, not checked", ai->name, ai->version_text, a->name));
+		return;
+	}
+	plan_addon_hops(pl, a, ai, (size_t)start);
+}
+
+/* ---- manifests and dumps ----------------------------------------------------------- */
+
+struct ingest_ctx {
+	struct planner *pl;
+	struct kup_scan *scan;
+	bool dump;
+	bool failed;
+};
+
+static enum kup_status on_object(void *ctx, const struct kup_object *obj)
+{
+	struct ingest_ctx *ic = ctx;
+	enum kup_status st;
+
+	if (ic->pl->ev && obj->root) {
+		st = kup_evidence_add_object(ic->pl->ev, obj);
+		if (st == KUP_NOMEM)
+			return st;
+	}
+	return kup_scan_object(ic->scan, obj);
+}
+
+static void on_input_error(void *ctx, const struct kup_error *err)
+{
+	struct ingest_ctx *ic = ctx;
+
+	ic->pl->plan->input_errors++;
+	kup_error_emit(ic->pl->o->errors, err);
+}
+
+static struct mgroup *group_for(struct planner *pl, const struct kup_finding *f)
+{
+	size_t i;
+	struct mgroup *g;
+
+	for (i = 0; i < pl->ngroups; i++)
+		if (!strcmp(pl->groups[i].api_version, f->api_version) &&
+		    !strcmp(pl->groups[i].kind, f->kind))
+			return &pl->groups[i];
+	if (!kup_grow(&pl->groups, &pl->groups_cap, pl->ngroups + 1, sizeof(*pl->groups), 8))
+		return NULL;
+	g = &pl->groups[pl->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->api_version = astr(pl, f->api_version);
+	g->kind = astr(pl, f->kind);
+	g->rule_id = astr(pl, f->rule_id ? f->rule_id : f->api_version);
+	g->replacement = astr(pl, f->replacement);
+	return g;
+}
+
+static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dump)
+{
+	size_t i, n = kup_scan_count(scan);
+
+	for (i = 0; i < n; i++) {
+		const struct kup_finding *f = kup_scan_at(scan, i);
+		struct mgroup *g;
+		struct kup_version rv;
+
+		if (f->status != KUP_FIND_REMOVED && f->status != KUP_FIND_OPT_IN_REMOVED)
+			continue;
+		if (!f->rule || !f->rule->removed_in.valid || !f->kind || !f->api_version)
+			continue;
+		if (f->rule->component && strcmp(f->rule->component, "kubernetes"))
+			continue;
+		rv = f->rule->removed_in;
+		g = group_for(pl, f);
+		if (!g) {
+			pl->oom = true;
+			return;
+		}
+		g->removed_in = rv;
+		g->count++;
+		g->from_dump |= dump;
+		if (g->nloc < PLAN_MAX_LOCATIONS) {
+			struct kup_buf b = KUP_BUF_INIT;
+
+			kup_buf_addf(&b, "%s", f->src.path ? f->src.path : "-");
+			if (f->src.line)
+				kup_buf_addf(&b, ":%u", (unsigned)f->src.line);
+			if (f->src.release)
+				kup_buf_addf(&b, " (helm release %s)", f->src.release);
+			else if (f->src.type == KUP_SRC_LAST_APPLIED)
+				kup_buf_adds(&b, " (last-applied)");
+			if (b.oom || !b.buf)
+				pl->oom = true;
+			else
+				g->locations[g->nloc++] = (char *)astr(pl, b.buf);
+			kup_buf_release(&b);
+		}
+	}
+}
+
+static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, bool dump)
+{
+	struct kup_scan_opts so;
+	struct kup_scan *scan = NULL;
+	struct kup_ingest_opts io;
+	struct kup_ingest *in = NULL;
+	struct ingest_ctx ic = { pl, NULL, dump, false };
+	size_t i;
+
+	if (!n)
+		return;
+	kup_scan_opts_init(&so);
+	so.target = pl->c[pl->n];
+	if (kup_scan_new(pl->kb, &so, &scan) != KUP_OK) {
+		pl->oom = true;
+		return;
+	}
+	ic.scan = scan;
+	kup_ingest_opts_init(&io);
+	io.errors.fn = on_input_error;
+	io.errors.ctx = &ic;
+	io.on_object = on_object;
+	io.ctx = &ic;
+	if (kup_ingest_new(&io, &in) != KUP_OK) {
+		pl->oom = true;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (kup_ingest_path(in, paths[i]) == KUP_NOMEM)
+			pl->oom = true;
+	if (kup_ingest_finish(in) == KUP_NOMEM || kup_scan_finish(scan) == KUP_NOMEM)
+		pl->oom = true;
+	collect_findings(pl, scan, dump);
+out:
+	kup_ingest_free(in);
+	kup_scan_free(scan);
+}
+
+static void plan_manifests(struct planner *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->ngroups; i++) {
+		struct mgroup *g = &pl->groups[i];
+		char rb[24];
+		struct kup_buf locs = KUP_BUF_INIT;
+		int k = minor_gap(&g->removed_in, &pl->c[0]);
+		const char *where, *reason;
+		size_t j;
+
+		kup_version_minor_str(&g->removed_in, rb, sizeof(rb));
+		for (j = 0; j < g->nloc; j++)
+			kup_buf_addf(&locs, "%s%s", j ? ", " : "", g->locations[j]);
+		if (g->count > g->nloc)
+			kup_buf_addf(&locs, ", and %zu more", g->count - g->nloc);
+		if (locs.oom) {
+			pl->oom = true;
+			kup_buf_release(&locs);
+			return;
+		}
+		where = astr(pl, locs.buf ? locs.buf : "");
+		kup_buf_release(&locs);
+		if (k <= 0) {
+			k = 1 > pl->n ? 0 : 1;
+			reason = afmt(pl, "%zu object%s use%s %s %s, not served since %s (%s); migrate "
+				      "before the first hop (`kupgrade fix` can rewrite them)",
+				      g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
+				      g->api_version, g->kind, rb, where);
+		} else {
+			int hop = k;
+			/* the control-plane step that reaches removed_in */
+			int kk;
+
+			for (kk = 1; kk <= pl->n; kk++)
+				if (kup_version_cmp_minor(&pl->c[kk], &g->removed_in) >= 0) {
+					hop = kk;
+					break;
+				}
+			k = hop;
+			reason = afmt(pl, "%zu object%s use%s %s %s, removed in %s (%s); migrate "
+				      "before the control plane reaches %s (`kupgrade fix` can rewrite them)",
+				      g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
+				      g->api_version, g->kind, rb, where, rb);
+		}
+		add_step(pl, k > 0 ? k - 1 : 0, PH_MANIFESTS, KUP_STEP_MANIFESTS,
+			 afmt(pl, "%s %s", g->kind, g->api_version), g->api_version,
+			 g->replacement ? g->replacement : "(no replacement)", reason);
+		add_blocker(pl, afmt(pl, "removed-api/%s", g->rule_id),
+			    afmt(pl, "%zu object%s still use%s %s %s, removed in %s: migrate them "
+				 "first (`kupgrade fix --to %s` can rewrite them)",
+				 g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
+				 g->api_version, g->kind, rb, pl->cs[pl->n]));
+	}
+}
+
+/* ---- charts ------------------------------------------------------------------------- */
+
+static void plan_charts(struct planner *pl)
+{
+	(void)pl;
+}
+
+/* ---- risks ---------------------------------------------------------------------------- */
+
+struct risk_ctx {
+	struct planner *pl;
+};
+
+static enum kup_status on_risk(void *ctx, const struct kup_risk_rule *rule,
+			       const struct kup_version *at, const char *evidence)
+{
+	struct risk_ctx *rc = ctx;
+	struct planner *pl = rc->pl;
+	struct kup_plan_risk r;
+	char ab[24];
+	size_t i;
+
+	for (i = 0; i < pl->plan->nrisks; i++)
+		if (!strcmp(pl->plan->risks[i].id, rule->id))
+			return KUP_OK;
+	memset(&r, 0, sizeof(r));
+	r.id = rule->id;
+	r.severity = rule->severity < 0 ? KUP_SEV_LOW
+		   : rule->severity > KUP_SEV_HIGH ? KUP_SEV_HIGH
+		   : (enum kup_severity)rule->severity;
+	r.at = astr(pl, kup_version_minor_str(at, ab, sizeof(ab)));
+	r.message = rule->message ? rule->message : rule->title;
+	r.evidence = astr(pl, evidence ? evidence : "");
+	r.mitigation = rule->mitigation;
+	r.source = rule->source;
+	add_risk(pl, &r);
+	return pl->oom ? KUP_NOMEM : KUP_OK;
+}
+
+static void plan_risks(struct planner *pl)
+{
+	struct risk_ctx rc = { pl };
+	int k;
+
+	if (!pl->ev)
+		return;
+	for (k = 1; k <= pl->n; k++)
+		if (kup_risks_eval(pl->kb, pl->ev, &pl->c[k], on_risk, &rc) == KUP_NOMEM)
+			pl->oom = true;
+}
+
+/* ---- the whole plan ------------------------------------------------------------------ */
+
+static int cmp_pstep(const void *x, const void *y)
+{
+	const struct pstep *a = x, *b = y;
+
+	if (a->k != b->k)
+		return a->k < b->k ? -1 : 1;
+	if (a->phase != b->phase)
+		return a->phase < b->phase ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void plan_cp(struct planner *pl)
+{
+	int k;
+
+	for (k = 1; k <= pl->n; k++)
+		add_step(pl, k, PH_CP, KUP_STEP_CONTROL_PLANE, "control-plane",
+			 k == 1 ? pl->plan->from : pl->cs[k - 1], pl->cs[k],
+			 afmt(pl, "the control plane moves one minor at a time (%s to %s)",
+			      pl->cs[k - 1], pl->cs[k]));
+}
+
+static void finish(struct planner *pl)
+{
+	struct kup_plan *plan = pl->plan;
+	size_t i;
+	bool warn = plan->nwarnings > 0;
+
+	if (pl->nsteps)
+		qsort(pl->steps, pl->nsteps, sizeof(*pl->steps), cmp_pstep);
+	if (pl->nsteps) {
+		plan->steps = kup_arena_zalloc(pl->a, pl->nsteps * sizeof(*plan->steps));
+		pl->full->step_hop = kup_arena_zalloc(pl->a, pl->nsteps * sizeof(int));
+		pl->full->step_phase = kup_arena_zalloc(pl->a, pl->nsteps);
+		if (!plan->steps || !pl->full->step_hop || !pl->full->step_phase) {
+			pl->oom = true;
+			return;
+		}
+	}
+	for (i = 0; i < pl->nsteps; i++) {
+		plan->steps[i] = pl->steps[i].s;
+		plan->steps[i].order = (unsigned)(i + 1);
+		pl->full->step_hop[i] = pl->steps[i].k;
+		pl->full->step_phase[i] = (unsigned char)pl->steps[i].phase;
+		if (plan->steps[i].type == KUP_STEP_NODEPOOL)
+			plan->node_rolls++;
+		if (plan->steps[i].type == KUP_STEP_CONTROL_PLANE)
+			pl->full->hops++;
+	}
+	plan->nsteps = pl->nsteps;
+	for (i = 0; i < plan->nrisks; i++)
+		if (plan->risks[i].severity >= KUP_SEV_MEDIUM)
+			warn = true;
+	if (plan->nblockers)
+		plan->verdict = KUP_VERDICT_BLOCKED;
+	else if (warn)
+		plan->verdict = KUP_VERDICT_READY_WITH_WARNINGS;
+	else
+		plan->verdict = KUP_VERDICT_READY;
+}
+
+enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
+			 const struct kup_plan_opts *opts, struct kup_plan **out,
+			 struct kup_error *err)
+{
+	struct planner pl;
+	struct kup_plan_full *full;
+	const struct kup_version *newest;
+	char tb[24], cb[24], nb[24];
+	int hop, k;
+	size_t i;
+	enum kup_status st = KUP_OK;
+
+	*out = NULL;
+	if (!kb || !p || !opts || !opts->target.valid)
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "a plan needs a profile and a target");
+	if (!p->control_plane.valid)
+		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
+				     "the profile has no control-plane version");
+	newest = kup_kb_newest(kb);
+	kup_version_minor_str(&opts->target, tb, sizeof(tb));
+	kup_version_minor_str(&p->control_plane, cb, sizeof(cb));
+	if (newest && newest->valid) {
+		kup_version_minor_str(newest, nb, sizeof(nb));
+	} else {
+		snprintf(nb, sizeof(nb), "none");
+	}
+	if (kup_version_cmp_minor(&opts->target, &p->control_plane) < 0)
+		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
+				     "target %s is below the current control plane %s (the knowledge "
+				     "base knows up to %s)", tb, cb, nb);
+	if (!newest || !newest->valid || kup_version_cmp_minor(&opts->target, newest) > 0)
+		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
+				     "target %s is beyond the knowledge base: the newest version it "
+				     "knows is %s", tb, nb);
+	if (p->control_plane.major != opts->target.major)
+		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
+				     "target %s is on another major version than %s", tb, cb);
+
+	memset(&pl, 0, sizeof(pl));
+	full = calloc(1, sizeof(*full));
+	if (!full)
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	kup_arena_init(&full->pub.arena, 4096);
+	pl.kb = kb;
+	pl.p = p;
+	pl.o = opts;
+	pl.full = full;
+	pl.plan = &full->pub;
+	pl.a = &full->pub.arena;
+
+	hop = kup_kb_cp_max_hop(kb);
+	if (hop < 1)
+		hop = 1;
+	pl.n = (opts->target.minor - p->control_plane.minor + hop - 1) / hop;
+	pl.c = kup_arena_zalloc(pl.a, (size_t)(pl.n + 1) * sizeof(*pl.c));
+	pl.cs = kup_arena_zalloc(pl.a, (size_t)(pl.n + 1) * sizeof(*pl.cs));
+	if (!pl.c || !pl.cs) {
+		st = KUP_NOMEM;
+		goto out;
+	}
+	for (k = 0; k <= pl.n; k++) {
+		struct kup_version *v = &pl.c[k];
+
+		memset(v, 0, sizeof(*v));
+		v->valid = true;
+		v->major = p->control_plane.major;
+		v->minor = p->control_plane.minor + k * hop;
+		if (v->minor > opts->target.minor)
+			v->minor = opts->target.minor;
+		kup_version_minor_str(v, pl.cs[k], sizeof(pl.cs[k]));
+	}
+
+	full->pub.cluster = astr(&pl, p->name ? p->name : (p->path ? p->path : "cluster"));
+	full->pub.from = astr(&pl, p->cp_version_text ? p->cp_version_text : cb);
+	full->pub.to = astr(&pl, tb);
+	full->provider = astr(&pl, kup_provider_name(p->provider));
+	if (p->npools) {
+		full->pools = kup_arena_zalloc(pl.a, p->npools * sizeof(*full->pools));
+		if (!full->pools) {
+			st = KUP_NOMEM;
+			goto out;
+		}
+		for (i = 0; i < p->npools; i++) {
+			full->pools[i].name = astr(&pl, p->pools[i].name);
+			full->pools[i].count = p->pools[i].count;
+			full->pools[i].nzones = p->pools[i].nzones;
+		}
+		full->npools = p->npools;
+	}
+
+	if (kup_evidence_new(&pl.ev) != KUP_OK || kup_evidence_add_profile(pl.ev, p) == KUP_NOMEM) {
+		st = KUP_NOMEM;
+		goto out;
+	}
+	scan_inputs(&pl, opts->manifests, opts->nmanifests, false);
+	scan_inputs(&pl, opts->dumps, opts->ndumps, true);
+	full->has_manifests = opts->nmanifests + opts->ndumps > 0;
+
+	plan_cp(&pl);
+	for (i = 0; i < p->npools; i++)
+		plan_pool(&pl, &p->pools[i]);
+	for (i = 0; i < p->naddons; i++)
+		plan_addon(&pl, &p->addons[i]);
+	plan_manifests(&pl);
+	plan_charts(&pl);
+	plan_risks(&pl);
+	finish(&pl);
+	if (pl.oom || kup_arena_failed(pl.a))
+		st = KUP_NOMEM;
+out:
+	kup_evidence_free(pl.ev);
+	free(pl.steps);
+	free(pl.groups);
+	free(pl.f);
+	if (st != KUP_OK) {
+		kup_plan_free(&full->pub);
+		return kup_error_set(err, st, NULL, 0, 0, "out of memory");
+	}
+	*out = &full->pub;
+	return KUP_OK;
+}
+
+void kup_plan_free(struct kup_plan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->blockers);
+	free(plan->risks);
+	free(plan->warnings);
+	kup_arena_release(&plan->arena);
+	free(plan);
+}
+
+const struct kup_plan_step *kup_plan_next_step(const struct kup_plan *plan)
+{
+	if (!plan || !plan->nsteps)
+		return NULL;
+	return &plan->steps[0];
+}
+
+int kup_plan_exit_code(const struct kup_plan *plan)
+{
+	switch (plan->verdict) {
+	case KUP_VERDICT_READY: return 0;
+	case KUP_VERDICT_READY_WITH_WARNINGS: return 2;
+	case KUP_VERDICT_BLOCKED: return 3;
+	}
+	return 1;
+}
+
+const struct kup_plan_risk *kup_plan_top_risk(const struct kup_plan *plan)
+{
+	const struct kup_plan_risk *best = NULL;
+	size_t i;
+
+	for (i = 0; i < plan->nrisks; i++)
+		if (!best || plan->risks[i].severity > best->severity)
+			best = &plan->risks[i];
+	return best;
+}
+
+enum kup_status kup_plan_render(const struct kup_plan *plan, enum kup_plan_format fmt,
+				struct kup_buf *out)
+{
+	switch (fmt) {
+	case KUP_PLAN_TEXT: kup_plan_render_text(plan, out); break;
+	case KUP_PLAN_MARKDOWN: kup_plan_render_markdown(plan, out); break;
+	case KUP_PLAN_JSON: kup_plan_render_json(plan, out); break;
+	case KUP_PLAN_HTML: kup_plan_render_html(plan, out); break;
+	default: return KUP_INVALID;
+	}
+	return out->oom ? KUP_NOMEM : KUP_OK;
+}

@@ -1,0 +1,60 @@
+/*
+ * plan_int.h - internals shared by the planner (plan.c) and its renderers
+ * (plan_render.c: text and JSON; plan_runbook.c: Markdown and HTML).
+ */
+#ifndef KUP_PLAN_INT_H
+#define KUP_PLAN_INT_H
+
+#include "kupgrade/plan.h"
+
+/*
+ * Extra facts the runbook needs beyond the public plan: kept in the arena
+ * behind the public struct (struct kup_plan_full embeds struct kup_plan as
+ * its first member, so a plan pointer is also a full pointer).
+ */
+struct kup_plan_pool_note {
+	const char *name;
+	unsigned count;                 /* nodes; 0 when unknown */
+	size_t nzones;
+};
+
+struct kup_plan_full {
+	struct kup_plan pub;
+	const char *provider;           /* "eks" ... */
+	unsigned hops;                  /* control-plane steps */
+	struct kup_plan_pool_note *pools;
+	size_t npools;
+	bool has_charts;
+	bool has_manifests;
+	/* per step (parallel to pub.steps): the position k of the control plane
+	 * (0 = before the first hop) and the phase (enum kup_plan_phase) */
+	int *step_hop;
+	unsigned char *step_phase;
+};
+
+/* Where a step goes in the order of one control-plane position k. */
+enum kup_plan_phase {
+	KUP_PH_PRE_POOL = 0,    /* k = 0 only: pools already out of skew */
+	KUP_PH_CP,              /* the control-plane step reaching c_k */
+	KUP_PH_MANAGED,         /* Phase I: add-ons that follow the control plane */
+	KUP_PH_POOL,            /* Phase II: node pools at c_k */
+	KUP_PH_ADDON,           /* add-ons prepared for the next hop */
+	KUP_PH_CHART,           /* charts that must move */
+	KUP_PH_MANIFESTS,       /* API migrations before the next hop */
+};
+
+static inline const struct kup_plan_full *kup_plan_full_c(const struct kup_plan *p)
+{
+	return (const struct kup_plan_full *)p;
+}
+
+/* Renderers (the buffer's oom flag says whether they succeeded). */
+void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out);
+void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out);
+void kup_plan_render_markdown(const struct kup_plan *plan, struct kup_buf *out);
+void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out);
+
+/* The top risk for summaries: the first high, else medium, else low; NULL when none. */
+const struct kup_plan_risk *kup_plan_top_risk(const struct kup_plan *plan);
+
+#endif

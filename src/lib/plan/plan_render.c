@@ -1,0 +1,182 @@
+/*
+ * plan_render.c - a plan as a short human summary (text) and as the JSON
+ * document of schema_version 1:
+ *
+ *     {"schema_version": 1, "cluster": ..., "from": ..., "to": ...,
+ *      "verdict": "READY|READY_WITH_WARNINGS|BLOCKED",
+ *      "steps": [{"order", "type", "component", "from", "to", "reason"}],
+ *      "blockers": [{"id", "message"}],
+ *      "risks": [{"id", "severity", "at", "message", "evidence",
+ *                 "mitigation", "source"}]}
+ *
+ * The key names and their order are a contract; "warnings" follows them.
+ */
+#include <string.h>
+
+#include "plan/plan_int.h"
+#include "report/report_int.h"
+
+void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out)
+{
+	struct kup_emit e;
+	size_t i;
+
+	kup_emit_init(&e, out, KUP_EMIT_JSON);
+	kup_emit_begin_map(&e);
+	kup_emit_kint(&e, "schema_version", 1);
+	kup_emit_kstr(&e, "cluster", plan->cluster);
+	kup_emit_kstr(&e, "from", plan->from);
+	kup_emit_kstr(&e, "to", plan->to);
+	kup_emit_kstr(&e, "verdict", kup_verdict_name(plan->verdict));
+	kup_emit_key(&e, "steps");
+	kup_emit_begin_seq(&e);
+	for (i = 0; i < plan->nsteps; i++) {
+		const struct kup_plan_step *s = &plan->steps[i];
+
+		kup_emit_begin_map(&e);
+		kup_emit_kint(&e, "order", s->order);
+		kup_emit_kstr(&e, "type", kup_step_type_name(s->type));
+		kup_emit_kstr(&e, "component", s->component);
+		kup_emit_kstr(&e, "from", s->from);
+		kup_emit_kstr(&e, "to", s->to);
+		kup_emit_kstr(&e, "reason", s->reason);
+		kup_emit_end(&e);
+	}
+	kup_emit_end(&e);
+	kup_emit_key(&e, "blockers");
+	kup_emit_begin_seq(&e);
+	for (i = 0; i < plan->nblockers; i++) {
+		kup_emit_begin_map(&e);
+		kup_emit_kstr(&e, "id", plan->blockers[i].id);
+		kup_emit_kstr(&e, "message", plan->blockers[i].message);
+		kup_emit_end(&e);
+	}
+	kup_emit_end(&e);
+	kup_emit_key(&e, "risks");
+	kup_emit_begin_seq(&e);
+	for (i = 0; i < plan->nrisks; i++) {
+		const struct kup_plan_risk *r = &plan->risks[i];
+
+		kup_emit_begin_map(&e);
+		kup_emit_kstr(&e, "id", r->id);
+		kup_emit_kstr(&e, "severity", kup_severity_name(r->severity));
+		kup_emit_kstr(&e, "at", r->at);
+		kup_emit_kstr(&e, "message", r->message);
+		kup_emit_kstr(&e, "evidence", r->evidence);
+		kup_emit_kstr(&e, "mitigation", r->mitigation);
+		kup_emit_kstr(&e, "source", r->source);
+		kup_emit_end(&e);
+	}
+	kup_emit_end(&e);
+	kup_emit_key(&e, "warnings");
+	kup_emit_begin_seq(&e);
+	for (i = 0; i < plan->nwarnings; i++)
+		kup_emit_str(&e, plan->warnings[i]);
+	kup_emit_end(&e);
+	kup_emit_end(&e);
+	kup_emit_finish(&e);
+	if (e.failed)
+		out->oom = true;
+}
+
+static void pad(struct kup_buf *out, size_t have, size_t width)
+{
+	while (have++ < width)
+		kup_buf_addc(out, ' ');
+}
+
+/* Appends s sanitised and padded to width (counted in bytes). */
+static void cell(struct kup_buf *out, const char *s, size_t width)
+{
+	size_t before = out->len;
+
+	kup_text_sanitize(out, s ? s : "");
+	pad(out, out->len - before, width);
+}
+
+void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
+{
+	const struct kup_plan_full *full = kup_plan_full_c(plan);
+	size_t i, wc = 9, wf = 4;
+
+	kup_buf_adds(out, "cluster ");
+	kup_text_sanitize(out, plan->cluster);
+	kup_buf_adds(out, ": ");
+	kup_text_sanitize(out, plan->from);
+	kup_buf_adds(out, " -> ");
+	kup_text_sanitize(out, plan->to);
+	kup_buf_addf(out, ": %s\n", kup_verdict_name(plan->verdict));
+	kup_buf_addf(out, "%u control-plane hop%s, %u node-pool roll%s, %zu step%s, "
+		     "%zu blocker%s, %zu risk%s, %zu warning%s\n",
+		     full->hops, full->hops == 1 ? "" : "s",
+		     plan->node_rolls, plan->node_rolls == 1 ? "" : "s",
+		     plan->nsteps, plan->nsteps == 1 ? "" : "s",
+		     plan->nblockers, plan->nblockers == 1 ? "" : "s",
+		     plan->nrisks, plan->nrisks == 1 ? "" : "s",
+		     plan->nwarnings, plan->nwarnings == 1 ? "" : "s");
+	for (i = 0; i < plan->nsteps; i++) {
+		size_t l = plan->steps[i].component ? strlen(plan->steps[i].component) : 0;
+		size_t lf = plan->steps[i].from ? strlen(plan->steps[i].from) : 0;
+
+		if (l > wc && l < 40)
+			wc = l;
+		if (lf > wf && lf < 24)
+			wf = lf;
+	}
+	if (plan->nsteps)
+		kup_buf_adds(out, "\nsteps:\n");
+	for (i = 0; i < plan->nsteps; i++) {
+		const struct kup_plan_step *s = &plan->steps[i];
+
+		kup_buf_addf(out, "%4u. ", s->order);
+		cell(out, kup_step_type_name(s->type), 14);
+		cell(out, s->component, wc + 2);
+		cell(out, s->from, wf);
+		kup_buf_adds(out, " -> ");
+		cell(out, s->to, 8);
+		kup_buf_adds(out, "  ");
+		kup_text_sanitize(out, s->reason);
+		kup_buf_addc(out, '\n');
+	}
+	if (plan->nblockers)
+		kup_buf_adds(out, "\nblockers:\n");
+	for (i = 0; i < plan->nblockers; i++) {
+		kup_buf_adds(out, "  - ");
+		kup_text_sanitize(out, plan->blockers[i].id);
+		kup_buf_adds(out, ": ");
+		kup_text_sanitize(out, plan->blockers[i].message);
+		kup_buf_addc(out, '\n');
+	}
+	if (plan->nrisks)
+		kup_buf_adds(out, "\nrisks:\n");
+	for (i = 0; i < plan->nrisks; i++) {
+		const struct kup_plan_risk *r = &plan->risks[i];
+
+		kup_buf_adds(out, "  - ");
+		cell(out, kup_severity_name(r->severity), 7);
+		kup_buf_adds(out, "at ");
+		cell(out, r->at, 5);
+		kup_buf_addc(out, ' ');
+		kup_text_sanitize(out, r->id);
+		kup_buf_adds(out, ": ");
+		kup_text_sanitize(out, r->message);
+		kup_buf_addc(out, '\n');
+		if (r->evidence && *r->evidence) {
+			kup_buf_adds(out, "      evidence: ");
+			kup_text_sanitize(out, r->evidence);
+			kup_buf_addc(out, '\n');
+		}
+		if (r->mitigation && *r->mitigation) {
+			kup_buf_adds(out, "      mitigation: ");
+			kup_text_sanitize(out, r->mitigation);
+			kup_buf_addc(out, '\n');
+		}
+	}
+	if (plan->nwarnings)
+		kup_buf_adds(out, "\nwarnings:\n");
+	for (i = 0; i < plan->nwarnings; i++) {
+		kup_buf_adds(out, "  - ");
+		kup_text_sanitize(out, plan->warnings[i]);
+		kup_buf_addc(out, '\n');
+	}
+}

@@ -1,0 +1,473 @@
+/*
+ * plan_runbook.c - a plan as a runbook people follow, in Markdown or as one
+ * self-contained HTML page (inline style, no external resource, every
+ * value escaped).
+ *
+ * Sections: verdict and blockers, risks, pre-upgrade checklist (staging
+ * first, backups, scans clean, PDB and skew checks, the steps before the
+ * first hop), one section per control-plane hop (Phase I: control plane,
+ * managed add-ons, CoreDNS, kube-proxy; Phase II: node pools with surge and
+ * drain settings; then what prepares the next hop), post-upgrade (charts
+ * held back, verification).  One writer produces both formats.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "plan/plan_int.h"
+
+struct doc {
+	struct kup_buf *out;
+	bool html;
+	bool in_list;
+};
+
+/* Markdown: backslash the characters that would start markup. */
+static void md_escape(struct kup_buf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (strchr("\\`*_[]<>|#", c))
+			kup_buf_addc(out, '\\');
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		if (c < 0x20 || c == 0x7f)
+			kup_buf_addf(out, "\\x%02x", c);
+		else
+			kup_buf_addc(out, (char)c);
+	}
+}
+
+static void html_escape(struct kup_buf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '&': kup_buf_adds(out, "&amp;"); break;
+		case '<': kup_buf_adds(out, "&lt;"); break;
+		case '>': kup_buf_adds(out, "&gt;"); break;
+		case '"': kup_buf_adds(out, "&quot;"); break;
+		case '\'': kup_buf_adds(out, "&#39;"); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				kup_buf_addc(out, ' ');
+			else
+				kup_buf_addc(out, (char)c);
+		}
+	}
+}
+
+/* Escaped text in the document's format. */
+static void t(struct doc *d, const char *s)
+{
+	if (d->html)
+		html_escape(d->out, s);
+	else
+		md_escape(d->out, s);
+}
+
+/* Inline code. */
+static void code(struct doc *d, const char *s)
+{
+	if (d->html) {
+		kup_buf_adds(d->out, "<code>");
+		html_escape(d->out, s);
+		kup_buf_adds(d->out, "</code>");
+	} else {
+		/* backticks inside are not expected in commands we write */
+		kup_buf_addc(d->out, '`');
+		for (; s && *s; s++)
+			kup_buf_addc(d->out, *s == '`' || *s == '\n' ? '\'' : *s);
+		kup_buf_addc(d->out, '`');
+	}
+}
+
+static void strong_open(struct doc *d)
+{
+	kup_buf_adds(d->out, d->html ? "<strong>" : "**");
+}
+
+static void strong_close(struct doc *d)
+{
+	kup_buf_adds(d->out, d->html ? "</strong>" : "**");
+}
+
+static void end_list(struct doc *d)
+{
+	if (!d->in_list)
+		return;
+	kup_buf_adds(d->out, d->html ? "</ul>\n" : "\n");
+	d->in_list = false;
+}
+
+static void heading(struct doc *d, int level, const char *text, const char *extra)
+{
+	end_list(d);
+	if (d->html) {
+		kup_buf_addf(d->out, "<h%d>", level);
+		t(d, text);
+		if (extra)
+			t(d, extra);
+		kup_buf_addf(d->out, "</h%d>\n", level);
+	} else {
+		kup_buf_addf(d->out, "%.*s ", level, "######");
+		t(d, text);
+		if (extra)
+			t(d, extra);
+		kup_buf_adds(d->out, "\n\n");
+	}
+}
+
+/* Opens a checklist item; the caller writes its content and calls item_end. */
+static void item(struct doc *d)
+{
+	if (!d->in_list) {
+		if (d->html)
+			kup_buf_adds(d->out, "<ul class=\"check\">\n");
+		d->in_list = true;
+	}
+	kup_buf_adds(d->out, d->html ? "<li><label><input type=\"checkbox\"> " : "- [ ] ");
+}
+
+static void item_end(struct doc *d)
+{
+	kup_buf_adds(d->out, d->html ? "</label></li>\n" : "\n");
+}
+
+static void para_open(struct doc *d)
+{
+	end_list(d);
+	if (d->html)
+		kup_buf_adds(d->out, "<p>");
+}
+
+static void para_close(struct doc *d)
+{
+	kup_buf_adds(d->out, d->html ? "</p>\n" : "\n\n");
+}
+
+/* A checklist item of plain text. */
+static void item_text(struct doc *d, const char *s)
+{
+	item(d);
+	t(d, s);
+	item_end(d);
+}
+
+/* ---- settings that depend on the provider --------------------------------- */
+
+static const char *surge_text(const char *provider)
+{
+	if (provider && !strcmp(provider, "eks"))
+		return "surge: managed node group updateConfig maxUnavailable=1 (the default; EKS "
+		       "launches the replacements in the same zones first); drain: EKS evicts "
+		       "respecting PDBs and fails the update (PodEvictionFailure) after 15 minutes "
+		       "per node";
+	if (provider && !strcmp(provider, "gke"))
+		return "surge: maxSurge=1, maxUnavailable=0 (the default surge upgrade); drain: GKE "
+		       "respects PDBs for about one hour per node, then deletes the pods";
+	if (provider && !strcmp(provider, "aks"))
+		return "surge: --max-surge 33% or a multiple of the zone count; drain: AKS waits up "
+		       "to 30 minutes per node and fails the upgrade on a blocking PDB";
+	return "surge: maxSurge=1, maxUnavailable=0 (one new node before each old one goes); "
+	       "drain: one node at a time, respecting PDBs";
+}
+
+static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
+{
+	const struct kup_plan_full *full = kup_plan_full_c(plan);
+	const struct kup_plan_step *s = &plan->steps[i];
+
+	item(d);
+	kup_buf_addf(d->out, "%u. ", s->order);
+	strong_open(d);
+	t(d, s->component);
+	strong_close(d);
+	kup_buf_adds(d->out, " ");
+	t(d, s->from);
+	kup_buf_adds(d->out, d->html ? " &rarr; " : " → ");
+	t(d, s->to);
+	kup_buf_adds(d->out, " (");
+	t(d, kup_step_type_name(s->type));
+	kup_buf_adds(d->out, "): ");
+	t(d, s->reason);
+	if (s->type == KUP_STEP_NODEPOOL) {
+		const char *name = s->component + (strncmp(s->component, "nodepool/", 9) ? 0 : 9);
+		size_t j;
+		char cmd[256];
+
+		for (j = 0; j < full->npools; j++)
+			if (full->pools[j].name && !strcmp(full->pools[j].name, name))
+				break;
+		if (j < full->npools && full->pools[j].count) {
+			kup_buf_addf(d->out, ". %u nodes", full->pools[j].count);
+			if (full->pools[j].nzones)
+				kup_buf_addf(d->out, " in %zu zones", full->pools[j].nzones);
+		}
+		kup_buf_adds(d->out, ". ");
+		t(d, surge_text(full->provider));
+		kup_buf_adds(d->out, ". Self-managed: ");
+		snprintf(cmd, sizeof(cmd),
+			 "kubectl drain NODE --ignore-daemonsets --delete-emptydir-data --timeout=15m");
+		code(d, cmd);
+	} else if (s->type == KUP_STEP_MANIFESTS) {
+		char cmd[160];
+
+		snprintf(cmd, sizeof(cmd), "kupgrade fix --to %s", plan->to ? plan->to : "");
+		kup_buf_adds(d->out, ". Rewrite: ");
+		code(d, cmd);
+	}
+	item_end(d);
+}
+
+static void risks_table(struct doc *d, const struct kup_plan *plan)
+{
+	static const char *const cols[] = { "severity", "at", "risk", "evidence", "mitigation",
+					    "source" };
+	size_t i, c;
+
+	end_list(d);
+	if (d->html) {
+		kup_buf_adds(d->out, "<table>\n<tr>");
+		for (c = 0; c < 6; c++)
+			kup_buf_addf(d->out, "<th>%s</th>", cols[c]);
+		kup_buf_adds(d->out, "</tr>\n");
+	} else {
+		kup_buf_adds(d->out, "| severity | at | risk | evidence | mitigation | source |\n"
+				     "|---|---|---|---|---|---|\n");
+	}
+	for (i = 0; i < plan->nrisks; i++) {
+		const struct kup_plan_risk *r = &plan->risks[i];
+		const char *vals[6];
+
+		vals[0] = kup_severity_name(r->severity);
+		vals[1] = r->at;
+		vals[2] = NULL;
+		vals[3] = r->evidence;
+		vals[4] = r->mitigation;
+		vals[5] = r->source;
+		kup_buf_adds(d->out, d->html ? "<tr>" : "|");
+		for (c = 0; c < 6; c++) {
+			kup_buf_adds(d->out, d->html ? (c == 0 ? "<td class=\"sev-" : "<td>") : " ");
+			if (d->html && c == 0) {
+				t(d, vals[0]);
+				kup_buf_adds(d->out, "\">");
+			}
+			if (c == 2) {
+				strong_open(d);
+				t(d, r->id);
+				strong_close(d);
+				kup_buf_adds(d->out, ": ");
+				t(d, r->message);
+			} else if (c == 5 && d->html && r->source &&
+				   (!strncmp(r->source, "https://", 8) || !strncmp(r->source, "http://", 7))) {
+				kup_buf_adds(d->out, "<a href=\"");
+				html_escape(d->out, r->source);
+				kup_buf_adds(d->out, "\">");
+				html_escape(d->out, r->source);
+				kup_buf_adds(d->out, "</a>");
+			} else {
+				t(d, vals[c] ? vals[c] : "");
+			}
+			kup_buf_adds(d->out, d->html ? "</td>" : " |");
+		}
+		kup_buf_adds(d->out, d->html ? "</tr>\n" : "\n");
+	}
+	kup_buf_adds(d->out, d->html ? "</table>\n" : "\n");
+}
+
+static bool managed_provider(const char *p)
+{
+	return p && (!strcmp(p, "eks") || !strcmp(p, "gke") || !strcmp(p, "aks"));
+}
+
+static void runbook(struct doc *d, const struct kup_plan *plan)
+{
+	const struct kup_plan_full *full = kup_plan_full_c(plan);
+	char line[512];
+	size_t i;
+	int hop, last = (int)full->hops;
+
+	kup_buf_adds(d->out, d->html ? "<h1>" : "# ");
+	t(d, "Upgrade runbook: ");
+	t(d, plan->cluster);
+	kup_buf_adds(d->out, ", ");
+	t(d, plan->from);
+	kup_buf_adds(d->out, d->html ? " &rarr; " : " → ");
+	t(d, plan->to);
+	kup_buf_adds(d->out, d->html ? "</h1>\n" : "\n\n");
+
+	para_open(d);
+	strong_open(d);
+	kup_buf_adds(d->out, "Verdict: ");
+	t(d, kup_verdict_name(plan->verdict));
+	strong_close(d);
+	kup_buf_addf(d->out, " (exit %d). %u control-plane hop%s, %u node-pool roll%s, %zu step%s; "
+		     "provider ", kup_plan_exit_code(plan), full->hops, full->hops == 1 ? "" : "s",
+		     plan->node_rolls, plan->node_rolls == 1 ? "" : "s", plan->nsteps,
+		     plan->nsteps == 1 ? "" : "s");
+	t(d, full->provider);
+	kup_buf_adds(d->out, ".");
+	para_close(d);
+
+	if (plan->nblockers) {
+		heading(d, 2, "Blockers (resolve before anything else)", NULL);
+		for (i = 0; i < plan->nblockers; i++) {
+			item(d);
+			strong_open(d);
+			t(d, plan->blockers[i].id);
+			strong_close(d);
+			kup_buf_adds(d->out, ": ");
+			t(d, plan->blockers[i].message);
+			item_end(d);
+		}
+	}
+	if (plan->nwarnings) {
+		heading(d, 2, "Warnings", NULL);
+		for (i = 0; i < plan->nwarnings; i++)
+			item_text(d, plan->warnings[i]);
+	}
+	if (plan->nrisks) {
+		heading(d, 2, "Risks", NULL);
+		risks_table(d, plan);
+	}
+
+	heading(d, 2, "Pre-upgrade", NULL);
+	snprintf(line, sizeof(line), "Staging first: rehearse this runbook on a staging cluster "
+		 "with the same versions and add-ons (%s to %s) and keep its notes",
+		 plan->from ? plan->from : "", plan->to ? plan->to : "");
+	item_text(d, line);
+	item(d);
+	if (managed_provider(full->provider)) {
+		t(d, "Backups: back up the cluster's resources and volumes (e.g. ");
+		code(d, "velero backup create pre-upgrade");
+		t(d, "); the provider keeps etcd, but a resource backup is what you can restore");
+	} else {
+		t(d, "Backups: take an etcd snapshot (");
+		code(d, "etcdctl snapshot save pre-upgrade.db");
+		t(d, ") and a resource backup, stored off the cluster");
+	}
+	item_end(d);
+	item(d);
+	t(d, "Scans clean: ");
+	snprintf(line, sizeof(line), "kupgrade scan MANIFESTS... --to %s", plan->to ? plan->to : "");
+	code(d, line);
+	t(d, " finds no removed API (run it again after the migrations below)");
+	item_end(d);
+	item(d);
+	t(d, "PodDisruptionBudgets: ");
+	code(d, "kubectl get pdb -A");
+	t(d, " shows no budget with ALLOWED DISRUPTIONS 0, or drains stop");
+	item_end(d);
+	item(d);
+	t(d, "Version skew: ");
+	code(d, "kubectl get nodes -o wide");
+	t(d, " shows every kubelet within the skew policy of the control plane, none newer");
+	item_end(d);
+	for (i = 0; i < plan->nsteps; i++)
+		if (full->step_hop[i] == 0 && (full->step_phase[i] != KUP_PH_CP))
+			step_item(d, plan, i);
+
+	for (hop = 1; hop <= last; hop++) {
+		const char *from = NULL, *to = NULL;
+		bool any;
+
+		for (i = 0; i < plan->nsteps; i++)
+			if (full->step_hop[i] == hop && full->step_phase[i] == KUP_PH_CP) {
+				from = plan->steps[i].from;
+				to = plan->steps[i].to;
+			}
+		snprintf(line, sizeof(line), "Hop %d: %s to %s", hop, from ? from : "?", to ? to : "?");
+		heading(d, 2, line, NULL);
+		heading(d, 3, "Phase I: control plane and managed add-ons (CoreDNS, kube-proxy)", NULL);
+		for (i = 0; i < plan->nsteps; i++)
+			if (full->step_hop[i] == hop && (full->step_phase[i] == KUP_PH_CP ||
+							 full->step_phase[i] == KUP_PH_MANAGED))
+				step_item(d, plan, i);
+		item(d);
+		t(d, "Check: ");
+		code(d, "kubectl version");
+		t(d, " reports the new server version and ");
+		code(d, "kubectl get pods -n kube-system");
+		t(d, " is healthy");
+		item_end(d);
+		heading(d, 3, "Phase II: node pools", NULL);
+		any = false;
+		for (i = 0; i < plan->nsteps; i++)
+			if (full->step_hop[i] == hop && full->step_phase[i] == KUP_PH_POOL) {
+				step_item(d, plan, i);
+				any = true;
+			}
+		if (!any)
+			item_text(d, "No node pool rolls at this hop: the kubelets stay within the skew "
+				  "policy");
+		if (hop < last) {
+			any = false;
+			for (i = 0; i < plan->nsteps; i++)
+				if (full->step_hop[i] == hop && full->step_phase[i] >= KUP_PH_ADDON)
+					any = true;
+			if (any) {
+				heading(d, 3, "Before the next hop", NULL);
+				for (i = 0; i < plan->nsteps; i++)
+					if (full->step_hop[i] == hop &&
+					    full->step_phase[i] >= KUP_PH_ADDON)
+						step_item(d, plan, i);
+			}
+		}
+	}
+
+	heading(d, 2, "Post-upgrade", NULL);
+	for (i = 0; i < plan->nsteps; i++)
+		if (last > 0 && full->step_hop[i] == last && full->step_phase[i] >= KUP_PH_ADDON)
+			step_item(d, plan, i);
+	item(d);
+	t(d, "Charts held back: ");
+	code(d, "helm list -A");
+	t(d, "; upgrade the charts that could not move during the hops (kubeVersion or pinned "
+	     "appVersion) now, or schedule them");
+	item_end(d);
+	item(d);
+	t(d, "Verify: ");
+	code(d, "kubectl get nodes");
+	snprintf(line, sizeof(line), " shows every node at %s (unless kept back on purpose), ",
+		 plan->to ? plan->to : "");
+	t(d, line);
+	code(d, "kubectl get pods -A --field-selector=status.phase!=Running");
+	t(d, " lists nothing unexpected, and ");
+	snprintf(line, sizeof(line), "kupgrade plan PROFILE --to %s", plan->to ? plan->to : "");
+	code(d, line);
+	t(d, " has no steps left");
+	item_end(d);
+	end_list(d);
+}
+
+void kup_plan_render_markdown(const struct kup_plan *plan, struct kup_buf *out)
+{
+	struct doc d = { out, false, false };
+
+	runbook(&d, plan);
+}
+
+void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out)
+{
+	struct doc d = { out, true, false };
+
+	kup_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		     "<title>Upgrade runbook: ");
+	html_escape(out, plan->cluster);
+	kup_buf_adds(out, "</title>\n<style>\n"
+		     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
+		     "padding:0 1rem;line-height:1.45;color:#1b1f24}\n"
+		     "h1{font-size:1.6rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem}\n"
+		     "ul.check{list-style:none;padding-left:0}ul.check li{margin:.35rem 0}\n"
+		     "code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}\n"
+		     "table{border-collapse:collapse;font-size:.9rem}"
+		     "td,th{border:1px solid #d0d7de;padding:.3rem;vertical-align:top}\n"
+		     ".sev-high{color:#b42318;font-weight:bold}.sev-medium{color:#b54708}\n"
+		     "@media print{input{transform:scale(1.2)}}\n"
+		     "</style>\n</head>\n<body>\n");
+	runbook(&d, plan);
+	kup_buf_adds(out, "</body>\n</html>\n");
+}

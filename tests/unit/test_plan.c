@@ -1,0 +1,475 @@
+/*
+ * test_plan.c - the planner against the deterministic test KB of
+ * tests/data/plan-kb/: path optimality (fewest node-pool rolls, then
+ * steps), add-on intermediate versions, BLOCKED reasons, --keep-nodes,
+ * target errors, risks at the right hop, renderers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kupgrade/kb.h"
+#include "kupgrade/kbplan.h"
+#include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
+
+static struct kup_kb *kb;
+
+static int setup(void **state)
+{
+	size_t n = 0;
+
+	(void)state;
+	if (kup_kb_load_dir(KUP_TEST_DATA "/plan-kb", &kb, NULL, &n) != KUP_OK)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	kup_kb_free(kb);
+	return 0;
+}
+
+/* Parses a profile from the text built with fmt, plans it to `to`. */
+static struct kup_plan *plan_of(const char *to, bool keep, const char *profile)
+{
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+	enum kup_status st;
+
+	st = kup_profile_parse("test.yaml", profile, strlen(profile), &p, &err);
+	if (st != KUP_OK)
+		fprintf(stderr, "profile: %s\n", err.msg ? err.msg : "?");
+	assert_int_equal(st, KUP_OK);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(kup_version_parse(to, &o.target, &err), KUP_OK);
+	o.keep_nodes = keep;
+	st = kup_plan(kb, p, &o, &plan, &err);
+	if (st != KUP_OK)
+		fprintf(stderr, "plan: %s\n", err.msg ? err.msg : "?");
+	assert_int_equal(st, KUP_OK);
+	kup_profile_free(p);
+	kup_error_release(&err);
+	return plan;
+}
+
+#define PROFILE(cp, pools, addons)                                                    \
+	"apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"                   \
+	"metadata: {name: test}\nspec:\n  provider: eks\n"                            \
+	"  controlPlane: {version: \"" cp "\"}\n"                                     \
+	"  nodePools:\n" pools "  addons:\n" addons
+#define POOL(name, v) "    - {name: " name ", version: \"" v "\", count: 3}\n"
+#define NO_ADDONS "    []\n"
+
+/* "control-plane:1.28 nodepool/general:1.30 ..." - the plan's steps in order. */
+static void steps_str(const struct kup_plan *p, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < p->nsteps && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s:%s", i ? " " : "",
+					p->steps[i].component, p->steps[i].to);
+}
+
+static void assert_steps(const struct kup_plan *p, const char *want)
+{
+	char got[2048];
+
+	steps_str(p, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
+static bool has_blocker(const struct kup_plan *p, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < p->nblockers; i++)
+		if (strstr(p->blockers[i].message, msg))
+			return true;
+	return false;
+}
+
+static const struct kup_plan_risk *risk(const struct kup_plan *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->nrisks; i++)
+		if (!strcmp(p->risks[i].id, id))
+			return &p->risks[i];
+	return NULL;
+}
+
+/* ---- node pools ------------------------------------------------------------- */
+
+static void test_pool_rolls_once_at_the_end(void **state)
+{
+	struct kup_plan *p = plan_of("1.30", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"), NO_ADDONS));
+
+	(void)state;
+	assert_steps(p, "control-plane:1.28 control-plane:1.29 control-plane:1.30 "
+			"nodepool/general:1.30");
+	assert_int_equal(p->node_rolls, 1);
+	assert_int_equal(p->verdict, KUP_VERDICT_READY);
+	assert_int_equal(kup_plan_exit_code(p), 0);
+	assert_string_equal(p->steps[0].from, "1.27.8");
+	assert_string_equal(p->steps[3].from, "1.27.3");
+	assert_ptr_equal(kup_plan_next_step(p), &p->steps[0]);
+	kup_plan_free(p);
+}
+
+static void test_pool_rolls_late_with_three_minor_skew(void **state)
+{
+	/* 1.26 under 1.27 -> 1.31: at 1.30 it would be 4 behind; roll at 1.29, then at the end */
+	struct kup_plan *p = plan_of("1.31", false,
+		PROFILE("1.27.8", POOL("general", "1.26.9"), NO_ADDONS));
+
+	(void)state;
+	assert_steps(p, "control-plane:1.28 control-plane:1.29 nodepool/general:1.29 "
+			"control-plane:1.30 control-plane:1.31 nodepool/general:1.31");
+	assert_int_equal(p->node_rolls, 2);
+	assert_string_equal(p->steps[2].from, "1.26.9");
+	assert_string_equal(p->steps[5].from, "1.29");
+	kup_plan_free(p);
+}
+
+static void test_pool_two_minor_skew_before_1_25(void **state)
+{
+	/* the same shape under the pre-1.25 policy (2 minors) rolls mid-way */
+	struct kup_plan *old = plan_of("1.24", false,
+		PROFILE("1.21.5", POOL("general", "1.21.5"), NO_ADDONS));
+	struct kup_plan *newer = plan_of("1.28", false,
+		PROFILE("1.25.5", POOL("general", "1.25.5"), NO_ADDONS));
+
+	(void)state;
+	assert_steps(old, "control-plane:1.22 control-plane:1.23 nodepool/general:1.23 "
+			  "control-plane:1.24 nodepool/general:1.24");
+	assert_int_equal(old->node_rolls, 2);
+	assert_steps(newer, "control-plane:1.26 control-plane:1.27 control-plane:1.28 "
+			    "nodepool/general:1.28");
+	assert_int_equal(newer->node_rolls, 1);
+	kup_plan_free(old);
+	kup_plan_free(newer);
+}
+
+static void test_keep_nodes(void **state)
+{
+	struct kup_plan *a = plan_of("1.31", true,
+		PROFILE("1.27.8", POOL("general", "1.26.9") POOL("gpu", "1.27.1"), NO_ADDONS));
+
+	(void)state;
+	/* general must roll once (skew); gpu stays at 1.27 (4 behind 1.31 is too far: rolls at 1.30) */
+	assert_steps(a, "control-plane:1.28 control-plane:1.29 nodepool/general:1.29 "
+			"control-plane:1.30 nodepool/gpu:1.30 control-plane:1.31");
+	assert_int_equal(a->node_rolls, 2);
+	kup_plan_free(a);
+	a = plan_of("1.30", true, PROFILE("1.27.8", POOL("general", "1.27.1"), NO_ADDONS));
+	assert_steps(a, "control-plane:1.28 control-plane:1.29 control-plane:1.30");
+	assert_int_equal(a->node_rolls, 0);
+	kup_plan_free(a);
+}
+
+static void test_pool_too_far_behind_is_blocked(void **state)
+{
+	struct kup_plan *p = plan_of("1.29", false,
+		PROFILE("1.28.4", POOL("general", "1.22.17"), NO_ADDONS));
+
+	(void)state;
+	assert_int_equal(p->verdict, KUP_VERDICT_BLOCKED);
+	assert_int_equal(kup_plan_exit_code(p), 3);
+	assert_true(has_blocker(p, "node pool general is at 1.22, more than 3 minors behind the "
+				   "control plane 1.28: roll it before the first hop"));
+	/* the plan still says what to do: roll first */
+	assert_int_equal(p->steps[0].type, KUP_STEP_NODEPOOL);
+	kup_plan_free(p);
+}
+
+static void test_pool_newer_than_cp_is_blocked(void **state)
+{
+	struct kup_plan *p = plan_of("1.28", false,
+		PROFILE("1.27.8", POOL("general", "1.28.1"), NO_ADDONS));
+
+	(void)state;
+	assert_int_equal(p->verdict, KUP_VERDICT_BLOCKED);
+	assert_true(has_blocker(p, "newer than the control plane 1.27"));
+	kup_plan_free(p);
+}
+
+/* ---- add-ons ------------------------------------------------------------------ */
+
+static void test_istio_one_minor_at_a_time(void **state)
+{
+	struct kup_plan *p = plan_of("1.31", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: istio, version: \"1.18.2\", upgradeMode: in-place}\n"));
+
+	(void)state;
+	/* the pool at 1.27 would be 4 behind 1.31: it rolls at 1.30, then ends at 1.31 */
+	assert_steps(p, "istio:1.19 control-plane:1.28 istio:1.20 control-plane:1.29 "
+			"istio:1.21 istio:1.22 control-plane:1.30 nodepool/general:1.30 "
+			"istio:1.23 istio:1.24 control-plane:1.31 nodepool/general:1.31");
+	assert_string_equal(p->steps[0].from, "1.18.2");
+	assert_string_equal(p->steps[2].from, "1.19");
+	assert_non_null(strstr(p->steps[0].reason, "at most 1 minor at a time"));
+	assert_int_equal(p->verdict, KUP_VERDICT_READY);
+	kup_plan_free(p);
+}
+
+static void test_istio_canary_two_minors(void **state)
+{
+	struct kup_plan *p = plan_of("1.31", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: istio, version: \"1.18.2\", upgradeMode: canary}\n"));
+
+	(void)state;
+	assert_steps(p, "istio:1.20 control-plane:1.28 control-plane:1.29 istio:1.22 "
+			"control-plane:1.30 nodepool/general:1.30 istio:1.24 control-plane:1.31 "
+			"nodepool/general:1.31");
+	assert_non_null(strstr(p->steps[0].reason, "canary upgrades: at most 2 minors at a time"));
+	kup_plan_free(p);
+}
+
+static void test_istio_unsupported_now_moves_first(void **state)
+{
+	/* 1.17 supports up to 1.26: on 1.27 it moves before anything else */
+	struct kup_plan *p = plan_of("1.28", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: istio, version: \"1.17.2\"}\n"));
+
+	(void)state;
+	assert_steps(p, "istio:1.18 istio:1.19 control-plane:1.28 nodepool/general:1.28");
+	assert_non_null(strstr(p->steps[0].reason, "does not support Kubernetes 1.27"));
+	kup_plan_free(p);
+}
+
+static void test_any_hop_picks_fewest_moves(void **state)
+{
+	/* 3.27 would need a second move at 1.30; 3.28 covers 1.28-1.30 in one */
+	struct kup_plan *p = plan_of("1.30", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: calico, version: \"3.25.1\"}\n"));
+
+	(void)state;
+	assert_steps(p, "control-plane:1.28 calico:3.28 control-plane:1.29 control-plane:1.30 "
+			"nodepool/general:1.30");
+	kup_plan_free(p);
+}
+
+static void test_gap_is_blocked(void **state)
+{
+	struct kup_plan *p = plan_of("1.28", false,
+		PROFILE("1.26.3", POOL("general", "1.26.3"),
+			"    - {name: gapmesh, version: \"1.0.4\"}\n"));
+
+	(void)state;
+	assert_int_equal(p->verdict, KUP_VERDICT_BLOCKED);
+	assert_true(has_blocker(p, "no gapmesh release in the knowledge base supports both 1.26 "
+				   "and 1.27"));
+	assert_string_equal(p->blockers[0].id, "addon/gapmesh");
+	kup_plan_free(p);
+}
+
+static void test_follow_cp_addons_in_phase_one(void **state)
+{
+	struct kup_plan *p = plan_of("1.29", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: coredns, version: \"1.10.1\"}\n"
+			"    - {name: kube-proxy, version: \"1.27.8\"}\n"));
+
+	(void)state;
+	/* CoreDNS 1.10.1 is also the 1.28 version: only the 1.29 hop moves it */
+	assert_steps(p, "control-plane:1.28 kube-proxy:1.28 control-plane:1.29 coredns:1.11.1 "
+			"kube-proxy:1.29 nodepool/general:1.29");
+	kup_plan_free(p);
+}
+
+static void test_unknown_and_retired_addons(void **state)
+{
+	struct kup_plan *p = plan_of("1.28", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: frobnicator, version: \"0.3.1\"}\n"
+			"    - {name: ingress-nginx, version: \"1.9.6\"}\n"));
+	const struct kup_plan_risk *r;
+
+	(void)state;
+	assert_int_equal(p->nwarnings, 1);
+	assert_string_equal(p->warnings[0],
+			    "add-on frobnicator is not in the knowledge base, not checked");
+	r = risk(p, "addon-retired/ingress-nginx");
+	assert_non_null(r);
+	assert_int_equal(r->severity, KUP_SEV_MEDIUM);
+	assert_int_equal(p->verdict, KUP_VERDICT_READY_WITH_WARNINGS);
+	assert_int_equal(kup_plan_exit_code(p), 2);
+	kup_plan_free(p);
+}
+
+/* ---- target and risks ---------------------------------------------------------- */
+
+static void test_target_errors(void **state)
+{
+	const char *prof = PROFILE("1.27.8", POOL("general", "1.27.3"), NO_ADDONS);
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(kup_profile_parse("t.yaml", prof, strlen(prof), &p, &err), KUP_OK);
+	memset(&o, 0, sizeof(o));
+	kup_version_parse("1.26", &o.target, &err);
+	assert_int_equal(kup_plan(kb, p, &o, &plan, &err), KUP_INVALID);
+	assert_null(plan);
+	assert_non_null(strstr(err.msg, "below the current control plane 1.27"));
+	assert_non_null(strstr(err.msg, "1.34"));
+	kup_error_release(&err);
+	kup_version_parse("1.40", &o.target, &err);
+	assert_int_equal(kup_plan(kb, p, &o, &plan, &err), KUP_INVALID);
+	assert_non_null(strstr(err.msg, "the newest version it knows is 1.34"));
+	kup_error_release(&err);
+	/* the same minor: nothing to do */
+	kup_version_parse("1.27", &o.target, &err);
+	assert_int_equal(kup_plan(kb, p, &o, &plan, &err), KUP_OK);
+	assert_int_equal(plan->nsteps, 0);
+	assert_null(kup_plan_next_step(plan));
+	kup_plan_free(plan);
+	kup_profile_free(p);
+	kup_error_release(&err);
+}
+
+static void test_risks_at_their_hop(void **state)
+{
+	struct kup_plan *p = plan_of("1.25", false,
+		PROFILE("1.23.4",
+			"    - {name: old, version: \"1.23.4\", containerRuntime: \"docker://20.10.7\"}\n",
+			NO_ADDONS));
+	const struct kup_plan_risk *r;
+
+	(void)state;
+	r = risk(p, "test-dockershim");
+	assert_non_null(r);
+	assert_string_equal(r->at, "1.24");
+	assert_int_equal(r->severity, KUP_SEV_HIGH);
+	assert_non_null(strstr(r->evidence, "docker://20.10.7"));
+	assert_null(risk(p, "test-low-1-29"));
+	assert_int_equal(p->verdict, KUP_VERDICT_READY_WITH_WARNINGS);
+	kup_plan_free(p);
+
+	p = plan_of("1.30", false, PROFILE("1.28.1", POOL("general", "1.28.1"), NO_ADDONS));
+	r = risk(p, "test-low-1-29");
+	assert_non_null(r);
+	assert_string_equal(r->at, "1.29");
+	/* a low risk alone does not warn */
+	assert_int_equal(p->verdict, KUP_VERDICT_READY);
+	kup_plan_free(p);
+}
+
+static void test_manifests_step_before_the_removing_hop(void **state)
+{
+	const char *prof = PROFILE("1.23.4", POOL("general", "1.23.4"), NO_ADDONS);
+	const char *paths[] = { KUP_TEST_DATA "/plan-manifests" };
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(kup_profile_parse("t.yaml", prof, strlen(prof), &p, &err), KUP_OK);
+	memset(&o, 0, sizeof(o));
+	kup_version_parse("1.25", &o.target, &err);
+	o.manifests = paths;
+	o.nmanifests = 1;
+	assert_int_equal(kup_plan(kb, p, &o, &plan, &err), KUP_OK);
+	assert_steps(plan, "control-plane:1.24 CronJob batch/v1beta1:batch/v1 control-plane:1.25 "
+			   "nodepool/general:1.25");
+	assert_int_equal(plan->steps[1].type, KUP_STEP_MANIFESTS);
+	assert_non_null(strstr(plan->steps[1].reason, "kupgrade fix"));
+	assert_non_null(strstr(plan->steps[1].reason, "cronjob.yaml:"));
+	assert_int_equal(plan->verdict, KUP_VERDICT_BLOCKED);
+	assert_string_equal(plan->blockers[0].id, "removed-api/kubernetes/batch/v1beta1/CronJob");
+	/* the PodSecurityPolicy in the manifests is evidence for its risk */
+	assert_non_null(risk(plan, "test-psp"));
+	assert_string_equal(risk(plan, "test-psp")->at, "1.25");
+	kup_plan_free(plan);
+	kup_profile_free(p);
+	kup_error_release(&err);
+}
+
+/* ---- renderers ----------------------------------------------------------------- */
+
+static void test_render_json_and_escaping(void **state)
+{
+	struct kup_plan *p = plan_of("1.28", false,
+		"apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"
+		"metadata: {name: \"<b>\\\"x&y\"}\nspec:\n  provider: eks\n"
+		"  controlPlane: {version: \"1.27.8\"}\n"
+		"  nodePools:\n" POOL("general", "1.27.3")
+		"  addons:\n    - {name: istio, version: \"1.18.2\"}\n");
+	struct kup_buf b = KUP_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(kup_plan_render(p, KUP_PLAN_JSON, &b), KUP_OK);
+	assert_non_null(strstr(b.buf, "\"schema_version\": 1"));
+	assert_non_null(strstr(b.buf, "\"cluster\": \"<b>\\\"x&y\""));
+	assert_non_null(strstr(b.buf, "\"verdict\": \"READY\""));
+	assert_non_null(strstr(b.buf, "\"type\": \"addon\""));
+	assert_non_null(strstr(b.buf, "\"component\": \"istio\""));
+	assert_non_null(strstr(b.buf, "\"from\": \"1.18.2\""));
+	assert_non_null(strstr(b.buf, "\"blockers\": []"));
+	kup_buf_reset(&b);
+	assert_int_equal(kup_plan_render(p, KUP_PLAN_HTML, &b), KUP_OK);
+	assert_null(strstr(b.buf, "<b>"));
+	assert_non_null(strstr(b.buf, "&lt;b&gt;&quot;x&amp;y"));
+	assert_null(strstr(b.buf, "src="));
+	assert_null(strstr(b.buf, "<link"));
+	assert_non_null(strstr(b.buf, "Phase II: node pools"));
+	kup_buf_reset(&b);
+	assert_int_equal(kup_plan_render(p, KUP_PLAN_MARKDOWN, &b), KUP_OK);
+	assert_non_null(strstr(b.buf, "## Pre-upgrade"));
+	assert_non_null(strstr(b.buf, "## Hop 1: 1.27.8 to 1.28"));
+	assert_non_null(strstr(b.buf, "### Phase I: control plane"));
+	assert_non_null(strstr(b.buf, "- [ ] 1. **istio** 1.18.2 → 1.19"));
+	assert_non_null(strstr(b.buf, "## Post-upgrade"));
+	assert_non_null(strstr(b.buf, "\\<b\\>"));
+	kup_buf_reset(&b);
+	assert_int_equal(kup_plan_render(p, KUP_PLAN_TEXT, &b), KUP_OK);
+	assert_non_null(strstr(b.buf, ": READY\n"));
+	kup_buf_release(&b);
+	assert_string_equal(kup_verdict_name(KUP_VERDICT_READY_WITH_WARNINGS), "READY_WITH_WARNINGS");
+	assert_string_equal(kup_step_type_name(KUP_STEP_CONTROL_PLANE), "control-plane");
+	assert_string_equal(kup_severity_name(KUP_SEV_MEDIUM), "medium");
+	kup_plan_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool_rolls_once_at_the_end),
+		cmocka_unit_test(test_pool_rolls_late_with_three_minor_skew),
+		cmocka_unit_test(test_pool_two_minor_skew_before_1_25),
+		cmocka_unit_test(test_keep_nodes),
+		cmocka_unit_test(test_pool_too_far_behind_is_blocked),
+		cmocka_unit_test(test_pool_newer_than_cp_is_blocked),
+		cmocka_unit_test(test_istio_one_minor_at_a_time),
+		cmocka_unit_test(test_istio_canary_two_minors),
+		cmocka_unit_test(test_istio_unsupported_now_moves_first),
+		cmocka_unit_test(test_any_hop_picks_fewest_moves),
+		cmocka_unit_test(test_gap_is_blocked),
+		cmocka_unit_test(test_follow_cp_addons_in_phase_one),
+		cmocka_unit_test(test_unknown_and_retired_addons),
+		cmocka_unit_test(test_target_errors),
+		cmocka_unit_test(test_risks_at_their_hop),
+		cmocka_unit_test(test_manifests_step_before_the_removing_hop),
+		cmocka_unit_test(test_render_json_and_escaping),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
