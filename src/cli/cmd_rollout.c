@@ -1,10 +1,468 @@
-/* cmd_rollout.c - placeholder until the 'rollout' command lands: refuses with a message. */
+/*
+ * cmd_rollout.c - `kupgrade rollout check|plan|simulate|policies|scenario`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "kupgrade/rollout.h"
+
+static void rollout_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: %s rollout check SCENARIO [-o table|json]\n"
+		"       %s rollout plan SCENARIO [-o table|json]\n"
+		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [-o table|json|csv]\n"
+		"       %s rollout policies\n"
+		"       %s rollout scenario --from-dump DUMP [--name NAME]\n"
+		"\n"
+		"check     names every blocker before the roll starts (exit 3 when one would stop it)\n"
+		"plan      the kupgrade policy's steps on the scenario's seed, with expected times\n"
+		"simulate  runs the policies side by side on the same workloads and random timings\n"
+		"policies  the policies, what they do and their sources\n"
+		"scenario  derives a RolloutScenario from `kubectl get nodes,pods,replicasets,\n"
+		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file\n",
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
+}
+
+static struct kup_ro_scenario *load(const char *path)
+{
+	struct kup_ro_scenario *sc = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	if (kup_ro_scenario_load(path, &sc, &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		return NULL;
+	}
+	kup_error_release(&err);
+	return sc;
+}
+
+static void json_str(struct kup_buf *b, const char *s)
+{
+	kup_buf_addc(b, '"');
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			kup_buf_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			kup_buf_addf(b, "\\u%04x", c);
+		else
+			kup_buf_addc(b, (char)c);
+	}
+	kup_buf_addc(b, '"');
+}
+
+/* Numbers as JSON: integers without a fraction, others with one decimal. */
+static void json_num(struct kup_buf *b, double v)
+{
+	if (v == (double)(long long)v)
+		kup_buf_addf(b, "%lld", (long long)v);
+	else
+		kup_buf_addf(b, "%.1f", v);
+}
+
+static int flush(struct kup_buf *b)
+{
+	if (b->oom) {
+		cli_error("out of memory");
+		kup_buf_release(b);
+		return KUP_EXIT_ERROR;
+	}
+	if (b->len)
+		fwrite(b->buf, 1, b->len, stdout);
+	kup_buf_release(b);
+	return KUP_EXIT_OK;
+}
+
+static int parse_common(int argc, char **argv, const char *formats, const char **format,
+			const char **policy, int *seeds)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "seeds", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': *format = optarg; break;
+		case 'p':
+			if (!policy) {
+				rollout_usage(stderr);
+				return -1;
+			}
+			*policy = optarg;
+			break;
+		case 's': {
+			char *end;
+			long v;
+			if (!seeds) {
+				rollout_usage(stderr);
+				return -1;
+			}
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 100000) {
+				cli_error("--seeds: expected a number from 1 to 100000, not '%s'", optarg);
+				return -1;
+			}
+			*seeds = (int)v;
+			break;
+		}
+		case 'h': rollout_usage(stdout); return 1;
+		default: rollout_usage(stderr); return -1;
+		}
+	}
+	if (!strstr(formats, *format) || strchr(*format, '|')) {
+		cli_error("unknown output format '%s' (%s)", *format, formats);
+		return -1;
+	}
+	if (optind != argc - 1) {
+		cli_error("expected one SCENARIO file");
+		rollout_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *sev_name(enum kup_ro_severity s)
+{
+	return s == KUP_RO_BLOCK ? "BLOCKER" : s == KUP_RO_WARN ? "WARNING" : "INFO";
+}
+
+static int rollout_check(int argc, char **argv)
+{
+	const char *format = "table";
+	struct kup_ro_scenario *sc;
+	struct kup_ro_findings f;
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i, blockers = 0, warnings = 0;
+	int rc = parse_common(argc, argv, "table|json", &format, NULL, NULL);
+
+	if (rc)
+		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	sc = load(argv[optind]);
+	if (!sc)
+		return KUP_EXIT_ERROR;
+	if (kup_ro_check(sc, &f) != KUP_OK) {
+		cli_error("out of memory");
+		kup_ro_scenario_free(sc);
+		return KUP_EXIT_ERROR;
+	}
+	for (i = 0; i < f.n; i++) {
+		blockers += f.v[i].sev == KUP_RO_BLOCK;
+		warnings += f.v[i].sev == KUP_RO_WARN;
+	}
+	if (strcmp(format, "json") == 0) {
+		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
+		json_str(&b, sc->name);
+		kup_buf_adds(&b, ", \"findings\": [");
+		for (i = 0; i < f.n; i++) {
+			kup_buf_adds(&b, i ? ",\n  {\"severity\": " : "\n  {\"severity\": ");
+			json_str(&b, f.v[i].sev == KUP_RO_BLOCK ? "blocker" :
+				      f.v[i].sev == KUP_RO_WARN ? "warning" : "info");
+			kup_buf_adds(&b, ", \"code\": ");
+			json_str(&b, f.v[i].code);
+			kup_buf_adds(&b, ", \"object\": ");
+			json_str(&b, f.v[i].object);
+			kup_buf_adds(&b, ", \"message\": ");
+			json_str(&b, f.v[i].msg);
+			kup_buf_adds(&b, "}");
+		}
+		kup_buf_addf(&b, "%s], \"blockers\": %zu, \"warnings\": %zu}\n", f.n ? "\n" : "",
+			     blockers, warnings);
+	} else {
+		for (i = 0; i < f.n; i++)
+			kup_buf_addf(&b, "%-8s %-27s %-28s %s\n", sev_name(f.v[i].sev), f.v[i].code,
+				     f.v[i].object ? f.v[i].object : "-", f.v[i].msg);
+		kup_buf_addf(&b, "%s: %zu blocker(s), %zu warning(s)\n", sc->name, blockers, warnings);
+	}
+	kup_ro_findings_release(&f);
+	kup_ro_scenario_free(sc);
+	rc = flush(&b);
+	if (rc)
+		return rc;
+	return blockers ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
+}
+
+static void fmt_time(char *buf, size_t n, double s)
+{
+	long t = (long)(s + 0.5);
+
+	if (t >= 3600)
+		snprintf(buf, n, "%ldh%02ldm%02lds", t / 3600, (t / 60) % 60, t % 60);
+	else if (t >= 60)
+		snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+	else
+		snprintf(buf, n, "%lds", t);
+}
+
+static int rollout_plan(int argc, char **argv)
+{
+	const char *format = "table";
+	struct kup_ro_scenario *sc;
+	struct kup_ro_plan plan;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i;
+	int k, rc = parse_common(argc, argv, "table|json", &format, NULL, NULL);
+
+	if (rc)
+		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	sc = load(argv[optind]);
+	if (!sc)
+		return KUP_EXIT_ERROR;
+	if (kup_ro_plan(sc, &plan, &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		kup_ro_scenario_free(sc);
+		return KUP_EXIT_ERROR;
+	}
+	if (strcmp(format, "json") == 0) {
+		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
+		json_str(&b, sc->name);
+		kup_buf_addf(&b, ", \"policy\": \"kupgrade\", \"seed\": %llu, \"makespan_s\": ",
+			     (unsigned long long)sc->seed);
+		json_num(&b, plan.m.makespan_s);
+		kup_buf_adds(&b, ", \"lower_bound_s\": ");
+		json_num(&b, kup_ro_lower_bound(sc));
+		kup_buf_adds(&b, ", \"steps\": [");
+		for (i = 0; i < plan.n; i++) {
+			const struct kup_ro_batch *bt = &plan.v[i];
+			kup_buf_addf(&b, "%s{\"step\": %d, \"start_s\": ", i ? ",\n  " : "\n  ", bt->index);
+			json_num(&b, bt->start_s);
+			kup_buf_adds(&b, ", \"end_s\": ");
+			json_num(&b, bt->end_s);
+			kup_buf_adds(&b, ", \"nodes\": [");
+			for (k = 0; k < bt->nnodes; k++)
+				kup_buf_addf(&b, "%s\"node-%d\"", k ? ", " : "", bt->nodes[k]);
+			kup_buf_adds(&b, "]}");
+		}
+		kup_buf_addf(&b, "%s]}\n", plan.n ? "\n" : "");
+	} else {
+		char t0[32], t1[32], t2[32];
+		kup_buf_addf(&b, "plan for %s (policy kupgrade, seed %llu): %zu steps\n", sc->name,
+			     (unsigned long long)sc->seed, plan.n);
+		kup_buf_addf(&b, "%-5s %-10s %-10s %-6s %s\n", "STEP", "START", "DONE", "NODES",
+			     "NODES DRAINED (zone)");
+		for (i = 0; i < plan.n; i++) {
+			const struct kup_ro_batch *bt = &plan.v[i];
+			fmt_time(t0, sizeof(t0), bt->start_s);
+			fmt_time(t1, sizeof(t1), bt->end_s);
+			kup_buf_addf(&b, "%-5d %-10s %-10s %-6d ", bt->index, t0, t1, bt->nnodes);
+			for (k = 0; k < bt->nnodes && k < 8; k++)
+				kup_buf_addf(&b, "%snode-%d", k ? " " : "", bt->nodes[k]);
+			if (bt->nnodes > 8)
+				kup_buf_addf(&b, " +%d more", bt->nnodes - 8);
+			kup_buf_addc(&b, '\n');
+		}
+		fmt_time(t0, sizeof(t0), plan.m.makespan_s);
+		fmt_time(t1, sizeof(t1), kup_ro_lower_bound(sc));
+		fmt_time(t2, sizeof(t2), plan.m.deficit_pod_s);
+		kup_buf_addf(&b, "expected makespan %s (lower bound %s), peak extra nodes %d, "
+			     "PDB violation %.0f s, deficit %.0f pod-s, quarantined %d\n", t0, t1,
+			     plan.m.peak_extra_nodes, plan.m.pdb_violation_s, plan.m.deficit_pod_s,
+			     plan.m.quarantined);
+		(void)t2;
+	}
+	rc = plan.m.failed || plan.m.quarantined ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
+	kup_ro_plan_release(&plan);
+	kup_ro_scenario_free(sc);
+	kup_error_release(&err);
+	if (flush(&b))
+		return KUP_EXIT_ERROR;
+	return rc;
+}
+
+static int rollout_simulate(int argc, char **argv)
+{
+	const char *format = "table", *policy = "all";
+	struct kup_ro_scenario *sc;
+	struct kup_ro_summary *sum;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i, n = 0;
+	int seeds = 20, rc = parse_common(argc, argv, "table|json|csv", &format, &policy, &seeds);
+
+	if (rc)
+		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	if (strcmp(policy, "all") != 0 && !kup_ro_policy_find(policy)) {
+		cli_error("unknown policy '%s' (see `%s rollout policies`)", policy, kup_cli_name);
+		return KUP_EXIT_ERROR;
+	}
+	sc = load(argv[optind]);
+	if (!sc)
+		return KUP_EXIT_ERROR;
+	sum = calloc(kup_ro_policy_count(), sizeof(*sum));
+	if (!sum) {
+		kup_ro_scenario_free(sc);
+		cli_error("out of memory");
+		return KUP_EXIT_ERROR;
+	}
+	for (i = 0; i < kup_ro_policy_count(); i++) {
+		const struct kup_ro_policy *p = kup_ro_policy_at(i);
+		if (strcmp(policy, "all") != 0 && strcmp(policy, p->name) != 0)
+			continue;
+		if (kup_ro_simulate_seeds(sc, p, seeds, &sum[n], &err) != KUP_OK) {
+			cli_print_error(&err);
+			kup_error_release(&err);
+			free(sum);
+			kup_ro_scenario_free(sc);
+			return KUP_EXIT_ERROR;
+		}
+		n++;
+	}
+	if (strcmp(format, "json") == 0) {
+		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
+		json_str(&b, sc->name);
+		kup_buf_adds(&b, ",\n \"results\": [");
+		for (i = 0; i < n; i++) {
+			const struct kup_ro_summary *s = &sum[i];
+			kup_buf_adds(&b, i ? ",\n  {\"policy\": " : "{\"policy\": ");
+			json_str(&b, s->policy);
+			kup_buf_addf(&b, ", \"seeds\": %d,\n   \"makespan_s\": {\"median\": ", s->seeds);
+			json_num(&b, s->makespan_median);
+			kup_buf_adds(&b, ", \"p90\": ");
+			json_num(&b, s->makespan_p90);
+			kup_buf_adds(&b, "}, \"pdb_violation_s\": ");
+			json_num(&b, s->pdb_violation_s);
+			kup_buf_adds(&b, ", \"deficit_pod_s\": ");
+			json_num(&b, s->deficit_pod_s);
+			kup_buf_adds(&b, ",\n   \"write_unavailable_s\": ");
+			json_num(&b, s->write_unavailable_s);
+			kup_buf_addf(&b, ", \"peak_extra_nodes\": %d, \"node_hours\": ", s->peak_extra_nodes);
+			json_num(&b, s->node_hours);
+			kup_buf_adds(&b, ",\n   \"double_evictions\": ");
+			json_num(&b, s->double_evictions);
+			kup_buf_adds(&b, ", \"stuck_drains\": ");
+			json_num(&b, s->stuck_drains);
+			kup_buf_adds(&b, ", \"forced_deletions\": ");
+			json_num(&b, s->forced_deletions);
+			kup_buf_adds(&b, "}");
+		}
+		kup_buf_adds(&b, "]}\n");
+	} else if (strcmp(format, "csv") == 0) {
+		kup_buf_adds(&b, "policy,seeds,makespan_median_s,makespan_p90_s,pdb_violation_s,"
+			     "deficit_pod_s,write_unavailable_s,peak_extra_nodes,node_hours,"
+			     "double_evictions,stuck_drains,forced_deletions,failed_runs,estimate_s\n");
+		for (i = 0; i < n; i++) {
+			const struct kup_ro_summary *s = &sum[i];
+			kup_buf_addf(&b, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%.1f\n",
+				     s->policy, s->seeds, s->makespan_median, s->makespan_p90,
+				     s->pdb_violation_s, s->deficit_pod_s, s->write_unavailable_s,
+				     s->peak_extra_nodes, s->node_hours, s->double_evictions,
+				     s->stuck_drains, s->forced_deletions, s->failed_runs,
+				     s->estimate_s);
+		}
+	} else {
+		char t0[32], t1[32], t2[32];
+		kup_buf_addf(&b, "scenario %s, %d seed(s) from %llu; times are medians (p90)\n",
+			     sc->name, seeds, (unsigned long long)sc->seed);
+		kup_buf_addf(&b, "%-15s %-21s %-10s %8s %10s %8s %6s %8s %6s %6s %6s %s\n", "POLICY",
+			     "MAKESPAN (P90)", "ESTIMATE", "PDB-VIOL", "DEFICIT", "WRITE-UN",
+			     "EXTRA", "NODE-H", "2xEVIC", "STUCK", "FORCED", "FAILED");
+		for (i = 0; i < n; i++) {
+			const struct kup_ro_summary *s = &sum[i];
+			char mk[80];
+			fmt_time(t0, sizeof(t0), s->makespan_median);
+			fmt_time(t1, sizeof(t1), s->makespan_p90);
+			fmt_time(t2, sizeof(t2), s->estimate_s);
+			snprintf(mk, sizeof(mk), "%s (%s)", t0, t1);
+			kup_buf_addf(&b, "%-15s %-21s %-10s %8.0f %10.0f %8.0f %6d %8.1f %6.1f %6.1f %6.1f %d/%d\n",
+				     s->policy, mk, t2, s->pdb_violation_s, s->deficit_pod_s,
+				     s->write_unavailable_s, s->peak_extra_nodes, s->node_hours,
+				     s->double_evictions, s->stuck_drains, s->forced_deletions,
+				     s->failed_runs, s->seeds);
+		}
+		fmt_time(t0, sizeof(t0), kup_ro_lower_bound(sc));
+		kup_buf_addf(&b, "lower bound on the makespan (docs/rollout.md): %s\n", t0);
+	}
+	free(sum);
+	kup_ro_scenario_free(sc);
+	return flush(&b);
+}
+
+static int rollout_policies(void)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < kup_ro_policy_count(); i++) {
+		const struct kup_ro_policy *p = kup_ro_policy_at(i);
+		kup_buf_addf(&b, "%s\n  %s\n  source: %s\n", p->name, p->summary, p->source);
+	}
+	return flush(&b);
+}
+
+static int rollout_scenario(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "from-dump", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dump = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	char *text = NULL;
+	size_t len = 0;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dump = optarg; break;
+		case 'h': rollout_usage(stdout); return KUP_EXIT_OK;
+		default: rollout_usage(stderr); return KUP_EXIT_ERROR;
+		}
+	}
+	if (!dump || optind != argc) {
+		cli_error("expected --from-dump DUMP");
+		return KUP_EXIT_ERROR;
+	}
+	if (kup_read_file(dump, (size_t)1 << 30, &text, &len, &err) != KUP_OK ||
+	    kup_ro_from_dump(text, len, dump, &b, &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		free(text);
+		kup_buf_release(&b);
+		return KUP_EXIT_ERROR;
+	}
+	free(text);
+	kup_error_release(&err);
+	return flush(&b);
+}
 
 int cmd_rollout(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'rollout' is not available in this build yet");
+	const char *sub;
+
+	if (argc < 2) {
+		rollout_usage(stderr);
+		return KUP_EXIT_ERROR;
+	}
+	sub = argv[1];
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0) {
+		rollout_usage(stdout);
+		return KUP_EXIT_OK;
+	}
+	if (strcmp(sub, "check") == 0)
+		return rollout_check(argc - 1, argv + 1);
+	if (strcmp(sub, "plan") == 0)
+		return rollout_plan(argc - 1, argv + 1);
+	if (strcmp(sub, "simulate") == 0)
+		return rollout_simulate(argc - 1, argv + 1);
+	if (strcmp(sub, "policies") == 0)
+		return rollout_policies();
+	if (strcmp(sub, "scenario") == 0)
+		return rollout_scenario(argc - 1, argv + 1);
+	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, policies, scenario)", sub);
 	return KUP_EXIT_ERROR;
 }

@@ -1,0 +1,276 @@
+/*
+ * rollout.h - node-pool upgrades: the RolloutScenario model, a deterministic
+ * discrete-event simulator, the providers' default policies as parameter
+ * sets, the slack-aware `kupgrade` planner, pre-flight checks and plans.
+ *
+ * Invariants: a scenario owns everything it points to (one arena inside it);
+ * quantities are integers (cpu in millicores, memory in bytes); times are
+ * seconds as doubles.  Every random draw of a run comes from a stream keyed
+ * by (seed, what, which): the k-th node provisioned, the j-th start of pod
+ * slot (workload, ordinal), so every policy sees the same timings for the
+ * same seed.  Nothing here prints or exits.
+ */
+#ifndef KUPGRADE_ROLLOUT_H
+#define KUPGRADE_ROLLOUT_H
+
+#include "kupgrade/core.h"
+
+/* A timing: constant when p90 <= median, else log-normal(median, p90). */
+struct kup_ro_dist {
+	double median;
+	double p90;
+};
+
+/* A resource vector: cpu millicores, memory bytes, pod slots. */
+struct kup_ro_res {
+	int64_t cpu_m;
+	int64_t mem;
+	int64_t pods;
+};
+
+/* An int-or-percent as Kubernetes writes it ("10%" or 3). */
+struct kup_ro_intpct {
+	bool set;
+	bool pct;
+	int64_t value;
+};
+
+enum kup_ro_kind {
+	KUP_RO_DEPLOYMENT = 0,
+	KUP_RO_STATEFULSET,
+	KUP_RO_DAEMONSET,
+	KUP_RO_DATABASE,     /* ReplicatedDatabase: 1 writer + readers */
+};
+
+struct kup_ro_pdb {
+	struct kup_ro_intpct min_available;
+	struct kup_ro_intpct max_unavailable;
+	bool always_allow;   /* unhealthyPodEvictionPolicy: AlwaysAllow */
+};
+
+struct kup_ro_workload {
+	const char *name;
+	enum kup_ro_kind kind;
+	int replicas;
+	struct kup_ro_res req;      /* pods = 1 */
+	double grace;               /* terminationGracePeriodSeconds (30) */
+	bool spread_zone;           /* topology spread over zones, maxSkew 1, DoNotSchedule */
+	bool has_pdb;
+	struct kup_ro_pdb pdb;
+	double failover_s;          /* ReplicatedDatabase */
+	int unready;                /* pods that never become Ready (crash loop) */
+	uint32_t line, column;      /* where the workload is written */
+};
+
+struct kup_ro_pool {
+	const char *name;
+	int nodes;
+	struct kup_ro_res cap;
+	const char *from, *to;
+};
+
+struct kup_ro_timings {
+	struct kup_ro_dist provision;      /* nodeProvision */
+	struct kup_ro_dist drain_overhead; /* nodeDrainOverhead */
+	struct kup_ro_dist pod_start;      /* podStart (scheduled -> Ready) */
+	struct kup_ro_dist eviction_retry; /* evictionRetry (kubectl: 5 s) */
+	struct kup_ro_dist reboot;         /* nodeReboot (in place); default = nodeProvision */
+};
+
+struct kup_ro_scenario {
+	const char *name;
+	const char *path;
+	uint64_t seed;
+	const char **zones;
+	size_t nzones;
+	int max_surge;              /* limits.maxSurgeNodes, -1 = none */
+	int *zone_cap;              /* limits.zoneCapacity per zone, -1 = none */
+	struct kup_ro_timings t;
+	struct kup_ro_pool *pools;
+	size_t npools;
+	struct kup_ro_workload *wls;
+	size_t nwls;
+	struct kup_arena arena;
+};
+
+/*
+ * Parses a RolloutScenario (YAML or JSON) from memory.  `path` names the
+ * input in errors (file:line:column).  On success *out is a new scenario
+ * (kup_ro_scenario_free); on failure err says where and why.
+ */
+enum kup_status kup_ro_scenario_parse(const char *text, size_t len, const char *path,
+				      struct kup_ro_scenario **out, struct kup_error *err);
+enum kup_status kup_ro_scenario_load(const char *path, struct kup_ro_scenario **out,
+				     struct kup_error *err);
+void kup_ro_scenario_free(struct kup_ro_scenario *sc);
+
+/* Quantity parsers ("500m", "2", "1Gi"); false when malformed. */
+bool kup_ro_parse_cpu(const char *s, int64_t *milli);
+bool kup_ro_parse_mem(const char *s, int64_t *bytes);
+
+/* PDB arithmetic as the disruption controller does it (percentages round up). */
+int kup_ro_pdb_desired_healthy(const struct kup_ro_pdb *pdb, int expected);
+/* Eviction admission: 200 (true) or 429 (false). */
+bool kup_ro_eviction_allowed(const struct kup_ro_pdb *pdb, int expected, int healthy,
+			     bool pod_ready);
+
+/* ---- initial placement ------------------------------------------------- */
+
+/* Node i of the pool order: zone and pool; pods placed per node. */
+struct kup_ro_placement {
+	size_t nnodes;
+	int *node_zone;
+	int *node_pool;
+	size_t npods;
+	int *pod_wl;          /* workload of pod i (DaemonSets excluded) */
+	int *pod_ord;         /* ordinal within its workload */
+	int *pod_node;        /* -1 = unschedulable */
+	size_t unplaced;
+};
+enum kup_status kup_ro_place(const struct kup_ro_scenario *sc, struct kup_ro_placement *pl,
+			     struct kup_error *err);
+void kup_ro_placement_release(struct kup_ro_placement *pl);
+
+/* ---- policies ----------------------------------------------------------- */
+
+enum kup_ro_mode {
+	KUP_RO_MODE_SLOTS = 0,   /* surge/unavailable slots (GKE surge, CAPI, OpenShift) */
+	KUP_RO_MODE_ASG,         /* EKS managed node group */
+	KUP_RO_MODE_BATCH,       /* AKS surge batches with reimage */
+	KUP_RO_MODE_BLUE_GREEN,  /* GKE blue-green */
+	KUP_RO_MODE_KARPENTER,   /* drift with a disruption budget */
+	KUP_RO_MODE_KUPGRADE,    /* slack-aware planner */
+};
+
+enum kup_ro_order {
+	KUP_RO_ORDER_RANDOM = 0,
+	KUP_RO_ORDER_ZONE,       /* one zone at a time / alphabetical zone, oldest first */
+	KUP_RO_ORDER_NAME,       /* creation (drift) order */
+	KUP_RO_ORDER_BLOCKING,   /* kupgrade: longest PDB chain first, DB writer last */
+};
+
+enum kup_ro_timeout_action {
+	KUP_RO_TIMEOUT_NONE = 0, /* keep retrying */
+	KUP_RO_TIMEOUT_FAIL,
+	KUP_RO_TIMEOUT_FORCE,
+	KUP_RO_TIMEOUT_QUARANTINE,
+};
+
+struct kup_ro_policy {
+	const char *name;
+	const char *summary;
+	const char *source;           /* documentation URL(s) */
+	enum kup_ro_mode mode;
+	struct kup_ro_intpct max_surge;
+	struct kup_ro_intpct max_unavailable;
+	int parallel_cap;             /* 0 = none */
+	enum kup_ro_order order;
+	bool in_place;                /* drain, reboot, uncordon (no new node) */
+	double drain_timeout;         /* 0 = none */
+	enum kup_ro_timeout_action on_timeout;
+	double retry;                 /* eviction retry (0 = scenario evictionRetry) */
+	double post_cordon;           /* wait after the drain before termination */
+	int batch_nodes;              /* blue-green batch */
+	double batch_soak, pool_soak;
+	double poll;                  /* Karpenter pass period */
+};
+
+size_t kup_ro_policy_count(void);
+const struct kup_ro_policy *kup_ro_policy_at(size_t i);
+const struct kup_ro_policy *kup_ro_policy_find(const char *name);
+
+/* ---- simulation --------------------------------------------------------- */
+
+struct kup_ro_metrics {
+	double makespan_s;
+	double pdb_violation_s;
+	double deficit_pod_s;
+	double write_unavailable_s;
+	int peak_extra_nodes;
+	double node_hours;
+	int double_evictions;
+	int stuck_drains;
+	int forced_deletions;
+	bool failed;                  /* the roll stopped (timeout -> fail, horizon, limits) */
+	int quarantined;
+	int evictions;
+	int evictions_429;
+	int failovers;
+	uint64_t events;
+};
+
+/* Runs one policy on one seed.  Deterministic: same inputs, same metrics. */
+enum kup_status kup_ro_simulate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
+				uint64_t seed, struct kup_ro_metrics *m, struct kup_error *err);
+
+/* Aggregate over seeds (seed, seed+1, ...): medians/p90 of makespan, means of the rest. */
+struct kup_ro_summary {
+	const char *policy;
+	int seeds;
+	double makespan_median, makespan_p90;
+	double pdb_violation_s, deficit_pod_s, write_unavailable_s;
+	int peak_extra_nodes;
+	double node_hours;
+	double double_evictions, stuck_drains, forced_deletions;
+	int failed_runs;
+	double estimate_s;            /* back-of-the-envelope makespan */
+};
+enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
+				      const struct kup_ro_policy *pol, int seeds,
+				      struct kup_ro_summary *out, struct kup_error *err);
+
+/* Back-of-the-envelope makespan of a policy from its parameters (medians). */
+double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol);
+/*
+ * A lower bound on any zero-downtime roll (docs/rollout.md): the larger of
+ * the capacity bound, the PDB-slack chains and one provision + drain.
+ */
+double kup_ro_lower_bound(const struct kup_ro_scenario *sc);
+
+/* ---- pre-flight and plan ------------------------------------------------ */
+
+enum kup_ro_severity { KUP_RO_INFO = 0, KUP_RO_WARN, KUP_RO_BLOCK };
+
+struct kup_ro_finding {
+	enum kup_ro_severity sev;
+	const char *code;             /* "pdb-zero-disruptions", ... */
+	char *object;                 /* "Deployment web" */
+	char *msg;
+};
+
+struct kup_ro_findings {
+	struct kup_ro_finding *v;
+	size_t n, cap;
+};
+enum kup_status kup_ro_check(const struct kup_ro_scenario *sc, struct kup_ro_findings *out);
+void kup_ro_findings_release(struct kup_ro_findings *f);
+
+struct kup_ro_batch {
+	int index;
+	double start_s, end_s;
+	int surge_nodes;              /* new nodes requested in this step */
+	int nnodes;                   /* old nodes drained */
+	int *nodes;                   /* their indexes in the pool order */
+	char zones[64];
+};
+struct kup_ro_plan {
+	struct kup_ro_batch *v;
+	size_t n, cap;
+	struct kup_ro_metrics m;
+};
+/* The kupgrade policy's steps on the scenario's own seed, with times. */
+enum kup_status kup_ro_plan(const struct kup_ro_scenario *sc, struct kup_ro_plan *out,
+			    struct kup_error *err);
+void kup_ro_plan_release(struct kup_ro_plan *p);
+
+/* ---- from a cluster dump ------------------------------------------------ */
+
+/*
+ * Derives a RolloutScenario (YAML text into `out`) from a kubectl List
+ * (JSON or YAML: nodes, pods, replicasets, deployments, statefulsets,
+ * daemonsets, poddisruptionbudgets) or a `kupgrade snapshot` file.
+ */
+enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
+				 struct kup_buf *out, struct kup_error *err);
+
+#endif

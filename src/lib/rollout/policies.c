@@ -1,0 +1,146 @@
+/*
+ * policies.c - the providers' default node-pool upgrade behaviour as
+ * parameter sets of the simulator's controller, each with its source, and
+ * the `kupgrade` planner.  Facts checked against
+ * /work/shared/research/rollout.md sections 1 and 2 (see docs/rollout.md).
+ */
+#include <string.h>
+
+#include "kupgrade/rollout.h"
+
+#define INT(v) { true, false, (v) }
+#define PCT(v) { true, true, (v) }
+#define NONE { false, false, 0 }
+
+static const struct kup_ro_policy policies[] = {
+	{
+		.name = "eks",
+		.summary = "EKS managed node group DEFAULT: desired += max(2 x AZs, maxUnavailable) new "
+			   "nodes in the same AZs, old nodes made unschedulable, maxUnavailable 1 "
+			   "random node drained at a time, 60 s after the drain, terminate; 15 min "
+			   "drain timeout then force",
+		.source = "https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html "
+			  "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupUpdateConfig.html",
+		.mode = KUP_RO_MODE_ASG,
+		.max_surge = NONE,
+		.max_unavailable = INT(1),
+		.order = KUP_RO_ORDER_RANDOM,
+		.drain_timeout = 15 * 60,
+		.on_timeout = KUP_RO_TIMEOUT_FORCE,
+		.post_cordon = 60,
+	},
+	{
+		.name = "gke-surge",
+		.summary = "GKE surge upgrade defaults: maxSurge 1, maxUnavailable 0 (parallelism = "
+			   "surge + unavailable, at most 20), one zone at a time; PDBs honoured for "
+			   "up to ~1 hour, then force-delete",
+		.source = "https://cloud.google.com/kubernetes-engine/docs/concepts/node-pool-upgrade-strategies "
+			  "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/UpgradeSettings",
+		.mode = KUP_RO_MODE_SLOTS,
+		.max_surge = INT(1),
+		.max_unavailable = INT(0),
+		.parallel_cap = 20,
+		.order = KUP_RO_ORDER_ZONE,
+		.drain_timeout = 3600,
+		.on_timeout = KUP_RO_TIMEOUT_FORCE,
+	},
+	{
+		.name = "gke-blue-green",
+		.summary = "GKE blue-green: create the whole green pool, cordon blue, drain blue in "
+			   "batches (batchNodeCount 1 assumed, batchSoakDuration 0), soak the pool "
+			   "(nodePoolSoakDuration 3600 s), delete blue; needs quota for 2x nodes",
+		.source = "https://cloud.google.com/kubernetes-engine/docs/concepts/node-pool-upgrade-strategies "
+			  "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/UpgradeSettings",
+		.mode = KUP_RO_MODE_BLUE_GREEN,
+		.max_surge = PCT(100),
+		.order = KUP_RO_ORDER_NAME,
+		.drain_timeout = 3600,
+		.on_timeout = KUP_RO_TIMEOUT_FORCE,
+		.batch_nodes = 1,
+		.batch_soak = 0,
+		.pool_soak = 3600,
+	},
+	{
+		.name = "aks",
+		.summary = "AKS rolling upgrade: maxSurge 10% (rounded up) surge nodes, drain as many "
+			   "old nodes as surge nodes, reimage them as the next buffer, repeat; "
+			   "drainTimeoutInMinutes 30, on timeout the upgrade fails",
+		.source = "https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling "
+			  "https://learn.microsoft.com/javascript/api/@azure/arm-containerservice/agentpoolupgradesettings",
+		.mode = KUP_RO_MODE_BATCH,
+		.max_surge = PCT(10),
+		.max_unavailable = INT(0),
+		.order = KUP_RO_ORDER_NAME,
+		.drain_timeout = 30 * 60,
+		.on_timeout = KUP_RO_TIMEOUT_FAIL,
+	},
+	{
+		.name = "capi",
+		.summary = "Cluster API MachineDeployment RollingUpdate: maxSurge 1, maxUnavailable 0, "
+			   "deletion order Random, nodeDrainTimeout 0 (unlimited), drain retried "
+			   "every 20 s",
+		.source = "https://github.com/kubernetes-sigs/cluster-api/blob/main/api/core/v1beta2/machinedeployment_types.go "
+			  "https://github.com/kubernetes-sigs/cluster-api/blob/main/internal/controllers/machine/machine_controller.go",
+		.mode = KUP_RO_MODE_SLOTS,
+		.max_surge = INT(1),
+		.max_unavailable = INT(0),
+		.order = KUP_RO_ORDER_RANDOM,
+		.retry = 20,
+	},
+	{
+		.name = "karpenter",
+		.summary = "Karpenter drift: disruption budget nodes 10% (rounded up), one command per "
+			   "10 s pass, nodes whose pods cannot be evicted are skipped, replacement "
+			   "pre-spun and Ready before the drain; no terminationGracePeriod (wait)",
+		.source = "https://karpenter.sh/docs/concepts/disruption/ "
+			  "https://github.com/kubernetes-sigs/karpenter/blob/main/pkg/apis/v1/nodepool.go",
+		.mode = KUP_RO_MODE_KARPENTER,
+		.max_unavailable = PCT(10),
+		.order = KUP_RO_ORDER_NAME,
+		.poll = 10,
+	},
+	{
+		.name = "openshift",
+		.summary = "OpenShift MachineConfigPool: maxUnavailable 1, in place (cordon, drain, "
+			   "reboot, uncordon), no surge, alphabetical by zone and oldest first",
+		.source = "https://github.com/openshift/api/blob/master/machineconfiguration/v1/types.go "
+			  "https://docs.openshift.com/container-platform/latest/updating/understanding_updates/understanding-openshift-update-duration.html",
+		.mode = KUP_RO_MODE_SLOTS,
+		.max_surge = INT(0),
+		.max_unavailable = INT(1),
+		.order = KUP_RO_ORDER_ZONE,
+		.in_place = true,
+	},
+	{
+		.name = "kupgrade",
+		.summary = "slack-aware: surge ahead zone-matched within the limits, drain per step the "
+			   "largest set of nodes whose evictions fit every PDB and the zone capacity, "
+			   "old nodes tainted (no double eviction), 1-replica pods started before "
+			   "eviction; quarantine a drain blocked for 30 min",
+		.source = "docs/rollout.md",
+		.mode = KUP_RO_MODE_KUPGRADE,
+		.order = KUP_RO_ORDER_BLOCKING,
+		.drain_timeout = 30 * 60,
+		.on_timeout = KUP_RO_TIMEOUT_QUARANTINE,
+	},
+};
+
+size_t kup_ro_policy_count(void)
+{
+	return sizeof(policies) / sizeof(policies[0]);
+}
+
+const struct kup_ro_policy *kup_ro_policy_at(size_t i)
+{
+	return i < kup_ro_policy_count() ? &policies[i] : NULL;
+}
+
+const struct kup_ro_policy *kup_ro_policy_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < kup_ro_policy_count(); i++)
+		if (strcmp(policies[i].name, name) == 0)
+			return &policies[i];
+	return NULL;
+}
