@@ -284,8 +284,8 @@ void kup_kube_list_opts_init(struct kup_kube_list_opts *o);
  * One page of a list, rewritten as a kubectl List whose items carry
  * apiVersion and kind (the API server leaves them out of list items):
  *   {"apiVersion":"v1","kind":"List","items":[{"apiVersion":"apps/v1","kind":"Deployment",...},...]}
- * `items` points into `text` at the first item (the comma-separated items,
- * without the brackets; items_len 0 when the page is empty).  Valid only
+ * `items` points into `text` at the first item (the items separated by
+ * ",\n", without the brackets; items_len 0 when the page is empty).  Valid only
  * during the callback.
  */
 struct kup_kube_page {

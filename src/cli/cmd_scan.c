@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "kupgrade/ingest.h"
+#include "kupgrade/live.h"
 #include "kupgrade/report.h"
 #include "kupgrade/scan.h"
 
@@ -17,6 +19,7 @@ static void scan_usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: %s scan [PATH...] [options]\n"
+		"       %s scan --context NAME [--kubeconfig FILE] [options]\n"
 		"\n"
 		"Reads files, directories (recursively: .yaml .yml .json; a directory with\n"
 		"Chart.yaml is a Helm chart) and '-' for stdin, and reports every object whose\n"
@@ -37,8 +40,12 @@ static void scan_usage(FILE *fp)
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
 		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
 		"\n"
+		"Live cluster (every listable resource, Helm release Secrets, and the API\n"
+		"server's apiserver_requested_deprecated_apis metric, source 'metrics'):\n"
+		CLI_LIVE_USAGE
+		"\n"
 		"Exit codes: 0 nothing at the fail level, 1 error, 2 deprecated found, 3 removed found.\n",
-		kup_cli_name);
+		kup_cli_name, kup_cli_name);
 }
 
 struct collected {
@@ -112,6 +119,53 @@ static bool parse_targets(const char *arg, const char ***names, struct kup_versi
 	return ok;
 }
 
+static void live_progress(void *ctx, const struct kup_kube_resource *res, size_t n)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s%s%s: %zu\n", kup_cli_name, res->name, *res->group ? "." : "",
+		res->group, n);
+}
+
+/*
+ * Reads the live cluster into the ingest (objects) and the scan (metrics).
+ * A resource that cannot be listed is an error in `errs` (exit 1, the rest
+ * is scanned); a failure that stops everything is printed and KUP_STOP
+ * returned.
+ */
+static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
+				 struct kup_scan *scan, struct collected *errs,
+				 struct kup_live_stats *stats)
+{
+	struct kup_live_opts lo;
+	struct kup_error err = KUP_ERROR_INIT;
+	enum kup_status st;
+	size_t n = 0;
+
+	kup_live_opts_init(&lo);
+	lo.namespace_ = cli_live_namespace(live);
+	lo.errors.fn = collect_error;
+	lo.errors.ctx = errs;
+	if (live->verbose || isatty(STDERR_FILENO))
+		lo.progress = live_progress;
+	st = kup_live_collect(live->k, live->disc, &lo, kup_live_ingest_page, in, stats, &err);
+	if (st != KUP_OK) {
+		cli_error("%s", err.msg ? err.msg : kup_strerror(st));
+		kup_error_release(&err);
+		return KUP_STOP;
+	}
+	st = kup_live_metrics(live->k, live->disc, kup_scan_object, scan, &n, &err);
+	if (st == KUP_NOTFOUND) {
+		fprintf(stderr, "%s: note: %s\n", kup_cli_name, err.msg ? err.msg : "no /metrics");
+	} else if (st != KUP_OK) {
+		collect_error(errs, &err);
+	} else if (live->verbose) {
+		fprintf(stderr, "%s: /metrics: %zu deprecated API(s) requested since the API server "
+			"started\n", kup_cli_name, n);
+	}
+	kup_error_release(&err);
+	return KUP_OK;
+}
+
 enum {
 	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
 	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF,
@@ -132,8 +186,12 @@ int cmd_scan(int argc, char **argv)
 		{ "no-last-applied", no_argument, NULL, OPT_NO_LA },
 		{ "no-managed-fields", no_argument, NULL, OPT_NO_MF },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_live live;
+	struct kup_live_relay relay;
+	struct kup_live_stats lstats;
 	const char *to = NULL, *from = NULL, *kb_dir = NULL;
 	enum kup_format fmt = KUP_FMT_TABLE;
 	enum kup_fail_level fail_on = KUP_FAIL_DEPRECATED;
@@ -156,9 +214,13 @@ int cmd_scan(int argc, char **argv)
 
 	kup_scan_opts_init(&so);
 	kup_ingest_opts_init(&io);
+	cli_live_init(&live);
+	memset(&lstats, 0, sizeof(lstats));
 	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_live_option(&live, c, optarg))
+			continue;
 		switch (c) {
 		case OPT_TO: to = optarg; break;
 		case OPT_FROM: from = optarg; break;
@@ -200,7 +262,7 @@ int cmd_scan(int argc, char **argv)
 			break;
 		}
 	}
-	if (usage_error) {
+	if (usage_error || live.bad) {
 		scan_usage(stderr);
 		rc = KUP_EXIT_ERROR;
 		goto out;
@@ -254,6 +316,13 @@ int cmd_scan(int argc, char **argv)
 	io.errors.ctx = &errs;
 	io.on_object = kup_scan_object;
 	io.ctx = scan;
+	if (cli_live_wanted(&live)) {
+		/* live pages: positions inside a page mean nothing to a reader */
+		relay.fn = kup_scan_object;
+		relay.ctx = scan;
+		io.on_object = kup_live_relay_object;
+		io.ctx = &relay;
+	}
 	if (kup_ingest_new(&io, &in) != KUP_OK) {
 		cli_error("out of memory");
 		rc = KUP_EXIT_ERROR;
@@ -262,7 +331,17 @@ int cmd_scan(int argc, char **argv)
 	{
 		int first = optind;
 		enum kup_status st = KUP_OK;
-		if (first >= argc) {
+		if (cli_live_wanted(&live)) {
+			if (cli_live_connect(&live, true) != KUP_EXIT_OK) {
+				rc = KUP_EXIT_ERROR;
+				goto out;
+			}
+			st = scan_live(&live, in, scan, &errs, &lstats);
+			if (st == KUP_STOP) {
+				rc = KUP_EXIT_ERROR;
+				goto out;
+			}
+		} else if (first >= argc) {
 			if (isatty(STDIN_FILENO)) {
 				cli_error("no input: name files or directories, or '-' for stdin");
 				scan_usage(stderr);
@@ -336,6 +415,7 @@ int cmd_scan(int argc, char **argv)
 		rc = worst == KUP_FAIL_REMOVED ? KUP_EXIT_REMOVED : KUP_EXIT_DEPRECATED;
 out:
 	kup_buf_release(&out);
+	cli_live_release(&live);
 	free(list);
 	kup_ingest_free(in);
 	kup_scan_free(scan);

@@ -29,6 +29,7 @@ struct kup_kube {
 	struct curl_slist *connect_to;
 	char errbuf[CURL_ERROR_SIZE];
 	enum kup_kube_fail last_fail;
+	long os_errno;               /* of the last failed connection */
 	/* exec plugin credential cache */
 	struct kup_exec_cred cred;
 	bool cred_valid;
@@ -637,7 +638,7 @@ static void failure_message(struct kup_kube *k, const char *method, const char *
 					     detail);
 			break;
 		case KUP_KUBE_CONNECT:
-			if (rc == CURLE_COULDNT_CONNECT && strstr(detail, "refused"))
+			if (rc == CURLE_COULDNT_CONNECT && k->os_errno == ECONNREFUSED)
 				kup_buf_addf(&b, "cannot connect to %s: connection refused (is the API "
 					     "server running?)", k->cfg->server);
 			else
@@ -752,6 +753,9 @@ static enum kup_status perform(struct kup_kube *k, const char *method, const cha
 		memset(auth.buf, 0, auth.len);
 	kup_buf_release(&auth);
 	*rcout = rc;
+	k->os_errno = 0;
+	if (rc != CURLE_OK)
+		curl_easy_getinfo(k->h, CURLINFO_OS_ERRNO, &k->os_errno);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;

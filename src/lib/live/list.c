@@ -257,7 +257,7 @@ static enum kup_status rewrite_page(struct pager *p, const char *body, size_t le
 				decided = true;
 			}
 			if (n)
-				kup_buf_addc(&p->page, ',');
+				kup_buf_adds(&p->page, ",\n");
 			if (typed) {
 				kup_buf_add(&p->page, s, (size_t)(e - s));
 			} else {

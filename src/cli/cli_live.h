@@ -1,0 +1,73 @@
+/*
+ * cli_live.h - the kubectl-style connection flags every live verb shares
+ * (--kubeconfig, --context, -n/--namespace, -A/--all-namespaces, -v) and
+ * the connection they lead to.  Implemented in cmd_live.c.
+ *
+ * Use: put CLI_LIVE_LONGOPTS in the getopt_long table and CLI_LIVE_SHORTOPTS
+ * in the short-option string, offer every option to cli_live_option() first,
+ * then cli_live_connect() when cli_live_wanted().
+ */
+#ifndef KUP_CLI_LIVE_H
+#define KUP_CLI_LIVE_H
+
+#include <getopt.h>
+#include "cli.h"
+#include "kupgrade/kube.h"
+
+enum {
+	CLI_OPT_KUBECONFIG = 1000,
+	CLI_OPT_CONTEXT,
+	CLI_OPT_LIVE,
+	CLI_OPT_REQUEST_TIMEOUT,
+};
+
+#define CLI_LIVE_LONGOPTS                                                     \
+	{ "kubeconfig", required_argument, NULL, CLI_OPT_KUBECONFIG },        \
+	{ "context", required_argument, NULL, CLI_OPT_CONTEXT },              \
+	{ "live", no_argument, NULL, CLI_OPT_LIVE },                          \
+	{ "request-timeout", required_argument, NULL, CLI_OPT_REQUEST_TIMEOUT }, \
+	{ "namespace", required_argument, NULL, 'n' },                        \
+	{ "all-namespaces", no_argument, NULL, 'A' },                         \
+	{ "verbose", no_argument, NULL, 'v' }
+#define CLI_LIVE_SHORTOPTS "n:Av"
+
+#define CLI_LIVE_USAGE                                                                   \
+	"  --context NAME            the kubeconfig context (default: current-context)\n"  \
+	"  --kubeconfig FILE         the kubeconfig (default: $KUBECONFIG, ~/.kube/config,\n" \
+	"                            or the in-cluster service account)\n"                    \
+	"  --live                    read the cluster of the current context\n"            \
+	"  -n, --namespace NS        only namespaced objects in NS\n"                      \
+	"  -A, --all-namespaces      every namespace (the default)\n"                      \
+	"  --request-timeout SECS    per request (default 120)\n"                          \
+	"  -v, --verbose             log each request (method, URL, status, time) on stderr\n"
+
+struct cli_live {
+	const char *kubeconfig;
+	const char *context;
+	const char *namespace_;        /* -n; NULL with -A or nothing */
+	bool all_namespaces;
+	bool live;                     /* --live, --context or --kubeconfig given */
+	int verbose;
+	long timeout_s;
+	bool bad;                      /* a live option had a bad value */
+	struct kup_kubeconfig *cfg;
+	struct kup_kube *k;
+	struct kup_kube_discovery *disc;
+};
+
+void cli_live_init(struct cli_live *l);
+/* True when the getopt code c (argument arg) was one of the live options. */
+bool cli_live_option(struct cli_live *l, int c, const char *arg);
+/* True when the command should read a live cluster. */
+bool cli_live_wanted(const struct cli_live *l);
+/*
+ * Loads the kubeconfig, makes the client and, when discover, reads
+ * discovery.  Prints the error ("kupgrade: error: ...") and returns
+ * KUP_EXIT_ERROR on failure, KUP_EXIT_OK on success.
+ */
+int cli_live_connect(struct cli_live *l, bool discover);
+/* The namespace to restrict lists to: -n, or NULL for every namespace. */
+const char *cli_live_namespace(const struct cli_live *l);
+void cli_live_release(struct cli_live *l);
+
+#endif
