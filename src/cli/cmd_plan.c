@@ -204,11 +204,28 @@ static void summary_text(struct kup_buf *out, const struct row *rows, size_t n, 
 	}
 }
 
+/* A JSON string literal. */
+static void json_str(struct kup_buf *out, const char *s)
+{
+	kup_buf_addc(out, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			kup_buf_addc(out, '\\');
+		if ((unsigned char)*s < 0x20)
+			kup_buf_addf(out, "\\u%04x", (unsigned char)*s);
+		else
+			kup_buf_addc(out, *s);
+	}
+	kup_buf_addc(out, '"');
+}
+
 static void summary_json(struct kup_buf *out, const struct row *rows, size_t n, const char *to)
 {
 	size_t i, first = 1;
 
-	kup_buf_addf(out, "{\n  \"schema_version\": 1,\n  \"to\": \"%s\",\n  \"plans\": [", to);
+	kup_buf_adds(out, "{\n  \"schema_version\": 1,\n  \"to\": ");
+	json_str(out, to);
+	kup_buf_adds(out, ",\n  \"plans\": [");
 	for (i = 0; i < n; i++) {
 		struct kup_buf one = KUP_BUF_INIT;
 		const char *s;
@@ -237,21 +254,11 @@ static void summary_json(struct kup_buf *out, const struct row *rows, size_t n, 
 	kup_buf_adds(out, first ? "],\n  \"errors\": [" : "\n  ],\n  \"errors\": [");
 	first = 1;
 	for (i = 0; i < n; i++) {
-		const char *s;
-
 		if (rows[i].plan)
 			continue;
-		kup_buf_adds(out, first ? "\n    \"" : ",\n    \"");
+		kup_buf_adds(out, first ? "\n    " : ",\n    ");
 		first = 0;
-		for (s = rows[i].path; *s; s++) {
-			if (*s == '"' || *s == '\\')
-				kup_buf_addc(out, '\\');
-			if ((unsigned char)*s < 0x20)
-				kup_buf_addf(out, "\\u%04x", (unsigned char)*s);
-			else
-				kup_buf_addc(out, *s);
-		}
-		kup_buf_addc(out, '"');
+		json_str(out, rows[i].path);
 	}
 	kup_buf_adds(out, first ? "]\n}\n" : "\n  ]\n}\n");
 }

@@ -95,6 +95,7 @@ struct planner {
 	size_t ngroups, groups_cap;
 	struct kup_evidence *ev;
 	bool oom;
+	bool risks_done;                  /* second pass over the add-ons: retired ones */
 	/* scratch for the add-on programme */
 	int *f;
 	size_t f_cap;
@@ -612,17 +613,29 @@ static void plan_addon_follow(struct planner *pl, const struct kup_addon_rule *a
 	}
 }
 
+/* True when some risk already says add-on `name` is retired (the KB's own risk). */
+static bool retired_risk_present(struct planner *pl, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pl->plan->nrisks; i++)
+		if (strstr(pl->plan->risks[i].id, name) && strstr(pl->plan->risks[i].id, "retired"))
+			return true;
+	return false;
+}
+
 static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 {
 	const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, ai->name);
 	long start;
 
 	if (!a) {
-		add_warning(pl, afmt(pl, "add-on %s is not in the knowledge base, not checked",
-				     ai->name));
+		if (!pl->risks_done)
+			add_warning(pl, afmt(pl, "add-on %s is not in the knowledge base, not "
+					     "checked", ai->name));
 		return;
 	}
-	if (a->retired) {
+	if (a->retired && pl->risks_done && !retired_risk_present(pl, a->name)) {
 		struct kup_plan_risk r;
 
 		memset(&r, 0, sizeof(r));
@@ -640,6 +653,8 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 		else
 			pl->oom = true;
 	}
+	if (pl->risks_done)
+		return;
 	if (a->hop == KUP_HOP_MATCH_CP || a->hop == KUP_HOP_PER_CP) {
 		plan_addon_follow(pl, a, ai);
 		return;
@@ -814,11 +829,22 @@ static void plan_manifests(struct planner *pl)
 		where = astr(pl, locs.buf ? locs.buf : "");
 		kup_buf_release(&locs);
 		if (k <= 0) {
-			k = 1 > pl->n ? 0 : 1;
-			reason = afmt(pl, "%zu object%s use%s %s %s, not served since %s (%s); migrate "
-				      "before the first hop (`kupgrade fix` can rewrite them)",
+			/* not served now either: the upgrade changes nothing for them, but
+			 * whatever applies them fails already */
+			k = 1;
+			reason = afmt(pl, "%zu object%s use%s %s %s, not served since %s (%s); "
+				      "migrate them (`kupgrade fix` can rewrite them)",
 				      g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
 				      g->api_version, g->kind, rb, where);
+			add_step(pl, 0, PH_MANIFESTS, KUP_STEP_MANIFESTS,
+				 afmt(pl, "%s %s", g->kind, g->api_version), g->api_version,
+				 g->replacement ? g->replacement : "(no replacement)", reason);
+			add_warning(pl, afmt(pl, "%zu object%s use%s %s %s, which the control plane %s "
+					     "no longer serves (removed in %s): applying them fails today",
+					     g->count, g->count == 1 ? "" : "s",
+					     g->count == 1 ? "s" : "", g->api_version, g->kind,
+					     pl->cs[0], rb));
+			continue;
 		} else {
 			int hop = k;
 			/* the control-plane step that reaches removed_in */
@@ -859,6 +885,9 @@ struct risk_ctx {
 	struct planner *pl;
 };
 
+/* KB risk ids whose condition the planned path itself avoids (see on_risk). */
+static const char *const plan_resolved[] = { "kubelet-skew-exceeded" };
+
 static enum kup_status on_risk(void *ctx, const struct kup_risk_rule *rule,
 			       const struct kup_version *at, const char *evidence)
 {
@@ -870,6 +899,14 @@ static enum kup_status on_risk(void *ctx, const struct kup_risk_rule *rule,
 
 	for (i = 0; i < pl->plan->nrisks; i++)
 		if (!strcmp(pl->plan->risks[i].id, rule->id))
+			return KUP_OK;
+	/*
+	 * Risks the path resolves by construction: the detector sees the pools as
+	 * the profile has them, the plan rolls them before any hop that would put
+	 * them out of skew (and reports a blocker when they already are).
+	 */
+	for (i = 0; i < sizeof(plan_resolved) / sizeof(plan_resolved[0]); i++)
+		if (!strcmp(rule->id, plan_resolved[i]))
 			return KUP_OK;
 	memset(&r, 0, sizeof(r));
 	r.id = rule->id;
@@ -921,6 +958,34 @@ static void plan_cp(struct planner *pl)
 			      pl->cs[k - 1], pl->cs[k]));
 }
 
+/* Risks by hop, then by severity (high first); stable otherwise (KB order). */
+static bool risk_before(const struct kup_plan_risk *a, const struct kup_plan_risk *b)
+{
+	struct kup_version va, vb;
+	int c;
+
+	if (kup_version_parse(a->at, &va, NULL) == KUP_OK &&
+	    kup_version_parse(b->at, &vb, NULL) == KUP_OK) {
+		c = kup_version_cmp_minor(&va, &vb);
+		if (c)
+			return c < 0;
+	}
+	return a->severity > b->severity;
+}
+
+static void sort_risks(struct kup_plan *plan)
+{
+	size_t i, j;
+
+	for (i = 1; i < plan->nrisks; i++) {
+		struct kup_plan_risk r = plan->risks[i];
+
+		for (j = i; j > 0 && risk_before(&r, &plan->risks[j - 1]); j--)
+			plan->risks[j] = plan->risks[j - 1];
+		plan->risks[j] = r;
+	}
+}
+
 static void finish(struct planner *pl)
 {
 	struct kup_plan *plan = pl->plan;
@@ -949,6 +1014,7 @@ static void finish(struct planner *pl)
 			pl->full->hops++;
 	}
 	plan->nsteps = pl->nsteps;
+	sort_risks(plan);
 	for (i = 0; i < plan->nrisks; i++)
 		if (plan->risks[i].severity >= KUP_SEV_MEDIUM)
 			warn = true;
@@ -1066,6 +1132,9 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	plan_manifests(&pl);
 	plan_charts(&pl);
 	plan_risks(&pl);
+	pl.risks_done = true;
+	for (i = 0; i < p->naddons; i++)
+		plan_addon(&pl, &p->addons[i]);
 	finish(&pl);
 	if (pl.oom || kup_arena_failed(pl.a))
 		st = KUP_NOMEM;
