@@ -271,6 +271,64 @@ static void cluster_round_trip(void **state)
 	kup_store_close(s);
 }
 
+static void batches_all_or_nothing(void **state)
+{
+	struct env *e = *state;
+	struct kup_store *s = open_ok(e);
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_store_decl d[2] = { { "we\"ird\\name\n\ttab", "dev", "1.31" },
+				       { "\xc3\xbcn\xc3\xaf" "c\xc3\xb6" "de", "dev", "1.31" } };
+	struct kup_store_cluster *cs = calloc(2100, sizeof(*cs));
+	char (*names)[16] = calloc(2100, sizeof(*names));
+	struct kup_store_cluster got;
+	struct kup_arena a;
+	size_t n = 0;
+
+	kup_arena_init(&a, 4096);
+	/* strings that need escaping survive the batch path */
+	assert_int_equal(kup_store_declare_clusters(s, d, 2, 10, &err), KUP_OK);
+	assert_int_equal(kup_store_get_cluster(s, d[0].name, &a, &got, &err), KUP_OK);
+	assert_string_equal(got.name, d[0].name);
+	assert_int_equal(kup_store_get_cluster(s, d[1].name, &a, &got, &err), KUP_OK);
+
+	for (int i = 0; i < 2100; i++) {
+		snprintf(names[i], sizeof(names[i]), "p%04d", i);
+		cs[i] = (struct kup_store_cluster){ .name = names[i], .wave = "prod",
+						    .state = KUP_CLUSTER_HOLDING, .version = "1.30",
+						    .target = "1.31", .blockers = i % 2 ? "b\"1\"\nb2" : NULL };
+	}
+	/* more than one statement's worth, without leases */
+	assert_int_equal(kup_store_put_clusters(s, cs, 2100, NULL, 20, &err), KUP_OK);
+	assert_int_equal(kup_store_list_clusters(s, NULL, count_cluster, &n, &err), KUP_OK);
+	assert_int_equal(n, 2102);
+	assert_int_equal(kup_store_get_cluster(s, "p2099", &a, &got, &err), KUP_OK);
+	assert_int_equal(got.state, KUP_CLUSTER_HOLDING);
+	assert_string_equal(got.blockers, "b\"1\"\nb2");
+	assert_int_equal(got.updated_at, 20);
+
+	/* with a holder: one lease missing, nothing written */
+	assert_int_equal(kup_store_lease_acquire(s, "A", NULL, 3, 100, 1000, NULL, NULL, &n, &err),
+			 KUP_OK);
+	assert_int_equal(n, 3);   /* p0000 p0001 p0002 */
+	cs[0].state = cs[1].state = cs[2].state = cs[3].state = KUP_CLUSTER_DONE;
+	assert_int_equal(kup_store_put_clusters(s, cs, 4, "A", 200, &err), KUP_CONFLICT);
+	assert_non_null(strstr(err.msg, "p0003"));
+	assert_int_equal(kup_store_get_cluster(s, "p0000", &a, &got, &err), KUP_OK);
+	assert_int_equal(got.state, KUP_CLUSTER_HOLDING);
+	assert_int_equal(kup_store_put_clusters(s, cs, 3, "A", 200, &err), KUP_OK);
+	assert_int_equal(kup_store_get_cluster(s, "p0002", &a, &got, &err), KUP_OK);
+	assert_int_equal(got.state, KUP_CLUSTER_DONE);
+	assert_int_equal(got.updated_at, 200);
+	cs[0].name = "";
+	assert_int_equal(kup_store_put_clusters(s, cs, 3, "A", 200, &err), KUP_INVALID);
+
+	free(cs);
+	free(names);
+	kup_arena_release(&a);
+	kup_error_release(&err);
+	kup_store_close(s);
+}
+
 struct names {
 	char last[32];
 	size_t n;
@@ -1013,6 +1071,7 @@ static void two_replicas_never_share_a_cluster(void **state)
 	X(refuses_a_newer_schema),                      \
 	X(bad_urls),                                    \
 	X(cluster_round_trip),                          \
+	X(batches_all_or_nothing),                      \
 	X(lists_thousands_in_pages),                    \
 	X(step_starts_once),                            \
 	X(settles_after_a_crash),                       \

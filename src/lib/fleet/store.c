@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "fleet/store_int.h"
+#include "kupgrade/report.h"
 
 #define SPT(x) ((struct kup_sp){ (x) ? KUP_SP_TEXT : KUP_SP_NULL, (x), 0 })
 #define SPI(x) ((struct kup_sp){ KUP_SP_INT, NULL, (int64_t)(x) })
@@ -139,6 +140,22 @@ static int64_t ival(const char *v)
 static enum kup_status nomem(struct kup_error *err)
 {
 	return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
+}
+
+/* ---- JSON batches (PostgreSQL: one statement per BATCH rows) ---------------- */
+
+#define BATCH 1000
+
+static void json_field(struct kup_buf *b, const char *key, const char *val, bool first)
+{
+	kup_buf_addf(b, "%s\"%s\":", first ? "" : ",", key);
+	if (!val) {
+		kup_buf_adds(b, "null");
+		return;
+	}
+	kup_buf_addc(b, '"');
+	kup_json_escape(b, val);
+	kup_buf_addc(b, '"');
 }
 
 /* ---- statements and transactions -------------------------------------------- */
@@ -475,23 +492,50 @@ static void cluster_from_row(const char *const *v, struct kup_store_cluster *c)
 	c->updated_at = ival(v[10]);
 }
 
-enum kup_status kup_store_declare_clusters(struct kup_store *s,
-					   const struct kup_store_decl *decls, size_t n,
-					   int64_t now, struct kup_error *err)
+static enum kup_status declare_one(struct kup_store *s, const struct kup_store_decl *d,
+				   int64_t now, struct kup_error *err)
 {
-	enum kup_status st = tx_begin(s, err);
+	struct kup_sp p[] = { SPT(d->name), SPT(d->wave), SPT(d->target), SPI(now) };
 
-	for (size_t i = 0; st == KUP_OK && i < n; i++) {
-		struct kup_sp p[] = { SPT(decls[i].name), SPT(decls[i].wave), SPT(decls[i].target),
-				      SPI(now) };
+	return q(s, "INSERT INTO clusters (name, wave, target, state, updated_at) "
+		    "VALUES ($1, $2, $3, 'pending', $4) "
+		    "ON CONFLICT (name) DO UPDATE SET wave = excluded.wave, target = excluded.target, "
+		    "state = CASE WHEN clusters.state = 'done' AND "
+		    "clusters.target IS DISTINCT FROM excluded.target THEN 'pending' "
+		    "ELSE clusters.state END, updated_at = excluded.updated_at "
+		    "WHERE clusters.wave IS DISTINCT FROM excluded.wave OR "
+		    "clusters.target IS DISTINCT FROM excluded.target",
+		 p, NP(p), NULL, NULL, err);
+}
 
-		if (!decls[i].name || !*decls[i].name) {
-			st = kup_error_set(err, KUP_INVALID, NULL, 0, 0,
-					   "store: cluster %zu has no name", i + 1);
-			break;
-		}
+/* PostgreSQL: BATCH declarations in one statement, as a JSON array parameter. */
+static enum kup_status declare_batch(struct kup_store *s, const struct kup_store_decl *d,
+				     size_t n, int64_t now, struct kup_error *err)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	enum kup_status st;
+
+	kup_buf_init(&b);
+	kup_buf_addc(&b, '[');
+	for (size_t i = 0; i < n; i++) {
+		kup_buf_adds(&b, i ? ",{" : "{");
+		json_field(&b, "name", d[i].name, true);
+		json_field(&b, "wave", d[i].wave, false);
+		json_field(&b, "target", d[i].target, false);
+		kup_buf_addc(&b, '}');
+	}
+	kup_buf_addc(&b, ']');
+	if (b.oom) {
+		kup_buf_release(&b);
+		return nomem(err);
+	}
+	{
+		struct kup_sp p[] = { SPT(b.buf), SPI(now) };
+
 		st = q(s, "INSERT INTO clusters (name, wave, target, state, updated_at) "
-			  "VALUES ($1, $2, $3, 'pending', $4) "
+			  "SELECT x.name, x.wave, x.target, 'pending', CAST($2 AS BIGINT) "
+			  "FROM json_to_recordset(CAST($1 AS json)) AS x(name text, wave text, target text) "
+			  "WHERE true "
 			  "ON CONFLICT (name) DO UPDATE SET wave = excluded.wave, target = excluded.target, "
 			  "state = CASE WHEN clusters.state = 'done' AND "
 			  "clusters.target IS DISTINCT FROM excluded.target THEN 'pending' "
@@ -499,6 +543,42 @@ enum kup_status kup_store_declare_clusters(struct kup_store *s,
 			  "WHERE clusters.wave IS DISTINCT FROM excluded.wave OR "
 			  "clusters.target IS DISTINCT FROM excluded.target",
 		       p, NP(p), NULL, NULL, err);
+	}
+	kup_buf_release(&b);
+	return st;
+}
+
+static enum kup_status check_names(const struct kup_store_decl *decls, size_t n,
+				   struct kup_error *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!decls[i].name || !*decls[i].name)
+			return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+					     "store: cluster %zu has no name", i + 1);
+	return KUP_OK;
+}
+
+enum kup_status kup_store_declare_clusters(struct kup_store *s,
+					   const struct kup_store_decl *decls, size_t n,
+					   int64_t now, struct kup_error *err)
+{
+	enum kup_status st = check_names(decls, n, err);
+
+	if (st)
+		return st;
+	st = tx_begin(s, err);
+	if (st)
+		return st;
+	for (size_t i = 0; st == KUP_OK && i < n;) {
+		if (s->kind == KUP_STORE_POSTGRES && n - i > 1) {
+			size_t k = n - i < BATCH ? n - i : BATCH;
+
+			st = declare_batch(s, decls + i, k, now, err);
+			i += k;
+		} else {
+			st = declare_one(s, &decls[i], now, err);
+			i++;
+		}
 	}
 	return tx_end(s, st, err);
 }
@@ -531,6 +611,103 @@ enum kup_status kup_store_put_cluster(struct kup_store *s, const struct kup_stor
 			  "next_step = excluded.next_step, blockers = excluded.blockers, "
 			  "reason = excluded.reason, updated_at = excluded.updated_at",
 		       p, NP(p), NULL, NULL, err);
+	st = tx_end(s, st, err);
+out:
+	rows_release(&r);
+	return st;
+}
+
+/* PostgreSQL: BATCH cluster rows in one statement (after one lease check for them all). */
+static enum kup_status put_batch(struct kup_store *s, struct rows *r,
+				 const struct kup_store_cluster *cs, size_t n, const char *holder,
+				 int64_t now, struct kup_error *err)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	enum kup_status st = KUP_OK;
+
+	kup_buf_init(&b);
+	kup_buf_addc(&b, '[');
+	for (size_t i = 0; i < n; i++) {
+		kup_buf_adds(&b, i ? ",{" : "{");
+		json_field(&b, "name", cs[i].name, true);
+		json_field(&b, "wave", cs[i].wave, false);
+		json_field(&b, "state", kup_cluster_state_name(cs[i].state), false);
+		json_field(&b, "version", cs[i].version, false);
+		json_field(&b, "target", cs[i].target, false);
+		json_field(&b, "next_step", cs[i].next_step, false);
+		json_field(&b, "blockers", cs[i].blockers, false);
+		json_field(&b, "reason", cs[i].reason, false);
+		kup_buf_addc(&b, '}');
+	}
+	kup_buf_addc(&b, ']');
+	if (b.oom) {
+		kup_buf_release(&b);
+		return nomem(err);
+	}
+	if (holder) {
+		struct kup_sp p[] = { SPT(b.buf), SPT(holder), SPI(now) };
+
+		st = q(s, "SELECT l.cluster FROM leases l JOIN "
+			  "(SELECT DISTINCT x.name FROM json_to_recordset(CAST($1 AS json)) AS x(name text)) "
+			  "AS x ON x.name = l.cluster "
+			  "WHERE l.holder = $2 AND l.expires_at > CAST($3 AS BIGINT) FOR UPDATE OF l",
+		       p, NP(p), r, NULL, err);
+		if (st == KUP_OK && r->n < n) {
+			/* some lease is missing: name it (n is small next to the cost of a tick) */
+			for (size_t i = 0; st == KUP_OK && i < n; i++)
+				st = lease_check(s, r, cs[i].name, holder, now, err);
+			if (st == KUP_OK)
+				st = kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+						   "store: a cluster appears twice in one batch");
+		}
+	}
+	if (st == KUP_OK) {
+		struct kup_sp p[] = { SPT(b.buf), SPI(now) };
+
+		st = q(s, "INSERT INTO clusters (name, wave, state, version, target, next_step, "
+			  "blockers, reason, updated_at) SELECT x.name, x.wave, x.state, x.version, "
+			  "x.target, x.next_step, x.blockers, x.reason, CAST($2 AS BIGINT) "
+			  "FROM json_to_recordset(CAST($1 AS json)) AS x(name text, wave text, "
+			  "state text, version text, target text, next_step text, blockers text, "
+			  "reason text) WHERE true "
+			  "ON CONFLICT (name) DO UPDATE SET wave = excluded.wave, state = excluded.state, "
+			  "version = excluded.version, target = excluded.target, "
+			  "next_step = excluded.next_step, blockers = excluded.blockers, "
+			  "reason = excluded.reason, updated_at = excluded.updated_at",
+		       p, NP(p), NULL, NULL, err);
+	}
+	kup_buf_release(&b);
+	return st;
+}
+
+enum kup_status kup_store_put_clusters(struct kup_store *s, const struct kup_store_cluster *cs,
+				       size_t n, const char *holder, int64_t now,
+				       struct kup_error *err)
+{
+	struct rows r;
+	enum kup_status st = KUP_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!cs[i].name || !*cs[i].name)
+			return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+					     "store: cluster %zu has no name", i + 1);
+		if ((size_t)cs[i].state >= NP(cluster_states))
+			return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+					     "store: cluster '%s': bad state %d", cs[i].name,
+					     (int)cs[i].state);
+	}
+	if (s->kind != KUP_STORE_POSTGRES || n < 2) {
+		st = tx_begin(s, err);
+		for (size_t i = 0; st == KUP_OK && i < n; i++)
+			st = kup_store_put_cluster(s, &cs[i], holder, now, err);
+		return tx_end(s, st, err);
+	}
+	rows_init(&r);
+	st = tx_begin(s, err);
+	if (st)
+		goto out;
+	for (size_t i = 0; st == KUP_OK && i < n; i += BATCH)
+		st = put_batch(s, &r, cs + i, n - i < BATCH ? n - i : BATCH, holder, now, err);
 	st = tx_end(s, st, err);
 out:
 	rows_release(&r);
