@@ -262,6 +262,9 @@ if [ "$HAVE_FIX" = 1 ]; then
 fi
 echo
 
+# the fleet store's share of a 10,000-cluster tick, SQLite and PostgreSQL (bench/store.sh)
+KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" bash bench/store.sh || FAILED=1
+
 if [ "$FAILED" -ne 0 ]; then
 	echo "bench: FAIL"
 	exit 1
