@@ -231,7 +231,18 @@ enum kup_status kup_store_pg_open(struct kup_store *s, const char *conninfo,
 	s->be = &pg_backend;
 	s->impl = g;
 	g->conninfo = strdup(conninfo);
-	g->conn = PQconnectdb(conninfo);
+	{
+		/*
+		 * Defaults first, the caller's conninfo (expanded) after: its own
+		 * connect_timeout or application_name wins.  Without a timeout an
+		 * unreachable host would hang a tick instead of failing it.
+		 */
+		static const char *const keys[] = { "connect_timeout", "application_name", "dbname",
+						    NULL };
+		const char *vals[] = { "10", "kupgrade", conninfo, NULL };
+
+		g->conn = PQconnectdbParams(keys, vals, 1);
+	}
 	if (!g->conninfo || !g->conn)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
 	return pg_connected(s, err);
