@@ -68,6 +68,13 @@ enum kup_status kup_store_open(const char *url, struct kup_store **out,
 /* Closes the connection (rolling back an open transaction). NULL is fine. */
 void kup_store_close(struct kup_store *s);
 
+/*
+ * How long a call waits for a lock held by another process or replica
+ * before giving up with KUP_UNAVAILABLE (SQLite: the busy timeout, default
+ * 5000 ms; PostgreSQL: lock_timeout, default none).  0 restores the default.
+ */
+enum kup_status kup_store_set_lock_timeout(struct kup_store *s, int ms, struct kup_error *err);
+
 enum kup_store_kind kup_store_kind(const struct kup_store *s);
 /* The schema version found in the store after open (== this build's). */
 int kup_store_schema_version(const struct kup_store *s);

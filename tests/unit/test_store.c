@@ -873,6 +873,32 @@ static void transactions_roll_back(void **state)
 	kup_store_close(s);
 }
 
+/* A lock held too long by another process is KUP_UNAVAILABLE (retry), not a hang. */
+static void a_held_lock_is_unavailable(void **state)
+{
+	struct env *e = *state;
+	struct kup_store *s = open_ok(e);
+	struct kup_store *other = open_ok(e);
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_store_cluster c = { .name = "x", .state = KUP_CLUSTER_PENDING };
+
+	assert_int_equal(kup_store_put_cluster(s, &c, NULL, 1, &err), KUP_OK);
+	assert_int_equal(kup_store_set_lock_timeout(s, 100, &err), KUP_OK);
+	assert_int_equal(kup_store_set_lock_timeout(s, -1, &err), KUP_INVALID);
+	assert_int_equal(kup_store_begin(other, &err), KUP_OK);
+	assert_int_equal(kup_store_put_cluster(other, &c, NULL, 2, &err), KUP_OK);
+	c.state = KUP_CLUSTER_RUNNING;
+	assert_int_equal(kup_store_put_cluster(s, &c, NULL, 3, &err), KUP_UNAVAILABLE);
+	assert_non_null(strstr(err.msg, e->pg ? "unavailable" : "locked"));
+	kup_store_rollback(other);
+	/* once the lock is gone the same call goes through */
+	assert_int_equal(kup_store_put_cluster(s, &c, NULL, 4, &err), KUP_OK);
+	assert_int_equal(kup_store_set_lock_timeout(s, 0, &err), KUP_OK);
+	kup_error_release(&err);
+	kup_store_close(other);
+	kup_store_close(s);
+}
+
 /* ---- PostgreSQL only: a lost connection, two replicas ---------------------------- */
 
 static void reconnects_after_a_lost_connection(void **state)
@@ -1081,6 +1107,7 @@ static void two_replicas_never_share_a_cluster(void **state)
 	X(pause_resume_approve),                        \
 	X(waves_list_in_order),                         \
 	X(transactions_roll_back),                      \
+	X(a_held_lock_is_unavailable),                  \
 	X(two_replicas_never_share_a_cluster)
 
 int main(void)

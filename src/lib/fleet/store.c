@@ -406,6 +406,13 @@ void kup_store_close(struct kup_store *s)
 	free(s);
 }
 
+enum kup_status kup_store_set_lock_timeout(struct kup_store *s, int ms, struct kup_error *err)
+{
+	if (ms < 0)
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "store: negative lock timeout");
+	return s->be->lock_timeout(s, ms, err);
+}
+
 enum kup_store_kind kup_store_kind(const struct kup_store *s)
 {
 	return s->kind;

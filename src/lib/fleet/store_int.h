@@ -41,6 +41,8 @@ struct kup_store_backend {
 	enum kup_status (*script)(struct kup_store *s, const char *sql, struct kup_error *err);
 	/* Reconnects when the connection was lost; KUP_UNAVAILABLE if it cannot. */
 	enum kup_status (*ensure)(struct kup_store *s, struct kup_error *err);
+	/* Lock wait in ms (0: the engine's default). */
+	enum kup_status (*lock_timeout)(struct kup_store *s, int ms, struct kup_error *err);
 	void (*close)(struct kup_store *s);
 };
 

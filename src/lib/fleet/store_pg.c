@@ -26,6 +26,7 @@ struct pg {
 	} cache[STMT_CACHE];
 	size_t ncache;
 	unsigned serial;
+	int lock_ms;
 };
 
 static void pg_quiet(void *arg, const char *message)
@@ -193,15 +194,36 @@ static enum kup_status pg_connected(struct kup_store *s, struct kup_error *err)
 	return pg_script(s, "SET client_min_messages = warning", err);
 }
 
+static enum kup_status pg_apply_lock_timeout(struct kup_store *s, struct kup_error *err)
+{
+	struct pg *g = s->impl;
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %d", g->lock_ms);
+	return pg_script(s, sql, err);
+}
+
+static enum kup_status pg_lock_timeout(struct kup_store *s, int ms, struct kup_error *err)
+{
+	struct pg *g = s->impl;
+
+	g->lock_ms = ms;
+	return pg_apply_lock_timeout(s, err);
+}
+
 static enum kup_status pg_ensure(struct kup_store *s, struct kup_error *err)
 {
 	struct pg *g = s->impl;
+	enum kup_status st;
 
 	if (PQstatus(g->conn) == CONNECTION_OK && PQtransactionStatus(g->conn) != PQTRANS_UNKNOWN)
 		return KUP_OK;
 	PQreset(g->conn);
-	g->ncache = 0;  /* prepared statements died with the session */
-	return pg_connected(s, err);
+	g->ncache = 0;  /* prepared statements and settings died with the session */
+	st = pg_connected(s, err);
+	if (st == KUP_OK && g->lock_ms)
+		st = pg_apply_lock_timeout(s, err);
+	return st;
 }
 
 static void pg_close(struct kup_store *s)
@@ -218,6 +240,7 @@ static const struct kup_store_backend pg_backend = {
 	.query = pg_query,
 	.script = pg_script,
 	.ensure = pg_ensure,
+	.lock_timeout = pg_lock_timeout,
 	.close = pg_close,
 };
 

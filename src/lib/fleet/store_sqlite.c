@@ -191,6 +191,15 @@ static enum kup_status lite_ensure(struct kup_store *s, struct kup_error *err)
 	return KUP_OK;
 }
 
+static enum kup_status lite_lock_timeout(struct kup_store *s, int ms, struct kup_error *err)
+{
+	struct lite *l = s->impl;
+
+	(void)err;
+	sqlite3_busy_timeout(l->db, ms ? ms : 5000);
+	return KUP_OK;
+}
+
 static void lite_close(struct kup_store *s)
 {
 	struct lite *l = s->impl;
@@ -206,6 +215,7 @@ static const struct kup_store_backend lite_backend = {
 	.query = lite_query,
 	.script = lite_script,
 	.ensure = lite_ensure,
+	.lock_timeout = lite_lock_timeout,
 	.close = lite_close,
 };
 
