@@ -535,6 +535,8 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 	st = KUP_OK;
 out:
 	exec_free(e);
+	if (st == KUP_PARSE && err->code != KUP_OK)
+		st = err->code;
 	return st;
 }
 

@@ -21,7 +21,7 @@ request as one line "METHOD PATH AUTH" to DIR/requests.log (AUTH is
   /metrics                      apiserver_requested_deprecated_apis lines
   /flaky                        429 with Retry-After: 1 the first time, then 200
   /always503                    503 every time
-  /gone-list                    a 3-page list whose second page answers 410 once
+  /api/v1/things                a 3-page list whose second page answers 410 once
   /slow                         answers after 3 s
 
 Credentials accepted: bearer "good-token" (or the content of DIR/token when it
@@ -241,7 +241,7 @@ class H(BaseHTTPRequestHandler):
         if p == "/slow":
             time.sleep(3)
             return self.send(200, {"ok": True})
-        if p == "/gone-list":
+        if p == "/api/v1/things":
             pages = [[{"metadata": {"name": "a", "namespace": "n"}},
                       {"metadata": {"name": "b", "namespace": "n"}}],
                      [{"metadata": {"name": "c", "namespace": "n"}}],
