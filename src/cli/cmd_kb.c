@@ -1,5 +1,6 @@
 /*
- * cmd_kb.c - `kupgrade kb list` and `kupgrade kb validate [DIR]`.
+ * cmd_kb.c - `kupgrade kb list`, `kb addons`, `kb risks` and
+ * `kupgrade kb validate [DIR]`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -7,6 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kupgrade/kbplan.h"
+#include "kupgrade/plan.h"
 #include "kupgrade/report.h"
 
 static const char *level_name(enum kup_api_level l)
@@ -24,14 +27,32 @@ static void kb_usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: %s kb list [-o table|json] [--kb DIR]\n"
+		"       %s kb addons [-o table|json] [--kb DIR]\n"
+		"       %s kb risks [-o table|json] [--kb DIR]\n"
 		"       %s kb validate [DIR]\n"
 		"\n"
 		"list      the API lifecycle rules: component, level, kind, apiVersion,\n"
 		"          deprecated in, removed in, replacements\n"
+		"addons    the add-ons the planner knows: hop rule, workloads, supported\n"
+		"          Kubernetes versions per release\n"
+		"risks     the catalogue of known upgrade risks: id, severity, window,\n"
+		"          provider, title\n"
 		"validate  checks a knowledge base directory (schema, required fields,\n"
 		"          well-formed versions, duplicate rows, a source URL on every entry);\n"
 		"          without DIR, the knowledge base embedded in this binary\n",
-		kup_cli_name, kup_cli_name);
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
+}
+
+/* A JSON string literal (quotes included), or null. */
+static void jstr(struct kup_buf *out, const char *s)
+{
+	if (!s) {
+		kup_buf_adds(out, "null");
+		return;
+	}
+	kup_buf_addc(out, '"');
+	kup_json_escape(out, s);
+	kup_buf_addc(out, '"');
 }
 
 static const char *vstr(const struct kup_version *v, char *buf, size_t n)
@@ -78,13 +99,13 @@ static int kb_list(int argc, char **argv)
 			char b1[32], b2[32];
 			kup_buf_adds(&out, i ? ",\n  {" : "\n  {");
 			kup_buf_adds(&out, "\"id\": ");
-			kup_json_escape(&out, r->id);
+			jstr(&out, r->id);
 			kup_buf_adds(&out, ", \"component\": ");
-			kup_json_escape(&out, r->component);
+			jstr(&out, r->component);
 			kup_buf_addf(&out, ", \"level\": \"%s\", \"kind\": ", level_name(r->level));
-			kup_json_escape(&out, r->kind);
+			jstr(&out, r->kind);
 			kup_buf_adds(&out, ", \"api_version\": ");
-			kup_json_escape(&out, r->api_version);
+			jstr(&out, r->api_version);
 			if (r->deprecated_in.valid)
 				kup_buf_addf(&out, ", \"deprecated_in\": \"%s\"",
 					     vstr(&r->deprecated_in, b1, sizeof(b1)));
@@ -99,9 +120,9 @@ static int kb_list(int argc, char **argv)
 			for (j = 0; j < r->nreplacements; j++) {
 				const struct kup_api_replacement *rp = &r->replacements[j];
 				kup_buf_adds(&out, j ? ", {\"api_version\": " : "{\"api_version\": ");
-				kup_json_escape(&out, rp->api_version);
+				jstr(&out, rp->api_version);
 				kup_buf_adds(&out, ", \"kind\": ");
-				kup_json_escape(&out, rp->kind ? rp->kind : r->kind);
+				jstr(&out, rp->kind ? rp->kind : r->kind);
 				if (rp->available_in.valid)
 					kup_buf_addf(&out, ", \"available_in\": \"%s\"}",
 						     vstr(&rp->available_in, b1, sizeof(b1)));
@@ -109,7 +130,7 @@ static int kb_list(int argc, char **argv)
 					kup_buf_adds(&out, ", \"available_in\": null}");
 			}
 			kup_buf_adds(&out, "], \"source\": ");
-			kup_json_escape(&out, r->source);
+			jstr(&out, r->source);
 			kup_buf_adds(&out, "}");
 		}
 		kup_buf_adds(&out, "\n]}\n");
@@ -144,6 +165,232 @@ static int kb_list(int argc, char **argv)
 	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 }
 
+/* Parses `-o table|json` and `--kb DIR` for the listing commands. */
+static int listing_opts(int argc, char **argv, const char **format, const char **dir)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "kb", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*format = "table";
+	*dir = NULL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': *format = optarg; break;
+		case 'k': *dir = optarg; break;
+		case 'h': kb_usage(stdout); return -1;
+		default: kb_usage(stderr); return KUP_EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s'", argv[optind]);
+		return KUP_EXIT_ERROR;
+	}
+	if (strcmp(*format, "table") != 0 && strcmp(*format, "json") != 0) {
+		cli_error("unknown output format '%s' (table, json)", *format);
+		return KUP_EXIT_ERROR;
+	}
+	return KUP_EXIT_OK;
+}
+
+static const char *hop_name(enum kup_hop_rule h)
+{
+	switch (h) {
+	case KUP_HOP_ANY: return "any";
+	case KUP_HOP_MINORS: return "minors";
+	case KUP_HOP_MATCH_CP: return "match-cp";
+	case KUP_HOP_PER_CP: return "per-cp";
+	}
+	return "?";
+}
+
+static int print_and_free(struct kup_buf *out, struct kup_kb *kb)
+{
+	int rc = KUP_EXIT_OK;
+
+	if (out->oom) {
+		cli_error("out of memory");
+		rc = KUP_EXIT_ERROR;
+	} else if (out->len) {
+		fwrite(out->buf, 1, out->len, stdout);
+	}
+	kup_buf_release(out);
+	kup_kb_free(kb);
+	if (fflush(stdout) != 0)
+		rc = KUP_EXIT_ERROR;
+	return rc;
+}
+
+static void json_version(struct kup_buf *out, const char *key, const struct kup_version *v)
+{
+	char b[32];
+
+	kup_buf_addf(out, ", \"%s\": ", key);
+	if (v->valid)
+		kup_buf_addf(out, "\"%s\"", kup_version_str(v, b, sizeof(b)));
+	else
+		kup_buf_adds(out, "null");
+}
+
+static void json_list(struct kup_buf *out, const char *key, const char **v, size_t n)
+{
+	size_t i;
+
+	kup_buf_addf(out, ", \"%s\": [", key);
+	for (i = 0; i < n; i++) {
+		if (i)
+			kup_buf_adds(out, ", ");
+		jstr(out, v[i]);
+	}
+	kup_buf_addc(out, ']');
+}
+
+static int kb_addons(int argc, char **argv)
+{
+	const char *format, *dir;
+	struct kup_buf out = KUP_BUF_INIT;
+	struct kup_kb *kb;
+	size_t i, j;
+	int rc = listing_opts(argc, argv, &format, &dir);
+
+	if (rc)
+		return rc < 0 ? KUP_EXIT_OK : rc;
+	if (!(kb = cli_load_kb(dir)))
+		return KUP_EXIT_ERROR;
+	if (strcmp(format, "json") == 0) {
+		kup_buf_adds(&out, "{\"schema_version\": 1, \"addons\": [");
+		for (i = 0; i < kup_kb_addon_count(kb); i++) {
+			const struct kup_addon_rule *a = kup_kb_addon_at(kb, i);
+			kup_buf_adds(&out, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
+			jstr(&out, a->name);
+			json_list(&out, "aliases", a->aliases, a->naliases);
+			json_list(&out, "images", a->images, a->nimages);
+			json_list(&out, "workloads", a->workloads, a->nworkloads);
+			kup_buf_addf(&out, ", \"hop\": \"%s\"", hop_name(a->hop));
+			if (a->hop == KUP_HOP_MINORS)
+				kup_buf_addf(&out, ", \"max_hop\": %d, \"max_hop_canary\": %d", a->max_hop,
+					     a->max_hop_canary);
+			kup_buf_addf(&out, ", \"data_plane_follows\": %s, \"managed_with_cp\": %s",
+				     a->data_plane_follows ? "true" : "false",
+				     a->managed_with_cp ? "true" : "false");
+			kup_buf_adds(&out, ", \"retired\": ");
+			jstr(&out, a->retired);
+			kup_buf_adds(&out, ", \"source\": ");
+			jstr(&out, a->source);
+			kup_buf_adds(&out, ", \"releases\": [");
+			for (j = 0; j < a->nreleases; j++) {
+				const struct kup_addon_release *r = &a->releases[j];
+				kup_buf_adds(&out, j ? ", {\"version\": " : "{\"version\": ");
+				jstr(&out, r->version_text);
+				json_version(&out, "k8s_min", &r->k8s_min);
+				json_version(&out, "k8s_max", &r->k8s_max);
+				if (r->for_k8s.valid)
+					json_version(&out, "for_k8s", &r->for_k8s);
+				if (r->chart_version) {
+					kup_buf_adds(&out, ", \"chart\": ");
+					jstr(&out, r->chart_version);
+				}
+				kup_buf_adds(&out, ", \"source\": ");
+				jstr(&out, r->source);
+				kup_buf_addc(&out, '}');
+			}
+			kup_buf_adds(&out, "]}");
+		}
+		kup_buf_adds(&out, "\n]}\n");
+		return print_and_free(&out, kb);
+	}
+	kup_buf_addf(&out, "%-20s %-9s %-28s %s\n", "ADDON", "HOP", "WORKLOADS", "KUBERNETES");
+	for (i = 0; i < kup_kb_addon_count(kb); i++) {
+		const struct kup_addon_rule *a = kup_kb_addon_at(kb, i);
+		struct kup_buf w = KUP_BUF_INIT;
+		char hop[32], b1[32], b2[32];
+
+		for (j = 0; j < a->nworkloads; j++)
+			kup_buf_addf(&w, "%s%s", j ? "," : "", a->workloads[j]);
+		if (a->hop == KUP_HOP_MINORS)
+			snprintf(hop, sizeof(hop), "minors/%d", a->max_hop);
+		else
+			snprintf(hop, sizeof(hop), "%s", hop_name(a->hop));
+		kup_buf_addf(&out, "%-20s %-9s %-28s ", a->name, hop, w.buf ? w.buf : "-");
+		kup_buf_release(&w);
+		if (a->hop == KUP_HOP_MATCH_CP)
+			kup_buf_adds(&out, "follows the control-plane minor");
+		else if (!a->nreleases)
+			kup_buf_adds(&out, "no sourced ranges");
+		for (j = 0; j < a->nreleases; j++) {
+			const struct kup_addon_release *r = &a->releases[j];
+			if (r->for_k8s.valid)
+				kup_buf_addf(&out, "%s%s@%s", j ? " " : "", r->version_text,
+					     kup_version_minor_str(&r->for_k8s, b1, sizeof(b1)));
+			else
+				kup_buf_addf(&out, "%s%s:%s-%s", j ? " " : "", r->version_text,
+					     r->k8s_min.valid ? kup_version_minor_str(&r->k8s_min, b1, sizeof(b1)) : "",
+					     r->k8s_max.valid ? kup_version_minor_str(&r->k8s_max, b2, sizeof(b2)) : "");
+		}
+		if (a->retired)
+			kup_buf_adds(&out, " (retired)");
+		kup_buf_addc(&out, '\n');
+	}
+	kup_buf_addf(&out, "\n%zu add-ons\n", kup_kb_addon_count(kb));
+	return print_and_free(&out, kb);
+}
+
+static int kb_risks(int argc, char **argv)
+{
+	const char *format, *dir;
+	struct kup_buf out = KUP_BUF_INIT;
+	struct kup_kb *kb;
+	size_t i;
+	int rc = listing_opts(argc, argv, &format, &dir);
+
+	if (rc)
+		return rc < 0 ? KUP_EXIT_OK : rc;
+	if (!(kb = cli_load_kb(dir)))
+		return KUP_EXIT_ERROR;
+	if (strcmp(format, "json") == 0) {
+		kup_buf_adds(&out, "{\"schema_version\": 1, \"risks\": [");
+		for (i = 0; i < kup_kb_risk_count(kb); i++) {
+			const struct kup_risk_rule *r = kup_kb_risk_at(kb, i);
+			kup_buf_adds(&out, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
+			jstr(&out, r->id);
+			kup_buf_adds(&out, ", \"title\": ");
+			jstr(&out, r->title);
+			kup_buf_addf(&out, ", \"severity\": \"%s\"",
+				     kup_severity_name((enum kup_severity)r->severity));
+			json_version(&out, "from", &r->from);
+			json_version(&out, "until", &r->until);
+			kup_buf_adds(&out, ", \"provider\": ");
+			jstr(&out, r->provider);
+			kup_buf_adds(&out, ", \"message\": ");
+			jstr(&out, r->message);
+			kup_buf_adds(&out, ", \"mitigation\": ");
+			jstr(&out, r->mitigation);
+			kup_buf_adds(&out, ", \"source\": ");
+			jstr(&out, r->source);
+			kup_buf_addc(&out, '}');
+		}
+		kup_buf_adds(&out, "\n]}\n");
+		return print_and_free(&out, kb);
+	}
+	kup_buf_addf(&out, "%-38s %-8s %-6s %-6s %-8s %s\n", "ID", "SEVERITY", "FROM", "UNTIL",
+		     "PROVIDER", "TITLE");
+	for (i = 0; i < kup_kb_risk_count(kb); i++) {
+		const struct kup_risk_rule *r = kup_kb_risk_at(kb, i);
+		char b1[32], b2[32];
+		kup_buf_addf(&out, "%-38s %-8s %-6s %-6s %-8s %s\n", r->id,
+			     kup_severity_name((enum kup_severity)r->severity),
+			     vstr(&r->from, b1, sizeof(b1)), vstr(&r->until, b2, sizeof(b2)),
+			     r->provider ? r->provider : "-", r->title);
+	}
+	kup_buf_addf(&out, "\n%zu risks\n", kup_kb_risk_count(kb));
+	return print_and_free(&out, kb);
+}
+
 static void print_problem(void *ctx, const struct kup_error *err)
 {
 	(void)ctx;
@@ -174,8 +421,9 @@ static int kb_validate(int argc, char **argv)
 		if (!kb)
 			return KUP_EXIT_ERROR;
 	}
-	printf("%s: ok: %zu API rules, %zu releases\n", argc == 2 ? argv[1] : "embedded",
-	       kup_kb_api_count(kb), kup_kb_release_count(kb));
+	printf("%s: ok: %zu API rules, %zu releases, %zu add-ons, %zu risks, %zu provider releases\n",
+	       argc == 2 ? argv[1] : "embedded", kup_kb_api_count(kb), kup_kb_release_count(kb),
+	       kup_kb_addon_count(kb), kup_kb_risk_count(kb), kup_kb_provider_release_count(kb));
 	kup_kb_free(kb);
 	return KUP_EXIT_OK;
 }
@@ -190,6 +438,10 @@ int cmd_kb(int argc, char **argv)
 		return kb_list(argc - 1, argv + 1);
 	if (strcmp(argv[1], "validate") == 0)
 		return kb_validate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "addons") == 0)
+		return kb_addons(argc - 1, argv + 1);
+	if (strcmp(argv[1], "risks") == 0)
+		return kb_risks(argc - 1, argv + 1);
 	cli_error("unknown kb command '%s'", argv[1]);
 	kb_usage(stderr);
 	return KUP_EXIT_ERROR;
