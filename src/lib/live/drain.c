@@ -410,6 +410,8 @@ static void covered_pods(const struct drain *d, const struct pdb_list *l, const 
 			continue;
 		for (j = 0; j < d->npods; j++) {
 			const struct dpod *q = &d->pods[j];
+			if (q->done)
+				continue;
 			if (strcmp(q->ns, b->ns) != 0 || !kup_selector_matches(&b->sel, q->labels, q->nlabels))
 				continue;
 			if (n < 10)
@@ -634,7 +636,7 @@ static enum kup_status dry_run(struct drain *d)
 			kup_buf_addf(&why, "PodDisruptionBudget %s allows 0 disruptions now (it covers %s)",
 				     names.buf, cov.buf ? cov.buf : "");
 			set_result(d, p, KUP_DRAIN_POD_WOULD_BLOCK, names.buf, why.buf);
-			progress(d, "pod %s/%s on node/%s: would be blocked by %s", p->ns, p->name, p->node,
+			progress(d, "pod %s/%s on node/%s: would be blocked: %s", p->ns, p->name, p->node,
 				 why.buf ? why.buf : "");
 		} else {
 			progress(d, "pod %s/%s on node/%s: would be evicted", p->ns, p->name, p->node);
