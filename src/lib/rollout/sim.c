@@ -135,7 +135,7 @@ static void wl_touch(struct kup_ro_sim *s, int w)
 		def = x->want_ready - x->ready;
 		if (def > 0)
 			x->deficit += def * dt;
-		if (W(s, w)->has_pdb && x->ready < x->desired)
+		if (W(s, w)->has_pdb && x->ready < x->desired0)
 			x->viol += dt;
 	}
 	x->last_t = s->now;
@@ -374,6 +374,21 @@ static bool place(struct kup_ro_sim *s, int pid, struct memo *mm)
 			if (zc[z] < minc)
 				minc = zc[z];
 	}
+	if (p->surge && p->twin >= 0 && s->pods[p->twin].node >= 0) {
+		/*
+		 * A surge pod replaces its original, which leaves right after:
+		 * it goes to the original's zone (spread counted without the
+		 * original), the way kupgrade pins it there.
+		 */
+		double sc = -1;
+		int id;
+		z = s->nodes[s->pods[p->twin].node].zone;
+		if ((id = scan_zone(s, z, w, &sc)) >= 0) {
+			bind(s, pid, id);
+			pod_start(s, pid);
+			return true;
+		}
+	}
 	for (z = 0; z < nz; z++) {
 		double sc = -1;
 		int id;
@@ -449,6 +464,7 @@ static int pod_new(struct kup_ro_sim *s, int w, int ord, bool surge)
 	p->node = -1;
 	p->twin = -1;
 	p->surge = surge;
+	p->t0 = s->now;
 	p->state = PS_PENDING;
 	p->inc = ++s->slot_inc[slot];
 	if (W(s, w)->kind == KUP_RO_DATABASE) {
@@ -618,14 +634,16 @@ static void start_drain(struct kup_ro_sim *s, int id)
 		if (p->state != PS_STARTING && p->state != PS_READY)
 			continue;
 		if (s->pol->mode == KUP_RO_MODE_KUPGRADE && w->kind == KUP_RO_DEPLOYMENT &&
-		    w->replicas == 1 && p->ord >= w->unready && p->twin < 0) {
+		    p->ord >= w->unready && p->twin < 0) {
 			/* start the replacement first; evict when it is Ready */
 			int q;
 			wl_expected(s, p->wl, +1);
-			q = pod_create(s, p->wl, p->ord, true);
+			q = pod_new(s, p->wl, p->ord, true);
 			if (q >= 0) {
 				s->pods[q].twin = pid;
 				s->pods[pid].twin = q;
+				if (!place(s, q, NULL))
+					pending_add(s, q);
 			}
 			continue;
 		}
@@ -974,16 +992,102 @@ static void kup_surge(struct kup_ro_sim *s)
 	}
 }
 
+/*
+ * Whether old node `id` can be drained now: every pod fits the room left on
+ * new nodes in its zone, and every PDB has the disruptions its pods need.
+ * A node holding more pods of a workload than the workload's whole budget
+ * needs the whole budget free; the rest of its pods retry (429).  On
+ * success the budgets are taken.
+ */
+static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64_t *mem,
+		     int64_t *pods)
+{
+	struct sim_node *n = &s->nodes[id];
+	int z = n->zone, k, nt = 0;
+	int64_t need_cpu = 0, need_mem = 0, need_pods = 0;
+	int *touched = s->scratch;
+	const int nstamp = ++s->nstamp;
+
+	for (k = 0; k < n->npods; k++) {
+		const struct sim_pod *p = &s->pods[n->pods[k]];
+		struct sim_wl *x = &s->wls[p->wl];
+		const struct kup_ro_workload *w = W(s, p->wl);
+		if (p->state != PS_READY && p->state != PS_STARTING)
+			continue;
+		need_cpu += w->req.cpu_m;
+		need_mem += w->req.mem;
+		need_pods++;
+		if (w->kind == KUP_RO_DATABASE && x->writer == n->pods[k] && x->chain > 0)
+			return false;   /* readers first: the writer's node goes last */
+		if (!w->has_pdb || (w->kind == KUP_RO_DEPLOYMENT && p->ord >= w->unready))
+			continue;   /* no budget; Deployment pods are surged first */
+		if (x->stamp != step) {
+			x->stamp = step;
+			x->tmp = x->ready - x->desired;
+		}
+		if (x->nstamp != nstamp) {
+			x->nstamp = nstamp;
+			x->ncount = 0;
+			touched[nt++] = p->wl;
+		}
+		x->ncount++;
+	}
+	if (need_cpu > cpu[z] || need_mem > mem[z] || need_pods > pods[z])
+		return false;
+	for (k = 0; k < nt; k++) {
+		const struct sim_wl *x = &s->wls[touched[k]];
+		int full = x->expected - x->desired;
+		int need = x->ncount < full ? x->ncount : full;
+		if (full <= 0 || need > x->tmp)
+			return false;
+	}
+	for (k = 0; k < nt; k++) {
+		struct sim_wl *x = &s->wls[touched[k]];
+		int full = x->expected - x->desired;
+		x->tmp -= x->ncount < full ? x->ncount : full;
+	}
+	cpu[z] -= need_cpu;
+	mem[z] -= need_mem;
+	pods[z] -= need_pods;
+	return true;
+}
+
+/*
+ * A surge pod that found no room within a minute is given up: its
+ * original is evicted the ordinary way (under its PDB).
+ */
+static void kup_cancel_stale_surges(struct kup_ro_sim *s)
+{
+	size_t i, keep = 0;
+
+	for (i = 0; i < s->npending; i++) {
+		int pid = s->pending[i];
+		struct sim_pod *p = &s->pods[pid];
+		if (p->state == PS_PENDING && p->surge && p->twin >= 0 && s->now - p->t0 > 60) {
+			int orig = p->twin;
+			p->state = PS_GONE;
+			p->twin = -1;
+			s->pods[orig].twin = -1;
+			wl_expected(s, p->wl, -1);
+			try_evict(s, orig);
+			continue;
+		}
+		s->pending[keep++] = pid;
+	}
+	s->npending = keep;
+}
+
 static void step_kupgrade(struct kup_ro_sim *s)
 {
-	int nz = (int)s->sc->nzones, z, i, rejects = 0, selected = 0, c;
+	int nz = (int)s->sc->nzones, z, i, rejects = 0, c;
 	int64_t cpu[64], mem[64], pods[64];
-	const int stamp = ++s->phase;
+	const int step = ++s->phase;
 	int bidx = -1;
 	double pend_cpu = 0, pend_mem = 0;
 
 	s->last_step = s->now;
 	kup_surge(s);
+	kup_cancel_stale_surges(s);
 	for (z = 0; z < nz; z++) {
 		cpu[z] = mem[z] = pods[z] = 0;
 		for (i = 0; i < s->zlen[z]; i++) {
@@ -993,11 +1097,37 @@ static void step_kupgrade(struct kup_ro_sim *s)
 			pods[z] += n->free_pods;
 		}
 		/* leave room for fragmentation */
-		cpu[z] = cpu[z] * 95 / 100;
-		mem[z] = mem[z] * 95 / 100;
+		cpu[z] = cpu[z] * 90 / 100;
+		mem[z] = mem[z] * 90 / 100;
+	}
+	/* room already promised to drains in flight */
+	for (i = 0; i < s->njobs; i++) {
+		const struct sim_node *n;
+		int k;
+		if (s->jobs[i].state == J_DONE)
+			continue;
+		n = &s->nodes[s->jobs[i].old];
+		if (!n->draining)
+			continue;
+		for (k = 0; k < n->npods; k++) {
+			const struct sim_pod *p = &s->pods[n->pods[k]];
+			const struct kup_ro_workload *w = W(s, p->wl);
+			bool owed;
+			if (p->state == PS_READY || p->state == PS_STARTING)
+				owed = p->twin < 0 || s->pods[p->twin].node < 0;
+			else
+				owed = p->state == PS_TERMINATING && w->kind != KUP_RO_DEPLOYMENT;
+			if (owed) {
+				cpu[n->zone] -= w->req.cpu_m;
+				mem[n->zone] -= w->req.mem;
+				pods[n->zone]--;
+			}
+		}
 	}
 	for (i = 0; i < (int)s->npending; i++) {
 		const struct kup_ro_workload *w = W(s, s->pods[s->pending[i]].wl);
+		if (s->pods[s->pending[i]].surge)
+			continue;   /* owed above, through its original */
 		pend_cpu += (double)w->req.cpu_m;
 		pend_mem += (double)w->req.mem;
 	}
@@ -1006,52 +1136,19 @@ static void step_kupgrade(struct kup_ro_sim *s)
 		mem[z] -= (int64_t)(pend_mem / nz);
 		pods[z] -= (int64_t)s->npending / nz;
 	}
+	/* replacements still looking for room: start nothing new until they land */
+	for (i = 0; i < (int)s->npending; i++)
+		if (!s->pods[s->pending[i]].surge)
+			return;
 	for (c = s->cursor; c < s->norder && rejects < 64; c++) {
-		int id = s->order[c], k;
+		int id = s->order[c];
 		struct sim_node *n = &s->nodes[id];
-		int64_t need_cpu = 0, need_mem = 0, need_pods = 0;
-		bool ok = true;
 		if (n->done || n->draining || n->quarantined || n->job >= 0)
 			continue;
-		z = n->zone;
-		for (k = 0; k < n->npods; k++) {
-			const struct sim_pod *p = &s->pods[n->pods[k]];
-			struct sim_wl *x = &s->wls[p->wl];
-			const struct kup_ro_workload *w = W(s, p->wl);
-			if (p->state != PS_READY && p->state != PS_STARTING)
-				continue;
-			need_cpu += w->req.cpu_m;
-			need_mem += w->req.mem;
-			need_pods++;
-			if (x->stamp != stamp) {
-				x->stamp = stamp;
-				x->tmp = w->has_pdb ? x->ready - x->desired : 1 << 30;
-			}
-			if (w->kind == KUP_RO_DEPLOYMENT && w->replicas == 1)
-				continue;   /* surged first, no budget needed */
-			if (w->has_pdb && --x->tmp < 0)
-				ok = false;
-			/* readers first: the writer's node waits for every other member */
-			if (w->kind == KUP_RO_DATABASE && x->writer == n->pods[k] && x->chain > 0)
-				ok = false;
-		}
-		if (ok && (need_cpu > cpu[z] || need_mem > mem[z] || need_pods > pods[z]))
-			ok = false;
-		if (!ok) {
-			/* give the budget back */
-			for (k = 0; k < n->npods; k++) {
-				const struct sim_pod *p = &s->pods[n->pods[k]];
-				const struct kup_ro_workload *w = W(s, p->wl);
-				if ((p->state == PS_READY || p->state == PS_STARTING) && w->has_pdb &&
-				    !(w->kind == KUP_RO_DEPLOYMENT && w->replicas == 1))
-					s->wls[p->wl].tmp++;
-			}
+		if (!kup_fits(s, id, step, cpu, mem, pods)) {
 			rejects++;
 			continue;
 		}
-		cpu[z] -= need_cpu;
-		mem[z] -= need_mem;
-		pods[z] -= need_pods;
 		if (s->plan && bidx < 0) {
 			struct kup_ro_batch *b;
 			if (s->plan->n == s->plan->cap &&
@@ -1078,11 +1175,9 @@ static void step_kupgrade(struct kup_ro_sim *s)
 		}
 		job_new(s, id, -1, J_DRAIN);
 		start_drain(s, id);
-		selected++;
 	}
 	while (s->cursor < s->norder && s->nodes[s->order[s->cursor]].job >= 0)
 		s->cursor++;
-	(void)selected;
 }
 
 /* ---- DB writer gating for kupgrade ------------------------------------------------- */
@@ -1352,6 +1447,7 @@ static void sim_release(struct kup_ro_sim *s)
 	free(s->pending);
 	free(s->order);
 	free(s->jobs);
+	free(s->scratch);
 }
 
 /* Builds the cluster at t = 0: old nodes and the initial placement. */
@@ -1399,6 +1495,16 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 		x->expected = wl->replicas;
 		x->want_ready = wl->replicas - wl->unready;
 		x->desired = wl->has_pdb ? kup_ro_pdb_desired_healthy(&wl->pdb, wl->replicas) : 0;
+		x->desired0 = x->desired;
+	}
+	{
+		int64_t maxp = 1;
+		for (i = 0; i < sc->npools; i++)
+			if (sc->pools[i].cap.pods > maxp)
+				maxp = sc->pools[i].cap.pods;
+		s->scratch = calloc((size_t)maxp + 1, sizeof(int));
+		if (!s->scratch)
+			goto nomem;
 	}
 	s->slot_inc = calloc(s->nslots + 1, sizeof(*s->slot_inc));
 	s->slot_evict = calloc(s->nslots + 1, sizeof(*s->slot_evict));

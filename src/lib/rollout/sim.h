@@ -39,6 +39,7 @@ struct sim_pod {
 	bool evicting;        /* an eviction is being retried */
 	int twin;             /* surge pod: the pod it replaces; original: its surge pod */
 	uint32_t inc;
+	double t0;            /* created */
 };
 
 struct sim_wl {
@@ -46,13 +47,15 @@ struct sim_wl {
 	int expected;         /* replicas (+ surge pods while they live) */
 	int want_ready;       /* replicas - unready */
 	int desired;          /* PDB desiredHealthy at `expected` */
+	int desired0;         /* ... at the declared replicas (the metric's yardstick) */
 	int *zcount;          /* scheduled non-terminating pods per zone */
 	int base;             /* first slot index */
 	double last_t;
 	double viol, deficit;
 	int writer;           /* ReplicatedDatabase: writer pod, -1 */
 	double down_since;    /* writer-less since, -1 */
-	int stamp, tmp;       /* scratch for the planner */
+	int stamp, tmp;       /* planner: budget left in this step */
+	int nstamp, ncount;   /* planner: pods on the node being weighed */
 	double chain;         /* planner: expected seconds of its PDB chain */
 	int *dbp;             /* ReplicatedDatabase: its pods */
 	int ndbp, capdbp;
@@ -129,6 +132,8 @@ struct kup_ro_sim {
 	double soak_until;
 	int drains_started;
 	int surging;
+	int nstamp;
+	int *scratch;         /* one int per pod slot of a node */
 	int rebooting;
 
 	struct kup_ro_plan *plan;
