@@ -1,10 +1,215 @@
-/* cmd_profile.c - placeholder until the 'profile' command lands: refuses with a message. */
+/*
+ * cmd_profile.c - `kupgrade profile`: derive a ClusterProfile from kubectl
+ * output (--from-dump), or check and normalise profile files.
+ *
+ *     kupgrade profile --from-dump FILE [FILE...] [-o yaml|json] [--name NAME] [--kb DIR]
+ *     kupgrade profile PROFILE... [-o yaml|json]
+ *
+ * The profile goes to stdout; errors and warnings to stderr.  Exit 0 when
+ * all went well, 2 when warnings were printed (an add-on not in the
+ * knowledge base, a version that could not be read), 1 on an error
+ * (unreadable or malformed input: the rest is still read and printed).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "kupgrade/profile.h"
+
+static void profile_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: %s profile --from-dump FILE [FILE...] [-o yaml|json] [--name NAME] [--kb DIR]\n"
+		"       %s profile PROFILE... [-o yaml|json]\n"
+		"\n"
+		"--from-dump  derive a ClusterProfile from kubectl output: the List of\n"
+		"             `kubectl get nodes,deployments,daemonsets -A -o json` (or a\n"
+		"             `kupgrade snapshot`) and `kubectl version -o json`, in one or\n"
+		"             more files.  Node pools come from node labels and status,\n"
+		"             add-ons from the images of well-known workloads\n"
+		"PROFILE      check ClusterProfile files (every problem with file:line:column)\n"
+		"             and print them normalised\n"
+		"-o FORMAT    yaml (default) or json\n"
+		"--name NAME  the cluster's name in the derived profile\n"
+		"--kb DIR     a knowledge base directory instead of the embedded one\n"
+		"\n"
+		"Exit: 0 ok, 1 error, 2 warnings (an add-on the knowledge base does not know,\n"
+		"a version that could not be read)\n",
+		kup_cli_name, kup_cli_name);
+}
+
+struct counter {
+	size_t n;
+	const char *label;     /* "warning: " or "" */
+};
+
+static void print_problem(void *ctx, const struct kup_error *err)
+{
+	struct counter *c = ctx;
+
+	c->n++;
+	if (err->path && err->line)
+		fprintf(stderr, "%s:%u:%u: ", err->path, err->line, err->column ? err->column : 1);
+	else if (err->path)
+		fprintf(stderr, "%s: ", err->path);
+	else
+		fprintf(stderr, "%s: ", kup_cli_name);
+	fprintf(stderr, "%s%s\n", c->label, err->msg ? err->msg : kup_strerror(err->code));
+}
+
+static bool emit(const struct kup_profile *p, bool json, bool separator)
+{
+	struct kup_buf out = KUP_BUF_INIT;
+	enum kup_status st;
+
+	kup_buf_init(&out);
+	if (separator && !json)
+		kup_buf_adds(&out, "---\n");
+	st = json ? kup_profile_write_json(p, &out) : kup_profile_write_yaml(p, &out);
+	if (st == KUP_OK)
+		fwrite(out.buf, 1, out.len, stdout);
+	kup_buf_release(&out);
+	if (st != KUP_OK)
+		cli_error("cannot write the profile: %s", kup_strerror(st));
+	return st == KUP_OK;
+}
+
+static int from_dump(char **paths, size_t npaths, const char *kbdir, const char *name, bool json)
+{
+	struct kup_profile_dump_opts o;
+	struct counter warnings = { 0, "warning: " }, errors = { 0, "" };
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_profile *p = NULL;
+	struct kup_kb *kb;
+	size_t nerr = 0;
+	int rc;
+
+	kb = cli_load_kb(kbdir);
+	if (!kb)
+		return KUP_EXIT_ERROR;
+	kup_profile_dump_opts_init(&o);
+	o.warnings.fn = print_problem;
+	o.warnings.ctx = &warnings;
+	o.errors.fn = print_problem;
+	o.errors.ctx = &errors;
+	o.name = name;
+	if (kup_profile_from_dump_opts(kb, (const char *const *)paths, npaths, &o, &p, &nerr,
+				       &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		kup_kb_free(kb);
+		return KUP_EXIT_ERROR;
+	}
+	rc = emit(p, json, false) ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	if (rc == KUP_EXIT_OK && nerr)
+		rc = KUP_EXIT_ERROR;
+	else if (rc == KUP_EXIT_OK && warnings.n)
+		rc = KUP_EXIT_DEPRECATED;
+	kup_profile_free(p);
+	kup_error_release(&err);
+	kup_kb_free(kb);
+	return rc;
+}
+
+static int check_profiles(char **paths, size_t npaths, bool json)
+{
+	struct counter problems = { 0, "" };
+	struct kup_error_sink sink = { print_problem, &problems };
+	int rc = KUP_EXIT_OK;
+	size_t i, printed = 0;
+
+	for (i = 0; i < npaths; i++) {
+		struct kup_error err = KUP_ERROR_INIT;
+		struct kup_profile *p = NULL;
+		char *text = NULL;
+		size_t len = 0;
+
+		if (kup_read_file(paths[i], 16u * 1024u * 1024u, &text, &len, &err) != KUP_OK) {
+			cli_print_error(&err);
+			kup_error_release(&err);
+			rc = KUP_EXIT_ERROR;
+			continue;
+		}
+		if (kup_profile_parse_sink(paths[i], text, len, &sink, &p, &err) != KUP_OK) {
+			/* every problem went to the sink */
+			rc = KUP_EXIT_ERROR;
+		} else {
+			if (!emit(p, json, printed > 0))
+				rc = KUP_EXIT_ERROR;
+			printed++;
+		}
+		kup_profile_free(p);
+		kup_error_release(&err);
+		free(text);
+	}
+	return rc;
+}
 
 int cmd_profile(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'profile' is not available in this build yet");
-	return KUP_EXIT_ERROR;
+	static const struct option longopts[] = {
+		{ "from-dump", required_argument, NULL, 'd' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "kb", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *format = "yaml", *kbdir = NULL, *name = NULL;
+	char **dumps = NULL;
+	size_t ndumps = 0, cap = 0;
+	int c, rc;
+	bool json;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!kup_grow(&dumps, &cap, ndumps + 1, sizeof(*dumps), 4)) {
+				cli_error("out of memory");
+				free(dumps);
+				return KUP_EXIT_ERROR;
+			}
+			dumps[ndumps++] = optarg;
+			break;
+		case 'o': format = optarg; break;
+		case 'n': name = optarg; break;
+		case 'k': kbdir = optarg; break;
+		case 'h': profile_usage(stdout); free(dumps); return KUP_EXIT_OK;
+		default: profile_usage(stderr); free(dumps); return KUP_EXIT_ERROR;
+		}
+	}
+	if (strcmp(format, "yaml") != 0 && strcmp(format, "json") != 0) {
+		cli_error("unknown output format '%s' (yaml, json)", format);
+		free(dumps);
+		return KUP_EXIT_ERROR;
+	}
+	json = strcmp(format, "json") == 0;
+	if (ndumps) {
+		/* the files after --from-dump FILE are dumps too */
+		for (; optind < argc; optind++) {
+			if (!kup_grow(&dumps, &cap, ndumps + 1, sizeof(*dumps), 4)) {
+				cli_error("out of memory");
+				free(dumps);
+				return KUP_EXIT_ERROR;
+			}
+			dumps[ndumps++] = argv[optind];
+		}
+		rc = from_dump(dumps, ndumps, kbdir, name, json);
+		free(dumps);
+		return rc;
+	}
+	free(dumps);
+	if (optind >= argc) {
+		cli_error("name the kubectl output with --from-dump FILE, or profile files to check");
+		profile_usage(stderr);
+		return KUP_EXIT_ERROR;
+	}
+	if (name || kbdir) {
+		cli_error("--name and --kb go with --from-dump");
+		return KUP_EXIT_ERROR;
+	}
+	return check_profiles(argv + optind, (size_t)(argc - optind), json);
 }

@@ -343,6 +343,20 @@ static void writes_quotes_when_needed(void **state)
 	kup_buf_release(&y);
 	kup_profile_free(p);
 	kup_profile_free(q);
+
+	/* JSON may carry code points a YAML document may not: they are escaped */
+	p = parse_ok("{\"apiVersion\": \"kupgrade.dev/v1alpha1\", \"kind\": \"ClusterProfile\",\n"
+		     " \"metadata\": {\"name\": \"a\\u0085b\\u2028c\\ufeff\\u007f\"},\n"
+		     " \"spec\": {\"controlPlane\": {\"version\": \"1.30\"}}}");
+	kup_buf_init(&y);
+	assert_int_equal(kup_profile_write_yaml(p, &y), KUP_OK);
+	assert_non_null(strstr(y.buf, "name: \"a\\u0085b\\u2028c\\ufeff\\u007f\"\n"));
+	q = parse_ok(y.buf);
+	assert_string_equal(q->name, p->name);
+	assert_string_equal(q->name, "a\xc2\x85" "b\xe2\x80\xa8" "c\xef\xbb\xbf\x7f");
+	kup_buf_release(&y);
+	kup_profile_free(p);
+	kup_profile_free(q);
 }
 
 static void provider_names(void **state)

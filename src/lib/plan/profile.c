@@ -532,25 +532,53 @@ static bool plain_safe(const char *s)
 	return kup_scalar_resolve(s, n) == KUP_TAG_STR;
 }
 
-/* A JSON string literal is also a valid YAML double-quoted scalar. */
+/* The code point of the UTF-8 sequence at u (n bytes in *len), or -1. */
+static long utf8_at(const unsigned char *u, size_t *len)
+{
+	if (u[0] < 0x80) {
+		*len = 1;
+		return u[0];
+	}
+	if ((u[0] & 0xe0) == 0xc0 && (u[1] & 0xc0) == 0x80) {
+		*len = 2;
+		return ((long)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
+	}
+	if ((u[0] & 0xf0) == 0xe0 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80) {
+		*len = 3;
+		return ((long)(u[0] & 0x0f) << 12) | ((long)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
+	}
+	*len = 1;
+	return -1;
+}
+
+/*
+ * A JSON string literal is also a valid YAML double-quoted scalar; code
+ * points YAML does not allow in a document (C0 and C1 controls, DEL, the
+ * BOM, U+FFFE/U+FFFF) and the Unicode line separators are escaped.
+ */
 static void add_quoted(struct kup_buf *out, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
 	kup_buf_addc(out, '"');
-	for (; *u; u++) {
-		switch (*u) {
+	while (*u) {
+		size_t n = 1;
+		long cp = utf8_at(u, &n);
+
+		switch (cp) {
 		case '"': kup_buf_adds(out, "\\\""); break;
 		case '\\': kup_buf_adds(out, "\\\\"); break;
 		case '\n': kup_buf_adds(out, "\\n"); break;
 		case '\r': kup_buf_adds(out, "\\r"); break;
 		case '\t': kup_buf_adds(out, "\\t"); break;
 		default:
-			if (*u < 0x20 || *u == 0x7f)
-				kup_buf_addf(out, "\\u%04x", *u);
+			if ((cp >= 0 && cp < 0x20) || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+			    cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
+				kup_buf_addf(out, "\\u%04lx", cp);
 			else
-				kup_buf_addc(out, (char)*u);
+				kup_buf_add(out, u, n);
 		}
+		u += n;
 	}
 	kup_buf_addc(out, '"');
 }
