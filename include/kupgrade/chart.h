@@ -114,4 +114,15 @@ enum kup_status kup_chart_pick(const struct kup_chart_index *idx, const char *na
 			       const char *k8s_version, const char *pin_app, unsigned flags,
 			       struct kup_chart_pick *out, struct kup_error *err);
 
+/*
+ * The version a cluster's API server would report after moving to minor
+ * `at`, for checking kubeVersion ranges at a planned hop: the current
+ * version's provider suffix is kept, so the pre-release trap is modelled
+ * ("v1.27.8-eks-8cb36c9" at 1.28 gives "1.28.0-eks-8cb36c9"; "1.27.8" at
+ * 1.28 gives "1.28.0").  Writes into buf (at least 96 bytes) and returns it.
+ */
+struct kup_version;
+char *kup_chart_kube_version_at(const char *current, const struct kup_version *at, char *buf,
+				size_t size);
+
 #endif

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "kupgrade/chart.h"
+#include "kupgrade/version.h"
 
 static struct kup_chart_index *load_example(void)
 {
@@ -274,6 +275,29 @@ static void json_index_and_empty_repo(void **state)
 	kup_error_release(&err);
 }
 
+static void hop_versions_keep_the_provider_suffix(void **state)
+{
+	struct kup_version at;
+	char buf[96];
+	struct kup_chart_index *idx = load_example();
+	struct kup_chart_pick p;
+
+	(void)state;
+	assert_int_equal(kup_version_parse("1.28", &at, NULL), KUP_OK);
+	assert_string_equal(kup_chart_kube_version_at("v1.27.8-eks-8cb36c9", &at, buf, sizeof(buf)),
+			    "1.28.0-eks-8cb36c9");
+	assert_string_equal(kup_chart_kube_version_at("1.27.8", &at, buf, sizeof(buf)), "1.28.0");
+	assert_string_equal(kup_chart_kube_version_at(NULL, &at, buf, sizeof(buf)), "1.28.0");
+	assert_string_equal(kup_chart_kube_version_at("v1.30.1-gke.1329003", &at, buf, sizeof(buf)),
+			    "1.28.0-gke.1329003");
+	/* the hop version shows the trap as the real cluster would */
+	p = pick(idx, "demo", kup_chart_kube_version_at("v1.27.8-eks-8cb36c9", &at, buf, sizeof(buf)),
+		 NULL, 0);
+	assert_string_equal(p.chosen->version, "0.3.2");
+	assert_string_equal(p.trapped->version, "0.4.0");
+	kup_chart_index_free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +308,7 @@ int main(void)
 		cmocka_unit_test(malformed_indexes),
 		cmocka_unit_test(skips_bad_versions_with_warnings),
 		cmocka_unit_test(json_index_and_empty_repo),
+		cmocka_unit_test(hop_versions_keep_the_provider_suffix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

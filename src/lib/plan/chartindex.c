@@ -461,3 +461,17 @@ enum kup_status kup_chart_pick(const struct kup_chart_index *idx, const char *na
 	}
 	return KUP_OK;
 }
+
+char *kup_chart_kube_version_at(const char *current, const struct kup_version *at, char *buf,
+				size_t size)
+{
+	struct kup_version cur;
+
+	if (current && kup_version_parse(current, &cur, NULL) == KUP_OK && cur.pre[0] &&
+	    !strchr(cur.pre, '+'))
+		snprintf(buf, size, "%d.%d.%d-%s", at->major, at->minor,
+			 at->has_patch ? at->patch : 0, cur.pre);
+	else
+		snprintf(buf, size, "%d.%d.%d", at->major, at->minor, at->has_patch ? at->patch : 0);
+	return buf;
+}
