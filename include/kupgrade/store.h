@@ -416,4 +416,14 @@ enum kup_status kup_store_lease_release(struct kup_store *s, const char *holder,
 enum kup_status kup_store_lease_check(struct kup_store *s, const char *cluster,
 				      const char *holder, int64_t now, struct kup_error *err);
 
+/*
+ * Streams the leases (cluster NULL: all) in cluster order, expired ones
+ * included (compare expires_at with your clock): who acts on what, for
+ * `fleet status`.
+ */
+typedef enum kup_status (*kup_store_lease_fn)(void *ctx, const char *cluster, const char *holder,
+					      int64_t expires_at);
+enum kup_status kup_store_list_leases(struct kup_store *s, const char *cluster,
+				      kup_store_lease_fn fn, void *ctx, struct kup_error *err);
+
 #endif

@@ -598,6 +598,25 @@ static enum kup_status take_name(void *ctx, const char *name)
 	return KUP_OK;
 }
 
+struct lease_seen {
+	size_t n;
+	char holders[64];
+	int64_t last_expiry;
+};
+
+static enum kup_status see_lease(void *ctx, const char *cluster, const char *holder,
+				 int64_t expires_at)
+{
+	struct lease_seen *ls = ctx;
+	size_t len = strlen(ls->holders);
+
+	(void)cluster;
+	snprintf(ls->holders + len, sizeof(ls->holders) - len, "%s%s", len ? " " : "", holder);
+	ls->last_expiry = expires_at;
+	ls->n++;
+	return KUP_OK;
+}
+
 static void leases_exclude_each_other(void **state)
 {
 	struct env *e = *state;
@@ -675,6 +694,16 @@ static void leases_exclude_each_other(void **state)
 	assert_int_equal(n, 4);
 	assert_int_equal(kup_store_lease_acquire(s, "", NULL, 10, 1220, 100, NULL, NULL, &n, &err),
 			 KUP_INVALID);
+	{
+		struct lease_seen ls = { 0 };
+		assert_int_equal(kup_store_list_leases(s2, NULL, see_lease, &ls, &err), KUP_OK);
+		assert_int_equal(ls.n, 4);
+		assert_string_equal(ls.holders, "A A A A");
+		assert_int_equal(ls.last_expiry, 1320);
+		ls = (struct lease_seen){ 0 };
+		assert_int_equal(kup_store_list_leases(s2, "c03", see_lease, &ls, &err), KUP_OK);
+		assert_int_equal(ls.n, 1);
+	}
 
 	kup_error_release(&err);
 	kup_store_close(s2);

@@ -1568,3 +1568,37 @@ enum kup_status kup_store_lease_check(struct kup_store *s, const char *cluster,
 	rows_release(&r);
 	return st;
 }
+
+enum kup_status kup_store_list_leases(struct kup_store *s, const char *cluster,
+				      kup_store_lease_fn fn, void *ctx, struct kup_error *err)
+{
+	char *after = NULL;
+	struct rows r;
+	enum kup_status st = KUP_OK;
+
+	rows_init(&r);
+	for (;;) {
+		struct kup_sp p[] = { SPT(after ? after : ""), SPI(PAGE_DEFAULT), SPT(cluster) };
+
+		st = q(s, cluster ? "SELECT cluster, holder, expires_at FROM leases WHERE cluster = $3 "
+				    "AND cluster > $1 ORDER BY cluster LIMIT $2"
+				  : "SELECT cluster, holder, expires_at FROM leases WHERE cluster > $1 "
+				    "ORDER BY cluster LIMIT $2",
+		       p, cluster ? 3 : 2, &r, NULL, err);
+		if (st)
+			break;
+		for (size_t i = 0; st == KUP_OK && i < r.n; i++)
+			st = fn(ctx, r.v[i][0], r.v[i][1], ival(r.v[i][2]));
+		if (st || r.n < PAGE_DEFAULT)
+			break;
+		free(after);
+		after = strdup(r.v[r.n - 1][0]);
+		if (!after) {
+			st = nomem(err);
+			break;
+		}
+	}
+	free(after);
+	rows_release(&r);
+	return st;
+}
