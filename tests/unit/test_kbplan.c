@@ -518,7 +518,7 @@ static void risk_problems(void **state)
 		"  - {id: r7, title: t, severity: low, from: null, until: null, message: m, mitigation: x,\n"
 		"     source: https://example.com, detect: {fact: pool.version, behind: 3, version_below: 1.25}}\n"
 		"  - {id: r8, title: t, severity: low, from: null, until: null, message: m, mitigation: x,\n"
-		"     source: https://example.com, detect: {any: [{fact: a}, {not: {fact: b}}]}}\n"
+		"     source: https://example.com, detect: {any: [{fact: pool.os}, {not: {fact: wat}}]}}\n"
 		"  - {id: r9, title: t, severity: low, from: null, until: null, message: m, mitigation: x,\n"
 		"     source: https://example.com, detect: {key: k, in: []}}\n"
 		"  - {id: r10, title: t, severity: low, from: null, until: null, message: m, mitigation: x,\n"
@@ -537,7 +537,7 @@ static void risk_problems(void **state)
 		"risks.yaml:13:50: 'always' must be the whole detector\n"
 		"risks.yaml:15:64: unknown key 'behind'\n"
 		"risks.yaml:15:90: 'version_below' must be a quoted version string such as \"1.22\"\n"
-		"risks.yaml:17:43: the detector needs a condition that is not under 'not'\n"
+		"risks.yaml:17:80: unknown fact 'wat' (see data/README.md)\n"
 		"risks.yaml:19:43: missing 'fact'\n"
 		"risks.yaml:19:56: 'in' must not be empty\n"
 		"risks.yaml:22:5: duplicate risk 'r10'\n");

@@ -45,6 +45,29 @@ struct kup_evidence {
 	bool oom;
 };
 
+/* Every fact name the extractors below produce (a detector naming another is refused). */
+static const char *const fact_names[] = {
+	"addon", "addon.chart", "addon.image", "chart.kube_version", "cp.version",
+	"crd.stale_stored_version", "crd.stored_version", "csidriver", "helm.chart", "image.version",
+	"kind", "kube_proxy.mode", "kubeconfig.auth_provider", "kubeconfig.exec_api",
+	"kubeconfig.exec_command", "object", "pool.kernel", "pool.kube_proxy", "pool.os",
+	"pool.runtime", "pool.runtime_version", "pool.version", "provider", "pv.csi_driver",
+	"pv.source", "rbac.subject", "serviceaccount.secrets", "storageclass.default",
+	"storageclass.provisioner", "webhook", "webhook.kube_system", "workload.arg",
+	"workload.exec_probe", "workload.hostpath", "workload.image", "workload.node_selector",
+	"workload.toleration", "workload.volume", NULL
+};
+
+bool kup_evidence_fact_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; fact_names[i]; i++)
+		if (strcmp(fact_names[i], name) == 0)
+			return true;
+	return false;
+}
+
 enum kup_status kup_evidence_new(struct kup_evidence **out)
 {
 	struct kup_evidence *ev = calloc(1, sizeof(*ev));

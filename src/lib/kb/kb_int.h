@@ -108,6 +108,9 @@ bool kup_kbl_valid_date(const char *s);
 const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *map,
 			      const char *key, bool required);
 
+/* risks.c: true when `name` is a fact the evidence extractors produce. */
+bool kup_evidence_fact_known(const char *name);
+
 /* kbplan.c: true when `schema` is one of the planning schemas (then the
  * document was loaded into kb->plan). */
 bool kup_kbplan_load_doc(struct kup_kb_loader *ld, const char *schema,

@@ -504,6 +504,9 @@ static bool load_detector(struct kup_kb_loader *ld, const struct kup_node *n,
 	d->op = KUP_DET_FACT;
 	kup_kbl_check_keys(ld, n, fact_keys);
 	d->fact = want_text(ld, n, "fact", true);
+	if (d->fact && !kup_evidence_fact_known(d->fact))
+		kup_kbl_problem(ld, kup_node_get(n, "fact"), "unknown fact '%s' (see data/README.md)",
+				d->fact);
 	d->key = want_text(ld, n, "key", false);
 	d->equals = want_text(ld, n, "equals", false);
 	d->prefix = want_text(ld, n, "prefix", false);
