@@ -9,6 +9,9 @@
  * file:line:column and the others are still planned (exit 1).
  */
 #include <dirent.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,38 +175,6 @@ static const char *top_risk(const struct kup_plan *p)
 	return best ? best->id : "-";
 }
 
-static void summary_text(struct kup_buf *out, const struct row *rows, size_t n, bool md)
-{
-	size_t i;
-
-	if (md)
-		kup_buf_adds(out, "| cluster | from | to | verdict | hops | node rolls | blockers | top risk |\n"
-				  "|---|---|---|---|---|---|---|---|\n");
-	else
-		kup_buf_addf(out, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n", "CLUSTER", "FROM", "TO",
-			     "VERDICT", "HOPS", "NODE-ROLLS", "BLOCKERS", "TOP RISK");
-	for (i = 0; i < n; i++) {
-		const struct kup_plan *p = rows[i].plan;
-
-		if (!p) {
-			if (md)
-				kup_buf_addf(out, "| %s | - | - | ERROR | - | - | - | - |\n", rows[i].path);
-			else
-				kup_buf_addf(out, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n",
-					     rows[i].path, "-", "-", "ERROR", "-", "-", "-", "-");
-			continue;
-		}
-		if (md)
-			kup_buf_addf(out, "| %s | %s | %s | %s | %u | %u | %zu | %s |\n", p->cluster,
-				     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
-				     p->node_rolls, p->nblockers, top_risk(p));
-		else
-			kup_buf_addf(out, "%-24s %-16s %-6s %-20s %4u %10u %8zu  %s\n", p->cluster,
-				     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
-				     p->node_rolls, p->nblockers, top_risk(p));
-	}
-}
-
 /* A JSON string literal. */
 static void json_str(struct kup_buf *out, const char *s)
 {
@@ -219,48 +190,129 @@ static void json_str(struct kup_buf *out, const char *s)
 	kup_buf_addc(out, '"');
 }
 
-static void summary_json(struct kup_buf *out, const struct row *rows, size_t n, const char *to)
-{
-	size_t i, first = 1;
+/*
+ * A directory run, accumulated one profile at a time so that no plan is
+ * kept after its row is written: the summary table (text or Markdown), the
+ * per-cluster JSON documents and error list, the Markdown runbooks.
+ */
+struct fleet {
+	enum kup_plan_format fmt;
+	struct kup_buf table;
+	struct kup_buf docs;           /* JSON plans, or Markdown runbooks */
+	struct kup_buf errors;         /* JSON error paths */
+	size_t nplans, nerrors;
+};
 
-	kup_buf_adds(out, "{\n  \"schema_version\": 1,\n  \"to\": ");
-	json_str(out, to);
-	kup_buf_adds(out, ",\n  \"plans\": [");
-	for (i = 0; i < n; i++) {
+static void fleet_header(struct fleet *f)
+{
+	if (f->fmt == KUP_PLAN_MARKDOWN)
+		kup_buf_adds(&f->table, "| cluster | from | to | verdict | hops | node rolls | "
+				       "blockers | top risk |\n|---|---|---|---|---|---|---|---|\n");
+	else if (f->fmt != KUP_PLAN_JSON)
+		kup_buf_addf(&f->table, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n", "CLUSTER",
+			     "FROM", "TO", "VERDICT", "HOPS", "NODE-ROLLS", "BLOCKERS", "TOP RISK");
+}
+
+static void fleet_add(struct fleet *f, const struct row *r)
+{
+	const struct kup_plan *p = r->plan;
+	bool md = f->fmt == KUP_PLAN_MARKDOWN;
+
+	if (f->fmt == KUP_PLAN_JSON) {
 		struct kup_buf one = KUP_BUF_INIT;
 		const char *s;
 
-		if (!rows[i].plan)
-			continue;
-		kup_plan_render(rows[i].plan, KUP_PLAN_JSON, &one);
+		if (!p) {
+			kup_buf_adds(&f->errors, f->nerrors++ ? ",\n    " : "\n    ");
+			json_str(&f->errors, r->path);
+			return;
+		}
+		kup_plan_render(p, KUP_PLAN_JSON, &one);
 		if (one.oom || !one.buf) {
-			out->oom = true;
+			f->docs.oom = true;
 			kup_buf_release(&one);
 			return;
 		}
-		kup_buf_adds(out, first ? "\n    " : ",\n    ");
-		first = 0;
-		/* indent the document by four spaces, without its final newline */
+		kup_buf_adds(&f->docs, f->nplans++ ? ",\n    " : "\n    ");
+		/* the document indented by four spaces, without its final newline */
 		for (s = one.buf; *s; s++) {
 			if (*s == '\n') {
 				if (s[1])
-					kup_buf_adds(out, "\n    ");
+					kup_buf_adds(&f->docs, "\n    ");
 			} else {
-				kup_buf_addc(out, *s);
+				kup_buf_addc(&f->docs, *s);
 			}
 		}
 		kup_buf_release(&one);
+		return;
 	}
-	kup_buf_adds(out, first ? "],\n  \"errors\": [" : "\n  ],\n  \"errors\": [");
-	first = 1;
-	for (i = 0; i < n; i++) {
-		if (rows[i].plan)
-			continue;
-		kup_buf_adds(out, first ? "\n    " : ",\n    ");
-		first = 0;
-		json_str(out, rows[i].path);
+	if (!p) {
+		if (md)
+			kup_buf_addf(&f->table, "| %s | - | - | ERROR | - | - | - | - |\n", r->path);
+		else
+			kup_buf_addf(&f->table, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n", r->path,
+				     "-", "-", "ERROR", "-", "-", "-", "-");
+		return;
 	}
-	kup_buf_adds(out, first ? "]\n}\n" : "\n  ]\n}\n");
+	if (md)
+		kup_buf_addf(&f->table, "| %s | %s | %s | %s | %u | %u | %zu | %s |\n", p->cluster,
+			     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
+			     p->node_rolls, p->nblockers, top_risk(p));
+	else
+		kup_buf_addf(&f->table, "%-24s %-16s %-6s %-20s %4u %10u %8zu  %s\n", p->cluster,
+			     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
+			     p->node_rolls, p->nblockers, top_risk(p));
+	if (md) {
+		kup_buf_adds(&f->docs, "\n---\n\n");
+		kup_plan_render(p, KUP_PLAN_MARKDOWN, &f->docs);
+	}
+}
+
+/* The whole output of a directory run. */
+static void fleet_finish(struct fleet *f, const char *to, struct kup_buf *out)
+{
+	const char *s;
+
+	switch (f->fmt) {
+	case KUP_PLAN_JSON:
+		kup_buf_adds(out, "{\n  \"schema_version\": 1,\n  \"to\": ");
+		json_str(out, to);
+		kup_buf_adds(out, ",\n  \"plans\": [");
+		kup_buf_add(out, f->docs.buf ? f->docs.buf : "", f->docs.len);
+		kup_buf_adds(out, f->nplans ? "\n  ],\n  \"errors\": [" : "],\n  \"errors\": [");
+		kup_buf_add(out, f->errors.buf ? f->errors.buf : "", f->errors.len);
+		kup_buf_adds(out, f->nerrors ? "\n  ]\n}\n" : "]\n}\n");
+		break;
+	case KUP_PLAN_HTML:
+		kup_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+			     "<meta charset=\"utf-8\">\n<title>kupgrade plan</title>\n"
+			     "</head>\n<body>\n<pre>\n");
+		for (s = f->table.buf; s && *s; s++) {
+			if (*s == '<')
+				kup_buf_adds(out, "&lt;");
+			else if (*s == '>')
+				kup_buf_adds(out, "&gt;");
+			else if (*s == '&')
+				kup_buf_adds(out, "&amp;");
+			else
+				kup_buf_addc(out, *s);
+		}
+		kup_buf_adds(out, "</pre>\n</body>\n</html>\n");
+		break;
+	default:
+		kup_buf_add(out, f->table.buf ? f->table.buf : "", f->table.len);
+		kup_buf_add(out, f->docs.buf ? f->docs.buf : "", f->docs.len);
+		break;
+	}
+	if (f->table.oom || f->docs.oom || f->errors.oom)
+		out->oom = true;
+}
+
+static void fleet_release(struct fleet *f)
+{
+	kup_buf_release(&f->table);
+	kup_buf_release(&f->docs);
+	kup_buf_release(&f->errors);
 }
 
 static bool write_out(struct kup_buf *out)
@@ -305,6 +357,7 @@ int cmd_plan(int argc, char **argv)
 	struct kup_buf out = KUP_BUF_INIT;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct row *rows = NULL;
+	struct fleet fl = { KUP_PLAN_TEXT, KUP_BUF_INIT, KUP_BUF_INIT, KUP_BUF_INIT, 0, 0 };
 	char **files = NULL;
 	size_t nfiles = 0, i;
 	struct stat sb;
@@ -403,6 +456,15 @@ int cmd_plan(int argc, char **argv)
 
 	dir = strcmp(input, "-") && !stat(input, &sb) && S_ISDIR(sb.st_mode);
 	if (dir) {
+#ifdef __GLIBC__
+		/*
+		 * Thousands of profiles allocate and free the same sizes: keep the
+		 * top of the heap instead of returning it to the kernel after each
+		 * (a third of the run was brk calls; bench/plan.sh).
+		 */
+		mallopt(M_TRIM_THRESHOLD, 256 << 20);
+		mallopt(M_TOP_PAD, 16 << 20);
+#endif
 		files = list_profiles(input, &nfiles);
 		if (!files)
 			goto out;
@@ -419,50 +481,25 @@ int cmd_plan(int argc, char **argv)
 	rows = calloc(nfiles, sizeof(*rows));
 	if (!rows)
 		goto oom;
+	fl.fmt = fmt;
+	fleet_header(&fl);
 	for (i = 0; i < nfiles; i++) {
 		rows[i].path = files[i];
 		rows[i].code = plan_one(kb, files[i], &opts, &rows[i]);
 		code = worst(code, rows[i].code);
+		if (dir) {
+			fleet_add(&fl, &rows[i]);
+			kup_plan_free(rows[i].plan);
+			kup_profile_free(rows[i].profile);
+			rows[i].plan = NULL;
+			rows[i].profile = NULL;
+		}
 	}
 	if (!dir) {
 		if (rows[0].plan && kup_plan_render(rows[0].plan, fmt, &out) != KUP_OK)
 			goto oom;
-	} else if (fmt == KUP_PLAN_JSON) {
-		summary_json(&out, rows, nfiles, target);
-	} else if (fmt == KUP_PLAN_MARKDOWN || fmt == KUP_PLAN_HTML) {
-		if (fmt == KUP_PLAN_HTML)
-			kup_buf_adds(&out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-				     "<meta charset=\"utf-8\">\n<title>kupgrade plan</title>\n"
-				     "</head>\n<body>\n<pre>\n");
-		if (fmt == KUP_PLAN_HTML) {
-			struct kup_buf tb = KUP_BUF_INIT;
-			const char *s;
-
-			summary_text(&tb, rows, nfiles, false);
-			for (s = tb.buf; s && *s; s++) {
-				if (*s == '<')
-					kup_buf_adds(&out, "&lt;");
-				else if (*s == '>')
-					kup_buf_adds(&out, "&gt;");
-				else if (*s == '&')
-					kup_buf_adds(&out, "&amp;");
-				else
-					kup_buf_addc(&out, *s);
-			}
-			if (tb.oom)
-				out.oom = true;
-			kup_buf_release(&tb);
-			kup_buf_adds(&out, "</pre>\n</body>\n</html>\n");
-		} else {
-			summary_text(&out, rows, nfiles, true);
-		}
-		for (i = 0; fmt == KUP_PLAN_MARKDOWN && i < nfiles; i++)
-			if (rows[i].plan) {
-				kup_buf_adds(&out, "\n---\n\n");
-				kup_plan_render(rows[i].plan, KUP_PLAN_MARKDOWN, &out);
-			}
 	} else {
-		summary_text(&out, rows, nfiles, false);
+		fleet_finish(&fl, target, &out);
 	}
 	if (!write_out(&out))
 		goto out;
@@ -490,6 +527,7 @@ out:
 	free(pins.v);
 	kup_kb_free(kb);
 	kup_buf_release(&out);
+	fleet_release(&fl);
 	kup_error_release(&err);
 	return rc;
 }

@@ -278,6 +278,44 @@ static void test_gap_is_blocked(void **state)
 	kup_plan_free(p);
 }
 
+static void test_installed_too_new_is_tolerated(void **state)
+{
+	/* calico 3.29 starts at 1.29 in the test KB: running it on 1.27 is a warning, no move */
+	struct kup_plan *p = plan_of("1.30", false,
+		PROFILE("1.27.8", POOL("general", "1.27.3"),
+			"    - {name: calico, version: \"3.29.0\"}\n"));
+
+	(void)state;
+	assert_steps(p, "control-plane:1.28 control-plane:1.29 control-plane:1.30 "
+			"nodepool/general:1.30");
+	assert_int_equal(p->nwarnings, 1);
+	assert_non_null(strstr(p->warnings[0], "calico 3.29.0 is newer than what the knowledge "
+					       "base lists for Kubernetes 1.27"));
+	assert_int_equal(p->verdict, KUP_VERDICT_READY_WITH_WARNINGS);
+	kup_plan_free(p);
+}
+
+static void test_unreachable_today_is_blocked(void **state)
+{
+	/* istio 1.20 stops at 1.29; on 1.30 only 1.22 fits, two minors away in place */
+	struct kup_plan *p = plan_of("1.31", false,
+		PROFILE("1.30.2", POOL("general", "1.30.2"),
+			"    - {name: istio, version: \"1.20.3\"}\n"));
+
+	(void)state;
+	assert_int_equal(p->verdict, KUP_VERDICT_BLOCKED);
+	assert_true(has_blocker(p, "istio 1.20.3 cannot reach a release that supports Kubernetes "
+				   "1.30 (at most 1 minor per upgrade, in place), where the control "
+				   "plane is today"));
+	kup_plan_free(p);
+	/* canary reaches 1.22 in one move */
+	p = plan_of("1.31", false,
+		PROFILE("1.30.2", POOL("general", "1.30.2"),
+			"    - {name: istio, version: \"1.20.3\", upgradeMode: canary}\n"));
+	assert_steps(p, "istio:1.22 istio:1.24 control-plane:1.31 nodepool/general:1.31");
+	kup_plan_free(p);
+}
+
 static void test_follow_cp_addons_in_phase_one(void **state)
 {
 	struct kup_plan *p = plan_of("1.29", false,
@@ -463,6 +501,8 @@ int main(void)
 		cmocka_unit_test(test_istio_unsupported_now_moves_first),
 		cmocka_unit_test(test_any_hop_picks_fewest_moves),
 		cmocka_unit_test(test_gap_is_blocked),
+		cmocka_unit_test(test_installed_too_new_is_tolerated),
+		cmocka_unit_test(test_unreachable_today_is_blocked),
 		cmocka_unit_test(test_follow_cp_addons_in_phase_one),
 		cmocka_unit_test(test_unknown_and_retired_addons),
 		cmocka_unit_test(test_target_errors),

@@ -96,6 +96,7 @@ struct planner {
 	struct kup_evidence *ev;
 	bool oom;
 	bool risks_done;                  /* second pass over the add-ons: retired ones */
+	struct kup_buf scratch;           /* afmt's formatting buffer */
 	/* scratch for the add-on programme */
 	int *f;
 	size_t f_cap;
@@ -153,20 +154,21 @@ static const char *afmt(struct planner *pl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static const char *afmt(struct planner *pl, const char *fmt, ...)
 {
-	struct kup_buf b = KUP_BUF_INIT;
-	const char *r;
+	struct kup_buf *b = &pl->scratch;
+	char *r;
 	va_list ap;
 
+	kup_buf_reset(b);
 	va_start(ap, fmt);
-	kup_buf_vaddf(&b, fmt, ap);
+	kup_buf_vaddf(b, fmt, ap);
 	va_end(ap);
-	if (b.oom || !b.buf) {
-		kup_buf_release(&b);
+	if (b->oom || !b->buf) {
 		pl->oom = true;
 		return NULL;
 	}
-	r = astr(pl, b.buf);
-	kup_buf_release(&b);
+	r = kup_arena_strndup(pl->a, b->buf, b->len);
+	if (!r)
+		pl->oom = true;
 	return r;
 }
 
@@ -335,6 +337,24 @@ static bool supports(const struct kup_addon_release *r, const struct kup_version
 	return kup_addon_release_supports(r, k8s);
 }
 
+/* True when release r is too new for k8s: its lower bound is above it. */
+static bool too_new(const struct kup_addon_release *r, const struct kup_version *k8s)
+{
+	return r->k8s_min.valid && kup_version_cmp_minor(k8s, &r->k8s_min) < 0;
+}
+
+/*
+ * True when release r may run while the control plane is at k8s.  The
+ * installed release (start) is also tolerated below its lower bound: the
+ * cluster runs it today, and every hop brings the control plane closer to
+ * its range (a warning says so); kupgrade never moves an add-on down.
+ */
+static bool fits(const struct kup_addon_rule *a, size_t r, size_t start,
+		 const struct kup_version *k8s)
+{
+	return supports(&a->releases[r], k8s) || (r == start && too_new(&a->releases[r], k8s));
+}
+
 /* True when `mode` asks for canary upgrades (else in place). */
 static bool is_canary(const struct kup_addon_inst *ai)
 {
@@ -368,6 +388,15 @@ static long release_index(const struct kup_addon_rule *a, const struct kup_versi
 	return (long)(r - a->releases);
 }
 
+/* " (at most 1 minor per upgrade, in place)", or "" when the hop rule has no limit. */
+static const char *limit_text(struct planner *pl, const struct kup_addon_inst *ai, int limit)
+{
+	if (limit < 0)
+		return "";
+	return afmt(pl, " (at most %d minor%s per upgrade, %s)", limit, limit == 1 ? "" : "s",
+		    is_canary(ai) ? "canary" : "in place");
+}
+
 /* Explains why an add-on cannot follow the control plane (forward reachability). */
 static const char *addon_block_reason(struct planner *pl, const struct kup_addon_rule *a,
 				      const struct kup_addon_inst *ai, size_t start, int limit)
@@ -387,20 +416,17 @@ static const char *addon_block_reason(struct planner *pl, const struct kup_addon
 
 		/* moves at position k land on releases supporting c_k */
 		for (r = 0; r < R; r++) {
-			if (!reach[r])
+			if (!reach[r] || !(fits(a, r, start, &pl->c[k]) || (r == start && k == 0)))
 				continue;
-			if (r != start || k > 0)
-				if (!supports(&a->releases[r], &pl->c[k]))
-					continue;
 			for (q = r + 1; q < R; q++)
 				if (can_move(a, limit, r, q) && supports(&a->releases[q], &pl->c[k]))
 					reach[q] = true;
 		}
 		for (r = 0; r < R; r++) {
-			if (supports(&a->releases[r], &pl->c[k]))
+			if (fits(a, r, start, &pl->c[k]))
 				any_k = true;
-			if (k < pl->n && supports(&a->releases[r], &pl->c[k]) &&
-			    supports(&a->releases[r], &pl->c[k + 1]))
+			if (k < pl->n && fits(a, r, start, &pl->c[k]) &&
+			    fits(a, r, start, &pl->c[k + 1]))
 				any_both = true;
 		}
 		if (!any_k) {
@@ -410,15 +436,24 @@ static const char *addon_block_reason(struct planner *pl, const struct kup_addon
 		}
 		if (k == pl->n) {
 			for (r = 0; r < R; r++)
-				if (reach[r] && supports(&a->releases[r], &pl->c[k]))
+				if (reach[r] && fits(a, r, start, &pl->c[k]))
 					any_adv = true;
 			if (!any_adv)
-				msg = afmt(pl, "%s %s cannot reach a release that supports Kubernetes %s "
-					   "(at most %d minor%s per upgrade, %s)",
-					   a->name, ai->version_text, pl->cs[k], limit,
-					   limit == 1 ? "" : "s", is_canary(ai) ? "canary" : "in place");
+				msg = afmt(pl, "%s %s cannot reach a release that supports Kubernetes %s%s",
+					   a->name, ai->version_text, pl->cs[k],
+					   limit_text(pl, ai, limit));
 			break;
 		}
+		for (r = 0; r < R; r++)
+			if (reach[r] && fits(a, r, start, &pl->c[k]))
+				any_adv = true;
+		if (!any_adv) {
+			msg = afmt(pl, "%s %s cannot reach a release that supports Kubernetes %s%s%s",
+				   a->name, ai->version_text, pl->cs[k], limit_text(pl, ai, limit),
+				   k == 0 ? ", where the control plane is today" : "");
+			break;
+		}
+		any_adv = false;
 		if (!any_both) {
 			msg = afmt(pl, "no %s release in the knowledge base supports both %s and %s",
 				   a->name, pl->cs[k], pl->cs[k + 1]);
@@ -426,16 +461,15 @@ static const char *addon_block_reason(struct planner *pl, const struct kup_addon
 		}
 		memset(next, 0, R * sizeof(bool));
 		for (r = 0; r < R; r++)
-			if (reach[r] && supports(&a->releases[r], &pl->c[k]) &&
-			    supports(&a->releases[r], &pl->c[k + 1])) {
+			if (reach[r] && fits(a, r, start, &pl->c[k]) &&
+			    fits(a, r, start, &pl->c[k + 1])) {
 				next[r] = true;
 				any_adv = true;
 			}
 		if (!any_adv) {
-			msg = afmt(pl, "%s %s cannot reach a release that supports both %s and %s "
-				   "(at most %d minor%s per upgrade, %s)",
-				   a->name, ai->version_text, pl->cs[k], pl->cs[k + 1], limit,
-				   limit == 1 ? "" : "s", is_canary(ai) ? "canary" : "in place");
+			msg = afmt(pl, "%s %s cannot reach a release that supports both %s and %s%s",
+				   a->name, ai->version_text, pl->cs[k], pl->cs[k + 1],
+				   limit_text(pl, ai, limit));
 			break;
 		}
 		memcpy(reach, next, R * sizeof(bool));
@@ -483,23 +517,32 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 	f = pl->f;
 #define F(kk, rr) f[(size_t)(kk) * W + (rr)]
 	for (k = n; k >= 0; k--) {
-		for (r = R; r-- > 0;) {
+		for (r = R - 1;; r--) {
 			int best = PLAN_INF;
-			bool ok_here = supports(&a->releases[r], &pl->c[k]);
+			bool ok_here = fits(a, r, start, &pl->c[k]);
 
 			if (k == n) {
 				if (ok_here)
 					best = 0;
-			} else if (ok_here && supports(&a->releases[r], &pl->c[k + 1])) {
+			} else if (ok_here && fits(a, r, start, &pl->c[k + 1])) {
 				best = F(k + 1, r);
 			}
-			for (q = r + 1; q < R; q++)
-				if (can_move(a, limit, r, q) && supports(&a->releases[q], &pl->c[k]) &&
-				    F(k, q) + 1 < best)
+			for (q = r + 1; q < R; q++) {
+				if (!can_move(a, limit, r, q))
+					break;  /* releases ascend: farther ones are farther still */
+				if (F(k, q) + 1 < best && supports(&a->releases[q], &pl->c[k]))
 					best = F(k, q) + 1;
+			}
 			F(k, r) = best;
+			if (r == start)
+				break;
 		}
 	}
+	if (too_new(&a->releases[start], &pl->c[0]))
+		add_warning(pl, afmt(pl, "%s %s is newer than what the knowledge base lists for "
+				     "Kubernetes %s (it supports %s): unsupported until the control "
+				     "plane reaches its range", a->name, ai->version_text, pl->cs[0],
+				     range_text(pl, &a->releases[start])));
 	if (F(0, start) >= PLAN_INF) {
 		add_blocker(pl, afmt(pl, "addon/%s", a->name),
 			    addon_block_reason(pl, a, ai, start, limit));
@@ -513,8 +556,8 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 
 		if (k == n && here == 0)
 			break;
-		if (k < n && supports(&a->releases[r], &pl->c[k]) &&
-		    supports(&a->releases[r], &pl->c[k + 1]) && F(k + 1, r) == here) {
+		if (k < n && fits(a, r, start, &pl->c[k]) && fits(a, r, start, &pl->c[k + 1]) &&
+		    F(k + 1, r) == here) {
 			k++;
 			continue;
 		}
@@ -530,7 +573,7 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 			const struct kup_addon_release *to = &a->releases[pick];
 			const char *why;
 
-			if (!supports(&a->releases[r], &pl->c[k]) || k == n)
+			if (!fits(a, r, start, &pl->c[k]) || k == n)
 				why = afmt(pl, "%s %s does not support Kubernetes %s; %s supports %s",
 					   a->name, a->releases[r].version_text, pl->cs[k],
 					   to->version_text, range_text(pl, to));
@@ -1143,6 +1186,7 @@ out:
 	free(pl.steps);
 	free(pl.groups);
 	free(pl.f);
+	kup_buf_release(&pl.scratch);
 	if (st != KUP_OK) {
 		kup_plan_free(&full->pub);
 		return kup_error_set(err, st, NULL, 0, 0, "out of memory");
