@@ -264,6 +264,8 @@ echo
 
 # the fleet store's share of a 10,000-cluster tick, SQLite and PostgreSQL (bench/store.sh)
 KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" bash bench/store.sh || FAILED=1
+# kupgrade plan DIR/ over 10,000 generated profiles on one core (bench/plan.sh)
+KUPGRADE="$KUP" KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_CPU="$CPU" bash bench/plan.sh || FAILED=1
 
 if [ "$FAILED" -ne 0 ]; then
 	echo "bench: FAIL"
