@@ -174,7 +174,13 @@ static enum kup_status q(struct kup_store *s, const char *sql, const struct kup_
 		rows_reset(out);
 	st = s->be->query(s, sql, p, np, out ? rows_cb : NULL, out, changes, err);
 	if (st == KUP_NOMEM)
-		return nomem(err);
+		nomem(err);
+	if (st && s->user_tx && s->tx_status == KUP_OK) {
+		/* PostgreSQL has aborted the caller's transaction: its COMMIT must fail too */
+		s->tx_status = st;
+		if (err)
+			kup_error_copy(&s->tx_err, err);
+	}
 	return st;
 }
 

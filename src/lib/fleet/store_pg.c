@@ -15,7 +15,7 @@
 
 #include "fleet/store_int.h"
 
-#define STMT_CACHE 96
+#define STMT_CACHE 128
 
 struct pg {
 	PGconn *conn;
@@ -65,6 +65,8 @@ static enum kup_status pg_fail(struct kup_store *s, PGresult *res, struct kup_er
 		st = KUP_CONFLICT;
 	else if (!strcmp(state, "P0001"))
 		st = KUP_CONFLICT;
+	else if (!strcmp(state, "21000") || !strncmp(state, "22", 2))
+		st = KUP_INVALID;   /* a name twice in one batch; bad data */
 	if (!primary)
 		primary = pg_first_line(PQerrorMessage(g->conn), line, sizeof(line));
 	if (st == KUP_UNAVAILABLE)

@@ -15,7 +15,7 @@
 
 #include "fleet/store_int.h"
 
-#define STMT_CACHE 64
+#define STMT_CACHE 128
 
 struct lite {
 	sqlite3 *db;
