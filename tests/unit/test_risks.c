@@ -655,6 +655,101 @@ static void many_objects(void **state)
 	kup_kb_free(kb);
 }
 
+/* ---- every shipped risk has a witness ------------------------------------------------ */
+
+struct witness {
+	const char *id;
+	const char *provider;
+	const char *pools;    /* nodePools entries, or NULL */
+	const char *addons;   /* addons entries, or NULL */
+	const char *objects;  /* manifests, or NULL */
+	const char *at;
+};
+
+#define POD(spec) "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: kube-system}\nspec: " spec "\n"
+
+static const struct witness witnesses[] = {
+	{ "dockershim-removed", "generic", "{name: a, version: \"1.23.1\", containerRuntime: \"docker://20.10.7\"}", NULL, NULL, "1.24" },
+	{ "psp-removed", "generic", NULL, NULL, "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: p}\n", "1.25" },
+	{ "cgroup-v1-kubelet-refuses", "generic", "{name: a, version: \"1.34.1\", os: \"Ubuntu 20.04.6 LTS\"}", NULL, NULL, "1.35" },
+	{ "containerd-1x-last-in-1-35", "generic", "{name: a, version: \"1.35.1\", containerRuntime: \"containerd://1.7.2\"}", NULL, NULL, "1.36" },
+	{ "eks-al2-no-ami", "eks", "{name: a, version: \"1.32.1\", os: \"Amazon Linux 2\"}", NULL, NULL, "1.33" },
+	{ "control-plane-one-minor-per-hop", "generic", NULL, NULL, NULL, "1.30" },
+	{ "kubelet-skew-exceeded", "generic", "{name: a, version: \"1.26.0\"}", NULL, NULL, "1.30" },
+	{ "api-removals-1-16", "generic", NULL, NULL, "apiVersion: apps/v1beta1\nkind: Deployment\nmetadata: {name: d}\n", "1.16" },
+	{ "exec-probe-timeout-enforced", "generic", NULL, NULL, POD("{containers: [{name: a, image: x, readinessProbe: {exec: {command: [x]}}}]}"), "1.20" },
+	{ "gke-exec-probe-timeout-enforced", "gke", NULL, NULL, POD("{containers: [{name: a, image: x, livenessProbe: {timeoutSeconds: 5, exec: {command: [x]}}}]}"), "1.35" },
+	{ "selflink-removed", "generic", NULL, NULL, POD("{containers: [{name: a, image: \"quay.io/external_storage/nfs-client-provisioner:v3.1.0\"}]}"), "1.20" },
+	{ "api-removals-1-22", "generic", NULL, NULL, "apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata: {name: i}\n", "1.22" },
+	{ "ingress-nginx-before-1-0", "generic", NULL, "{name: ingress-nginx, version: \"0.49.3\"}", NULL, "1.22" },
+	{ "coredns-endpointslice-rbac", "kubeadm", NULL, "{name: coredns, version: \"1.8.0\"}", NULL, "1.22" },
+	{ "eks-ebs-csi-driver-required", "eks", NULL, NULL, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: gp2}\nprovisioner: kubernetes.io/aws-ebs\n", "1.23" },
+	{ "eks-fluentd-docker-log-format", "eks", NULL, NULL, POD("{containers: [{name: a, image: \"fluent/fluentd-kubernetes-daemonset:v1.14\"}]}"), "1.24" },
+	{ "sa-token-secrets-not-generated", "generic", NULL, NULL, "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ci}\nsecrets: [{name: ci-token-abcde}]\n", "1.24" },
+	{ "kubectl-exec-v1alpha1-removed", "generic", NULL, NULL, "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: aws}}}]\n", "1.24" },
+	{ "master-label-and-taint-removed", "generic", NULL, NULL, POD("{nodeSelector: {node-role.kubernetes.io/master: \"\"}, containers: [{name: a, image: x}]}"), "1.25" },
+	{ "api-removals-1-25", "generic", NULL, NULL, "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\n", "1.25" },
+	{ "eks-aws-lb-controller-before-2-4-7", "eks", NULL, NULL, POD("{containers: [{name: a, image: \"public.ecr.aws/eks/aws-load-balancer-controller:v2.4.5\"}]}"), "1.25" },
+	{ "api-removals-1-26", "generic", NULL, NULL, "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n", "1.26" },
+	{ "containerd-before-1-6-cri-v1alpha2", "generic", "{name: a, version: \"1.25.1\", containerRuntime: \"containerd://1.5.11\"}", NULL, NULL, "1.26" },
+	{ "kubectl-auth-providers-removed", "gke", NULL, NULL, "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {auth-provider: {name: gcp}}}]\n", "1.26" },
+	{ "api-removals-1-27", "generic", NULL, NULL, "apiVersion: storage.k8s.io/v1beta1\nkind: CSIStorageCapacity\nmetadata: {name: c}\n", "1.27" },
+	{ "in-tree-volume-plugins-migrated", "gke", NULL, NULL, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec: {capacity: {storage: 1Gi}, gcePersistentDisk: {pdName: d}}\n", "1.28" },
+	{ "rbd-volume-plugin-removed", "kubeadm", NULL, NULL, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec: {rbd: {image: i}}\n", "1.31" },
+	{ "k8s-gcr-io-frozen", "generic", NULL, NULL, POD("{containers: [{name: a, image: \"k8s.gcr.io/pause:3.2\"}]}"), "1.30" },
+	{ "api-removals-1-29", "generic", NULL, NULL, "apiVersion: flowcontrol.apiserver.k8s.io/v1beta2\nkind: FlowSchema\nmetadata: {name: f}\n", "1.29" },
+	{ "in-tree-cloud-providers-removed", "kubeadm", NULL, NULL, POD("{containers: [{name: kcm, image: x, command: [kube-controller-manager, --cloud-provider=aws]}]}"), "1.29" },
+	{ "api-removals-1-32", "generic", NULL, NULL, "apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: PriorityLevelConfiguration\nmetadata: {name: p}\n", "1.32" },
+	{ "eks-anonymous-auth-restricted", "eks", NULL, NULL, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: anon}\nsubjects: [{kind: User, name: \"system:anonymous\"}]\n", "1.32" },
+	{ "endpoints-api-deprecated", "generic", NULL, NULL, "apiVersion: v1\nkind: Endpoints\nmetadata: {name: e}\n", "1.33" },
+	{ "kube-proxy-ipvs-deprecated", "kubeadm", NULL, NULL, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-proxy, namespace: kube-system}\ndata: {config.conf: \"kind: KubeProxyConfiguration\\nmode: ipvs\\n\"}\n", "1.35" },
+	{ "helm-kubeversion-prerelease-trap", "aks", NULL, NULL, "apiVersion: v2\nname: c\nversion: 0.1.0\nkubeVersion: \">= 1.25.0 < 1.40.0\"\n", "1.30" },
+	{ "webhook-fail-intercepts-kube-system", "generic", NULL, NULL, "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: m}\nwebhooks: [{name: a.example.com, failurePolicy: Fail, namespaceSelector: {}}]\n", "1.30" },
+	{ "crd-stale-stored-versions", "generic", NULL, NULL, "apiVersion: apiextensions.k8s.io/v1beta1\nkind: CustomResourceDefinition\nmetadata: {name: a.example.com}\nspec: {version: v1}\nstatus: {storedVersions: [v1alpha1, v1]}\n", "1.30" },
+	{ "ingress-nginx-retired", "generic", NULL, "{name: ingress-nginx, version: \"1.11.2\"}", NULL, "1.30" },
+	{ "ingress-nginx-beyond-tested", "generic", NULL, NULL, POD("{containers: [{name: a, image: \"registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:0123\"}]}"), "1.36" },
+	{ "eks-vpc-cni-1-16-on-old-clusters", "eks", NULL, "{name: aws-node, version: \"v1.16.0-eksbuild.1\"}", NULL, "1.23" },
+	{ "eks-vpc-cni-too-old", "eks", NULL, "{name: vpc-cni, version: \"1.7.5\"}", NULL, "1.25" },
+	{ "eks-coredns-addon-pdb-conflict", "eks", NULL, NULL, "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: coredns-pdb, namespace: kube-system}\n", "1.30" },
+};
+
+static void every_risk_has_a_witness(void **state)
+{
+	struct kup_kb *kb = embedded();
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < kup_kb_risk_count(kb); i++) {
+		const struct kup_risk_rule *r = kup_kb_risk_at(kb, i);
+		const struct witness *w = NULL;
+		struct kup_evidence *ev;
+		struct kup_buf prof = KUP_BUF_INIT;
+		struct fired f;
+
+		for (j = 0; j < sizeof(witnesses) / sizeof(witnesses[0]); j++)
+			if (strcmp(witnesses[j].id, r->id) == 0)
+				w = &witnesses[j];
+		if (!w)
+			fail_msg("risk %s has no witness in test_risks.c", r->id);
+		kup_buf_addf(&prof, PROFILE_HEAD "  provider: %s\n  controlPlane: {version: \"1.20.0\"}\n",
+			     w->provider);
+		if (w->pools)
+			kup_buf_addf(&prof, "  nodePools:\n    - %s\n", w->pools);
+		if (w->addons)
+			kup_buf_addf(&prof, "  addons:\n    - %s\n", w->addons);
+		assert_int_equal(kup_evidence_new(&ev), KUP_OK);
+		add_profile(ev, prof.buf);
+		if (w->objects)
+			add_objects(ev, w->objects);
+		eval_at(kb, ev, w->at, &f);
+		if (!fired(&f, r->id))
+			fail_msg("risk %s does not fire on its witness at %s:\n%s", r->id, w->at, f.text);
+		kup_evidence_free(ev);
+		kup_buf_release(&prof);
+	}
+	kup_kb_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +765,7 @@ int main(void)
 		cmocka_unit_test(detector_semantics),
 		cmocka_unit_test(callback_status_stops_and_bad_args),
 		cmocka_unit_test(many_objects),
+		cmocka_unit_test(every_risk_has_a_witness),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

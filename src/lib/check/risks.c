@@ -321,30 +321,32 @@ static void image_facts(struct kup_evidence *ev, const char *who, const char *wn
 			const char *image)
 {
 	const char *colon, *slash, *at;
-	char repo[512];
-	size_t n;
+	char repo[512], tag[128];
+	size_t n, end, tn;
 
 	add_fact(ev, "workload.image", wname, image, "%s runs image %s", who, image);
-	/* repository:tag -> image.version keyed by repository */
+	/* repository:tag[@digest] -> image.version keyed by repository */
 	at = strchr(image, '@');
-	slash = strrchr(image, '/');
-	colon = strrchr(image, ':');
-	if (!colon || (slash && colon < slash) || (at && colon > at))
+	end = at ? (size_t)(at - image) : strlen(image);
+	slash = NULL;
+	colon = NULL;
+	for (n = 0; n < end; n++) {
+		if (image[n] == '/')
+			slash = image + n;
+		else if (image[n] == ':')
+			colon = image + n;
+	}
+	if (!colon || (slash && colon < slash))
 		return;
 	n = (size_t)(colon - image);
-	if (n == 0 || n >= sizeof(repo))
+	tn = end - n - 1;
+	if (n == 0 || n >= sizeof(repo) || tn == 0 || tn >= sizeof(tag))
 		return;
 	memcpy(repo, image, n);
 	repo[n] = '\0';
-	{
-		char tag[128];
-		size_t tn = at ? (size_t)(at - colon - 1) : strlen(colon + 1);
-		if (tn == 0 || tn >= sizeof(tag))
-			return;
-		memcpy(tag, colon + 1, tn);
-		tag[tn] = '\0';
-		add_fact(ev, "image.version", repo, tag, "%s runs image %s", who, image);
-	}
+	memcpy(tag, colon + 1, tn);
+	tag[tn] = '\0';
+	add_fact(ev, "image.version", repo, tag, "%s runs image %s", who, image);
 }
 
 static void container_facts(struct kup_evidence *ev, const char *who, const char *wname,
