@@ -55,6 +55,7 @@ struct kup_kubeconfig_opts {
 	const char *home;           /* tests: used instead of $HOME when set */
 	const char *in_cluster_dir; /* default /var/run/secrets/kubernetes.io/serviceaccount */
 	bool no_in_cluster;         /* never fall back to the in-cluster configuration */
+	bool no_file_refs;          /* fuzzing: files a kubeconfig names are not read (an error) */
 };
 void kup_kubeconfig_opts_init(struct kup_kubeconfig_opts *o);
 

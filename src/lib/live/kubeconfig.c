@@ -22,6 +22,7 @@
 struct kc_file {
 	char *path;
 	char *dir;                   /* for relative paths */
+	bool no_file_refs;
 	const struct kup_node *root; /* in the loader's arena, NULL when empty */
 };
 
@@ -217,7 +218,7 @@ static enum kup_status add_file(struct kc_loader *l, const char *path, bool must
 		return KUP_OK;
 	st = kup_read_file(path, KC_MAX_FILE, &text, &len, &e);
 	if (st != KUP_OK) {
-		kup_error_set(l->err, st, path, 0, 0, "cannot read kubeconfig '%s': %s", path,
+		kup_error_set(l->err, st, NULL, 0, 0, "cannot read kubeconfig '%s': %s", path,
 			      e.msg ? e.msg : kup_strerror(st));
 		kup_error_release(&e);
 		return st;
@@ -338,7 +339,10 @@ static enum kup_status read_ref(const struct kc_file *f, const struct kup_node *
 
 	if (!full)
 		return KUP_NOMEM;
-	st = kup_read_file(full, KC_MAX_FILE, out, len, &e);
+	if (f->no_file_refs)
+		st = kup_error_set(&e, KUP_NOTFOUND, NULL, 0, 0, "not read (no_file_refs)");
+	else
+		st = kup_read_file(full, KC_MAX_FILE, out, len, &e);
 	if (st != KUP_OK)
 		kup_error_set(err, st, f ? f->path : NULL, at ? at->line : 0, at ? at->column : 0,
 			      "cannot read %s '%s': %s", field, full,
@@ -766,8 +770,10 @@ enum kup_status kup_kubeconfig_load_mem(const char *name, const char *text, size
 	*out = NULL;
 	loader_init(&l, err);
 	st = add_text(&l, name, text, len);
-	if (st == KUP_OK)
+	if (st == KUP_OK) {
+		l.files[0].no_file_refs = opts->no_file_refs;
 		st = resolve(&l, opts, out, err);
+	}
 	if (st == KUP_NOMEM && !err->msg)
 		kup_error_set(err, st, name, 0, 0, "out of memory");
 	loader_release(&l);

@@ -293,6 +293,28 @@ next:
 	return KUP_OK;
 }
 
+enum kup_status kup_live_rewrite_page(const char *group_version, const char *kind,
+				      const char *body, size_t len, struct kup_buf *out,
+				      char **cont, size_t *nitems, struct kup_error *err)
+{
+	struct kup_kube_resource res;
+	struct pager p;
+	enum kup_status st;
+
+	kup_kube_resource_set(&res, group_version, "things", kind, true);
+	memset(&p, 0, sizeof(p));
+	p.res = &res;
+	p.page = *out;
+	kup_buf_init(&p.key);
+	kup_buf_init(&p.last);
+	st = rewrite_page(&p, body, len, nitems, err, "fuzz");
+	*out = p.page;
+	*cont = p.cont;
+	kup_buf_release(&p.key);
+	kup_buf_release(&p.last);
+	return st;
+}
+
 enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource *res,
 			      const struct kup_kube_list_opts *opts, kup_kube_page_fn fn, void *ctx,
 			      struct kup_error *err)

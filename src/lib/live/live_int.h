@@ -32,6 +32,15 @@ enum kup_status kup_exec_parse(const char *api_version, const char *text, size_t
 /* Parses "2026-11-21T13:00:00Z" (RFC 3339, offsets and fractions too). */
 bool kup_rfc3339_parse(const char *s, time_t *out);
 
+/*
+ * Rewrites one list response body as a kubectl List whose items carry
+ * apiVersion and kind (see struct kup_kube_page); *cont gets the continue
+ * token (malloc'd, or NULL).  Exposed for the fuzzer.
+ */
+enum kup_status kup_live_rewrite_page(const char *group_version, const char *kind,
+				      const char *body, size_t len, struct kup_buf *out,
+				      char **cont, size_t *nitems, struct kup_error *err);
+
 /* JSON string escaping into b (quotes included). */
 void kup_live_json_str(struct kup_buf *b, const char *s);
 
