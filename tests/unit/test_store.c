@@ -210,6 +210,13 @@ static void bad_urls(void **state)
 						&s, &err), KUP_UNAVAILABLE);
 		assert_null(strstr(err.msg, "secret"));
 		assert_non_null(strstr(err.msg, "u:***@"));
+		assert_int_equal(kup_store_open("postgresql://127.0.0.1:1/x?password=hush&connect_timeout=2",
+						&s, &err), KUP_UNAVAILABLE);
+		assert_null(strstr(err.msg, "hush"));
+		assert_non_null(strstr(err.msg, "password=***&connect_timeout=2"));
+		assert_int_equal(kup_store_open("pg:host=127.0.0.1 port=1 password='a b\\'c' dbname=x",
+						&s, &err), KUP_UNAVAILABLE);
+		assert_non_null(strstr(err.msg, "password=*** dbname=x"));
 	} else {
 		/* a file that is not a database */
 		assert_true(raw_exec(e, "SELECT 1"));

@@ -268,24 +268,37 @@ void kup_store_rollback(struct kup_store *s)
 
 /* ---- open / close / migrate -------------------------------------------------- */
 
-/* The URL with any password replaced by "***". */
+/* The URL with any password ("user:pw@", "password=pw") replaced by "***". */
 static char *redact(const char *url)
 {
 	struct kup_buf b = KUP_BUF_INIT;
 	const char *scheme = strstr(url, "://");
-	const char *at, *colon;
+	const char *p = url, *at, *colon, *pw;
 
 	kup_buf_init(&b);
-	if (scheme && (at = strchr(scheme + 3, '@')) != NULL &&
+	if (scheme &&
+	    (at = memchr(scheme + 3, '@', strcspn(scheme + 3, "/?"))) != NULL &&
 	    (colon = memchr(scheme + 3, ':', (size_t)(at - (scheme + 3)))) != NULL) {
 		kup_buf_add(&b, url, (size_t)(colon + 1 - url));
 		kup_buf_adds(&b, "***");
-		kup_buf_adds(&b, at);
-	} else if (!scheme && strstr(url, "password=")) {
-		kup_buf_adds(&b, "pg:(conninfo with password)");
-	} else {
-		kup_buf_adds(&b, url);
+		p = at;
 	}
+	while ((pw = strstr(p, "password=")) != NULL) {
+		const char *end = pw + 9;
+
+		if (*end == '\'') {
+			for (end++; *end && *end != '\''; end += (*end == '\\' && end[1]) ? 2 : 1)
+				;
+			if (*end)
+				end++;
+		} else {
+			end += strcspn(end, " &");
+		}
+		kup_buf_add(&b, p, (size_t)(pw + 9 - p));
+		kup_buf_adds(&b, "***");
+		p = end;
+	}
+	kup_buf_adds(&b, p);
 	if (b.oom) {
 		kup_buf_release(&b);
 		return NULL;
