@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -1063,6 +1064,56 @@ static int replica(const char *url, const char *me, int ready, int go)
 	return conflicts ? 1 : worked > 0 ? 0 : 2;
 }
 
+/* A replica killed while holding leases: another carries on once they expire, not before. */
+static void a_dead_replica_loses_its_leases(void **state)
+{
+	struct env *e = *state;
+	struct kup_store *s = open_ok(e);
+	struct kup_error err = KUP_ERROR_INIT;
+	struct leased l = { 0 };
+	int64_t start;
+	size_t n = 0;
+	int status = 0;
+	pid_t pid;
+
+	declare(s, 30, "dev");
+	start = kup_store_now();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct kup_store *mine = NULL;
+		size_t got = 0;
+
+		if (kup_store_open(e->url, &mine, NULL) ||
+		    kup_store_lease_acquire(mine, "doomed", NULL, 10, kup_store_now(), 1500, NULL,
+					    NULL, &got, NULL) || got != 10)
+			_exit(1);
+		kill(getpid(), SIGKILL);  /* no release, no close */
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* while its leases are valid, only the other 20 clusters are available */
+	assert_int_equal(kup_store_lease_acquire(s, "survivor", NULL, 30, kup_store_now(), 60000,
+						 take_name, &l, &n, &err), KUP_OK);
+	if (kup_store_now() - start < 1500) {
+		assert_int_equal(n, 20);
+		assert_string_equal(l.names[0], "c10");
+	}
+	/* after expiry the survivor takes them over */
+	while (kup_store_now() - start <= 1600)
+		usleep(50000);
+	l.n = 0;
+	assert_int_equal(kup_store_lease_acquire(s, "survivor", NULL, 30, kup_store_now(), 60000,
+						 take_name, &l, &n, &err), KUP_OK);
+	assert_int_equal(n, 30);
+	assert_string_equal(l.names[0], "c00");
+	assert_int_equal(kup_store_lease_check(s, "c05", "survivor", kup_store_now(), &err), KUP_OK);
+	assert_int_equal(kup_store_lease_check(s, "c05", "doomed", kup_store_now(), &err), KUP_CONFLICT);
+	kup_error_release(&err);
+	kup_store_close(s);
+}
+
 static void two_replicas_never_share_a_cluster(void **state)
 {
 	struct env *e = *state;
@@ -1144,6 +1195,7 @@ static void two_replicas_never_share_a_cluster(void **state)
 	X(waves_list_in_order),                         \
 	X(transactions_roll_back),                      \
 	X(a_held_lock_is_unavailable),                  \
+	X(a_dead_replica_loses_its_leases),             \
 	X(two_replicas_never_share_a_cluster)
 
 int main(void)
