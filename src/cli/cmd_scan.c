@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cli_live.h"
+#include "cli_preflight.h"
 #include "kupgrade/ingest.h"
 #include "kupgrade/live.h"
 #include "kupgrade/report.h"
@@ -39,6 +40,7 @@ static void scan_usage(FILE *fp)
 		"  --no-managed-fields       ignore metadata.managedFields\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
 		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
+		CLI_PREFLIGHT_USAGE
 		"\n"
 		"Live cluster (every listable resource, Helm release Secrets, and the API\n"
 		"server's apiserver_requested_deprecated_apis metric, source 'metrics'):\n"
@@ -187,9 +189,11 @@ int cmd_scan(int argc, char **argv)
 		{ "no-managed-fields", no_argument, NULL, OPT_NO_MF },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
+		CLI_PREFLIGHT_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_live live;
+	struct cli_preflight pre;
 	struct kup_live_relay relay;
 	struct kup_live_stats lstats;
 	const char *to = NULL, *from = NULL, *kb_dir = NULL;
@@ -215,11 +219,12 @@ int cmd_scan(int argc, char **argv)
 	kup_scan_opts_init(&so);
 	kup_ingest_opts_init(&io);
 	cli_live_init(&live);
+	cli_preflight_init(&pre);
 	memset(&lstats, 0, sizeof(lstats));
 	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_live_option(&live, c, optarg))
+		if (cli_live_option(&live, c, optarg) || cli_preflight_option(&pre, c, optarg))
 			continue;
 		switch (c) {
 		case OPT_TO: to = optarg; break;
@@ -262,7 +267,7 @@ int cmd_scan(int argc, char **argv)
 			break;
 		}
 	}
-	if (usage_error || live.bad) {
+	if (usage_error || live.bad || pre.bad) {
 		scan_usage(stderr);
 		rc = KUP_EXIT_ERROR;
 		goto out;
@@ -322,6 +327,10 @@ int cmd_scan(int argc, char **argv)
 		relay.ctx = scan;
 		io.on_object = kup_live_relay_object;
 		io.ctx = &relay;
+	}
+	if (!cli_preflight_tee(&pre, kb, &so.target, &io.on_object, &io.ctx)) {
+		rc = KUP_EXIT_ERROR;
+		goto out;
 	}
 	if (kup_ingest_new(&io, &in) != KUP_OK) {
 		cli_error("out of memory");
@@ -392,7 +401,8 @@ int cmd_scan(int argc, char **argv)
 	rep.kb = kb;
 	rep.tool_version = KUP_VERSION_STRING;
 	rep.color = color;
-	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom) {
+	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom ||
+	    !cli_preflight_finish(&pre, live.disc ? live.disc->git_version : NULL, fmt, &out, &worst)) {
 		cli_error("cannot render the report");
 		rc = KUP_EXIT_ERROR;
 		goto out;
@@ -416,6 +426,7 @@ int cmd_scan(int argc, char **argv)
 out:
 	kup_buf_release(&out);
 	cli_live_release(&live);
+	cli_preflight_release(&pre);
 	free(list);
 	kup_ingest_free(in);
 	kup_scan_free(scan);

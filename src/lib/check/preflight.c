@@ -693,6 +693,13 @@ enum kup_status kup_preflight_object(void *ctx, const struct kup_object *obj)
 		take_node(pf, obj);
 	else if (kup_str_eqc(k, "Namespace"))
 		take_namespace(pf, obj);
+	else if (kup_str_eqc(k, "List") && !pf->opts.server.valid) {
+		/* a kupgrade snapshot names the server's version */
+		const char *v = kup_node_str(kup_node_path(obj->root, "metadata", "annotations",
+							   "kupgrade.dev/server-version", NULL));
+		if (v)
+			kup_version_parse(v, &pf->opts.server, NULL);
+	}
 	podspec = pod_spec_of(obj);
 	if (podspec)
 		note_containers(pf, obj, podspec);
@@ -768,9 +775,10 @@ static void finish_pdbs(struct kup_preflight *pf)
 			pf->oom = true;
 		add_finding(pf, "pdb-blocking", KUP_FAIL_REMOVED, "PodDisruptionBudget", p->api_version,
 			    p->ns, p->name, d.buf,
-			    "PodDisruptionBudget %s/%s allows 0 disruptions now: draining a node with "
-			    "%s of its %zu pod%s waits until it allows one",
-			    p->ns, p->name, covered == 1 ? "the" : "any", covered, covered == 1 ? "" : "s");
+			    "allows 0 disruptions now%s",
+			    covered == 0 ? " (it covers no pod in the input)"
+			    : covered == 1 ? ": a drain waits on the pod it covers until it allows one"
+					   : ": a drain waits on every pod it covers until it allows one");
 		kup_buf_release(&d);
 	}
 }

@@ -409,6 +409,13 @@ kup_nogrep() {
 		kup_ok "$3"
 	fi
 }
+# kup_jq FILE FILTER [jq options...]: the filter must print exactly `true`
+# (an empty or malformed file fails, unlike jq -e on no input).
+kup_jq() {
+	local f="$1" filter="$2"
+	shift 2
+	[ -s "$f" ] && [ "$(jq -r "$@" "$filter" "$f" 2>/dev/null)" = true ]
+}
 # kup_done: the test's exit status.
 kup_done() {
 	if [ "$KUP_FAILS" -ne 0 ]; then

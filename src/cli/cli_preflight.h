@@ -1,0 +1,64 @@
+/*
+ * cli_preflight.h - `--preflight` and `--allowed-registries` for the verbs
+ * that read objects (scan): the pre-flight checks of preflight.h run on the
+ * same object stream, and their findings join the report.
+ *
+ * Use: CLI_PREFLIGHT_LONGOPTS in the getopt_long table; offer every option
+ * to cli_preflight_option(); cli_preflight_tee() on the ingest's callback;
+ * after the report is rendered into `out`, cli_preflight_finish() adds the
+ * pre-flight findings (table: a section; json: a "preflight" array in the
+ * top-level object; other formats: the section on stderr).
+ */
+#ifndef KUP_CLI_PREFLIGHT_H
+#define KUP_CLI_PREFLIGHT_H
+
+#include <getopt.h>
+#include "cli.h"
+#include "kupgrade/object.h"
+#include "kupgrade/preflight.h"
+#include "kupgrade/report.h"
+
+enum {
+	CLI_OPT_PREFLIGHT = 1100,
+	CLI_OPT_ALLOWED_REGISTRIES,
+};
+
+#define CLI_PREFLIGHT_LONGOPTS                                                          \
+	{ "preflight", no_argument, NULL, CLI_OPT_PREFLIGHT },                          \
+	{ "allowed-registries", required_argument, NULL, CLI_OPT_ALLOWED_REGISTRIES }
+
+#define CLI_PREFLIGHT_USAGE                                                                    \
+	"  --preflight               also run the pre-flight checks (webhooks without endpoints,\n" \
+	"                            PDBs at 0, CRD stored versions, node skew, APIServices)\n"  \
+	"  --allowed-registries LIST comma-separated registries (or registry/path prefixes)\n"    \
+	"                            images may come from; implies --preflight\n"
+
+struct cli_preflight {
+	bool enabled;
+	bool bad;
+	char **allowed;
+	size_t nallowed;
+	const struct kup_kb *kb;
+	struct kup_preflight *pf;
+	kup_object_fn next;
+	void *next_ctx;
+};
+
+void cli_preflight_init(struct cli_preflight *p);
+/* True when the getopt code c was one of the pre-flight options. */
+bool cli_preflight_option(struct cli_preflight *p, int c, const char *arg);
+/*
+ * When enabled: starts the pass for `target` and makes *fn and *ctx feed both the
+ * pass and what they fed before.  False when out of memory (message printed).
+ */
+bool cli_preflight_tee(struct cli_preflight *p, const struct kup_kb *kb,
+		       const struct kup_version *target, kup_object_fn *fn, void **ctx);
+/*
+ * Settles the checks (server_version: the live server's "v1.20.2", or NULL),
+ * adds the findings to `out` as described above, and raises *worst.
+ */
+bool cli_preflight_finish(struct cli_preflight *p, const char *server_version,
+			  enum kup_format fmt, struct kup_buf *out, enum kup_fail_level *worst);
+void cli_preflight_release(struct cli_preflight *p);
+
+#endif
