@@ -406,7 +406,12 @@ enum kup_status kup_store_lease_acquire(struct kup_store *s, const char *holder,
 enum kup_status kup_store_lease_acquire_one(struct kup_store *s, const char *cluster,
 					    const char *holder, int64_t now, int64_t ttl_ms,
 					    struct kup_error *err);
-/* Extends every unexpired lease of `holder` to now + ttl_ms; *renewed may be NULL. */
+/*
+ * Extends every lease still in `holder`'s name to now + ttl_ms, expired ones
+ * included when nobody took them over meanwhile (taking over changes the
+ * holder, so nobody acted on those clusters).  *renewed (may be NULL)
+ * receives the count: fewer than you held means the others were taken.
+ */
 enum kup_status kup_store_lease_renew(struct kup_store *s, const char *holder, int64_t now,
 				      int64_t ttl_ms, size_t *renewed, struct kup_error *err);
 /* Releases `holder`'s lease on `cluster` (NULL: all its leases). */

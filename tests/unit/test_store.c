@@ -688,9 +688,13 @@ static void leases_exclude_each_other(void **state)
 	assert_int_equal(kup_store_lease_check(s, "c00", "A", 1200, &err), KUP_CONFLICT);
 	assert_int_equal(kup_store_put_cluster(s, &c, "A", 1200, &err), KUP_CONFLICT);
 	assert_int_equal(kup_store_put_cluster(s2, &c, "B", 1200, &err), KUP_OK);
-	/* an expired holder cannot renew */
+	/* an expired holder whose leases were taken over renews nothing */
 	assert_int_equal(kup_store_lease_renew(s, "A", 1200, 100, &n, &err), KUP_OK);
 	assert_int_equal(n, 0);
+	/* but an expired lease nobody took is still ours to renew */
+	assert_int_equal(kup_store_lease_renew(s2, "B", 1500, 100, &n, &err), KUP_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(kup_store_lease_check(s2, "c01", "B", 1550, &err), KUP_OK);
 
 	/* release hands them back */
 	assert_int_equal(kup_store_lease_release(s2, "B", "c00", &err), KUP_OK);

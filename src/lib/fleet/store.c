@@ -1542,7 +1542,7 @@ out:
 enum kup_status kup_store_lease_renew(struct kup_store *s, const char *holder, int64_t now,
 				      int64_t ttl_ms, size_t *renewed, struct kup_error *err)
 {
-	struct kup_sp p[] = { SPT(holder), SPI(now), SPI(now + ttl_ms) };
+	struct kup_sp p[] = { SPT(holder), SPI(now + ttl_ms) };
 	int64_t changes = 0;
 	enum kup_status st;
 
@@ -1551,8 +1551,11 @@ enum kup_status kup_store_lease_renew(struct kup_store *s, const char *holder, i
 	st = tx_begin(s, err);
 	if (st)
 		return st;
-	st = q(s, "UPDATE leases SET expires_at = $3 WHERE holder = $1 AND expires_at > $2",
-	       p, NP(p), NULL, &changes, err);
+	/*
+	 * An expired lease still in our name is renewed too: nobody took it, so
+	 * nobody acted on the cluster meanwhile (taking it changes the holder).
+	 */
+	st = q(s, "UPDATE leases SET expires_at = $2 WHERE holder = $1", p, NP(p), NULL, &changes, err);
 	st = tx_end(s, st, err);
 	if (st == KUP_OK && renewed)
 		*renewed = (size_t)changes;
