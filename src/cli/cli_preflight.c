@@ -130,10 +130,12 @@ bool cli_preflight_finish(struct cli_preflight *p, const char *server_version,
 			cli_error("pre-flight checks: unexpected report shape");
 			return false;
 		}
-		kup_buf_adds(&b, ",\"preflight\":");
+		kup_buf_adds(&b, ",\n  \"preflight\": ");
 		kup_preflight_render_json(p->pf, &b);
-		kup_buf_adds(&b, "}\n");
+		kup_buf_adds(&b, "\n}\n");
 		out->len = end - 1;
+		while (out->len > 0 && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == ' '))
+			out->len--;
 		out->buf[out->len] = '\0';
 		kup_buf_add(out, b.buf, b.len);
 		kup_buf_release(&b);
