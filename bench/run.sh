@@ -266,6 +266,8 @@ echo
 KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" bash bench/store.sh || FAILED=1
 # kupgrade plan DIR/ over 10,000 generated profiles on one core (bench/plan.sh)
 KUPGRADE="$KUP" KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_CPU="$CPU" bash bench/plan.sh || FAILED=1
+# kupgrade snapshot vs kubectl get -o json, 50,000 objects in a real kube-apiserver (bench/snapshot.sh)
+KUPGRADE="$KUP" BENCH_BIN="$BIN" BENCH_OUT="$OUT" bash bench/snapshot.sh || FAILED=1
 
 if [ "$FAILED" -ne 0 ]; then
 	echo "bench: FAIL"
