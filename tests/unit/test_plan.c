@@ -441,6 +441,94 @@ static void test_manifests_step_before_the_removing_hop(void **state)
 	kup_error_release(&err);
 }
 
+static struct kup_plan *plan_charts_of(const char *to, const char *pin, const char *profile)
+{
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+	const char *pins[1] = { pin };
+
+	assert_int_equal(kup_profile_parse("t.yaml", profile, strlen(profile), &p, &err), KUP_OK);
+	memset(&o, 0, sizeof(o));
+	kup_version_parse(to, &o.target, &err);
+	o.chart_index = KUP_TEST_DATA "/plan-charts/index.yaml";
+	o.pin_app = pins;
+	o.npin_app = pin ? 1 : 0;
+	assert_int_equal(kup_plan(kb, p, &o, &plan, &err), KUP_OK);
+	kup_profile_free(p);
+	kup_error_release(&err);
+	return plan;
+}
+
+static bool has_warning(const struct kup_plan *p, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < p->nwarnings; i++)
+		if (strstr(p->warnings[i], msg))
+			return true;
+	return false;
+}
+
+#define EKS_PROFILE(addons)                                                             \
+	"apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"                     \
+	"metadata: {name: c}\nspec:\n  provider: eks\n"                                 \
+	"  controlPlane: {version: \"v1.27.8-eks-8cb36c9\"}\n"                           \
+	"  nodePools:\n" POOL("general", "1.27.3") "  addons:\n" addons
+
+static void test_charts_follow_the_addon_and_the_trap(void **state)
+{
+	/* ingress-nginx must reach 1.12 before 1.30 (1.9.6 stops at 1.29): chart 4.12.0 has
+	 * kubeVersion '>=1.28.0', which Helm refuses on 1.29.0-eks-8cb36c9 */
+	struct kup_plan *p = plan_charts_of("1.30", NULL, EKS_PROFILE(
+		"    - {name: ingress-nginx, version: \"1.9.6\", chart: {name: ingress-nginx, "
+		"version: \"4.9.1\"}}\n"));
+
+	(void)state;
+	assert_true(has_warning(p, "chart ingress-nginx 4.12.0 declares kubeVersion '>=1.28.0', "
+				   "which Helm refuses on 1.29.0-eks-8cb36c9"));
+	assert_true(has_warning(p, "no ingress-nginx chart in the index ships ingress-nginx 1.12"));
+	kup_plan_free(p);
+	/* pinned to the 1.11 line: the add-on moves to 1.11 and its chart to 4.11.3 */
+	p = plan_charts_of("1.30", "ingress-nginx=~1.11.0", EKS_PROFILE(
+		"    - {name: ingress-nginx, version: \"1.9.6\", chart: {name: ingress-nginx, "
+		"version: \"4.9.1\"}}\n"));
+	assert_steps(p, "control-plane:1.28 control-plane:1.29 ingress-nginx:1.11 "
+			"ingress-nginx:4.11.3 control-plane:1.30 nodepool/general:1.30");
+	assert_int_equal(p->steps[3].type, KUP_STEP_CHART);
+	assert_string_equal(p->steps[3].from, "4.9.1");
+	assert_int_equal(p->nwarnings, 0);
+	kup_plan_free(p);
+	/* a pin that leaves no release for 1.30 blocks, and says why */
+	p = plan_charts_of("1.30", "ingress-nginx=~1.9.0", EKS_PROFILE(
+		"    - {name: ingress-nginx, version: \"1.9.6\", chart: {name: ingress-nginx, "
+		"version: \"4.9.1\"}}\n"));
+	assert_int_equal(p->verdict, KUP_VERDICT_BLOCKED);
+	assert_true(has_blocker(p, "(with --pin-app ingress-nginx=~1.9.0)"));
+	kup_plan_free(p);
+}
+
+static void test_chart_must_move_when_kube_version_excludes(void **state)
+{
+	struct kup_plan *p = plan_charts_of("1.30", NULL, EKS_PROFILE(
+		"    - {name: legacy, version: \"1.4.0\", chart: {name: legacy, version: \"1.4.0\"}}\n"));
+
+	(void)state;
+	/* '<1.29.0-0' stops matching at 1.29: the chart moves right after that hop */
+	assert_steps(p, "control-plane:1.28 control-plane:1.29 legacy:2.1.0 control-plane:1.30 "
+			"nodepool/general:1.30");
+	assert_int_equal(p->steps[2].type, KUP_STEP_CHART);
+	assert_non_null(strstr(p->steps[2].reason, "declares kubeVersion '>=1.20.0-0 <1.29.0-0', "
+						   "which 1.29.0-eks-8cb36c9 does not satisfy"));
+	kup_plan_free(p);
+	/* an unknown chart is a warning */
+	p = plan_charts_of("1.28", NULL, EKS_PROFILE(
+		"    - {name: x, version: \"1.0\", chart: {name: nosuch, version: \"1.0.0\"}}\n"));
+	assert_true(has_warning(p, "chart nosuch (add-on x) is not in the chart index, not checked"));
+	kup_plan_free(p);
+}
+
 /* ---- renderers ----------------------------------------------------------------- */
 
 static void test_render_json_and_escaping(void **state)
@@ -508,6 +596,8 @@ int main(void)
 		cmocka_unit_test(test_target_errors),
 		cmocka_unit_test(test_risks_at_their_hop),
 		cmocka_unit_test(test_manifests_step_before_the_removing_hop),
+		cmocka_unit_test(test_charts_follow_the_addon_and_the_trap),
+		cmocka_unit_test(test_chart_must_move_when_kube_version_excludes),
 		cmocka_unit_test(test_render_json_and_escaping),
 	};
 

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kupgrade/chart.h"
 #include "kupgrade/ingest.h"
 #include "kupgrade/kbplan.h"
 #include "kupgrade/scan.h"
@@ -63,6 +64,8 @@ struct pstep {
 	int k;
 	int phase;
 	size_t seq;
+	const struct kup_addon_inst *ai;          /* add-on moves: which add-on ... */
+	const struct kup_addon_release *rel;      /* ... to which release */
 };
 
 /* Removed APIs in use, one row per apiVersion + kind. */
@@ -90,7 +93,7 @@ struct planner {
 	char (*cs)[24];                   /* "1.27" for each c[k] */
 	struct pstep *steps;
 	size_t nsteps, steps_cap;
-	size_t blockers_cap, risks_cap, warnings_cap;
+	size_t blockers_cap, risks_cap, warnings_cap, held_cap;
 	struct mgroup *groups;
 	size_t ngroups, groups_cap;
 	struct kup_evidence *ev;
@@ -220,11 +223,15 @@ static void add_blocker(struct planner *pl, const char *id, const char *message)
 static void add_warning(struct planner *pl, const char *msg)
 {
 	struct kup_plan *plan = pl->plan;
+	size_t i;
 
 	if (!msg) {
 		pl->oom = true;
 		return;
 	}
+	for (i = 0; i < plan->nwarnings; i++)
+		if (!strcmp(plan->warnings[i], msg))
+			return;
 	if (!kup_grow(&plan->warnings, &pl->warnings_cap, plan->nwarnings + 1,
 		      sizeof(*plan->warnings), 4)) {
 		pl->oom = true;
@@ -320,6 +327,8 @@ static void plan_pool(struct planner *pl, const struct kup_nodepool *np)
 }
 
 /* ---- add-ons ------------------------------------------------------------------- */
+
+static const char *pin_for(struct planner *pl, const struct kup_addon_inst *ai);
 
 /* Minors between two releases: the minor difference on one major, else the release count. */
 static int release_dist(const struct kup_addon_rule *a, size_t from, size_t to)
@@ -503,7 +512,8 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 	size_t R = a->nreleases, r, q, W = R;
 	int limit = hop_limit(a, ai), k, n = pl->n;
 	int *f;
-	const char *cur_text = astr(pl, ai->version_text);
+	const char *cur_text = astr(pl, ai->version_text), *pin;
+	bool *allowed = NULL;
 
 	if ((size_t)(n + 1) * W > pl->f_cap) {
 		int *nf = kup_xrealloc_array(pl->f, (size_t)(n + 1) * W, sizeof(int));
@@ -515,6 +525,22 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 		pl->f_cap = (size_t)(n + 1) * W;
 	}
 	f = pl->f;
+	/* --pin-app NAME=CONSTRAINT also bounds the releases the add-on may move to */
+	pin = pin_for(pl, ai);
+	if (pin) {
+		allowed = calloc(R, sizeof(*allowed));
+		if (!allowed) {
+			pl->oom = true;
+			return;
+		}
+		for (q = 0; q < R; q++) {
+			bool m = false;
+
+			if (kup_semver_range_match(pin, a->releases[q].version_text, &m, NULL) == KUP_OK)
+				allowed[q] = m;
+		}
+	}
+#define ALLOWED(qq) (!allowed || allowed[qq])
 #define F(kk, rr) f[(size_t)(kk) * W + (rr)]
 	for (k = n; k >= 0; k--) {
 		for (r = R - 1;; r--) {
@@ -530,7 +556,8 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 			for (q = r + 1; q < R; q++) {
 				if (!can_move(a, limit, r, q))
 					break;  /* releases ascend: farther ones are farther still */
-				if (F(k, q) + 1 < best && supports(&a->releases[q], &pl->c[k]))
+				if (F(k, q) + 1 < best && ALLOWED(q) &&
+				    supports(&a->releases[q], &pl->c[k]))
 					best = F(k, q) + 1;
 			}
 			F(k, r) = best;
@@ -545,7 +572,10 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 				     range_text(pl, &a->releases[start])));
 	if (F(0, start) >= PLAN_INF) {
 		add_blocker(pl, afmt(pl, "addon/%s", a->name),
-			    addon_block_reason(pl, a, ai, start, limit));
+			    pin ? afmt(pl, "%s%s", addon_block_reason(pl, a, ai, start, limit),
+				       afmt(pl, " (with --pin-app %s=%s)", ai->name, pin))
+				: addon_block_reason(pl, a, ai, start, limit));
+		free(allowed);
 		return;
 	}
 	r = start;
@@ -562,8 +592,8 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 			continue;
 		}
 		for (q = R; q-- > r + 1;)
-			if (can_move(a, limit, r, q) && supports(&a->releases[q], &pl->c[k]) &&
-			    F(k, q) + 1 == here) {
+			if (can_move(a, limit, r, q) && ALLOWED(q) &&
+			    supports(&a->releases[q], &pl->c[k]) && F(k, q) + 1 == here) {
 				pick = q;
 				break;
 			}
@@ -591,10 +621,16 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 					   "follows (never ahead of the control plane)", why);
 			add_step(pl, k, PH_ADDON, KUP_STEP_ADDON, a->name, cur_text,
 				 to->version_text, why);
+			if (!pl->oom) {
+				pl->steps[pl->nsteps - 1].ai = ai;
+				pl->steps[pl->nsteps - 1].rel = to;
+			}
 			cur_text = to->version_text;
 		}
 		r = pick;
 	}
+	free(allowed);
+#undef ALLOWED
 #undef F
 }
 
@@ -917,9 +953,204 @@ static void plan_manifests(struct planner *pl)
 
 /* ---- charts ------------------------------------------------------------------------- */
 
+static void on_index_warning(void *ctx, const struct kup_error *err)
+{
+	struct planner *pl = ctx;
+
+	kup_error_emit(pl->o->errors, err);
+}
+
+/* The --pin-app constraint for this add-on (by its name, its chart or its KB name), or NULL. */
+static const char *pin_for(struct planner *pl, const struct kup_addon_inst *ai)
+{
+	const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, ai->name);
+	size_t i;
+
+	for (i = 0; i < pl->o->npin_app; i++) {
+		const char *e = pl->o->pin_app[i], *eq = strchr(e, '=');
+		size_t n;
+
+		if (!eq)
+			continue;
+		n = (size_t)(eq - e);
+		if ((strlen(ai->name) == n && !strncmp(ai->name, e, n)) ||
+		    (ai->chart_name && strlen(ai->chart_name) == n && !strncmp(ai->chart_name, e, n)) ||
+		    (a && strlen(a->name) == n && !strncmp(a->name, e, n)))
+			return eq + 1;
+	}
+	return NULL;
+}
+
+static const struct kup_chart_version *chart_version(const struct kup_chart_entry *e,
+						      const char *v)
+{
+	size_t i;
+
+	if (!v)
+		return NULL;
+	if (*v == 'v')
+		v++;
+	for (i = 0; i < e->nversions; i++) {
+		const char *x = e->versions[i].version;
+
+		if (*x == 'v')
+			x++;
+		if (!strcmp(x, v))
+			return &e->versions[i];
+	}
+	return NULL;
+}
+
+/* Warns about a chart version the pre-release trap refuses. */
+static void trap_warning(struct planner *pl, const struct kup_chart_version *t, const char *kv,
+			 const char *held_at)
+{
+	add_warning(pl, afmt(pl, "chart %s %s declares kubeVersion '%s', which Helm refuses on %s "
+			     "(a provider version is a semver pre-release; a range must end in -0 "
+			     "to match it): kupgrade keeps %s %s; ask the chart for '-0' or pass "
+			     "helm --kube-version", t->name, t->version,
+			     t->kube_version ? t->kube_version : "", kv, t->name,
+			     held_at ? held_at : "its current version"));
+}
+
+static void add_held(struct planner *pl, const char *msg)
+{
+	struct kup_plan_full *f = pl->full;
+
+	if (!msg || !kup_grow(&f->held, &pl->held_cap, f->nheld + 1, sizeof(*f->held), 4)) {
+		pl->oom = true;
+		return;
+	}
+	f->held[f->nheld++] = msg;
+}
+
+static void chart_one(struct planner *pl, const struct kup_chart_index *idx,
+		      const struct kup_addon_inst *ai)
+{
+	const struct kup_chart_entry *e = kup_chart_index_find(idx, ai->chart_name);
+	const char *pin = pin_for(pl, ai), *cur, *cur_kube = NULL;
+	const struct kup_chart_version *cv;
+	struct kup_chart_pick pk;
+	char kv[128];
+	size_t i, nsteps0 = pl->nsteps;
+	int k, cmp;
+
+	if (!e) {
+		add_warning(pl, afmt(pl, "chart %s (add-on %s) is not in the chart index, not checked",
+				     ai->chart_name, ai->name));
+		return;
+	}
+	cur = astr(pl, ai->chart_version);
+	cv = chart_version(e, cur);
+	if (cv)
+		cur_kube = cv->kube_version;
+	/* 1. the add-on's own moves go through its chart: the release line, at that hop */
+	for (i = 0; i < nsteps0; i++) {
+		const struct pstep *ps = &pl->steps[i];
+		const char *line;
+
+		if (ps->ai != ai || !ps->rel)
+			continue;
+		k = ps->k;
+		if (k == 0)   /* today: the version exactly as the API server reports it */
+			snprintf(kv, sizeof(kv), "%s", pl->plan->from + (pl->plan->from[0] == 'v'));
+		else
+			kup_chart_kube_version_at(pl->plan->from, &pl->c[k], kv, sizeof(kv));
+		line = pin ? pin : afmt(pl, "~%d.%d.0-0", ps->rel->version.major,
+					ps->rel->version.minor);
+		if (kup_chart_pick(idx, ai->chart_name, kv, line, 0, &pk, NULL) != KUP_OK)
+			continue;
+		if (pk.trapped)
+			trap_warning(pl, pk.trapped, kv, pk.chosen ? pk.chosen->version : cur);
+		if (!pk.chosen) {
+			add_warning(pl, afmt(pl, "no %s chart in the index ships %s %s (appVersion %s) "
+					     "with a kubeVersion that matches %s: move it by hand",
+					     ai->chart_name, ai->name, ps->rel->version_text, line, kv));
+			continue;
+		}
+		if (cur && kup_semver_cmp(pk.chosen->version, cur, &cmp, NULL) == KUP_OK && cmp <= 0)
+			continue;
+		add_step(pl, k, PH_CHART, KUP_STEP_CHART, astr(pl, ai->chart_name),
+			 cur ? cur : "(unknown)", astr(pl, pk.chosen->version),
+			 afmt(pl, "%s moves to %s through its chart: %s %s ships appVersion %s and "
+			      "its kubeVersion %s%s%s matches %s", ai->name, ps->rel->version_text,
+			      ai->chart_name, pk.chosen->version,
+			      pk.chosen->app_version ? pk.chosen->app_version : "(none)",
+			      pk.chosen->kube_version ? "'" : "(none)",
+			      pk.chosen->kube_version ? pk.chosen->kube_version : "",
+			      pk.chosen->kube_version ? "'" : "", kv));
+		cur = astr(pl, pk.chosen->version);
+		cur_kube = pk.chosen->kube_version;
+	}
+	/* 2. the chart must move when its kubeVersion stops matching the cluster */
+	for (k = 1; k <= pl->n; k++) {
+		bool m = true, m_nopre = false;
+
+		if (!cur_kube)
+			break;
+		kup_chart_kube_version_at(pl->plan->from, &pl->c[k], kv, sizeof(kv));
+		if (kup_semver_range_match(cur_kube, kv, &m, NULL) != KUP_OK || m)
+			continue;
+		kup_semver_range_match_flags(cur_kube, kv, KUP_SEMVER_IGNORE_PRE, &m_nopre, NULL);
+		if (kup_chart_pick(idx, ai->chart_name, kv, pin, 0, &pk, NULL) != KUP_OK)
+			break;
+		if (pk.trapped)
+			trap_warning(pl, pk.trapped, kv, pk.chosen ? pk.chosen->version : cur);
+		if (!pk.chosen || (cur && !strcmp(pk.chosen->version, cur))) {
+			add_warning(pl, afmt(pl, "chart %s %s declares kubeVersion '%s', which %s does "
+					     "not satisfy%s, and no other version in the index does: "
+					     "helm upgrade of %s fails from that hop on",
+					     ai->chart_name, cur ? cur : "", cur_kube, kv,
+					     m_nopre ? " (the pre-release trap)" : "", ai->name));
+			break;
+		}
+		add_step(pl, k, PH_CHART, KUP_STEP_CHART, astr(pl, ai->chart_name),
+			 cur ? cur : "(unknown)", astr(pl, pk.chosen->version),
+			 afmt(pl, "chart %s %s declares kubeVersion '%s', which %s does not "
+			      "satisfy%s: helm upgrade fails from this hop on; %s is the highest "
+			      "version whose kubeVersion matches", ai->chart_name, cur ? cur : "",
+			      cur_kube, kv, m_nopre ? " (the pre-release trap)" : "",
+			      pk.chosen->version));
+		cur = astr(pl, pk.chosen->version);
+		cur_kube = pk.chosen->kube_version;
+	}
+	/* 3. what the chart could move to once at the target: held back */
+	kup_chart_kube_version_at(pl->plan->from, &pl->c[pl->n], kv, sizeof(kv));
+	if (kup_chart_pick(idx, ai->chart_name, kv, pin, 0, &pk, NULL) != KUP_OK)
+		return;
+	if (pk.trapped)
+		trap_warning(pl, pk.trapped, kv, pk.chosen ? pk.chosen->version : cur);
+	if (pk.chosen && cur && kup_semver_cmp(pk.chosen->version, cur, &cmp, NULL) == KUP_OK &&
+	    cmp > 0)
+		add_held(pl, afmt(pl, "chart %s: %s installed, %s is the highest the index offers for "
+				  "%s%s%s (held back: upgrade it after the hops, or on its own schedule)",
+				  ai->chart_name, cur, pk.chosen->version, kv, pin ? " with appVersion " : "",
+				  pin ? pin : ""));
+}
+
 static void plan_charts(struct planner *pl)
 {
-	(void)pl;
+	struct kup_chart_index *idx = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_error_sink warn = { on_index_warning, pl };
+	size_t i;
+
+	if (!pl->o->chart_index)
+		return;
+	if (kup_chart_index_load(pl->o->chart_index, &warn, &idx, &err) != KUP_OK) {
+		if (err.code == KUP_NOMEM)
+			pl->oom = true;
+		pl->plan->input_errors++;
+		kup_error_emit(pl->o->errors, &err);
+		kup_error_release(&err);
+		return;
+	}
+	pl->full->has_charts = true;
+	for (i = 0; i < pl->p->naddons; i++)
+		if (pl->p->addons[i].chart_name)
+			chart_one(pl, idx, &pl->p->addons[i]);
+	kup_chart_index_free(idx);
+	kup_error_release(&err);
 }
 
 /* ---- risks ---------------------------------------------------------------------------- */
@@ -1202,6 +1433,7 @@ void kup_plan_free(struct kup_plan *plan)
 	free(plan->blockers);
 	free(plan->risks);
 	free(plan->warnings);
+	free(((struct kup_plan_full *)plan)->held);
 	kup_arena_release(&plan->arena);
 	free(plan);
 }

@@ -26,6 +26,9 @@ struct kup_plan_full {
 	size_t npools;
 	bool has_charts;
 	bool has_manifests;
+	/* charts that could move further once at the target ("held back") */
+	const char **held;
+	size_t nheld;
 	/* per step (parallel to pub.steps): the position k of the control plane
 	 * (0 = before the first hop) and the phase (enum kup_plan_phase) */
 	int *step_hop;

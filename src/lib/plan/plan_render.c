@@ -172,6 +172,13 @@ void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
 			kup_buf_addc(out, '\n');
 		}
 	}
+	if (full->nheld)
+		kup_buf_adds(out, "\ncharts held back:\n");
+	for (i = 0; i < full->nheld; i++) {
+		kup_buf_adds(out, "  - ");
+		kup_text_sanitize(out, full->held[i]);
+		kup_buf_addc(out, '\n');
+	}
 	if (plan->nwarnings)
 		kup_buf_adds(out, "\nwarnings:\n");
 	for (i = 0; i < plan->nwarnings; i++) {

@@ -421,6 +421,12 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 	for (i = 0; i < plan->nsteps; i++)
 		if (last > 0 && full->step_hop[i] == last && full->step_phase[i] >= KUP_PH_ADDON)
 			step_item(d, plan, i);
+	for (i = 0; i < full->nheld; i++) {
+		item(d);
+		t(d, "Held back: ");
+		t(d, full->held[i]);
+		item_end(d);
+	}
 	item(d);
 	t(d, "Charts held back: ");
 	code(d, "helm list -A");
