@@ -16,6 +16,7 @@
 set -u
 CLI="$1"
 . "$(dirname "$0")/lib/apiserver.sh"
+. "$(dirname "$0")/lib/fixtures.sh"
 command -v jq >/dev/null || kup_die "jq not installed"
 command -v kubectl >/dev/null || kup_die "kubectl not installed (scripts/install-deps installs Debian's kubernetes-client)"
 kup_api_start
@@ -23,97 +24,8 @@ OUT="$KUP_API_DIR/out"
 mkdir -p "$OUT"
 K=(--kubeconfig "$KUP_KUBECONFIG" --context admin)
 
-kup_api_namespace shop
-cat >"$OUT/legacy.yaml" <<'EOF'
-apiVersion: extensions/v1beta1
-kind: Ingress
-metadata: {name: legacy-ing, namespace: shop}
-spec:
-  backend: {serviceName: web, servicePort: 80}
----
-apiVersion: networking.k8s.io/v1beta1
-kind: Ingress
-metadata: {name: beta-ing, namespace: shop}
-spec:
-  rules:
-  - host: shop.example.com
-    http:
-      paths:
-      - path: /
-        backend: {serviceName: web, servicePort: 80}
----
-apiVersion: policy/v1beta1
-kind: PodDisruptionBudget
-metadata: {name: web-pdb, namespace: shop}
-spec:
-  minAvailable: 1
-  selector: {matchLabels: {app: web}}
----
-apiVersion: policy/v1beta1
-kind: PodSecurityPolicy
-metadata: {name: restricted}
-spec:
-  privileged: false
-  seLinux: {rule: RunAsAny}
-  runAsUser: {rule: MustRunAsNonRoot}
-  supplementalGroups: {rule: RunAsAny}
-  fsGroup: {rule: RunAsAny}
-  volumes: [configMap, secret, emptyDir]
----
-apiVersion: batch/v1beta1
-kind: CronJob
-metadata: {name: nightly, namespace: shop}
-spec:
-  schedule: "0 3 * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: OnFailure
-          containers: [{name: job, image: "registry.internal/shop/job:1"}]
----
-apiVersion: autoscaling/v2beta1
-kind: HorizontalPodAutoscaler
-metadata: {name: web-hpa, namespace: shop}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
-  minReplicas: 2
-  maxReplicas: 5
-  metrics:
-  - type: Resource
-    resource: {name: cpu, targetAverageUtilization: 70}
-EOF
-kup_api_kubectl apply -f "$OUT/legacy.yaml" >"$OUT/apply.out" 2>"$OUT/apply.err" ||
-	{ cat "$OUT/apply.err" >&2; kup_die "kubectl apply failed"; }
-
-# A Helm 3 release record, encoded as Helm encodes it.
-MANIFEST='---
-# Source: shop/templates/pdb.yaml
-apiVersion: policy/v1beta1
-kind: PodDisruptionBudget
-metadata:
-  name: shop-chart-pdb
-spec:
-  maxUnavailable: 1
-  selector:
-    matchLabels: {app: shop}
----
-# Source: shop/templates/service.yaml
-apiVersion: v1
-kind: Service
-metadata:
-  name: shop
-spec:
-  ports: [{port: 80}]
-'
-RELEASE=$(jq -cn --arg m "$MANIFEST" '{name:"shop",namespace:"shop",version:1,
-  info:{status:"deployed",first_deployed:"2021-01-01T00:00:00Z",last_deployed:"2021-01-01T00:00:00Z"},
-  chart:{metadata:{name:"shop",version:"1.4.2",apiVersion:"v2"}},config:{},manifest:$m}' |
-	gzip -9n | base64 -w0)
-kup_api_json POST /api/v1/namespaces/shop/secrets "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",
-  \"metadata\":{\"name\":\"sh.helm.release.v1.shop.v1\",\"labels\":{\"owner\":\"helm\",\"name\":\"shop\",
-  \"status\":\"deployed\",\"version\":\"1\"}},\"type\":\"helm.sh/release.v1\",
-  \"data\":{\"release\":\"$(printf %s "$RELEASE" | base64 -w0)\"}}" >/dev/null
+kup_fixture_legacy shop "$OUT"
+kup_fixture_helm shop
 
 # ---- the live scan ------------------------------------------------------------------
 "$CLI" scan "${K[@]}" --to 1.25 -o json >"$OUT/scan.json" 2>"$OUT/scan.err"
