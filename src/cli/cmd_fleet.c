@@ -1,10 +1,640 @@
-/* cmd_fleet.c - placeholder until the 'fleet' command lands: refuses with a message. */
+/*
+ * cmd_fleet.c - `kupgrade fleet run|status|plan|events|report|retry|resume|pause|approve|validate`.
+ */
+#define _GNU_SOURCE 1
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "kupgrade/fleet.h"
+#include "kupgrade/store.h"
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: %s fleet run FLEET [--store URL] [--once] [--until-done] [--tick 10s]\n"
+		"                 [--time-scale N] [--now TIME] [--holder ID] [--lease-ttl 30s] [--kb DIR]\n"
+		"       %s fleet status FLEET [--store URL] [-o table|json]\n"
+		"       %s fleet plan FLEET [--store URL]\n"
+		"       %s fleet events [--store URL] [--cluster NAME] [--since ID] [-o table|json]\n"
+		"       %s fleet report FLEET [--store URL] -o html [FILE]\n"
+		"       %s fleet retry CLUSTER [--store URL] [--by NAME]\n"
+		"       %s fleet pause [WAVE] [--store URL] [--by NAME] [--reason TEXT]\n"
+		"       %s fleet resume [WAVE] [--store URL] [--by NAME]\n"
+		"       %s fleet approve WAVE [--store URL] [--by NAME]\n"
+		"       %s fleet validate FLEET\n"
+		"\n"
+		"The store is --store URL (sqlite:PATH, postgres://...), else $KUPGRADE_FLEET_STORE,\n"
+		"else sqlite:kupgrade-fleet.db in the current directory.\n"
+		"Fast-forward (demos, tests): --time-scale 3600 runs fleet time an hour per second\n"
+		"(soak, health interval, driver timeout); the store remembers it.  --now (or\n"
+		"$KUP_FLEET_NOW: seconds since the epoch, or 2026-11-21T02:00:00Z) sets fleet time.\n"
+		"Exit: 0 done (or stopped), 2 waiting on a person (approval, pause), 3 failed, held\n"
+		"or halted clusters, 1 error.\n",
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name,
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
+}
+
+static const char *store_url(const char *given)
+{
+	const char *env = getenv("KUPGRADE_FLEET_STORE");
+	if (given)
+		return given;
+	if (env && *env)
+		return env;
+	return "sqlite:kupgrade-fleet.db";
+}
+
+static const char *actor(const char *given)
+{
+	static char buf[128];
+	const char *u = getenv("USER");
+	if (given)
+		return given;
+	snprintf(buf, sizeof(buf), "%s", u && *u ? u : "operator");
+	return buf;
+}
+
+/* "10s", "500ms", "1m" into milliseconds. */
+static bool parse_ms(const char *s, int64_t *ms)
+{
+	size_t n = strlen(s);
+	int64_t secs;
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+		char *end;
+		long long v = strtoll(s, &end, 10);
+		if (end != s + n - 2 || v < 0)
+			return false;
+		*ms = v;
+		return true;
+	}
+	if (!kup_fleet_parse_duration(s, &secs))
+		return false;
+	*ms = secs * 1000;
+	return true;
+}
+
+/* Seconds since the epoch, or 2026-11-21T02:00:00Z; into ms. */
+static bool parse_time(const char *s, int64_t *ms)
+{
+	struct tm tm;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (*s && !*end) {
+		*ms = v * 1000;
+		return true;
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z") != 0))
+		return false;
+	*ms = (int64_t)timegm(&tm) * 1000;
+	return true;
+}
+
+static void print_sink(void *ctx, const struct kup_error *e)
+{
+	(void)ctx;
+	cli_print_error(e);
+}
+
+static struct kup_fleet *load_fleet(const char *path)
+{
+	struct kup_fleet *f = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_error_sink sink = { print_sink, NULL };
+	if (kup_fleet_load(path, &sink, &f, &err) != KUP_OK)
+		f = NULL;
+	kup_error_release(&err);
+	return f;
+}
+
+static struct kup_store *open_store(const char *url)
+{
+	struct kup_store *s = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	if (kup_store_open(url, &s, &err) != KUP_OK) {
+		cli_error("cannot open the store '%s': %s", url, err.msg ? err.msg : kup_strerror(err.code));
+		s = NULL;
+	}
+	kup_error_release(&err);
+	return s;
+}
+
+static void log_line(void *ctx, const char *line)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+	(void)ctx;
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s %s\n", ts, line);
+}
+
+enum { OPT_STORE = 256, OPT_ONCE, OPT_TICK, OPT_SCALE, OPT_NOW, OPT_HOLDER, OPT_TTL, OPT_KB,
+       OPT_BY, OPT_REASON, OPT_CLUSTER, OPT_SINCE, OPT_UNTIL, OPT_WORK };
+
+static const struct option longopts[] = {
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "until-done", no_argument, NULL, OPT_UNTIL },
+	{ "tick", required_argument, NULL, OPT_TICK },
+	{ "time-scale", required_argument, NULL, OPT_SCALE },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "holder", required_argument, NULL, OPT_HOLDER },
+	{ "lease-ttl", required_argument, NULL, OPT_TTL },
+	{ "kb", required_argument, NULL, OPT_KB },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "cluster", required_argument, NULL, OPT_CLUSTER },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "work-dir", required_argument, NULL, OPT_WORK },
+	{ "output", required_argument, NULL, 'o' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *store, *holder, *kb, *by, *reason, *cluster, *output, *work_dir;
+	bool once, until_done;
+	int64_t tick_ms, now_ms, ttl_ms, since;
+	double scale;
+	char *pos[4];
+	int npos;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+	const char *env;
+
+	memset(a, 0, sizeof(*a));
+	a->scale = 1;
+	a->ttl_ms = 30000;
+	a->tick_ms = 10000;
+	if ((env = getenv("KUP_FLEET_NOW")) && *env && !parse_time(env, &a->now_ms)) {
+		cli_error("KUP_FLEET_NOW '%s' is not a time (seconds since the epoch, or "
+			  "2026-11-21T02:00:00Z)", env);
+		return -1;
+	}
+	if ((env = getenv("KUP_FLEET_TIME_SCALE")) && *env)
+		a->scale = atof(env);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE: a->store = optarg; break;
+		case OPT_ONCE: a->once = true; break;
+		case OPT_UNTIL: a->until_done = true; break;
+		case OPT_TICK:
+			if (!parse_ms(optarg, &a->tick_ms) || a->tick_ms <= 0) {
+				cli_error("--tick '%s' is not a duration (10s, 500ms)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_SCALE: {
+			char *end;
+			a->scale = strtod(optarg, &end);
+			if (*end || a->scale < 1 || a->scale > 1e7) {
+				cli_error("--time-scale '%s' must be a number from 1 to 10000000", optarg);
+				return -1;
+			}
+			break;
+		}
+		case OPT_NOW:
+			if (!parse_time(optarg, &a->now_ms)) {
+				cli_error("--now '%s' is not a time (seconds since the epoch, or "
+					  "2026-11-21T02:00:00Z)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_HOLDER: a->holder = optarg; break;
+		case OPT_TTL:
+			if (!parse_ms(optarg, &a->ttl_ms) || a->ttl_ms <= 0) {
+				cli_error("--lease-ttl '%s' is not a duration", optarg);
+				return -1;
+			}
+			break;
+		case OPT_KB: a->kb = optarg; break;
+		case OPT_BY: a->by = optarg; break;
+		case OPT_REASON: a->reason = optarg; break;
+		case OPT_CLUSTER: a->cluster = optarg; break;
+		case OPT_SINCE: a->since = atoll(optarg); break;
+		case OPT_WORK: a->work_dir = optarg; break;
+		case 'o': a->output = optarg; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (a->npos == 4) {
+			cli_error("too many arguments");
+			return -1;
+		}
+		a->pos[a->npos++] = argv[i];
+	}
+	return 0;
+}
+
+static int64_t fleet_now(struct kup_store *s, const struct args *a)
+{
+	struct kup_fleet_clock c;
+	struct kup_error err = KUP_ERROR_INIT;
+	bool found = false;
+	if (a->now_ms)
+		return a->now_ms;
+	kup_fleet_clock_init(&c, 1, 0);
+	if (kup_fleet_clock_from_store(s, &c, &found, &err) != KUP_OK)
+		kup_error_release(&err);
+	return kup_fleet_clock_now_ms(&c);
+}
+
+static int cmd_run(struct args *a)
+{
+	struct kup_fleet_run_opts o;
+	struct kup_fleet_run_result res;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_kb *kb;
+	struct sigaction sa;
+	enum kup_status st;
+	int rc;
+
+	if (a->npos != 1) {
+		cli_error("fleet run needs the fleet file");
+		return KUP_EXIT_ERROR;
+	}
+	/* the fleet file is checked before anything else happens */
+	struct kup_fleet *f = load_fleet(a->pos[0]);
+	if (!f)
+		return KUP_EXIT_ERROR;
+	kup_fleet_free(f);
+	kb = cli_load_kb(a->kb);
+	if (!kb)
+		return KUP_EXIT_ERROR;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	memset(&o, 0, sizeof(o));
+	o.store_url = store_url(a->store);
+	o.once = a->once;
+	o.until_done = a->until_done;
+	o.tick_ms = a->tick_ms;
+	o.time_scale = a->scale;
+	o.now_ms = a->now_ms;
+	o.holder = a->holder;
+	o.lease_ttl_ms = a->ttl_ms;
+	o.kb = kb;
+	o.work_dir = a->work_dir;
+	o.log = log_line;
+	o.stop = &stop_flag;
+	st = kup_fleet_run(a->pos[0], &o, &res, &err);
+	kup_kb_free(kb);
+	if (st != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		return KUP_EXIT_ERROR;
+	}
+	fprintf(stderr, "fleet: %zu done, %zu failed, %zu held, %zu not done (%u tick%s)\n",
+		res.ndone, res.nfailed, res.nheld, res.npending, res.ticks, res.ticks == 1 ? "" : "s");
+	rc = res.nfailed || res.nheld ? KUP_EXIT_REMOVED : res.needs_person ? KUP_EXIT_DEPRECATED
+		: KUP_EXIT_OK;
+	return rc;
+}
+
+static int with_snapshot(struct args *a, const char *what)
+{
+	struct kup_fleet *f;
+	struct kup_store *s;
+	struct kup_kb *kb;
+	struct kup_fleet_snapshot *snap = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf out = KUP_BUF_INIT;
+	int rc = KUP_EXIT_ERROR;
+	enum kup_fleet_format fmt = KUP_FLEET_TABLE;
+	const char *file = NULL;
+
+	if (a->npos < 1 || (a->npos > 1 && strcmp(what, "report") != 0) || a->npos > 2) {
+		cli_error("fleet %s needs the fleet file%s", what,
+			  strcmp(what, "report") == 0 ? " (and optionally the output FILE)" : "");
+		return KUP_EXIT_ERROR;
+	}
+	if (a->output) {
+		if (strcmp(a->output, "json") == 0 && strcmp(what, "status") == 0)
+			fmt = KUP_FLEET_JSON;
+		else if (strcmp(a->output, "html") == 0 && strcmp(what, "report") == 0)
+			fmt = KUP_FLEET_HTML;
+		else if (strcmp(a->output, "table") != 0 || strcmp(what, "report") == 0) {
+			cli_error("unknown output format '%s' for fleet %s (%s)", a->output, what,
+				  strcmp(what, "report") == 0 ? "html" : "table, json");
+			return KUP_EXIT_ERROR;
+		}
+	}
+	if (strcmp(what, "report") == 0) {
+		fmt = KUP_FLEET_HTML;
+		file = a->npos == 2 ? a->pos[1] : NULL;
+	}
+	if (!(f = load_fleet(a->pos[0])))
+		return KUP_EXIT_ERROR;
+	if (!(s = open_store(store_url(a->store)))) {
+		kup_fleet_free(f);
+		return KUP_EXIT_ERROR;
+	}
+	kb = cli_load_kb(a->kb);
+	if (!kb)
+		goto out;
+	if (kup_fleet_snapshot(f, s, kb, fleet_now(s, a), &snap, &err) != KUP_OK) {
+		cli_print_error(&err);
+		goto out;
+	}
+	if (strcmp(what, "plan") == 0)
+		kup_fleet_render_plan(snap, &out);
+	else if (fmt == KUP_FLEET_HTML) {
+		if (kup_fleet_render_html(snap, s, kb, &out, &err) != KUP_OK) {
+			cli_print_error(&err);
+			goto out;
+		}
+	} else
+		kup_fleet_render_status(snap, fmt, &out);
+	if (out.oom) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if (file) {
+		FILE *fp = fopen(file, "w");
+		if (!fp || fwrite(out.buf, 1, out.len, fp) != out.len || fclose(fp) != 0) {
+			cli_error("cannot write '%s'", file);
+			goto out;
+		}
+		fprintf(stderr, "wrote %s\n", file);
+	} else if (out.len) {
+		fwrite(out.buf, 1, out.len, stdout);
+	}
+	rc = KUP_EXIT_OK;
+	if (snap->halted || snap->paused)
+		rc = KUP_EXIT_DEPRECATED;
+	for (size_t i = 0; i < snap->nrows; i++)
+		if (snap->rows[i].state == KUP_FLEET_FAILED || snap->rows[i].state == KUP_FLEET_HELD)
+			rc = KUP_EXIT_REMOVED;
+out:
+	kup_buf_release(&out);
+	kup_error_release(&err);
+	kup_fleet_snapshot_free(snap);
+	if (kb)
+		kup_kb_free(kb);
+	kup_store_close(s);
+	kup_fleet_free(f);
+	return rc;
+}
+
+struct ev_ctx {
+	bool json;
+	size_t n;
+};
+
+static enum kup_status print_event(void *ctx, const struct kup_store_event *ev)
+{
+	struct ev_ctx *c = ctx;
+	time_t t = (time_t)(ev->at / 1000);
+	struct tm tm;
+	char ts[32];
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (c->json) {
+		struct kup_buf b = KUP_BUF_INIT;
+		kup_buf_init(&b);
+		kup_buf_addf(&b, "%s{\"id\": %lld, \"at\": \"%s\", \"kind\": \"%s\"", c->n ? ",\n " : "\n ",
+			     (long long)ev->id, ts, ev->kind ? ev->kind : "");
+		const char *keys[] = { "cluster", "wave", "message", "actor", "output_tail" };
+		const char *vals[] = { ev->cluster, ev->wave, ev->message, ev->actor, ev->output_tail };
+		for (int i = 0; i < 5; i++) {
+			if (!vals[i])
+				continue;
+			kup_buf_addf(&b, ", \"%s\": \"", keys[i]);
+			for (const unsigned char *p = (const unsigned char *)vals[i]; *p; p++) {
+				if (*p == '"' || *p == '\\')
+					kup_buf_addf(&b, "\\%c", *p);
+				else if (*p < 0x20)
+					kup_buf_addf(&b, "\\u%04x", *p);
+				else
+					kup_buf_addc(&b, (char)*p);
+			}
+			kup_buf_addc(&b, '"');
+		}
+		if (ev->exit_code >= 0)
+			kup_buf_addf(&b, ", \"exit_code\": %d", ev->exit_code);
+		kup_buf_addc(&b, '}');
+		fputs(b.buf, stdout);
+		kup_buf_release(&b);
+	} else {
+		printf("%-6lld %s %-15s %-14s %-16s", (long long)ev->id, ts, ev->kind ? ev->kind : "",
+		       ev->wave ? ev->wave : "-", ev->cluster ? ev->cluster : "-");
+		if (ev->exit_code >= 0)
+			printf(" exit %d", ev->exit_code);
+		printf(" %s", ev->message ? ev->message : "");
+		if (ev->actor)
+			printf(" [%s]", ev->actor);
+		putchar('\n');
+	}
+	c->n++;
+	return KUP_OK;
+}
+
+static int cmd_events(struct args *a)
+{
+	struct kup_store *s;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct ev_ctx c = { false, 0 };
+	int rc = KUP_EXIT_OK;
+
+	if (a->output && strcmp(a->output, "json") == 0)
+		c.json = true;
+	else if (a->output && strcmp(a->output, "table") != 0) {
+		cli_error("unknown output format '%s' (table, json)", a->output);
+		return KUP_EXIT_ERROR;
+	}
+	if (!(s = open_store(store_url(a->store))))
+		return KUP_EXIT_ERROR;
+	if (c.json)
+		fputs("{\"schema_version\": 1, \"events\": [", stdout);
+	if (kup_store_list_events(s, a->cluster, a->since, 0, print_event, &c, &err) != KUP_OK) {
+		cli_error("cannot read events: %s", err.msg ? err.msg : "?");
+		rc = KUP_EXIT_ERROR;
+	}
+	if (c.json)
+		fputs("\n]}\n", stdout);
+	kup_error_release(&err);
+	kup_store_close(s);
+	return rc;
+}
+
+struct failed_ctx {
+	const char *except;
+	size_t n;
+};
+
+static enum kup_status count_failed(void *ctx, const struct kup_store_cluster *c)
+{
+	struct failed_ctx *fc = ctx;
+	if (c->state == KUP_CLUSTER_FAILED && strcmp(c->name, fc->except) != 0)
+		fc->n++;
+	return KUP_OK;
+}
+
+struct wave_names {
+	char *names[64];
+	size_t n;
+};
+
+static enum kup_status collect_wave(void *ctx, const struct kup_store_wave *w)
+{
+	struct wave_names *wn = ctx;
+	if ((w->paused || w->state == KUP_WAVE_HALTED) && wn->n < 64 && w->name)
+		wn->names[wn->n++] = strdup(w->name);
+	return KUP_OK;
+}
+
+static int cmd_operator(struct args *a, const char *what)
+{
+	struct kup_store *s;
+	struct kup_error err = KUP_ERROR_INIT;
+	enum kup_status st = KUP_OK;
+	int64_t now;
+	const char *who = actor(a->by);
+
+	if ((strcmp(what, "retry") == 0 || strcmp(what, "approve") == 0) && a->npos != 1) {
+		cli_error("fleet %s needs one %s name", what, strcmp(what, "retry") == 0 ? "cluster" : "wave");
+		return KUP_EXIT_ERROR;
+	}
+	if (a->npos > 1) {
+		cli_error("fleet %s takes at most one wave name", what);
+		return KUP_EXIT_ERROR;
+	}
+	if (!(s = open_store(store_url(a->store))))
+		return KUP_EXIT_ERROR;
+	now = fleet_now(s, a);
+	if (strcmp(what, "retry") == 0) {
+		struct kup_store_cluster c;
+		struct kup_arena arena;
+		kup_arena_init(&arena, 1024);
+		st = kup_store_get_cluster(s, a->pos[0], &arena, &c, &err);
+		if (st == KUP_OK)
+			st = kup_store_retry_cluster(s, a->pos[0], who, now, &err);
+		if (st == KUP_OK && c.wave) {
+			/* the wave paused for this failure goes on when no other cluster of it failed */
+			struct kup_store_cluster_filter flt = { 0 };
+			struct failed_ctx fc = { a->pos[0], 0 };
+			flt.wave = c.wave;
+			if (kup_store_list_clusters(s, &flt, count_failed, &fc, &err) == KUP_OK && !fc.n) {
+				struct kup_store_wave w;
+				if (kup_store_get_wave(s, c.wave, &arena, &w, &err) == KUP_OK && w.paused &&
+				    w.state != KUP_WAVE_HALTED)
+					st = kup_store_set_paused(s, c.wave, false, who, "retry", now, &err);
+				kup_error_release(&err);
+			}
+		}
+		if (st == KUP_OK)
+			printf("cluster %s will be retried (attempt %u)\n", a->pos[0], c.attempt + 1);
+		kup_arena_release(&arena);
+	} else if (strcmp(what, "approve") == 0) {
+		st = kup_store_approve_wave(s, a->pos[0], who, now, &err);
+		if (st == KUP_OK)
+			printf("wave %s approved by %s\n", a->pos[0], who);
+	} else {
+		bool pause = strcmp(what, "pause") == 0;
+		st = kup_store_set_paused(s, a->npos ? a->pos[0] : NULL, pause, who, a->reason, now, &err);
+		if (st == KUP_OK && !pause && !a->npos) {
+			/* resume with no wave: the fleet flag and every paused or halted wave */
+			struct wave_names wn = { { NULL }, 0 };
+			st = kup_store_list_waves(s, collect_wave, &wn, &err);
+			for (size_t i = 0; st == KUP_OK && i < wn.n; i++) {
+				st = kup_store_set_paused(s, wn.names[i], false, who, a->reason, now, &err);
+				if (st == KUP_OK)
+					printf("wave %s resumed\n", wn.names[i]);
+			}
+			for (size_t i = 0; i < wn.n; i++)
+				free(wn.names[i]);
+		}
+		if (st == KUP_OK)
+			printf("%s %s%s\n", a->npos ? "wave" : "fleet", a->npos ? a->pos[0] : "",
+			       pause ? (a->npos ? " paused" : "paused") : (a->npos ? " resumed" : "resumed"));
+	}
+	if (st != KUP_OK) {
+		cli_error("cannot %s: %s", what, err.msg ? err.msg : kup_strerror(st));
+		kup_error_release(&err);
+		kup_store_close(s);
+		return KUP_EXIT_ERROR;
+	}
+	kup_store_close(s);
+	return KUP_EXIT_OK;
+}
+
+static int cmd_validate(struct args *a)
+{
+	struct kup_fleet *f;
+	if (a->npos != 1) {
+		cli_error("fleet validate needs the fleet file");
+		return KUP_EXIT_ERROR;
+	}
+	if (!(f = load_fleet(a->pos[0])))
+		return KUP_EXIT_ERROR;
+	printf("fleet %s: %zu clusters in %zu waves, target %s\n", f->name, f->nclusters, f->nwaves,
+	       f->target_text);
+	for (size_t w = 0; w < f->nwaves; w++) {
+		char soak[32];
+		const struct kup_fleet_wave *wv = &f->waves[w];
+		printf("  wave %s: %zu clusters, maxConcurrent %u, soak %s%s%s%s\n", wv->name, wv->nclusters,
+		       kup_fleet_max_concurrent(wv, wv->nclusters),
+		       kup_fleet_format_duration(wv->soak, soak, sizeof(soak)),
+		       wv->approval ? ", approval" : "", wv->window.set ? ", window " : "",
+		       wv->window.set ? wv->window.text : "");
+	}
+	for (int c = 0; c < KUP_FLEET_NCMD; c++)
+		if (!f->cmd[c].text && c != KUP_FLEET_CMD_HEALTH)
+			printf("  note: no %s command\n", kup_fleet_cmd_name((enum kup_fleet_cmd)c));
+	kup_fleet_free(f);
+	return KUP_EXIT_OK;
+}
 
 int cmd_fleet(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error("'fleet' is not available in this build yet");
+	struct args a;
+	const char *sub;
+	int r;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? KUP_EXIT_ERROR : KUP_EXIT_OK;
+	}
+	sub = argv[1];
+	r = parse_args(argc - 1, argv + 1, &a);
+	if (r)
+		return r > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	if (strcmp(sub, "run") == 0)
+		return cmd_run(&a);
+	if (strcmp(sub, "status") == 0 || strcmp(sub, "plan") == 0 || strcmp(sub, "report") == 0)
+		return with_snapshot(&a, sub);
+	if (strcmp(sub, "events") == 0)
+		return cmd_events(&a);
+	if (strcmp(sub, "retry") == 0 || strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0 ||
+	    strcmp(sub, "approve") == 0)
+		return cmd_operator(&a, sub);
+	if (strcmp(sub, "validate") == 0)
+		return cmd_validate(&a);
+	cli_error("unknown fleet subcommand '%s' (run, status, plan, events, report, retry, pause, "
+		  "resume, approve, validate)", sub);
 	return KUP_EXIT_ERROR;
 }
