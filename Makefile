@@ -1,6 +1,6 @@
 # kupgrade - top-level entry points.  See README.md.
 #   make build     build ./build/kupgrade
-#   make run       build and scan the bundled examples
+#   make run       build and plan the bundled example cluster to 1.31 (the runbook)
 #   make test      every test, in a normal build and under ASan+UBSan
 #   make bench     the benchmarks in bench/ (ratios against baselines)
 #   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS
@@ -26,7 +26,10 @@ build: deps build/CMakeCache.txt
 	$(CMAKE) --build build -j $(JOBS)
 
 run: build
-	./build/kupgrade scan examples/ --show-undecided ; rc=$$?; echo "kupgrade scan exited $$rc (3: removed APIs found, as the examples intend)"; [ $$rc -ne 1 ]
+	./build/kupgrade plan examples/cluster/profile.yaml --to 1.31 \
+		--manifests examples/manifests --dump examples/cluster-dump.json examples/helm-release.yaml \
+		--chart-index examples/charts/index.yaml -o markdown ; rc=$$?; \
+	echo "kupgrade plan exited $$rc (0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED: the example still uses an API removed on the way, as it intends)"; [ $$rc -ne 1 ]
 
 test: deps test-normal test-asan
 

@@ -21,13 +21,17 @@ struct doc {
 	bool in_list;
 };
 
-/* Markdown: backslash the characters that would start markup. */
+/*
+ * Markdown: backslash the characters that would start markup or break a
+ * table (backticks stay: a code span cannot inject anything, and the
+ * reasons quote commands that way).
+ */
 static void md_escape(struct kup_buf *out, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (strchr("\\`*_[]<>|#", c))
+		if (strchr("\\*_[]<>|", c))
 			kup_buf_addc(out, '\\');
 		if (c == '\n' || c == '\r' || c == '\t')
 			c = ' ';
