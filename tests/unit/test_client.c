@@ -695,6 +695,34 @@ static void test_exec_failures(void **state)
 	kup_kubeconfig_free(cfg);
 }
 
+/* A refused exec credential is fetched again once, whatever its expiry says. */
+static void test_exec_refreshed_on_401(void **state)
+{
+	struct kup_kubeconfig *cfg;
+	struct kup_kube *k;
+
+	(void)state;
+	write_file("rotating.sh",
+		   "#!/bin/sh\n"
+		   "f=\"$(dirname \"$0\")/rotating-count\"\n"
+		   "echo run >> \"$f\"\n"
+		   "if [ \"$(wc -l < \"$f\")\" -eq 1 ]; then t=revoked; else t=exec-token-fresh; fi\n"
+		   "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\","
+		   "\"status\":{\"token\":\"%s\"}}' \"$t\"\n",
+		   0700);
+	cfg = std_config("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./rotating.sh}}");
+	k = client(cfg, NULL);
+	expect_get_ok(k, "/version");
+	assert_int_equal(kup_kube_exec_runs(k), 2);
+	assert_int_equal(requests("bearer:revoked"), 1);
+	assert_int_equal(requests("bearer:exec-token-fresh"), 1);
+	/* no expiry: cached for good */
+	expect_get_ok(k, "/api");
+	assert_int_equal(kup_kube_exec_runs(k), 2);
+	kup_kube_free(k);
+	kup_kubeconfig_free(cfg);
+}
+
 /* -v shows method, URL, status and duration; never a token, password or key. */
 static void test_log_redaction(void **state)
 {
@@ -953,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_tls_server_name),
 		cmocka_unit_test(test_exec_plugin),
 		cmocka_unit_test(test_exec_failures),
+		cmocka_unit_test(test_exec_refreshed_on_401),
 		cmocka_unit_test(test_log_redaction),
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_metrics_live),
