@@ -275,6 +275,34 @@ static void json_index_and_empty_repo(void **state)
 	kup_error_release(&err);
 }
 
+static void duplicate_chart_names_keep_the_first(void **state)
+{
+	static const char text[] =
+		"apiVersion: v1\n"
+		"entries:\n"
+		"  a: [{name: a, version: 1.0.0}, {name: a, version: 3.0.0}, {name: a, version: 2.0.0}]\n"
+		"  a: [{name: a, version: 9.0.0}]\n"
+		"  b: [{name: b, version: 0.1.0}, {name: b, version: 0.2.0}]\n";
+	struct collect c = { 0 };
+	struct kup_error_sink sink = { collect_fn, &c };
+	struct kup_chart_index *idx = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	const struct kup_chart_entry *e;
+
+	(void)state;
+	assert_int_equal(kup_chart_index_parse("d.yaml", text, strlen(text), &sink, &idx, &err), KUP_OK);
+	assert_int_equal(idx->nentries, 2);
+	e = kup_chart_index_find(idx, "a");
+	assert_int_equal(e->nversions, 3);
+	assert_string_equal(e->versions[0].version, "3.0.0");
+	e = kup_chart_index_find(idx, "b");
+	assert_int_equal(e->nversions, 2);
+	assert_string_equal(e->versions[0].version, "0.2.0");
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.msgs[0], "4:3: entries.a: the chart is listed twice, the second list is ignored");
+	kup_chart_index_free(idx);
+}
+
 static void hop_versions_keep_the_provider_suffix(void **state)
 {
 	struct kup_version at;
@@ -309,6 +337,7 @@ int main(void)
 		cmocka_unit_test(skips_bad_versions_with_warnings),
 		cmocka_unit_test(json_index_and_empty_repo),
 		cmocka_unit_test(hop_versions_keep_the_provider_suffix),
+		cmocka_unit_test(duplicate_chart_names_keep_the_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

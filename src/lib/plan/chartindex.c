@@ -240,6 +240,7 @@ static void read_root(struct ictx *c, const struct kup_node *root)
 			continue;
 		}
 		e = &idx->entries[idx->nentries];
+		memset(e, 0, sizeof(*e));   /* the slot of a skipped duplicate is reused */
 		e->name = sdup(c, key->u.str);
 		if (list->len) {
 			e->versions = kup_arena_zalloc(&idx->arena, list->len * sizeof(*e->versions));
