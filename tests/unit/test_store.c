@@ -329,6 +329,16 @@ static void batches_all_or_nothing(void **state)
 	assert_int_equal(got.updated_at, 200);
 	cs[0].name = "";
 	assert_int_equal(kup_store_put_clusters(s, cs, 3, "A", 200, &err), KUP_INVALID);
+	/* a name twice in one call is refused by both engines, nothing written */
+	cs[0].name = "p0002";
+	assert_int_equal(kup_store_put_clusters(s, cs, 3, "A", 200, &err), KUP_INVALID);
+	assert_non_null(strstr(err.msg, "'p0002' appears twice"));
+	{
+		struct kup_store_decl dd[3] = { { "new1", "w", "1.31" }, { "new2", "w", "1.31" },
+						{ "new1", "w", "1.32" } };
+		assert_int_equal(kup_store_declare_clusters(s, dd, 3, 300, &err), KUP_INVALID);
+		assert_int_equal(kup_store_get_cluster(s, "new2", &a, &got, &err), KUP_NOTFOUND);
+	}
 
 	free(cs);
 	free(names);

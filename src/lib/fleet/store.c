@@ -574,21 +574,63 @@ static enum kup_status declare_batch(struct kup_store *s, const struct kup_store
 	return st;
 }
 
-static enum kup_status check_names(const struct kup_store_decl *decls, size_t n,
-				   struct kup_error *err)
+/*
+ * Every name present and none twice (one batch statement cannot write a row
+ * twice on PostgreSQL; SQLite behaves the same way by this check).  `at(i)`
+ * gives the i-th name.
+ */
+static enum kup_status unique_names(const char *(*at)(const void *, size_t), const void *v,
+				    size_t n, struct kup_error *err)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!decls[i].name || !*decls[i].name)
-			return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
-					     "store: cluster %zu has no name", i + 1);
-	return KUP_OK;
+	const char **set;
+	size_t cap = 16;
+	enum kup_status st = KUP_OK;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	set = calloc(cap, sizeof(*set));
+	if (!set)
+		return nomem(err);
+	for (size_t i = 0; st == KUP_OK && i < n; i++) {
+		const char *name = at(v, i);
+		uint64_t h = 1469598103934665603ULL;
+		size_t j;
+
+		if (!name || !*name) {
+			st = kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+					   "store: cluster %zu has no name", i + 1);
+			break;
+		}
+		for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+			h = (h ^ *c) * 1099511628211ULL;
+		for (j = (size_t)h & (cap - 1); set[j]; j = (j + 1) & (cap - 1)) {
+			if (!strcmp(set[j], name)) {
+				st = kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+						   "store: cluster '%s' appears twice in one call", name);
+				break;
+			}
+		}
+		set[j] = name;
+	}
+	free(set);
+	return st;
+}
+
+static const char *decl_name(const void *v, size_t i)
+{
+	return ((const struct kup_store_decl *)v)[i].name;
+}
+
+static const char *cluster_name(const void *v, size_t i)
+{
+	return ((const struct kup_store_cluster *)v)[i].name;
 }
 
 enum kup_status kup_store_declare_clusters(struct kup_store *s,
 					   const struct kup_store_decl *decls, size_t n,
 					   int64_t now, struct kup_error *err)
 {
-	enum kup_status st = check_names(decls, n, err);
+	enum kup_status st = unique_names(decl_name, decls, n, err);
 
 	if (st)
 		return st;
@@ -713,10 +755,10 @@ enum kup_status kup_store_put_clusters(struct kup_store *s, const struct kup_sto
 	struct rows r;
 	enum kup_status st = KUP_OK;
 
+	st = unique_names(cluster_name, cs, n, err);
+	if (st)
+		return st;
 	for (size_t i = 0; i < n; i++) {
-		if (!cs[i].name || !*cs[i].name)
-			return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
-					     "store: cluster %zu has no name", i + 1);
 		if ((size_t)cs[i].state >= NP(cluster_states))
 			return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
 					     "store: cluster '%s': bad state %d", cs[i].name,
