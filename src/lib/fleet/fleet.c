@@ -715,7 +715,9 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	v = kup_node_path(root, "metadata", "name", NULL);
 	c->f->name = v ? want_str(c, v, "metadata.name") : "fleet";
 	v = kup_node_get(root, "spec");
-	if (want_map(c, v ? v : root, "spec"))
+	if (!v)
+		problem(c, root, "a Fleet needs a spec");
+	else if (want_map(c, v, "spec"))
 		parse_spec(c, v);
 	return KUP_OK;
 }
