@@ -1,0 +1,117 @@
+/*
+ * fuzz_plan.c - a ClusterProfile text planned against the embedded KB.
+ * The profile parser is fuzzed on its own (fuzz_profile); this target
+ * checks what the planner does with every profile the parser accepts.
+ * Properties, abort() when one breaks:
+ *
+ *  - a target below the control plane or beyond the KB is KUP_INVALID with
+ *    a message naming the newest version, and no plan;
+ *  - otherwise a plan: steps numbered 1..n; exactly (target - current)
+ *    control-plane steps, each one minor up; no node-pool step ever moves a
+ *    pool above the control plane of that moment; the verdict is BLOCKED
+ *    exactly when there are blockers; the exit code matches the verdict;
+ *  - every renderer succeeds, and the JSON document parses (json-c).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "kupgrade/kb.h"
+#include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct kup_kb *kb;
+
+static void check_plan(const struct kup_plan *plan, const struct kup_profile *p,
+		       const struct kup_version *target)
+{
+	struct kup_version cp = p->control_plane, to;
+	struct kup_buf b = KUP_BUF_INIT;
+	json_object *doc;
+	unsigned hops = 0;
+	size_t i;
+
+	for (i = 0; i < plan->nsteps; i++) {
+		const struct kup_plan_step *s = &plan->steps[i];
+
+		if (s->order != i + 1 || !s->component || !s->to || !s->reason)
+			abort();
+		if (s->type == KUP_STEP_CONTROL_PLANE) {
+			if (kup_version_parse(s->to, &to, NULL) != KUP_OK ||
+			    to.major != cp.major || to.minor != cp.minor + 1)
+				abort();
+			cp = to;
+			hops++;
+		} else if (s->type == KUP_STEP_NODEPOOL) {
+			if (kup_version_parse(s->to, &to, NULL) != KUP_OK ||
+			    kup_version_cmp_minor(&to, &cp) > 0)
+				abort();
+		}
+	}
+	if ((int)hops != target->minor - p->control_plane.minor)
+		abort();
+	if ((plan->verdict == KUP_VERDICT_BLOCKED) != (plan->nblockers > 0))
+		abort();
+	if (kup_plan_exit_code(plan) != (plan->verdict == KUP_VERDICT_READY ? 0
+					 : plan->verdict == KUP_VERDICT_BLOCKED ? 3 : 2))
+		abort();
+	if (kup_plan_render(plan, KUP_PLAN_JSON, &b) != KUP_OK)
+		abort();
+	doc = json_tokener_parse(b.buf);
+	if (!doc)
+		abort();
+	json_object_put(doc);
+	kup_buf_reset(&b);
+	if (kup_plan_render(plan, KUP_PLAN_TEXT, &b) != KUP_OK ||
+	    kup_plan_render(plan, KUP_PLAN_MARKDOWN, &b) != KUP_OK ||
+	    kup_plan_render(plan, KUP_PLAN_HTML, &b) != KUP_OK)
+		abort();
+	kup_buf_release(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kup_profile *p = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	const struct kup_version *newest;
+	int d;
+
+	if (size > 64 * 1024)
+		return 0;
+	if (!kb && kup_kb_load_embedded(&kb, &err) != KUP_OK)
+		abort();
+	if (kup_profile_parse("fuzz", (const char *)data, size, &p, &err) != KUP_OK) {
+		kup_error_release(&err);
+		return 0;
+	}
+	newest = kup_kb_newest(kb);
+	for (d = -1; d <= 5; d++) {
+		struct kup_plan_opts o;
+		struct kup_plan *plan = NULL;
+		enum kup_status st;
+		bool bad;
+
+		memset(&o, 0, sizeof(o));
+		o.target.valid = true;
+		o.target.major = p->control_plane.major;
+		o.target.minor = p->control_plane.minor + d;
+		bad = d < 0 || p->control_plane.minor + d < 0 ||
+		      kup_version_cmp_minor(&o.target, newest) > 0;
+		st = kup_plan(kb, p, &o, &plan, &err);
+		if (bad) {
+			if (st != KUP_INVALID || plan || !err.msg)
+				abort();
+		} else if (st == KUP_OK) {
+			check_plan(plan, p, &o.target);
+		} else if (st != KUP_INVALID || plan) {
+			abort();
+		}
+		kup_plan_free(plan);
+		kup_error_release(&err);
+	}
+	kup_profile_free(p);
+	return 0;
+}
