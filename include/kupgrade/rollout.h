@@ -214,6 +214,8 @@ struct kup_ro_summary {
 	double double_evictions, stuck_drains, forced_deletions;
 	int failed_runs;
 	double estimate_s;            /* back-of-the-envelope makespan */
+	double lower_bound_median;    /* median over the seeds of kup_ro_lower_bound */
+	double ratio_lb_median;       /* median over the seeds of makespan / lower bound */
 };
 enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 				      const struct kup_ro_policy *pol, int seeds,
@@ -222,10 +224,13 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 /* Back-of-the-envelope makespan of a policy from its parameters (medians). */
 double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol);
 /*
- * A lower bound on any zero-downtime roll (docs/rollout.md): the larger of
- * the capacity bound, the PDB-slack chains and one provision + drain.
+ * A lower bound on the makespan of any roll that moves every pod once onto
+ * new nodes (docs/rollout.md), for the random timings of `seed`: the larger
+ * of the fluid capacity bound (surge slots, provisioning draws, load per
+ * node, shortest drain) and the longest StatefulSet/database PDB chain
+ * after the first new node is Ready.
  */
-double kup_ro_lower_bound(const struct kup_ro_scenario *sc);
+double kup_ro_lower_bound(const struct kup_ro_scenario *sc, uint64_t seed);
 
 /* ---- pre-flight and plan ------------------------------------------------ */
 

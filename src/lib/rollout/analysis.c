@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kupgrade/rollout.h"
+#include "rollout/rng.h"
 
 enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
 				     uint64_t seed, struct kup_ro_metrics *m,
@@ -39,7 +40,7 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 				      const struct kup_ro_policy *pol, int seeds,
 				      struct kup_ro_summary *out, struct kup_error *err)
 {
-	double *mk;
+	double *mk, *lb, *rt;
 	int i;
 	enum kup_status st = KUP_OK;
 
@@ -48,15 +49,19 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 	out->seeds = seeds;
 	if (seeds < 1)
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--seeds must be 1 or more");
-	mk = calloc((size_t)seeds, sizeof(double));
+	mk = calloc((size_t)seeds * 3, sizeof(double));
 	if (!mk)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	lb = mk + seeds;
+	rt = lb + seeds;
 	for (i = 0; i < seeds; i++) {
 		struct kup_ro_metrics m;
 		st = kup_ro_simulate(sc, pol, sc->seed + (uint64_t)i, &m, err);
 		if (st != KUP_OK)
 			break;
 		mk[i] = m.makespan_s;
+		lb[i] = kup_ro_lower_bound(sc, sc->seed + (uint64_t)i);
+		rt[i] = lb[i] > 0 ? m.makespan_s / lb[i] : 0;
 		out->pdb_violation_s += m.pdb_violation_s;
 		out->deficit_pod_s += m.deficit_pod_s;
 		out->write_unavailable_s += m.write_unavailable_s;
@@ -72,6 +77,10 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 		qsort(mk, (size_t)seeds, sizeof(double), cmp_double);
 		out->makespan_median = seeds % 2 ? mk[seeds / 2] : (mk[seeds / 2 - 1] + mk[seeds / 2]) / 2;
 		out->makespan_p90 = pct(mk, seeds, 0.9);
+		qsort(lb, (size_t)seeds, sizeof(double), cmp_double);
+		qsort(rt, (size_t)seeds, sizeof(double), cmp_double);
+		out->lower_bound_median = seeds % 2 ? lb[seeds / 2] : (lb[seeds / 2 - 1] + lb[seeds / 2]) / 2;
+		out->ratio_lb_median = seeds % 2 ? rt[seeds / 2] : (rt[seeds / 2 - 1] + rt[seeds / 2]) / 2;
 		out->pdb_violation_s /= seeds;
 		out->deficit_pod_s /= seeds;
 		out->write_unavailable_s /= seeds;
@@ -94,24 +103,36 @@ struct shape {
 	double reboot;
 	double retry;
 	double drain;       /* a typical node drain: median over nodes of the longest grace */
+	double dmin, davg, dmax;  /* shortest, mean, longest node drain (longest grace on it) */
+	double flong;       /* share of nodes whose drain is above the mean */
+	double *g;          /* every node's drain (longest grace on it), ascending; malloc'd */
 	double util;        /* node-units of load per old node (max of cpu, memory, pods) */
 	double chain;       /* the longest PDB chain */
 };
 
-static void shape_of(const struct kup_ro_scenario *sc, struct shape *sh)
+static void shape_of(const struct kup_ro_scenario *sc, struct shape *sh, bool keep_g)
 {
 	struct kup_ro_placement pl;
 	struct kup_error err = KUP_ERROR_INIT;
 	size_t i, w;
 	double *g;
-	int64_t cpu = 0, mem = 0, pods = 0, ccap = 0, mcap = 0, pcap = 0;
+	double cpu = 0, mem = 0, pods = 0, ccap = 0, mcap = 0, pcap = 0;
+	double dcpu = 0, dmem = 0, dpods = 0;
 
 	memset(sh, 0, sizeof(*sh));
+	for (w = 0; w < sc->nwls; w++) {
+		const struct kup_ro_workload *wl = &sc->wls[w];
+		if (wl->kind != KUP_RO_DAEMONSET)
+			continue;
+		dcpu += (double)wl->req.cpu_m;
+		dmem += (double)wl->req.mem;
+		dpods += 1;
+	}
 	for (i = 0; i < sc->npools; i++) {
 		sh->n += sc->pools[i].nodes;
-		ccap += sc->pools[i].cap.cpu_m * sc->pools[i].nodes;
-		mcap += sc->pools[i].cap.mem * sc->pools[i].nodes;
-		pcap += sc->pools[i].cap.pods * sc->pools[i].nodes;
+		ccap += ((double)sc->pools[i].cap.cpu_m - dcpu) * sc->pools[i].nodes;
+		mcap += ((double)sc->pools[i].cap.mem - dmem) * sc->pools[i].nodes;
+		pcap += ((double)sc->pools[i].cap.pods - dpods) * sc->pools[i].nodes;
 	}
 	sh->nz = (int)(sc->nzones < (size_t)sh->n ? sc->nzones : (size_t)sh->n);
 	sh->tp = sc->t.provision.median;
@@ -121,25 +142,15 @@ static void shape_of(const struct kup_ro_scenario *sc, struct shape *sh)
 	sh->retry = sc->t.eviction_retry.median;
 	for (w = 0; w < sc->nwls; w++) {
 		const struct kup_ro_workload *wl = &sc->wls[w];
-		int reps = wl->kind == KUP_RO_DAEMONSET ? sh->n : wl->replicas, budget;
-		double per;
-		cpu += wl->req.cpu_m * reps;
-		mem += wl->req.mem * reps;
-		pods += reps;
-		if (wl->kind == KUP_RO_DAEMONSET || wl->replicas == 0)
+		if (wl->kind == KUP_RO_DAEMONSET)
 			continue;
-		budget = wl->has_pdb ? wl->replicas - kup_ro_pdb_desired_healthy(&wl->pdb, wl->replicas)
-				     : wl->replicas;
-		if (budget < 1)
-			continue;   /* blocked: reported by check */
-		per = sh->ts + (wl->kind == KUP_RO_DEPLOYMENT ? 0 : wl->grace);
-		if (ceil((double)wl->replicas / budget) * per > sh->chain)
-			sh->chain = ceil((double)wl->replicas / budget) * per;
+		cpu += (double)wl->req.cpu_m * wl->replicas;
+		mem += (double)wl->req.mem * wl->replicas;
+		pods += wl->replicas;
 	}
-	sh->util = fmax(fmax((double)cpu / (double)(ccap ? ccap : 1),
-			     (double)mem / (double)(mcap ? mcap : 1)),
-			(double)pods / (double)(pcap ? pcap : 1));
-	sh->drain = 30;
+	sh->util = fmax(fmax(cpu / (ccap > 0 ? ccap : 1), mem / (mcap > 0 ? mcap : 1)),
+			pods / (pcap > 0 ? pcap : 1));
+	sh->drain = sh->dmin = sh->davg = sh->dmax = 30;
 	if (kup_ro_place(sc, &pl, &err) == KUP_OK && pl.nnodes) {
 		g = calloc(pl.nnodes, sizeof(double));
 		if (g) {
@@ -150,7 +161,18 @@ static void shape_of(const struct kup_ro_scenario *sc, struct shape *sh)
 			}
 			qsort(g, pl.nnodes, sizeof(double), cmp_double);
 			sh->drain = g[pl.nnodes / 2];
-			free(g);
+			sh->dmin = g[0];
+			sh->dmax = g[pl.nnodes - 1];
+			for (i = 0; i < pl.nnodes; i++)
+				sh->davg += g[i];
+			sh->davg /= (double)pl.nnodes;
+			for (i = 0; i < pl.nnodes; i++)
+				sh->flong += g[i] > sh->davg;
+			sh->flong /= (double)pl.nnodes;
+			if (keep_g)
+				sh->g = g;
+			else
+				free(g);
 		}
 		kup_ro_placement_release(&pl);
 	}
@@ -167,97 +189,229 @@ static int ival(const struct kup_ro_intpct *v, int of, bool up)
 }
 
 /*
- * Fluid capacity bound: every old node carries `util` node-units of load,
- * replacements may only land on new nodes; start with S surge slots; each
- * round provisions what the slots allow, drains what the new room holds,
- * and frees the drained nodes' slots.  The pool ends with n new nodes.
+ * Fluid capacity bound for one seed: load is divisible, every old node
+ * carries `util` node-units, a drain takes the shortest drain of any node
+ * plus the drain overhead, and the k-th node requested is Ready after the
+ * k-th provisioning draw (the simulator's own stream, so any policy's k-th
+ * request gets the same time).  At most S surge slots; a drained node
+ * frees its slot.  Done when no old node is left and n new nodes are Ready.
  */
-static double capacity_bound(const struct shape *sh, int surge)
+static double fluid_bound(const struct kup_ro_scenario *sc, const struct shape *sh, int surge,
+			  uint64_t seed)
 {
-	double t = 0, room = 0, old = sh->n, made = 0, slots = surge, u = sh->util;
-	int rounds = 0;
+	double *ready = NULL, room = 0, old = sh->n, u = sh->util, t = 0, dt = 1.0;
+	double *fin_t = NULL;
+	int *fin_n = NULL, nfin = 0, fhead = 0;
+	int slots = surge, k = 0, arrived = 0, n = sh->n, steps = 0;
+	size_t npend = 0;
 
 	if (surge < 1 || u <= 0)
 		return 0;
-	while (old > 0.5 && rounds < 100000) {
-		double c = fmin(slots, sh->n - made), d;
-		t += sh->tp;
-		made += c;
-		slots -= c;
-		room += c;
-		d = fmin(old, floor(room / u + 1e-9));
-		if (d < 1 && c < 1)
+	ready = malloc(((size_t)n + 1) * sizeof(double));
+	fin_t = malloc(((size_t)n + 1) * sizeof(double));
+	fin_n = malloc(((size_t)n + 1) * sizeof(int));
+	if (!ready || !fin_t || !fin_n)
+		goto out;
+	for (;;) {
+		size_t i, keep = 0;
+		while (slots > 0 && k < n) {
+			ready[npend++] = t + kup_rs_draw(&sc->t.provision, seed, KUP_RS_PROVISION, (uint64_t)k);
+			k++;
+			slots--;
+		}
+		for (i = 0; i < npend; i++) {
+			if (ready[i] <= t) {
+				room += 1;
+				arrived++;
+			} else {
+				ready[keep++] = ready[i];
+			}
+		}
+		npend = keep;
+		if (old > 0) {
+			double d = fmin(old, floor(room / u + 1e-9));
+			int j;
+			room -= d * u;
+			for (j = 0; j < (int)d; j++) {
+				/* shortest drains first: the slots come back soonest */
+				int idx = sh->n - (int)old;
+				double g = sh->g ? sh->g[idx] : sh->dmin;
+				fin_t[nfin] = t + g + sh->to;
+				fin_n[nfin++] = 1;
+				old -= 1;
+			}
+		}
+		while (fhead < nfin && fin_t[fhead] <= t)
+			slots += fin_n[fhead++];
+		if (old <= 0 && arrived >= n && fhead == nfin)
 			break;
-		room -= d * u;
-		old -= d;
-		slots += d;
-		t += sh->drain + sh->to;
-		rounds++;
+		if (++steps > 10000000)
+			break;
+		t += dt;
 	}
-	if (made < sh->n - 0.5)
-		t += sh->tp;   /* the last replacements */
+out:
+	free(ready);
+	free(fin_t);
+	free(fin_n);
 	return t;
 }
 
-double kup_ro_lower_bound(const struct kup_ro_scenario *sc)
+/*
+ * The longest chain a PDB forces on pods replaced only after the old one is
+ * gone (StatefulSet, ReplicatedDatabase): with budget b, ceil(R / b) waves
+ * of grace + pod start, the pod starts being this seed's draws for those
+ * slots (each slot's second start).  Deployments can be surged, so they
+ * add no chain.
+ */
+static double chain_bound(const struct kup_ro_scenario *sc, uint64_t seed)
+{
+	size_t w;
+	int base = 0;
+	double best = 0;
+
+	for (w = 0; w < sc->nwls; w++) {
+		const struct kup_ro_workload *wl = &sc->wls[w];
+		int r, budget;
+		double sum = 0, smax = 0;
+		if (wl->kind == KUP_RO_DAEMONSET)
+			continue;
+		if (wl->kind == KUP_RO_DEPLOYMENT || !wl->has_pdb) {
+			base += wl->replicas;
+			continue;
+		}
+		budget = wl->replicas - kup_ro_pdb_desired_healthy(&wl->pdb, wl->replicas);
+		if (budget < 1) {
+			base += wl->replicas;
+			continue;
+		}
+		for (r = 0; r < wl->replicas; r++) {
+			double st = kup_rs_draw(&sc->t.pod_start, seed, KUP_RS_POD_START,
+						((uint64_t)(base + r) << 20) | 2u);
+			sum += wl->grace + st;
+			if (st > smax)
+				smax = st;
+		}
+		/* the last wave ends when its pods are gone, not Ready */
+		sum = (sum - smax) / budget;
+		if (sum > best)
+			best = sum;
+		base += wl->replicas;
+	}
+	return best;
+}
+
+double kup_ro_lower_bound(const struct kup_ro_scenario *sc, uint64_t seed)
 {
 	struct shape sh;
-	double lb, cap;
-	int surge;
+	double lb, first = 1e300;
+	int surge, k;
 
-	shape_of(sc, &sh);
+	shape_of(sc, &sh, true);
 	surge = sc->max_surge >= 0 ? sc->max_surge : sh.n;
-	cap = capacity_bound(&sh, surge);
-	lb = sh.tp + sh.drain + sh.to;
-	if (cap > lb)
-		lb = cap;
-	if (sh.tp + sh.chain + sh.to > lb)
-		lb = sh.tp + sh.chain + sh.to;
+	if (surge > sh.n)
+		surge = sh.n;
+	for (k = 0; k < surge; k++) {
+		double d = kup_rs_draw(&sc->t.provision, seed, KUP_RS_PROVISION, (uint64_t)k);
+		if (d < first)
+			first = d;
+	}
+	if (surge < 1)
+		first = 0;
+	lb = fluid_bound(sc, &sh, surge, seed);
+	if (first + chain_bound(sc, seed) + sh.to > lb)
+		lb = first + chain_bound(sc, seed) + sh.to;
+	free(sh.g);
 	return lb;
 }
 
+static double mean_of(const struct kup_ro_dist *d)
+{
+	double sigma;
+
+	if (d->p90 <= d->median || d->median <= 0)
+		return d->median;
+	sigma = log(d->p90 / d->median) / 1.2815515655446004;
+	return d->median * exp(sigma * sigma / 2);
+}
+
+/* Expected maximum of k draws, approximated by the k/(k+1) quantile. */
+static double max_of(const struct kup_ro_dist *d, int k)
+{
+	double sigma, p;
+
+	if (d->p90 <= d->median || d->median <= 0 || k <= 1)
+		return k <= 1 ? mean_of(d) : d->median;
+	sigma = log(d->p90 / d->median) / 1.2815515655446004;
+	p = (double)k / (k + 1.0);
+	return d->median * exp(sigma * kup_rs_probit(p));
+}
+
+/*
+ * Back-of-the-envelope makespans from a policy's parameters (docs/rollout.md):
+ * sequential steps add means (provision mean = median * exp(sigma^2 / 2));
+ * a batch waits for its slowest member (the k/(k+1) quantile of k draws);
+ * a node's drain is its longest grace period (mean over nodes, or the
+ * longest when a batch is large enough to hold one); PDB waits are left out.
+ */
 double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol)
 {
 	struct shape sh;
-	double per, n;
-	int s, u, p;
+	double n, tp, tr, per;
+	int s, u, p, nz, z;
 
-	shape_of(sc, &sh);
+	shape_of(sc, &sh, false);
 	n = sh.n;
+	tp = mean_of(&sc->t.provision);
+	tr = mean_of(&sc->t.reboot);
 	s = ival(&pol->max_surge, sh.n, true);
 	u = ival(&pol->max_unavailable, sh.n, false);
-	per = sh.drain + sh.to + pol->post_cordon;
+	per = sh.davg + mean_of(&sc->t.drain_overhead) + pol->post_cordon;
+	for (nz = 0, z = 0; z < (int)sc->nzones; z++)
+		nz += (size_t)z < (size_t)sh.n;
 	switch (pol->mode) {
 	case KUP_RO_MODE_SLOTS:
 		if (pol->in_place)
-			return ceil(n / (u > 0 ? u : 1)) * (per + sh.reboot);
+			return ceil(n / (u > 0 ? u : 1)) * (per + tr);
 		p = s + u;
 		if (pol->parallel_cap > 0 && p > pol->parallel_cap)
 			p = pol->parallel_cap;
 		if (p < 1)
 			p = 1;
-		return ceil(n / p) * (sh.tp + per);
-	case KUP_RO_MODE_ASG:
-		return sh.tp + ceil(n / (u > 0 ? u : 1)) * per;
-	case KUP_RO_MODE_BATCH:
+		return ceil(n / p) * (tp + per);
+	case KUP_RO_MODE_ASG: {
+		int want = 2 * nz > u ? 2 * nz : u;
+		if (sc->max_surge >= 0 && want > sc->max_surge)
+			want = sc->max_surge;
+		/* wait for the slowest of the first new nodes, then one node at a time */
+		return max_of(&sc->t.provision, want) + ceil(n / (u > 0 ? u : 1)) * per;
+	}
+	case KUP_RO_MODE_BATCH: {
+		double rounds, dbatch;
 		if (s < 1)
 			s = 1;
-		return sh.tp + ceil(n / s) * (per + sh.tp) - sh.tp;
+		rounds = ceil(n / s);
+		dbatch = sh.davg + (sh.dmax - sh.davg) * (1 - pow(1 - sh.flong, s));
+		/* surge, then per round: drain the batch, reimage (the last round deletes) */
+		return max_of(&sc->t.provision, s) +
+		       rounds * (dbatch + mean_of(&sc->t.drain_overhead)) +
+		       (rounds - 1) * max_of(&sc->t.provision, s);
+	}
 	case KUP_RO_MODE_BLUE_GREEN:
 		if (sc->max_surge >= 0 && sc->max_surge < sh.n)
 			return 0;   /* the green pool does not fit: fails at once */
-		return sh.tp + ceil(n / (pol->batch_nodes > 0 ? pol->batch_nodes : 1)) *
+		return max_of(&sc->t.provision, sh.n) +
+		       ceil(n / (pol->batch_nodes > 0 ? pol->batch_nodes : 1)) *
 		       (per + pol->batch_soak) + pol->pool_soak;
 	case KUP_RO_MODE_KARPENTER: {
 		int b = ival(&pol->max_unavailable, sh.n, true);
-		double cycle = sh.tp + per;
+		double cycle = tp + per;
 		if (b < 1)
 			b = 1;
 		/* one command per poll, at most b in flight, each lasting one cycle */
 		return fmax(n * pol->poll, ceil(n / b) * cycle) + cycle - pol->poll;
 	}
 	case KUP_RO_MODE_KUPGRADE:
-		return kup_ro_lower_bound(sc);
+		return kup_ro_lower_bound(sc, sc->seed);
 	}
 	return 0;
 }

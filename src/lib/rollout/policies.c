@@ -120,6 +120,7 @@ static const struct kup_ro_policy policies[] = {
 		.source = "docs/rollout.md",
 		.mode = KUP_RO_MODE_KUPGRADE,
 		.order = KUP_RO_ORDER_BLOCKING,
+		.retry = 1,
 		.drain_timeout = 30 * 60,
 		.on_timeout = KUP_RO_TIMEOUT_QUARANTINE,
 	},
