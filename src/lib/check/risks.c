@@ -9,6 +9,7 @@
  * facts that matched become the human evidence string.  Which facts matter,
  * and every version and name they are compared with, come from the data.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,15 +24,83 @@
 #define MAX_FACTS_PER_NAME 200000
 #define MAX_EVIDENCE_TEXT 400
 
+/*
+ * Every fact the extractors below produce; a detector naming another is refused
+ * at load time (kup_evidence_fact_id).
+ */
+#define KUP_FACTS(X) \
+	X(F_ADDON, "addon") \
+	X(F_ADDON_CHART, "addon.chart") \
+	X(F_ADDON_IMAGE, "addon.image") \
+	X(F_CHART_KUBE_VERSION, "chart.kube_version") \
+	X(F_CP_VERSION, "cp.version") \
+	X(F_CRD_STALE_STORED_VERSION, "crd.stale_stored_version") \
+	X(F_CRD_STORED_VERSION, "crd.stored_version") \
+	X(F_CSIDRIVER, "csidriver") \
+	X(F_HELM_CHART, "helm.chart") \
+	X(F_IMAGE_VERSION, "image.version") \
+	X(F_KIND, "kind") \
+	X(F_KUBE_PROXY_MODE, "kube_proxy.mode") \
+	X(F_KUBECONFIG_AUTH_PROVIDER, "kubeconfig.auth_provider") \
+	X(F_KUBECONFIG_EXEC_API, "kubeconfig.exec_api") \
+	X(F_KUBECONFIG_EXEC_COMMAND, "kubeconfig.exec_command") \
+	X(F_OBJECT, "object") \
+	X(F_POOL_KERNEL, "pool.kernel") \
+	X(F_POOL_KUBE_PROXY, "pool.kube_proxy") \
+	X(F_POOL_OS, "pool.os") \
+	X(F_POOL_RUNTIME, "pool.runtime") \
+	X(F_POOL_RUNTIME_VERSION, "pool.runtime_version") \
+	X(F_POOL_VERSION, "pool.version") \
+	X(F_PROVIDER, "provider") \
+	X(F_PV_CSI_DRIVER, "pv.csi_driver") \
+	X(F_PV_SOURCE, "pv.source") \
+	X(F_RBAC_SUBJECT, "rbac.subject") \
+	X(F_SERVICEACCOUNT_SECRETS, "serviceaccount.secrets") \
+	X(F_STORAGECLASS_DEFAULT, "storageclass.default") \
+	X(F_STORAGECLASS_PROVISIONER, "storageclass.provisioner") \
+	X(F_WEBHOOK, "webhook") \
+	X(F_WEBHOOK_KUBE_SYSTEM, "webhook.kube_system") \
+	X(F_WORKLOAD_ARG, "workload.arg") \
+	X(F_WORKLOAD_EXEC_PROBE, "workload.exec_probe") \
+	X(F_WORKLOAD_HOSTPATH, "workload.hostpath") \
+	X(F_WORKLOAD_IMAGE, "workload.image") \
+	X(F_WORKLOAD_NODE_SELECTOR, "workload.node_selector") \
+	X(F_WORKLOAD_TOLERATION, "workload.toleration") \
+	X(F_WORKLOAD_VOLUME, "workload.volume")
+
+enum fact_id {
+#define KUP_X_ENUM(id, name) id,
+	KUP_FACTS(KUP_X_ENUM)
+#undef KUP_X_ENUM
+	NFACTS
+};
+
+static const char *const fact_names[] = {
+#define KUP_X_NAME(id, name) name,
+	KUP_FACTS(KUP_X_NAME)
+#undef KUP_X_NAME
+};
+
+int kup_evidence_fact_id(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NFACTS; i++)
+		if (strcmp(fact_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
 struct fact {
 	const char *key;                /* may be NULL */
 	const char *value;
 	const char *desc;
 	uint64_t hash;
+	int vmajor, vminor, vpatch;     /* the value as a version, when vok */
+	bool vok;
 };
 
 struct fact_group {
-	const char *name;
 	struct fact *v;
 	size_t n, cap;
 	size_t *index;                  /* open addressing over v, index + 1 */
@@ -40,33 +109,9 @@ struct fact_group {
 
 struct kup_evidence {
 	struct kup_arena arena;
-	struct fact_group *groups;
-	size_t ngroups, cap;
+	struct fact_group groups[NFACTS];
 	bool oom;
 };
-
-/* Every fact name the extractors below produce (a detector naming another is refused). */
-static const char *const fact_names[] = {
-	"addon", "addon.chart", "addon.image", "chart.kube_version", "cp.version",
-	"crd.stale_stored_version", "crd.stored_version", "csidriver", "helm.chart", "image.version",
-	"kind", "kube_proxy.mode", "kubeconfig.auth_provider", "kubeconfig.exec_api",
-	"kubeconfig.exec_command", "object", "pool.kernel", "pool.kube_proxy", "pool.os",
-	"pool.runtime", "pool.runtime_version", "pool.version", "provider", "pv.csi_driver",
-	"pv.source", "rbac.subject", "serviceaccount.secrets", "storageclass.default",
-	"storageclass.provisioner", "webhook", "webhook.kube_system", "workload.arg",
-	"workload.exec_probe", "workload.hostpath", "workload.image", "workload.node_selector",
-	"workload.toleration", "workload.volume", NULL
-};
-
-bool kup_evidence_fact_known(const char *name)
-{
-	size_t i;
-
-	for (i = 0; fact_names[i]; i++)
-		if (strcmp(fact_names[i], name) == 0)
-			return true;
-	return false;
-}
 
 enum kup_status kup_evidence_new(struct kup_evidence **out)
 {
@@ -86,11 +131,8 @@ void kup_evidence_free(struct kup_evidence *ev)
 
 	if (!ev)
 		return;
-	for (i = 0; i < ev->ngroups; i++) {
-		free(ev->groups[i].v);
+	for (i = 0; i < NFACTS; i++)
 		free(ev->groups[i].index);
-	}
-	free(ev->groups);
 	kup_arena_release(&ev->arena);
 	free(ev);
 }
@@ -109,22 +151,6 @@ static bool str_eq_null(const char *a, const char *b)
 	if (!a || !b)
 		return a == b;
 	return strcmp(a, b) == 0;
-}
-
-static struct fact_group *group_for(struct kup_evidence *ev, const char *name, bool create)
-{
-	size_t i;
-
-	for (i = 0; i < ev->ngroups; i++)
-		if (strcmp(ev->groups[i].name, name) == 0)
-			return &ev->groups[i];
-	if (!create)
-		return NULL;
-	if (!kup_grow(&ev->groups, &ev->cap, ev->ngroups + 1, sizeof(*ev->groups), 16))
-		return NULL;
-	memset(&ev->groups[ev->ngroups], 0, sizeof(ev->groups[0]));
-	ev->groups[ev->ngroups].name = name;      /* names are string literals */
-	return &ev->groups[ev->ngroups++];
 }
 
 static bool reindex(struct fact_group *g)
@@ -150,30 +176,85 @@ static bool reindex(struct fact_group *g)
 }
 
 /*
- * Adds one fact unless the same (name, key, value) is there already.
- * `name` must be a string literal; key, value and desc are copied.
+ * The description, formatted into the arena.  Descriptions only use %s, which
+ * is done here directly (vsnprintf costs more than everything else per fact);
+ * any other conversion goes through kup_buf_vaddf.
  */
-static void add_fact(struct kup_evidence *ev, const char *name, const char *key,
+static const char *format_desc(struct kup_arena *a, const char *fmt, va_list ap)
+{
+	const char *args[8], *f;
+	size_t na = 0, len = 0, i;
+	char *out, *o;
+	va_list cp;
+
+	va_copy(cp, ap);
+	for (f = fmt; *f; f++) {
+		if (*f != '%') {
+			len++;
+			continue;
+		}
+		if (f[1] == '%') {
+			len++;
+			f++;
+			continue;
+		}
+		if (f[1] != 's' || na == sizeof(args) / sizeof(args[0]))
+			break;
+		args[na] = va_arg(cp, const char *);
+		if (!args[na])
+			args[na] = "(null)";
+		len += strlen(args[na++]);
+		f++;
+	}
+	va_end(cp);
+	if (*f) {
+		struct kup_buf d = KUP_BUF_INIT;
+		const char *r;
+		kup_buf_vaddf(&d, fmt, ap);
+		r = d.oom ? NULL : kup_arena_strndup(a, d.buf, d.len);
+		kup_buf_release(&d);
+		return r;
+	}
+	out = kup_arena_alloc(a, len + 1);
+	if (!out)
+		return NULL;
+	for (f = fmt, o = out, i = 0; *f; f++) {
+		if (*f != '%') {
+			*o++ = *f;
+		} else if (f[1] == '%') {
+			*o++ = '%';
+			f++;
+		} else {
+			size_t n = strlen(args[i]);
+			memcpy(o, args[i++], n);
+			o += n;
+			f++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Small groups are searched linearly; past this many facts a hash index is kept. */
+#define INDEX_FROM 16
+
+/*
+ * Adds one fact unless the same (key, value) is there already; key, value
+ * and the formatted description are copied into the evidence's arena.
+ */
+static void add_fact(struct kup_evidence *ev, enum fact_id id, const char *key,
 		     const char *value, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static void add_fact(struct kup_evidence *ev, const char *name, const char *key,
+static void add_fact(struct kup_evidence *ev, enum fact_id id, const char *key,
 		     const char *value, const char *fmt, ...)
 {
-	struct fact_group *g;
+	struct fact_group *g = &ev->groups[id];
 	struct fact f;
-	struct kup_buf d = KUP_BUF_INIT;
 	va_list ap;
-	size_t s;
+	size_t s, i;
 
-	if (!value || ev->oom)
-		return;
-	g = group_for(ev, name, true);
-	if (!g) {
-		ev->oom = true;
-		return;
-	}
-	if (g->n >= MAX_FACTS_PER_NAME)
+	if (!value || ev->oom || g->n >= MAX_FACTS_PER_NAME)
 		return;
 	f.hash = fnv(fnv(1469598103934665603ULL, key), value);
 	if (g->index_cap) {
@@ -184,24 +265,47 @@ static void add_fact(struct kup_evidence *ev, const char *name, const char *key,
 				return;
 			s = (s + 1) & (g->index_cap - 1);
 		}
+	} else {
+		for (i = 0; i < g->n; i++)
+			if (g->v[i].hash == f.hash && str_eq_null(g->v[i].key, key) &&
+			    strcmp(g->v[i].value, value) == 0)
+				return;
 	}
 	va_start(ap, fmt);
-	kup_buf_vaddf(&d, fmt, ap);
+	f.desc = format_desc(&ev->arena, fmt, ap);
 	va_end(ap);
-	if (d.oom) {
-		ev->oom = true;
-		return;
+	{
+		struct kup_version v;
+		f.vok = (value[0] >= '0' && value[0] <= '9') ||
+			((value[0] == 'v' || value[0] == 'V') && value[1] >= '0' && value[1] <= '9');
+		if (f.vok)
+			f.vok = kup_version_parse(value, &v, NULL) == KUP_OK;
+		f.vmajor = f.vok ? v.major : 0;
+		f.vminor = f.vok ? v.minor : 0;
+		f.vpatch = f.vok ? v.patch : 0;
 	}
 	f.key = key ? kup_arena_strdup(&ev->arena, key) : NULL;
 	f.value = kup_arena_strdup(&ev->arena, value);
-	f.desc = kup_arena_strdup(&ev->arena, d.buf ? d.buf : "");
-	kup_buf_release(&d);
-	if ((key && !f.key) || !f.value || !f.desc ||
-	    !kup_grow(&g->v, &g->cap, g->n + 1, sizeof(*g->v), 8)) {
+	if ((key && !f.key) || !f.value || !f.desc) {
 		ev->oom = true;
 		return;
 	}
+	if (g->n == g->cap) {
+		/* Grown in the arena: the old array is left behind (at most half the total). */
+		size_t ncap = g->cap ? g->cap * 2 : 4;
+		struct fact *nv = kup_arena_alloc(&ev->arena, ncap * sizeof(*nv));
+		if (!nv) {
+			ev->oom = true;
+			return;
+		}
+		if (g->n)
+			memcpy(nv, g->v, g->n * sizeof(*nv));
+		g->v = nv;
+		g->cap = ncap;
+	}
 	g->v[g->n++] = f;
+	if (g->n < INDEX_FROM)
+		return;
 	if (g->n * 2 + 2 > g->index_cap) {
 		if (!reindex(g))
 			ev->oom = true;
@@ -222,7 +326,7 @@ static void add_runtime(struct kup_evidence *ev, const char *who, const char *ru
 	char name[64];
 	size_t n;
 
-	add_fact(ev, "pool.runtime", NULL, runtime, "%s runs %s", who, runtime);
+	add_fact(ev, F_POOL_RUNTIME, NULL, runtime, "%s runs %s", who, runtime);
 	if (!sep)
 		return;
 	n = (size_t)(sep - runtime);
@@ -230,7 +334,7 @@ static void add_runtime(struct kup_evidence *ev, const char *who, const char *ru
 		return;
 	memcpy(name, runtime, n);
 	name[n] = '\0';
-	add_fact(ev, "pool.runtime_version", name, sep + 3, "%s runs %s", who, runtime);
+	add_fact(ev, F_POOL_RUNTIME_VERSION, name, sep + 3, "%s runs %s", who, runtime);
 }
 
 enum kup_status kup_evidence_add_profile(struct kup_evidence *ev, const struct kup_profile *p)
@@ -239,51 +343,52 @@ enum kup_status kup_evidence_add_profile(struct kup_evidence *ev, const struct k
 
 	if (!ev || !p)
 		return KUP_INVALID;
-	add_fact(ev, "provider", NULL, kup_provider_name(p->provider), "provider %s",
+	add_fact(ev, F_PROVIDER, NULL, kup_provider_name(p->provider), "provider %s",
 		 kup_provider_name(p->provider));
 	if (p->cp_version_text)
-		add_fact(ev, "cp.version", NULL, p->cp_version_text, "control plane at %s",
+		add_fact(ev, F_CP_VERSION, NULL, p->cp_version_text, "control plane at %s",
 			 p->cp_version_text);
 	for (i = 0; i < p->npools; i++) {
 		const struct kup_nodepool *np = &p->pools[i];
-		struct kup_buf who = KUP_BUF_INIT;
+		const char *pname = np->name ? np->name : "?";
+		size_t pl = strlen(pname);
+		struct { char buf[200]; } who;
 
-		kup_buf_addf(&who, "node pool %s", np->name ? np->name : "?");
-		if (who.oom) {
-			ev->oom = true;
-			break;
-		}
+		if (pl > sizeof(who.buf) - 11)
+			pl = sizeof(who.buf) - 11;
+		memcpy(who.buf, "node pool ", 10);
+		memcpy(who.buf + 10, pname, pl);
+		who.buf[10 + pl] = '\0';
 		if (np->version_text)
-			add_fact(ev, "pool.version", np->name, np->version_text,
+			add_fact(ev, F_POOL_VERSION, np->name, np->version_text,
 				 "%s runs kubelet %s", who.buf, np->version_text);
 		if (np->kube_proxy_text)
-			add_fact(ev, "pool.kube_proxy", np->name, np->kube_proxy_text,
+			add_fact(ev, F_POOL_KUBE_PROXY, np->name, np->kube_proxy_text,
 				 "%s runs kube-proxy %s", who.buf, np->kube_proxy_text);
 		else if (np->version_text)
-			add_fact(ev, "pool.kube_proxy", np->name, np->version_text,
+			add_fact(ev, F_POOL_KUBE_PROXY, np->name, np->version_text,
 				 "%s runs kube-proxy %s (as its kubelet)", who.buf, np->version_text);
 		if (np->os)
-			add_fact(ev, "pool.os", np->name, np->os, "%s runs %s", who.buf, np->os);
+			add_fact(ev, F_POOL_OS, np->name, np->os, "%s runs %s", who.buf, np->os);
 		if (np->runtime)
 			add_runtime(ev, who.buf, np->runtime);
 		if (np->kernel)
-			add_fact(ev, "pool.kernel", np->name, np->kernel, "%s runs kernel %s",
+			add_fact(ev, F_POOL_KERNEL, np->name, np->kernel, "%s runs kernel %s",
 				 who.buf, np->kernel);
-		kup_buf_release(&who);
 	}
 	for (i = 0; i < p->naddons; i++) {
 		const struct kup_addon_inst *a = &p->addons[i];
 		if (!a->name)
 			continue;
-		add_fact(ev, "addon", a->name, a->version_text ? a->version_text : "",
+		add_fact(ev, F_ADDON, a->name, a->version_text ? a->version_text : "",
 			 "add-on %s %s", a->name, a->version_text ? a->version_text : "(version unknown)");
 		if (a->chart_name)
-			add_fact(ev, "addon.chart", a->chart_name,
+			add_fact(ev, F_ADDON_CHART, a->chart_name,
 				 a->chart_version ? a->chart_version : "",
 				 "add-on %s from chart %s %s", a->name, a->chart_name,
 				 a->chart_version ? a->chart_version : "");
 		if (a->image)
-			add_fact(ev, "addon.image", a->name, a->image, "add-on %s runs %s", a->name,
+			add_fact(ev, F_ADDON_IMAGE, a->name, a->image, "add-on %s runs %s", a->name,
 				 a->image);
 	}
 	return ev->oom ? KUP_NOMEM : KUP_OK;
@@ -324,7 +429,7 @@ static void image_facts(struct kup_evidence *ev, const char *who, const char *wn
 	char repo[512], tag[128];
 	size_t n, end, tn;
 
-	add_fact(ev, "workload.image", wname, image, "%s runs image %s", who, image);
+	add_fact(ev, F_WORKLOAD_IMAGE, wname, image, "%s runs image %s", who, image);
 	/* repository:tag[@digest] -> image.version keyed by repository */
 	at = strchr(image, '@');
 	end = at ? (size_t)(at - image) : strlen(image);
@@ -346,7 +451,7 @@ static void image_facts(struct kup_evidence *ev, const char *who, const char *wn
 	repo[n] = '\0';
 	memcpy(tag, colon + 1, tn);
 	tag[tn] = '\0';
-	add_fact(ev, "image.version", repo, tag, "%s runs image %s", who, image);
+	add_fact(ev, F_IMAGE_VERSION, repo, tag, "%s runs image %s", who, image);
 }
 
 static void container_facts(struct kup_evidence *ev, const char *who, const char *wname,
@@ -369,7 +474,7 @@ static void container_facts(struct kup_evidence *ev, const char *who, const char
 			if (!pr || !kup_node_get(pr, "exec"))
 				continue;
 			n = kup_node_get(pr, "timeoutSeconds");
-			add_fact(ev, "workload.exec_probe", wname, nstr(n) ? nstr(n) : "default",
+			add_fact(ev, F_WORKLOAD_EXEC_PROBE, wname, nstr(n) ? nstr(n) : "default",
 				 "%s has an exec %s (timeoutSeconds %s)", who, probes[j],
 				 nstr(n) ? nstr(n) : "unset, 1s");
 		}
@@ -380,7 +485,7 @@ static void container_facts(struct kup_evidence *ev, const char *who, const char
 			for (k = 0; k < a->len; k++) {
 				const char *s = nstr(a->u.items[k]);
 				if (s && s[0] == '-' && s[1] == '-' && strlen(s) < 200)
-					add_fact(ev, "workload.arg", wname, s, "%s runs with %s", who, s);
+					add_fact(ev, F_WORKLOAD_ARG, wname, s, "%s runs with %s", who, s);
 			}
 		}
 	}
@@ -406,11 +511,11 @@ static void pod_spec_facts(struct kup_evidence *ev, const char *who, const char 
 				const char *k = nstr(v->u.pairs[j].key);
 				if (!k || strcmp(k, "name") == 0)
 					continue;
-				add_fact(ev, "workload.volume", wname, k, "%s mounts a %s volume", who, k);
+				add_fact(ev, F_WORKLOAD_VOLUME, wname, k, "%s mounts a %s volume", who, k);
 				if (strcmp(k, "hostPath") == 0) {
 					const char *path = nstr(kup_node_get(v->u.pairs[j].value, "path"));
 					if (path)
-						add_fact(ev, "workload.hostpath", wname, path,
+						add_fact(ev, F_WORKLOAD_HOSTPATH, wname, path,
 							 "%s mounts host path %s", who, path);
 				}
 			}
@@ -420,14 +525,14 @@ static void pod_spec_facts(struct kup_evidence *ev, const char *who, const char 
 		for (i = 0; i < n->len; i++) {
 			const char *k = nstr(kup_node_get(n->u.items[i], "key"));
 			if (k)
-				add_fact(ev, "workload.toleration", wname, k, "%s tolerates %s", who, k);
+				add_fact(ev, F_WORKLOAD_TOLERATION, wname, k, "%s tolerates %s", who, k);
 		}
 	n = kup_node_get(spec, "nodeSelector");
 	if (n && n->kind == KUP_NODE_MAP)
 		for (i = 0; i < n->len; i++) {
 			const char *k = nstr(n->u.pairs[i].key);
 			if (k)
-				add_fact(ev, "workload.node_selector", wname, k,
+				add_fact(ev, F_WORKLOAD_NODE_SELECTOR, wname, k,
 					 "%s selects nodes by %s", who, k);
 		}
 	n = kup_node_path(spec, "affinity", "nodeAffinity",
@@ -440,7 +545,7 @@ static void pod_spec_facts(struct kup_evidence *ev, const char *who, const char 
 			for (j = 0; j < me->len; j++) {
 				const char *k = nstr(kup_node_get(me->u.items[j], "key"));
 				if (k)
-					add_fact(ev, "workload.node_selector", wname, k,
+					add_fact(ev, F_WORKLOAD_NODE_SELECTOR, wname, k,
 						 "%s selects nodes by %s", who, k);
 			}
 		}
@@ -455,15 +560,15 @@ static void node_facts(struct kup_evidence *ev, const char *who, const char *nam
 	if (!ni)
 		return;
 	if ((s = nstr(kup_node_get(ni, "kubeletVersion"))))
-		add_fact(ev, "pool.version", name, s, "%s runs kubelet %s", who, s);
+		add_fact(ev, F_POOL_VERSION, name, s, "%s runs kubelet %s", who, s);
 	if ((s = nstr(kup_node_get(ni, "kubeProxyVersion"))) && s[0])
-		add_fact(ev, "pool.kube_proxy", name, s, "%s runs kube-proxy %s", who, s);
+		add_fact(ev, F_POOL_KUBE_PROXY, name, s, "%s runs kube-proxy %s", who, s);
 	if ((s = nstr(kup_node_get(ni, "osImage"))))
-		add_fact(ev, "pool.os", name, s, "%s runs %s", who, s);
+		add_fact(ev, F_POOL_OS, name, s, "%s runs %s", who, s);
 	if ((s = nstr(kup_node_get(ni, "containerRuntimeVersion"))))
 		add_runtime(ev, who, s);
 	if ((s = nstr(kup_node_get(ni, "kernelVersion"))))
-		add_fact(ev, "pool.kernel", name, s, "%s runs kernel %s", who, s);
+		add_fact(ev, F_POOL_KERNEL, name, s, "%s runs kernel %s", who, s);
 }
 
 /*
@@ -525,9 +630,9 @@ static void webhook_facts(struct kup_evidence *ev, const char *who, const struct
 		if (!name)
 			name = "(unnamed)";
 		ks = intercepts_kube_system(wh);
-		add_fact(ev, "webhook", name, fp, "%s webhook %s has failurePolicy %s", who, name, fp);
+		add_fact(ev, F_WEBHOOK, name, fp, "%s webhook %s has failurePolicy %s", who, name, fp);
 		if (ks)
-			add_fact(ev, "webhook.kube_system", name, fp,
+			add_fact(ev, F_WEBHOOK_KUBE_SYSTEM, name, fp,
 				 "%s webhook %s has failurePolicy %s and intercepts kube-system",
 				 who, name, fp);
 	}
@@ -553,10 +658,10 @@ static void crd_facts(struct kup_evidence *ev, const char *who, const char *name
 		const char *v = nstr(stored->u.items[i]);
 		if (!v)
 			continue;
-		add_fact(ev, "crd.stored_version", name, v, "%s has %s in status.storedVersions",
+		add_fact(ev, F_CRD_STORED_VERSION, name, v, "%s has %s in status.storedVersions",
 			 who, v);
 		if (storage && strcmp(storage, v) != 0)
-			add_fact(ev, "crd.stale_stored_version", name, v,
+			add_fact(ev, F_CRD_STALE_STORED_VERSION, name, v,
 				 "%s still lists %s in status.storedVersions (storage version %s)",
 				 who, v, storage);
 	}
@@ -585,11 +690,11 @@ static void pv_facts(struct kup_evidence *ev, const char *who, const char *name,
 				skip = true;
 		if (skip)
 			continue;
-		add_fact(ev, "pv.source", name, k, "%s is a %s volume", who, k);
+		add_fact(ev, F_PV_SOURCE, name, k, "%s is a %s volume", who, k);
 		if (strcmp(k, "csi") == 0) {
 			const char *drv = nstr(kup_node_get(spec->u.pairs[i].value, "driver"));
 			if (drv)
-				add_fact(ev, "pv.csi_driver", name, drv, "%s uses CSI driver %s", who, drv);
+				add_fact(ev, F_PV_CSI_DRIVER, name, drv, "%s uses CSI driver %s", who, drv);
 		}
 	}
 }
@@ -610,13 +715,13 @@ static void kubeconfig_facts(struct kup_evidence *ev, const char *who,
 		if (!uname)
 			uname = "(unnamed)";
 		if ((s = nstr(kup_node_path(u, "auth-provider", "name", NULL))))
-			add_fact(ev, "kubeconfig.auth_provider", uname, s,
+			add_fact(ev, F_KUBECONFIG_AUTH_PROVIDER, uname, s,
 				 "%s user %s uses the %s auth-provider", who, uname, s);
 		if ((s = nstr(kup_node_path(u, "exec", "apiVersion", NULL))))
-			add_fact(ev, "kubeconfig.exec_api", uname, s,
+			add_fact(ev, F_KUBECONFIG_EXEC_API, uname, s,
 				 "%s user %s uses an exec plugin with %s", who, uname, s);
 		if ((s = nstr(kup_node_path(u, "exec", "command", NULL))))
-			add_fact(ev, "kubeconfig.exec_command", uname, s,
+			add_fact(ev, F_KUBECONFIG_EXEC_COMMAND, uname, s,
 				 "%s user %s runs exec plugin %s", who, uname, s);
 	}
 }
@@ -645,7 +750,7 @@ static void kube_proxy_config_facts(struct kup_evidence *ev, const char *who,
 			n++;
 		}
 		mode[n] = '\0';
-		add_fact(ev, "kube_proxy.mode", NULL, n ? mode : "iptables",
+		add_fact(ev, F_KUBE_PROXY_MODE, NULL, n ? mode : "iptables",
 			 "%s sets mode %s", who, n ? mode : "\"\" (the default)");
 		return;
 	}
@@ -675,7 +780,7 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 		return KUP_INVALID;
 	root = obj->root;
 	if (obj->src.chart)
-		add_fact(ev, "helm.chart", obj->src.release, obj->src.chart,
+		add_fact(ev, F_HELM_CHART, obj->src.release, obj->src.chart,
 			 "Helm release %s uses chart %s", obj->src.release ? obj->src.release : "?",
 			 obj->src.chart);
 	if (!root || root->kind != KUP_NODE_MAP)
@@ -696,12 +801,12 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 		const char *cname = nstr(kup_node_get(root, "name"));
 		const char *kv = nstr(kup_node_get(root, "kubeVersion"));
 		if (cname && kv && kup_node_get(root, "version"))
-			add_fact(ev, "chart.kube_version", cname, kv,
+			add_fact(ev, F_CHART_KUBE_VERSION, cname, kv,
 				 "chart %s requires kubeVersion \"%s\"%s%s", cname, kv,
 				 obj->src.path ? " in " : "", obj->src.path ? obj->src.path : "");
 		goto out;
 	}
-	add_fact(ev, "kind", av, kind, "%s (%s)", who.buf, av);
+	add_fact(ev, F_KIND, av, kind, "%s (%s)", who.buf, av);
 	kup_buf_add(&tmp, obj->namespace_.p ? obj->namespace_.p : "", obj->namespace_.n);
 	kup_buf_addc(&tmp, '/');
 	kup_buf_add(&tmp, obj->name.p ? obj->name.p : "", obj->name.n);
@@ -709,7 +814,7 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 		ev->oom = true;
 		goto out;
 	}
-	add_fact(ev, "object", kind, tmp.buf, "%s", who.buf);
+	add_fact(ev, F_OBJECT, kind, tmp.buf, "%s", who.buf);
 	kup_buf_reset(&tmp);
 	if ((spec = pod_spec_of(obj->kind, root))) {
 		pod_spec_facts(ev, who.buf, name, spec);
@@ -726,20 +831,20 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 						     "storageclass.kubernetes.io/is-default-class",
 						     NULL));
 		if (prov) {
-			add_fact(ev, "storageclass.provisioner", name, prov, "%s uses provisioner %s",
+			add_fact(ev, F_STORAGECLASS_PROVISIONER, name, prov, "%s uses provisioner %s",
 				 who.buf, prov);
 			if (def && strcmp(def, "true") == 0)
-				add_fact(ev, "storageclass.default", name, prov,
+				add_fact(ev, F_STORAGECLASS_DEFAULT, name, prov,
 					 "%s is the default class (provisioner %s)", who.buf, prov);
 		}
 	} else if (strcmp(kind, "PersistentVolume") == 0) {
 		pv_facts(ev, who.buf, name, root);
 	} else if (strcmp(kind, "CSIDriver") == 0) {
-		add_fact(ev, "csidriver", NULL, name, "%s is installed", who.buf);
+		add_fact(ev, F_CSIDRIVER, NULL, name, "%s is installed", who.buf);
 	} else if (strcmp(kind, "ServiceAccount") == 0) {
 		const struct kup_node *s = kup_node_get(root, "secrets");
 		if (s && s->kind == KUP_NODE_SEQ && s->len)
-			add_fact(ev, "serviceaccount.secrets", name, "true",
+			add_fact(ev, F_SERVICEACCOUNT_SECRETS, name, "true",
 				 "%s references token Secrets", who.buf);
 	} else if (strcmp(kind, "ClusterRoleBinding") == 0 || strcmp(kind, "RoleBinding") == 0) {
 		const struct kup_node *subj = kup_node_get(root, "subjects");
@@ -748,7 +853,7 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 			for (i = 0; i < subj->len; i++) {
 				const char *sn = nstr(kup_node_get(subj->u.items[i], "name"));
 				if (sn)
-					add_fact(ev, "rbac.subject", name, sn, "%s binds %s", who.buf, sn);
+					add_fact(ev, F_RBAC_SUBJECT, name, sn, "%s binds %s", who.buf, sn);
 			}
 	} else if (strcmp(kind, "Config") == 0) {
 		kubeconfig_facts(ev, who.buf, root);
@@ -777,11 +882,12 @@ static bool ci_contains(const char *hay, const char *needle)
 }
 
 /* The fact's key matches the detector's: equal, or the key ends in "/" + want
- * (image repositories), or both name the same KB add-on (addon facts). */
-static bool key_matches(const struct kup_kb *kb, const char *fact_name, const char *key,
-			const char *want)
+ * (image repositories), or, for addon* facts, any name of the add-on the
+ * detector's key names. */
+static bool key_matches(const struct kup_detector *d, const char *key)
 {
-	size_t kl, wl;
+	const char *want = d->key;
+	size_t kl, wl, i;
 
 	if (!want)
 		return true;
@@ -793,17 +899,31 @@ static bool key_matches(const struct kup_kb *kb, const char *fact_name, const ch
 	wl = strlen(want);
 	if (kl > wl && key[kl - wl - 1] == '/' && strcasecmp(key + kl - wl, want) == 0)
 		return true;
-	if (strncmp(fact_name, "addon", 5) == 0) {
-		const struct kup_addon_rule *a = kup_kb_find_addon(kb, key);
-		return a && a == kup_kb_find_addon(kb, want);
+	if (d->addon) {
+		if (strcasecmp(key, d->addon->name) == 0)
+			return true;
+		for (i = 0; i < d->addon->naliases; i++)
+			if (strcasecmp(key, d->addon->aliases[i]) == 0)
+				return true;
 	}
 	return false;
 }
 
-static bool value_matches(const struct kup_detector *d, const char *value,
+static int cmp3(int a1, int b1, int c1, const struct kup_version *v)
+{
+	if (a1 != v->major)
+		return a1 < v->major ? -1 : 1;
+	if (b1 != v->minor)
+		return b1 < v->minor ? -1 : 1;
+	if (c1 != v->patch)
+		return c1 < v->patch ? -1 : 1;
+	return 0;
+}
+
+static bool value_matches(const struct kup_detector *d, const struct fact *f,
 			  const struct kup_version *at)
 {
-	struct kup_version v;
+	const char *value = f->value;
 	size_t i;
 
 	if (d->equals && strcasecmp(value, d->equals) != 0)
@@ -822,19 +942,27 @@ static bool value_matches(const struct kup_detector *d, const char *value,
 			return false;
 	}
 	if (d->below.valid || d->at_least.valid || d->behind_at >= 0) {
-		if (kup_version_parse(value, &v, NULL) != KUP_OK)
+		if (!f->vok)
 			return false;
-		if (d->below.valid && kup_version_cmp(&v, &d->below) >= 0)
+		if (d->below.valid && cmp3(f->vmajor, f->vminor, f->vpatch, &d->below) >= 0)
 			return false;
-		if (d->at_least.valid && kup_version_cmp(&v, &d->at_least) < 0)
+		if (d->at_least.valid && cmp3(f->vmajor, f->vminor, f->vpatch, &d->at_least) < 0)
 			return false;
 		if (d->behind_at >= 0) {
-			if (!at || !at->valid || v.major != at->major ||
-			    at->minor - v.minor <= d->behind_at)
+			if (!at || !at->valid || f->vmajor != at->major ||
+			    at->minor - f->vminor <= d->behind_at)
 				return false;
 		}
 	}
 	return true;
+}
+
+static void truncate_to(struct kup_buf *out, size_t len)
+{
+	if (out->buf && len <= out->len) {
+		out->len = len;
+		out->buf[len] = '\0';
+	}
 }
 
 static void add_sep(struct kup_buf *out)
@@ -844,12 +972,11 @@ static void add_sep(struct kup_buf *out)
 }
 
 /* True when d holds; the evidence of positive matches is appended to out. */
-static bool eval(const struct kup_kb *kb, const struct kup_detector *d,
+static bool eval(const struct kup_detector *d,
 		 const struct kup_evidence *ev, const struct kup_version *at, struct kup_buf *out)
 {
-	struct kup_buf tmp = KUP_BUF_INIT;
-	bool ok = false;
-	size_t i;
+	bool ok;
+	size_t i, mark;
 
 	switch (d->op) {
 	case KUP_DET_ALWAYS:
@@ -857,17 +984,15 @@ static bool eval(const struct kup_kb *kb, const struct kup_detector *d,
 		kup_buf_adds(out, d->always);
 		return true;
 	case KUP_DET_FACT: {
-		const struct fact_group *g = NULL;
+		const struct fact_group *g;
 		const struct fact *first = NULL;
 		size_t more = 0;
-		for (i = 0; i < ev->ngroups; i++)
-			if (strcmp(ev->groups[i].name, d->fact) == 0)
-				g = &ev->groups[i];
-		if (!g)
+		if (d->fact_id < 0 || d->fact_id >= NFACTS)
 			return false;
+		g = &ev->groups[d->fact_id];
 		for (i = 0; i < g->n; i++) {
 			const struct fact *f = &g->v[i];
-			if (!key_matches(kb, d->fact, f->key, d->key) || !value_matches(d, f->value, at))
+			if (!key_matches(d, f->key) || !value_matches(d, f, at))
 				continue;
 			if (!first)
 				first = f;
@@ -883,45 +1008,37 @@ static bool eval(const struct kup_kb *kb, const struct kup_detector *d,
 		return true;
 	}
 	case KUP_DET_NOT:
-		ok = !eval(kb, &d->kids[0], ev, at, &tmp);
-		kup_buf_release(&tmp);
+		mark = out->len;
+		ok = !eval(&d->kids[0], ev, at, out);
+		truncate_to(out, mark);
 		return ok;
 	case KUP_DET_ANY:
 		for (i = 0; i < d->nkids; i++)
-			if (eval(kb, &d->kids[i], ev, at, out))
+			if (eval(&d->kids[i], ev, at, out))
 				return true;
 		return false;
 	case KUP_DET_ALL:
-		ok = true;
-		for (i = 0; i < d->nkids && ok; i++)
-			ok = eval(kb, &d->kids[i], ev, at, &tmp);
-		if (ok && tmp.len) {
-			add_sep(out);
-			kup_buf_add(out, tmp.buf, tmp.len);
-		}
-		if (tmp.oom)
-			out->oom = true;
-		kup_buf_release(&tmp);
-		return ok;
+		mark = out->len;
+		for (i = 0; i < d->nkids; i++)
+			if (!eval(&d->kids[i], ev, at, out)) {
+				truncate_to(out, mark);
+				return false;
+			}
+		return true;
 	}
 	return false;
 }
 
 static bool provider_matches(const struct kup_evidence *ev, const char *provider)
 {
+	const struct fact_group *g = &ev->groups[F_PROVIDER];
 	size_t i;
 
 	if (!provider)
 		return true;
-	for (i = 0; i < ev->ngroups; i++) {
-		const struct fact_group *g = &ev->groups[i];
-		size_t j;
-		if (strcmp(g->name, "provider") != 0)
-			continue;
-		for (j = 0; j < g->n; j++)
-			if (strcasecmp(g->v[j].value, provider) == 0)
-				return true;
-	}
+	for (i = 0; i < g->n; i++)
+		if (strcasecmp(g->v[i].value, provider) == 0)
+			return true;
 	return false;
 }
 
@@ -946,7 +1063,7 @@ enum kup_status kup_risks_eval(const struct kup_kb *kb, const struct kup_evidenc
 		if (!provider_matches(ev, r->provider))
 			continue;
 		kup_buf_reset(&out);
-		if (!eval(kb, kb->plan.detectors[i], ev, at, &out) || !out.len)
+		if (!eval(kb->plan.detectors[i], ev, at, &out) || !out.len)
 			continue;
 		if (out.oom) {
 			st = KUP_NOMEM;

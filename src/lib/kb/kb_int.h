@@ -27,7 +27,9 @@ struct kup_detector {
 	/* KUP_DET_FACT: the fact name, an optional key, and tests that must all
 	 * hold on the same fact value (no test: the fact is present). */
 	const char *fact;
+	int fact_id;                    /* kup_evidence_fact_id(fact) */
 	const char *key;
+	const struct kup_addon_rule *addon;   /* addon* facts: the add-on `key` names (set after loading) */
 	const char *equals;
 	const char *prefix;
 	const char *contains;
@@ -108,8 +110,8 @@ bool kup_kbl_valid_date(const char *s);
 const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *map,
 			      const char *key, bool required);
 
-/* risks.c: true when `name` is a fact the evidence extractors produce. */
-bool kup_evidence_fact_known(const char *name);
+/* risks.c: the id of a fact the evidence extractors produce, or -1. */
+int kup_evidence_fact_id(const char *name);
 
 /* kbplan.c: true when `schema` is one of the planning schemas (then the
  * document was loaded into kb->plan). */

@@ -504,7 +504,7 @@ static bool load_detector(struct kup_kb_loader *ld, const struct kup_node *n,
 	d->op = KUP_DET_FACT;
 	kup_kbl_check_keys(ld, n, fact_keys);
 	d->fact = want_text(ld, n, "fact", true);
-	if (d->fact && !kup_evidence_fact_known(d->fact))
+	if (d->fact && (d->fact_id = kup_evidence_fact_id(d->fact)) < 0)
 		kup_kbl_problem(ld, kup_node_get(n, "fact"), "unknown fact '%s' (see data/README.md)",
 				d->fact);
 	d->key = want_text(ld, n, "key", false);
@@ -655,12 +655,27 @@ static int cmp_provider(const void *a, const void *b)
 	return c ? c : kup_version_cmp_minor(&x->version, &y->version);
 }
 
+/* Points every addon* condition at the add-on its key names, so evaluation
+ * compares a fact's key with that add-on's names only. */
+static void resolve_addons(const struct kup_kb *kb, struct kup_detector *d)
+{
+	size_t i;
+
+	if (d->op == KUP_DET_FACT && d->key && strncmp(d->fact, "addon", 5) == 0)
+		d->addon = kup_kb_find_addon(kb, d->key);
+	for (i = 0; i < d->nkids; i++)
+		resolve_addons(kb, &d->kids[i]);
+}
+
 void kup_kbplan_finish(struct kup_kb_loader *ld)
 {
 	struct kup_kbplan *p = &ld->kb->plan;
+	size_t i;
 
 	if (p->nproviders > 1)
 		qsort(p->providers, p->nproviders, sizeof(*p->providers), cmp_provider);
+	for (i = 0; i < p->nrisks; i++)
+		resolve_addons(ld->kb, (struct kup_detector *)p->detectors[i]);
 }
 
 void kup_kbplan_release(struct kup_kbplan *p)
