@@ -1,7 +1,7 @@
 #!/bin/sh
 # gen.sh - (re)writes the 30 ClusterProfile files of the demo fleet in clusters/:
-# dev-1..10, staging-1..10, prod-1..10, every one at Kubernetes 1.29 on EKS with
-# two node pools.  Running it again resets the demo after a roll in place.
+# dev-1..10, staging-1..10, prod-1..10 on EKS with two node pools, at Kubernetes
+# 1.33 (prod-8, prod-9 and prod-10 lag at 1.32).  Running it again resets the demo after a roll in place.
 set -eu
 cd "$(dirname "$0")"
 mkdir -p clusters
@@ -10,16 +10,18 @@ for env in dev staging prod; do
 	while [ "$i" -le 10 ]; do
 		name="$env-$i"
 		nodes=$((2 + i % 4))
+		v=1.33
+		[ "$env" = prod ] && [ "$i" -ge 8 ] && v=1.32
 		cat >"clusters/$name.yaml" <<EOP
 apiVersion: kupgrade.dev/v1alpha1
 kind: ClusterProfile
 metadata: {name: $name}
 spec:
   provider: eks
-  controlPlane: {version: "1.29"}
+  controlPlane: {version: "$v"}
   nodePools:
-    - {name: general, version: "1.29", count: $nodes}
-    - {name: batch, version: "1.29", count: 2}
+    - {name: general, version: "$v", count: $nodes}
+    - {name: batch, version: "$v", count: 2}
 EOP
 		i=$((i + 1))
 	done
