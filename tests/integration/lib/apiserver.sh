@@ -34,8 +34,9 @@ kup_die() {
 	exit 1
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on (and that no earlier call
-# of this process returned).
+# Sets KUP_PORT to a TCP port on 127.0.0.1 that nothing listens on and that
+# no earlier call returned (called directly, not in $(...), so that the
+# list of ports handed out survives).
 KUP_PORTS_USED=""
 kup_free_port() {
 	local p i
@@ -44,7 +45,7 @@ kup_free_port() {
 		case " $KUP_PORTS_USED " in *" $p "*) continue ;; esac
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			KUP_PORTS_USED="$KUP_PORTS_USED $p"
-			echo "$p"
+			KUP_PORT=$p
 			return 0
 		fi
 	done
@@ -256,11 +257,16 @@ kup_api_start() {
 	KUP_API_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kup-api.XXXXXX")
 	trap kup_api_stop EXIT
 	trap 'exit 130' INT TERM
-	etcd_port=$(kup_free_port)
-	peer_port=$(kup_free_port)
-	api_port=$(kup_free_port)
-	kcm_port=$(kup_free_port)
-	down_port=$(kup_free_port)
+	kup_free_port
+	etcd_port=$KUP_PORT
+	kup_free_port
+	peer_port=$KUP_PORT
+	kup_free_port
+	api_port=$KUP_PORT
+	kup_free_port
+	kcm_port=$KUP_PORT
+	kup_free_port
+	down_port=$KUP_PORT
 	kup_pki "$KUP_API_DIR/pki" 127.0.0.1
 	local p="$KUP_API_DIR/pki"
 	KUP_API_URL="https://127.0.0.1:$api_port"
