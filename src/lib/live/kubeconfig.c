@@ -234,7 +234,7 @@ static enum kup_status bad_type(struct kup_error *err, const char *path, const s
 				const char *what, const char *want)
 {
 	return kup_error_set(err, KUP_PARSE, path, n->line, n->column,
-			     "kubeconfig '%s': %s must be %s", path, what, want);
+			     "%s must be %s", what, want);
 }
 
 /* A string field (NULL when absent or null); false after an error. */
@@ -364,7 +364,7 @@ static enum kup_status decode_data(const struct kc_file *f, const struct kup_nod
 	if (!kup_base64_decode(n->u.str, n->len, &b) || b.oom) {
 		kup_buf_release(&b);
 		return kup_error_set(err, KUP_ENCODING, f->path, n->line, n->column,
-				     "kubeconfig '%s': %s is not valid base64", f->path, field);
+				     "%s is not valid base64", field);
 	}
 	*out = kup_buf_detach(&b, len);
 	return KUP_OK;
@@ -435,22 +435,21 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 		const struct kup_node *at = kup_node_get(ex, "apiVersion");
 		kup_error_set(err, KUP_INVALID, f->path, at ? at->line : ex->line,
 			      at ? at->column : ex->column,
-			      "kubeconfig '%s': exec apiVersion '%s' is not supported "
+			      "exec apiVersion '%s' is not supported "
 			      "(client.authentication.k8s.io/v1 or v1beta1)",
-			      f->path, api ? api : "");
+			      api ? api : "");
 		goto out;
 	}
 	if (!cmd || !*cmd) {
 		kup_error_set(err, KUP_INVALID, f->path, ex->line, ex->column,
-			      "kubeconfig '%s': exec has no command", f->path);
+			      "exec has no command");
 		goto out;
 	}
 	if (!mode || !*mode) {
 		if (strcmp(api, "client.authentication.k8s.io/v1") == 0) {
 			kup_error_set(err, KUP_INVALID, f->path, ex->line, ex->column,
-				      "kubeconfig '%s': exec interactiveMode must be set for "
-				      "client.authentication.k8s.io/v1 (Never, IfAvailable or Always)",
-				      f->path);
+				      "exec interactiveMode must be set for "
+				      "client.authentication.k8s.io/v1 (Never, IfAvailable or Always)");
 			goto out;
 		}
 		e->interactive = KUP_EXEC_INTERACTIVE_IF_AVAILABLE;
@@ -463,8 +462,8 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 	} else {
 		const struct kup_node *at = kup_node_get(ex, "interactiveMode");
 		kup_error_set(err, KUP_INVALID, f->path, at->line, at->column,
-			      "kubeconfig '%s': exec interactiveMode '%s' is not Never, IfAvailable or Always",
-			      f->path, mode);
+			      "exec interactiveMode '%s' is not Never, IfAvailable or Always",
+			      mode);
 		goto out;
 	}
 	e->api_version = strdup(api);
@@ -521,8 +520,7 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 				goto out;
 			if (!name || !*name || strchr(name, '=')) {
 				kup_error_set(err, KUP_INVALID, f->path, v->line, v->column,
-					      "kubeconfig '%s': exec env entry needs a name without '='",
-					      f->path);
+					      "exec env entry needs a name without '='");
 				goto out;
 			}
 			kup_buf_addf(&b, "%s=%s", name, value ? value : "");
@@ -558,12 +556,12 @@ static enum kup_status load_cluster(const struct kc_file *f, const struct kup_no
 		return KUP_PARSE;
 	if (!server || !*server)
 		return kup_error_set(err, KUP_INVALID, f->path, c->line, c->column,
-				     "kubeconfig '%s': cluster '%s' has no server", f->path,
+				     "cluster '%s' has no server",
 				     cfg->cluster_name);
 	if (strncmp(server, "https://", 8) != 0 && strncmp(server, "http://", 7) != 0) {
 		const struct kup_node *at = kup_node_get(c, "server");
 		return kup_error_set(err, KUP_INVALID, f->path, at->line, at->column,
-				     "kubeconfig '%s': server '%s' is not an https:// URL", f->path,
+				     "server '%s' is not an https:// URL",
 				     server);
 	}
 	if (!(cfg->server = strdup(server)) || !dup_opt(&cfg->tls_server_name, tsn) ||
@@ -595,9 +593,9 @@ static enum kup_status load_user(const struct kc_file *f, const struct kup_node 
 		else if (name && strcmp(name, "oidc") == 0)
 			instead = "an OIDC exec plugin such as kubelogin (kubectl oidc-login)";
 		return kup_error_set(err, KUP_INVALID, f->path, ap->line, ap->column,
-				     "kubeconfig '%s': user '%s' uses the auth-provider '%s', which is "
+				     "user '%s' uses the auth-provider '%s', which is "
 				     "not supported (kubectl removed it in 1.26): use %s",
-				     f->path, cfg->user_name, name ? name : "?", instead);
+				     cfg->user_name, name ? name : "?", instead);
 	}
 	if (!get_str(u, "token", f->path, &token, err) ||
 	    !get_str(u, "tokenFile", f->path, &token_file, err) ||
@@ -611,8 +609,8 @@ static enum kup_status load_user(const struct kc_file *f, const struct kup_node 
 		return st;
 	if (!cfg->cert_data != !cfg->key_data)
 		return kup_error_set(err, KUP_INVALID, f->path, u->line, u->column,
-				     "kubeconfig '%s': user '%s' has a client %s without a client %s",
-				     f->path, cfg->user_name, cfg->cert_data ? "certificate" : "key",
+				     "user '%s' has a client %s without a client %s",
+				     cfg->user_name, cfg->cert_data ? "certificate" : "key",
 				     cfg->cert_data ? "key" : "certificate");
 	if (token && *token) {
 		if (!(cfg->token = strdup(token)))
@@ -700,7 +698,7 @@ static enum kup_status resolve(struct kc_loader *l, const struct kup_kubeconfig_
 	}
 	if (!cluster || !*cluster) {
 		st = kup_error_set(err, KUP_INVALID, cf->path, ctx->line, ctx->column,
-				   "kubeconfig '%s': context '%s' names no cluster", cf->path, ctxname);
+				   "context '%s' names no cluster", ctxname);
 		goto out;
 	}
 	if (!(cfg->source = strdup(cf->path)) || !(cfg->context = strdup(ctxname)) ||
@@ -713,8 +711,8 @@ static enum kup_status resolve(struct kc_loader *l, const struct kup_kubeconfig_
 	st = find_entry(l, "clusters", "cluster", cluster, &cl, &clf, err);
 	if (st == KUP_NOTFOUND) {
 		st = kup_error_set(err, KUP_NOTFOUND, cf->path, ctx->line, ctx->column,
-				   "kubeconfig '%s': cluster '%s' of context '%s' not found",
-				   cf->path, cluster, ctxname);
+				   "cluster '%s' of context '%s' not found",
+				   cluster, ctxname);
 		goto out;
 	}
 	if (st != KUP_OK || (st = load_cluster(clf, cl, cfg, err)) != KUP_OK)
@@ -723,8 +721,8 @@ static enum kup_status resolve(struct kc_loader *l, const struct kup_kubeconfig_
 		st = find_entry(l, "users", "user", user, &us, &usf, err);
 		if (st == KUP_NOTFOUND) {
 			st = kup_error_set(err, KUP_NOTFOUND, cf->path, ctx->line, ctx->column,
-					   "kubeconfig '%s': user '%s' of context '%s' not found",
-					   cf->path, user, ctxname);
+					   "user '%s' of context '%s' not found",
+					   user, ctxname);
 			goto out;
 		}
 		if (st != KUP_OK || (st = load_user(usf, us, cfg, err)) != KUP_OK)
