@@ -153,7 +153,7 @@ void kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_
 				*d = (struct kup_fleet_decision){ KUP_FLEET_WAIT_EARLIER_WAVE, e, 0 };
 				break;
 			}
-			if (now_ms < waves[e].complete_at_ms + ew->soak * 1000) {
+			if (ew->soak && now_ms < waves[e].complete_at_ms + ew->soak * 1000) {
 				*d = (struct kup_fleet_decision){ KUP_FLEET_WAIT_SOAK, e,
 								  waves[e].complete_at_ms + ew->soak * 1000 };
 				break;

@@ -442,7 +442,7 @@ static size_t frontier(const struct kup_fleet *f, const struct cl *cls,
 		for (size_t i = 0; i < f->nclusters && complete; i++)
 			if (f->clusters[i].wave == w && cls[i].state != KUP_FLEET_DONE)
 				complete = false;
-		if (!complete || (wv[w].complete_at_ms && now < wv[w].complete_at_ms + f->waves[w].soak * 1000) ||
+		if (!complete || (f->waves[w].soak && now < wv[w].complete_at_ms + f->waves[w].soak * 1000) ||
 		    !wv[w].complete_at_ms || (f->waves[w].approval && !wv[w].approved))
 			return w;
 	}
@@ -865,6 +865,8 @@ static void act(struct loop *L, struct cl *c)
 
 	if (c->job != JOB_NONE || c->finish_pending)
 		return;
+	if (!c->evaluated)
+		evaluate(c, f, L->o->kb, false, NULL, NULL);
 	if (!c->recovered && !recover(L, c))
 		return;
 	for (int guard = 0; guard < 4 && c->job == JOB_NONE; guard++) {
@@ -1234,18 +1236,22 @@ static enum kup_status setup_clock(struct loop *L, struct kup_error *err)
 	st = kup_store_list_events(L->store, NULL, 0, 200, on_clock_event, &ce, err);
 	if (st != KUP_OK)
 		return st;
-	if (ce.found) {
+	if (o->now_ms) {
+		/* --now wins for this process; it anchors the store's clock when it has none */
+		if (ce.found)
+			return KUP_OK;
+	} else if (ce.found) {
 		/* a store started on a fast-forward (or moved) clock keeps it */
-		if (o->now_ms || (o->time_scale > 0 && o->time_scale != ce.scale))
+		if (o->time_scale > 1 && o->time_scale != ce.scale)
 			logf_(L, "note: this store runs on the clock it was started with (scale %g); "
-			      "--now and --time-scale are ignored", ce.scale);
+			      "--time-scale is ignored", ce.scale);
 		L->clock.scale = ce.scale;
 		L->clock.anchor_real_ms = ce.real;
 		L->clock.anchor_fleet_ms = ce.fleet;
 		return KUP_OK;
-	}
-	if (scale == 1 && !o->now_ms)
+	} else if (scale == 1) {
 		return KUP_OK;
+	}
 	snprintf(msg, sizeof(msg), "fast-forward clock: scale %g, real %lld = fleet %lld", scale,
 		 (long long)L->clock.anchor_real_ms, (long long)L->clock.anchor_fleet_ms);
 	struct kup_store_event ev = { 0 };
