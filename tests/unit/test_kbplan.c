@@ -151,7 +151,7 @@ static void provider_windows(void **state)
 	size_t i;
 
 	(void)state;
-	assert_true(kup_kb_provider_release_count(kb) >= 17);
+	assert_true(kup_kb_provider_release_count(kb) >= 34);
 	v = V("1.29");
 	r = kup_kb_find_provider_release(kb, "eks", &v);
 	assert_non_null(r);
@@ -163,7 +163,10 @@ static void provider_windows(void **state)
 	r = kup_kb_find_provider_release(kb, "eks", &v);
 	assert_non_null(r);
 	assert_null(r->end_of_extended);               /* no extended support before 1.23 */
-	assert_null(kup_kb_find_provider_release(kb, "gke", &v));
+	r = kup_kb_find_provider_release(kb, "gke", &v);
+	assert_non_null(r);
+	assert_string_equal(r->end_of_standard, "2023-01-31");
+	assert_null(kup_kb_find_provider_release(kb, "aks", &v));
 	v = V("1.99");
 	assert_null(kup_kb_find_provider_release(kb, "eks", &v));
 	for (i = 0; i < kup_kb_provider_release_count(kb); i++) {
