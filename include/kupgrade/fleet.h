@@ -341,10 +341,10 @@ struct kup_fleet_next {
 };
 
 /*
- * Plans one cluster with kup_plan() and returns its first step.  When this
- * build has no planner (plan.c not linked), falls back to a minimal path
- * (control plane one minor at a time, node pools following) and says so
- * through *fallback.
+ * Plans one cluster with kup_plan() and returns its first step.  Without a
+ * knowledge base (kb NULL: tests, benchmarks) it falls back to a minimal
+ * path (control plane one minor at a time, node pools following) and says
+ * so through *fallback.
  */
 enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_profile *p,
 				    const struct kup_version *target, struct kup_fleet_next *out,
@@ -390,7 +390,7 @@ struct kup_fleet_snapshot {
 	int64_t now_ms;
 	bool paused;                /* the fleet-wide flag */
 	bool halted;                /* a wave reached maxFailures */
-	bool planner_fallback;      /* plan.c not in this build: the minimal path was used */
+	bool planner_fallback;      /* no knowledge base: the minimal path was used */
 	struct kup_fleet_row *rows;
 	size_t nrows;
 	struct kup_fleet_wave_row *waves;

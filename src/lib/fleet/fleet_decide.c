@@ -8,14 +8,6 @@
 #include "kupgrade/profile.h"
 #include "kupgrade/plan.h"
 
-/*
- * plan.c may not be linked into every program that links libkupgrade (the
- * static library only brings in what is referenced): the planner is
- * referenced weakly and a minimal path is used when it is absent.
- */
-#pragma weak kup_plan
-#pragma weak kup_plan_free
-#pragma weak kup_plan_next_step
 
 static const char *const state_names[] = {
 	"pending", "pre-health", "upgrading", "post-health", "done", "failed", "held",
@@ -192,7 +184,7 @@ static void set_text(char *dst, size_t size, const char *s)
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
-/* Without plan.c: the control plane one minor at a time, node pools following it. */
+/* Without a knowledge base: the control plane one minor at a time, node pools following it. */
 static void fallback_next(const struct kup_profile *p, const struct kup_version *target,
 			  struct kup_fleet_next *out)
 {
@@ -249,7 +241,7 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 	set_text(out->version, sizeof(out->version), p->cp_version_text);
 	if (fallback)
 		*fallback = false;
-	if (!kup_plan || !kb) {
+	if (!kb) {
 		if (fallback)
 			*fallback = true;
 		fallback_next(p, target, out);

@@ -1408,7 +1408,7 @@ static enum kup_status tick(struct loop *L, struct kup_error *err)
 			bool fb = false;
 			evaluate(c, f, L->o->kb, false, &fb, NULL);
 			if (fb && !L->fallback_said) {
-				logf_(L, "note: the planner is not in this build: using the minimal path "
+				logf_(L, "note: no knowledge base: using the minimal path "
 				      "(control plane one minor at a time, node pools following)");
 				L->fallback_said = true;
 			}

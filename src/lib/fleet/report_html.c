@@ -17,9 +17,6 @@
 #include "kupgrade/profile.h"
 #include "kupgrade/plan.h"
 
-#pragma weak kup_plan
-#pragma weak kup_plan_free
-
 #define MAX_TIMELINE_EVENTS 400
 
 static void esc(struct kup_buf *b, const char *s)
@@ -277,7 +274,7 @@ static void risks_of(struct kup_buf *b, const struct kup_fleet_snapshot *snap, c
 	struct kup_plan *plan = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
 
-	if (!kup_plan || !kb || !p || kup_version_cmp_minor(&p->control_plane, &snap->fleet->target) > 0)
+	if (!kb || !p || kup_version_cmp_minor(&p->control_plane, &snap->fleet->target) > 0)
 		return;
 	memset(&opts, 0, sizeof(opts));
 	opts.target = snap->fleet->target;
@@ -567,7 +564,7 @@ enum kup_status kup_fleet_render_html(const struct kup_fleet_snapshot *snap, str
 	kup_buf_addf(out, ". %zu clusters in %zu waves.%s%s%s</p>\n", snap->nrows, snap->nwaves,
 		     snap->paused ? " <b>The fleet is paused.</b>" : "",
 		     snap->halted ? " <b>The fleet is halted (maxFailures).</b>" : "",
-		     snap->planner_fallback ? " The planner was not in this build: the minimal path "
+		     snap->planner_fallback ? " No knowledge base: the minimal path "
 		     "was used." : "");
 	kup_buf_addf(out, "<p class=\"summary\"><span id=\"n-done\">done: %zu</span><span id=\"n-progress\">"
 		     "in progress: %zu</span><span id=\"n-pending\">not started: %zu</span>"

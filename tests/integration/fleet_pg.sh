@@ -1,0 +1,73 @@
+#!/bin/sh
+# fleet_pg.sh - two controller replicas on one PostgreSQL roll the 30-cluster
+# example; replica A is killed with -9 halfway and B carries on once A's leases
+# expire.  No cluster is acted on by both at once (the simulated provider's log
+# shows no overlapping runs on one cluster), every step ran exactly once, every
+# cluster reached 1.35, and both replicas did some of the work.  First, a
+# controller whose PostgreSQL is unreachable retries with backoff and runs
+# nothing.
+#   $1: the kupgrade CLI, $2: the build directory (unused).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+K=${1:?usage: fleet_pg.sh CLI BUILD_DIR}
+. "$here/lib/fleet.sh"
+. "$here/lib/postgres.sh"
+fleet_setup || exit 1
+cleanup() { [ -n "${apid:-}" ] && kill -9 "$apid" 2>/dev/null; [ -n "${bpid:-}" ] && kill -9 "$bpid" 2>/dev/null; kup_pg_stop; fleet_cleanup; }
+kup_pg_start || { fleet_fail "PostgreSQL did not start"; fleet_cleanup; exit 1; }
+trap cleanup EXIT
+cd "$W" || exit 1
+sed -i -e 's/, approval: true//' -e 's/soak: 24h/soak: 1h/' -e 's/,\s*$//' -e 's/maxFailures: 1$/maxFailures: 1}/' \
+	-e '/window: "Mon-Fri 09:00-17:00 UTC"/d' -e 's/    timeout: 6h/    timeout: 96h/' fleet.yaml
+"$K" fleet validate fleet.yaml >/dev/null || { fleet_fail "the test fleet does not validate"; exit 1; }
+fail=0
+export SIM_DELAY=0.05
+
+# an unreachable store: retried with backoff, nothing runs
+"$K" fleet run fleet.yaml --store "postgresql://kup@/postgres?host=$W/nowhere&port=5" --tick 50ms 2>down.log &
+dpid=$!
+sleep 3
+kill "$dpid" 2>/dev/null
+wait "$dpid" 2>/dev/null
+grep -q 'store unreachable' down.log || { fleet_fail "no 'store unreachable' retry message"; cat down.log >&2; fail=1; }
+n=$(grep -c 'retrying in' down.log)
+[ "$n" -ge 2 ] || { fleet_fail "only $n retries in 3 s"; fail=1; }
+grep -q 'retrying in 1.0s' down.log || { fleet_fail "no backoff (500 ms, then 1 s, ...)"; fail=1; }
+[ -s driver.log ] && { fleet_fail "drivers ran without a store"; fail=1; }
+"$K" fleet run fleet.yaml --store "postgresql://kup@/postgres?host=$W/nowhere&port=5" --once 2>/dev/null
+rc=$?
+[ "$rc" = 1 ] || { fleet_fail "--once against an unreachable store: exit $rc, expected 1"; fail=1; }
+
+S=$KUP_PG_URL
+COMMON="--store $S --time-scale 36000 --now 2026-11-23T08:00:00Z --tick 50ms --until-done --lease-ttl 2s"
+"$K" fleet run fleet.yaml $COMMON --holder replica-a 2>a.log &
+apid=$!
+"$K" fleet run fleet.yaml $COMMON --holder replica-b 2>b.log &
+bpid=$!
+sleep 4
+kill -9 "$apid" 2>/dev/null
+wait "$apid" 2>/dev/null
+apid=
+fleet_log "replica A killed with -9 after 4 s; B carries on"
+i=0
+while kill -0 "$bpid" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
+wait "$bpid"
+rc=$?
+bpid=
+[ "$rc" = 0 ] || { fleet_fail "replica B exited $rc"; tail -20 b.log >&2; fail=1; }
+
+fleet_exactly_once || fail=1
+fleet_no_overlap || fail=1
+fleet_all_at 1.35 || fail=1
+"$K" fleet events --store "$S" >events.out
+na=$(grep -c 'step-started .*\[replica-a\]' events.out)
+nb=$(grep -c 'step-started .*\[replica-b\]' events.out)
+fleet_log "steps started: $na by replica A, $nb by replica B"
+[ "$na" -gt 0 ] && [ "$nb" -gt 0 ] || { fleet_fail "one replica did all the work"; fail=1; }
+# no step was started by both
+both=$(grep 'step-started' events.out | sed 's/.*step-started *[^ ]* *\([^ ]*\) *\(.*\) \[.*/\1 \2/' | sort | uniq -d)
+[ -z "$both" ] || { fleet_fail "steps started twice: $both"; fail=1; }
+n=$("$K" fleet status fleet.yaml --store "$S" | grep -c ' done ')
+[ "$n" = 30 ] || { fleet_fail "$n clusters done, expected 30"; fail=1; }
+[ "$fail" = 0 ] && fleet_log "PASS"
+exit $fail
