@@ -347,11 +347,43 @@ static double max_of(const struct kup_ro_dist *d, int k)
 }
 
 /*
+ * The PDB chain inside a batch of b of n nodes: a workload with R pods has
+ * about R * b / n * (1 + again) of them in the batch (again: the share
+ * evicted before onto nodes still to drain); its budget lets `budget` go at a
+ * time, each wave waiting for the replacements (pod start, plus the grace
+ * period when the replacement waits for the old pod) and half a retry.
+ */
+static double batch_chain(const struct kup_ro_scenario *sc, int b, int n, double again)
+{
+	double best = 0, start = mean_of(&sc->t.pod_start), retry = mean_of(&sc->t.eviction_retry);
+	size_t w;
+
+	for (w = 0; w < sc->nwls; w++) {
+		const struct kup_ro_workload *wl = &sc->wls[w];
+		int budget;
+		double k, c;
+		if (wl->kind == KUP_RO_DAEMONSET || !wl->has_pdb || n <= 0)
+			continue;
+		budget = wl->replicas - kup_ro_pdb_desired_healthy(&wl->pdb, wl->replicas);
+		if (budget < 1)
+			continue;
+		k = (double)wl->replicas * b / n * (1 + again);
+		if (k > wl->replicas)
+			k = wl->replicas;
+		c = ceil(k / budget) * (start + retry / 2 + (wl->kind == KUP_RO_DEPLOYMENT ? 0 : wl->grace));
+		if (c > best)
+			best = c;
+	}
+	return best;
+}
+
+/*
  * Back-of-the-envelope makespans from a policy's parameters (docs/rollout.md):
  * sequential steps add means (provision mean = median * exp(sigma^2 / 2));
  * a batch waits for its slowest member (the k/(k+1) quantile of k draws);
  * a node's drain is its longest grace period (mean over nodes, or the
- * longest when a batch is large enough to hold one); PDB waits are left out.
+ * longest when a batch is large enough to hold one); PDB waits count only
+ * inside batches (batch_chain), where many pods of one workload go at once.
  */
 double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol)
 {
@@ -391,6 +423,16 @@ double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_pol
 			s = 1;
 		rounds = ceil(n / s);
 		dbatch = sh.davg + (sh.dmax - sh.davg) * (1 - pow(1 - sh.flong, s));
+		/*
+		 * Old nodes stay schedulable: evicted pods land on them in the
+		 * share of free room they hold mid-roll, and are evicted again in
+		 * a later batch, lengthening its chains by that share.
+		 */
+		{
+			double oldfree = (1 - sh.util) * (n - s) / 2;
+			double f = oldfree / (oldfree + s);
+			dbatch = fmax(dbatch, batch_chain(sc, s, sh.n, f));
+		}
 		/* surge, then per round: drain the batch, reimage (the last round deletes) */
 		return max_of(&sc->t.provision, s) +
 		       rounds * (dbatch + mean_of(&sc->t.drain_overhead)) +
