@@ -97,6 +97,24 @@ static void derives_the_example_cluster(void **state)
 	kup_error_release(&err);
 }
 
+static void the_same_cluster_twice_counts_once(void **state)
+{
+	const char *paths[] = { EX "kubectl-get.json", EX "version.json", EX "kubectl-get.json" };
+	struct kup_kb *kb = embedded();
+	struct kup_profile *p = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(kup_profile_from_dump(kb, paths, 3, &p, &err), KUP_OK);
+	assert_int_equal(p->npools, 2);
+	assert_int_equal(p->pools[0].count, 2);
+	assert_int_equal(p->pools[1].count, 4);
+	assert_int_equal(p->naddons, 9);
+	kup_profile_free(p);
+	kup_kb_free(kb);
+	kup_error_release(&err);
+}
+
 static void without_a_kb_every_kube_system_workload_is_unknown(void **state)
 {
 	const char *paths[] = { EX "kubectl-get.json", EX "version.json" };
@@ -157,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(derives_the_example_cluster),
+		cmocka_unit_test(the_same_cluster_twice_counts_once),
 		cmocka_unit_test(without_a_kb_every_kube_system_workload_is_unknown),
 		cmocka_unit_test(needs_a_server_version),
 		cmocka_unit_test(malformed_dump_fails_with_position),

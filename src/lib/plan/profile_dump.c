@@ -44,6 +44,7 @@
 
 struct dnode {
 	const char *name;
+	size_t seq;                /* read order: a node read twice keeps its last reading */
 	const char *pool;
 	const char *kubelet;
 	struct kup_version kv;
@@ -52,6 +53,7 @@ struct dnode {
 };
 
 struct dwork {
+	size_t seq;                /* read order: a workload read twice keeps its last reading */
 	const char *ns, *name, *kind;
 	const char *chart_name, *chart_version;   /* from the helm.sh/chart label, or NULL */
 	const char **images;       /* containers, then init containers */
@@ -136,6 +138,7 @@ static void read_node(struct dctx *c, const struct kup_node *obj)
 	}
 	d = &c->nodes[c->nnodes];
 	memset(d, 0, sizeof(*d));
+	d->seq = c->nnodes;
 	d->name = adup(c, str_at(kup_node_path(obj, "metadata", "name", NULL)));
 	for (i = 0; i < sizeof(pool_labels) / sizeof(pool_labels[0]) && !d->pool; i++)
 		d->pool = adup(c, str_at(kup_node_get(labels, pool_labels[i])));
@@ -236,6 +239,7 @@ static void read_workload(struct dctx *c, const struct kup_node *obj, const char
 	}
 	w = &c->works[c->nworks];
 	memset(w, 0, sizeof(*w));
+	w->seq = c->nworks;
 	w->kind = kind;
 	w->ns = adup(c, str_at(kup_node_path(obj, "metadata", "namespace", NULL)));
 	w->name = adup(c, str_at(kup_node_path(obj, "metadata", "name", NULL)));
@@ -391,12 +395,38 @@ static int cmp_node(const void *a, const void *b)
 	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
 }
 
+static int cmp_node_name(const void *a, const void *b)
+{
+	const struct dnode *x = a, *y = b;
+	int c = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The same node in two inputs (a snapshot and a kubectl dump) counts once: the last reading. */
+static void dedupe_nodes(struct dctx *c)
+{
+	size_t i, w = 0;
+
+	qsort(c->nodes, c->nnodes, sizeof(*c->nodes), cmp_node_name);
+	for (i = 0; i < c->nnodes; i++) {
+		if (c->nodes[i].name && i + 1 < c->nnodes && c->nodes[i + 1].name &&
+		    strcmp(c->nodes[i].name, c->nodes[i + 1].name) == 0)
+			continue;
+		c->nodes[w++] = c->nodes[i];
+	}
+	c->nnodes = w;
+}
+
 static enum kup_status build_pools(struct dctx *c, struct kup_profile *p)
 {
 	size_t i, j, k;
 
 	if (!c->nnodes)
 		return KUP_OK;
+	dedupe_nodes(c);
 	qsort(c->nodes, c->nnodes, sizeof(*c->nodes), cmp_node);
 	p->pools = kup_arena_zalloc(c->a, c->nnodes * sizeof(*p->pools));
 	if (!p->pools)
@@ -518,9 +548,8 @@ static const struct kup_addon_rule *match_workload(const struct kup_kb *kb, cons
 	return NULL;
 }
 
-static int cmp_work(const void *a, const void *b)
+static int cmp_work_key(const struct dwork *x, const struct dwork *y)
 {
-	const struct dwork *x = a, *y = b;
 	int c = strcmp(x->ns, y->ns);
 
 	if (c)
@@ -529,6 +558,16 @@ static int cmp_work(const void *a, const void *b)
 	if (c)
 		return c;
 	return strcmp(x->kind, y->kind);
+}
+
+static int cmp_work(const void *a, const void *b)
+{
+	const struct dwork *x = a, *y = b;
+	int c = cmp_work_key(x, y);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static int cmp_addon(const void *a, const void *b)
@@ -577,6 +616,13 @@ static enum kup_status build_addons(struct dctx *c, struct kup_profile *p)
 	if (!c->nworks)
 		return KUP_OK;
 	qsort(c->works, c->nworks, sizeof(*c->works), cmp_work);
+	/* the same workload in two inputs counts once */
+	for (i = 0, j = 0; i < c->nworks; i++) {
+		if (i + 1 < c->nworks && cmp_work_key(&c->works[i], &c->works[i + 1]) == 0)
+			continue;
+		c->works[j++] = c->works[i];
+	}
+	c->nworks = j;
 	p->addons = kup_arena_zalloc(c->a, c->nworks * sizeof(*p->addons));
 	if (!p->addons)
 		return KUP_NOMEM;
