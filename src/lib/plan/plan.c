@@ -1005,6 +1005,12 @@ static const struct kup_chart_version *chart_version(const struct kup_chart_entr
 static void trap_warning(struct planner *pl, const struct kup_chart_version *t, const char *kv,
 			 const char *held_at)
 {
+	const char *head = afmt(pl, "chart %s %s declares kubeVersion", t->name, t->version);
+	size_t i;
+
+	for (i = 0; head && i < pl->plan->nwarnings; i++)
+		if (!strncmp(pl->plan->warnings[i], head, strlen(head)))
+			return;   /* once per chart version, at the first hop it bites */
 	add_warning(pl, afmt(pl, "chart %s %s declares kubeVersion '%s', which Helm refuses on %s "
 			     "(a provider version is a semver pre-release; a range must end in -0 "
 			     "to match it): kupgrade keeps %s %s; ask the chart for '-0' or pass "
