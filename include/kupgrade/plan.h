@@ -78,6 +78,7 @@ struct kup_plan_opts {
 	const char *const *pin_app;     /* "NAME=CONSTRAINT" */
 	size_t npin_app;
 	const struct kup_error_sink *errors;   /* input problems (manifests, index); may be NULL */
+	const char *today;              /* "YYYY-MM-DD" for provider support windows; NULL: now (UTC) */
 };
 
 struct kup_plan {
