@@ -268,6 +268,8 @@ KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" bash bench/store.sh || FAILED=1
 KUPGRADE="$KUP" KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_CPU="$CPU" bash bench/plan.sh || FAILED=1
 # kupgrade snapshot vs kubectl get -o json, 50,000 objects in a real kube-apiserver (bench/snapshot.sh)
 KUPGRADE="$KUP" BENCH_BIN="$BIN" BENCH_OUT="$OUT" bash bench/snapshot.sh || FAILED=1
+# kupgrade fleet run --once: one tick over 10,000 simulated clusters, SQLite and PostgreSQL (bench/fleet.sh)
+KUPGRADE="$KUP" BENCH_BIN="$BIN" BENCH_OUT="$OUT" bash bench/fleet.sh || FAILED=1
 # kupgrade rollout: web-300 side by side over 20 seeds, 5,000-node simulation time (bench/rollout.sh)
 KUPGRADE="$KUP" KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_CPU="$CPU" bash bench/rollout.sh || FAILED=1
 

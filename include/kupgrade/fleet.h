@@ -454,6 +454,8 @@ struct kup_fleet_run_opts {
 struct kup_fleet_run_result {
 	size_t ndone, nfailed, nheld, npending;
 	unsigned ticks;
+	int64_t first_tick_ms;      /* real ms the first full tick took */
+	int64_t first_tick_cpu_ms;  /* CPU ms (user + system, this process) of the first tick */
 	int64_t last_tick_ms;       /* real ms the last full tick took */
 	bool needs_person;          /* failed, held, approval, pause or halt left */
 };

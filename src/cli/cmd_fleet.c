@@ -308,8 +308,10 @@ static int cmd_run(struct args *a)
 		kup_error_release(&err);
 		return KUP_EXIT_ERROR;
 	}
-	fprintf(stderr, "fleet: %zu done, %zu failed, %zu held, %zu not done (%u tick%s)\n",
-		res.ndone, res.nfailed, res.nheld, res.npending, res.ticks, res.ticks == 1 ? "" : "s");
+	fprintf(stderr, "fleet: %zu done, %zu failed, %zu held, %zu not done (%u tick%s; first tick "
+		"%lld ms, %lld ms CPU; last tick %lld ms)\n", res.ndone, res.nfailed, res.nheld,
+		res.npending, res.ticks, res.ticks == 1 ? "" : "s", (long long)res.first_tick_ms,
+		(long long)res.first_tick_cpu_ms, (long long)res.last_tick_ms);
 	rc = res.nfailed || res.nheld ? KUP_EXIT_REMOVED : res.needs_person ? KUP_EXIT_DEPRECATED
 		: KUP_EXIT_OK;
 	return rc;

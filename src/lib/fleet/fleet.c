@@ -441,6 +441,7 @@ static void parse_clusters(struct pctx *c, const struct kup_node *n)
 {
 	static const char *const keys[] = { "name", "profile", "context", "kubeconfig", "labels", NULL };
 	struct kup_fleet *f = c->f;
+	size_t *seen, cap = 16;
 
 	if (!n || n->kind != KUP_NODE_SEQ || n->len == 0) {
 		problem(c, n, "spec.clusters must be a non-empty list");
@@ -449,6 +450,9 @@ static void parse_clusters(struct pctx *c, const struct kup_node *n)
 	f->clusters = kup_arena_zalloc(&f->arena, n->len * sizeof(*f->clusters));
 	if (!f->clusters)
 		return;
+	while (cap < n->len * 2)
+		cap <<= 1;
+	seen = calloc(cap, sizeof(*seen));     /* names seen: index + 1, 0 empty */
 	for (size_t i = 0; i < n->len; i++) {
 		const struct kup_node *it = n->u.items[i];
 		struct kup_fleet_cluster *cl = &f->clusters[f->nclusters];
@@ -466,12 +470,24 @@ static void parse_clusters(struct pctx *c, const struct kup_node *n)
 				cl->name);
 			cl->name = NULL;
 		}
-		for (size_t j = 0; cl->name && j < f->nclusters; j++)
-			if (f->clusters[j].name && strcmp(f->clusters[j].name, cl->name) == 0) {
-				problem(c, nm, "duplicate cluster '%s' (first at line %u)", cl->name,
-					(unsigned)f->clusters[j].line);
-				cl->name = NULL;
+		if (cl->name && seen) {
+			uint64_t h = 1469598103934665603ull;
+			for (const char *q = cl->name; *q; q++)
+				h = (h ^ (unsigned char)*q) * 1099511628211ull;
+			for (size_t k = h & (cap - 1);; k = (k + 1) & (cap - 1)) {
+				if (!seen[k]) {
+					seen[k] = f->nclusters + 1;
+					break;
+				}
+				const struct kup_fleet_cluster *o = &f->clusters[seen[k] - 1];
+				if (strcmp(o->name, cl->name) == 0) {
+					problem(c, nm, "duplicate cluster '%s' (first at line %u)", cl->name,
+						(unsigned)o->line);
+					cl->name = NULL;
+					break;
+				}
 			}
+		}
 		const struct kup_node *pr = kup_node_get(it, "profile"), *cx = kup_node_get(it, "context");
 		if (pr && cx)
 			problem(c, cx, "cluster '%s' has both a profile and a context: give one",
@@ -488,6 +504,7 @@ static void parse_clusters(struct pctx *c, const struct kup_node *n)
 		labels_from(c, kup_node_get(it, "labels"), "labels", &cl->labels, &cl->nlabels);
 		f->nclusters++;
 	}
+	free(seen);
 }
 
 static void parse_waves(struct pctx *c, const struct kup_node *n)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 
 #include "kupgrade/fleet.h"
 #include "kupgrade/store.h"
@@ -1385,7 +1386,9 @@ struct lease_ctx {
 	struct loop *L;
 };
 
-static enum kup_status tick(struct loop *L, struct kup_error *err)
+static enum kup_status check_drivers(struct loop *L, struct kup_error *err);
+
+static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 {
 	enum kup_status st;
 	const struct kup_fleet *f;
@@ -1404,7 +1407,7 @@ static enum kup_status tick(struct loop *L, struct kup_error *err)
 		struct cl *c = &L->cls[i];
 		if (c->state == KUP_FLEET_DONE || c->state == KUP_FLEET_FAILED)
 			continue;
-		if (f->clusters[i].wave <= front || c->state != KUP_FLEET_PENDING) {
+		if (first || f->clusters[i].wave <= front || c->state != KUP_FLEET_PENDING) {
 			bool fb = false;
 			evaluate(c, f, L->o->kb, false, &fb, NULL);
 			if (fb && !L->fallback_said) {
@@ -1414,6 +1417,9 @@ static enum kup_status tick(struct loop *L, struct kup_error *err)
 			}
 		}
 	}
+	/* the first tick refuses a fleet whose plans need a command it lacks, before acting */
+	if (first && (st = check_drivers(L, err)) != KUP_OK)
+		return st;
 	fill_views(L);
 	kup_fleet_decide(f, L->views, L->wv, L->halted, L->now, L->dec, L->wchanged);
 	record_waves(L);
@@ -1459,6 +1465,15 @@ static enum kup_status tick(struct loop *L, struct kup_error *err)
 		act(L, c);
 	}
 	return KUP_OK;
+}
+
+static int64_t cpu_ms(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
 static void sleep_ms(int64_t ms)
@@ -1522,16 +1537,18 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 		goto out;
 	if ((st = read_state(&L, err)) != KUP_OK)
 		goto out;
-	if ((st = check_drivers(&L, err)) != KUP_OK)
-		goto out;
 	logf_(&L, "fleet %s: %zu clusters in %zu waves, target %s; replica %s%s", L.fleet->name,
 	      L.fleet->nclusters, L.fleet->nwaves, L.fleet->target_text, L.holder,
 	      L.clock.scale != 1 ? " (fast-forward clock)" : "");
 
 	for (;;) {
-		int64_t t0 = kup_mono_ms(), waited = 0;
-		st = tick(&L, err);
+		int64_t t0 = kup_mono_ms(), c0 = cpu_ms(), waited = 0;
+		st = tick(&L, ticks == 0, err);
 		res->last_tick_ms = kup_mono_ms() - t0;
+		if (!ticks) {
+			res->first_tick_ms = res->last_tick_ms;
+			res->first_tick_cpu_ms = cpu_ms() - c0;
+		}
 		if (st == KUP_UNAVAILABLE) {
 			backoff = backoff ? (backoff * 2 > 30000 ? 30000 : backoff * 2) : 500;
 			logf_(&L, "store unreachable (%s): retrying in %.1fs, acting on nothing",
