@@ -38,6 +38,7 @@ static void plan_usage(FILE *fp)
 		"  --chart-index FILE        a Helm repository index.yaml for chart choices\n"
 		"  --pin-app NAME=CONSTRAINT only charts whose appVersion satisfies CONSTRAINT\n"
 		"  --keep-nodes              node pools move only as far as the skew policy needs\n"
+		"  --today YYYY-MM-DD        the date for provider support windows (default: today)\n"
 		"  -o, --output FORMAT       text (default), markdown, json, html\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
 		"\n"
@@ -396,6 +397,13 @@ int cmd_plan(int argc, char **argv)
 			}
 			if (!strv_add(&pins, v))
 				goto oom;
+		} else if (is_opt(arg, "--today")) {
+			if (!(opts.today = opt_value(argc, argv, &a, "--today")))
+				goto missing;
+			if (strlen(opts.today) != 10 || opts.today[4] != '-' || opts.today[7] != '-') {
+				cli_error("bad --today '%s': expected YYYY-MM-DD", opts.today);
+				goto out;
+			}
 		} else if (!strcmp(arg, "--keep-nodes")) {
 			opts.keep_nodes = true;
 		} else if (is_opt(arg, "--manifests") || is_opt(arg, "--dump")) {

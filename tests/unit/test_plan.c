@@ -529,6 +529,55 @@ static void test_chart_must_move_when_kube_version_excludes(void **state)
 	kup_plan_free(p);
 }
 
+static struct kup_plan *plan_gke_on(const char *to, const char *today)
+{
+	const char *prof = "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"
+			   "metadata: {name: g}\nspec:\n  provider: gke\n"
+			   "  controlPlane: {version: \"v1.30.4-gke.1348000\"}\n"
+			   "  nodePools:\n" POOL("default", "1.30.4") "  addons: []\n";
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	assert_int_equal(kup_profile_parse("t.yaml", prof, strlen(prof), &p, &err), KUP_OK);
+	memset(&o, 0, sizeof(o));
+	kup_version_parse(to, &o.target, &err);
+	o.today = today;
+	assert_int_equal(kup_plan(kb, p, &o, &plan, &err), KUP_OK);
+	kup_profile_free(p);
+	kup_error_release(&err);
+	return plan;
+}
+
+static void test_provider_support_windows(void **state)
+{
+	struct kup_plan *p = plan_gke_on("1.31", "2025-06-01");
+	const struct kup_plan_risk *r;
+
+	(void)state;
+	assert_null(risk(p, "provider-extended-support/gke-1.31"));
+	kup_plan_free(p);
+	p = plan_gke_on("1.31", "2026-01-15");
+	r = risk(p, "provider-extended-support/gke-1.31");
+	assert_non_null(r);
+	assert_int_equal(r->severity, KUP_SEV_MEDIUM);
+	assert_string_equal(r->at, "1.31");
+	assert_non_null(strstr(r->message, "left standard support on 2025-10-01"));
+	assert_non_null(strstr(r->mitigation, "up to gke 1.33"));
+	kup_plan_free(p);
+	p = plan_gke_on("1.31", "2026-11-21");
+	r = risk(p, "provider-support-ended/gke-1.31");
+	assert_non_null(r);
+	assert_int_equal(r->severity, KUP_SEV_HIGH);
+	kup_plan_free(p);
+	/* beyond the provider's newest listed minor */
+	p = plan_gke_on("1.34", "2026-11-21");
+	assert_true(has_warning(p, "the knowledge base lists no gke 1.34 (its newest gke minor "
+				   "is 1.33)"));
+	kup_plan_free(p);
+}
+
 /* ---- renderers ----------------------------------------------------------------- */
 
 static void test_render_json_and_escaping(void **state)
@@ -598,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_manifests_step_before_the_removing_hop),
 		cmocka_unit_test(test_charts_follow_the_addon_and_the_trap),
 		cmocka_unit_test(test_chart_must_move_when_kube_version_excludes),
+		cmocka_unit_test(test_provider_support_windows),
 		cmocka_unit_test(test_render_json_and_escaping),
 	};
 

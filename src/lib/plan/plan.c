@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kupgrade/chart.h"
 #include "kupgrade/ingest.h"
@@ -1214,6 +1215,86 @@ static void plan_risks(struct planner *pl)
 			pl->oom = true;
 }
 
+/* ---- provider support windows ------------------------------------------------------- */
+
+/*
+ * The target on a managed provider: out of standard support (extended
+ * support costs extra) or of all support (the provider upgrades it for
+ * you) on `today`; or newer than every minor the KB lists for the provider.
+ */
+static void plan_provider(struct planner *pl)
+{
+	const char *prov = kup_provider_name(pl->p->provider), *today = pl->o->today;
+	const struct kup_version *target = &pl->c[pl->n];
+	const struct kup_provider_release *row, *newest = NULL;
+	struct kup_plan_risk r;
+	char day[16];
+	size_t i, n = kup_kb_provider_release_count(pl->kb);
+
+	if (pl->p->provider != KUP_PROVIDER_EKS && pl->p->provider != KUP_PROVIDER_GKE &&
+	    pl->p->provider != KUP_PROVIDER_AKS)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct kup_provider_release *x = kup_kb_provider_release_at(pl->kb, i);
+
+		if (!strcmp(x->provider, prov) &&
+		    (!newest || kup_version_cmp_minor(&x->version, &newest->version) > 0))
+			newest = x;
+	}
+	if (!newest)
+		return;   /* the KB knows nothing of this provider */
+	row = kup_kb_find_provider_release(pl->kb, prov, target);
+	if (!row) {
+		char nb[24];
+
+		if (kup_version_cmp_minor(target, &newest->version) > 0)
+			add_warning(pl, afmt(pl, "the knowledge base lists no %s %s (its newest %s "
+					     "minor is %s): check that the provider offers it", prov,
+					     pl->cs[pl->n], prov,
+					     kup_version_minor_str(&newest->version, nb, sizeof(nb))));
+		return;
+	}
+	if (!today) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (!gmtime_r(&now, &tm) || !strftime(day, sizeof(day), "%Y-%m-%d", &tm))
+			return;
+		today = day;
+	}
+	memset(&r, 0, sizeof(r));
+	r.at = pl->cs[pl->n];
+	r.source = row->source;
+	r.evidence = afmt(pl, "provider %s, target %s, today %s", prov, pl->cs[pl->n], today);
+	if (row->end_of_extended && strcmp(today, row->end_of_extended) > 0) {
+		r.id = afmt(pl, "provider-support-ended/%s-%s", prov, pl->cs[pl->n]);
+		r.severity = KUP_SEV_HIGH;
+		r.message = afmt(pl, "%s ended all support for %s on %s: the provider upgrades such "
+				 "clusters on its own schedule", prov, pl->cs[pl->n],
+				 row->end_of_extended);
+		r.mitigation = afmt(pl, "aim at a minor %s still supports (the knowledge base knows "
+				    "up to %s %s)", prov, prov,
+				    kup_version_minor_str(&newest->version, day, sizeof(day)));
+	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0) {
+		r.id = afmt(pl, "provider-extended-support/%s-%s", prov, pl->cs[pl->n]);
+		r.severity = KUP_SEV_MEDIUM;
+		r.message = afmt(pl, "%s %s left standard support on %s: extended support costs "
+				 "extra%s%s", prov, pl->cs[pl->n], row->end_of_standard,
+				 row->end_of_extended ? " and ends on " : "",
+				 row->end_of_extended ? row->end_of_extended : "");
+		r.mitigation = afmt(pl, "plan the next upgrade now, or aim further (the knowledge "
+				    "base knows up to %s %s)", prov,
+				    kup_version_minor_str(&newest->version, day, sizeof(day)));
+	} else {
+		return;
+	}
+	if (!r.id || !r.message || !r.mitigation || !r.evidence) {
+		pl->oom = true;
+		return;
+	}
+	add_risk(pl, &r);
+}
+
 /* ---- the whole plan ------------------------------------------------------------------ */
 
 static int cmp_pstep(const void *x, const void *y)
@@ -1412,6 +1493,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	plan_manifests(&pl);
 	plan_charts(&pl);
 	plan_risks(&pl);
+	plan_provider(&pl);
 	pl.risks_done = true;
 	for (i = 0; i < p->naddons; i++)
 		plan_addon(&pl, &p->addons[i]);
