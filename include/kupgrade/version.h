@@ -47,13 +47,14 @@ char *kup_version_str(const struct kup_version *v, char *buf, size_t size);
  * version that may have a leading v, wildcards (x X *) or leave out the
  * minor and patch; `A - B` (spaces around the dash) means `>= A, <= B`.
  *
- * The pre-release rule, per comparator: a version with a pre-release
- * (1.30.1-eks-1a2b, v1.30.1-gke.1329003) satisfies a comparator only when
- * the comparator's own version has a pre-release.  So `>=1.23.0` does not
- * match 1.30.1-eks-1a2b while `>=1.23.0-0` does, and `>=1.23.0-0 <2.0.0`
- * does not either (its `<2.0.0` has no pre-release).  Build metadata (+...)
- * is ignored.  An empty range is malformed (Helm itself skips the check
- * when a chart has no kubeVersion).
+ * The pre-release rule (Masterminds v3.4): a version with a pre-release
+ * (1.30.1-eks-1a2b, v1.30.1-gke.1329003) satisfies a comparator set only
+ * when some comparator of that set (between two `||`) has a pre-release.
+ * So `>=1.23.0` does not match 1.30.1-eks-1a2b while `>=1.23.0-0` and
+ * `>=1.23.0-0 <2.0.0` do.  Build metadata (+...) is ignored.  An empty
+ * range is malformed (Helm itself skips the check when a chart has no
+ * kubeVersion); so is one longer than 512 bytes or with more than 32
+ * alternatives (Masterminds' limits).
  *
  * kup_semver_range_match() sets *match; a malformed range or version is
  * KUP_VERSION with err->column the 1-based offset of the problem in the
@@ -61,6 +62,7 @@ char *kup_version_str(const struct kup_version *v, char *buf, size_t size);
  */
 enum {
 	KUP_SEMVER_IGNORE_PRE = 1u << 0,   /* match the version with its pre-release removed */
+	KUP_SEMVER_INCLUDE_PRE = 1u << 1,  /* pre-releases satisfy every set (Constraints.IncludePrerelease) */
 };
 enum kup_status kup_semver_range_match(const char *range, const char *version, bool *match,
 				       struct kup_error *err);

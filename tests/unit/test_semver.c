@@ -2,7 +2,9 @@
  * test_semver.c - Helm (Masterminds/semver v3) ranges: operators, wildcards,
  * tilde and caret, hyphen ranges, ||, and the pre-release trap that makes
  * `>=1.23.0` refuse 1.30.1-eks-1a2b3c.  Expected results follow Masterminds'
- * constraints.go and its tests (TestConstraintsCheck) and helm/helm#3810.
+ * constraints.go and its tests (TestConstraintsCheck), the v3.4.0 release
+ * notes (a pre-release in one comparator opens its whole AND group, not
+ * the other alternatives) and helm/helm#3810.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,8 +28,14 @@ static const struct {
 	{ ">=1.23.0-0", "v1.30.1-gke.1329003", true },
 	{ ">=1.23.0", "1.30.1", true },
 	{ ">=1.21.0-0", "v1.20.15-eks-abc", false },
-	/* per comparator: the `<2.0.0` of the set has no pre-release */
-	{ ">=1.23.0-0 <2.0.0", "1.30.1-eks-1a2b3c", false },
+	/* per AND group (Masterminds v3.4): one pre-release comparator opens the group */
+	{ ">=1.23.0-0 <2.0.0", "1.30.1-eks-1a2b3c", true },
+	{ "<2.0.0 >=1.23.0-0", "1.30.1-eks-1a2b3c", true },
+	{ ">1.0.0-beta.1 < 2 || > 3", "1.5.0-rc.1", true },
+	{ ">1.0.0-beta.1 < 2 || > 3", "3.5.0-rc.1", false },   /* not across || */
+	{ ">1.0.0-beta.1 < 2 || > 3", "4.0.0", true },
+	{ ">1.0.0-beta.1 < 2 || > 3", "3.5.0", false },  /* >3 means 4 and up */
+	{ "1.0.0-alpha.1 - 1.1.0", "1.0.0-alpha.2", true },
 	{ ">=1.23.0-0 <2.0.0-0", "1.30.1-eks-1a2b3c", true },
 	{ ">= 1.19.0-0 < 1.30.0-0", "v1.29.4-gke.100", true },
 	{ ">= 1.19.0-0 < 1.30.0-0", "v1.30.0-gke.100", false },
@@ -65,7 +73,8 @@ static const struct {
 	{ "4.1", "4.1.0", true },
 	{ "!=1.25.0", "1.25.0", false },
 	{ "!=1.25.0", "1.26.0", true },
-	{ "!=1.25.0", "1.26.0-eks-1", true },   /* Masterminds: no pre-release guard on a plain != */
+	{ "!=1.25.0", "1.26.0-eks-1", false },  /* != refuses pre-releases too (v3.4) */
+	{ "!=1.25.0-0", "1.26.0-eks-1", true },
 	{ ">1.1", "1.1.9", false },
 	{ ">1.1", "1.2.0", true },
 	{ ">11", "11.1.0", false },
@@ -159,6 +168,9 @@ static const struct {
 	{ "xx", 1, "malformed version number" },
 	{ "1.99999999999999999999", 3, "malformed version number" },
 	{ ">=1.20 || <", 12, "expected a version" },
+	{ "1 || 2 || 3 || 4 || 5 || 6 || 7 || 8 || 9 || 10 || 11 || 12 || 13 || 14 || 15 || 16 || "
+	  "17 || 18 || 19 || 20 || 21 || 22 || 23 || 24 || 25 || 26 || 27 || 28 || 29 || 30 || 31 || "
+	  "32 || 33", 183, "more than 32 alternatives" },
 };
 
 static void malformed_ranges(void **state)
@@ -228,6 +240,35 @@ static void ignore_prerelease_flag(void **state)
 	assert_int_equal(kup_semver_range_match_flags(">=1.23.0", "1.30.1-eks-1a2b3c", 0, &m, &err),
 			 KUP_OK);
 	assert_false(m);
+	assert_int_equal(kup_semver_range_match_flags(">=1.23.0", "1.30.1-eks-1a2b3c",
+						      KUP_SEMVER_INCLUDE_PRE, &m, &err), KUP_OK);
+	assert_true(m);
+	assert_int_equal(kup_semver_range_match_flags("<1.30.0", "1.30.1-eks-1a2b3c",
+						      KUP_SEMVER_INCLUDE_PRE, &m, &err), KUP_OK);
+	assert_false(m);
+}
+
+static void length_limit(void **state)
+{
+	char range[600];
+	struct kup_error err = KUP_ERROR_INIT;
+	bool m = true;
+	size_t i;
+
+	(void)state;
+	/* 256 comparators in 511 bytes are fine; 513 bytes are not (Masterminds MaxConstraintLen) */
+	for (i = 0; i < 255; i++)
+		memcpy(range + 2 * i, "1 ", 2);
+	range[510] = '1';
+	range[511] = '\0';
+	assert_int_equal(kup_semver_range_match(range, "1.0.0", &m, &err), KUP_OK);
+	assert_true(m);
+	range[511] = ' ';
+	range[512] = '1';
+	range[513] = '\0';
+	assert_int_equal(kup_semver_range_match(range, "1.0.0", &m, &err), KUP_VERSION);
+	assert_non_null(strstr(err.msg, "longer than 512 characters"));
+	kup_error_release(&err);
 }
 
 static void compare_versions(void **state)
@@ -271,6 +312,7 @@ int main(void)
 		cmocka_unit_test(malformed_versions),
 		cmocka_unit_test(malformed_alternative_after_match),
 		cmocka_unit_test(ignore_prerelease_flag),
+		cmocka_unit_test(length_limit),
 		cmocka_unit_test(compare_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

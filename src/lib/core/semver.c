@@ -6,21 +6,26 @@
  * semver.NewVersion(kubeVersion), semver.NewConstraint(range), Check):
  *
  *   https://github.com/Masterminds/semver/blob/master/constraints.go
- *   (read at commit 00300c46865890f2906399c7524020c12d31d100)
+ *   (v3.4 and later: the scanner with MaxConstraintLen 512 and
+ *   MaxConstraintGroups 32, and per-group containsPre; the comparator
+ *   functions and the version grammar are those of v3.1-v3.3 as well,
+ *   read at commit 00300c46865890f2906399c7524020c12d31d100)
  *
  * - NewConstraint rewrites `A - B` (whitespace on both sides of the dash)
  *   into `>= A, <= B`, splits on `||`, and each part must be comparators
- *   separated by whitespace or a comma (validConstraintRegex).
- * - parseConstraint: a wildcard or missing major gives 0.0.0 ("dirty"); a
+ *   separated by whitespace or a comma.
+ * - a constraint version: a wildcard major gives 0.0.0 ("dirty"); a
  *   wildcard or missing minor gives MAJOR.0.0 (minorDirty); a wildcard or
  *   missing patch gives MAJOR.MINOR.0 (patchDirty); a dirty constraint keeps
  *   its pre-release and drops build metadata.
- * - every comparator function starts with "if v.Prerelease() != "" &&
- *   c.con.Prerelease() == "" { return false }" (Masterminds issue 21), except
- *   `!=` on a version without wildcards; so the rule is per comparator, not
- *   npm's "some comparator of the set has a pre-release on the same
- *   major.minor.patch".  This is the trap of helm/helm#3810: `>=1.8.0` does
- *   not match v1.9.4-gke.1, `>=1.8.0-0` does.
+ * - the pre-release rule (v3.4.0, 2025-06-27, "Handle pre-releases on all in
+ *   an and group", Masterminds PR 267): a version with a pre-release
+ *   (1.30.1-eks-1a2b3c) satisfies an AND group only when some comparator
+ *   of that group has a pre-release; the rule does not carry across `||`.
+ *   Before v3.4.0 every comparator needed its own pre-release.  Unlike npm
+ *   the comparator's pre-release need not be on the same major.minor.patch.
+ *   This is the trap of helm/helm#3810: `>=1.8.0` does not match
+ *   v1.9.4-gke.1, `>=1.8.0-0` does.
  * - the operators: "" and "=" are equality, or tilde when dirty; `~` / `~>`
  *   keep the major (and the minor unless minorDirty); `^` keeps the major
  *   (for 0.y: the minor; for 0.0.z: the patch); `>` and `<=` with wildcards
@@ -274,10 +279,9 @@ static int sv_cmp(const struct sv *a, const struct sv *b)
 
 /* ---- comparators (Masterminds constraint functions) ---------------------- */
 
+/* After the pre-release guard (done by check()). */
 static bool check_tilde(const struct sv *v, const struct comparator *c)
 {
-	if (v->prelen && !c->con.prelen)
-		return false;
 	if (sv_cmp(v, &c->con) < 0)
 		return false;
 	/* ~0.0.0 (and ~*) accept everything from 0.0.0 on */
@@ -291,15 +295,18 @@ static bool check_tilde(const struct sv *v, const struct comparator *c)
 	return true;
 }
 
-static bool check(const struct sv *v, const struct comparator *c)
+/*
+ * One comparator.  `include_pre` is true when the comparator's AND group
+ * holds a comparator with a pre-release (or the caller asked for
+ * pre-releases): only then may a version with a pre-release satisfy it.
+ */
+static bool check(const struct sv *v, const struct comparator *c, bool include_pre)
 {
-	bool pre_blocked = v->prelen && !c->con.prelen;
-
+	if (v->prelen && !include_pre)
+		return false;
 	switch (c->op) {
 	case OP_NE:
 		if (c->dirty) {
-			if (pre_blocked)
-				return false;
 			if (c->con.major != v->major)
 				return true;
 			if (c->con.minor != v->minor && !c->minor_dirty)
@@ -316,8 +323,6 @@ static bool check(const struct sv *v, const struct comparator *c)
 		}
 		return sv_cmp(v, &c->con) != 0;
 	case OP_GT:
-		if (pre_blocked)
-			return false;
 		if (!c->dirty)
 			return sv_cmp(v, &c->con) > 0;
 		if (v->major > c->con.major)
@@ -330,16 +335,10 @@ static bool check(const struct sv *v, const struct comparator *c)
 			return v->minor > c->con.minor;
 		return sv_cmp(v, &c->con) > 0;
 	case OP_LT:
-		if (pre_blocked)
-			return false;
 		return sv_cmp(v, &c->con) < 0;
 	case OP_GE:
-		if (pre_blocked)
-			return false;
 		return sv_cmp(v, &c->con) >= 0;
 	case OP_LE:
-		if (pre_blocked)
-			return false;
 		if (!c->dirty)
 			return sv_cmp(v, &c->con) <= 0;
 		if (v->major > c->con.major)
@@ -350,14 +349,10 @@ static bool check(const struct sv *v, const struct comparator *c)
 	case OP_TILDE:
 		return check_tilde(v, c);
 	case OP_EQ:
-		if (pre_blocked)
-			return false;
 		if (c->dirty)
 			return check_tilde(v, c);
 		return sv_cmp(v, &c->con) == 0;
 	case OP_CARET:
-		if (pre_blocked)
-			return false;
 		if (sv_cmp(v, &c->con) < 0)
 			return false;
 		if (c->con.major > 0 || c->minor_dirty)
@@ -493,26 +488,41 @@ static bool at_end_of_term(const struct rparse *p)
 	return p->i >= p->n || is_space(p->s[p->i]) || p->s[p->i] == ',' || at_or(p);
 }
 
+#define RANGE_MAX_LEN 512       /* Masterminds MaxConstraintLen */
+#define RANGE_MAX_GROUPS 32      /* Masterminds MaxConstraintGroups */
+#define GROUP_MAX_TERMS 260      /* more than a 512-byte range can hold */
+
 /*
  * Parses the whole range; when v is given, *match says whether v satisfies it.
  * The whole range is always parsed, so a malformed range is an error even
- * when an earlier alternative matched.
+ * when an earlier alternative matched.  Each AND group is collected first:
+ * whether any of its comparators has a pre-release decides whether a
+ * pre-release version may satisfy the group (Masterminds v3.4 containsPre).
  */
-static enum kup_status range_eval(const char *range, const struct sv *v, bool *match,
-				  struct kup_error *err)
+static enum kup_status range_eval(const char *range, const struct sv *v, unsigned flags,
+				  bool *match, struct kup_error *err)
 {
 	struct rparse p = { range, strlen(range), 0, err };
+	struct comparator terms[GROUP_MAX_TERMS];
+	size_t ngroups = 0;
 	bool any = false;
 
+	if (match)
+		*match = false;
+	if (p.n > RANGE_MAX_LEN)
+		return kup_error_set(err, KUP_VERSION, NULL, 0, 1,
+				     "cannot parse range '%.40s...': longer than %d characters",
+				     range, RANGE_MAX_LEN);
 	for (;;) {
-		bool set_ok = true;
-		size_t nterms = 0;
+		size_t nterms = 0, k;
+		bool include_pre = (flags & KUP_SEMVER_INCLUDE_PRE) != 0, ok = true;
 
+		if (++ngroups > RANGE_MAX_GROUPS)
+			return range_error(&p, p.i, "more than 32 alternatives");
 		for (;;) {
 			struct comparator c;
 			enum kup_status st;
 			size_t save;
-
 			bool comma = false, explicit_op;
 
 			skip_space(&p);
@@ -530,6 +540,8 @@ static enum kup_status range_eval(const char *range, const struct sv *v, bool *m
 			}
 			if (p.s[p.i] == ',')
 				return range_error(&p, p.i, "unexpected ','");
+			if (nterms + 2 > GROUP_MAX_TERMS)
+				return range_error(&p, p.i, "too many comparators");
 			save = p.i;
 			c.op = read_op(&p);
 			explicit_op = p.i > save;
@@ -556,16 +568,19 @@ static enum kup_status range_eval(const char *range, const struct sv *v, bool *m
 					return range_error(&p, p.i, "unexpected character");
 				c.op = OP_GE;
 				hi.op = OP_LE;
-				if (v && set_ok)
-					set_ok = check(v, &c) && check(v, &hi);
+				terms[nterms++] = c;
+				terms[nterms++] = hi;
 			} else {
 				p.i = save;
-				if (v && set_ok)
-					set_ok = check(v, &c);
+				terms[nterms++] = c;
 			}
-			nterms++;
 		}
-		if (set_ok && nterms)
+		for (k = 0; k < nterms; k++)
+			if (terms[k].con.prelen)
+				include_pre = true;
+		for (k = 0; v && k < nterms && ok; k++)
+			ok = check(v, &terms[k], include_pre);
+		if (v && ok)
 			any = true;
 		if (p.i >= p.n)
 			break;
@@ -595,7 +610,7 @@ enum kup_status kup_semver_range_match_flags(const char *range, const char *vers
 		v.pre = NULL;
 		v.prelen = 0;
 	}
-	return range_eval(range, &v, match, err);
+	return range_eval(range, &v, flags, match, err);
 }
 
 enum kup_status kup_semver_range_match(const char *range, const char *version, bool *match,
@@ -606,7 +621,7 @@ enum kup_status kup_semver_range_match(const char *range, const char *version, b
 
 enum kup_status kup_semver_range_check(const char *range, struct kup_error *err)
 {
-	return range_eval(range, NULL, NULL, err);
+	return range_eval(range, NULL, 0, NULL, err);
 }
 
 enum kup_status kup_semver_cmp(const char *a, const char *b, int *cmp, struct kup_error *err)
