@@ -1590,16 +1590,15 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 			sleep_ms(10);
 			waited += 10;
 		}
-		if (o->stop && *o->stop) {
-			/* stop: let running drivers finish and record them (never orphan a step) */
-			if (njobs(&L))
-				logf_(&L, "stopping: waiting for %zu running driver(s) to end", njobs(&L));
-			while (njobs(&L)) {
-				poll_jobs(&L);
-				sleep_ms(10);
-			}
+		if (o->stop && *o->stop)
 			break;
-		}
+	}
+	/* never leave a started step unrecorded on purpose: let running drivers end */
+	if (njobs(&L))
+		logf_(&L, "stopping: waiting for %zu running driver(s) to end", njobs(&L));
+	while (njobs(&L)) {
+		poll_jobs(&L);
+		sleep_ms(10);
 	}
 	count_result(&L, res);
 	res->needs_person = res->nfailed || res->nheld || L.halted;
