@@ -278,6 +278,12 @@ struct kup_kube_list_opts {
 	const char *label_selector;
 	unsigned limit;               /* page size (default 500) */
 	int max_restarts;             /* on 410 Gone (default 3) */
+	/*
+	 * A page larger than this (default 8 MiB) makes the next pages smaller
+	 * (limit scaled down, at least 1), so big objects (1 MiB ConfigMaps,
+	 * Helm releases) do not make a page of 500 hundreds of MiB.
+	 */
+	size_t page_bytes;
 };
 void kup_kube_list_opts_init(struct kup_kube_list_opts *o);
 

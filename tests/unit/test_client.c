@@ -299,6 +299,34 @@ static void test_gone_restarts(void **state)
 	kup_error_release(&err);
 }
 
+/* Pages of big objects get smaller: limit scaled down to page_bytes. */
+static void test_page_shrinks(void **state)
+{
+	struct kup_kubeconfig *cfg = std_config("{token: good-token}");
+	struct kup_kube *k = client(cfg, NULL);
+	struct kup_kube_resource res;
+	struct kup_kube_list_opts lo;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.sorted = s.typed = true;
+	kup_kube_resource_set(&res, "v1", "bigthings", "BigThing", true);
+	kup_kube_list_opts_init(&lo);
+	lo.limit = 20;
+	lo.page_bytes = 100000;   /* ~5 items of 20 kB */
+	assert_int_equal(kup_kube_list_items(k, &res, &lo, on_doc, &s, &err), KUP_OK);
+	assert_int_equal(s.items, 40);
+	assert_true(s.sorted);
+	assert_int_equal(requests("GET /api/v1/bigthings?limit=20 "), 1);
+	assert_int_equal(requests("GET /api/v1/bigthings?limit=4&continue=20 "), 1);
+	assert_int_equal(requests("GET /api/v1/bigthings?limit=4&continue="), 5);
+	kup_kube_free(k);
+	kup_kubeconfig_free(cfg);
+	kup_error_release(&err);
+}
+
 /* ---- retries ---------------------------------------------------------- */
 
 static void test_retry_after(void **state)
@@ -968,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_parse),
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_gone_restarts),
+		cmocka_unit_test(test_page_shrinks),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_server_errors_retried),
 		cmocka_unit_test(test_timeout),

@@ -22,6 +22,7 @@ void kup_kube_list_opts_init(struct kup_kube_list_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->limit = 500;
 	o->max_restarts = 3;
+	o->page_bytes = (size_t)8 << 20;
 }
 
 void kup_kube_resource_set(struct kup_kube_resource *res, const char *group_version,
@@ -326,6 +327,7 @@ enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource
 	enum kup_status st = KUP_OK;
 	int restarts = 0;
 	size_t index = 0;
+	unsigned limit;
 	static const char prefix[] = "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[";
 
 	if (!opts) {
@@ -339,6 +341,7 @@ enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource
 	kup_buf_init(&p.key);
 	kup_buf_init(&p.last);
 	kup_kube_resp_init(&resp);
+	limit = opts->limit;
 	kup_kube_path(&path, res, opts->namespace_, NULL, NULL);
 	if (path.oom) {
 		st = KUP_NOMEM;
@@ -351,8 +354,8 @@ enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource
 
 		kup_buf_reset(&url);
 		kup_buf_add(&url, path.buf, path.len);
-		if (opts->limit) {
-			kup_buf_addf(&url, "%climit=%u", sep, opts->limit);
+		if (limit) {
+			kup_buf_addf(&url, "%climit=%u", sep, limit);
 			sep = '&';
 		}
 		if (opts->field_selector) {
@@ -403,6 +406,14 @@ enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource
 		pg.nitems = nitems;
 		pg.index = index++;
 		p.delivered += nitems;
+		/* big objects: smaller pages from now on (a continue token allows it) */
+		if (limit && opts->page_bytes && resp.body.len > opts->page_bytes && nitems) {
+			size_t per = resp.body.len / nitems, want = per ? opts->page_bytes / per : 1;
+			if (want < 1)
+				want = 1;
+			if (want < limit)
+				limit = (unsigned)want;
+		}
 		st = fn(ctx, &pg);
 		if (st != KUP_OK)
 			goto out;

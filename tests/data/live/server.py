@@ -21,6 +21,7 @@ request as one line "METHOD PATH AUTH" to DIR/requests.log (AUTH is
   /metrics                      apiserver_requested_deprecated_apis lines
   /flaky                        429 with Retry-After: 1 the first time, then 200
   /always503                    503 every time
+  /api/v1/bigthings             40 items of 20 kB, paginated
   /api/v1/things                a 3-page list whose second page answers 410 once
   /slow                         answers after 3 s
 
@@ -241,6 +242,14 @@ class H(BaseHTTPRequestHandler):
         if p == "/slow":
             time.sleep(3)
             return self.send(200, {"ok": True})
+        if p == "/api/v1/bigthings":
+            # 40 items of 20 kB, paginated by the limit asked for
+            items = [json.dumps({"metadata": {"name": "big-%02d" % i, "namespace": "n"},
+                                 "data": {"x": "y" * 20000}}).encode() for i in range(40)]
+            start = int(cont) if cont else 0
+            end = len(items) if not limit else min(len(items), start + limit)
+            nxt = str(end) if end < len(items) else None
+            return self.send(200, page_bytes("BigThingList", "v1", items[start:end], nxt))
         if p == "/api/v1/things":
             pages = [[{"metadata": {"name": "a", "namespace": "n"}},
                       {"metadata": {"name": "b", "namespace": "n"}}],
