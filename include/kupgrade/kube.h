@@ -154,6 +154,11 @@ struct kup_kube_opts {
 	long backoff_ms;           /* first wait, doubled each time, capped at 10 s (default 250) */
 	long max_retry_after_ms;   /* cap on a server's Retry-After (default 30000) */
 	size_t max_body;           /* cap on one response body (default 512 MiB) */
+	/*
+	 * Ask for gzip responses: 1 always, 0 never, -1 (default) unless the
+	 * server is a loopback address (where compressing costs more than it saves).
+	 */
+	int compress;
 	/* -v: one line per request ("GET https://h/api 200 12ms"); may be NULL. */
 	void (*log)(void *ctx, const char *line);
 	/* warnings (insecure-skip-tls-verify, the server's Warning headers); may be NULL. */

@@ -327,6 +327,42 @@ static void test_page_shrinks(void **state)
 	kup_error_release(&err);
 }
 
+/* gzip: asked for when told to (and by default only off loopback), decoded. */
+static void test_compress(void **state)
+{
+	struct kup_kubeconfig *cfg = std_config("{token: good-token}");
+	struct kup_kube_opts o;
+	struct kup_kube *k;
+	struct kup_kube_resource res;
+	struct kup_kube_list_opts lo;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct seen s;
+	int before = requests(" gzip");
+
+	(void)state;
+	kup_kube_opts_init(&o);
+	o.compress = 1;
+	k = client(cfg, &o);
+	memset(&s, 0, sizeof(s));
+	s.sorted = s.typed = true;
+	kup_kube_resource_set(&res, "v1", "configmaps", "ConfigMap", true);
+	kup_kube_list_opts_init(&lo);
+	lo.limit = 700;
+	assert_int_equal(kup_kube_list_items(k, &res, &lo, on_doc, &s, &err), KUP_OK);
+	assert_int_equal(s.items, NOBJ);
+	assert_true(s.sorted);
+	assert_int_equal(requests("GET /api/v1/configmaps?limit=700") , 2);
+	assert_int_equal(requests(" gzip") - before, 2);
+	kup_kube_free(k);
+	/* default on 127.0.0.1: not asked for */
+	k = client(cfg, NULL);
+	expect_get_ok(k, "/version");
+	assert_int_equal(requests(" gzip") - before, 2);
+	kup_kube_free(k);
+	kup_kubeconfig_free(cfg);
+	kup_error_release(&err);
+}
+
 /* ---- retries ---------------------------------------------------------- */
 
 static void test_retry_after(void **state)
@@ -997,6 +1033,7 @@ int main(void)
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_gone_restarts),
 		cmocka_unit_test(test_page_shrinks),
+		cmocka_unit_test(test_compress),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_server_errors_retried),
 		cmocka_unit_test(test_timeout),

@@ -66,6 +66,17 @@ void kup_kube_opts_init(struct kup_kube_opts *o)
 	o->backoff_ms = 250;
 	o->max_retry_after_ms = 30000;
 	o->max_body = (size_t)512 << 20;
+	o->compress = -1;
+}
+
+/* True when the server URL names a loopback host. */
+static bool loopback(const char *server)
+{
+	const char *h = strstr(server, "://");
+
+	h = h ? h + 3 : server;
+	return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost", 9) == 0 ||
+	       strncmp(h, "[::1]", 5) == 0;
 }
 
 void kup_kube_resp_init(struct kup_kube_resp *r)
@@ -292,6 +303,8 @@ enum kup_status kup_kube_new(const struct kup_kubeconfig *cfg, const struct kup_
 	}
 	if (cfg->proxy_url)
 		curl_easy_setopt(k->h, CURLOPT_PROXY, cfg->proxy_url);
+	if (k->o.compress > 0 || (k->o.compress < 0 && !loopback(cfg->server)))
+		curl_easy_setopt(k->h, CURLOPT_ACCEPT_ENCODING, "gzip");
 	set_client_cert(k, cfg->cert_data, cfg->cert_len, cfg->key_data, cfg->key_len);
 	if (cfg->username) {
 		curl_easy_setopt(k->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);

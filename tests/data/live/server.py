@@ -7,8 +7,9 @@ usage: server.py DIR [--objects N] [--insecure-http]
 
 DIR must hold server.crt, server.key and ca.crt (made by mkcerts.sh).  The
 server binds 127.0.0.1 on a free port, writes it to DIR/port, logs every
-request as one line "METHOD PATH AUTH" to DIR/requests.log (AUTH is
-"bearer:<token>", "cert:<CN>", "basic:<user>" or "-"), and serves:
+request as one line "METHOD PATH AUTH [gzip]" to DIR/requests.log (AUTH is
+"bearer:<token>", "cert:<CN>", "basic:<user>" or "-"; gzip when the client
+accepts it, and then the answer is gzipped), and serves:
 
   /version /api /apis /api/v1 /apis/apps/v1 /apis/extensions/v1beta1   discovery
   /api/v1/configmaps            N ConfigMaps, paginated (limit/continue)
@@ -30,6 +31,7 @@ exists), the exec plugin's "exec-token-*", any client certificate signed by
 ca.crt, basic admin:secret.  Anything else: 401.
 """
 import base64
+import gzip
 import json
 import os
 import ssl
@@ -144,8 +146,13 @@ class H(BaseHTTPRequestHandler):
     def send(self, code, body, ctype="application/json", headers=()):
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
+        gz = "gzip" in self.headers.get("Accept-Encoding", "")
+        if gz:
+            body = gzip.compress(body)
         self.send_response(code)
         self.send_header("Content-Type", ctype)
+        if gz:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
@@ -163,7 +170,8 @@ class H(BaseHTTPRequestHandler):
         who, ok = self.auth()
         with LOCK:
             with open(os.path.join(DIR, "requests.log"), "a") as f:
-                f.write("%s %s %s\n" % (self.command, self.path, who))
+                f.write("%s %s %s%s\n" % (self.command, self.path, who,
+                        " gzip" if "gzip" in self.headers.get("Accept-Encoding", "") else ""))
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
         p = u.path
