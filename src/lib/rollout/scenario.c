@@ -342,8 +342,8 @@ static enum kup_status read_timings(struct rd *r, const struct kup_node *n)
 	}
 	if (!reboot)
 		t->reboot = t->provision;
-	if (t->eviction_retry.median <= 0)
-		return fail(r, n, "spec.timings.evictionRetry: must be above 0");
+	if (t->eviction_retry.median < 0.1)
+		return fail(r, n, "spec.timings.evictionRetry: must be 0.1 s or more");
 	return KUP_OK;
 }
 

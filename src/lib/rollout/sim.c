@@ -1378,33 +1378,39 @@ static bool build_order(struct kup_ro_sim *s)
 		key = calloc((size_t)s->n0 + 1, sizeof(double));
 		if (!key)
 			return false;
-		/* chain(w): seconds its PDB lets the roll take, one budget-full at a time */
+		/*
+		 * chain(w): seconds its PDB makes the roll take, one budget-full
+		 * at a time, for pods replaced only after they are gone
+		 * (StatefulSet, database); Deployment pods are surged, no chain.
+		 * Nodes with the longest chain first (they start early), then the
+		 * shortest drains first (their slots come back soonest), the
+		 * database writer's node last.
+		 */
 		for (w = 0; w < s->sc->nwls; w++) {
 			const struct kup_ro_workload *wl = &s->sc->wls[w];
 			int budget = wl->has_pdb ? wl->replicas - s->wls[w].desired : wl->replicas;
-			double per = s->sc->t.pod_start.median +
-				(wl->kind == KUP_RO_DEPLOYMENT ? 0 : wl->grace);
 			if (budget < 1)
 				budget = 1;
-			s->wls[w].chain = ceil((double)wl->replicas / budget) * per;
+			s->wls[w].chain = wl->kind == KUP_RO_DEPLOYMENT ? 0 :
+				ceil((double)wl->replicas / budget) *
+				(s->sc->t.pod_start.median + wl->grace);
 		}
 		for (i = 0; i < s->n0; i++) {
 			const struct sim_node *n = &s->nodes[i];
-			double kmax = 0;
+			double kmax = 0, gmax = 0;
 			bool writer = false;
 			int k;
 			for (k = 0; k < n->npods; k++) {
 				const struct sim_pod *p = &s->pods[n->pods[k]];
 				const struct sim_wl *x = &s->wls[p->wl];
-				double v = x->chain;
 				if (W(s, p->wl)->kind == KUP_RO_DATABASE && x->writer == n->pods[k])
-					v = -1e12;   /* the writer's node goes last */
-				if (v < 0)
-					writer = true;
-				else if (v > kmax)
-					kmax = v;
+					writer = true;   /* the writer's node goes last */
+				if (x->chain > kmax)
+					kmax = x->chain;
+				if (W(s, p->wl)->grace > gmax)
+					gmax = W(s, p->wl)->grace;
 			}
-			key[i] = writer ? -1e12 + kmax : kmax;
+			key[i] = writer ? -1e12 - gmax : kmax > 0 ? 1e6 + kmax : -gmax;
 		}
 		for (w = 0; w < s->sc->nwls; w++)
 			s->wls[w].chain = 0;
