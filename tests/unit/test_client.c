@@ -520,6 +520,49 @@ static void test_forbidden(void **state)
 	kup_kubeconfig_free(cfg);
 }
 
+/* A 403 names the verb, the resource (with subresource), the group and the scope. */
+static void test_forbidden_messages(void **state)
+{
+	static const struct {
+		const char *method, *path, *want;
+	} cases[] = {
+		{ "POST", "/api/v1/namespaces/locked/pods/web-1/eviction",
+		  "forbidden: cannot create resource \"pods/eviction\" in API group \"\" in the "
+		  "namespace \"locked\" (user 'u' lacks the RBAC permission; server: locked is forbidden)" },
+		{ "GET", "/apis/apps/v1/namespaces/locked/deployments/web",
+		  "cannot get resource \"deployments\" in API group \"apps\" in the namespace \"locked\"" },
+		{ "GET", "/apis/policy/v1beta1/namespaces/locked/poddisruptionbudgets?limit=500",
+		  "cannot list resource \"poddisruptionbudgets\" in API group \"policy\" in the "
+		  "namespace \"locked\"" },
+		{ "PATCH", "/api/v1/nodes/locked-node",
+		  "cannot patch resource \"nodes\" in API group \"\" at the cluster scope" },
+		{ "DELETE", "/api/v1/namespaces/locked",
+		  "cannot delete resource \"namespaces\" in API group \"\"" },
+		{ "GET", "/locked/metrics", "cannot get path \"/locked/metrics\"" },
+	};
+	struct kup_kubeconfig *cfg = std_config("{token: good-token}");
+	struct kup_kube *k = client(cfg, NULL);
+	struct kup_kube_resp resp;
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t i;
+
+	(void)state;
+	kup_kube_resp_init(&resp);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(kup_kube_request(k, cases[i].method, cases[i].path,
+						  "application/json", "{}", 2, &resp, &err), KUP_IO);
+		assert_int_equal(resp.fail, KUP_KUBE_FORBIDDEN);
+		assert_int_equal(resp.status, 403);
+		if (!strstr(err.msg, cases[i].want))
+			fail_msg("'%s' lacks '%s'", err.msg, cases[i].want);
+		assert_null(strstr(err.msg, "good-token"));
+		kup_error_release(&err);
+	}
+	kup_kube_resp_release(&resp);
+	kup_kube_free(k);
+	kup_kubeconfig_free(cfg);
+}
+
 static void test_wrong_ca(void **state)
 {
 	char cluster[512];
@@ -1040,6 +1083,7 @@ int main(void)
 		cmocka_unit_test(test_unauthorized),
 		cmocka_unit_test(test_token_file_reread),
 		cmocka_unit_test(test_forbidden),
+		cmocka_unit_test(test_forbidden_messages),
 		cmocka_unit_test(test_wrong_ca),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_insecure_warned),

@@ -25,6 +25,7 @@ accepts it, and then the answer is gzipped), and serves:
   /api/v1/bigthings             40 items of 20 kB, paginated
   /api/v1/things                a 3-page list whose second page answers 410 once
   /slow                         answers after 3 s
+  any path with "locked"        403
 
 Credentials accepted: bearer "good-token" (or the content of DIR/token when it
 exists), the exec plugin's "exec-token-*", any client certificate signed by
@@ -165,6 +166,8 @@ class H(BaseHTTPRequestHandler):
         self.do_GET()
 
     do_PATCH = do_POST
+    do_DELETE = do_POST
+    do_PUT = do_POST
 
     def do_GET(self):
         who, ok = self.auth()
@@ -177,6 +180,8 @@ class H(BaseHTTPRequestHandler):
         p = u.path
         if not ok:
             return self.send(401, status_obj(401, "Unauthorized", "Unauthorized"))
+        if "locked" in p:
+            return self.send(403, status_obj(403, "Forbidden", "locked is forbidden"))
         if p == "/version":
             return self.send(200, {"major": "1", "minor": "20", "gitVersion": "v1.20.2",
                                    "platform": "linux/amd64"})
