@@ -299,6 +299,27 @@ static void test_gone_restarts(void **state)
 	kup_error_release(&err);
 }
 
+/* A server that repeats the continue token it was given does not make us loop. */
+static void test_continue_loop(void **state)
+{
+	struct kup_kubeconfig *cfg = std_config("{token: good-token}");
+	struct kup_kube *k = client(cfg, NULL);
+	struct kup_kube_resource res;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.sorted = s.typed = true;
+	kup_kube_resource_set(&res, "v1", "loops", "Loop", true);
+	assert_int_equal(kup_kube_list_items(k, &res, NULL, on_doc, &s, &err), KUP_PARSE);
+	assert_non_null(strstr(err.msg, "returned the continue token it was given"));
+	assert_int_equal(requests("GET /api/v1/loops"), 2);
+	kup_kube_free(k);
+	kup_kubeconfig_free(cfg);
+	kup_error_release(&err);
+}
+
 /* Pages of big objects get smaller: limit scaled down to page_bytes. */
 static void test_page_shrinks(void **state)
 {
@@ -1076,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_pagination),
 		cmocka_unit_test(test_gone_restarts),
 		cmocka_unit_test(test_page_shrinks),
+		cmocka_unit_test(test_continue_loop),
 		cmocka_unit_test(test_compress),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_server_errors_retried),

@@ -323,7 +323,7 @@ enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource
 	struct kup_kube_list_opts def;
 	struct pager p;
 	struct kup_kube_resp resp;
-	struct kup_buf path = KUP_BUF_INIT, url = KUP_BUF_INIT;
+	struct kup_buf path = KUP_BUF_INIT, url = KUP_BUF_INIT, prev = KUP_BUF_INIT;
 	enum kup_status st = KUP_OK;
 	int restarts = 0;
 	size_t index = 0;
@@ -389,8 +389,18 @@ enum kup_status kup_kube_list(struct kup_kube *k, const struct kup_kube_resource
 			}
 			goto out;
 		}
+		kup_buf_reset(&prev);
+		if (p.cont)
+			kup_buf_adds(&prev, p.cont);
 		st = rewrite_page(&p, resp.body.buf ? resp.body.buf : "", resp.body.len, &nitems, err,
 				  url.buf);
+		if (st == KUP_OK && p.cont && prev.len && strcmp(prev.buf, p.cont) == 0) {
+			/* a server that hands back the token it was given would loop forever */
+			st = kup_error_set(err, KUP_PARSE, NULL, 0, 0,
+					   "the list from %s returned the continue token it was given",
+					   url.buf);
+			goto out;
+		}
 		if (st != KUP_OK) {
 			if (st == KUP_NOMEM && !err->msg)
 				kup_error_set(err, st, NULL, 0, 0, "out of memory");
@@ -429,6 +439,7 @@ out:
 	kup_buf_release(&p.last);
 	kup_buf_release(&path);
 	kup_buf_release(&url);
+	kup_buf_release(&prev);
 	kup_kube_resp_release(&resp);
 	return st;
 }

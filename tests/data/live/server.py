@@ -23,6 +23,7 @@ accepts it, and then the answer is gzipped), and serves:
   /flaky                        429 with Retry-After: 1 the first time, then 200
   /always503                    503 every time
   /api/v1/bigthings             40 items of 20 kB, paginated
+  /api/v1/loops                 answers every page with the same continue token
   /api/v1/things                a 3-page list whose second page answers 410 once
   /slow                         answers after 3 s
   any path with "locked"        403
@@ -263,6 +264,9 @@ class H(BaseHTTPRequestHandler):
             end = len(items) if not limit else min(len(items), start + limit)
             nxt = str(end) if end < len(items) else None
             return self.send(200, page_bytes("BigThingList", "v1", items[start:end], nxt))
+        if p == "/api/v1/loops":
+            return self.send(200, page_bytes("LoopList", "v1", [b'{"metadata":{"name":"x"}}'],
+                                             "same-token"))
         if p == "/api/v1/things":
             pages = [[{"metadata": {"name": "a", "namespace": "n"}},
                       {"metadata": {"name": "b", "namespace": "n"}}],
