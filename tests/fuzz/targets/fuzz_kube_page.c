@@ -1,7 +1,7 @@
 /*
  * fuzz_kube_page.c - a list response page rewritten as a kubectl List
- * (apiVersion and kind spliced into each item) and the /metrics parser, on
- * arbitrary bytes.  When the page is valid JSON and the rewrite succeeds,
+ * (apiVersion and kind spliced into each item), the /metrics parser and the
+ * exec plugin's ExecCredential parser, on arbitrary bytes.  When the page is valid JSON and the rewrite succeeds,
  * the rewritten page is valid JSON with as many items as reported, each
  * with an apiVersion and a kind.
  */
@@ -69,5 +69,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kup_live_metrics_parse(text, size, "/metrics", NULL, on_obj, &nobj, &count) != KUP_OK ||
 	    nobj != count)
 		abort();
+
+	{
+		struct kup_exec_cred cred;
+		if (kup_exec_parse(NULL, text, size, &cred, &err) == KUP_OK) {
+			if (!cred.token && !(cred.cert && cred.key))
+				abort();
+			kup_exec_cred_release(&cred);
+		} else if (!err.msg || cred.token || cred.cert || cred.key) {
+			abort();
+		}
+		kup_error_release(&err);
+	}
 	return 0;
 }
