@@ -55,6 +55,8 @@ static const struct {
 	{ "1.27.x", "1.27.8-eks-1", false },
 	{ "1.27.*", "1.28.0", false },
 	{ "1.X", "1.4", true },
+	{ "x.1x", "7.0.0", true },            /* parts after a wildcard are not read */
+	{ "1.18446744073709551615", "1.18446744073709551615.0", true },
 	{ "2.*", "3.4.5", false },
 	{ "<1.x", "1.1.1", false },
 	{ "<1.x", "0.1.1", true },
@@ -166,7 +168,8 @@ static const struct {
 	{ "1.2.3+", 6, "empty build metadata" },
 	{ "1.2 | 1.3", 5, "expected a version" },
 	{ "xx", 1, "malformed version number" },
-	{ "1.99999999999999999999", 3, "malformed version number" },
+	{ "1.99999999999999999999", 3, "malformed version number" },   /* past 2^64 */
+	{ "1.2x", 3, "malformed version number" },
 	{ ">=1.20 || <", 12, "expected a version" },
 	{ "1 || 2 || 3 || 4 || 5 || 6 || 7 || 8 || 9 || 10 || 11 || 12 || 13 || 14 || 15 || 16 || "
 	  "17 || 18 || 19 || 20 || 21 || 22 || 23 || 24 || 25 || 26 || 27 || 28 || 29 || 30 || 31 || "

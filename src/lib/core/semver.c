@@ -38,7 +38,6 @@
 
 #include "kupgrade/version.h"
 
-#define SEMVER_MAX_NUM 1000000000000ull
 
 struct sv {
 	uint64_t major, minor, patch;
@@ -122,6 +121,7 @@ static bool pre_valid(const char *s, size_t n)
 	return true;
 }
 
+/* Digits into a uint64 (strconv.ParseUint(s, 10, 64)): false on anything else or overflow. */
 static bool parse_num(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -130,11 +130,13 @@ static bool parse_num(const char *s, size_t n, uint64_t *out)
 	if (n == 0)
 		return false;
 	for (i = 0; i < n; i++) {
+		unsigned d;
 		if (!is_digit(s[i]))
 			return false;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-		if (v > SEMVER_MAX_NUM)
+		d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
 			return false;
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
@@ -419,7 +421,7 @@ static enum op read_op(struct rparse *p)
 static enum kup_status read_cv(struct rparse *p, struct comparator *c)
 {
 	const char *s = p->s;
-	size_t start = p->i, i = p->i, k, part = 0;
+	size_t i = p->i, k, part = 0, used;
 	struct { const char *p; size_t n; } parts[3] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 } };
 	uint64_t nums[3] = { 0, 0, 0 };
 
@@ -436,8 +438,6 @@ static enum kup_status read_cv(struct rparse *p, struct comparator *c)
 						       : "expected a version");
 		parts[part].p = s + i;
 		parts[part].n = k - i;
-		if (!is_x(s + i, k - i) && !parse_num(s + i, k - i, &nums[part]))
-			return range_error(p, i, "malformed version number");
 		part++;
 		i = k;
 		if (part < 3 && i + 1 < p->n && s[i] == '.' &&
@@ -463,21 +463,25 @@ static enum kup_status read_cv(struct rparse *p, struct comparator *c)
 			return range_error(p, i, "empty build metadata");
 		i += 1 + k;
 	}
-	(void)start;
+	/* as Masterminds' newConstraint: the parts after a wildcard are dropped unread */
 	if (is_x(parts[0].p, parts[0].n)) {
 		c->dirty = true;
+		used = 0;
 	} else if (part < 2 || is_x(parts[1].p, parts[1].n)) {
 		c->dirty = c->minor_dirty = true;
-		c->con.major = nums[0];
+		used = 1;
 	} else if (part < 3 || is_x(parts[2].p, parts[2].n)) {
 		c->dirty = c->patch_dirty = true;
-		c->con.major = nums[0];
-		c->con.minor = nums[1];
+		used = 2;
 	} else {
-		c->con.major = nums[0];
-		c->con.minor = nums[1];
-		c->con.patch = nums[2];
+		used = 3;
 	}
+	for (k = 0; k < used; k++)
+		if (!parse_num(parts[k].p, parts[k].n, &nums[k]))
+			return range_error(p, (size_t)(parts[k].p - s), "malformed version number");
+	c->con.major = nums[0];
+	c->con.minor = nums[1];
+	c->con.patch = nums[2];
 	p->i = i;
 	return KUP_OK;
 }
