@@ -171,6 +171,55 @@ static void malformed_dump_fails_with_position(void **state)
 	kup_error_release(&err);
 }
 
+static void providers_and_mixed_pools(void **state)
+{
+	const char *aks[] = { KUP_TEST_DATA "/profile/aks-dump.yaml" };
+	const char *kubeadm[] = { KUP_TEST_DATA "/profile/kubeadm-dump.json" };
+	struct kup_kb *kb = embedded();
+	struct counter w = { 0, "" };
+	struct kup_profile_dump_opts o;
+	struct kup_profile *p = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	const struct kup_addon_inst *a;
+	size_t nerr = 0;
+
+	(void)state;
+	kup_profile_dump_opts_init(&o);
+	o.warnings.fn = count_fn;
+	o.warnings.ctx = &w;
+	/* AKS, read from YAML: agentpool labels; a pool half upgraded is at its oldest */
+	assert_int_equal(kup_profile_from_dump_opts(kb, aks, 1, &o, &p, &nerr, &err), KUP_OK);
+	assert_int_equal(p->provider, KUP_PROVIDER_AKS);
+	assert_string_equal(p->name, "aks-dump");
+	assert_int_equal(p->npools, 2);
+	assert_string_equal(p->pools[1].name, "user");
+	assert_string_equal(p->pools[1].version_text, "v1.28.9");
+	assert_int_equal(p->pools[1].count, 2);
+	assert_int_equal(p->pools[1].nzones, 2);
+	assert_int_equal(w.n, 1);
+	assert_non_null(strstr(w.last, "node pool user mixes kubelet versions (1 of 2 nodes at v1.28.9, newest v1.29.4)"));
+	a = addon(p, "coredns");
+	assert_string_equal(a->version.pre, "hotfix.20240704");
+	kup_profile_free(p);
+	p = NULL;
+	/* kubeadm: control-plane nodes form their own pool; calico's oldest image wins */
+	w.n = 0;
+	assert_int_equal(kup_profile_from_dump_opts(kb, kubeadm, 1, &o, &p, &nerr, &err), KUP_OK);
+	assert_int_equal(p->provider, KUP_PROVIDER_KUBEADM);
+	assert_int_equal(p->npools, 2);
+	assert_string_equal(p->pools[0].name, "control-plane");
+	assert_string_equal(p->pools[1].name, "default");
+	assert_false(p->pools[1].kube_proxy.valid);
+	assert_int_equal(p->naddons, 1);
+	a = addon(p, "calico");
+	assert_string_equal(a->version_text, "v3.25.2");
+	assert_int_equal(w.n, 2);
+	assert_non_null(strstr(w.last, "add-on calico runs at v3.25.2 and v3.26.4: profiled at the oldest"));
+	kup_profile_free(p);
+	kup_kb_free(kb);
+	kup_error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +228,7 @@ int main(void)
 		cmocka_unit_test(without_a_kb_every_kube_system_workload_is_unknown),
 		cmocka_unit_test(needs_a_server_version),
 		cmocka_unit_test(malformed_dump_fails_with_position),
+		cmocka_unit_test(providers_and_mixed_pools),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
