@@ -607,6 +607,7 @@ static void start_drain(struct kup_ro_sim *s, int id)
 	struct sim_node *n = &s->nodes[id];
 	int i, npods = n->npods;
 	int *copy;
+	double gmax = 0;
 
 	cordon(s, id);
 	n->draining = true;
@@ -627,6 +628,9 @@ static void start_drain(struct kup_ro_sim *s, int id)
 		return;
 	}
 	memcpy(copy, n->pods, (size_t)npods * sizeof(int));
+	for (i = 0; i < npods; i++)
+		if (W(s, s->pods[copy[i]].wl)->grace > gmax)
+			gmax = W(s, s->pods[copy[i]].wl)->grace;
 	for (i = 0; i < npods; i++) {
 		int pid = copy[i];
 		struct sim_pod *p = &s->pods[pid];
@@ -634,7 +638,11 @@ static void start_drain(struct kup_ro_sim *s, int id)
 		if (p->state != PS_STARTING && p->state != PS_READY)
 			continue;
 		if (s->pol->mode == KUP_RO_MODE_KUPGRADE && w->kind == KUP_RO_DEPLOYMENT &&
-		    p->ord >= w->unready && p->twin < 0) {
+		    p->ord >= w->unready && p->twin < 0 &&
+		    (w->replicas == 1 || w->grace + 2 * s->sc->t.pod_start.p90 <= gmax ||
+		     (w->has_pdb && !kup_ro_eviction_allowed(&w->pdb, s->wls[p->wl].expected,
+							     s->wls[p->wl].ready,
+							     p->state == PS_READY)))) {
 			/* start the replacement first; evict when it is Ready */
 			int q;
 			wl_expected(s, p->wl, +1);
@@ -1097,8 +1105,8 @@ static void step_kupgrade(struct kup_ro_sim *s)
 			pods[z] += n->free_pods;
 		}
 		/* leave room for fragmentation */
-		cpu[z] = cpu[z] * 90 / 100;
-		mem[z] = mem[z] * 90 / 100;
+		cpu[z] = cpu[z] * 95 / 100;
+		mem[z] = mem[z] * 95 / 100;
 	}
 	/* room already promised to drains in flight */
 	for (i = 0; i < s->njobs; i++) {
