@@ -163,7 +163,8 @@ kup_check "summary: 1 evicted, 2 blocked, timed out" \
 kup_grep "$OUT/drain.err" "node/node-a cordoned" "progress: cordoned"
 kup_grep "$OUT/drain.err" "pod shop/web-2: eviction blocked by PodDisruptionBudget shop/web \\(it covers shop/web-2\\)" \
 	"progress names the budget that blocks web-2 and the pods it covers"
-kup_grep "$OUT/drain.err" "disruption budget" "the server's refusal is quoted"
+kup_grep "$OUT/drain.err" "Cannot evict pod as it would violate the pod's disruption budget; retrying in" "the server's refusal is quoted"
+kup_grep "$OUT/drain.err" "node/node-a: 5 pods" "progress: the pods found on the node"
 kup_grep "$OUT/drain.err" "timeout after 8s with 2 pods left" "the timeout is reported"
 
 # ---- --on-timeout force deletes what is left ----------------------------------------------

@@ -322,7 +322,7 @@ static void test_v1_on_125_with_a_refusal(void **state)
 	assert_string_equal(kup_drain_state_name(pod(&res, "b")->state), "evicted");
 	assert_non_null(strstr(l.text, "node/n1 cordoned"));
 	assert_non_null(strstr(l.text, "pod x/a: eviction blocked by PodDisruptionBudget x/pdb-a (it covers x/a): "
-				       "Cannot evict pod as it would violate the pod's disruption budget."));
+				       "Cannot evict pod as it would violate the pod's disruption budget; retrying in"));
 	assert_null(strstr(l.text, "pdb-other"));
 	assert_non_null(strstr(l.text, "pod x/a evicted"));
 	kup_drain_result_release(&res);

@@ -505,7 +505,14 @@ static enum evict_outcome evict(struct drain *d, struct dpod *p, struct kup_buf 
 	} else if (d->resp.status == 429) {
 		kup_arena_init(&a, 4096);
 		msg = status_message(d, &a);
-		kup_buf_adds(why, msg ? msg : "too many requests");
+		if (msg) {
+			size_t n = strlen(msg);
+			while (n > 0 && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+				n--;   /* the server's sentence, without its full stop */
+			kup_buf_add(why, msg, n);
+		} else {
+			kup_buf_adds(why, "too many requests");
+		}
 		kup_arena_release(&a);
 		out = EV_BLOCKED;
 	} else {
@@ -823,10 +830,13 @@ enum kup_status kup_drain(struct kup_kube *k, const char *const *nodes, size_t n
 			goto out;
 	}
 	for (i = 0; i < nnodes; i++) {
+		size_t before = d.npods;
+
 		st = list_pods(&d, nodes[i]);
 		if (st != KUP_OK)
 			goto out;
-		progress(&d, "node/%s: %zu pod%s", nodes[i], d.npods, d.npods == 1 ? "" : "s");
+		progress(&d, "node/%s: %zu pod%s", nodes[i], d.npods - before,
+			 d.npods - before == 1 ? "" : "s");
 	}
 	if (!classify(&d)) {
 		st = kup_error_set(err, KUP_INVALID, NULL, 0, 0,
