@@ -234,6 +234,9 @@ static const struct bad_case bad[] = {
 	  " \"spec\": {\"controlPlane\": {\"version\": \"1.x\"}}}\n",
 	  KUP_VERSION, 3, 39, "spec.controlPlane.version: cannot parse '1.x'" },
 	{ "{\"apiVersion\": \"kupgrade.dev/v1alpha1\",\n \"kind\": }\n", KUP_PARSE, 2, 10, "" },
+	{ "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}", KUP_INVALID, 1, 1,
+	  "not a ClusterProfile but kubectl output: derive a profile with `kupgrade profile --from-dump FILE...`" },
+	{ "serverVersion: {gitVersion: v1.30.1}\n", KUP_INVALID, 1, 1, "kupgrade profile --from-dump" },
 };
 
 static void malformed_profiles(void **state)

@@ -294,6 +294,13 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 		problem(c, KUP_INVALID, root, "a ClusterProfile must be a mapping");
 		return;
 	}
+	/* kubectl output given where a profile was expected: say how to get one */
+	if (kup_node_get(root, "items") || kup_node_get(root, "serverVersion")) {
+		problem(c, KUP_INVALID, root,
+			"not a ClusterProfile but kubectl output: derive a profile with "
+			"`kupgrade profile --from-dump FILE...`");
+		return;
+	}
 	n = kup_node_get(root, "apiVersion");
 	if (!n)
 		problem(c, KUP_INVALID, root, "apiVersion: missing (expected '%s')", PROFILE_API_VERSION);
