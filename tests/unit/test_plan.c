@@ -578,6 +578,181 @@ static void test_provider_support_windows(void **state)
 	kup_plan_free(p);
 }
 
+/* ---- optimality against an exhaustive search ------------------------------------ */
+
+/*
+ * A plain Dijkstra over every state (control-plane position, two pools'
+ * minors, one add-on's release) with the lexicographic cost (rolls, steps),
+ * written from the issue's rules and nothing of plan.c: the planner's
+ * constructive path must cost exactly the optimum, and be BLOCKED exactly
+ * when no path exists.
+ */
+#define BF_POOLS 2
+#define BF_MAXN 6
+#define BF_SPAN 12          /* pool minors cp0-3 .. cp0+8 */
+#define BF_MAXR 12
+
+struct bf {
+	int n, cp0, older[BF_MAXN + 1];
+	const struct kup_addon_rule *a;
+	int R, start, limit;
+	bool fits[BF_MAXN + 1][BF_MAXR];     /* release may run at position k */
+	bool lands[BF_MAXN + 1][BF_MAXR];    /* a move may land on it at position k */
+};
+
+static int bf_index(int k, const int *pool, int r)
+{
+	return ((k * BF_SPAN + pool[0]) * BF_SPAN + pool[1]) * BF_MAXR + r;
+}
+
+static bool bf_search(const struct bf *b, const int *pool0, int *rolls, int *steps)
+{
+	enum { N = (BF_MAXN + 1) * BF_SPAN * BF_SPAN * BF_MAXR };
+	static int cost[N];
+	static bool done[N];
+	int i, target = b->cp0 + b->n;
+
+	for (i = 0; i < N; i++) {
+		cost[i] = 0x3fffffff;
+		done[i] = false;
+	}
+	cost[bf_index(0, pool0, b->start)] = 0;
+	for (;;) {
+		int best = -1, k, r, pool[BF_POOLS], c, rest;
+
+		for (i = 0; i < N; i++)
+			if (!done[i] && cost[i] < 0x3fffffff && (best < 0 || cost[i] < cost[best]))
+				best = i;
+		if (best < 0)
+			return false;
+		done[best] = true;
+		r = best % BF_MAXR;
+		rest = best / BF_MAXR;
+		pool[1] = rest % BF_SPAN;
+		rest /= BF_SPAN;
+		pool[0] = rest % BF_SPAN;
+		k = rest / BF_SPAN;
+		c = cost[best];
+		/* pool minors are stored as offsets from cp0 - 3 */
+		if (k == b->n && pool[0] == target - b->cp0 + 3 && pool[1] == target - b->cp0 + 3 &&
+		    b->fits[k][r]) {
+			*rolls = c / 1000;
+			*steps = c % 1000;
+			return true;
+		}
+#define RELAX(kk, p0, p1, rr, add)                                              \
+		do {                                                                    \
+			int np_[BF_POOLS] = { (p0), (p1) }, j_ = bf_index((kk), np_, (rr)); \
+			if (c + (add) < cost[j_])                                           \
+				cost[j_] = c + (add);                                       \
+		} while (0)
+		if (k < b->n && b->fits[k][r] && b->fits[k + 1][r] &&
+		    b->cp0 + k + 1 - (pool[0] + b->cp0 - 3) <= b->older[k + 1] &&
+		    b->cp0 + k + 1 - (pool[1] + b->cp0 - 3) <= b->older[k + 1])
+			RELAX(k + 1, pool[0], pool[1], r, 1);
+		for (i = 0; i < BF_POOLS; i++) {
+			int v;
+
+			for (v = pool[i] + 1; v <= k + 3; v++)
+				RELAX(k, i == 0 ? v : pool[0], i == 1 ? v : pool[1], r, 1001);
+		}
+		for (i = r + 1; i < b->R; i++) {
+			const struct kup_version *x = &b->a->releases[r].version;
+			const struct kup_version *y = &b->a->releases[i].version;
+			int d = x->major == y->major ? y->minor - x->minor : i - r;
+
+			if (b->limit > 0 && d > b->limit)
+				break;
+			if (b->lands[k][i])
+				RELAX(k, pool[0], pool[1], i, 1);
+		}
+#undef RELAX
+	}
+}
+
+static void test_optimal_against_exhaustive_search(void **state)
+{
+	static const char *const addons[] = { "istio", "istio", "calico", "gapmesh" };
+	uint64_t seed = 42;
+	int trial, checked = 0, blocked = 0;
+
+	(void)state;
+	for (trial = 0; trial < 150; trial++) {
+		struct bf b;
+		char prof[1024], to[16];
+		int cp0, n, pool0[BF_POOLS], i, k, rolls = 0, steps = 0, ver;
+		const char *name;
+		bool canary, found;
+		struct kup_plan *p;
+		struct kup_version v;
+		unsigned psteps = 0;
+
+#define RND() (seed = seed * 6364136223846793005ULL + 1442695040888963407ULL, (int)(seed >> 33))
+		memset(&b, 0, sizeof(b));
+		cp0 = 24 + RND() % 6;
+		n = RND() % 5;
+		if (cp0 + n > 31)
+			n = 31 - cp0;
+		name = addons[RND() % 4];
+		canary = RND() % 3 == 0;
+		b.a = kup_kb_find_addon(kb, name);
+		assert_non_null(b.a);
+		b.R = (int)b.a->nreleases;
+		b.start = RND() % b.R;
+		b.n = n;
+		b.cp0 = cp0;
+		b.limit = b.a->hop == KUP_HOP_MINORS ? (canary ? b.a->max_hop_canary : b.a->max_hop) : -1;
+		for (k = 0; k <= n; k++) {
+			memset(&v, 0, sizeof(v));
+			v.valid = true;
+			v.major = 1;
+			v.minor = cp0 + k;
+			b.older[k] = kup_kb_skew_older(kb, "kubelet", &v);
+			for (i = 0; i < b.R; i++) {
+				const struct kup_addon_release *rel = &b.a->releases[i];
+				bool sup = kup_addon_release_supports(rel, &v);
+				bool low = rel->k8s_min.valid && kup_version_cmp_minor(&v, &rel->k8s_min) < 0;
+
+				b.lands[k][i] = sup;
+				b.fits[k][i] = sup || (i == b.start && low);
+			}
+		}
+		/* pools within skew today */
+		for (i = 0; i < BF_POOLS; i++)
+			pool0[i] = 3 - RND() % (b.older[0] + 1);
+		ver = b.a->releases[b.start].version.minor;
+		snprintf(prof, sizeof(prof),
+			 "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"
+			 "metadata: {name: bf}\nspec:\n  provider: generic\n"
+			 "  controlPlane: {version: \"1.%d.1\"}\n  nodePools:\n"
+			 "    - {name: a, version: \"1.%d.1\"}\n    - {name: b, version: \"1.%d.1\"}\n"
+			 "  addons:\n    - {name: %s, version: \"%d.%d.0\", upgradeMode: %s}\n",
+			 cp0, cp0 - 3 + pool0[0], cp0 - 3 + pool0[1], name,
+			 b.a->releases[b.start].version.major, ver, canary ? "canary" : "in-place");
+		snprintf(to, sizeof(to), "1.%d", cp0 + n);
+		found = bf_search(&b, pool0, &rolls, &steps);
+		p = plan_of(to, false, prof);
+		for (i = 0; i < (int)p->nsteps; i++)
+			psteps++;
+		if (!found) {
+			assert_int_equal(p->verdict, KUP_VERDICT_BLOCKED);
+			blocked++;
+		} else {
+			if (p->node_rolls != (unsigned)rolls || psteps != (unsigned)steps)
+				fprintf(stderr, "trial %d: %s", trial, prof);
+			assert_int_not_equal(p->verdict, KUP_VERDICT_BLOCKED);
+			assert_int_equal(p->node_rolls, rolls);
+			assert_int_equal(psteps, steps);
+			checked++;
+		}
+		kup_plan_free(p);
+#undef RND
+	}
+	/* the trials cover both outcomes */
+	assert_true(checked > 50);
+	assert_true(blocked > 5);
+}
+
 /* ---- renderers ----------------------------------------------------------------- */
 
 static void test_render_json_and_escaping(void **state)
@@ -648,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_charts_follow_the_addon_and_the_trap),
 		cmocka_unit_test(test_chart_must_move_when_kube_version_excludes),
 		cmocka_unit_test(test_provider_support_windows),
+		cmocka_unit_test(test_optimal_against_exhaustive_search),
 		cmocka_unit_test(test_render_json_and_escaping),
 	};
 
