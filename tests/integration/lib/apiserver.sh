@@ -53,8 +53,32 @@ kup_free_port() {
 }
 
 KUP_PIDS=""
+KUP_REAPER_PID=""
+# A watchdog: if the test script dies without running its EXIT trap (SIGKILL
+# from a timeout), it stops the servers by PID within a second.
+kup_reaper() {
+	local parent=$$ pids="$KUP_PIDS" dir="$KUP_API_DIR"
+	(
+		trap '' INT TERM HUP
+		while kill -0 "$parent" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
+		[ -d "$dir" ] || exit 0
+		# shellcheck disable=SC2086
+		kill -TERM $pids 2>/dev/null
+		sleep 3
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null
+		[ "${KUP_KEEP:-0}" = 1 ] || rm -rf "$dir"
+	) </dev/null >/dev/null 2>&1 &
+	KUP_REAPER_PID=$!
+}
+
 kup_api_stop() {
 	local pid i
+	if [ -n "$KUP_REAPER_PID" ]; then
+		kill -KILL "$KUP_REAPER_PID" 2>/dev/null || true
+		wait "$KUP_REAPER_PID" 2>/dev/null || true
+		KUP_REAPER_PID=""
+	fi
 	for pid in $KUP_PIDS; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -329,6 +353,7 @@ EOF
 		>"$KUP_API_DIR/kube-controller-manager.log" 2>&1 &
 	KUP_KCM_PID=$!
 	KUP_PIDS="$KUP_KCM_PID $KUP_PIDS"
+	kup_reaper
 
 	# The restricted user: may get/list a fixed set of resources, never secrets.
 	$KUP_CURL -fsS -X POST -H 'Content-Type: application/json' \
