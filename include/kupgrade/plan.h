@@ -19,6 +19,7 @@
 #include "kupgrade/profile.h"
 
 struct kup_kb;
+struct kup_chart_index;
 
 enum kup_verdict {
 	KUP_VERDICT_READY = 0,
@@ -79,6 +80,9 @@ struct kup_plan_opts {
 	size_t npin_app;
 	const struct kup_error_sink *errors;   /* input problems (manifests, index); may be NULL */
 	const char *today;              /* "YYYY-MM-DD" for provider support windows; NULL: now (UTC) */
+	/* An index already read (kup_chart_index_load), used instead of reading
+	 * chart_index again for each plan of a directory run; may be NULL. */
+	const struct kup_chart_index *chart_index_loaded;
 };
 
 struct kup_plan {

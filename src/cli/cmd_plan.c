@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "kupgrade/chart.h"
 #include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
 
@@ -210,7 +211,7 @@ static void fleet_header(struct fleet *f)
 		kup_buf_adds(&f->table, "| cluster | from | to | verdict | hops | node rolls | "
 				       "blockers | top risk |\n|---|---|---|---|---|---|---|---|\n");
 	else if (f->fmt != KUP_PLAN_JSON)
-		kup_buf_addf(&f->table, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n", "CLUSTER",
+		kup_buf_addf(&f->table, "%-24s %-21s %-6s %-20s %4s %10s %8s  %s\n", "CLUSTER",
 			     "FROM", "TO", "VERDICT", "HOPS", "NODE-ROLLS", "BLOCKERS", "TOP RISK");
 }
 
@@ -251,7 +252,7 @@ static void fleet_add(struct fleet *f, const struct row *r)
 		if (md)
 			kup_buf_addf(&f->table, "| %s | - | - | ERROR | - | - | - | - |\n", r->path);
 		else
-			kup_buf_addf(&f->table, "%-24s %-16s %-6s %-20s %4s %10s %8s  %s\n", r->path,
+			kup_buf_addf(&f->table, "%-24s %-21s %-6s %-20s %4s %10s %8s  %s\n", r->path,
 				     "-", "-", "ERROR", "-", "-", "-", "-");
 		return;
 	}
@@ -260,7 +261,7 @@ static void fleet_add(struct fleet *f, const struct row *r)
 			     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
 			     p->node_rolls, p->nblockers, top_risk(p));
 	else
-		kup_buf_addf(&f->table, "%-24s %-16s %-6s %-20s %4u %10u %8zu  %s\n", p->cluster,
+		kup_buf_addf(&f->table, "%-24s %-21s %-6s %-20s %4u %10u %8zu  %s\n", p->cluster,
 			     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
 			     p->node_rolls, p->nblockers, top_risk(p));
 	if (md) {
@@ -359,6 +360,7 @@ int cmd_plan(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct row *rows = NULL;
 	struct fleet fl = { KUP_PLAN_TEXT, KUP_BUF_INIT, KUP_BUF_INIT, KUP_BUF_INIT, 0, 0 };
+	struct kup_chart_index *index = NULL;
 	char **files = NULL;
 	size_t nfiles = 0, i;
 	struct stat sb;
@@ -474,6 +476,14 @@ int cmd_plan(int argc, char **argv)
 		mallopt(M_TOP_PAD, 16 << 20);
 #endif
 		files = list_profiles(input, &nfiles);
+		/* one index for every profile of the directory */
+		if (opts.chart_index) {
+			if (kup_chart_index_load(opts.chart_index, &sink, &index, &err) != KUP_OK) {
+				cli_print_error(&err);
+				goto out;
+			}
+			opts.chart_index_loaded = index;
+		}
 		if (!files)
 			goto out;
 		if (!nfiles) {
@@ -533,6 +543,7 @@ out:
 	free(manifests.v);
 	free(dumps.v);
 	free(pins.v);
+	kup_chart_index_free(index);
 	kup_kb_free(kb);
 	kup_buf_release(&out);
 	fleet_release(&fl);

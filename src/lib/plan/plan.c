@@ -1142,6 +1142,13 @@ static void plan_charts(struct planner *pl)
 	struct kup_error_sink warn = { on_index_warning, pl };
 	size_t i;
 
+	if (pl->o->chart_index_loaded) {
+		pl->full->has_charts = true;
+		for (i = 0; i < pl->p->naddons; i++)
+			if (pl->p->addons[i].chart_name)
+				chart_one(pl, pl->o->chart_index_loaded, &pl->p->addons[i]);
+		return;
+	}
 	if (!pl->o->chart_index)
 		return;
 	if (kup_chart_index_load(pl->o->chart_index, &warn, &idx, &err) != KUP_OK) {
