@@ -529,6 +529,43 @@ static enum kup_status read_workload(struct rd *r, const struct kup_node *n, str
 	return KUP_OK;
 }
 
+static const struct kup_ro_workload *g_wls;   /* qsort has no context argument in C17 */
+
+static int cmp_wl_name(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int c = strcmp(g_wls[x].name, g_wls[y].name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* A workload name listed twice is an error at its second place. */
+static enum kup_status dup_names(struct rd *r, const struct kup_node *wls)
+{
+	struct kup_ro_scenario *sc = r->sc;
+	int *idx;
+	size_t i;
+	int bad = -1;
+
+	if (sc->nwls < 2)
+		return KUP_OK;
+	idx = malloc(sc->nwls * sizeof(int));
+	if (!idx)
+		return KUP_NOMEM;
+	for (i = 0; i < sc->nwls; i++)
+		idx[i] = (int)i;
+	g_wls = sc->wls;
+	qsort(idx, sc->nwls, sizeof(int), cmp_wl_name);
+	for (i = 1; i < sc->nwls; i++)
+		if (strcmp(sc->wls[idx[i]].name, sc->wls[idx[i - 1]].name) == 0 &&
+		    (bad < 0 || idx[i] < bad))
+			bad = idx[i];
+	free(idx);
+	if (bad >= 0)
+		return fail(r, wls->u.items[bad], "workload '%s' is listed twice", sc->wls[bad].name);
+	return KUP_OK;
+}
+
 static enum kup_status read_spec(struct rd *r, const struct kup_node *spec)
 {
 	struct kup_ro_scenario *sc = r->sc;
@@ -599,12 +636,10 @@ static enum kup_status read_spec(struct rd *r, const struct kup_node *spec)
 		for (i = 0; i < wls->len; i++) {
 			if (read_workload(r, wls->u.items[i], &sc->wls[i]))
 				return r->st;
-			for (j = 0; j < i; j++)
-				if (strcmp(sc->wls[j].name, sc->wls[i].name) == 0)
-					return fail(r, wls->u.items[i], "workload '%s' is listed twice",
-						    sc->wls[i].name);
 			sc->nwls++;
 		}
+		if (dup_names(r, wls))
+			return r->st;
 	}
 	return KUP_OK;
 }

@@ -190,6 +190,7 @@ static void zone_add(struct kup_ro_sim *s, int id)
 	}
 	n->zpos = s->zlen[z];
 	s->zlist[z][s->zlen[z]++] = id;
+	s->zfail_cpu[z] = s->zfail_mem[z] = -1;
 }
 
 static void zone_remove(struct kup_ro_sim *s, int id)
@@ -291,18 +292,29 @@ static double score(const struct kup_ro_sim *s, const struct sim_node *n)
 	return (double)n->free_cpu / (double)p->cap.cpu_m + (double)n->free_mem / (double)p->cap.mem;
 }
 
+/*
+ * The best of up to SCORE_SAMPLE feasible nodes of zone z from the zone's
+ * cursor; the cursor moves to the first feasible node seen, so the next
+ * scan starts where there was room.  A request that did not fit is
+ * remembered per zone (zfail_*) until room appears in the zone again, so a
+ * full zone costs O(1) per attempt.
+ */
 static int scan_zone(struct kup_ro_sim *s, int z, const struct kup_ro_workload *w, double *best_score)
 {
-	int len = s->zlen[z], c, i, found = 0, best = -1;
+	int len = s->zlen[z], c, i, found = 0, best = -1, first = -1;
 
 	if (len == 0)
 		return -1;
+	if (s->zfail_cpu[z] >= 0 && w->req.cpu_m >= s->zfail_cpu[z] && w->req.mem >= s->zfail_mem[z])
+		return -1;
 	c = s->zcur[z] % len;
 	for (i = 0; i < len; i++) {
-		int id = s->zlist[z][(c + i) % len];
+		int k = (c + i) % len, id = s->zlist[z][k];
 		const struct sim_node *n = &s->nodes[id];
 		if (!fits(n, w))
 			continue;
+		if (first < 0)
+			first = k;
 		if (best < 0 || score(s, n) > *best_score) {
 			best = id;
 			*best_score = score(s, n);
@@ -310,8 +322,22 @@ static int scan_zone(struct kup_ro_sim *s, int z, const struct kup_ro_workload *
 		if (++found >= SCORE_SAMPLE)
 			break;
 	}
-	s->zcur[z] = (c + 1) % len;
+	if (best < 0) {
+		if (s->zfail_cpu[z] < 0 || (w->req.cpu_m <= s->zfail_cpu[z] && w->req.mem <= s->zfail_mem[z])) {
+			s->zfail_cpu[z] = w->req.cpu_m;
+			s->zfail_mem[z] = w->req.mem;
+		}
+		return -1;
+	}
+	s->zcur[z] = (first + 1) % len;
 	return best;
+}
+
+/* Room appeared in zone z: forget what did not fit there. */
+static void zone_room(struct kup_ro_sim *s, int z)
+{
+	s->zfail_cpu[z] = -1;
+	s->zfail_mem[z] = -1;
 }
 
 struct memo {
@@ -336,6 +362,8 @@ static void bind(struct kup_ro_sim *s, int pid, int nid)
 	}
 	p->nslot = n->npods;
 	n->pods[n->npods++] = pid;
+	n->req_cpu += w->req.cpu_m;
+	n->req_mem += w->req.mem;
 	n->free_cpu -= w->req.cpu_m;
 	n->free_mem -= w->req.mem;
 	n->free_pods--;
@@ -352,12 +380,16 @@ static void unbind(struct kup_ro_sim *s, int pid)
 
 	n->pods[p->nslot] = last;
 	s->pods[last].nslot = p->nslot;
+	n->req_cpu -= w->req.cpu_m;
+	n->req_mem -= w->req.mem;
 	n->free_cpu += w->req.cpu_m;
 	n->free_mem += w->req.mem;
 	n->free_pods++;
 	p->node = -1;
-	if (n->zpos >= 0)
+	if (n->zpos >= 0) {
+		zone_room(s, n->zone);
 		sched_soon(s);
+	}
 }
 
 static bool place(struct kup_ro_sim *s, int pid, struct memo *mm)
@@ -1016,6 +1048,12 @@ static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64
 	int *touched = s->scratch;
 	const int nstamp = ++s->nstamp;
 
+	/*
+	 * Cheap first: a candidate is not draining, so every pod bound to it
+	 * is starting or Ready and needs room.
+	 */
+	if (n->req_cpu > cpu[z] || n->req_mem > mem[z] || n->npods > pods[z])
+		return false;
 	for (k = 0; k < n->npods; k++) {
 		const struct sim_pod *p = &s->pods[n->pods[k]];
 		struct sim_wl *x = &s->wls[p->wl];
@@ -1109,7 +1147,9 @@ static void step_kupgrade(struct kup_ro_sim *s)
 		mem[z] = mem[z] * 95 / 100;
 	}
 	/* room already promised to drains in flight */
-	for (i = 0; i < s->njobs; i++) {
+	while (s->job_lo < s->njobs && s->jobs[s->job_lo].state == J_DONE)
+		s->job_lo++;
+	for (i = s->job_lo; i < s->njobs; i++) {
 		const struct sim_node *n;
 		int k;
 		if (s->jobs[i].state == J_DONE)
@@ -1148,7 +1188,7 @@ static void step_kupgrade(struct kup_ro_sim *s)
 	for (i = 0; i < (int)s->npending; i++)
 		if (!s->pods[s->pending[i]].surge)
 			return;
-	for (c = s->cursor; c < s->norder && rejects < 64; c++) {
+	for (c = s->cursor; c < s->norder && rejects < 1024; c++) {
 		int id = s->order[c];
 		struct sim_node *n = &s->nodes[id];
 		if (n->done || n->draining || n->quarantined || n->job >= 0)
@@ -1457,6 +1497,8 @@ static void sim_release(struct kup_ro_sim *s)
 	free(s->zone_nodes);
 	free(s->zone_old);
 	free(s->zone_new);
+	free(s->zfail_cpu);
+	free(s->zfail_mem);
 	free(s->heap);
 	free(s->pending);
 	free(s->order);
@@ -1486,9 +1528,14 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 	s->zone_nodes = calloc(nz, sizeof(int));
 	s->zone_old = calloc(nz, sizeof(int));
 	s->zone_new = calloc(nz, sizeof(int));
+	s->zfail_cpu = malloc(nz * sizeof(int64_t));
+	s->zfail_mem = malloc(nz * sizeof(int64_t));
+	if (s->zfail_cpu && s->zfail_mem)
+		for (i = 0; i < nz; i++)
+			s->zfail_cpu[i] = s->zfail_mem[i] = -1;
 	s->wls = calloc(sc->nwls + 1, sizeof(*s->wls));
 	if (!s->zlist || !s->zlen || !s->zcap || !s->zcur || !s->zone_nodes || !s->zone_old ||
-	    !s->zone_new || !s->wls)
+	    !s->zone_new || !s->wls || !s->zfail_cpu || !s->zfail_mem)
 		goto nomem;
 	for (w = 0; w < sc->nwls; w++) {
 		const struct kup_ro_workload *wl = &sc->wls[w];

@@ -19,6 +19,7 @@ struct sim_node {
 	bool done;            /* an old node that has been handled */
 	int zpos;             /* index in the zone's schedulable list, -1 */
 	int64_t free_cpu, free_mem;
+	int64_t req_cpu, req_mem;  /* requests of the pods bound to it */
 	int free_pods;
 	int *pods;
 	int npods, cappods;
@@ -98,6 +99,7 @@ struct kup_ro_sim {
 	int *zone_nodes;      /* existing nodes per zone */
 	int *zone_old;        /* old nodes per zone at start */
 	int *zone_new;        /* new nodes (provisioning or ready) per zone */
+	int64_t *zfail_cpu, *zfail_mem;  /* smallest request that did not fit, per zone; -1 */
 	int64_t ds_cpu, ds_mem;
 	int ds_pods;
 
@@ -125,6 +127,7 @@ struct kup_ro_sim {
 	struct sim_job *jobs;
 	int njobs, capjobs;
 	int active;
+	int job_lo;           /* jobs before it are done */
 	int phase;
 	int batch_left;
 	int replacements_left;
