@@ -192,6 +192,16 @@ static void json_str(struct kup_buf *out, const char *s)
 	kup_buf_addc(out, '"');
 }
 
+/* A Markdown table cell: pipes, backslashes and markup characters escaped, no line breaks. */
+static void md_cell(struct kup_buf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (strchr("\\|*_[]<>`", *s))
+			kup_buf_addc(out, '\\');
+		kup_buf_addc(out, *s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+}
+
 /*
  * A directory run, accumulated one profile at a time so that no plan is
  * kept after its row is written: the summary table (text or Markdown), the
@@ -249,18 +259,24 @@ static void fleet_add(struct fleet *f, const struct row *r)
 		return;
 	}
 	if (!p) {
-		if (md)
-			kup_buf_addf(&f->table, "| %s | - | - | ERROR | - | - | - | - |\n", r->path);
-		else
+		if (md) {
+			kup_buf_adds(&f->table, "| ");
+			md_cell(&f->table, r->path);
+			kup_buf_adds(&f->table, " | - | - | ERROR | - | - | - | - |\n");
+		} else
 			kup_buf_addf(&f->table, "%-24s %-21s %-6s %-20s %4s %10s %8s  %s\n", r->path,
 				     "-", "-", "ERROR", "-", "-", "-", "-");
 		return;
 	}
-	if (md)
-		kup_buf_addf(&f->table, "| %s | %s | %s | %s | %u | %u | %zu | %s |\n", p->cluster,
-			     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
-			     p->node_rolls, p->nblockers, top_risk(p));
-	else
+	if (md) {
+		kup_buf_adds(&f->table, "| ");
+		md_cell(&f->table, p->cluster);
+		kup_buf_adds(&f->table, " | ");
+		md_cell(&f->table, p->from);
+		kup_buf_addf(&f->table, " | %s | %s | %u | %u | %zu | %s |\n", p->to,
+			     kup_verdict_name(p->verdict), count_hops(p), p->node_rolls,
+			     p->nblockers, top_risk(p));
+	} else
 		kup_buf_addf(&f->table, "%-24s %-21s %-6s %-20s %4u %10u %8zu  %s\n", p->cluster,
 			     p->from, p->to, kup_verdict_name(p->verdict), count_hops(p),
 			     p->node_rolls, p->nblockers, top_risk(p));
