@@ -101,6 +101,8 @@ kup_check "forbidden: the errors are in the report too" kup_jq "$OUT/restricted.
 kup_check "forbidden: PSPs were not read, and not reported as clean" kup_jq "$OUT/restricted.out" \
 	'([.findings[] | select(.kind == "PodSecurityPolicy")] | length == 0) and .summary.errors > 0'
 
+kup_grep "$OUT/restricted.err" 'note: deprecated API requests not checked: forbidden: cannot get path "/metrics"' \
+	"forbidden: the unread /metrics is said, as a note"
 run restricted-snap restricted snapshot -o "$OUT/restricted-snap.json"
 kup_expect_exit 1 "$RC" "snapshot with resources the user may not list"
 kup_grep "$OUT/restricted-snap.err" "some resources were skipped" "snapshot: says it is partial"

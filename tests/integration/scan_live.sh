@@ -45,6 +45,13 @@ for s in last-applied managed-fields; do
 	kup_check "CronJob batch/v1beta1 nightly ($s)" has CronJob batch/v1beta1 nightly $s
 	kup_check "HorizontalPodAutoscaler autoscaling/v2beta1 web-hpa ($s)" has HorizontalPodAutoscaler autoscaling/v2beta1 web-hpa $s
 done
+# kubectl's requests through the deprecated Ingress APIs, as the server counted them
+# (1.20 marks only those two of our APIs deprecated in apiserver_requested_deprecated_apis)
+for av in extensions/v1beta1 networking.k8s.io/v1beta1; do
+	kup_check "the server's own record: Ingress $av requested (metrics)" kup_jq "$OUT/scan.json" \
+		'[.findings[] | select(.kind == "Ingress" and .api_version == $a and .source.type == "metrics")] | length == 1' \
+		--arg a "$av"
+done
 kup_check "Helm release manifest: PDB shop-chart-pdb (helm-release)" has PodDisruptionBudget policy/v1beta1 shop-chart-pdb helm-release
 kup_check "the Helm finding names release shop revision 1" kup_jq "$OUT/scan.json" \
 	'[.findings[] | select(.name == "shop-chart-pdb" and .source.release == "shop" and .source.revision == 1)] | length == 1'
