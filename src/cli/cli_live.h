@@ -66,6 +66,16 @@ bool cli_live_wanted(const struct cli_live *l);
  * KUP_EXIT_ERROR on failure, KUP_EXIT_OK on success.
  */
 int cli_live_connect(struct cli_live *l, bool discover);
+/*
+ * For verbs that read a cluster dump (plan, profile, rollout): connects
+ * (when not yet connected), writes a snapshot of the cluster to a fresh
+ * temporary directory and sets *path to the file (malloc'd).  Prints what
+ * went wrong and returns KUP_EXIT_ERROR on failure (*path NULL), or when
+ * resources were skipped (each named on stderr; *path set: the snapshot
+ * holds the rest).  Remove it with cli_live_snapshot_remove().
+ */
+int cli_live_snapshot_tmp(struct cli_live *l, char **path);
+void cli_live_snapshot_remove(char *path);
 /* The namespace to restrict lists to: -n, or NULL for every namespace. */
 const char *cli_live_namespace(const struct cli_live *l);
 void cli_live_release(struct cli_live *l);

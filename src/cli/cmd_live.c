@@ -138,6 +138,74 @@ void cli_live_release(struct cli_live *l)
 	l->cfg = NULL;
 }
 
+static void print_skipped(void *ctx, const struct kup_error *err)
+{
+	size_t *n = ctx;
+
+	(*n)++;
+	fprintf(stderr, "%s: error: %s\n", kup_cli_name, err->msg ? err->msg : "failed");
+}
+
+int cli_live_snapshot_tmp(struct cli_live *l, char **path)
+{
+	struct kup_live_opts lo;
+	struct kup_live_stats stats;
+	struct kup_snapshot_info info;
+	struct kup_error err = KUP_ERROR_INIT;
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], *file = NULL;
+	size_t problems = 0;
+	int n;
+
+	*path = NULL;
+	if (!l->k && cli_live_connect(l, true) != KUP_EXIT_OK)
+		return KUP_EXIT_ERROR;
+	n = snprintf(dir, sizeof(dir), "%s/kupgrade-snapshot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (n < 0 || (size_t)n >= sizeof(dir) || !mkdtemp(dir)) {
+		cli_error("cannot create a temporary directory for the snapshot");
+		return KUP_EXIT_ERROR;
+	}
+	n = (int)strlen(dir) + 16;
+	file = malloc((size_t)n);
+	if (!file) {
+		rmdir(dir);
+		cli_error("out of memory");
+		return KUP_EXIT_ERROR;
+	}
+	snprintf(file, (size_t)n, "%s/snapshot.json", dir);
+	kup_live_opts_init(&lo);
+	lo.namespace_ = cli_live_namespace(l);
+	lo.errors.fn = print_skipped;
+	lo.errors.ctx = &problems;
+	memset(&info, 0, sizeof(info));
+	info.context = l->cfg->context;
+	info.server = l->cfg->server;
+	if (kup_live_snapshot(l->k, l->disc, file, &info, &lo, &stats, &err) != KUP_OK) {
+		fprintf(stderr, "%s: error: ", kup_cli_name);
+		cli_print_error(&err);
+		kup_error_release(&err);
+		cli_live_snapshot_remove(file);
+		return KUP_EXIT_ERROR;
+	}
+	*path = file;
+	return problems ? KUP_EXIT_ERROR : KUP_EXIT_OK;
+}
+
+void cli_live_snapshot_remove(char *path)
+{
+	char *slash;
+
+	if (!path)
+		return;
+	unlink(path);
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(path);
+	}
+	free(path);
+}
+
 /* ---- snapshot --------------------------------------------------------- */
 
 static void snapshot_usage(FILE *fp)
