@@ -758,8 +758,6 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 struct ingest_ctx {
 	struct planner *pl;
 	struct kup_scan *scan;
-	bool dump;
-	bool failed;
 };
 
 static enum kup_status on_object(void *ctx, const struct kup_object *obj)
@@ -852,7 +850,7 @@ static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, 
 	struct kup_scan *scan = NULL;
 	struct kup_ingest_opts io;
 	struct kup_ingest *in = NULL;
-	struct ingest_ctx ic = { pl, NULL, dump, false };
+	struct ingest_ctx ic = { pl, NULL };
 	size_t i;
 
 	if (!n)
