@@ -30,6 +30,23 @@
 #define LIVE KUP_TEST_DATA "/live"
 #define NOBJ 1234
 
+/* The CLI's shared live helpers (cli_live.h), with the few CLI functions they use. */
+#include "../../src/cli/cmd_live.c"
+const char *kup_cli_name = "kupgrade";
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+void cli_print_error(const struct kup_error *err)
+{
+	fprintf(stderr, "%s\n", err->msg ? err->msg : "?");
+}
+
 static char dir[256];
 static int port;
 static pid_t server_pid = -1;
@@ -1089,6 +1106,44 @@ static void test_snapshot(void **state)
 	kup_error_release(&err);
 }
 
+/* cli_live_snapshot_tmp: a snapshot in a fresh temporary directory, removed after. */
+static void test_cli_snapshot_tmp(void **state)
+{
+	struct cli_live l;
+	char kc[600], *path = NULL, *text = NULL, *slash;
+	size_t len;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct stat stbuf;
+
+	(void)state;
+	kup_kubeconfig_free(std_config("{token: good-token}"));   /* writes kc.yaml */
+	snprintf(kc, sizeof(kc), "%s/kc.yaml", dir);
+	cli_live_init(&l);
+	assert_true(cli_live_option(&l, CLI_OPT_KUBECONFIG, kc));
+	assert_true(cli_live_wanted(&l));
+	assert_false(cli_live_option(&l, 'x', NULL));
+	setenv("TMPDIR", dir, 1);
+	assert_int_equal(cli_live_snapshot_tmp(&l, &path), KUP_EXIT_OK);
+	unsetenv("TMPDIR");
+	assert_non_null(path);
+	assert_ptr_equal(strstr(path, dir), path);
+	assert_int_equal(kup_read_file(path, 64 << 20, &text, &len, &err), KUP_OK);
+	assert_non_null(strstr(text, "\"kupgrade.dev/server-version\":\"v1.20.2\""));
+	free(text);
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	assert_int_equal(stat(path, &stbuf), 0);
+	*slash = '/';
+	{
+		char d[600];
+		snprintf(d, sizeof(d), "%.*s", (int)(slash - path), path);
+		cli_live_snapshot_remove(path);
+		assert_int_not_equal(stat(d, &stbuf), 0);   /* the directory is gone too */
+	}
+	cli_live_release(&l);
+	kup_error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1118,6 +1173,7 @@ int main(void)
 		cmocka_unit_test(test_discovery),
 		cmocka_unit_test(test_metrics_live),
 		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_cli_snapshot_tmp),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
