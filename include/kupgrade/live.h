@@ -15,6 +15,7 @@
 #ifndef KUPGRADE_LIVE_H
 #define KUPGRADE_LIVE_H
 
+#include <signal.h>
 #include <stdio.h>
 #include "kupgrade/kube.h"
 #include "kupgrade/object.h"
@@ -28,6 +29,9 @@ struct kup_live_opts {
 	/* progress: called after each resource with the number of items it had */
 	void (*progress)(void *ctx, const struct kup_kube_resource *res, size_t nitems);
 	void *progress_ctx;
+	/* when non-NULL and *cancel becomes non-zero (a signal handler), stop after the
+	   current page: KUP_STOP (a snapshot then leaves no file behind) */
+	const volatile sig_atomic_t *cancel;
 };
 void kup_live_opts_init(struct kup_live_opts *o);
 

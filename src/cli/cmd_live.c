@@ -3,6 +3,7 @@
  * verb shares (cli_live.h).
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +248,14 @@ static void progress(void *ctx, const struct kup_kube_resource *res, size_t n)
 
 enum { OPT_PAGE_SIZE = 300 };
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -315,6 +324,16 @@ int cmd_snapshot(int argc, char **argv)
 	memset(&info, 0, sizeof(info));
 	info.context = l.cfg->context;
 	info.server = l.cfg->server;
+	{
+		/* Ctrl-C: stop after the current page, leave no file behind */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		lo.cancel = &interrupted;
+	}
 	if (kup_live_snapshot(l.k, l.disc, out, &info, &lo, &stats, &err) != KUP_OK) {
 		fprintf(stderr, "%s: error: ", kup_cli_name);
 		cli_print_error(&err);

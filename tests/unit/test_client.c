@@ -1091,6 +1091,24 @@ static void test_snapshot(void **state)
 	assert_non_null(strstr(err.msg, "cannot create"));
 	kup_error_release(&err);
 
+	/* cancelled (a signal): stopped, no file and no temporary file left */
+	{
+		static volatile sig_atomic_t stop = 1;
+		char other[512];
+		struct stat stbuf;
+		snprintf(other, sizeof(other), "%s/cancelled.json", dir);
+		lo.cancel = &stop;
+		assert_int_equal(kup_live_snapshot(k, d, other, &info, &lo, &stats, &err), KUP_STOP);
+		assert_non_null(strstr(err.msg, "interrupted"));
+		kup_error_release(&err);
+		assert_int_not_equal(stat(other, &stbuf), 0);
+		dp = opendir(dir);
+		while ((de = readdir(dp)))
+			assert_null(strstr(de->d_name, ".tmp-"));
+		closedir(dp);
+		lo.cancel = NULL;
+	}
+
 	/* a restricted resource is named and skipped, the rest is written */
 	lo.all_secrets = true;
 	assert_int_equal(kup_live_snapshot(k, d, path, &info, &lo, &stats, &err), KUP_OK);

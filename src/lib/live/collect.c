@@ -41,12 +41,15 @@ struct counting {
 	kup_kube_page_fn fn;
 	void *ctx;
 	size_t items, pages;
+	const volatile sig_atomic_t *cancel;
 };
 
 static enum kup_status count_page(void *ctx, const struct kup_kube_page *pg)
 {
 	struct counting *c = ctx;
 
+	if (c->cancel && *c->cancel)
+		return KUP_STOP;
 	c->items += pg->nitems;
 	c->pages++;
 	return c->fn(c->ctx, pg);
@@ -70,12 +73,14 @@ enum kup_status kup_live_collect(struct kup_kube *k, const struct kup_kube_disco
 	for (i = 0; i < d->nres; i++) {
 		const struct kup_kube_resource *res = &d->res[i];
 		struct kup_kube_list_opts lo;
-		struct counting c = { fn, ctx, 0, 0 };
+		struct counting c = { fn, ctx, 0, 0, o->cancel };
 		struct kup_error e = KUP_ERROR_INIT;
 		enum kup_status st;
 
 		if (!kup_live_wants(res, o->namespace_))
 			continue;
+		if (o->cancel && *o->cancel)
+			return kup_error_set(err, KUP_STOP, NULL, 0, 0, "interrupted");
 		kup_kube_list_opts_init(&lo);
 		lo.namespace_ = o->namespace_ && *o->namespace_ ? o->namespace_ : NULL;
 		if (o->limit)
@@ -110,6 +115,8 @@ enum kup_status kup_live_collect(struct kup_kube *k, const struct kup_kube_disco
 		}
 		kup_error_release(err);
 		*err = e;
+		if (st == KUP_STOP && !err->msg)
+			kup_error_set(err, st, NULL, 0, 0, "interrupted");
 		return st;
 	}
 	return KUP_OK;
