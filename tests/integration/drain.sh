@@ -62,6 +62,9 @@ wait_for() { # description seconds command...
 		if "$@"; then return 0; fi
 		sleep 0.25
 	done
+	kup_log "daemonsets: $(kup_api_json GET /apis/apps/v1/namespaces/shop/daemonsets | jq -c '[.items[] | .status]')"
+	kup_log "pods: $(kup_api_json GET /api/v1/namespaces/shop/pods | jq -c '[.items[] | [.metadata.name, .spec.nodeName, (.metadata.ownerReferences[0].kind // "")]]')"
+	tail -n 20 "$KUP_API_DIR/kube-controller-manager.log" >&2
 	kup_die "timed out waiting for $what"
 }
 owned() { # pod -> its controller kind
@@ -99,9 +102,9 @@ pod scratch node-c '{"app":"scratch"}' '' '"volumes":[{"name":"tmp","emptyDir":{
 for p in web-1 web-2 db-1 mirror-1 lonely scratch; do ready "$p"; done
 rs web web 2
 rs db db 1
-wait_for "ReplicaSet web to adopt web-1, web-2" 30 owned web-1 ReplicaSet
-wait_for "ReplicaSet web to adopt web-2" 30 owned web-2 ReplicaSet
-wait_for "ReplicaSet db to adopt db-1" 30 owned db-1 ReplicaSet
+wait_for "ReplicaSet web to adopt web-1, web-2" 90 owned web-1 ReplicaSet
+wait_for "ReplicaSet web to adopt web-2" 90 owned web-2 ReplicaSet
+wait_for "ReplicaSet db to adopt db-1" 90 owned db-1 ReplicaSet
 # A DaemonSet pod: the controller makes it (unbound: no scheduler); bind it to
 # node-a.  It tolerates everything: hand-made nodes carry the not-ready taint.
 kup_api_json POST /apis/apps/v1/namespaces/shop/daemonsets '{"apiVersion":"apps/v1","kind":"DaemonSet",
@@ -109,15 +112,16 @@ kup_api_json POST /apis/apps/v1/namespaces/shop/daemonsets '{"apiVersion":"apps/
   "template":{"metadata":{"labels":{"app":"agent"}},"spec":{"nodeSelector":{"kup/ds":"yes"},
   "tolerations":[{"operator":"Exists"}],"containers":[{"name":"c","image":"registry.k8s.io/pause:3.2"}]}}}}' >/dev/null
 dspod() { kup_api_json GET '/api/v1/namespaces/shop/pods?labelSelector=app%3Dagent' | jq -r '.items[0].metadata.name // ""'; }
-wait_for "the DaemonSet pod" 30 test -n "$(dspod)"
+has_dspod() { test -n "$(dspod)"; }
+wait_for "the DaemonSet pod" 120 has_dspod
 DSPOD=$(dspod)
 kup_api_json POST "/api/v1/namespaces/shop/pods/$DSPOD/binding" "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",
   \"metadata\":{\"name\":\"$DSPOD\"},\"target\":{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"name\":\"node-a\"}}" >/dev/null
 ready "$DSPOD"
 pdb web web 1
 pdb db db 1
-wait_for "PDB web to allow 1 disruption" 60 pdb_allows web 1
-wait_for "PDB db to allow 0 disruptions" 60 pdb_allows db 0
+wait_for "PDB web to allow 1 disruption" 120 pdb_allows web 1
+wait_for "PDB db to allow 0 disruptions" 120 pdb_allows db 0
 kup_log "cluster ready: node-a has web-1 web-2 db-1 mirror-1 $DSPOD"
 
 # ---- a node that does not exist ------------------------------------------------------
