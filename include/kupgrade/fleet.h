@@ -234,6 +234,13 @@ bool kup_driver_poll(struct kup_driver *d);
 /* Runs a command to completion (spawn, go, poll); for verify and tests. */
 enum kup_status kup_driver_run(const char *cmd, const char *dir, const char *out_path,
 			       int64_t timeout_ms, struct kup_driver *d, struct kup_error *err);
+/*
+ * A child that was never let go writes this line (and its pid) to its
+ * output file before it exits; kup_driver_never_ran() recognises it, so a
+ * successor knows that a step whose pid was recorded never ran.
+ */
+#define KUP_DRIVER_NOT_RUN "kupgrade-fleet: not run: the controller ended before letting it start"
+bool kup_driver_never_ran(const char *out_path, pid_t pid);
 /* Reads the last KUP_FLEET_TAIL bytes of a file into buf (NUL-terminated). */
 size_t kup_fleet_read_tail(const char *path, char *buf, size_t size, bool *cut);
 /* Kills and reaps a driver (at shutdown). */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # fleet_crash.sh - kill -9 the controller at 100 random moments of a 30-cluster
-# roll (seeded: FLEET_CRASH_SEED, default 7), restarting it each time; then let
+# roll (seeded: FLEET_CRASH_SEED, default 7; 0-400 ms into each controller's
+# life), restarting it each time; then let
 # it finish.  Every step ran exactly once (the simulated provider's own log),
 # no two driver runs of one cluster overlapped, and every cluster reached 1.35.
 #   $1: the kupgrade CLI, $2: the build directory (unused).
@@ -27,18 +28,26 @@ S="sqlite:$W/fleet.db"
 RUN="$K fleet run fleet.yaml --store $S --time-scale 36000 --now 2026-11-23T08:00:00Z --tick 50ms --until-done --holder crash-test --lease-ttl 2s"
 export SIM_DELAY=0.03
 
-# the kill moments: seeded, 20..450 ms after each start
-awk -v n="$KILLS" -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.3f\n", (20 + rand() * 430) / 1000 }' >delays
+# the kill moments: seeded, 0..400 ms after the controller is up (its first log
+# line), so that a slow start (a sanitizer build) still gets killed while it works
+awk -v n="$KILLS" -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.3f\n", rand() * 400 / 1000 }' >delays
 i=0
 early=0
 t0=$(date +%s)
 while read -r d; do
 	i=$((i + 1))
-	$RUN 2>>run.log &
+	: >run.one
+	$RUN 2>run.one &
 	pid=$!
+	n=0
+	while ! grep -q 'replica crash-test' run.one && [ "$n" -lt 1000 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.01
+		n=$((n + 1))
+	done
 	sleep "$d"
 	if kill -9 "$pid" 2>/dev/null; then :; else early=$((early + 1)); fi
 	wait "$pid" 2>/dev/null
+	cat run.one >>run.log
 done <delays
 fleet_log "$i controllers killed with -9 ($early had already ended) in $(( $(date +%s) - t0 ))s"
 

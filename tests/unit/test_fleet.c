@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "kupgrade/fleet.h"
@@ -484,11 +485,23 @@ static void a_child_never_let_go_never_runs(void **state)
 	assert_int_equal(kup_driver_spawn(&d, cmd, NULL, out, &err), KUP_OK);
 	assert_true(d.pid > 0);
 	assert_true(kup_process_group_alive(d.pid));
-	kup_driver_abort(&d);            /* closes the go pipe: the child exits without exec */
-	assert_true(d.done);
+	/* the controller "dies": the go pipe closes; the child exits without exec */
+	close(d.go_fd);
+	d.go_fd = -1;
+	int wst = 0;
+	assert_int_equal(waitpid(d.pid, &wst, 0), d.pid);
+	assert_true(WIFEXITED(wst));
+	assert_int_equal(WEXITSTATUS(wst), 127);
 	assert_int_equal(access(marker, F_OK), -1);
 	assert_false(kup_process_group_alive(d.pid));
+	/* and left word of it where a successor looks */
+	assert_true(kup_driver_never_ran(out, d.pid));
+	assert_false(kup_driver_never_ran(out, d.pid + 1));
 	unlink(out);
+	assert_false(kup_driver_never_ran(out, d.pid));
+	/* a driver let go is not mistaken for one that never ran */
+	assert_int_equal(kup_driver_run("echo ran", NULL, out, 5000, &d, &err), KUP_OK);
+	assert_false(kup_driver_never_ran(out, d.pid));
 	kup_error_release(&err);
 }
 

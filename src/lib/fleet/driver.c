@@ -23,6 +23,16 @@ int64_t kup_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+bool kup_driver_never_ran(const char *out_path, pid_t pid)
+{
+	char buf[256], want[128];
+	snprintf(want, sizeof(want), "%s (pid %ld)\n", KUP_DRIVER_NOT_RUN, (long)pid);
+	if (pid <= 0 || !out_path || !*out_path)
+		return false;
+	kup_fleet_read_tail(out_path, buf, sizeof(buf), NULL);
+	return strcmp(buf, want) == 0;
+}
+
 bool kup_process_group_alive(pid_t pgid)
 {
 	if (pgid <= 0)
@@ -82,8 +92,18 @@ static void child(const char *cmd, const char *dir, const char *out_path, int go
 	do
 		n = read(go_rd, &c, 1);
 	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(127);   /* the controller died before letting us run */
+	if (n != 1) {
+		/* the controller died before letting us run: say so where a successor looks */
+		char msg[128];
+		int len = snprintf(msg, sizeof(msg), "%s (pid %ld)\n", KUP_DRIVER_NOT_RUN, (long)getpid());
+		fd = out_path && *out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+		if (fd >= 0) {
+			if (write(fd, msg, (size_t)len) < 0)
+				_exit(127);
+			close(fd);
+		}
+		_exit(127);
+	}
 	close(go_rd);
 	if (dir && *dir && chdir(dir) != 0)
 		_exit(126);

@@ -59,6 +59,7 @@ struct cl {
 	int64_t step_id;
 	int64_t step_pid;               /* VERIFY: the pid the dead controller recorded */
 	char step_desc[400];
+	char step_out[600];             /* VERIFY: the interrupted step's output file */
 	unsigned health_ok;
 	int64_t health_next_ms;
 	int64_t gate_start_ms;
@@ -581,6 +582,13 @@ static void out_path(struct loop *L, char *buf, size_t size)
 	snprintf(buf, size, "%s/kupgrade-fleet-%ld-%u.out", L->work_dir, (long)getpid(), ++L->seq);
 }
 
+/* A step's output file: named by fleet, cluster and step id, so a successor finds it. */
+static void step_out_path(struct loop *L, const char *cluster, int64_t id, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/kupgrade-fleet-%s-%s-step-%lld.out", L->work_dir, L->fleet->name,
+		 cluster, (long long)id);
+}
+
 static void fill_vars(struct loop *L, struct cl *c, const char *type, const char *component,
 		      const char *version, struct kup_fleet_vars *v)
 {
@@ -694,7 +702,10 @@ static bool spawn_job(struct loop *L, struct cl *c, enum job_kind kind, const ch
 	c->drv = calloc(1, sizeof(*c->drv));
 	if (!c->drv)
 		return false;
-	out_path(L, op, sizeof(op));
+	if (kind == JOB_STEP)
+		step_out_path(L, c->name, step_id, op, sizeof(op));
+	else
+		out_path(L, op, sizeof(op));
 	if (kup_driver_spawn(c->drv, cmd, L->fleet->dir, op, &err) != KUP_OK) {
 		logf_(L, "%s: cannot run '%s': %s", c->name, cmd, err.msg ? err.msg : "?");
 		kup_error_release(&err);
@@ -850,6 +861,12 @@ static bool recover(struct loop *L, struct cl *c)
 	kup_fleet_expand(L->fleet->cmd[KUP_FLEET_CMD_VERIFY].text, &v, &cmd);
 	snprintf(c->step_desc, sizeof(c->step_desc), "%s %s -> %s", u.type, u.component, u.to);
 	c->step_pid = u.pid;
+	step_out_path(L, c->name, u.id, c->step_out, sizeof(c->step_out));
+	if (u.pid > 0 && kup_driver_never_ran(c->step_out, (pid_t)u.pid)) {
+		logf_(L, "%s: the driver of step %lld (pid %lld) was never let go: it did not run",
+		      c->name, (long long)u.id, (long long)u.pid);
+		c->step_pid = 0;
+	}
 	if (spawn_job(L, c, JOB_VERIFY, cmd.buf, L->fleet->timeout * 1000, u.id))
 		logf_(L, "%s: step %lld (%s) was interrupted (pid %lld has ended): verifying",
 		      c->name, (long long)u.id, c->step_desc, (long long)u.pid);
@@ -896,6 +913,15 @@ static void act(struct loop *L, struct cl *c)
 					}
 				}
 				return;
+			}
+			if (c->state == KUP_FLEET_HELD) {
+				/* the profile changed and the plan is no longer blocked */
+				if (put_row(L, c, KUP_FLEET_PENDING, "plan no longer blocked", NULL, &err) == KUP_OK) {
+					add_event(L, c->name, wave_of(L, c), "unheld", "plan no longer blocked", -1,
+						  NULL);
+					logf_(L, "%s: plan no longer blocked", c->name);
+				}
+				break;
 			}
 			if (L->dec[c->idx].wait != KUP_FLEET_GO)
 				return;
@@ -1028,6 +1054,10 @@ static bool job_done(struct loop *L, struct cl *c)
 				 "is not in place (exit %d)%s%s", c->step_desc, d->status,
 				 line[0] ? ": " : "", line);
 			fail_cluster(L, c, why);
+		}
+		if (c->step_out[0]) {
+			unlink(c->step_out);
+			c->step_out[0] = '\0';
 		}
 		c->recovered = false;   /* look again: there may be more */
 		break;
@@ -1289,8 +1319,8 @@ static bool can_progress(struct loop *L)
 		enum kup_fleet_state s = L->cls[i].state;
 		if (s == KUP_FLEET_DONE || s == KUP_FLEET_FAILED || s == KUP_FLEET_HELD)
 			continue;
-		if (w == KUP_FLEET_GO || w == KUP_FLEET_WAIT_SOAK || w == KUP_FLEET_WAIT_WINDOW ||
-		    w == KUP_FLEET_WAIT_CONCURRENCY || w == KUP_FLEET_WAIT_EARLIER_WAVE)
+		/* waits on other clusters move only when those can: GO, soak and window do */
+		if (w == KUP_FLEET_GO || w == KUP_FLEET_WAIT_SOAK || w == KUP_FLEET_WAIT_WINDOW)
 			return true;
 	}
 	return false;
