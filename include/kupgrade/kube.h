@@ -179,6 +179,8 @@ void kup_kube_free(struct kup_kube *k);
 enum kup_kube_fail kup_kube_last_fail(const struct kup_kube *k);
 /* How often the exec plugin ran (tests: the credential is cached until it expires). */
 unsigned kup_kube_exec_runs(const struct kup_kube *k);
+/* How many connections were opened so far (1 while the first one is reused). */
+unsigned kup_kube_connections(const struct kup_kube *k);
 /* The server URL ("https://127.0.0.1:6443"). */
 const char *kup_kube_server(const struct kup_kube *k);
 

@@ -287,6 +287,8 @@ static void test_pagination(void **state)
 	assert_int_equal(kup_kube_list_items(k, &res, &lo, on_doc, &s, &err), KUP_OK);
 	assert_int_equal(s.items, 13);   /* 3, 103, ... 1203 */
 	assert_int_equal(requests("GET /api/v1/namespaces/ns-003/configmaps?limit=100"), 1);
+	/* 14 requests over one connection */
+	assert_int_equal(kup_kube_connections(k), 1);
 	kup_kube_free(k);
 	kup_kubeconfig_free(cfg);
 	kup_error_release(&err);

@@ -34,6 +34,7 @@ struct kup_kube {
 	struct kup_exec_cred cred;
 	bool cred_valid;
 	unsigned exec_runs;
+	unsigned connects;           /* connections opened */
 	char *token;                 /* current bearer token (cfg's, re-read from tokenFile) */
 	/* request state */
 	struct kup_kube_resp *resp;
@@ -99,6 +100,11 @@ enum kup_kube_fail kup_kube_last_fail(const struct kup_kube *k)
 unsigned kup_kube_exec_runs(const struct kup_kube *k)
 {
 	return k->exec_runs;
+}
+
+unsigned kup_kube_connections(const struct kup_kube *k)
+{
+	return k->connects;
 }
 
 const char *kup_kube_server(const struct kup_kube *k)
@@ -772,6 +778,11 @@ static enum kup_status perform(struct kup_kube *k, const char *method, const cha
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
+	{
+		long nc = 0;
+		if (curl_easy_getinfo(k->h, CURLINFO_NUM_CONNECTS, &nc) == CURLE_OK && nc > 0)
+			k->connects += (unsigned)nc;
+	}
 	if (k->o.log) {
 		struct kup_buf line = KUP_BUF_INIT;
 		if (rc == CURLE_OK)
