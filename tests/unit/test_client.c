@@ -50,6 +50,8 @@ void cli_print_error(const struct kup_error *err)
 static char dir[256];
 static int port;
 static pid_t server_pid = -1;
+static pid_t proxy_pid = -1;
+static int proxy_port;
 
 static void write_file(const char *name, const char *text, int mode)
 {
@@ -84,6 +86,24 @@ static int setup(void **state)
 		execlp("python3", "python3", LIVE "/server.py", dir, "--objects", n, (char *)NULL);
 		_exit(127);
 	}
+	proxy_pid = fork();
+	if (proxy_pid == 0) {
+		execlp("python3", "python3", LIVE "/proxy.py", dir, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "%s/proxy-port", dir);
+	for (i = 0; i < 200 && proxy_port <= 0; i++) {
+		fp = fopen(path, "r");
+		if (fp) {
+			if (fgets(buf, sizeof(buf), fp))
+				proxy_port = atoi(buf);
+			fclose(fp);
+		}
+		if (proxy_port <= 0)
+			usleep(50000);
+	}
+	if (proxy_port <= 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/port", dir);
 	for (i = 0; i < 200; i++) {
 		fp = fopen(path, "r");
@@ -107,6 +127,10 @@ static int teardown(void **state)
 	if (server_pid > 0) {
 		kill(server_pid, SIGTERM);
 		waitpid(server_pid, NULL, 0);
+	}
+	if (proxy_pid > 0) {
+		kill(proxy_pid, SIGTERM);
+		waitpid(proxy_pid, NULL, 0);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
@@ -713,6 +737,35 @@ static void test_tls_server_name(void **state)
 	kup_kubeconfig_free(cfg);
 }
 
+/* proxy-url: the tunnel goes through the proxy, NO_PROXY notwithstanding. */
+static void test_proxy_url(void **state)
+{
+	char cluster[512], want[64], path[512], *log = NULL;
+	struct kup_kubeconfig *cfg;
+	struct kup_kube *k;
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t len;
+
+	(void)state;
+	setenv("NO_PROXY", "127.0.0.1,localhost", 1);
+	snprintf(cluster, sizeof(cluster),
+		 "{server: 'https://127.0.0.1:%d', certificate-authority: ca.crt, "
+		 "proxy-url: 'http://127.0.0.1:%d'}", port, proxy_port);
+	cfg = config(cluster, "{token: good-token}");
+	k = client(cfg, NULL);
+	expect_get_ok(k, "/version");
+	expect_get_ok(k, "/api");
+	snprintf(path, sizeof(path), "%s/proxy.log", dir);
+	assert_int_equal(kup_read_file(path, 1 << 20, &log, &len, &err), KUP_OK);
+	snprintf(want, sizeof(want), "CONNECT 127.0.0.1:%d\n", port);
+	assert_string_equal(log, want);   /* one tunnel, reused */
+	free(log);
+	unsetenv("NO_PROXY");
+	kup_kube_free(k);
+	kup_kubeconfig_free(cfg);
+	kup_error_release(&err);
+}
+
 static time_t fake_now;
 static time_t clock_fn(void)
 {
@@ -1186,6 +1239,7 @@ int main(void)
 		cmocka_unit_test(test_insecure_warned),
 		cmocka_unit_test(test_client_cert_and_basic),
 		cmocka_unit_test(test_tls_server_name),
+		cmocka_unit_test(test_proxy_url),
 		cmocka_unit_test(test_exec_plugin),
 		cmocka_unit_test(test_exec_failures),
 		cmocka_unit_test(test_exec_refreshed_on_401),

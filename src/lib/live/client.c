@@ -307,8 +307,11 @@ enum kup_status kup_kube_new(const struct kup_kubeconfig *cfg, const struct kup_
 		if (cfg->ca_data)
 			blob(k->h, CURLOPT_CAINFO_BLOB, cfg->ca_data, cfg->ca_len);
 	}
-	if (cfg->proxy_url)
+	if (cfg->proxy_url) {
+		/* as kubectl: an explicit proxy-url is used whatever NO_PROXY says */
 		curl_easy_setopt(k->h, CURLOPT_PROXY, cfg->proxy_url);
+		curl_easy_setopt(k->h, CURLOPT_NOPROXY, "");
+	}
 	if (k->o.compress > 0 || (k->o.compress < 0 && !loopback(cfg->server)))
 		curl_easy_setopt(k->h, CURLOPT_ACCEPT_ENCODING, "gzip");
 	set_client_cert(k, cfg->cert_data, cfg->cert_len, cfg->key_data, cfg->key_len);
