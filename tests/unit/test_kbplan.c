@@ -453,13 +453,15 @@ static void provider_problems(void **state)
 		"  - {version: \"1.33\", source: https://example.com}\n"
 		"  - {provider: eks, version: \"1.34\"}\n"
 		"  - {provider: eks, version: \"1.35\", source: https://example.com}\n"
-		"  - {provider: eks, version: \"1.35\", source: https://example.com}\n",
+		"  - {provider: eks, version: \"1.35\", source: https://example.com}\n"
+		"  - {provider: openshift, version: \"1.35\", source: https://example.com}\n",
 		"providers.yaml:3:30: 'version' must be a minor such as \"1.29\"\n"
 		"providers.yaml:4:55: 'end_of_standard' must be a date YYYY-MM-DD\n"
 		"providers.yaml:5:5: end_of_extended is before end_of_standard\n"
 		"providers.yaml:7:5: missing 'provider'\n"
 		"providers.yaml:8:5: missing 'source'\n"
-		"providers.yaml:10:5: duplicate release eks 1.35\n");
+		"providers.yaml:10:5: duplicate release eks 1.35\n"
+		"providers.yaml:11:16: unknown provider 'openshift' (eks, gke, aks, kubeadm, generic)\n");
 }
 
 static void addon_problems(void **state)

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
 #include "kb/kb_int.h"
 
 #define SCHEMA_SKEW "kupgrade.dev/kb/skew/v1"
@@ -59,6 +60,23 @@ static const char *want_text(struct kup_kb_loader *ld, const struct kup_node *ma
 	const struct kup_node *n = kup_kbl_want_str(ld, map, key, required);
 
 	return n ? kup_kbl_str(ld, n) : NULL;
+}
+
+/* A provider name the profiles know (eks, gke, aks, kubeadm, generic). */
+static const char *want_provider(struct kup_kb_loader *ld, const struct kup_node *map,
+				 bool required)
+{
+	const struct kup_node *n = kup_kbl_want_str(ld, map, "provider", required);
+	enum kup_provider p;
+
+	if (!n)
+		return NULL;
+	if (!kup_provider_from_name(n->u.str, &p)) {
+		kup_kbl_problem(ld, n, "unknown provider '%s' (eks, gke, aks, kubeadm, generic)",
+				n->u.str);
+		return NULL;
+	}
+	return kup_kbl_str(ld, n);
 }
 
 /* A list of non-empty strings (absent: empty). */
@@ -216,7 +234,7 @@ static void load_providers(struct kup_kb_loader *ld, const struct kup_node *root
 		}
 		kup_kbl_check_keys(ld, e, keys);
 		want_checked(ld, e);
-		r.provider = want_text(ld, e, "provider", true);
+		r.provider = want_provider(ld, e, true);
 		kup_kbl_want_version(ld, e, "version", true, &r.version);
 		if (r.version.valid && (r.version.has_patch || r.version.pre[0]))
 			kup_kbl_problem(ld, kup_node_get(e, "version"),
@@ -594,7 +612,7 @@ static void load_risks(struct kup_kb_loader *ld, const struct kup_node *root)
 			kup_kbl_problem(ld, e, "missing 'until' (write null when open)");
 		if (r.from.valid && r.until.valid && kup_version_cmp_minor(&r.from, &r.until) > 0)
 			kup_kbl_problem(ld, e, "'from' is after 'until'");
-		r.provider = want_text(ld, e, "provider", false);
+		r.provider = want_provider(ld, e, false);
 		r.message = want_text(ld, e, "message", true);
 		r.mitigation = want_text(ld, e, "mitigation", true);
 		kup_kbl_want_source(ld, e, "source", &r.source);
