@@ -82,8 +82,8 @@ static inline double kup_rs_draw(const struct kup_ro_dist *d, uint64_t seed, uin
 		return d->median;
 	sigma = log(d->p90 / d->median) / 1.2815515655446004;
 	z = kup_rs_probit(kup_rs_unit(seed, stream, idx));
-	if (z > 6)
-		z = 6;
+	if (z > 3.09)
+		z = 3.09;   /* truncated at the 99.9th percentile: no hour-long pod starts */
 	return d->median * exp(sigma * z);
 }
 
