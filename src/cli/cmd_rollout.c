@@ -247,7 +247,7 @@ static int rollout_plan(int argc, char **argv)
 		}
 		kup_buf_addf(&b, "%s]}\n", plan.n ? "\n" : "");
 	} else {
-		char t0[32], t1[32], t2[32];
+		char t0[32], t1[32];
 		kup_buf_addf(&b, "plan for %s (policy kupgrade, seed %llu): %zu steps\n", sc->name,
 			     (unsigned long long)sc->seed, plan.n);
 		kup_buf_addf(&b, "%-5s %-10s %-10s %-6s %s\n", "STEP", "START", "DONE", "NODES",
@@ -265,12 +265,10 @@ static int rollout_plan(int argc, char **argv)
 		}
 		fmt_time(t0, sizeof(t0), plan.m.makespan_s);
 		fmt_time(t1, sizeof(t1), kup_ro_lower_bound(sc, sc->seed));
-		fmt_time(t2, sizeof(t2), plan.m.deficit_pod_s);
 		kup_buf_addf(&b, "expected makespan %s (lower bound %s), peak extra nodes %d, "
 			     "PDB violation %.0f s, deficit %.0f pod-s, quarantined %d\n", t0, t1,
 			     plan.m.peak_extra_nodes, plan.m.pdb_violation_s, plan.m.deficit_pod_s,
 			     plan.m.quarantined);
-		(void)t2;
 	}
 	rc = plan.m.failed || plan.m.quarantined ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
 	kup_ro_plan_release(&plan);

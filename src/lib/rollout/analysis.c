@@ -10,10 +10,8 @@
 
 #include "kupgrade/rollout.h"
 #include "rollout/rng.h"
+#include "rollout/sim.h"
 
-enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
-				     uint64_t seed, struct kup_ro_metrics *m,
-				     struct kup_ro_plan *plan, struct kup_error *err);
 
 static int cmp_double(const void *a, const void *b)
 {

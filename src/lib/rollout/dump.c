@@ -172,7 +172,6 @@ static void add_pod(struct dump *d, const struct kup_node *obj)
 	struct d_pod *p;
 	const char *phase = kup_node_str(kup_node_path(obj, "status", "phase", NULL));
 	size_t i;
-	double g;
 	int64_t v;
 
 	if (phase && (strcmp(phase, "Succeeded") == 0 || strcmp(phase, "Failed") == 0))
@@ -202,7 +201,6 @@ static void add_pod(struct dump *d, const struct kup_node *obj)
 	p->grace = 30;
 	if (kup_node_int(kup_node_get(spec, "terminationGracePeriodSeconds"), &v) && v >= 0)
 		p->grace = (double)v;
-	(void)g;
 	conds = kup_node_path(obj, "status", "conditions", NULL);
 	p->ready = !conds;   /* no status: assume Ready */
 	for (i = 0; conds && conds->kind == KUP_NODE_SEQ && i < conds->len; i++)

@@ -1762,10 +1762,6 @@ static void finish_metrics(struct kup_ro_sim *s)
 
 enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
 				     uint64_t seed, struct kup_ro_metrics *m,
-				     struct kup_ro_plan *plan, struct kup_error *err);
-
-enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
-				     uint64_t seed, struct kup_ro_metrics *m,
 				     struct kup_ro_plan *plan, struct kup_error *err)
 {
 	struct kup_ro_sim s;

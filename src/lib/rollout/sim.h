@@ -143,4 +143,12 @@ struct kup_ro_sim {
 	int step_batch;
 };
 
+/*
+ * kup_ro_simulate() that also records the kupgrade policy's steps into
+ * `plan` (NULL: none); used by kup_ro_plan().
+ */
+enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
+				     uint64_t seed, struct kup_ro_metrics *m,
+				     struct kup_ro_plan *plan, struct kup_error *err);
+
 #endif
