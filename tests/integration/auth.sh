@@ -20,7 +20,6 @@ CLI="$1"
 . "$(dirname "$0")/lib/apiserver.sh"
 . "$(dirname "$0")/lib/fixtures.sh"
 command -v jq >/dev/null || kup_die "jq not installed"
-command -v kubectl >/dev/null || kup_die "kubectl not installed (scripts/install-deps installs Debian's kubernetes-client)"
 kup_api_start
 OUT="$KUP_API_DIR/out"
 mkdir -p "$OUT"

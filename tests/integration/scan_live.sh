@@ -1,7 +1,8 @@
 #!/bin/bash
 # scan_live.sh - `kupgrade scan --context` against a real kube-apiserver v1.20.2.
 #
-# Objects are created through the deprecated APIs with `kubectl apply` (so
+# Objects are created through the deprecated APIs with `kubectl apply` (or,
+# without kubectl, the same requests with curl: lib/fixtures.sh) (so
 # last-applied-configuration and managedFields record the version that was
 # written): extensions/v1beta1 and networking.k8s.io/v1beta1 Ingress,
 # policy/v1beta1 PodDisruptionBudget and PodSecurityPolicy, batch/v1beta1
@@ -18,7 +19,6 @@ CLI="$1"
 . "$(dirname "$0")/lib/apiserver.sh"
 . "$(dirname "$0")/lib/fixtures.sh"
 command -v jq >/dev/null || kup_die "jq not installed"
-command -v kubectl >/dev/null || kup_die "kubectl not installed (scripts/install-deps installs Debian's kubernetes-client)"
 kup_api_start
 OUT="$KUP_API_DIR/out"
 mkdir -p "$OUT"

@@ -19,7 +19,6 @@ CLI="$1"
 . "$(dirname "$0")/lib/apiserver.sh"
 . "$(dirname "$0")/lib/fixtures.sh"
 command -v jq >/dev/null || kup_die "jq not installed"
-command -v kubectl >/dev/null || kup_die "kubectl not installed (scripts/install-deps installs Debian's kubernetes-client)"
 kup_api_start
 OUT="$KUP_API_DIR/out"
 mkdir -p "$OUT"
@@ -102,8 +101,8 @@ if "$CLI" profile --help 2>&1 | grep -q -- '--context'; then
 	"$CLI" profile "${K[@]}" --name test -o json >"$OUT/profile-live.json" 2>"$OUT/profile-live.err"
 	kup_check "profile live == profile from the snapshot" cmp -s "$OUT/profile.json" "$OUT/profile-live.json"
 else
-	# the same from kubectl's own dump of the live cluster
-	kup_api_kubectl get nodes,deployments,daemonsets -A -o json >"$OUT/kubectl-dump.json"
+	# the same from a dump such as `kubectl get nodes,deployments,daemonsets -A -o json` writes
+	kup_api_dump "$OUT/kubectl-dump.json" /api/v1/nodes /apis/apps/v1/deployments /apis/apps/v1/daemonsets
 	kup_api_json GET /version | jq '{serverVersion: .}' >"$OUT/version.json"
 	"$CLI" profile --from-dump "$OUT/kubectl-dump.json" "$OUT/version.json" --name test -o json \
 		>"$OUT/profile-kubectl.json" 2>"$OUT/profile-kubectl.err"
@@ -119,9 +118,12 @@ kup_expect_exit 3 "$src" "plan of the snapshot to 1.22 is blocked by removed API
 kup_check "plan names the Ingress removal as a blocker" kup_jq "$OUT/plan-snap.json" \
 	'[.blockers[].id] | index("removed-api/kubernetes/networking.k8s.io/v1beta1/Ingress") != null'
 # the same plan from kubectl's dump of the live objects
-kup_api_kubectl get ingresses,poddisruptionbudgets,podsecuritypolicies,cronjobs,horizontalpodautoscalers -A \
-	-o json >"$OUT/kubectl-legacy.json" 2>/dev/null
-kup_api_kubectl get secrets -A --field-selector type=helm.sh/release.v1 -o json >"$OUT/kubectl-helm.json"
+# (`kubectl get ingresses,poddisruptionbudgets,podsecuritypolicies,cronjobs,horizontalpodautoscalers
+# -A -o json` and the Helm release Secrets: each resource through the version the server prefers)
+kup_api_dump "$OUT/kubectl-legacy.json" /apis/networking.k8s.io/v1/ingresses \
+	/apis/policy/v1beta1/poddisruptionbudgets /apis/policy/v1beta1/podsecuritypolicies \
+	/apis/batch/v1beta1/cronjobs /apis/autoscaling/v1/horizontalpodautoscalers
+kup_api_dump "$OUT/kubectl-helm.json" '/api/v1/secrets?fieldSelector=type%3Dhelm.sh%2Frelease.v1'
 "$CLI" plan "$OUT/profile.json" --to 1.22 --dump "$OUT/kubectl-legacy.json" "$OUT/kubectl-helm.json" -o json \
 	>"$OUT/plan-kubectl.json" 2>"$OUT/plan-kubectl.err"
 kup_expect_exit "$src" $? "plan from a kubectl dump decides as plan from the snapshot"

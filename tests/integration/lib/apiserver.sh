@@ -406,6 +406,19 @@ kup_api_json() {
 	fi
 }
 
+# kup_api_dump FILE LISTPATH...: what `kubectl get -A -o json` writes for
+# those resources - one List whose items carry apiVersion and kind (the API
+# server leaves them out of list items).
+kup_api_dump() {
+	local file="$1" p
+	shift
+	for p in "$@"; do
+		kup_api_json GET "$p" | jq -c '(.apiVersion) as $av | (.kind | sub("List$"; "")) as $k |
+			.items[] | {apiVersion: $av, kind: $k} + .'
+	done | jq -s '{apiVersion: "v1", kind: "List", metadata: {resourceVersion: ""}, items: .}' >"$file" ||
+		kup_die "cannot dump $* into $file"
+}
+
 # ---- assertions ----------------------------------------------------------
 KUP_FAILS=0
 kup_ok() { echo "ok - $*" >&2; }
