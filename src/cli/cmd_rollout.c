@@ -16,7 +16,7 @@ static void rollout_usage(FILE *fp)
 		"       %s rollout plan SCENARIO [-o table|json]\n"
 		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [-o table|json|csv]\n"
 		"       %s rollout policies\n"
-		"       %s rollout scenario --from-dump DUMP [--name NAME]\n"
+		"       %s rollout scenario --from-dump DUMP\n"
 		"\n"
 		"check     names every blocker before the roll starts (exit 3 when one would stop it)\n"
 		"plan      the kupgrade policy's steps on the scenario's seed, with expected times\n"
