@@ -83,6 +83,16 @@ struct kup_plan_opts {
 	/* An index already read (kup_chart_index_load), used instead of reading
 	 * chart_index again for each plan of a directory run; may be NULL. */
 	const struct kup_chart_index *chart_index_loaded;
+	/*
+	 * Findings made elsewhere (the pre-flight checks of a dump or a live
+	 * cluster) that join the plan's risks and blockers: copied, deduplicated
+	 * by id, sorted with the others and counted in the verdict.  A risk
+	 * without `at` applies at the current control-plane minor.  May be NULL.
+	 */
+	const struct kup_plan_risk *extra_risks;
+	size_t nextra_risks;
+	const struct kup_plan_blocker *extra_blockers;
+	size_t nextra_blockers;
 };
 
 struct kup_plan {

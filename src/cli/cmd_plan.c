@@ -7,6 +7,14 @@
  * profile: one summary table (or one JSON document holding every plan) and
  * the worst exit code; a malformed profile is reported with
  * file:line:column and the others are still planned (exit 1).
+ *
+ * With --context/--kubeconfig/--live instead of PROFILE the cluster is
+ * read live: a snapshot in a temporary file gives the profile (as
+ * `profile --from-dump` derives it) and is the --dump of the plan, so the
+ * plan is the one `plan` gives offline on the same snapshot.  Whenever
+ * dumps are read, the pre-flight checks (preflight.h) run over them and
+ * their findings join the risks, or the blockers (a Fail webhook without
+ * endpoints, a CRD storing a version that is not served).
  */
 #include <dirent.h>
 #ifdef __GLIBC__
@@ -18,19 +26,28 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_live.h"
+#include "cli_preflight.h"
 #include "kupgrade/chart.h"
+#include "kupgrade/ingest.h"
 #include "kupgrade/plan.h"
+#include "kupgrade/preflight.h"
 #include "kupgrade/profile.h"
 
 static void plan_usage(FILE *fp)
 {
 	fprintf(fp,
 		"usage: %s plan PROFILE|DIR/ --to VERSION [options]\n"
+		"       %s plan --context NAME --to VERSION [options]\n"
 		"\n"
 		"Decides whether a cluster can be upgraded to VERSION, in what order and through\n"
 		"which intermediate versions (fewest node-pool rolls, then fewest steps), with the\n"
 		"risks that apply at each hop, and writes the runbook.  PROFILE is a ClusterProfile\n"
 		"(YAML or JSON, see `kupgrade profile`); a directory plans every profile in it.\n"
+		"With --context, --kubeconfig or --live the profile is derived from the live\n"
+		"cluster and its objects are scanned as a --dump.  The pre-flight checks run\n"
+		"over every dump (webhooks, PDBs at 0, CRD stored versions, registries,\n"
+		"APIServices); their findings are risks, or blockers.\n"
 		"\n"
 		"Options:\n"
 		"  --to VERSION              target Kubernetes version (required)\n"
@@ -42,9 +59,12 @@ static void plan_usage(FILE *fp)
 		"  --today YYYY-MM-DD        the date for provider support windows (default: today)\n"
 		"  -o, --output FORMAT       text (default), markdown, json, html\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
+		"  --allowed-registries LIST comma-separated registries images may come from (checked\n"
+		"                            in the dumps)\n"
+		CLI_LIVE_USAGE
 		"\n"
 		"Exit codes: 0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED, 1 error.\n",
-		kup_cli_name);
+		kup_cli_name, kup_cli_name);
 }
 
 struct strv {
@@ -138,7 +158,7 @@ static int plan_one(const struct kup_kb *kb, const char *path, const struct kup_
 	struct kup_error err = KUP_ERROR_INIT;
 	int code;
 
-	if (kup_profile_load(path, &row->profile, &err) != KUP_OK) {
+	if (!row->profile && kup_profile_load(path, &row->profile, &err) != KUP_OK) {
 		if (!err.path)
 			fprintf(stderr, "%s: ", path);
 		cli_print_error(&err);
@@ -364,6 +384,231 @@ static bool is_opt(const char *a, const char *name)
 	return !strncmp(a, name, n) && (a[n] == '\0' || a[n] == '=');
 }
 
+/* ---- pre-flight findings as risks and blockers ------------------------------ */
+
+struct extras {
+	struct kup_plan_risk *risks;
+	size_t nrisks, rcap;
+	struct kup_plan_blocker *blockers;
+	size_t nblockers, bcap;
+	struct kup_arena arena;
+	bool oom;
+};
+
+/*
+ * How each check enters the plan.  Left out: node-skew (the planner decides
+ * skew itself from the profile, derived from the same Nodes) and
+ * webhook-kube-system (the KB risk webhook-fail-intercepts-kube-system
+ * already finds those webhooks in the dumps, with evidence).
+ */
+static const struct {
+	const char *check;
+	enum kup_severity severity;
+	bool blocks;                   /* a blocking finding is a blocker */
+	const char *mitigation;
+	const char *source;
+} pf_checks[] = {
+	{ "webhook-unavailable", KUP_SEV_HIGH, true,
+	  "give the webhook's service a ready endpoint, or set failurePolicy: Ignore, before the upgrade",
+	  "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/" },
+	{ "pdb-blocking", KUP_SEV_HIGH, false,
+	  "scale the workload up or relax the PodDisruptionBudget before node pools are rolled: "
+	  "a drain waits on it",
+	  "https://kubernetes.io/docs/tasks/run-application/configure-pdb/" },
+	{ "crd-stored-version", KUP_SEV_HIGH, true,
+	  "migrate the stored objects to a served version and drop the old one from "
+	  "status.storedVersions before the upgrade",
+	  "https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definition-versioning/" },
+	{ "image-registry", KUP_SEV_MEDIUM, false,
+	  "mirror the image to an allowed registry before node pools are rolled",
+	  "https://docs.docker.com/docker-hub/download-rate-limit/" },
+	{ "apiservice-unavailable", KUP_SEV_MEDIUM, false,
+	  "fix the APIService's backend or remove the APIService: its group is missing from discovery",
+	  "https://kubernetes.io/docs/tasks/extend-kubernetes/configure-aggregation-layer/" },
+};
+
+static void ignore_error(void *ctx, const struct kup_error *err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+/* An id not yet used in x: base, else base/2, base/3... */
+static const char *unique_id(struct extras *x, const char *base)
+{
+	const char *id = base;
+	unsigned n = 1;
+	size_t i;
+
+	for (;;) {
+		bool used = false;
+
+		for (i = 0; i < x->nrisks && !used; i++)
+			used = !strcmp(x->risks[i].id, id);
+		for (i = 0; i < x->nblockers && !used; i++)
+			used = !strcmp(x->blockers[i].id, id);
+		if (!used || !id)
+			return id;
+		id = kup_arena_printf(&x->arena, "%s/%u", base, ++n);
+	}
+}
+
+static void add_finding(struct extras *x, const struct kup_preflight_finding *f)
+{
+	const char *obj, *id;
+	size_t c;
+
+	for (c = 0; c < sizeof(pf_checks) / sizeof(pf_checks[0]); c++)
+		if (!strcmp(pf_checks[c].check, f->check))
+			break;
+	if (c == sizeof(pf_checks) / sizeof(pf_checks[0]))
+		return;
+	obj = kup_arena_printf(&x->arena, "%s %s%s%s", f->kind, f->namespace_ ? f->namespace_ : "",
+			       f->namespace_ ? "/" : "", f->name);
+	id = unique_id(x, kup_arena_printf(&x->arena, "preflight/%s/%s%s%s", f->check,
+					     f->namespace_ ? f->namespace_ : "",
+					     f->namespace_ ? "/" : "", f->name));
+	if (!obj || !id) {
+		x->oom = true;
+		return;
+	}
+	if (pf_checks[c].blocks && f->severity >= KUP_FAIL_REMOVED) {
+		struct kup_plan_blocker *b;
+
+		if (!kup_grow(&x->blockers, &x->bcap, x->nblockers + 1, sizeof(*x->blockers), 4)) {
+			x->oom = true;
+			return;
+		}
+		b = &x->blockers[x->nblockers++];
+		b->id = id;
+		b->message = kup_arena_printf(&x->arena, "%s: %s%s%s (%s)", obj, f->message,
+					      f->detail ? "; " : "", f->detail ? f->detail : "",
+					      pf_checks[c].mitigation);
+		x->oom |= !b->message;
+	} else {
+		struct kup_plan_risk *r;
+
+		if (!kup_grow(&x->risks, &x->rcap, x->nrisks + 1, sizeof(*x->risks), 8)) {
+			x->oom = true;
+			return;
+		}
+		r = &x->risks[x->nrisks++];
+		memset(r, 0, sizeof(*r));
+		r->id = id;
+		r->severity = pf_checks[c].severity;
+		r->message = f->message;
+		r->evidence = kup_arena_printf(&x->arena, "%s (%s)%s%s", obj,
+					       f->api_version ? f->api_version : "?",
+					       f->detail ? ": " : "", f->detail ? f->detail : "");
+		r->mitigation = pf_checks[c].mitigation;
+		r->source = pf_checks[c].source;
+		x->oom |= !r->evidence;
+	}
+}
+
+/*
+ * Runs the pre-flight checks over the dumps into x; the strings of the
+ * findings are copied, so the pass is freed here.  Malformed input is not
+ * reported again (the plan's own scan of the dumps reports it).
+ */
+static bool preflight_dumps(const struct kup_kb *kb, const struct kup_version *target,
+			    const struct cli_preflight *pre, const struct strv *dumps,
+			    struct extras *x)
+{
+	struct kup_preflight_opts o;
+	struct kup_ingest_opts io;
+	struct kup_preflight *pf = NULL;
+	struct kup_ingest *in = NULL;
+	bool ok = false;
+	size_t i;
+
+	kup_preflight_opts_init(&o);
+	o.target = *target;
+	o.allowed_registries = (const char *const *)pre->allowed;
+	o.nallowed = pre->nallowed;
+	if (kup_preflight_new(kb, &o, &pf) != KUP_OK)
+		goto out;
+	kup_ingest_opts_init(&io);
+	io.errors.fn = ignore_error;
+	io.on_object = kup_preflight_object;
+	io.ctx = pf;
+	io.last_applied = false;
+	io.managed_fields = false;
+	if (kup_ingest_new(&io, &in) != KUP_OK)
+		goto out;
+	for (i = 0; i < dumps->n; i++)
+		if (kup_ingest_path(in, dumps->v[i]) != KUP_OK)
+			goto out;
+	if (kup_ingest_finish(in) != KUP_OK || kup_preflight_finish(pf) != KUP_OK)
+		goto out;
+	for (i = 0; i < kup_preflight_count(pf); i++) {
+		const struct kup_preflight_finding *f = kup_preflight_at(pf, i);
+		/* the finding's strings die with the pass */
+		struct kup_preflight_finding c = *f;
+
+		c.check = kup_arena_strdup(&x->arena, f->check);
+		c.kind = kup_arena_strdup(&x->arena, f->kind ? f->kind : "?");
+		c.api_version = f->api_version ? kup_arena_strdup(&x->arena, f->api_version) : NULL;
+		c.name = kup_arena_strdup(&x->arena, f->name ? f->name : "?");
+		c.namespace_ = f->namespace_ ? kup_arena_strdup(&x->arena, f->namespace_) : NULL;
+		c.message = kup_arena_strdup(&x->arena, f->message ? f->message : "");
+		c.detail = f->detail ? kup_arena_strdup(&x->arena, f->detail) : NULL;
+		if (!c.check || !c.kind || !c.name || !c.message)
+			goto out;
+		add_finding(x, &c);
+	}
+	ok = !x->oom && !kup_arena_failed(&x->arena);
+out:
+	if (!ok)
+		cli_error("pre-flight checks: out of memory");
+	kup_ingest_free(in);
+	kup_preflight_free(pf);
+	return ok;
+}
+
+static void extras_release(struct extras *x)
+{
+	free(x->risks);
+	free(x->blockers);
+	kup_arena_release(&x->arena);
+}
+
+/*
+ * The live cluster: a snapshot in a temporary file (*snap) and the profile
+ * derived from it, named after the snapshot's context as `profile
+ * --from-dump` names it.  Returns the exit code so far: KUP_EXIT_OK, or
+ * KUP_EXIT_ERROR with *profile NULL on failure, or with *profile set when
+ * resources were skipped (each named on stderr).
+ */
+static int live_profile(struct cli_live *live, const struct kup_kb *kb, char **snap,
+			struct kup_profile **profile)
+{
+	struct kup_profile_dump_opts o;
+	struct kup_error_sink sink = { print_input_error, NULL };
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t nerr = 0;
+	int rc;
+
+	*profile = NULL;
+	rc = cli_live_snapshot_tmp(live, snap);
+	if (!*snap)
+		return KUP_EXIT_ERROR;
+	kup_profile_dump_opts_init(&o);
+	o.errors = sink;
+	if (kup_profile_from_dump_opts(kb, (const char *const *)snap, 1, &o, profile, &nerr,
+				       &err) != KUP_OK) {
+		cli_error("cannot derive a profile from the cluster: %s",
+			  err.msg ? err.msg : kup_strerror(err.code));
+		kup_error_release(&err);
+		return KUP_EXIT_ERROR;
+	}
+	/* name the cluster, not the temporary file, in messages */
+	(*profile)->path = kup_arena_printf(&(*profile)->arena, "context %s",
+					    live->cfg && live->cfg->context ? live->cfg->context
+									    : "(current)");
+	return nerr ? KUP_EXIT_ERROR : rc;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	struct kup_plan_opts opts;
@@ -380,13 +625,53 @@ int cmd_plan(int argc, char **argv)
 	char **files = NULL;
 	size_t nfiles = 0, i;
 	struct stat sb;
+	struct cli_live live;
+	struct cli_preflight pre;
+	struct extras extra;
+	struct kup_profile *live_prof = NULL;
+	char *snap = NULL;
 	int rc = KUP_EXIT_ERROR, code = KUP_EXIT_OK, a;
-	bool dir;
+	bool dir = false;
 
 	memset(&opts, 0, sizeof(opts));
+	memset(&extra, 0, sizeof(extra));
+	kup_arena_init(&extra.arena, 4096);
+	cli_live_init(&live);
+	cli_preflight_init(&pre);
 	for (a = 1; a < argc; a++) {
 		const char *arg = argv[a], *v;
+		static const struct {
+			const char *name;
+			int code;
+			bool value;
+		} lopts[] = {
+			{ "--kubeconfig", CLI_OPT_KUBECONFIG, true },
+			{ "--context", CLI_OPT_CONTEXT, true },
+			{ "--live", CLI_OPT_LIVE, false },
+			{ "--request-timeout", CLI_OPT_REQUEST_TIMEOUT, true },
+			{ "--namespace", 'n', true },
+			{ "-n", 'n', true },
+			{ "--all-namespaces", 'A', false },
+			{ "-A", 'A', false },
+			{ "--verbose", 'v', false },
+			{ "-v", 'v', false },
+			{ "--allowed-registries", CLI_OPT_ALLOWED_REGISTRIES, true },
+		};
+		size_t l;
 
+		for (l = 0; l < sizeof(lopts) / sizeof(lopts[0]); l++)
+			if (lopts[l].value ? is_opt(arg, lopts[l].name) : !strcmp(arg, lopts[l].name))
+				break;
+		if (l < sizeof(lopts) / sizeof(lopts[0])) {
+			v = NULL;
+			if (lopts[l].value && !(v = opt_value(argc, argv, &a, lopts[l].name)))
+				goto missing;
+			if (!cli_live_option(&live, lopts[l].code, v))
+				cli_preflight_option(&pre, lopts[l].code, v);
+			if (live.bad || pre.bad)
+				goto out;
+			continue;
+		}
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			plan_usage(stdout);
 			rc = KUP_EXIT_OK;
@@ -447,8 +732,14 @@ int cmd_plan(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!input || !target) {
-		cli_error("%s", !input ? "missing PROFILE or DIR/" : "missing --to VERSION");
+	if (input && cli_live_wanted(&live)) {
+		cli_error("give PROFILE or DIR/, or a cluster (--context, --kubeconfig, --live), "
+			  "not both");
+		goto out;
+	}
+	if ((!input && !cli_live_wanted(&live)) || !target) {
+		cli_error("%s", !target ? "missing --to VERSION" : "missing PROFILE or DIR/ "
+			  "(or --context NAME for the live cluster)");
 		plan_usage(stderr);
 		goto out;
 	}
@@ -468,6 +759,28 @@ int cmd_plan(int argc, char **argv)
 		cli_error("bad --to '%s': %s", target, err.msg ? err.msg : "malformed version");
 		goto out;
 	}
+	kb = cli_load_kb(kb_dir);
+	if (!kb)
+		goto out;
+	if (!input) {
+		code = live_profile(&live, kb, &snap, &live_prof);
+		if (!live_prof)
+			goto out;
+		if (!strv_add(&dumps, snap))
+			goto oom;
+	}
+	if (dumps.n) {
+		if (!preflight_dumps(kb, &opts.target, &pre, &dumps, &extra))
+			goto out;
+		opts.extra_risks = extra.risks;
+		opts.nextra_risks = extra.nrisks;
+		opts.extra_blockers = extra.blockers;
+		opts.nextra_blockers = extra.nblockers;
+	} else if (pre.nallowed) {
+		cli_error("--allowed-registries checks the objects of a --dump or a live cluster: "
+			  "give one");
+		goto out;
+	}
 	opts.manifests = manifests.v;
 	opts.nmanifests = manifests.n;
 	opts.dumps = dumps.v;
@@ -476,12 +789,12 @@ int cmd_plan(int argc, char **argv)
 	opts.npin_app = pins.n;
 	opts.errors = &sink;
 
-	kb = cli_load_kb(kb_dir);
-	if (!kb)
-		goto out;
-
-	dir = strcmp(input, "-") && !stat(input, &sb) && S_ISDIR(sb.st_mode);
-	if (dir) {
+	if (!input) {
+		files = calloc(1, sizeof(*files));
+		if (!files || !(files[0] = strdup(live_prof->path)))
+			goto oom;
+		nfiles = 1;
+	} else if ((dir = strcmp(input, "-") && !stat(input, &sb) && S_ISDIR(sb.st_mode))) {
 #ifdef __GLIBC__
 		/*
 		 * Thousands of profiles allocate and free the same sizes: keep the
@@ -517,6 +830,10 @@ int cmd_plan(int argc, char **argv)
 		goto oom;
 	fl.fmt = fmt;
 	fleet_header(&fl);
+	if (live_prof) {
+		rows[0].profile = live_prof;
+		live_prof = NULL;
+	}
 	for (i = 0; i < nfiles; i++) {
 		rows[i].path = files[i];
 		rows[i].code = plan_one(kb, files[i], &opts, &rows[i]);
@@ -564,5 +881,10 @@ out:
 	kup_buf_release(&out);
 	fleet_release(&fl);
 	kup_error_release(&err);
+	kup_profile_free(live_prof);
+	extras_release(&extra);
+	cli_preflight_release(&pre);
+	cli_live_snapshot_remove(snap);
+	cli_live_release(&live);
 	return rc;
 }

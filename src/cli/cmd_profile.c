@@ -4,6 +4,11 @@
  *
  *     kupgrade profile --from-dump FILE [FILE...] [-o yaml|json] [--name NAME] [--kb DIR]
  *     kupgrade profile PROFILE... [-o yaml|json]
+ *     kupgrade profile --context NAME [--kubeconfig FILE] [-o yaml|json] [--name NAME]
+ *
+ * With --context, --kubeconfig or --live the live cluster is read: a
+ * snapshot in a temporary file (removed on every path) is derived exactly
+ * as --from-dump derives a `kupgrade snapshot`.
  *
  * The profile goes to stdout; errors and warnings to stderr.  Exit 0 when
  * all went well, 2 when warnings were printed (an add-on not in the
@@ -16,6 +21,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "kupgrade/profile.h"
 
 static void profile_usage(FILE *fp)
@@ -23,6 +29,7 @@ static void profile_usage(FILE *fp)
 	fprintf(fp,
 		"usage: %s profile --from-dump FILE [FILE...] [-o yaml|json] [--name NAME] [--kb DIR]\n"
 		"       %s profile PROFILE... [-o yaml|json]\n"
+		"       %s profile --context NAME [--kubeconfig FILE] [-o yaml|json] [--name NAME]\n"
 		"\n"
 		"--from-dump  derive a ClusterProfile from kubectl output: the List of\n"
 		"             `kubectl get nodes,deployments,daemonsets -A -o json` (or a\n"
@@ -35,9 +42,12 @@ static void profile_usage(FILE *fp)
 		"--name NAME  the cluster's name in the derived profile\n"
 		"--kb DIR     a knowledge base directory instead of the embedded one\n"
 		"\n"
+		"The live cluster (derived from a snapshot, as --from-dump derives one):\n"
+		CLI_LIVE_USAGE
+		"\n"
 		"Exit: 0 ok, 1 error, 2 warnings (an add-on the knowledge base does not know,\n"
 		"a version that could not be read)\n",
-		kup_cli_name, kup_cli_name);
+		kup_cli_name, kup_cli_name, kup_cli_name);
 }
 
 struct counter {
@@ -147,24 +157,50 @@ static int check_profiles(char **paths, size_t npaths, bool json)
 	return rc;
 }
 
+/* The live cluster: a snapshot in a temporary file, derived as --from-dump. */
+static int from_live(struct cli_live *live, const char *kbdir, const char *name, bool json)
+{
+	char *snap = NULL;
+	int rc, code;
+
+	rc = cli_live_snapshot_tmp(live, &snap);
+	if (!snap)
+		return KUP_EXIT_ERROR;
+	code = from_dump(&snap, 1, kbdir, name, json);
+	cli_live_snapshot_remove(snap);
+	return rc == KUP_EXIT_ERROR ? KUP_EXIT_ERROR : code;
+}
+
+enum { OPT_NAME = 2000 };
+
 int cmd_profile(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "from-dump", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "kb", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_live live;
 	const char *format = "yaml", *kbdir = NULL, *name = NULL;
 	char **dumps = NULL;
 	size_t ndumps = 0, cap = 0;
 	int c, rc;
 	bool json;
 
+	cli_live_init(&live);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_live_option(&live, c, optarg)) {
+			if (live.bad) {
+				free(dumps);
+				return KUP_EXIT_ERROR;
+			}
+			continue;
+		}
 		switch (c) {
 		case 'd':
 			if (!kup_grow(&dumps, &cap, ndumps + 1, sizeof(*dumps), 4)) {
@@ -175,7 +211,7 @@ int cmd_profile(int argc, char **argv)
 			dumps[ndumps++] = optarg;
 			break;
 		case 'o': format = optarg; break;
-		case 'n': name = optarg; break;
+		case OPT_NAME: name = optarg; break;
 		case 'k': kbdir = optarg; break;
 		case 'h': profile_usage(stdout); free(dumps); return KUP_EXIT_OK;
 		default: profile_usage(stderr); free(dumps); return KUP_EXIT_ERROR;
@@ -187,6 +223,18 @@ int cmd_profile(int argc, char **argv)
 		return KUP_EXIT_ERROR;
 	}
 	json = strcmp(format, "json") == 0;
+	if (cli_live_wanted(&live)) {
+		if (ndumps || optind < argc) {
+			cli_error("give --from-dump FILE, PROFILE... or a cluster (--context, "
+				  "--kubeconfig, --live), not both");
+			rc = KUP_EXIT_ERROR;
+		} else {
+			rc = from_live(&live, kbdir, name, json);
+		}
+		free(dumps);
+		cli_live_release(&live);
+		return rc;
+	}
 	if (ndumps) {
 		/* the files after --from-dump FILE are dumps too */
 		for (; optind < argc; optind++) {

@@ -264,6 +264,37 @@ static int kubelet_older(struct planner *pl, const struct kup_version *v)
 	return kup_kb_skew_older(pl->kb, "kubelet", v);
 }
 
+/* opts->extra_risks and extra_blockers, copied into the plan's arena. */
+static void plan_extra(struct planner *pl)
+{
+	const struct kup_plan_opts *o = pl->o;
+	size_t i;
+
+	for (i = 0; o->extra_blockers && i < o->nextra_blockers; i++)
+		add_blocker(pl, astr(pl, o->extra_blockers[i].id),
+			    astr(pl, o->extra_blockers[i].message));
+	for (i = 0; o->extra_risks && i < o->nextra_risks; i++) {
+		const struct kup_plan_risk *e = &o->extra_risks[i];
+		struct kup_plan_risk r;
+
+		if (!e->id || !e->message) {
+			pl->oom = true;
+			return;
+		}
+		r.id = astr(pl, e->id);
+		r.severity = e->severity;
+		r.at = astr(pl, e->at ? e->at : pl->cs[0]);
+		r.message = astr(pl, e->message);
+		r.evidence = e->evidence ? astr(pl, e->evidence) : NULL;
+		r.mitigation = e->mitigation ? astr(pl, e->mitigation) : NULL;
+		r.source = e->source ? astr(pl, e->source) : NULL;
+		if (!r.id || !r.at || !r.message)
+			pl->oom = true;
+		else
+			add_risk(pl, &r);
+	}
+}
+
 static int minor_gap(const struct kup_version *hi, const struct kup_version *lo)
 {
 	if (hi->major != lo->major)
@@ -1502,6 +1533,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	pl.risks_done = true;
 	for (i = 0; i < p->naddons; i++)
 		plan_addon(&pl, &p->addons[i]);
+	plan_extra(&pl);
 	finish(&pl);
 	if (pl.oom || kup_arena_failed(pl.a))
 		st = KUP_NOMEM;
