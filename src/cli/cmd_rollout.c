@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "kupgrade/rollout.h"
 
 static void rollout_usage(FILE *fp)
@@ -16,14 +17,16 @@ static void rollout_usage(FILE *fp)
 		"       %s rollout plan SCENARIO [-o table|json]\n"
 		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [-o table|json|csv]\n"
 		"       %s rollout policies\n"
-		"       %s rollout scenario --from-dump DUMP\n"
+		"       %s rollout scenario --from-dump DUMP | --context NAME [--kubeconfig FILE]\n"
 		"\n"
 		"check     names every blocker before the roll starts (exit 3 when one would stop it)\n"
 		"plan      the kupgrade policy's steps on the scenario's seed, with expected times\n"
 		"simulate  runs the policies side by side on the same workloads and random timings\n"
 		"policies  the policies, what they do and their sources\n"
 		"scenario  derives a RolloutScenario from `kubectl get nodes,pods,replicasets,\n"
-		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file\n",
+		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file,\n"
+		"          or from the live cluster (--context, --kubeconfig, --live: a snapshot in\n"
+		"          a temporary file)\n",
 		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
 }
 
@@ -405,26 +408,44 @@ static int rollout_scenario(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "from-dump", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		CLI_LIVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dump = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
-	char *text = NULL;
+	struct cli_live live;
+	char *text = NULL, *snap = NULL;
 	size_t len = 0;
-	int c;
+	int c, rc;
 
+	cli_live_init(&live);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_live_option(&live, c, optarg)) {
+			if (live.bad)
+				return KUP_EXIT_ERROR;
+			continue;
+		}
 		switch (c) {
 		case 'd': dump = optarg; break;
 		case 'h': rollout_usage(stdout); return KUP_EXIT_OK;
 		default: rollout_usage(stderr); return KUP_EXIT_ERROR;
 		}
 	}
-	if (!dump || optind != argc) {
-		cli_error("expected --from-dump DUMP");
+	if (!dump == !cli_live_wanted(&live) || optind != argc) {
+		cli_error("expected --from-dump DUMP or a cluster (--context, --kubeconfig, --live)");
 		return KUP_EXIT_ERROR;
+	}
+	if (!dump) {
+		/* the live cluster: a snapshot in a temporary file, read as a dump */
+		rc = cli_live_snapshot_tmp(&live, &snap);
+		cli_live_release(&live);
+		if (!snap)
+			return KUP_EXIT_ERROR;
+		dump = snap;
+	} else {
+		rc = KUP_EXIT_OK;
 	}
 	if (kup_read_file(dump, (size_t)1 << 30, &text, &len, &err) != KUP_OK ||
 	    kup_ro_from_dump(text, len, dump, &b, &err) != KUP_OK) {
@@ -432,11 +453,14 @@ static int rollout_scenario(int argc, char **argv)
 		kup_error_release(&err);
 		free(text);
 		kup_buf_release(&b);
+		cli_live_snapshot_remove(snap);
 		return KUP_EXIT_ERROR;
 	}
 	free(text);
 	kup_error_release(&err);
-	return flush(&b);
+	cli_live_snapshot_remove(snap);
+	c = flush(&b);
+	return rc == KUP_EXIT_ERROR ? KUP_EXIT_ERROR : c;
 }
 
 int cmd_rollout(int argc, char **argv)
