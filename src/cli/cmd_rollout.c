@@ -415,7 +415,7 @@ static int rollout_scenario(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
 	struct cli_live live;
-	char *text = NULL, *snap = NULL;
+	char *text = NULL, *snap = NULL, label[512];
 	size_t len = 0;
 	int c, rc;
 
@@ -440,6 +440,9 @@ static int rollout_scenario(int argc, char **argv)
 	if (!dump) {
 		/* the live cluster: a snapshot in a temporary file, read as a dump */
 		rc = cli_live_snapshot_tmp(&live, &snap);
+		/* the scenario names the context, not the temporary file */
+		snprintf(label, sizeof(label), "context %s",
+			 live.cfg && live.cfg->context ? live.cfg->context : "(current)");
 		cli_live_release(&live);
 		if (!snap)
 			return KUP_EXIT_ERROR;
@@ -448,7 +451,7 @@ static int rollout_scenario(int argc, char **argv)
 		rc = KUP_EXIT_OK;
 	}
 	if (kup_read_file(dump, (size_t)1 << 30, &text, &len, &err) != KUP_OK ||
-	    kup_ro_from_dump(text, len, dump, &b, &err) != KUP_OK) {
+	    kup_ro_from_dump(text, len, snap ? label : dump, &b, &err) != KUP_OK) {
 		cli_print_error(&err);
 		kup_error_release(&err);
 		free(text);
