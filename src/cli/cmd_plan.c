@@ -609,6 +609,33 @@ static int live_profile(struct cli_live *live, const struct kup_kb *kb, char **s
 	return nerr ? KUP_EXIT_ERROR : rc;
 }
 
+/*
+ * A live plan's evidence names the temporary snapshot, gone when the
+ * command ends: name the context instead ("context prod:1234").
+ */
+static bool rename_snapshot(struct kup_buf *out, const char *snap, const char *label)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	const char *s = out->buf, *hit;
+	size_t n = strlen(snap);
+
+	if (!s || !n)
+		return true;
+	while ((hit = strstr(s, snap))) {
+		kup_buf_add(&b, s, (size_t)(hit - s));
+		kup_buf_adds(&b, label);
+		s = hit + n;
+	}
+	kup_buf_adds(&b, s);
+	if (b.oom) {
+		kup_buf_release(&b);
+		return false;
+	}
+	kup_buf_release(out);
+	*out = b;
+	return true;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	struct kup_plan_opts opts;
@@ -848,6 +875,8 @@ int cmd_plan(int argc, char **argv)
 	}
 	if (!dir) {
 		if (rows[0].plan && kup_plan_render(rows[0].plan, fmt, &out) != KUP_OK)
+			goto oom;
+		if (snap && !rename_snapshot(&out, snap, rows[0].profile->path))
 			goto oom;
 	} else {
 		fleet_finish(&fl, target, &out);
