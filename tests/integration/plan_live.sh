@@ -13,7 +13,8 @@
 #     blocker, a PDB at 0 and an image from a registry not allowed as risks);
 #   - rollout scenario --context == rollout scenario --from-dump SNAPSHOT;
 #   - no temporary snapshot is left behind, whatever the outcome;
-#   - a server that is down: a clear message, exit 1, no output.
+#   - a server that is down: a clear message, exit 1, no output; a resource
+#     the credentials may not list: named, the plan of the rest, exit 1.
 # One API server start.  Usage (ctest): plan_live.sh KUPGRADE_CLI BUILD_DIR
 set -u
 CLI="$1"
@@ -170,6 +171,12 @@ TMPDIR="$TMP" "$CLI" plan --kubeconfig "$KUP_KUBECONFIG" --context down --to 1.2
 kup_expect_exit 1 $? "plan against a server that is down"
 kup_grep "$OUT/down.err" "cannot connect to https://127\\.0\\.0\\.1:[0-9]+" "the message names the server"
 kup_check "nothing on stdout when the server is down" test ! -s "$OUT/down.out"
+TMPDIR="$TMP" "$CLI" plan --kubeconfig "$KUP_KUBECONFIG" --context restricted --to 1.22 -o json \
+	>"$OUT/restricted.out" 2>"$OUT/restricted.err"
+kup_expect_exit 1 $? "plan with credentials that may not list secrets"
+kup_grep "$OUT/restricted.err" 'cannot list resource "secrets".*skipped secrets' "the skipped resource is named"
+kup_check "the plan of the rest is still printed" kup_jq "$OUT/restricted.out" \
+	'.verdict == "BLOCKED" and .cluster == "restricted"'
 kup_check "no temporary snapshot left behind" test -z "$(ls -A "$TMP")"
 
 kup_done
