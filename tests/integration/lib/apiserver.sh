@@ -72,13 +72,9 @@ kup_reaper() {
 	KUP_REAPER_PID=$!
 }
 
-kup_api_stop() {
+# Stops every process started so far, by PID (TERM, then KILL after 5 s).
+kup_api_stop_procs() {
 	local pid i
-	if [ -n "$KUP_REAPER_PID" ]; then
-		kill -KILL "$KUP_REAPER_PID" 2>/dev/null || true
-		wait "$KUP_REAPER_PID" 2>/dev/null || true
-		KUP_REAPER_PID=""
-	fi
 	for pid in $KUP_PIDS; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -93,6 +89,15 @@ kup_api_stop() {
 		wait "$pid" 2>/dev/null || true
 	done
 	KUP_PIDS=""
+}
+
+kup_api_stop() {
+	if [ -n "$KUP_REAPER_PID" ]; then
+		kill -KILL "$KUP_REAPER_PID" 2>/dev/null || true
+		wait "$KUP_REAPER_PID" 2>/dev/null || true
+		KUP_REAPER_PID=""
+	fi
+	kup_api_stop_procs
 	if [ -n "${KUP_API_DIR:-}" ] && [ -d "$KUP_API_DIR" ]; then
 		if [ "${KUP_KEEP:-0}" = 1 ]; then
 			kup_log "kept $KUP_API_DIR"
@@ -261,12 +266,41 @@ kup_wait_ready() {
 		fi
 		if ! kill -0 "$KUP_APISERVER_PID" 2>/dev/null; then
 			tail -n 30 "$KUP_API_DIR/kube-apiserver.log" >&2
-			kup_die "kube-apiserver exited during start-up"
+			kup_log "kube-apiserver exited during start-up"
+			return 1
 		fi
 		sleep 0.25
 	done
 	tail -n 30 "$KUP_API_DIR/kube-apiserver.log" >&2
 	kup_die "kube-apiserver not ready after ${max}s ($url)"
+}
+
+# kup_start_kcm BIN PKI PORT: kube-controller-manager; started again on
+# another port when it exits at once (its port taken meanwhile).
+kup_start_kcm() {
+	local bin="$1" p="$2" port="$3" attempt i
+	for attempt in 1 2 3; do
+		"$bin/kube-controller-manager" \
+			--kubeconfig="$KUP_API_DIR/kcm.kubeconfig" \
+			--bind-address=127.0.0.1 --secure-port="$port" --port=0 --leader-elect=false \
+			--service-account-private-key-file="$p/sa.key" --root-ca-file="$p/ca.crt" \
+			--use-service-account-credentials=true --controllers='*,-nodelifecycle' \
+			>"$KUP_API_DIR/kube-controller-manager.log" 2>&1 &
+		KUP_KCM_PID=$!
+		KUP_PIDS="$KUP_KCM_PID $KUP_PIDS"
+		for i in $(seq 1 8); do
+			sleep 0.25
+			kill -0 "$KUP_KCM_PID" 2>/dev/null || break
+		done
+		if kill -0 "$KUP_KCM_PID" 2>/dev/null; then
+			return 0
+		fi
+		tail -n 20 "$KUP_API_DIR/kube-controller-manager.log" >&2
+		kup_log "kube-controller-manager exited during start-up; starting it again on another port"
+		kup_free_port
+		port=$KUP_PORT
+	done
+	kup_die "kube-controller-manager did not start (3 attempts; log above)"
 }
 
 kup_api_start() {
@@ -281,19 +315,8 @@ kup_api_start() {
 	KUP_API_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kup-api.XXXXXX")
 	trap kup_api_stop EXIT
 	trap 'exit 130' INT TERM
-	kup_free_port
-	etcd_port=$KUP_PORT
-	kup_free_port
-	peer_port=$KUP_PORT
-	kup_free_port
-	api_port=$KUP_PORT
-	kup_free_port
-	kcm_port=$KUP_PORT
-	kup_free_port
-	down_port=$KUP_PORT
 	kup_pki "$KUP_API_DIR/pki" 127.0.0.1
-	local p="$KUP_API_DIR/pki"
-	KUP_API_URL="https://127.0.0.1:$api_port"
+	local p="$KUP_API_DIR/pki" attempt
 	KUP_API_TOKEN="tok-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 	KUP_API_EXEC_TOKEN="exe-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 	KUP_API_VIEWER_TOKEN="vie-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
@@ -304,32 +327,51 @@ $KUP_API_VIEWER_TOKEN,viewer,1003,"viewers"
 EOF
 	KUP_CURL="curl --cacert $p/ca.crt --cert $p/admin.crt --key $p/admin.key"
 	KUP_KUBECONFIG="$KUP_API_DIR/kubeconfig"
+
+	# A port found free can be taken by someone else before etcd or the API
+	# server binds it: then start again on other ports (3 attempts).
+	for attempt in 1 2 3; do
+		kup_free_port
+		etcd_port=$KUP_PORT
+		kup_free_port
+		peer_port=$KUP_PORT
+		kup_free_port
+		api_port=$KUP_PORT
+		KUP_API_URL="https://127.0.0.1:$api_port"
+		rm -rf "$KUP_API_DIR/etcd"
+		etcd --name kup --data-dir "$KUP_API_DIR/etcd" \
+			--listen-client-urls "http://127.0.0.1:$etcd_port" \
+			--advertise-client-urls "http://127.0.0.1:$etcd_port" \
+			--listen-peer-urls "http://127.0.0.1:$peer_port" \
+			--initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+			--initial-cluster "kup=http://127.0.0.1:$peer_port" \
+			--log-level warn >"$KUP_API_DIR/etcd.log" 2>&1 &
+		KUP_ETCD_PID=$!
+		"$bin/kube-apiserver" \
+			--bind-address=127.0.0.1 --secure-port="$api_port" --advertise-address=127.0.0.1 \
+			--insecure-port=0 \
+			--etcd-servers="http://127.0.0.1:$etcd_port" \
+			--tls-cert-file="$p/serving.crt" --tls-private-key-file="$p/serving.key" \
+			--client-ca-file="$p/ca.crt" --token-auth-file="$p/tokens.csv" \
+			--service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
+			--service-account-issuer=https://kubernetes.default.svc.cluster.local \
+			--service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+			--authorization-mode=RBAC --allow-privileged=true \
+			>"$KUP_API_DIR/kube-apiserver.log" 2>&1 &
+		KUP_APISERVER_PID=$!
+		KUP_PIDS="$KUP_APISERVER_PID $KUP_ETCD_PID $KUP_PIDS"
+		if kup_wait_ready "$KUP_API_URL/readyz" 90; then
+			break
+		fi
+		kup_api_stop_procs
+		[ "$attempt" -lt 3 ] || kup_die "kube-apiserver did not start (3 attempts; logs above)"
+		kup_log "starting again on other ports"
+	done
+	kup_free_port
+	kcm_port=$KUP_PORT
+	kup_free_port
+	down_port=$KUP_PORT
 	kup_write_kubeconfig "$down_port"
-
-	etcd --name kup --data-dir "$KUP_API_DIR/etcd" \
-		--listen-client-urls "http://127.0.0.1:$etcd_port" \
-		--advertise-client-urls "http://127.0.0.1:$etcd_port" \
-		--listen-peer-urls "http://127.0.0.1:$peer_port" \
-		--initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
-		--initial-cluster "kup=http://127.0.0.1:$peer_port" \
-		--log-level warn >"$KUP_API_DIR/etcd.log" 2>&1 &
-	KUP_ETCD_PID=$!
-	KUP_PIDS="$KUP_PIDS $KUP_ETCD_PID"
-
-	"$bin/kube-apiserver" \
-		--bind-address=127.0.0.1 --secure-port="$api_port" --advertise-address=127.0.0.1 \
-		--insecure-port=0 \
-		--etcd-servers="http://127.0.0.1:$etcd_port" \
-		--tls-cert-file="$p/serving.crt" --tls-private-key-file="$p/serving.key" \
-		--client-ca-file="$p/ca.crt" --token-auth-file="$p/tokens.csv" \
-		--service-account-key-file="$p/sa.pub" --service-account-signing-key-file="$p/sa.key" \
-		--service-account-issuer=https://kubernetes.default.svc.cluster.local \
-		--service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
-		--authorization-mode=RBAC --allow-privileged=true \
-		>"$KUP_API_DIR/kube-apiserver.log" 2>&1 &
-	KUP_APISERVER_PID=$!
-	KUP_PIDS="$KUP_APISERVER_PID $KUP_PIDS"
-	kup_wait_ready "$KUP_API_URL/readyz" 90
 
 	cat >"$KUP_API_DIR/kcm.kubeconfig" <<EOF
 apiVersion: v1
@@ -345,14 +387,7 @@ contexts:
 - name: kcm
   context: {cluster: test, user: kcm}
 EOF
-	"$bin/kube-controller-manager" \
-		--kubeconfig="$KUP_API_DIR/kcm.kubeconfig" \
-		--bind-address=127.0.0.1 --secure-port="$kcm_port" --port=0 --leader-elect=false \
-		--service-account-private-key-file="$p/sa.key" --root-ca-file="$p/ca.crt" \
-		--use-service-account-credentials=true --controllers='*,-nodelifecycle' \
-		>"$KUP_API_DIR/kube-controller-manager.log" 2>&1 &
-	KUP_KCM_PID=$!
-	KUP_PIDS="$KUP_KCM_PID $KUP_PIDS"
+	kup_start_kcm "$bin" "$p" "$kcm_port"
 	kup_reaper
 
 	# The restricted user: may get/list a fixed set of resources, never secrets.
@@ -385,13 +420,18 @@ kup_api_namespace() {
 	$KUP_CURL -fsS -X POST -H 'Content-Type: application/json' "$KUP_API_URL/api/v1/namespaces" \
 		-o /dev/null -d "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$ns\"}}" ||
 		kup_die "cannot create namespace $ns"
-	for i in $(seq 1 120); do
+	for i in $(seq 1 480); do
 		if $KUP_CURL -fsS -o /dev/null "$KUP_API_URL/api/v1/namespaces/$ns/serviceaccounts/default" 2>/dev/null; then
 			return 0
 		fi
+		if ! kill -0 "$KUP_KCM_PID" 2>/dev/null; then
+			tail -n 30 "$KUP_API_DIR/kube-controller-manager.log" >&2
+			kup_die "namespace $ns: kube-controller-manager has exited (log above)"
+		fi
 		sleep 0.25
 	done
-	kup_die "namespace $ns: no default ServiceAccount after 30 s (is kube-controller-manager running? see $KUP_API_DIR/kube-controller-manager.log)"
+	tail -n 30 "$KUP_API_DIR/kube-controller-manager.log" >&2
+	kup_die "namespace $ns: no default ServiceAccount after 120 s (kube-controller-manager log above)"
 }
 
 # kup_api_json METHOD PATH [BODY [CONTENT-TYPE]]: a request as admin; the
