@@ -71,14 +71,24 @@ kup_api_json POST /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigu
     "rules":[{"apiGroups":["example.com"],"apiVersions":["v1"],"operations":["CREATE"],"resources":["gadgets"]}],
     "namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]},
     "sideEffects":"None","admissionReviewVersions":["v1"]}]}' >/dev/null
-# the controllers settle: the PDB's status and the Service's (empty) Endpoints
+# the controllers settle before the cluster is read twice (offline, then
+# live): the PDB's status, the Service's (empty) Endpoints, coredns's two
+# pods and kube-proxy's DaemonSet pods
 settled() {
 	[ "$(kup_api_json GET /apis/policy/v1beta1/namespaces/shop/poddisruptionbudgets/web |
 		jq -r '.status.observedGeneration // 0')" = 1 ] &&
-		$KUP_CURL -fsS -o /dev/null "$KUP_API_URL/api/v1/namespaces/shop/endpoints/hook" 2>/dev/null
+		$KUP_CURL -fsS -o /dev/null "$KUP_API_URL/api/v1/namespaces/shop/endpoints/hook" 2>/dev/null &&
+		[ "$(kup_api_json GET '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns' |
+			jq '.items | length')" = 2 ] &&
+		[ "$(kup_api_json GET /apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy |
+			jq -r '(.status.observedGeneration // 0) == 1 and
+			       (.status.currentNumberScheduled // -1) == (.status.desiredNumberScheduled // -2)')" = true ] &&
+		[ "$(kup_api_json GET '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-proxy' |
+			jq '.items | length')" = "$(kup_api_json GET /apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy |
+			jq '.status.desiredNumberScheduled')" ]
 }
-for i in $(seq 1 240); do settled && break; sleep 0.25; done
-settled || kup_die "timed out waiting for the PDB status and the Endpoints of shop/hook"
+for i in $(seq 1 480); do settled && break; sleep 0.25; done
+settled || kup_die "timed out waiting for the controllers (PDB status, Endpoints of shop/hook, coredns and kube-proxy pods)"
 
 # ---- offline: a snapshot ------------------------------------------------------------
 "$CLI" snapshot "${K[@]}" -o "$OUT/snap.json" 2>"$OUT/snap.err"
