@@ -1,6 +1,6 @@
 #!/bin/sh
 # fleet_pg.sh - two controller replicas on one PostgreSQL roll the 30-cluster
-# example; replica A is killed with -9 halfway and B carries on once A's leases
+# example; replica A is killed with -9 while it works and B carries on once A's leases
 # expire.  No cluster is acted on by both at once (the simulated provider's log
 # shows no overlapping runs on one cluster), every step ran exactly once, every
 # cluster reached 1.35, and both replicas did some of the work.  First, a
@@ -44,11 +44,14 @@ COMMON="--store $S --time-scale 36000 --now 2026-11-23T08:00:00Z --tick 50ms --u
 apid=$!
 "$K" fleet run fleet.yaml $COMMON --holder replica-b 2>b.log &
 bpid=$!
-sleep 4
+# kill A once it has started a few steps (at most 30 s), while it works
+i=0
+while [ "$(grep -c 'started (step' a.log)" -lt 5 ] && [ "$i" -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
 kill -9 "$apid" 2>/dev/null
 wait "$apid" 2>/dev/null
 apid=
-fleet_log "replica A killed with -9 after 4 s; B carries on"
+fleet_log "replica A killed with -9 after it started $(grep -c 'started (step' a.log) steps; B carries on"
 i=0
 while kill -0 "$bpid" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
 wait "$bpid"
