@@ -108,9 +108,17 @@ kup_api_stop() {
 }
 
 # Stops only kube-apiserver (for the "server went away" tests).
+# It is given 2 s to stop (a graceful shutdown waits up to a minute for the
+# controller manager's watches), then killed.
 kup_api_stop_server() {
+	local i
 	if [ -n "${KUP_APISERVER_PID:-}" ]; then
 		kill -TERM "$KUP_APISERVER_PID" 2>/dev/null || true
+		for i in $(seq 1 20); do
+			kill -0 "$KUP_APISERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$KUP_APISERVER_PID" 2>/dev/null || true
 		wait "$KUP_APISERVER_PID" 2>/dev/null || true
 	fi
 }
