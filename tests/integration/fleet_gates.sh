@@ -26,6 +26,9 @@ spec:
     - {name: general, version: "$v", count: 3}
 EOP
 done
+# b2: the planner says BLOCKED (istio 1.13 cannot follow a 1.34 control plane)
+sed -e 's/name: b1/name: b2/' -e 's/"1.36"/"1.34"/g' clusters/b1.yaml >clusters/b2.yaml
+printf '  addons:\n    - {name: istio, version: "1.13"}\n' >>clusters/b2.yaml
 cat >fleet.yaml <<'EOF2'
 apiVersion: kupgrade.dev/v1alpha1
 kind: Fleet
@@ -38,6 +41,7 @@ spec:
     - {name: p1, profile: clusters/p1.yaml, labels: {env: prod}}
     - {name: p2, profile: clusters/p2.yaml, labels: {env: prod}}
     - {name: b1, profile: clusters/b1.yaml, labels: {env: lab}}
+    - {name: b2, profile: clusters/b2.yaml, labels: {env: lab}}
   waves:
     - {name: dev, selector: {env: dev}, soak: 2h}
     - {name: staging, selector: {env: staging}, approval: true}
@@ -113,6 +117,11 @@ expect "$(state_of b1 2026-11-21T03:00:00Z)" held "b1 (past the target)"
 ran b1 && { fleet_fail "b1 ran although its plan is blocked"; fail=1; }
 "$K" fleet status fleet.yaml --store "$S" --now 2026-11-21T03:00:00Z >final.out
 grep -q 'b1 .* held .*blockers: .*1.36' final.out || { fleet_fail "b1's blockers are not shown"; cat final.out >&2; fail=1; }
+expect "$(state_of b2 2026-11-21T03:00:00Z)" held "b2 (BLOCKED by the planner)"
+ran b2 && { fleet_fail "b2 ran although its plan is BLOCKED"; fail=1; }
+grep -q 'b2 .* held .*blockers: addon/istio: istio 1.13 cannot reach' final.out ||
+	{ fleet_fail "b2's blockers are not shown"; grep b2 final.out >&2; fail=1; }
+"$K" fleet events --store "$S" | grep -q ' held .* b2 .*addon/istio' || { fleet_fail "no held event for b2"; fail=1; }
 fleet_exactly_once || fail=1
 [ "$fail" = 0 ] && fleet_log "PASS"
 exit $fail
