@@ -53,17 +53,23 @@ static void profile_usage(FILE *fp)
 struct counter {
 	size_t n;
 	const char *label;     /* "warning: " or "" */
+	const char *snap;      /* a temporary snapshot, named `as` in messages */
+	const char *as;
 };
 
 static void print_problem(void *ctx, const struct kup_error *err)
 {
 	struct counter *c = ctx;
 
+	const char *path = err->path;
+
 	c->n++;
-	if (err->path && err->line)
-		fprintf(stderr, "%s:%u:%u: ", err->path, err->line, err->column ? err->column : 1);
-	else if (err->path)
-		fprintf(stderr, "%s: ", err->path);
+	if (path && c->snap && !strcmp(path, c->snap))
+		path = c->as;
+	if (path && err->line)
+		fprintf(stderr, "%s:%u:%u: ", path, err->line, err->column ? err->column : 1);
+	else if (path)
+		fprintf(stderr, "%s: ", path);
 	else
 		fprintf(stderr, "%s: ", kup_cli_name);
 	fprintf(stderr, "%s%s\n", c->label, err->msg ? err->msg : kup_strerror(err->code));
@@ -86,10 +92,12 @@ static bool emit(const struct kup_profile *p, bool json, bool separator)
 	return st == KUP_OK;
 }
 
-static int from_dump(char **paths, size_t npaths, const char *kbdir, const char *name, bool json)
+static int from_dump(char **paths, size_t npaths, const char *kbdir, const char *name, bool json,
+		     const char *as)
 {
 	struct kup_profile_dump_opts o;
-	struct counter warnings = { 0, "warning: " }, errors = { 0, "" };
+	struct counter warnings = { 0, "warning: ", as ? paths[0] : NULL, as },
+		       errors = { 0, "", as ? paths[0] : NULL, as };
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_profile *p = NULL;
 	struct kup_kb *kb;
@@ -125,7 +133,7 @@ static int from_dump(char **paths, size_t npaths, const char *kbdir, const char 
 
 static int check_profiles(char **paths, size_t npaths, bool json)
 {
-	struct counter problems = { 0, "" };
+	struct counter problems = { 0, "", NULL, NULL };
 	struct kup_error_sink sink = { print_problem, &problems };
 	int rc = KUP_EXIT_OK;
 	size_t i, printed = 0;
@@ -160,13 +168,16 @@ static int check_profiles(char **paths, size_t npaths, bool json)
 /* The live cluster: a snapshot in a temporary file, derived as --from-dump. */
 static int from_live(struct cli_live *live, const char *kbdir, const char *name, bool json)
 {
-	char *snap = NULL;
+	char *snap = NULL, as[512];
 	int rc, code;
 
 	rc = cli_live_snapshot_tmp(live, &snap);
 	if (!snap)
 		return KUP_EXIT_ERROR;
-	code = from_dump(&snap, 1, kbdir, name, json);
+	/* messages name the context, not the temporary file */
+	snprintf(as, sizeof(as), "context %s",
+		 live->cfg && live->cfg->context ? live->cfg->context : "(current)");
+	code = from_dump(&snap, 1, kbdir, name, json, as);
 	cli_live_snapshot_remove(snap);
 	return rc == KUP_EXIT_ERROR ? KUP_EXIT_ERROR : code;
 }
@@ -245,7 +256,7 @@ int cmd_profile(int argc, char **argv)
 			}
 			dumps[ndumps++] = argv[optind];
 		}
-		rc = from_dump(dumps, ndumps, kbdir, name, json);
+		rc = from_dump(dumps, ndumps, kbdir, name, json, NULL);
 		free(dumps);
 		return rc;
 	}

@@ -50,6 +50,12 @@ kup_api_json POST /apis/apps/v1/namespaces/kube-system/daemonsets '{"apiVersion"
   "spec":{"selector":{"matchLabels":{"k8s-app":"kube-proxy"}},
     "template":{"metadata":{"labels":{"k8s-app":"kube-proxy"}},
       "spec":{"containers":[{"name":"kube-proxy","image":"k8s.gcr.io/kube-proxy:v1.20.2"}]}}}}' >/dev/null
+# a kube-system workload the KB does not know: a profile warning
+kup_api_json POST /apis/apps/v1/namespaces/kube-system/deployments '{"apiVersion":"apps/v1","kind":"Deployment",
+  "metadata":{"name":"acme-agent"},
+  "spec":{"replicas":1,"selector":{"matchLabels":{"app":"acme-agent"}},
+    "template":{"metadata":{"labels":{"app":"acme-agent"}},
+      "spec":{"containers":[{"name":"agent","image":"registry.k8s.io/pause:3.2"}]}}}}' >/dev/null
 kup_api_namespace shop
 # an object through an API removed in 1.22
 kup_api_json POST /apis/extensions/v1beta1/namespaces/shop/ingresses '{"apiVersion":"extensions/v1beta1",
@@ -72,14 +78,16 @@ kup_api_json POST /apis/admissionregistration.k8s.io/v1/validatingwebhookconfigu
     "namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system"]}]},
     "sideEffects":"None","admissionReviewVersions":["v1"]}]}' >/dev/null
 # the controllers settle before the cluster is read twice (offline, then
-# live): the PDB's status, the Service's (empty) Endpoints, coredns's two
-# pods and kube-proxy's DaemonSet pods
+# live): the PDB's status, the Service's (empty) Endpoints, the pods of
+# coredns and acme-agent and kube-proxy's DaemonSet pods
 settled() {
 	[ "$(kup_api_json GET /apis/policy/v1beta1/namespaces/shop/poddisruptionbudgets/web |
 		jq -r '.status.observedGeneration // 0')" = 1 ] &&
 		$KUP_CURL -fsS -o /dev/null "$KUP_API_URL/api/v1/namespaces/shop/endpoints/hook" 2>/dev/null &&
 		[ "$(kup_api_json GET '/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns' |
 			jq '.items | length')" = 2 ] &&
+		[ "$(kup_api_json GET '/api/v1/namespaces/kube-system/pods?labelSelector=app%3Dacme-agent' |
+			jq '.items | length')" = 1 ] &&
 		[ "$(kup_api_json GET /apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy |
 			jq -r '(.status.observedGeneration // 0) == 1 and
 			       (.status.currentNumberScheduled // -1) == (.status.desiredNumberScheduled // -2)')" = true ] &&
@@ -110,7 +118,10 @@ TMPDIR="$TMP" "$CLI" rollout scenario "${K[@]}" >"$OUT/scenario-live.yaml" 2>"$O
 slrc=$?
 
 # ---- profile ------------------------------------------------------------------------
+kup_expect_exit 2 "$porc" "profile --from-dump SNAPSHOT warns (acme-agent is not in the KB)"
 kup_expect_exit "$porc" "$plrc" "profile live exits as profile --from-dump SNAPSHOT"
+kup_grep "$OUT/profile-live.err" "warning: Deployment kube-system/acme-agent .* not in the knowledge base" "profile live: the warning is printed"
+kup_nogrep "$OUT/profile-live.err" "kupgrade-snapshot-" "profile live does not name its temporary file"
 kup_check "the profile has the server version" kup_jq "$OUT/profile-live.json" \
 	'.spec.controlPlane.version == "v1.20.2"'
 kup_check "the profile has the pools general (v1.20.2) and batch (v1.19.7)" kup_jq "$OUT/profile-live.json" \
