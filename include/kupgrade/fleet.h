@@ -406,12 +406,28 @@ struct kup_fleet_snapshot {
 };
 
 /*
+ * The profile of a cluster given by `context:`, read from the live cluster
+ * (the CLI snapshots it through the live client and derives the profile,
+ * as `kupgrade plan --context` does).  Without one, such clusters are held
+ * ("the live client is not linked").  Called again after each step of the
+ * cluster (and by status on every call).
+ */
+typedef enum kup_status (*kup_fleet_live_fn)(void *ctx, const struct kup_fleet_cluster *c,
+					     struct kup_profile **out, struct kup_error *err);
+struct kup_fleet_live {
+	kup_fleet_live_fn fn;
+	void *ctx;
+};
+
+/*
  * Reads the store and every cluster's profile and decides the gates as a
- * tick would, changing nothing.  `kb` may be NULL (minimal planner).
+ * tick would, changing nothing.  `kb` may be NULL (minimal planner), `live`
+ * may be NULL.
  */
 enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *s,
-				   const struct kup_kb *kb, int64_t now_ms,
-				   struct kup_fleet_snapshot **out, struct kup_error *err);
+				   const struct kup_kb *kb, const struct kup_fleet_live *live,
+				   int64_t now_ms, struct kup_fleet_snapshot **out,
+				   struct kup_error *err);
 void kup_fleet_snapshot_free(struct kup_fleet_snapshot *snap);
 
 enum kup_fleet_format { KUP_FLEET_TABLE = 0, KUP_FLEET_JSON, KUP_FLEET_HTML };
@@ -450,6 +466,7 @@ struct kup_fleet_run_opts {
 	const char *holder;         /* this replica's id (default host:pid) */
 	int64_t lease_ttl_ms;       /* real ms (default 30 s) */
 	const struct kup_kb *kb;    /* may be NULL */
+	struct kup_fleet_live live; /* fn NULL: clusters given by context are held */
 	const char *work_dir;       /* driver output files (default $TMPDIR or /tmp) */
 	kup_fleet_log_fn log;
 	void *log_ctx;

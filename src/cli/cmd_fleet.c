@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "kupgrade/fleet.h"
 #include "kupgrade/store.h"
+#include "kupgrade/profile.h"
 
 static volatile int stop_flag;
 
@@ -143,6 +145,39 @@ static void log_line(void *ctx, const char *line)
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	fprintf(stderr, "%s %s\n", ts, line);
+}
+
+/*
+ * A cluster given by `context:`: a snapshot of the live cluster through the
+ * live client (as `kupgrade plan --context`), its profile derived from it.
+ */
+static enum kup_status live_profile(void *ctx, const struct kup_fleet_cluster *c,
+				    struct kup_profile **out, struct kup_error *err)
+{
+	const struct kup_kb *kb = ctx;
+	struct cli_live l;
+	struct kup_profile_dump_opts o;
+	char *snap = NULL;
+	size_t nerr = 0;
+	enum kup_status st;
+
+	*out = NULL;
+	cli_live_init(&l);
+	l.context = c->context;
+	l.kubeconfig = c->kubeconfig;
+	l.live = true;
+	if (cli_live_snapshot_tmp(&l, &snap) != KUP_EXIT_OK && !snap) {
+		cli_live_release(&l);
+		return kup_error_set(err, KUP_UNAVAILABLE, NULL, 0, 0, "cannot read the cluster");
+	}
+	kup_profile_dump_opts_init(&o);
+	o.name = c->name;
+	st = kup_profile_from_dump_opts(kb, (const char *const *)&snap, 1, &o, out, &nerr, err);
+	if (st == KUP_OK)
+		(*out)->path = kup_arena_printf(&(*out)->arena, "context %s", c->context);
+	cli_live_snapshot_remove(snap);
+	cli_live_release(&l);
+	return st;
 }
 
 enum { OPT_STORE = 256, OPT_ONCE, OPT_TICK, OPT_SCALE, OPT_NOW, OPT_HOLDER, OPT_TTL, OPT_KB,
@@ -298,6 +333,8 @@ static int cmd_run(struct args *a)
 	o.holder = a->holder;
 	o.lease_ttl_ms = a->ttl_ms;
 	o.kb = kb;
+	o.live.fn = live_profile;
+	o.live.ctx = kb;
 	o.work_dir = a->work_dir;
 	o.log = log_line;
 	o.stop = &stop_flag;
@@ -358,7 +395,8 @@ static int with_snapshot(struct args *a, const char *what)
 	kb = cli_load_kb(a->kb);
 	if (!kb)
 		goto out;
-	if (kup_fleet_snapshot(f, s, kb, fleet_now(s, a), &snap, &err) != KUP_OK) {
+	struct kup_fleet_live live = { live_profile, kb };
+	if (kup_fleet_snapshot(f, s, kb, &live, fleet_now(s, a), &snap, &err) != KUP_OK) {
 		cli_print_error(&err);
 		goto out;
 	}

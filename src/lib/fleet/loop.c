@@ -191,6 +191,67 @@ static void next_text(const struct kup_fleet_next *n, char *buf, size_t size)
  * Reads the cluster's profile when it changed (or `force`) and plans its
  * next step.  Keeps the profile in *keep when keep != NULL.
  */
+static void plan_profile(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb,
+			 struct kup_profile *p, bool *fallback)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	bool fb = false;
+	if (kup_fleet_next_step(kb, p, &f->target, &c->next, &fb, &err) != KUP_OK) {
+		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
+		snprintf(c->next.why, sizeof(c->next.why), "cannot plan: %s",
+			 err.msg ? err.msg : kup_strerror(err.code));
+	}
+	if (fb && fallback)
+		*fallback = true;
+	kup_error_release(&err);
+}
+
+static void evaluate_live(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb,
+			  const struct kup_fleet_live *live, bool force, bool *fallback,
+			  struct kup_profile **keep)
+{
+	const struct kup_fleet_cluster *fc = &f->clusters[c->idx];
+	struct kup_profile *p = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	if (c->evaluated && !force && !keep)
+		return;
+	c->evaluated = true;
+	memset(&c->next, 0, sizeof(c->next));
+	if (live->fn(live->ctx, fc, &p, &err) != KUP_OK || !p) {
+		c->prof_ok = false;
+		snprintf(c->perr, sizeof(c->perr), "cannot read the live cluster (context '%s'): %s",
+			 fc->context, err.msg ? err.msg : kup_strerror(err.code));
+		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
+		snprintf(c->next.why, sizeof(c->next.why), "%s", c->perr);
+		c->evaluated = false;   /* try again next tick */
+		kup_error_release(&err);
+		kup_profile_free(p);
+		return;
+	}
+	c->prof_ok = true;
+	c->perr[0] = '\0';
+	plan_profile(c, f, kb, p, fallback);
+	if (keep)
+		*keep = p;
+	else
+		kup_profile_free(p);
+	kup_error_release(&err);
+}
+
+static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb, bool force,
+		     bool *fallback, struct kup_profile **keep);
+
+static void evaluate_with(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb,
+			  const struct kup_fleet_live *live, bool force, bool *fallback,
+			  struct kup_profile **keep)
+{
+	if (f->clusters[c->idx].context && live && live->fn)
+		evaluate_live(c, f, kb, live, force, fallback, keep);
+	else
+		evaluate(c, f, kb, force, fallback, keep);
+}
+
 static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb, bool force,
 		     bool *fallback, struct kup_profile **keep)
 {
@@ -203,8 +264,8 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 	if (fc->context) {
 		c->evaluated = true;
 		c->prof_ok = false;
-		snprintf(c->perr, sizeof(c->perr), "context '%s': live clusters are not driven by this "
-			 "build (the live client is not linked into fleet); give a profile", fc->context);
+		snprintf(c->perr, sizeof(c->perr), "context '%s': no live client was given to the fleet "
+			 "(the kupgrade CLI gives one); give a profile", fc->context);
 		memset(&c->next, 0, sizeof(c->next));
 		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
 		snprintf(c->next.why, sizeof(c->next.why), "%s", c->perr);
@@ -465,8 +526,9 @@ static void fill_views(struct loop *L)
 /* ---- snapshot (status, plan, report) ------------------------------------------------ */
 
 enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *s,
-				   const struct kup_kb *kb, int64_t now_ms,
-				   struct kup_fleet_snapshot **out, struct kup_error *err)
+				   const struct kup_kb *kb, const struct kup_fleet_live *live,
+				   int64_t now_ms, struct kup_fleet_snapshot **out,
+				   struct kup_error *err)
 {
 	struct loop L;
 	struct kup_fleet_snapshot *snap;
@@ -499,7 +561,7 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 	kup_version_minor_str(&f->target, tgt, sizeof(tgt));
 	for (size_t i = 0; i < L.ncls; i++) {
 		struct kup_profile *p = NULL;
-		evaluate(&L.cls[i], f, kb, true, &snap->planner_fallback, &p);
+		evaluate_with(&L.cls[i], f, kb, live, true, &snap->planner_fallback, &p);
 		snap->rows[i].profile = p;
 	}
 	fill_views(&L);
@@ -513,7 +575,7 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 		r->version = r->profile ? r->profile->cp_version_text : NULL;
 		r->state = c->state;
 		r->next = c->next;
-		r->has_next = c->evaluated;
+		r->has_next = true;   /* every cluster was evaluated above */
 		r->decision = L.dec[i];
 		r->reason = c->reason ? kup_arena_strdup(&snap->arena, c->reason) : NULL;
 		if (c->blockers)
@@ -884,7 +946,7 @@ static void act(struct loop *L, struct cl *c)
 	if (c->job != JOB_NONE || c->finish_pending)
 		return;
 	if (!c->evaluated)
-		evaluate(c, f, L->o->kb, false, NULL, NULL);
+		evaluate_with(c, f, L->o->kb, &L->o->live, false, NULL, NULL);
 	if (!c->recovered && !recover(L, c))
 		return;
 	for (int guard = 0; guard < 4 && c->job == JOB_NONE; guard++) {
@@ -1147,7 +1209,7 @@ static enum kup_status check_drivers(struct loop *L, struct kup_error *err)
 		struct cl *c = &L->cls[i];
 		if (c->state == KUP_FLEET_DONE)
 			continue;
-		evaluate(c, f, L->o->kb, false, NULL, NULL);
+		evaluate_with(c, f, L->o->kb, &L->o->live, false, NULL, NULL);
 		if (c->next.kind == KUP_FLEET_NEXT_STEP && !f->cmd[c->next.type].text) {
 			const struct kup_fleet_cluster *fc = &f->clusters[c->idx];
 			return kup_error_set(err, KUP_INVALID, f->path, fc->line, fc->column,
@@ -1439,7 +1501,7 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 			continue;
 		if (first || f->clusters[i].wave <= front || c->state != KUP_FLEET_PENDING) {
 			bool fb = false;
-			evaluate(c, f, L->o->kb, false, &fb, NULL);
+			evaluate_with(c, f, L->o->kb, &L->o->live, false, &fb, NULL);
 			if (fb && !L->fallback_said) {
 				logf_(L, "note: no knowledge base: using the minimal path "
 				      "(control plane one minor at a time, node pools following)");
