@@ -147,6 +147,14 @@ static void print_skipped(void *ctx, const struct kup_error *err)
 	fprintf(stderr, "%s: error: %s\n", kup_cli_name, err->msg ? err->msg : "failed");
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 int cli_live_snapshot_tmp(struct cli_live *l, char **path)
 {
 	struct kup_live_opts lo;
@@ -181,6 +189,20 @@ int cli_live_snapshot_tmp(struct cli_live *l, char **path)
 	memset(&info, 0, sizeof(info));
 	info.context = l->cfg->context;
 	info.server = l->cfg->server;
+	{
+		/*
+		 * Ctrl-C/SIGTERM: stop after the current page and remove the
+		 * temporary file (below).  The handler stays: a signal once the
+		 * snapshot is read waits for the verb, which removes the file.
+		 */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		lo.cancel = &interrupted;
+	}
 	if (kup_live_snapshot(l->k, l->disc, file, &info, &lo, &stats, &err) != KUP_OK) {
 		fprintf(stderr, "%s: error: ", kup_cli_name);
 		cli_print_error(&err);
@@ -247,14 +269,6 @@ static void progress(void *ctx, const struct kup_kube_resource *res, size_t n)
 }
 
 enum { OPT_PAGE_SIZE = 300 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 int cmd_snapshot(int argc, char **argv)
 {

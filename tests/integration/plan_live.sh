@@ -12,7 +12,8 @@
 #     blocker, the pre-flight findings (a Fail webhook without endpoints as a
 #     blocker, a PDB at 0 and an image from a registry not allowed as risks);
 #   - rollout scenario --context == rollout scenario --from-dump SNAPSHOT;
-#   - no temporary snapshot is left behind, whatever the outcome;
+#   - no temporary snapshot is left behind, whatever the outcome (Ctrl-C
+#     while the snapshot is read included);
 #   - a server that is down: a clear message, exit 1, no output; a resource
 #     the credentials may not list: named, the plan of the rest, exit 1.
 # One API server start.  Usage (ctest): plan_live.sh KUPGRADE_CLI BUILD_DIR
@@ -198,6 +199,19 @@ kup_expect_exit 1 $? "plan with credentials that may not list secrets"
 kup_grep "$OUT/restricted.err" 'cannot list resource "secrets".*skipped secrets' "the skipped resource is named"
 kup_check "the plan of the rest is still printed" kup_jq "$OUT/restricted.out" \
 	'.verdict == "BLOCKED" and .cluster == "restricted"'
+# SIGTERM (as Ctrl-C) while the snapshot is read (its temporary directory exists): it
+# stops after the current page and removes what it wrote
+TMPDIR="$TMP" "$CLI" plan "${K[@]}" --to 1.22 -o json >"$OUT/int.out" 2>"$OUT/int.err" &
+pid=$!
+for i in $(seq 1 2000); do compgen -G "$TMP/kupgrade-snapshot-*" >/dev/null && break; sleep 0.01; done
+kill -TERM "$pid" 2>/dev/null  # (SIGINT is ignored by background jobs of a script)
+wait "$pid"
+irc=$?
+if [ "$irc" = 1 ]; then
+	kup_grep "$OUT/int.err" "interrupted" "SIGTERM during the snapshot: interrupted (exit 1)"
+else  # the signal came after the snapshot was read: the plan goes on
+	kup_expect_exit 3 "$irc" "SIGTERM after the snapshot: the plan completes"
+fi
 kup_check "no temporary snapshot left behind" test -z "$(ls -A "$TMP")"
 
 kup_done
