@@ -69,7 +69,20 @@ fleet_log "steps started: $na by replica A, $nb by replica B"
 [ "$na" -gt 0 ] && [ "$nb" -gt 0 ] || { fleet_fail "one replica did all the work"; fail=1; }
 # no step was started by both
 both=$(grep 'step-started' events.out | sed 's/.*step-started *[^ ]* *\([^ ]*\) *\(.*\) \[.*/\1 \2/' | sort | uniq -d)
-[ -z "$both" ] || { fleet_fail "steps started twice: $both"; fail=1; }
+# ... unless the first start never ran its command (the replica died between recording
+# the start and letting its driver go): then the step is settled as not run and started
+# again, which the driver log above proves ran it once.
+echo "$both" | while IFS= read -r dup; do
+	[ -n "$dup" ] || continue
+	cl=${dup%% *}
+	if grep -F "$cl" events.out | grep -qE 'before its command ran|never let go|did not run'; then
+		fleet_log "step started twice, the first never ran its command: $dup"
+	else
+		fleet_fail "steps started twice: $dup"
+		echo x >>dup.fail
+	fi
+done
+[ -e dup.fail ] && fail=1
 n=$("$K" fleet status fleet.yaml --store "$S" | grep -c ' done ')
 [ "$n" = 30 ] || { fleet_fail "$n clusters done, expected 30"; fail=1; }
 [ "$fail" = 0 ] && fleet_log "PASS"

@@ -1109,6 +1109,7 @@ static bool job_done(struct loop *L, struct cl *c)
 			if (put_row(L, c, KUP_FLEET_FAILED, why, NULL, &err) == KUP_OK &&
 			    kup_store_retry_cluster(L->store, c->name, L->holder, L->now, &err) == KUP_OK) {
 				c->state = KUP_FLEET_PENDING;
+				add_event(L, c->name, wave_of(L, c), "step-not-run", why, -1, NULL);
 				logf_(L, "%s: %s: starting it again (attempt +1)", c->name, why);
 			}
 		} else {
