@@ -180,6 +180,7 @@ static bool reindex(struct fact_group *g)
  * is done here directly (vsnprintf costs more than everything else per fact);
  * any other conversion goes through kup_buf_vaddf.
  */
+__attribute__((format(printf, 2, 0)))
 static const char *format_desc(struct kup_arena *a, const char *fmt, va_list ap)
 {
 	const char *args[8], *f;
