@@ -72,6 +72,8 @@ enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *
  * it contains a comma, a quote, CR or LF.
  */
 void kup_json_escape(struct kup_buf *out, const char *s);
+/* kup_json_quote: a whole JSON string literal, quotes included; NULL s is `null`. */
+void kup_json_quote(struct kup_buf *out, const char *s);
 void kup_xml_escape(struct kup_buf *out, const char *s);
 void kup_csv_field(struct kup_buf *out, const char *s);
 

@@ -15,6 +15,7 @@
 #include "kupgrade/fleet.h"
 #include "kupgrade/store.h"
 #include "kupgrade/profile.h"
+#include "kupgrade/report.h"
 
 static volatile int stop_flag;
 
@@ -463,16 +464,8 @@ static enum kup_status print_event(void *ctx, const struct kup_store_event *ev)
 		for (int i = 0; i < 5; i++) {
 			if (!vals[i])
 				continue;
-			kup_buf_addf(&b, ", \"%s\": \"", keys[i]);
-			for (const unsigned char *p = (const unsigned char *)vals[i]; *p; p++) {
-				if (*p == '"' || *p == '\\')
-					kup_buf_addf(&b, "\\%c", *p);
-				else if (*p < 0x20)
-					kup_buf_addf(&b, "\\u%04x", *p);
-				else
-					kup_buf_addc(&b, (char)*p);
-			}
-			kup_buf_addc(&b, '"');
+			kup_buf_addf(&b, ", \"%s\": ", keys[i]);
+			kup_json_quote(&b, vals[i]);
 		}
 		if (ev->exit_code >= 0)
 			kup_buf_addf(&b, ", \"exit_code\": %d", ev->exit_code);

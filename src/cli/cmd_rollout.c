@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cli_live.h"
 #include "kupgrade/rollout.h"
+#include "kupgrade/report.h"
 
 static void rollout_usage(FILE *fp)
 {
@@ -46,17 +47,7 @@ static struct kup_ro_scenario *load(const char *path)
 
 static void json_str(struct kup_buf *b, const char *s)
 {
-	kup_buf_addc(b, '"');
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			kup_buf_addf(b, "\\%c", c);
-		else if (c < 0x20)
-			kup_buf_addf(b, "\\u%04x", c);
-		else
-			kup_buf_addc(b, (char)c);
-	}
-	kup_buf_addc(b, '"');
+	kup_json_quote(b, s ? s : "");
 }
 
 /* Numbers as JSON: integers without a fraction, others with one decimal. */

@@ -5,29 +5,11 @@
 #include <time.h>
 
 #include "kupgrade/fleet.h"
+#include "kupgrade/report.h"
 
 static void json_str(struct kup_buf *b, const char *s)
 {
-	if (!s) {
-		kup_buf_adds(b, "null");
-		return;
-	}
-	kup_buf_addc(b, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': kup_buf_adds(b, "\\\""); break;
-		case '\\': kup_buf_adds(b, "\\\\"); break;
-		case '\n': kup_buf_adds(b, "\\n"); break;
-		case '\r': kup_buf_adds(b, "\\r"); break;
-		case '\t': kup_buf_adds(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				kup_buf_addf(b, "\\u%04x", *p);
-			else
-				kup_buf_addc(b, (char)*p);
-		}
-	}
-	kup_buf_addc(b, '"');
+	kup_json_quote(b, s);
 }
 
 static void iso(int64_t ms, char *buf, size_t size)

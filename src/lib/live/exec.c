@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "kupgrade/json.h"
+#include "kupgrade/report.h"
 #include "live_int.h"
 
 #define EXEC_MAX_OUT (1u << 20)
@@ -42,24 +43,7 @@ void kup_exec_cred_release(struct kup_exec_cred *c)
 
 void kup_live_json_str(struct kup_buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	kup_buf_addc(b, '"');
-	for (; *p; p++) {
-		switch (*p) {
-		case '"': kup_buf_adds(b, "\\\""); break;
-		case '\\': kup_buf_adds(b, "\\\\"); break;
-		case '\n': kup_buf_adds(b, "\\n"); break;
-		case '\r': kup_buf_adds(b, "\\r"); break;
-		case '\t': kup_buf_adds(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				kup_buf_addf(b, "\\u%04x", *p);
-			else
-				kup_buf_addc(b, (char)*p);
-		}
-	}
-	kup_buf_addc(b, '"');
+	kup_json_quote(b, s ? s : "");
 }
 
 static void base64_add(struct kup_buf *b, const char *data, size_t len)

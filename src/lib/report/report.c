@@ -127,6 +127,17 @@ static bool json_must_escape(uint32_t cp)
 	       cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
 }
 
+void kup_json_quote(struct kup_buf *out, const char *s)
+{
+	if (!s) {
+		kup_buf_adds(out, "null");
+		return;
+	}
+	kup_buf_addc(out, '"');
+	kup_json_escape(out, s);
+	kup_buf_addc(out, '"');
+}
+
 void kup_json_escape(struct kup_buf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
