@@ -51,12 +51,14 @@ else
 	note "taskset unavailable: not pinned to one core"
 fi
 
-# ---- inputs: the committed web-300 must be what the generator writes ----------
+# ---- inputs: the committed web-300 and huge-5000 must be what the generator writes ----------
 "$BIN/rollout_gen" web-300 300 3000 1 30 130 >"$OUT/web-300.yaml"
 cmp -s "$OUT/web-300.yaml" examples/rollout/web-300.yaml ||
 	die "examples/rollout/web-300.yaml differs from 'rollout_gen web-300 300 3000 1 30 130'"
-HUGE=$OUT/huge-5000.yaml
-"$BIN/rollout_gen" huge-5000 5000 150000 7 500 1900 >"$HUGE"
+HUGE=examples/rollout/huge-5000.yaml
+"$BIN/rollout_gen" huge-5000 5000 150000 7 500 1900 >"$OUT/huge-5000.yaml"
+cmp -s "$OUT/huge-5000.yaml" "$HUGE" ||
+	die "examples/rollout/huge-5000.yaml differs from 'rollout_gen huge-5000 5000 150000 7 500 1900'"
 
 FAILED=0
 check() { # check NAME OK(0|1) DETAIL
