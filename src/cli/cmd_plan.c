@@ -818,7 +818,7 @@ int cmd_plan(int argc, char **argv)
 
 	if (!input) {
 		files = calloc(1, sizeof(*files));
-		if (!files || !(files[0] = strdup(live_prof->path)))
+		if (!files || !live_prof->path || !(files[0] = strdup(live_prof->path)))
 			goto oom;
 		nfiles = 1;
 	} else if ((dir = strcmp(input, "-") && !stat(input, &sb) && S_ISDIR(sb.st_mode))) {
