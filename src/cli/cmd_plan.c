@@ -30,6 +30,7 @@
 #include "cli_preflight.h"
 #include "kupgrade/chart.h"
 #include "kupgrade/ingest.h"
+#include "kupgrade/report.h"
 #include "kupgrade/plan.h"
 #include "kupgrade/preflight.h"
 #include "kupgrade/profile.h"
@@ -197,20 +198,6 @@ static const char *top_risk(const struct kup_plan *p)
 	return best ? best->id : "-";
 }
 
-/* A JSON string literal. */
-static void json_str(struct kup_buf *out, const char *s)
-{
-	kup_buf_addc(out, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			kup_buf_addc(out, '\\');
-		if ((unsigned char)*s < 0x20)
-			kup_buf_addf(out, "\\u%04x", (unsigned char)*s);
-		else
-			kup_buf_addc(out, *s);
-	}
-	kup_buf_addc(out, '"');
-}
 
 /* A Markdown table cell: pipes, backslashes and markup characters escaped, no line breaks. */
 static void md_cell(struct kup_buf *out, const char *s)
@@ -256,7 +243,7 @@ static void fleet_add(struct fleet *f, const struct row *r)
 
 		if (!p) {
 			kup_buf_adds(&f->errors, f->nerrors++ ? ",\n    " : "\n    ");
-			json_str(&f->errors, r->path);
+			kup_json_quote(&f->errors, r->path);
 			return;
 		}
 		kup_plan_render(p, KUP_PLAN_JSON, &one);
@@ -314,7 +301,7 @@ static void fleet_finish(struct fleet *f, const char *to, struct kup_buf *out)
 	switch (f->fmt) {
 	case KUP_PLAN_JSON:
 		kup_buf_adds(out, "{\n  \"schema_version\": 1,\n  \"to\": ");
-		json_str(out, to);
+		kup_json_quote(out, to);
 		kup_buf_adds(out, ",\n  \"plans\": [");
 		kup_buf_add(out, f->docs.buf ? f->docs.buf : "", f->docs.len);
 		kup_buf_adds(out, f->nplans ? "\n  ],\n  \"errors\": [" : "],\n  \"errors\": [");
