@@ -1,0 +1,4 @@
+package v1beta1
+
+// GroupName is the group name of this fixture.
+const GroupName = "widgets.example.io"
