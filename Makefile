@@ -12,12 +12,15 @@ FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps fuzz-deps build run test test-normal test-asan bench fuzz install clean
+.PHONY: all deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean
 
 all: build
 
 deps:
 	@./scripts/install-deps
+
+test-deps:
+	@./scripts/install-deps --test
 
 build/CMakeCache.txt:
 	$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -31,20 +34,20 @@ run: build
 		--chart-index examples/charts/index.yaml -o markdown ; rc=$$?; \
 	echo "kupgrade plan exited $$rc (0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED: the example still uses an API removed on the way, as it intends)"; [ $$rc -ne 1 ]
 
-test: deps test-normal test-asan
+test: test-deps test-normal test-asan
 
-test-normal: build
+test-normal: test-deps build
 	cd build && ctest --no-tests=error --output-on-failure -j $(JOBS)
 
 build-asan/CMakeCache.txt:
 	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKUP_SANITIZE=ON
 
-test-asan: deps build-asan/CMakeCache.txt
+test-asan: test-deps build-asan/CMakeCache.txt
 	$(CMAKE) --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --no-tests=error --output-on-failure -j $(JOBS)
 
-bench: build
+bench: test-deps build
 	./bench/run.sh
 
 build-fuzz/CMakeCache.txt: | fuzz-deps

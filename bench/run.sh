@@ -45,7 +45,7 @@ note() { echo "bench: $*" >&2; }
 case $OBJECTS in ''|*[!0-9]*) die "BENCH_OBJECTS must be a number, not '$OBJECTS'" ;; esac
 case $SEED in ''|*[!0-9]*) die "BENCH_SEED must be a number, not '$SEED'" ;; esac
 case $RUNS in ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive number, not '$RUNS'" ;; esac
-command -v jq >/dev/null || die "jq is not installed (make deps)"
+command -v jq >/dev/null || die "jq is not installed (make test-deps)"
 [ -x "$KUP" ] || die "'$KUP' does not exist: run 'make build' first"
 [ -f "$YAML_EVENTS_SRC" ] || die "'$YAML_EVENTS_SRC' does not exist"
 
