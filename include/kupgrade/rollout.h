@@ -84,6 +84,7 @@ struct kup_ro_scenario {
 	const char **zones;
 	size_t nzones;
 	int max_surge;              /* limits.maxSurgeNodes, -1 = none */
+	int max_unavailable;        /* limits.maxUnavailableNodes, -1 = none */
 	int *zone_cap;              /* limits.zoneCapacity per zone, -1 = none */
 	struct kup_ro_timings t;
 	struct kup_ro_pool *pools;
@@ -173,11 +174,39 @@ struct kup_ro_policy {
 	int batch_nodes;              /* blue-green batch */
 	double batch_soak, pool_soak;
 	double poll;                  /* Karpenter pass period */
+	const char *timeout_error;    /* what a failed drain timeout reports ("PodEvictionFailure") */
 };
 
 size_t kup_ro_policy_count(void);
 const struct kup_ro_policy *kup_ro_policy_at(size_t i);
 const struct kup_ro_policy *kup_ro_policy_find(const char *name);
+
+/*
+ * The budget (the scenario's limits: maxSurgeNodes S, maxUnavailableNodes
+ * M, -1 = not set) mapped onto a provider policy's own knobs, its pacing
+ * and drain semantics kept: surge/unavailable slots (GKE surge, CAPI) get
+ * maxSurge S and maxUnavailable M; OpenShift maxUnavailable M; EKS
+ * updateConfig.maxUnavailable min(100, S + M) (its surge is
+ * max(2 x AZs, maxUnavailable)); AKS maxSurge S and maxUnavailable M;
+ * Karpenter a disruption budget of S + M nodes.  GKE blue-green and
+ * kupgrade keep their parameters (kupgrade reads the limits itself).
+ * `out` is a copy of `pol` with the knobs replaced; its name is unchanged.
+ */
+void kup_ro_policy_at_budget(const struct kup_ro_policy *pol, const struct kup_ro_scenario *sc,
+			     struct kup_ro_policy *out);
+
+/*
+ * How a policy is run.  `equal`: the policy at the budget
+ * (kup_ro_policy_at_budget) and maxUnavailableNodes enforced at every
+ * instant; otherwise a provider policy runs at its documented defaults
+ * with only maxSurgeNodes as a quota (kupgrade always obeys the whole
+ * budget).  `pre_scale`: kupgrade starts a Deployment pod's replacement
+ * before the eviction (a temporary scale-up, counted in extra_pod_starts).
+ */
+struct kup_ro_opts {
+	bool equal;
+	bool pre_scale;
+};
 
 /* ---- simulation --------------------------------------------------------- */
 
@@ -197,11 +226,22 @@ struct kup_ro_metrics {
 	int evictions_429;
 	int failovers;
 	uint64_t events;
+	int peak_unavailable_nodes;   /* most of the pool's n0 nodes not Ready-and-schedulable */
+	int min_ready_nodes;          /* fewest Ready-and-schedulable nodes */
+	int extra_pod_starts;         /* pods started that no eviction required (pre-scale) */
+	const char *blocker;          /* workload whose PDB held a drain past its timeout, or NULL */
+	const char *fail_reason;      /* why the roll stopped (static text), or NULL */
 };
 
-/* Runs one policy on one seed.  Deterministic: same inputs, same metrics. */
+/*
+ * Runs one policy on one seed.  Deterministic: same inputs, same metrics.
+ * kup_ro_simulate() is kup_ro_simulate_opts() with every option off.
+ */
 enum kup_status kup_ro_simulate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
 				uint64_t seed, struct kup_ro_metrics *m, struct kup_error *err);
+enum kup_status kup_ro_simulate_opts(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
+				     const struct kup_ro_opts *opts, uint64_t seed,
+				     struct kup_ro_metrics *m, struct kup_error *err);
 
 /* Aggregate over seeds (seed, seed+1, ...): medians/p90 of makespan, means of the rest. */
 struct kup_ro_summary {
@@ -213,13 +253,19 @@ struct kup_ro_summary {
 	double node_hours;
 	double double_evictions, stuck_drains, forced_deletions;
 	int failed_runs;
+	bool equal;                   /* run at the budget (see struct kup_ro_opts) */
+	int peak_unavailable_nodes;   /* the largest over the seeds */
+	int min_ready_nodes;          /* the smallest over the seeds */
+	double extra_pod_starts;      /* mean */
+	const char *blocker;          /* the first seed's, or NULL */
+	const char *fail_reason;      /* the first failed seed's, or NULL */
 	double estimate_s;            /* back-of-the-envelope makespan */
 	double lower_bound_median;    /* median over the seeds of kup_ro_lower_bound */
 	double ratio_lb_median;       /* median over the seeds of makespan / lower bound */
 };
 enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
-				      const struct kup_ro_policy *pol, int seeds,
-				      struct kup_ro_summary *out, struct kup_error *err);
+				      const struct kup_ro_policy *pol, const struct kup_ro_opts *opts,
+				      int seeds, struct kup_ro_summary *out, struct kup_error *err);
 
 /* Back-of-the-envelope makespan of a policy from its parameters (medians). */
 double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol);

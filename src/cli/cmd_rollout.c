@@ -16,13 +16,17 @@ static void rollout_usage(FILE *fp)
 	fprintf(fp,
 		"usage: %s rollout check SCENARIO [-o table|json]\n"
 		"       %s rollout plan SCENARIO [-o table|json]\n"
-		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [-o table|json|csv]\n"
+		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [--max-surge N]\n"
+		"                [--max-unavailable M] [--pre-scale] [-o table|json|csv]\n"
 		"       %s rollout policies\n"
 		"       %s rollout scenario --from-dump DUMP | --context NAME [--kubeconfig FILE]\n"
 		"\n"
 		"check     names every blocker before the roll starts (exit 3 when one would stop it)\n"
 		"plan      the kupgrade policy's steps on the scenario's seed, with expected times\n"
-		"simulate  runs the policies side by side on the same workloads and random timings\n"
+		"simulate  runs the policies side by side on the same workloads and random timings:\n"
+		"          each provider at its documented defaults and at the budget (the\n"
+		"          scenario's limits, or --max-surge / --max-unavailable), kupgrade at the\n"
+		"          budget; --pre-scale lets kupgrade start Deployment replacements first\n"
 		"policies  the policies, what they do and their sources\n"
 		"scenario  derives a RolloutScenario from `kubectl get nodes,pods,replicasets,\n"
 		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file,\n"
@@ -72,22 +76,67 @@ static int flush(struct kup_buf *b)
 	return KUP_EXIT_OK;
 }
 
+/* The budget flags: -1 = not given. */
+struct budget_args {
+	int max_surge, max_unavailable;
+	bool pre_scale;
+	const char *provider;
+};
+
+static int parse_count(const char *flag, const char *v, int *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!*v || *end || n < 0 || n > 1000000) {
+		cli_error("%s: expected a number of nodes from 0 to 1000000, not '%s'", flag, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
 static int parse_common(int argc, char **argv, const char *formats, const char **format,
-			const char **policy, int *seeds)
+			const char **policy, int *seeds, struct budget_args *ba)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "seeds", required_argument, NULL, 's' },
+		{ "max-surge", required_argument, NULL, 'S' },
+		{ "max-unavailable", required_argument, NULL, 'U' },
+		{ "pre-scale", no_argument, NULL, 'P' },
+		{ "provider", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
+	if (ba) {
+		ba->max_surge = ba->max_unavailable = -1;
+		ba->pre_scale = false;
+		ba->provider = NULL;
+	}
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': *format = optarg; break;
+		case 'S':
+		case 'U':
+		case 'P':
+		case 'R':
+			if (!ba) {
+				rollout_usage(stderr);
+				return -1;
+			}
+			if (c == 'P')
+				ba->pre_scale = true;
+			else if (c == 'R')
+				ba->provider = optarg;
+			else if (parse_count(c == 'S' ? "--max-surge" : "--max-unavailable", optarg,
+					     c == 'S' ? &ba->max_surge : &ba->max_unavailable))
+				return -1;
+			break;
 		case 'p':
 			if (!policy) {
 				rollout_usage(stderr);
@@ -126,6 +175,30 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 	return 0;
 }
 
+/* --max-surge / --max-unavailable override the scenario's limits. */
+static void apply_budget(struct kup_ro_scenario *sc, const struct budget_args *ba)
+{
+	if (ba->max_surge >= 0)
+		sc->max_surge = ba->max_surge;
+	if (ba->max_unavailable >= 0)
+		sc->max_unavailable = ba->max_unavailable;
+}
+
+static void budget_text(char *buf, size_t n, const struct kup_ro_scenario *sc)
+{
+	char s[16], u[16];
+
+	if (sc->max_surge >= 0)
+		snprintf(s, sizeof(s), "%d", sc->max_surge);
+	else
+		snprintf(s, sizeof(s), "none");
+	if (sc->max_unavailable >= 0)
+		snprintf(u, sizeof(u), "%d", sc->max_unavailable);
+	else
+		snprintf(u, sizeof(u), "none");
+	snprintf(buf, n, "maxSurgeNodes %s, maxUnavailableNodes %s", s, u);
+}
+
 static const char *sev_name(enum kup_ro_severity s)
 {
 	return s == KUP_RO_BLOCK ? "BLOCKER" : s == KUP_RO_WARN ? "WARNING" : "INFO";
@@ -138,13 +211,15 @@ static int rollout_check(int argc, char **argv)
 	struct kup_ro_findings f;
 	struct kup_buf b = KUP_BUF_INIT;
 	size_t i, blockers = 0, warnings = 0;
-	int rc = parse_common(argc, argv, "table|json", &format, NULL, NULL);
+	struct budget_args ba;
+	int rc = parse_common(argc, argv, "table|json", &format, NULL, NULL, &ba);
 
 	if (rc)
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 	sc = load(argv[optind]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
+	apply_budget(sc, &ba);
 	if (kup_ro_check(sc, &f) != KUP_OK) {
 		cli_error("out of memory");
 		kup_ro_scenario_free(sc);
@@ -205,14 +280,16 @@ static int rollout_plan(int argc, char **argv)
 	struct kup_ro_plan plan;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
+	struct budget_args ba;
 	size_t i;
-	int k, rc = parse_common(argc, argv, "table|json", &format, NULL, NULL);
+	int k, rc = parse_common(argc, argv, "table|json", &format, NULL, NULL, &ba);
 
 	if (rc)
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 	sc = load(argv[optind]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
+	apply_budget(sc, &ba);
 	if (kup_ro_plan(sc, &plan, &err) != KUP_OK) {
 		cli_print_error(&err);
 		kup_error_release(&err);
@@ -273,6 +350,55 @@ static int rollout_plan(int argc, char **argv)
 	return rc;
 }
 
+/* A limit: its number, or null when not set. */
+static void json_limit(struct kup_buf *b, int v)
+{
+	if (v >= 0)
+		kup_buf_addf(b, "%d", v);
+	else
+		kup_buf_adds(b, "null");
+}
+
+static void summary_json(struct kup_buf *b, const struct kup_ro_summary *s, bool first)
+{
+	kup_buf_adds(b, first ? "{\"policy\": " : ",\n  {\"policy\": ");
+	json_str(b, s->policy);
+	kup_buf_adds(b, ", \"budget\": ");
+	json_str(b, s->equal ? "equal" : "default");
+	kup_buf_addf(b, ", \"seeds\": %d,\n   \"makespan_s\": {\"median\": ", s->seeds);
+	json_num(b, s->makespan_median);
+	kup_buf_adds(b, ", \"p90\": ");
+	json_num(b, s->makespan_p90);
+	kup_buf_adds(b, "}, \"pdb_violation_s\": ");
+	json_num(b, s->pdb_violation_s);
+	kup_buf_adds(b, ", \"deficit_pod_s\": ");
+	json_num(b, s->deficit_pod_s);
+	kup_buf_adds(b, ",\n   \"write_unavailable_s\": ");
+	json_num(b, s->write_unavailable_s);
+	kup_buf_addf(b, ", \"peak_extra_nodes\": %d, \"peak_unavailable_nodes\": %d, "
+		     "\"min_ready_nodes\": %d, \"node_hours\": ", s->peak_extra_nodes,
+		     s->peak_unavailable_nodes, s->min_ready_nodes);
+	json_num(b, s->node_hours);
+	kup_buf_adds(b, ",\n   \"extra_pod_starts\": ");
+	json_num(b, s->extra_pod_starts);
+	kup_buf_adds(b, ", \"double_evictions\": ");
+	json_num(b, s->double_evictions);
+	kup_buf_adds(b, ", \"stuck_drains\": ");
+	json_num(b, s->stuck_drains);
+	kup_buf_adds(b, ", \"forced_deletions\": ");
+	json_num(b, s->forced_deletions);
+	kup_buf_addf(b, ", \"failed_runs\": %d", s->failed_runs);
+	if (s->fail_reason) {
+		kup_buf_adds(b, ", \"fail_reason\": ");
+		json_str(b, s->fail_reason);
+	}
+	if (s->blocker) {
+		kup_buf_adds(b, ", \"blocker\": ");
+		json_str(b, s->blocker);
+	}
+	kup_buf_adds(b, "}");
+}
+
 static int rollout_simulate(int argc, char **argv)
 {
 	const char *format = "table", *policy = "all";
@@ -280,8 +406,11 @@ static int rollout_simulate(int argc, char **argv)
 	struct kup_ro_summary *sum;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
+	struct budget_args ba;
 	size_t i, n = 0;
-	int seeds = 20, rc = parse_common(argc, argv, "table|json|csv", &format, &policy, &seeds);
+	int pass, seeds = 20;
+	int rc = parse_common(argc, argv, "table|json|csv", &format, &policy, &seeds, &ba);
+	char budget[128];
 
 	if (rc)
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
@@ -292,75 +421,72 @@ static int rollout_simulate(int argc, char **argv)
 	sc = load(argv[optind]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
-	sum = calloc(kup_ro_policy_count(), sizeof(*sum));
+	apply_budget(sc, &ba);
+	budget_text(budget, sizeof(budget), sc);
+	sum = calloc(2 * kup_ro_policy_count(), sizeof(*sum));
 	if (!sum) {
 		kup_ro_scenario_free(sc);
 		cli_error("out of memory");
 		return KUP_EXIT_ERROR;
 	}
-	for (i = 0; i < kup_ro_policy_count(); i++) {
-		const struct kup_ro_policy *p = kup_ro_policy_at(i);
-		if (strcmp(policy, "all") != 0 && strcmp(policy, p->name) != 0)
-			continue;
-		if (kup_ro_simulate_seeds(sc, p, seeds, &sum[n], &err) != KUP_OK) {
-			cli_print_error(&err);
-			kup_error_release(&err);
-			free(sum);
-			kup_ro_scenario_free(sc);
-			return KUP_EXIT_ERROR;
+	/* providers at their documented defaults, then every policy at the budget */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < kup_ro_policy_count(); i++) {
+			const struct kup_ro_policy *p = kup_ro_policy_at(i);
+			struct kup_ro_opts opts = { pass == 1, ba.pre_scale };
+			if (strcmp(policy, "all") != 0 && strcmp(policy, p->name) != 0)
+				continue;
+			if (pass == 0 && p->mode == KUP_RO_MODE_KUPGRADE)
+				continue;   /* kupgrade has no defaults but the budget */
+			if (kup_ro_simulate_seeds(sc, p, &opts, seeds, &sum[n], &err) != KUP_OK) {
+				cli_print_error(&err);
+				kup_error_release(&err);
+				free(sum);
+				kup_ro_scenario_free(sc);
+				return KUP_EXIT_ERROR;
+			}
+			n++;
 		}
-		n++;
 	}
 	if (strcmp(format, "json") == 0) {
 		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
 		json_str(&b, sc->name);
-		kup_buf_adds(&b, ",\n \"results\": [");
-		for (i = 0; i < n; i++) {
-			const struct kup_ro_summary *s = &sum[i];
-			kup_buf_adds(&b, i ? ",\n  {\"policy\": " : "{\"policy\": ");
-			json_str(&b, s->policy);
-			kup_buf_addf(&b, ", \"seeds\": %d,\n   \"makespan_s\": {\"median\": ", s->seeds);
-			json_num(&b, s->makespan_median);
-			kup_buf_adds(&b, ", \"p90\": ");
-			json_num(&b, s->makespan_p90);
-			kup_buf_adds(&b, "}, \"pdb_violation_s\": ");
-			json_num(&b, s->pdb_violation_s);
-			kup_buf_adds(&b, ", \"deficit_pod_s\": ");
-			json_num(&b, s->deficit_pod_s);
-			kup_buf_adds(&b, ",\n   \"write_unavailable_s\": ");
-			json_num(&b, s->write_unavailable_s);
-			kup_buf_addf(&b, ", \"peak_extra_nodes\": %d, \"node_hours\": ", s->peak_extra_nodes);
-			json_num(&b, s->node_hours);
-			kup_buf_adds(&b, ",\n   \"double_evictions\": ");
-			json_num(&b, s->double_evictions);
-			kup_buf_adds(&b, ", \"stuck_drains\": ");
-			json_num(&b, s->stuck_drains);
-			kup_buf_adds(&b, ", \"forced_deletions\": ");
-			json_num(&b, s->forced_deletions);
-			kup_buf_adds(&b, "}");
-		}
+		kup_buf_adds(&b, ", \"limits\": {\"maxSurgeNodes\": ");
+		json_limit(&b, sc->max_surge);
+		kup_buf_adds(&b, ", \"maxUnavailableNodes\": ");
+		json_limit(&b, sc->max_unavailable);
+		kup_buf_addf(&b, "}, \"pre_scale\": %s,\n \"results\": [",
+			     ba.pre_scale ? "true" : "false");
+		for (i = 0; i < n; i++)
+			summary_json(&b, &sum[i], i == 0);
 		kup_buf_adds(&b, "]}\n");
 	} else if (strcmp(format, "csv") == 0) {
 		kup_buf_adds(&b, "policy,seeds,makespan_median_s,makespan_p90_s,pdb_violation_s,"
 			     "deficit_pod_s,write_unavailable_s,peak_extra_nodes,node_hours,"
 			     "double_evictions,stuck_drains,forced_deletions,failed_runs,estimate_s,"
-			     "lower_bound_s,makespan_over_lower_bound\n");
+			     "lower_bound_s,makespan_over_lower_bound,budget,peak_unavailable_nodes,"
+			     "min_ready_nodes,extra_pod_starts\n");
 		for (i = 0; i < n; i++) {
 			const struct kup_ro_summary *s = &sum[i];
-			kup_buf_addf(&b, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%.1f,%.1f,%.3f\n",
+			kup_buf_addf(&b, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%.1f,%.1f,%.3f,"
+				     "%s,%d,%d,%.1f\n",
 				     s->policy, s->seeds, s->makespan_median, s->makespan_p90,
 				     s->pdb_violation_s, s->deficit_pod_s, s->write_unavailable_s,
 				     s->peak_extra_nodes, s->node_hours, s->double_evictions,
 				     s->stuck_drains, s->forced_deletions, s->failed_runs,
-				     s->estimate_s, s->lower_bound_median, s->ratio_lb_median);
+				     s->estimate_s, s->lower_bound_median, s->ratio_lb_median,
+				     s->equal ? "equal" : "default", s->peak_unavailable_nodes,
+				     s->min_ready_nodes, s->extra_pod_starts);
 		}
 	} else {
 		char t0[32], t1[32], t2[32];
-		kup_buf_addf(&b, "scenario %s, %d seed(s) from %llu; times are medians (p90)\n",
-			     sc->name, seeds, (unsigned long long)sc->seed);
-		kup_buf_addf(&b, "%-15s %-21s %-10s %8s %10s %8s %6s %8s %6s %6s %6s %s\n", "POLICY",
-			     "MAKESPAN (P90)", "ESTIMATE", "PDB-VIOL", "DEFICIT", "WRITE-UN",
-			     "EXTRA", "NODE-H", "2xEVIC", "STUCK", "FORCED", "FAILED");
+		kup_buf_addf(&b, "scenario %s, %d seed(s) from %llu; times are medians (p90)\n"
+			     "budget: %s%s\n", sc->name, seeds, (unsigned long long)sc->seed, budget,
+			     ba.pre_scale ? "; --pre-scale" : "");
+		kup_buf_addf(&b, "%-15s %-7s %-21s %-10s %8s %10s %8s %5s %5s %6s %8s %6s %6s %6s %s\n",
+			     "POLICY", "BUDGET", "MAKESPAN (P90)", "ESTIMATE", "PDB-VIOL", "DEFICIT",
+			     "WRITE-UN", "EXTRA", "UNAV", "XPODS", "NODE-H", "2xEVIC", "STUCK", "FORCED",
+			     "FAILED");
 		for (i = 0; i < n; i++) {
 			const struct kup_ro_summary *s = &sum[i];
 			char mk[80];
@@ -368,14 +494,21 @@ static int rollout_simulate(int argc, char **argv)
 			fmt_time(t1, sizeof(t1), s->makespan_p90);
 			fmt_time(t2, sizeof(t2), s->estimate_s);
 			snprintf(mk, sizeof(mk), "%s (%s)", t0, t1);
-			kup_buf_addf(&b, "%-15s %-21s %-10s %8.0f %10.0f %8.0f %6d %8.1f %6.1f %6.1f %6.1f %d/%d\n",
-				     s->policy, mk, t2, s->pdb_violation_s, s->deficit_pod_s,
-				     s->write_unavailable_s, s->peak_extra_nodes, s->node_hours,
-				     s->double_evictions, s->stuck_drains, s->forced_deletions,
-				     s->failed_runs, s->seeds);
+			kup_buf_addf(&b, "%-15s %-7s %-21s %-10s %8.0f %10.0f %8.0f %5d %5d %6.0f %8.1f %6.1f %6.1f %6.1f %d/%d",
+				     s->policy, s->equal ? "equal" : "default", mk, t2,
+				     s->pdb_violation_s, s->deficit_pod_s, s->write_unavailable_s,
+				     s->peak_extra_nodes, s->peak_unavailable_nodes, s->extra_pod_starts,
+				     s->node_hours, s->double_evictions, s->stuck_drains,
+				     s->forced_deletions, s->failed_runs, s->seeds);
+			if (s->fail_reason)
+				kup_buf_addf(&b, " %s", s->fail_reason);
+			if (s->blocker)
+				kup_buf_addf(&b, " (blocked by the PDB of %s)", s->blocker);
+			kup_buf_addc(&b, '\n');
 		}
-		fmt_time(t0, sizeof(t0), n ? sum[0].lower_bound_median : 0);
-		kup_buf_addf(&b, "lower bound on the makespan (docs/rollout.md), median over the seeds: %s\n", t0);
+		fmt_time(t0, sizeof(t0), n ? sum[n - 1].lower_bound_median : 0);
+		kup_buf_addf(&b, "lower bound on the makespan under the budget (docs/rollout.md), median "
+			     "over the seeds: %s\n", t0);
 	}
 	free(sum);
 	kup_ro_scenario_free(sc);

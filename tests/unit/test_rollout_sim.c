@@ -25,16 +25,23 @@ static struct kup_ro_scenario *parse(const char *text)
 	return sc;
 }
 
-static struct kup_ro_metrics run(const struct kup_ro_scenario *sc, const char *policy, uint64_t seed)
+static struct kup_ro_metrics run_opts(const struct kup_ro_scenario *sc, const char *policy,
+				      uint64_t seed, bool equal, bool pre_scale)
 {
 	struct kup_ro_metrics m;
 	struct kup_error err = KUP_ERROR_INIT;
 	const struct kup_ro_policy *p = kup_ro_policy_find(policy);
+	struct kup_ro_opts opts = { equal, pre_scale };
 
 	assert_non_null(p);
-	assert_int_equal(kup_ro_simulate(sc, p, seed, &m, &err), KUP_OK);
+	assert_int_equal(kup_ro_simulate_opts(sc, p, &opts, seed, &m, &err), KUP_OK);
 	kup_error_release(&err);
 	return m;
+}
+
+static struct kup_ro_metrics run(const struct kup_ro_scenario *sc, const char *policy, uint64_t seed)
+{
+	return run_opts(sc, policy, seed, false, false);
 }
 
 /*
@@ -61,9 +68,11 @@ static void policies_match_hand_checked_makespans(void **state)
 	 * aks: surge ceil(10% of 12) = 2; batches of 2: Ready at 100, each
 	 *   batch 30 + 5 then a 100 s reimage; the 6th batch starts at
 	 *   100 + 5 x 135 = 775 and its nodes are deleted at 810.
-	 * karpenter: budget ceil(10% of 12) = 2, one command per 10 s pass; a
-	 *   command lasts 100 + 30 + 5 = 135 s, so commands go at 10, 20, 150,
-	 *   160, ... 710, 720: the last node leaves at 855.
+	 * karpenter: budget ceil(10% of 12) = 2, one command per pass, the
+	 *   next pass at once after a command; a command lasts 100 + 30 + 5 =
+	 *   135 s, so two commands go at 10 (the first pass), 150, 290, 430,
+	 *   570 and 710 (the next 10 s pass after a slot frees): the last node
+	 *   leaves at 845.
 	 * gke-blue-green: 12 green nodes Ready at 100, 12 batches of 1 x 35 s,
 	 *   then the 3600 s pool soak: 100 + 420 + 3600 = 4120.
 	 * kupgrade: 12 surge nodes (maxSurgeNodes 12) Ready at 100, all 12
@@ -73,7 +82,7 @@ static void policies_match_hand_checked_makespans(void **state)
 	 */
 	static const struct { const char *name; double makespan; int extra; } want[] = {
 		{ "gke-surge", 1620, 1 }, { "capi", 1620, 1 }, { "openshift", 1620, 0 },
-		{ "eks", 1240, 6 }, { "aks", 810, 2 }, { "karpenter", 855, 2 },
+		{ "eks", 1240, 6 }, { "aks", 810, 2 }, { "karpenter", 845, 2 },
 		{ "gke-blue-green", 4120, 12 }, { "kupgrade", 135, 12 },
 	};
 	struct kup_ro_scenario *sc = parse(twelve);
@@ -107,7 +116,11 @@ static void policies_match_hand_checked_makespans(void **state)
 	kup_ro_scenario_free(sc);
 }
 
-/* A 1-replica Deployment: kupgrade starts the replacement first, no downtime. */
+/*
+ * A 1-replica Deployment whose PDB allows no eviction: with --pre-scale
+ * kupgrade starts the replacement first (no downtime, one extra pod start);
+ * without it the drain is quarantined after 30 minutes, the PDB named.
+ */
 static void single_replica_surged_first(void **state)
 {
 	static const char one[] =
@@ -117,7 +130,8 @@ static void single_replica_surged_first(void **state)
 		"  workloads:\n"
 		"    - {name: cache, replicas: 1, requests: {cpu: \"1\", memory: 2Gi}, pdb: {minAvailable: 1}}\n";
 	struct kup_ro_scenario *sc = parse(one);
-	struct kup_ro_metrics k = run(sc, "kupgrade", 1), g = run(sc, "gke-surge", 1);
+	struct kup_ro_metrics k = run_opts(sc, "kupgrade", 1, true, true), g = run(sc, "gke-surge", 1);
+	struct kup_ro_metrics q = run(sc, "kupgrade", 1);
 
 	(void)state;
 	/* surge node Ready at 100, replacement Ready at 110, evicted, gone at 140, node at 145 */
@@ -125,6 +139,14 @@ static void single_replica_surged_first(void **state)
 	assert_true(k.deficit_pod_s == 0);
 	assert_true(k.pdb_violation_s == 0);
 	assert_int_equal(k.quarantined, 0);
+	assert_int_equal(k.extra_pod_starts, 1);
+	/* no temporary scale-up unless asked: the drain waits 30 min, then quarantine */
+	assert_int_equal(q.extra_pod_starts, 0);
+	assert_int_equal(q.quarantined, 1);
+	assert_non_null(q.blocker);
+	assert_string_equal(q.blocker, "cache");
+	assert_true(q.makespan_s >= 100 + 1800);
+	assert_true(q.pdb_violation_s == 0);
 	/* minAvailable 1 of 1 allows no eviction: GKE waits its hour, then force-deletes */
 	assert_int_equal(g.forced_deletions, 1);
 	assert_true(g.deficit_pod_s >= 10);
@@ -234,12 +256,14 @@ static void pdb_retries_and_timeouts(void **state)
 	kup_ro_scenario_free(sc);
 
 	sc = parse(blocked);
-	/* EKS: 15 minutes, then the pods are deleted anyway */
+	/* EKS: after 15 minutes the update fails with PodEvictionFailure (force is not the default) */
 	m = run(sc, "eks", 1);
 	assert_true(m.stuck_drains >= 1);
-	assert_true(m.forced_deletions >= 1);
-	assert_false(m.failed);
-	assert_true(m.pdb_violation_s > 0);
+	assert_int_equal(m.forced_deletions, 0);
+	assert_true(m.failed);
+	assert_string_equal(m.fail_reason, "PodEvictionFailure");
+	assert_string_equal(m.blocker, "w");
+	assert_true(m.pdb_violation_s == 0);
 	/* AKS: 30 minutes, then the upgrade fails */
 	m = run(sc, "aks", 1);
 	assert_true(m.failed);
@@ -250,10 +274,70 @@ static void pdb_retries_and_timeouts(void **state)
 	assert_true(m.quarantined >= 1);
 	assert_int_equal(m.forced_deletions, 0);
 	assert_true(m.pdb_violation_s == 0);
-	/* CAPI has no timeout: it never finishes (the simulator's horizon stops it) */
+	/*
+	 * CAPI has no timeout and the PDB allows 0 disruptions for good: the
+	 * roll stops after an hour of drain, the blocker named, not at the
+	 * 14-day horizon
+	 */
 	m = run(sc, "capi", 1);
 	assert_true(m.failed);
 	assert_true(m.stuck_drains >= 1);
+	assert_non_null(m.fail_reason);
+	assert_string_equal(m.blocker, "w");
+	assert_true(m.makespan_s <= 100 + 3600 + 1);
+	kup_ro_scenario_free(sc);
+}
+
+/*
+ * maxUnavailableNodes holds for every policy at the budget, at every
+ * instant; at their defaults EKS makes every old node unschedulable at once.
+ */
+static void budget_obeyed_by_every_policy(void **state)
+{
+	struct kup_ro_scenario *sc = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t i;
+	int budget;
+
+	(void)state;
+	if (kup_ro_scenario_load(KUP_SOURCE_DIR "/examples/rollout/small-12.yaml", &sc, &err) != KUP_OK)
+		fail_msg("%s", err.msg);
+	for (budget = 0; budget <= 2; budget++) {
+		sc->max_surge = 3;
+		sc->max_unavailable = budget;
+		for (i = 0; i < kup_ro_policy_count(); i++) {
+			const char *name = kup_ro_policy_at(i)->name;
+			struct kup_ro_metrics m = run_opts(sc, name, 1, true, false);
+			if (m.peak_unavailable_nodes > budget || m.peak_extra_nodes > 3)
+				fail_msg("%s at maxUnavailableNodes %d: %d unavailable, %d extra", name,
+					 budget, m.peak_unavailable_nodes, m.peak_extra_nodes);
+			assert_true(m.min_ready_nodes >= 12 - budget);
+			assert_int_equal(m.extra_pod_starts, 0);
+			if (strcmp(name, "gke-blue-green") == 0 ||
+			    (budget == 0 && strcmp(name, "openshift") == 0)) {
+				/* 12 green nodes > 3; in place needs one node out */
+				assert_true(m.failed);
+				continue;
+			}
+			if (m.failed)
+				fail_msg("%s at maxUnavailableNodes %d failed: %s", name, budget,
+					 m.fail_reason ? m.fail_reason : "?");
+			assert_true(m.pdb_violation_s == 0);
+		}
+	}
+	sc->max_unavailable = 0;
+	{
+		struct kup_ro_metrics e = run(sc, "eks", 1);
+		assert_true(e.peak_unavailable_nodes > 0);
+	}
+	/* nothing may be added or taken out: the roll fails at once, it does not hang */
+	sc->max_surge = 0;
+	{
+		struct kup_ro_metrics k = run(sc, "kupgrade", 1);
+		assert_true(k.failed);
+		assert_true(k.makespan_s == 0);
+	}
+	kup_error_release(&err);
 	kup_ro_scenario_free(sc);
 }
 
@@ -291,6 +375,7 @@ int main(void)
 		cmocka_unit_test(same_seed_same_metrics),
 		cmocka_unit_test(database_readers_then_failover_then_writer),
 		cmocka_unit_test(pdb_retries_and_timeouts),
+		cmocka_unit_test(budget_obeyed_by_every_policy),
 		cmocka_unit_test(plan_lists_steps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

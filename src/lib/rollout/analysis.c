@@ -35,16 +35,22 @@ static double pct(const double *v, int n, double p)
 }
 
 enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
-				      const struct kup_ro_policy *pol, int seeds,
-				      struct kup_ro_summary *out, struct kup_error *err)
+				      const struct kup_ro_policy *pol, const struct kup_ro_opts *opts,
+				      int seeds, struct kup_ro_summary *out, struct kup_error *err)
 {
+	static const struct kup_ro_opts none;
+
 	double *mk, *lb, *rt;
 	int i;
 	enum kup_status st = KUP_OK;
 
 	memset(out, 0, sizeof(*out));
+	if (!opts)
+		opts = &none;
 	out->policy = pol->name;
 	out->seeds = seeds;
+	out->equal = opts->equal || pol->mode == KUP_RO_MODE_KUPGRADE;
+	out->min_ready_nodes = -1;
 	if (seeds < 1)
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--seeds must be 1 or more");
 	mk = calloc((size_t)seeds * 3, sizeof(double));
@@ -54,7 +60,7 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 	rt = lb + seeds;
 	for (i = 0; i < seeds; i++) {
 		struct kup_ro_metrics m;
-		st = kup_ro_simulate(sc, pol, sc->seed + (uint64_t)i, &m, err);
+		st = kup_ro_simulate_opts(sc, pol, opts, sc->seed + (uint64_t)i, &m, err);
 		if (st != KUP_OK)
 			break;
 		mk[i] = m.makespan_s;
@@ -70,6 +76,15 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 		out->stuck_drains += m.stuck_drains;
 		out->forced_deletions += m.forced_deletions;
 		out->failed_runs += m.failed;
+		if (m.peak_unavailable_nodes > out->peak_unavailable_nodes)
+			out->peak_unavailable_nodes = m.peak_unavailable_nodes;
+		if (out->min_ready_nodes < 0 || m.min_ready_nodes < out->min_ready_nodes)
+			out->min_ready_nodes = m.min_ready_nodes;
+		out->extra_pod_starts += m.extra_pod_starts;
+		if (!out->blocker)
+			out->blocker = m.blocker;
+		if (!out->fail_reason)
+			out->fail_reason = m.fail_reason;
 	}
 	if (st == KUP_OK) {
 		qsort(mk, (size_t)seeds, sizeof(double), cmp_double);
@@ -86,7 +101,14 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 		out->double_evictions /= seeds;
 		out->stuck_drains /= seeds;
 		out->forced_deletions /= seeds;
-		out->estimate_s = kup_ro_estimate(sc, pol);
+		out->extra_pod_starts /= seeds;
+		if (opts->equal) {
+			struct kup_ro_policy at;
+			kup_ro_policy_at_budget(pol, sc, &at);
+			out->estimate_s = kup_ro_estimate(sc, &at);
+		} else {
+			out->estimate_s = kup_ro_estimate(sc, pol);
+		}
 	}
 	free(mk);
 	return st;
@@ -192,7 +214,8 @@ static int ival(const struct kup_ro_intpct *v, int of, bool up)
  * plus the drain overhead, and the k-th node requested is Ready after the
  * k-th provisioning draw (the simulator's own stream, so any policy's k-th
  * request gets the same time).  At most S surge slots; a drained node
- * frees its slot.  Done when no old node is left and n new nodes are Ready.
+ * frees its slot; at most (new nodes Ready + M) old nodes taken out.  Done
+ * when no old node is left and n new nodes are Ready.
  */
 static double fluid_bound(const struct kup_ro_scenario *sc, const struct shape *sh, int surge,
 			  uint64_t seed)
@@ -229,6 +252,13 @@ static double fluid_bound(const struct kup_ro_scenario *sc, const struct shape *
 		if (old > 0) {
 			double d = fmin(old, floor(room / u + 1e-9));
 			int j;
+			/*
+			 * maxUnavailableNodes M: an old node taken out needs a Ready
+			 * new node in its place beyond M, so at most arrived + M old
+			 * nodes are out at any time
+			 */
+			if (sc->max_unavailable >= 0)
+				d = fmin(d, fmax(0, arrived + sc->max_unavailable - (sh->n - old)));
 			room -= d * u;
 			for (j = 0; j < (int)d; j++) {
 				/* shortest drains first: the slots come back soonest */
@@ -417,6 +447,7 @@ double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_pol
 	}
 	case KUP_RO_MODE_BATCH: {
 		double rounds, dbatch;
+		s += u;   /* surge + unavailable nodes drained per set */
 		if (s < 1)
 			s = 1;
 		rounds = ceil(n / s);
@@ -447,8 +478,12 @@ double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_pol
 		double cycle = tp + per;
 		if (b < 1)
 			b = 1;
-		/* one command per poll, at most b in flight, each lasting one cycle */
-		return fmax(n * pol->poll, ceil(n / b) * cycle) + cycle - pol->poll;
+		/*
+		 * the next command at once after one succeeds, at most b in
+		 * flight, each lasting one cycle; a freed slot waits for the next
+		 * poll (half a period on average)
+		 */
+		return ceil(n / b) * (cycle + pol->poll / 2);
 	}
 	case KUP_RO_MODE_KUPGRADE:
 		return kup_ro_lower_bound(sc, sc->seed);
@@ -560,6 +595,15 @@ enum kup_status kup_ro_check(const struct kup_ro_scenario *sc, struct kup_ro_fin
 			zold[(size_t)k % sc->nzones]++;
 		n += sc->pools[i].nodes;
 	}
+	if (sc->max_surge < 0 && sc->max_unavailable < 0)
+		add(out, KUP_RO_WARN, "no-limits", "limits",
+		    "the scenario has no limits: kupgrade may surge up to the pool size and policies "
+		    "are compared at unequal budgets; set limits.maxSurgeNodes and "
+		    "limits.maxUnavailableNodes (or --max-surge, --max-unavailable)");
+	else if (sc->max_unavailable < 0)
+		add(out, KUP_RO_INFO, "no-max-unavailable", "limits",
+		    "limits.maxUnavailableNodes is not set: nothing bounds how many nodes are "
+		    "cordoned or draining at once");
 	if (sc->max_surge == 0)
 		add(out, KUP_RO_BLOCK, "surge-beyond-limits", "limits",
 		    "maxSurgeNodes is 0: no node can be added, the roll needs surge capacity "
@@ -629,7 +673,7 @@ enum kup_status kup_ro_plan(const struct kup_ro_scenario *sc, struct kup_ro_plan
 	const struct kup_ro_policy *pol = kup_ro_policy_find("kupgrade");
 
 	memset(out, 0, sizeof(*out));
-	return kup_ro_simulate_plan(sc, pol, sc->seed, &out->m, out, err);
+	return kup_ro_simulate_plan(sc, pol, NULL, sc->seed, &out->m, out, err);
 }
 
 void kup_ro_plan_release(struct kup_ro_plan *p)

@@ -17,8 +17,8 @@ static const struct kup_ro_policy policies[] = {
 		.name = "eks",
 		.summary = "EKS managed node group DEFAULT: desired += max(2 x AZs, maxUnavailable) new "
 			   "nodes in the same AZs, old nodes made unschedulable, maxUnavailable 1 "
-			   "random node drained at a time, 60 s after the drain, terminate; 15 min "
-			   "drain timeout then force",
+			   "random node drained at a time, 60 s after the drain, terminate; a drain "
+			   "past 15 min fails the update (PodEvictionFailure; `force` is not the default)",
 		.source = "https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html "
 			  "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupUpdateConfig.html",
 		.mode = KUP_RO_MODE_ASG,
@@ -26,7 +26,8 @@ static const struct kup_ro_policy policies[] = {
 		.max_unavailable = INT(1),
 		.order = KUP_RO_ORDER_RANDOM,
 		.drain_timeout = 15 * 60,
-		.on_timeout = KUP_RO_TIMEOUT_FORCE,
+		.on_timeout = KUP_RO_TIMEOUT_FAIL,
+		.timeout_error = "PodEvictionFailure",
 		.post_cordon = 60,
 	},
 	{
@@ -66,13 +67,16 @@ static const struct kup_ro_policy policies[] = {
 			   "old nodes as surge nodes, reimage them as the next buffer, repeat; "
 			   "drainTimeoutInMinutes 30, on timeout the upgrade fails",
 		.source = "https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling "
-			  "https://learn.microsoft.com/javascript/api/@azure/arm-containerservice/agentpoolupgradesettings",
+			  "https://learn.microsoft.com/javascript/api/@azure/arm-containerservice/agentpoolupgradesettings "
+			  "https://learn.microsoft.com/dotnet/api/microsoft.azure.commands.aks.neworupdateagentpoolbase.maxsurge "
+			  "(\"If not specified, the default is 10%\")",
 		.mode = KUP_RO_MODE_BATCH,
 		.max_surge = PCT(10),
 		.max_unavailable = INT(0),
 		.order = KUP_RO_ORDER_NAME,
 		.drain_timeout = 30 * 60,
 		.on_timeout = KUP_RO_TIMEOUT_FAIL,
+		.timeout_error = "UpgradeFailed",
 	},
 	{
 		.name = "capi",
@@ -90,10 +94,13 @@ static const struct kup_ro_policy policies[] = {
 	{
 		.name = "karpenter",
 		.summary = "Karpenter drift: disruption budget nodes 10% (rounded up), one command per "
-			   "10 s pass, nodes whose pods cannot be evicted are skipped, replacement "
-			   "pre-spun and Ready before the drain; no terminationGracePeriod (wait)",
+			   "pass, the next pass at once after a command succeeds, else every 10 s; "
+			   "nodes whose pods cannot be evicted are skipped, replacement pre-spun and "
+			   "Ready before the drain; no terminationGracePeriod (wait)",
 		.source = "https://karpenter.sh/docs/concepts/disruption/ "
-			  "https://github.com/kubernetes-sigs/karpenter/blob/main/pkg/apis/v1/nodepool.go",
+			  "https://github.com/kubernetes-sigs/karpenter/blob/main/pkg/apis/v1/nodepool.go "
+			  "https://github.com/kubernetes-sigs/karpenter/blob/main/pkg/controllers/disruption/controller.go "
+			  "(success: RequeueAfter controller.Immediately, else pollingPeriod)",
 		.mode = KUP_RO_MODE_KARPENTER,
 		.max_unavailable = PCT(10),
 		.order = KUP_RO_ORDER_NAME,
@@ -115,8 +122,9 @@ static const struct kup_ro_policy policies[] = {
 		.name = "kupgrade",
 		.summary = "slack-aware: surge ahead zone-matched within the limits, drain per step the "
 			   "largest set of nodes whose evictions fit every PDB and the zone capacity, "
-			   "old nodes tainted (no double eviction), 1-replica pods started before "
-			   "eviction; quarantine a drain blocked for 30 min",
+			   "within maxUnavailableNodes; old nodes tainted as the budget allows (no "
+			   "double eviction), pods evicted under their PDBs (--pre-scale: Deployment "
+			   "replacements started first); quarantine a drain blocked for 30 min",
 		.source = "docs/rollout.md",
 		.mode = KUP_RO_MODE_KUPGRADE,
 		.order = KUP_RO_ORDER_BLOCKING,
@@ -144,4 +152,54 @@ const struct kup_ro_policy *kup_ro_policy_find(const char *name)
 		if (strcmp(policies[i].name, name) == 0)
 			return &policies[i];
 	return NULL;
+}
+
+static struct kup_ro_intpct ival(int v)
+{
+	struct kup_ro_intpct x = { true, false, v };
+
+	return x;
+}
+
+void kup_ro_policy_at_budget(const struct kup_ro_policy *pol, const struct kup_ro_scenario *sc,
+			     struct kup_ro_policy *out)
+{
+	int s = sc->max_surge, m = sc->max_unavailable;
+
+	*out = *pol;
+	switch (pol->mode) {
+	case KUP_RO_MODE_SLOTS:
+		if (pol->in_place) {
+			if (m >= 0)
+				out->max_unavailable = ival(m);
+			break;
+		}
+		if (s >= 0)
+			out->max_surge = ival(s);
+		if (m >= 0)
+			out->max_unavailable = ival(m);
+		break;
+	case KUP_RO_MODE_ASG:
+		/* updateConfig.maxUnavailable: 1..100; the ASG adds max(2 x AZs, it) nodes */
+		if (s >= 0 || m >= 0) {
+			int v = (s > 0 ? s : 0) + (m > 0 ? m : 0);
+			out->max_unavailable = ival(v < 1 ? 1 : v > 100 ? 100 : v);
+		}
+		break;
+	case KUP_RO_MODE_BATCH:
+		if (s >= 0)
+			out->max_surge = ival(s);
+		if (m >= 0)
+			out->max_unavailable = ival(m);
+		break;
+	case KUP_RO_MODE_KARPENTER:
+		if (s >= 0 || m >= 0) {
+			int v = (s > 0 ? s : 0) + (m > 0 ? m : 0);
+			out->max_unavailable = ival(v);
+		}
+		break;
+	case KUP_RO_MODE_BLUE_GREEN:
+	case KUP_RO_MODE_KUPGRADE:
+		break;
+	}
 }

@@ -286,6 +286,10 @@ static enum kup_status read_limits(struct rd *r, const struct kup_node *n)
 			if (get_int(r, val, "limits.maxSurgeNodes", 0, MAX_NODES, &v))
 				return r->st;
 			sc->max_surge = (int)v;
+		} else if (kup_node_eq(k, "maxUnavailableNodes")) {
+			if (get_int(r, val, "limits.maxUnavailableNodes", 0, MAX_NODES, &v))
+				return r->st;
+			sc->max_unavailable = (int)v;
 		} else if (kup_node_eq(k, "zoneCapacity")) {
 			size_t j;
 			if (val->kind != KUP_NODE_MAP)
@@ -304,7 +308,8 @@ static enum kup_status read_limits(struct rd *r, const struct kup_node *n)
 				sc->zone_cap[z] = (int)v;
 			}
 		} else {
-			return fail(r, k, "spec.limits: unknown field '%s' (maxSurgeNodes, zoneCapacity)",
+			return fail(r, k, "spec.limits: unknown field '%s' (maxSurgeNodes, maxUnavailableNodes, "
+				    "zoneCapacity)",
 				    kup_node_str(k) ? kup_node_str(k) : "?");
 		}
 	}
@@ -614,6 +619,7 @@ static enum kup_status read_spec(struct rd *r, const struct kup_node *spec)
 					    sc->zones[i]);
 	}
 	sc->max_surge = -1;
+	sc->max_unavailable = -1;
 	if (limits && read_limits(r, limits))
 		return r->st;
 	sc->t.provision.median = sc->t.provision.p90 = 90;

@@ -8,6 +8,7 @@
  * percentageOfNodesToScore) and pending pods are retried only when capacity
  * appears, with a per-pass memo of the smallest request that did not fit.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,8 @@ static void zone_add(struct kup_ro_sim *s, int id)
 	n->zpos = s->zlen[z];
 	s->zlist[z][s->zlen[z]++] = id;
 	s->zfail_cpu[z] = s->zfail_mem[z] = -1;
+	s->zhard_cpu[z] = s->zhard_mem[z] = -1;
+	s->avail++;
 }
 
 static void zone_remove(struct kup_ro_sim *s, int id)
@@ -204,12 +207,55 @@ static void zone_remove(struct kup_ro_sim *s, int id)
 	s->zlist[z][n->zpos] = last;
 	s->nodes[last].zpos = n->zpos;
 	n->zpos = -1;
+	s->avail--;
+	if (s->n0 - s->avail > s->m->peak_unavailable_nodes)
+		s->m->peak_unavailable_nodes = s->n0 - s->avail;
+	if (s->avail < s->m->min_ready_nodes)
+		s->m->min_ready_nodes = s->avail;
+}
+
+/*
+ * How many more nodes may stop being Ready-and-schedulable without more
+ * than maxUnavailableNodes of the pool's n0 being so (INT_MAX: no budget).
+ */
+static int budget_room(const struct kup_ro_sim *s)
+{
+	if (!s->enforce || s->budget_m < 0)
+		return INT_MAX;
+	return s->avail - (s->n0 - s->budget_m);
+}
+
+/* Whether node `id` may be cordoned now (one that is not schedulable costs nothing). */
+static bool may_take(const struct kup_ro_sim *s, int id)
+{
+	return s->nodes[id].zpos < 0 || budget_room(s) >= 1;
 }
 
 static void cordon(struct kup_ro_sim *s, int id)
 {
 	s->nodes[id].cordoned = true;
+	if (s->nodes[id].soft) {
+		s->nodes[id].soft = false;
+		s->nsoft--;
+	}
 	zone_remove(s, id);
+}
+
+/*
+ * Cordons (taints) the next old nodes in policy order while the budget
+ * allows, so the nodes drained next take no pods back.
+ */
+static void cordon_ahead(struct kup_ro_sim *s)
+{
+	int c;
+
+	for (c = s->cursor; c < s->norder && budget_room(s) >= 1; c++) {
+		int id = s->order[c];
+		const struct sim_node *n = &s->nodes[id];
+		if (n->done || n->cordoned || n->quarantined || n->state != NS_READY)
+			continue;
+		cordon(s, id);
+	}
 }
 
 static int node_add(struct kup_ro_sim *s, int zone, int pool, bool is_new, int state)
@@ -299,7 +345,8 @@ static double score(const struct kup_ro_sim *s, const struct sim_node *n)
  * remembered per zone (zfail_*) until room appears in the zone again, so a
  * full zone costs O(1) per attempt.
  */
-static int scan_zone(struct kup_ro_sim *s, int z, const struct kup_ro_workload *w, double *best_score)
+static int scan_zone(struct kup_ro_sim *s, int z, const struct kup_ro_workload *w, double *best_score,
+		     bool soft)
 {
 	int len = s->zlen[z], c, i, found = 0, best = -1, first = -1;
 
@@ -307,11 +354,14 @@ static int scan_zone(struct kup_ro_sim *s, int z, const struct kup_ro_workload *
 		return -1;
 	if (s->zfail_cpu[z] >= 0 && w->req.cpu_m >= s->zfail_cpu[z] && w->req.mem >= s->zfail_mem[z])
 		return -1;
+	if (!soft && s->zhard_cpu[z] >= 0 && w->req.cpu_m >= s->zhard_cpu[z] &&
+	    w->req.mem >= s->zhard_mem[z])
+		return -1;
 	c = s->zcur[z] % len;
 	for (i = 0; i < len; i++) {
 		int k = (c + i) % len, id = s->zlist[z][k];
 		const struct sim_node *n = &s->nodes[id];
-		if (!fits(n, w))
+		if (!fits(n, w) || (n->soft && !soft))
 			continue;
 		if (first < 0)
 			first = k;
@@ -323,6 +373,15 @@ static int scan_zone(struct kup_ro_sim *s, int z, const struct kup_ro_workload *
 			break;
 	}
 	if (best < 0) {
+		if (!soft && s->nsoft > 0) {
+			/* only the nodes without PreferNoSchedule were full */
+			if (s->zhard_cpu[z] < 0 || (w->req.cpu_m <= s->zhard_cpu[z] &&
+						    w->req.mem <= s->zhard_mem[z])) {
+				s->zhard_cpu[z] = w->req.cpu_m;
+				s->zhard_mem[z] = w->req.mem;
+			}
+			return -1;
+		}
 		if (s->zfail_cpu[z] < 0 || (w->req.cpu_m <= s->zfail_cpu[z] && w->req.mem <= s->zfail_mem[z])) {
 			s->zfail_cpu[z] = w->req.cpu_m;
 			s->zfail_mem[z] = w->req.mem;
@@ -338,6 +397,8 @@ static void zone_room(struct kup_ro_sim *s, int z)
 {
 	s->zfail_cpu[z] = -1;
 	s->zfail_mem[z] = -1;
+	s->zhard_cpu[z] = -1;
+	s->zhard_mem[z] = -1;
 }
 
 struct memo {
@@ -392,7 +453,21 @@ static void unbind(struct kup_ro_sim *s, int pid)
 	}
 }
 
+static bool place_pass(struct kup_ro_sim *s, int pid, struct memo *mm, bool soft);
+
+/*
+ * Nodes tainted PreferNoSchedule (kupgrade's old nodes beyond the budget)
+ * are scored last by kube-scheduler's TaintToleration: taken only when no
+ * other node fits.
+ */
 static bool place(struct kup_ro_sim *s, int pid, struct memo *mm)
+{
+	if (s->nsoft == 0)
+		return place_pass(s, pid, mm, true);
+	return place_pass(s, pid, NULL, false) || place_pass(s, pid, mm, true);
+}
+
+static bool place_pass(struct kup_ro_sim *s, int pid, struct memo *mm, bool soft)
 {
 	struct sim_pod *p = &s->pods[pid];
 	const struct kup_ro_workload *w = W(s, p->wl);
@@ -415,7 +490,8 @@ static bool place(struct kup_ro_sim *s, int pid, struct memo *mm)
 		double sc = -1;
 		int id;
 		z = s->nodes[s->pods[p->twin].node].zone;
-		if ((id = scan_zone(s, z, w, &sc)) >= 0) {
+		if ((id = scan_zone(s, z, w, &sc, false)) >= 0 ||
+		    (s->nsoft > 0 && (id = scan_zone(s, z, w, &sc, true)) >= 0)) {
 			bind(s, pid, id);
 			pod_start(s, pid);
 			return true;
@@ -428,7 +504,7 @@ static bool place(struct kup_ro_sim *s, int pid, struct memo *mm)
 			continue;
 		if (mm && mm->cpu[z] >= 0 && w->req.cpu_m >= mm->cpu[z] && w->req.mem >= mm->mem[z])
 			continue;
-		id = scan_zone(s, z, w, &sc);
+		id = scan_zone(s, z, w, &sc, soft);
 		if (id < 0) {
 			if (mm && (mm->cpu[z] < 0 || (w->req.cpu_m <= mm->cpu[z] && w->req.mem <= mm->mem[z]))) {
 				mm->cpu[z] = w->req.cpu_m;
@@ -669,7 +745,7 @@ static void start_drain(struct kup_ro_sim *s, int id)
 		const struct kup_ro_workload *w = W(s, p->wl);
 		if (p->state != PS_STARTING && p->state != PS_READY)
 			continue;
-		if (s->pol->mode == KUP_RO_MODE_KUPGRADE && w->kind == KUP_RO_DEPLOYMENT &&
+		if (s->pol->mode == KUP_RO_MODE_KUPGRADE && s->pre_scale && w->kind == KUP_RO_DEPLOYMENT &&
 		    p->ord >= w->unready && p->twin < 0 &&
 		    (w->replicas == 1 || w->grace + 2 * s->sc->t.pod_start.p90 <= gmax ||
 		     (w->has_pdb && !kup_ro_eviction_allowed(&w->pdb, s->wls[p->wl].expected,
@@ -679,6 +755,7 @@ static void start_drain(struct kup_ro_sim *s, int id)
 			int q;
 			wl_expected(s, p->wl, +1);
 			q = pod_new(s, p->wl, p->ord, true);
+			s->m->extra_pod_starts++;
 			if (q >= 0) {
 				s->pods[q].twin = pid;
 				s->pods[pid].twin = q;
@@ -805,6 +882,8 @@ static void step_slots(struct kup_ro_sim *s)
 			j = job_new(s, id, sid, J_WAIT);
 			(void)j;
 		} else {
+			if (!may_take(s, id))
+				break;
 			j = job_new(s, id, -1, J_DRAIN);
 			if (j < 0)
 				break;
@@ -843,13 +922,16 @@ static void step_asg(struct kup_ro_sim *s)
 	if (s->phase == 1) {
 		if (s->provisioning)
 			return;
-		for (i = 0; i < s->n0; i++)
-			cordon(s, i);
+		/* all old nodes unschedulable; within the budget, the next ones in order */
+		if (budget_room(s) == INT_MAX)
+			for (i = 0; i < s->n0; i++)
+				cordon(s, i);
 		s->phase = 2;
 	}
+	cordon_ahead(s);
 	while (s->active < mu) {
 		int id = next_old(s);
-		if (id < 0)
+		if (id < 0 || !may_take(s, id))
 			break;
 		if (job_new(s, id, -1, J_DRAIN) < 0)
 			break;
@@ -860,12 +942,13 @@ static void step_asg(struct kup_ro_sim *s)
 
 static void step_batch(struct kup_ro_sim *s)
 {
-	int b = surge_count(s), i, z;
+	int sg = surge_count(s), b = sg + unavail_count(s), i, z;
 
 	if (b < 1)
-		b = 1;
+		sg = b = 1;
 	if (s->phase == 0) {
-		for (i = 0, z = 0; i < b; i++, z = (z + 1) % (int)s->sc->nzones)
+		/* surge nodes; as many old nodes as surge + unavailable drained per set */
+		for (i = 0, z = 0; i < sg; i++, z = (z + 1) % (int)s->sc->nzones)
 			request_node(s, z, 0, -1);
 		s->phase = 1;
 		return;
@@ -877,7 +960,7 @@ static void step_batch(struct kup_ro_sim *s)
 		s->active = 0;
 		for (i = 0; i < b; i++) {
 			int id = next_old(s);
-			if (id < 0)
+			if (id < 0 || !may_take(s, id))
 				break;
 			job_new(s, id, -1, J_DRAIN);
 			start_drain(s, id);
@@ -918,6 +1001,7 @@ static void step_blue_green(struct kup_ro_sim *s)
 			if (request_node(s, s->nodes[i].zone, s->nodes[i].pool, -1) < 0) {
 				/* the green pool does not fit the quota: the upgrade fails */
 				s->m->failed = true;
+				s->m->fail_reason = "the green pool does not fit maxSurgeNodes";
 				s->stop = true;
 				return;
 			}
@@ -928,7 +1012,8 @@ static void step_blue_green(struct kup_ro_sim *s)
 		if (s->provisioning)
 			return;
 		for (i = 0; i < s->n0; i++)
-			cordon(s, i);
+			if (may_take(s, i))
+				cordon(s, i);
 		s->phase = 2;
 	}
 	if (s->phase == 2) {
@@ -937,7 +1022,7 @@ static void step_blue_green(struct kup_ro_sim *s)
 			return;
 		for (k = 0; k < bn; k++) {
 			int id = next_old(s);
-			if (id < 0)
+			if (id < 0 || !may_take(s, id))
 				break;
 			job_new(s, id, -1, J_DRAIN);
 			start_drain(s, id);
@@ -978,6 +1063,7 @@ static bool pdb_blocks(struct kup_ro_sim *s, int id)
 static void step_karpenter(struct kup_ro_sim *s)
 {
 	int budget = intpct(&s->pol->max_unavailable, s->n0, true), c, tried = 0;
+	bool early;
 
 	if (budget < 1)
 		budget = 1;
@@ -995,15 +1081,25 @@ static void step_karpenter(struct kup_ro_sim *s)
 		tried++;
 		if (pdb_blocks(s, id))
 			continue;
-		cordon(s, id);   /* karpenter.sh/disrupted:NoSchedule */
+		/*
+		 * karpenter.sh/disrupted:NoSchedule before the replacement; within
+		 * a budget that has no room for it, when the replacement is Ready
+		 */
+		early = may_take(s, id);
+		if (early)
+			cordon(s, id);
 		sid = request_node(s, n->zone, n->pool, -1);
 		if (sid < 0) {
-			s->nodes[id].cordoned = false;
-			zone_add(s, id);
+			if (early) {
+				s->nodes[id].cordoned = false;
+				zone_add(s, id);
+			}
 			return;
 		}
 		job_new(s, id, sid, J_WAIT);
 		s->disrupting++;
+		/* a command succeeded: the next pass at once (RequeueAfter Immediately) */
+		push(s, s->now, EV_WAKE, 0, 0);
 		return;
 	}
 }
@@ -1066,7 +1162,7 @@ static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64
 		if (w->kind == KUP_RO_DATABASE && x->writer == n->pods[k] && x->chain > 0)
 			return false;   /* readers first: the writer's node goes last */
 		if (!w->has_pdb || (w->kind == KUP_RO_DEPLOYMENT && p->ord >= w->unready))
-			continue;   /* no budget; Deployment pods are surged first */
+			continue;   /* no budget; Deployment pods: evicted as their PDB allows (1 s retries) */
 		if (x->stamp != step) {
 			x->stamp = step;
 			x->tmp = x->ready - x->desired;
@@ -1084,13 +1180,19 @@ static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64
 		const struct sim_wl *x = &s->wls[touched[k]];
 		int full = x->expected - x->desired;
 		int need = x->ncount < full ? x->ncount : full;
-		if (full <= 0 || need > x->tmp)
+		/*
+		 * A PDB that allows 0 disruptions even at full health never
+		 * will: the drain starts anyway, so its timeout (quarantine)
+		 * ends it instead of the roll waiting for good.
+		 */
+		if (full > 0 && need > x->tmp)
 			return false;
 	}
 	for (k = 0; k < nt; k++) {
 		struct sim_wl *x = &s->wls[touched[k]];
 		int full = x->expected - x->desired;
-		x->tmp -= x->ncount < full ? x->ncount : full;
+		if (full > 0)
+			x->tmp -= x->ncount < full ? x->ncount : full;
 	}
 	cpu[z] -= need_cpu;
 	mem[z] -= need_mem;
@@ -1133,6 +1235,8 @@ static void step_kupgrade(struct kup_ro_sim *s)
 
 	s->last_step = s->now;
 	kup_surge(s);
+	if (budget_room(s) == INT_MAX)
+		cordon_ahead(s);
 	kup_cancel_stale_surges(s);
 	for (z = 0; z < nz; z++) {
 		cpu[z] = mem[z] = pods[z] = 0;
@@ -1193,7 +1297,7 @@ static void step_kupgrade(struct kup_ro_sim *s)
 		struct sim_node *n = &s->nodes[id];
 		if (n->done || n->draining || n->quarantined || n->job >= 0)
 			continue;
-		if (!kup_fits(s, id, step, cpu, mem, pods)) {
+		if (!may_take(s, id) || !kup_fits(s, id, step, cpu, mem, pods)) {
 			rejects++;
 			continue;
 		}
@@ -1338,14 +1442,45 @@ static void on_node_ready(struct kup_ro_sim *s, int id)
 	wake(s);
 }
 
+/*
+ * The workload whose PDB holds the drain of node `id`: a pod still on it
+ * with a PDB that allows no disruption now (NULL: none).  *never is set
+ * when that PDB allows none even at full health.
+ */
+static const char *drain_blocker(const struct kup_ro_sim *s, int id, bool *never)
+{
+	const struct sim_node *n = &s->nodes[id];
+	int k;
+
+	*never = false;
+	for (k = 0; k < n->npods; k++) {
+		const struct sim_pod *p = &s->pods[n->pods[k]];
+		const struct kup_ro_workload *w = W(s, p->wl);
+		const struct sim_wl *x = &s->wls[p->wl];
+		if (!w->has_pdb || (p->state != PS_READY && p->state != PS_STARTING))
+			continue;
+		if (!kup_ro_eviction_allowed(&w->pdb, x->expected, x->ready, p->state == PS_READY)) {
+			*never = x->expected - x->desired <= 0;
+			return w->name;
+		}
+	}
+	return NULL;
+}
+
 static void on_timeout(struct kup_ro_sim *s, int id)
 {
 	struct sim_node *n = &s->nodes[id];
+	bool never;
+	const char *b = drain_blocker(s, id, &never);
 
 	s->m->stuck_drains++;
+	if (b && !s->m->blocker)
+		s->m->blocker = b;
 	switch (s->pol->on_timeout) {
 	case KUP_RO_TIMEOUT_FAIL:
 		s->m->failed = true;
+		s->m->fail_reason = s->pol->timeout_error ? s->pol->timeout_error :
+			"drain timeout: the upgrade fails";
 		s->stop = true;
 		break;
 	case KUP_RO_TIMEOUT_FORCE:
@@ -1499,6 +1634,8 @@ static void sim_release(struct kup_ro_sim *s)
 	free(s->zone_new);
 	free(s->zfail_cpu);
 	free(s->zfail_mem);
+	free(s->zhard_cpu);
+	free(s->zhard_mem);
 	free(s->heap);
 	free(s->pending);
 	free(s->order);
@@ -1530,12 +1667,15 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 	s->zone_new = calloc(nz, sizeof(int));
 	s->zfail_cpu = malloc(nz * sizeof(int64_t));
 	s->zfail_mem = malloc(nz * sizeof(int64_t));
-	if (s->zfail_cpu && s->zfail_mem)
+	s->zhard_cpu = malloc(nz * sizeof(int64_t));
+	s->zhard_mem = malloc(nz * sizeof(int64_t));
+	if (s->zfail_cpu && s->zfail_mem && s->zhard_cpu && s->zhard_mem)
 		for (i = 0; i < nz; i++)
-			s->zfail_cpu[i] = s->zfail_mem[i] = -1;
+			s->zfail_cpu[i] = s->zfail_mem[i] = s->zhard_cpu[i] = s->zhard_mem[i] = -1;
 	s->wls = calloc(sc->nwls + 1, sizeof(*s->wls));
 	if (!s->zlist || !s->zlen || !s->zcap || !s->zcur || !s->zone_nodes || !s->zone_old ||
-	    !s->zone_new || !s->wls || !s->zfail_cpu || !s->zfail_mem)
+	    !s->zone_new || !s->wls || !s->zfail_cpu || !s->zfail_mem || !s->zhard_cpu ||
+	    !s->zhard_mem)
 		goto nomem;
 	for (w = 0; w < sc->nwls; w++) {
 		const struct kup_ro_workload *wl = &sc->wls[w];
@@ -1684,8 +1824,20 @@ static void dispatch(struct kup_ro_sim *s, const struct sim_ev *e)
 		break;
 	case EV_STUCK:
 		if (s->pol->drain_timeout <= 0 && s->nodes[e->a].draining &&
-		    (uint32_t)s->nodes[e->a].gen == e->b)
+		    (uint32_t)s->nodes[e->a].gen == e->b) {
+			bool never;
+			const char *b = drain_blocker(s, e->a, &never);
 			s->m->stuck_drains++;
+			if (b && !s->m->blocker)
+				s->m->blocker = b;
+			if (never) {
+				/* no timeout and a PDB at 0: the roll would wait for good */
+				s->m->failed = true;
+				s->m->fail_reason = "drain blocked for good: a PDB allows 0 disruptions "
+						    "and the policy has no drain timeout";
+				s->stop = true;
+			}
+		}
 		break;
 	case EV_POST:
 		on_post(s, e->a);
@@ -1761,27 +1913,60 @@ static void finish_metrics(struct kup_ro_sim *s)
 }
 
 enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
-				     uint64_t seed, struct kup_ro_metrics *m,
-				     struct kup_ro_plan *plan, struct kup_error *err)
+				     const struct kup_ro_opts *opts, uint64_t seed,
+				     struct kup_ro_metrics *m, struct kup_ro_plan *plan,
+				     struct kup_error *err)
 {
+	static const struct kup_ro_opts none;
 	struct kup_ro_sim s;
+	struct kup_ro_policy mapped;
 	enum kup_status st;
 
+	if (!opts)
+		opts = &none;
+	if (opts->equal) {
+		kup_ro_policy_at_budget(pol, sc, &mapped);
+		pol = &mapped;
+	}
 	st = sim_setup(&s, sc, pol, seed, m, err);
 	if (st != KUP_OK) {
 		sim_release(&s);
 		return st;
 	}
 	s.plan = plan;
-	if (pol->mode == KUP_RO_MODE_KUPGRADE) {
-		/* old nodes tainted: replacements land on new nodes only */
-		int i;
-		for (i = 0; i < s.n0; i++)
-			cordon(&s, i);
-	}
+	s.enforce = opts->equal || pol->mode == KUP_RO_MODE_KUPGRADE;
+	s.pre_scale = opts->pre_scale;
+	s.budget_m = sc->max_unavailable;
+	m->min_ready_nodes = s.avail;
 	if (!build_order(&s)) {
 		sim_release(&s);
 		return kup_error_set(err, KUP_NOMEM, sc->path, 0, 0, "out of memory");
+	}
+	if (s.enforce && s.budget_m == 0 && (sc->max_surge == 0 || pol->in_place)) {
+		/* nothing may be added and nothing taken out: the roll cannot start */
+		m->failed = true;
+		m->fail_reason = pol->in_place ? "an in-place policy needs maxUnavailableNodes >= 1"
+					       : "maxSurgeNodes 0 and maxUnavailableNodes 0: no node "
+						 "can be added or taken out";
+		finish_metrics(&s);
+		sim_release(&s);
+		return KUP_OK;
+	}
+	if (pol->mode == KUP_RO_MODE_KUPGRADE) {
+		/*
+		 * old nodes tainted PreferNoSchedule: replacements land on new
+		 * nodes while they have room.  Without maxUnavailableNodes they
+		 * are all tainted NoSchedule at once; within a budget, a node is
+		 * tainted NoSchedule when its drain starts (a tainted node waiting
+		 * would hold the budget idle)
+		 */
+		int i;
+		for (i = 0; i < s.n0; i++) {
+			s.nodes[i].soft = true;
+			s.nsoft++;
+		}
+		if (budget_room(&s) == INT_MAX)
+			cordon_ahead(&s);
 	}
 	push(&s, 0, EV_STEP, 0, 0);
 	s.step_queued = true;
@@ -1812,7 +1997,14 @@ enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const str
 enum kup_status kup_ro_simulate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
 				uint64_t seed, struct kup_ro_metrics *m, struct kup_error *err)
 {
-	return kup_ro_simulate_plan(sc, pol, seed, m, NULL, err);
+	return kup_ro_simulate_plan(sc, pol, NULL, seed, m, NULL, err);
+}
+
+enum kup_status kup_ro_simulate_opts(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
+				     const struct kup_ro_opts *opts, uint64_t seed,
+				     struct kup_ro_metrics *m, struct kup_error *err)
+{
+	return kup_ro_simulate_plan(sc, pol, opts, seed, m, NULL, err);
 }
 
 enum kup_status kup_ro_place(const struct kup_ro_scenario *sc, struct kup_ro_placement *pl,

@@ -16,6 +16,7 @@ struct sim_node {
 	bool cordoned;
 	bool draining;
 	bool quarantined;
+	bool soft;            /* tainted PreferNoSchedule: scheduled to only when nothing else fits */
 	bool done;            /* an old node that has been handled */
 	int zpos;             /* index in the zone's schedulable list, -1 */
 	int64_t free_cpu, free_mem;
@@ -100,6 +101,7 @@ struct kup_ro_sim {
 	int *zone_old;        /* old nodes per zone at start */
 	int *zone_new;        /* new nodes (provisioning or ready) per zone */
 	int64_t *zfail_cpu, *zfail_mem;  /* smallest request that did not fit, per zone; -1 */
+	int64_t *zhard_cpu, *zhard_mem;  /* ... on the nodes without PreferNoSchedule */
 	int64_t ds_cpu, ds_mem;
 	int ds_pods;
 
@@ -141,6 +143,13 @@ struct kup_ro_sim {
 
 	struct kup_ro_plan *plan;
 	int step_batch;
+
+	/* the budget */
+	bool enforce;         /* maxUnavailableNodes holds at every instant */
+	bool pre_scale;       /* kupgrade: Deployment replacements started before eviction */
+	int budget_m;         /* maxUnavailableNodes, -1 = none */
+	int avail;            /* Ready-and-schedulable nodes (the zone lists' total) */
+	int nsoft;            /* nodes tainted PreferNoSchedule */
 };
 
 /*
@@ -148,7 +157,8 @@ struct kup_ro_sim {
  * `plan` (NULL: none); used by kup_ro_plan().
  */
 enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol,
-				     uint64_t seed, struct kup_ro_metrics *m,
-				     struct kup_ro_plan *plan, struct kup_error *err);
+				     const struct kup_ro_opts *opts, uint64_t seed,
+				     struct kup_ro_metrics *m, struct kup_ro_plan *plan,
+				     struct kup_error *err);
 
 #endif
