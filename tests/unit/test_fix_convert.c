@@ -680,6 +680,93 @@ static void test_crd_json(void **state)
 	      "\"x-kubernetes-preserve-unknown-fields\": true}}}], \"scope\": \"Cluster\"}}");
 }
 
+/*
+ * preserveUnknownFields (default true) kept unknown fields at every level:
+ * every object schema gets the marker, except metadata at the root, a map
+ * with additionalProperties, int-or-string; a root without a type gets one.
+ */
+static void test_crd_preserve_every_level(void **state)
+{
+	(void)state;
+	check("spec:\n"
+	      "  scope: Cluster\n"
+	      "  versions:\n"
+	      "  - name: v1\n"
+	      "    schema:\n"
+	      "      openAPIV3Schema:\n"
+	      "        properties:\n"
+	      "          metadata:\n"
+	      "            type: object\n"
+	      "          spec:\n"
+	      "            type: object\n"
+	      "            properties:\n"
+	      "              list:\n"
+	      "                type: array\n"
+	      "                items:\n"
+	      "                  type: object\n"
+	      "                  properties: {a: {type: object}}\n"
+	      "              labels:\n"
+	      "                type: object\n"
+	      "                additionalProperties: {type: string}\n"
+	      "              port:\n"
+	      "                x-kubernetes-int-or-string: true\n"
+	      "              free:\n"
+	      "                type: object\n"
+	      "                x-kubernetes-preserve-unknown-fields: true\n",
+	      false, kup_convert_crd_v1beta1,
+	      "spec:\n"
+	      "  scope: Cluster\n"
+	      "  versions:\n"
+	      "  - name: v1\n"
+	      "    schema:\n"
+	      "      openAPIV3Schema:\n"
+	      "        properties:\n"
+	      "          metadata:\n"
+	      "            type: object\n"
+	      "          spec:\n"
+	      "            type: object\n"
+	      "            properties:\n"
+	      "              list:\n"
+	      "                type: array\n"
+	      "                items:\n"
+	      "                  type: object\n"
+	      "                  properties: {a: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n"
+	      "                  x-kubernetes-preserve-unknown-fields: true\n"
+	      "              labels:\n"
+	      "                type: object\n"
+	      "                additionalProperties: {type: string}\n"
+	      "              port:\n"
+	      "                x-kubernetes-int-or-string: true\n"
+	      "              free:\n"
+	      "                type: object\n"
+	      "                x-kubernetes-preserve-unknown-fields: true\n"
+	      "            x-kubernetes-preserve-unknown-fields: true\n"
+	      "        type: object\n"
+	      "        x-kubernetes-preserve-unknown-fields: true\n");
+	/* preserveUnknownFields: false pruned already: only the root type is added */
+	check("spec:\n"
+	      "  scope: Cluster\n"
+	      "  preserveUnknownFields: false\n"
+	      "  version: v1\n"
+	      "  validation:\n"
+	      "    openAPIV3Schema:\n"
+	      "      properties:\n"
+	      "        spec: {type: object, properties: {a: {type: string}}}\n",
+	      false, kup_convert_crd_v1beta1,
+	      "spec:\n"
+	      "  scope: Cluster\n"
+	      "  preserveUnknownFields: false\n"
+	      "  versions:\n"
+	      "    - name: v1\n"
+	      "      served: true\n"
+	      "      storage: true\n"
+	      "      schema:\n"
+	      "        openAPIV3Schema:\n"
+	      "          properties:\n"
+	      "            spec: {type: object, properties: {a: {type: string}}}\n"
+	      "          type: object\n");
+}
+
 static void test_crd_unfixable(void **state)
 {
 	(void)state;
@@ -690,7 +777,7 @@ static void test_crd_unfixable(void **state)
 			"the schema is not structural: no type at "
 			"spec.validation.openAPIV3Schema.properties.spec");
 	check_unfixable("spec:\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n"
-			"        properties: {a: {type: string}}\n",
+			"        type: null\n        properties: {a: {type: string}}\n",
 			false, kup_convert_crd_v1beta1,
 			"no type at spec.versions[0].schema.openAPIV3Schema");
 	check_unfixable("spec:\n  group: g\n", false, kup_convert_crd_v1beta1,
@@ -725,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_crd_per_version_schema),
 		cmocka_unit_test(test_crd_block_scalar_end),
 		cmocka_unit_test(test_crd_json),
+		cmocka_unit_test(test_crd_preserve_every_level),
 		cmocka_unit_test(test_crd_unfixable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

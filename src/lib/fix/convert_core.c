@@ -59,35 +59,94 @@ static const char *name_of(const struct kup_node *obj)
 
 /* ---- apps ---------------------------------------------------------------------------- */
 
+/*
+ * The old defaults, from the kubernetes source (1.20.2)
+ * pkg/apis/extensions/v1beta1/defaults.go and pkg/apis/apps/v1beta1/defaults.go:
+ * DaemonSet, Deployment and ReplicaSet (extensions) and Deployment and
+ * StatefulSet (apps/v1beta1) take spec.selector.matchLabels and, when the
+ * object has no labels, metadata.labels from the template's labels;
+ * extensions DaemonSets update OnDelete; extensions Deployments roll with
+ * maxSurge/maxUnavailable 1 and set revisionHistoryLimit and
+ * progressDeadlineSeconds to MaxInt32 ("keep all", "no deadline": the
+ * deployment controller reads MaxInt32 as no deadline); apps/v1beta1
+ * Deployments keep 2 revisions and StatefulSets update OnDelete.
+ * apps/v1beta2 defaults nothing from labels (its selector is required).
+ * `key: null` decodes as absent there, so it takes the default too.
+ */
+
+#define KUP_MAX_INT32 "2147483647"
+
+/* The template labels as a block map fragment at indentation `indent` (false: not simple). */
+static bool labels_fragment(struct kup_fixer *f, const struct kup_node *labels, size_t indent,
+			    struct kup_buf *b)
+{
+	for (size_t i = 0; i < labels->len; i++) {
+		for (size_t k = 0; k < indent; k++)
+			kup_buf_addc(b, ' ');
+		if (!raw_scalar(f, labels->u.pairs[i].key, b))
+			return false;
+		kup_buf_adds(b, ": ");
+		if (!raw_scalar(f, labels->u.pairs[i].value, b))
+			return false;
+		kup_buf_adds(b, "\n");
+	}
+	return true;
+}
+
+static const struct kup_node *template_labels(const struct kup_node *spec)
+{
+	const struct kup_node *l = kup_fix_val(kup_fix_val(kup_fix_val(spec, "template"),
+							   "metadata"), "labels");
+	return is_map(l) ? l : NULL;
+}
+
 static bool add_selector(struct kup_fixer *f, const struct kup_node *spec)
 {
-	const struct kup_node *labels = kup_node_path(spec, "template", "metadata", "labels",
-						      NULL);
-	if (!is_map(labels) || labels->len == 0) {
+	const struct kup_node *labels = template_labels(spec);
+	if (!labels || labels->len == 0) {
 		kup_fixer_unfixable(f, "no spec.selector and no template labels to derive it "
 				       "from (apps/v1 requires a selector)");
 		return true;
 	}
 	struct kup_buf b = KUP_BUF_INIT;
 	kup_buf_adds(&b, "matchLabels:\n");
-	for (size_t i = 0; i < labels->len; i++) {
-		kup_buf_adds(&b, "  ");
-		if (!raw_scalar(f, labels->u.pairs[i].key, &b)) {
-			kup_buf_release(&b);
-			kup_fixer_unfixable(f, "a template label key is not a simple scalar");
-			return true;
-		}
-		kup_buf_adds(&b, ": ");
-		if (!raw_scalar(f, labels->u.pairs[i].value, &b)) {
-			kup_buf_release(&b);
-			kup_fixer_unfixable(f, "a template label value is not a simple scalar");
-			return true;
-		}
-		kup_buf_adds(&b, "\n");
+	if (!labels_fragment(f, labels, 2, &b)) {
+		kup_buf_release(&b);
+		kup_fixer_unfixable(f, "a template label is not a simple scalar");
+		return true;
 	}
-	if (!b.oom && !kup_fixer_add_pair(f, spec, "selector", b.buf))
+	if (!b.oom && !kup_fixer_put(f, spec, "selector", b.buf))
 		f->oom = true;
 	kup_fixer_note(f, "spec.selector.matchLabels from the template labels");
+	return done(f, &b);
+}
+
+/* metadata.labels from the template's when the object has none (the old default). */
+static bool add_object_labels(struct kup_fixer *f, const struct kup_node *obj,
+			      const struct kup_node *spec)
+{
+	const struct kup_node *labels = template_labels(spec);
+	const struct kup_node *meta = kup_node_get(obj, "metadata");
+	const struct kup_node *own = kup_fix_val(meta, "labels");
+	if (!labels || labels->len == 0 || (own && (!is_map(own) || own->len > 0)))
+		return true;
+	if (!is_map(meta)) {
+		kup_fixer_unfixable(f, "metadata is not a map");
+		return true;
+	}
+	if (meta->len == 0 && meta->style != KUP_STYLE_FLOW && !f->json) {
+		kup_fixer_unfixable(f, "cannot edit metadata");
+		return true;
+	}
+	struct kup_buf b = KUP_BUF_INIT;
+	if (!labels_fragment(f, labels, 0, &b)) {
+		kup_buf_release(&b);
+		kup_fixer_unfixable(f, "a template label is not a simple scalar");
+		return true;
+	}
+	if (!b.oom && !kup_fixer_put(f, meta, "labels", b.buf))
+		f->oom = true;
+	kup_fixer_note(f, "metadata.labels from the template labels (the old default)");
 	return done(f, &b);
 }
 
@@ -97,28 +156,35 @@ static void drop(struct kup_fixer *f, const struct kup_node *spec, const char *k
 	if (i < 0)
 		return;
 	kup_fixer_delete_pair(f, spec, (size_t)i);
-	kup_fixer_note(f, "spec.%s removed", key);
+	if (!kup_fix_is_null(spec->u.pairs[i].value))
+		kup_fixer_note(f, "spec.%s removed", key);
+}
+
+/* A map that can take a new pair (an empty block map has no place for one). */
+static bool editable(const struct kup_fixer *f, const struct kup_node *m)
+{
+	return is_map(m) && (m->len > 0 || m->style == KUP_STYLE_FLOW || f->json);
 }
 
 /* updateStrategy.type OnDelete, the old default, written when absent. */
 static void keep_on_delete(struct kup_fixer *f, const struct kup_node *spec)
 {
-	const struct kup_node *us = kup_node_get(spec, "updateStrategy");
+	const struct kup_node *us = kup_fix_val(spec, "updateStrategy");
 	if (!us) {
-		kup_fixer_add_pair(f, spec, "updateStrategy", "type: OnDelete\n");
+		kup_fixer_put(f, spec, "updateStrategy", "type: OnDelete\n");
 		kup_fixer_note(f, "updateStrategy OnDelete (the old default) written");
-	} else if (is_map(us) && !has(us, "type")) {
-		if (has(us, "rollingUpdate")) {
+	} else if (is_map(us) && !kup_fix_val(us, "type")) {
+		if (kup_fix_val(us, "rollingUpdate")) {
 			kup_fixer_unfixable(f, "updateStrategy has rollingUpdate but no type: the "
 					       "old default OnDelete ignores it, the new "
 					       "default RollingUpdate does not: decide");
 			return;
 		}
-		if (us->len == 0 && us->style != KUP_STYLE_FLOW && !f->json) {
-			kup_fixer_unfixable(f, "cannot edit updateStrategy");
-			return;
+		if (!editable(f, us) && !has(us, "type")) {
+			kup_fixer_put(f, spec, "updateStrategy", "type: OnDelete\n");
+		} else {
+			kup_fixer_put(f, us, "type", "OnDelete");
 		}
-		kup_fixer_add_pair(f, us, "type", "OnDelete");
 		kup_fixer_note(f, "updateStrategy OnDelete (the old default) written");
 	}
 }
@@ -126,36 +192,36 @@ static void keep_on_delete(struct kup_fixer *f, const struct kup_node *spec)
 /* extensions/v1beta1 Deployment: maxSurge / maxUnavailable defaulted to 1. */
 static void keep_surge(struct kup_fixer *f, const struct kup_node *spec)
 {
-	const struct kup_node *st = kup_node_get(spec, "strategy");
-	if (!st) {
-		kup_fixer_add_pair(f, spec, "strategy",
-				   "rollingUpdate:\n  maxSurge: 1\n  maxUnavailable: 1\n");
+	const struct kup_node *st = kup_fix_val(spec, "strategy");
+	if (!st || (is_map(st) && !editable(f, st) && !has(st, "type"))) {
+		kup_fixer_put(f, spec, "strategy",
+			      "rollingUpdate:\n  maxSurge: 1\n  maxUnavailable: 1\n");
 		kup_fixer_note(f, "strategy.rollingUpdate maxSurge/maxUnavailable 1 (the old "
 				  "defaults) written");
 		return;
 	}
 	if (!is_map(st))
 		return;
-	const struct kup_node *type = kup_node_get(st, "type");
+	const struct kup_node *type = kup_fix_val(st, "type");
+	const struct kup_node *ru = kup_fix_val(st, "rollingUpdate");
+	/* the old API defaulted rollingUpdate when type is RollingUpdate (or empty) or
+	 * rollingUpdate is given; apps/v1 refuses rollingUpdate with Recreate anyway */
 	if (type && !kup_node_eq(type, "RollingUpdate"))
 		return;
-	const struct kup_node *ru = kup_node_get(st, "rollingUpdate");
-	if (!ru) {
-		if (st->len == 0 && st->style != KUP_STYLE_FLOW && !f->json)
-			return;
-		kup_fixer_add_pair(f, st, "rollingUpdate", "maxSurge: 1\nmaxUnavailable: 1\n");
+	if (!ru || (is_map(ru) && !editable(f, ru))) {
+		kup_fixer_put(f, st, "rollingUpdate", "maxSurge: 1\nmaxUnavailable: 1\n");
 		kup_fixer_note(f, "rollingUpdate maxSurge/maxUnavailable 1 (the old defaults) "
 				  "written");
 		return;
 	}
-	if (!is_map(ru) || (ru->len == 0 && ru->style != KUP_STYLE_FLOW && !f->json))
+	if (!is_map(ru))
 		return;
-	if (!has(ru, "maxSurge")) {
-		kup_fixer_add_pair(f, ru, "maxSurge", "1");
+	if (!kup_fix_val(ru, "maxSurge")) {
+		kup_fixer_put(f, ru, "maxSurge", "1");
 		kup_fixer_note(f, "rollingUpdate.maxSurge 1 (the old default) written");
 	}
-	if (!has(ru, "maxUnavailable")) {
-		kup_fixer_add_pair(f, ru, "maxUnavailable", "1");
+	if (!kup_fix_val(ru, "maxUnavailable")) {
+		kup_fixer_put(f, ru, "maxUnavailable", "1");
 		kup_fixer_note(f, "rollingUpdate.maxUnavailable 1 (the old default) written");
 	}
 }
@@ -165,14 +231,20 @@ bool kup_convert_apps(struct kup_fixer *f, const struct kup_node *obj, const cha
 {
 	(void)to;
 	const char *kind = kup_node_str(kup_node_get(obj, "kind"));
-	const struct kup_node *spec = kup_node_get(obj, "spec");
+	const struct kup_node *spec = kup_fix_val(obj, "spec");
 	if (!kind || !is_map(spec) || spec->len == 0) {
 		kup_fixer_unfixable(f, "no spec: apps/v1 requires spec.selector");
 		return true;
 	}
 	bool ext = strcmp(from, "extensions/v1beta1") == 0;
 	bool v1beta1 = strcmp(from, "apps/v1beta1") == 0;
-	if (!has(spec, "selector") && !add_selector(f, spec))
+	bool deploy = strcmp(kind, "Deployment") == 0;
+	bool labels_default = ext || (v1beta1 && (deploy || strcmp(kind, "StatefulSet") == 0));
+	if (!kup_fix_val(spec, "selector") && !add_selector(f, spec))
+		return false;
+	if (f->unfixable)
+		return true;
+	if (labels_default && !add_object_labels(f, obj, spec))
 		return false;
 	if (f->unfixable)
 		return true;
@@ -183,18 +255,22 @@ bool kup_convert_apps(struct kup_fixer *f, const struct kup_node *obj, const cha
 	} else if (strcmp(kind, "StatefulSet") == 0) {
 		if (v1beta1)
 			keep_on_delete(f, spec);
-	} else if (strcmp(kind, "Deployment") == 0) {
+	} else if (deploy) {
 		drop(f, spec, "rollbackTo");
 		if (ext) {
 			keep_surge(f, spec);
-			if (!has(spec, "revisionHistoryLimit"))
-				kup_fixer_note(f, "revisionHistoryLimit now defaults to 10 (was: "
-						  "keep all)");
-			if (!has(spec, "progressDeadlineSeconds"))
-				kup_fixer_note(f, "progressDeadlineSeconds now defaults to 600 "
-						  "(was: none)");
-		} else if (v1beta1 && !has(spec, "revisionHistoryLimit")) {
-			kup_fixer_add_pair(f, spec, "revisionHistoryLimit", "2");
+			if (!kup_fix_val(spec, "revisionHistoryLimit")) {
+				kup_fixer_put(f, spec, "revisionHistoryLimit", KUP_MAX_INT32);
+				kup_fixer_note(f, "revisionHistoryLimit " KUP_MAX_INT32 " (the old "
+						  "default: keep all) written");
+			}
+			if (!kup_fix_val(spec, "progressDeadlineSeconds")) {
+				kup_fixer_put(f, spec, "progressDeadlineSeconds", KUP_MAX_INT32);
+				kup_fixer_note(f, "progressDeadlineSeconds " KUP_MAX_INT32 " (the old "
+						  "default: no deadline) written");
+			}
+		} else if (v1beta1 && !kup_fix_val(spec, "revisionHistoryLimit")) {
+			kup_fixer_put(f, spec, "revisionHistoryLimit", "2");
 			kup_fixer_note(f, "revisionHistoryLimit 2 (the old default) written");
 		}
 	}
@@ -278,7 +354,11 @@ bool kup_convert_ingress(struct kup_fixer *f, const struct kup_node *obj, const 
 		return true;
 	size_t nbackends = 0, npathtypes = 0;
 	long bi = kup_map_index(spec, "backend");
-	if (bi >= 0) {
+	if (bi >= 0 && kup_fix_is_null(spec->u.pairs[bi].value)) {
+		/* `backend: null` is no backend */
+		kup_fixer_delete_pair(f, spec, (size_t)bi);
+		kup_fixer_note(f, "spec.backend null removed");
+	} else if (bi >= 0) {
 		if (has(spec, "defaultBackend")) {
 			kup_fixer_unfixable(f, "both spec.backend and spec.defaultBackend are set");
 			return true;
@@ -302,8 +382,8 @@ bool kup_convert_ingress(struct kup_fixer *f, const struct kup_node *obj, const 
 					return false;
 				nbackends++;
 			}
-			if (!has(path, "pathType")) {
-				kup_fixer_add_pair(f, path, "pathType", "ImplementationSpecific");
+			if (!kup_fix_val(path, "pathType")) {
+				kup_fixer_put(f, path, "pathType", "ImplementationSpecific");
 				npathtypes++;
 			}
 		}
@@ -337,7 +417,7 @@ bool kup_convert_webhook(struct kup_fixer *f, const struct kup_node *obj, const 
 			kup_fixer_unfixable(f, "a webhook is not a map");
 			return true;
 		}
-		const struct kup_node *se = kup_node_get(w, "sideEffects");
+		const struct kup_node *se = kup_fix_val(w, "sideEffects");
 		if (!se) {
 			kup_fixer_unfixable(f, "webhook '%s': sideEffects is required in v1 (None or "
 					       "NoneOnDryRun) and v1beta1 defaulted to Unknown: "
@@ -356,14 +436,15 @@ bool kup_convert_webhook(struct kup_fixer *f, const struct kup_node *obj, const 
 	size_t added = 0;
 	for (size_t i = 0; i < hooks->len; i++) {
 		const struct kup_node *w = hooks->u.items[i];
-		if (!has(w, "failurePolicy") && ++added)
-			kup_fixer_add_pair(f, w, "failurePolicy", "Ignore");
-		if (!has(w, "matchPolicy") && ++added)
-			kup_fixer_add_pair(f, w, "matchPolicy", "Exact");
-		if (!has(w, "timeoutSeconds") && ++added)
-			kup_fixer_add_pair(f, w, "timeoutSeconds", "30");
-		if (!has(w, "admissionReviewVersions") && ++added)
-			kup_fixer_add_pair(f, w, "admissionReviewVersions", "- v1beta1\n");
+		if (!kup_fix_val(w, "failurePolicy") && ++added)
+			kup_fixer_put(f, w, "failurePolicy", "Ignore");
+		if (!kup_fix_val(w, "matchPolicy") && ++added)
+			kup_fixer_put(f, w, "matchPolicy", "Exact");
+		if (!kup_fix_val(w, "timeoutSeconds") && ++added)
+			kup_fixer_put(f, w, "timeoutSeconds", "30");
+		const struct kup_node *arv = kup_fix_val(w, "admissionReviewVersions");
+		if ((!arv || (is_seq(arv) && arv->len == 0)) && ++added)
+			kup_fixer_put(f, w, "admissionReviewVersions", "- v1beta1\n");
 	}
 	if (added)
 		kup_fixer_note(f, "the v1beta1 defaults written explicitly (%zu field%s)", added,
@@ -492,24 +573,44 @@ bool kup_convert_event(struct kup_fixer *f, const struct kup_node *obj, const ch
 
 /* ---- flowcontrol PriorityLevelConfiguration ----------------------------------------------- */
 
+/*
+ * The beta APIs default a share of 0 (or none) to 30 (pkg/apis/flowcontrol/
+ * v1beta1/defaults.go, 1.20.2: `if AssuredConcurrencyShares == 0 { = 30 }`;
+ * v1beta2 and v1beta3 alike).  flowcontrol/v1 makes nominalConcurrencyShares
+ * a pointer: only nil defaults to 30 and an explicit 0 means zero seats
+ * (k8s.io/api flowcontrol/v1 types.go).  So a 0 or null share becomes 30 in v1.
+ */
 bool kup_convert_plc(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 		     const char *to)
 {
-	(void)from;
-	if (strcmp(to, "flowcontrol.apiserver.k8s.io/v1beta3") != 0 &&
-	    strcmp(to, "flowcontrol.apiserver.k8s.io/v1") != 0)
+	bool to_v1 = strcmp(to, "flowcontrol.apiserver.k8s.io/v1") == 0;
+	bool from_v1beta3 = strcmp(from, "flowcontrol.apiserver.k8s.io/v1beta3") == 0;
+	if (strcmp(to, "flowcontrol.apiserver.k8s.io/v1beta3") != 0 && !to_v1)
 		return true;
 	const struct kup_node *lim = kup_node_path(obj, "spec", "limited", NULL);
-	long i = kup_map_index(lim, "assuredConcurrencyShares");
-	if (i < 0)
+	if (!is_map(lim))
 		return true;
-	if (has(lim, "nominalConcurrencyShares")) {
+	const char *old_key = from_v1beta3 ? "nominalConcurrencyShares" : "assuredConcurrencyShares";
+	long i = kup_map_index(lim, old_key);
+	if (!from_v1beta3 && i >= 0 && has(lim, "nominalConcurrencyShares")) {
 		kup_fixer_unfixable(f, "both assuredConcurrencyShares and nominalConcurrencyShares "
 				       "are set");
 		return true;
 	}
-	kup_fixer_rename_key(f, lim, (size_t)i, "nominalConcurrencyShares");
-	kup_fixer_note(f, "assuredConcurrencyShares -> nominalConcurrencyShares");
+	if (i < 0)
+		return true;
+	const struct kup_node *v = lim->u.pairs[i].value;
+	int64_t n = -1;
+	bool zero = kup_fix_is_null(v) || (kup_node_int(v, &n) && n == 0);
+	if (!from_v1beta3) {
+		kup_fixer_rename_key(f, lim, (size_t)i, "nominalConcurrencyShares");
+		kup_fixer_note(f, "assuredConcurrencyShares -> nominalConcurrencyShares");
+	}
+	if (to_v1 && zero) {
+		kup_fixer_replace_value(f, lim, (size_t)i, "30");
+		kup_fixer_note(f, "a share of 0 meant the default 30 before v1 (0 is zero in v1): "
+				  "30 written");
+	}
 	return !f->oom;
 }
 

@@ -392,7 +392,8 @@ static bool is_true(const struct kup_node *n)
 	return n && kup_node_bool(n, &b) && b;
 }
 
-static bool structural(const struct kup_node *s, struct kup_buf *path, struct kup_buf *why)
+static bool structural(const struct kup_node *s, struct kup_buf *path, struct kup_buf *why,
+		       bool root)
 {
 	if (!s || s->kind != KUP_NODE_MAP) {
 		kup_buf_addf(why, "a schema that is not a map at %s", path->buf);
@@ -400,7 +401,11 @@ static bool structural(const struct kup_node *s, struct kup_buf *path, struct ku
 	}
 	const struct kup_node *t = kup_node_get(s, "type");
 	bool typed = t && t->kind == KUP_NODE_SCALAR && t->tag != KUP_TAG_NULL && t->len > 0;
-	if (!typed && !is_true(kup_node_get(s, "x-kubernetes-int-or-string")) &&
+	if (!typed && root && t) {
+		kup_buf_addf(why, "no type at %s", path->buf);
+		return false;
+	}
+	if (!typed && !root && !is_true(kup_node_get(s, "x-kubernetes-int-or-string")) &&
 	    !is_true(kup_node_get(s, "x-kubernetes-preserve-unknown-fields"))) {
 		kup_buf_addf(why, "no type at %s", path->buf);
 		return false;
@@ -411,7 +416,7 @@ static bool structural(const struct kup_node *s, struct kup_buf *path, struct ku
 		for (size_t i = 0; i < props->len; i++) {
 			kup_buf_addf(path, ".properties.%s", kup_node_str(props->u.pairs[i].key)
 				     ? kup_node_str(props->u.pairs[i].key) : "?");
-			bool ok = structural(props->u.pairs[i].value, path, why);
+			bool ok = structural(props->u.pairs[i].value, path, why, false);
 			path->len = mark;
 			path->buf[mark] = '\0';
 			if (!ok)
@@ -425,7 +430,7 @@ static bool structural(const struct kup_node *s, struct kup_buf *path, struct ku
 	}
 	if (items) {
 		kup_buf_adds(path, ".items");
-		bool ok = structural(items, path, why);
+		bool ok = structural(items, path, why, false);
 		path->len = mark;
 		path->buf[mark] = '\0';
 		if (!ok)
@@ -434,7 +439,7 @@ static bool structural(const struct kup_node *s, struct kup_buf *path, struct ku
 	const struct kup_node *ap = kup_node_get(s, "additionalProperties");
 	if (ap && ap->kind == KUP_NODE_MAP) {
 		kup_buf_adds(path, ".additionalProperties");
-		bool ok = structural(ap, path, why);
+		bool ok = structural(ap, path, why, false);
 		path->len = mark;
 		path->buf[mark] = '\0';
 		if (!ok)
@@ -455,9 +460,114 @@ bool kup_crd_schema_structural(const struct kup_node *schema, const char *base,
 	struct kup_buf path = KUP_BUF_INIT;
 	kup_buf_init(&path);
 	kup_buf_adds(&path, base);
-	bool ok = structural(schema, &path, why);
+	bool ok = structural(schema, &path, why, false);
 	kup_buf_release(&path);
 	return ok;
+}
+
+/* As kup_crd_schema_structural(), but a root without a type passes (fix adds `type: object`). */
+static bool structural_but_root_type(const struct kup_node *schema, const char *base,
+				     struct kup_buf *why)
+{
+	struct kup_buf path = KUP_BUF_INIT;
+	kup_buf_init(&path);
+	kup_buf_adds(&path, base);
+	bool ok = structural(schema, &path, why, true);
+	kup_buf_release(&path);
+	return ok;
+}
+
+/* ---- unknown fields kept at every level ------------------------------------------------- */
+
+/*
+ * v1beta1 with preserveUnknownFields true (its default) prunes nothing; v1
+ * prunes the unknown fields of every object schema with properties unless it
+ * says x-kubernetes-preserve-unknown-fields: true.  So the marker goes on the
+ * root and on every object schema reached through properties, items and
+ * additionalProperties -- except those that cannot take it: one that already
+ * has it, x-kubernetes-int-or-string, a map-valued additionalProperties (every
+ * key is known), `metadata` at the root or of an embedded resource (only name
+ * and generateName may be specified there).  The root also gets `type:
+ * object` when it has no type (v1 requires one; a custom resource is always an
+ * object).  Pruning: apiextensions-apiserver pkg/apiserver/schema/pruning;
+ * restrictions: pkg/apiserver/schema/validation.go (1.20.2).
+ */
+struct marks {
+	const struct kup_node **nodes;   /* post-order: children before their parent */
+	char *what;                      /* per node: 'p' preserve, 't' type: object */
+	size_t n, cap;
+	bool oom;
+};
+
+static void mark_add(struct marks *m, const struct kup_node *n, char what)
+{
+	if (m->oom)
+		return;
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 16;
+		const struct kup_node **nv = kup_xrealloc_array(m->nodes, nc, sizeof *nv);
+		if (!nv) {
+			m->oom = true;
+			return;
+		}
+		m->nodes = nv;
+		char *wv = kup_xrealloc_array(m->what, nc, 1);
+		if (!wv) {
+			m->oom = true;
+			return;
+		}
+		m->what = wv;
+		m->cap = nc;
+	}
+	m->nodes[m->n] = n;
+	m->what[m->n] = what;
+	m->n++;
+}
+
+static void collect_marks(const struct kup_node *s, bool root, bool preserve, struct marks *m,
+			  size_t depth)
+{
+	if (!s || s->kind != KUP_NODE_MAP || depth > 200)
+		return;
+	bool embedded = is_true(kup_node_get(s, "x-kubernetes-embedded-resource"));
+	const struct kup_node *props = kup_node_get(s, "properties");
+	if (preserve && props && props->kind == KUP_NODE_MAP)
+		for (size_t i = 0; i < props->len; i++) {
+			if ((root || embedded) && kup_node_eq(props->u.pairs[i].key, "metadata"))
+				continue;
+			collect_marks(props->u.pairs[i].value, false, preserve, m, depth + 1);
+		}
+	const struct kup_node *items = kup_node_get(s, "items");
+	if (preserve && items && items->kind == KUP_NODE_MAP)
+		collect_marks(items, false, preserve, m, depth + 1);
+	const struct kup_node *ap = kup_node_get(s, "additionalProperties");
+	if (preserve && ap && ap->kind == KUP_NODE_MAP)
+		collect_marks(ap, false, preserve, m, depth + 1);
+	const struct kup_node *t = kup_node_get(s, "type");
+	bool typed = t && t->kind == KUP_NODE_SCALAR && t->tag != KUP_TAG_NULL && t->len > 0;
+	if (root && !typed && kup_map_index(s, "type") < 0)
+		mark_add(m, s, 't');
+	bool object = root || kup_node_eq(t, "object") || (!typed && props);
+	if (preserve && object && kup_map_index(s, "x-kubernetes-preserve-unknown-fields") < 0 &&
+	    !is_true(kup_node_get(s, "x-kubernetes-int-or-string")) &&
+	    !(ap && ap->kind == KUP_NODE_MAP))
+		mark_add(m, s, 'p');
+}
+
+static void marks_release(struct marks *m)
+{
+	free(m->nodes);
+	free(m->what);
+}
+
+static const char *mark_key(char what)
+{
+	return what == 't' ? "type" : "x-kubernetes-preserve-unknown-fields";
+}
+
+static const char *mark_value(char what)
+{
+	return what == 't' ? "object" : "true";
 }
 
 /* ---- the converter ---------------------------------------------------------------------- */
@@ -525,34 +635,89 @@ static bool rename_columns(struct kup_fixer *f, const struct kup_node *cols)
 	return true;
 }
 
-/*
- * The substitution that adds `x-kubernetes-preserve-unknown-fields: true`
- * at the end of the schema root `root` while it is copied.
- */
-static void preserve_subst(struct kup_fixer *f, const struct kup_node *root, struct kup_buf *b,
-			   struct kup_fix_subst *s)
+/* Where a pair is added to map `m` and the text to add there, for a fragment copy. */
+static bool mark_subst(struct kup_fixer *f, const struct kup_node *m, char what,
+		       const struct kup_node *root, struct kup_buf *b, size_t *pos)
 {
-	static const char key[] = "x-kubernetes-preserve-unknown-fields";
-	if (root->style == KUP_STYLE_FLOW || f->json) {
-		size_t pos = root->len ? root->u.pairs[root->len - 1].value->end : root->start + 1;
-		if (root->len)
+	const char *key = mark_key(what), *val = mark_value(what);
+	if (m->style == KUP_STYLE_FLOW || f->json) {
+		*pos = m->len ? m->u.pairs[m->len - 1].value->end : m->start + 1;
+		if (m->len)
 			kup_buf_adds(b, ", ");
 		if (f->json)
-			kup_buf_addf(b, "\"%s\": true", key);
+			kup_buf_addf(b, "\"%s\": %s", key, what == 't' ? "\"object\"" : val);
 		else
-			kup_buf_addf(b, "%s: true", key);
-		*s = (struct kup_fix_subst){ pos, pos, b->buf };
-		return;
+			kup_buf_addf(b, "%s: %s", key, val);
+		return !b->oom;
 	}
-	size_t pos = root->end;
-	bool at_line_start = pos > 0 && f->text[pos - 1] == '\n';
+	if (!m->len)
+		return false;
+	size_t p = after_pair(f, &m->u.pairs[m->len - 1]);
+	if (p > root->end)
+		p = root->end;
+	bool at_line_start = p > 0 && f->text[p - 1] == '\n';
 	if (!at_line_start)
 		kup_buf_addc(b, '\n');
-	add_spaces(b, root->column - 1);
-	kup_buf_addf(b, "%s: true", key);
+	add_spaces(b, key_indent(f, m));
+	kup_buf_addf(b, "%s: %s", key, val);
 	if (at_line_start)
 		kup_buf_addc(b, '\n');
-	*s = (struct kup_fix_subst){ pos, pos, b->buf };
+	*pos = p;
+	return !b->oom;
+}
+
+struct msub {
+	struct kup_fix_subst s;
+	size_t seq;
+};
+
+static int msub_cmp(const void *a, const void *b)
+{
+	const struct msub *x = a, *y = b;
+	if (x->s.start != y->s.start)
+		return x->s.start < y->s.start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * The fragment of schema root `schema` with the marks added: a malloc'd
+ * string, NULL when memory ran out or a mark has no place (f->unfixable).
+ */
+static char *marked_fragment(struct kup_fixer *f, const struct kup_node *schema,
+			     const struct marks *m)
+{
+	struct msub *v = m->n ? calloc(m->n, sizeof *v) : NULL;
+	struct kup_buf *bufs = m->n ? calloc(m->n, sizeof *bufs) : NULL;
+	struct kup_fix_subst *subs = m->n ? calloc(m->n, sizeof *subs) : NULL;
+	char *out = NULL;
+	if (m->n && (!v || !bufs || !subs)) {
+		f->oom = true;
+		goto out;
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		kup_buf_init(&bufs[i]);
+		size_t pos = 0;
+		if (!mark_subst(f, m->nodes[i], m->what[i], schema, &bufs[i], &pos)) {
+			if (bufs[i].oom)
+				f->oom = true;
+			else
+				kup_fixer_unfixable(f, "cannot add %s to a schema", mark_key(m->what[i]));
+			goto out;
+		}
+		v[i] = (struct msub){ { pos, pos, bufs[i].buf }, i };
+	}
+	if (m->n)
+		qsort(v, m->n, sizeof *v, msub_cmp);
+	for (size_t i = 0; i < m->n; i++)
+		subs[i] = v[i].s;
+	out = fragment_of(f, schema, subs, m->n);
+out:
+	for (size_t i = 0; bufs && i < m->n; i++)
+		kup_buf_release(&bufs[i]);
+	free(bufs);
+	free(v);
+	free(subs);
+	return out;
 }
 
 bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
@@ -637,13 +802,13 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 	kup_buf_init(&why);
 	bool structural_ok = true;
 	if (schema)
-		structural_ok = kup_crd_schema_structural(schema, "spec.validation.openAPIV3Schema", &why);
+		structural_ok = structural_but_root_type(schema, "spec.validation.openAPIV3Schema", &why);
 	for (size_t i = 0; structural_ok && versions && i < versions->len; i++) {
 		const struct kup_node *vs = schema_root(kup_node_get(versions->u.items[i], "schema"));
 		char base[64];
 		snprintf(base, sizeof base, "spec.versions[%zu].schema.openAPIV3Schema", i);
 		if (vs)
-			structural_ok = kup_crd_schema_structural(vs, base, &why);
+			structural_ok = structural_but_root_type(vs, base, &why);
 	}
 	if (!structural_ok) {
 		if (!why.oom)
@@ -664,26 +829,23 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 	}
 
 	/* ---- the fragments every version gets ---- */
-	size_t defaulted = 0;
+	size_t defaulted = 0, nmarks = 0, ntype = 0;
 	char *schema_frag = NULL, *sub_frag = NULL, *cols_frag = NULL, *root_frag = NULL;
 	struct kup_fix_subst *csubs = NULL;
 	size_t ncsubs = 0;
-	struct kup_buf b = KUP_BUF_INIT, pb = KUP_BUF_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	struct marks mk = { NULL, NULL, 0, 0, false };
 	kup_buf_init(&b);
-	kup_buf_init(&pb);
-	bool add_preserve = schema && preserve &&
-			    !kup_node_get(schema, "x-kubernetes-preserve-unknown-fields");
-	if (schema && schema->kind != KUP_NODE_MAP)
-		add_preserve = false;
 	if (schema) {
-		struct kup_fix_subst ps = { 0, 0, NULL };
-		if (add_preserve)
-			preserve_subst(f, schema, &pb, &ps);
-		if (pb.oom)
+		collect_marks(schema, true, preserve, &mk, 0);
+		if (mk.oom)
 			goto nomem;
-		root_frag = fragment_of(f, schema, &ps, add_preserve ? 1 : 0);
+		nmarks += mk.n;
+		for (size_t k = 0; k < mk.n; k++)
+			ntype += mk.what[k] == 't';
+		root_frag = marked_fragment(f, schema, &mk);
 		if (!root_frag)
-			goto nomem;
+			goto out;
 		kup_fix_put_pair(&b, 0, step, "openAPIV3Schema", root_frag);
 	} else {
 		kup_buf_adds(&b, "openAPIV3Schema:\n");
@@ -743,11 +905,17 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 			const struct kup_node *it = versions->u.items[i];
 			const struct kup_node *vs = schema_root(kup_node_get(it, "schema"));
 			if (vs) {
-				if (preserve && vs->kind == KUP_NODE_MAP &&
-				    !kup_node_get(vs, "x-kubernetes-preserve-unknown-fields") &&
-				    !kup_fix_append_pair(f, vs, "x-kubernetes-preserve-unknown-fields",
-							 "true", step))
-					goto out;
+				mk.n = 0;
+				collect_marks(vs, true, preserve, &mk, 0);
+				if (mk.oom)
+					goto nomem;
+				nmarks += mk.n;
+				for (size_t k = 0; k < mk.n; k++)
+					ntype += mk.what[k] == 't';
+				for (size_t k = 0; k < mk.n; k++)
+					if (!kup_fix_append_pair(f, mk.nodes[k], mark_key(mk.what[k]),
+								 mark_value(mk.what[k]), step))
+						goto out;
 			} else if (kup_node_get(it, "schema")) {
 				kup_fixer_unfixable(f, "spec.versions[%zu].schema has no openAPIV3Schema", i);
 				goto out;
@@ -774,6 +942,8 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		kup_fixer_note(f, "spec.validation moved into every version's schema");
 	else if (!versions || defaulted)
 		kup_fixer_note(f, "a schema that keeps every field added (v1 requires one)");
+	if (ntype)
+		kup_fixer_note(f, "type: object added at the schema root (v1 requires it)");
 	if (sub)
 		kup_fixer_note(f, "spec.subresources moved into every version");
 	if (cols)
@@ -790,8 +960,7 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		if (i_puf >= 0 && !kup_fix_remove_pair(f, spec, (size_t)i_puf))
 			goto out;
 		kup_fixer_note(f, "preserveUnknownFields %s became x-kubernetes-preserve-unknown-fields: "
-			       "true at the schema root (nested objects with properties now prune "
-			       "unknown fields)", i_puf >= 0 ? "true" : "(default true)");
+			       "true on every object schema", i_puf >= 0 ? "true" : "(default true)");
 	}
 	if (i_scope < 0) {
 		if (!kup_fix_append_pair(f, spec, "scope", "Namespaced", step))
@@ -835,7 +1004,7 @@ nomem:
 	f->oom = true;
 out:
 	kup_buf_release(&b);
-	kup_buf_release(&pb);
+	marks_release(&mk);
 	free(schema_frag);
 	free(root_frag);
 	free(sub_frag);

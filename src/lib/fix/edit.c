@@ -300,6 +300,26 @@ long kup_map_index(const struct kup_node *map, const char *key)
 
 /* ---- deleting ------------------------------------------------------------------------ */
 
+bool kup_fix_is_null(const struct kup_node *n)
+{
+	return n && n->kind == KUP_NODE_SCALAR && n->tag == KUP_TAG_NULL;
+}
+
+const struct kup_node *kup_fix_val(const struct kup_node *map, const char *key)
+{
+	const struct kup_node *v = kup_node_get(map, key);
+	return kup_fix_is_null(v) ? NULL : v;
+}
+
+bool kup_fixer_put(struct kup_fixer *f, const struct kup_node *map, const char *key,
+		   const char *value_yaml)
+{
+	long i = kup_map_index(map, key);
+	if (i >= 0)
+		return kup_fixer_replace_value(f, map, (size_t)i, value_yaml);
+	return kup_fixer_add_pair(f, map, key, value_yaml);
+}
+
 static bool is_flow(const struct kup_fixer *f, const struct kup_node *map)
 {
 	return f->json || map->style == KUP_STYLE_FLOW;
@@ -594,9 +614,15 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 		pos = line_next(f, e);
 	if (pos == f->len && (pos == 0 || f->text[pos - 1] != '\n')) {
 		bool lead = true;
-		for (size_t k = 0; k < f->nedits; k++)
-			if (f->edits[k].start == f->len && f->edits[k].end == f->len)
+		for (size_t k = 0; k < f->nedits; k++) {
+			const struct kup_edit *x = &f->edits[k];
+			if (x->start == f->len && x->end == f->len)
 				lead = false;
+			/* the unterminated last line deleted from its start: a line starts here */
+			if (x->end == f->len && x->start < f->len && !x->len &&
+			    (x->start == 0 || f->text[x->start - 1] == '\n'))
+				lead = false;
+		}
 		if (lead)
 			kup_buf_adds(&b, eol(f));
 	}

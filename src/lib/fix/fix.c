@@ -30,6 +30,7 @@ static const struct kup_converter converters[] = {
 	{ "Event", "events.k8s.io/v1beta1", kup_convert_event },
 	{ "PriorityLevelConfiguration", "flowcontrol.apiserver.k8s.io/v1beta1", kup_convert_plc },
 	{ "PriorityLevelConfiguration", "flowcontrol.apiserver.k8s.io/v1beta2", kup_convert_plc },
+	{ "PriorityLevelConfiguration", "flowcontrol.apiserver.k8s.io/v1beta3", kup_convert_plc },
 	{ "CertificateSigningRequest", "certificates.k8s.io/v1beta1", kup_convert_csr },
 	{ "LocalSubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
 	{ "SelfSubjectAccessReview", "authorization.k8s.io/v1beta1", kup_convert_access_review },
@@ -605,6 +606,14 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	}
 	if (st == KUP_OK && c.pos < len)
 		kup_buf_add(out, text + c.pos, len - c.pos);
+	/* a pair added at the end of a file without a final line end ends without one too */
+	if (st == KUP_OK && len > 0 && text[len - 1] != '\n' && out->len > out0 &&
+	    out->buf[out->len - 1] == '\n') {
+		out->len--;
+		if (out->len > out0 && out->buf[out->len - 1] == '\r')
+			out->len--;
+		out->buf[out->len] = '\0';
+	}
 	if (st == KUP_OK && out->oom)
 		st = KUP_NOMEM;
 	kup_arena_release(&arena);

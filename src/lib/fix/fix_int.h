@@ -71,6 +71,17 @@ void kup_fixer_note(struct kup_fixer *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The index of `key` in a map, or -1. */
 long kup_map_index(const struct kup_node *map, const char *key);
+/*
+ * The value of `key`, or NULL when the key is absent or its value is an
+ * explicit null: the API server decodes `key: null` as absent and defaults
+ * it, so converters treat both alike.
+ */
+const struct kup_node *kup_fix_val(const struct kup_node *map, const char *key);
+/* True when n is a null scalar (`null`, `~`, nothing). */
+bool kup_fix_is_null(const struct kup_node *n);
+/* Writes `key: value_yaml` into map: the value replaced when the key is there, else added. */
+bool kup_fixer_put(struct kup_fixer *f, const struct kup_node *map, const char *key,
+		   const char *value_yaml);
 
 /* Sets up a fixer over the whole file text (detects LF / CRLF). */
 void kup_fixer_init(struct kup_fixer *f, const char *text, size_t len, bool json);
