@@ -662,19 +662,66 @@ bool kup_convert_access_review(struct kup_fixer *f, const struct kup_node *obj,
 
 /* ---- cert-manager Certificate --------------------------------------------------------- */
 
+/*
+ * spec.organization -> spec.subject.organizations, as cert-manager's own
+ * converter does it (internal/apis/certmanager/v1alpha2/conversion.go:
+ * a non-empty organization replaces subject.organizations, creating
+ * subject when needed); an empty or null one is dropped.  The key fields
+ * (keyAlgorithm, keySize, keyEncoding) and acme are left to a human.
+ */
+static bool move_organization(struct kup_fixer *f, const struct kup_node *spec)
+{
+	long oi = kup_map_index(spec, "organization");
+	if (oi < 0)
+		return true;
+	const struct kup_node *org = spec->u.pairs[oi].value;
+	if (kup_fix_is_null(org) || (is_seq(org) && org->len == 0)) {
+		kup_fixer_delete_pair(f, spec, (size_t)oi);
+		kup_fixer_note(f, "empty spec.organization dropped");
+		return !f->oom;
+	}
+	if (!is_seq(org)) {
+		kup_fixer_unfixable(f, "spec.organization is not a list");
+		return true;
+	}
+	const struct kup_node *subject = kup_fix_val(spec, "subject");
+	if (subject && !is_map(subject)) {
+		kup_fixer_unfixable(f, "spec.subject is not a map");
+		return true;
+	}
+	struct kup_buf list = KUP_BUF_INIT, b = KUP_BUF_INIT;
+	kup_fix_fragment(f->text, org, NULL, 0, &list);
+	if (list.oom) {
+		kup_buf_release(&list);
+		f->oom = true;
+		return false;
+	}
+	if (subject && editable(f, subject)) {
+		kup_fixer_put(f, subject, "organizations", list.buf);
+	} else {
+		kup_fix_put_pair(&b, 0, 2, "organizations", list.buf);
+		if (!b.oom)
+			kup_fixer_put(f, spec, "subject", b.buf);
+	}
+	kup_fixer_delete_pair(f, spec, (size_t)oi);
+	kup_fixer_note(f, "spec.organization -> spec.subject.organizations");
+	kup_buf_release(&list);
+	return done(f, &b);
+}
+
 bool kup_convert_cert_manager(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 			      const char *to)
 {
 	(void)from;
 	static const char *const moved[] = {
-		"keyAlgorithm", "keySize", "keyEncoding", "organization", "acme", NULL,
+		"keyAlgorithm", "keySize", "keyEncoding", "acme", NULL,
 	};
 	const struct kup_node *spec = kup_node_get(obj, "spec");
 	for (size_t i = 0; moved[i]; i++)
 		if (has(spec, moved[i])) {
-			kup_fixer_unfixable(f, "spec.%s has moved in %s (privateKey, subject, "
+			kup_fixer_unfixable(f, "spec.%s has moved in %s (privateKey, "
 					       "Issuer solvers): convert by hand", moved[i], to);
 			return true;
 		}
-	return true;
+	return move_organization(f, spec);
 }

@@ -30,8 +30,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fix_int.h"
+#include "kupgrade/json.h"
+#include "kupgrade/report.h"
+
+static bool is_map_node(const struct kup_node *n)
+{
+	return n && n->kind == KUP_NODE_MAP;
+}
 
 struct hpa {
 	struct kup_fixer *f;
@@ -181,9 +189,236 @@ static const struct {
 	{ "external", convert_external },
 };
 
+/* ---- the behavior annotation ------------------------------------------------------------ */
+
+/*
+ * autoscaling/v2beta1 has no spec.behavior: the server keeps it in the
+ * annotation autoscaling.alpha.kubernetes.io/behavior, the JSON of its
+ * internal type, and moves it into spec.behavior on the way in
+ * (pkg/apis/autoscaling/v2beta1/conversion.go, 1.20.2:
+ * Convert_v2beta1_HorizontalPodAutoscaler_To_autoscaling_...): only when the
+ * JSON unmarshals (encoding/json: keys matched without regard to case,
+ * unknown keys ignored) and is not empty; the round-trip annotations
+ * (behavior, metrics, current-metrics, conditions) are dropped either way
+ * (pkg/apis/autoscaling/helpers.go DropRoundTripHorizontalPodAutoscalerAnnotations).
+ */
+static const char *const round_trip[] = {
+	"autoscaling.alpha.kubernetes.io/behavior",
+	"autoscaling.alpha.kubernetes.io/metrics",
+	"autoscaling.alpha.kubernetes.io/current-metrics",
+	"autoscaling.alpha.kubernetes.io/conditions",
+};
+
+/* The value of `key` in a JSON object, the key matched as encoding/json does. */
+static const struct kup_node *json_field(const struct kup_node *m, const char *key)
+{
+	if (!m || m->kind != KUP_NODE_MAP)
+		return NULL;
+	const struct kup_node *fold = NULL;
+	for (size_t i = 0; i < m->len; i++) {
+		const char *k = kup_node_str(m->u.pairs[i].key);
+		if (!k)
+			continue;
+		if (strcmp(k, key) == 0)
+			return m->u.pairs[i].value;
+		if (!fold && strcasecmp(k, key) == 0)
+			fold = m->u.pairs[i].value;
+	}
+	return fold;
+}
+
+struct behavior {
+	struct kup_buf frag;   /* the spec.behavior fragment */
+	bool bad;              /* does not unmarshal: the server ignores it */
+	bool empty;
+};
+
+static bool json_int(const struct kup_node *n, struct kup_buf *b)
+{
+	int64_t v;
+	if (!n || n->kind != KUP_NODE_SCALAR || n->tag != KUP_TAG_INT || !kup_node_int(n, &v) ||
+	    v < INT32_MIN || v > INT32_MAX)
+		return false;
+	kup_buf_addf(b, "%lld", (long long)v);
+	return true;
+}
+
+static bool json_word(const struct kup_node *n, struct kup_buf *b)
+{
+	if (!n || n->kind != KUP_NODE_SCALAR || n->tag != KUP_TAG_STR)
+		return false;
+	const char *s = kup_node_str(n);
+	bool plain = s && *s;
+	for (const char *p = s; plain && *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+			plain = false;
+	if (plain)
+		kup_buf_adds(b, s);
+	else
+		kup_json_quote(b, s ? s : "");
+	return true;
+}
+
+/* One direction's rules; false when it does not unmarshal. */
+static bool rules_fragment(const struct kup_node *r, const char *name, struct kup_buf *b)
+{
+	if (!r || kup_fix_is_null(r))
+		return true;
+	if (r->kind != KUP_NODE_MAP)
+		return false;
+	kup_buf_addf(b, "%s:\n", name);
+	const struct kup_node *sws = json_field(r, "stabilizationWindowSeconds");
+	const struct kup_node *sp = json_field(r, "selectPolicy");
+	const struct kup_node *pol = json_field(r, "policies");
+	if (sws && !kup_fix_is_null(sws)) {
+		kup_buf_adds(b, "  stabilizationWindowSeconds: ");
+		if (!json_int(sws, b))
+			return false;
+		kup_buf_addc(b, '\n');
+	}
+	if (sp && !kup_fix_is_null(sp)) {
+		kup_buf_adds(b, "  selectPolicy: ");
+		if (!json_word(sp, b))
+			return false;
+		kup_buf_addc(b, '\n');
+	}
+	if (pol && !kup_fix_is_null(pol)) {
+		if (pol->kind != KUP_NODE_SEQ)
+			return false;
+		if (pol->len == 0)
+			kup_buf_adds(b, "  policies: []\n");
+		else
+			kup_buf_adds(b, "  policies:\n");
+		for (size_t i = 0; i < pol->len; i++) {
+			const struct kup_node *p = pol->u.items[i];
+			if (p->kind != KUP_NODE_MAP)
+				return false;
+			const struct kup_node *t = json_field(p, "type");
+			const struct kup_node *v = json_field(p, "value");
+			const struct kup_node *ps = json_field(p, "periodSeconds");
+			kup_buf_adds(b, "  - type: ");
+			if (t && !kup_fix_is_null(t)) {
+				if (!json_word(t, b))
+					return false;
+			} else {
+				kup_buf_adds(b, "\"\"");
+			}
+			kup_buf_adds(b, "\n    value: ");
+			if (v && !kup_fix_is_null(v) ? !json_int(v, b) : (kup_buf_adds(b, "0"), false))
+				return false;
+			kup_buf_adds(b, "\n    periodSeconds: ");
+			if (ps && !kup_fix_is_null(ps) ? !json_int(ps, b) : (kup_buf_adds(b, "0"), false))
+				return false;
+			kup_buf_addc(b, '\n');
+		}
+	}
+	/* a rules object with nothing in it still counts (a non-nil pointer) */
+	if (b->len > 0 && b->buf[b->len - 1] == '\n' && !sws && !sp && !pol) {
+		b->len--;
+		b->buf[b->len] = '\0';
+		kup_buf_adds(b, " {}\n");
+	}
+	return true;
+}
+
+static enum kup_status behavior_doc(void *ctx, const struct kup_doc *doc)
+{
+	struct behavior *bh = ctx;
+	const struct kup_node *root = doc->root;
+	if (!root || root->kind != KUP_NODE_MAP) {
+		bh->bad = !kup_fix_is_null(root);
+		bh->empty = true;
+		return KUP_OK;
+	}
+	const struct kup_node *up = json_field(root, "scaleUp");
+	const struct kup_node *down = json_field(root, "scaleDown");
+	if (!rules_fragment(up, "scaleUp", &bh->frag) ||
+	    !rules_fragment(down, "scaleDown", &bh->frag))
+		bh->bad = true;
+	bh->empty = bh->frag.len == 0;
+	return KUP_OK;
+}
+
+/* Moves the behavior annotation into spec.behavior and drops the round-trip annotations. */
+static bool move_behavior(struct kup_fixer *f, const struct kup_node *obj)
+{
+	const struct kup_node *meta = kup_node_get(obj, "metadata");
+	long ai = kup_map_index(meta, "annotations");
+	const struct kup_node *ann = ai >= 0 ? meta->u.pairs[ai].value : NULL;
+	if (!ann || ann->kind != KUP_NODE_MAP)
+		return true;
+	size_t ndrop = 0;
+	long bi = -1;
+	for (size_t i = 0; i < ann->len; i++)
+		for (size_t k = 0; k < sizeof round_trip / sizeof round_trip[0]; k++)
+			if (kup_node_eq(ann->u.pairs[i].key, round_trip[k])) {
+				ndrop++;
+				if (k == 0)
+					bi = (long)i;
+			}
+	if (!ndrop)
+		return true;
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	if (bi >= 0 && kup_node_get(spec, "behavior")) {
+		kup_fixer_unfixable(f, "both spec.behavior and the behavior annotation are set");
+		return true;
+	}
+	struct behavior bh = { KUP_BUF_INIT, false, true };
+	kup_buf_init(&bh.frag);
+	const char *json = bi >= 0 ? kup_node_str(ann->u.pairs[bi].value) : NULL;
+	if (json) {
+		struct kup_json_opts o;
+		kup_json_opts_init(&o, "annotation");
+		o.stream_items = false;
+		struct kup_arena a;
+		kup_arena_init(&a, 4096);
+		size_t nerr = 0;
+		enum kup_status st = kup_json_read_mem(json, strlen(json), &o, &a, behavior_doc, &bh,
+						       &nerr);
+		kup_arena_release(&a);
+		if (st == KUP_NOMEM || bh.frag.oom) {
+			kup_buf_release(&bh.frag);
+			f->oom = true;
+			return false;
+		}
+		if (st != KUP_OK || nerr)
+			bh.bad = true;
+	}
+	bool moved = false;
+	if (json && !bh.bad && !bh.empty) {
+		if (!is_map_node(spec)) {
+			kup_buf_release(&bh.frag);
+			kup_fixer_unfixable(f, "spec is not a map");
+			return true;
+		}
+		kup_fixer_put(f, spec, "behavior", bh.frag.buf);
+		moved = true;
+	}
+	kup_buf_release(&bh.frag);
+	if (ndrop == ann->len) {
+		kup_fixer_replace_value(f, meta, (size_t)ai, "{}");
+	} else {
+		/* from the last: deleting shifts nothing (the edits are byte ranges) */
+		for (size_t i = ann->len; i-- > 0;)
+			for (size_t k = 0; k < sizeof round_trip / sizeof round_trip[0]; k++)
+				if (kup_node_eq(ann->u.pairs[i].key, round_trip[k]))
+					kup_fixer_delete_pair(f, ann, i);
+	}
+	if (moved)
+		kup_fixer_note(f, "the behavior annotation moved into spec.behavior");
+	else if (bi >= 0)
+		kup_fixer_note(f, "the behavior annotation dropped (%s: the server ignores it)",
+			       bh.bad ? "not valid behavior JSON" : "empty");
+	if (ndrop > (bi >= 0 ? 1u : 0u))
+		kup_fixer_note(f, "round-trip annotations of the server dropped");
+	return !f->oom;
+}
+
 bool kup_convert_hpa_v2beta1(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 			     const char *to)
 {
+	if (!move_behavior(f, obj) || f->unfixable)
+		return !f->oom;
 	(void)from;
 	(void)to;
 	struct hpa h = { f, kup_fix_step(obj), 0, NULL };
