@@ -47,6 +47,8 @@ struct kup_plan_step {
 	const char *to;
 	const char *reason;
 	struct kup_version cp_at;       /* the control-plane version while this step runs */
+	const char *command;            /* the provider's command for this step, or NULL (data/<provider>.yaml) */
+	const char *provider_version;   /* the provider's own version (EKS add-on eksbuild), or NULL */
 };
 
 struct kup_plan_blocker {

@@ -8,6 +8,7 @@
 
 #include "kupgrade/kb.h"
 #include "kupgrade/kbplan.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/node.h"
 
 /* ---- detectors (data/risks.yaml `detect:`) ------------------------------ */
@@ -53,7 +54,16 @@ struct kup_skew_rule {
 	const char *source;
 };
 
+/* Provider rules (kbrules.c), one slot per provider name plus "all". */
+#define KUP_RULES_SLOTS 6
+struct kup_rules_slot {
+	struct kup_provider_rules r;
+	size_t skew_cap, etcd_cap, addons_cap, images_cap, runtimes_cap;
+};
+
 struct kup_kbplan {
+	struct kup_rules_slot rules[KUP_RULES_SLOTS];
+	size_t nrules_docs;             /* provider-rules documents loaded */
 	struct kup_skew_rule *skew;
 	size_t nskew, skew_cap;
 	int cp_max_hop;                 /* 0 until skew.yaml is loaded */
@@ -120,5 +130,11 @@ bool kup_kbplan_load_doc(struct kup_kb_loader *ld, const char *schema,
 /* After every file: sort, cross-check (reported to the loader). */
 void kup_kbplan_finish(struct kup_kb_loader *ld);
 void kup_kbplan_release(struct kup_kbplan *p);
+
+/* kbrules.c: a kupgrade.dev/kb/provider-rules/v1 document; finishing and freeing. */
+#define KUP_SCHEMA_PROVIDER_RULES "kupgrade.dev/kb/provider-rules/v1"
+void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root);
+void kup_kbrules_finish(struct kup_kb_loader *ld);
+void kup_kbrules_release(struct kup_kbplan *p);
 
 #endif

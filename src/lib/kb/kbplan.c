@@ -660,6 +660,8 @@ bool kup_kbplan_load_doc(struct kup_kb_loader *ld, const char *schema,
 		load_addons(ld, root);
 	else if (strcmp(schema, SCHEMA_RISKS) == 0)
 		load_risks(ld, root);
+	else if (strcmp(schema, KUP_SCHEMA_PROVIDER_RULES) == 0)
+		kup_kbrules_load(ld, root);
 	else
 		return false;
 	return true;
@@ -694,6 +696,7 @@ void kup_kbplan_finish(struct kup_kb_loader *ld)
 		qsort(p->providers, p->nproviders, sizeof(*p->providers), cmp_provider);
 	for (i = 0; i < p->nrisks; i++)
 		resolve_addons(ld->kb, (struct kup_detector *)p->detectors[i]);
+	kup_kbrules_finish(ld);
 }
 
 void kup_kbplan_release(struct kup_kbplan *p)
@@ -703,6 +706,7 @@ void kup_kbplan_release(struct kup_kbplan *p)
 	free(p->addons);
 	free(p->risks);
 	free(p->detectors);
+	kup_kbrules_release(p);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -46,6 +46,7 @@
 #include "kupgrade/chart.h"
 #include "kupgrade/ingest.h"
 #include "kupgrade/kbplan.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/scan.h"
 #include "plan/plan_int.h"
 
@@ -67,6 +68,9 @@ struct pstep {
 	size_t seq;
 	const struct kup_addon_inst *ai;          /* add-on moves: which add-on ... */
 	const struct kup_addon_release *rel;      /* ... to which release */
+	const char *family;                       /* nodepool: replaced by this OS/runtime */
+	const char *pool;                         /* nodepool: the pool's name */
+	const struct kup_managed_addon *managed;  /* a provider-published add-on version */
 };
 
 /* Removed APIs in use, one row per apiVersion + kind. */
@@ -104,6 +108,11 @@ struct planner {
 	/* scratch for the add-on programme */
 	int *f;
 	size_t f_cap;
+	/* provider rules (data/<provider>.yaml) and those of every provider */
+	const struct kup_provider_rules *rules, *all;
+	const char *today;                /* YYYY-MM-DD */
+	char today_buf[16];
+	const char *assume;               /* an add-on placed on the nearest lower release */
 };
 
 /* ---- names ----------------------------------------------------------------- */
@@ -176,15 +185,15 @@ static const char *afmt(struct planner *pl, const char *fmt, ...)
 	return r;
 }
 
-static void add_step(struct planner *pl, int k, int phase, enum kup_step_type type,
-		     const char *component, const char *from, const char *to,
-		     const char *reason)
+static struct pstep *add_step(struct planner *pl, int k, int phase, enum kup_step_type type,
+			       const char *component, const char *from, const char *to,
+			       const char *reason)
 {
 	struct pstep *ps;
 
 	if (!kup_grow(&pl->steps, &pl->steps_cap, pl->nsteps + 1, sizeof(*pl->steps), 32)) {
 		pl->oom = true;
-		return;
+		return NULL;
 	}
 	ps = &pl->steps[pl->nsteps];
 	memset(ps, 0, sizeof(*ps));
@@ -197,6 +206,7 @@ static void add_step(struct planner *pl, int k, int phase, enum kup_step_type ty
 	ps->s.to = to;
 	ps->s.reason = reason;
 	ps->s.cp_at = pl->c[phase == PH_CP && k > 0 ? k - 1 : k];
+	return ps;
 }
 
 static void add_blocker(struct planner *pl, const char *id, const char *message)
@@ -302,13 +312,121 @@ static int minor_gap(const struct kup_version *hi, const struct kup_version *lo)
 	return hi->minor - lo->minor;
 }
 
+/* The provider as people write it: "EKS", "GKE", "AKS", "kubeadm". */
+static const char *prov_display(enum kup_provider p)
+{
+	switch (p) {
+	case KUP_PROVIDER_EKS: return "EKS";
+	case KUP_PROVIDER_GKE: return "GKE";
+	case KUP_PROVIDER_AKS: return "AKS";
+	default: return kup_provider_name(p);
+	}
+}
+
+/*
+ * The kubelet skew the upgrade to a control plane at v accepts: the upstream
+ * policy, narrowed by the provider's own rule (kubeadm refuses `upgrade apply
+ * v1.28` with kubelets more than one minor behind).  *who says which applies.
+ */
+static int node_older(struct planner *pl, const struct kup_version *v, const char **who)
+{
+	int up = kubelet_older(pl, v), prov = kup_rules_node_skew(pl->rules, v);
+
+	*who = "the skew policy";
+	if (prov >= 0 && (up < 0 || prov < up)) {
+		*who = afmt(pl, "%s %d.%d", prov_display(pl->p->provider), v->major, v->minor);
+		return prov;
+	}
+	return up;
+}
+
+/* What a pool runs that cannot carry a kubelet at v: the OS family or the runtime rule. */
+struct pool_os {
+	const char *os;                   /* OS image, or the family it was replaced with */
+	const char *runtime;
+};
+
+static bool pool_blocked_at(struct planner *pl, const struct pool_os *po,
+			    const struct kup_version *v, const char **what, const char **with,
+			    const char **last, const char **source)
+{
+	const struct kup_node_image_rule *img = kup_rules_node_image(pl->rules, po->os);
+	const struct kup_runtime_rule *rt = kup_rules_runtime(pl->all, po->runtime);
+	char b[24];
+
+	if (img && img->k8s_max.valid && kup_version_cmp_minor(v, &img->k8s_max) > 0) {
+		*what = afmt(pl, "%s (%s)", po->os, img->family);
+		*with = img->replace_with;
+		*last = astr(pl, kup_version_minor_str(&img->k8s_max, b, sizeof(b)));
+		*source = img->source;
+		return true;
+	}
+	if (rt && kup_version_cmp_minor(v, &rt->k8s_max) > 0) {
+		*what = afmt(pl, "the %s runtime", rt->runtime);
+		/* new nodes of the same OS family run the replacement runtime (EKS AMIs
+		 * from 1.24 ship containerd only); without a family, the runtime itself */
+		*with = img ? img->family : rt->replace_with;
+		*last = astr(pl, kup_version_minor_str(&rt->k8s_max, b, sizeof(b)));
+		*source = rt->source;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A roll of pool np from `from` to c[to_k] at position k, phase ph: a plain
+ * roll, or a replacement when the pool's OS or runtime cannot run that minor
+ * (a blocker when nothing can replace it).
+ */
+static void roll_pool(struct planner *pl, const struct kup_nodepool *np, struct pool_os *po,
+		      int k, int ph, const char *from, int to_k, const char *reason)
+{
+	const char *comp = afmt(pl, "nodepool/%s", np->name);
+	const char *what = NULL, *with = NULL, *last = NULL, *src = NULL;
+	struct pstep *ps;
+
+	if (pool_blocked_at(pl, po, &pl->c[to_k], &what, &with, &last, &src)) {
+		if (!with) {
+			add_blocker(pl, afmt(pl, "nodepool-os/%s", np->name),
+				    afmt(pl, "node pool %s runs %s, which runs Kubernetes %s at most, and "
+					 "nothing replaces it (%s)", np->name, what, last, src));
+			return;
+		}
+		reason = afmt(pl, "%s. Node pool %s runs %s, which runs Kubernetes %s at most "
+			      "(%s): replace it with %s nodes%s at %s", reason, np->name, what, last,
+			      src, with,
+			      kup_rules_runtime(pl->all, po->runtime) &&
+			      kup_version_cmp_minor(&pl->c[to_k],
+						    &kup_rules_runtime(pl->all, po->runtime)->k8s_max) > 0 &&
+			      strcmp(with, kup_rules_runtime(pl->all, po->runtime)->replace_with)
+			      ? afmt(pl, " on %s", kup_rules_runtime(pl->all, po->runtime)->replace_with)
+			      : "", pl->cs[to_k]);
+		ps = add_step(pl, k, ph, KUP_STEP_NODEPOOL, comp, from, pl->cs[to_k], reason);
+		if (ps)
+			ps->family = with;
+		po->os = with;
+		if (kup_rules_runtime(pl->all, po->runtime) &&
+		    kup_version_cmp_minor(&pl->c[to_k],
+					  &kup_rules_runtime(pl->all, po->runtime)->k8s_max) > 0)
+			po->runtime = with;
+	} else {
+		ps = add_step(pl, k, ph, KUP_STEP_NODEPOOL, comp, from, pl->cs[to_k], reason);
+	}
+	if (ps)
+		ps->pool = np->name;
+}
+
 static void plan_pool(struct planner *pl, const struct kup_nodepool *np)
 {
 	struct kup_version cur = np->version;
 	const char *cur_text = astr(pl, np->version_text);
-	const char *comp = afmt(pl, "nodepool/%s", np->name);
+	struct pool_os po = { np->os, np->runtime };
+	const char *who;
 	char vb[24];
 	int older, gap, k;
+	/* kubeadm: the control-plane nodes' kubelets move with every hop */
+	bool every_hop = pl->rules && pl->rules->control_plane_nodes && np->name &&
+			 !strcmp(np->name, "control-plane");
 
 	if (!cur.valid)
 		return;
@@ -333,29 +451,136 @@ static void plan_pool(struct planner *pl, const struct kup_nodepool *np)
 				 "plane %s: roll it before the first hop",
 				 np->name, kup_version_minor_str(&cur, vb, sizeof(vb)), older,
 				 older == 1 ? "" : "s", pl->cs[0]));
-		add_step(pl, 0, PH_PRE_POOL, KUP_STEP_NODEPOOL, comp, cur_text, pl->cs[0],
-			 afmt(pl, "kubelet %s is out of the skew policy under the control plane %s "
-			      "(at most %d minor%s older): roll before anything else",
-			      kup_version_minor_str(&cur, vb, sizeof(vb)), pl->cs[0], older,
-			      older == 1 ? "" : "s"));
+		roll_pool(pl, np, &po, 0, PH_PRE_POOL, cur_text, 0,
+			  afmt(pl, "kubelet %s is out of the skew policy under the control plane %s "
+			       "(at most %d minor%s older): roll before anything else",
+			       kup_version_minor_str(&cur, vb, sizeof(vb)), pl->cs[0], older,
+			       older == 1 ? "" : "s"));
 		cur = pl->c[0];
 		cur_text = pl->cs[0];
 	}
 	for (k = 1; k <= pl->n; k++) {
-		older = kubelet_older(pl, &pl->c[k]);
+		older = node_older(pl, &pl->c[k], &who);
 		gap = minor_gap(&pl->c[k], &cur);
-		if (older < 0 || gap <= older)
-			continue;
-		add_step(pl, k - 1, PH_POOL, KUP_STEP_NODEPOOL, comp, cur_text, pl->cs[k - 1],
-			 afmt(pl, "kubelet %s would be %d minors behind the control plane %s "
-			      "(the skew policy allows %d): roll before that hop",
-			      kup_version_minor_str(&cur, vb, sizeof(vb)), gap, pl->cs[k], older));
-		cur = pl->c[k - 1];
-		cur_text = pl->cs[k - 1];
+		if (older >= 0 && gap > older) {
+			roll_pool(pl, np, &po, k - 1, PH_POOL, cur_text, k - 1,
+				  afmt(pl, "kubelet %s would be %d minor%s behind the control plane "
+				       "%s (%s allows %d): roll before that hop",
+				       kup_version_minor_str(&cur, vb, sizeof(vb)), gap,
+				       gap == 1 ? "" : "s", pl->cs[k], who, older));
+			cur = pl->c[k - 1];
+			cur_text = pl->cs[k - 1];
+		}
+		if (every_hop && kup_version_cmp_minor(&cur, &pl->c[k]) < 0) {
+			roll_pool(pl, np, &po, k, PH_MANAGED, cur_text, k,
+				  afmt(pl, "the control-plane nodes follow every hop: %s upgrade node "
+				       "on the other control-plane nodes, then their kubelets to %s",
+				       kup_provider_name(pl->p->provider), pl->cs[k]));
+			cur = pl->c[k];
+			cur_text = pl->cs[k];
+		}
 	}
 	if (!pl->o->keep_nodes && kup_version_cmp_minor(&cur, &pl->c[pl->n]) < 0)
-		add_step(pl, pl->n, PH_POOL, KUP_STEP_NODEPOOL, comp, cur_text, pl->cs[pl->n],
-			 afmt(pl, "node pools end at the target %s", pl->cs[pl->n]));
+		roll_pool(pl, np, &po, pl->n, PH_POOL, cur_text, pl->n,
+			  afmt(pl, "node pools end at the target %s", pl->cs[pl->n]));
+}
+
+/* kubeadm without a control-plane pool in the profile: their step at every hop all the same. */
+static void plan_cp_nodes(struct planner *pl)
+{
+	size_t i;
+	int k;
+
+	if (!pl->rules || !pl->rules->control_plane_nodes)
+		return;
+	for (i = 0; i < pl->p->npools; i++)
+		if (pl->p->pools[i].name && !strcmp(pl->p->pools[i].name, "control-plane"))
+			return;
+	for (k = 1; k <= pl->n; k++) {
+		struct pstep *ps = add_step(pl, k, PH_MANAGED, KUP_STEP_NODEPOOL,
+					    "nodepool/control-plane", pl->cs[k - 1], pl->cs[k],
+					    afmt(pl, "the control-plane nodes follow every hop: kubeadm "
+						 "upgrade node on the other control-plane nodes, then "
+						 "their kubelets to %s (%s)", pl->cs[k],
+						 pl->rules->control_plane_nodes_source));
+		if (ps)
+			ps->pool = "control-plane";
+	}
+}
+
+/*
+ * etcd as the provider deploys it with the control plane (kubeadm): the move
+ * to a new etcd line at the hop that brings it, and that line's prerequisite
+ * (every member at `requires` or later) before the hop.  The profile may
+ * name the running etcd as an add-on `etcd`.
+ */
+static void plan_etcd(struct planner *pl)
+{
+	const struct kup_addon_inst *ai = NULL;
+	struct kup_version cur;
+	const char *cur_text = NULL;
+	size_t i;
+	int k;
+
+	if (!pl->rules || !pl->rules->netcd)
+		return;
+	for (i = 0; i < pl->p->naddons; i++)
+		if (pl->p->addons[i].name && !strcasecmp(pl->p->addons[i].name, "etcd"))
+			ai = &pl->p->addons[i];
+	memset(&cur, 0, sizeof(cur));
+	if (ai && ai->version.valid) {
+		cur = ai->version;
+		cur_text = astr(pl, ai->version_text);
+	} else {
+		const struct kup_etcd_rule *e0 = kup_rules_etcd(pl->rules, &pl->c[0]);
+
+		if (e0) {
+			cur = e0->version;
+			cur_text = e0->version_text;
+		}
+	}
+	for (k = 1; k <= pl->n; k++) {
+		const struct kup_etcd_rule *e = kup_rules_etcd(pl->rules, &pl->c[k]);
+
+		if (!e || (cur.valid && kup_version_cmp_minor(&cur, &e->version) >= 0))
+			continue;
+		if (e->requires.valid && ai && ai->version.valid &&
+		    kup_version_cmp(&cur, &e->requires) < 0) {
+			add_step(pl, k - 1, PH_ADDON, KUP_STEP_ADDON, "etcd", cur_text,
+				      e->requires_text,
+				      afmt(pl, "etcd %s (what kubeadm %s deploys) needs every member at "
+					   "%s or later first (%s)", e->version_text, pl->cs[k],
+					   e->requires_text, e->source));
+			cur_text = e->requires_text;
+		} else if (e->requires.valid && !(ai && ai->version.valid)) {
+			struct kup_plan_risk r;
+
+			memset(&r, 0, sizeof(r));
+			r.id = afmt(pl, "etcd-prerequisite/%s", e->version_text);
+			r.severity = KUP_SEV_HIGH;
+			r.at = pl->cs[k];
+			r.message = afmt(pl, "kubeadm %s moves etcd to %s, which needs every member at "
+					 "%s or later first; the profile does not say which etcd runs",
+					 pl->cs[k], e->version_text, e->requires_text);
+			r.evidence = afmt(pl, "no add-on etcd in the profile of %s", pl->plan->cluster);
+			r.mitigation = afmt(pl, "check `etcdctl version` on every member and move them to "
+					    "the latest %s patch (at least %s) before the hop to %s",
+					    cur_text ? cur_text : "current", e->requires_text,
+					    pl->cs[k]);
+			r.source = e->source;
+			if (r.id && r.message && r.evidence && r.mitigation)
+				add_risk(pl, &r);
+			else
+				pl->oom = true;
+		}
+		add_step(pl, k, PH_MANAGED, KUP_STEP_ADDON, "etcd",
+			 cur_text ? cur_text : "unknown", e->version_text,
+			 afmt(pl, "kubeadm %s upgrades the local etcd to %s with the control plane "
+			      "(an external etcd is yours to move) (%s)", pl->cs[k], e->version_text,
+			      e->source));
+		cur = e->version;
+		cur_text = e->version_text;
+	}
 }
 
 /* ---- add-ons ------------------------------------------------------------------- */
@@ -651,6 +876,10 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 			if (why && a->data_plane_follows)
 				why = afmt(pl, "%s; then restart the workloads so the data plane "
 					   "follows (never ahead of the control plane)", why);
+			if (why && pl->assume) {
+				why = afmt(pl, "%s. Assumed: %s", why, pl->assume);
+				pl->assume = NULL;
+			}
 			add_step(pl, k, PH_ADDON, KUP_STEP_ADDON, a->name, cur_text,
 				 to->version_text, why);
 			if (!pl->oom) {
@@ -724,6 +953,77 @@ static void plan_addon_follow(struct planner *pl, const struct kup_addon_rule *a
 	}
 }
 
+/* The build number of a provider version's pre-release ("eksbuild.24": 24), or -1. */
+static long build_number(const struct kup_version *v)
+{
+	const char *dot = strrchr(v->pre, '.');
+	const char *p = dot ? dot + 1 : v->pre;
+	char *end;
+	long n;
+
+	if (!*p)
+		return -1;
+	n = strtol(p, &end, 10);
+	return *end ? -1 : n;
+}
+
+/* Versions with the provider's build number as the last tie-break. */
+static int provider_cmp(const struct kup_version *a, const struct kup_version *b)
+{
+	int c = kup_version_cmp(a, b);
+	long x, y;
+
+	if (c)
+		return c;
+	x = build_number(a);
+	y = build_number(b);
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * An add-on the provider publishes per cluster version (the EKS add-ons):
+ * after each hop, the version the provider publishes for that minor when the
+ * installed one is older; never a version the provider does not publish.
+ */
+static void plan_addon_managed(struct planner *pl, const struct kup_addon_rule *a,
+			       const struct kup_addon_inst *ai)
+{
+	struct kup_version cur = ai->version;
+	const char *cur_text = astr(pl, ai->version_text);
+	const char *prov = prov_display(pl->p->provider);
+	bool missing = false;
+	int k;
+
+	for (k = 1; k <= pl->n; k++) {
+		const struct kup_managed_addon *m = kup_rules_managed_addon(pl->rules, a->name,
+									     &pl->c[k]);
+		struct pstep *ps;
+
+		if (!m) {
+			if (!missing)
+				add_warning(pl, afmt(pl, "the knowledge base lists no %s %s add-on version "
+						     "for Kubernetes %s: update %s to the version %s "
+						     "publishes for %s after that hop", prov, a->name,
+						     pl->cs[k], a->name, prov, pl->cs[k]));
+			missing = true;
+			continue;
+		}
+		if (cur.valid && provider_cmp(&cur, &m->version) >= 0)
+			continue;
+		ps = add_step(pl, k, PH_MANAGED, KUP_STEP_ADDON, a->name, cur_text, m->version_text,
+			      afmt(pl, "%s publishes %s %s for Kubernetes %s (%s)",
+				   prov_display(pl->p->provider),
+				   m->provider_name ? m->provider_name : a->name, m->version_text,
+				   pl->cs[k], m->source));
+		if (ps) {
+			ps->managed = m;
+			ps->s.provider_version = m->version_text;
+		}
+		cur = m->version;
+		cur_text = m->version_text;
+	}
+}
+
 /* True when some risk already says add-on `name` is retired (the KB's own risk). */
 static bool retired_risk_present(struct planner *pl, const char *name)
 {
@@ -740,6 +1040,8 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 	const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, ai->name);
 	long start;
 
+	if (!a && ai->name && !strcasecmp(ai->name, "etcd") && pl->rules && pl->rules->netcd)
+		return;   /* plan_etcd */
 	if (!a) {
 		if (!pl->risks_done)
 			add_warning(pl, afmt(pl, "add-on %s is not in the knowledge base, not "
@@ -766,6 +1068,10 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 	}
 	if (pl->risks_done)
 		return;
+	if (kup_rules_manages_addon(pl->rules, a->name)) {
+		plan_addon_managed(pl, a, ai);
+		return;
+	}
 	if (a->hop == KUP_HOP_MATCH_CP || a->hop == KUP_HOP_PER_CP) {
 		plan_addon_follow(pl, a, ai);
 		return;
@@ -776,6 +1082,24 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 		return;
 	}
 	start = release_index(a, &ai->version);
+	pl->assume = NULL;
+	if (start < 0) {
+		long q;
+
+		/* between known releases: the range of the nearest known release below it */
+		for (q = (long)a->nreleases - 1; q >= 0; q--)
+			if (kup_version_cmp(&a->releases[q].version, &ai->version) < 0)
+				break;
+		/* only between two known releases: above the newest its range is unknown */
+		if (q >= 0 && q + 1 < (long)a->nreleases) {
+			start = q;
+			pl->assume = afmt(pl, "%s %s is not in the knowledge base: planned with the range "
+					  "of %s, the nearest known release below it (%s)", a->name,
+					  ai->version_text, a->releases[q].version_text,
+					  range_text(pl, &a->releases[q]));
+			add_warning(pl, pl->assume);
+		}
+	}
 	if (start < 0) {
 		add_warning(pl, afmt(pl, "add-on %s %s is not among the %s releases in the knowledge "
 				     "base, not checked", ai->name, ai->version_text, a->name));
@@ -1260,7 +1584,7 @@ static void plan_risks(struct planner *pl)
  */
 static void plan_provider(struct planner *pl)
 {
-	const char *prov = kup_provider_name(pl->p->provider), *today = pl->o->today;
+	const char *prov = kup_provider_name(pl->p->provider), *today = pl->today;
 	const struct kup_version *target = &pl->c[pl->n];
 	const struct kup_provider_release *row, *newest = NULL;
 	struct kup_plan_risk r;
@@ -1290,14 +1614,8 @@ static void plan_provider(struct planner *pl)
 					     kup_version_minor_str(&newest->version, nb, sizeof(nb))));
 		return;
 	}
-	if (!today) {
-		time_t now = time(NULL);
-		struct tm tm;
-
-		if (!gmtime_r(&now, &tm) || !strftime(day, sizeof(day), "%Y-%m-%d", &tm))
-			return;
-		today = day;
-	}
+	if (!today)
+		return;
 	memset(&r, 0, sizeof(r));
 	r.at = pl->cs[pl->n];
 	r.source = row->source;
@@ -1311,6 +1629,18 @@ static void plan_provider(struct planner *pl)
 		r.mitigation = afmt(pl, "aim at a minor %s still supports (the knowledge base knows "
 				    "up to %s %s)", prov, prov,
 				    kup_version_minor_str(&newest->version, day, sizeof(day)));
+	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0 &&
+		   pl->rules && pl->rules->support_end) {
+		/* a provider that upgrades such clusters itself (GKE) */
+		r.id = afmt(pl, "provider-support-ended/%s-%s", prov, pl->cs[pl->n]);
+		r.severity = KUP_SEV_HIGH;
+		r.message = afmt(pl, "%s %s reached the end of standard support on %s: %s",
+				 prov, pl->cs[pl->n], row->end_of_standard, pl->rules->support_end);
+		r.mitigation = afmt(pl, "aim at a minor %s still supports (the knowledge base knows "
+				    "up to %s %s), or plan for the automatic upgrade", prov, prov,
+				    kup_version_minor_str(&newest->version, day, sizeof(day)));
+		r.source = pl->rules->support_end_source ? pl->rules->support_end_source
+							   : row->source;
 	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0) {
 		r.id = afmt(pl, "provider-extended-support/%s-%s", prov, pl->cs[pl->n]);
 		r.severity = KUP_SEV_MEDIUM;
@@ -1329,6 +1659,111 @@ static void plan_provider(struct planner *pl)
 		return;
 	}
 	add_risk(pl, &r);
+}
+
+/* ---- end of life ----------------------------------------------------------------------- */
+
+/*
+ * Every Kubernetes minor the path reaches, and every add-on release it moves
+ * through or keeps to the end, past its end of life on `today`: a warning
+ * with the date.
+ */
+static void plan_eol(struct planner *pl)
+{
+	size_t i, j, nrel = kup_kb_release_count(pl->kb);
+	int k;
+
+	if (!pl->today)
+		return;
+	for (k = 1; k <= pl->n; k++)
+		for (i = 0; i < nrel; i++) {
+			const struct kup_release *r = kup_kb_release_at(pl->kb, i);
+
+			if (kup_version_cmp_minor(&r->version, &pl->c[k]) || !r->end_of_life ||
+			    strcmp(pl->today, r->end_of_life) <= 0)
+				continue;
+			add_warning(pl, afmt(pl, "Kubernetes %s reached its end of life on %s (%s): %s",
+					     pl->cs[k], r->end_of_life, r->source,
+					     k == pl->n ? "the target gets no more upstream patches"
+							: "the path passes through it"));
+		}
+	for (i = 0; i < pl->nsteps; i++) {
+		const struct pstep *ps = &pl->steps[i];
+
+		if (ps->rel && ps->rel->end_of_life && strcmp(pl->today, ps->rel->end_of_life) > 0)
+			add_warning(pl, afmt(pl, "%s %s reached its end of life on %s (%s): the path "
+					     "passes through it", ps->s.component, ps->rel->version_text,
+					     ps->rel->end_of_life, ps->rel->source));
+	}
+	for (j = 0; j < pl->p->naddons; j++) {
+		const struct kup_addon_inst *ai = &pl->p->addons[j];
+		const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, ai->name);
+		const struct kup_addon_release *r;
+		bool moved = false;
+
+		if (!a || !ai->version.valid || a->hop == KUP_HOP_MATCH_CP || a->hop == KUP_HOP_PER_CP)
+			continue;
+		for (i = 0; i < pl->nsteps && !moved; i++)
+			moved = pl->steps[i].ai == ai;
+		r = kup_addon_release_for(a, &ai->version);
+		if (moved || !r || !r->end_of_life || strcmp(pl->today, r->end_of_life) <= 0)
+			continue;
+		add_warning(pl, afmt(pl, "%s %s reached its end of life on %s (%s): the plan keeps it "
+				     "to the end", ai->name, ai->version_text, r->end_of_life,
+				     r->source));
+	}
+}
+
+/* ---- commands ------------------------------------------------------------------------------ */
+
+/* The provider's command for a step (data/<provider>.yaml `commands`), or NULL. */
+static const char *step_command(struct planner *pl, const struct pstep *ps)
+{
+	const struct kup_provider_commands *c = pl->rules ? &pl->rules->commands : NULL;
+	struct kup_cmd_vars v;
+	const char *t = NULL;
+
+	if (!c)
+		return NULL;
+	memset(&v, 0, sizeof(v));
+	v.cluster = pl->plan->cluster;
+	v.from = ps->s.from;
+	v.to = ps->s.to;
+	v.pool = ps->pool;
+	v.family = ps->family;
+	switch (ps->s.type) {
+	case KUP_STEP_CONTROL_PLANE:
+		t = c->control_plane;
+		break;
+	case KUP_STEP_NODEPOOL:
+		if (ps->family)
+			t = c->nodepool_replace;
+		else if (ps->pool && !strcmp(ps->pool, "control-plane") && c->control_plane_nodes &&
+			 pl->rules->control_plane_nodes)
+			t = c->control_plane_nodes;
+		else
+			t = c->nodepool;
+		break;
+	case KUP_STEP_ADDON:
+		if (ps->managed) {
+			t = c->addon;
+			v.addon = ps->managed->provider_name ? ps->managed->provider_name
+							     : ps->managed->addon;
+			v.version = ps->managed->version_text;
+		}
+		break;
+	default:
+		break;
+	}
+	if (!t)
+		return NULL;
+	kup_buf_reset(&pl->scratch);
+	kup_rules_expand(t, &v, &pl->scratch);
+	if (pl->scratch.oom || !pl->scratch.buf) {
+		pl->oom = true;
+		return NULL;
+	}
+	return astr(pl, pl->scratch.buf);
 }
 
 /* ---- the whole plan ------------------------------------------------------------------ */
@@ -1401,6 +1836,7 @@ static void finish(struct planner *pl)
 		}
 	}
 	for (i = 0; i < pl->nsteps; i++) {
+		pl->steps[i].s.command = step_command(pl, &pl->steps[i]);
 		plan->steps[i] = pl->steps[i].s;
 		plan->steps[i].order = (unsigned)(i + 1);
 		pl->full->step_hop[i] = pl->steps[i].k;
@@ -1472,6 +1908,17 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	pl.full = full;
 	pl.plan = &full->pub;
 	pl.a = &full->pub.arena;
+	pl.rules = kup_kb_provider_rules(kb, kup_provider_name(p->provider));
+	pl.all = kup_kb_provider_rules(kb, "all");
+	pl.today = opts->today;
+	if (!pl.today) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		if (gmtime_r(&now, &tm) &&
+		    strftime(pl.today_buf, sizeof(pl.today_buf), "%Y-%m-%d", &tm))
+			pl.today = pl.today_buf;
+	}
 
 	hop = kup_kb_cp_max_hop(kb);
 	if (hop < 1)
@@ -1524,6 +1971,8 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	plan_cp(&pl);
 	for (i = 0; i < p->npools; i++)
 		plan_pool(&pl, &p->pools[i]);
+	plan_cp_nodes(&pl);
+	plan_etcd(&pl);
 	for (i = 0; i < p->naddons; i++)
 		plan_addon(&pl, &p->addons[i]);
 	plan_manifests(&pl);
@@ -1534,6 +1983,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	for (i = 0; i < p->naddons; i++)
 		plan_addon(&pl, &p->addons[i]);
 	plan_extra(&pl);
+	plan_eol(&pl);
 	finish(&pl);
 	if (pl.oom || kup_arena_failed(pl.a))
 		st = KUP_NOMEM;

@@ -40,6 +40,10 @@ void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out)
 		kup_emit_kstr(&e, "from", s->from);
 		kup_emit_kstr(&e, "to", s->to);
 		kup_emit_kstr(&e, "reason", s->reason);
+		if (s->command)
+			kup_emit_kstr(&e, "command", s->command);
+		if (s->provider_version)
+			kup_emit_kstr(&e, "provider_version", s->provider_version);
 		kup_emit_end(&e);
 	}
 	kup_emit_end(&e);

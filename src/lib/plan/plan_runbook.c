@@ -211,10 +211,18 @@ static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 		}
 		kup_buf_adds(d->out, ". ");
 		t(d, surge_text(full->provider));
-		kup_buf_adds(d->out, ". Self-managed: ");
-		snprintf(cmd, sizeof(cmd),
-			 "kubectl drain NODE --ignore-daemonsets --delete-emptydir-data --timeout=15m");
-		code(d, cmd);
+		if (s->command) {
+			kup_buf_adds(d->out, ". Command: ");
+			code(d, s->command);
+		} else {
+			kup_buf_adds(d->out, ". Self-managed: ");
+			snprintf(cmd, sizeof(cmd), "kubectl drain NODE --ignore-daemonsets "
+				 "--delete-emptydir-data --timeout=15m");
+			code(d, cmd);
+		}
+	} else if (s->command) {
+		kup_buf_adds(d->out, ". Command: ");
+		code(d, s->command);
 	} else if (s->type == KUP_STEP_MANIFESTS) {
 		char cmd[160];
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kupgrade/kbplan.h"
+#include "kupgrade/kbrules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +77,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < kup_kb_provider_release_count(kb); i++)
 		(void)kup_kb_provider_release_at(kb, i);
+	{
+		static const char *const provs[] = { "generic", "eks", "gke", "aks", "kubeadm", "all" };
+		struct kup_buf b = KUP_BUF_INIT;
+		struct kup_cmd_vars cv = { "c", "1.29", "1.30", "p", "a", "v1", "f" };
+
+		for (i = 0; i < 6; i++) {
+			const struct kup_provider_rules *r = kup_kb_provider_rules(kb, provs[i]);
+
+			if (!r)
+				continue;
+			(void)kup_rules_node_skew(r, &v);
+			(void)kup_rules_etcd(r, &v);
+			(void)kup_rules_node_image(r, "Amazon Linux 2");
+			(void)kup_rules_runtime(r, "docker://20.10.7");
+			for (j = 0; j < r->nmanaged_addons; j++)
+				if (!kup_rules_managed_addon(r, r->managed_addons[j].addon,
+							     &r->managed_addons[j].k8s))
+					abort();
+			kup_rules_expand(r->commands.control_plane, &cv, &b);
+			kup_rules_expand(r->commands.nodepool, &cv, &b);
+			kup_rules_expand(r->commands.addon, &cv, &b);
+		}
+		kup_buf_release(&b);
+	}
 	if (kup_evidence_new(&ev) != KUP_OK)
 		abort();
 	if (kup_risks_eval(kb, ev, &v, on_risk, NULL) != KUP_OK)

@@ -1,0 +1,136 @@
+/*
+ * kbrules.h - what a provider (or kubeadm) accepts on top of the upstream
+ * skew policy, as data (schema kupgrade.dev/kb/provider-rules/v1: data/kubeadm.yaml,
+ * data/eks.yaml, data/gke.yaml, data/aks.yaml, data/generic.yaml, data/node-runtimes.yaml).
+ *
+ * Every document names one provider (eks, gke, aks, kubeadm, generic) or
+ * `all` (rules every provider shares: the container runtimes each minor
+ * runs).  Several documents for one provider merge: their lists add up;
+ * a scalar (a command, support_end) given twice is a load problem.
+ *
+ * Versions are Kubernetes minors unless said otherwise; a missing bound
+ * (`.valid` false) is open.  Every row carries its `source` URL.
+ */
+#ifndef KUPGRADE_KBRULES_H
+#define KUPGRADE_KBRULES_H
+
+#include "kupgrade/core.h"
+#include "kupgrade/version.h"
+#include "kupgrade/kb.h"
+
+/* How far kubelets may be behind a control plane at minor k8s_min..k8s_max
+ * for the provider's upgrade to go ahead (kubeadm: MaximumAllowedMinorVersionKubeletSkew). */
+struct kup_node_skew_rule {
+	struct kup_version k8s_min, k8s_max;
+	int older;
+	const char *source;
+};
+
+/* The etcd minor line the provider runs for control planes k8s_min..k8s_max;
+ * `requires`: every member must run at least this before moving onto the line. */
+struct kup_etcd_rule {
+	struct kup_version k8s_min, k8s_max;
+	const char *version_text;        /* "3.6" */
+	struct kup_version version;
+	const char *requires_text;       /* "3.5.26", or NULL */
+	struct kup_version requires;
+	const char *source;
+};
+
+/* One add-on version the provider publishes for a cluster minor
+ * (EKS: the latest Amazon EKS add-on version for that Kubernetes version). */
+struct kup_managed_addon {
+	const char *addon;               /* the KB add-on name: coredns, kube-proxy, aws-node ... */
+	const char *provider_name;       /* the provider's own name: vpc-cni */
+	struct kup_version k8s;
+	const char *version_text;        /* "v1.11.4-eksbuild.24" */
+	struct kup_version version;
+	const char *source;
+};
+
+/* A node OS family and the minors it runs (an OS image matches when it starts
+ * with `os` followed by the end or a character that is not a letter or digit);
+ * replace_with: what to move such pools to (NULL: nothing can). */
+struct kup_node_image_rule {
+	const char *family;              /* "AL2" */
+	const char *os;                  /* "Amazon Linux 2" */
+	struct kup_version k8s_min, k8s_max;
+	const char *replace_with;        /* "AL2023" */
+	const char *source;
+};
+
+/* A container runtime (the scheme of containerRuntimeVersion: docker) and the
+ * last minor a kubelet runs on it. */
+struct kup_runtime_rule {
+	const char *runtime;             /* "docker" */
+	struct kup_version k8s_max;
+	const char *replace_with;        /* "containerd" */
+	const char *source;
+};
+
+/*
+ * Command templates; `{cluster}`, `{from}`, `{to}`, `{pool}`, `{addon}`
+ * (the provider's add-on name), `{version}`, `{family}` are replaced.  NULL
+ * when the provider has no command for that step.
+ */
+struct kup_provider_commands {
+	const char *plan;                /* before the first hop (kubeadm upgrade plan) */
+	const char *control_plane;
+	const char *control_plane_nodes; /* the other control-plane nodes and their kubelets */
+	const char *nodepool;
+	const char *nodepool_replace;
+	const char *addon;
+	const char *node_image;          /* a node-image-only upgrade (AKS) */
+	const char *source;
+};
+
+struct kup_provider_rules {
+	const char *provider;            /* "eks" ... or "all" */
+	const struct kup_node_skew_rule *node_skew;
+	size_t nnode_skew;
+	const struct kup_etcd_rule *etcd;         /* ascending by k8s_min */
+	size_t netcd;
+	const struct kup_managed_addon *managed_addons;
+	size_t nmanaged_addons;
+	const struct kup_node_image_rule *node_images;
+	size_t nnode_images;
+	const struct kup_runtime_rule *runtimes;
+	size_t nruntimes;
+	struct kup_provider_commands commands;
+	bool control_plane_nodes;        /* the control-plane nodes' kubelets are the user's (kubeadm) */
+	const char *control_plane_nodes_source;
+	const char *support_end;         /* what the provider does past the end of standard support */
+	const char *support_end_source;
+};
+
+/* The rules of `provider` ("eks", ..., "all"); NULL when the KB has none. */
+const struct kup_provider_rules *kup_kb_provider_rules(const struct kup_kb *kb,
+						       const char *provider);
+/* Kubelet minors the provider allows behind a control plane at `cp`; -1: no rule. */
+int kup_rules_node_skew(const struct kup_provider_rules *r, const struct kup_version *cp);
+/* The etcd line for a control plane at `cp`, or NULL. */
+const struct kup_etcd_rule *kup_rules_etcd(const struct kup_provider_rules *r,
+					   const struct kup_version *cp);
+/* The add-on version the provider publishes for cluster minor `k8s`, or NULL. */
+const struct kup_managed_addon *kup_rules_managed_addon(const struct kup_provider_rules *r,
+							const char *addon,
+							const struct kup_version *k8s);
+/* True when the provider publishes versions of `addon` for some cluster minor. */
+bool kup_rules_manages_addon(const struct kup_provider_rules *r, const char *addon);
+/* The node image rule whose `os` the OS image `os` starts with, or NULL. */
+const struct kup_node_image_rule *kup_rules_node_image(const struct kup_provider_rules *r,
+						       const char *os);
+/* The runtime rule for a containerRuntimeVersion ("docker://20.10.7"), or NULL. */
+const struct kup_runtime_rule *kup_rules_runtime(const struct kup_provider_rules *r,
+						 const char *runtime);
+
+/*
+ * Expands a command template into `out` (appended); unknown `{names}` are
+ * copied as written.  The values may be NULL (then the name stays).
+ */
+struct kup_cmd_vars {
+	const char *cluster, *from, *to, *pool, *addon, *version, *family;
+};
+void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup_buf *out);
+
+#endif

@@ -1,0 +1,545 @@
+/*
+ * kbrules.c - provider rules (schema kupgrade.dev/kb/provider-rules/v1):
+ * what kubeadm, EKS, GKE, AKS accept on top of the upstream skew policy,
+ * their etcd lines, the add-on versions they publish, the node OS families
+ * and container runtimes each minor runs, and their commands.  Loaded by
+ * kb.c's loader (file:line:column problems), queried through kbrules.h.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kupgrade/profile.h"
+#include "kb/kb_int.h"
+
+/* Slot order: the provider enum, then "all". */
+static const char *const slot_names[KUP_RULES_SLOTS] = {
+	"generic", "eks", "gke", "aks", "kubeadm", "all"
+};
+
+static int slot_of(const char *name)
+{
+	int i;
+
+	for (i = 0; i < KUP_RULES_SLOTS; i++)
+		if (name && strcmp(name, slot_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static bool is_null(const struct kup_node *n)
+{
+	return !n || (n->kind == KUP_NODE_SCALAR && n->tag == KUP_TAG_NULL);
+}
+
+static const char *text(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
+			bool required)
+{
+	const struct kup_node *n = kup_kbl_want_str(ld, map, key, required);
+
+	return n ? kup_kbl_str(ld, n) : NULL;
+}
+
+/* A Kubernetes minor ("1.29"): no patch, no pre-release. */
+static void minor(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
+		  bool required, struct kup_version *out)
+{
+	kup_kbl_want_version(ld, map, key, required, out);
+	if (out->valid && (out->has_patch || out->pre[0])) {
+		kup_kbl_problem(ld, kup_node_get(map, key), "'%s' must be a minor such as \"1.29\"",
+				key);
+		out->valid = false;
+	}
+}
+
+static void range(struct kup_kb_loader *ld, const struct kup_node *e, struct kup_version *lo,
+		  struct kup_version *hi)
+{
+	minor(ld, e, "k8s_min", false, lo);
+	minor(ld, e, "k8s_max", false, hi);
+	if (lo->valid && hi->valid && kup_version_cmp_minor(lo, hi) > 0)
+		kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
+}
+
+static void want_checked(struct kup_kb_loader *ld, const struct kup_node *map)
+{
+	(void)kup_kbl_want_date(ld, map, "checked", false);
+}
+
+/* The list under `key` (absent or null: NULL without a problem). */
+static const struct kup_node *list_of(struct kup_kb_loader *ld, const struct kup_node *root,
+				      const char *key)
+{
+	const struct kup_node *n = kup_node_get(root, key);
+
+	if (is_null(n))
+		return NULL;
+	if (n->kind != KUP_NODE_SEQ) {
+		kup_kbl_problem(ld, n, "'%s' must be a list", key);
+		return NULL;
+	}
+	return n;
+}
+
+static bool is_map(struct kup_kb_loader *ld, const struct kup_node *e, const char *what)
+{
+	if (e->kind != KUP_NODE_MAP) {
+		kup_kbl_problem(ld, e, "%s must be a mapping", what);
+		return false;
+	}
+	return true;
+}
+
+/* Appends one element to a growable array held as a const pointer in the public struct. */
+static void *push(struct kup_kb_loader *ld, const void *arr_field, size_t *n, size_t *cap,
+		  size_t size)
+{
+	void **arr = (void **)arr_field;
+	char *p;
+
+	if (!kup_grow(arr, cap, *n + 1, size, 8)) {
+		ld->oom = true;
+		return NULL;
+	}
+	p = (char *)*arr + *n * size;
+	memset(p, 0, size);
+	(*n)++;
+	return p;
+}
+
+static void load_node_skew(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			   const struct kup_node *list)
+{
+	static const char *const keys[] = { "k8s_min", "k8s_max", "older", "source", "checked",
+					    "notes", NULL };
+	size_t i;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i], *o;
+		struct kup_node_skew_rule r, *dst;
+		size_t bad = ld->problems;
+		int64_t v;
+
+		if (!is_map(ld, e, "a node_skew row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		range(ld, e, &r.k8s_min, &r.k8s_max);
+		o = kup_node_get(e, "older");
+		if (!o || !kup_node_int(o, &v) || v < 0 || v > 10)
+			kup_kbl_problem(ld, o ? o : e, "'older' must be an integer from 0 to 10");
+		else
+			r.older = (int)v;
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.node_skew, &s->r.nnode_skew, &s->skew_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
+static void load_etcd(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+		      const struct kup_node *list)
+{
+	static const char *const keys[] = { "k8s_min", "k8s_max", "version", "requires", "source",
+					    "checked", "notes", NULL };
+	size_t i;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_etcd_rule r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "an etcd row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		range(ld, e, &r.k8s_min, &r.k8s_max);
+		kup_kbl_want_version(ld, e, "version", true, &r.version);
+		r.version_text = text(ld, e, "version", false);
+		kup_kbl_want_version(ld, e, "requires", false, &r.requires);
+		r.requires_text = r.requires.valid ? text(ld, e, "requires", false) : NULL;
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.etcd, &s->r.netcd, &s->etcd_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
+static void load_managed_addons(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+				const struct kup_node *list)
+{
+	static const char *const keys[] = { "addon", "provider_name", "k8s", "version", "source",
+					    "checked", "notes", NULL };
+	size_t i, j;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_managed_addon r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a managed_addons row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.addon = text(ld, e, "addon", true);
+		r.provider_name = text(ld, e, "provider_name", false);
+		minor(ld, e, "k8s", true, &r.k8s);
+		kup_kbl_want_version(ld, e, "version", true, &r.version);
+		r.version_text = text(ld, e, "version", false);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		for (j = 0; j < s->r.nmanaged_addons; j++)
+			if (strcasecmp(s->r.managed_addons[j].addon, r.addon) == 0 &&
+			    kup_version_cmp_minor(&s->r.managed_addons[j].k8s, &r.k8s) == 0)
+				break;
+		if (j < s->r.nmanaged_addons) {
+			kup_kbl_problem(ld, e, "duplicate managed add-on %s for %d.%d", r.addon,
+					r.k8s.major, r.k8s.minor);
+			continue;
+		}
+		dst = push(ld, &s->r.managed_addons, &s->r.nmanaged_addons, &s->addons_cap,
+			   sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
+static void load_node_images(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			     const struct kup_node *list)
+{
+	static const char *const keys[] = { "family", "os", "k8s_min", "k8s_max", "replace_with",
+					    "source", "checked", "notes", NULL };
+	size_t i;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_node_image_rule r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a node_images row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.family = text(ld, e, "family", true);
+		r.os = text(ld, e, "os", true);
+		range(ld, e, &r.k8s_min, &r.k8s_max);
+		r.replace_with = text(ld, e, "replace_with", false);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.node_images, &s->r.nnode_images, &s->images_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
+static void load_runtimes(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			  const struct kup_node *list)
+{
+	static const char *const keys[] = { "runtime", "k8s_max", "replace_with", "source",
+					    "checked", "notes", NULL };
+	size_t i;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_runtime_rule r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a runtimes row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.runtime = text(ld, e, "runtime", true);
+		minor(ld, e, "k8s_max", true, &r.k8s_max);
+		r.replace_with = text(ld, e, "replace_with", false);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.runtimes, &s->r.nruntimes, &s->runtimes_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
+/* A scalar that may be set by one document only. */
+static void set_once(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
+		     const char **field)
+{
+	const struct kup_node *n = kup_node_get(map, key);
+	const char *v;
+
+	if (is_null(n))
+		return;
+	v = text(ld, map, key, false);
+	if (!v)
+		return;
+	if (*field) {
+		kup_kbl_problem(ld, n, "'%s' is already given for this provider", key);
+		return;
+	}
+	*field = v;
+}
+
+static void load_commands(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			  const struct kup_node *c)
+{
+	static const char *const keys[] = { "plan", "control_plane", "control_plane_nodes",
+					    "nodepool", "nodepool_replace", "addon", "node_image",
+					    "source", "checked", "notes", NULL };
+	struct kup_provider_commands *k = &s->r.commands;
+	const char *src = NULL;
+
+	if (is_null(c) || !is_map(ld, c, "'commands'"))
+		return;
+	kup_kbl_check_keys(ld, c, keys);
+	want_checked(ld, c);
+	set_once(ld, c, "plan", &k->plan);
+	set_once(ld, c, "control_plane", &k->control_plane);
+	set_once(ld, c, "control_plane_nodes", &k->control_plane_nodes);
+	set_once(ld, c, "nodepool", &k->nodepool);
+	set_once(ld, c, "nodepool_replace", &k->nodepool_replace);
+	set_once(ld, c, "addon", &k->addon);
+	set_once(ld, c, "node_image", &k->node_image);
+	kup_kbl_want_source(ld, c, "source", &src);
+	if (src && !k->source)
+		k->source = src;
+}
+
+void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
+{
+	static const char *const top[] = { "schema", "provider", "source", "checked", "notes",
+					   "node_skew", "etcd", "managed_addons", "node_images",
+					   "runtimes", "commands", "control_plane_nodes",
+					   "support_end", NULL };
+	const struct kup_node *pn, *n;
+	struct kup_rules_slot *s;
+	int slot;
+
+	kup_kbl_check_keys(ld, root, top);
+	want_checked(ld, root);
+	pn = kup_kbl_want_str(ld, root, "provider", true);
+	if (!pn)
+		return;
+	slot = slot_of(pn->u.str);
+	if (slot < 0) {
+		kup_kbl_problem(ld, pn, "unknown provider '%s' (eks, gke, aks, kubeadm, generic, all)",
+				pn->u.str);
+		return;
+	}
+	s = &ld->kb->plan.rules[slot];
+	s->r.provider = slot_names[slot];
+	ld->kb->plan.nrules_docs++;
+	load_node_skew(ld, s, list_of(ld, root, "node_skew"));
+	load_etcd(ld, s, list_of(ld, root, "etcd"));
+	load_managed_addons(ld, s, list_of(ld, root, "managed_addons"));
+	load_node_images(ld, s, list_of(ld, root, "node_images"));
+	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
+	load_commands(ld, s, kup_node_get(root, "commands"));
+	n = kup_node_get(root, "control_plane_nodes");
+	if (!is_null(n) && is_map(ld, n, "'control_plane_nodes'")) {
+		static const char *const keys[] = { "upgrade", "source", "checked", "notes", NULL };
+		const struct kup_node *u = kup_node_get(n, "upgrade");
+		bool v = false;
+
+		kup_kbl_check_keys(ld, n, keys);
+		if (!u || !kup_node_bool(u, &v))
+			kup_kbl_problem(ld, u ? u : n, "'upgrade' must be true or false");
+		s->r.control_plane_nodes = v;
+		kup_kbl_want_source(ld, n, "source", &s->r.control_plane_nodes_source);
+	}
+	n = kup_node_get(root, "support_end");
+	if (!is_null(n) && is_map(ld, n, "'support_end'")) {
+		static const char *const keys[] = { "message", "source", "checked", "notes", NULL };
+
+		kup_kbl_check_keys(ld, n, keys);
+		set_once(ld, n, "message", &s->r.support_end);
+		if (s->r.support_end && !s->r.support_end_source)
+			kup_kbl_want_source(ld, n, "source", &s->r.support_end_source);
+	}
+}
+
+static int cmp_etcd(const void *a, const void *b)
+{
+	const struct kup_etcd_rule *x = a, *y = b;
+
+	if (!x->k8s_min.valid || !y->k8s_min.valid)
+		return (int)y->k8s_min.valid - (int)x->k8s_min.valid;
+	return kup_version_cmp_minor(&x->k8s_min, &y->k8s_min);
+}
+
+void kup_kbrules_finish(struct kup_kb_loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < KUP_RULES_SLOTS; i++) {
+		struct kup_provider_rules *r = &ld->kb->plan.rules[i].r;
+
+		if (r->netcd > 1)
+			qsort((void *)r->etcd, r->netcd, sizeof(*r->etcd), cmp_etcd);
+	}
+}
+
+void kup_kbrules_release(struct kup_kbplan *p)
+{
+	size_t i;
+
+	for (i = 0; i < KUP_RULES_SLOTS; i++) {
+		struct kup_provider_rules *r = &p->rules[i].r;
+
+		free((void *)r->node_skew);
+		free((void *)r->etcd);
+		free((void *)r->managed_addons);
+		free((void *)r->node_images);
+		free((void *)r->runtimes);
+	}
+	memset(p->rules, 0, sizeof(p->rules));
+	p->nrules_docs = 0;
+}
+
+/* ---- queries --------------------------------------------------------------------- */
+
+const struct kup_provider_rules *kup_kb_provider_rules(const struct kup_kb *kb,
+						       const char *provider)
+{
+	int slot = slot_of(provider);
+
+	if (!kb || slot < 0 || !kb->plan.rules[slot].r.provider)
+		return NULL;
+	return &kb->plan.rules[slot].r;
+}
+
+static bool in_range(const struct kup_version *lo, const struct kup_version *hi,
+		     const struct kup_version *v)
+{
+	if (lo->valid && kup_version_cmp_minor(v, lo) < 0)
+		return false;
+	if (hi->valid && kup_version_cmp_minor(v, hi) > 0)
+		return false;
+	return true;
+}
+
+int kup_rules_node_skew(const struct kup_provider_rules *r, const struct kup_version *cp)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->nnode_skew; i++)
+		if (in_range(&r->node_skew[i].k8s_min, &r->node_skew[i].k8s_max, cp))
+			return r->node_skew[i].older;
+	return -1;
+}
+
+const struct kup_etcd_rule *kup_rules_etcd(const struct kup_provider_rules *r,
+					   const struct kup_version *cp)
+{
+	size_t i;
+
+	for (i = 0; r && i < r->netcd; i++)
+		if (in_range(&r->etcd[i].k8s_min, &r->etcd[i].k8s_max, cp))
+			return &r->etcd[i];
+	return NULL;
+}
+
+const struct kup_managed_addon *kup_rules_managed_addon(const struct kup_provider_rules *r,
+							const char *addon,
+							const struct kup_version *k8s)
+{
+	size_t i;
+
+	for (i = 0; r && addon && i < r->nmanaged_addons; i++)
+		if (strcasecmp(r->managed_addons[i].addon, addon) == 0 &&
+		    kup_version_cmp_minor(&r->managed_addons[i].k8s, k8s) == 0)
+			return &r->managed_addons[i];
+	return NULL;
+}
+
+bool kup_rules_manages_addon(const struct kup_provider_rules *r, const char *addon)
+{
+	size_t i;
+
+	for (i = 0; r && addon && i < r->nmanaged_addons; i++)
+		if (strcasecmp(r->managed_addons[i].addon, addon) == 0)
+			return true;
+	return false;
+}
+
+const struct kup_node_image_rule *kup_rules_node_image(const struct kup_provider_rules *r,
+						       const char *os)
+{
+	size_t i;
+
+	for (i = 0; r && os && i < r->nnode_images; i++) {
+		const char *p = r->node_images[i].os;
+		size_t n = strlen(p);
+
+		if (strncasecmp(os, p, n) == 0 && !isalnum((unsigned char)os[n]))
+			return &r->node_images[i];
+	}
+	return NULL;
+}
+
+const struct kup_runtime_rule *kup_rules_runtime(const struct kup_provider_rules *r,
+						 const char *runtime)
+{
+	size_t i;
+
+	for (i = 0; r && runtime && i < r->nruntimes; i++) {
+		const char *p = r->runtimes[i].runtime;
+		size_t n = strlen(p);
+
+		if (strncasecmp(runtime, p, n) == 0 && (runtime[n] == ':' || runtime[n] == '\0'))
+			return &r->runtimes[i];
+	}
+	return NULL;
+}
+
+void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup_buf *out)
+{
+	static const char *const names[] = { "cluster", "from", "to", "pool", "addon", "version",
+					     "family" };
+	const char *vals[7];
+	const char *p = tmpl, *open;
+	size_t i;
+
+	vals[0] = v->cluster;
+	vals[1] = v->from;
+	vals[2] = v->to;
+	vals[3] = v->pool;
+	vals[4] = v->addon;
+	vals[5] = v->version;
+	vals[6] = v->family;
+	while (p && (open = strchr(p, '{'))) {
+		const char *close = strchr(open, '}');
+		bool done = false;
+
+		kup_buf_add(out, p, (size_t)(open - p));
+		if (!close) {
+			p = open;
+			break;
+		}
+		for (i = 0; i < 7 && !done; i++) {
+			size_t n = strlen(names[i]);
+
+			if ((size_t)(close - open - 1) == n && strncmp(open + 1, names[i], n) == 0 &&
+			    vals[i]) {
+				kup_buf_adds(out, vals[i]);
+				done = true;
+			}
+		}
+		if (!done)
+			kup_buf_add(out, open, (size_t)(close - open + 1));
+		p = close + 1;
+	}
+	if (p)
+		kup_buf_adds(out, p);
+}
