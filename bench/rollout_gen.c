@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 	       pods, argv[4], maxsurge, zcap);
 	printf("apiVersion: kupgrade.dev/v1alpha1\nkind: RolloutScenario\nmetadata: {name: %s}\n", name);
 	printf("spec:\n  seed: 1\n  zones: [a, b, c]\n");
-	printf("  limits: {maxSurgeNodes: %d, zoneCapacity: {a: %d, b: %d, c: %d}}\n", maxsurge, zcap,
-	       zcap, zcap);
+	printf("  limits: {maxSurgeNodes: %d, maxUnavailableNodes: 0, zoneCapacity: {a: %d, b: %d, "
+	       "c: %d}}\n", maxsurge, zcap, zcap, zcap);
 	printf("  timings:\n    nodeProvision: {median: 90, p90: 180}\n    nodeDrainOverhead: 10\n"
 	       "    podStart: {median: 8, p90: 30}\n    evictionRetry: 5\n");
 	printf("  pools:\n    - {name: general, nodes: %ld, capacity: {cpu: 8, memory: 32Gi, pods: 110},"

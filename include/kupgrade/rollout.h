@@ -206,6 +206,7 @@ void kup_ro_policy_at_budget(const struct kup_ro_policy *pol, const struct kup_r
 struct kup_ro_opts {
 	bool equal;
 	bool pre_scale;
+	bool keep_knobs;   /* with `equal`: enforce the budget, keep the policy's knobs as given */
 };
 
 /* ---- simulation --------------------------------------------------------- */
@@ -266,6 +267,36 @@ struct kup_ro_summary {
 enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 				      const struct kup_ro_policy *pol, const struct kup_ro_opts *opts,
 				      int seeds, struct kup_ro_summary *out, struct kup_error *err);
+
+/*
+ * `rollout tune`: the fastest setting of a provider's own knobs within the
+ * budget (the scenario's limits; both must be set) with 0 PDB-violation
+ * seconds and no failed run over the seeds.  Providers: eks
+ * (updateConfig.maxUnavailable), gke (maxSurge / maxUnavailable, or
+ * blue-green batchNodeCount when the green pool fits), aks (maxSurge /
+ * maxUnavailable), capi (MachineDeployment maxSurge / maxUnavailable),
+ * karpenter (disruption budget nodes), openshift (MachineConfigPool
+ * maxUnavailable).  Every candidate runs with the budget enforced; the
+ * default is the provider's documented settings, unenforced (as simulate
+ * prints it).
+ */
+struct kup_ro_tune {
+	const char *provider;
+	int seeds;
+	int tried;                    /* settings simulated */
+	bool found;                   /* a setting met the conditions */
+	struct kup_ro_policy def, tuned;      /* the knobs */
+	struct kup_ro_summary def_sum, tuned_sum;
+};
+enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provider, int seeds,
+			    struct kup_ro_tune *out, struct kup_error *err);
+/* The providers kup_ro_tune knows, NULL-terminated. */
+extern const char *const kup_ro_tune_providers[];
+/*
+ * The provider's command that sets `t->tuned` on pool `pool` (cluster and
+ * resource group as <cluster>, <resource-group>); one line into `out`.
+ */
+void kup_ro_tune_command(const struct kup_ro_tune *t, const char *pool, struct kup_buf *out);
 
 /* Back-of-the-envelope makespan of a policy from its parameters (medians). */
 double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol);

@@ -18,6 +18,8 @@ static void rollout_usage(FILE *fp)
 		"       %s rollout plan SCENARIO [-o table|json]\n"
 		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [--max-surge N]\n"
 		"                [--max-unavailable M] [--pre-scale] [-o table|json|csv]\n"
+		"       %s rollout tune SCENARIO --provider eks|gke|aks|capi|karpenter|openshift\n"
+		"                [--max-surge N] [--max-unavailable M] [--seeds N] [-o text|json]\n"
 		"       %s rollout policies\n"
 		"       %s rollout scenario --from-dump DUMP | --context NAME [--kubeconfig FILE]\n"
 		"\n"
@@ -27,12 +29,14 @@ static void rollout_usage(FILE *fp)
 		"          each provider at its documented defaults and at the budget (the\n"
 		"          scenario's limits, or --max-surge / --max-unavailable), kupgrade at the\n"
 		"          budget; --pre-scale lets kupgrade start Deployment replacements first\n"
+		"tune      the fastest setting of a provider's own knobs within the budget with\n"
+		"          0 PDB-violation seconds, and the provider's command that sets it\n"
 		"policies  the policies, what they do and their sources\n"
 		"scenario  derives a RolloutScenario from `kubectl get nodes,pods,replicasets,\n"
 		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file,\n"
 		"          or from the live cluster (--context, --kubeconfig, --live: a snapshot in\n"
 		"          a temporary file)\n",
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
 }
 
 static struct kup_ro_scenario *load(const char *path)
@@ -433,7 +437,7 @@ static int rollout_simulate(int argc, char **argv)
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < kup_ro_policy_count(); i++) {
 			const struct kup_ro_policy *p = kup_ro_policy_at(i);
-			struct kup_ro_opts opts = { pass == 1, ba.pre_scale };
+			struct kup_ro_opts opts = { pass == 1, ba.pre_scale, false };
 			if (strcmp(policy, "all") != 0 && strcmp(policy, p->name) != 0)
 				continue;
 			if (pass == 0 && p->mode == KUP_RO_MODE_KUPGRADE)
@@ -513,6 +517,148 @@ static int rollout_simulate(int argc, char **argv)
 	free(sum);
 	kup_ro_scenario_free(sc);
 	return flush(&b);
+}
+
+/* An int-or-percent knob as JSON: 3 or "10%". */
+static void json_knob(struct kup_buf *b, const char *name, const struct kup_ro_intpct *v)
+{
+	kup_buf_addf(b, "\"%s\": ", name);
+	if (!v->set)
+		kup_buf_adds(b, "0");
+	else if (v->pct)
+		kup_buf_addf(b, "\"%lld%%\"", (long long)v->value);
+	else
+		kup_buf_addf(b, "%lld", (long long)v->value);
+}
+
+/* The knobs of a provider policy, as the provider names them. */
+static void json_settings(struct kup_buf *b, const struct kup_ro_policy *p)
+{
+	kup_buf_adds(b, "{");
+	switch (p->mode) {
+	case KUP_RO_MODE_SLOTS:
+		if (p->in_place) {
+			json_knob(b, "maxUnavailable", &p->max_unavailable);
+			break;
+		}
+		/* fall through */
+	case KUP_RO_MODE_BATCH:
+		json_knob(b, "maxSurge", &p->max_surge);
+		kup_buf_adds(b, ", ");
+		json_knob(b, "maxUnavailable", &p->max_unavailable);
+		break;
+	case KUP_RO_MODE_ASG:
+		json_knob(b, "maxUnavailable", &p->max_unavailable);
+		break;
+	case KUP_RO_MODE_KARPENTER:
+		json_knob(b, "budgetNodes", &p->max_unavailable);
+		break;
+	case KUP_RO_MODE_BLUE_GREEN:
+		kup_buf_addf(b, "\"strategy\": \"BLUE_GREEN\", \"batchNodeCount\": %d, "
+			     "\"batchSoakDuration\": \"%.0fs\", \"nodePoolSoakDuration\": \"%.0fs\"",
+			     p->batch_nodes, p->batch_soak, p->pool_soak);
+		break;
+	case KUP_RO_MODE_KUPGRADE:
+		break;
+	}
+	kup_buf_adds(b, "}");
+}
+
+static int rollout_tune(int argc, char **argv)
+{
+	const char *format = "text";
+	struct kup_ro_scenario *sc;
+	struct kup_ro_tune t;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT, cmd = KUP_BUF_INIT;
+	struct budget_args ba;
+	int seeds = 20, rc = parse_common(argc, argv, "text|json", &format, NULL, &seeds, &ba);
+	const char *pool;
+	char budget[128], t0[32], t1[32];
+
+	if (rc)
+		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	if (!ba.provider) {
+		cli_error("expected --provider eks|gke|aks|capi|karpenter|openshift");
+		return KUP_EXIT_ERROR;
+	}
+	sc = load(argv[optind]);
+	if (!sc)
+		return KUP_EXIT_ERROR;
+	apply_budget(sc, &ba);
+	if (kup_ro_tune(sc, ba.provider, seeds, &t, &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		kup_ro_scenario_free(sc);
+		return KUP_EXIT_ERROR;
+	}
+	pool = sc->npools ? sc->pools[0].name : NULL;
+	if (t.found)
+		kup_ro_tune_command(&t, pool, &cmd);
+	budget_text(budget, sizeof(budget), sc);
+	if (strcmp(format, "json") == 0) {
+		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
+		json_str(&b, sc->name);
+		kup_buf_adds(&b, ", \"provider\": ");
+		json_str(&b, t.provider);
+		kup_buf_addf(&b, ", \"seeds\": %d, \"limits\": {\"maxSurgeNodes\": %d, "
+			     "\"maxUnavailableNodes\": %d}, \"tried\": %d,\n \"default\": {\"settings\": ",
+			     t.seeds, sc->max_surge, sc->max_unavailable, t.tried);
+		json_settings(&b, &t.def);
+		kup_buf_adds(&b, ", \"makespan_s\": {\"median\": ");
+		json_num(&b, t.def_sum.makespan_median);
+		kup_buf_adds(&b, ", \"p90\": ");
+		json_num(&b, t.def_sum.makespan_p90);
+		kup_buf_adds(&b, "}, \"pdb_violation_s\": ");
+		json_num(&b, t.def_sum.pdb_violation_s);
+		kup_buf_addf(&b, ", \"peak_extra_nodes\": %d, \"peak_unavailable_nodes\": %d, "
+			     "\"failed_runs\": %d},\n \"tuned\": ", t.def_sum.peak_extra_nodes,
+			     t.def_sum.peak_unavailable_nodes, t.def_sum.failed_runs);
+		if (t.found) {
+			kup_buf_adds(&b, "{\"settings\": ");
+			json_settings(&b, &t.tuned);
+			kup_buf_adds(&b, ", \"makespan_s\": {\"median\": ");
+			json_num(&b, t.tuned_sum.makespan_median);
+			kup_buf_adds(&b, ", \"p90\": ");
+			json_num(&b, t.tuned_sum.makespan_p90);
+			kup_buf_adds(&b, "}, \"pdb_violation_s\": ");
+			json_num(&b, t.tuned_sum.pdb_violation_s);
+			kup_buf_addf(&b, ", \"peak_extra_nodes\": %d, \"peak_unavailable_nodes\": %d}",
+				     t.tuned_sum.peak_extra_nodes, t.tuned_sum.peak_unavailable_nodes);
+			kup_buf_adds(&b, ",\n \"commands\": [");
+			json_str(&b, cmd.buf);
+			kup_buf_adds(&b, "]}\n");
+		} else {
+			kup_buf_adds(&b, "null,\n \"commands\": []}\n");
+		}
+	} else {
+		fmt_time(t0, sizeof(t0), t.def_sum.makespan_median);
+		kup_buf_addf(&b, "%s on %s, %d seed(s), budget: %s\n", t.provider, sc->name, t.seeds,
+			     budget);
+		kup_buf_addf(&b, "default: %s median, PDB violation %.0f s, %d extra and %d unavailable "
+			     "nodes at the peak%s\n", t0, t.def_sum.pdb_violation_s,
+			     t.def_sum.peak_extra_nodes, t.def_sum.peak_unavailable_nodes,
+			     t.def_sum.failed_runs ? ", failed on some seeds" : "");
+		if (t.found) {
+			fmt_time(t0, sizeof(t0), t.tuned_sum.makespan_median);
+			fmt_time(t1, sizeof(t1), t.tuned_sum.makespan_p90);
+			kup_buf_addf(&b, "tuned:   %s median (p90 %s), PDB violation %.0f s, %d extra and %d "
+				     "unavailable nodes at the peak; %d settings tried\n", t0, t1,
+				     t.tuned_sum.pdb_violation_s, t.tuned_sum.peak_extra_nodes,
+				     t.tuned_sum.peak_unavailable_nodes, t.tried);
+			kup_buf_addf(&b, "  %s\n", cmd.buf);
+		} else {
+			kup_buf_addf(&b, "tuned:   no setting within the budget finishes with 0 PDB-violation "
+				     "seconds on every seed (%d tried)\n", t.tried);
+		}
+	}
+	kup_buf_release(&cmd);
+	kup_ro_scenario_free(sc);
+	kup_error_release(&err);
+	rc = flush(&b);
+	if (rc)
+		return rc;
+	return t.found ? KUP_EXIT_OK : KUP_EXIT_REMOVED;
 }
 
 static int rollout_policies(void)
@@ -609,10 +755,12 @@ int cmd_rollout(int argc, char **argv)
 		return rollout_plan(argc - 1, argv + 1);
 	if (strcmp(sub, "simulate") == 0)
 		return rollout_simulate(argc - 1, argv + 1);
+	if (strcmp(sub, "tune") == 0)
+		return rollout_tune(argc - 1, argv + 1);
 	if (strcmp(sub, "policies") == 0)
 		return rollout_policies();
 	if (strcmp(sub, "scenario") == 0)
 		return rollout_scenario(argc - 1, argv + 1);
-	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, policies, scenario)", sub);
+	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, tune, policies, scenario)", sub);
 	return KUP_EXIT_ERROR;
 }

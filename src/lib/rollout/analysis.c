@@ -102,7 +102,7 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 		out->stuck_drains /= seeds;
 		out->forced_deletions /= seeds;
 		out->extra_pod_starts /= seeds;
-		if (opts->equal) {
+		if (opts->equal && !opts->keep_knobs) {
 			struct kup_ro_policy at;
 			kup_ro_policy_at_budget(pol, sc, &at);
 			out->estimate_s = kup_ro_estimate(sc, &at);

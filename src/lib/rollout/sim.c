@@ -1924,7 +1924,7 @@ enum kup_status kup_ro_simulate_plan(const struct kup_ro_scenario *sc, const str
 
 	if (!opts)
 		opts = &none;
-	if (opts->equal) {
+	if (opts->equal && !opts->keep_knobs) {
 		kup_ro_policy_at_budget(pol, sc, &mapped);
 		pol = &mapped;
 	}

@@ -1,0 +1,221 @@
+/*
+ * tune.c - `rollout tune`: a search over one provider's own upgrade knobs
+ * within the budget, every candidate simulated over the seeds with the
+ * budget enforced; the provider's command for the setting found.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kupgrade/rollout.h"
+
+const char *const kup_ro_tune_providers[] = {
+	"eks", "gke", "aks", "capi", "karpenter", "openshift", NULL,
+};
+
+static struct kup_ro_intpct count(int v)
+{
+	struct kup_ro_intpct x = { true, false, v };
+
+	return x;
+}
+
+/*
+ * Candidate values lo..hi: every value up to lo + 3, then about x1.5 steps,
+ * and hi itself; at most KUP_TUNE_MAX values.
+ */
+#define KUP_TUNE_MAX 16
+static int candidates(int lo, int hi, int *v)
+{
+	int n = 0, x = lo;
+
+	if (hi < lo)
+		return 0;
+	while (x <= hi && n < KUP_TUNE_MAX - 1) {
+		v[n++] = x;
+		x = x < lo + 3 ? x + 1 : x + (x + 1) / 2;
+	}
+	if (v[n - 1] != hi)
+		v[n++] = hi;
+	return n;
+}
+
+static int pool_nodes(const struct kup_ro_scenario *sc)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sc->npools; i++)
+		n += sc->pools[i].nodes;
+	return n;
+}
+
+/* Whether summary a is a better tuned result than b (NULL: none yet). */
+static bool better(const struct kup_ro_summary *a, const struct kup_ro_summary *b)
+{
+	if (!b)
+		return true;
+	if (a->makespan_median != b->makespan_median)
+		return a->makespan_median < b->makespan_median;
+	return a->peak_extra_nodes < b->peak_extra_nodes;
+}
+
+static enum kup_status try_one(const struct kup_ro_scenario *sc, const struct kup_ro_policy *p,
+			       struct kup_ro_tune *out, struct kup_error *err)
+{
+	struct kup_ro_opts opts = { true, false, true };
+	struct kup_ro_summary sum;
+	enum kup_status st;
+
+	st = kup_ro_simulate_seeds(sc, p, &opts, out->seeds, &sum, err);
+	if (st != KUP_OK)
+		return st;
+	out->tried++;
+	if (sum.failed_runs || sum.pdb_violation_s > 0 ||
+	    sum.peak_unavailable_nodes > sc->max_unavailable || sum.peak_extra_nodes > sc->max_surge)
+		return KUP_OK;
+	if (better(&sum, out->found ? &out->tuned_sum : NULL)) {
+		out->found = true;
+		out->tuned = *p;
+		out->tuned_sum = sum;
+	}
+	return KUP_OK;
+}
+
+enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provider, int seeds,
+			    struct kup_ro_tune *out, struct kup_error *err)
+{
+	const char *name = provider;
+	const struct kup_ro_policy *base;
+	struct kup_ro_opts def = { false, false, false };
+	int s_max = sc->max_surge, m_max = sc->max_unavailable, n0 = pool_nodes(sc);
+	int sv[KUP_TUNE_MAX], uv[KUP_TUNE_MAX], ns, nu, i, j;
+	enum kup_status st;
+
+	memset(out, 0, sizeof(*out));
+	out->provider = provider;
+	out->seeds = seeds;
+	if (provider && strcmp(provider, "gke") == 0)
+		name = "gke-surge";
+	base = kup_ro_policy_find(name);
+	if (!base || !provider || strcmp(provider, "kupgrade") == 0 || strcmp(name, "gke-blue-green") == 0)
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+				     "unknown provider '%s' (eks, gke, aks, capi, karpenter, openshift)",
+				     provider ? provider : "");
+	if (s_max < 0 || m_max < 0)
+		return kup_error_set(err, KUP_INVALID, sc->path, 0, 0,
+				     "tune needs a budget: limits.maxSurgeNodes and "
+				     "limits.maxUnavailableNodes, or --max-surge and --max-unavailable");
+	if (seeds < 1)
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--seeds must be 1 or more");
+	out->def = *base;
+	st = kup_ro_simulate_seeds(sc, base, &def, seeds, &out->def_sum, err);
+	if (st != KUP_OK)
+		return st;
+	if (s_max > n0)
+		s_max = n0;
+	if (m_max > n0)
+		m_max = n0;
+	switch (base->mode) {
+	case KUP_RO_MODE_SLOTS:
+		if (base->in_place) {
+			nu = candidates(1, m_max, uv);
+			for (j = 0; j < nu && st == KUP_OK; j++) {
+				struct kup_ro_policy p = *base;
+				p.max_unavailable = count(uv[j]);
+				st = try_one(sc, &p, out, err);
+			}
+			break;
+		}
+		/* fall through */
+	case KUP_RO_MODE_BATCH:
+		ns = candidates(0, base->parallel_cap > 0 && s_max > base->parallel_cap ?
+				base->parallel_cap : s_max, sv);
+		nu = candidates(0, base->parallel_cap > 0 && m_max > base->parallel_cap ?
+				base->parallel_cap : m_max, uv);
+		for (i = 0; i < ns && st == KUP_OK; i++)
+			for (j = 0; j < nu && st == KUP_OK; j++) {
+				struct kup_ro_policy p = *base;
+				if (sv[i] + uv[j] < 1)
+					continue;   /* both 0 is rejected by every provider's API */
+				p.max_surge = count(sv[i]);
+				p.max_unavailable = count(uv[j]);
+				st = try_one(sc, &p, out, err);
+			}
+		break;
+	case KUP_RO_MODE_ASG:
+		/* updateConfig.maxUnavailable 1..100 */
+		nu = candidates(1, s_max + m_max > 100 ? 100 : s_max + m_max < 1 ? 1 : s_max + m_max, uv);
+		for (j = 0; j < nu && st == KUP_OK; j++) {
+			struct kup_ro_policy p = *base;
+			p.max_unavailable = count(uv[j]);
+			st = try_one(sc, &p, out, err);
+		}
+		break;
+	case KUP_RO_MODE_KARPENTER:
+		nu = candidates(1, s_max + m_max < 1 ? 1 : s_max + m_max, uv);
+		for (j = 0; j < nu && st == KUP_OK; j++) {
+			struct kup_ro_policy p = *base;
+			p.max_unavailable = count(uv[j]);
+			st = try_one(sc, &p, out, err);
+		}
+		break;
+	case KUP_RO_MODE_BLUE_GREEN:
+	case KUP_RO_MODE_KUPGRADE:
+		break;
+	}
+	if (st == KUP_OK && strcmp(provider, "gke") == 0 && s_max >= n0) {
+		/* GKE blue-green: the green pool fits the surge budget */
+		const struct kup_ro_policy *bg = kup_ro_policy_find("gke-blue-green");
+		nu = candidates(1, n0, uv);
+		for (j = 0; bg && j < nu && st == KUP_OK; j++) {
+			struct kup_ro_policy p = *bg;
+			p.batch_nodes = uv[j];
+			st = try_one(sc, &p, out, err);
+		}
+	}
+	return st;
+}
+
+static int knob(const struct kup_ro_intpct *v, int of, bool up)
+{
+	if (!v->set)
+		return 0;
+	if (!v->pct)
+		return (int)v->value;
+	return up ? (int)((v->value * of + 99) / 100) : (int)(v->value * of / 100);
+}
+
+void kup_ro_tune_command(const struct kup_ro_tune *t, const char *pool, struct kup_buf *out)
+{
+	const struct kup_ro_policy *p = &t->tuned;
+	int s = knob(&p->max_surge, 100, true), u = knob(&p->max_unavailable, 100, false);
+
+	if (!pool || !*pool)
+		pool = "<pool>";
+	if (strcmp(t->provider, "eks") == 0)
+		kup_buf_addf(out, "aws eks update-nodegroup-config --cluster-name <cluster> "
+			     "--nodegroup-name %s --update-config maxUnavailable=%d", pool, u);
+	else if (strcmp(t->provider, "gke") == 0 && p->mode == KUP_RO_MODE_BLUE_GREEN)
+		kup_buf_addf(out, "gcloud container node-pools update %s --cluster <cluster> "
+			     "--enable-blue-green-upgrade --standard-rollout-policy="
+			     "batch-node-count=%d,batch-soak-duration=%.0fs", pool, p->batch_nodes,
+			     p->batch_soak);
+	else if (strcmp(t->provider, "gke") == 0)
+		kup_buf_addf(out, "gcloud container node-pools update %s --cluster <cluster> "
+			     "--enable-surge-upgrade --max-surge-upgrade %d --max-unavailable-upgrade %d",
+			     pool, s, u);
+	else if (strcmp(t->provider, "aks") == 0)
+		kup_buf_addf(out, "az aks nodepool update --resource-group <resource-group> "
+			     "--cluster-name <cluster> --name %s --max-surge %d --max-unavailable %d",
+			     pool, s, u);
+	else if (strcmp(t->provider, "capi") == 0)
+		kup_buf_addf(out, "kubectl patch machinedeployment %s --type merge -p "
+			     "'{\"spec\":{\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
+			     "{\"maxSurge\":%d,\"maxUnavailable\":%d}}}}'", pool, s, u);
+	else if (strcmp(t->provider, "karpenter") == 0)
+		kup_buf_addf(out, "kubectl patch nodepool %s --type merge -p "
+			     "'{\"spec\":{\"disruption\":{\"budgets\":[{\"nodes\":\"%d\"}]}}}'", pool, u);
+	else if (strcmp(t->provider, "openshift") == 0)
+		kup_buf_addf(out, "kubectl patch machineconfigpool %s --type merge -p "
+			     "'{\"spec\":{\"maxUnavailable\":%d}}'", pool, u);
+}
