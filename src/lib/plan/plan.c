@@ -404,11 +404,15 @@ static void roll_pool(struct planner *pl, const struct kup_nodepool *np, struct 
 		ps = add_step(pl, k, ph, KUP_STEP_NODEPOOL, comp, from, pl->cs[to_k], reason);
 		if (ps)
 			ps->family = with;
-		po->os = with;
+		/* the new nodes: the OS image of the family they run (unchanged when
+		 * only the runtime was replaced), the replacement runtime */
+		for (size_t i = 0; pl->rules && i < pl->rules->nnode_images; i++)
+			if (!strcmp(pl->rules->node_images[i].family, with))
+				po->os = pl->rules->node_images[i].os;
 		if (kup_rules_runtime(pl->all, po->runtime) &&
 		    kup_version_cmp_minor(&pl->c[to_k],
 					  &kup_rules_runtime(pl->all, po->runtime)->k8s_max) > 0)
-			po->runtime = with;
+			po->runtime = kup_rules_runtime(pl->all, po->runtime)->replace_with;
 	} else {
 		ps = add_step(pl, k, ph, KUP_STEP_NODEPOOL, comp, from, pl->cs[to_k], reason);
 	}
@@ -1675,7 +1679,7 @@ static void plan_eol(struct planner *pl)
 
 	if (!pl->today)
 		return;
-	for (k = 1; k <= pl->n; k++)
+	for (k = pl->n ? 1 : 0; k <= pl->n; k++)
 		for (i = 0; i < nrel; i++) {
 			const struct kup_release *r = kup_kb_release_at(pl->kb, i);
 
@@ -1684,8 +1688,10 @@ static void plan_eol(struct planner *pl)
 				continue;
 			add_warning(pl, afmt(pl, "Kubernetes %s reached its end of life on %s (%s): %s",
 					     pl->cs[k], r->end_of_life, r->source,
-					     k == pl->n ? "the target gets no more upstream patches"
-							: "the path passes through it"));
+					     k == 0 ? "the cluster is at the target and gets no more "
+						      "upstream patches"
+					     : k == pl->n ? "the target gets no more upstream patches"
+					     : "the path passes through it"));
 		}
 	for (i = 0; i < pl->nsteps; i++) {
 		const struct pstep *ps = &pl->steps[i];

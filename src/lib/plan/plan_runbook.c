@@ -345,6 +345,24 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 		risks_table(d, plan);
 	}
 
+	if (last == 0) {
+		/* already at the target: what is still worth doing, nothing else */
+		heading(d, 2, "Already at the target", NULL);
+		for (i = 0; i < plan->nsteps; i++)
+			step_item(d, plan, i);
+		for (i = 0; i < full->nheld; i++) {
+			item(d);
+			t(d, "Held back: ");
+			t(d, full->held[i]);
+			item_end(d);
+		}
+		if (!plan->nsteps && !full->nheld)
+			item_text(d, "No step: the control plane and the node pools are at the target "
+				  "(the warnings above, if any, are what is still worth doing)");
+		end_list(d);
+		return;
+	}
+
 	heading(d, 2, "Pre-upgrade", NULL);
 	snprintf(line, sizeof(line), "Staging first: rehearse this runbook on a staging cluster "
 		 "with the same versions and add-ons (%s to %s) and keep its notes",
