@@ -1,8 +1,8 @@
 /*
  * policies.c - the providers' default node-pool upgrade behaviour as
  * parameter sets of the simulator's controller, each with its source, and
- * the `kupgrade` planner.  Facts checked against
- * /work/shared/research/rollout.md sections 1 and 2 (see docs/rollout.md).
+ * the `kupgrade` planner.  Facts checked against the project's research
+ * notes on node-pool upgrades (docs/rollout.md lists the sources).
  */
 #include <string.h>
 
