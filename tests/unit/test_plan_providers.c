@@ -236,6 +236,24 @@ static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 					 sp->name, sp->os ? sp->os : "-", sp->runtime ? sp->runtime : "-",
 					 to);
 			sp->minor = to;
+		} else if (s->type == KUP_STEP_ADDON && !strcmp(s->component, "kube-proxy")) {
+			/* kube-proxy within 3 minors of the kubelet on its node (2 below 1.25) */
+			int kp = minor_of(s->to);
+
+			for (j = 0; j < n; j++)
+				if (kp - pools[j].minor > (pools[j].minor < 25 ? 2 : 3) ||
+				    kp > cp)
+					fail_msg("%s: step %u: kube-proxy 1.%d with kubelet 1.%d on pool %s",
+						 what, s->order, kp, pools[j].minor, pools[j].name);
+			if (!strcmp(prov, "eks")) {
+				const struct kup_managed_addon *m =
+					kup_rules_managed_addon(eks, s->component, &s->cp_at);
+
+				if (!m || strcmp(m->version_text, s->to))
+					fail_msg("%s: step %u: kube-proxy %s is not what EKS publishes",
+						 what, s->order, s->to);
+				checked_addon_steps++;
+			}
 		} else if (s->type == KUP_STEP_ADDON && !strcmp(prov, "eks") &&
 			   kup_rules_manages_addon(eks, s->component)) {
 			const struct kup_managed_addon *m =

@@ -1853,6 +1853,19 @@ static void finish(struct planner *pl)
 			pl->full->hops++;
 	}
 	plan->nsteps = pl->nsteps;
+	if (pl->rules && pl->rules->commands.node_image) {
+		struct kup_cmd_vars v;
+
+		memset(&v, 0, sizeof(v));
+		v.cluster = plan->cluster;
+		v.pool = "POOL";
+		kup_buf_reset(&pl->scratch);
+		kup_rules_expand(pl->rules->commands.node_image, &v, &pl->scratch);
+		if (pl->scratch.oom || !pl->scratch.buf)
+			pl->oom = true;
+		else
+			pl->full->node_image_cmd = astr(pl, pl->scratch.buf);
+	}
 	sort_risks(plan);
 	for (i = 0; i < plan->nrisks; i++)
 		if (plan->risks[i].severity >= KUP_SEV_MEDIUM)

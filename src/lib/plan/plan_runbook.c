@@ -457,6 +457,13 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 		t(d, full->held[i]);
 		item_end(d);
 	}
+	if (full->node_image_cmd) {
+		item(d);
+		t(d, "Node images: the pools' node images have their own releases (");
+		code(d, full->node_image_cmd);
+		t(d, " for each pool)");
+		item_end(d);
+	}
 	item(d);
 	t(d, "Charts held back: ");
 	code(d, "helm list -A");
