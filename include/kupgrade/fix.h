@@ -40,9 +40,23 @@ struct kup_fix_note {
 	char *reason;             /* unfixable: why; converted: what else changed, or NULL */
 };
 
+/*
+ * One changed range: bytes [start, end) of the input became bytes
+ * [out_start, out_end) of the output (offsets from where kup_fix_text()
+ * began appending).  Spans are in input order and never overlap; the text
+ * between them is identical in both.
+ */
+struct kup_fix_span {
+	size_t start, end;
+	size_t out_start, out_end;
+};
+
 struct kup_fix_result {
 	struct kup_fix_note *notes;
 	size_t nnotes;
+	struct kup_fix_span *spans;   /* kup_fix_text() only: where the output differs */
+	size_t nspans;
+	bool spans_valid;             /* false: compare the texts whole (helm records) */
 	size_t converted;
 	size_t unfixable;         /* of which removed at the target: */
 	size_t unfixable_removed;

@@ -201,8 +201,12 @@ static void test_add_pair(void **state)
 	      "      \"updateStrategy\": {\n         \"type\": \"OnDelete\"\n      },\n"
 	      "      \"failurePolicy\": \"Ignore\",\n"
 	      "      \"versions\": [\n         \"v1beta1\"\n      ]\n   }\n}");
+	/* compact JSON (kubectl's last-applied) gets compact pairs */
 	check("{\"spec\":{\"a\":1}}", true, e_add,
-	      "{\"spec\":{\"a\":1, \"updateStrategy\": {\"type\": \"OnDelete\"}, "
+	      "{\"spec\":{\"a\":1,\"updateStrategy\":{\"type\":\"OnDelete\"},"
+	      "\"failurePolicy\":\"Ignore\",\"versions\":[\"v1beta1\"]}}");
+	check("{\"spec\": {\"a\": 1}}", true, e_add,
+	      "{\"spec\": {\"a\": 1, \"updateStrategy\": {\"type\": \"OnDelete\"}, "
 	      "\"failurePolicy\": \"Ignore\", \"versions\": [\"v1beta1\"]}}");
 }
 

@@ -374,7 +374,7 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 
 /* Emits a fragment node as JSON (multi-line at `base` with `unit` when unit > 0). */
 static void emit_json(struct kup_buf *b, const struct kup_node *n, size_t base, size_t unit,
-		      const char *nl)
+		      const char *nl, bool compact)
 {
 	if (n->kind == KUP_NODE_SCALAR) {
 		bool raw = n->style == KUP_STYLE_PLAIN &&
@@ -400,15 +400,15 @@ static void emit_json(struct kup_buf *b, const struct kup_node *n, size_t base, 
 			kup_buf_adds(b, nl);
 			for (size_t k = 0; k < base + unit; k++)
 				kup_buf_addc(b, ' ');
-		} else if (i) {
+		} else if (i && !compact) {
 			kup_buf_addc(b, ' ');
 		}
 		if (map) {
 			add_double_quoted(b, n->u.pairs[i].key->u.str);
-			kup_buf_adds(b, ": ");
-			emit_json(b, n->u.pairs[i].value, base + unit, unit, nl);
+			kup_buf_adds(b, compact ? ":" : ": ");
+			emit_json(b, n->u.pairs[i].value, base + unit, unit, nl, compact);
 		} else {
-			emit_json(b, n->u.items[i], base + unit, unit, nl);
+			emit_json(b, n->u.items[i], base + unit, unit, nl, compact);
 		}
 	}
 	if (unit && n->len) {
@@ -452,6 +452,7 @@ struct frag_ctx {
 	const char *nl;
 	const char *src;
 	bool seen;
+	bool compact;
 };
 
 static enum kup_status frag_emit(void *ctx, const struct kup_doc *doc)
@@ -461,7 +462,7 @@ static enum kup_status frag_emit(void *ctx, const struct kup_doc *doc)
 		return KUP_STOP;
 	c->seen = true;
 	if (c->json)
-		emit_json(c->b, doc->root, c->base, c->unit, c->nl);
+		emit_json(c->b, doc->root, c->base, c->unit, c->nl, c->compact);
 	else
 		emit_flow(c->b, doc->root, c->src);
 	return KUP_OK;
@@ -475,7 +476,8 @@ static bool render_fragment(struct kup_fixer *f, struct kup_buf *b, const char *
 	kup_yaml_opts_init(&o, "fragment");
 	struct kup_arena arena;
 	kup_arena_init(&arena, 4096);
-	struct frag_ctx c = { b, f->json || f->json_style, base, unit, eol(f), value_yaml, false };
+	struct frag_ctx c = { b, f->json || f->json_style, base, unit, eol(f), value_yaml, false,
+			      f->json && f->compact };
 	size_t nerr = 0;
 	enum kup_status st = kup_yaml_read_mem(value_yaml, strlen(value_yaml), &o, &arena,
 					       frag_emit, &c, &nerr);
@@ -576,7 +578,7 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 			kup_buf_adds(&b, eol(f));
 			for (size_t k = 0; k < base; k++)
 				kup_buf_addc(&b, ' ');
-		} else if (map->len) {
+		} else if (map->len && !(f->json && f->compact)) {
 			kup_buf_addc(&b, ' ');
 		}
 		if (f->json || f->json_style)
@@ -585,7 +587,7 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 			kup_buf_adds(&b, key);
 		else
 			add_double_quoted(&b, key);
-		kup_buf_adds(&b, ": ");
+		kup_buf_adds(&b, f->json && f->compact ? ":" : ": ");
 		if (!render_fragment(f, &b, value_yaml, base, unit)) {
 			kup_buf_release(&b);
 			kup_fixer_unfixable(f, "internal: bad fragment for '%s'", key);
@@ -748,6 +750,15 @@ void kup_fixer_note(struct kup_fixer *f, const char *fmt, ...)
 
 /* ---- lifecycle and applying ------------------------------------------------------------ */
 
+/* True when byte a is followed by byte b somewhere in text. */
+static bool has_pair_of(const char *text, size_t len, char a, char b)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+		if (text[i] == a && text[i + 1] == b)
+			return true;
+	return false;
+}
+
 void kup_fixer_init(struct kup_fixer *f, const char *text, size_t len, bool json)
 {
 	memset(f, 0, sizeof *f);
@@ -756,6 +767,9 @@ void kup_fixer_init(struct kup_fixer *f, const char *text, size_t len, bool json
 	f->json = json;
 	const char *nl = memchr(text, '\n', len);
 	f->eol = nl && nl > text && nl[-1] == '\r' ? "\r\n" : "\n";
+	/* JSON as kubectl writes it into last-applied: no blank after ':' or ',' */
+	f->compact = json && !has_pair_of(text, len, ':', ' ') && !has_pair_of(text, len, ',', ' ') &&
+		     !has_pair_of(text, len, ',', '\n') && !has_pair_of(text, len, ',', '\r');
 }
 
 void kup_fixer_reset(struct kup_fixer *f)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kupgrade/json.h"
+#include "kupgrade/report.h"
 #include "kupgrade/yaml.h"
 #include "fix_int.h"
 
@@ -121,6 +122,7 @@ void kup_fix_result_release(struct kup_fix_result *r)
 		free(n->reason);
 	}
 	free(r->notes);
+	free(r->spans);
 	memset(r, 0, sizeof *r);
 }
 
@@ -160,6 +162,9 @@ struct fixctx {
 	size_t nseen, seen_cap;
 	struct kup_node_range { size_t start, end; } *shared;
 	size_t nshared, shared_cap;
+	struct kup_fix_span *spans;  /* output offsets from out0 */
+	size_t nspans, spans_cap;
+	size_t out0;
 };
 
 static char *dup_or_null(const char *s)
@@ -313,7 +318,8 @@ static void typed_list(struct fixctx *c, const struct kup_node *obj, const struc
 	c->f = saved;
 }
 
-static void fix_object(struct fixctx *c, const struct kup_node *obj, const struct kup_doc *doc)
+static void fix_object_api(struct fixctx *c, const struct kup_node *obj,
+			   const struct kup_doc *doc)
 {
 	if (!obj || obj->kind != KUP_NODE_MAP)
 		return;
@@ -421,6 +427,303 @@ static void fix_object(struct fixctx *c, const struct kup_node *obj, const struc
 	c->f.unfixable = false;
 }
 
+/* ---- the last-applied annotation ------------------------------------------------------- */
+
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* UTF-8 length of a code point. */
+static size_t utf8_len(unsigned long cp)
+{
+	return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static bool hex_at(const char *t, size_t n, size_t at, size_t digits, unsigned long *out)
+{
+	unsigned long v = 0;
+	if (at + digits > n)
+		return false;
+	for (size_t i = 0; i < digits; i++) {
+		int h = hexval(t[at + i]);
+		if (h < 0)
+			return false;
+		v = v * 16 + (unsigned long)h;
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * src[d] = the file offset where byte d of the scalar's value starts
+ * (src[vlen]: where the value ends), for a double-quoted, single-quoted or
+ * literal block scalar written without line folding.  False when the
+ * scalar's text cannot be mapped so (then it is re-encoded whole).
+ */
+static bool map_scalar(const char *t, size_t tlen, const struct kup_node *v, size_t *src)
+{
+	size_t d = 0, p = v->start, vlen = v->len;
+	if (v->style == KUP_STYLE_DOUBLE || v->style == KUP_STYLE_SINGLE) {
+		char q = v->style == KUP_STYLE_DOUBLE ? '"' : '\'';
+		if (p >= tlen || t[p] != q)
+			return false;
+		p++;
+		while (p < v->end && d <= vlen) {
+			char ch = t[p];
+			if (ch == '\n' || ch == '\r')
+				return false;   /* folded over lines */
+			if (ch == q) {
+				if (q == '\'' && p + 1 < v->end && t[p + 1] == '\'') {
+					src[d++] = p;
+					p += 2;
+					continue;
+				}
+				break;
+			}
+			if (q == '"' && ch == '\\') {
+				if (p + 1 >= v->end)
+					return false;
+				char e = t[p + 1];
+				size_t slen = 2, bytes = 1;
+				unsigned long cp;
+				if (e == 'u' || e == 'x' || e == 'U') {
+					size_t digits = e == 'u' ? 4 : e == 'x' ? 2 : 8;
+					if (!hex_at(t, v->end, p + 2, digits, &cp))
+						return false;
+					slen = 2 + digits;
+					if (e == 'x')
+						cp = cp & 0xff;
+					if (e == 'u' && cp >= 0xd800 && cp < 0xdc00) {
+						unsigned long lo;
+						if (p + 12 <= v->end && t[p + 6] == '\\' && t[p + 7] == 'u' &&
+						    hex_at(t, v->end, p + 8, 4, &lo) && lo >= 0xdc00 &&
+						    lo < 0xe000) {
+							slen = 12;
+							cp = 0x10000;
+						} else {
+							cp = 0xfffd;
+						}
+					}
+					bytes = e == 'x' ? 1 : utf8_len(cp);
+				} else if (e == '\n' || e == '\r' || e == ' ') {
+					return false;
+				} else if (e == 'N' || e == '_') {
+					bytes = 2;
+				} else if (e == 'L' || e == 'P') {
+					bytes = 3;
+				}
+				for (size_t k = 0; k < bytes; k++) {
+					if (d > vlen)
+						return false;
+					src[d++] = p;
+				}
+				p += slen;
+				continue;
+			}
+			if (d > vlen)
+				return false;
+			src[d++] = p++;
+		}
+		if (d != vlen || p >= v->end || t[p] != q)
+			return false;
+		src[vlen] = p;
+		return true;
+	}
+	if (v->style != KUP_STYLE_LITERAL)
+		return false;
+	/* `|` header line, then lines indented by the first content line's indentation */
+	while (p < v->end && t[p] != '\n')
+		p++;
+	if (p >= v->end)
+		return false;
+	p++;
+	size_t indent = 0;
+	{
+		size_t q = p;
+		while (q < tlen && (t[q] == ' ' || t[q] == '\r' || t[q] == '\n')) {
+			if (t[q] == '\n' || t[q] == '\r')
+				indent = 0;
+			else
+				indent++;
+			q++;
+		}
+	}
+	while (d < vlen && p < tlen) {
+		size_t k = 0;
+		while (k < indent && p < tlen && t[p] == ' ') {
+			p++;
+			k++;
+		}
+		while (p < tlen && t[p] != '\n' && t[p] != '\r' && d < vlen)
+			src[d++] = p++;
+		if (d >= vlen)
+			break;
+		if (p < tlen && t[p] == '\r')
+			src[d] = p++;
+		else
+			src[d] = p;
+		if (p >= tlen || t[p] != '\n')
+			return false;
+		p++;
+		d++;
+	}
+	if (d != vlen)
+		return false;
+	src[vlen] = p;
+	return true;
+}
+
+/* Copies the notes of the annotation's object into the file's result, placed at the value. */
+static bool add_inner_notes(struct fixctx *c, const struct kup_node *v,
+			    const struct kup_fix_result *in)
+{
+	struct kup_fix_result *r = c->res;
+	for (size_t i = 0; i < in->nnotes; i++) {
+		if (r->nnotes == 0 || (r->nnotes >= 4 && (r->nnotes & (r->nnotes - 1)) == 0)) {
+			size_t want = r->nnotes ? r->nnotes * 2 : 4;
+			struct kup_fix_note *nv = kup_xrealloc_array(r->notes, want, sizeof *nv);
+			if (!nv)
+				return false;
+			r->notes = nv;
+		}
+		const struct kup_fix_note *s = &in->notes[i];
+		struct kup_fix_note *n = &r->notes[r->nnotes];
+		memset(n, 0, sizeof *n);
+		n->outcome = s->outcome;
+		n->kind = dup_or_null(s->kind);
+		n->api_version = dup_or_null(s->api_version);
+		n->to_api_version = dup_or_null(s->to_api_version);
+		n->name = dup_or_null(s->name);
+		n->namespace_ = dup_or_null(s->namespace_);
+		n->removed_at_target = s->removed_at_target;
+		n->line = v->line;
+		n->column = v->column;
+		struct kup_buf m = KUP_BUF_INIT;
+		kup_buf_adds(&m, "in its " LAST_APPLIED);
+		if (s->reason)
+			kup_buf_addf(&m, ": %s", s->reason);
+		if (m.oom) {
+			kup_buf_release(&m);
+			return false;
+		}
+		n->reason = kup_buf_detach(&m, NULL);
+		r->nnotes++;
+		if (n->outcome == KUP_FIX_CONVERTED) {
+			r->converted++;
+		} else {
+			r->unfixable++;
+			if (n->removed_at_target)
+				r->unfixable_removed++;
+		}
+	}
+	return true;
+}
+
+/*
+ * The JSON in kubectl's last-applied annotation is the object as applied:
+ * fixed like a file of its own, and the changed bytes written back into the
+ * annotation's scalar in its own quoting, so `scan` of the output finds no
+ * old API there either.
+ */
+static void fix_last_applied(struct fixctx *c, const struct kup_node *obj)
+{
+	const struct kup_node *ann = kup_node_path(obj, "metadata", "annotations", NULL);
+	const struct kup_node *v = kup_node_get(ann, LAST_APPLIED);
+	if (!v || v->kind != KUP_NODE_SCALAR || v->tag != KUP_TAG_STR || v->len == 0 ||
+	    !memchr(v->u.str, '{', v->len))
+		return;
+	struct kup_fix_opts o = *c->opts;
+	o.errors = (struct kup_error_sink){ NULL, NULL };
+	struct kup_fix_result r;
+	kup_fix_result_init(&r);
+	struct kup_buf out = KUP_BUF_INIT;
+	size_t *src = NULL;
+	if (kup_fix_text(c->path, v->u.str, v->len, &o, &out, &r) != KUP_OK || out.oom) {
+		c->oom = true;
+		goto done;
+	}
+	if (!add_inner_notes(c, v, &r)) {
+		c->oom = true;
+		goto done;
+	}
+	if (r.errors || !r.nspans)
+		goto done;
+	c->f.first_edit = c->f.nedits;
+	src = kup_xrealloc_array(NULL, v->len + 1, sizeof *src);
+	if (!src) {
+		c->oom = true;
+		goto done;
+	}
+	bool mapped = (c->f.json || v->style != KUP_STYLE_LITERAL ||
+		       !memchr(out.buf, '\n', out.len - (out.len && out.buf[out.len - 1] == '\n'))) &&
+		      map_scalar(c->f.text, c->f.len, v, src);
+	for (size_t i = 0; mapped && i < r.nspans; i++) {
+		const struct kup_fix_span *sp = &r.spans[i];
+		const char *rep = out.buf + sp->out_start;
+		size_t rlen = sp->out_end - sp->out_start;
+		struct kup_buf b = KUP_BUF_INIT;
+		if (v->style == KUP_STYLE_DOUBLE || c->f.json) {
+			char *tmp = strndup(rep, rlen);
+			if (!tmp) {
+				c->oom = true;
+				goto done;
+			}
+			kup_json_escape(&b, tmp);
+			free(tmp);
+		} else if (v->style == KUP_STYLE_SINGLE) {
+			for (size_t k = 0; k < rlen; k++) {
+				kup_buf_addc(&b, rep[k]);
+				if (rep[k] == '\'')
+					kup_buf_addc(&b, '\'');
+			}
+		} else {
+			kup_buf_add(&b, rep, rlen);
+		}
+		if (b.oom || !kup_fixer_replace(&c->f, src[sp->start], src[sp->end],
+						b.buf ? b.buf : "", b.len))
+			c->oom = true;
+		kup_buf_release(&b);
+	}
+	if (!mapped) {
+		if (v->style == KUP_STYLE_LITERAL || v->style == KUP_STYLE_FOLDED)
+			kup_fixer_unfixable(&c->f, "cannot rewrite the block scalar of "
+					       LAST_APPLIED);
+		else
+			kup_fixer_set_scalar(&c->f, v, out.buf);
+	}
+	if (c->f.oom)
+		c->oom = true;
+	if (c->f.unfixable) {
+		/* the annotation stays as it was; its notes say what it holds */
+		for (size_t i = c->f.first_edit; i < c->f.nedits; i++)
+			free(c->f.edits[i].text);
+		c->f.nedits = c->f.first_edit;
+		free(c->f.reason);
+		c->f.reason = NULL;
+		c->f.unfixable = false;
+	}
+done:
+	free(src);
+	kup_buf_release(&out);
+	kup_fix_result_release(&r);
+}
+
+static void fix_object(struct fixctx *c, const struct kup_node *obj, const struct kup_doc *doc)
+{
+	fix_object_api(c, obj, doc);
+	if (!c->oom && obj && obj->kind == KUP_NODE_MAP)
+		fix_last_applied(c, obj);
+}
+
 static bool has_lone_cr(const char *t, size_t n)
 {
 	const char *p = t, *e = t + n;
@@ -465,8 +768,27 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	if (doc->start < c->pos)
 		return KUP_OK;   /* cannot happen: documents come in order */
 	kup_buf_add(c->out, c->f.text + c->pos, doc->start - c->pos);
+	size_t doc_out = c->out->len;
 	if (!kup_fixer_apply(&c->f, doc->start, doc->end, c->out))
 		return KUP_NOMEM;
+	/* the edits are sorted now: where each one landed in the output */
+	long long shift = (long long)doc_out - (long long)doc->start - (long long)c->out0;
+	for (size_t i = 0; i < c->f.nedits; i++) {
+		const struct kup_edit *e = &c->f.edits[i];
+		size_t os = (size_t)((long long)e->start + shift);
+		shift += (long long)e->len - (long long)(e->end - e->start);
+		if (c->nspans && c->spans[c->nspans - 1].end >= e->start) {
+			struct kup_fix_span *last = &c->spans[c->nspans - 1];
+			if (e->end > last->end)
+				last->end = e->end;
+			last->out_end = (size_t)((long long)e->end + shift);
+			continue;
+		}
+		if (!kup_grow(&c->spans, &c->spans_cap, c->nspans + 1, sizeof *c->spans, 16))
+			return KUP_NOMEM;
+		c->spans[c->nspans++] = (struct kup_fix_span){ e->start, e->end, os,
+							      (size_t)((long long)e->end + shift) };
+	}
 	c->pos = doc->end;
 	for (size_t i = 0; i < c->f.nedits; i++)
 		free(c->f.edits[i].text);
@@ -525,6 +847,7 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	c.opts = opts;
 	c.res = res;
 	c.out = out;
+	c.out0 = out->len;
 	bool json = looks_json(text, len);
 	kup_fixer_init(&c.f, text, len, json);
 	c.f.kb = opts->kb;
@@ -578,6 +901,7 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 				c.f.nedits = 0;
 				out->len = out0;
 				c.pos = 0;
+				c.nspans = 0;
 				for (size_t i = 0; i < c.nheld; i++)
 					kup_error_emit(&opts->errors, &c.held[i]);
 				res->errors += nerr;
@@ -601,6 +925,7 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 		out->len = out0;
 		kup_buf_add(out, text, len);
 		c.pos = len;
+		c.nspans = 0;
 		res->errors++;
 		st = KUP_OK;
 	}
@@ -613,6 +938,15 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 		if (out->len > out0 && out->buf[out->len - 1] == '\r')
 			out->len--;
 		out->buf[out->len] = '\0';
+		if (c.nspans && c.spans[c.nspans - 1].out_end > out->len - out0)
+			c.spans[c.nspans - 1].out_end = out->len - out0;
+	}
+	if (st == KUP_OK) {
+		free(res->spans);
+		res->spans = c.spans;
+		res->nspans = c.nspans;
+		res->spans_valid = true;
+		c.spans = NULL;
 	}
 	if (st == KUP_OK && out->oom)
 		st = KUP_NOMEM;
@@ -620,5 +954,6 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	kup_fixer_release(&c.f);
 	free(c.seen);
 	free(c.shared);
+	free(c.spans);
 	return st == KUP_NOMEM ? KUP_NOMEM : KUP_OK;
 }

@@ -39,6 +39,7 @@ struct kup_fixer {
 	struct kup_version target;
 	size_t first_edit;         /* overlap checks start here (the current object's edits) */
 	bool json_style;           /* YAML text that looks like JSON: insert JSON-style flow */
+	bool compact;              /* JSON without blanks after ':' and ',': insert alike */
 };
 
 /* ---- primitives (edit.c) --------------------------------------------------------- */

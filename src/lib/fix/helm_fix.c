@@ -701,5 +701,10 @@ out:
 		free(c.recs[i].label);
 	}
 	free(c.recs);
+	/* the manifests' spans are not the record's: compare the texts whole */
+	free(res->spans);
+	res->spans = NULL;
+	res->nspans = 0;
+	res->spans_valid = false;
 	return st;
 }
