@@ -2,14 +2,14 @@
  * test_plan_providers.c - plans that the provider (or kubeadm) accepts.
  *
  * Every plan made here (the profiles of tests/data/plan-providers at every
- * target, and 600 seeded profiles of kubeadm, EKS and GKE clusters) is
+ * target, and 600 seeded profiles of kubeadm, EKS, GKE and AKS clusters) is
  * replayed step by step against rules written from the sources, not from
  * the planner:
  *  - kubeadm: before `kubeadm upgrade apply vX`, every kubelet (the
  *    control-plane nodes' too) is at most 1 minor behind X up to 1.28 and 3
  *    from 1.29 (policy.go detectTooOldKubelets; kubernetes#120825), and the
  *    upstream policy holds (2 for kubelets older than 1.25);
- *  - GKE: node pools at most 2 minors behind the control plane;
+ *  - GKE and AKS: node pools at most 2 minors behind the control plane;
  *  - EKS: every add-on step to an EKS add-on names the version EKS publishes
  *    for the cluster version it runs under;
  *  - no pool is ever rolled onto a minor its OS image (EKS AL2: 1.32) or its
@@ -211,9 +211,10 @@ static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 				if (kubeadm && to - pools[j].minor > kubeadm_skew(to))
 					fail_msg("%s: step %u: kubeadm upgrade apply v1.%d refuses pool %s "
 						 "at 1.%d", what, s->order, to, pools[j].name, pools[j].minor);
-				if (!strcmp(prov, "gke") && to - pools[j].minor > 2)
-					fail_msg("%s: step %u: GKE pool %s at 1.%d under 1.%d", what,
-						 s->order, pools[j].name, pools[j].minor, to);
+				if ((!strcmp(prov, "gke") || !strcmp(prov, "aks")) &&
+				    to - pools[j].minor > 2)
+					fail_msg("%s: step %u: %s pool %s at 1.%d under 1.%d", what,
+						 s->order, prov, pools[j].name, pools[j].minor, to);
 			}
 			cp = to;
 			checked_hops++;
@@ -293,6 +294,7 @@ static void test_kb_rows(void **state)
 		v.minor = m;
 		assert_int_equal(kup_rules_node_skew(k, &v), kubeadm_skew(m));
 		assert_int_equal(kup_rules_node_skew(g, &v), 2);
+		assert_int_equal(kup_rules_node_skew(kup_kb_provider_rules(kb, "aks"), &v), 2);
 		assert_int_equal(kup_rules_node_skew(e, &v), -1);
 	}
 	assert_string_equal(kup_rules_etcd(k, &(struct kup_version){ .valid = true, .major = 1,
@@ -506,7 +508,7 @@ static unsigned pick(unsigned n)
 
 static void test_seeded(void **state)
 {
-	static const char *const provs[] = { "kubeadm", "eks", "gke" };
+	static const char *const provs[] = { "kubeadm", "eks", "gke", "aks" };
 	static const char *const oses[] = { "Amazon Linux 2", "Amazon Linux 2023.6.20250115",
 					    "Bottlerocket OS 1.20.0", "Ubuntu 22.04.4 LTS" };
 	char text[4096], name[64];
@@ -514,7 +516,7 @@ static void test_seeded(void **state)
 
 	(void)state;
 	for (i = 0; i < 600; i++) {
-		const char *prov = provs[pick(3)];
+		const char *prov = provs[pick(4)];
 		int cp = 21 + (int)pick(13), npools = 1 + (int)pick(3), j, to;
 		size_t len;
 		struct kup_profile *p;
