@@ -79,6 +79,11 @@ size_t kup_kb_release_count(const struct kup_kb *kb);
 const struct kup_release *kup_kb_release_at(const struct kup_kb *kb, size_t i);
 /* The newest Kubernetes minor in the KB (releases, else the newest removed_in). */
 const struct kup_version *kup_kb_newest(const struct kup_kb *kb);
+/*
+ * The knowledge base's date: the newest `checked:` date (the day a source was
+ * last read) of any entry, as "YYYY-MM-DD"; NULL when no entry carries one.
+ */
+const char *kup_kb_checked(const struct kup_kb *kb);
 
 /* The add-on components named in the KB ("cert-manager", "istio"). */
 bool kup_kb_has_component(const struct kup_kb *kb, const char *component);

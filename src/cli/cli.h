@@ -2,6 +2,7 @@
 #ifndef KUP_CLI_H
 #define KUP_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "kupgrade/core.h"
 #include "kupgrade/kb.h"
@@ -32,5 +33,15 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_error(const struct kup_error *err);
 /* Loads --kb DIR, or the embedded KB when dir is NULL; prints problems. */
 struct kup_kb *cli_load_kb(const char *dir);
+/* A knowledge base older than this many days is announced on stderr. */
+#define CLI_KB_MAX_AGE_DAYS 120
+/*
+ * Once per process, on stderr: the KB's newest `checked:` date is more than
+ * CLI_KB_MAX_AGE_DAYS before today (KUPGRADE_TODAY=YYYY-MM-DD overrides the
+ * clock).  cli_load_kb() calls it.
+ */
+void cli_kb_warn_age(const struct kup_kb *kb);
+/* Once per process, on stderr: target's minor is newer than the KB's newest. */
+void cli_kb_warn_target(const struct kup_kb *kb, const struct kup_version *target);
 
 #endif

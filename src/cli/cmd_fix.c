@@ -607,6 +607,7 @@ int cmd_fix(int argc, char **argv)
 			rc = KUP_EXIT_ERROR;
 			goto out;
 		}
+		cli_kb_warn_target(kb, &r.opts.target);
 	}
 	if (optind >= argc && nhelm == 0)
 		fix_one(&r, "-", false);

@@ -288,6 +288,7 @@ int cmd_scan(int argc, char **argv)
 	} else {
 		so.target = *kup_kb_newest(kb);
 	}
+	cli_kb_warn_target(kb, &so.target);
 	if (from) {
 		struct kup_error err = KUP_ERROR_INIT;
 		if (kup_version_parse(from, &so.from, &err) != KUP_OK) {

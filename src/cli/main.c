@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -39,6 +40,78 @@ static void print_kb_problem(void *ctx, const struct kup_error *err)
 	cli_print_error(err);
 }
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d. */
+static long days_since_epoch(long y, long m, long d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool parse_day(const char *s, long *out)
+{
+	int y, m, d;
+	char tail;
+
+	if (!s || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 ||
+	    d > 31)
+		return false;
+	*out = days_since_epoch(y, m, d);
+	return true;
+}
+
+/* Today as days since the epoch; KUPGRADE_TODAY=YYYY-MM-DD overrides the clock. */
+static long today(void)
+{
+	long t;
+
+	if (parse_day(getenv("KUPGRADE_TODAY"), &t))
+		return t;
+	return (long)(time(NULL) / 86400);
+}
+
+void cli_kb_warn_age(const struct kup_kb *kb)
+{
+	static bool warned;
+	const char *checked = kup_kb_checked(kb);
+	long day, age;
+
+	if (warned || !parse_day(checked, &day))
+		return;
+	age = today() - day;
+	if (age <= CLI_KB_MAX_AGE_DAYS)
+		return;
+	warned = true;
+	fprintf(stderr,
+		"%s: warning: the knowledge base was last checked on %s, %ld days ago: newer "
+		"releases, removals and add-on versions are missing (kupgrade kb update BUNDLE)\n",
+		kup_cli_name, checked, age);
+}
+
+void cli_kb_warn_target(const struct kup_kb *kb, const struct kup_version *target)
+{
+	static bool warned;
+	const struct kup_version *newest = kup_kb_newest(kb);
+	char b1[32], b2[32];
+
+	if (warned || !target->valid || !newest->valid)
+		return;
+	if (target->major < newest->major ||
+	    (target->major == newest->major && target->minor <= newest->minor))
+		return;
+	warned = true;
+	fprintf(stderr,
+		"%s: warning: the target %s is newer than the newest Kubernetes minor the knowledge "
+		"base knows (%s): what that release removes is not checked\n",
+		kup_cli_name, kup_version_minor_str(target, b1, sizeof(b1)),
+		kup_version_minor_str(newest, b2, sizeof(b2)));
+}
+
 struct kup_kb *cli_load_kb(const char *dir)
 {
 	struct kup_kb *kb = NULL;
@@ -59,7 +132,23 @@ struct kup_kb *cli_load_kb(const char *dir)
 		}
 		kup_error_release(&err);
 	}
+	cli_kb_warn_age(kb);
 	return kb;
+}
+
+static int cmd_version(void)
+{
+	struct kup_kb *kb = cli_load_kb(NULL);
+	char b[32];
+
+	printf("kupgrade %s\n", KUP_VERSION_STRING);
+	if (!kb)
+		return KUP_EXIT_ERROR;
+	printf("knowledge base: %s (embedded), newest Kubernetes %s\n",
+	       kup_kb_checked(kb) ? kup_kb_checked(kb) : "undated",
+	       kup_version_minor_str(kup_kb_newest(kb), b, sizeof(b)));
+	kup_kb_free(kb);
+	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 }
 
 static void usage(FILE *fp)
@@ -115,8 +204,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("kupgrade %s\n", KUP_VERSION_STRING);
-		return KUP_EXIT_OK;
+		return cmd_version();
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {

@@ -369,6 +369,9 @@ const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *m
 		kup_kbl_problem(ld, n, "'%s' must be a date YYYY-MM-DD", key);
 		return NULL;
 	}
+	/* ISO dates compare as strings: keep the newest day a source was read. */
+	if (strcmp(key, "checked") == 0 && strcmp(n->u.str, ld->kb->checked) > 0)
+		memcpy(ld->kb->checked, n->u.str, sizeof(ld->kb->checked));
 	return kup_kbl_str(ld, n);
 }
 
@@ -728,6 +731,11 @@ const struct kup_release *kup_kb_release_at(const struct kup_kb *kb, size_t i)
 const struct kup_version *kup_kb_newest(const struct kup_kb *kb)
 {
 	return &kb->newest;
+}
+
+const char *kup_kb_checked(const struct kup_kb *kb)
+{
+	return kb->checked[0] ? kb->checked : NULL;
 }
 
 bool kup_kb_has_component(const struct kup_kb *kb, const char *component)

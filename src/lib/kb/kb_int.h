@@ -88,6 +88,7 @@ struct kup_kb {
 	size_t *index;                   /* open-addressing table of rule index + 1 */
 	size_t index_cap;
 	struct kup_version newest;
+	char checked[11];                /* newest `checked:` date, "" when none */
 	char **components;
 	size_t ncomponents;
 	struct kup_kbplan plan;
