@@ -26,6 +26,7 @@ int cmd_rollout(int argc, char **argv);    /* cmd_rollout.c */
 int cmd_fleet(int argc, char **argv);      /* cmd_fleet.c */
 int cmd_snapshot(int argc, char **argv);   /* cmd_live.c */
 int cmd_drain(int argc, char **argv);      /* cmd_drain.c */
+int cmd_serve(int argc, char **argv);      /* cmd_serve.c */
 
 /* "kupgrade: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -166,6 +166,7 @@ static void usage(FILE *fp)
 		"  fleet SUBCOMMAND    upgrade a fleet of clusters in waves (a control loop)\n"
 		"  snapshot            save a live cluster to one file for offline use\n"
 		"  drain NODE...       cordon and drain nodes, naming the PDBs that block\n"
+		"  serve               scan the cluster continuously; /metrics, /report, /api\n"
 		"  kb list             list the API lifecycle rules of the knowledge base\n"
 		"  kb validate [DIR]   check a knowledge base directory (default: the embedded one)\n"
 		"  version             print the version\n"
@@ -186,6 +187,7 @@ static const struct {
 	{ "fleet", cmd_fleet },
 	{ "snapshot", cmd_snapshot },
 	{ "drain", cmd_drain },
+	{ "serve", cmd_serve },
 	{ "kb", cmd_kb },
 };
 
