@@ -22,6 +22,7 @@
 #ifndef KUPGRADE_SERVE_H
 #define KUPGRADE_SERVE_H
 
+#include <signal.h>
 #include <time.h>
 #include "kupgrade/core.h"
 #include "kupgrade/kb.h"
