@@ -2,7 +2,7 @@
 # The alert rules shipped in deploy/prometheus: valid (promtool check rules),
 # firing as their unit tests say (promtool test rules), and the
 # PrometheusRule carrying exactly the groups of rules.yaml.
-# Usage (ctest): alert_rules.sh SOURCE_DIR
+# Usage (ctest): alert_rules.sh SOURCE_DIR [KUPGRADE_CLI]
 set -u
 D="$1/deploy/prometheus"
 fails=0
