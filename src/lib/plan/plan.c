@@ -1675,6 +1675,7 @@ static void plan_provider(struct planner *pl)
 static void plan_eol(struct planner *pl)
 {
 	size_t i, j, nrel = kup_kb_release_count(pl->kb);
+	const char *prov_note;
 	int k;
 
 	if (!pl->today)
@@ -1686,8 +1687,21 @@ static void plan_eol(struct planner *pl)
 			if (kup_version_cmp_minor(&r->version, &pl->c[k]) || !r->end_of_life ||
 			    strcmp(pl->today, r->end_of_life) <= 0)
 				continue;
-			add_warning(pl, afmt(pl, "Kubernetes %s reached its end of life on %s (%s): %s",
-					     pl->cs[k], r->end_of_life, r->source,
+			{
+				const struct kup_provider_release *pr =
+					kup_kb_find_provider_release(pl->kb, kup_provider_name(pl->p->provider),
+								     &pl->c[k]);
+				const char *until = pr ? (pr->end_of_extended ? pr->end_of_extended
+							  : pr->end_of_standard) : NULL;
+
+				if (until && strcmp(until, pl->today) >= 0)
+					prov_note = afmt(pl, "; %s supports it until %s",
+							 prov_display(pl->p->provider), until);
+				else
+					prov_note = "";
+			}
+			add_warning(pl, afmt(pl, "Kubernetes %s reached its end of life on %s (%s)%s: %s",
+					     pl->cs[k], r->end_of_life, r->source, prov_note,
 					     k == 0 ? "the cluster is at the target and gets no more "
 						      "upstream patches"
 					     : k == pl->n ? "the target gets no more upstream patches"

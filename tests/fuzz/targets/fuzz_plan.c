@@ -10,6 +10,11 @@
  *    control-plane steps, each one minor up; no node-pool step ever moves a
  *    pool above the control plane of that moment; the verdict is BLOCKED
  *    exactly when there are blockers; the exit code matches the verdict;
+ *  - kubeadm: before each control-plane step to 1.X, every node-pool step so
+ *    far leaves no pool more than 1 minor behind it up to 1.28 (3 from 1.29),
+ *    the rule `kubeadm upgrade apply` enforces, unless the plan is BLOCKED;
+ *  - a command never keeps a template placeholder; a provider version is
+ *    the version the step goes to;
  *  - every renderer succeeds, and the JSON document parses (json-c).
  */
 #include <stdint.h>
@@ -34,21 +39,43 @@ static void check_plan(const struct kup_plan *plan, const struct kup_profile *p,
 	unsigned hops = 0;
 	size_t i;
 
+	int pool_minor[64];
+	size_t j, np = p->npools < 64 ? p->npools : 64;
+	bool kubeadm = p->provider == KUP_PROVIDER_KUBEADM && plan->verdict != KUP_VERDICT_BLOCKED;
+
+	for (j = 0; j < np; j++) {
+		pool_minor[j] = p->pools[j].version.valid ? p->pools[j].version.minor : cp.minor;
+		if (p->pools[j].kube_proxy.valid && p->pools[j].kube_proxy.minor < pool_minor[j])
+			pool_minor[j] = p->pools[j].kube_proxy.minor;
+	}
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct kup_plan_step *s = &plan->steps[i];
 
 		if (s->order != i + 1 || !s->component || !s->to || !s->reason)
 			abort();
+		if (s->command && (!s->command[0] || strstr(s->command, "{to}") ||
+				   strstr(s->command, "{cluster}") || strstr(s->command, "{pool}")))
+			abort();
+		if (s->provider_version && strcmp(s->provider_version, s->to))
+			abort();
 		if (s->type == KUP_STEP_CONTROL_PLANE) {
 			if (kup_version_parse(s->to, &to, NULL) != KUP_OK ||
 			    to.major != cp.major || to.minor != cp.minor + 1)
 				abort();
+			for (j = 0; kubeadm && j < np; j++)
+				if (p->pools[j].version.valid &&
+				    to.minor - pool_minor[j] > (to.minor <= 28 ? 1 : 3))
+					abort();
 			cp = to;
 			hops++;
 		} else if (s->type == KUP_STEP_NODEPOOL) {
 			if (kup_version_parse(s->to, &to, NULL) != KUP_OK ||
 			    kup_version_cmp_minor(&to, &cp) > 0)
 				abort();
+			for (j = 0; j < np; j++)
+				if (p->pools[j].name && !strncmp(s->component, "nodepool/", 9) &&
+				    !strcmp(s->component + 9, p->pools[j].name))
+					pool_minor[j] = to.minor;
 		}
 	}
 	if ((int)hops != target->minor - p->control_plane.minor)
