@@ -66,6 +66,18 @@ static bool subresource(struct kup_fixer *f, const struct kup_node *obj, const c
 			 "manifest");
 }
 
+static bool old_hpa(struct kup_fixer *f, const struct kup_node *obj, const char *from,
+		    const char *to)
+{
+	(void)obj;
+	(void)from;
+	(void)to;
+	return refuse(f, "the extensions/v1beta1 HorizontalPodAutoscaler names a Scale "
+			 "subresource (spec.scaleRef) and spec.cpuUtilization.targetPercentage: "
+			 "write spec.scaleTargetRef (the workload's apiVersion, kind and name) and "
+			 "spec.targetCPUUtilizationPercentage by hand");
+}
+
 /* Kinds with their own row, before the group-wide ones. */
 static const struct kup_converter special[] = {
 	{ "ResourceClaim", "resource.k8s.io/v1beta1", dra_layout },
@@ -74,6 +86,7 @@ static const struct kup_converter special[] = {
 	{ "Scale", "extensions/v1beta1", subresource },
 	{ "Scale", "apps/v1beta1", subresource },
 	{ "Scale", "apps/v1beta2", subresource },
+	{ "HorizontalPodAutoscaler", "extensions/v1beta1", old_hpa },
 	{ "ControllerRevision", "apps/v1beta1", NULL },
 	{ "ControllerRevision", "apps/v1beta2", NULL },
 	{ "Certificate", "cert-manager.io/v1alpha2", kup_convert_cert_manager },
@@ -361,6 +374,8 @@ static void fix_object_api(struct fixctx *c, const struct kup_node *obj,
 		struct kup_buf m = KUP_BUF_INIT;
 		kup_buf_addf(&m, "the replacement is a different kind (%s %s)", rep->api_version,
 			     rep->kind);
+		if (rule->notes && *rule->notes)
+			kup_buf_addf(&m, ": %s", rule->notes);
 		if (m.oom || !add_note(c, KUP_FIX_UNFIXABLE, obj, NULL, removed, m.buf))
 			c->oom = true;
 		kup_buf_release(&m);
