@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 #include "cli.h"
 #include "kupgrade/ingest.h"
 
-enum mode { MODE_DIFF, MODE_WRITE, MODE_STDOUT };
+enum mode { MODE_DIFF, MODE_WRITE, MODE_STDOUT, MODE_CHECK };
 
 struct run {
 	struct kup_fix_opts opts;
@@ -24,12 +26,13 @@ struct run {
 	bool backup;
 	bool error;
 	bool unfixable_removed;
+	bool would_change;        /* --check: some file would change */
 };
 
 static void fix_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: %s fix [PATH...] --to VERSION [--diff | --write [--backup] | --stdout]\n"
+		"usage: %s fix [PATH...] --to VERSION [--diff | --check | --write [--backup] | --stdout]\n"
 		"\n"
 		"Rewrites manifests (YAML or JSON files, directories, '-' for stdin) to the\n"
 		"APIs served at the target version, changing only the edited fields.\n"
@@ -37,25 +40,45 @@ static void fix_usage(FILE *fp)
 		"Options:\n"
 		"  --to VERSION          target Kubernetes version (default: newest in the KB)\n"
 		"  --diff                show a unified diff of the changes (default)\n"
-		"  --write               replace the files (atomically)\n"
-		"  --backup              with --write: keep the original as FILE.orig\n"
+		"  --check               show the diff and exit 3 if anything would change;\n"
+		"                        change nothing (for CI and pre-commit hooks)\n"
+		"  --write               replace the files (atomically; a symlink's target is\n"
+		"                        rewritten, hard-linked files in place after a backup)\n"
+		"  --backup              with --write: keep the original as FILE.orig (then\n"
+		"                        FILE.orig.1, ...: a backup is never overwritten)\n"
 		"  --stdout              print the fixed text of every input\n"
 		"  --helm-release FILE   fix a Helm release record (Secret or ConfigMap dump)\n"
 		"  --kb DIR              use the knowledge base in DIR\n"
 		"  -h, --help            show this help\n"
 		"\n"
 		"Exit: 0 nothing to fix or all fixed, 3 something removed at the target could\n"
-		"not be fixed, 1 error.\n",
+		"not be fixed (with --check: or something would change), 1 error.\n",
 		kup_cli_name);
 }
 
 /* ---- unified diff ------------------------------------------------------------------------ */
+
+/*
+ * The diff is computed region by region: the library reports where the
+ * output differs (kup_fix_result.spans); outside those spans both texts are
+ * the same bytes, so only the lines around a span are compared (Myers'
+ * algorithm), and the unchanged lines between regions are counted, never
+ * stored.  Memory is the two texts plus one byte per line of the op script.
+ * A result without spans (a Helm record) is one region: the whole text.
+ */
 
 struct lines {
 	const char **p;
 	size_t *n;
 	size_t count;
 };
+
+static void lines_release(struct lines *l)
+{
+	free(l->p);
+	free(l->n);
+	memset(l, 0, sizeof *l);
+}
 
 static bool split_lines(const char *t, size_t len, struct lines *l)
 {
@@ -92,7 +115,7 @@ static bool line_eq(const struct lines *a, size_t i, const struct lines *b, size
 	return a->n[i] == b->n[j] && memcmp(a->p[i], b->p[j], a->n[i]) == 0;
 }
 
-/* op per step of the script: '=' keep, '-' delete from a, '+' insert from b */
+/* op per line of the script: '=' keep, '-' delete from a, '+' insert from b */
 struct script {
 	char *op;
 	size_t n, cap;
@@ -106,9 +129,18 @@ static bool script_add(struct script *s, char op)
 	return true;
 }
 
+static bool script_keep(struct script *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!script_add(s, '='))
+			return false;
+	return true;
+}
+
 /*
- * Myers' O(ND) greedy algorithm with the V array of every step kept for the
- * trace back; past `maxd` differences the middle is one replaced block.
+ * Myers' O(ND) greedy algorithm, the V array of step d kept (2d+1 entries)
+ * for the trace back; past `cap_d` differences the middle is one replaced
+ * block.
  */
 static bool myers(const struct lines *a, size_t a0, size_t a1, const struct lines *b, size_t b0,
 		  size_t b1, struct script *out)
@@ -146,24 +178,24 @@ static bool myers(const struct lines *a, size_t a0, size_t a1, const struct line
 				break;
 			}
 		}
-		trace[d] = malloc(width * sizeof(long));
+		/* step d touched k in [-d-1, d+1] (the neighbours read) */
+		trace[d] = malloc((size_t)(2 * d + 3) * sizeof(long));
 		if (!trace[d]) {
 			found = -2;
 			break;
 		}
-		memcpy(trace[d], v, width * sizeof(long));
+		memcpy(trace[d], v + off - d - 1, (size_t)(2 * d + 3) * sizeof(long));
 	}
 	bool ok = true;
 	if (found >= 0) {
-		/* trace back, collecting ops in reverse */
 		struct script rev = { NULL, 0, 0 };
 		long x = n, y = m;
 		for (long d = found; d > 0 && ok; d--) {
-			const long *pv = trace[d - 1];
+			const long *pv = trace[d - 1];   /* index k + d (step d-1 spans -d..d) */
 			long k = x - y;
-			long pk = (k == -d || (k != d && pv[off + k - 1] < pv[off + k + 1])) ? k + 1
+			long pk = (k == -d || (k != d && pv[k - 1 + d] < pv[k + 1 + d])) ? k + 1
 											 : k - 1;
-			long px = pv[off + pk], py = px - pk;
+			long px = pv[pk + d], py = px - pk;
 			while (x > px && y > py && ok) {
 				ok = script_add(&rev, '=');
 				x--;
@@ -197,6 +229,91 @@ static bool myers(const struct lines *a, size_t a0, size_t a1, const struct line
 	return ok;
 }
 
+/* The script of one region: common prefix and suffix first (edits are few). */
+static bool diff_region(const char *a, size_t alen, const char *b, size_t blen, struct script *s)
+{
+	struct lines la = { 0 }, lb = { 0 };
+	bool ok = split_lines(a, alen, &la) && split_lines(b, blen, &lb);
+	if (ok) {
+		size_t pre = 0, suf = 0;
+		while (pre < la.count && pre < lb.count && line_eq(&la, pre, &lb, pre))
+			pre++;
+		while (suf < la.count - pre && suf < lb.count - pre &&
+		       line_eq(&la, la.count - 1 - suf, &lb, lb.count - 1 - suf))
+			suf++;
+		ok = script_keep(s, pre) &&
+		     myers(&la, pre, la.count - suf, &lb, pre, lb.count - suf, s) &&
+		     script_keep(s, suf);
+	}
+	lines_release(&la);
+	lines_release(&lb);
+	return ok;
+}
+
+static size_t count_lines(const char *t, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = t, *e = t + len; p < e; p++) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		n++;
+		if (!nl)
+			break;
+		p = nl;
+	}
+	return n;
+}
+
+static size_t line_begin(const char *t, size_t pos)
+{
+	while (pos > 0 && t[pos - 1] != '\n')
+		pos--;
+	return pos;
+}
+
+static size_t line_finish(const char *t, size_t len, size_t pos)
+{
+	if (pos > 0 && t[pos - 1] == '\n')
+		return pos;
+	const char *nl = memchr(t + pos, '\n', len - pos);
+	return nl ? (size_t)(nl - t) + 1 : len;
+}
+
+/* The op script of the whole file, from the spans (or one region without them). */
+static bool build_script(const char *a, size_t alen, const char *b, size_t blen,
+			 const struct kup_fix_result *res, struct script *s)
+{
+	if (!res->spans_valid)
+		return diff_region(a, alen, b, blen, s);
+	size_t apos = 0, bpos = 0;   /* both at a line start, the texts equal before */
+	for (size_t i = 0; i < res->nspans;) {
+		size_t as = line_begin(a, res->spans[i].start);
+		size_t ae = line_finish(a, alen, res->spans[i].end);
+		size_t be = res->spans[i].out_end + (ae - res->spans[i].end);
+		/* spans whose lines touch form one region */
+		size_t j = i + 1;
+		while (j < res->nspans && res->spans[j].start < ae + 1) {
+			size_t e2 = line_finish(a, alen, res->spans[j].end);
+			if (e2 > ae) {
+				be = res->spans[j].out_end + (e2 - res->spans[j].end);
+				ae = e2;
+			} else {
+				be = res->spans[j].out_end + (ae - res->spans[j].end);
+			}
+			j++;
+		}
+		if (as < apos)
+			as = apos;
+		size_t bs = bpos + (as - apos);
+		if (!script_keep(s, count_lines(a + apos, as - apos)) ||
+		    !diff_region(a + as, ae - as, b + bs, be - bs, s))
+			return false;
+		apos = ae;
+		bpos = be;
+		i = j;
+	}
+	return script_keep(s, count_lines(a + apos, alen - apos));
+}
+
 static void put_line(FILE *fp, char tag, const char *p, size_t n)
 {
 	fputc(tag, fp);
@@ -205,117 +322,154 @@ static void put_line(FILE *fp, char tag, const char *p, size_t n)
 		fputs("\n\\ No newline at end of file\n", fp);
 }
 
-static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, const char *b,
-		       size_t blen)
+/* A position in a text: the byte offset of line `line` (0-based). */
+struct cursor {
+	const char *t;
+	size_t len, pos, line;
+};
+
+static size_t cursor_take(struct cursor *c, const char **p)
 {
-	struct lines la = { 0 }, lb = { 0 };
+	const char *nl = memchr(c->t + c->pos, '\n', c->len - c->pos);
+	size_t e = nl ? (size_t)(nl - c->t) + 1 : c->len;
+	size_t n = e - c->pos;
+	*p = c->t + c->pos;
+	c->pos = e;
+	c->line++;
+	return n;
+}
+
+static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, const char *b,
+		       size_t blen, const struct kup_fix_result *res)
+{
 	struct script s = { NULL, 0, 0 };
-	bool ok = split_lines(a, alen, &la) && split_lines(b, blen, &lb);
-	if (ok) {
-		/* common prefix and suffix first: edits are few */
-		size_t pre = 0, suf = 0;
-		while (pre < la.count && pre < lb.count && line_eq(&la, pre, &lb, pre))
-			pre++;
-		while (suf < la.count - pre && suf < lb.count - pre &&
-		       line_eq(&la, la.count - 1 - suf, &lb, lb.count - 1 - suf))
-			suf++;
-		for (size_t i = 0; ok && i < pre; i++)
-			ok = script_add(&s, '=');
-		if (ok)
-			ok = myers(&la, pre, la.count - suf, &lb, pre, lb.count - suf, &s);
-		for (size_t i = 0; ok && i < suf; i++)
-			ok = script_add(&s, '=');
+	if (!build_script(a, alen, b, blen, res, &s)) {
+		free(s.op);
+		return false;
 	}
-	if (ok) {
-		const char *shown = strcmp(path, "-") == 0 ? "stdin" : path;
-		fprintf(fp, "--- a/%s\n+++ b/%s\n", shown, shown);
-		/* positions in a and b before each op */
-		size_t i = 0;
-		while (i < s.n) {
-			if (s.op[i] == '=') {
-				i++;
+	const char *shown = strcmp(path, "-") == 0 ? "stdin" : path;
+	fprintf(fp, "--- a/%s\n+++ b/%s\n", shown, shown);
+	struct cursor ca = { a, alen, 0, 0 }, cb = { b, blen, 0, 0 };
+	/* the starts of the last three kept lines, for the context before a hunk */
+	struct cursor ring_a[3], ring_b[3];
+	size_t nring = 0;
+	size_t i = 0;
+	while (i < s.n) {
+		if (s.op[i] == '=') {
+			const char *p;
+			ring_a[nring % 3] = ca;
+			ring_b[nring % 3] = cb;
+			nring++;
+			cursor_take(&ca, &p);
+			cursor_take(&cb, &p);
+			i++;
+			continue;
+		}
+		/* a hunk: up to 3 kept lines before, to 3 after the last change that
+		 * is at most 6 kept lines away */
+		size_t before = nring < 3 ? nring : 3;
+		size_t start = i - before;
+		size_t end = i;
+		for (;;) {
+			while (end < s.n && s.op[end] != '=')
+				end++;
+			size_t k = end;
+			while (k < s.n && s.op[k] == '=' && k - end < 7)
+				k++;
+			if (k < s.n && s.op[k] != '=' && k - end <= 6) {
+				end = k;
 				continue;
 			}
-			/* a hunk: from 3 keeps before the change to 3 keeps after the last
-			 * change that is at most 6 keeps away */
-			size_t start = i >= 3 ? i - 3 : 0;
-			while (start < i && s.op[start] != '=')
-				start++;
-			size_t end = i;
-			for (;;) {
-				while (end < s.n && s.op[end] != '=')
-					end++;
-				size_t k = end;
-				while (k < s.n && s.op[k] == '=' && k - end < 7)
-					k++;
-				if (k < s.n && s.op[k] != '=' && k - end <= 6) {
-					end = k;
-					continue;
-				}
-				break;
-			}
-			size_t stop = end;
-			while (stop < s.n && s.op[stop] == '=' && stop - end < 3)
-				stop++;
-			/* line numbers of the hunk start */
-			size_t ai = 0, bi = 0;
-			for (size_t k = 0; k < start; k++) {
-				if (s.op[k] != '+')
-					ai++;
-				if (s.op[k] != '-')
-					bi++;
-			}
-			size_t acount = 0, bcount = 0;
-			for (size_t k = start; k < stop; k++) {
-				if (s.op[k] != '+')
-					acount++;
-				if (s.op[k] != '-')
-					bcount++;
-			}
-			fprintf(fp, "@@ -%zu", acount ? ai + 1 : ai);
-			if (acount != 1)
-				fprintf(fp, ",%zu", acount);
-			fprintf(fp, " +%zu", bcount ? bi + 1 : bi);
-			if (bcount != 1)
-				fprintf(fp, ",%zu", bcount);
-			fputs(" @@\n", fp);
-			/* deletions of a run before its insertions, as diff -u does */
-			size_t k = start;
-			while (k < stop) {
-				if (s.op[k] == '=') {
-					put_line(fp, ' ', la.p[ai], la.n[ai]);
-					ai++;
-					bi++;
-					k++;
-					continue;
-				}
-				size_t r = k;
-				while (r < stop && s.op[r] != '=')
-					r++;
-				for (size_t q = k; q < r; q++)
-					if (s.op[q] == '-') {
-						put_line(fp, '-', la.p[ai], la.n[ai]);
-						ai++;
-					}
-				for (size_t q = k; q < r; q++)
-					if (s.op[q] == '+') {
-						put_line(fp, '+', lb.p[bi], lb.n[bi]);
-						bi++;
-					}
-				k = r;
-			}
-			i = stop;
+			break;
 		}
+		size_t stop = end;
+		while (stop < s.n && s.op[stop] == '=' && stop - end < 3)
+			stop++;
+		if (before) {
+			ca = ring_a[(nring - before) % 3];
+			cb = ring_b[(nring - before) % 3];
+		}
+		size_t acount = 0, bcount = 0;
+		for (size_t k = start; k < stop; k++) {
+			if (s.op[k] != '+')
+				acount++;
+			if (s.op[k] != '-')
+				bcount++;
+		}
+		fprintf(fp, "@@ -%zu", acount ? ca.line + 1 : ca.line);
+		if (acount != 1)
+			fprintf(fp, ",%zu", acount);
+		fprintf(fp, " +%zu", bcount ? cb.line + 1 : cb.line);
+		if (bcount != 1)
+			fprintf(fp, ",%zu", bcount);
+		fputs(" @@\n", fp);
+		/* deletions of a run before its insertions, as diff -u does */
+		size_t k = start;
+		while (k < stop) {
+			const char *p;
+			size_t n;
+			if (s.op[k] == '=') {
+				n = cursor_take(&ca, &p);
+				cursor_take(&cb, &p);
+				put_line(fp, ' ', p, n);
+				k++;
+				continue;
+			}
+			size_t r = k;
+			while (r < stop && s.op[r] != '=')
+				r++;
+			for (size_t q = k; q < r; q++)
+				if (s.op[q] == '-') {
+					n = cursor_take(&ca, &p);
+					put_line(fp, '-', p, n);
+				}
+			for (size_t q = k; q < r; q++)
+				if (s.op[q] == '+') {
+					n = cursor_take(&cb, &p);
+					put_line(fp, '+', p, n);
+				}
+			k = r;
+		}
+		nring = 0;
+		i = stop;
 	}
 	free(s.op);
-	free(la.p);
-	free(la.n);
-	free(lb.p);
-	free(lb.n);
-	return ok;
+	return true;
 }
 
 /* ---- writing ----------------------------------------------------------------------------- */
+
+/*
+ * --write replaces a file through a temporary file next to it (same owner,
+ * group and mode), fsync and rename, so a reader never sees half a file.
+ * A symbolic link is followed: its target is rewritten and the link kept.
+ * A file with several hard links is rewritten in place (the same inode, so
+ * every link sees the change) after its original is saved as a backup,
+ * --backup or not: an in-place write is not atomic.  FIFOs, devices and
+ * sockets are refused.  The temporary file is removed on SIGINT/SIGTERM.
+ */
+
+static char tmp_path[4096];
+static volatile sig_atomic_t tmp_live;
+
+static void on_signal(int sig)
+{
+	if (tmp_live)
+		unlink(tmp_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static bool write_all(int fd, const char *p, size_t n)
 {
@@ -332,17 +486,35 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-/* Writes `path` atomically: a temporary file next to it, fsync, rename. */
-static bool atomic_write(const char *path, const char *text, size_t len, mode_t mode)
+static void sync_dir_of(const char *path)
+{
+	struct kup_buf dir = KUP_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		kup_buf_add(&dir, path, (size_t)(slash - path) + (slash == path ? 1 : 0));
+	else
+		kup_buf_adds(&dir, ".");
+	if (!dir.oom) {
+		int dfd = open(dir.buf, O_RDONLY);
+		if (dfd >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	kup_buf_release(&dir);
+}
+
+/* Writes `path` atomically with the owner, group and mode of `sb`. */
+static bool atomic_write(const char *path, const char *text, size_t len, const struct stat *sb)
 {
 	struct kup_buf tmp = KUP_BUF_INIT;
 	const char *slash = strrchr(path, '/');
 	if (slash)
 		kup_buf_add(&tmp, path, (size_t)(slash - path) + 1);
 	kup_buf_addf(&tmp, ".%s.kupgrade-XXXXXX", slash ? slash + 1 : path);
-	if (tmp.oom) {
+	if (tmp.oom || tmp.len >= sizeof tmp_path) {
 		kup_buf_release(&tmp);
-		cli_error("out of memory");
+		cli_error("cannot write '%s': %s", path, tmp.oom ? "out of memory" : "name too long");
 		return false;
 	}
 	int fd = mkstemp(tmp.buf);
@@ -351,7 +523,16 @@ static bool atomic_write(const char *path, const char *text, size_t len, mode_t 
 		kup_buf_release(&tmp);
 		return false;
 	}
-	bool ok = write_all(fd, text, len) && fchmod(fd, mode & 07777) == 0 && fsync(fd) == 0;
+	memcpy(tmp_path, tmp.buf, tmp.len + 1);
+	tmp_live = 1;
+	const char *what = "cannot write";
+	bool ok = write_all(fd, text, len);
+	if (ok && (sb->st_uid != geteuid() || sb->st_gid != getegid()) &&
+	    fchown(fd, sb->st_uid, sb->st_gid) != 0) {
+		ok = false;
+		what = "cannot keep the owner and group of";
+	}
+	ok = ok && fchmod(fd, sb->st_mode & 07777) == 0 && fsync(fd) == 0;
 	int saved = errno;
 	if (close(fd) != 0 && ok) {
 		ok = false;
@@ -363,24 +544,137 @@ static bool atomic_write(const char *path, const char *text, size_t len, mode_t 
 	}
 	if (!ok) {
 		unlink(tmp.buf);
-		cli_error("cannot write '%s': %s", path, strerror(saved));
+		cli_error("%s '%s': %s", what, path, strerror(saved));
 	} else {
-		/* make the rename durable */
-		struct kup_buf dir = KUP_BUF_INIT;
-		if (slash)
-			kup_buf_add(&dir, path, (size_t)(slash - path) + (slash == path ? 1 : 0));
-		else
-			kup_buf_adds(&dir, ".");
-		if (!dir.oom) {
-			int dfd = open(dir.buf, O_RDONLY);
-			if (dfd >= 0) {
-				(void)fsync(dfd);
-				close(dfd);
-			}
-		}
-		kup_buf_release(&dir);
+		sync_dir_of(path);
 	}
+	tmp_live = 0;
 	kup_buf_release(&tmp);
+	return ok;
+}
+
+/* Rewrites `path` in place (hard links keep sharing it). */
+static bool inplace_write(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		return false;
+	}
+	bool ok = write_all(fd, text, len) && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
+	int saved = errno;
+	if (close(fd) != 0 && ok) {
+		ok = false;
+		saved = errno;
+	}
+	if (!ok)
+		cli_error("cannot write '%s': %s", path, strerror(saved));
+	return ok;
+}
+
+/*
+ * Saves the original as PATH.orig, or PATH.orig.1, .2, ... when that exists:
+ * a backup is never overwritten.  The name used goes to `name`.
+ */
+static bool write_backup(const char *path, const char *text, size_t len, const struct stat *sb,
+			 struct kup_buf *name)
+{
+	for (unsigned n = 0; n < 10000; n++) {
+		kup_buf_reset(name);
+		kup_buf_addf(name, n ? "%s.orig.%u" : "%s.orig", path, n);
+		if (name->oom) {
+			cli_error("out of memory");
+			return false;
+		}
+		int fd = open(name->buf, O_WRONLY | O_CREAT | O_EXCL, sb->st_mode & 0777);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0) {
+			cli_error("cannot write '%s': %s", name->buf, strerror(errno));
+			return false;
+		}
+		bool ok = write_all(fd, text, len) && fsync(fd) == 0;
+		int saved = errno;
+		if (close(fd) != 0 && ok) {
+			ok = false;
+			saved = errno;
+		}
+		if (!ok) {
+			unlink(name->buf);
+			cli_error("cannot write '%s': %s", name->buf, strerror(saved));
+		}
+		return ok;
+	}
+	cli_error("cannot back up '%s': too many backups", path);
+	return false;
+}
+
+static const char *file_type(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+		: S_ISBLK(m) ? "a block device" : S_ISDIR(m) ? "a directory" : "not a regular file";
+}
+
+/*
+ * What --write will write to: the file itself, or the target of a symbolic
+ * link.  False (with the error printed) for anything but a regular file.
+ */
+static bool write_target(const char *path, struct kup_buf *target, struct stat *sb)
+{
+	struct stat lsb;
+	if (lstat(path, &lsb) != 0) {
+		cli_error("cannot read '%s': %s", path, strerror(errno));
+		return false;
+	}
+	kup_buf_reset(target);
+	if (S_ISLNK(lsb.st_mode)) {
+		char *real = realpath(path, NULL);
+		if (!real) {
+			cli_error("cannot follow the link '%s': %s", path, strerror(errno));
+			return false;
+		}
+		kup_buf_adds(target, real);
+		free(real);
+	} else {
+		kup_buf_adds(target, path);
+	}
+	if (target->oom) {
+		cli_error("out of memory");
+		return false;
+	}
+	if (stat(target->buf, sb) != 0) {
+		cli_error("cannot read '%s': %s", target->buf, strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		cli_error("refusing to write '%s': %s", path, file_type(sb->st_mode));
+		return false;
+	}
+	return true;
+}
+
+/* --write of one changed file (the target checked before it was read). */
+static bool replace_file(struct run *r, const char *path, const char *target,
+			 const struct stat *sb, const char *old, size_t oldlen, const char *text,
+			 size_t len)
+{
+	struct kup_buf bak = KUP_BUF_INIT;
+	bool ok = true;
+	bool linked = sb->st_nlink > 1;
+	if ((r->backup || linked) && !(ok = write_backup(target, old, oldlen, sb, &bak)))
+		goto out;
+	if (linked) {
+		ok = inplace_write(target, text, len);
+		if (ok)
+			fprintf(stderr, "%s: has %ju hard links: rewritten in place, the original "
+					"saved as '%s'\n", path, (uintmax_t)sb->st_nlink, bak.buf);
+		else
+			cli_error("the original of '%s' is in '%s'", path, bak.buf);
+	} else {
+		ok = atomic_write(target, text, len, sb);
+	}
+out:
+	kup_buf_release(&bak);
 	return ok;
 }
 
@@ -416,12 +710,20 @@ static void fix_one(struct run *r, const char *path, bool helm)
 	char *text = NULL;
 	size_t len = 0;
 	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf target = KUP_BUF_INIT;
+	struct stat sb;
+	if (r->mode == MODE_WRITE && strcmp(path, "-") != 0 && !write_target(path, &target, &sb)) {
+		r->error = true;
+		kup_buf_release(&target);
+		return;
+	}
 	if (kup_read_file(path, (size_t)1 << 30, &text, &len, &err) != KUP_OK) {
 		cli_print_error(&err);
 		if (!err.path)
 			cli_error("cannot read '%s'", path);
 		kup_error_release(&err);
 		r->error = true;
+		kup_buf_release(&target);
 		return;
 	}
 	struct kup_fix_result res;
@@ -446,9 +748,18 @@ static void fix_one(struct run *r, const char *path, bool helm)
 		fwrite(fixed, 1, out.len, stdout);
 		break;
 	case MODE_DIFF:
-		if (changed && !print_diff(stdout, path, text, len, fixed, out.len)) {
+		if (changed && !print_diff(stdout, path, text, len, fixed, out.len, &res)) {
 			cli_error("out of memory");
 			r->error = true;
+		}
+		break;
+	case MODE_CHECK:
+		if (changed) {
+			r->would_change = true;
+			if (!print_diff(stdout, path, text, len, fixed, out.len, &res)) {
+				cli_error("out of memory");
+				r->error = true;
+			}
 		}
 		break;
 	case MODE_WRITE:
@@ -458,30 +769,12 @@ static void fix_one(struct run *r, const char *path, bool helm)
 			fwrite(fixed, 1, out.len, stdout);
 			break;
 		}
-		{
-			struct stat sb;
-			if (stat(path, &sb) != 0) {
-				cli_error("cannot stat '%s': %s", path, strerror(errno));
-				r->error = true;
-				break;
-			}
-			if (r->backup) {
-				struct kup_buf orig = KUP_BUF_INIT;
-				kup_buf_adds(&orig, path);
-				kup_buf_adds(&orig, ".orig");
-				bool ok = !orig.oom && atomic_write(orig.buf, text, len, sb.st_mode);
-				kup_buf_release(&orig);
-				if (!ok) {
-					r->error = true;
-					break;
-				}
-			}
-			if (!atomic_write(path, fixed, out.len, sb.st_mode))
-				r->error = true;
-		}
+		if (!replace_file(r, path, target.buf, &sb, text, len, fixed, out.len))
+			r->error = true;
 		break;
 	}
 done:
+	kup_buf_release(&target);
 	kup_buf_release(&out);
 	kup_fix_result_release(&res);
 	free(text);
@@ -528,10 +821,12 @@ static void fix_dir(struct run *r, const char *dir)
 
 int cmd_fix(int argc, char **argv)
 {
-	enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM };
+	enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM,
+	       OPT_CHECK };
 	static const struct option longopts[] = {
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "diff", no_argument, NULL, OPT_DIFF },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "write", no_argument, NULL, OPT_WRITE },
 		{ "backup", no_argument, NULL, OPT_BACKUP },
 		{ "stdout", no_argument, NULL, OPT_STDOUT },
@@ -555,6 +850,7 @@ int cmd_fix(int argc, char **argv)
 		switch (c) {
 		case OPT_TO: to = optarg; break;
 		case OPT_DIFF: r.mode = MODE_DIFF; nmodes++; break;
+		case OPT_CHECK: r.mode = MODE_CHECK; nmodes++; break;
 		case OPT_WRITE: r.mode = MODE_WRITE; nmodes++; break;
 		case OPT_STDOUT: r.mode = MODE_STDOUT; nmodes++; break;
 		case OPT_BACKUP: r.backup = true; break;
@@ -576,7 +872,7 @@ int cmd_fix(int argc, char **argv)
 		}
 	}
 	if (!usage_error && nmodes > 1) {
-		cli_error("--diff, --write and --stdout exclude each other");
+		cli_error("--diff, --check, --write and --stdout exclude each other");
 		usage_error = true;
 	}
 	if (!usage_error && r.backup && r.mode != MODE_WRITE) {
@@ -598,6 +894,8 @@ int cmd_fix(int argc, char **argv)
 		return KUP_EXIT_ERROR;
 	}
 	kup_fix_opts_init(&r.opts, kb);
+	if (r.mode == MODE_WRITE)
+		catch_signals();
 	r.opts.errors.fn = print_error;
 	if (to) {
 		struct kup_error err = KUP_ERROR_INIT;
@@ -624,7 +922,8 @@ int cmd_fix(int argc, char **argv)
 		cli_error("cannot write the standard output");
 		r.error = true;
 	}
-	rc = r.error ? KUP_EXIT_ERROR : r.unfixable_removed ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
+	rc = r.error ? KUP_EXIT_ERROR
+		     : r.unfixable_removed || r.would_change ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
 out:
 	kup_kb_free(kb);
 	free(helm);

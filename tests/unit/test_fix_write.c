@@ -1,7 +1,8 @@
 /*
  * test_fix_write.c - `kupgrade fix --write [--backup]` on real files: the
  * result, the mode kept, FILE.orig, no temporary left behind, untouched
- * files not rewritten, exit codes.  Runs the built CLI (../kupgrade next
+ * files not rewritten, exit codes; symlinks followed, hard links kept,
+ * FIFOs refused, numbered backups, owner kept, --check.  Runs the built CLI (../kupgrade next
  * to this test's directory); skipped when it is not there.
  */
 #include <stdarg.h>
@@ -165,6 +166,125 @@ static void test_diff_writes_nothing(void **state)
 	assert_int_equal(run("--to 1.25 --backup a.yaml"), 1);   /* --backup needs --write */
 }
 
+static void path_of(const char *name, char *p, size_t n)
+{
+	snprintf(p, n, "%s/%s", dir, name);
+}
+
+/* A symbolic link: its target is rewritten, the link stays a link. */
+static void test_write_symlink(void **state)
+{
+	(void)state;
+	char real[256], link_[256];
+	put("real.yaml", in_text, 0640);
+	path_of("real.yaml", real, sizeof real);
+	path_of("link.yaml", link_, sizeof link_);
+	assert_int_equal(symlink("real.yaml", link_), 0);
+	assert_int_equal(run("--to 1.25 --write link.yaml"), 0);
+	struct stat st;
+	assert_int_equal(lstat(link_, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	char *got = get("real.yaml");
+	assert_string_equal(got, want_text);
+	free(got);
+	assert_int_equal(mode_of("real.yaml"), 0640);
+	assert_int_equal(count_entries(), 2);
+}
+
+/* Hard links: rewritten in place (same inode) after a backup, without --backup too. */
+static void test_write_hardlink(void **state)
+{
+	(void)state;
+	char a[256], b[256];
+	put("a.yaml", in_text, 0644);
+	path_of("a.yaml", a, sizeof a);
+	path_of("b.yaml", b, sizeof b);
+	assert_int_equal(link(a, b), 0);
+	struct stat before, after, other;
+	assert_int_equal(stat(a, &before), 0);
+	assert_int_equal(run("--to 1.25 --write a.yaml"), 0);
+	assert_int_equal(stat(a, &after), 0);
+	assert_int_equal(stat(b, &other), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(after.st_ino, other.st_ino);
+	assert_int_equal(after.st_nlink, 2);
+	char *got = get("b.yaml");
+	assert_string_equal(got, want_text);
+	free(got);
+	got = get("a.yaml.orig");
+	assert_non_null(got);
+	assert_string_equal(got, in_text);
+	free(got);
+}
+
+/* A FIFO is refused (exit 1) and not replaced by a regular file. */
+static void test_write_fifo(void **state)
+{
+	(void)state;
+	char f[256];
+	path_of("f.yaml", f, sizeof f);
+	assert_int_equal(mkfifo(f, 0644), 0);
+	assert_int_equal(run("--to 1.25 --write f.yaml"), 1);
+	struct stat st;
+	assert_int_equal(lstat(f, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(count_entries(), 1);
+}
+
+/* --backup never overwrites a backup: FILE.orig.1 when FILE.orig exists. */
+static void test_backup_numbered(void **state)
+{
+	(void)state;
+	put("in.yaml", in_text, 0644);
+	put("in.yaml.orig", "sentinel", 0600);
+	assert_int_equal(run("--to 1.25 --write --backup in.yaml"), 0);
+	char *got = get("in.yaml.orig");
+	assert_string_equal(got, "sentinel");
+	free(got);
+	got = get("in.yaml.orig.1");
+	assert_non_null(got);
+	assert_string_equal(got, in_text);
+	free(got);
+	got = get("in.yaml");
+	assert_string_equal(got, want_text);
+	free(got);
+}
+
+/* The owner and group are kept (needs root to give the file to someone else). */
+static void test_write_owner(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	char p[256];
+	put("o.yaml", in_text, 0644);
+	path_of("o.yaml", p, sizeof p);
+	assert_int_equal(chown(p, 4321, 4322), 0);
+	assert_int_equal(run("--to 1.25 --write o.yaml"), 0);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_uid, 4321);
+	assert_int_equal(st.st_gid, 4322);
+	char *got = get("o.yaml");
+	assert_string_equal(got, want_text);
+	free(got);
+}
+
+/* --check: exit 3 when something would change, nothing written; 0 once fixed. */
+static void test_check(void **state)
+{
+	(void)state;
+	put("a.yaml", in_text, 0644);
+	assert_int_equal(run("--to 1.25 --check a.yaml"), 3);
+	char *got = get("a.yaml");
+	assert_string_equal(got, in_text);
+	free(got);
+	assert_int_equal(count_entries(), 1);
+	put("b.yaml", want_text, 0644);
+	assert_int_equal(run("--to 1.25 --check b.yaml"), 0);
+	assert_int_equal(run("--to 1.25 --check --write b.yaml"), 1);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -187,6 +307,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_write_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_no_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff_writes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_hardlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_numbered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
