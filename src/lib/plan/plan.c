@@ -36,6 +36,14 @@
  *  5. Add-ons that follow the control plane (kube-proxy, CoreDNS,
  *     cluster-autoscaler) move in Phase I of the hop that needs them.
  *
+ *  6. The provider's rules (kbrules.h) only narrow these per-component
+ *     constraints: a smaller kubelet skew per minor (kubeadm, GKE, AKS: the
+ *     greedy roll is optimal for any skew function), a closed set of add-on
+ *     versions per cluster minor (EKS add-ons follow it after each hop), a
+ *     pool whose OS or runtime ends at a minor is replaced by the roll that
+ *     would take it past (no extra roll), the control-plane nodes of kubeadm
+ *     at every hop, and etcd's line with its prerequisite.
+ *
  * The whole planner is O(hops * (pools + add-ons * releases^2)).
  */
 #include <stdio.h>
