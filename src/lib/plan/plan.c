@@ -1023,10 +1023,19 @@ static void plan_addon_managed(struct planner *pl, const struct kup_addon_rule *
 		if (cur.valid && provider_cmp(&cur, &m->version) >= 0)
 			continue;
 		ps = add_step(pl, k, PH_MANAGED, KUP_STEP_ADDON, a->name, cur_text, m->version_text,
-			      afmt(pl, "%s publishes %s %s for Kubernetes %s (%s)",
+			      afmt(pl, "%s publishes %s %s for Kubernetes %s (%s)%s",
 				   prov_display(pl->p->provider),
 				   m->provider_name ? m->provider_name : a->name, m->version_text,
-				   pl->cs[k], m->source));
+				   pl->cs[k], m->source,
+				   /* the add-on's own hop rule still applies to the update */
+				   a->hop == KUP_HOP_MINORS && a->max_hop > 0 && cur.valid &&
+				   cur.major == m->version.major &&
+				   m->version.minor - cur.minor > a->max_hop
+				   ? afmt(pl, "; %s moves at most %d minor%s per update: go through "
+					  "the latest build of each minor in between (aws eks "
+					  "describe-addon-versions lists them)", a->name, a->max_hop,
+					  a->max_hop == 1 ? "" : "s")
+				   : ""));
 		if (ps) {
 			ps->managed = m;
 			ps->s.provider_version = m->version_text;
