@@ -52,10 +52,11 @@ struct kup_preflight_finding {
 	const char *namespace_;         /* NULL for cluster-scoped objects */
 	const char *message;            /* one line for humans */
 	const char *detail;             /* more (the pods a PDB covers...), or NULL */
+	struct kup_source src;          /* where the object was read: type, path (NULL
+	                                   when unknown), line and column (0 when unknown) */
 };
 
-/* "blocking" or "warning". */
-const char *kup_preflight_severity_name(enum kup_fail_level l);
+/* Severity names ("blocking", "warning") are the report's: kup_item_severity_name(). */
 
 /*
  * How many minors `component` ("kubelet", "kube-proxy") may be older than
@@ -95,13 +96,10 @@ enum kup_fail_level kup_preflight_worst(const struct kup_preflight *pf);
 void kup_preflight_free(struct kup_preflight *pf);
 
 /*
- * Appends the findings as text (one line each: "blocking  pdb-blocking
- * PodDisruptionBudget shop/web: message", then an indented detail line) or
- * as a JSON array of objects with the keys check, severity, kind,
- * api_version, name, namespace, message, detail.
+ * The findings are rendered through the report model: each becomes a
+ * struct kup_report_item (kup_report_item_from_preflight, report.h), so
+ * every format carries them.
  */
-void kup_preflight_render_text(const struct kup_preflight *pf, struct kup_buf *out);
-void kup_preflight_render_json(const struct kup_preflight *pf, struct kup_buf *out);
 
 /*
  * Parses a container image reference into its registry ("docker.io" when

@@ -1,8 +1,15 @@
 /*
- * report.h - renderers: findings and errors in, text out.
+ * report.h - the report model and its renderers: findings and errors in,
+ * text out.
  *
- * A renderer never decides anything: status, severity and order come from
- * the scan.  Every format carries the same facts.
+ * A report holds every finding a run produced: the API lifecycle findings
+ * of the scan (struct kup_finding, with their own columns: deprecated_in,
+ * removed_in, replacement) and the findings of the other passes as
+ * struct kup_report_item (family, severity, object, location, rule id,
+ * message, detail, remedy, source URL).  A renderer never decides
+ * anything: status, severity and order come from the passes.  Every format
+ * carries every finding, and the exit code comes from the same model
+ * (kup_report_worst).
  */
 #ifndef KUPGRADE_REPORT_H
 #define KUPGRADE_REPORT_H
@@ -17,6 +24,7 @@ enum kup_format {
 	KUP_FMT_MARKDOWN,
 	KUP_FMT_SARIF,
 	KUP_FMT_JUNIT,
+	KUP_FMT_HTML,
 };
 
 /* Parses "table", "json", ...; false when unknown. */
@@ -30,10 +38,55 @@ struct kup_report_summary {
 	size_t errors;
 };
 
+/*
+ * The families of findings besides the API lifecycle check.  Each has a
+ * name ("preflight") that is its key in json/yaml, its tag in SARIF and its
+ * classname prefix in JUnit.
+ */
+enum kup_item_family {
+	KUP_ITEM_PREFLIGHT = 0,    /* preflight.h: checks only a cluster can answer */
+	KUP_ITEM_NFAMILIES
+};
+/* "preflight"; NULL for an unknown family. */
+const char *kup_item_family_name(enum kup_item_family f);
+
+/*
+ * One finding of another pass.  Severity is the same scale as the API
+ * check's: KUP_FAIL_REMOVED blocks (exit 3), KUP_FAIL_DEPRECATED warns
+ * (exit 2), KUP_FAIL_NONE informs.  Strings are borrowed from the pass that
+ * produced the finding; every one but rule_id and message may be NULL.
+ */
+struct kup_report_item {
+	enum kup_item_family family;
+	enum kup_fail_level severity;
+	const char *rule_id;            /* "pdb-blocking" */
+	const char *kind;               /* the object the finding is about */
+	const char *api_version;
+	const char *name;
+	const char *namespace_;
+	struct kup_source src;          /* where that object was read (path NULL: unknown) */
+	const char *message;            /* one line for humans */
+	const char *detail;             /* more (the pods a PDB covers...) */
+	const char *remedy;             /* what to do about it */
+	const char *source_url;         /* where the fact behind the rule comes from */
+};
+
+/* "blocking", "warning" or "info": the severity of an item in every format. */
+const char *kup_item_severity_name(enum kup_fail_level l);
+
+struct kup_preflight_finding;
+/* Fills `it` from a pre-flight finding (preflight.h); strings are borrowed. */
+void kup_report_item_from_preflight(struct kup_report_item *it,
+				    const struct kup_preflight_finding *f);
+
 struct kup_report {
 	const char *target_version;              /* "1.32" */
 	const struct kup_finding *const *findings;
 	size_t nfindings;
+	const struct kup_report_item *items;     /* the other passes' findings, in order */
+	size_t nitems;
+	unsigned passes;                         /* 1u << family for every pass that ran:
+	                                            its section is shown even when empty */
 	const struct kup_error *errors;
 	size_t nerrors;
 	struct kup_report_summary summary;
@@ -43,13 +96,28 @@ struct kup_report {
 };
 
 /*
+ * The worst severity in the report: over the API findings (by their
+ * status) and the items.  KUP_FAIL_NONE for an empty or NULL report.
+ */
+enum kup_fail_level kup_report_worst(const struct kup_report *r);
+
+/*
+ * The exit code of a run that produced `r`: 1 when it holds input errors,
+ * else 3 when the worst severity is blocking/removed and at or above
+ * fail_on, 2 when it is deprecated/warning and at or above fail_on, else 0.
+ * fail_on KUP_FAIL_NONE never fails on findings.
+ */
+int kup_report_exit_code(const struct kup_report *r, enum kup_fail_level fail_on);
+
+/*
  * Renders into out (appending).  Findings are rendered in the order given.
  * KUP_INVALID for a NULL report or buffer, an unknown format, or a count
- * without its array; KUP_NOMEM when `out` ran out of memory (its sticky
+ * without its array (findings, items, errors); KUP_NOMEM when `out` ran out of memory (its sticky
  * flag).  The machine formats (json, yaml, sarif, junit) always produce
  * valid UTF-8: invalid bytes in the input become U+FFFD.  table and
  * markdown show control characters as \n, \x1b, ... so that input can
- * never drive the terminal.  tests/data/report/ holds a golden file of
+ * never drive the terminal; html is one self-contained page (no script, no
+ * external resource) with every text escaped.  tests/data/report/ holds a golden file of
  * every format.
  */
 enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *r,

@@ -102,10 +102,9 @@ bool cli_preflight_tee(struct cli_preflight *p, const struct kup_kb *kb,
 }
 
 bool cli_preflight_finish(struct cli_preflight *p, const char *server_version,
-			  enum kup_format fmt, struct kup_buf *out, enum kup_fail_level *worst)
+			  struct kup_report *rep)
 {
-	struct kup_buf b = KUP_BUF_INIT;
-	enum kup_fail_level w;
+	size_t i, n;
 
 	if (!p->pf)
 		return true;
@@ -118,42 +117,18 @@ bool cli_preflight_finish(struct cli_preflight *p, const char *server_version,
 		cli_error("pre-flight checks: out of memory");
 		return false;
 	}
-	w = kup_preflight_worst(p->pf);
-	if (w > *worst)
-		*worst = w;
-	if (fmt == KUP_FMT_JSON) {
-		/* the report is one object: add "preflight" before its closing brace */
-		size_t end = out->len;
-		while (end > 0 && (out->buf[end - 1] == '\n' || out->buf[end - 1] == ' '))
-			end--;
-		if (end == 0 || out->buf[end - 1] != '}') {
-			cli_error("pre-flight checks: unexpected report shape");
-			return false;
-		}
-		kup_buf_adds(&b, ",\n  \"preflight\": ");
-		kup_preflight_render_json(p->pf, &b);
-		kup_buf_adds(&b, "\n}\n");
-		out->len = end - 1;
-		while (out->len > 0 && (out->buf[out->len - 1] == '\n' || out->buf[out->len - 1] == ' '))
-			out->len--;
-		out->buf[out->len] = '\0';
-		kup_buf_add(out, b.buf, b.len);
-		kup_buf_release(&b);
-		return !out->oom;
-	}
-	kup_buf_addf(&b, "\nPre-flight checks: %zu finding%s\n", kup_preflight_count(p->pf),
-		     kup_preflight_count(p->pf) == 1 ? "" : "s");
-	kup_preflight_render_text(p->pf, &b);
-	if (b.oom) {
-		kup_buf_release(&b);
+	n = kup_preflight_count(p->pf);
+	p->items = kup_xrealloc_array(NULL, n ? n : 1, sizeof(*p->items));
+	if (!p->items) {
+		cli_error("pre-flight checks: out of memory");
 		return false;
 	}
-	if (fmt == KUP_FMT_TABLE)
-		kup_buf_add(out, b.buf, b.len);
-	else
-		fputs(b.buf, stderr);
-	kup_buf_release(&b);
-	return !out->oom;
+	for (i = 0; i < n; i++)
+		kup_report_item_from_preflight(&p->items[i], kup_preflight_at(p->pf, i));
+	rep->items = p->items;
+	rep->nitems = n;
+	rep->passes |= 1u << KUP_ITEM_PREFLIGHT;
+	return true;
 }
 
 void cli_preflight_release(struct cli_preflight *p)
@@ -164,5 +139,6 @@ void cli_preflight_release(struct cli_preflight *p)
 		free(p->allowed[i]);
 	free(p->allowed);
 	kup_preflight_free(p->pf);
+	free(p->items);
 	memset(p, 0, sizeof(*p));
 }

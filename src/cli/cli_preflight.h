@@ -5,9 +5,8 @@
  *
  * Use: CLI_PREFLIGHT_LONGOPTS in the getopt_long table; offer every option
  * to cli_preflight_option(); cli_preflight_tee() on the ingest's callback;
- * after the report is rendered into `out`, cli_preflight_finish() adds the
- * pre-flight findings (table: a section; json: a "preflight" array in the
- * top-level object; other formats: the section on stderr).
+ * before the report is rendered, cli_preflight_finish() adds the pre-flight
+ * findings to it as items (report.h), so every format carries them.
  */
 #ifndef KUP_CLI_PREFLIGHT_H
 #define KUP_CLI_PREFLIGHT_H
@@ -42,6 +41,7 @@ struct cli_preflight {
 	struct kup_preflight *pf;
 	kup_object_fn next;
 	void *next_ctx;
+	struct kup_report_item *items;
 };
 
 void cli_preflight_init(struct cli_preflight *p);
@@ -54,11 +54,13 @@ bool cli_preflight_option(struct cli_preflight *p, int c, const char *arg);
 bool cli_preflight_tee(struct cli_preflight *p, const struct kup_kb *kb,
 		       const struct kup_version *target, kup_object_fn *fn, void **ctx);
 /*
- * Settles the checks (server_version: the live server's "v1.20.2", or NULL),
- * adds the findings to `out` as described above, and raises *worst.
+ * When enabled: settles the checks (server_version: the live server's
+ * "v1.20.2", or NULL) and sets rep's items to their findings (owned by p,
+ * valid until cli_preflight_release) and marks the pass as run.  False when
+ * out of memory (message printed).
  */
 bool cli_preflight_finish(struct cli_preflight *p, const char *server_version,
-			  enum kup_format fmt, struct kup_buf *out, enum kup_fail_level *worst);
+			  struct kup_report *rep);
 void cli_preflight_release(struct cli_preflight *p);
 
 #endif

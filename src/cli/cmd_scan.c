@@ -32,7 +32,7 @@ static void scan_usage(FILE *fp)
 		"  --to VERSION              target Kubernetes version (default: newest in the KB)\n"
 		"  --from VERSION            only report what changes between VERSION and the target\n"
 		"  --target-versions C=V,... add-on targets, e.g. cert-manager=1.12,istio=1.8\n"
-		"  -o, --output FORMAT       table (default), json, yaml, csv, markdown, sarif, junit\n"
+		"  -o, --output FORMAT       table (default), json, yaml, csv, markdown, sarif, junit, html\n"
 		"  --fail-on LEVEL           removed, deprecated (default) or none\n"
 		"  --all-revisions           scan every Helm release revision, not only the newest deployed\n"
 		"  --show-undecided          list chart templates whose apiVersion is templated\n"
@@ -213,7 +213,6 @@ int cmd_scan(int argc, char **argv)
 	struct kup_buf out = KUP_BUF_INIT;
 	bool color, usage_error = false;
 	int c, rc = KUP_EXIT_OK;
-	enum kup_fail_level worst = KUP_FAIL_NONE;
 	char tbuf[32];
 
 	kup_scan_opts_init(&so);
@@ -231,7 +230,7 @@ int cmd_scan(int argc, char **argv)
 		case OPT_FROM: from = optarg; break;
 		case 'o':
 			if (!kup_format_parse(optarg, &fmt)) {
-				cli_error("unknown output format '%s' (table, json, yaml, csv, markdown, sarif, junit)",
+				cli_error("unknown output format '%s' (table, json, yaml, csv, markdown, sarif, junit, html)",
 					  optarg);
 				usage_error = true;
 			}
@@ -388,8 +387,6 @@ int cmd_scan(int argc, char **argv)
 			rep.summary.removed++;
 		else if (sev == KUP_FAIL_DEPRECATED)
 			rep.summary.deprecated++;
-		if (sev > worst)
-			worst = sev;
 	}
 	rep.target_version = kup_version_minor_str(&so.target, tbuf, sizeof(tbuf));
 	rep.findings = list;
@@ -402,8 +399,11 @@ int cmd_scan(int argc, char **argv)
 	rep.kb = kb;
 	rep.tool_version = KUP_VERSION_STRING;
 	rep.color = color;
-	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom ||
-	    !cli_preflight_finish(&pre, live.disc ? live.disc->git_version : NULL, fmt, &out, &worst)) {
+	if (!cli_preflight_finish(&pre, live.disc ? live.disc->git_version : NULL, &rep)) {
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom) {
 		cli_error("cannot render the report");
 		rc = KUP_EXIT_ERROR;
 		goto out;
@@ -420,10 +420,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	for (i = 0; i < errs.n; i++)
 		cli_print_error(&errs.errors[i]);
-	if (errs.n || errs.oom)
-		rc = KUP_EXIT_ERROR;
-	else if (fail_on != KUP_FAIL_NONE && worst >= fail_on)
-		rc = worst == KUP_FAIL_REMOVED ? KUP_EXIT_REMOVED : KUP_EXIT_DEPRECATED;
+	rc = errs.oom ? KUP_EXIT_ERROR : kup_report_exit_code(&rep, fail_on);
 out:
 	kup_buf_release(&out);
 	cli_live_release(&live);

@@ -16,6 +16,7 @@
 #include "kupgrade/json.h"
 #include "kupgrade/kb.h"
 #include "kupgrade/preflight.h"
+#include "kupgrade/report.h"
 #include "check/selector.h"
 
 static struct kup_kb *kb;
@@ -83,6 +84,23 @@ static struct kup_preflight *run_pf(const char *text, const struct opts *o)
 	kup_ingest_free(in);
 	assert_int_equal(kup_preflight_finish(pf), KUP_OK);
 	return pf;
+}
+
+/* The pass's findings as the items of an otherwise empty report, rendered. */
+static void render_pf(const struct kup_preflight *pf, enum kup_format fmt, struct kup_buf *out)
+{
+	struct kup_report_item *items = calloc(kup_preflight_count(pf) + 1, sizeof(*items));
+	struct kup_report r;
+
+	assert_non_null(items);
+	for (size_t i = 0; i < kup_preflight_count(pf); i++)
+		kup_report_item_from_preflight(&items[i], kup_preflight_at(pf, i));
+	memset(&r, 0, sizeof(r));
+	r.items = items;
+	r.nitems = kup_preflight_count(pf);
+	r.passes = 1u << KUP_ITEM_PREFLIGHT;
+	assert_int_equal(kup_report_render(fmt, &r, out), KUP_OK);
+	free(items);
 }
 
 /* The number of findings of `check` (NULL: all). */
@@ -176,7 +194,7 @@ static void test_webhook_no_endpoints(void **state)
 	assert_string_equal(f->kind, "ValidatingWebhookConfiguration");
 	assert_non_null(strstr(f->message, "gk/gk-svc"));
 	assert_int_equal(kup_preflight_worst(pf), KUP_FAIL_REMOVED);
-	kup_preflight_render_text(pf, &text);
+	render_pf(pf, KUP_FMT_TABLE, &text);
 	assert_non_null(strstr(text.buf, "blocking  webhook-unavailable"));
 	kup_buf_release(&text);
 	kup_preflight_free(pf);
@@ -541,11 +559,17 @@ static void test_dump_file(void **state)
 	assert_int_equal(count(pf, NULL), 8);
 	/* blocking first */
 	assert_int_equal(kup_preflight_at(pf, 0)->severity, KUP_FAIL_REMOVED);
-	kup_preflight_render_json(pf, &json);
-	assert_non_null(strstr(json.buf, "\"check\":\"pdb-blocking\",\"severity\":\"blocking\","
-					 "\"kind\":\"PodDisruptionBudget\",\"api_version\":\"policy/v1beta1\","
-					 "\"name\":\"web\",\"namespace\":\"shop\""));
-	assert_non_null(strstr(json.buf, "\"detail\":\"pods: shop/web-1\""));
+	/* every finding knows where its object was read */
+	for (size_t i = 0; i < kup_preflight_count(pf); i++) {
+		assert_non_null(kup_preflight_at(pf, i)->src.path);
+		assert_true(kup_preflight_at(pf, i)->src.line > 0);
+	}
+	render_pf(pf, KUP_FMT_JSON, &json);
+	assert_non_null(strstr(json.buf, "\"check\": \"pdb-blocking\",\n      \"severity\": \"blocking\",\n"
+					 "      \"kind\": \"PodDisruptionBudget\",\n"
+					 "      \"api_version\": \"policy/v1beta1\",\n"
+					 "      \"name\": \"web\",\n      \"namespace\": \"shop\""));
+	assert_non_null(strstr(json.buf, "\"detail\": \"pods: shop/web-1\""));
 	kup_buf_release(&json);
 	kup_preflight_free(pf);
 }

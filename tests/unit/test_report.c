@@ -225,7 +225,7 @@ static const struct {
 	{ "table", KUP_FMT_TABLE }, { "json", KUP_FMT_JSON },
 	{ "yaml", KUP_FMT_YAML },   { "csv", KUP_FMT_CSV },
 	{ "markdown", KUP_FMT_MARKDOWN }, { "sarif", KUP_FMT_SARIF },
-	{ "junit", KUP_FMT_JUNIT },
+	{ "junit", KUP_FMT_JUNIT },   { "html", KUP_FMT_HTML },
 };
 
 static void test_golden_full(void **state)
@@ -1064,6 +1064,176 @@ static void test_junit(void **state)
 	free(out);
 }
 
+/* ---- items: the findings of the other passes ------------------------------------ */
+
+static struct kup_report_item fx_items[3];
+
+/* The full report plus three pre-flight items: blocking with a location, warning
+ * without one (and a hostile name), info. */
+static struct kup_report items_report(void)
+{
+	struct kup_report r = full_report();
+
+	memset(fx_items, 0, sizeof(fx_items));
+	fx_items[0] = (struct kup_report_item){
+		.family = KUP_ITEM_PREFLIGHT, .severity = KUP_FAIL_REMOVED, .rule_id = "pdb-blocking",
+		.kind = "PodDisruptionBudget", .api_version = "policy/v1", .name = "web",
+		.namespace_ = "shop", .message = "allows 0 disruptions now", .detail = "pods: shop/web-1",
+		.src = { .type = KUP_SRC_FILE, .path = "dump.json", .line = 40, .column = 6 } };
+	fx_items[1] = (struct kup_report_item){
+		.family = KUP_ITEM_PREFLIGHT, .severity = KUP_FAIL_DEPRECATED, .rule_id = "image-registry",
+		.kind = "Deployment", .api_version = "apps/v1", .name = NASTY_NAME, .namespace_ = "shop",
+		.message = "image <x> comes from docker.io", .remedy = "mirror it",
+		.source_url = "https://example.com/registries" };
+	fx_items[2] = (struct kup_report_item){
+		.family = KUP_ITEM_PREFLIGHT, .severity = KUP_FAIL_NONE, .rule_id = "node-skew",
+		.kind = "Node", .name = "n1", .message = "fine" };
+	r.items = fx_items;
+	r.nitems = 3;
+	r.passes = 1u << KUP_ITEM_PREFLIGHT;
+	return r;
+}
+
+static size_t count_str(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, needle))) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+static void test_items(void **state)
+{
+	struct kup_report r = items_report();
+	json_object *o, *a;
+	yaml_document_t doc;
+	struct csv_rec recs[16];
+	char *out;
+
+	(void)state;
+	/* json: a "preflight" array after the summary, locations and remedies kept */
+	out = render(KUP_FMT_JSON, &r);
+	o = parse_json(out);
+	a = get(o, "preflight");
+	assert_int_equal(json_object_array_length(a), 3);
+	assert_string_equal(getstr(idx(a, 0), "check"), "pdb-blocking");
+	assert_string_equal(getstr(idx(a, 0), "severity"), "blocking");
+	assert_int_equal(json_object_get_int(get(get(idx(a, 0), "source"), "line")), 40);
+	assert_false(has(idx(a, 1), "source"));
+	assert_string_equal(getstr(idx(a, 1), "remedy"), "mirror it");
+	assert_string_equal(getstr(idx(a, 2), "severity"), "info");
+	assert_int_equal(json_object_array_length(get(o, "findings")), 6);
+	json_object_put(o);
+	free(out);
+
+	/* yaml: the same document */
+	out = render(KUP_FMT_YAML, &r);
+	load_yaml(out, &doc);
+	assert_int_equal(ylen(ymap(&doc, yaml_document_get_root_node(&doc), "preflight")), 3);
+	yaml_document_delete(&doc);
+	free(out);
+
+	/* sarif: 6 + 3 results; the items' rules exist once each */
+	out = render(KUP_FMT_SARIF, &r);
+	o = parse_json(out);
+	a = get(idx(get(o, "runs"), 0), "results");
+	assert_int_equal(json_object_array_length(a), 9);
+	assert_string_equal(getstr(idx(a, 6), "ruleId"), "pdb-blocking");
+	assert_string_equal(getstr(idx(a, 6), "level"), "error");
+	assert_string_equal(getstr(idx(a, 7), "level"), "warning");
+	assert_string_equal(getstr(idx(a, 8), "level"), "note");
+	assert_non_null(strstr(out, "\"uri\": \"dump.json\""));
+	assert_int_equal(count_str(out, "\"id\": \"pdb-blocking\""), 1);
+	json_object_put(o);
+	free(out);
+
+	/* junit: 6 findings + 3 items + 2 errors; blocking and warning items fail */
+	out = render(KUP_FMT_JUNIT, &r);
+	assert_int_equal(xml_check(out, "testcase"), 11);
+	assert_int_equal(xml_check(out, "failure"), 7);
+	assert_non_null(strstr(out, "classname=\"preflight\" name=\"pdb-blocking PodDisruptionBudget shop/web\""));
+	free(out);
+
+	/* csv: three more columns and three more rows */
+	out = render(KUP_FMT_CSV, &r);
+	assert_int_equal(csv_parse(out, recs, 16), 10);
+	assert_non_null(strstr(out, ",check,message,detail\r\n"));
+	assert_non_null(strstr(out, "blocking,PodDisruptionBudget,policy/v1,web,shop,,,,file,dump.json,40,6,"
+				    ",,,,pdb-blocking,allows 0 disruptions now,pods: shop/web-1\r\n"));
+	free(out);
+
+	/* table and markdown: a section with one line (table) or row per item */
+	out = render(KUP_FMT_TABLE, &r);
+	assert_non_null(strstr(out, "\nPre-flight checks: 3 findings\n"
+				    "blocking  pdb-blocking            PodDisruptionBudget shop/web: "
+				    "allows 0 disruptions now\n          pods: shop/web-1\n"));
+	assert_null(strchr(strstr(out, "Pre-flight"), '\033'));
+	free(out);
+	out = render(KUP_FMT_MARKDOWN, &r);
+	assert_non_null(strstr(out, "## Pre-flight checks\n\n1 blocking, 1 warning.\n\n"));
+	assert_int_equal(count_str(strstr(out, "## Pre-flight"), "\n| "), 4);
+	free(out);
+
+	/* html: every finding a row, every text escaped */
+	out = render(KUP_FMT_HTML, &r);
+	assert_int_equal(count_str(out, "<tr class=\"finding "), 6);
+	assert_int_equal(count_str(out, "<tr class=\"item preflight "), 3);
+	assert_int_equal(count_str(out, "<li class=\"error\">"), 2);
+	assert_null(strstr(out, "<x>"));
+	assert_null(strstr(out, "<&>"));
+	assert_null(strstr(out, "<script"));
+	assert_non_null(strstr(out, "image &lt;x&gt; comes from docker.io"));
+	free(out);
+
+	/* the pass ran and found nothing: its section is still there */
+	r.nitems = 0;
+	out = render(KUP_FMT_JSON, &r);
+	assert_non_null(strstr(out, "\"preflight\": []"));
+	free(out);
+	out = render(KUP_FMT_TABLE, &r);
+	assert_non_null(strstr(out, "Pre-flight checks: 0 findings"));
+	free(out);
+	/* and without the pass, no section at all */
+	r.passes = 0;
+	out = render(KUP_FMT_JSON, &r);
+	assert_null(strstr(out, "preflight"));
+	free(out);
+}
+
+/* The exit code comes from the model: the worst of findings and items. */
+static void test_exit_code(void **state)
+{
+	struct kup_report r = empty_report();
+	struct kup_report_item it = { .family = KUP_ITEM_PREFLIGHT, .severity = KUP_FAIL_REMOVED,
+				      .rule_id = "pdb-blocking", .message = "m" };
+	const struct kup_finding *dep[1];
+
+	(void)state;
+	assert_int_equal(kup_report_worst(NULL), KUP_FAIL_NONE);
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 0);
+	fixture_init();
+	dep[0] = &fx[1];   /* deprecated */
+	r.findings = dep;
+	r.nfindings = 1;
+	assert_int_equal(kup_report_worst(&r), KUP_FAIL_DEPRECATED);
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 2);
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_REMOVED), 0);
+	r.items = &it;
+	r.nitems = 1;
+	assert_int_equal(kup_report_worst(&r), KUP_FAIL_REMOVED);
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 3);
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_REMOVED), 3);
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_NONE), 0);
+	it.severity = KUP_FAIL_DEPRECATED;
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_REMOVED), 0);
+	r.errors = fx_err;
+	r.nerrors = 1;
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_NONE), 1);
+}
+
 /* ---- contract details ------------------------------------------------------------------ */
 
 static void test_render_args(void **state)
@@ -1298,6 +1468,8 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_junit),
+		cmocka_unit_test(test_items),
+		cmocka_unit_test(test_exit_code),
 		cmocka_unit_test(test_render_args),
 		cmocka_unit_test(test_many_findings),
 		cmocka_unit_test(test_random_strings),

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "kupgrade/preflight.h"
-#include "kupgrade/report.h"
 #include "check/selector.h"
 
 struct pod {
@@ -28,6 +27,7 @@ struct pdb {
 	const char *api_version;
 	int64_t allowed;
 	struct kup_selector sel;
+	struct kup_source src;
 };
 
 struct webhook {
@@ -40,6 +40,7 @@ struct webhook {
 	bool fail;               /* failurePolicy Fail */
 	bool has_ns_selector;
 	struct kup_selector ns_sel;
+	struct kup_source src;
 };
 
 struct node_info {
@@ -47,6 +48,7 @@ struct node_info {
 	const char *api_version;
 	const char *kubelet;
 	const char *proxy;
+	struct kup_source src;
 };
 
 struct image {
@@ -56,6 +58,7 @@ struct image {
 	const char *name;
 	const char *ns;
 	size_t users;
+	struct kup_source src;
 };
 
 struct kup_preflight {
@@ -81,19 +84,10 @@ struct kup_preflight {
 	struct kup_label *kube_system_labels;
 	size_t nkube_system_labels;
 	bool saw_kube_system;
+	const char *last_path;       /* the path of the last location copied (shared) */
 	bool oom;
 	bool finished;
 };
-
-const char *kup_preflight_severity_name(enum kup_fail_level l)
-{
-	switch (l) {
-	case KUP_FAIL_REMOVED: return "blocking";
-	case KUP_FAIL_DEPRECATED: return "warning";
-	case KUP_FAIL_NONE: return "info";
-	}
-	return "info";
-}
 
 void kup_preflight_opts_init(struct kup_preflight_opts *o)
 {
@@ -123,6 +117,23 @@ static const char *dup_c(struct kup_preflight *pf, const char *s)
 	if (!p)
 		pf->oom = true;
 	return p;
+}
+
+/* Where obj was read: type, path (copied once per path), line and column. */
+static struct kup_source loc_of(struct kup_preflight *pf, const struct kup_object *obj)
+{
+	struct kup_source s;
+
+	memset(&s, 0, sizeof(s));
+	s.type = obj->src.type;
+	s.line = obj->src.line;
+	s.column = obj->src.column;
+	if (obj->src.path) {
+		if (!pf->last_path || strcmp(pf->last_path, obj->src.path) != 0)
+			pf->last_path = dup_c(pf, obj->src.path);
+		s.path = pf->last_path;
+	}
+	return s;
 }
 
 enum kup_status kup_preflight_new(const struct kup_kb *kb, const struct kup_preflight_opts *opts,
@@ -207,13 +218,13 @@ enum kup_fail_level kup_preflight_worst(const struct kup_preflight *pf)
 }
 
 /* Adds a finding; strings are copied.  detail may be NULL. */
-static void add_finding(struct kup_preflight *pf, const char *check, enum kup_fail_level sev,
-			const char *kind, const char *api_version, const char *ns, const char *name,
-			const char *detail, const char *fmt, ...)
-	__attribute__((format(printf, 9, 10)));
-static void add_finding(struct kup_preflight *pf, const char *check, enum kup_fail_level sev,
-			const char *kind, const char *api_version, const char *ns, const char *name,
-			const char *detail, const char *fmt, ...)
+static void add_finding(struct kup_preflight *pf, const struct kup_source *src, const char *check,
+			enum kup_fail_level sev, const char *kind, const char *api_version,
+			const char *ns, const char *name, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 10, 11)));
+static void add_finding(struct kup_preflight *pf, const struct kup_source *src, const char *check,
+			enum kup_fail_level sev, const char *kind, const char *api_version,
+			const char *ns, const char *name, const char *detail, const char *fmt, ...)
 {
 	struct kup_preflight_finding *f;
 	struct kup_buf b = KUP_BUF_INIT;
@@ -241,6 +252,8 @@ static void add_finding(struct kup_preflight *pf, const char *check, enum kup_fa
 	f->name = dup_c(pf, name);
 	f->message = dup_c(pf, b.buf ? b.buf : "");
 	f->detail = dup_c(pf, detail);
+	if (src)
+		f->src = *src;
 	kup_buf_release(&b);
 }
 
@@ -335,6 +348,7 @@ static void note_image(struct kup_preflight *pf, const struct kup_object *obj, c
 				pf->images[i].api_version = dup_str(pf, obj->api_version);
 				pf->images[i].name = dup_str(pf, obj->name);
 				pf->images[i].ns = dup_str(pf, obj->namespace_);
+				pf->images[i].src = loc_of(pf, obj);
 			}
 			return;
 		}
@@ -352,6 +366,7 @@ static void note_image(struct kup_preflight *pf, const struct kup_object *obj, c
 	im->name = dup_str(pf, obj->name);
 	im->ns = dup_str(pf, obj->namespace_);
 	im->users = 1;
+	im->src = loc_of(pf, obj);
 	if (!im->kind)
 		im->kind = "";
 }
@@ -432,6 +447,7 @@ static void take_pdb(struct kup_preflight *pf, const struct kup_object *obj)
 	p->name = dup_str(pf, obj->name);
 	p->api_version = dup_str(pf, obj->api_version);
 	p->allowed = allowed;
+	p->src = loc_of(pf, obj);
 	if (!kup_selector_parse(&pf->a, kup_node_path(obj->root, "spec", "selector", NULL), &p->sel))
 		pf->oom = true;
 	if (!kup_node_path(obj->root, "spec", "selector", NULL))
@@ -532,6 +548,7 @@ static void take_webhooks(struct kup_preflight *pf, const struct kup_object *obj
 			w->svc_name = dup_c(pf, name ? name : "");
 		}
 		w->has_ns_selector = nss != NULL;
+		w->src = loc_of(pf, obj);
 		if (!kup_selector_parse(&pf->a, nss, &w->ns_sel))
 			pf->oom = true;
 	}
@@ -546,6 +563,7 @@ static void take_crd(struct kup_preflight *pf, const struct kup_object *obj)
 	const char *kind = kup_node_str(kup_node_path(spec, "names", "kind", NULL));
 	const char *single = kup_node_str(kup_node_get(spec, "version"));   /* v1beta1 CRDs */
 	struct kup_buf name = KUP_BUF_INIT;
+	struct kup_source src = loc_of(pf, obj);
 	size_t i, j;
 
 	kup_buf_add(&name, obj->name.p ? obj->name.p : "", obj->name.n);
@@ -569,7 +587,7 @@ static void take_crd(struct kup_preflight *pf, const struct kup_object *obj)
 		if (!versions && single && strcmp(single, sv) == 0)
 			listed = served = true;
 		if (!listed || !served) {
-			add_finding(pf, "crd-stored-version", KUP_FAIL_REMOVED, "CustomResourceDefinition",
+			add_finding(pf, &src, "crd-stored-version", KUP_FAIL_REMOVED, "CustomResourceDefinition",
 				    NULL, NULL, name.buf, NULL,
 				    "status.storedVersions lists %s, which the CRD %s: objects stored as %s "
 				    "cannot be read until they are migrated and storedVersions is updated",
@@ -585,7 +603,7 @@ static void take_crd(struct kup_preflight *pf, const struct kup_object *obj)
 			    (rule->level == KUP_LEVEL_BUILTIN || rule->level == KUP_LEVEL_OPT_IN_BETA) &&
 			    kup_version_cmp_minor(&rule->removed_in, &pf->opts.target) <= 0) {
 				char t[32], r[32];
-				add_finding(pf, "crd-stored-version", KUP_FAIL_REMOVED,
+				add_finding(pf, &src, "crd-stored-version", KUP_FAIL_REMOVED,
 					    "CustomResourceDefinition", NULL, NULL, name.buf, NULL,
 					    "status.storedVersions lists %s, which Kubernetes %s no longer "
 					    "serves (removed in %s): migrate the stored objects first",
@@ -602,6 +620,7 @@ static void take_apiservice(struct kup_preflight *pf, const struct kup_object *o
 {
 	const struct kup_node *conds = kup_node_path(obj->root, "status", "conditions", NULL);
 	struct kup_buf name = KUP_BUF_INIT;
+	struct kup_source src = loc_of(pf, obj);
 	size_t i;
 
 	kup_buf_add(&name, obj->name.p ? obj->name.p : "", obj->name.n);
@@ -615,7 +634,7 @@ static void take_apiservice(struct kup_preflight *pf, const struct kup_object *o
 			continue;
 		reason = kup_node_str(kup_node_get(c, "reason"));
 		msg = kup_node_str(kup_node_get(c, "message"));
-		add_finding(pf, "apiservice-unavailable", KUP_FAIL_DEPRECATED, "APIService",
+		add_finding(pf, &src, "apiservice-unavailable", KUP_FAIL_DEPRECATED, "APIService",
 			    "apiregistration.k8s.io/v1", NULL, name.buf, msg,
 			    "APIService %s is not available (%s): its group is missing from discovery, "
 			    "which breaks namespace deletion and garbage collection during the upgrade",
@@ -640,6 +659,7 @@ static void take_node(struct kup_preflight *pf, const struct kup_object *obj)
 	n->api_version = dup_str(pf, obj->api_version);
 	n->kubelet = dup_c(pf, kup_node_str(kup_node_get(info, "kubeletVersion")));
 	n->proxy = dup_c(pf, kup_node_str(kup_node_get(info, "kubeProxyVersion")));
+	n->src = loc_of(pf, obj);
 	if (!n->name)
 		n->name = "";
 }
@@ -733,13 +753,13 @@ static void finish_webhooks(struct kup_preflight *pf)
 		if (!w->fail)
 			continue;
 		if (w->svc_name && pf->saw_endpoints && !service_ready(pf, w->svc_ns, w->svc_name))
-			add_finding(pf, "webhook-unavailable", KUP_FAIL_REMOVED, w->config_kind,
+			add_finding(pf, &w->src, "webhook-unavailable", KUP_FAIL_REMOVED, w->config_kind,
 				    w->config_api_version, NULL, w->config, NULL,
 				    "webhook %s has failurePolicy Fail and its service %s/%s has no ready "
 				    "endpoint: every request it intercepts is refused",
 				    w->name, w->svc_ns, w->svc_name);
 		if (kup_selector_matches(&w->ns_sel, ks, nks))
-			add_finding(pf, "webhook-kube-system", KUP_FAIL_DEPRECATED, w->config_kind,
+			add_finding(pf, &w->src, "webhook-kube-system", KUP_FAIL_DEPRECATED, w->config_kind,
 				    w->config_api_version, NULL, w->config, NULL,
 				    "webhook %s has failurePolicy Fail and %s kube-system: while it is down, "
 				    "control-plane and add-on pods in kube-system cannot be created",
@@ -773,7 +793,7 @@ static void finish_pdbs(struct kup_preflight *pf)
 			kup_buf_addf(&d, " and %zu more", covered - pf->opts.max_pods_listed);
 		if (d.oom)
 			pf->oom = true;
-		add_finding(pf, "pdb-blocking", KUP_FAIL_REMOVED, "PodDisruptionBudget", p->api_version,
+		add_finding(pf, &p->src, "pdb-blocking", KUP_FAIL_REMOVED, "PodDisruptionBudget", p->api_version,
 			    p->ns, p->name, d.buf,
 			    "allows 0 disruptions now%s",
 			    covered == 0 ? " (it covers no pod in the input)"
@@ -796,14 +816,14 @@ static void skew_one(struct kup_preflight *pf, const struct node_info *n, const 
 	if (srv->valid) {
 		kup_version_minor_str(srv, ss, sizeof(ss));
 		if (kup_version_cmp_minor(&v, srv) > 0) {
-			add_finding(pf, "node-skew", KUP_FAIL_REMOVED, "Node", n->api_version, NULL,
+			add_finding(pf, &n->src, "node-skew", KUP_FAIL_REMOVED, "Node", n->api_version, NULL,
 				    n->name, NULL, "%s %s is newer than kube-apiserver %s", component,
 				    version, ss);
 			return;
 		}
 		older = pf->opts.skew_older ? pf->opts.skew_older(pf->opts.skew_ctx, component, srv) : -1;
 		if (older >= 0 && v.major == srv->major && srv->minor - v.minor > older) {
-			add_finding(pf, "node-skew", KUP_FAIL_REMOVED, "Node", n->api_version, NULL,
+			add_finding(pf, &n->src, "node-skew", KUP_FAIL_REMOVED, "Node", n->api_version, NULL,
 				    n->name, NULL,
 				    "%s %s is %d minors older than kube-apiserver %s (the policy allows %d)",
 				    component, version, srv->minor - v.minor, ss, older);
@@ -814,7 +834,7 @@ static void skew_one(struct kup_preflight *pf, const struct node_info *n, const 
 		kup_version_minor_str(tgt, ts, sizeof(ts));
 		older = pf->opts.skew_older ? pf->opts.skew_older(pf->opts.skew_ctx, component, tgt) : -1;
 		if (older >= 0 && v.major == tgt->major && tgt->minor - v.minor > older)
-			add_finding(pf, "node-skew", KUP_FAIL_DEPRECATED, "Node", n->api_version, NULL,
+			add_finding(pf, &n->src, "node-skew", KUP_FAIL_DEPRECATED, "Node", n->api_version, NULL,
 				    n->name, NULL,
 				    "%s %s would be %d minors older than a %s control plane (the policy "
 				    "allows %d): upgrade this node on the way",
@@ -844,7 +864,7 @@ static void finish_images(struct kup_preflight *pf)
 		if (im->users > 1)
 			kup_buf_addf(&d, "used by %zu objects", im->users);
 		kup_image_registry(im->image, reg, sizeof(reg));
-		add_finding(pf, "image-registry", KUP_FAIL_DEPRECATED, im->kind, im->api_version, im->ns,
+		add_finding(pf, &im->src, "image-registry", KUP_FAIL_DEPRECATED, im->kind, im->api_version, im->ns,
 			    im->name, d.buf,
 			    "image %s comes from %s, which is not an allowed registry: a node roll "
 			    "pulls it again on every new node%s",
@@ -889,57 +909,4 @@ enum kup_status kup_preflight_finish(struct kup_preflight *pf)
 	if (pf->nf > 1)
 		qsort(pf->f, pf->nf, sizeof(*pf->f), cmp_finding);
 	return pf->oom ? KUP_NOMEM : KUP_OK;
-}
-
-/* ---- rendering ---------------------------------------------------------------- */
-
-void kup_preflight_render_text(const struct kup_preflight *pf, struct kup_buf *out)
-{
-	size_t i;
-
-	for (i = 0; pf && i < pf->nf; i++) {
-		const struct kup_preflight_finding *f = &pf->f[i];
-		kup_buf_addf(out, "%-8s  %-22s  %s %s%s%s: %s\n", kup_preflight_severity_name(f->severity),
-			     f->check, f->kind ? f->kind : "", f->namespace_ ? f->namespace_ : "",
-			     f->namespace_ ? "/" : "", f->name ? f->name : "", f->message);
-		if (f->detail)
-			kup_buf_addf(out, "          %s\n", f->detail);
-	}
-}
-
-static void json_field(struct kup_buf *out, const char *key, const char *v, bool comma)
-{
-	if (comma)
-		kup_buf_addc(out, ',');
-	kup_buf_addf(out, "\"%s\":", key);
-	if (!v) {
-		kup_buf_adds(out, "null");
-		return;
-	}
-	kup_buf_addc(out, '"');
-	kup_json_escape(out, v);
-	kup_buf_addc(out, '"');
-}
-
-void kup_preflight_render_json(const struct kup_preflight *pf, struct kup_buf *out)
-{
-	size_t i;
-
-	kup_buf_addc(out, '[');
-	for (i = 0; pf && i < pf->nf; i++) {
-		const struct kup_preflight_finding *f = &pf->f[i];
-		if (i)
-			kup_buf_addc(out, ',');
-		kup_buf_addc(out, '{');
-		json_field(out, "check", f->check, false);
-		json_field(out, "severity", kup_preflight_severity_name(f->severity), true);
-		json_field(out, "kind", f->kind, true);
-		json_field(out, "api_version", f->api_version, true);
-		json_field(out, "name", f->name, true);
-		json_field(out, "namespace", f->namespace_, true);
-		json_field(out, "message", f->message, true);
-		json_field(out, "detail", f->detail, true);
-		kup_buf_addc(out, '}');
-	}
-	kup_buf_addc(out, ']');
 }

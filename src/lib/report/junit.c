@@ -1,7 +1,9 @@
 /*
  * junit.c - JUnit XML for CI test reports: one testcase per finding (a
  * failure for removed- and deprecated-level ones), one per input error (an
- * error), or a single passing testcase when nothing was found.
+ * error), or a single passing testcase when no API finding was found; one
+ * testcase per item of the other passes (classname "preflight", ...), a
+ * failure when it blocks or warns.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -85,6 +87,43 @@ static void finding_case(struct kup_buf *out, const struct kup_finding *f, struc
 	kup_buf_adds(out, "</failure>\n    </testcase>\n");
 }
 
+static void item_case(struct kup_buf *out, const struct kup_report_item *it, struct kup_buf *tmp)
+{
+	kup_buf_adds(out, "    <testcase");
+	attr(out, "classname", kup_item_family_name(it->family));
+	kup_buf_reset(tmp);
+	kup_buf_adds(tmp, it->rule_id ? it->rule_id : "?");
+	kup_buf_addc(tmp, ' ');
+	kup_item_object_label(tmp, it);
+	attr(out, "name", tmp->buf);
+	if (it->severity == KUP_FAIL_NONE) {
+		kup_buf_adds(out, "/>\n");
+		return;
+	}
+	kup_buf_adds(out, ">\n      <failure");
+	attr(out, "message", it->message ? it->message : "");
+	attr(out, "type", kup_item_severity_name(it->severity));
+	kup_buf_addc(out, '>');
+	kup_buf_reset(tmp);
+	kup_buf_addf(tmp, "severity: %s\n", kup_item_severity_name(it->severity));
+	kup_buf_addf(tmp, "check: %s\n", it->rule_id ? it->rule_id : "?");
+	if (it->api_version)
+		kup_buf_addf(tmp, "api version: %s\n", it->api_version);
+	if (it->detail)
+		kup_buf_addf(tmp, "detail: %s\n", it->detail);
+	if (it->src.path) {
+		kup_buf_adds(tmp, "source: ");
+		kup_source_label(tmp, &it->src);
+		kup_buf_addc(tmp, '\n');
+	}
+	if (it->remedy)
+		kup_buf_addf(tmp, "remedy: %s\n", it->remedy);
+	if (it->source_url)
+		kup_buf_addf(tmp, "see: %s\n", it->source_url);
+	text(out, tmp->buf);
+	kup_buf_adds(out, "</failure>\n    </testcase>\n");
+}
+
 static void error_case(struct kup_buf *out, const struct kup_error *err, struct kup_buf *tmp)
 {
 	const char *msg = err->msg ? err->msg : kup_strerror(err->code);
@@ -118,7 +157,10 @@ void kup_render_junit(const struct kup_report *r, struct kup_buf *out)
 	for (i = 0; i < r->nfindings; i++)
 		if (kup_finding_severity(r->findings[i]->status) != KUP_FAIL_NONE)
 			failures++;
-	tests = (r->nfindings ? r->nfindings : 1) + r->nerrors;
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].severity != KUP_FAIL_NONE)
+			failures++;
+	tests = (r->nfindings ? r->nfindings : 1) + r->nitems + r->nerrors;
 
 	kup_buf_adds(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
 	attr(out, "name", "kupgrade");
@@ -136,6 +178,8 @@ void kup_render_junit(const struct kup_report *r, struct kup_buf *out)
 		finding_case(out, r->findings[i], &tmp);
 	if (!r->nfindings)
 		kup_buf_adds(out, "    <testcase classname=\"kupgrade\" name=\"no removed or deprecated APIs\"/>\n");
+	for (i = 0; i < r->nitems; i++)
+		item_case(out, &r->items[i], &tmp);
 	for (i = 0; i < r->nerrors; i++)
 		error_case(out, &r->errors[i], &tmp);
 	kup_buf_adds(out, "  </testsuite>\n</testsuites>\n");

@@ -1,6 +1,7 @@
 /*
  * markdown.c - a heading, a summary line and a GitHub table with the
- * columns of the table format; errors as a list below.  Cell text is
+ * columns of the table format; a section per family of items (pre-flight
+ * checks) with its own table; errors as a list below.  Cell text is
  * escaped so that no input can end a cell, start a new row or inject HTML.
  */
 #include "report/report_int.h"
@@ -41,6 +42,61 @@ static void md_cell(struct kup_buf *out, const char *s)
 	kup_buf_addc(out, ' ');
 	md_text(out, s);
 	kup_buf_adds(out, " |");
+}
+
+static const char item_header[] =
+	"| Severity | Check | Kind | Namespace | Name | Message | Source |\n"
+	"|---|---|---|---|---|---|---|\n";
+
+static void render_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t)
+{
+	size_t i, n;
+	int fam;
+
+	for (fam = 0; fam < KUP_ITEM_NFAMILIES; fam++) {
+		if (!kup_report_shows(r, (enum kup_item_family)fam))
+			continue;
+		kup_buf_adds(out, "\n## ");
+		kup_buf_adds(out, kup_item_family_title((enum kup_item_family)fam));
+		kup_buf_adds(out, "\n\n");
+		for (i = 0, n = 0; i < r->nitems; i++)
+			n += r->items[i].family == (enum kup_item_family)fam;
+		if (n == 0) {
+			kup_buf_adds(out, "Nothing found.\n");
+			continue;
+		}
+		kup_buf_addf(out, "%zu blocking, %zu warning%s.\n\n",
+			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_REMOVED),
+			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_DEPRECATED),
+			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_DEPRECATED) == 1
+				     ? "" : "s");
+		kup_buf_adds(out, item_header);
+		for (i = 0; i < r->nitems; i++) {
+			const struct kup_report_item *it = &r->items[i];
+
+			if (it->family != (enum kup_item_family)fam)
+				continue;
+			kup_buf_addc(out, '|');
+			md_cell(out, kup_item_severity_name(it->severity));
+			md_cell(out, it->rule_id);
+			md_cell(out, it->kind);
+			md_cell(out, it->namespace_);
+			md_cell(out, it->name);
+			kup_buf_reset(t);
+			kup_buf_adds(t, it->message ? it->message : "");
+			if (it->detail) {
+				kup_buf_adds(t, " (");
+				kup_buf_adds(t, it->detail);
+				kup_buf_addc(t, ')');
+			}
+			md_cell(out, t->buf);
+			kup_buf_reset(t);
+			if (it->src.path)
+				kup_source_label(t, &it->src);
+			md_cell(out, t->buf);
+			kup_buf_addc(out, '\n');
+		}
+	}
 }
 
 void kup_render_markdown(const struct kup_report *r, struct kup_buf *out)
@@ -94,6 +150,7 @@ void kup_render_markdown(const struct kup_report *r, struct kup_buf *out)
 		}
 	}
 
+	render_items(r, out, &t);
 	if (r->nerrors)
 		kup_buf_adds(out, "\n## Errors\n\n");
 	for (i = 0; i < r->nerrors; i++) {

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "kupgrade/preflight.h"
 #include "report/report_int.h"
 
 /* ---- formats ------------------------------------------------------------- */
@@ -20,6 +21,7 @@ static const struct {
 	{ "markdown", KUP_FMT_MARKDOWN },
 	{ "sarif", KUP_FMT_SARIF },
 	{ "junit", KUP_FMT_JUNIT },
+	{ "html", KUP_FMT_HTML },
 };
 
 bool kup_format_parse(const char *s, enum kup_format *out)
@@ -38,12 +40,102 @@ bool kup_format_parse(const char *s, enum kup_format *out)
 	return false;
 }
 
+/* ---- the model ------------------------------------------------------------ */
+
+const char *kup_item_family_name(enum kup_item_family f)
+{
+	switch (f) {
+	case KUP_ITEM_PREFLIGHT: return "preflight";
+	case KUP_ITEM_NFAMILIES: break;
+	}
+	return NULL;
+}
+
+const char *kup_item_severity_name(enum kup_fail_level l)
+{
+	switch (l) {
+	case KUP_FAIL_REMOVED: return "blocking";
+	case KUP_FAIL_DEPRECATED: return "warning";
+	case KUP_FAIL_NONE: break;
+	}
+	return "info";
+}
+
+void kup_report_item_from_preflight(struct kup_report_item *it,
+				    const struct kup_preflight_finding *f)
+{
+	memset(it, 0, sizeof(*it));
+	it->family = KUP_ITEM_PREFLIGHT;
+	it->severity = f->severity;
+	it->rule_id = f->check;
+	it->kind = f->kind;
+	it->api_version = f->api_version;
+	it->name = f->name;
+	it->namespace_ = f->namespace_;
+	it->src = f->src;
+	it->message = f->message;
+	it->detail = f->detail;
+}
+
+enum kup_fail_level kup_report_worst(const struct kup_report *r)
+{
+	enum kup_fail_level w = KUP_FAIL_NONE, l;
+	size_t i;
+
+	if (!r)
+		return w;
+	for (i = 0; r->findings && i < r->nfindings; i++)
+		if ((l = kup_finding_severity(r->findings[i]->status)) > w)
+			w = l;
+	for (i = 0; r->items && i < r->nitems; i++)
+		if (r->items[i].severity > w)
+			w = r->items[i].severity;
+	return w;
+}
+
+int kup_report_exit_code(const struct kup_report *r, enum kup_fail_level fail_on)
+{
+	enum kup_fail_level w = kup_report_worst(r);
+
+	if (r && r->nerrors)
+		return 1;
+	if (fail_on == KUP_FAIL_NONE || w < fail_on)
+		return 0;
+	return w == KUP_FAIL_REMOVED ? 3 : 2;
+}
+
+size_t kup_report_count_items(const struct kup_report *r, enum kup_item_family fam,
+			      enum kup_fail_level l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].family == fam && r->items[i].severity == l)
+			n++;
+	return n;
+}
+
+bool kup_report_shows(const struct kup_report *r, enum kup_item_family fam)
+{
+	size_t i;
+
+	if (r->passes & (1u << fam))
+		return true;
+	for (i = 0; i < r->nitems; i++)
+		if (r->items[i].family == fam)
+			return true;
+	return false;
+}
+
+/* ---- rendering ------------------------------------------------------------ */
+
 enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *r,
 				  struct kup_buf *out)
 {
 	enum kup_status st = KUP_OK;
 
-	if (!r || !out || (r->nfindings && !r->findings) || (r->nerrors && !r->errors))
+	if (!r || !out || (r->nfindings && !r->findings) || (r->nerrors && !r->errors) ||
+	    (r->nitems && !r->items))
 		return KUP_INVALID;
 	if (!out->buf)
 		kup_buf_init(out);
@@ -68,6 +160,9 @@ enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *
 		break;
 	case KUP_FMT_JUNIT:
 		kup_render_junit(r, out);
+		break;
+	case KUP_FMT_HTML:
+		kup_render_html(r, out);
 		break;
 	default:
 		return KUP_INVALID;
@@ -432,4 +527,33 @@ void kup_finding_message(struct kup_buf *out, const struct kup_finding *f)
 	if (f->replacement)
 		kup_buf_addf(out, "; use %s%s%s", f->replacement, f->replacement_kind ? " " : "",
 			     f->replacement_kind ? f->replacement_kind : "");
+}
+
+const char *kup_item_family_title(enum kup_item_family f)
+{
+	switch (f) {
+	case KUP_ITEM_PREFLIGHT: return "Pre-flight checks";
+	case KUP_ITEM_NFAMILIES: break;
+	}
+	return "Other findings";
+}
+
+void kup_item_object_label(struct kup_buf *out, const struct kup_report_item *it)
+{
+	if (it->kind && *it->kind)
+		kup_buf_adds(out, it->kind);
+	if (!it->name)
+		return;
+	if (it->kind && *it->kind)
+		kup_buf_addc(out, ' ');
+	if (it->namespace_) {
+		kup_buf_adds(out, it->namespace_);
+		kup_buf_addc(out, '/');
+	}
+	kup_buf_adds(out, it->name);
+}
+
+bool kup_is_http_url(const char *s)
+{
+	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));
 }

@@ -92,6 +92,22 @@ void kup_object_label(struct kup_buf *out, const struct kup_finding *f);
 /* The finding's message, or "Ingress shop/web uses extensions/v1beta1: removed (deprecated in 1.14, removed in 1.22); use ..." */
 void kup_finding_message(struct kup_buf *out, const struct kup_finding *f);
 
+/* Whether s starts with http:// or https:// (NULL: false). */
+bool kup_is_http_url(const char *s);
+
+/* Items of family fam at severity l. */
+size_t kup_report_count_items(const struct kup_report *r, enum kup_item_family fam,
+			      enum kup_fail_level l);
+
+/* Whether fam's section is rendered: its pass ran (r->passes) or it has items. */
+bool kup_report_shows(const struct kup_report *r, enum kup_item_family fam);
+
+/* Section titles of the human formats: "Pre-flight checks". */
+const char *kup_item_family_title(enum kup_item_family f);
+
+/* "Kind namespace/name", "Kind name", "Kind" or "" (items). */
+void kup_item_object_label(struct kup_buf *out, const struct kup_report_item *it);
+
 /* ---- renderers ----------------------------------------------------------- */
 
 void kup_render_table(const struct kup_report *r, struct kup_buf *out);
@@ -100,5 +116,6 @@ void kup_render_csv(const struct kup_report *r, struct kup_buf *out);
 void kup_render_markdown(const struct kup_report *r, struct kup_buf *out);
 enum kup_status kup_render_sarif(const struct kup_report *r, struct kup_buf *out);
 void kup_render_junit(const struct kup_report *r, struct kup_buf *out);
+void kup_render_html(const struct kup_report *r, struct kup_buf *out);
 
 #endif

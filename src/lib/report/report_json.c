@@ -1,6 +1,7 @@
 /*
  * report_json.c - the JSON document (schema_version 1), and the same
- * document as YAML.
+ * document as YAML.  The items of each family that ran follow the summary
+ * as an array named by the family ("preflight").
  *
  * The required names are a contract read by other tools and tests; extra
  * keys may follow them but never replace them.
@@ -52,6 +53,31 @@ static void emit_finding(struct kup_emit *e, const struct kup_finding *f)
 	kup_emit_end(e);
 }
 
+/*
+ * An item, in the shape `scan --preflight` has always had (check, severity,
+ * kind, api_version, name, namespace, message, detail) plus its location and,
+ * when known, remedy and source_url.
+ */
+static void emit_item(struct kup_emit *e, const struct kup_report_item *it)
+{
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "check", it->rule_id);
+	kup_emit_kstr(e, "severity", kup_item_severity_name(it->severity));
+	kup_emit_kstr(e, "kind", it->kind);
+	kup_emit_kstr(e, "api_version", it->api_version);
+	kup_emit_kstr(e, "name", it->name);
+	kup_emit_kstr(e, "namespace", it->namespace_);
+	kup_emit_kstr(e, "message", it->message);
+	kup_emit_kstr(e, "detail", it->detail);
+	if (it->src.path)
+		emit_source(e, &it->src);
+	if (it->remedy)
+		kup_emit_kstr(e, "remedy", it->remedy);
+	if (it->source_url)
+		kup_emit_kstr(e, "source_url", it->source_url);
+	kup_emit_end(e);
+}
+
 static void emit_error(struct kup_emit *e, const struct kup_error *err)
 {
 	kup_emit_begin_map(e);
@@ -68,6 +94,7 @@ void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_e
 {
 	struct kup_emit e;
 	size_t i;
+	int fam;
 
 	kup_emit_init(&e, out, mode);
 	kup_emit_begin_map(&e);
@@ -94,6 +121,17 @@ void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_e
 	kup_emit_kint(&e, "deprecated", (int64_t)r->summary.deprecated);
 	kup_emit_kint(&e, "errors", (int64_t)r->summary.errors);
 	kup_emit_end(&e);
+
+	for (fam = 0; fam < KUP_ITEM_NFAMILIES; fam++) {
+		if (!kup_report_shows(r, (enum kup_item_family)fam))
+			continue;
+		kup_emit_key(&e, kup_item_family_name((enum kup_item_family)fam));
+		kup_emit_begin_seq(&e);
+		for (i = 0; i < r->nitems; i++)
+			if (r->items[i].family == (enum kup_item_family)fam)
+				emit_item(&e, &r->items[i]);
+		kup_emit_end(&e);
+	}
 
 	kup_emit_end(&e);
 	kup_emit_finish(&e);

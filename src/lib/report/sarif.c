@@ -3,8 +3,11 @@
  *
  * One rule per lifecycle row of the knowledge base (when r->kb is given),
  * plus one per rule id that findings use and the KB does not list (CRD
- * versions, undecided templates).  Input errors become tool execution
- * notifications and make the invocation unsuccessful.
+ * versions, undecided templates), plus one per rule id of the other
+ * passes' items (pre-flight checks); every item is a result too, located
+ * at the file its object was read from (or logically, by the object, when
+ * that is unknown).  Input errors become tool execution notifications and
+ * make the invocation unsuccessful.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@ struct rule_ent {
 	const char *id;
 	const struct kup_api_rule *rule;     /* KB row, or NULL */
 	const struct kup_finding *example;   /* first finding using it, for ids outside the KB */
+	const struct kup_report_item *item;  /* first item using it (other passes' rules) */
 };
 
 struct rule_table {
@@ -57,7 +61,7 @@ static void table_release(struct rule_table *t)
 
 /* The index of id, adding it when absent (capacity is sized up front). */
 static size_t table_get(struct rule_table *t, const char *id, const struct kup_api_rule *rule,
-			const struct kup_finding *example)
+			const struct kup_finding *example, const struct kup_report_item *item)
 {
 	size_t mask = t->nslots - 1, i = (size_t)hash_str(id) & mask;
 
@@ -69,11 +73,13 @@ static size_t table_get(struct rule_table *t, const char *id, const struct kup_a
 				e->rule = rule;
 			if (!e->example)
 				e->example = example;
+			if (!e->item)
+				e->item = item;
 			return t->slots[i] - 1;
 		}
 		i = (i + 1) & mask;
 	}
-	t->v[t->n] = (struct rule_ent){ id, rule, example };
+	t->v[t->n] = (struct rule_ent){ id, rule, example, item };
 	t->slots[i] = ++t->n;
 	return t->n - 1;
 }
@@ -98,6 +104,12 @@ static const char *finding_rule_id(const struct kup_finding *f)
 	if (f->rule && f->rule->id)
 		return f->rule->id;
 	return synthetic_id(f);
+}
+
+/* An item's rule id ("pdb-blocking"); KB rule ids have slashes, these never do. */
+static const char *item_rule_id(const struct kup_report_item *it)
+{
+	return it->rule_id ? it->rule_id : "unnamed";
 }
 
 /* ---- rule descriptions ---------------------------------------------------- */
@@ -201,16 +213,42 @@ static void rule_full(struct kup_buf *out, const struct kup_api_rule *rule)
 	}
 }
 
-static bool is_url(const char *s)
-{
-	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7));
-}
-
 static void emit_text(struct kup_emit *e, const char *key, const char *text)
 {
 	kup_emit_key(e, key);
 	kup_emit_begin_map(e);
 	kup_emit_kstr(e, "text", text);
+	kup_emit_end(e);
+}
+
+/* A rule of another pass: named after its id, described by its family. */
+static void emit_item_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup_buf *tmp)
+{
+	const struct kup_report_item *it = ent->item;
+	const char *family = kup_item_family_name(it->family);
+
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "id", ent->id);
+	kup_buf_reset(tmp);
+	pascal(tmp, ent->id);
+	kup_emit_kstr(e, "name", tmp->buf);
+	kup_buf_reset(tmp);
+	kup_buf_addf(tmp, "%s: %s", kup_item_family_title(it->family), ent->id);
+	emit_text(e, "shortDescription", tmp->buf);
+	if (kup_is_http_url(it->source_url))
+		kup_emit_kstr(e, "helpUri", it->source_url);
+	kup_emit_key(e, "defaultConfiguration");
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "level", level_name(it->severity));
+	kup_emit_end(e);
+	kup_emit_key(e, "properties");
+	kup_emit_begin_map(e);
+	kup_emit_key(e, "tags");
+	kup_emit_begin_seq(e);
+	kup_emit_str(e, "kubernetes");
+	kup_emit_str(e, family ? family : "other");
+	kup_emit_end(e);
+	kup_emit_end(e);
 	kup_emit_end(e);
 }
 
@@ -221,6 +259,10 @@ static void emit_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup
 	const char *help = NULL;
 	enum kup_fail_level level;
 
+	if (ent->item && !rule && !f) {
+		emit_item_rule(e, ent, tmp);
+		return;
+	}
 	kup_emit_begin_map(e);
 	kup_emit_kstr(e, "id", ent->id);
 
@@ -271,9 +313,9 @@ static void emit_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup
 	if (tmp->len)
 		emit_text(e, "fullDescription", tmp->buf);
 
-	if (rule && is_url(rule->source))
+	if (rule && kup_is_http_url(rule->source))
 		help = rule->source;
-	else if (f && is_url(f->source_url))
+	else if (f && kup_is_http_url(f->source_url))
 		help = f->source_url;
 	if (help)
 		kup_emit_kstr(e, "helpUri", help);
@@ -427,6 +469,64 @@ static void emit_result(struct kup_emit *e, const struct kup_finding *f, const c
 	kup_emit_end(e);
 }
 
+static void emit_item_result(struct kup_emit *e, const struct kup_report_item *it,
+			     const char *rule_id, size_t rule_index, struct kup_buf *tmp)
+{
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "ruleId", rule_id);
+	kup_emit_kint(e, "ruleIndex", (int64_t)rule_index);
+	kup_emit_kstr(e, "level", level_name(it->severity));
+	kup_buf_reset(tmp);
+	kup_item_object_label(tmp, it);
+	if (tmp->len)
+		kup_buf_adds(tmp, ": ");
+	kup_buf_adds(tmp, it->message ? it->message : "");
+	if (it->detail) {
+		kup_buf_adds(tmp, " (");
+		kup_buf_adds(tmp, it->detail);
+		kup_buf_addc(tmp, ')');
+	}
+	emit_text(e, "message", tmp->buf);
+
+	kup_emit_key(e, "locations");
+	kup_emit_begin_seq(e);
+	kup_emit_begin_map(e);
+	if (it->src.path)
+		emit_physical(e, it->src.path, it->src.line, it->src.column, tmp);
+	kup_emit_key(e, "logicalLocations");
+	kup_emit_begin_seq(e);
+	kup_emit_begin_map(e);
+	kup_buf_reset(tmp);
+	kup_buf_adds(tmp, it->name ? it->name : (it->kind ? it->kind : "?"));
+	kup_emit_kstr(e, "name", tmp->buf);
+	kup_buf_reset(tmp);
+	kup_item_object_label(tmp, it);
+	kup_emit_kstr(e, "fullyQualifiedName", tmp->len ? tmp->buf : "?");
+	kup_emit_kstr(e, "kind", "object");
+	kup_emit_end(e);
+	kup_emit_end(e);
+	kup_emit_end(e);
+	kup_emit_end(e);
+
+	kup_emit_key(e, "properties");
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "family", kup_item_family_name(it->family));
+	kup_emit_kstr(e, "severity", kup_item_severity_name(it->severity));
+	kup_emit_kstr(e, "kind", it->kind);
+	kup_emit_kstr(e, "apiVersion", it->api_version);
+	kup_emit_kstr(e, "name", it->name);
+	kup_emit_kstr(e, "namespace", it->namespace_);
+	if (it->detail)
+		kup_emit_kstr(e, "detail", it->detail);
+	if (it->remedy)
+		kup_emit_kstr(e, "remedy", it->remedy);
+	if (it->src.path)
+		kup_emit_kstr(e, "sourceType", kup_source_type_name(it->src.type));
+	kup_emit_end(e);
+
+	kup_emit_end(e);
+}
+
 static void emit_notification(struct kup_emit *e, const struct kup_error *err, struct kup_buf *tmp)
 {
 	kup_emit_begin_map(e);
@@ -460,11 +560,12 @@ enum kup_status kup_render_sarif(const struct kup_report *r, struct kup_buf *out
 	kup_buf_init(&tmp);
 	memset(&t, 0, sizeof(t));
 	if (nkb > SIZE_MAX / 4 || r->nfindings > SIZE_MAX / 4 - nkb ||
-	    !table_init(&t, nkb + r->nfindings + 1)) {
+	    r->nitems > SIZE_MAX / 4 - nkb - r->nfindings ||
+	    !table_init(&t, nkb + r->nfindings + r->nitems + 1)) {
 		st = KUP_NOMEM;
 		goto out;
 	}
-	fidx = kup_xrealloc_array(NULL, r->nfindings ? r->nfindings : 1, sizeof(*fidx));
+	fidx = kup_xrealloc_array(NULL, r->nfindings + r->nitems + 1, sizeof(*fidx));
 	if (!fidx) {
 		st = KUP_NOMEM;
 		goto out;
@@ -473,13 +574,16 @@ enum kup_status kup_render_sarif(const struct kup_report *r, struct kup_buf *out
 		const struct kup_api_rule *rule = kup_kb_api_at(r->kb, i);
 
 		if (rule && rule->id)
-			table_get(&t, rule->id, rule, NULL);
+			table_get(&t, rule->id, rule, NULL, NULL);
 	}
 	for (i = 0; i < r->nfindings; i++) {
 		const struct kup_finding *f = r->findings[i];
 
-		fidx[i] = table_get(&t, finding_rule_id(f), f->rule, f);
+		fidx[i] = table_get(&t, finding_rule_id(f), f->rule, f, NULL);
 	}
+	for (i = 0; i < r->nitems; i++)
+		fidx[r->nfindings + i] = table_get(&t, item_rule_id(&r->items[i]), NULL, NULL,
+						   &r->items[i]);
 
 	kup_emit_init(&e, out, KUP_EMIT_JSON);
 	kup_emit_begin_map(&e);
@@ -526,6 +630,9 @@ enum kup_status kup_render_sarif(const struct kup_report *r, struct kup_buf *out
 	kup_emit_begin_seq(&e);
 	for (i = 0; i < r->nfindings; i++)
 		emit_result(&e, r->findings[i], t.v[fidx[i]].id, fidx[i], &tmp);
+	for (i = 0; i < r->nitems; i++)
+		emit_item_result(&e, &r->items[i], t.v[fidx[r->nfindings + i]].id,
+				 fidx[r->nfindings + i], &tmp);
 	kup_emit_end(&e);
 
 	if (r->target_version) {

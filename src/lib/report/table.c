@@ -137,6 +137,69 @@ out:
 	kup_buf_release(&cells);
 }
 
+/* s sanitised, then padded with spaces to `width` code points. */
+static void padded(struct kup_buf *out, const char *s, size_t width)
+{
+	size_t start = out->len, w;
+
+	kup_text_sanitize(out, s ? s : "");
+	w = visible_width(out->buf ? out->buf + start : "", out->len - start);
+	if (w < width)
+		pad(out, width - w);
+}
+
+/*
+ * One section per family of items: a title with the count, then one line
+ * per item ("blocking  pdb-blocking            PodDisruptionBudget shop/web:
+ * message") and its detail indented below.
+ */
+static void render_items(const struct kup_report *r, struct kup_buf *out)
+{
+	struct kup_buf label = KUP_BUF_INIT;
+	size_t i, n;
+	int fam;
+
+	kup_buf_init(&label);
+	for (fam = 0; fam < KUP_ITEM_NFAMILIES; fam++) {
+		if (!kup_report_shows(r, (enum kup_item_family)fam))
+			continue;
+		for (i = 0, n = 0; i < r->nitems; i++)
+			n += r->items[i].family == (enum kup_item_family)fam;
+		kup_buf_addf(out, "\n%s: %zu finding%s\n",
+			     kup_item_family_title((enum kup_item_family)fam), n, n == 1 ? "" : "s");
+		for (i = 0; i < r->nitems; i++) {
+			const struct kup_report_item *it = &r->items[i];
+
+			if (it->family != (enum kup_item_family)fam)
+				continue;
+			if (r->color)
+				kup_buf_adds(out, it->severity == KUP_FAIL_REMOVED ? SGR_RED
+						  : it->severity == KUP_FAIL_DEPRECATED ? SGR_YELLOW
+											: SGR_CYAN);
+			padded(out, kup_item_severity_name(it->severity), 0);
+			if (r->color)
+				kup_buf_adds(out, SGR_RESET);
+			pad(out, 8 - strlen(kup_item_severity_name(it->severity)) + 2);
+			padded(out, it->rule_id, 22);
+			kup_buf_adds(out, "  ");
+			kup_buf_reset(&label);
+			kup_item_object_label(&label, it);
+			kup_text_sanitize(out, label.buf);
+			kup_buf_adds(out, ": ");
+			kup_text_sanitize(out, it->message);
+			kup_buf_addc(out, '\n');
+			if (it->detail) {
+				kup_buf_adds(out, "          ");
+				kup_text_sanitize(out, it->detail);
+				kup_buf_addc(out, '\n');
+			}
+		}
+	}
+	if (label.oom)
+		out->oom = true;
+	kup_buf_release(&label);
+}
+
 void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 {
 	if (r->nfindings == 0) {
@@ -156,4 +219,5 @@ void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 	if (r->nerrors && r->nfindings == 0)
 		kup_buf_addf(out, "%zu input error%s (see standard error).\n", r->nerrors,
 			     r->nerrors == 1 ? "" : "s");
+	render_items(r, out);
 }

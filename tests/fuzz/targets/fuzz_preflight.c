@@ -1,8 +1,8 @@
 /*
  * fuzz_preflight.c - the pre-flight checks on arbitrary objects: ingest
  * (YAML or JSON, Lists) into the pass with every check on (a server
- * version, a target, allowed registries, a skew policy), then both
- * renderers; the JSON rendering must parse.
+ * version, a target, allowed registries, a skew policy), then the
+ * findings as report items in every format; the JSON rendering must parse.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "kupgrade/ingest.h"
 #include "kupgrade/json.h"
 #include "kupgrade/preflight.h"
+#include "kupgrade/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,7 +41,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kup_buf out = KUP_BUF_INIT;
 	struct kup_arena a;
 	struct kup_node *root = NULL;
+	struct kup_report_item *items;
+	struct kup_report r;
 	size_t i;
+	int fmt;
 
 	if (!kb && kup_kb_load_embedded(&kb, NULL) != KUP_OK)
 		abort();
@@ -71,13 +75,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!f->check || !f->message)
 			abort();
 	}
-	kup_preflight_render_text(pf, &out);
-	kup_buf_reset(&out);
-	kup_preflight_render_json(pf, &out);
-	kup_arena_init(&a, 4096);
-	if (!out.oom && kup_json_parse(out.buf, out.len, NULL, &a, &root, NULL) != KUP_OK)
+	items = calloc(kup_preflight_count(pf) + 1, sizeof(*items));
+	if (!items)
 		abort();
-	kup_arena_release(&a);
+	for (i = 0; i < kup_preflight_count(pf); i++)
+		kup_report_item_from_preflight(&items[i], kup_preflight_at(pf, i));
+	memset(&r, 0, sizeof(r));
+	r.items = items;
+	r.nitems = kup_preflight_count(pf);
+	r.passes = 1u << KUP_ITEM_PREFLIGHT;
+	r.kb = kb;
+	for (fmt = KUP_FMT_TABLE; fmt <= KUP_FMT_HTML; fmt++) {
+		kup_buf_reset(&out);
+		if (kup_report_render((enum kup_format)fmt, &r, &out) != KUP_OK && !out.oom)
+			abort();
+		if (fmt != KUP_FMT_JSON && fmt != KUP_FMT_SARIF)
+			continue;
+		kup_arena_init(&a, 4096);
+		if (!out.oom && kup_json_parse(out.buf, out.len, NULL, &a, &root, NULL) != KUP_OK)
+			abort();
+		kup_arena_release(&a);
+	}
+	free(items);
 	kup_buf_release(&out);
 	kup_ingest_free(in);
 	kup_preflight_free(pf);

@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kup_ingest_mem(in, "fuzz.yaml", (const char *)data, size);
 	kup_ingest_finish(in);
 	kup_scan_finish(scan);
-	for (f = KUP_FMT_TABLE; f <= KUP_FMT_JUNIT; f++) {
+	for (f = KUP_FMT_TABLE; f <= KUP_FMT_HTML; f++) {
 		struct kup_report r;
 		struct kup_buf out = KUP_BUF_INIT;
 		const struct kup_finding **list = calloc(kup_scan_count(scan) + 1, sizeof(*list));

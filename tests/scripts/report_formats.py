@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""report_formats.py KUPGRADE SOURCE_DIR - every output format carries every finding.
+
+Runs `scan --preflight` over cluster dumps in all eight formats and checks
+that each format holds the same number of findings (API lifecycle and
+pre-flight), the same number at the blocking/removed level, the same
+pre-flight check ids, and that the exit code is the same for all of them.
+"""
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import yaml
+
+FORMATS = ["table", "json", "yaml", "csv", "markdown", "sarif", "junit", "html"]
+failures = []
+
+
+def run(cli, args, fmt):
+    env = dict(os.environ, NO_COLOR="1")
+    p = subprocess.run([cli, "scan"] + args + ["-o", fmt], capture_output=True, env=env)
+    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+
+
+def count_table(out):
+    """(total, severe, check ids) from the table and its pre-flight section."""
+    total = severe = 0
+    checks = []
+    section = None
+    for line in out.splitlines():
+        if line.startswith("STATUS "):
+            section = "api"
+            continue
+        if line.startswith("Pre-flight checks:"):
+            section = "preflight"
+            continue
+        if not line.strip():
+            if section == "api":
+                section = None
+            continue
+        if section == "api":
+            total += 1
+            severe += line.split()[0] in ("removed", "opt-in-removed")
+        elif section == "preflight" and not line.startswith(" "):
+            total += 1
+            sev, check = line.split()[:2]
+            severe += sev == "blocking"
+            checks.append(check)
+    return total, severe, sorted(checks)
+
+
+def count_structured(doc):
+    api = doc["findings"]
+    pre = doc.get("preflight", [])
+    severe = sum(f["status"] in ("removed", "opt-in-removed") for f in api)
+    severe += sum(p["severity"] == "blocking" for p in pre)
+    return len(api) + len(pre), severe, sorted(p["check"] for p in pre)
+
+
+def count_csv(out):
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    pre = [r for r in rows if r["status"] in ("blocking", "warning", "info")]
+    severe = sum(r["status"] in ("removed", "opt-in-removed", "blocking") for r in rows)
+    return len(rows), severe, sorted(r["check"] for r in pre)
+
+
+def count_markdown(out):
+    total = severe = 0
+    checks = []
+    for line in out.splitlines():
+        if not line.startswith("| ") or line.startswith(("| Status ", "| Severity ")):
+            continue
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        total += 1
+        severe += cells[0] in ("removed", "opt-in-removed", "blocking")
+        if cells[0] in ("blocking", "warning", "info"):
+            checks.append(cells[1].replace("\\", ""))
+    return total, severe, sorted(checks)
+
+
+def count_sarif(out):
+    doc = json.loads(out)
+    results = doc["runs"][0]["results"]
+    severe = sum(r["level"] == "error" for r in results)
+    checks = [r["ruleId"] for r in results if r.get("properties", {}).get("family") == "preflight"]
+    return len(results), severe, sorted(checks)
+
+
+def count_junit(out):
+    root = ET.fromstring(out)
+    cases = [c for c in root.iter("testcase") if c.get("classname") != "kupgrade"]
+    severe = 0
+    checks = []
+    for c in cases:
+        f = c.find("failure")
+        if f is not None and f.get("type") in ("removed", "blocking"):
+            severe += 1
+        if c.get("classname") == "preflight":
+            checks.append(c.get("name").split()[0])
+    if int(root.get("tests")) != len(list(root.iter("testcase"))):
+        failures.append("junit: the tests attribute does not count the testcases")
+    return len(cases), severe, sorted(checks)
+
+
+def count_html(out):
+    rows = re.findall(r'<tr class="(finding|item) ([a-z-]+)(?: ([a-z]+))?">((?:(?!</tr>).)*)</tr>', out)
+    severe = 0
+    checks = []
+    for kind, a, b, body in rows:
+        if kind == "finding":
+            severe += a == "removed"
+        else:
+            severe += b == "blocking"
+            checks.append(re.findall(r"<td>(.*?)</td>", body)[1])
+    if "<script" in out or "http-equiv" in out:
+        failures.append("html: the page must be self-contained and script-free")
+    return len(rows), severe, sorted(checks)
+
+
+def count(fmt, out):
+    if fmt == "table":
+        return count_table(out)
+    if fmt == "json":
+        return count_structured(json.loads(out))
+    if fmt == "yaml":
+        return count_structured(yaml.safe_load(out))
+    if fmt == "csv":
+        return count_csv(out)
+    if fmt == "markdown":
+        return count_markdown(out)
+    if fmt == "sarif":
+        return count_sarif(out)
+    if fmt == "junit":
+        return count_junit(out)
+    return count_html(out)
+
+
+def check(cli, name, args, want_total, want_severe, want_checks, want_rc):
+    for fmt in FORMATS:
+        rc, out, err = run(cli, args, fmt)
+        got = count(fmt, out)
+        if got != (want_total, want_severe, want_checks):
+            failures.append(f"{name} -o {fmt}: (total, blocking/removed, checks) = {got}, "
+                            f"expected {(want_total, want_severe, want_checks)}")
+        if rc != want_rc:
+            failures.append(f"{name} -o {fmt}: exit code {rc}, expected {want_rc}")
+        if "Pre-flight" in err or "pre-flight" in err:
+            failures.append(f"{name} -o {fmt}: pre-flight findings on standard error:\n{err}")
+
+
+def main():
+    cli, src = sys.argv[1], sys.argv[2]
+    dump = os.path.join(src, "examples", "cluster-dump.json")
+    pf = os.path.join(src, "tests", "cases", "preflight-dump-table", "cluster.json")
+
+    # the bundled dump: 7 removed APIs; --preflight alone finds nothing more
+    check(cli, "bundled dump", [dump, "--preflight"], 7, 7, [], 3)
+    # with an allowed registry, three images are not from it
+    check(cli, "bundled dump, registries",
+          [dump, "--allowed-registries", "registry.k8s.io"], 10, 7,
+          ["image-registry"] * 3, 3)
+    # a dump with every pre-flight check firing: 2 deprecated APIs and 8 pre-flight
+    # findings (3 blocking) exit 3 because of the pre-flight findings alone
+    check(cli, "pre-flight dump",
+          [pf, "--to", "1.22", "--allowed-registries", "registry.internal"], 10, 3,
+          sorted(["crd-stored-version", "pdb-blocking", "webhook-unavailable",
+                  "apiservice-unavailable", "image-registry", "node-skew", "node-skew",
+                  "webhook-kube-system"]), 3)
+    # without --preflight the pre-flight findings are absent everywhere
+    check(cli, "no pre-flight", [pf, "--to", "1.22"], 2, 0, [], 2)
+    # --fail-on none: the model still carries them, the exit code ignores them
+    check(cli, "fail-on none", [pf, "--to", "1.22", "--preflight", "--fail-on", "none"],
+          9, 3, sorted(["crd-stored-version", "pdb-blocking", "webhook-unavailable",
+                        "apiservice-unavailable", "node-skew", "node-skew",
+                        "webhook-kube-system"]), 0)
+    for f in failures:
+        print("FAIL:", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
