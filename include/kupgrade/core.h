@@ -179,6 +179,15 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size);
 bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first);
 
 /*
+ * The candidate closest to `word` for a "did you mean" hint: the smallest
+ * edit distance (insert, delete, substitute, swap of neighbours; a change
+ * of case only costs nothing), if it is at most a third of word's length
+ * (at least 1, at most 3).  NULL when nothing is that close, or for NULL
+ * word.  Ties go to the earlier candidate.
+ */
+const char *kup_suggest(const char *word, const char *const *candidates, size_t n);
+
+/*
  * Reads a whole file (or stdin for "-") into a malloc'd NUL-terminated
  * buffer, refusing files larger than `cap` bytes.
  */

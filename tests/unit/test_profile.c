@@ -23,7 +23,8 @@ static const char good_yaml[] =
 	"    - name: gpu\n"
 	"      version: v1.27.8-eks-1a2b3c\n"
 	"      kubeProxyVersion: 1.26.9\n"
-	"      futureField: {ignored: true}\n"
+	"      # (a comment where an unknown key would be an error)\n"
+
 	"  addons:\n"
 	"    - {name: istio, version: \"1.17.2\", upgradeMode: in-place}   # or canary\n"
 	"    - {name: calico, version: \"3.25.1\"}\n"
@@ -237,6 +238,26 @@ static const struct bad_case bad[] = {
 	{ "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": []}", KUP_INVALID, 1, 1,
 	  "not a ClusterProfile but kubectl output: derive a profile with `kupgrade profile --from-dump FILE...`" },
 	{ "serverVersion: {gitVersion: v1.30.1}\n", KUP_INVALID, 1, 1, "kupgrade profile --from-dump" },
+	/* unknown keys: an error at the key, with the closest known key */
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodepools:\n    - {name: a, version: \"1.27\"}\n",
+	  KUP_INVALID, 6, 3, "spec: unknown key 'nodepools'; did you mean 'nodePools'?" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  addOns:\n    - {name: istio, version: \"1.17\"}\n",
+	  KUP_INVALID, 6, 3, "spec: unknown key 'addOns'; did you mean 'addons'?" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n    - {name: a, version: \"1.27\", zone: [a]}\n",
+	  KUP_INVALID, 7, 34, "spec.nodePools[0]: unknown key 'zone'; did you mean 'zones'?" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\", verison: \"1.28\"}\n",
+	  KUP_INVALID, 5, 35, "spec.controlPlane: unknown key 'verison'; did you mean 'version'?" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  addons:\n    - {name: a, upgrademode: canary}\n",
+	  KUP_INVALID, 7, 17, "spec.addons[0]: unknown key 'upgrademode'; did you mean 'upgradeMode'?" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  addons:\n    - {name: a, chart: {name: a, vers: \"1.0.0\"}}\n",
+	  KUP_INVALID, 7, 34, "spec.addons[0].chart: unknown key 'vers'" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  surgeLimit: 3\n",
+	  KUP_INVALID, 6, 3, "spec: unknown key 'surgeLimit'" },
+	{ "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: x, nmae: y}\n"
+	  "spec: {controlPlane: {version: \"1.27\"}}\n",
+	  KUP_INVALID, 3, 21, "metadata: unknown key 'nmae'; did you mean 'name'?" },
+	{ HEAD "Spec:\n  controlPlane: {version: \"1.27\"}\n",
+	  KUP_INVALID, 4, 1, "ClusterProfile: unknown key 'Spec'; did you mean 'spec'?" },
 };
 
 static void malformed_profiles(void **state)

@@ -1111,6 +1111,7 @@ static void test_items(void **state)
 	json_object *o, *a;
 	yaml_document_t doc;
 	struct csv_rec recs[16];
+	size_t n;
 	char *out;
 
 	(void)state;
@@ -1159,7 +1160,13 @@ static void test_items(void **state)
 
 	/* csv: three more columns and three more rows */
 	out = render(KUP_FMT_CSV, &r);
-	assert_int_equal(csv_parse(out, recs, 16), 10);
+	n = csv_parse(out, recs, 16);
+	assert_int_equal(n, 10);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(recs[i].n, 19);
+		for (size_t j = 0; j < recs[i].n; j++)
+			free(recs[i].f[j]);
+	}
 	assert_non_null(strstr(out, ",check,message,detail\r\n"));
 	assert_non_null(strstr(out, "blocking,PodDisruptionBudget,policy/v1,web,shop,,,,file,dump.json,40,6,"
 				    ",,,,pdb-blocking,allows 0 disruptions now,pods: shop/web-1\r\n"));

@@ -6,8 +6,9 @@
  * Every problem names the field ("spec.nodePools[0].version: cannot parse
  * '1.x'") at the line and column of the offending node.  The first problem
  * goes into the caller's kup_error; with kup_profile_parse_sink() every
- * problem also goes to a sink.  Unknown fields are ignored so that a newer
- * profile still reads (forward compatible).
+ * problem also goes to a sink.  An unknown key is a problem too, naming the
+ * closest known key ("spec: unknown key 'nodepools'; did you mean
+ * 'nodePools'?"): a typo must not silently drop the node pools or add-ons.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,47 @@ static bool get_version(struct pctx *c, const struct kup_node *map, const char *
 	return true;
 }
 
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const root_keys[] = { "apiVersion", "kind", "metadata", "spec" };
+static const char *const metadata_keys[] = { "name", "labels", "annotations" };
+static const char *const spec_keys[] = { "provider", "controlPlane", "nodePools", "addons" };
+static const char *const cp_keys[] = { "version" };
+static const char *const pool_keys[] = {
+	"name", "version", "kubeProxyVersion", "os", "containerRuntime", "kernelVersion", "count",
+	"zones",
+};
+static const char *const addon_keys[] = { "name", "version", "upgradeMode", "image", "chart" };
+static const char *const chart_keys[] = { "name", "version" };
+
+/* Every key of map that is not in keys is a problem at the key, naming the closest known one. */
+static void check_keys(struct pctx *c, const struct kup_node *map, const char *where,
+		       const char *const *keys, size_t nkeys)
+{
+	size_t i, k;
+
+	if (!map || map->kind != KUP_NODE_MAP)
+		return;
+	for (i = 0; i < map->len; i++) {
+		const struct kup_node *key = map->u.pairs[i].key;
+		const char *ks = key && key->kind == KUP_NODE_SCALAR ? key->u.str : NULL;
+		const char *hint;
+
+		for (k = 0; ks && k < nkeys; k++)
+			if (strcmp(ks, keys[k]) == 0)
+				break;
+		if (ks && k < nkeys)
+			continue;
+		hint = kup_suggest(ks, keys, nkeys);
+		if (hint)
+			problem(c, KUP_INVALID, key, "%s: unknown key '%.64s'; did you mean '%s'?", where,
+				ks, hint);
+		else
+			problem(c, KUP_INVALID, key, "%s: unknown key '%.64s'", where,
+				ks ? ks : "(not a string)");
+	}
+}
+
 static void parse_pool(struct pctx *c, const struct kup_node *n, size_t idx,
 		       struct kup_nodepool *pool)
 {
@@ -186,6 +228,8 @@ static void parse_pool(struct pctx *c, const struct kup_node *n, size_t idx,
 		problem(c, KUP_INVALID, n, "spec.nodePools[%zu]: must be a mapping", idx);
 		return;
 	}
+	snprintf(f, sizeof(f), "spec.nodePools[%zu]", idx);
+	check_keys(c, n, f, pool_keys, NKEYS(pool_keys));
 	snprintf(f, sizeof(f), "spec.nodePools[%zu].name", idx);
 	pool->name = get_string(c, n, "name", f, true);
 	snprintf(f, sizeof(f), "spec.nodePools[%zu].version", idx);
@@ -246,6 +290,8 @@ static void parse_addon(struct pctx *c, const struct kup_node *n, size_t idx,
 		problem(c, KUP_INVALID, n, "spec.addons[%zu]: must be a mapping", idx);
 		return;
 	}
+	snprintf(f, sizeof(f), "spec.addons[%zu]", idx);
+	check_keys(c, n, f, addon_keys, NKEYS(addon_keys));
 	snprintf(f, sizeof(f), "spec.addons[%zu].name", idx);
 	a->name = get_string(c, n, "name", f, true);
 	/* An add-on whose version could not be read (an image by digest) may leave it out. */
@@ -268,6 +314,8 @@ static void parse_addon(struct pctx *c, const struct kup_node *n, size_t idx,
 			problem(c, KUP_INVALID, ch, "spec.addons[%zu].chart: must be a mapping", idx);
 			return;
 		}
+		snprintf(f, sizeof(f), "spec.addons[%zu].chart", idx);
+		check_keys(c, ch, f, chart_keys, NKEYS(chart_keys));
 		snprintf(f, sizeof(f), "spec.addons[%zu].chart.name", idx);
 		a->chart_name = get_string(c, ch, "name", f, true);
 		snprintf(f, sizeof(f), "spec.addons[%zu].chart.version", idx);
@@ -301,6 +349,7 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 			"`kupgrade profile --from-dump FILE...`");
 		return;
 	}
+	check_keys(c, root, "ClusterProfile", root_keys, NKEYS(root_keys));
 	n = kup_node_get(root, "apiVersion");
 	if (!n)
 		problem(c, KUP_INVALID, root, "apiVersion: missing (expected '%s')", PROFILE_API_VERSION);
@@ -321,6 +370,7 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 		problem(c, KUP_INVALID, md, "metadata: must be a mapping");
 	else
 		p->name = get_string(c, md, "name", "metadata.name", true);
+	check_keys(c, md, "metadata", metadata_keys, NKEYS(metadata_keys));
 
 	spec = kup_node_get(root, "spec");
 	if (!spec) {
@@ -332,6 +382,7 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 		return;
 	}
 
+	check_keys(c, spec, "spec", spec_keys, NKEYS(spec_keys));
 	p->provider = KUP_PROVIDER_GENERIC;
 	p->provider_text = get_string(c, spec, "provider", "spec.provider", false);
 	if (p->provider_text && !kup_provider_from_name(p->provider_text, &p->provider))
@@ -347,6 +398,7 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 	else
 		get_version(c, cp, "version", "spec.controlPlane.version", true,
 			    &p->cp_version_text, &p->control_plane);
+	check_keys(c, cp, "spec.controlPlane", cp_keys, NKEYS(cp_keys));
 
 	seq = kup_node_get(spec, "nodePools");
 	if (seq && !(seq->kind == KUP_NODE_SCALAR && seq->tag == KUP_TAG_NULL)) {
