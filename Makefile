@@ -5,6 +5,7 @@
 #   make bench     the benchmarks in bench/ (ratios against baselines)
 #   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local
+#   make deb       the Debian package into dist/ (scripts/make-deb)
 
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -12,7 +13,7 @@ FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean
+.PHONY: all deb deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean
 
 all: build
 
@@ -63,6 +64,9 @@ fuzz: fuzz-deps build-fuzz/CMakeCache.txt
 
 install: build
 	$(CMAKE) --install build --prefix $(PREFIX)
+
+deb:
+	./scripts/make-deb dist
 
 clean:
 	rm -rf build build-asan build-fuzz
