@@ -13,7 +13,8 @@
 # SIGTERM stops it with exit 0.  Then deploy/ is applied to the same server
 # with `kubectl apply --dry-run=server` (the prometheus-operator CRDs are
 # created first as schemaless CRDs, the namespace for real; the CronJob, batch/v1, is checked as
-# batch/v1beta1 since 1.20 serves only that version of it).
+# batch/v1beta1 since 1.20 serves only that version of it; the kustomizations
+# are rendered where kubectl's kustomize is new enough to read them).
 # Usage (ctest): serve_live.sh KUPGRADE_CLI BUILD_DIR
 set -u
 CLI="$1"
@@ -161,17 +162,34 @@ if command -v kubectl >/dev/null 2>&1 && [ "${KUP_NO_KUBECTL:-0}" != 1 ]; then
 	done
 	# the namespace exists for real: a dry run does not create what later objects need
 	kup_api_namespace kupgrade
-	kup_api_kubectl kustomize "$SRC/deploy/prometheus" >"$OUT/deploy.yaml" 2>"$OUT/deploy.err"
-	kup_expect_exit 0 $? "kubectl kustomize deploy/prometheus"
-	kup_api_kubectl apply --dry-run=server -f "$OUT/deploy.yaml" >"$OUT/deploy-apply.out" 2>&1
-	kup_expect_exit 0 $? "deploy/prometheus: kubectl apply --dry-run=server"
+	# The manifests themselves (every file but the kustomizations), in the
+	# namespace the kustomizations set: kubectl's own kustomize before 1.21
+	# (Debian's kubernetes-client is 1.20) cannot read directory resources.
+	files() { find "$@" -name '*.yaml' ! -name kustomization.yaml | sort | sed 's/^/-f /' | paste -sd' ' -; }
+	# shellcheck disable=SC2046
+	kup_api_kubectl apply --dry-run=server -n kupgrade $(files "$SRC/deploy/common" "$SRC/deploy/serve" "$SRC/deploy/prometheus/servicemonitor.yaml" "$SRC/deploy/prometheus/prometheusrule.yaml") >"$OUT/deploy-apply.out" 2>&1
+	kup_expect_exit 0 $? "deploy/common, serve, prometheus: kubectl apply --dry-run=server"
 	kup_check "the dry run created the Deployment, Service, ClusterRole, ServiceMonitor and PrometheusRule" sh -c "
 		for w in deployment.apps/kupgrade service/kupgrade clusterrole.rbac.authorization.k8s.io/kupgrade-reader servicemonitor.monitoring.coreos.com/kupgrade prometheusrule.monitoring.coreos.com/kupgrade; do
 			grep -q \"\$w\" '$OUT/deploy-apply.out' || exit 1
 		done"
-	kup_api_kubectl kustomize "$SRC/deploy/cronjob" | sed 's#^apiVersion: batch/v1$#apiVersion: batch/v1beta1#' >"$OUT/cronjob.yaml"
-	kup_api_kubectl apply --dry-run=server -f "$OUT/cronjob.yaml" >"$OUT/cronjob-apply.out" 2>&1
+	sed 's#^apiVersion: batch/v1$#apiVersion: batch/v1beta1#' "$SRC/deploy/cronjob/cronjob.yaml" >"$OUT/cronjob.yaml"
+	# shellcheck disable=SC2046
+	kup_api_kubectl apply --dry-run=server -n kupgrade -f "$SRC/deploy/cronjob/pvc.yaml" -f "$OUT/cronjob.yaml" >"$OUT/cronjob-apply.out" 2>&1
 	kup_expect_exit 0 $? "deploy/cronjob: kubectl apply --dry-run=server (CronJob as batch/v1beta1 on 1.20)"
+	# the kustomizations, where kubectl's kustomize can read them (v4+: kubectl 1.21 and later)
+	for v in serve prometheus cronjob; do
+		if kup_api_kubectl kustomize "$SRC/deploy/$v" >"$OUT/kustomize-$v.yaml" 2>"$OUT/kustomize-$v.err"; then
+			kup_check "kubectl kustomize deploy/$v: every object in namespace kupgrade or cluster-scoped" \
+				sh -c "grep -q '^  namespace: kupgrade\$' '$OUT/kustomize-$v.yaml' && ! grep '^  namespace: ' '$OUT/kustomize-$v.yaml' | grep -vq 'namespace: kupgrade\$'"
+		elif grep -q 'must be a file' "$OUT/kustomize-$v.err"; then
+			kup_ok "kubectl kustomize deploy/$v: skipped, this kubectl's kustomize predates directory resources"
+		else
+			kup_not_ok "kubectl kustomize deploy/$v"
+			cat "$OUT/kustomize-$v.err" >&2
+		fi
+	done
+	cat "$SRC"/deploy/common/*.yaml "$SRC"/deploy/serve/*.yaml "$SRC"/deploy/prometheus/*rule*.yaml >"$OUT/deploy.yaml"
 	"$CLI" scan "$OUT/deploy.yaml" "$SRC/deploy" --to 1.33 >"$OUT/deploy-scan.out" 2>&1
 	kup_expect_exit 0 $? "deploy/ uses no API deprecated or removed by 1.33"
 else
