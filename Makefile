@@ -6,6 +6,7 @@
 #   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local
 #   make deb       the Debian package into dist/ (scripts/make-deb)
+#   make kb-bundle  build/kupgrade-kb.tar from data/ (for 'kupgrade kb update')
 
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -13,7 +14,7 @@ FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deb deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean
+.PHONY: all deb deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean kb-bundle
 
 all: build
 
@@ -70,3 +71,7 @@ deb:
 
 clean:
 	rm -rf build build-asan build-fuzz
+
+kb-bundle:
+	@mkdir -p build
+	./scripts/kb-bundle build/kupgrade-kb.tar data

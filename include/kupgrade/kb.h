@@ -85,6 +85,33 @@ const struct kup_version *kup_kb_newest(const struct kup_kb *kb);
  */
 const char *kup_kb_checked(const struct kup_kb *kb);
 
+/* ---- bundles: a newer knowledge base installed from a file -------------- */
+
+/* The largest bundle kup_kb_bundle_unpack() reads. */
+#define KUP_KB_BUNDLE_MAX (32u << 20)
+/*
+ * Unpacks the bundle at path `bundle` into the existing, empty directory
+ * `dir`.  A bundle is a ustar archive of "MANIFEST" and "data/NAME.yaml"
+ * members; MANIFEST's first line is "kupgrade-kb-bundle 1", then one
+ * "<sha256> <size> <NAME.yaml>" line per file.  Every member is checked (its
+ * type, name, size and sha256, none missing, none unlisted) before the first
+ * file is written; on failure `err` names what is wrong.
+ */
+enum kup_status kup_kb_bundle_unpack(const char *bundle, const char *dir, struct kup_error *err);
+/*
+ * Installs a bundle under `base` (the caller's data directory, e.g.
+ * "$XDG_DATA_HOME/kupgrade"): unpacks it into a fresh base/kb-XXXXXX, loads
+ * it as a knowledge base (problems go to `sink` and are counted in
+ * `problems`), requires its kup_kb_checked() date to be later than
+ * `newer_than` (unless NULL), then points the symlink base/kb at it with one
+ * rename(2) and removes the directory it pointed at before.  Nothing under
+ * base/kb changes unless every step passed.  On success *installed_date is
+ * the new KB's date (malloc'd).
+ */
+enum kup_status kup_kb_install(const char *bundle, const char *base, const char *newer_than,
+			       const struct kup_error_sink *sink, size_t *problems,
+			       char **installed_date, struct kup_error *err);
+
 /* The add-on components named in the KB ("cert-manager", "istio"). */
 bool kup_kb_has_component(const struct kup_kb *kb, const char *component);
 /*

@@ -34,6 +34,14 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_error(const struct kup_error *err);
 /* Loads --kb DIR, or the embedded KB when dir is NULL; prints problems. */
 struct kup_kb *cli_load_kb(const char *dir);
+/*
+ * Without --kb, cli_load_kb() loads the embedded KB, then the one installed
+ * by 'kupgrade kb update' in cli_kb_base()/kb when that loads and is newer.
+ * cli_kb_origin() says which ("embedded", or the directory) was loaded last.
+ */
+const char *cli_kb_origin(void);
+/* "$XDG_DATA_HOME/kupgrade" (else "$HOME/.local/share/kupgrade"); false when neither is set. */
+bool cli_kb_base(char *buf, size_t size);
 /* A knowledge base older than this many days is announced on stderr. */
 #define CLI_KB_MAX_AGE_DAYS 120
 /*

@@ -3,6 +3,7 @@
  * `kupgrade kb validate [DIR]`.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static void kb_usage(FILE *fp)
 		"       %s kb addons [-o table|json] [--kb DIR]\n"
 		"       %s kb risks [-o table|json] [--kb DIR]\n"
 		"       %s kb validate [DIR]\n"
+		"       %s kb update BUNDLE\n"
+		"       %s kb status\n"
 		"\n"
 		"list      the API lifecycle rules: component, level, kind, apiVersion,\n"
 		"          deprecated in, removed in, replacements\n"
@@ -39,8 +42,15 @@ static void kb_usage(FILE *fp)
 		"          provider, title\n"
 		"validate  checks a knowledge base directory (schema, required fields,\n"
 		"          well-formed versions, duplicate rows, a source URL on every entry);\n"
-		"          without DIR, the knowledge base embedded in this binary\n",
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
+		"          without DIR, the knowledge base in use\n"
+		"update    installs a newer knowledge base from a bundle ('make kb-bundle'):\n"
+		"          every file is checked against the bundle's MANIFEST (size, sha256)\n"
+		"          and the whole knowledge base validated before it replaces the\n"
+		"          installed one in $XDG_DATA_HOME/kupgrade/kb; it is used instead of\n"
+		"          the embedded one while its date is newer\n"
+		"status    the embedded and the installed knowledge base, and which is in use\n",
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name,
+		kup_cli_name);
 }
 
 /* A JSON string literal (quotes included), or null. */
@@ -422,10 +432,101 @@ static int kb_validate(int argc, char **argv)
 			return KUP_EXIT_ERROR;
 	}
 	printf("%s: ok: %zu API rules, %zu releases, %zu add-ons, %zu risks, %zu provider releases\n",
-	       argc == 2 ? argv[1] : "embedded", kup_kb_api_count(kb), kup_kb_release_count(kb),
+	       argc == 2 ? argv[1] : cli_kb_origin(), kup_kb_api_count(kb), kup_kb_release_count(kb),
 	       kup_kb_addon_count(kb), kup_kb_risk_count(kb), kup_kb_provider_release_count(kb));
 	kup_kb_free(kb);
 	return KUP_EXIT_OK;
+}
+
+static void describe(const char *label, const struct kup_kb *kb)
+{
+	char b[32];
+
+	printf("%-10s %s, newest Kubernetes %s, %zu API rules, %zu add-ons, %zu risks\n", label,
+	       kup_kb_checked(kb) ? kup_kb_checked(kb) : "undated",
+	       kup_version_minor_str(kup_kb_newest(kb), b, sizeof(b)), kup_kb_api_count(kb),
+	       kup_kb_addon_count(kb), kup_kb_risk_count(kb));
+}
+
+static int kb_status(int argc, char **argv)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_kb *embedded = NULL, *inuse;
+	char base[PATH_MAX];
+
+	(void)argv;
+	if (argc != 1) {
+		kb_usage(stderr);
+		return KUP_EXIT_ERROR;
+	}
+	if (kup_kb_load_embedded(&embedded, &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		return KUP_EXIT_ERROR;
+	}
+	describe("embedded:", embedded);
+	if (!(inuse = cli_load_kb(NULL))) {
+		kup_kb_free(embedded);
+		return KUP_EXIT_ERROR;
+	}
+	if (strcmp(cli_kb_origin(), "embedded") != 0) {
+		printf("installed: %s\n", cli_kb_origin());
+		describe("", inuse);
+		printf("in use:    installed (newer than the embedded one)\n");
+	} else {
+		if (cli_kb_base(base, sizeof(base)))
+			printf("installed: none in use under %s/kb\n", base);
+		else
+			printf("installed: none (neither XDG_DATA_HOME nor HOME is set)\n");
+		printf("in use:    embedded\n");
+	}
+	kup_kb_free(inuse);
+	kup_kb_free(embedded);
+	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+}
+
+static int kb_update(int argc, char **argv)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_error_sink sink = { print_problem, NULL };
+	struct kup_kb *inuse;
+	char base[PATH_MAX], *date = NULL, *than = NULL;
+	size_t n = 0;
+	int rc = KUP_EXIT_OK;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+			kb_usage(stdout);
+			return KUP_EXIT_OK;
+		}
+		kb_usage(stderr);
+		return KUP_EXIT_ERROR;
+	}
+	if (!cli_kb_base(base, sizeof(base))) {
+		cli_error("cannot install a knowledge base: neither XDG_DATA_HOME nor HOME is set");
+		return KUP_EXIT_ERROR;
+	}
+	/* The bundle must be newer than the knowledge base in use now. */
+	if (!(inuse = cli_load_kb(NULL)))
+		return KUP_EXIT_ERROR;
+	if (kup_kb_checked(inuse) && !(than = strdup(kup_kb_checked(inuse)))) {
+		kup_kb_free(inuse);
+		cli_error("out of memory");
+		return KUP_EXIT_ERROR;
+	}
+	kup_kb_free(inuse);
+	if (kup_kb_install(argv[1], base, than, &sink, &n, &date, &err) != KUP_OK) {
+		cli_print_error(&err);
+		fprintf(stderr, "%s: the installed knowledge base is unchanged\n", kup_cli_name);
+		rc = KUP_EXIT_ERROR;
+	} else {
+		printf("installed the knowledge base of %s in %s/kb (it replaces the one of %s)\n",
+		       date, base, than ? than : "no date");
+	}
+	kup_error_release(&err);
+	free(date);
+	free(than);
+	return rc;
 }
 
 int cmd_kb(int argc, char **argv)
@@ -442,6 +543,10 @@ int cmd_kb(int argc, char **argv)
 		return kb_addons(argc - 1, argv + 1);
 	if (strcmp(argv[1], "risks") == 0)
 		return kb_risks(argc - 1, argv + 1);
+	if (strcmp(argv[1], "update") == 0)
+		return kb_update(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return kb_status(argc - 1, argv + 1);
 	cli_error("unknown kb command '%s'", argv[1]);
 	kb_usage(stderr);
 	return KUP_EXIT_ERROR;

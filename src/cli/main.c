@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -112,6 +114,69 @@ void cli_kb_warn_target(const struct kup_kb *kb, const struct kup_version *targe
 		kup_version_minor_str(newest, b2, sizeof(b2)));
 }
 
+static char kb_origin[PATH_MAX + 8] = "embedded";
+
+const char *cli_kb_origin(void)
+{
+	return kb_origin;
+}
+
+bool cli_kb_base(char *buf, size_t size)
+{
+	const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (x && x[0] == '/')
+		n = snprintf(buf, size, "%s/kupgrade", x);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, size, "%s/.local/share/kupgrade", home);
+	else
+		return false;
+	return n > 0 && (size_t)n < size;
+}
+
+static void count_problem(void *ctx, const struct kup_error *err)
+{
+	(void)err;
+	(*(size_t *)ctx)++;
+}
+
+/*
+ * The installed knowledge base (cli_kb_base()/kb), when it loads and is newer
+ * than `embedded`: it replaces it.  A broken one is announced and ignored.
+ */
+static struct kup_kb *prefer_installed(struct kup_kb *embedded)
+{
+	char base[PATH_MAX], dir[PATH_MAX + 4];
+	struct kup_kb *kb = NULL;
+	size_t n = 0;
+	struct kup_error_sink sink = { count_problem, &n };
+	const char *a, *b;
+	struct stat st;
+
+	if (!cli_kb_base(base, sizeof(base)))
+		return embedded;
+	snprintf(dir, sizeof(dir), "%s/kb", base);
+	if (stat(dir, &st) != 0)
+		return embedded;
+	if (kup_kb_load_dir(dir, &kb, &sink, &n) != KUP_OK) {
+		fprintf(stderr,
+			"%s: warning: ignoring the installed knowledge base '%s' (%zu problem(s); "
+			"'kupgrade kb validate %s' lists them)\n",
+			kup_cli_name, dir, n, dir);
+		return embedded;
+	}
+	a = kup_kb_checked(kb);
+	b = kup_kb_checked(embedded);
+	if (!a || (b && strcmp(a, b) <= 0)) {
+		kup_kb_free(kb);
+		return embedded;
+	}
+	kup_kb_free(embedded);
+	snprintf(kb_origin, sizeof(kb_origin), "%s", dir);
+	return kb;
+}
+
 struct kup_kb *cli_load_kb(const char *dir)
 {
 	struct kup_kb *kb = NULL;
@@ -131,7 +196,11 @@ struct kup_kb *cli_load_kb(const char *dir)
 			return NULL;
 		}
 		kup_error_release(&err);
+		snprintf(kb_origin, sizeof(kb_origin), "embedded");
+		kb = prefer_installed(kb);
 	}
+	if (dir)
+		snprintf(kb_origin, sizeof(kb_origin), "%s", dir);
 	cli_kb_warn_age(kb);
 	return kb;
 }
@@ -144,8 +213,8 @@ static int cmd_version(void)
 	printf("kupgrade %s\n", KUP_VERSION_STRING);
 	if (!kb)
 		return KUP_EXIT_ERROR;
-	printf("knowledge base: %s (embedded), newest Kubernetes %s\n",
-	       kup_kb_checked(kb) ? kup_kb_checked(kb) : "undated",
+	printf("knowledge base: %s (%s), newest Kubernetes %s\n",
+	       kup_kb_checked(kb) ? kup_kb_checked(kb) : "undated", cli_kb_origin(),
 	       kup_version_minor_str(kup_kb_newest(kb), b, sizeof(b)));
 	kup_kb_free(kb);
 	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
