@@ -352,6 +352,16 @@ static void test_kubeadm_kubelets_before_refused_hop(void **state)
 	/* the control-plane nodes' kubelets are a step at every hop */
 	assert_int_not_equal(find_step(plan, "nodepool/control-plane", "1.24"), (size_t)-1);
 	assert_int_not_equal(find_step(plan, "nodepool/control-plane", "1.26"), (size_t)-1);
+	/* no provider support window: the target's upstream end of life is a risk with the date */
+	{
+		size_t r;
+
+		for (r = 0; r < plan->nrisks; r++)
+			if (!strcmp(plan->risks[r].id, "kubernetes-end-of-life/1.26"))
+				break;
+		assert_true(r < plan->nrisks);
+		assert_non_null(strstr(plan->risks[r].message, "2024-02-28"));
+	}
 	check_plan(p, plan, "kubeadm-skew");
 	kup_plan_free(plan);
 	kup_profile_free(p);

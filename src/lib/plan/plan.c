@@ -1693,6 +1693,7 @@ static void plan_eol(struct planner *pl)
 {
 	size_t i, j, nrel = kup_kb_release_count(pl->kb);
 	const char *prov_note;
+	bool upstream_risk_done = false;
 	int k;
 
 	if (!pl->today)
@@ -1716,6 +1717,31 @@ static void plan_eol(struct planner *pl)
 							 prov_display(pl->p->provider), until);
 				else
 					prov_note = "";
+			}
+			if (k == pl->n && k > 0 && !upstream_risk_done &&
+			    !kup_kb_find_provider_release(pl->kb, kup_provider_name(pl->p->provider),
+							  &pl->c[k])) {
+				/* no provider support window: the upstream end of life is the end */
+				struct kup_plan_risk rk;
+
+				memset(&rk, 0, sizeof(rk));
+				rk.id = afmt(pl, "kubernetes-end-of-life/%s", pl->cs[k]);
+				rk.severity = KUP_SEV_MEDIUM;
+				rk.at = pl->cs[k];
+				rk.message = afmt(pl, "the target Kubernetes %s reached its end of life on %s: "
+						  "no more upstream patches, security fixes included",
+						  pl->cs[k], r->end_of_life);
+				rk.evidence = afmt(pl, "provider %s, target %s, today %s",
+						   kup_provider_name(pl->p->provider), pl->cs[k], pl->today);
+				rk.mitigation = afmt(pl, "aim at a supported minor (the knowledge base knows up "
+						     "to %d.%d), or plan the next upgrade now",
+						     kup_kb_newest(pl->kb)->major, kup_kb_newest(pl->kb)->minor);
+				rk.source = r->source;
+				if (rk.id && rk.message && rk.evidence && rk.mitigation)
+					add_risk(pl, &rk);
+				else
+					pl->oom = true;
+				upstream_risk_done = true;
 			}
 			add_warning(pl, afmt(pl, "Kubernetes %s reached its end of life on %s (%s)%s: %s",
 					     pl->cs[k], r->end_of_life, r->source, prov_note,
@@ -1884,6 +1910,8 @@ static void finish(struct planner *pl)
 			pl->full->hops++;
 	}
 	plan->nsteps = pl->nsteps;
+	if (pl->rules && pl->rules->commands.plan)
+		pl->full->plan_cmd = pl->rules->commands.plan;
 	if (pl->rules && pl->rules->commands.node_image) {
 		struct kup_cmd_vars v;
 

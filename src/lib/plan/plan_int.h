@@ -25,6 +25,7 @@ struct kup_plan_full {
 	struct kup_plan_pool_note *pools;
 	size_t npools;
 	const char *node_image_cmd;     /* the provider's node-image-only upgrade (AKS), or NULL */
+	const char *plan_cmd;           /* the provider's own pre-check (kubeadm upgrade plan), or NULL */
 	bool has_charts;
 	bool has_manifests;
 	/* charts that could move further once at the target ("held back") */

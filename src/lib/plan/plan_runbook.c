@@ -390,6 +390,13 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 	code(d, "kubectl get pdb -A");
 	t(d, " shows no budget with ALLOWED DISRUPTIONS 0, or drains stop");
 	item_end(d);
+	if (full->plan_cmd) {
+		item(d);
+		t(d, "Provider check: ");
+		code(d, full->plan_cmd);
+		t(d, " agrees with the first hop (it lists the target patches and what it refuses)");
+		item_end(d);
+	}
 	item(d);
 	t(d, "Version skew: ");
 	code(d, "kubectl get nodes -o wide");
