@@ -101,6 +101,27 @@ const struct kup_addon_release *kup_addon_release_for(const struct kup_addon_rul
 /* True when release `r` supports Kubernetes minor `k8s` (an open bound counts as supported). */
 bool kup_addon_release_supports(const struct kup_addon_release *r, const struct kup_version *k8s);
 
+/* ---- pre-flight checks in a plan (data/preflight.yaml) --------------------- */
+
+/*
+ * How the findings of one pre-flight check (preflight.h) enter a plan: a
+ * blocking finding of a check that `blocks` is a blocker; every other
+ * finding is a risk of `severity` with this mitigation and source.  A check
+ * without a rule stays out of plans.
+ */
+struct kup_preflight_rule {
+	const char *check;               /* "pdb-blocking" */
+	int severity;                    /* enum kup_severity of plan.h */
+	bool blocks;
+	const char *mitigation;
+	const char *source;
+};
+
+size_t kup_kb_preflight_count(const struct kup_kb *kb);
+const struct kup_preflight_rule *kup_kb_preflight_at(const struct kup_kb *kb, size_t i);
+/* The rule for `check`, or NULL. */
+const struct kup_preflight_rule *kup_kb_preflight_rule(const struct kup_kb *kb, const char *check);
+
 /* ---- risks --------------------------------------------------------------- */
 
 /*

@@ -95,6 +95,14 @@ struct kup_plan_opts {
 	size_t nextra_risks;
 	const struct kup_plan_blocker *extra_blockers;
 	size_t nextra_blockers;
+	/*
+	 * The pre-flight checks (preflight.h) run over the objects of `dumps`,
+	 * read once with the API scan, and their findings join the risks and
+	 * blockers by the rules of data/preflight.yaml.  allowed_registries
+	 * (NULL: none) turns on the image check.
+	 */
+	const char *const *allowed_registries;
+	size_t nallowed;
 };
 
 struct kup_plan {

@@ -29,10 +29,8 @@
 #include "cli_live.h"
 #include "cli_preflight.h"
 #include "kupgrade/chart.h"
-#include "kupgrade/ingest.h"
 #include "kupgrade/report.h"
 #include "kupgrade/plan.h"
-#include "kupgrade/preflight.h"
 #include "kupgrade/profile.h"
 
 static void plan_usage(FILE *fp)
@@ -371,195 +369,6 @@ static bool is_opt(const char *a, const char *name)
 	return !strncmp(a, name, n) && (a[n] == '\0' || a[n] == '=');
 }
 
-/* ---- pre-flight findings as risks and blockers ------------------------------ */
-
-struct extras {
-	struct kup_plan_risk *risks;
-	size_t nrisks, rcap;
-	struct kup_plan_blocker *blockers;
-	size_t nblockers, bcap;
-	struct kup_arena arena;
-	bool oom;
-};
-
-/*
- * How each check enters the plan.  Left out: node-skew (the planner decides
- * skew itself from the profile, derived from the same Nodes) and
- * webhook-kube-system (the KB risk webhook-fail-intercepts-kube-system
- * already finds those webhooks in the dumps, with evidence).
- */
-static const struct {
-	const char *check;
-	enum kup_severity severity;
-	bool blocks;                   /* a blocking finding is a blocker */
-	const char *mitigation;
-	const char *source;
-} pf_checks[] = {
-	{ "webhook-unavailable", KUP_SEV_HIGH, true,
-	  "give the webhook's service a ready endpoint, or set failurePolicy: Ignore, before the upgrade",
-	  "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/" },
-	{ "pdb-blocking", KUP_SEV_HIGH, false,
-	  "scale the workload up or relax the PodDisruptionBudget before node pools are rolled: "
-	  "a drain waits on it",
-	  "https://kubernetes.io/docs/tasks/run-application/configure-pdb/" },
-	{ "crd-stored-version", KUP_SEV_HIGH, true,
-	  "migrate the stored objects to a served version and drop the old one from "
-	  "status.storedVersions before the upgrade",
-	  "https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definition-versioning/" },
-	{ "image-registry", KUP_SEV_MEDIUM, false,
-	  "mirror the image to an allowed registry before node pools are rolled",
-	  "https://docs.docker.com/docker-hub/download-rate-limit/" },
-	{ "apiservice-unavailable", KUP_SEV_MEDIUM, false,
-	  "fix the APIService's backend or remove the APIService: its group is missing from discovery",
-	  "https://kubernetes.io/docs/tasks/extend-kubernetes/configure-aggregation-layer/" },
-};
-
-static void ignore_error(void *ctx, const struct kup_error *err)
-{
-	(void)ctx;
-	(void)err;
-}
-
-/* An id not yet used in x: base, else base/2, base/3... */
-static const char *unique_id(struct extras *x, const char *base)
-{
-	const char *id = base;
-	unsigned n = 1;
-	size_t i;
-
-	for (;;) {
-		bool used = false;
-
-		for (i = 0; i < x->nrisks && !used; i++)
-			used = !strcmp(x->risks[i].id, id);
-		for (i = 0; i < x->nblockers && !used; i++)
-			used = !strcmp(x->blockers[i].id, id);
-		if (!used || !id)
-			return id;
-		id = kup_arena_printf(&x->arena, "%s/%u", base, ++n);
-	}
-}
-
-static void add_finding(struct extras *x, const struct kup_preflight_finding *f)
-{
-	const char *obj, *id;
-	size_t c;
-
-	for (c = 0; c < sizeof(pf_checks) / sizeof(pf_checks[0]); c++)
-		if (!strcmp(pf_checks[c].check, f->check))
-			break;
-	if (c == sizeof(pf_checks) / sizeof(pf_checks[0]))
-		return;
-	obj = kup_arena_printf(&x->arena, "%s %s%s%s", f->kind, f->namespace_ ? f->namespace_ : "",
-			       f->namespace_ ? "/" : "", f->name);
-	id = unique_id(x, kup_arena_printf(&x->arena, "preflight/%s/%s%s%s", f->check,
-					     f->namespace_ ? f->namespace_ : "",
-					     f->namespace_ ? "/" : "", f->name));
-	if (!obj || !id) {
-		x->oom = true;
-		return;
-	}
-	if (pf_checks[c].blocks && f->severity >= KUP_FAIL_REMOVED) {
-		struct kup_plan_blocker *b;
-
-		if (!kup_grow(&x->blockers, &x->bcap, x->nblockers + 1, sizeof(*x->blockers), 4)) {
-			x->oom = true;
-			return;
-		}
-		b = &x->blockers[x->nblockers++];
-		b->id = id;
-		b->message = kup_arena_printf(&x->arena, "%s: %s%s%s (%s)", obj, f->message,
-					      f->detail ? "; " : "", f->detail ? f->detail : "",
-					      pf_checks[c].mitigation);
-		x->oom |= !b->message;
-	} else {
-		struct kup_plan_risk *r;
-
-		if (!kup_grow(&x->risks, &x->rcap, x->nrisks + 1, sizeof(*x->risks), 8)) {
-			x->oom = true;
-			return;
-		}
-		r = &x->risks[x->nrisks++];
-		memset(r, 0, sizeof(*r));
-		r->id = id;
-		r->severity = pf_checks[c].severity;
-		r->message = f->message;
-		r->evidence = kup_arena_printf(&x->arena, "%s (%s)%s%s", obj,
-					       f->api_version ? f->api_version : "?",
-					       f->detail ? ": " : "", f->detail ? f->detail : "");
-		r->mitigation = pf_checks[c].mitigation;
-		r->source = pf_checks[c].source;
-		x->oom |= !r->evidence;
-	}
-}
-
-/*
- * Runs the pre-flight checks over the dumps into x; the strings of the
- * findings are copied, so the pass is freed here.  Malformed input is not
- * reported again (the plan's own scan of the dumps reports it).
- */
-static bool preflight_dumps(const struct kup_kb *kb, const struct kup_version *target,
-			    const struct cli_preflight *pre, const struct strv *dumps,
-			    struct extras *x)
-{
-	struct kup_preflight_opts o;
-	struct kup_ingest_opts io;
-	struct kup_preflight *pf = NULL;
-	struct kup_ingest *in = NULL;
-	bool ok = false;
-	size_t i;
-
-	kup_preflight_opts_init(&o);
-	o.target = *target;
-	o.allowed_registries = (const char *const *)pre->allowed;
-	o.nallowed = pre->nallowed;
-	if (kup_preflight_new(kb, &o, &pf) != KUP_OK)
-		goto out;
-	kup_ingest_opts_init(&io);
-	io.errors.fn = ignore_error;
-	io.on_object = kup_preflight_object;
-	io.ctx = pf;
-	io.last_applied = false;
-	io.managed_fields = false;
-	if (kup_ingest_new(&io, &in) != KUP_OK)
-		goto out;
-	for (i = 0; i < dumps->n; i++)
-		if (kup_ingest_path(in, dumps->v[i]) != KUP_OK)
-			goto out;
-	if (kup_ingest_finish(in) != KUP_OK || kup_preflight_finish(pf) != KUP_OK)
-		goto out;
-	for (i = 0; i < kup_preflight_count(pf); i++) {
-		const struct kup_preflight_finding *f = kup_preflight_at(pf, i);
-		/* the finding's strings die with the pass */
-		struct kup_preflight_finding c = *f;
-
-		c.check = kup_arena_strdup(&x->arena, f->check);
-		c.kind = kup_arena_strdup(&x->arena, f->kind ? f->kind : "?");
-		c.api_version = f->api_version ? kup_arena_strdup(&x->arena, f->api_version) : NULL;
-		c.name = kup_arena_strdup(&x->arena, f->name ? f->name : "?");
-		c.namespace_ = f->namespace_ ? kup_arena_strdup(&x->arena, f->namespace_) : NULL;
-		c.message = kup_arena_strdup(&x->arena, f->message ? f->message : "");
-		c.detail = f->detail ? kup_arena_strdup(&x->arena, f->detail) : NULL;
-		if (!c.check || !c.kind || !c.name || !c.message)
-			goto out;
-		add_finding(x, &c);
-	}
-	ok = !x->oom && !kup_arena_failed(&x->arena);
-out:
-	if (!ok)
-		cli_error("pre-flight checks: out of memory");
-	kup_ingest_free(in);
-	kup_preflight_free(pf);
-	return ok;
-}
-
-static void extras_release(struct extras *x)
-{
-	free(x->risks);
-	free(x->blockers);
-	kup_arena_release(&x->arena);
-}
-
 /*
  * The live cluster: a snapshot in a temporary file (*snap) and the profile
  * derived from it, named after the snapshot's context as `profile
@@ -641,15 +450,12 @@ int cmd_plan(int argc, char **argv)
 	struct stat sb;
 	struct cli_live live;
 	struct cli_preflight pre;
-	struct extras extra;
 	struct kup_profile *live_prof = NULL;
 	char *snap = NULL;
 	int rc = KUP_EXIT_ERROR, code = KUP_EXIT_OK, a;
 	bool dir = false;
 
 	memset(&opts, 0, sizeof(opts));
-	memset(&extra, 0, sizeof(extra));
-	kup_arena_init(&extra.arena, 4096);
 	cli_live_init(&live);
 	cli_preflight_init(&pre);
 	for (a = 1; a < argc; a++) {
@@ -784,12 +590,8 @@ int cmd_plan(int argc, char **argv)
 			goto oom;
 	}
 	if (dumps.n) {
-		if (!preflight_dumps(kb, &opts.target, &pre, &dumps, &extra))
-			goto out;
-		opts.extra_risks = extra.risks;
-		opts.nextra_risks = extra.nrisks;
-		opts.extra_blockers = extra.blockers;
-		opts.nextra_blockers = extra.nblockers;
+		opts.allowed_registries = (const char *const *)pre.allowed;
+		opts.nallowed = pre.nallowed;
 	} else if (pre.nallowed) {
 		cli_error("--allowed-registries checks the objects of a --dump or a live cluster: "
 			  "give one");
@@ -898,7 +700,6 @@ out:
 	fleet_release(&fl);
 	kup_error_release(&err);
 	kup_profile_free(live_prof);
-	extras_release(&extra);
 	cli_preflight_release(&pre);
 	cli_live_snapshot_remove(snap);
 	cli_live_release(&live);

@@ -15,6 +15,8 @@
 #include "kupgrade/ingest.h"
 #include "kupgrade/json.h"
 #include "kupgrade/kb.h"
+#include "kupgrade/kbplan.h"
+#include "kupgrade/plan.h"
 #include "kupgrade/preflight.h"
 #include "kupgrade/report.h"
 #include "check/selector.h"
@@ -574,10 +576,43 @@ static void test_dump_file(void **state)
 	kup_preflight_free(pf);
 }
 
+/*
+ * data/preflight.yaml names only checks the pass makes (a typo would keep a
+ * check out of every plan), and keeps the two that the planner decides
+ * otherwise (node-skew, webhook-kube-system) out.
+ */
+static void test_plan_rules(void **state)
+{
+	static const char *const allowed[] = { "registry.internal" };
+	struct opts o = { "1.22", NULL, allowed, 1 };
+	struct kup_preflight *pf;
+	const struct kup_preflight_rule *r;
+	size_t i;
+
+	(void)state;
+	pf = run_pf(KUP_TEST_DATA "/preflight/cluster.json", &o);
+	assert_true(kup_kb_preflight_count(kb) >= 5);
+	for (i = 0; i < kup_kb_preflight_count(kb); i++) {
+		r = kup_kb_preflight_at(kb, i);
+		if (count(pf, r->check) == 0)
+			fail_msg("data/preflight.yaml: '%s' is not a check the pass makes", r->check);
+		assert_non_null(r->mitigation);
+		assert_true(strncmp(r->source, "https://", 8) == 0);
+	}
+	assert_null(kup_kb_preflight_rule(kb, "node-skew"));
+	assert_null(kup_kb_preflight_rule(kb, "webhook-kube-system"));
+	assert_true(kup_kb_preflight_rule(kb, "webhook-unavailable")->blocks);
+	assert_true(kup_kb_preflight_rule(kb, "crd-stored-version")->blocks);
+	assert_false(kup_kb_preflight_rule(kb, "pdb-blocking")->blocks);
+	assert_int_equal(kup_kb_preflight_rule(kb, "image-registry")->severity, KUP_SEV_MEDIUM);
+	kup_preflight_free(pf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_webhook_no_endpoints),
+		cmocka_unit_test(test_plan_rules),
 		cmocka_unit_test(test_webhook_kube_system_labels),
 		cmocka_unit_test(test_pdb_blocking),
 		cmocka_unit_test(test_selectors),

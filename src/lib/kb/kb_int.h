@@ -75,6 +75,8 @@ struct kup_kbplan {
 	struct kup_risk_rule *risks;
 	const struct kup_detector **detectors;  /* parallel to risks */
 	size_t nrisks, risks_cap, detectors_cap;
+	struct kup_preflight_rule *preflight;   /* preflight.yaml */
+	size_t npreflight, preflight_cap;
 };
 
 /* ---- the KB ---------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #define SCHEMA_PROVIDERS "kupgrade.dev/kb/providers/v1"
 #define SCHEMA_ADDONS "kupgrade.dev/kb/addons/v1"
 #define SCHEMA_RISKS "kupgrade.dev/kb/risks/v1"
+#define SCHEMA_PREFLIGHT "kupgrade.dev/kb/preflight/v1"
 
 /* Detector nesting is bounded so a hostile --kb file cannot blow the stack. */
 #define MAX_DETECT_DEPTH 16
@@ -646,6 +647,79 @@ static void load_risks(struct kup_kb_loader *ld, const struct kup_node *root)
 	}
 }
 
+/* ---- preflight.yaml ----------------------------------------------------------------------- */
+
+static void load_preflight(struct kup_kb_loader *ld, const struct kup_node *root)
+{
+	static const char *const top[] = { "schema", "checks", NULL };
+	static const char *const keys[] = { "check", "severity", "blocks", "mitigation", "source",
+					    "checked", "notes", NULL };
+	struct kup_kbplan *p = &ld->kb->plan;
+	const struct kup_node *list;
+	size_t i, j;
+
+	kup_kbl_check_keys(ld, root, top);
+	if (!(list = want_list(ld, root, "checks")))
+		return;
+	for (i = 0; i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i], *n;
+		struct kup_preflight_rule r;
+		size_t bad = ld->problems;
+
+		memset(&r, 0, sizeof(r));
+		if (e->kind != KUP_NODE_MAP) {
+			kup_kbl_problem(ld, e, "a pre-flight entry must be a mapping");
+			continue;
+		}
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.check = want_text(ld, e, "check", true);
+		if ((n = kup_kbl_want_str(ld, e, "severity", true)) &&
+		    !parse_severity(n->u.str, &r.severity))
+			kup_kbl_problem(ld, n, "unknown severity '%s' (high, medium, low)", n->u.str);
+		if (!kup_node_get(e, "blocks"))
+			kup_kbl_problem(ld, e, "missing 'blocks' (true or false)");
+		r.blocks = want_bool(ld, e, "blocks");
+		r.mitigation = want_text(ld, e, "mitigation", true);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad || ld->oom)
+			continue;
+		for (j = 0; j < p->npreflight; j++)
+			if (strcmp(p->preflight[j].check, r.check) == 0)
+				break;
+		if (j < p->npreflight) {
+			kup_kbl_problem(ld, e, "duplicate pre-flight check '%s'", r.check);
+			continue;
+		}
+		if (!kup_grow(&p->preflight, &p->preflight_cap, p->npreflight + 1,
+			      sizeof(*p->preflight), 8)) {
+			ld->oom = true;
+			return;
+		}
+		p->preflight[p->npreflight++] = r;
+	}
+}
+
+size_t kup_kb_preflight_count(const struct kup_kb *kb)
+{
+	return kb ? kb->plan.npreflight : 0;
+}
+
+const struct kup_preflight_rule *kup_kb_preflight_at(const struct kup_kb *kb, size_t i)
+{
+	return kb && i < kb->plan.npreflight ? &kb->plan.preflight[i] : NULL;
+}
+
+const struct kup_preflight_rule *kup_kb_preflight_rule(const struct kup_kb *kb, const char *check)
+{
+	size_t i;
+
+	for (i = 0; kb && check && i < kb->plan.npreflight; i++)
+		if (strcmp(kb->plan.preflight[i].check, check) == 0)
+			return &kb->plan.preflight[i];
+	return NULL;
+}
+
 /* ---- loader hooks ----------------------------------------------------------------------- */
 
 bool kup_kbplan_load_doc(struct kup_kb_loader *ld, const char *schema,
@@ -660,6 +734,8 @@ bool kup_kbplan_load_doc(struct kup_kb_loader *ld, const char *schema,
 		load_addons(ld, root);
 	else if (strcmp(schema, SCHEMA_RISKS) == 0)
 		load_risks(ld, root);
+	else if (strcmp(schema, SCHEMA_PREFLIGHT) == 0)
+		load_preflight(ld, root);
 	else if (strcmp(schema, KUP_SCHEMA_PROVIDER_RULES) == 0)
 		kup_kbrules_load(ld, root);
 	else
@@ -705,6 +781,7 @@ void kup_kbplan_release(struct kup_kbplan *p)
 	free(p->providers);
 	free(p->addons);
 	free(p->risks);
+	free(p->preflight);
 	free(p->detectors);
 	kup_kbrules_release(p);
 	memset(p, 0, sizeof(*p));

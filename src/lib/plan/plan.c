@@ -55,6 +55,7 @@
 #include "kupgrade/ingest.h"
 #include "kupgrade/kbplan.h"
 #include "kupgrade/kbrules.h"
+#include "kupgrade/preflight.h"
 #include "kupgrade/scan.h"
 #include "plan/plan_int.h"
 
@@ -121,6 +122,11 @@ struct planner {
 	const char *today;                /* YYYY-MM-DD */
 	char today_buf[16];
 	const char *assume;               /* an add-on placed on the nearest lower release */
+	/* the dumps' pre-flight findings, added with opts' extras (malloc'd arrays) */
+	struct kup_plan_risk *pf_risks;
+	size_t npf_risks;
+	struct kup_plan_blocker *pf_blockers;
+	size_t npf_blockers;
 };
 
 /* ---- names ----------------------------------------------------------------- */
@@ -282,17 +288,16 @@ static int kubelet_older(struct planner *pl, const struct kup_version *v)
 	return kup_kb_skew_older(pl->kb, "kubelet", v);
 }
 
-/* opts->extra_risks and extra_blockers, copied into the plan's arena. */
-static void plan_extra(struct planner *pl)
+/* Risks and blockers found elsewhere, copied into the plan's arena. */
+static void add_extras(struct planner *pl, const struct kup_plan_risk *risks, size_t nrisks,
+		       const struct kup_plan_blocker *blockers, size_t nblockers)
 {
-	const struct kup_plan_opts *o = pl->o;
 	size_t i;
 
-	for (i = 0; o->extra_blockers && i < o->nextra_blockers; i++)
-		add_blocker(pl, astr(pl, o->extra_blockers[i].id),
-			    astr(pl, o->extra_blockers[i].message));
-	for (i = 0; o->extra_risks && i < o->nextra_risks; i++) {
-		const struct kup_plan_risk *e = &o->extra_risks[i];
+	for (i = 0; blockers && i < nblockers; i++)
+		add_blocker(pl, astr(pl, blockers[i].id), astr(pl, blockers[i].message));
+	for (i = 0; risks && i < nrisks; i++) {
+		const struct kup_plan_risk *e = &risks[i];
 		struct kup_plan_risk r;
 
 		if (!e->id || !e->message) {
@@ -311,6 +316,14 @@ static void plan_extra(struct planner *pl)
 		else
 			add_risk(pl, &r);
 	}
+}
+
+/* opts->extra_risks and extra_blockers, then the dumps' pre-flight findings. */
+static void plan_extra(struct planner *pl)
+{
+	add_extras(pl, pl->o->extra_risks, pl->o->nextra_risks, pl->o->extra_blockers,
+		   pl->o->nextra_blockers);
+	add_extras(pl, pl->pf_risks, pl->npf_risks, pl->pf_blockers, pl->npf_blockers);
 }
 
 static int minor_gap(const struct kup_version *hi, const struct kup_version *lo)
@@ -1134,6 +1147,7 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 struct ingest_ctx {
 	struct planner *pl;
 	struct kup_scan *scan;
+	struct kup_preflight *pf;      /* dumps: the pre-flight pass, else NULL */
 };
 
 static enum kup_status on_object(void *ctx, const struct kup_object *obj)
@@ -1146,7 +1160,18 @@ static enum kup_status on_object(void *ctx, const struct kup_object *obj)
 		if (st == KUP_NOMEM)
 			return st;
 	}
+	if (ic->pf && (st = kup_preflight_object(ic->pf, obj)) == KUP_NOMEM)
+		return st;
 	return kup_scan_object(ic->scan, obj);
+}
+
+/* The pre-flight findings of the dumps, kept for plan_extra() (plan_preflight.c). */
+static void preflight_extras(struct planner *pl, struct kup_preflight *pf)
+{
+	if (kup_preflight_finish(pf) != KUP_OK ||
+	    kup_plan_preflight_map(pl->kb, pf, pl->a, &pl->pf_risks, &pl->npf_risks,
+				   &pl->pf_blockers, &pl->npf_blockers) != KUP_OK)
+		pl->oom = true;
 }
 
 static void on_input_error(void *ctx, const struct kup_error *err)
@@ -1226,7 +1251,7 @@ static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, 
 	struct kup_scan *scan = NULL;
 	struct kup_ingest_opts io;
 	struct kup_ingest *in = NULL;
-	struct ingest_ctx ic = { pl, NULL };
+	struct ingest_ctx ic = { pl, NULL, NULL };
 	size_t i;
 
 	if (!n)
@@ -1238,6 +1263,18 @@ static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, 
 		return;
 	}
 	ic.scan = scan;
+	if (dump) {
+		struct kup_preflight_opts po;
+
+		kup_preflight_opts_init(&po);
+		po.target = pl->o->target;
+		po.allowed_registries = pl->o->allowed_registries;
+		po.nallowed = pl->o->allowed_registries ? pl->o->nallowed : 0;
+		if (kup_preflight_new(pl->kb, &po, &ic.pf) != KUP_OK) {
+			pl->oom = true;
+			goto out;
+		}
+	}
 	kup_ingest_opts_init(&io);
 	io.errors.fn = on_input_error;
 	io.errors.ctx = &ic;
@@ -1253,9 +1290,12 @@ static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, 
 	if (kup_ingest_finish(in) == KUP_NOMEM || kup_scan_finish(scan) == KUP_NOMEM)
 		pl->oom = true;
 	collect_findings(pl, scan, dump);
+	if (ic.pf)
+		preflight_extras(pl, ic.pf);
 out:
 	kup_ingest_free(in);
 	kup_scan_free(scan);
+	kup_preflight_free(ic.pf);
 }
 
 static void plan_manifests(struct planner *pl)
@@ -2067,6 +2107,8 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 		st = KUP_NOMEM;
 out:
 	kup_evidence_free(pl.ev);
+	free(pl.pf_risks);
+	free(pl.pf_blockers);
 	free(pl.steps);
 	free(pl.groups);
 	free(pl.f);

@@ -62,4 +62,19 @@ void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out);
 /* The top risk for summaries: the first high, else medium, else low; NULL when none. */
 const struct kup_plan_risk *kup_plan_top_risk(const struct kup_plan *plan);
 
+/*
+ * The pre-flight findings of a plan's dumps as risks and blockers, by the
+ * rules of data/preflight.yaml (kup_kb_preflight_rule): a blocking finding
+ * of a check that blocks is a blocker, every other finding of a listed
+ * check a risk; checks without a rule are left out.  Ids are
+ * "preflight/CHECK/NAMESPACE/NAME" (then /2, /3 ... when repeated).  The
+ * arrays are malloc'd (the caller frees them), their strings live in `a`.
+ * KUP_NOMEM when memory ran out.
+ */
+struct kup_preflight;
+enum kup_status kup_plan_preflight_map(const struct kup_kb *kb, const struct kup_preflight *pf,
+				       struct kup_arena *a, struct kup_plan_risk **risks,
+				       size_t *nrisks, struct kup_plan_blocker **blockers,
+				       size_t *nblockers);
+
 #endif
