@@ -93,6 +93,12 @@ struct kup_report {
 	const struct kup_kb *kb;                 /* for SARIF rules */
 	const char *tool_version;
 	bool color;                              /* table only */
+	/* The run's --fail-on level.  JUnit: a finding below it is a passing
+	   testcase (the finding in its <system-out>), so a CI server fails the
+	   build exactly when kupgrade's exit code does.  has_fail_on false:
+	   every removed- or deprecated-level finding is a failure. */
+	bool has_fail_on;
+	enum kup_fail_level fail_on;
 };
 
 /*

@@ -399,6 +399,8 @@ int cmd_scan(int argc, char **argv)
 	rep.kb = kb;
 	rep.tool_version = KUP_VERSION_STRING;
 	rep.color = color;
+	rep.has_fail_on = true;
+	rep.fail_on = fail_on;
 	if (!cli_preflight_finish(&pre, live.disc ? live.disc->git_version : NULL, &rep)) {
 		rc = KUP_EXIT_ERROR;
 		goto out;

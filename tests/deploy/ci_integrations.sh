@@ -62,10 +62,13 @@ job "$W/dirty" removed
 check "dirty, --fail-on removed: the job fails with 3 (got $RC)" test "$RC" = 3
 check "dirty: SARIF is JSON with the finding" sh -c "jq -e '.runs[0].results | length >= 1' '$W/dirty/kupgrade.sarif' >/dev/null"
 check "dirty: SARIF names the rule" sh -c "jq -e '[.runs[0].tool.driver.rules[].id] | length >= 1' '$W/dirty/kupgrade.sarif' >/dev/null"
+check "dirty: SARIF rules carry help (text and markdown, with the replacement)" sh -c "jq -e '[.runs[0].tool.driver.rules[] | select(.id == .id and (.help.markdown // \"\" | contains(\"networking.k8s.io/v1\")) and (.help.text | length > 0))] | length >= 1' '$W/dirty/kupgrade.sarif' >/dev/null"
+check "dirty: SARIF results carry partialFingerprints" sh -c "jq -e '[.runs[0].results[] | .partialFingerprints[\"kupgradeFinding/v1\"] | test(\"^[0-9a-f]{16}$\")] | all' '$W/dirty/kupgrade.sarif' >/dev/null"
 check "dirty: JUnit has a failure" grep -q '<failure' "$W/dirty/kupgrade-junit.xml"
 check "dirty: JSON report" sh -c "jq -e '.findings | length >= 1' '$W/dirty/kupgrade.json' >/dev/null"
 job "$W/dirty" none
 check "dirty, --fail-on none: the job passes (got $RC)" test "$RC" = 0
+check "dirty, --fail-on none: JUnit reports the finding without failing (failures=\"0\", <system-out>)" sh -c "grep -q 'failures=\"0\"' '$W/dirty/kupgrade-junit.xml' && ! grep -q '<failure' '$W/dirty/kupgrade-junit.xml' && grep -q '<system-out>' '$W/dirty/kupgrade-junit.xml'"
 job "$W/clean" removed
 check "clean: the job passes (got $RC)" test "$RC" = 0
 check "clean: SARIF with no results" sh -c "jq -e '.runs[0].results | length == 0' '$W/clean/kupgrade.sarif' >/dev/null"

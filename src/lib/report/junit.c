@@ -1,6 +1,7 @@
 /*
  * junit.c - JUnit XML for CI test reports: one testcase per finding (a
- * failure for removed- and deprecated-level ones), one per input error (an
+ * failure for removed- and deprecated-level ones at or above the run's
+ * --fail-on, else passing with the finding in <system-out>), one per input error (an
  * error), or a single passing testcase when no API finding was found; one
  * testcase per item of the other passes (classname "preflight", ...), a
  * failure when it blocks or warns.
@@ -37,14 +38,26 @@ static void text(struct kup_buf *out, const char *s)
 	kup_buf_release(&line);
 }
 
+/* True when a finding of this severity fails the run (--fail-on). */
+static bool fails(const struct kup_report *r, enum kup_fail_level level)
+{
+	if (level == KUP_FAIL_NONE)
+		return false;
+	if (!r->has_fail_on)
+		return true;
+	return r->fail_on != KUP_FAIL_NONE && level >= r->fail_on;
+}
+
 static void counts(struct kup_buf *out, size_t tests, size_t failures, size_t errors)
 {
 	kup_buf_addf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"", tests, failures, errors);
 }
 
-static void finding_case(struct kup_buf *out, const struct kup_finding *f, struct kup_buf *tmp)
+static void finding_case(struct kup_buf *out, const struct kup_report *r,
+			 const struct kup_finding *f, struct kup_buf *tmp)
 {
 	enum kup_fail_level level = kup_finding_severity(f->status);
+	bool failing = fails(r, level);
 
 	kup_buf_adds(out, "    <testcase");
 	attr(out, "classname", f->src.path ? f->src.path : "-");
@@ -57,12 +70,17 @@ static void finding_case(struct kup_buf *out, const struct kup_finding *f, struc
 		kup_buf_adds(out, "/>\n");
 		return;
 	}
-	kup_buf_adds(out, ">\n      <failure");
-	kup_buf_reset(tmp);
-	kup_finding_message(tmp, f);
-	attr(out, "message", tmp->buf);
-	attr(out, "type", level == KUP_FAIL_REMOVED ? "removed" : "deprecated");
-	kup_buf_addc(out, '>');
+	if (failing) {
+		kup_buf_adds(out, ">\n      <failure");
+		kup_buf_reset(tmp);
+		kup_finding_message(tmp, f);
+		attr(out, "message", tmp->buf);
+		attr(out, "type", level == KUP_FAIL_REMOVED ? "removed" : "deprecated");
+		kup_buf_addc(out, '>');
+	} else {
+		/* below --fail-on: reported, not failed */
+		kup_buf_adds(out, ">\n      <system-out>");
+	}
 
 	/* the body: every fact on its own line */
 	kup_buf_reset(tmp);
@@ -84,11 +102,14 @@ static void finding_case(struct kup_buf *out, const struct kup_finding *f, struc
 	if (f->source_url)
 		kup_buf_addf(tmp, "see: %s\n", f->source_url);
 	text(out, tmp->buf);
-	kup_buf_adds(out, "</failure>\n    </testcase>\n");
+	kup_buf_adds(out, failing ? "</failure>\n    </testcase>\n" : "</system-out>\n    </testcase>\n");
 }
 
-static void item_case(struct kup_buf *out, const struct kup_report_item *it, struct kup_buf *tmp)
+static void item_case(struct kup_buf *out, const struct kup_report *r,
+		      const struct kup_report_item *it, struct kup_buf *tmp)
 {
+	bool failing = fails(r, it->severity);
+
 	kup_buf_adds(out, "    <testcase");
 	attr(out, "classname", kup_item_family_name(it->family));
 	kup_buf_reset(tmp);
@@ -100,10 +121,14 @@ static void item_case(struct kup_buf *out, const struct kup_report_item *it, str
 		kup_buf_adds(out, "/>\n");
 		return;
 	}
-	kup_buf_adds(out, ">\n      <failure");
-	attr(out, "message", it->message ? it->message : "");
-	attr(out, "type", kup_item_severity_name(it->severity));
-	kup_buf_addc(out, '>');
+	if (failing) {
+		kup_buf_adds(out, ">\n      <failure");
+		attr(out, "message", it->message ? it->message : "");
+		attr(out, "type", kup_item_severity_name(it->severity));
+		kup_buf_addc(out, '>');
+	} else {
+		kup_buf_adds(out, ">\n      <system-out>");
+	}
 	kup_buf_reset(tmp);
 	kup_buf_addf(tmp, "severity: %s\n", kup_item_severity_name(it->severity));
 	kup_buf_addf(tmp, "check: %s\n", it->rule_id ? it->rule_id : "?");
@@ -121,7 +146,7 @@ static void item_case(struct kup_buf *out, const struct kup_report_item *it, str
 	if (it->source_url)
 		kup_buf_addf(tmp, "see: %s\n", it->source_url);
 	text(out, tmp->buf);
-	kup_buf_adds(out, "</failure>\n    </testcase>\n");
+	kup_buf_adds(out, failing ? "</failure>\n    </testcase>\n" : "</system-out>\n    </testcase>\n");
 }
 
 static void error_case(struct kup_buf *out, const struct kup_error *err, struct kup_buf *tmp)
@@ -155,10 +180,10 @@ void kup_render_junit(const struct kup_report *r, struct kup_buf *out)
 
 	kup_buf_init(&tmp);
 	for (i = 0; i < r->nfindings; i++)
-		if (kup_finding_severity(r->findings[i]->status) != KUP_FAIL_NONE)
+		if (fails(r, kup_finding_severity(r->findings[i]->status)))
 			failures++;
 	for (i = 0; i < r->nitems; i++)
-		if (r->items[i].severity != KUP_FAIL_NONE)
+		if (fails(r, r->items[i].severity))
 			failures++;
 	tests = (r->nfindings ? r->nfindings : 1) + r->nitems + r->nerrors;
 
@@ -175,11 +200,11 @@ void kup_render_junit(const struct kup_report *r, struct kup_buf *out)
 		kup_buf_adds(out, "/>\n    </properties>\n");
 	}
 	for (i = 0; i < r->nfindings; i++)
-		finding_case(out, r->findings[i], &tmp);
+		finding_case(out, r, r->findings[i], &tmp);
 	if (!r->nfindings)
 		kup_buf_adds(out, "    <testcase classname=\"kupgrade\" name=\"no removed or deprecated APIs\"/>\n");
 	for (i = 0; i < r->nitems; i++)
-		item_case(out, &r->items[i], &tmp);
+		item_case(out, r, &r->items[i], &tmp);
 	for (i = 0; i < r->nerrors; i++)
 		error_case(out, &r->errors[i], &tmp);
 	kup_buf_adds(out, "  </testsuite>\n</testsuites>\n");

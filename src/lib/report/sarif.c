@@ -9,6 +9,7 @@
  * that is unknown).  Input errors become tool execution notifications and
  * make the invocation unsuccessful.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,105 @@ static void emit_text(struct kup_emit *e, const char *key, const char *text)
 	kup_emit_end(e);
 }
 
+/*
+ * The rule's help, which GitHub code scanning shows beside an alert: what is
+ * removed and when, the replacement(s) with the version each is served from,
+ * the migration notes, and the guide.  Text and Markdown.
+ */
+static void emit_rule_help(struct kup_emit *e, const struct kup_api_rule *rule, const char *guide,
+			   struct kup_buf *tmp)
+{
+	size_t i;
+
+	kup_emit_key(e, "help");
+	kup_emit_begin_map(e);
+	kup_buf_reset(tmp);
+	rule_full(tmp, rule);
+	if (guide)
+		kup_buf_addf(tmp, " Guide: %s", guide);
+	kup_emit_kstr(e, "text", tmp->buf);
+
+	kup_buf_reset(tmp);
+	kup_buf_addf(tmp, "**%s `%s`** ", rule->kind ? rule->kind : "?",
+		     rule->api_version ? rule->api_version : "?");
+	if (rule->removed_in.valid) {
+		kup_buf_adds(tmp, "is removed in ");
+		add_version(tmp, rule, &rule->removed_in);
+		if (rule->deprecated_in.valid) {
+			kup_buf_adds(tmp, " (deprecated since ");
+			add_version(tmp, rule, &rule->deprecated_in);
+			kup_buf_addc(tmp, ')');
+		}
+	} else if (rule->deprecated_in.valid) {
+		kup_buf_adds(tmp, "is deprecated since ");
+		add_version(tmp, rule, &rule->deprecated_in);
+	} else {
+		kup_buf_adds(tmp, "is deprecated");
+	}
+	kup_buf_adds(tmp, ".\n\n");
+	if (rule->nreplacements) {
+		kup_buf_adds(tmp, "| replacement | served since |\n|---|---|\n");
+		for (i = 0; i < rule->nreplacements; i++) {
+			const struct kup_api_replacement *r = &rule->replacements[i];
+			kup_buf_addf(tmp, "| `%s`", r->api_version ? r->api_version : "?");
+			if (r->kind && (!rule->kind || strcmp(r->kind, rule->kind)))
+				kup_buf_addf(tmp, " %s", r->kind);
+			kup_buf_adds(tmp, " | ");
+			if (r->available_in.valid)
+				add_version(tmp, rule, &r->available_in);
+			else
+				kup_buf_adds(tmp, "-");
+			kup_buf_adds(tmp, " |\n");
+		}
+		kup_buf_adds(tmp, "\n`kupgrade fix` rewrites manifests to the replacement where the change is "
+			     "mechanical.\n\n");
+	}
+	if (rule->notes)
+		kup_buf_addf(tmp, "%s\n\n", rule->notes);
+	if (guide)
+		kup_buf_addf(tmp, "[Migration guide](%s)\n", guide);
+	kup_emit_kstr(e, "markdown", tmp->buf);
+	kup_emit_end(e);
+}
+
+/*
+ * partialFingerprints: what identifies a finding across runs however its
+ * line moves (code scanning matches alerts by it): the rule, the object
+ * (kind, namespace, name), where it was found (source type, file, Helm
+ * release, manager).  FNV-1a, 64 bits, as hex.
+ */
+static void fp_add(uint64_t *h, const char *s)
+{
+	for (; s && *s; s++) {
+		*h ^= (unsigned char)*s;
+		*h *= 0x100000001b3ULL;
+	}
+	*h ^= 0x1f; /* a separator no field contains */
+	*h *= 0x100000001b3ULL;
+}
+
+static void emit_fingerprint(struct kup_emit *e, const char *rule_id, const char *kind,
+			     const char *namespace_, const char *name, const char *source,
+			     const char *path, const char *release, const char *manager)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char hex[17];
+
+	fp_add(&h, rule_id);
+	fp_add(&h, kind);
+	fp_add(&h, namespace_);
+	fp_add(&h, name);
+	fp_add(&h, source);
+	fp_add(&h, path);
+	fp_add(&h, release);
+	fp_add(&h, manager);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)h);
+	kup_emit_key(e, "partialFingerprints");
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "kupgradeFinding/v1", hex);
+	kup_emit_end(e);
+}
+
 /* A rule of another pass: named after its id, described by its family. */
 static void emit_item_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup_buf *tmp)
 {
@@ -319,6 +419,8 @@ static void emit_rule(struct kup_emit *e, const struct rule_ent *ent, struct kup
 		help = f->source_url;
 	if (help)
 		kup_emit_kstr(e, "helpUri", help);
+	if (rule)
+		emit_rule_help(e, rule, help, tmp);
 
 	if (rule)
 		level = kup_finding_severity(rule_status(rule));
@@ -420,6 +522,8 @@ static void emit_result(struct kup_emit *e, const struct kup_finding *f, const c
 	kup_buf_reset(tmp);
 	kup_finding_message(tmp, f);
 	emit_text(e, "message", tmp->buf);
+	emit_fingerprint(e, rule_id, f->kind, f->namespace_, f->name, kup_source_type_name(src->type),
+			 src->path, src->release, src->manager);
 
 	kup_emit_key(e, "locations");
 	kup_emit_begin_seq(e);
@@ -487,6 +591,8 @@ static void emit_item_result(struct kup_emit *e, const struct kup_report_item *i
 		kup_buf_addc(tmp, ')');
 	}
 	emit_text(e, "message", tmp->buf);
+	emit_fingerprint(e, rule_id, it->kind, it->namespace_, it->name,
+			 kup_item_family_name(it->family), it->src.path, NULL, NULL);
 
 	kup_emit_key(e, "locations");
 	kup_emit_begin_seq(e);
