@@ -141,6 +141,11 @@ void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
 		kup_buf_adds(out, "  ");
 		kup_text_sanitize(out, s->reason);
 		kup_buf_addc(out, '\n');
+		if (s->command) {
+			kup_buf_adds(out, "        $ ");
+			kup_text_sanitize(out, s->command);
+			kup_buf_addc(out, '\n');
+		}
 	}
 	if (plan->nblockers)
 		kup_buf_adds(out, "\nblockers:\n");
