@@ -71,6 +71,12 @@ struct kup_fix_opts {
 	struct kup_version target;
 	struct kup_read_limits limits;
 	struct kup_error_sink errors;   /* parse errors, with path:line:column */
+	/*
+	 * kup_fix_text() only: `out` receives the text of the changed spans
+	 * alone (their out_start/out_end index it), not the unchanged text
+	 * around them; for a diff, which needs no second copy of the file.
+	 */
+	bool edits_only;
 };
 void kup_fix_opts_init(struct kup_fix_opts *o, const struct kup_kb *kb);
 

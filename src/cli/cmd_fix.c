@@ -278,37 +278,76 @@ static size_t line_finish(const char *t, size_t len, size_t pos)
 	return nl ? (size_t)(nl - t) + 1 : len;
 }
 
-/* The op script of the whole file, from the spans (or one region without them). */
-static bool build_script(const char *a, size_t alen, const char *b, size_t blen,
-			 const struct kup_fix_result *res, struct script *s)
+/*
+ * A region: lines [as, ae) of the input and their new text (the input with
+ * the spans inside replaced by their output), compared with Myers.  Between
+ * regions the new text is the input's.
+ */
+struct region {
+	size_t as, ae;
+	char *b;
+	size_t blen;
+	bool owned;
+};
+
+struct regions {
+	struct region *v;
+	size_t n, cap;
+};
+
+static void regions_release(struct regions *rs)
 {
-	if (!res->spans_valid)
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].owned)
+			free(rs->v[i].b);
+	free(rs->v);
+	memset(rs, 0, sizeof *rs);
+}
+
+/* The regions and the op script of the whole file (one region without spans). */
+static bool build_script(const char *a, size_t alen, const char *b, size_t blen,
+			 const struct kup_fix_result *res, struct regions *rs, struct script *s)
+{
+	if (!res->spans_valid) {
+		if (!kup_grow(&rs->v, &rs->cap, 1, sizeof *rs->v, 1))
+			return false;
+		rs->v[rs->n++] = (struct region){ 0, alen, (char *)b, blen, false };
 		return diff_region(a, alen, b, blen, s);
-	size_t apos = 0, bpos = 0;   /* both at a line start, the texts equal before */
+	}
+	size_t apos = 0;   /* at a line start; the texts are equal before */
 	for (size_t i = 0; i < res->nspans;) {
 		size_t as = line_begin(a, res->spans[i].start);
 		size_t ae = line_finish(a, alen, res->spans[i].end);
-		size_t be = res->spans[i].out_end + (ae - res->spans[i].end);
 		/* spans whose lines touch form one region */
 		size_t j = i + 1;
 		while (j < res->nspans && res->spans[j].start < ae + 1) {
 			size_t e2 = line_finish(a, alen, res->spans[j].end);
-			if (e2 > ae) {
-				be = res->spans[j].out_end + (e2 - res->spans[j].end);
+			if (e2 > ae)
 				ae = e2;
-			} else {
-				be = res->spans[j].out_end + (ae - res->spans[j].end);
-			}
 			j++;
 		}
 		if (as < apos)
 			as = apos;
-		size_t bs = bpos + (as - apos);
+		struct kup_buf nb = KUP_BUF_INIT;
+		size_t p = as;
+		for (size_t k = i; k < j; k++) {
+			kup_buf_add(&nb, a + p, res->spans[k].start - p);
+			kup_buf_add(&nb, b + res->spans[k].out_start,
+				    res->spans[k].out_end - res->spans[k].out_start);
+			p = res->spans[k].end;
+		}
+		kup_buf_add(&nb, a + p, ae - p);
+		if (nb.oom || !kup_grow(&rs->v, &rs->cap, rs->n + 1, sizeof *rs->v, 16)) {
+			kup_buf_release(&nb);
+			return false;
+		}
+		size_t nlen = 0;
+		char *nbuf = kup_buf_detach(&nb, &nlen);
+		rs->v[rs->n++] = (struct region){ as, ae, nbuf, nlen, true };
 		if (!script_keep(s, count_lines(a + apos, as - apos)) ||
-		    !diff_region(a + as, ae - as, b + bs, be - bs, s))
+		    !diff_region(a + as, ae - as, nbuf ? nbuf : "", nlen, s))
 			return false;
 		apos = ae;
-		bpos = be;
 		i = j;
 	}
 	return script_keep(s, count_lines(a + apos, alen - apos));
@@ -339,19 +378,65 @@ static size_t cursor_take(struct cursor *c, const char **p)
 	return n;
 }
 
+/* The new text, line by line: the input's lines, a region's own between its bounds. */
+struct bcursor {
+	const char *a;
+	size_t alen;
+	const struct regions *rs;
+	size_t apos, ri, rpos, line;
+	bool in;
+};
+
+static size_t bcursor_take(struct bcursor *c, const char **p)
+{
+	for (;;) {
+		if (!c->in && c->ri < c->rs->n && c->apos >= c->rs->v[c->ri].as) {
+			c->in = true;
+			c->rpos = 0;
+		}
+		if (c->in) {
+			const struct region *r = &c->rs->v[c->ri];
+			if (c->rpos >= r->blen) {
+				c->in = false;
+				c->apos = r->ae;
+				c->ri++;
+				continue;
+			}
+			const char *nl = memchr(r->b + c->rpos, '\n', r->blen - c->rpos);
+			size_t e = nl ? (size_t)(nl - r->b) + 1 : r->blen;
+			*p = r->b + c->rpos;
+			size_t n = e - c->rpos;
+			c->rpos = e;
+			c->line++;
+			return n;
+		}
+		const char *nl = memchr(c->a + c->apos, '\n', c->alen - c->apos);
+		size_t e = nl ? (size_t)(nl - c->a) + 1 : c->alen;
+		*p = c->a + c->apos;
+		size_t n = e - c->apos;
+		c->apos = e;
+		c->line++;
+		return n;
+	}
+}
+
 static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, const char *b,
 		       size_t blen, const struct kup_fix_result *res)
 {
 	struct script s = { NULL, 0, 0 };
-	if (!build_script(a, alen, b, blen, res, &s)) {
+	struct regions rs = { NULL, 0, 0 };
+	if (!build_script(a, alen, b, blen, res, &rs, &s)) {
 		free(s.op);
+		regions_release(&rs);
 		return false;
 	}
 	const char *shown = strcmp(path, "-") == 0 ? "stdin" : path;
 	fprintf(fp, "--- a/%s\n+++ b/%s\n", shown, shown);
-	struct cursor ca = { a, alen, 0, 0 }, cb = { b, blen, 0, 0 };
+	struct cursor ca = { a, alen, 0, 0 };
+	struct bcursor cb = { a, alen, &rs, 0, 0, 0, 0, false };
 	/* the starts of the last three kept lines, for the context before a hunk */
-	struct cursor ring_a[3], ring_b[3];
+	struct cursor ring_a[3];
+	struct bcursor ring_b[3];
 	size_t nring = 0;
 	size_t i = 0;
 	while (i < s.n) {
@@ -361,7 +446,7 @@ static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, c
 			ring_b[nring % 3] = cb;
 			nring++;
 			cursor_take(&ca, &p);
-			cursor_take(&cb, &p);
+			bcursor_take(&cb, &p);
 			i++;
 			continue;
 		}
@@ -410,7 +495,7 @@ static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, c
 			size_t n;
 			if (s.op[k] == '=') {
 				n = cursor_take(&ca, &p);
-				cursor_take(&cb, &p);
+				bcursor_take(&cb, &p);
 				put_line(fp, ' ', p, n);
 				k++;
 				continue;
@@ -425,7 +510,7 @@ static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, c
 				}
 			for (size_t q = k; q < r; q++)
 				if (s.op[q] == '+') {
-					n = cursor_take(&cb, &p);
+					n = bcursor_take(&cb, &p);
 					put_line(fp, '+', p, n);
 				}
 			k = r;
@@ -434,6 +519,7 @@ static bool print_diff(FILE *fp, const char *path, const char *a, size_t alen, c
 		i = stop;
 	}
 	free(s.op);
+	regions_release(&rs);
 	return true;
 }
 
@@ -729,8 +815,11 @@ static void fix_one(struct run *r, const char *path, bool helm)
 	struct kup_fix_result res;
 	kup_fix_result_init(&res);
 	struct kup_buf out = KUP_BUF_INIT;
-	enum kup_status st = helm ? kup_fix_helm_release(path, text, len, &r->opts, &out, &res)
-				  : kup_fix_text(path, text, len, &r->opts, &out, &res);
+	/* a diff needs only the changed text: the rest is the input's */
+	struct kup_fix_opts opts = r->opts;
+	opts.edits_only = !helm && (r->mode == MODE_DIFF || r->mode == MODE_CHECK);
+	enum kup_status st = helm ? kup_fix_helm_release(path, text, len, &opts, &out, &res)
+				  : kup_fix_text(path, text, len, &opts, &out, &res);
 	if (st != KUP_OK || out.oom) {
 		cli_error("cannot fix '%s': %s", path, kup_strerror(st != KUP_OK ? st : KUP_NOMEM));
 		r->error = true;
@@ -742,7 +831,8 @@ static void fix_one(struct run *r, const char *path, bool helm)
 	if (res.unfixable_removed)
 		r->unfixable_removed = true;
 	const char *fixed = out.buf ? out.buf : "";
-	bool changed = out.len != len || memcmp(fixed, text, len) != 0;
+	bool changed = opts.edits_only ? res.nspans > 0
+				       : out.len != len || memcmp(fixed, text, len) != 0;
 	switch (r->mode) {
 	case MODE_STDOUT:
 		fwrite(fixed, 1, out.len, stdout);

@@ -792,7 +792,7 @@ void kup_fixer_release(struct kup_fixer *f)
 	f->cap = 0;
 }
 
-bool kup_fixer_apply(struct kup_fixer *f, size_t start, size_t end, struct kup_buf *out)
+void kup_fixer_sort(struct kup_fixer *f)
 {
 	/* stable order: insertions at one point keep the order they were made */
 	for (size_t i = 1; i < f->nedits; i++) {
@@ -807,6 +807,11 @@ bool kup_fixer_apply(struct kup_fixer *f, size_t start, size_t end, struct kup_b
 		}
 		f->edits[j] = e;
 	}
+}
+
+bool kup_fixer_apply(struct kup_fixer *f, size_t start, size_t end, struct kup_buf *out)
+{
+	kup_fixer_sort(f);
 	size_t pos = start;
 	for (size_t i = 0; i < f->nedits; i++) {
 		const struct kup_edit *e = &f->edits[i];

@@ -658,6 +658,7 @@ static void fix_last_applied(struct fixctx *c, const struct kup_node *obj)
 		return;
 	struct kup_fix_opts o = *c->opts;
 	o.errors = (struct kup_error_sink){ NULL, NULL };
+	o.edits_only = false;
 	struct kup_fix_result r;
 	kup_fix_result_init(&r);
 	struct kup_buf out = KUP_BUF_INIT;
@@ -765,6 +766,32 @@ static bool has_merge_key(const char *t, size_t n)
 	return false;
 }
 
+/*
+ * opts.edits_only: the document's edits, sorted as kup_fixer_apply() sorts
+ * them, appended alone to out; touching edits make one span.
+ */
+static bool edits_only_spans(struct fixctx *c, const struct kup_doc *doc)
+{
+	kup_fixer_sort(&c->f);
+	for (size_t i = 0; i < c->f.nedits; i++) {
+		const struct kup_edit *e = &c->f.edits[i];
+		if (e->start < doc->start || e->end > doc->end)
+			return false;
+		size_t os = c->out->len - c->out0;
+		kup_buf_add(c->out, e->text, e->len);
+		if (c->nspans && c->spans[c->nspans - 1].end == e->start) {
+			c->spans[c->nspans - 1].end = e->end;
+			c->spans[c->nspans - 1].out_end = c->out->len - c->out0;
+			continue;
+		}
+		if (!kup_grow(&c->spans, &c->spans_cap, c->nspans + 1, sizeof *c->spans, 16))
+			return false;
+		c->spans[c->nspans++] = (struct kup_fix_span){ e->start, e->end, os,
+							      c->out->len - c->out0 };
+	}
+	return !c->out->oom;
+}
+
 static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 {
 	struct fixctx *c = ctx;
@@ -782,6 +809,11 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	/* copy up to the document, then the document with its edits */
 	if (doc->start < c->pos)
 		return KUP_OK;   /* cannot happen: documents come in order */
+	if (c->opts->edits_only) {
+		if (!edits_only_spans(c, doc))
+			return KUP_NOMEM;
+		goto applied;
+	}
 	kup_buf_add(c->out, c->f.text + c->pos, doc->start - c->pos);
 	size_t doc_out = c->out->len;
 	if (!kup_fixer_apply(&c->f, doc->start, doc->end, c->out))
@@ -804,6 +836,7 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 		c->spans[c->nspans++] = (struct kup_fix_span){ e->start, e->end, os,
 							      (size_t)((long long)e->end + shift) };
 	}
+applied:
 	c->pos = doc->end;
 	for (size_t i = 0; i < c->f.nedits; i++)
 		free(c->f.edits[i].text);
@@ -938,17 +971,19 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	if (st != KUP_OK && st != KUP_NOMEM) {
 		/* nothing is ever half-written: the file stays as it was */
 		out->len = out0;
-		kup_buf_add(out, text, len);
+		if (!opts->edits_only)
+			kup_buf_add(out, text, len);
 		c.pos = len;
 		c.nspans = 0;
 		res->errors++;
 		st = KUP_OK;
 	}
-	if (st == KUP_OK && c.pos < len)
+	if (st == KUP_OK && c.pos < len && !opts->edits_only)
 		kup_buf_add(out, text + c.pos, len - c.pos);
 	/* a pair added at the end of a file without a final line end ends without one too */
 	if (st == KUP_OK && len > 0 && text[len - 1] != '\n' && out->len > out0 &&
-	    out->buf[out->len - 1] == '\n') {
+	    out->buf[out->len - 1] == '\n' &&
+	    (!opts->edits_only || (c.nspans && c.spans[c.nspans - 1].end == len))) {
 		out->len--;
 		if (out->len > out0 && out->buf[out->len - 1] == '\r')
 			out->len--;

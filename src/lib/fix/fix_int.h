@@ -95,6 +95,8 @@ void kup_fixer_release(struct kup_fixer *f);
  * starting there).  False when an edit lies outside [start, end) or memory ran out.
  */
 bool kup_fixer_apply(struct kup_fixer *f, size_t start, size_t end, struct kup_buf *out);
+/* Sorts the edits as kup_fixer_apply() applies them. */
+void kup_fixer_sort(struct kup_fixer *f);
 
 /* ---- converters (convert_*.c) ------------------------------------------------------ */
 

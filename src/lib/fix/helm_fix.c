@@ -458,7 +458,9 @@ static enum kup_status fix_manifest(const struct kup_node *v, const char *path,
 	if (!v || v->kind != KUP_NODE_SCALAR || v->tag != KUP_TAG_STR || v->len == 0)
 		return KUP_OK;
 	kup_buf_init(&fixed);
-	st = kup_fix_text(path, v->u.str, v->len, opts, &fixed, res);
+	struct kup_fix_opts whole = *opts;   /* the manifest is needed whole */
+	whole.edits_only = false;
+	st = kup_fix_text(path, v->u.str, v->len, &whole, &fixed, res);
 	if (st == KUP_OK && fixed.oom)
 		st = KUP_NOMEM;
 	if (st == KUP_OK && (fixed.len != v->len || memcmp(fixed.buf, v->u.str, v->len) != 0)) {
