@@ -366,6 +366,12 @@ static void clusters_section(struct kup_buf *b, const struct kup_fleet_snapshot 
 			esc(b, r->reason);
 			kup_buf_adds(b, "</div>");
 		}
+		if (r->state == KUP_FLEET_FAILED) {
+			/* what to run once the cause is fixed (the store as the loop was given it) */
+			kup_buf_adds(b, "<div class=\"retry\">after fixing the cause: <code>kupgrade fleet retry ");
+			esc(b, r->name);
+			kup_buf_adds(b, " --store STORE</code></div>");
+		}
 		if (r->state != KUP_FLEET_DONE)
 			risks_of(b, snap, kb, p);
 		kup_buf_adds(b, "</td></tr>\n");
@@ -382,7 +388,10 @@ struct tl_cluster {
 };
 
 struct tl_ctx {
-	struct kup_buf *rows;        /* the event table */
+	struct kup_buf *rows;        /* the event table, oldest first */
+	size_t *row_at;              /* where each row starts in rows */
+	size_t nrows, rows_cap;
+	size_t skip;                 /* events before the listed (newest) ones */
 	size_t nevents;
 	int64_t first, last;
 	struct tl_cluster *cl;
@@ -396,6 +405,10 @@ static enum kup_status on_event(void *ctx, const struct kup_store_event *ev)
 
 	if (!ev->kind || strcmp(ev->kind, "clock") == 0)
 		return KUP_OK;
+	if (t->rows) {
+		t->nevents++;
+		goto row;
+	}
 	if (!t->first || ev->at < t->first)
 		t->first = ev->at;
 	if (ev->at > t->last)
@@ -425,8 +438,14 @@ static enum kup_status on_event(void *ctx, const struct kup_store_event *ev)
 		}
 	}
 	t->nevents++;
-	if (t->nevents > MAX_TIMELINE_EVENTS)
+	return KUP_OK;
+row:
+	/* the second pass lists the newest rows */
+	if (t->nevents <= t->skip)
 		return KUP_OK;
+	if (!kup_grow(&t->row_at, &t->rows_cap, t->nrows + 1, sizeof(*t->row_at), 64))
+		return KUP_NOMEM;
+	t->row_at[t->nrows++] = t->rows->len;
 	iso_date(ev->at, ts, sizeof(ts), true);
 	kup_buf_addf(t->rows, "<tr class=\"ev-%s\"><td>%lld</td><td>%s</td><td>", ev->kind,
 		     (long long)ev->id, ts);
@@ -460,10 +479,20 @@ static enum kup_status timeline_section(struct kup_buf *b, struct kup_store *s, 
 
 	memset(&t, 0, sizeof(t));
 	kup_buf_init(&rows);
-	t.rows = &rows;
+	/* two passes over the log: bars and counts, then the newest rows */
 	st = kup_store_list_events(s, NULL, 0, 0, on_event, &t, err);
 	if (st != KUP_OK)
 		goto out;
+	{
+		size_t total = t.nevents;
+		t.skip = total > MAX_TIMELINE_EVENTS ? total - MAX_TIMELINE_EVENTS : 0;
+		t.nevents = 0;
+		t.rows = &rows;
+		st = kup_store_list_events(s, NULL, 0, 0, on_event, &t, err);
+		if (st != KUP_OK)
+			goto out;
+		t.nevents = total;
+	}
 	kup_buf_adds(b, "<section id=\"timeline\"><h2>Timeline</h2>\n");
 	if (!t.nevents) {
 		kup_buf_adds(b, "<p class=\"note\">No events yet: the fleet has not run.</p></section>\n");
@@ -494,22 +523,40 @@ static enum kup_status timeline_section(struct kup_buf *b, struct kup_store *s, 
 				     x1 - x0 > 2 ? x1 - x0 : 2, row_h - 4,
 				     c->failed ? "#d9534f" : c->done ? "#5cb85c" : "#5bc0de");
 		}
-		kup_buf_addf(b, "<text x=\"%d\" y=\"%d\" class=\"small\">%s</text>", lw, h - 4, a);
-		kup_buf_addf(b, "<text x=\"%d\" y=\"%d\" class=\"small\" text-anchor=\"end\">%s</text>",
-			     width - 10, h - 4, z);
-		kup_buf_adds(b, "</svg>\n");
+		/* the time axis: five ticks, each labelled with its UTC time */
+		int axis = (int)t.ncl * row_h + 4;
+		kup_buf_addf(b, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+			     "stroke=\"#888\"/>\n", lw, axis, width - 10, axis);
+		for (int k = 0; k <= 4; k++) {
+			char tk[64];
+			int x = lw + k * (width - lw - 10) / 4;
+			int64_t at = t.first + (int64_t)((double)k / 4.0 * span);
+			iso_date(at, tk, sizeof(tk), true);
+			kup_buf_addf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
+				     "<text class=\"small tick\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">%s</text>\n",
+				     x, axis, x, axis + 4, x, axis + 15,
+				     k == 0 ? "start" : k == 4 ? "end" : "middle", tk);
+		}
+		kup_buf_adds(b, "</svg>\n<p class=\"legend\"><span class=\"key\" style=\"background:#5cb85c\">"
+			     "</span>done <span class=\"key\" style=\"background:#5bc0de\"></span>in progress "
+			     "<span class=\"key\" style=\"background:#d9534f\"></span>failed &#8212; times UTC</p>\n");
 	}
 	kup_buf_adds(b, "<table class=\"events\"><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th>"
 		     "<th>Wave</th><th>Cluster</th><th>Detail</th><th>By</th></tr></thead><tbody>\n");
-	kup_buf_add(b, rows.buf, rows.len);
+	/* newest first */
+	for (size_t k = t.nrows; k-- > 0;) {
+		size_t from = t.row_at[k], to = k + 1 < t.nrows ? t.row_at[k + 1] : rows.len;
+		kup_buf_add(b, rows.buf + from, to - from);
+	}
 	kup_buf_adds(b, "</tbody></table>\n");
 	if (t.nevents > MAX_TIMELINE_EVENTS)
-		kup_buf_addf(b, "<p class=\"note\">The first %d of %zu events are listed "
+		kup_buf_addf(b, "<p class=\"note\">The newest %d of %zu events are listed "
 			     "(`kupgrade fleet events` shows all).</p>\n", MAX_TIMELINE_EVENTS, t.nevents);
 	kup_buf_adds(b, "</section>\n");
 out:
 	kup_buf_release(&rows);
 	free(t.cl);
+	free(t.row_at);
 	return st;
 }
 
@@ -523,7 +570,10 @@ static const char css[] =
 	"background:#f0f0f0}.blocker{color:#a94442}.reason{color:#555}.risk{font-size:12px}"
 	".risk.high{color:#a94442}.risk.medium{color:#8a6d3b}.lbl{font-size:13px}.small{font-size:10px}"
 	"tr.failed td.state{background:#f8d7da}tr.done td.state{background:#d4edda}"
-	"tr.held td.state{background:#fff3cd}pre{margin:2px 0;font-size:11px;white-space:pre-wrap}";
+	"tr.held td.state{background:#fff3cd}pre{margin:2px 0;font-size:11px;white-space:pre-wrap}"
+	".retry code{font-size:12px;background:#f5f5f5;padding:1px 4px}.legend{font-size:12px;color:#555}"
+	".legend .key{display:inline-block;width:12px;height:10px;margin:0 4px 0 10px;vertical-align:middle}"
+	"td{overflow-wrap:break-word}table.events td:nth-child(2),table.events td:nth-child(3){white-space:nowrap}";
 
 enum kup_status kup_fleet_render_html(const struct kup_fleet_snapshot *snap, struct kup_store *s,
 				      const struct kup_kb *kb, struct kup_buf *out,
