@@ -504,6 +504,46 @@ static void test_nearest_lower_release(void **state)
 	kup_profile_free(p);
 }
 
+static void test_os_without_replacement_blocks(void **state)
+{
+	/* tests/data/plan-kb-rules: Dead End OS and Old OS end at 1.28; only Old OS has a successor */
+	struct kup_kb *k = NULL;
+	struct kup_profile *p;
+	struct kup_plan *plan;
+	size_t n = 0, i;
+
+	(void)state;
+	assert_int_equal(kup_kb_load_dir(KUP_TEST_DATA "/plan-kb-rules", &k, NULL, &n), KUP_OK);
+	p = parse("apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"
+		  "metadata: {name: os}\nspec:\n  provider: eks\n"
+		  "  controlPlane: {version: \"1.27.3\"}\n  nodePools:\n"
+		  "    - {name: stuck, version: \"1.27.3\", os: \"Dead End OS 4\"}\n"
+		  "    - {name: old, version: \"1.27.3\", os: \"Old OS\"}\n"
+		  "    - {name: fine, version: \"1.27.3\", os: \"Old OSX 2\"}\n");
+	plan = plan_to(k, p, "1.28");
+	/* 1.28 is still fine for both: no replacement, no blocker */
+	assert_int_equal(plan->nblockers, 0);
+	for (i = 0; i < plan->nsteps; i++)
+		assert_null(strstr(plan->steps[i].reason, "replace it with"));
+	kup_plan_free(plan);
+	plan = plan_to(k, p, "1.29");
+	assert_int_equal(plan->verdict, KUP_VERDICT_BLOCKED);
+	assert_int_equal(plan->nblockers, 1);
+	assert_string_equal(plan->blockers[0].id, "nodepool-os/stuck");
+	assert_non_null(strstr(plan->blockers[0].message, "runs Kubernetes 1.28 at most"));
+	/* the pool that cannot go is never planned onto 1.29; the other is replaced */
+	assert_int_equal(find_step(plan, "nodepool/stuck", NULL), (size_t)-1);
+	i = find_step(plan, "nodepool/old", "1.29");
+	assert_int_not_equal(i, (size_t)-1);
+	assert_non_null(strstr(plan->steps[i].reason, "replace it with New nodes at 1.29"));
+	/* "Old OSX 2" is not "Old OS": a prefix only matches at a word boundary */
+	i = find_step(plan, "nodepool/fine", "1.29");
+	assert_null(strstr(plan->steps[i].reason, "replace"));
+	kup_plan_free(plan);
+	kup_profile_free(p);
+	kup_kb_free(k);
+}
+
 /* ---- seeded profiles ---------------------------------------------------------------------------- */
 
 static unsigned long rng = 88172645463325252UL;
@@ -587,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_at_target),
 		cmocka_unit_test(test_eol_on_the_path),
 		cmocka_unit_test(test_nearest_lower_release),
+		cmocka_unit_test(test_os_without_replacement_blocks),
 		cmocka_unit_test(test_seeded),
 	};
 
