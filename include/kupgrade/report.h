@@ -102,6 +102,12 @@ struct kup_report {
 };
 
 /*
+ * Sets r->findings and r->nfindings to `list` (n entries) and counts them
+ * into r->summary.removed and r->summary.deprecated by severity.
+ */
+void kup_report_set_findings(struct kup_report *r, const struct kup_finding *const *list, size_t n);
+
+/*
  * The worst severity in the report: over the API findings (by their
  * status) and the items.  KUP_FAIL_NONE for an empty or NULL report.
  */

@@ -379,18 +379,10 @@ int cmd_scan(int argc, char **argv)
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
-	for (i = 0; i < kup_scan_count(scan); i++) {
-		const struct kup_finding *f = kup_scan_at(scan, i);
-		enum kup_fail_level sev = kup_finding_severity(f->status);
-		list[i] = f;
-		if (sev == KUP_FAIL_REMOVED)
-			rep.summary.removed++;
-		else if (sev == KUP_FAIL_DEPRECATED)
-			rep.summary.deprecated++;
-	}
+	for (i = 0; i < kup_scan_count(scan); i++)
+		list[i] = kup_scan_at(scan, i);
+	kup_report_set_findings(&rep, list, kup_scan_count(scan));
 	rep.target_version = kup_version_minor_str(&so.target, tbuf, sizeof(tbuf));
-	rep.findings = list;
-	rep.nfindings = kup_scan_count(scan);
 	rep.errors = errs.errors;
 	rep.nerrors = errs.n;
 	rep.summary.files = kup_ingest_stats(in)->files;

@@ -77,6 +77,23 @@ void kup_report_item_from_preflight(struct kup_report_item *it,
 	it->detail = f->detail;
 }
 
+void kup_report_set_findings(struct kup_report *r, const struct kup_finding *const *list, size_t n)
+{
+	size_t i;
+
+	r->findings = list;
+	r->nfindings = n;
+	r->summary.removed = 0;
+	r->summary.deprecated = 0;
+	for (i = 0; i < n; i++) {
+		enum kup_fail_level sev = kup_finding_severity(list[i]->status);
+		if (sev == KUP_FAIL_REMOVED)
+			r->summary.removed++;
+		else if (sev == KUP_FAIL_DEPRECATED)
+			r->summary.deprecated++;
+	}
+}
+
 enum kup_fail_level kup_report_worst(const struct kup_report *r)
 {
 	enum kup_fail_level w = KUP_FAIL_NONE, l;

@@ -563,18 +563,10 @@ static void target_report(struct kup_buf *out, const struct kup_serve_cycle *c, 
 		return;
 	}
 	memset(&rep, 0, sizeof(rep));
-	for (i = 0; i < n; i++) {
-		const struct kup_finding *f = kup_scan_at(scan, i);
-		enum kup_fail_level sev = kup_finding_severity(f->status);
-		list[i] = f;
-		if (sev == KUP_FAIL_REMOVED)
-			rep.summary.removed++;
-		else if (sev == KUP_FAIL_DEPRECATED)
-			rep.summary.deprecated++;
-	}
+	for (i = 0; i < n; i++)
+		list[i] = kup_scan_at(scan, i);
+	kup_report_set_findings(&rep, list, n);
 	rep.target_version = kup_version_minor_str(&c->targets[t], tbuf, sizeof(tbuf));
-	rep.findings = list;
-	rep.nfindings = n;
 	rep.summary.objects = c->objects;
 	rep.summary.errors = c->errors;
 	rep.tool_version = KUP_VERSION_STRING;
