@@ -13,6 +13,8 @@
 #ifndef KUPGRADE_ROLLOUT_H
 #define KUPGRADE_ROLLOUT_H
 
+#include <signal.h>
+
 #include "kupgrade/core.h"
 
 /* A timing: constant when p90 <= median, else log-normal(median, p90). */
@@ -344,6 +346,68 @@ struct kup_ro_plan {
 enum kup_status kup_ro_plan(const struct kup_ro_scenario *sc, struct kup_ro_plan *out,
 			    struct kup_error *err);
 void kup_ro_plan_release(struct kup_ro_plan *p);
+
+/* ---- executing a roll on a live cluster (rollout run) -------------------- */
+
+struct kup_kube;
+struct kup_store;
+
+/*
+ * A roll of one pool by replacement: old nodes (kubelet minor below `to`)
+ * replaced through the provider's commands.  Policies: "kupgrade" (old
+ * nodes tainted PreferNoSchedule, new nodes zone-matched, the next drain
+ * in the zone with the most spare new nodes, a drain blocked past its
+ * timeout quarantined) and "capi" (no taint, no zone matching, old nodes
+ * drained in random order, a blocked drain fails the roll), both within
+ * the same budget.  Commands are /bin/sh lines; {pool} {zone} {version}
+ * {node} are replaced by single-quoted values.  The provision command
+ * prints the new node's name on its last stdout line.  `drain` is a
+ * command line ending in {node} that drains one node (`kupgrade drain`).
+ * Every command is a step of the store recorded before it starts; `name`
+ * identifies the roll there.
+ */
+struct kup_ro_run_opts {
+	const char *name;
+	const char *label_selector;
+	const char *pool;
+	const char *to;
+	const char *provision, *retire, *drain;
+	const char *policy;
+	int max_surge, max_unavailable;
+	long drain_timeout_s, provision_timeout_s;
+	const char *dir;               /* for the commands' output files */
+	bool resume, dry_run;
+	uint64_t seed;                 /* capi's random order */
+	volatile sig_atomic_t *stop;   /* set (by a signal handler): no new action, wait, save */
+	void (*progress)(void *ctx, const char *line);
+	void *ctx;
+};
+
+/* What the run measured on the cluster. */
+struct kup_ro_run_result {
+	int old_nodes, replaced, quarantined, provisioned, retired;
+	double makespan_s;             /* from the roll's first start, resumes included */
+	double pdb_violation_s;        /* seconds some PDB had currentHealthy < desiredHealthy */
+	int peak_extra_nodes, peak_unavailable_nodes, min_ready_nodes;
+	bool failed, stopped;
+	char blocker[256];             /* the PDB that held a drain, or "" */
+	char reason[512];
+};
+
+/*
+ * Runs (or with o->resume continues) the roll.  KUP_OK when it ended: check
+ * res->failed / res->stopped; KUP_CONFLICT when the state says otherwise
+ * (a roll recorded and no --resume, or nothing to resume).
+ */
+enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struct kup_ro_run_opts *o,
+			   struct kup_ro_run_result *res, struct kup_error *err);
+/*
+ * --abort: removes the taints and cordons of the roll's old nodes, records
+ * the roll as failed ("aborted") and lists what is left into `left`.
+ */
+enum kup_status kup_ro_run_abort(struct kup_kube *k, struct kup_store *st,
+				 const struct kup_ro_run_opts *o, struct kup_buf *left,
+				 struct kup_error *err);
 
 /* ---- from a cluster dump ------------------------------------------------ */
 

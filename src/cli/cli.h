@@ -23,6 +23,7 @@ int cmd_fix(int argc, char **argv);
 int cmd_plan(int argc, char **argv);       /* cmd_plan.c */
 int cmd_profile(int argc, char **argv);    /* cmd_profile.c */
 int cmd_rollout(int argc, char **argv);    /* cmd_rollout.c */
+int cmd_rollout_run(int argc, char **argv); /* cmd_rollout_run.c */
 int cmd_fleet(int argc, char **argv);      /* cmd_fleet.c */
 int cmd_snapshot(int argc, char **argv);   /* cmd_live.c */
 int cmd_drain(int argc, char **argv);      /* cmd_drain.c */

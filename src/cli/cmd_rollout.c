@@ -20,6 +20,8 @@ static void rollout_usage(FILE *fp)
 		"                [--max-unavailable M] [--pre-scale] [-o table|json|csv]\n"
 		"       %s rollout tune SCENARIO --provider eks|gke|aks|capi|karpenter|openshift\n"
 		"                [--max-surge N] [--max-unavailable M] [--seeds N] [-o text|json]\n"
+		"       %s rollout run --context CTX --pool NAME --to VERSION --provider exec ...\n"
+		"                (see `%s rollout run --help`)\n"
 		"       %s rollout policies\n"
 		"       %s rollout scenario --from-dump DUMP | --context NAME [--kubeconfig FILE]\n"
 		"\n"
@@ -31,12 +33,15 @@ static void rollout_usage(FILE *fp)
 		"          budget; --pre-scale lets kupgrade start Deployment replacements first\n"
 		"tune      the fastest setting of a provider's own knobs within the budget with\n"
 		"          0 PDB-violation seconds, and the provider's command that sets it\n"
+		"run       performs the roll on a live cluster through the provider's commands,\n"
+		"          every action recorded in the state first (--resume, --abort)\n"
 		"policies  the policies, what they do and their sources\n"
 		"scenario  derives a RolloutScenario from `kubectl get nodes,pods,replicasets,\n"
 		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file,\n"
 		"          or from the live cluster (--context, --kubeconfig, --live: a snapshot in\n"
 		"          a temporary file)\n",
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
+		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name,
+		kup_cli_name, kup_cli_name);
 }
 
 static struct kup_ro_scenario *load(const char *path)
@@ -755,12 +760,14 @@ int cmd_rollout(int argc, char **argv)
 		return rollout_plan(argc - 1, argv + 1);
 	if (strcmp(sub, "simulate") == 0)
 		return rollout_simulate(argc - 1, argv + 1);
+	if (strcmp(sub, "run") == 0)
+		return cmd_rollout_run(argc - 1, argv + 1);
 	if (strcmp(sub, "tune") == 0)
 		return rollout_tune(argc - 1, argv + 1);
 	if (strcmp(sub, "policies") == 0)
 		return rollout_policies();
 	if (strcmp(sub, "scenario") == 0)
 		return rollout_scenario(argc - 1, argv + 1);
-	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, tune, policies, scenario)", sub);
+	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, tune, run, policies, scenario)", sub);
 	return KUP_EXIT_ERROR;
 }

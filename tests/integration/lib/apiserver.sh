@@ -284,7 +284,9 @@ kup_wait_ready() {
 }
 
 # kup_start_kcm BIN PKI PORT: kube-controller-manager; started again on
-# another port when it exits at once (its port taken meanwhile).
+# another port when it exits at once (its port taken meanwhile).  The node
+# lifecycle controller is off (hand-made Nodes have no kubelet) unless
+# KUP_KCM_CONTROLLERS says otherwise ('*' for tests with hollow nodes).
 kup_start_kcm() {
 	local bin="$1" p="$2" port="$3" attempt i
 	for attempt in 1 2 3; do
@@ -292,7 +294,8 @@ kup_start_kcm() {
 			--kubeconfig="$KUP_API_DIR/kcm.kubeconfig" \
 			--bind-address=127.0.0.1 --secure-port="$port" --port=0 --leader-elect=false \
 			--service-account-private-key-file="$p/sa.key" --root-ca-file="$p/ca.crt" \
-			--use-service-account-credentials=true --controllers='*,-nodelifecycle' \
+			--use-service-account-credentials=true \
+			--controllers="${KUP_KCM_CONTROLLERS:-*,-nodelifecycle}" \
 			>"$KUP_API_DIR/kube-controller-manager.log" 2>&1 &
 		KUP_KCM_PID=$!
 		KUP_PIDS="$KUP_KCM_PID $KUP_PIDS"

@@ -1,0 +1,487 @@
+/*
+ * cmd_rollout_run.c - `kupgrade rollout run`: a node-pool roll on a live
+ * cluster through an exec provider, its state in the fleet store.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_live.h"
+#include "kupgrade/fleet.h"
+#include "kupgrade/json.h"
+#include "kupgrade/node.h"
+#include "kupgrade/report.h"
+#include "kupgrade/rollout.h"
+#include "kupgrade/store.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: %s rollout run --context CTX (--pool NAME | --selector LABELS) --to VERSION\n"
+		"           --provider exec --provision 'CMD {pool} {zone} {version}' --retire 'CMD {node}'\n"
+		"           [--max-surge N] [--max-unavailable M] [--drain-timeout 15m]\n"
+		"           [--provision-timeout 10m] [--policy kupgrade|capi] [--state sqlite:PATH|postgresql://...]\n"
+		"           [--dry-run] [-o text|json]\n"
+		"       %s rollout run --state URL --resume | --abort [--context CTX] [-o text|json]\n"
+		"\n"
+		"Replaces the pool's old nodes (kubelet minor below VERSION): new nodes through\n"
+		"the provision command (its last stdout line names the node), old nodes drained\n"
+		"through the Eviction API (PDBs honoured, blockers named) within the budget, then\n"
+		"retired through the retire command and their Node deleted.  Every command is\n"
+		"recorded in the state before it starts: --resume after a crash or kill -9 runs\n"
+		"nothing twice; --abort removes the taints and cordons kupgrade set.  SIGINT and\n"
+		"SIGTERM stop after the running commands, the state saved.\n"
+		"Policies: kupgrade (old nodes tainted PreferNoSchedule, zone-matched replacements,\n"
+		"a blocked drain quarantined after the drain timeout) and capi (random order, a\n"
+		"blocked drain fails the roll), both at the same budget.\n"
+		"  --pool NAME               nodes with a node-pool label of that value (GKE, EKS,\n"
+		"                            AKS, Karpenter, kupgrade.dev/pool)\n"
+		"  --selector LABELS         nodes matching a label selector instead\n"
+		"  --upgrade CMD             in-place mode: not implemented; use --provision/--retire\n"
+		CLI_LIVE_USAGE,
+		kup_cli_name, kup_cli_name);
+}
+
+static bool duration(const char *s, long *secs)
+{
+	int64_t v;
+
+	if (!kup_fleet_parse_duration(s, &v) || v < 0 || v > LONG_MAX / 1000)
+		return false;
+	*secs = (long)v;
+	return true;
+}
+
+static void progress(void *ctx, const char *line)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+
+	(void)ctx;
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s rollout: %s\n", ts, line);
+}
+
+/* The parameters of a roll, kept as an event so --resume and --abort need only --state. */
+struct params {
+	char name[512], selector[512], pool[256], to[64], policy[32];
+	char provision[2048], retire[2048], kubeconfig[1024], context[256];
+	int max_surge, max_unavailable;
+	long drain_timeout, provision_timeout;
+	bool found;
+};
+
+static void params_json(const struct params *p, struct kup_buf *b)
+{
+	kup_buf_adds(b, "{\"selector\": ");
+	kup_json_quote(b, p->selector);
+	kup_buf_adds(b, ", \"pool\": ");
+	kup_json_quote(b, p->pool);
+	kup_buf_adds(b, ", \"to\": ");
+	kup_json_quote(b, p->to);
+	kup_buf_adds(b, ", \"policy\": ");
+	kup_json_quote(b, p->policy);
+	kup_buf_adds(b, ", \"provision\": ");
+	kup_json_quote(b, p->provision);
+	kup_buf_adds(b, ", \"retire\": ");
+	kup_json_quote(b, p->retire);
+	kup_buf_adds(b, ", \"kubeconfig\": ");
+	kup_json_quote(b, p->kubeconfig);
+	kup_buf_adds(b, ", \"context\": ");
+	kup_json_quote(b, p->context);
+	kup_buf_addf(b, ", \"max_surge\": %d, \"max_unavailable\": %d, \"drain_timeout\": %ld, "
+		     "\"provision_timeout\": %ld}", p->max_surge, p->max_unavailable, p->drain_timeout,
+		     p->provision_timeout);
+}
+
+static void copy_str(const struct kup_node *root, const char *key, char *dst, size_t n)
+{
+	const char *v = kup_node_str(kup_node_get(root, key));
+
+	snprintf(dst, n, "%s", v ? v : "");
+}
+
+static enum kup_status on_param_event(void *ctx, const struct kup_store_event *ev)
+{
+	struct params *p = ctx;
+	struct kup_arena arena;
+	struct kup_node *root = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	int64_t v;
+
+	if (strcmp(ev->kind, "run-params") != 0 || !ev->message)
+		return KUP_OK;   /* the last one wins: an earlier start may have failed */
+	kup_arena_init(&arena, 4096);
+	if (kup_json_parse(ev->message, strlen(ev->message), NULL, &arena, &root, &err) == KUP_OK && root) {
+		snprintf(p->name, sizeof(p->name), "%s", ev->cluster ? ev->cluster : "");
+		copy_str(root, "selector", p->selector, sizeof(p->selector));
+		copy_str(root, "pool", p->pool, sizeof(p->pool));
+		copy_str(root, "to", p->to, sizeof(p->to));
+		copy_str(root, "policy", p->policy, sizeof(p->policy));
+		copy_str(root, "provision", p->provision, sizeof(p->provision));
+		copy_str(root, "retire", p->retire, sizeof(p->retire));
+		copy_str(root, "kubeconfig", p->kubeconfig, sizeof(p->kubeconfig));
+		copy_str(root, "context", p->context, sizeof(p->context));
+		if (kup_node_int(kup_node_get(root, "max_surge"), &v))
+			p->max_surge = (int)v;
+		if (kup_node_int(kup_node_get(root, "max_unavailable"), &v))
+			p->max_unavailable = (int)v;
+		if (kup_node_int(kup_node_get(root, "drain_timeout"), &v))
+			p->drain_timeout = (long)v;
+		if (kup_node_int(kup_node_get(root, "provision_timeout"), &v))
+			p->provision_timeout = (long)v;
+		p->found = true;
+	}
+	kup_error_release(&err);
+	kup_arena_release(&arena);
+	return KUP_OK;
+}
+
+/* A shell word: single-quoted. */
+static void sh_quote(struct kup_buf *b, const char *s)
+{
+	kup_buf_addc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			kup_buf_adds(b, "'\\''");
+		else
+			kup_buf_addc(b, *s);
+	}
+	kup_buf_addc(b, '\'');
+}
+
+static void summary(const struct params *p, const struct kup_ro_run_result *r, bool json,
+		    struct kup_buf *b)
+{
+	if (json) {
+		kup_buf_adds(b, "{\"schema_version\": 1, \"roll\": ");
+		kup_json_quote(b, p->name);
+		kup_buf_adds(b, ", \"policy\": ");
+		kup_json_quote(b, p->policy);
+		kup_buf_adds(b, ", \"to\": ");
+		kup_json_quote(b, p->to);
+		kup_buf_addf(b, ", \"limits\": {\"maxSurgeNodes\": %d, \"maxUnavailableNodes\": %d},\n"
+			     " \"old_nodes\": %d, \"replaced\": %d, \"quarantined\": %d, \"provisioned\": %d, "
+			     "\"retired\": %d,\n \"makespan_s\": %.1f, \"pdb_violation_s\": %.1f, "
+			     "\"peak_extra_nodes\": %d, \"peak_unavailable_nodes\": %d, \"min_ready_nodes\": %d,\n"
+			     " \"failed\": %s, \"stopped\": %s, \"blocker\": ",
+			     p->max_surge, p->max_unavailable, r->old_nodes, r->replaced, r->quarantined,
+			     r->provisioned, r->retired, r->makespan_s, r->pdb_violation_s,
+			     r->peak_extra_nodes, r->peak_unavailable_nodes, r->min_ready_nodes,
+			     r->failed ? "true" : "false", r->stopped ? "true" : "false");
+		if (r->blocker[0])
+			kup_json_quote(b, r->blocker);
+		else
+			kup_buf_adds(b, "null");
+		kup_buf_adds(b, ", \"reason\": ");
+		if (r->reason[0])
+			kup_json_quote(b, r->reason);
+		else
+			kup_buf_adds(b, "null");
+		kup_buf_adds(b, "}\n");
+		return;
+	}
+	kup_buf_addf(b, "roll %s (policy %s, to %s, maxSurgeNodes %d, maxUnavailableNodes %d): %s\n",
+		     p->name, p->policy, p->to, p->max_surge, p->max_unavailable,
+		     r->failed ? "FAILED" : r->stopped ? "stopped" : "done");
+	kup_buf_addf(b, "  %d old node(s): %d replaced, %d quarantined; %d provisioned, %d retired\n",
+		     r->old_nodes, r->replaced, r->quarantined, r->provisioned, r->retired);
+	kup_buf_addf(b, "  makespan %.0f s, PDB violation %.0f s, peak extra %d, peak unavailable %d, "
+		     "min ready %d\n", r->makespan_s, r->pdb_violation_s, r->peak_extra_nodes,
+		     r->peak_unavailable_nodes, r->min_ready_nodes);
+	if (r->blocker[0])
+		kup_buf_addf(b, "  blocked by PodDisruptionBudget %s\n", r->blocker);
+	if (r->reason[0])
+		kup_buf_addf(b, "  %s\n", r->reason);
+}
+
+int cmd_rollout_run(int argc, char **argv)
+{
+	enum {
+		O_POOL = 2000, O_SELECTOR, O_TO, O_PROVIDER, O_PROVISION, O_RETIRE, O_UPGRADE,
+		O_MAX_SURGE, O_MAX_UNAVAILABLE, O_DRAIN_TIMEOUT, O_PROVISION_TIMEOUT, O_POLICY,
+		O_STATE, O_RESUME, O_ABORT, O_DRY_RUN,
+	};
+	static const struct option longopts[] = {
+		{ "pool", required_argument, NULL, O_POOL },
+		{ "selector", required_argument, NULL, O_SELECTOR },
+		{ "to", required_argument, NULL, O_TO },
+		{ "provider", required_argument, NULL, O_PROVIDER },
+		{ "provision", required_argument, NULL, O_PROVISION },
+		{ "retire", required_argument, NULL, O_RETIRE },
+		{ "upgrade", required_argument, NULL, O_UPGRADE },
+		{ "max-surge", required_argument, NULL, O_MAX_SURGE },
+		{ "max-unavailable", required_argument, NULL, O_MAX_UNAVAILABLE },
+		{ "drain-timeout", required_argument, NULL, O_DRAIN_TIMEOUT },
+		{ "provision-timeout", required_argument, NULL, O_PROVISION_TIMEOUT },
+		{ "policy", required_argument, NULL, O_POLICY },
+		{ "state", required_argument, NULL, O_STATE },
+		{ "resume", no_argument, NULL, O_RESUME },
+		{ "abort", no_argument, NULL, O_ABORT },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		CLI_LIVE_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct params p;
+	struct cli_live live;
+	struct kup_ro_run_opts o;
+	struct kup_ro_run_result res;
+	struct kup_store *st = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT, drain = KUP_BUF_INIT, sel = KUP_BUF_INIT;
+	const char *format = "text", *state = "sqlite:kupgrade-rollout.db", *provider = NULL;
+	bool resume = false, abort_ = false, dry_run = false;
+	char self[PATH_MAX], dir[PATH_MAX];
+	int c, rc = KUP_EXIT_ERROR;
+	ssize_t n;
+
+	memset(&p, 0, sizeof(p));
+	p.max_surge = p.max_unavailable = -1;
+	p.drain_timeout = 15 * 60;
+	p.provision_timeout = 10 * 60;
+	snprintf(p.policy, sizeof(p.policy), "kupgrade");
+	cli_live_init(&live);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+		if (cli_live_option(&live, c, optarg)) {
+			if (live.bad)
+				return KUP_EXIT_ERROR;
+			continue;
+		}
+		switch (c) {
+		case O_POOL: snprintf(p.pool, sizeof(p.pool), "%s", optarg); break;
+		case O_SELECTOR: snprintf(p.selector, sizeof(p.selector), "%s", optarg); break;
+		case O_TO: snprintf(p.to, sizeof(p.to), "%s", optarg); break;
+		case O_PROVIDER: provider = optarg; break;
+		case O_PROVISION: snprintf(p.provision, sizeof(p.provision), "%s", optarg); break;
+		case O_RETIRE: snprintf(p.retire, sizeof(p.retire), "%s", optarg); break;
+		case O_UPGRADE:
+			cli_error("--upgrade (in-place mode) is not implemented yet: use --provision and --retire");
+			return KUP_EXIT_ERROR;
+		case O_MAX_SURGE:
+		case O_MAX_UNAVAILABLE: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 0 || v > 100000) {
+				cli_error("--%s: expected a number of nodes, not '%s'",
+					  c == O_MAX_SURGE ? "max-surge" : "max-unavailable", optarg);
+				return KUP_EXIT_ERROR;
+			}
+			if (c == O_MAX_SURGE)
+				p.max_surge = (int)v;
+			else
+				p.max_unavailable = (int)v;
+			break;
+		}
+		case O_DRAIN_TIMEOUT:
+		case O_PROVISION_TIMEOUT:
+			if (!duration(optarg, c == O_DRAIN_TIMEOUT ? &p.drain_timeout : &p.provision_timeout)) {
+				cli_error("bad duration '%s' (30s, 15m, 1h)", optarg);
+				return KUP_EXIT_ERROR;
+			}
+			break;
+		case O_POLICY: snprintf(p.policy, sizeof(p.policy), "%s", optarg); break;
+		case O_STATE: state = optarg; break;
+		case O_RESUME: resume = true; break;
+		case O_ABORT: abort_ = true; break;
+		case O_DRY_RUN: dry_run = true; break;
+		case 'o': format = optarg; break;
+		case 'h': usage(stdout); return KUP_EXIT_OK;
+		default: usage(stderr); return KUP_EXIT_ERROR;
+		}
+	}
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
+		cli_error("unknown output format '%s' (text|json)", format);
+		return KUP_EXIT_ERROR;
+	}
+	if (optind != argc || (resume && abort_)) {
+		usage(stderr);
+		return KUP_EXIT_ERROR;
+	}
+	if (kup_store_open(state, &st, &err) != KUP_OK) {
+		cli_print_error(&err);
+		kup_error_release(&err);
+		return KUP_EXIT_ERROR;
+	}
+	if (resume || abort_) {
+		struct params q = p;
+		memset(&q, 0, sizeof(q));
+		if (kup_store_list_events(st, NULL, 0, 0, on_param_event, &q, &err) != KUP_OK) {
+			cli_print_error(&err);
+			goto out;
+		}
+		if (!q.found) {
+			cli_error("no roll is recorded in '%s'", state);
+			goto out;
+		}
+		p = q;
+		if (p.kubeconfig[0] && !live.kubeconfig)
+			live.kubeconfig = p.kubeconfig;
+		if (p.context[0] && !live.context)
+			live.context = p.context;
+		live.live = true;
+	} else {
+		if (!provider || strcmp(provider, "exec") != 0) {
+			cli_error("--provider exec is required (the provider's commands: --provision, --retire)");
+			goto out;
+		}
+		if (!p.to[0] || !p.provision[0] || !p.retire[0] || (!p.pool[0] && !p.selector[0])) {
+			cli_error("expected --to, --provision, --retire and --pool or --selector");
+			goto out;
+		}
+		if (p.max_surge < 0 || p.max_unavailable < 0) {
+			cli_error("a roll needs a budget: --max-surge N and --max-unavailable M");
+			goto out;
+		}
+		if (strcmp(p.policy, "kupgrade") != 0 && strcmp(p.policy, "capi") != 0) {
+			cli_error("--policy: the executor runs kupgrade and capi, not '%s'", p.policy);
+			goto out;
+		}
+		snprintf(p.kubeconfig, sizeof(p.kubeconfig), "%s", live.kubeconfig ? live.kubeconfig : "");
+		snprintf(p.context, sizeof(p.context), "%s", live.context ? live.context : "");
+		snprintf(p.name, sizeof(p.name), "rollout/%.200s/%.250s", p.context[0] ? p.context : "current",
+			 p.pool[0] ? p.pool : p.selector);
+	}
+	if (cli_live_connect(&live, false) != KUP_EXIT_OK)
+		goto out;
+	if (p.selector[0]) {
+		kup_buf_adds(&sel, p.selector);
+	} else {
+		/* the pool label kupgrade reads; the first one that has nodes is used */
+		static const char *const keys[] = {
+			"kupgrade.dev/pool", "cloud.google.com/gke-nodepool", "eks.amazonaws.com/nodegroup",
+			"kubernetes.azure.com/agentpool", "agentpool", "karpenter.sh/nodepool", NULL,
+		};
+		struct kup_kube_resp resp;
+		size_t i;
+		kup_kube_resp_init(&resp);
+		for (i = 0; keys[i]; i++) {
+			struct kup_buf path = KUP_BUF_INIT;
+			kup_buf_addf(&path, "/api/v1/nodes?limit=1&labelSelector=%s%%3D%s", keys[i], p.pool);
+			if (kup_kube_get(live.k, path.buf, &resp, &err) == KUP_OK && resp.body.buf &&
+			    strstr(resp.body.buf, "\"name\"")) {
+				kup_buf_addf(&sel, "%s=%s", keys[i], p.pool);
+				kup_buf_release(&path);
+				break;
+			}
+			kup_error_release(&err);
+			kup_buf_release(&path);
+		}
+		kup_kube_resp_release(&resp);
+		if (!sel.len) {
+			cli_error("no node carries a node-pool label '%s' (kupgrade.dev/pool, GKE, EKS, "
+				  "AKS, Karpenter); use --selector", p.pool);
+			goto out;
+		}
+	}
+	/* drains: this binary's `drain` (the Eviction API, 429 retries, blockers named) */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		cli_error("cannot find this program's path for the drains");
+		goto out;
+	}
+	self[n] = '\0';
+	sh_quote(&drain, self);
+	kup_buf_adds(&drain, " drain");
+	if (live.kubeconfig) {
+		kup_buf_adds(&drain, " --kubeconfig ");
+		sh_quote(&drain, live.kubeconfig);
+	}
+	if (live.context) {
+		kup_buf_adds(&drain, " --context ");
+		sh_quote(&drain, live.context);
+	}
+	kup_buf_addf(&drain, " --timeout %lds --on-timeout fail {node}", p.drain_timeout);
+	if (!getcwd(dir, sizeof(dir)))
+		snprintf(dir, sizeof(dir), ".");
+	memset(&o, 0, sizeof(o));
+	o.name = p.name;
+	o.label_selector = sel.buf;
+	o.pool = p.pool[0] ? p.pool : p.selector;
+	o.to = p.to;
+	o.provision = p.provision;
+	o.retire = p.retire;
+	o.drain = drain.buf;
+	o.policy = p.policy;
+	o.max_surge = p.max_surge;
+	o.max_unavailable = p.max_unavailable;
+	o.drain_timeout_s = p.drain_timeout;
+	o.provision_timeout_s = p.provision_timeout;
+	o.dir = dir;
+	o.resume = resume;
+	o.dry_run = dry_run;
+	o.seed = 1;
+	o.stop = &stop_signal;
+	o.progress = progress;
+	if (abort_) {
+		if (kup_ro_run_abort(live.k, st, &o, &b, &err) != KUP_OK) {
+			cli_print_error(&err);
+			goto out;
+		}
+		rc = KUP_EXIT_OK;
+		goto out;
+	}
+	if (!resume && !dry_run) {
+		/* the parameters first, so --resume and --abort need only --state */
+		struct kup_store_event ev;
+		struct kup_buf js = KUP_BUF_INIT;
+		params_json(&p, &js);
+		memset(&ev, 0, sizeof(ev));
+		ev.cluster = p.name;
+		ev.kind = "run-params";
+		ev.message = js.buf;
+		ev.exit_code = -1;
+		ev.actor = "kupgrade rollout run";
+		if (kup_store_add_event(st, &ev, NULL, &err) != KUP_OK) {
+			kup_buf_release(&js);
+			cli_print_error(&err);
+			goto out;
+		}
+		kup_buf_release(&js);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (kup_ro_run(live.k, st, &o, &res, &err) != KUP_OK) {
+		cli_print_error(&err);
+		goto out;
+	}
+	if (dry_run) {
+		kup_buf_addf(&b, "dry run: %d old node(s) would be replaced\n", res.old_nodes);
+		rc = KUP_EXIT_OK;
+		goto out;
+	}
+	summary(&p, &res, strcmp(format, "json") == 0, &b);
+	rc = res.stopped ? 128 + (int)stop_signal : res.failed || res.quarantined ? KUP_EXIT_REMOVED
+								       : KUP_EXIT_OK;
+out:
+	if (b.len)
+		fwrite(b.buf, 1, b.len, stdout);
+	kup_buf_release(&b);
+	kup_buf_release(&drain);
+	kup_buf_release(&sel);
+	kup_error_release(&err);
+	if (resume || abort_) {
+		live.kubeconfig = NULL;
+		live.context = NULL;
+	}
+	cli_live_release(&live);
+	kup_store_close(st);
+	return rc;
+}

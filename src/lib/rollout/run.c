@@ -1,0 +1,1180 @@
+/*
+ * run.c - `rollout run`: a node-pool roll on a live cluster.
+ *
+ * The executor reads the pool's Nodes afresh before every decision, keeps
+ * the budget (maxSurgeNodes, maxUnavailableNodes) against what it read,
+ * and runs three kinds of commands through the fleet's driver (own
+ * process group, output in a file, pid recorded before the command may
+ * start): the provider's provision and retire commands, and a drain
+ * command (`kupgrade drain NODE ...`: the Eviction API with 429 retries and
+ * the blocking PDB named).  Every command is a step of the fleet store,
+ * recorded before it starts (unique on the roll, the step type, the node
+ * and the try), so a successor after kill -9 neither repeats a command
+ * that ran nor skips one that never did.  The library never prints:
+ * progress goes to opts->progress.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kupgrade/fleet.h"
+#include "kupgrade/json.h"
+#include "kupgrade/kube.h"
+#include "kupgrade/node.h"
+#include "kupgrade/rollout.h"
+#include "kupgrade/store.h"
+
+#define TAINT_KEY "kupgrade.dev/rollout"
+#define MAX_NODES_RUN 4096
+
+enum { OLD_PENDING = 0, OLD_DRAINING, OLD_DRAINED, OLD_RETIRING, OLD_DONE, OLD_QUARANTINED };
+enum { JOB_PROVISION = 0, JOB_DRAIN, JOB_RETIRE };
+
+struct rnode {                 /* one Node as read now */
+	char *name;
+	char *zone;
+	int major, minor;
+	bool ready, unsched;
+	int prefer_taint;          /* index of our PreferNoSchedule taint, -1 */
+	int ntaints;
+};
+
+struct old {                   /* an old node of the roll */
+	char name[256];
+	char zone[128];
+	int state;
+	int tries;                 /* drain / retire tries so far */
+	char blocker[256];
+};
+
+struct job {
+	int kind;
+	int old;                   /* JOB_DRAIN, JOB_RETIRE: the old node; -1 */
+	char zone[128];
+	int64_t step;
+	struct kup_driver drv;
+	bool adopted;              /* an orphan of a killed predecessor: poll its pid, not waitpid */
+	pid_t pid;
+	char out[600];
+};
+
+struct run {
+	struct kup_kube *k;
+	struct kup_store *st;
+	const struct kup_ro_run_opts *o;
+	struct kup_ro_run_result *r;
+	struct kup_error *err;
+	struct rnode *nodes;
+	size_t nnodes, capnodes;
+	struct old *olds;
+	int nold;
+	struct job *jobs;
+	int njobs, capjobs;
+	int provisions;            /* provision steps so far (the next one's sequence) */
+	char **claimed;            /* new nodes named by provision steps */
+	int nclaimed, capclaimed;
+	int tmaj, tmin;            /* target */
+	int64_t t0;                /* the roll's start (ms), from the store */
+	int64_t last_ms;
+	uint64_t rng;
+	char pdb_path[128];
+	char holder[128];          /* this process's lease on the roll */
+};
+
+#define LEASE_TTL_MS 10000
+
+static void say(struct run *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct run *R, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (R->o->progress)
+		R->o->progress(R->o->ctx, line);
+}
+
+static void event(struct run *R, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void event(struct run *R, const char *kind, const char *fmt, ...)
+{
+	struct kup_store_event ev;
+	struct kup_error e = KUP_ERROR_INIT;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	memset(&ev, 0, sizeof(ev));
+	ev.cluster = R->o->name;
+	ev.kind = kind;
+	ev.message = msg;
+	ev.exit_code = -1;
+	ev.actor = "kupgrade rollout run";
+	if (kup_store_add_event(R->st, &ev, NULL, &e) != KUP_OK)
+		say(R, "cannot record event %s: %s", kind, e.msg ? e.msg : "?");
+	kup_error_release(&e);
+	say(R, "%s", msg);
+}
+
+static bool parse_version(const char *s, int *maj, int *min)
+{
+	if (!s)
+		return false;
+	if (*s == 'v')
+		s++;
+	return sscanf(s, "%d.%d", maj, min) == 2;
+}
+
+static void nodes_clear(struct run *R)
+{
+	size_t i;
+
+	for (i = 0; i < R->nnodes; i++) {
+		free(R->nodes[i].name);
+		free(R->nodes[i].zone);
+	}
+	R->nnodes = 0;
+}
+
+static enum kup_status on_node(void *ctx, const struct kup_doc *doc)
+{
+	struct run *R = ctx;
+	const struct kup_node *n = doc->root, *conds, *taints;
+	struct rnode *x;
+	size_t i;
+
+	if (R->nnodes == R->capnodes &&
+	    !kup_grow(&R->nodes, &R->capnodes, R->nnodes + 1, sizeof(*R->nodes), 64))
+		return KUP_NOMEM;
+	x = &R->nodes[R->nnodes];
+	memset(x, 0, sizeof(*x));
+	x->prefer_taint = -1;
+	x->name = strdup(kup_node_str(kup_node_path(n, "metadata", "name", NULL)) ?
+			 kup_node_str(kup_node_path(n, "metadata", "name", NULL)) : "");
+	{
+		const char *z = kup_node_str(kup_node_path(n, "metadata", "labels",
+							   "topology.kubernetes.io/zone", NULL));
+		x->zone = strdup(z ? z : "");
+	}
+	if (!x->name || !x->zone)
+		return KUP_NOMEM;
+	if (!parse_version(kup_node_str(kup_node_path(n, "status", "nodeInfo", "kubeletVersion", NULL)),
+			   &x->major, &x->minor))
+		x->major = x->minor = 0;
+	kup_node_bool(kup_node_path(n, "spec", "unschedulable", NULL), &x->unsched);
+	conds = kup_node_path(n, "status", "conditions", NULL);
+	for (i = 0; conds && conds->kind == KUP_NODE_SEQ && i < conds->len; i++) {
+		const struct kup_node *c = conds->u.items[i];
+		if (kup_node_eq(kup_node_get(c, "type"), "Ready"))
+			x->ready = kup_node_eq(kup_node_get(c, "status"), "True");
+	}
+	taints = kup_node_path(n, "spec", "taints", NULL);
+	for (i = 0; taints && taints->kind == KUP_NODE_SEQ && i < taints->len; i++) {
+		const struct kup_node *t = taints->u.items[i];
+		x->ntaints++;
+		if (kup_node_eq(kup_node_get(t, "key"), TAINT_KEY) &&
+		    kup_node_eq(kup_node_get(t, "effect"), "PreferNoSchedule"))
+			x->prefer_taint = (int)i;
+	}
+	R->nnodes++;
+	return KUP_OK;
+}
+
+/* A fresh read of the pool's Nodes; no action is taken without one. */
+static enum kup_status read_nodes(struct run *R)
+{
+	struct kup_kube_resource res;
+	struct kup_kube_list_opts lo;
+
+	nodes_clear(R);
+	kup_kube_resource_set(&res, "v1", "nodes", "Node", false);
+	kup_kube_list_opts_init(&lo);
+	lo.label_selector = R->o->label_selector;
+	return kup_kube_list_items(R->k, &res, &lo, on_node, R, R->err);
+}
+
+static const struct rnode *find_node(const struct run *R, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < R->nnodes; i++)
+		if (strcmp(R->nodes[i].name, name) == 0)
+			return &R->nodes[i];
+	return NULL;
+}
+
+static bool is_old(const struct run *R, const struct rnode *n)
+{
+	return n->major < R->tmaj || (n->major == R->tmaj && n->minor < R->tmin);
+}
+
+static bool claimed(const struct run *R, const char *name)
+{
+	int i;
+
+	for (i = 0; i < R->nclaimed; i++)
+		if (strcmp(R->claimed[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void claim(struct run *R, const char *name)
+{
+	size_t cap = (size_t)R->capclaimed;
+	char *d;
+
+	if (claimed(R, name))
+		return;
+	if (R->nclaimed == R->capclaimed) {
+		if (!kup_grow(&R->claimed, &cap, (size_t)R->nclaimed + 1, sizeof(char *), 16))
+			return;
+		R->capclaimed = (int)cap;
+	}
+	d = strdup(name);
+	if (d)
+		R->claimed[R->nclaimed++] = d;
+}
+
+static int find_old(const struct run *R, const char *name)
+{
+	int i;
+
+	for (i = 0; i < R->nold; i++)
+		if (strcmp(R->olds[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* The last non-empty line of `text` into buf: a provision command's node name. */
+static void last_line(const char *text, char *buf, size_t n)
+{
+	const char *end = text + strlen(text), *b;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	b = end;
+	while (b > text && b[-1] != '\n')
+		b--;
+	snprintf(buf, n, "%.*s", (int)(end - b), b);
+}
+
+/* ---- commands ------------------------------------------------------------------- */
+
+static void expand(const char *tmpl, const char *pool, const char *zone, const char *version,
+		   const char *node, struct kup_buf *out)
+{
+	const char *p = tmpl;
+
+	while (*p) {
+		const char *v = NULL;
+		size_t skip = 0;
+		if (strncmp(p, "{pool}", 6) == 0)
+			v = pool, skip = 6;
+		else if (strncmp(p, "{zone}", 6) == 0)
+			v = zone, skip = 6;
+		else if (strncmp(p, "{version}", 9) == 0)
+			v = version, skip = 9;
+		else if (strncmp(p, "{node}", 6) == 0)
+			v = node, skip = 6;
+		if (skip) {
+			/* single-quoted for /bin/sh */
+			const char *c;
+			kup_buf_addc(out, '\'');
+			for (c = v ? v : ""; *c; c++) {
+				if (*c == '\'')
+					kup_buf_adds(out, "'\\''");
+				else
+					kup_buf_addc(out, *c);
+			}
+			kup_buf_addc(out, '\'');
+			p += skip;
+		} else {
+			kup_buf_addc(out, *p++);
+		}
+	}
+}
+
+static const char *kind_name(int kind)
+{
+	return kind == JOB_PROVISION ? "provision" : kind == JOB_DRAIN ? "drain" : "retire";
+}
+
+static struct job *job_add(struct run *R)
+{
+	size_t cap = (size_t)R->capjobs;
+
+	if (R->njobs == R->capjobs) {
+		if (!kup_grow(&R->jobs, &cap, (size_t)R->njobs + 1, sizeof(*R->jobs), 16))
+			return NULL;
+		R->capjobs = (int)cap;
+	}
+	memset(&R->jobs[R->njobs], 0, sizeof(R->jobs[0]));
+	R->jobs[R->njobs].old = -1;
+	return &R->jobs[R->njobs++];
+}
+
+static void out_path(const struct run *R, int64_t step, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/kupgrade-rollout-step-%lld.out", R->o->dir ? R->o->dir : ".",
+		 (long long)step);
+}
+
+/*
+ * Records the step, then starts its command.  The step key is (roll, kind,
+ * component, version#try): a second start of the same key is refused by
+ * the store, so nothing runs twice.
+ */
+static bool start_job(struct run *R, int kind, int old, const char *zone, const char *component,
+		      int try_, const char *cmd, long timeout_s)
+{
+	struct kup_store_step step;
+	struct kup_error e = KUP_ERROR_INIT;
+	struct job *j;
+	char to[128];
+	int64_t id;
+
+	memset(&step, 0, sizeof(step));
+	snprintf(to, sizeof(to), "%s#%d", R->o->to, try_);
+	step.cluster = R->o->name;
+	step.order = (unsigned)R->njobs;
+	step.type = kind_name(kind);
+	step.component = component;
+	step.to = to;
+	step.run_by = "kupgrade rollout run";
+	if (kup_store_step_start(R->st, &step, R->holder, kup_store_now(), &id, &e) != KUP_OK) {
+		say(R, "cannot record %s of %s: %s", kind_name(kind), component, e.msg ? e.msg : "?");
+		kup_error_release(&e);
+		return false;
+	}
+	j = job_add(R);
+	if (!j)
+		return false;
+	j->kind = kind;
+	j->old = old;
+	j->step = id;
+	snprintf(j->zone, sizeof(j->zone), "%s", zone ? zone : "");
+	out_path(R, id, j->out, sizeof(j->out));
+	if (kup_driver_spawn(&j->drv, cmd, R->o->dir, j->out, &e) != KUP_OK ||
+	    kup_store_step_set_pid(R->st, id, j->drv.pid, R->holder, kup_store_now(), &e) != KUP_OK) {
+		say(R, "cannot start %s of %s: %s", kind_name(kind), component, e.msg ? e.msg : "?");
+		kup_error_release(&e);
+		if (j->drv.pid > 0)
+			kup_driver_abort(&j->drv);
+		kup_store_step_finish(R->st, id, false, -1, "not started", R->holder, kup_store_now(), &e);
+		kup_error_release(&e);
+		R->njobs--;
+		return false;
+	}
+	kup_driver_go(&j->drv, timeout_s > 0 ? timeout_s * 1000 : 0);
+	j->pid = j->drv.pid;
+	say(R, "step %lld: %s %s started: %s", (long long)id, kind_name(kind), component, cmd);
+	return true;
+}
+
+/* ---- the budget --------------------------------------------------------------------- */
+
+static int find_old(const struct run *R, const char *name);
+
+/*
+ * Ready-and-schedulable nodes of the pool now.  A node whose drain was
+ * started counts as taken out even before the drain's cordon shows in a
+ * read: the budget is never spent twice on one node.
+ */
+static int available(const struct run *R)
+{
+	size_t i;
+	int a = 0;
+
+	for (i = 0; i < R->nnodes; i++) {
+		int k = find_old(R, R->nodes[i].name);
+		if (k >= 0 && R->olds[k].state != OLD_PENDING)
+			continue;
+		a += R->nodes[i].ready && !R->nodes[i].unsched;
+	}
+	return a;
+}
+
+static int jobs_of(const struct run *R, int kind)
+{
+	int i, n = 0;
+
+	for (i = 0; i < R->njobs; i++)
+		n += R->jobs[i].kind == kind;
+	return n;
+}
+
+/* PDBs: seconds during which some PDB had fewer healthy pods than it requires. */
+static enum kup_status on_pdb(void *ctx, const struct kup_doc *doc)
+{
+	bool *viol = ctx;
+	int64_t cur = 0, des = 0;
+
+	if (kup_node_int(kup_node_path(doc->root, "status", "currentHealthy", NULL), &cur) &&
+	    kup_node_int(kup_node_path(doc->root, "status", "desiredHealthy", NULL), &des) && cur < des)
+		*viol = true;
+	return KUP_OK;
+}
+
+static void sample_pdbs(struct run *R, double dt)
+{
+	struct kup_kube_resource res;
+	struct kup_kube_list_opts lo;
+	struct kup_error e = KUP_ERROR_INIT;
+	bool viol = false;
+
+	if (!R->pdb_path[0]) {
+		struct kup_kube_resp resp;
+		kup_kube_resp_init(&resp);
+		snprintf(R->pdb_path, sizeof(R->pdb_path), "policy/v1");
+		if (kup_kube_get(R->k, "/apis/policy/v1", &resp, &e) != KUP_OK)
+			snprintf(R->pdb_path, sizeof(R->pdb_path), "policy/v1beta1");
+		kup_kube_resp_release(&resp);
+		kup_error_release(&e);
+	}
+	kup_kube_resource_set(&res, R->pdb_path, "poddisruptionbudgets", "PodDisruptionBudget", true);
+	kup_kube_list_opts_init(&lo);
+	if (kup_kube_list_items(R->k, &res, &lo, on_pdb, &viol, &e) == KUP_OK && viol)
+		R->r->pdb_violation_s += dt;
+	kup_error_release(&e);
+}
+
+/* ---- decisions ------------------------------------------------------------------------ */
+
+static bool is_kupgrade(const struct run *R)
+{
+	return strcmp(R->o->policy, "kupgrade") == 0;
+}
+
+/* kupgrade: old nodes PreferNoSchedule, so replacements land on new nodes while they have room. */
+static void taint_prefer(struct run *R)
+{
+	size_t i;
+
+	for (i = 0; i < R->nnodes; i++) {
+		const struct rnode *n = &R->nodes[i];
+		struct kup_kube_resp resp;
+		struct kup_error e = KUP_ERROR_INIT;
+		struct kup_buf path = KUP_BUF_INIT;
+		const char *body, *type;
+		if (!is_old(R, n) || n->prefer_taint >= 0)
+			continue;
+		event(R, "taint", "node %s: taint %s:PreferNoSchedule", n->name, TAINT_KEY);
+		kup_buf_addf(&path, "/api/v1/nodes/%s", n->name);
+		if (n->ntaints == 0) {
+			type = "application/merge-patch+json";
+			body = "{\"spec\":{\"taints\":[{\"key\":\"" TAINT_KEY "\",\"effect\":\"PreferNoSchedule\"}]}}";
+		} else {
+			type = "application/json-patch+json";
+			body = "[{\"op\":\"add\",\"path\":\"/spec/taints/-\",\"value\":{\"key\":\"" TAINT_KEY
+			       "\",\"effect\":\"PreferNoSchedule\"}}]";
+		}
+		kup_kube_resp_init(&resp);
+		if (kup_kube_request(R->k, "PATCH", path.buf, type, body, strlen(body), &resp, &e) != KUP_OK)
+			say(R, "node %s: cannot taint: %s", n->name, e.msg ? e.msg : "?");
+		kup_kube_resp_release(&resp);
+		kup_error_release(&e);
+		kup_buf_release(&path);
+	}
+}
+
+/* The zone a new node should go to: the one whose old nodes lack replacements most. */
+static const char *provision_zone(struct run *R)
+{
+	int i, best = -1, bestgap = -1000000;
+
+	for (i = 0; i < R->nold; i++) {
+		int k, gap = 0;
+		const char *z = R->olds[i].zone;
+		if (R->olds[i].state >= OLD_DONE)
+			continue;
+		for (k = 0; k < R->nold; k++)
+			gap += strcmp(R->olds[k].zone, z) == 0 && R->olds[k].state < OLD_DRAINED;
+		for (k = 0; k < R->njobs; k++)
+			gap -= R->jobs[k].kind == JOB_PROVISION && strcmp(R->jobs[k].zone, z) == 0;
+		{
+			size_t n;
+			for (n = 0; n < R->nnodes; n++)
+				gap -= !is_old(R, &R->nodes[n]) && strcmp(R->nodes[n].zone, z) == 0;
+		}
+		if (!is_kupgrade(R))
+			gap = 0;   /* CAPI: no zone matching, old nodes in order */
+		if (gap > bestgap) {
+			bestgap = gap;
+			best = i;
+		}
+	}
+	return best >= 0 ? R->olds[best].zone : "";
+}
+
+/* The next old node to drain: kupgrade, one in the zone with the most spare new nodes; else random. */
+static int pick_drain(struct run *R)
+{
+	int i, best = -1;
+	long bestscore = -1000000;
+
+	for (i = 0; i < R->nold; i++) {
+		const struct rnode *n;
+		long score = 0;
+		if (R->olds[i].state != OLD_PENDING)
+			continue;
+		n = find_node(R, R->olds[i].name);
+		if (!n)
+			continue;
+		if (is_kupgrade(R)) {
+			size_t k;
+			int j;
+			for (k = 0; k < R->nnodes; k++)
+				score += !is_old(R, &R->nodes[k]) && R->nodes[k].ready &&
+					 strcmp(R->nodes[k].zone, n->zone) == 0;
+			for (j = 0; j < R->nold; j++)
+				score -= (R->olds[j].state == OLD_DRAINING || R->olds[j].state == OLD_DRAINED ||
+					  R->olds[j].state == OLD_RETIRING) &&
+					 strcmp(R->olds[j].zone, n->zone) == 0;
+		} else {
+			R->rng = R->rng * 6364136223846793005ull + 1442695040888963407ull;
+			score = (long)(R->rng >> 40);
+		}
+		if (score > bestscore) {
+			bestscore = score;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static void act(struct run *R)
+{
+	const struct kup_ro_run_opts *o = R->o;
+	int n0 = R->nold, extra, avail = available(R), i;
+
+	struct kup_buf cmd = KUP_BUF_INIT;
+
+	/*
+	 * surge: nodes above the pool size, those being provisioned included
+	 * (the old nodes still there are n0 - retired)
+	 */
+	{
+		/* new nodes: those our provision steps named (registered or not yet) */
+		int newn = R->nclaimed, prov = jobs_of(R, JOB_PROVISION), need = 0;
+		for (i = 0; i < R->nold; i++)
+			need += R->olds[i].state != OLD_QUARANTINED;
+		extra = newn + prov - R->r->retired;
+		while (!*o->stop && extra < o->max_surge && newn + prov < need) {
+			char comp[64];
+			const char *z = provision_zone(R);
+			kup_buf_reset(&cmd);
+			expand(o->provision, o->pool, z, o->to, NULL, &cmd);
+			snprintf(comp, sizeof(comp), "new-%d", R->provisions);
+			if (!start_job(R, JOB_PROVISION, -1, z, comp, 0, cmd.buf, o->provision_timeout_s))
+				break;
+			R->provisions++;
+			prov++;
+			extra++;
+		}
+	}
+	/* drains within maxUnavailableNodes, counted on the fresh read */
+	while (!*o->stop) {
+		int k = pick_drain(R);
+		const struct rnode *n;
+		char comp[300];
+		if (k < 0)
+			break;
+		n = find_node(R, R->olds[k].name);
+		if (n && n->ready && !n->unsched && n0 - (avail - 1) > o->max_unavailable)
+			break;
+		kup_buf_reset(&cmd);
+		expand(o->drain, o->pool, NULL, o->to, R->olds[k].name, &cmd);
+		snprintf(comp, sizeof(comp), "%s", R->olds[k].name);
+		if (!start_job(R, JOB_DRAIN, k, R->olds[k].zone, comp, R->olds[k].tries++, cmd.buf,
+			       o->drain_timeout_s + 60))
+			break;
+		R->olds[k].state = OLD_DRAINING;
+		if (n && n->ready && !n->unsched)
+			avail--;
+	}
+	kup_buf_release(&cmd);
+}
+
+static void delete_node(struct run *R, const char *name)
+{
+	struct kup_kube_resp resp;
+	struct kup_error e = KUP_ERROR_INIT;
+	struct kup_buf path = KUP_BUF_INIT;
+
+	kup_buf_addf(&path, "/api/v1/nodes/%s", name);
+	kup_kube_resp_init(&resp);
+	if (kup_kube_request(R->k, "DELETE", path.buf, NULL, NULL, 0, &resp, &e) != KUP_OK &&
+	    resp.status != 404)
+		say(R, "node %s: cannot delete the Node object: %s", name, e.msg ? e.msg : "?");
+	kup_kube_resp_release(&resp);
+	kup_error_release(&e);
+	kup_buf_release(&path);
+}
+
+/* A finished command: record it, then the next state of its node. */
+static void job_done(struct run *R, struct job *j, bool ok, int status, const char *tail)
+{
+	struct kup_error e = KUP_ERROR_INIT;
+	char name[256];
+
+	if (kup_store_step_finish(R->st, j->step, ok, status, tail, R->holder, kup_store_now(), &e) != KUP_OK)
+		say(R, "cannot record the end of step %lld: %s", (long long)j->step, e.msg ? e.msg : "?");
+	kup_error_release(&e);
+	switch (j->kind) {
+	case JOB_PROVISION:
+		last_line(tail, name, sizeof(name));
+		if (ok && *name) {
+			claim(R, name);
+			R->r->provisioned++;
+			say(R, "step %lld: provisioned %s", (long long)j->step, name);
+		} else {
+			R->r->failed = true;
+			snprintf(R->r->reason, sizeof(R->r->reason),
+				 "the provision command failed (exit %d): %.180s", status, tail);
+		}
+		break;
+	case JOB_DRAIN: {
+		struct old *od = &R->olds[j->old];
+		if (ok) {
+			od->state = OLD_DRAINED;
+			say(R, "node %s drained", od->name);
+			break;
+		}
+		{
+			const char *p = strstr(tail, "PodDisruptionBudget ");
+			if (p) {
+				size_t n = strcspn(p + 20, " (,\n");
+				snprintf(od->blocker, sizeof(od->blocker), "%.*s", (int)n, p + 20);
+			}
+		}
+		if (is_kupgrade(R)) {
+			od->state = OLD_QUARANTINED;
+			R->r->quarantined++;
+			event(R, "quarantine", "node %s: drain blocked%s%s past the drain timeout: "
+			      "quarantined (cordoned, left at its version)", od->name,
+			      od->blocker[0] ? " by PodDisruptionBudget " : "", od->blocker);
+		} else {
+			R->r->failed = true;
+			snprintf(R->r->reason, sizeof(R->r->reason), "drain of %.100s failed (exit %d)%s%.100s",
+				 od->name, status, od->blocker[0] ? ": blocked by PodDisruptionBudget " : "",
+				 od->blocker);
+		}
+		if (od->blocker[0])
+			snprintf(R->r->blocker, sizeof(R->r->blocker), "%s", od->blocker);
+		break;
+	}
+	case JOB_RETIRE: {
+		struct old *od = &R->olds[j->old];
+		if (ok) {
+			delete_node(R, od->name);
+			od->state = OLD_DONE;
+			R->r->retired++;
+			say(R, "node %s retired", od->name);
+		} else {
+			R->r->failed = true;
+			snprintf(R->r->reason, sizeof(R->r->reason), "retire of %.200s failed (exit %d)",
+				 od->name, status);
+		}
+		break;
+	}
+	}
+}
+
+static void poll_jobs(struct run *R)
+{
+	int i;
+
+	for (i = 0; i < R->njobs;) {
+		struct job *j = &R->jobs[i];
+		bool done;
+		if (j->adopted) {
+			done = j->pid <= 0 || !kup_process_group_alive(j->pid);
+			if (done) {
+				bool cut;
+				j->drv.tail_len = kup_fleet_read_tail(j->out, j->drv.tail, sizeof(j->drv.tail), &cut);
+				/* the exit code of an orphan is not known: its output decides */
+				j->drv.status = j->pid <= 0 || kup_driver_never_ran(j->out, j->pid) ? 127 : 0;
+				if (j->kind == JOB_DRAIN)
+					j->drv.status = 1;   /* interrupted: drained again */
+				remove(j->out);
+			}
+		} else {
+			done = kup_driver_poll(&j->drv);
+		}
+		if (!done) {
+			i++;
+			continue;
+		}
+		if (j->adopted && j->kind == JOB_DRAIN) {
+			struct kup_error e = KUP_ERROR_INIT;
+			kup_store_step_settle(R->st, j->step, false, "interrupted: drained again", R->holder,
+					      kup_store_now(), &e);
+			kup_error_release(&e);
+			R->olds[j->old].state = OLD_PENDING;
+		} else if (j->adopted) {
+			struct kup_error e = KUP_ERROR_INIT;
+			bool ok = j->drv.status == 0;
+			char name[256];
+			if (j->kind == JOB_PROVISION) {
+				last_line(j->drv.tail, name, sizeof(name));
+				ok = ok && *name && !strstr(name, KUP_DRIVER_NOT_RUN);
+			}
+			kup_store_step_settle(R->st, j->step, ok, j->drv.tail, R->holder, kup_store_now(), &e);
+			kup_error_release(&e);
+			if (ok && j->kind == JOB_PROVISION) {
+				claim(R, name);
+				R->r->provisioned++;
+			} else if (ok && j->kind == JOB_RETIRE) {
+				delete_node(R, R->olds[j->old].name);
+				R->olds[j->old].state = OLD_DONE;
+				R->r->retired++;
+			} else if (j->kind == JOB_RETIRE) {
+				R->olds[j->old].state = OLD_DRAINED;   /* never ran: retire again */
+			}
+			say(R, "step %lld (%s of a previous run) settled: %s", (long long)j->step,
+			    kind_name(j->kind), ok ? "succeeded" : "not run");
+		} else {
+			job_done(R, j, j->drv.status == 0 && !j->drv.timed_out, j->drv.status, j->drv.tail);
+		}
+		R->jobs[i] = R->jobs[--R->njobs];
+	}
+}
+
+/* Drained nodes whose evicted pods are placed: retire them through the provider. */
+static void retire_drained(struct run *R)
+{
+	int i;
+	struct kup_buf cmd = KUP_BUF_INIT;
+
+	for (i = 0; i < R->nold && !*R->o->stop; i++) {
+		struct old *od = &R->olds[i];
+		if (od->state != OLD_DRAINED)
+			continue;
+		kup_buf_reset(&cmd);
+		expand(R->o->retire, R->o->pool, od->zone, R->o->to, od->name, &cmd);
+		if (start_job(R, JOB_RETIRE, i, od->zone, od->name, od->tries++, cmd.buf,
+			      R->o->provision_timeout_s))
+			od->state = OLD_RETIRING;
+	}
+	kup_buf_release(&cmd);
+}
+
+/* ---- state from the store ---------------------------------------------------------------- */
+
+static enum kup_status on_step(void *ctx, const struct kup_store_step *s)
+{
+	struct run *R = ctx;
+	int k = -1;
+	char name[256];
+
+	if (strcmp(s->type, "provision") == 0) {
+		R->provisions++;
+		if (s->state == KUP_STEP_SUCCEEDED && s->output_tail) {
+			last_line(s->output_tail, name, sizeof(name));
+			if (*name)
+				claim(R, name);
+			R->r->provisioned++;
+		}
+	} else {
+		k = find_old(R, s->component);
+		if (k < 0)
+			return KUP_OK;   /* a node that is gone and retired: counted below */
+		if (R->olds[k].tries <= atoi(strchr(s->to, '#') ? strchr(s->to, '#') + 1 : "0"))
+			R->olds[k].tries = atoi(strchr(s->to, '#') ? strchr(s->to, '#') + 1 : "0") + 1;
+		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_SUCCEEDED &&
+		    R->olds[k].state < OLD_DRAINED)
+			R->olds[k].state = OLD_DRAINED;
+		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_FAILED && is_kupgrade(R) &&
+		    R->olds[k].state == OLD_PENDING) {
+			R->olds[k].state = OLD_QUARANTINED;
+			R->r->quarantined++;
+		}
+		if (strcmp(s->type, "retire") == 0 && s->state == KUP_STEP_SUCCEEDED) {
+			R->olds[k].state = OLD_DONE;
+			R->r->retired++;
+		}
+	}
+	if (s->state == KUP_STEP_STARTED) {
+		/* a command of a killed predecessor: wait for it, then settle */
+		struct job *j = job_add(R);
+		if (!j)
+			return KUP_NOMEM;
+		j->kind = strcmp(s->type, "provision") == 0 ? JOB_PROVISION :
+			  strcmp(s->type, "drain") == 0 ? JOB_DRAIN : JOB_RETIRE;
+		j->old = k;
+		j->step = s->id;
+		j->adopted = true;
+		j->pid = (pid_t)s->pid;
+		out_path(R, s->id, j->out, sizeof(j->out));
+		if (k >= 0)
+			R->olds[k].state = j->kind == JOB_DRAIN ? OLD_DRAINING : OLD_RETIRING;
+		if (j->pid <= 0) {
+			/* the pid was never recorded: the command never started */
+			j->pid = 0;
+		}
+	}
+	return KUP_OK;
+}
+
+/* Old nodes: recorded at the start ("old-node" events), so a resumed run knows the whole set. */
+static enum kup_status on_event(void *ctx, const struct kup_store_event *ev)
+{
+	struct run *R = ctx;
+	size_t cap = (size_t)R->nold;
+
+	if (strcmp(ev->kind, "run-started") == 0 && R->t0 == 0)
+		R->t0 = ev->at;
+	if (strcmp(ev->kind, "old-node") != 0 || !ev->message)
+		return KUP_OK;
+	if (!kup_grow(&R->olds, &cap, (size_t)R->nold + 1, sizeof(*R->olds), (size_t)R->nold + 1))
+		return KUP_NOMEM;
+	memset(&R->olds[R->nold], 0, sizeof(R->olds[0]));
+	sscanf(ev->message, "%255s %127s", R->olds[R->nold].name, R->olds[R->nold].zone);
+	if (strcmp(R->olds[R->nold].zone, "-") == 0)
+		R->olds[R->nold].zone[0] = '\0';
+	R->nold++;
+	return KUP_OK;
+}
+
+static void release(struct run *R)
+{
+	int i;
+
+	nodes_clear(R);
+	free(R->nodes);
+	free(R->olds);
+	for (i = 0; i < R->njobs; i++)
+		if (!R->jobs[i].adopted && !R->jobs[i].drv.done)
+			kup_driver_abort(&R->jobs[i].drv);
+	free(R->jobs);
+	for (i = 0; i < R->nclaimed; i++)
+		free(R->claimed[i]);
+	free(R->claimed);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struct kup_ro_run_opts *o,
+			   struct kup_ro_run_result *res, struct kup_error *err)
+{
+	struct run R;
+	struct kup_store_cluster row;
+	struct kup_arena arena;
+	enum kup_status s;
+	int i, failures = 0;
+	bool fresh;
+
+	memset(&R, 0, sizeof(R));
+	memset(res, 0, sizeof(*res));
+	res->min_ready_nodes = -1;
+	R.k = k;
+	R.st = st;
+	R.o = o;
+	R.r = res;
+	R.err = err;
+	R.rng = o->seed ? o->seed : 1;
+	if (!parse_version(o->to, &R.tmaj, &R.tmin))
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--to: '%s' is not a version", o->to);
+	if (strcmp(o->policy, "kupgrade") != 0 && strcmp(o->policy, "capi") != 0)
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+				     "--policy: the executor runs kupgrade and capi, not '%s'", o->policy);
+	kup_arena_init(&arena, 4096);
+	s = kup_store_get_cluster(st, o->name, &arena, &row, err);
+	fresh = s == KUP_NOTFOUND;
+	kup_arena_release(&arena);
+	if (s != KUP_OK && s != KUP_NOTFOUND)
+		return s;
+	kup_error_release(err);
+	if (fresh == o->resume) {
+		return kup_error_set(err, KUP_CONFLICT, NULL, 0, 0, fresh ?
+				     "no roll '%s' is recorded in the state: nothing to resume" :
+				     "a roll '%s' is already recorded in the state: use --resume or --abort",
+				     o->name);
+	}
+	/* the pool as it is now */
+	for (i = 0; (s = read_nodes(&R)) != KUP_OK; i++) {
+		if (s == KUP_NOMEM || i >= 5) {
+			release(&R);
+			return s;
+		}
+		say(&R, "cannot read the nodes (%s): retrying", err->msg ? err->msg : "?");
+		kup_error_release(err);
+		sleep_ms(1000L << i);
+	}
+	if (fresh) {
+		struct kup_store_cluster c;
+		size_t n;
+		int nold = 0;
+		for (n = 0; n < R.nnodes; n++)
+			nold += is_old(&R, &R.nodes[n]);
+		if (R.nnodes == 0) {
+			release(&R);
+			return kup_error_set(err, KUP_NOTFOUND, NULL, 0, 0,
+					     "no node matches the pool selector '%s'",
+					     o->label_selector ? o->label_selector : "");
+		}
+		if (o->dry_run) {
+			for (n = 0; n < R.nnodes; n++)
+				if (is_old(&R, &R.nodes[n]))
+					say(&R, "would replace %s (zone %s, v%d.%d)", R.nodes[n].name,
+					    R.nodes[n].zone[0] ? R.nodes[n].zone : "-", R.nodes[n].major,
+					    R.nodes[n].minor);
+			res->old_nodes = nold;
+			release(&R);
+			return KUP_OK;
+		}
+		memset(&c, 0, sizeof(c));
+		c.name = o->name;
+		c.state = KUP_CLUSTER_RUNNING;
+		c.target = o->to;
+		if ((s = kup_store_put_cluster(st, &c, NULL, kup_store_now(), err)) != KUP_OK) {
+			release(&R);
+			return s;
+		}
+		event(&R, "run-started", "roll %s to %s: policy %s, maxSurgeNodes %d, "
+		      "maxUnavailableNodes %d, %d old node(s) of %zu", o->name, o->to, o->policy,
+		      o->max_surge, o->max_unavailable, nold, R.nnodes);
+		for (n = 0; n < R.nnodes; n++) {
+			struct kup_store_event ev;
+			char msg[400];
+			if (!is_old(&R, &R.nodes[n]))
+				continue;
+			snprintf(msg, sizeof(msg), "%s %s", R.nodes[n].name,
+				 R.nodes[n].zone[0] ? R.nodes[n].zone : "-");
+			memset(&ev, 0, sizeof(ev));
+			ev.cluster = o->name;
+			ev.kind = "old-node";
+			ev.message = msg;
+			ev.exit_code = -1;
+			if ((s = kup_store_add_event(st, &ev, NULL, err)) != KUP_OK) {
+				release(&R);
+				return s;
+			}
+		}
+	}
+	/*
+	 * One process acts on a roll: a lease, renewed every pass and checked
+	 * in the same transaction as every step; a killed holder's lease
+	 * expires after LEASE_TTL_MS, so --resume waits that long at most.
+	 */
+	{
+		char host[64] = "host";
+		gethostname(host, sizeof(host) - 1);
+		snprintf(R.holder, sizeof(R.holder), "rollout-run@%.60s:%ld", host, (long)getpid());
+	}
+	for (i = 0;; i++) {
+		s = kup_store_lease_acquire_one(st, o->name, R.holder, kup_store_now(), LEASE_TTL_MS, err);
+		if (s != KUP_CONFLICT || i >= 2 * LEASE_TTL_MS / 500 + 4 || *o->stop)
+			break;
+		if (i == 0)
+			say(&R, "another process holds the roll: waiting for its lease to expire");
+		kup_error_release(err);
+		sleep_ms(500);
+	}
+	if (s != KUP_OK) {
+		release(&R);
+		return s;
+	}
+	if ((s = kup_store_list_events(st, o->name, 0, 0, on_event, &R, err)) != KUP_OK ||
+	    (s = kup_store_list_steps(st, o->name, on_step, &R, err)) != KUP_OK) {
+		release(&R);
+		return s;
+	}
+	if (!fresh)
+		event(&R, "run-resumed", "roll %s resumed: %d job(s) of the previous run to settle",
+		      o->name, R.njobs);
+	res->old_nodes = R.nold;
+	R.last_ms = kup_mono_ms();
+	for (;;) {
+		int64_t now = kup_mono_ms();
+		double dt = (double)(now - R.last_ms) / 1000.0;
+		int active = 0, a, unav, extra;
+		R.last_ms = now;
+		if (kup_store_lease_acquire_one(st, o->name, R.holder, kup_store_now(), LEASE_TTL_MS,
+						err) != KUP_OK) {
+			res->failed = true;
+			snprintf(res->reason, sizeof(res->reason), "lost the roll's lease: %.400s",
+				 err->msg ? err->msg : "?");
+			kup_error_release(err);
+			break;
+		}
+		poll_jobs(&R);
+		if ((s = read_nodes(&R)) != KUP_OK) {
+			if (s == KUP_NOMEM || ++failures > 8)
+				break;
+			say(&R, "cannot read the nodes (%s): no action until a fresh read", err->msg ? err->msg : "?");
+			kup_error_release(err);
+			sleep_ms(250L << (failures < 5 ? failures : 5));
+			continue;
+		}
+		failures = 0;
+		a = available(&R);
+		unav = R.nold - a;
+		if (unav > res->peak_unavailable_nodes)
+			res->peak_unavailable_nodes = unav;
+		if (res->min_ready_nodes < 0 || a < res->min_ready_nodes)
+			res->min_ready_nodes = a;
+		extra = (int)R.nnodes - (R.nold - res->retired);
+		if (extra > res->peak_extra_nodes)
+			res->peak_extra_nodes = extra;
+		sample_pdbs(&R, dt);
+		if (is_kupgrade(&R) && !*o->stop)
+			taint_prefer(&R);
+		if (!res->failed && !*o->stop) {
+			retire_drained(&R);
+			act(&R);
+		}
+		for (i = 0; i < R.nold; i++)
+			active += R.olds[i].state != OLD_DONE && R.olds[i].state != OLD_QUARANTINED;
+		if (R.njobs == 0 && (active == 0 || res->failed || *o->stop))
+			break;
+		sleep_ms(250);
+	}
+	res->replaced = res->retired;
+	res->stopped = *o->stop != 0;
+	if (R.t0 > 0)
+		res->makespan_s = (double)(kup_store_now() - R.t0) / 1000.0;
+	{
+		struct kup_store_cluster c;
+		memset(&c, 0, sizeof(c));
+		c.name = o->name;
+		c.target = o->to;
+		c.state = res->failed ? KUP_CLUSTER_FAILED : res->stopped ? KUP_CLUSTER_PENDING :
+			  KUP_CLUSTER_DONE;
+		c.reason = res->failed ? res->reason : NULL;
+		kup_store_put_cluster(st, &c, NULL, kup_store_now(), err);
+		kup_error_release(err);
+		kup_store_lease_release(st, R.holder, o->name, err);
+		kup_error_release(err);
+	}
+	if (res->failed)
+		event(&R, "run-failed", "roll %s stopped: %s", o->name, res->reason);
+	else if (res->stopped)
+		event(&R, "run-stopped", "roll %s stopped by a signal; resume with --resume", o->name);
+	else
+		event(&R, "run-done", "roll %s done: %d node(s) replaced, %d quarantined in %.0f s",
+		      o->name, res->retired, res->quarantined, res->makespan_s);
+	release(&R);
+	return s == KUP_NOMEM ? s : KUP_OK;
+}
+
+/* ---- abort ------------------------------------------------------------------------------ */
+
+enum kup_status kup_ro_run_abort(struct kup_kube *k, struct kup_store *st,
+				 const struct kup_ro_run_opts *o, struct kup_buf *left,
+				 struct kup_error *err)
+{
+	struct run R;
+	struct kup_ro_run_result res;
+	enum kup_status s;
+	size_t i;
+
+	memset(&R, 0, sizeof(R));
+	memset(&res, 0, sizeof(res));
+	R.k = k;
+	R.st = st;
+	R.o = o;
+	R.r = &res;
+	R.err = err;
+	if (!parse_version(o->to, &R.tmaj, &R.tmin))
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--to: '%s' is not a version", o->to);
+	/* nobody else may act on the roll meanwhile: its lease, as a run takes it */
+	{
+		char host[64] = "host";
+		int w;
+		gethostname(host, sizeof(host) - 1);
+		snprintf(R.holder, sizeof(R.holder), "rollout-abort@%.60s:%ld", host, (long)getpid());
+		for (w = 0;; w++) {
+			s = kup_store_lease_acquire_one(st, o->name, R.holder, kup_store_now(),
+							LEASE_TTL_MS, err);
+			if (s != KUP_CONFLICT || w >= 2 * LEASE_TTL_MS / 500 + 4)
+				break;
+			kup_error_release(err);
+			sleep_ms(500);
+		}
+		if (s == KUP_CONFLICT) {
+			release(&R);
+			return s;
+		}
+		kup_error_release(err);
+	}
+	if ((s = kup_store_list_events(st, o->name, 0, 0, on_event, &R, err)) != KUP_OK ||
+	    (s = read_nodes(&R)) != KUP_OK) {
+		release(&R);
+		return s;
+	}
+	if (R.nold == 0) {
+		release(&R);
+		return kup_error_set(err, KUP_NOTFOUND, NULL, 0, 0, "no roll '%s' is recorded in the state",
+				     o->name);
+	}
+	for (i = 0; i < R.nnodes; i++) {
+		const struct rnode *n = &R.nodes[i];
+		struct kup_kube_resp resp;
+		struct kup_error e = KUP_ERROR_INIT;
+		struct kup_buf path = KUP_BUF_INIT, body = KUP_BUF_INIT;
+		if (find_old(&R, n->name) < 0)
+			continue;
+		kup_buf_addf(&path, "/api/v1/nodes/%s", n->name);
+		kup_kube_resp_init(&resp);
+		if (n->prefer_taint >= 0) {
+			kup_buf_addf(&body, "[{\"op\":\"test\",\"path\":\"/spec/taints/%d/key\",\"value\":\"%s\"},"
+				     "{\"op\":\"remove\",\"path\":\"/spec/taints/%d\"}]", n->prefer_taint,
+				     TAINT_KEY, n->prefer_taint);
+			event(&R, "untaint", "node %s: taint %s removed", n->name, TAINT_KEY);
+			if (kup_kube_request(k, "PATCH", path.buf, "application/json-patch+json", body.buf,
+					     body.len, &resp, &e) != KUP_OK)
+				kup_buf_addf(left, "node %s: cannot remove the taint: %s\n", n->name,
+					     e.msg ? e.msg : "?");
+			kup_error_release(&e);
+		}
+		if (n->unsched) {
+			static const char un[] = "{\"spec\":{\"unschedulable\":false}}";
+			event(&R, "uncordon", "node %s uncordoned", n->name);
+			if (kup_kube_request(k, "PATCH", path.buf, "application/merge-patch+json", un,
+					     strlen(un), &resp, &e) != KUP_OK)
+				kup_buf_addf(left, "node %s: cannot uncordon: %s\n", n->name,
+					     e.msg ? e.msg : "?");
+			kup_error_release(&e);
+		}
+		kup_buf_addf(left, "old node %s left at v%d.%d\n", n->name, n->major, n->minor);
+		kup_kube_resp_release(&resp);
+		kup_buf_release(&path);
+		kup_buf_release(&body);
+	}
+	for (i = 0; i < R.nnodes; i++)
+		if (!is_old(&R, &R.nodes[i]))
+			kup_buf_addf(left, "new node %s kept\n", R.nodes[i].name);
+	{
+		struct kup_store_cluster c;
+		memset(&c, 0, sizeof(c));
+		c.name = o->name;
+		c.target = o->to;
+		c.state = KUP_CLUSTER_FAILED;
+		c.reason = "aborted";
+		kup_store_put_cluster(st, &c, NULL, kup_store_now(), err);
+		kup_error_release(err);
+	}
+	event(&R, "run-aborted", "roll %s aborted", o->name);
+	kup_store_lease_release(st, R.holder, o->name, err);
+	kup_error_release(err);
+	release(&R);
+	return KUP_OK;
+}
