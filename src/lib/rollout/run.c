@@ -653,7 +653,10 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 			break;
 		}
 		{
-			const char *p = strstr(tail, "PodDisruptionBudget ");
+			/* the last budget the drain named: the one still holding at its end */
+			const char *p = NULL, *q = tail;
+			while ((q = strstr(q, "PodDisruptionBudget ")) != NULL)
+				p = q++;
 			if (p) {
 				size_t n = strcspn(p + 20, " (,\n");
 				snprintf(od->blocker, sizeof(od->blocker), "%.*s", (int)n, p + 20);
