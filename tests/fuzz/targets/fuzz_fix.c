@@ -92,6 +92,55 @@ static struct counts parse(const char *text, size_t len, bool json)
 	return c;
 }
 
+/*
+ * The input with each span replaced by its output bytes is the output; and
+ * fixing with edits_only gives the same spans, whose bytes are the same.
+ */
+static bool spans_rebuild(const char *text, size_t size, const struct kup_fix_result *r,
+			  const struct kup_buf *out, const struct kup_fix_opts *opts)
+{
+	if (!r->spans_valid)
+		return false;
+	struct kup_buf re = KUP_BUF_INIT, eo = KUP_BUF_INIT;
+	struct kup_fix_result r3;
+	struct kup_fix_opts o = *opts;
+	bool ok = true;
+	size_t pos = 0;
+	kup_buf_init(&re);
+	kup_buf_init(&eo);
+	kup_fix_result_init(&r3);
+	for (size_t i = 0; i < r->nspans && ok; i++) {
+		const struct kup_fix_span *sp = &r->spans[i];
+		if (sp->start < pos || sp->end > size || sp->out_end > out->len ||
+		    sp->out_start > sp->out_end)
+			ok = false;
+		else {
+			kup_buf_add(&re, text + pos, sp->start - pos);
+			kup_buf_add(&re, out->buf + sp->out_start, sp->out_end - sp->out_start);
+			pos = sp->end;
+		}
+	}
+	if (ok) {
+		kup_buf_add(&re, text + pos, size - pos);
+		ok = re.oom || (re.len == out->len && (!re.len || memcmp(re.buf, out->buf, re.len) == 0));
+	}
+	o.edits_only = true;
+	if (ok && kup_fix_text("fuzz", text, size, &o, &eo, &r3) == KUP_OK && !eo.oom) {
+		ok = r3.nspans == r->nspans;
+		for (size_t i = 0; ok && i < r3.nspans; i++) {
+			const struct kup_fix_span *a = &r->spans[i], *b = &r3.spans[i];
+			ok = a->start == b->start && a->end == b->end &&
+			     a->out_end - a->out_start == b->out_end - b->out_start &&
+			     memcmp(out->buf + a->out_start, eo.buf + b->out_start,
+				    a->out_end - a->out_start) == 0;
+		}
+	}
+	kup_buf_release(&re);
+	kup_buf_release(&eo);
+	kup_fix_result_release(&r3);
+	return ok;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -125,6 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	after = parse(out1.buf, out1.len, json);
 	if (after.docs != before.docs || after.errors != before.errors)
 		abort();
+
+	if (!spans_rebuild(text, size, &r1, &out1, &opts))
+		abort();    /* the spans (whole and edits-only) do not give the output back */
 
 	if (kup_fix_text("fuzz", out1.buf, out1.len, &opts, &out2, &r2) != KUP_OK || out2.oom)
 		goto out;
