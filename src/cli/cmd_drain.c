@@ -30,6 +30,8 @@ static void usage(FILE *fp)
 		"  --grace-period SECS       the pods' termination grace period (default: their own)\n"
 		"  --timeout DURATION        give up after DURATION (30s, 5m, 1h; 0 = never; default 5m)\n"
 		"  --on-timeout fail|force   at the timeout: stop (exit 3), or delete what is left\n"
+		"  --backoff DURATION        the first wait after a refused eviction (500ms, 2s;\n"
+		"                            default 1s), doubling up to 5s\n"
 		"  -o, --output table|json   the result on stdout (default table)\n"
 		"%s"
 		"\n"

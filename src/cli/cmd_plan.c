@@ -50,7 +50,8 @@ static void plan_usage(FILE *fp)
 		"\n"
 		"Options:\n"
 		"  --to VERSION              target Kubernetes version (required)\n"
-		"  --manifests PATH...       manifests scanned for API removals at every hop\n"
+		"  --manifests PATH...       manifests scanned for API removals at every hop (PROFILE may\n"
+		"                            follow them: plan --manifests DIR PROFILE --to V)\n"
 		"  --dump FILE...            kubectl dumps (get -A -o json), scanned the same way\n"
 		"  --chart-index FILE        a Helm repository index.yaml for chart choices\n"
 		"  --pin-app NAME=CONSTRAINT only charts whose appVersion satisfies CONSTRAINT\n"
@@ -436,6 +437,8 @@ int cmd_plan(int argc, char **argv)
 {
 	struct kup_plan_opts opts;
 	struct strv manifests = { 0 }, dumps = { 0 }, pins = { 0 };
+	struct strv *tail_sv = NULL;     /* the PATH... list that took the last free argument */
+	const char *tail = NULL;
 	const char *target = NULL, *kb_dir = NULL, *format = "text", *input = NULL;
 	enum kup_plan_format fmt = KUP_PLAN_TEXT;
 	struct kup_error_sink sink = { print_input_error, NULL };
@@ -538,9 +541,12 @@ int cmd_plan(int argc, char **argv)
 			if (!strv_add(sv, v))
 				goto oom;
 			/* PATH...: every following argument up to the next option */
-			while (!eq && a + 1 < argc && argv[a + 1][0] != '-')
+			while (!eq && a + 1 < argc && argv[a + 1][0] != '-') {
 				if (!strv_add(sv, argv[++a]))
 					goto oom;
+				tail_sv = sv;
+				tail = argv[a];
+			}
 		} else if (arg[0] == '-' && arg[1]) {
 			cli_error("unknown option '%s'", arg);
 			plan_usage(stderr);
@@ -552,6 +558,15 @@ int cmd_plan(int argc, char **argv)
 			goto out;
 		}
 	}
+	/*
+	 * Flags and positionals in any order: in `plan --manifests DIR PROFILE
+	 * --to V` the PATH... list swallowed the profile.  Without a PROFILE or
+	 * DIR/ (and no live cluster), the last argument such a list took after
+	 * its first value is the PROFILE.
+	 */
+	if (!input && !cli_live_wanted(&live) && tail_sv && tail_sv->n > 1 &&
+	    tail_sv->v[tail_sv->n - 1] == tail)
+		input = tail_sv->v[--tail_sv->n];
 	if (input && cli_live_wanted(&live)) {
 		cli_error("give PROFILE or DIR/, or a cluster (--context, --kubeconfig, --live), "
 			  "not both");
