@@ -31,6 +31,17 @@ int cmd_serve(int argc, char **argv);      /* cmd_serve.c */
 
 /* "kupgrade: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * getopt_long() that, when the option is an unknown long one, adds
+ * "did you mean '--to'?" naming the closest known long option (cli_opt.c)
+ * after getopt's own message.  Same arguments (without longindex) and result.
+ */
+struct option;
+int cli_getopt(int argc, char *const argv[], const char *shortopts, const struct option *longopts);
+
+/* The hint alone: prints "did you mean '--NAME'?" when a known name is close to `arg`. */
+void cli_suggest_option(const char *arg, const char *const *names, size_t n);
 /* Prints one input error as "path:line:column: message" on stderr. */
 void cli_print_error(const struct kup_error *err);
 /* Loads --kb DIR, or the embedded KB when dir is NULL; prints problems. */

@@ -125,7 +125,7 @@ int cmd_drain(int argc, char **argv)
 	o.progress = on_progress;
 	kup_drain_result_init(&res);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg))
 			continue;
 		switch (c) {

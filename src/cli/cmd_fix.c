@@ -936,7 +936,7 @@ int cmd_fix(int argc, char **argv)
 
 	optind = 1;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case OPT_TO: to = optarg; break;
 		case OPT_DIFF: r.mode = MODE_DIFF; nmodes++; break;

@@ -230,7 +230,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if ((env = getenv("KUP_FLEET_TIME_SCALE")) && *env)
 		a->scale = atof(env);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
 		switch (c) {
 		case OPT_STORE: a->store = optarg; break;
 		case OPT_ONCE: a->once = true; break;

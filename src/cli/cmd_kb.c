@@ -87,7 +87,7 @@ static int kb_list(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
 		switch (c) {
 		case 'o': format = optarg; break;
 		case 'k': dir = optarg; break;
@@ -189,7 +189,7 @@ static int listing_opts(int argc, char **argv, const char **format, const char *
 	*format = "table";
 	*dir = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
 		switch (c) {
 		case 'o': *format = optarg; break;
 		case 'k': *dir = optarg; break;

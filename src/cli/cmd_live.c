@@ -292,7 +292,7 @@ int cmd_snapshot(int argc, char **argv)
 	cli_live_init(&l);
 	kup_live_opts_init(&lo);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&l, c, optarg))
 			continue;
 		switch (c) {

@@ -548,7 +548,14 @@ int cmd_plan(int argc, char **argv)
 				tail = argv[a];
 			}
 		} else if (arg[0] == '-' && arg[1]) {
+			static const char *const known[] = {
+				"to", "kb", "output", "chart-index", "pin-app", "today", "keep-nodes",
+				"manifests", "dump", "help", "context", "kubeconfig", "live",
+				"request-timeout", "namespace", "all-namespaces", "verbose",
+				"allowed-registries",
+			};
 			cli_error("unknown option '%s'", arg);
+			cli_suggest_option(arg, known, sizeof(known) / sizeof(known[0]));
 			plan_usage(stderr);
 			goto out;
 		} else if (!input) {

@@ -204,7 +204,7 @@ int cmd_profile(int argc, char **argv)
 
 	cli_live_init(&live);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg)) {
 			if (live.bad) {
 				free(dumps);

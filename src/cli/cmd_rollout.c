@@ -127,7 +127,7 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 		ba->provider = NULL;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
 		switch (c) {
 		case 'o': *format = optarg; break;
 		case 'S':
@@ -696,7 +696,7 @@ static int rollout_scenario(int argc, char **argv)
 
 	cli_live_init(&live);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg)) {
 			if (live.bad)
 				return KUP_EXIT_ERROR;

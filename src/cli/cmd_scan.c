@@ -222,7 +222,7 @@ int cmd_scan(int argc, char **argv)
 	memset(&lstats, 0, sizeof(lstats));
 	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg) || cli_preflight_option(&pre, c, optarg))
 			continue;
 		switch (c) {

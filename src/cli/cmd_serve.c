@@ -371,7 +371,7 @@ int cmd_serve(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	kup_serve_state_init(&srv.state);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg))
 			continue;
 		switch (c) {
