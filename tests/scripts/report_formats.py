@@ -98,7 +98,10 @@ def count_junit(out):
     checks = []
     for c in cases:
         f = c.find("failure")
-        if f is not None and f.get("type") in ("removed", "blocking"):
+        # below --fail-on a finding passes, its facts in <system-out>
+        body = f.text if f is not None else (c.findtext("system-out") or "")
+        first = body.splitlines()[0] if body else ""
+        if first in ("status: removed", "status: opt-in-removed", "severity: blocking"):
             severe += 1
         if c.get("classname") == "preflight":
             checks.append(c.get("name").split()[0])
