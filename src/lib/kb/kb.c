@@ -231,6 +231,7 @@ static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
 		return;
 	}
 	kup_kbl_check_keys(ld, e, rule_keys);
+	(void)kup_kbl_want_date(ld, e, "checked", false);
 	if ((n = kup_kbl_want_str(ld, e, "kind", true)))
 		r.kind = kup_kbl_str(ld, n);
 	if ((n = kup_kbl_want_str(ld, e, "api_version", true))) {
@@ -388,6 +389,7 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 		return;
 	}
 	kup_kbl_check_keys(ld, e, release_keys);
+	(void)kup_kbl_want_date(ld, e, "checked", false);
 	kup_kbl_want_version(ld, e, "version", true, &r.version);
 	if ((n = kup_kbl_want_str(ld, e, "released", true))) {
 		if (!kup_kbl_valid_date(n->u.str))
