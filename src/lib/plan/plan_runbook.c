@@ -62,11 +62,47 @@ static void html_escape(struct kup_buf *out, const char *s)
 	}
 }
 
+/*
+ * HTML text: escaped, and a `code span` (as the reasons and mitigations
+ * write commands) rendered as <code>; a lone backtick stays a backtick.
+ */
+static void html_text(struct kup_buf *out, const char *s)
+{
+	while (s && *s) {
+		const char *open = strchr(s, '`'), *close = open ? strchr(open + 1, '`') : NULL;
+		char seg[1024];
+		size_t n;
+
+		if (!open || !close) {
+			html_escape(out, s);
+			return;
+		}
+		while (s < open) {
+			n = (size_t)(open - s) < sizeof(seg) - 1 ? (size_t)(open - s) : sizeof(seg) - 1;
+			memcpy(seg, s, n);
+			seg[n] = '\0';
+			html_escape(out, seg);
+			s += n;
+		}
+		kup_buf_adds(out, "<code>");
+		s = open + 1;
+		while (s < close) {
+			n = (size_t)(close - s) < sizeof(seg) - 1 ? (size_t)(close - s) : sizeof(seg) - 1;
+			memcpy(seg, s, n);
+			seg[n] = '\0';
+			html_escape(out, seg);
+			s += n;
+		}
+		kup_buf_adds(out, "</code>");
+		s = close + 1;
+	}
+}
+
 /* Escaped text in the document's format. */
 static void t(struct doc *d, const char *s)
 {
 	if (d->html)
-		html_escape(d->out, s);
+		html_text(d->out, s);
 	else
 		md_escape(d->out, s);
 }
@@ -289,6 +325,124 @@ static void risks_table(struct doc *d, const struct kup_plan *plan)
 	kup_buf_adds(d->out, d->html ? "</table>\n" : "\n");
 }
 
+/*
+ * The path as a picture (HTML): one row per component, one column per
+ * control-plane version the path passes through (today first), each cell
+ * the version the component has when that stage ends; a cell where a step
+ * changes it is highlighted.  An SVG, so it prints and needs nothing else.
+ */
+#define PATH_MAX_COLS 24
+#define PATH_MAX_ROWS 48
+
+static void path_picture(struct doc *d, const struct kup_plan *plan)
+{
+	struct kup_version cols[PATH_MAX_COLS];
+	const char *col_text[PATH_MAX_COLS];
+	const char *rows[PATH_MAX_ROWS];
+	const char *cell[PATH_MAX_ROWS][PATH_MAX_COLS + 1];
+	bool changed[PATH_MAX_ROWS][PATH_MAX_COLS + 1];
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t ncols = 0, nrows = 0, i, r, c;
+	int cw = 150, lw = 170, rh = 22, w, h;
+	char vb[32];
+
+	if (!plan->nsteps || kup_version_parse(plan->from, &cols[0], &err) != KUP_OK) {
+		kup_error_release(&err);
+		return;
+	}
+	col_text[ncols++] = plan->from;
+	for (i = 0; i < plan->nsteps && ncols < PATH_MAX_COLS; i++) {
+		const struct kup_plan_step *st = &plan->steps[i];
+		if (st->type == KUP_STEP_CONTROL_PLANE && st->to &&
+		    kup_version_parse(st->to, &cols[ncols], &err) == KUP_OK)
+			col_text[ncols++] = st->to;
+		kup_error_release(&err);
+	}
+	memset(cell, 0, sizeof(cell));
+	memset(changed, 0, sizeof(changed));
+	for (i = 0; i < plan->nsteps; i++) {
+		const struct kup_plan_step *st = &plan->steps[i];
+		if (st->type == KUP_STEP_MANIFESTS || !st->component)
+			continue;
+		for (r = 0; r < nrows; r++)
+			if (!strcmp(rows[r], st->component))
+				break;
+		if (r == nrows) {
+			if (nrows == PATH_MAX_ROWS)
+				continue;
+			rows[nrows++] = st->component;
+			cell[r][0] = st->from;     /* today */
+		}
+		/* the stage the step runs in: the column of its control-plane version */
+		c = 0;
+		if (st->type == KUP_STEP_CONTROL_PLANE) {
+			for (c = 1; c < ncols && strcmp(col_text[c], st->to ? st->to : ""); c++)
+				;
+		} else {
+			for (size_t k = 0; k < ncols; k++)
+				if (kup_version_cmp_minor(&cols[k], &st->cp_at) == 0)
+					c = k;
+		}
+		if (c >= ncols)
+			continue;
+		cell[r][c + 1] = st->to;
+		changed[r][c + 1] = true;
+	}
+	if (!nrows)
+		return;
+	/* carry each version forward through the stages that do not change it */
+	for (r = 0; r < nrows; r++)
+		for (c = 1; c <= ncols; c++)
+			if (!cell[r][c])
+				cell[r][c] = cell[r][c - 1];
+
+	w = lw + cw * (int)(ncols + 1) + 4;
+	h = rh * (int)(nrows + 1) + 4;
+	heading(d, 2, "The path", NULL);
+	kup_buf_addf(d->out, "<figure class=\"path\"><svg role=\"img\" aria-label=\"each component's "
+		     "version along the path\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		     "xmlns=\"http://www.w3.org/2000/svg\" font-family=\"system-ui,sans-serif\" "
+		     "font-size=\"12\">\n", w, h, w, h);
+	for (c = 0; c <= ncols; c++) {
+		kup_buf_addf(d->out, "<text x=\"%d\" y=\"15\" font-weight=\"bold\">",
+			     lw + cw * (int)c + 4);
+		if (c == 0)
+			kup_buf_adds(d->out, "today");
+		else
+			kup_buf_addf(d->out, "at %s", kup_version_minor_str(&cols[c - 1], vb, sizeof(vb)));
+		kup_buf_adds(d->out, "</text>\n");
+	}
+	for (r = 0; r < nrows; r++) {
+		int y = rh * (int)(r + 1) + 2;
+		kup_buf_addf(d->out, "<text class=\"comp\" x=\"2\" y=\"%d\">", y + 15);
+		html_escape(d->out, rows[r]);
+		kup_buf_adds(d->out, "</text>\n");
+		for (c = 0; c <= ncols; c++) {
+			int x = lw + cw * (int)c;
+			kup_buf_addf(d->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" "
+				     "fill=\"%s\" stroke=\"#d0d7de\"%s/>", x + 1, y + 1, cw - 4, rh - 3,
+				     changed[r][c] ? "#dbeafe" : "#f6f8fa",
+				     changed[r][c] ? " class=\"step\"" : "");
+			kup_buf_addf(d->out, "<text x=\"%d\" y=\"%d\"%s><title>", x + 6, y + 15,
+				     changed[r][c] ? " font-weight=\"bold\"" : "");
+			html_escape(d->out, cell[r][c] ? cell[r][c] : "");
+			kup_buf_adds(d->out, "</title>");
+			/* what fits the cell; the whole version is the title */
+			if (cell[r][c] && strlen(cell[r][c]) > 19) {
+				char cut[24];
+				snprintf(cut, sizeof(cut), "%.17s", cell[r][c]);
+				html_escape(d->out, cut);
+				kup_buf_adds(d->out, "&#8230;");
+			} else {
+				html_escape(d->out, cell[r][c] ? cell[r][c] : "");
+			}
+			kup_buf_adds(d->out, "</text>\n");
+		}
+	}
+	kup_buf_adds(d->out, "</svg><figcaption>Each component's version when each stage ends; "
+		     "highlighted where a step changes it.</figcaption></figure>\n");
+}
+
 static bool managed_provider(const char *p)
 {
 	return p && (!strcmp(p, "eks") || !strcmp(p, "gke") || !strcmp(p, "aks"));
@@ -313,7 +467,13 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 	para_open(d);
 	strong_open(d);
 	kup_buf_adds(d->out, "Verdict: ");
+	if (d->html)
+		kup_buf_addf(d->out, "<span class=\"verdict v-%s\">",
+			     plan->verdict == KUP_VERDICT_BLOCKED ? "blocked" :
+			     plan->verdict == KUP_VERDICT_READY ? "ready" : "warnings");
 	t(d, kup_verdict_name(plan->verdict));
+	if (d->html)
+		kup_buf_adds(d->out, "</span>");
 	strong_close(d);
 	kup_buf_addf(d->out, " (exit %d). %u control-plane hop%s, %u node-pool roll%s, %zu step%s; "
 		     "provider ", kup_plan_exit_code(plan), full->hops, full->hops == 1 ? "" : "s",
@@ -323,6 +483,8 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 	kup_buf_adds(d->out, ".");
 	para_close(d);
 
+	if (d->html)
+		path_picture(d, plan);
 	if (plan->nblockers) {
 		heading(d, 2, "Blockers (resolve before anything else)", NULL);
 		for (i = 0; i < plan->nblockers; i++) {
@@ -513,8 +675,13 @@ void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out)
 		     "h1{font-size:1.6rem}h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem}\n"
 		     "ul.check{list-style:none;padding-left:0}ul.check li{margin:.35rem 0}\n"
 		     "code{background:#f3f4f6;padding:0 .25rem;border-radius:3px}\n"
-		     "table{border-collapse:collapse;font-size:.9rem}"
-		     "td,th{border:1px solid #d0d7de;padding:.3rem;vertical-align:top}\n"
+		     "table{border-collapse:collapse;font-size:.9rem;width:100%;table-layout:fixed}"
+		     "td,th{border:1px solid #d0d7de;padding:.3rem;vertical-align:top;"
+		     "overflow-wrap:anywhere}\n"
+		     "th:nth-child(1),th:nth-child(2){width:5.5rem}\n"
+		     ".verdict{padding:.1rem .45rem;border-radius:4px;color:#fff}"
+		     ".v-blocked{background:#b42318}.v-ready{background:#067647}.v-warnings{background:#b54708}\n"
+		     "figure.path{margin:1rem 0;overflow-x:auto}figcaption{font-size:.85rem;color:#57606a}\n"
 		     ".sev-high{color:#b42318;font-weight:bold}.sev-medium{color:#b54708}\n"
 		     "@media print{input{transform:scale(1.2)}}\n"
 		     "</style>\n</head>\n<body>\n");
