@@ -557,8 +557,7 @@ static int pick_drain(struct run *R)
 static void act(struct run *R)
 {
 	const struct kup_ro_run_opts *o = R->o;
-	int n0 = R->nold, extra, avail = available(R), i;
-
+	int n0 = R->nold, extra, avail = available(R);
 	struct kup_buf cmd = KUP_BUF_INIT;
 
 	/*
@@ -568,8 +567,12 @@ static void act(struct run *R)
 	{
 		/* new nodes: those our provision steps named (registered or not yet) */
 		int newn = R->nclaimed, prov = jobs_of(R, JOB_PROVISION), need = 0;
-		for (i = 0; i < R->nold; i++)
-			need += R->olds[i].state != OLD_QUARANTINED;
+		/*
+		 * one new node per old node, quarantined ones included: a
+		 * quarantined node stays cordoned, so its replacement is what
+		 * keeps the budget for the drains after it
+		 */
+		need = R->nold;
 		extra = newn + prov - R->r->retired;
 		while (!*o->stop && extra < o->max_surge && newn + prov < need) {
 			char comp[64];
