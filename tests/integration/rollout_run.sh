@@ -268,8 +268,9 @@ for pol in kupgrade capi; do
 	watch_stop
 	kup_expect_exit 0 "$rc" "rollout run --policy $pol"
 	[ "$rc" = 0 ] || tail -n 20 "$OUT/$pol.err" >&2
-	kup_check "$pol: summary: $NODES replaced, 0 quarantined, not failed" \
-		kup_jq "$OUT/$pol.json" ".replaced == $NODES and .quarantined == 0 and .failed == false"
+	kup_check "$pol: summary: $NODES replaced, 0 quarantined, not failed, within the budget" \
+		kup_jq "$OUT/$pol.json" ".replaced == $NODES and .quarantined == 0 and .failed == false and
+			.peak_extra_nodes <= 3 and .peak_unavailable_nodes == 0 and .pdb_violation_s == 0"
 	watch_check "$OUT/watch-$pol" 0 "$pol"
 	provider_check "$pol"
 	wait_for "$pol: workloads Ready after the roll" 120 workloads_ready
@@ -337,7 +338,10 @@ run pdb0 kupgrade "$D/pdb0.db" --drain-timeout 40s -o json >"$OUT/pdb0.json" 2>"
 kup_expect_exit 3 $? "kupgrade with a PDB at 0 finishes with a quarantined node"
 kup_check "kupgrade: the pinned node quarantined, every other one replaced" \
 	kup_jq "$OUT/pdb0.json" ".quarantined >= 1 and .failed == false and .replaced + .quarantined == $NODES"
-kup_grep "$OUT/pdb0.err" "quarantine.*PodDisruptionBudget shop/pinned" "kupgrade names PodDisruptionBudget shop/pinned"
+kup_grep "$OUT/pdb0.err" "blocked by PodDisruptionBudget shop/pinned .*quarantined" \
+	"kupgrade names PodDisruptionBudget shop/pinned"
+kup_check "kupgrade: the budget held (peak extra <= 3, peak unavailable 0)" \
+	kup_jq "$OUT/pdb0.json" ".peak_extra_nodes <= 3 and .peak_unavailable_nodes == 0"
 
 echo "harness: rollout_run took $(($(date +%s) - T_START)) s with $NODES nodes" >&2
 kup_done

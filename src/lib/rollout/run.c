@@ -1037,7 +1037,7 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 			res->peak_unavailable_nodes = unav;
 		if (res->min_ready_nodes < 0 || a < res->min_ready_nodes)
 			res->min_ready_nodes = a;
-		extra = (int)R.nnodes - (R.nold - res->retired);
+		extra = (int)R.nnodes - R.nold;   /* nodes above the pool's size now */
 		if (extra > res->peak_extra_nodes)
 			res->peak_extra_nodes = extra;
 		sample_pdbs(&R, dt);
