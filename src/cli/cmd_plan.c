@@ -219,10 +219,19 @@ struct fleet {
 	struct kup_buf docs;           /* JSON plans, or Markdown runbooks */
 	struct kup_buf errors;         /* JSON error paths */
 	size_t nplans, nerrors;
+	size_t nrows;                  /* rows in the table (HTML) */
 };
+
+/* HTML text: & < > " ' as entities, control characters as spaces. */
+static void html_cell(struct kup_buf *out, const char *s)
+{
+	kup_xml_escape(out, s ? s : "");
+}
 
 static void fleet_header(struct fleet *f)
 {
+	if (f->fmt == KUP_PLAN_HTML)
+		return; /* the page's head is written by fleet_finish() */
 	if (f->fmt == KUP_PLAN_MARKDOWN)
 		kup_buf_adds(&f->table, "| cluster | from | to | verdict | hops | node rolls | "
 				       "blockers | top risk |\n|---|---|---|---|---|---|---|---|\n");
@@ -264,6 +273,26 @@ static void fleet_add(struct fleet *f, const struct row *r)
 		kup_buf_release(&one);
 		return;
 	}
+	if (f->fmt == KUP_PLAN_HTML) {
+		f->nrows++;
+		const char *verdict = p ? kup_verdict_name(p->verdict) : "ERROR";
+		kup_buf_addf(&f->table, "<tr class=\"%s\"><td>", p ? (p->verdict == KUP_VERDICT_BLOCKED ?
+			     "blocked" : p->verdict == KUP_VERDICT_READY ? "ready" : "warnings") : "error");
+		html_cell(&f->table, p ? p->cluster : r->path);
+		kup_buf_adds(&f->table, "</td><td>");
+		html_cell(&f->table, p ? p->from : "-");
+		kup_buf_adds(&f->table, "</td><td>");
+		html_cell(&f->table, p ? p->to : "-");
+		kup_buf_addf(&f->table, "</td><td class=\"verdict\">%s</td>", verdict);
+		if (p)
+			kup_buf_addf(&f->table, "<td class=\"n\">%u</td><td class=\"n\">%u</td>"
+				     "<td class=\"n\">%zu</td><td>", count_hops(p), p->node_rolls, p->nblockers);
+		else
+			kup_buf_adds(&f->table, "<td class=\"n\"></td><td class=\"n\"></td><td class=\"n\"></td><td>");
+		html_cell(&f->table, p ? top_risk(p) : "-");
+		kup_buf_adds(&f->table, "</td></tr>\n");
+		return;
+	}
 	if (!p) {
 		if (md) {
 			kup_buf_adds(&f->table, "| ");
@@ -295,8 +324,6 @@ static void fleet_add(struct fleet *f, const struct row *r)
 /* The whole output of a directory run. */
 static void fleet_finish(struct fleet *f, const char *to, struct kup_buf *out)
 {
-	const char *s;
-
 	switch (f->fmt) {
 	case KUP_PLAN_JSON:
 		kup_buf_adds(out, "{\n  \"schema_version\": 1,\n  \"to\": ");
@@ -308,20 +335,46 @@ static void fleet_finish(struct fleet *f, const char *to, struct kup_buf *out)
 		kup_buf_adds(out, f->nerrors ? "\n  ]\n}\n" : "]\n}\n");
 		break;
 	case KUP_PLAN_HTML:
+		/* one self-contained page: the table, sortable by a click on a header */
 		kup_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-			     "<meta charset=\"utf-8\">\n<title>kupgrade plan</title>\n"
-			     "</head>\n<body>\n<pre>\n");
-		for (s = f->table.buf; s && *s; s++) {
-			if (*s == '<')
-				kup_buf_adds(out, "&lt;");
-			else if (*s == '>')
-				kup_buf_adds(out, "&gt;");
-			else if (*s == '&')
-				kup_buf_adds(out, "&amp;");
-			else
-				kup_buf_addc(out, *s);
-		}
-		kup_buf_adds(out, "</pre>\n</body>\n</html>\n");
+			     "<meta charset=\"utf-8\">\n<title>kupgrade plan: ");
+		html_cell(out, to);
+		kup_buf_adds(out, "</title>\n<style>\n"
+			     "body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1f24}\n"
+			     "table{border-collapse:collapse;font-size:.9rem}"
+			     "td,th{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left}"
+			     "th{background:#f6f8fa;cursor:pointer;user-select:none}"
+			     "th[aria-sort=ascending]::after{content:\" \\25B2\"}"
+			     "th[aria-sort=descending]::after{content:\" \\25BC\"}"
+			     "td.n{text-align:right}tr.blocked td.verdict{background:#fee4e2;color:#b42318;"
+			     "font-weight:bold}tr.warnings td.verdict{background:#fef0c7}"
+			     "tr.ready td.verdict{background:#d1fadf}tr.error td{color:#b42318}\n"
+			     "</style>\n</head>\n<body>\n<h1>Upgrade plans to ");
+		html_cell(out, to);
+		kup_buf_addf(out, "</h1>\n<p>%zu cluster%s. Click a column to sort.</p>\n"
+			     "<table id=\"plans\"><thead><tr><th>cluster</th><th>from</th><th>to</th>"
+			     "<th>verdict</th><th data-type=\"n\">hops</th><th data-type=\"n\">node rolls</th>"
+			     "<th data-type=\"n\">blockers</th><th>top risk</th></tr></thead><tbody>\n",
+			     f->nrows, f->nrows == 1 ? "" : "s");
+		kup_buf_add(out, f->table.buf ? f->table.buf : "", f->table.len);
+		kup_buf_adds(out, "</tbody></table>\n<script>\n"
+			     "document.querySelectorAll('#plans th').forEach(function(th,i){\n"
+			     " th.addEventListener('click',function(){\n"
+			     "  var tb=th.closest('table').tBodies[0],num=th.dataset.type==='n',\n"
+			     "      asc=th.getAttribute('aria-sort')!=='ascending';\n"
+			     "  th.parentNode.querySelectorAll('th').forEach(function(h){h.removeAttribute('aria-sort');});\n"
+			     "  th.setAttribute('aria-sort',asc?'ascending':'descending');\n"
+			     "  Array.from(tb.rows).sort(function(a,b){\n"
+			     "   var x=a.cells[i].textContent,y=b.cells[i].textContent;\n"
+			     "   var c=num?(Number(x)||0)-(Number(y)||0):x.localeCompare(y,undefined,{numeric:true});\n"
+			     "   return asc?c:-c;}).forEach(function(r){tb.appendChild(r);});\n"
+			     " });\n});\n"
+			     "/* #sort=COLUMN or #sort=-COLUMN (descending): a link to a sorted view */\n"
+			     "(function(){var m=/^#sort=(-?)(.+)$/.exec(location.hash);if(!m)return;\n"
+			     " var ths=Array.from(document.querySelectorAll('#plans th')),\n"
+			     "     th=ths.find(function(h){return h.textContent===decodeURIComponent(m[2]);});\n"
+			     " if(!th)return;th.click();if(m[1])th.click();})();\n"
+			     "</script>\n</body>\n</html>\n");
 		break;
 	default:
 		kup_buf_add(out, f->table.buf ? f->table.buf : "", f->table.len);
@@ -446,7 +499,7 @@ int cmd_plan(int argc, char **argv)
 	struct kup_buf out = KUP_BUF_INIT;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct row *rows = NULL;
-	struct fleet fl = { KUP_PLAN_TEXT, KUP_BUF_INIT, KUP_BUF_INIT, KUP_BUF_INIT, 0, 0 };
+	struct fleet fl = { KUP_PLAN_TEXT, KUP_BUF_INIT, KUP_BUF_INIT, KUP_BUF_INIT, 0, 0, 0 };
 	struct kup_chart_index *index = NULL;
 	char **files = NULL;
 	size_t nfiles = 0, i;

@@ -4,7 +4,8 @@
 # picture of the path (a row per component, a column per control-plane
 # version, today first), commands quoted with backticks rendered as <code>
 # (no literal backtick left in the text), the risk table laid out to the
-# page's width; the page is self-contained.  The screenshot and the page are
+# page's width; the page is self-contained.  `plan DIR -o html` is a table
+# that sorts when a header is clicked (checked through its #sort= link).  The screenshot and the page are
 # kept in BUILD_DIR/test-artifacts/.
 #   $1: the kupgrade CLI, $2: the build directory.
 set -u
@@ -48,6 +49,16 @@ grep -q 'class="step"/><text x="[0-9]*" y="[0-9]*" font-weight="bold"><title>1.3
 if sed 's/<[^>]*>//g' "$W/dom.html" | grep -q '`'; then
 	bad "literal backticks in the rendered text: $(sed 's/<[^>]*>//g' "$W/dom.html" | grep '`' | head -n 2)"
 fi
+# plan DIR -o html: a real table, sortable (a click on a header; #sort=-COLUMN links to it)
+"$K" plan examples/fleet/clusters/ --to 1.35 -o html >"$W/plans.html" 2>/dev/null
+rows=$(grep -c '^<tr class="[a-z]*"><td>' "$W/plans.html")
+[ "$rows" = "$(ls examples/fleet/clusters | wc -l)" ] || bad "plan DIR -o html: $rows rows for $(ls examples/fleet/clusters | wc -l) profiles"
+grep -q '<pre>' "$W/plans.html" && bad "plan DIR -o html is still text in <pre>"
+chrome --virtual-time-budget=2000 --dump-dom "file://$W/plans.html#sort=-cluster" >"$W/plans-dom.html"
+want=$(sed -n 's/^<tr class="[a-z]*"><td>\([^<]*\)<.*/\1/p' "$W/plans.html" | sort -V | tail -n 1)
+got=$(grep -o '<tr class="[a-z]*"><td>[^<]*' "$W/plans-dom.html" | head -n 1 | sed 's/.*<td>//')
+[ -n "$want" ] && [ "$got" = "$want" ] || bad "sorted by cluster, descending: first row '$got', expected '$want'"
+grep -q 'aria-sort="descending">cluster' "$W/plans-dom.html" || bad "the sorted column is not marked"
 chrome --window-size=1200,1800 --screenshot="$W/runbook.png" "file://$W/runbook.html" >/dev/null
 sz=$(wc -c <"$W/runbook.png" 2>/dev/null || echo 0)
 [ "$sz" -gt 20000 ] || bad "the screenshot is $sz bytes"
