@@ -179,6 +179,13 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size);
 bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first);
 
 /*
+ * Whether text is JSON rather than YAML: its first significant byte (after
+ * an optional UTF-8 BOM and spaces, tabs, CR, LF) is '{' or '['.  The one
+ * format sniffer of the readers that hold their text in memory.
+ */
+bool kup_looks_json(const char *text, size_t len);
+
+/*
  * The candidate closest to `word` for a "did you mean" hint: the smallest
  * edit distance (insert, delete, substitute, swap of neighbours; a change
  * of case only costs nothing), if it is at most a third of word's length

@@ -874,17 +874,6 @@ static bool quoted_first_key(const char *t, size_t n)
 	return false;
 }
 
-static bool looks_json(const char *t, size_t n)
-{
-	size_t i = 0;
-	if (n >= 3 && (unsigned char)t[0] == 0xef && (unsigned char)t[1] == 0xbb &&
-	    (unsigned char)t[2] == 0xbf)
-		i = 3;
-	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
-		i++;
-	return i < n && (t[i] == '{' || t[i] == '[');
-}
-
 enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 			     const struct kup_fix_opts *opts, struct kup_buf *out,
 			     struct kup_fix_result *res)
@@ -896,7 +885,7 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 	c.res = res;
 	c.out = out;
 	c.out0 = out->len;
-	bool json = looks_json(text, len);
+	bool json = kup_looks_json(text, len);
 	kup_fixer_init(&c.f, text, len, json);
 	c.f.kb = opts->kb;
 	c.f.target = opts->target;

@@ -418,18 +418,6 @@ static void forward_error(void *ctx, const struct kup_error *err)
 	kup_error_emit(&c->opts->errors, err);
 }
 
-static bool looks_json(const char *text, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
-			   text[i] == '\n'))
-		i++;
-	return i < len && (text[i] == '{' || text[i] == '[');
-}
-
 /* ---- fixing one release -------------------------------------------------------- */
 
 struct hf_splice {
@@ -630,7 +618,7 @@ enum kup_status kup_fix_helm_release(const char *path, const char *text, size_t 
 	sink.fn = forward_error;
 	sink.ctx = &c;
 	kup_arena_init(&arena, 64 * 1024);
-	if (looks_json(text, len)) {
+	if (kup_looks_json(text, len)) {
 		struct kup_json_opts jo;
 
 		kup_json_opts_init(&jo, path);

@@ -285,17 +285,6 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	return c->oom ? KUP_NOMEM : KUP_OK;
 }
 
-static bool looks_json(const char *text, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-		i++;
-	return i < len && text[i] == '{';
-}
-
 enum kup_status kup_chart_index_parse(const char *path, const char *text, size_t len,
 				      const struct kup_error_sink *warnings,
 				      struct kup_chart_index **out, struct kup_error *err)
@@ -320,7 +309,7 @@ enum kup_status kup_chart_index_parse(const char *path, const char *text, size_t
 	c.err = err;
 	c.idx = idx;
 	kup_arena_init(&arena, 0);
-	if (looks_json(text, len)) {
+	if (kup_looks_json(text, len)) {
 		struct kup_json_opts jo;
 		kup_json_opts_init(&jo, path);
 		jo.stream_items = false;

@@ -466,18 +466,6 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	return c->oom ? KUP_NOMEM : KUP_OK;
 }
 
-static bool looks_json(const char *text, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
-	    (unsigned char)text[2] == 0xBF)
-		i = 3;
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-		i++;
-	return i < len && text[i] == '{';
-}
-
 enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_t len,
 				       const struct kup_error_sink *sink,
 				       struct kup_profile **out, struct kup_error *err)
@@ -503,7 +491,7 @@ enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_
 	p->path = kup_arena_strdup(&p->arena, path);
 	/* a profile's tree is a few KiB: small blocks keep a fleet of profiles off the page-fault path */
 	kup_arena_init(&arena, len < 8 * 1024 ? 16 * 1024 : 0);
-	if (looks_json(text, len)) {
+	if (kup_looks_json(text, len)) {
 		struct kup_json_opts jo;
 		kup_json_opts_init(&jo, path);
 		jo.stream_items = false;

@@ -332,17 +332,6 @@ static void on_read_error(void *ctx, const struct kup_error *err)
 	kup_error_emit(&c->opts->errors, err);
 }
 
-static bool looks_json(const char *text, size_t len)
-{
-	size_t i = 0;
-
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
-		i++;
-	return i < len && (text[i] == '{' || text[i] == '[');
-}
-
 static enum kup_status read_file(struct dctx *c, const char *path, struct kup_error *err)
 {
 	struct kup_arena arena;
@@ -355,7 +344,7 @@ static enum kup_status read_file(struct dctx *c, const char *path, struct kup_er
 		return st;
 	c->path = kup_arena_strdup(c->a, path);
 	kup_arena_init(&arena, 0);
-	if (looks_json(text, len)) {
+	if (kup_looks_json(text, len)) {
 		struct kup_json_opts jo;
 		kup_json_opts_init(&jo, path);
 		jo.errors.fn = on_read_error;
