@@ -20,6 +20,7 @@
 #ifndef KUPGRADE_INGEST_H
 #define KUPGRADE_INGEST_H
 
+#include "kupgrade/helmchart.h"
 #include "kupgrade/object.h"
 
 struct kup_ingest_opts {
@@ -30,6 +31,13 @@ struct kup_ingest_opts {
 	bool all_revisions;        /* every Helm revision, not only the newest deployed */
 	bool last_applied;         /* emit last-applied objects (default true) */
 	bool managed_fields;       /* emit managed-fields entries (default true) */
+	/*
+	 * When set, a chart directory is rendered for chart->target
+	 * (helmchart.h) instead of scanned for literal apiVersions, and its
+	 * other folders (crds/ and any besides templates/ and charts/) are read
+	 * as plain manifests.  Its errors sink is replaced by this one's.
+	 */
+	const struct kup_chart_opts *chart;
 };
 void kup_ingest_opts_init(struct kup_ingest_opts *o);
 

@@ -50,6 +50,13 @@ struct kup_object {
 	 */
 	const struct kup_str *alternatives;
 	size_t nalternatives;
+	/*
+	 * Rendered charts (helmchart.h): why an undecidable object could not be
+	 * judged (the function or value not evaluated, or the guard), and for a
+	 * not_rendered object the guard that keeps it out at the target.
+	 */
+	const char *reason;
+	bool not_rendered;
 };
 
 typedef enum kup_status (*kup_object_fn)(void *ctx, const struct kup_object *obj);

@@ -36,6 +36,8 @@ struct kup_report_summary {
 	size_t removed;       /* findings at the removed level */
 	size_t deprecated;    /* findings at the deprecated level */
 	size_t errors;
+	size_t undecided;        /* chart objects not judged (kup_scan_undecided) */
+	bool undecided_listed;   /* they are among the findings (--show-undecided) */
 };
 
 /*

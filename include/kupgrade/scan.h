@@ -18,9 +18,13 @@ enum kup_finding_status {
 	KUP_FIND_OPT_IN_DEPRECATED,   /* an opt-in beta deprecated at target */
 	KUP_FIND_GA_DEPRECATED,       /* GA and deprecated, still served (never removed) */
 	KUP_FIND_UNDECIDED,           /* chart template with a templated apiVersion/kind */
+	KUP_FIND_NOT_RENDERED,        /* in a chart branch not rendered at the target */
 };
 
-/* "removed", "deprecated", "opt-in-removed", "opt-in-deprecated", "ga-deprecated", "undecided". */
+/*
+ * "removed", "deprecated", "opt-in-removed", "opt-in-deprecated", "ga-deprecated", "undecided",
+ * "not-rendered".
+ */
 const char *kup_finding_status_name(enum kup_finding_status s);
 
 enum kup_fail_level {
@@ -73,6 +77,13 @@ enum kup_status kup_scan_object(void *scan, const struct kup_object *obj);
  */
 enum kup_status kup_scan_finish(struct kup_scan *scan);
 size_t kup_scan_count(const struct kup_scan *scan);
+/*
+ * Chart objects that could not be judged (listed only with show_undecided),
+ * and objects with a removed or deprecated API in a branch not rendered at
+ * the target (likewise).
+ */
+size_t kup_scan_undecided(const struct kup_scan *scan);
+size_t kup_scan_not_rendered(const struct kup_scan *scan);
 const struct kup_finding *kup_scan_at(const struct kup_scan *scan, size_t i);
 void kup_scan_free(struct kup_scan *scan);
 

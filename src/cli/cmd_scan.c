@@ -33,9 +33,13 @@ static void scan_usage(FILE *fp)
 		"  --from VERSION            only report what changes between VERSION and the target\n"
 		"  --target-versions C=V,... add-on targets, e.g. cert-manager=1.12,istio=1.8\n"
 		"  -o, --output FORMAT       table (default), json, yaml, csv, markdown, sarif, junit, html\n"
-		"  --fail-on LEVEL           removed, deprecated (default) or none\n"
+		"  --fail-on LEVEL           removed, deprecated (default), undecided (deprecated, or\n"
+		"                            a chart object not judged: exit 2) or none\n"
+		"  -f, --values FILE         chart values, after the chart's values.yaml (repeatable)\n"
+		"  --set KEY=VALUE[,...]     chart values, after --values (repeatable)\n"
 		"  --all-revisions           scan every Helm release revision, not only the newest deployed\n"
-		"  --show-undecided          list chart templates whose apiVersion is templated\n"
+		"  --show-undecided          list chart objects not judged (and why) and those not\n"
+		"                            rendered at the target (and the guard)\n"
 		"  --no-last-applied         ignore last-applied-configuration annotations\n"
 		"  --no-managed-fields       ignore metadata.managedFields\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
@@ -170,7 +174,7 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 
 enum {
 	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
-	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF,
+	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET,
 };
 
 int cmd_scan(int argc, char **argv)
@@ -187,6 +191,8 @@ int cmd_scan(int argc, char **argv)
 		{ "target-versions", required_argument, NULL, OPT_TARGETS },
 		{ "no-last-applied", no_argument, NULL, OPT_NO_LA },
 		{ "no-managed-fields", no_argument, NULL, OPT_NO_MF },
+		{ "values", required_argument, NULL, 'f' },
+		{ "set", required_argument, NULL, OPT_SET },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
 		CLI_PREFLIGHT_LONGOPTS,
@@ -201,6 +207,9 @@ int cmd_scan(int argc, char **argv)
 	enum kup_fail_level fail_on = KUP_FAIL_DEPRECATED;
 	struct kup_scan_opts so;
 	struct kup_ingest_opts io;
+	struct kup_chart_opts co;
+	const char **values_files = NULL, **sets = NULL;
+	bool fail_undecided = false;
 	struct kup_kb *kb = NULL;
 	struct kup_scan *scan = NULL;
 	struct kup_ingest *in = NULL;
@@ -217,12 +226,13 @@ int cmd_scan(int argc, char **argv)
 
 	kup_scan_opts_init(&so);
 	kup_ingest_opts_init(&io);
+	kup_chart_opts_init(&co);
 	cli_live_init(&live);
 	cli_preflight_init(&pre);
 	memset(&lstats, 0, sizeof(lstats));
 	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:f:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg) || cli_preflight_option(&pre, c, optarg))
 			continue;
 		switch (c) {
@@ -242,8 +252,12 @@ int cmd_scan(int argc, char **argv)
 				fail_on = KUP_FAIL_DEPRECATED;
 			else if (strcmp(optarg, "none") == 0)
 				fail_on = KUP_FAIL_NONE;
-			else {
-				cli_error("unknown --fail-on level '%s' (removed, deprecated, none)", optarg);
+			else if (strcmp(optarg, "undecided") == 0) {
+				fail_on = KUP_FAIL_DEPRECATED;
+				fail_undecided = true;
+			} else {
+				cli_error("unknown --fail-on level '%s' (removed, deprecated, undecided, none)",
+					  optarg);
 				usage_error = true;
 			}
 			break;
@@ -253,6 +267,26 @@ int cmd_scan(int argc, char **argv)
 		case OPT_NO_COLOR: color = false; break;
 		case OPT_NO_LA: io.last_applied = false; break;
 		case OPT_NO_MF: io.managed_fields = false; break;
+		case 'f':
+		case OPT_SET: {
+			const char ***v = c == 'f' ? &values_files : &sets;
+			size_t *nv = c == 'f' ? &co.nvalues_files : &co.nset;
+			const char **nn = kup_xrealloc_array(*v, *nv + 1, sizeof(*nn));
+			struct kup_error err = KUP_ERROR_INIT;
+			if (!nn) {
+				cli_error("out of memory");
+				usage_error = true;
+				break;
+			}
+			*v = nn;
+			nn[(*nv)++] = optarg;
+			if (c == OPT_SET && !kup_chart_set_check(optarg, &err)) {
+				cli_error("%s", err.msg ? err.msg : "bad --set");
+				usage_error = true;
+			}
+			kup_error_release(&err);
+			break;
+		}
 		case OPT_TARGETS:
 			if (!parse_targets(optarg, &addon_names, &addon_vers, &naddons))
 				usage_error = true;
@@ -319,6 +353,11 @@ int cmd_scan(int argc, char **argv)
 	}
 	io.errors.fn = collect_error;
 	io.errors.ctx = &errs;
+	co.target = so.target;
+	co.kb = kb;
+	co.values_files = values_files;
+	co.set = sets;
+	io.chart = &co;
 	io.on_object = kup_scan_object;
 	io.ctx = scan;
 	if (cli_live_wanted(&live)) {
@@ -388,6 +427,8 @@ int cmd_scan(int argc, char **argv)
 	rep.summary.files = kup_ingest_stats(in)->files;
 	rep.summary.objects = kup_ingest_stats(in)->objects;
 	rep.summary.errors = errs.n;
+	rep.summary.undecided = kup_scan_undecided(scan);
+	rep.summary.undecided_listed = so.show_undecided;
 	rep.kb = kb;
 	rep.tool_version = KUP_VERSION_STRING;
 	rep.color = color;
@@ -415,6 +456,8 @@ int cmd_scan(int argc, char **argv)
 	for (i = 0; i < errs.n; i++)
 		cli_print_error(&errs.errors[i]);
 	rc = errs.oom ? KUP_EXIT_ERROR : kup_report_exit_code(&rep, fail_on);
+	if (rc == KUP_EXIT_OK && fail_undecided && kup_scan_undecided(scan))
+		rc = KUP_EXIT_DEPRECATED;
 out:
 	kup_buf_release(&out);
 	cli_live_release(&live);
@@ -430,5 +473,7 @@ out:
 		free((char *)addon_names[i]);
 	free(addon_names);
 	free(addon_vers);
+	free(values_files);
+	free(sets);
 	return rc;
 }

@@ -45,6 +45,7 @@ struct kup_scan {
 	size_t npending, pending_cap;
 	struct crd_version *crds;
 	size_t ncrds, crds_cap;
+	size_t nundecided, nnot_rendered;
 	bool oom;
 };
 
@@ -57,6 +58,7 @@ const char *kup_finding_status_name(enum kup_finding_status s)
 	case KUP_FIND_OPT_IN_DEPRECATED: return "opt-in-deprecated";
 	case KUP_FIND_GA_DEPRECATED: return "ga-deprecated";
 	case KUP_FIND_UNDECIDED: return "undecided";
+	case KUP_FIND_NOT_RENDERED: return "not-rendered";
 	}
 	return "unknown";
 }
@@ -72,6 +74,7 @@ enum kup_fail_level kup_finding_severity(enum kup_finding_status s)
 		return KUP_FAIL_DEPRECATED;
 	case KUP_FIND_GA_DEPRECATED:
 	case KUP_FIND_UNDECIDED:
+	case KUP_FIND_NOT_RENDERED:
 		return KUP_FAIL_NONE;
 	}
 	return KUP_FAIL_NONE;
@@ -372,6 +375,7 @@ static void rule_finding(struct kup_scan *sc, const struct kup_object *obj,
 			kup_buf_addf(&m, "is deprecated since %s but still served", f->deprecated_in);
 			break;
 		case KUP_FIND_UNDECIDED:
+		case KUP_FIND_NOT_RENDERED:
 			break;
 		}
 		if (f->replacement)
@@ -569,6 +573,82 @@ static void conditional_finding(struct kup_scan *sc, const struct kup_object *ob
 		(int)served->n, served->p, kup_version_str(target, tbuf, sizeof(tbuf))));
 }
 
+/* ---- rendered charts ------------------------------------------------------------------- */
+
+static bool has_unknown(struct kup_str s)
+{
+	size_t i;
+
+	if (!s.n)
+		return true;
+	for (i = 0; i + 2 < s.n; i++)
+		if (s.p[i] == '?' && s.p[i + 1] == '?' && s.p[i + 2] == '?')
+			return true;
+	return false;
+}
+
+/*
+ * An object of a rendered chart that was not judged (obj->reason) or is in
+ * a branch not rendered at the target: counted, and listed with
+ * show_undecided when it matters (a not-rendered object only when its API
+ * would be flagged; an undecided one unless its known apiVersion and kind
+ * are fine at the target whatever the unknown is).
+ */
+static enum kup_status chart_object(struct kup_scan *sc, const struct kup_object *obj)
+{
+	const struct kup_api_rule *r = NULL;
+	struct kup_version target, from;
+	enum kup_finding_status st = KUP_FIND_UNDECIDED, st_from;
+	bool flagged = false, known = !has_unknown(obj->api_version) && !has_unknown(obj->kind);
+	struct kup_finding *f;
+	size_t before;
+
+	if (known)
+		r = kup_kb_find_api(sc->kb, obj->api_version.p, obj->api_version.n, obj->kind.p,
+				    obj->kind.n);
+	if (r && target_for(sc, r, &target, false) && status_at(r, &target, &st) &&
+	    kup_finding_severity(st) != KUP_FAIL_NONE)
+		flagged = !(target_for(sc, r, &from, true) && status_at(r, &from, &st_from) &&
+			    st_from == st);
+	if (obj->not_rendered) {
+		if (!flagged)
+			return KUP_OK;
+		sc->nnot_rendered++;
+		if (!sc->opts.show_undecided)
+			return KUP_OK;
+	} else {
+		if (known && !flagged)
+			return KUP_OK;
+		sc->nundecided++;
+		if (!sc->opts.show_undecided)
+			return KUP_OK;
+	}
+	before = sc->nfindings;
+	if (flagged)
+		rule_finding(sc, obj, r, st, &target);
+	else if ((f = new_finding(sc, obj)))
+		f->rule_id = "undecided-template";
+	if (sc->nfindings == before)
+		return sc->oom ? KUP_NOMEM : KUP_OK;
+	f = &sc->findings[sc->nfindings - 1];
+	f->message = intern_c(sc, kup_arena_printf(&sc->strings, "%s%s%s: %s",
+		flagged ? f->message : "", flagged ? "; " : "",
+		obj->not_rendered ? "not rendered at the target" : "not judged",
+		obj->reason ? obj->reason : "unknown"));
+	f->status = obj->not_rendered ? KUP_FIND_NOT_RENDERED : KUP_FIND_UNDECIDED;
+	return sc->oom ? KUP_NOMEM : KUP_OK;
+}
+
+size_t kup_scan_undecided(const struct kup_scan *sc)
+{
+	return sc->nundecided;
+}
+
+size_t kup_scan_not_rendered(const struct kup_scan *sc)
+{
+	return sc->nnot_rendered;
+}
+
 /* ---- the check ----------------------------------------------------------------------- */
 
 enum kup_status kup_scan_object(void *ctx, const struct kup_object *obj)
@@ -579,7 +659,10 @@ enum kup_status kup_scan_object(void *ctx, const struct kup_object *obj)
 
 	if (sc->oom)
 		return KUP_NOMEM;
+	if (obj->reason || obj->not_rendered)
+		return chart_object(sc, obj);
 	if (obj->undecidable) {
+		sc->nundecided++;
 		if (sc->opts.show_undecided) {
 			struct kup_finding *f = new_finding(sc, obj);
 			if (f) {

@@ -974,6 +974,83 @@ static enum kup_status read_dir(struct kup_ingest *in, const char *dir)
 	return kup_walk_dir(dir, &w);
 }
 
+static enum kup_status on_rendered(void *ctx, const struct kup_chart_object *co)
+{
+	struct kup_ingest *in = ctx;
+	struct kup_object obj;
+
+	memset(&obj, 0, sizeof(obj));
+	obj.api_version = co->api_version;
+	obj.kind = co->kind;
+	obj.name = co->name;
+	obj.namespace_ = co->namespace_;
+	obj.undecidable = co->state == KUP_CHART_UNDECIDED;
+	obj.not_rendered = co->state == KUP_CHART_NOT_RENDERED;
+	obj.reason = co->reason;
+	obj.src.type = KUP_SRC_CHART_TEMPLATE;
+	obj.src.path = co->path;
+	obj.src.line = co->line;
+	obj.src.column = co->column;
+	obj.src.chart = co->chart;
+	in->stats.objects++;
+	return in->opts.on_object ? in->opts.on_object(in->opts.ctx, &obj) : KUP_OK;
+}
+
+/*
+ * A chart rendered for the target: its templates (and its sub-charts') go
+ * through helmchart.h; every other folder (crds/, CRD folders, examples)
+ * is read as plain manifests, also in sub-chart directories.
+ */
+static enum kup_status read_chart_files(struct kup_ingest *in, const char *dir, bool sub)
+{
+	struct name_list l;
+	enum kup_status st = KUP_OK;
+	size_t i;
+
+	if (!list_dir(dir, &l))
+		return KUP_OK;
+	for (i = 0; i < l.n && st == KUP_OK; i++) {
+		char *p = join(dir, l.v[i]);
+		if (!p) {
+			st = KUP_NOMEM;
+			break;
+		}
+		if (is_dir(p) && strcmp(l.v[i], "templates") != 0) {
+			if (sub || strcmp(l.v[i], "charts") == 0) {
+				char *cy = join(p, "Chart.yaml");
+				struct stat sb;
+				if (strcmp(l.v[i], "charts") == 0)
+					st = read_chart_files(in, p, true);
+				else if (cy && stat(cy, &sb) == 0)
+					st = read_chart_files(in, p, false);
+				else
+					st = read_dir(in, p);
+				free(cy);
+			} else {
+				st = read_dir(in, p);
+			}
+		}
+		free(p);
+	}
+	names_release(&l);
+	return st;
+}
+
+static enum kup_status render_chart(struct kup_ingest *in, const char *dir)
+{
+	struct kup_chart_opts co = *in->opts.chart;
+	enum kup_status st;
+
+	co.errors.fn = count_error;
+	co.errors.ctx = in;
+	co.limits = in->opts.limits;
+	in->stats.files++;
+	st = kup_chart_render_dir(dir, &co, on_rendered, in);
+	if (st == KUP_OK)
+		st = read_chart_files(in, dir, false);
+	return st;
+}
+
 static enum kup_status read_chart(struct kup_ingest *in, const char *dir)
 {
 	char *cy = join(dir, "Chart.yaml"), *tdir = join(dir, "templates"),
@@ -981,6 +1058,10 @@ static enum kup_status read_chart(struct kup_ingest *in, const char *dir)
 	char *label = NULL;
 	enum kup_status st = KUP_OK;
 
+	if (in->opts.chart) {
+		st = render_chart(in, dir);
+		goto out;
+	}
 	if (!cy || !tdir || !crds || !sub) {
 		st = KUP_NOMEM;
 		goto out;

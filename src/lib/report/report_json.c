@@ -120,6 +120,8 @@ void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_e
 	kup_emit_kint(&e, "removed", (int64_t)r->summary.removed);
 	kup_emit_kint(&e, "deprecated", (int64_t)r->summary.deprecated);
 	kup_emit_kint(&e, "errors", (int64_t)r->summary.errors);
+	if (r->summary.undecided)
+		kup_emit_kint(&e, "undecided", (int64_t)r->summary.undecided);
 	kup_emit_end(&e);
 
 	for (fam = 0; fam < KUP_ITEM_NFAMILIES; fam++) {

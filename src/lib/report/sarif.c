@@ -89,6 +89,7 @@ static const char *synthetic_id(const struct kup_finding *f)
 {
 	switch (f->status) {
 	case KUP_FIND_UNDECIDED:
+	case KUP_FIND_NOT_RENDERED:
 		return "undecided-template";
 	case KUP_FIND_REMOVED:
 	case KUP_FIND_OPT_IN_REMOVED:

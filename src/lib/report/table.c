@@ -215,6 +215,10 @@ void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 		kup_summary_line(out, r);
 		kup_buf_addc(out, '\n');
 	}
+	if (r->summary.undecided)
+		kup_buf_addf(out, "%zu templated apiVersion%s not judged%s\n", r->summary.undecided,
+			     r->summary.undecided == 1 ? "" : "s",
+			     r->summary.undecided_listed ? " (listed as undecided)" : ": use --show-undecided");
 	/* Input errors go to standard error (the CLI prints them); the table only counts them. */
 	if (r->nerrors && r->nfindings == 0)
 		kup_buf_addf(out, "%zu input error%s (see standard error).\n", r->nerrors,
