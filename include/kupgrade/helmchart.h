@@ -32,6 +32,7 @@ struct kup_chart_opts {
 	size_t nset;
 	struct kup_read_limits limits;
 	struct kup_error_sink errors;         /* unreadable files, template syntax errors */
+	size_t files_read;                    /* out: Chart.yaml and rendered templates read */
 };
 void kup_chart_opts_init(struct kup_chart_opts *o);
 
@@ -61,7 +62,7 @@ typedef enum kup_status (*kup_chart_fn)(void *ctx, const struct kup_chart_object
  * opts->errors and the rest is rendered.  Returns KUP_OK, KUP_NOMEM, or the
  * status fn stopped with.
  */
-enum kup_status kup_chart_render_dir(const char *dir, const struct kup_chart_opts *opts,
+enum kup_status kup_chart_render_dir(const char *dir, struct kup_chart_opts *opts,
 				     kup_chart_fn fn, void *ctx);
 
 /*

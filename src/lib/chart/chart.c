@@ -1456,13 +1456,14 @@ static bool is_notes(const char *name)
 	return strcmp(slash ? slash + 1 : name, "NOTES.txt") == 0;
 }
 
-static void render_all(struct renderer *r, struct chart *c)
+static void render_all(struct renderer *r, struct chart *c, size_t *nfiles)
 {
 	size_t i;
 
+	(*nfiles)++;   /* Chart.yaml */
 	for (i = 0; i < c->nsubs && r->st == KUP_OK; i++)
 		if (c->subs[i]->enabled)
-			render_all(r, c->subs[i]);
+			render_all(r, c->subs[i], nfiles);
 	if (c->library)
 		return;
 	for (i = 0; i < c->nfiles && r->st == KUP_OK; i++) {
@@ -1472,6 +1473,7 @@ static void render_all(struct renderer *r, struct chart *c)
 
 		if (!tf->f || !tf->render || is_notes(tf->path))
 			continue;
+		(*nfiles)++;
 		memset(&out, 0, sizeof(out));
 		out.top = true;
 		st = gt_render(r->e, tf->f, root_dot(r, c, tf), &out);
@@ -1493,11 +1495,12 @@ static void render_all(struct renderer *r, struct chart *c)
 	}
 }
 
-enum kup_status kup_chart_render_dir(const char *dir, const struct kup_chart_opts *opts,
+enum kup_status kup_chart_render_dir(const char *dir, struct kup_chart_opts *opts,
 				     kup_chart_fn fn, void *ctx)
 {
 	struct renderer r;
 	struct gt_caps caps;
+	size_t nfiles = 0;
 	struct chart *c;
 	size_t i;
 	char vbuf[64];
@@ -1543,10 +1546,11 @@ enum kup_status kup_chart_render_dir(const char *dir, const struct kup_chart_opt
 		scope_values(&r, c);
 		parse_all(&r, c);
 		if (r.st == KUP_OK)
-			render_all(&r, c);
+			render_all(&r, c, &nfiles);
 	}
 	if (gt_oom(r.e) || kup_arena_failed(&r.arena))
 		r.st = KUP_NOMEM;
+	opts->files_read = nfiles;
 	gt_free(r.e);
 	free(r.crds);
 	kup_arena_release(&r.arena);

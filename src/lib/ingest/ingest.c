@@ -1044,8 +1044,8 @@ static enum kup_status render_chart(struct kup_ingest *in, const char *dir)
 	co.errors.fn = count_error;
 	co.errors.ctx = in;
 	co.limits = in->opts.limits;
-	in->stats.files++;
 	st = kup_chart_render_dir(dir, &co, on_rendered, in);
+	in->stats.files += co.files_read;
 	if (st == KUP_OK)
 		st = read_chart_files(in, dir, false);
 	return st;
