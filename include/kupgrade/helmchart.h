@@ -66,6 +66,36 @@ enum kup_status kup_chart_render_dir(const char *dir, struct kup_chart_opts *opt
 				     kup_chart_fn fn, void *ctx);
 
 /*
+ * Renders the chart archive `path` (a .tgz as `helm package` writes it: one
+ * top-level directory holding Chart.yaml); paths in objects and errors are
+ * "path/entry".  kup_chart_render_dir() does this too when `dir` is a file.
+ */
+
+/* ---- chart archives ------------------------------------------------------ */
+
+struct kup_tar_limits {
+	size_t max_total;     /* bytes uncompressed (default 64 MiB) */
+	size_t max_file;      /* bytes of one entry (default 16 MiB) */
+	size_t max_entries;   /* default 10000 */
+};
+void kup_tar_limits_default(struct kup_tar_limits *l);
+
+/* One regular file of an archive: a checked relative path and its bytes. */
+typedef enum kup_status (*kup_tar_fn)(void *ctx, const char *path, const char *data, size_t len);
+
+/*
+ * Reads a gzip'd tar archive held in memory (`name` labels errors).  Each
+ * regular file goes to fn; an entry with an absolute path, a '..'
+ * component or past a size limit is reported to `sink` and skipped; a
+ * corrupt stream or header is reported and ends the reading with KUP_PARSE
+ * (the entries before it were delivered).  lim may be NULL (defaults).
+ * Returns KUP_OK, KUP_PARSE, KUP_NOMEM or the status fn stopped with.
+ */
+enum kup_status kup_tar_gz_read(const unsigned char *gz, size_t len, const char *name,
+				const struct kup_tar_limits *lim, const struct kup_error_sink *sink,
+				kup_tar_fn fn, void *ctx);
+
+/*
  * Checks one --set argument ("a.b=c,d=e"); false with a message in err
  * when it cannot be parsed.
  */

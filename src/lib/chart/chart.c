@@ -70,6 +70,13 @@ struct chart {
 	size_t nfiles;
 };
 
+/* A file inside a chart archive: "dir/app-1.0.0.tgz/app/templates/x.yaml". */
+struct ventry {
+	const char *path;
+	const char *data;      /* NUL-terminated copy */
+	size_t len;
+};
+
 struct renderer {
 	const struct kup_chart_opts *opts;
 	struct kup_arena arena;
@@ -77,6 +84,8 @@ struct renderer {
 	kup_chart_fn fn;
 	void *ctx;
 	char version[96], major[16], minor[16];
+	struct ventry *vents;   /* files of mounted archives, by virtual path */
+	size_t nvents, vcap;
 	const char **crds;      /* "group/version" and "group/version/Kind" of crds/ */
 	size_t ncrds, crdcap;
 	enum kup_status st;
@@ -101,13 +110,13 @@ static char *ajoin(struct renderer *r, const char *a, const char *b)
 	return d;
 }
 
-static bool is_dir(const char *p)
+static bool disk_is_dir(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_file(const char *p)
+static bool disk_is_file(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
@@ -125,6 +134,38 @@ static void report(struct renderer *r, enum kup_status code, const char *path, u
 	va_end(ap);
 }
 
+/* ---- files: the disk, or the archives mounted so far ---- */
+
+static bool under(const char *path, const char *dir, size_t dn)
+{
+	return strncmp(path, dir, dn) == 0 && path[dn] == '/';
+}
+
+static const struct ventry *v_find(const struct renderer *r, const char *p)
+{
+	size_t i;
+
+	for (i = 0; i < r->nvents; i++)
+		if (strcmp(r->vents[i].path, p) == 0)
+			return &r->vents[i];
+	return NULL;
+}
+
+static bool v_is_dir(struct renderer *r, const char *p)
+{
+	size_t i, n = strlen(p);
+
+	for (i = 0; i < r->nvents; i++)
+		if (under(r->vents[i].path, p, n))
+			return true;
+	return disk_is_dir(p);
+}
+
+static bool v_is_file(struct renderer *r, const char *p)
+{
+	return v_find(r, p) || disk_is_file(p);
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -133,15 +174,34 @@ static int cmp_cstr(const void *a, const void *b)
 /* Sorted entries of a directory (dot-entries skipped), in the arena. */
 static size_t list_dir(struct renderer *r, const char *dir, char ***out)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *de;
 	char **v = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, i, dn = strlen(dir);
 
 	*out = NULL;
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
+	for (i = 0; i < r->nvents; i++) {
+		const char *rest = r->vents[i].path + dn + 1, *slash;
+		size_t k, len;
+		bool dup = false;
+		if (!under(r->vents[i].path, dir, dn))
+			continue;
+		slash = strchr(rest, '/');
+		len = slash ? (size_t)(slash - rest) : strlen(rest);
+		for (k = 0; k < n; k++)
+			if (strlen(v[k]) == len && memcmp(v[k], rest, len) == 0)
+				dup = true;
+		if (dup || rest[0] == '.')
+			continue;
+		if (!kup_grow(&v, &cap, n + 1, sizeof(*v), 16) ||
+		    !(v[n] = kup_arena_strndup(&r->arena, rest, len))) {
+			r->st = KUP_NOMEM;
+			break;
+		}
+		n++;
+	}
+	d = n ? NULL : opendir(dir);
+	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (!kup_grow(&v, &cap, n + 1, sizeof(*v), 16)) {
@@ -152,7 +212,8 @@ static size_t list_dir(struct renderer *r, const char *dir, char ***out)
 			break;
 		n++;
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_cstr);
 	if (n) {
@@ -174,7 +235,12 @@ static const char *read_text(struct renderer *r, const char *path, size_t *len)
 {
 	struct kup_error err = KUP_ERROR_INIT;
 	char *text = NULL, *copy;
+	const struct ventry *ve = v_find(r, path);
 
+	if (ve) {
+		*len = ve->len;
+		return ve->data;
+	}
 	if (kup_read_file(path, MAX_TEMPLATE_BYTES, &text, len, &err) != KUP_OK) {
 		report(r, err.code, path, 0, 0, "%s", err.msg ? err.msg : "cannot read");
 		kup_error_release(&err);
@@ -356,7 +422,7 @@ static void read_crds(struct renderer *r, const char *dir)
 
 		if (!p)
 			return;
-		if (is_dir(p)) {
+		if (v_is_dir(r, p)) {
 			read_crds(r, p);
 			continue;
 		}
@@ -367,7 +433,16 @@ static void read_crds(struct renderer *r, const char *dir)
 		{
 			struct kup_error err = KUP_ERROR_INIT;
 			char *t = NULL;
-			if (kup_read_file(p, MAX_TEMPLATE_BYTES, &t, &tl, &err) != KUP_OK) {
+			const struct ventry *ve = v_find(r, p);
+			if (ve) {
+				t = malloc(ve->len + 1);
+				if (!t) {
+					r->st = KUP_NOMEM;
+					return;
+				}
+				memcpy(t, ve->data, ve->len + 1);
+				tl = ve->len;
+			} else if (kup_read_file(p, MAX_TEMPLATE_BYTES, &t, &tl, &err) != KUP_OK) {
 				kup_error_release(&err);
 				continue;
 			}
@@ -398,7 +473,7 @@ static void add_templates(struct renderer *r, struct chart *c, const char *dir, 
 
 		if (!p || !tn)
 			return;
-		if (is_dir(p)) {
+		if (v_is_dir(r, p)) {
 			add_templates(r, c, p, tn);
 			continue;
 		}
@@ -442,6 +517,75 @@ static bool add_sub(struct renderer *r, struct chart *c, struct chart *s)
 
 static struct chart *load_chart(struct renderer *r, const char *dir, struct chart *parent, int depth);
 
+struct mount {
+	struct renderer *r;
+	const char *at;
+};
+
+static enum kup_status on_entry(void *ctx, const char *path, const char *data, size_t len)
+{
+	struct mount *m = ctx;
+	struct renderer *r = m->r;
+	struct ventry *ve;
+
+	if (!kup_grow(&r->vents, &r->vcap, r->nvents + 1, sizeof(*r->vents), 64))
+		return KUP_NOMEM;
+	ve = &r->vents[r->nvents];
+	ve->path = kup_arena_printf(&r->arena, "%s/%s", m->at, path);
+	ve->data = kup_arena_strndup(&r->arena, data, len);
+	ve->len = len;
+	if (!ve->path || !ve->data)
+		return KUP_NOMEM;
+	r->nvents++;
+	return KUP_OK;
+}
+
+/*
+ * Mounts the archive at `path` (on disk or inside an archive already
+ * mounted) and returns its chart directory: the top-level folder holding
+ * Chart.yaml; NULL (reported) when there is none.
+ */
+static const char *mount_archive(struct renderer *r, const char *path)
+{
+	const struct ventry *ve = v_find(r, path);
+	struct kup_error err = KUP_ERROR_INIT;
+	struct mount m = { r, path };
+	char *disk = NULL, **names;
+	const char *data;
+	size_t len = 0, n, i;
+	enum kup_status st;
+	struct kup_tar_limits lim;
+
+	if (ve) {
+		data = ve->data;
+		len = ve->len;
+	} else {
+		if (kup_read_file(path, (size_t)64 << 20, &disk, &len, &err) != KUP_OK) {
+			report(r, err.code, path, 0, 0, "%s", err.msg ? err.msg : "cannot read");
+			kup_error_release(&err);
+			return NULL;
+		}
+		data = disk;
+	}
+	kup_tar_limits_default(&lim);
+	st = kup_tar_gz_read((const unsigned char *)data, len, path, &lim, &r->opts->errors,
+			     on_entry, &m);
+	free(disk);
+	if (st == KUP_NOMEM) {
+		r->st = KUP_NOMEM;
+		return NULL;
+	}
+	n = list_dir(r, path, &names);
+	for (i = 0; i < n; i++) {
+		char *d = ajoin(r, path, names[i]), *cy = d ? ajoin(r, d, "Chart.yaml") : NULL;
+		if (cy && v_find(r, cy))
+			return d;
+	}
+	if (st == KUP_OK)
+		report(r, KUP_PARSE, path, 0, 0, "chart archive without a top-level folder holding Chart.yaml");
+	return NULL;
+}
+
 static void load_subcharts(struct renderer *r, struct chart *c, int depth)
 {
 	char *sub = ajoin(r, c->dir, "charts");
@@ -450,24 +594,27 @@ static void load_subcharts(struct renderer *r, struct chart *c, int depth)
 
 	if (!sub)
 		return;
-	n = is_dir(sub) ? list_dir(r, sub, &names) : 0;
+	n = v_is_dir(r, sub) ? list_dir(r, sub, &names) : 0;
 	for (i = 0; i < n && r->st == KUP_OK; i++) {
 		char *p = ajoin(r, sub, names[i]);
 		size_t len = strlen(names[i]);
 		if (!p)
 			return;
-		if (is_dir(p)) {
+		if (v_is_dir(r, p)) {
 			char *cy = ajoin(r, p, "Chart.yaml");
-			if (cy && is_file(cy)) {
+			if (cy && v_is_file(r, cy)) {
 				struct chart *s = load_chart(r, p, c, depth + 1);
 				if (s)
 					add_sub(r, c, s);
 			}
 		} else if ((len > 4 && strcmp(names[i] + len - 4, ".tgz") == 0) ||
 			   (len > 7 && strcmp(names[i] + len - 7, ".tar.gz") == 0)) {
-			report(r, KUP_PARSE, p, 0, 0,
-			       "packaged sub-chart not evaluated: chart archives are not read yet; "
-			       "unpack it into a directory to have it judged");
+			const char *cd = mount_archive(r, p);
+			if (cd) {
+				struct chart *s = load_chart(r, cd, c, depth + 1);
+				if (s)
+					add_sub(r, c, s);
+			}
 		}
 	}
 	/* file:// dependencies that charts/ lacks */
@@ -483,7 +630,7 @@ static void load_subcharts(struct renderer *r, struct chart *c, int depth)
 			const char *rel = d->repository + 7;
 			char *p = rel[0] == '/' ? adup(r, rel) : ajoin(r, c->dir, rel);
 			char *cy = p ? ajoin(r, p, "Chart.yaml") : NULL;
-			if (cy && is_file(cy)) {
+			if (cy && v_is_file(r, cy)) {
 				struct chart *s = load_chart(r, p, c, depth + 1);
 				if (s)
 					add_sub(r, c, s);
@@ -531,23 +678,23 @@ static struct chart *load_chart(struct renderer *r, const char *dir, struct char
 	c->label = c->version ? kup_arena_printf(&r->arena, "%s-%s", c->name, c->version) : c->name;
 	c->tname = parent ? kup_arena_printf(&r->arena, "%s/charts/%s", parent->tname, c->name)
 			  : c->name;
-	if (is_file(ry)) {
+	if (v_is_file(r, ry)) {
 		memset(&y, 0, sizeof(y));
 		y.on_root = on_requirements;
 		y.ctx = c;
 		read_yaml(r, ry, &y);
 	}
 	c->defaults = gt_map_new(r->e);
-	if (is_file(vy)) {
+	if (v_is_file(r, vy)) {
 		memset(&y, 0, sizeof(y));
 		if (read_yaml(r, vy, &y) && y.v.k == GT_MAP)
 			c->defaults = y.v;
 		else if (y.got && y.v.k != GT_MAP && y.v.k != GT_NIL)
 			report(r, KUP_PARSE, vy, 0, 0, "values.yaml is not a map");
 	}
-	if (is_dir(td))
+	if (v_is_dir(r, td))
 		add_templates(r, c, td, kup_arena_printf(&r->arena, "%s/templates", c->tname));
-	if (is_dir(cd))
+	if (v_is_dir(r, cd))
 		read_crds(r, cd);
 	load_subcharts(r, c, depth);
 	return c;
@@ -1527,7 +1674,12 @@ enum kup_status kup_chart_render_dir(const char *dir, struct kup_chart_opts *opt
 		kup_arena_release(&r.arena);
 		return KUP_NOMEM;
 	}
-	c = load_chart(&r, dir, NULL, 0);
+	if (disk_is_file(dir)) {
+		const char *cd = mount_archive(&r, dir);
+		c = cd ? load_chart(&r, cd, NULL, 0) : NULL;
+	} else {
+		c = load_chart(&r, dir, NULL, 0);
+	}
 	if (c && r.st == KUP_OK) {
 		struct kup_error err = KUP_ERROR_INIT;
 		c->enabled = true;
@@ -1552,6 +1704,7 @@ enum kup_status kup_chart_render_dir(const char *dir, struct kup_chart_opts *opt
 		r.st = KUP_NOMEM;
 	opts->files_read = nfiles;
 	gt_free(r.e);
+	free(r.vents);
 	free(r.crds);
 	kup_arena_release(&r.arena);
 	return r.st;

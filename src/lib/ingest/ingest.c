@@ -1096,6 +1096,11 @@ out:
 
 enum kup_status kup_ingest_path(struct kup_ingest *in, const char *path)
 {
+	size_t n = strlen(path);
+
+	if (in->opts.chart && ((n > 4 && strcmp(path + n - 4, ".tgz") == 0) ||
+			       (n > 7 && strcmp(path + n - 7, ".tar.gz") == 0)) && !is_dir(path))
+		return render_chart(in, path);   /* a chart archive */
 	if (strcmp(path, "-") != 0 && is_dir(path))
 		return read_dir(in, path);
 	return read_file(in, path);
