@@ -38,6 +38,8 @@ struct kup_report_summary {
 	size_t errors;
 	size_t undecided;        /* chart objects not judged (kup_scan_undecided) */
 	bool undecided_listed;   /* they are among the findings (--show-undecided) */
+	size_t ignored;          /* findings accepted (ignore.h), not counted above */
+	bool ignored_listed;     /* they are among the findings (--show-ignored) */
 };
 
 /*

@@ -53,7 +53,11 @@ struct kup_finding {
 	const char *notes;                 /* migration notes, or NULL */
 	const char *source_url;            /* where the fact comes from */
 	struct kup_source src;             /* strings copied, owned by the scan */
+	const char *ignored;               /* accepted (ignore.h): the reason; never fails */
 };
+
+/* "ignored" for an accepted finding, else its status name. */
+const char *kup_finding_label(const struct kup_finding *f);
 
 struct kup_scan_opts {
 	struct kup_version target;             /* Kubernetes target (required) */
@@ -85,6 +89,8 @@ size_t kup_scan_count(const struct kup_scan *scan);
 size_t kup_scan_undecided(const struct kup_scan *scan);
 size_t kup_scan_not_rendered(const struct kup_scan *scan);
 const struct kup_finding *kup_scan_at(const struct kup_scan *scan, size_t i);
+/* The same finding, writable (for ignore.h). */
+struct kup_finding *kup_scan_at_mut(struct kup_scan *scan, size_t i);
 void kup_scan_free(struct kup_scan *scan);
 
 #endif

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cli_live.h"
 #include "cli_preflight.h"
+#include "kupgrade/ignore.h"
 #include "kupgrade/ingest.h"
 #include "kupgrade/live.h"
 #include "kupgrade/report.h"
@@ -38,6 +39,9 @@ static void scan_usage(FILE *fp)
 		"  -f, --values FILE         chart values, after the chart's values.yaml (repeatable)\n"
 		"  --set KEY=VALUE[,...]     chart values, after --values (repeatable)\n"
 		"  --all-revisions           scan every Helm release revision, not only the newest deployed\n"
+		"  --ignore-file FILE        accept findings: lines of RULE-PATTERN PATH-PATTERN [reason]\n"
+		"                            (inline '# kupgrade:ignore RULE reason' comments always apply)\n"
+		"  --show-ignored            list accepted findings (status 'ignored'); never failing\n"
 		"  --show-undecided          list chart objects not judged (and why) and those not\n"
 		"                            rendered at the target (and the guard)\n"
 		"  --no-last-applied         ignore last-applied-configuration annotations\n"
@@ -174,7 +178,7 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 
 enum {
 	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
-	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET,
+	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED,
 };
 
 int cmd_scan(int argc, char **argv)
@@ -193,6 +197,8 @@ int cmd_scan(int argc, char **argv)
 		{ "no-managed-fields", no_argument, NULL, OPT_NO_MF },
 		{ "values", required_argument, NULL, 'f' },
 		{ "set", required_argument, NULL, OPT_SET },
+		{ "ignore-file", required_argument, NULL, OPT_IGNORE_FILE },
+		{ "show-ignored", no_argument, NULL, OPT_SHOW_IGNORED },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
 		CLI_PREFLIGHT_LONGOPTS,
@@ -209,7 +215,10 @@ int cmd_scan(int argc, char **argv)
 	struct kup_ingest_opts io;
 	struct kup_chart_opts co;
 	const char **values_files = NULL, **sets = NULL;
-	bool fail_undecided = false;
+	bool fail_undecided = false, show_ignored = false;
+	const char *ignore_file = NULL;
+	struct kup_ignore *ign = NULL;
+	size_t nlisted = 0;
 	struct kup_kb *kb = NULL;
 	struct kup_scan *scan = NULL;
 	struct kup_ingest *in = NULL;
@@ -267,6 +276,8 @@ int cmd_scan(int argc, char **argv)
 		case OPT_NO_COLOR: color = false; break;
 		case OPT_NO_LA: io.last_applied = false; break;
 		case OPT_NO_MF: io.managed_fields = false; break;
+		case OPT_IGNORE_FILE: ignore_file = optarg; break;
+		case OPT_SHOW_IGNORED: show_ignored = true; break;
 		case 'f':
 		case OPT_SET: {
 			const char ***v = c == 'f' ? &values_files : &sets;
@@ -411,16 +422,32 @@ int cmd_scan(int argc, char **argv)
 		}
 	}
 
+	ign = kup_ignore_new();
+	if (!ign) {
+		cli_error("out of memory");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	if (ignore_file && kup_ignore_load(ign, ignore_file, &io.errors) != KUP_OK) {
+		cli_error("cannot read --ignore-file '%s'", ignore_file);
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
 	memset(&rep, 0, sizeof(rep));
+	rep.summary.ignored = kup_ignore_apply(ign, scan);
+	rep.summary.ignored_listed = show_ignored;
 	list = calloc(kup_scan_count(scan) + 1, sizeof(*list));
 	if (!list) {
 		cli_error("out of memory");
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
-	for (i = 0; i < kup_scan_count(scan); i++)
-		list[i] = kup_scan_at(scan, i);
-	kup_report_set_findings(&rep, list, kup_scan_count(scan));
+	for (i = 0; i < kup_scan_count(scan); i++) {
+		const struct kup_finding *f = kup_scan_at(scan, i);
+		if (!f->ignored || show_ignored)
+			list[nlisted++] = f;
+	}
+	kup_report_set_findings(&rep, list, nlisted);
 	rep.target_version = kup_version_minor_str(&so.target, tbuf, sizeof(tbuf));
 	rep.errors = errs.errors;
 	rep.nerrors = errs.n;
@@ -464,6 +491,7 @@ out:
 	cli_preflight_release(&pre);
 	free(list);
 	kup_ingest_free(in);
+	kup_ignore_free(ign);
 	kup_scan_free(scan);
 	kup_kb_free(kb);
 	for (i = 0; i < errs.n; i++)

@@ -63,6 +63,11 @@ const char *kup_finding_status_name(enum kup_finding_status s)
 	return "unknown";
 }
 
+const char *kup_finding_label(const struct kup_finding *f)
+{
+	return f->ignored ? "ignored" : kup_finding_status_name(f->status);
+}
+
 enum kup_fail_level kup_finding_severity(enum kup_finding_status s)
 {
 	switch (s) {
@@ -249,6 +254,11 @@ size_t kup_scan_count(const struct kup_scan *sc)
 }
 
 const struct kup_finding *kup_scan_at(const struct kup_scan *sc, size_t i)
+{
+	return i < sc->nfindings ? &sc->findings[i] : NULL;
+}
+
+struct kup_finding *kup_scan_at_mut(struct kup_scan *sc, size_t i)
 {
 	return i < sc->nfindings ? &sc->findings[i] : NULL;
 }

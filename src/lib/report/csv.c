@@ -78,7 +78,7 @@ void kup_render_csv(const struct kup_report *r, struct kup_buf *out)
 	for (i = 0; i < r->nfindings; i++) {
 		const struct kup_finding *f = r->findings[i];
 
-		field(out, kup_finding_status_name(f->status), false);
+		field(out, kup_finding_label(f), false);
 		field(out, f->kind, false);
 		field(out, f->api_version, false);
 		field(out, f->name, false);

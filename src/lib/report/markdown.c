@@ -128,7 +128,7 @@ void kup_render_markdown(const struct kup_report *r, struct kup_buf *out)
 			const struct kup_finding *f = r->findings[i];
 
 			kup_buf_addc(out, '|');
-			md_cell(out, kup_finding_status_name(f->status));
+			md_cell(out, kup_finding_label(f));
 			md_cell(out, f->kind);
 			md_cell(out, f->namespace_);
 			md_cell(out, f->name);

@@ -87,6 +87,8 @@ void kup_report_set_findings(struct kup_report *r, const struct kup_finding *con
 	r->summary.deprecated = 0;
 	for (i = 0; i < n; i++) {
 		enum kup_fail_level sev = kup_finding_severity(list[i]->status);
+		if (list[i]->ignored)
+			continue;   /* accepted: counted in summary.ignored */
 		if (sev == KUP_FAIL_REMOVED)
 			r->summary.removed++;
 		else if (sev == KUP_FAIL_DEPRECATED)

@@ -30,7 +30,7 @@ static void emit_source(struct kup_emit *e, const struct kup_source *src)
 static void emit_finding(struct kup_emit *e, const struct kup_finding *f)
 {
 	kup_emit_begin_map(e);
-	kup_emit_kstr(e, "status", kup_finding_status_name(f->status));
+	kup_emit_kstr(e, "status", kup_finding_label(f));
 	kup_emit_kstr(e, "kind", f->kind);
 	kup_emit_kstr(e, "api_version", f->api_version);
 	kup_emit_kstr(e, "name", f->name);
@@ -50,6 +50,8 @@ static void emit_finding(struct kup_emit *e, const struct kup_finding *f)
 		kup_emit_kstr(e, "object", f->src.object);
 	kup_emit_kstr(e, "notes", f->notes);
 	kup_emit_kstr(e, "source_url", f->source_url);
+	if (f->ignored)
+		kup_emit_kstr(e, "ignored", f->ignored);
 	kup_emit_end(e);
 }
 
@@ -122,6 +124,8 @@ void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_e
 	kup_emit_kint(&e, "errors", (int64_t)r->summary.errors);
 	if (r->summary.undecided)
 		kup_emit_kint(&e, "undecided", (int64_t)r->summary.undecided);
+	if (r->summary.ignored)
+		kup_emit_kint(&e, "ignored", (int64_t)r->summary.ignored);
 	kup_emit_end(&e);
 
 	for (fam = 0; fam < KUP_ITEM_NFAMILIES; fam++) {

@@ -42,7 +42,7 @@ static void cell(struct kup_buf *cells, size_t *end, const char *s)
 
 static void fill_row(struct kup_buf *cells, size_t *ends, const struct kup_finding *f)
 {
-	cell(cells, &ends[0], kup_finding_status_name(f->status));
+	cell(cells, &ends[0], kup_finding_label(f));
 	cell(cells, &ends[1], f->kind);
 	cell(cells, &ends[2], f->namespace_);
 	cell(cells, &ends[3], f->name);
@@ -215,6 +215,10 @@ void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 		kup_summary_line(out, r);
 		kup_buf_addc(out, '\n');
 	}
+	if (r->summary.ignored)
+		kup_buf_addf(out, "%zu finding%s ignored%s\n", r->summary.ignored,
+			     r->summary.ignored == 1 ? "" : "s",
+			     r->summary.ignored_listed ? " (listed as ignored)" : ": use --show-ignored");
 	if (r->summary.undecided)
 		kup_buf_addf(out, "%zu templated apiVersion%s not judged%s\n", r->summary.undecided,
 			     r->summary.undecided == 1 ? "" : "s",
