@@ -30,6 +30,13 @@ struct kup_ingest_opts {
 	void *ctx;
 	bool all_revisions;        /* every Helm revision, not only the newest deployed */
 	bool last_applied;         /* emit last-applied objects (default true) */
+	/*
+	 * Annotations that hold a copy of the applied object, read like the
+	 * last-applied-configuration (source last-applied, the annotation's name
+	 * as manager): kapp.k14s.io/original always, these besides.
+	 */
+	const char *const *annotations;
+	size_t nannotations;
 	bool managed_fields;       /* emit managed-fields entries (default true) */
 	/*
 	 * When set, a chart directory is rendered for chart->target

@@ -45,6 +45,8 @@ static void scan_usage(FILE *fp)
 		"  --show-undecided          list chart objects not judged (and why) and those not\n"
 		"                            rendered at the target (and the guard)\n"
 		"  --no-last-applied         ignore last-applied-configuration annotations\n"
+		"  --annotation NAME         also read NAME like last-applied (a tool's copy of the\n"
+		"                            applied object; kapp.k14s.io/original always is)\n"
 		"  --no-managed-fields       ignore metadata.managedFields\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
 		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
@@ -178,7 +180,7 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 
 enum {
 	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
-	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED,
+	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED, OPT_ANNOTATION,
 };
 
 int cmd_scan(int argc, char **argv)
@@ -199,6 +201,7 @@ int cmd_scan(int argc, char **argv)
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "ignore-file", required_argument, NULL, OPT_IGNORE_FILE },
 		{ "show-ignored", no_argument, NULL, OPT_SHOW_IGNORED },
+		{ "annotation", required_argument, NULL, OPT_ANNOTATION },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
 		CLI_PREFLIGHT_LONGOPTS,
@@ -214,7 +217,7 @@ int cmd_scan(int argc, char **argv)
 	struct kup_scan_opts so;
 	struct kup_ingest_opts io;
 	struct kup_chart_opts co;
-	const char **values_files = NULL, **sets = NULL;
+	const char **values_files = NULL, **sets = NULL, **annotations = NULL;
 	bool fail_undecided = false, show_ignored = false;
 	const char *ignore_file = NULL;
 	struct kup_ignore *ign = NULL;
@@ -279,9 +282,10 @@ int cmd_scan(int argc, char **argv)
 		case OPT_IGNORE_FILE: ignore_file = optarg; break;
 		case OPT_SHOW_IGNORED: show_ignored = true; break;
 		case 'f':
-		case OPT_SET: {
-			const char ***v = c == 'f' ? &values_files : &sets;
-			size_t *nv = c == 'f' ? &co.nvalues_files : &co.nset;
+		case OPT_SET:
+		case OPT_ANNOTATION: {
+			const char ***v = c == 'f' ? &values_files : c == OPT_SET ? &sets : &annotations;
+			size_t *nv = c == 'f' ? &co.nvalues_files : c == OPT_SET ? &co.nset : &io.nannotations;
 			const char **nn = kup_xrealloc_array(*v, *nv + 1, sizeof(*nn));
 			struct kup_error err = KUP_ERROR_INIT;
 			if (!nn) {
@@ -369,6 +373,7 @@ int cmd_scan(int argc, char **argv)
 	co.values_files = values_files;
 	co.set = sets;
 	io.chart = &co;
+	io.annotations = annotations;
 	io.on_object = kup_scan_object;
 	io.ctx = scan;
 	if (cli_live_wanted(&live)) {
@@ -503,5 +508,6 @@ out:
 	free(addon_vers);
 	free(values_files);
 	free(sets);
+	free(annotations);
 	return rc;
 }

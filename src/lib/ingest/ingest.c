@@ -14,6 +14,11 @@
 #include "kupgrade/yaml.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+/*
+ * kapp keeps the applied object in this annotation (kube-no-trouble reads it
+ * with `-A kapp.k14s.io/original`: https://github.com/doitintl/kube-no-trouble#arguments).
+ */
+#define KAPP_ORIGINAL "kapp.k14s.io/original"
 #define MAX_LIST_DEPTH 32
 #define MAX_RELEASE_BYTES (256u << 20)
 
@@ -343,7 +348,7 @@ enum kup_status kup_ingest_finish(struct kup_ingest *in)
 /* ---- last-applied and managed fields --------------------------------------------- */
 
 static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup_object *live,
-					   const struct kup_node *ann)
+					   const struct kup_node *ann, const char *name)
 {
 	static const char *const keys[] = { "apiVersion", "kind" };
 	struct kup_ingest *in = rc->in;
@@ -356,6 +361,8 @@ static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup
 	memset(&obj, 0, sizeof(obj));
 	obj.src = rc->src;
 	obj.src.type = KUP_SRC_LAST_APPLIED;
+	if (strcmp(name, LAST_APPLIED) != 0)
+		obj.src.manager = name;   /* the tool's annotation */
 	obj.src.line = ann->line + rc->line_base;
 	obj.src.column = ann->column;
 	/*
@@ -373,7 +380,8 @@ static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup
 	st = kup_json_parse(ann->u.str, ann->len, &in->opts.limits, &in->inner_arena, &root, &err);
 	if (st != KUP_OK) {
 		report(in, st, rc->src.path, ann->line + rc->line_base, ann->column, describe(in, live),
-		       "cannot parse the last-applied-configuration of %s: %s", describe(in, live),
+		       "cannot parse the %s annotation of %s: %s",
+		       strcmp(name, LAST_APPLIED) ? name : "last-applied-configuration", describe(in, live),
 		       err.msg ? err.msg : kup_strerror(st));
 		kup_error_release(&err);
 		return st == KUP_NOMEM ? st : KUP_OK;
@@ -490,11 +498,17 @@ static enum kup_status handle_node(struct read_ctx *rc, const struct kup_node *r
 	}
 	md = kup_node_get(root, "metadata");
 	if (in->opts.last_applied) {
-		ann = kup_node_get(kup_node_get(md, "annotations"), LAST_APPLIED);
-		if (ann && ann->kind == KUP_NODE_SCALAR && ann->len) {
-			st = handle_last_applied(rc, &obj, ann);
-			if (st != KUP_OK)
-				return st;
+		const struct kup_node *anns = kup_node_get(md, "annotations");
+		size_t ai;
+		for (ai = 0; anns && ai < 2 + in->opts.nannotations; ai++) {
+			const char *an = ai == 0 ? LAST_APPLIED : ai == 1 ? KAPP_ORIGINAL
+					 : in->opts.annotations[ai - 2];
+			ann = kup_node_get(anns, an);
+			if (ann && ann->kind == KUP_NODE_SCALAR && ann->len) {
+				st = handle_last_applied(rc, &obj, ann, an);
+				if (st != KUP_OK)
+					return st;
+			}
 		}
 	}
 	if (in->opts.managed_fields) {
