@@ -59,7 +59,7 @@ static void render_findings(const struct kup_report *r, struct kup_buf *out, str
 
 		kup_buf_addf(out, "<tr class=\"finding %s\">",
 			     level_class(kup_finding_severity(f->status)));
-		cell(out, kup_finding_status_name(f->status));
+		cell(out, kup_finding_label(f));
 		cell(out, f->kind);
 		cell(out, f->namespace_);
 		cell(out, f->name);

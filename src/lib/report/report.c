@@ -104,7 +104,7 @@ enum kup_fail_level kup_report_worst(const struct kup_report *r)
 	if (!r)
 		return w;
 	for (i = 0; r->findings && i < r->nfindings; i++)
-		if ((l = kup_finding_severity(r->findings[i]->status)) > w)
+		if (!r->findings[i]->ignored && (l = kup_finding_severity(r->findings[i]->status)) > w)
 			w = l;
 	for (i = 0; r->items && i < r->nitems; i++)
 		if (r->items[i].severity > w)
