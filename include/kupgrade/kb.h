@@ -16,6 +16,7 @@ enum kup_api_level {
 	KUP_LEVEL_OPT_IN_BETA,    /* a beta off by default (KEP-3136) */
 	KUP_LEVEL_GA_DEPRECATED,  /* deprecated, still served */
 	KUP_LEVEL_ADDON,          /* an add-on's CRD version, on its own axis */
+	KUP_LEVEL_ALPHA,          /* an alpha version of a built-in group: off by default */
 };
 
 struct kup_api_replacement {

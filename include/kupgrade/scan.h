@@ -19,11 +19,13 @@ enum kup_finding_status {
 	KUP_FIND_GA_DEPRECATED,       /* GA and deprecated, still served (never removed) */
 	KUP_FIND_UNDECIDED,           /* chart template with a templated apiVersion/kind */
 	KUP_FIND_NOT_RENDERED,        /* in a chart branch not rendered at the target */
+	KUP_FIND_ALPHA_REMOVED,       /* an alpha API (off by default) no longer served at target */
+	KUP_FIND_ALPHA_DEPRECATED,    /* an alpha API (off by default) deprecated at target */
 };
 
 /*
  * "removed", "deprecated", "opt-in-removed", "opt-in-deprecated", "ga-deprecated", "undecided",
- * "not-rendered".
+ * "not-rendered", "alpha-removed", "alpha-deprecated".
  */
 const char *kup_finding_status_name(enum kup_finding_status s);
 

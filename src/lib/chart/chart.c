@@ -926,7 +926,8 @@ static bool builtin_group(const char *g, size_t n)
 
 static bool served_rule(const struct kup_api_rule *rule, const struct kup_version *target)
 {
-	if (rule->level == KUP_LEVEL_OPT_IN_BETA || rule->level == KUP_LEVEL_ADDON)
+	if (rule->level == KUP_LEVEL_OPT_IN_BETA || rule->level == KUP_LEVEL_ADDON ||
+	    rule->level == KUP_LEVEL_ALPHA)
 		return false;
 	return !rule->removed_in.valid || kup_version_cmp_minor(&rule->removed_in, target) > 0;
 }

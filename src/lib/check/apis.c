@@ -59,6 +59,8 @@ const char *kup_finding_status_name(enum kup_finding_status s)
 	case KUP_FIND_GA_DEPRECATED: return "ga-deprecated";
 	case KUP_FIND_UNDECIDED: return "undecided";
 	case KUP_FIND_NOT_RENDERED: return "not-rendered";
+	case KUP_FIND_ALPHA_REMOVED: return "alpha-removed";
+	case KUP_FIND_ALPHA_DEPRECATED: return "alpha-deprecated";
 	}
 	return "unknown";
 }
@@ -73,9 +75,11 @@ enum kup_fail_level kup_finding_severity(enum kup_finding_status s)
 	switch (s) {
 	case KUP_FIND_REMOVED:
 	case KUP_FIND_OPT_IN_REMOVED:
+	case KUP_FIND_ALPHA_REMOVED:
 		return KUP_FAIL_REMOVED;
 	case KUP_FIND_DEPRECATED:
 	case KUP_FIND_OPT_IN_DEPRECATED:
+	case KUP_FIND_ALPHA_DEPRECATED:
 		return KUP_FAIL_DEPRECATED;
 	case KUP_FIND_GA_DEPRECATED:
 	case KUP_FIND_UNDECIDED:
@@ -314,6 +318,14 @@ static bool status_at(const struct kup_api_rule *r, const struct kup_version *v,
 			return false;
 		*out = KUP_FIND_GA_DEPRECATED;
 		return true;
+	case KUP_LEVEL_ALPHA:
+		if (removed)
+			*out = KUP_FIND_ALPHA_REMOVED;
+		else if (deprecated)
+			*out = KUP_FIND_ALPHA_DEPRECATED;
+		else
+			return false;
+		return true;
 	}
 	return false;
 }
@@ -374,6 +386,16 @@ static void rule_finding(struct kup_scan *sc, const struct kup_object *obj,
 			break;
 		case KUP_FIND_OPT_IN_REMOVED:
 			kup_buf_addf(&m, "(an opt-in beta) is no longer served since %s", f->removed_in);
+			break;
+		case KUP_FIND_ALPHA_REMOVED:
+			kup_buf_addf(&m, "(an alpha API, off by default) is no longer served since %s",
+				     f->removed_in);
+			break;
+		case KUP_FIND_ALPHA_DEPRECATED:
+			kup_buf_addf(&m, "(an alpha API, off by default) is deprecated since %s",
+				     f->deprecated_in);
+			if (f->removed_in)
+				kup_buf_addf(&m, " and removed in %s", f->removed_in);
 			break;
 		case KUP_FIND_DEPRECATED:
 		case KUP_FIND_OPT_IN_DEPRECATED:

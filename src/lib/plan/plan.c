@@ -1211,7 +1211,8 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 		struct mgroup *g;
 		struct kup_version rv;
 
-		if (f->status != KUP_FIND_REMOVED && f->status != KUP_FIND_OPT_IN_REMOVED)
+		if (f->status != KUP_FIND_REMOVED && f->status != KUP_FIND_OPT_IN_REMOVED &&
+		    f->status != KUP_FIND_ALPHA_REMOVED)
 			continue;
 		if (!f->rule || !f->rule->removed_in.valid || !f->kind || !f->api_version)
 			continue;

@@ -133,6 +133,8 @@ static enum kup_finding_status rule_status(const struct kup_api_rule *rule)
 		return rule->removed_in.valid ? KUP_FIND_OPT_IN_REMOVED : KUP_FIND_OPT_IN_DEPRECATED;
 	case KUP_LEVEL_GA_DEPRECATED:
 		return KUP_FIND_GA_DEPRECATED;
+	case KUP_LEVEL_ALPHA:
+		return rule->removed_in.valid ? KUP_FIND_ALPHA_REMOVED : KUP_FIND_ALPHA_DEPRECATED;
 	default:
 		return rule->removed_in.valid ? KUP_FIND_REMOVED : KUP_FIND_DEPRECATED;
 	}
