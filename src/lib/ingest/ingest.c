@@ -380,8 +380,9 @@ static enum kup_status handle_last_applied(struct read_ctx *rc, const struct kup
 	st = kup_json_parse(ann->u.str, ann->len, &in->opts.limits, &in->inner_arena, &root, &err);
 	if (st != KUP_OK) {
 		report(in, st, rc->src.path, ann->line + rc->line_base, ann->column, describe(in, live),
-		       "cannot parse the %s annotation of %s: %s",
-		       strcmp(name, LAST_APPLIED) ? name : "last-applied-configuration", describe(in, live),
+		       "cannot parse the %s%s of %s: %s",
+		       strcmp(name, LAST_APPLIED) ? name : "last-applied-configuration",
+		       strcmp(name, LAST_APPLIED) ? " annotation" : "", describe(in, live),
 		       err.msg ? err.msg : kup_strerror(st));
 		kup_error_release(&err);
 		return st == KUP_NOMEM ? st : KUP_OK;
