@@ -829,7 +829,7 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 	}
 
 	/* ---- the fragments every version gets ---- */
-	size_t defaulted = 0, nmarks = 0, ntype = 0;
+	size_t defaulted = 0, ntype = 0;
 	char *schema_frag = NULL, *sub_frag = NULL, *cols_frag = NULL, *root_frag = NULL;
 	struct kup_fix_subst *csubs = NULL;
 	size_t ncsubs = 0;
@@ -840,7 +840,6 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 		collect_marks(schema, true, preserve, &mk, 0);
 		if (mk.oom)
 			goto nomem;
-		nmarks += mk.n;
 		for (size_t k = 0; k < mk.n; k++)
 			ntype += mk.what[k] == 't';
 		root_frag = marked_fragment(f, schema, &mk);
@@ -909,7 +908,6 @@ bool kup_convert_crd_v1beta1(struct kup_fixer *f, const struct kup_node *obj, co
 				collect_marks(vs, true, preserve, &mk, 0);
 				if (mk.oom)
 					goto nomem;
-				nmarks += mk.n;
 				for (size_t k = 0; k < mk.n; k++)
 					ntype += mk.what[k] == 't';
 				for (size_t k = 0; k < mk.n; k++)
