@@ -381,12 +381,20 @@ static void known_keys(struct pctx *c, const struct kup_node *n, const char *wha
 {
 	for (size_t i = 0; i < n->len; i++) {
 		const struct kup_node *k = n->u.pairs[i].key;
-		const char *ks = kup_node_str(k);
+		const char *ks = kup_node_str(k), *hint;
 		bool ok = false;
+		size_t nkeys = 0;
 		for (size_t j = 0; ks && keys[j]; j++)
 			if (strcmp(ks, keys[j]) == 0)
 				ok = true;
-		if (!ok)
+		if (ok)
+			continue;
+		while (keys[nkeys])
+			nkeys++;
+		hint = kup_suggest(ks, keys, nkeys);
+		if (hint)
+			problem(c, k, "unknown key '%s' in %s; did you mean '%s'?", ks, what, hint);
+		else
 			problem(c, k, "unknown key '%s' in %s", ks ? ks : "?", what);
 	}
 }

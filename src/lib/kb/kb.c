@@ -175,8 +175,15 @@ void kup_kbl_check_keys(struct kup_kb_loader *ld, const struct kup_node *map, co
 		for (j = 0; allowed[j]; j++)
 			if (strcmp(k->u.str, allowed[j]) == 0)
 				ok = true;
-		if (!ok)
-			kup_kbl_problem(ld, k, "unknown key '%s'", k->u.str);
+		if (!ok) {
+			const char *hint = kup_suggest(k->u.str, allowed, j);
+
+			if (hint)
+				kup_kbl_problem(ld, k, "unknown key '%s'; did you mean '%s'?", k->u.str,
+						hint);
+			else
+				kup_kbl_problem(ld, k, "unknown key '%s'", k->u.str);
+		}
 	}
 }
 
