@@ -50,7 +50,6 @@ static void usage(FILE *fp)
 		"  --pool NAME               nodes with a node-pool label of that value (GKE, EKS,\n"
 		"                            AKS, Karpenter, kupgrade.dev/pool)\n"
 		"  --selector LABELS         nodes matching a label selector instead\n"
-		"  --upgrade CMD             in-place mode: not implemented; use --provision/--retire\n"
 		CLI_LIVE_USAGE,
 		kup_cli_name, kup_cli_name);
 }
@@ -213,7 +212,7 @@ static void summary(const struct params *p, const struct kup_ro_run_result *r, b
 int cmd_rollout_run(int argc, char **argv)
 {
 	enum {
-		O_POOL = 2000, O_SELECTOR, O_TO, O_PROVIDER, O_PROVISION, O_RETIRE, O_UPGRADE,
+		O_POOL = 2000, O_SELECTOR, O_TO, O_PROVIDER, O_PROVISION, O_RETIRE,
 		O_MAX_SURGE, O_MAX_UNAVAILABLE, O_DRAIN_TIMEOUT, O_PROVISION_TIMEOUT, O_POLICY,
 		O_STATE, O_RESUME, O_ABORT, O_DRY_RUN,
 	};
@@ -224,7 +223,6 @@ int cmd_rollout_run(int argc, char **argv)
 		{ "provider", required_argument, NULL, O_PROVIDER },
 		{ "provision", required_argument, NULL, O_PROVISION },
 		{ "retire", required_argument, NULL, O_RETIRE },
-		{ "upgrade", required_argument, NULL, O_UPGRADE },
 		{ "max-surge", required_argument, NULL, O_MAX_SURGE },
 		{ "max-unavailable", required_argument, NULL, O_MAX_UNAVAILABLE },
 		{ "drain-timeout", required_argument, NULL, O_DRAIN_TIMEOUT },
@@ -272,9 +270,6 @@ int cmd_rollout_run(int argc, char **argv)
 		case O_PROVIDER: provider = optarg; break;
 		case O_PROVISION: snprintf(p.provision, sizeof(p.provision), "%s", optarg); break;
 		case O_RETIRE: snprintf(p.retire, sizeof(p.retire), "%s", optarg); break;
-		case O_UPGRADE:
-			cli_error("--upgrade (in-place mode) is not implemented yet: use --provision and --retire");
-			return KUP_EXIT_ERROR;
 		case O_MAX_SURGE:
 		case O_MAX_UNAVAILABLE: {
 			char *end;
