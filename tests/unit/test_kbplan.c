@@ -204,7 +204,9 @@ static void addon_lookup_by_alias(void **state)
 	assert_ptr_equal(kup_kb_find_addon(kb, "ISTIO"), kup_kb_find_addon(kb, "istio"));
 	assert_ptr_equal(kup_kb_find_addon(kb, "vpc-cni"), kup_kb_find_addon(kb, "aws-node"));
 	assert_ptr_equal(kup_kb_find_addon(kb, "ebs-csi"), kup_kb_find_addon(kb, "aws-ebs-csi-driver"));
-	assert_null(kup_kb_find_addon(kb, "linkerd"));
+	assert_null(kup_kb_find_addon(kb, "node-local-dns"));
+	assert_ptr_equal(kup_kb_find_addon(kb, "linkerd2"), kup_kb_find_addon(kb, "linkerd"));
+	assert_non_null(kup_kb_find_addon(kb, "linkerd"));
 	assert_null(kup_kb_find_addon(kb, NULL));
 	/* Workload names a profile derives add-ons from. */
 	a = kup_kb_find_addon(kb, "aws-ebs-csi-driver");
