@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	for (pass = 0; pass < 2; pass++)
 	for (i = 0; i < kup_ro_policy_count(); i++) {
 		const struct kup_ro_policy *p = kup_ro_policy_at(i);
-		struct kup_ro_opts opts = { pass == 1, false, false };
+		struct kup_ro_opts opts = { pass == 1, false, false, NULL, NULL };
 		struct kup_ro_metrics m;
 		double best = 1e300;
 		if (pass == 0 && p->mode == KUP_RO_MODE_KUPGRADE)

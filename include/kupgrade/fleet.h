@@ -456,6 +456,7 @@ enum kup_status kup_fleet_clock_from_store(struct kup_store *s, struct kup_fleet
 /* A progress line from the loop (stderr in the CLI). */
 typedef void (*kup_fleet_log_fn)(void *ctx, const char *line);
 
+struct kup_fleet_run_result;
 struct kup_fleet_run_opts {
 	const char *store_url;
 	bool once;                  /* one tick (its steps run to completion), then return */
@@ -472,6 +473,9 @@ struct kup_fleet_run_opts {
 	void *log_ctx;
 	volatile int *stop;         /* set (by a signal handler) to stop after the tick */
 	unsigned max_ticks;         /* 0: no limit */
+	/* called after each tick with the ticks and the clusters' counts so far (may be NULL) */
+	void (*on_tick)(void *ctx, const struct kup_fleet_run_result *so_far);
+	void *tick_ctx;
 };
 
 /* What a run ended with. */

@@ -23,6 +23,7 @@
 #include "kupgrade/helmchart.h"
 #include "kupgrade/object.h"
 
+struct kup_ingest_stats;
 struct kup_ingest_opts {
 	struct kup_read_limits limits;
 	struct kup_error_sink errors;
@@ -45,11 +46,15 @@ struct kup_ingest_opts {
 	 * as plain manifests.  Its errors sink is replaced by this one's.
 	 */
 	const struct kup_chart_opts *chart;
+	/* called after each document and each file with the counts so far (may be NULL) */
+	void (*on_progress)(void *ctx, const struct kup_ingest_stats *stats);
+	void *progress_ctx;
 };
 void kup_ingest_opts_init(struct kup_ingest_opts *o);
 
 struct kup_ingest_stats {
 	size_t files;
+	uint64_t bytes;            /* of the files read (stdin and buffers included) */
 	size_t documents;
 	size_t objects;
 	size_t errors;

@@ -20,6 +20,7 @@
 #include "kupgrade/kube.h"
 #include "kupgrade/object.h"
 
+struct kup_live_stats;
 struct kup_live_opts {
 	const char *namespace_;       /* NULL: every namespace and cluster-scoped resources;
 	                                 else only namespaced resources in it */
@@ -29,6 +30,9 @@ struct kup_live_opts {
 	/* progress: called after each resource with the number of items it had */
 	void (*progress)(void *ctx, const struct kup_kube_resource *res, size_t nitems);
 	void *progress_ctx;
+	/* on_page: called after each page with the totals so far (progress_ctx; may be NULL) */
+	void (*on_page)(void *ctx, const struct kup_kube_resource *res,
+			const struct kup_live_stats *so_far);
 	/* when non-NULL and *cancel becomes non-zero (a signal handler), stop after the
 	   current page: KUP_STOP (a snapshot then leaves no file behind) */
 	const volatile sig_atomic_t *cancel;

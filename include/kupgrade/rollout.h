@@ -209,6 +209,9 @@ struct kup_ro_opts {
 	bool equal;
 	bool pre_scale;
 	bool keep_knobs;   /* with `equal`: enforce the budget, keep the policy's knobs as given */
+	/* kup_ro_simulate_seeds(): called after each seed with the seeds done (may be NULL) */
+	void (*on_seed)(void *ctx, int done, int seeds);
+	void *ctx;
 };
 
 /* ---- simulation --------------------------------------------------------- */

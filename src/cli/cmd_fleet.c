@@ -16,6 +16,7 @@
 #include "kupgrade/store.h"
 #include "kupgrade/profile.h"
 #include "kupgrade/report.h"
+#include "progress.h"
 
 static volatile int stop_flag;
 
@@ -30,6 +31,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 		"usage: %s fleet run FLEET [--store URL] [--once] [--until-done] [--tick 10s]\n"
 		"                 [--time-scale N] [--now TIME] [--holder ID] [--lease-ttl 30s] [--kb DIR]\n"
+		"                 [-q] (no progress line on a terminal)\n"
 		"       %s fleet status FLEET [--store URL] [-o table|json]\n"
 		"       %s fleet plan FLEET [--store URL]\n"
 		"       %s fleet events [--store URL] [--cluster NAME] [--since ID] [-o table|json]\n"
@@ -145,7 +147,14 @@ static void log_line(void *ctx, const char *line)
 	(void)ctx;
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	cli_progress_clear();
 	fprintf(stderr, "%s %s\n", ts, line);
+}
+
+static void on_tick(void *ctx, const struct kup_fleet_run_result *r)
+{
+	cli_progress_update(ctx, "fleet: tick %u; clusters: %zu done, %zu failed, %zu held, "
+			    "%zu not done", r->ticks, r->ndone, r->nfailed, r->nheld, r->npending);
 }
 
 /*
@@ -200,13 +209,14 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "work-dir", required_argument, NULL, OPT_WORK },
 	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char *store, *holder, *kb, *by, *reason, *cluster, *output, *work_dir;
-	bool once, until_done;
+	bool once, until_done, quiet;
 	int64_t tick_ms, now_ms, ttl_ms, since;
 	double scale;
 	char *pos[4];
@@ -230,8 +240,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if ((env = getenv("KUP_FLEET_TIME_SCALE")) && *env)
 		a->scale = atof(env);
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:hq", longopts)) != -1) {
 		switch (c) {
+		case 'q': a->quiet = true; break;
 		case OPT_STORE: a->store = optarg; break;
 		case OPT_ONCE: a->once = true; break;
 		case OPT_UNTIL: a->until_done = true; break;
@@ -303,6 +314,7 @@ static int cmd_run(struct args *a)
 	struct kup_fleet_run_opts o;
 	struct kup_fleet_run_result res;
 	struct kup_error err = KUP_ERROR_INIT;
+	struct cli_progress pg;
 	struct kup_kb *kb;
 	struct sigaction sa;
 	enum kup_status st;
@@ -339,7 +351,11 @@ static int cmd_run(struct args *a)
 	o.work_dir = a->work_dir;
 	o.log = log_line;
 	o.stop = &stop_flag;
+	cli_progress_init(&pg, a->quiet);
+	o.on_tick = on_tick;
+	o.tick_ctx = &pg;
 	st = kup_fleet_run(a->pos[0], &o, &res, &err);
+	cli_progress_end(&pg);
 	kup_kb_free(kb);
 	if (st != KUP_OK) {
 		cli_print_error(&err);

@@ -11,6 +11,7 @@
 
 #include "cli_live.h"
 #include "kupgrade/live.h"
+#include "progress.h"
 
 /* ---- shared connection flags ------------------------------------------ */
 
@@ -144,6 +145,7 @@ static void print_skipped(void *ctx, const struct kup_error *err)
 	size_t *n = ctx;
 
 	(*n)++;
+	cli_progress_clear();
 	fprintf(stderr, "%s: error: %s\n", kup_cli_name, err->msg ? err->msg : "failed");
 }
 
@@ -247,6 +249,7 @@ static void snapshot_usage(FILE *fp)
 		"  -o, --output FILE         where to write ('-' for stdout)\n"
 		CLI_LIVE_USAGE
 		"  --page-size N             objects per list request (default 500)\n"
+		"  -q, --quiet               no progress line on stderr (shown only on a terminal)\n"
 		"\n"
 		"Exit codes: 0 written, 1 error (a resource that could not be read is named;\n"
 		"the file is still written without it).\n",
@@ -258,12 +261,14 @@ static void print_problem(void *ctx, const struct kup_error *err)
 	size_t *n = ctx;
 
 	(*n)++;
+	cli_progress_clear();
 	fprintf(stderr, "%s: error: %s\n", kup_cli_name, err->msg ? err->msg : "failed");
 }
 
 static void progress(void *ctx, const struct kup_kube_resource *res, size_t n)
 {
 	(void)ctx;
+	cli_progress_clear();
 	fprintf(stderr, "%s: %s%s%s: %zu\n", kup_cli_name, res->name, *res->group ? "." : "",
 		res->group, n);
 }
@@ -275,6 +280,7 @@ int cmd_snapshot(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -284,18 +290,22 @@ int cmd_snapshot(int argc, char **argv)
 	struct kup_live_stats stats;
 	struct kup_snapshot_info info;
 	struct kup_error err = KUP_ERROR_INIT;
+	enum kup_status st;
 	const char *out = NULL;
 	size_t problems = 0;
 	int c, rc = KUP_EXIT_ERROR;
-	bool usage_error = false;
+	bool usage_error = false, quiet = false;
+	struct cli_progress pg;
 
+	memset(&pg, 0, sizeof(pg));
 	cli_live_init(&l);
 	kup_live_opts_init(&lo);
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:hq" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&l, c, optarg))
 			continue;
 		switch (c) {
+		case 'q': quiet = true; break;
 		case 'o': out = optarg; break;
 		case OPT_PAGE_SIZE: {
 			char *end;
@@ -332,9 +342,12 @@ int cmd_snapshot(int argc, char **argv)
 	lo.namespace_ = cli_live_namespace(&l);
 	lo.errors.fn = print_problem;
 	lo.errors.ctx = &problems;
-	if (l.verbose || isatty(STDERR_FILENO)) {
+	if (l.verbose)
 		lo.progress = progress;
-	}
+	/* -v logs every request on stderr: no progress line between those */
+	cli_progress_init(&pg, quiet || l.verbose);
+	lo.on_page = cli_progress_live_page;
+	lo.progress_ctx = &pg;
 	memset(&info, 0, sizeof(info));
 	info.context = l.cfg->context;
 	info.server = l.cfg->server;
@@ -348,7 +361,9 @@ int cmd_snapshot(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		lo.cancel = &interrupted;
 	}
-	if (kup_live_snapshot(l.k, l.disc, out, &info, &lo, &stats, &err) != KUP_OK) {
+	st = kup_live_snapshot(l.k, l.disc, out, &info, &lo, &stats, &err);
+	cli_progress_end(&pg);
+	if (st != KUP_OK) {
 		fprintf(stderr, "%s: error: ", kup_cli_name);
 		cli_print_error(&err);
 		goto out;
@@ -359,6 +374,7 @@ int cmd_snapshot(int argc, char **argv)
 		stats.skipped ? "; some resources were skipped (see above)" : "");
 	rc = problems ? KUP_EXIT_ERROR : KUP_EXIT_OK;
 out:
+	cli_progress_end(&pg);
 	kup_error_release(&err);
 	cli_live_release(&l);
 	return rc;

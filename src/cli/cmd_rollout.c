@@ -10,6 +10,7 @@
 #include "cli_live.h"
 #include "kupgrade/rollout.h"
 #include "kupgrade/report.h"
+#include "progress.h"
 
 static void rollout_usage(FILE *fp)
 {
@@ -17,7 +18,7 @@ static void rollout_usage(FILE *fp)
 		"usage: %s rollout check SCENARIO [-o table|json]\n"
 		"       %s rollout plan SCENARIO [-o table|json]\n"
 		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [--max-surge N]\n"
-		"                [--max-unavailable M] [--pre-scale] [-o table|json|csv]\n"
+		"                [--max-unavailable M] [--pre-scale] [-q] [-o table|json|csv]\n"
 		"       %s rollout tune SCENARIO --provider eks|gke|aks|capi|karpenter|openshift\n"
 		"                [--max-surge N] [--max-unavailable M] [--seeds N] [-o text|json]\n"
 		"       %s rollout run --context CTX --pool NAME --to VERSION --provider exec ...\n"
@@ -105,6 +106,9 @@ static int parse_count(const char *flag, const char *v, int *out)
 	return 0;
 }
 
+/* -q/--quiet: no progress line (simulate shows one on a terminal) */
+static bool quiet;
+
 static int parse_common(int argc, char **argv, const char *formats, const char **format,
 			const char **policy, int *seeds, struct budget_args *ba)
 {
@@ -116,6 +120,7 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 		{ "max-unavailable", required_argument, NULL, 'U' },
 		{ "pre-scale", no_argument, NULL, 'P' },
 		{ "provider", required_argument, NULL, 'R' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -127,9 +132,10 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 		ba->provider = NULL;
 	}
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:hq", longopts)) != -1) {
 		switch (c) {
 		case 'o': *format = optarg; break;
+		case 'q': quiet = true; break;
 		case 'S':
 		case 'U':
 		case 'P':
@@ -408,8 +414,23 @@ static void summary_json(struct kup_buf *b, const struct kup_ro_summary *s, bool
 	kup_buf_adds(b, "}");
 }
 
+struct sim_progress {
+	struct cli_progress pg;
+	const char *policy;
+	size_t run, runs;
+};
+
+static void on_seed(void *ctx, int done, int seeds)
+{
+	struct sim_progress *sp = ctx;
+
+	cli_progress_update(&sp->pg, "simulating: %s (%zu of %zu), seed %d of %d", sp->policy,
+			    sp->run, sp->runs, done, seeds);
+}
+
 static int rollout_simulate(int argc, char **argv)
 {
+	struct sim_progress sp;
 	const char *format = "table", *policy = "all";
 	struct kup_ro_scenario *sc;
 	struct kup_ro_summary *sum;
@@ -438,16 +459,28 @@ static int rollout_simulate(int argc, char **argv)
 		cli_error("out of memory");
 		return KUP_EXIT_ERROR;
 	}
+	cli_progress_init(&sp.pg, quiet);
+	sp.runs = 0;
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < kup_ro_policy_count(); i++) {
+			const struct kup_ro_policy *p = kup_ro_policy_at(i);
+			if ((strcmp(policy, "all") == 0 || strcmp(policy, p->name) == 0) &&
+			    !(pass == 0 && p->mode == KUP_RO_MODE_KUPGRADE))
+				sp.runs++;
+		}
 	/* providers at their documented defaults, then every policy at the budget */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < kup_ro_policy_count(); i++) {
 			const struct kup_ro_policy *p = kup_ro_policy_at(i);
-			struct kup_ro_opts opts = { pass == 1, ba.pre_scale, false };
+			struct kup_ro_opts opts = { pass == 1, ba.pre_scale, false, on_seed, &sp };
 			if (strcmp(policy, "all") != 0 && strcmp(policy, p->name) != 0)
 				continue;
 			if (pass == 0 && p->mode == KUP_RO_MODE_KUPGRADE)
 				continue;   /* kupgrade has no defaults but the budget */
+			sp.policy = p->name;
+			sp.run = n + 1;
 			if (kup_ro_simulate_seeds(sc, p, &opts, seeds, &sum[n], &err) != KUP_OK) {
+				cli_progress_end(&sp.pg);
 				cli_print_error(&err);
 				kup_error_release(&err);
 				free(sum);
@@ -457,6 +490,7 @@ static int rollout_simulate(int argc, char **argv)
 			n++;
 		}
 	}
+	cli_progress_end(&sp.pg);
 	if (strcmp(format, "json") == 0) {
 		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
 		json_str(&b, sc->name);

@@ -12,6 +12,7 @@
 #include "cli_live.h"
 #include "cli_preflight.h"
 #include "kupgrade/ignore.h"
+#include "progress.h"
 #include "kupgrade/ingest.h"
 #include "kupgrade/live.h"
 #include "kupgrade/report.h"
@@ -50,6 +51,7 @@ static void scan_usage(FILE *fp)
 		"  --no-managed-fields       ignore metadata.managedFields\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
 		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
+		"  -q, --quiet               no progress line on stderr (shown only on a terminal)\n"
 		CLI_PREFLIGHT_USAGE
 		"\n"
 		"Live cluster (every listable resource, Helm release Secrets, and the API\n"
@@ -134,8 +136,16 @@ static bool parse_targets(const char *arg, const char ***names, struct kup_versi
 static void live_progress(void *ctx, const struct kup_kube_resource *res, size_t n)
 {
 	(void)ctx;
+	cli_progress_clear();
 	fprintf(stderr, "%s: %s%s%s: %zu\n", kup_cli_name, res->name, *res->group ? "." : "",
 		res->group, n);
+}
+
+static void scan_progress(void *ctx, const struct kup_ingest_stats *s)
+{
+	cli_progress_update(ctx, "scanning: %zu file%s, %.1f MB, %zu object%s", s->files,
+			    s->files == 1 ? "" : "s", (double)s->bytes / 1e6, s->objects,
+			    s->objects == 1 ? "" : "s");
 }
 
 /*
@@ -146,7 +156,7 @@ static void live_progress(void *ctx, const struct kup_kube_resource *res, size_t
  */
 static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 				 struct kup_scan *scan, struct collected *errs,
-				 struct kup_live_stats *stats)
+				 struct kup_live_stats *stats, struct cli_progress *pg)
 {
 	struct kup_live_opts lo;
 	struct kup_error err = KUP_ERROR_INIT;
@@ -157,8 +167,10 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 	lo.namespace_ = cli_live_namespace(live);
 	lo.errors.fn = collect_error;
 	lo.errors.ctx = errs;
-	if (live->verbose || isatty(STDERR_FILENO))
+	if (live->verbose)
 		lo.progress = live_progress;
+	lo.on_page = cli_progress_live_page;
+	lo.progress_ctx = pg;
 	st = kup_live_collect(live->k, live->disc, &lo, kup_live_ingest_page, in, stats, &err);
 	if (st != KUP_OK) {
 		cli_error("%s", err.msg ? err.msg : kup_strerror(st));
@@ -202,6 +214,7 @@ int cmd_scan(int argc, char **argv)
 		{ "ignore-file", required_argument, NULL, OPT_IGNORE_FILE },
 		{ "show-ignored", no_argument, NULL, OPT_SHOW_IGNORED },
 		{ "annotation", required_argument, NULL, OPT_ANNOTATION },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
 		CLI_PREFLIGHT_LONGOPTS,
@@ -232,10 +245,12 @@ int cmd_scan(int argc, char **argv)
 	const struct kup_finding **list = NULL;
 	struct kup_report rep;
 	struct kup_buf out = KUP_BUF_INIT;
-	bool color, usage_error = false;
+	bool color, usage_error = false, quiet = false;
 	int c, rc = KUP_EXIT_OK;
 	char tbuf[32];
+	struct cli_progress pg;
 
+	memset(&pg, 0, sizeof(pg));
 	kup_scan_opts_init(&so);
 	kup_ingest_opts_init(&io);
 	kup_chart_opts_init(&co);
@@ -244,10 +259,11 @@ int cmd_scan(int argc, char **argv)
 	memset(&lstats, 0, sizeof(lstats));
 	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:f:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:f:hq" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
 		if (cli_live_option(&live, c, optarg) || cli_preflight_option(&pre, c, optarg))
 			continue;
 		switch (c) {
+		case 'q': quiet = true; break;
 		case OPT_TO: to = optarg; break;
 		case OPT_FROM: from = optarg; break;
 		case 'o':
@@ -376,7 +392,12 @@ int cmd_scan(int argc, char **argv)
 	io.annotations = annotations;
 	io.on_object = kup_scan_object;
 	io.ctx = scan;
-	if (cli_live_wanted(&live)) {
+	/* -v logs every request on stderr: no progress line between those */
+	cli_progress_init(&pg, quiet || live.verbose);
+	if (!cli_live_wanted(&live)) {
+		io.on_progress = scan_progress;
+		io.progress_ctx = &pg;
+	} else {
 		/* live pages: positions inside a page mean nothing to a reader */
 		relay.fn = kup_scan_object;
 		relay.ctx = scan;
@@ -400,7 +421,7 @@ int cmd_scan(int argc, char **argv)
 				rc = KUP_EXIT_ERROR;
 				goto out;
 			}
-			st = scan_live(&live, in, scan, &errs, &lstats);
+			st = scan_live(&live, in, scan, &errs, &lstats, &pg);
 			if (st == KUP_STOP) {
 				rc = KUP_EXIT_ERROR;
 				goto out;
@@ -420,6 +441,7 @@ int cmd_scan(int argc, char **argv)
 			st = kup_ingest_finish(in);
 		if (st == KUP_OK)
 			st = kup_scan_finish(scan);
+		cli_progress_end(&pg);
 		if (st != KUP_OK) {
 			cli_error("scan stopped: %s", kup_strerror(st));
 			rc = KUP_EXIT_ERROR;
@@ -491,6 +513,7 @@ int cmd_scan(int argc, char **argv)
 	if (rc == KUP_EXIT_OK && fail_undecided && kup_scan_undecided(scan))
 		rc = KUP_EXIT_DEPRECATED;
 out:
+	cli_progress_end(&pg);
 	kup_buf_release(&out);
 	cli_live_release(&live);
 	cli_preflight_release(&pre);

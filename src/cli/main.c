@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "progress.h"
 
 const char *kup_cli_name = "kupgrade";
 
@@ -18,6 +19,7 @@ void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_clear();
 	fprintf(stderr, "%s: error: ", kup_cli_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -27,6 +29,7 @@ void cli_error(const char *fmt, ...)
 
 void cli_print_error(const struct kup_error *err)
 {
+	cli_progress_clear();
 	if (err->path && err->line)
 		fprintf(stderr, "%s:%u:%u: ", err->path, err->line, err->column ? err->column : 1);
 	else if (err->path)

@@ -33,6 +33,7 @@
 /* The CLI's shared live helpers (cli_live.h), with the few CLI functions they use. */
 #include "../../src/cli/cmd_live.c"
 #include "../../src/cli/cli_opt.c"
+#include "../../src/cli/progress.c"
 const char *kup_cli_name = "kupgrade";
 void cli_error(const char *fmt, ...)
 {

@@ -31,7 +31,7 @@ static struct kup_ro_metrics run_opts(const struct kup_ro_scenario *sc, const ch
 	struct kup_ro_metrics m;
 	struct kup_error err = KUP_ERROR_INIT;
 	const struct kup_ro_policy *p = kup_ro_policy_find(policy);
-	struct kup_ro_opts opts = { equal, pre_scale, false };
+	struct kup_ro_opts opts = { equal, pre_scale, false, NULL, NULL };
 
 	assert_non_null(p);
 	assert_int_equal(kup_ro_simulate_opts(sc, p, &opts, seed, &m, &err), KUP_OK);

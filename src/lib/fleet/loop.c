@@ -1663,6 +1663,10 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 		backoff = 0;
 		ticks++;
 		res->ticks = ticks;
+		if (o->on_tick) {
+			count_result(&L, res);
+			o->on_tick(o->tick_ctx, res);
+		}
 		if (o->once) {
 			while (njobs(&L)) {
 				poll_jobs(&L);

@@ -131,6 +131,12 @@ const struct kup_ingest_stats *kup_ingest_stats(const struct kup_ingest *in)
 	return &in->stats;
 }
 
+static void note_progress(const struct kup_ingest *in)
+{
+	if (in->opts.on_progress)
+		in->opts.on_progress(in->opts.progress_ctx, &in->stats);
+}
+
 static void count_error(void *ctx, const struct kup_error *err)
 {
 	struct kup_ingest *in = ctx;
@@ -528,6 +534,7 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	rc->in->stats.documents++;
 	st = handle_node(rc, doc->root, 0, NULL);
 	kup_arena_reset(&rc->in->inner_arena);
+	note_progress(rc->in);
 	return st;
 }
 
@@ -610,6 +617,11 @@ static enum kup_status read_stream(struct kup_ingest *in, FILE *fp, const char *
 		       "cannot read '%s': binary file (NUL bytes)", path);
 		return KUP_OK;
 	}
+	if (fseek(fp, 0, SEEK_END) == 0) {
+		long size = ftell(fp);
+		if (size > 0)
+			in->stats.bytes += (uint64_t)size;
+	}
 	rewind(fp);
 	if (json) {
 		struct kup_json_opts jo;
@@ -627,6 +639,7 @@ static enum kup_status read_stream(struct kup_ingest *in, FILE *fp, const char *
 		st = kup_yaml_read_file(fp, &yo, &in->doc_arena, on_doc, &rc, &nerr);
 	}
 	kup_arena_reset(&in->doc_arena);
+	note_progress(in);
 	return st;
 }
 
@@ -956,9 +969,11 @@ static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, c
 				if (st == KUP_OK)
 					st = flush_section(&tc);
 				free(tc.section);
+				in->stats.bytes += len;
 			}
 			kup_error_release(&err);
 			free(text);
+			note_progress(in);
 		}
 		free(p);
 	}

@@ -42,17 +42,28 @@ struct counting {
 	void *ctx;
 	size_t items, pages;
 	const volatile sig_atomic_t *cancel;
+	const struct kup_live_opts *o;
+	const struct kup_kube_resource *res;
+	const struct kup_live_stats *before;  /* the resources done */
 };
 
 static enum kup_status count_page(void *ctx, const struct kup_kube_page *pg)
 {
 	struct counting *c = ctx;
+	enum kup_status st;
 
 	if (c->cancel && *c->cancel)
 		return KUP_STOP;
 	c->items += pg->nitems;
 	c->pages++;
-	return c->fn(c->ctx, pg);
+	st = c->fn(c->ctx, pg);
+	if (c->o->on_page) {
+		struct kup_live_stats now = *c->before;
+		now.items += c->items;
+		now.pages += c->pages;
+		c->o->on_page(c->o->progress_ctx, c->res, &now);
+	}
+	return st;
 }
 
 enum kup_status kup_live_collect(struct kup_kube *k, const struct kup_kube_discovery *d,
@@ -73,7 +84,7 @@ enum kup_status kup_live_collect(struct kup_kube *k, const struct kup_kube_disco
 	for (i = 0; i < d->nres; i++) {
 		const struct kup_kube_resource *res = &d->res[i];
 		struct kup_kube_list_opts lo;
-		struct counting c = { fn, ctx, 0, 0, o->cancel };
+		struct counting c = { fn, ctx, 0, 0, o->cancel, o, res, stats };
 		struct kup_error e = KUP_ERROR_INIT;
 		enum kup_status st;
 

@@ -63,6 +63,8 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 		st = kup_ro_simulate_opts(sc, pol, opts, sc->seed + (uint64_t)i, &m, err);
 		if (st != KUP_OK)
 			break;
+		if (opts->on_seed)
+			opts->on_seed(opts->ctx, i + 1, seeds);
 		mk[i] = m.makespan_s;
 		lb[i] = kup_ro_lower_bound(sc, sc->seed + (uint64_t)i);
 		rt[i] = lb[i] > 0 ? m.makespan_s / lb[i] : 0;

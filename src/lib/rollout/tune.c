@@ -62,7 +62,7 @@ static bool better(const struct kup_ro_summary *a, const struct kup_ro_summary *
 static enum kup_status try_one(const struct kup_ro_scenario *sc, const struct kup_ro_policy *p,
 			       struct kup_ro_tune *out, struct kup_error *err)
 {
-	struct kup_ro_opts opts = { true, false, true };
+	struct kup_ro_opts opts = { true, false, true, NULL, NULL };
 	struct kup_ro_summary sum;
 	enum kup_status st;
 
@@ -86,7 +86,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 {
 	const char *name = provider;
 	const struct kup_ro_policy *base;
-	struct kup_ro_opts def = { false, false, false };
+	struct kup_ro_opts def = { false, false, false, NULL, NULL };
 	int s_max = sc->max_surge, m_max = sc->max_unavailable, n0 = pool_nodes(sc);
 	int sv[KUP_TUNE_MAX], uv[KUP_TUNE_MAX], ns, nu, i, j;
 	enum kup_status st;
