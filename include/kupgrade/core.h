@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -178,6 +179,57 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size);
  */
 bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first);
 
+/* ---- inputs: read once, front to back ---------------------------------- */
+
+/*
+ * struct kup_input - one input read once, front to back, whatever kind of
+ * file it is: a regular file, a pipe, a FIFO, a socket, a terminal,
+ * /dev/stdin or a process substitution (/dev/fd/N) are read the same way.
+ * Nothing seeks and nothing opens the file a second time, so what a pipe
+ * delivers is read exactly once.  The first bytes can be looked at before
+ * they are consumed (kup_input_peek, for format sniffing); kup_input_read
+ * hands the peeked bytes out first and then reads on.
+ *
+ * Invariants: head[head_pos, head_len) are bytes peeked and not yet read;
+ * `consumed` counts the bytes kup_input_read has handed out.  An input
+ * either reads a FILE (fp) or hands out memory (fp NULL, the memory in head).
+ */
+struct kup_input {
+	FILE *fp;
+	const char *name;       /* as the user gave it: "-", a path, /dev/fd/63 */
+	char *head;
+	size_t head_len, head_pos, head_cap;
+	size_t consumed;
+	bool eof;               /* the FILE said end of input */
+	bool error;             /* the FILE said a read error; errnum says which */
+	int errnum;
+	bool own_fp;            /* close fp in kup_input_close */
+	bool own_head;          /* free head in kup_input_close */
+};
+
+/*
+ * Opens `path` for reading: "-" is standard input (not closed afterwards);
+ * any other path is opened once.  A path that names an open descriptor which
+ * cannot be opened again (/dev/stdin or /dev/fd/N when it is a socket:
+ * ENXIO) is read through that descriptor (dup'd).  On failure fills err
+ * ("cannot open 'PATH': REASON"), sets in->errnum and returns KUP_IO.
+ */
+enum kup_status kup_input_open(struct kup_input *in, const char *path, struct kup_error *err);
+/* Reads an already open FILE (not closed by kup_input_close). */
+void kup_input_init_file(struct kup_input *in, FILE *fp, const char *name);
+/* Hands out `len` bytes of memory (not copied: they must outlive the input). */
+void kup_input_init_mem(struct kup_input *in, const char *text, size_t len, const char *name);
+/*
+ * Makes up to `n` bytes available without consuming them; *out points at
+ * them until the next call.  Returns how many (fewer only at the end of
+ * input, or on a read error or out of memory: see in->error).
+ */
+size_t kup_input_peek(struct kup_input *in, size_t n, const char **out);
+/* Reads up to `n` bytes into buf: the peeked bytes first.  0 at the end or on error. */
+size_t kup_input_read(struct kup_input *in, void *buf, size_t n);
+/* Closes what kup_input_open opened; the struct can be reused after. */
+void kup_input_close(struct kup_input *in);
+
 /*
  * Whether text is JSON rather than YAML: its first significant byte (after
  * an optional UTF-8 BOM and spaces, tabs, CR, LF) is '{' or '['.  The one
@@ -196,7 +248,8 @@ const char *kup_suggest(const char *word, const char *const *candidates, size_t 
 
 /*
  * Reads a whole file (or stdin for "-") into a malloc'd NUL-terminated
- * buffer, refusing files larger than `cap` bytes.
+ * buffer, refusing files larger than `cap` bytes.  Any kind of file (see
+ * kup_input_open).
  */
 enum kup_status kup_read_file(const char *path, size_t cap, char **out,
 			      size_t *len, struct kup_error *err);

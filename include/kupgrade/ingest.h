@@ -78,8 +78,19 @@ enum kup_status kup_walk_dir(const char *dir, const struct kup_walk *w);
 
 struct kup_ingest;
 enum kup_status kup_ingest_new(const struct kup_ingest_opts *opts, struct kup_ingest **out);
-/* Reads one path ("-" is stdin). Returns KUP_OK unless the callback stopped. */
+/*
+ * Reads one path ("-" is stdin): a directory is walked; anything else - a
+ * regular file, a pipe, a FIFO, a socket, /dev/stdin, a process substitution
+ * - is read once, front to back, its format sniffed from the first bytes
+ * before the reader consumes them (kup_input).  Returns KUP_OK unless the
+ * callback stopped.
+ */
 enum kup_status kup_ingest_path(struct kup_ingest *in, const char *path);
+/*
+ * Reads the file at `path`, naming it `name` in objects and errors (a copy
+ * of a pipe read under the name the user gave); name NULL: kup_ingest_path.
+ */
+enum kup_status kup_ingest_path_as(struct kup_ingest *in, const char *path, const char *name);
 /* Reads a buffer as if it were the file `name`. */
 enum kup_status kup_ingest_mem(struct kup_ingest *in, const char *name,
 			       const char *text, size_t len);

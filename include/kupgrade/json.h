@@ -36,6 +36,11 @@ enum kup_status kup_json_read_mem(const char *text, size_t len,
 				  struct kup_arena *arena, kup_doc_fn fn, void *ctx,
 				  size_t *nerrors);
 
+/* Same, streaming from an input (core.h): any kind of file, after a peek. */
+enum kup_status kup_json_read_input(struct kup_input *in, const struct kup_json_opts *opts,
+				    struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				    size_t *nerrors);
+/* Same, streaming from a FILE from where it stands. */
 enum kup_status kup_json_read_file(FILE *fp, const struct kup_json_opts *opts,
 				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
 				   size_t *nerrors);

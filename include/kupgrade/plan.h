@@ -77,6 +77,13 @@ struct kup_plan_opts {
 	size_t nmanifests;
 	const char *const *dumps;       /* --dump FILE... */
 	size_t ndumps;
+	/*
+	 * The names findings and errors give manifests[i] and dumps[i] (a copy
+	 * of a pipe is read under the name the user gave it); NULL, or a NULL
+	 * entry: the path itself.
+	 */
+	const char *const *manifest_names;
+	const char *const *dump_names;
 	const char *chart_index;        /* --chart-index FILE (a Helm repository index.yaml) */
 	const char *const *pin_app;     /* "NAME=CONSTRAINT" */
 	size_t npin_app;

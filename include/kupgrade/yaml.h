@@ -53,7 +53,11 @@ enum kup_status kup_yaml_read_mem(const char *text, size_t len,
 				  struct kup_arena *arena, kup_doc_fn fn, void *ctx,
 				  size_t *nerrors);
 
-/* Same, streaming from a FILE (read in chunks; one document buffered). */
+/* Same, streaming from an input (core.h; read in chunks, one document buffered). */
+enum kup_status kup_yaml_read_input(struct kup_input *in, const struct kup_yaml_opts *opts,
+				    struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				    size_t *nerrors);
+/* Same, streaming from a FILE from where it stands. */
 enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
 				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
 				   size_t *nerrors);

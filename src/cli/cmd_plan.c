@@ -17,6 +17,8 @@
  * endpoints, a CRD storing a version that is not served).
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -24,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_live.h"
@@ -78,6 +81,150 @@ static bool strv_add(struct strv *s, const char *x)
 		return false;
 	s->v[s->n++] = x;
 	return true;
+}
+
+/*
+ * The --manifests and --dump inputs are read more than once: the pre-flight
+ * pass and the plan's own scan both read each dump, and a directory run
+ * scans them once for each profile.  A pipe, a FIFO, a socket, a process
+ * substitution or '-' can be read only once, so each such input is copied,
+ * once, into a private temporary directory ($TMPDIR, else /tmp; mode 0700,
+ * the copies 0600, all removed when the command ends) and read from there
+ * under the name it was given.  Regular files and directories are read
+ * where they are.
+ */
+struct spool {
+	char *dir;          /* the temporary directory, NULL until one is needed */
+	char **files;       /* the copies, removed by spool_release */
+	size_t n, cap_files;
+};
+
+static bool is_stream(const char *path)
+{
+	struct stat sb;
+
+	return !strcmp(path, "-") ||
+	       (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode));
+}
+
+/* Copies `path` into a new file of the spool; *copy is its path. */
+static bool spool_one(struct spool *sp, const char *path, char **copy)
+{
+	struct kup_input in;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf name = KUP_BUF_INIT;
+	char buf[65536];
+	int fd = -1;
+	bool ok = false;
+
+	*copy = NULL;
+	if (!sp->dir) {
+		const char *tmp = getenv("TMPDIR");
+		struct kup_buf d = KUP_BUF_INIT;
+
+		kup_buf_addf(&d, "%s/kupgrade-input-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (d.oom || !mkdtemp(d.buf)) {
+			cli_error("cannot create a temporary directory for '%s': %s", path,
+				  d.oom ? "out of memory" : strerror(errno));
+			kup_buf_release(&d);
+			return false;
+		}
+		sp->dir = kup_buf_detach(&d, NULL);
+	}
+	if (!kup_grow(&sp->files, &sp->cap_files, sp->n + 1, sizeof(*sp->files), 4)) {
+		cli_error("out of memory");
+		return false;
+	}
+	kup_buf_addf(&name, "%s/%zu", sp->dir, sp->n);
+	if (name.oom) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if (kup_input_open(&in, path, &err) != KUP_OK) {
+		cli_print_error(&err);
+		goto out;
+	}
+	fd = open(name.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cli_error("cannot copy '%s' to '%s': %s", path, name.buf, strerror(errno));
+		kup_input_close(&in);
+		goto out;
+	}
+	sp->files[sp->n++] = kup_buf_detach(&name, NULL);
+	for (;;) {
+		size_t got = kup_input_read(&in, buf, sizeof(buf)), off = 0;
+
+		while (off < got) {
+			ssize_t w = write(fd, buf + off, got - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				cli_error("cannot copy '%s' to '%s': %s", path, sp->files[sp->n - 1],
+					  strerror(errno));
+				goto close;
+			}
+			off += (size_t)w;
+		}
+		if (!got)
+			break;
+	}
+	if (in.error) {
+		cli_error("cannot read '%s': %s", path, strerror(in.errnum));
+		goto close;
+	}
+	*copy = sp->files[sp->n - 1];
+	ok = true;
+close:
+	if (close(fd) != 0 && ok) {
+		cli_error("cannot copy '%s': %s", path, strerror(errno));
+		ok = false;
+	}
+	kup_input_close(&in);
+out:
+	kup_buf_release(&name);
+	kup_error_release(&err);
+	return ok;
+}
+
+/*
+ * Replaces each stream among paths->v by its copy; names->v[i] becomes the
+ * name it was given (NULL where the path is read where it is).
+ */
+static bool spool_streams(struct spool *sp, struct strv *paths, struct strv *names)
+{
+	size_t i;
+
+	for (i = 0; i < paths->n; i++) {
+		char *copy;
+
+		if (!strv_add(names, NULL)) {
+			cli_error("out of memory");
+			return false;
+		}
+		if (!is_stream(paths->v[i]))
+			continue;
+		if (!spool_one(sp, paths->v[i], &copy))
+			return false;
+		names->v[i] = paths->v[i];
+		paths->v[i] = copy;
+	}
+	return true;
+}
+
+static void spool_release(struct spool *sp)
+{
+	size_t i;
+
+	for (i = 0; i < sp->n; i++) {
+		unlink(sp->files[i]);
+		free(sp->files[i]);
+	}
+	free(sp->files);
+	if (sp->dir)
+		rmdir(sp->dir);
+	free(sp->dir);
+	memset(sp, 0, sizeof(*sp));
 }
 
 static void print_input_error(void *ctx, const struct kup_error *err)
@@ -492,6 +639,8 @@ int cmd_plan(int argc, char **argv)
 	struct strv manifests = { 0 }, dumps = { 0 }, pins = { 0 };
 	struct strv *tail_sv = NULL;     /* the PATH... list that took the last free argument */
 	const char *tail = NULL;
+	struct strv manifest_names = { 0 }, dump_names = { 0 };
+	struct spool spool = { 0 };
 	const char *target = NULL, *kb_dir = NULL, *format = "text", *input = NULL;
 	enum kup_plan_format fmt = KUP_PLAN_TEXT;
 	struct kup_error_sink sink = { print_input_error, NULL };
@@ -664,6 +813,9 @@ int cmd_plan(int argc, char **argv)
 		if (!strv_add(&dumps, snap))
 			goto oom;
 	}
+	if (!spool_streams(&spool, &manifests, &manifest_names) ||
+	    !spool_streams(&spool, &dumps, &dump_names))
+		goto out;
 	if (dumps.n) {
 		opts.allowed_registries = (const char *const *)pre.allowed;
 		opts.nallowed = pre.nallowed;
@@ -673,8 +825,10 @@ int cmd_plan(int argc, char **argv)
 		goto out;
 	}
 	opts.manifests = manifests.v;
+	opts.manifest_names = manifest_names.v;
 	opts.nmanifests = manifests.n;
 	opts.dumps = dumps.v;
+	opts.dump_names = dump_names.v;
 	opts.ndumps = dumps.n;
 	opts.pin_app = pins.v;
 	opts.npin_app = pins.n;
@@ -768,6 +922,9 @@ out:
 	free(files);
 	free(manifests.v);
 	free(dumps.v);
+	free(manifest_names.v);
+	free(dump_names.v);
+	spool_release(&spool);
 	free(pins.v);
 	kup_chart_index_free(index);
 	kup_kb_free(kb);

@@ -577,29 +577,30 @@ static enum kup_status read_text(struct kup_ingest *in, const struct read_ctx *t
 
 /* ---- files ------------------------------------------------------------------------ */
 
-static bool looks_json(FILE *fp, bool *binary)
-{
-	unsigned char buf[4096];
-	size_t n, i = 0, j;
-	bool json = false;
+/*
+ * Sniffs the format from the first bytes without consuming them (the reader
+ * gets them next): JSON when the first non-blank character after a BOM is
+ * '{' or '['; binary when they hold a NUL byte.
+ */
+#define SNIFF_BYTES 4096
 
-	*binary = false;
-	n = fread(buf, 1, sizeof(buf), fp);
-	for (j = 0; j < n; j++)
-		if (buf[j] == 0) {
-			*binary = true;
-			break;
-		}
+static bool looks_json(struct kup_input *fi, bool *binary)
+{
+	const unsigned char *buf;
+	const char *p;
+	size_t n, i = 0;
+
+	n = kup_input_peek(fi, SNIFF_BYTES, &p);
+	buf = (const unsigned char *)p;
+	*binary = memchr(buf, 0, n) != NULL;
 	if (n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
 		i = 3;
 	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
 		i++;
-	if (i < n)
-		json = buf[i] == '{' || buf[i] == '[';
-	return json;
+	return i < n && (buf[i] == '{' || buf[i] == '[');
 }
 
-static enum kup_status read_stream(struct kup_ingest *in, FILE *fp, const char *path)
+static enum kup_status read_stream(struct kup_ingest *in, struct kup_input *fi, const char *path)
 {
 	struct read_ctx rc;
 	bool binary, json;
@@ -611,34 +612,29 @@ static enum kup_status read_stream(struct kup_ingest *in, FILE *fp, const char *
 	rc.src.type = KUP_SRC_FILE;
 	rc.src.path = path;
 	in->stats.files++;
-	json = looks_json(fp, &binary);
+	json = looks_json(fi, &binary);
 	if (binary) {
 		report(in, KUP_ENCODING, path, 0, 0, NULL,
 		       "cannot read '%s': binary file (NUL bytes)", path);
 		return KUP_OK;
 	}
-	if (fseek(fp, 0, SEEK_END) == 0) {
-		long size = ftell(fp);
-		if (size > 0)
-			in->stats.bytes += (uint64_t)size;
-	}
-	rewind(fp);
 	if (json) {
 		struct kup_json_opts jo;
 		kup_json_opts_init(&jo, path);
 		jo.limits = in->opts.limits;
 		jo.errors.fn = forward_error;
 		jo.errors.ctx = &rc;
-		st = kup_json_read_file(fp, &jo, &in->doc_arena, on_doc, &rc, &nerr);
+		st = kup_json_read_input(fi, &jo, &in->doc_arena, on_doc, &rc, &nerr);
 	} else {
 		struct kup_yaml_opts yo;
 		kup_yaml_opts_init(&yo, path);
 		yo.limits = in->opts.limits;
 		yo.errors.fn = forward_error;
 		yo.errors.ctx = &rc;
-		st = kup_yaml_read_file(fp, &yo, &in->doc_arena, on_doc, &rc, &nerr);
+		st = kup_yaml_read_input(fi, &yo, &in->doc_arena, on_doc, &rc, &nerr);
 	}
 	kup_arena_reset(&in->doc_arena);
+	in->stats.bytes += fi->consumed;   /* what the reader took: a pipe cannot be measured first */
 	note_progress(in);
 	return st;
 }
@@ -668,67 +664,45 @@ static bool seen_file(struct kup_ingest *in, FILE *fp)
 	return false;
 }
 
-static enum kup_status read_file(struct kup_ingest *in, const char *path)
+/*
+ * Reads one file of any kind - a regular file, '-' (standard input), a pipe,
+ * a FIFO, a socket, /dev/stdin, a process substitution - once, front to
+ * back, reporting it as `name`.
+ */
+static enum kup_status read_file(struct kup_ingest *in, const char *path, const char *name)
 {
-	FILE *fp;
+	struct kup_input fi;
+	struct kup_error err;
 	enum kup_status st;
 
-	if (strcmp(path, "-") == 0) {
-		/* stdin may be a pipe: spool it so it can be sniffed and re-read. */
-		FILE *tmp = tmpfile();
-		char buf[65536];
-		size_t n;
-
-		if (!tmp) {
-			report(in, KUP_IO, path, 0, 0, NULL, "cannot buffer standard input: %s",
-			       strerror(errno));
-			return KUP_OK;
-		}
-		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-			if (fwrite(buf, 1, n, tmp) != n) {
-				report(in, KUP_IO, path, 0, 0, NULL,
-				       "cannot buffer standard input: %s", strerror(errno));
-				fclose(tmp);
-				return KUP_OK;
-			}
-		rewind(tmp);
-		st = read_stream(in, tmp, "-");
-		fclose(tmp);
-		return st;
-	}
-	fp = fopen(path, "rb");
-	if (!fp) {
+	kup_error_init(&err);
+	if (kup_input_open(&fi, path, &err) != KUP_OK) {
 		in->stats.files++;
-		report(in, KUP_IO, path, 0, 0, NULL, "cannot open '%s': %s", path, strerror(errno));
+		report(in, KUP_IO, name, 0, 0, NULL, "cannot open '%s': %s", name,
+		       strerror(fi.errnum));
+		kup_error_release(&err);
 		return KUP_OK;
 	}
-	if (seen_file(in, fp)) {
-		fclose(fp);
+	kup_error_release(&err);
+	if (fi.own_fp && seen_file(in, fi.fp)) {
+		kup_input_close(&fi);
 		return KUP_OK;
 	}
-	st = read_stream(in, fp, path);
-	if (ferror(fp))
-		report(in, KUP_IO, path, 0, 0, NULL, "cannot read '%s': %s", path, strerror(errno));
-	fclose(fp);
+	st = read_stream(in, &fi, name);
+	if (fi.error)
+		report(in, KUP_IO, name, 0, 0, NULL, "cannot read '%s': %s", name,
+		       strerror(fi.errnum));
+	kup_input_close(&fi);
 	return st;
 }
 
 enum kup_status kup_ingest_mem(struct kup_ingest *in, const char *name, const char *text,
 			       size_t len)
 {
-	FILE *fp = fmemopen((void *)text, len ? len : 1, "rb");
-	enum kup_status st;
+	struct kup_input fi;
 
-	if (!fp)
-		return KUP_NOMEM;
-	if (!len) {
-		fclose(fp);
-		in->stats.files++;
-		return KUP_OK;
-	}
-	st = read_stream(in, fp, name);
-	fclose(fp);
-	return st;
+	kup_input_init_mem(&fi, text, len, name);
+	return read_stream(in, &fi, name);
 }
 
 /* ---- directories and charts --------------------------------------------------------- */
@@ -983,7 +957,7 @@ static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, c
 
 static enum kup_status walk_file(void *ctx, const char *path)
 {
-	return read_file(ctx, path);
+	return read_file(ctx, path, path);
 }
 
 static enum kup_status walk_chart(void *ctx, const char *dir)
@@ -1133,5 +1107,10 @@ enum kup_status kup_ingest_path(struct kup_ingest *in, const char *path)
 		return render_chart(in, path);   /* a chart archive */
 	if (strcmp(path, "-") != 0 && is_dir(path))
 		return read_dir(in, path);
-	return read_file(in, path);
+	return read_file(in, path, path);
+}
+
+enum kup_status kup_ingest_path_as(struct kup_ingest *in, const char *path, const char *name)
+{
+	return name ? read_file(in, path, name) : kup_ingest_path(in, path);
 }

@@ -51,7 +51,7 @@ struct jr {
 	size_t pos;
 	size_t base;
 	bool eof;
-	FILE *fp;
+	struct kup_input *in;
 	char *own;
 	size_t cap;
 	bool io_error;
@@ -162,10 +162,10 @@ static bool refill(struct jr *r)
 		r->cap = ncap;
 	}
 	r->buf = r->own;
-	n = fread(r->own + r->len, 1, r->cap - r->len, r->fp);
+	n = kup_input_read(r->in, r->own + r->len, r->cap - r->len);
 	if (n == 0) {
 		r->eof = true;
-		if (ferror(r->fp))
+		if (r->in->error)
 			r->io_error = true;
 		return false;
 	}
@@ -1492,23 +1492,37 @@ enum kup_status kup_json_read_mem(const char *text, size_t len,
 	return st;
 }
 
-enum kup_status kup_json_read_file(FILE *fp, const struct kup_json_opts *opts,
-				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
-				   size_t *nerrors)
+enum kup_status kup_json_read_input(struct kup_input *in, const struct kup_json_opts *opts,
+				    struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				    size_t *nerrors)
 {
 	struct jrun j;
 	enum kup_status st;
 
 	if (nerrors)
 		*nerrors = 0;
-	if (!fp || !opts || !arena)
+	if (!in || !opts || !arena)
 		return KUP_INVALID;
 	jrun_init(&j, opts, arena, fn, ctx);
-	j.r.fp = fp;
+	j.r.in = in;
 	j.r.buf = "";
 	st = run(&j, nerrors);
 	jr_release(&j.r);
 	return st;
+}
+
+enum kup_status kup_json_read_file(FILE *fp, const struct kup_json_opts *opts,
+				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				   size_t *nerrors)
+{
+	struct kup_input in;
+
+	if (nerrors)
+		*nerrors = 0;
+	if (!fp)
+		return KUP_INVALID;
+	kup_input_init_file(&in, fp, opts ? opts->path : NULL);
+	return kup_json_read_input(&in, opts, arena, fn, ctx, nerrors);
 }
 
 enum kup_status kup_json_parse(const char *text, size_t len,

@@ -1064,9 +1064,9 @@ enum kup_status kup_yaml_read_mem(const char *text, size_t len,
 	return st;
 }
 
-enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
-				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
-				   size_t *nerrors)
+enum kup_status kup_yaml_read_input(struct kup_input *in, const struct kup_yaml_opts *opts,
+				    struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				    size_t *nerrors)
 {
 	struct reader r;
 	struct splitter s;
@@ -1077,7 +1077,7 @@ enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
 
 	if (nerrors)
 		*nerrors = 0;
-	if (!fp || !opts || !arena)
+	if (!in || !opts || !arena)
 		return KUP_INVALID;
 	reader_init(&r, opts, arena, fn, ctx);
 	splitter_init(&s);
@@ -1110,12 +1110,12 @@ enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
 			buf = nb;
 			cap = ncap;
 		}
-		got = fread(buf + s.len, 1, cap - s.len, fp);
+		got = kup_input_read(in, buf + s.len, cap - s.len);
 		s.buf = buf;
 		s.len += got;
 		if (got == 0) {
-			if (ferror(fp)) {
-				report(&r, KUP_IO, s.line, 1, "cannot read: %s", strerror(errno));
+			if (in->error) {
+				report(&r, KUP_IO, s.line, 1, "cannot read: %s", strerror(in->errnum));
 				st = KUP_IO;
 				break;
 			}
@@ -1137,4 +1137,18 @@ enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
 		*nerrors = r.nerrors;
 	reader_release(&r);
 	return st;
+}
+
+enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
+				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
+				   size_t *nerrors)
+{
+	struct kup_input in;
+
+	if (nerrors)
+		*nerrors = 0;
+	if (!fp)
+		return KUP_INVALID;
+	kup_input_init_file(&in, fp, opts ? opts->path : NULL);
+	return kup_yaml_read_input(&in, opts, arena, fn, ctx, nerrors);
 }

@@ -1246,7 +1246,8 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 	}
 }
 
-static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, bool dump)
+static void scan_inputs(struct planner *pl, const char *const *paths,
+			const char *const *names, size_t n, bool dump)
 {
 	struct kup_scan_opts so;
 	struct kup_scan *scan = NULL;
@@ -1286,7 +1287,7 @@ static void scan_inputs(struct planner *pl, const char *const *paths, size_t n, 
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if (kup_ingest_path(in, paths[i]) == KUP_NOMEM)
+		if (kup_ingest_path_as(in, paths[i], names ? names[i] : NULL) == KUP_NOMEM)
 			pl->oom = true;
 	if (kup_ingest_finish(in) == KUP_NOMEM || kup_scan_finish(scan) == KUP_NOMEM)
 		pl->oom = true;
@@ -2083,8 +2084,8 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 		st = KUP_NOMEM;
 		goto out;
 	}
-	scan_inputs(&pl, opts->manifests, opts->nmanifests, false);
-	scan_inputs(&pl, opts->dumps, opts->ndumps, true);
+	scan_inputs(&pl, opts->manifests, opts->manifest_names, opts->nmanifests, false);
+	scan_inputs(&pl, opts->dumps, opts->dump_names, opts->ndumps, true);
 	full->has_manifests = opts->nmanifests + opts->ndumps > 0;
 
 	plan_cp(&pl);
