@@ -27,6 +27,7 @@ struct kup_ingest_stats;
 struct kup_ingest_opts {
 	struct kup_read_limits limits;
 	struct kup_error_sink errors;
+	struct kup_error_sink warnings;   /* what was skipped on purpose (a symlink loop); may be unset */
 	kup_object_fn on_object;
 	void *ctx;
 	bool all_revisions;        /* every Helm revision, not only the newest deployed */
@@ -61,17 +62,36 @@ struct kup_ingest_stats {
 };
 
 /*
- * Walks a directory as scan and fix read one: recursively (at most 64 levels,
- * so a symlink loop ends), entries in sorted order, dot-entries skipped.
- * on_file gets every regular .yaml/.yml/.json file; a directory holding
- * Chart.yaml goes to on_chart instead of being descended (when on_chart is
- * NULL it is skipped).  An unreadable directory goes to on_error and the walk
- * goes on.  Stops with the first status other than KUP_OK a callback returns.
+ * Walks a directory as scan and fix read one: recursively, entries in sorted
+ * order, dot-entries skipped.  on_file gets every regular .yaml/.yml/.json
+ * file; a directory holding Chart.yaml goes to on_chart instead of being
+ * descended (when on_chart is NULL it is skipped).
+ *
+ * Symbolic links are followed, but every directory and every file is
+ * reached at most once (a set of (device, inode) pairs): a file reached
+ * again through a link is skipped; a link to a directory reached already is
+ * not followed and goes to on_warning - a loop ("a symbolic link loop back
+ * to 'DIR'") when it points at the directory it is in or one above, else a
+ * second way into a directory read already.  So the walk ends and prints
+ * each file once.
+ *
+ * on_error gets, with a message naming the path, what could not be read:
+ * a dangling symbolic link, an entry removed between the listing and its
+ * turn, a directory that cannot be opened, more than 64 levels.  The walk
+ * goes on after each.  Stops with the first status other than KUP_OK a
+ * callback returns (or KUP_NOMEM).
  */
+struct kup_walk_problem {
+	const char *path;       /* the entry: the link, the file, the directory */
+	int errnum;             /* ENOENT, ELOOP, EACCES...; 0 when none applies */
+	bool warning;
+	const char *msg;        /* "cannot read 'd/x.yaml': a dangling symbolic link" */
+};
 struct kup_walk {
 	enum kup_status (*on_file)(void *ctx, const char *path);
 	enum kup_status (*on_chart)(void *ctx, const char *dir);
-	void (*on_error)(void *ctx, const char *path, int errnum);
+	void (*on_error)(void *ctx, const struct kup_walk_problem *p);
+	void (*on_warning)(void *ctx, const struct kup_walk_problem *p);
 	void *ctx;
 };
 enum kup_status kup_walk_dir(const char *dir, const struct kup_walk *w);

@@ -88,6 +88,7 @@ struct kup_plan_opts {
 	const char *const *pin_app;     /* "NAME=CONSTRAINT" */
 	size_t npin_app;
 	const struct kup_error_sink *errors;   /* input problems (manifests, index); may be NULL */
+	const struct kup_error_sink *warnings; /* inputs skipped on purpose (a symlink loop); may be NULL */
 	const char *today;              /* "YYYY-MM-DD" for provider support windows; NULL: now (UTC) */
 	/* An index already read (kup_chart_index_load), used instead of reading
 	 * chart_index again for each plan of a directory run; may be NULL. */

@@ -31,6 +31,10 @@ int cmd_serve(int argc, char **argv);      /* cmd_serve.c */
 
 /* "kupgrade: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "kupgrade: warning: ..." on stderr: something skipped on purpose; the exit code is unchanged. */
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A kup_error_sink function printing each as a warning (cli_warning). */
+void cli_print_warning(void *ctx, const struct kup_error *err);
 
 /*
  * getopt_long() that, when the option is an unknown long one, adds

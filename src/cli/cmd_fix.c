@@ -885,12 +885,18 @@ static enum kup_status walk_chart(void *ctx, const char *dir)
 	return KUP_OK;
 }
 
-static void walk_error(void *ctx, const char *path, int errnum)
+static void walk_error(void *ctx, const struct kup_walk_problem *p)
 {
 	struct run *r = ctx;
 
-	cli_error("cannot read '%s': %s", path, strerror(errnum));
+	cli_error("%s", p->msg);
 	r->error = true;
+}
+
+static void walk_warning(void *ctx, const struct kup_walk_problem *p)
+{
+	(void)ctx;
+	cli_warning("%s", p->msg);
 }
 
 static bool is_dir(const char *path)
@@ -901,7 +907,7 @@ static bool is_dir(const char *path)
 
 static void fix_dir(struct run *r, const char *dir)
 {
-	struct kup_walk w = { walk_file, walk_chart, walk_error, r };
+	struct kup_walk w = { walk_file, walk_chart, walk_error, walk_warning, r };
 
 	if (kup_walk_dir(dir, &w) != KUP_OK) {
 		cli_error("out of memory walking '%s'", dir);

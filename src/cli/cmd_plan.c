@@ -644,6 +644,7 @@ int cmd_plan(int argc, char **argv)
 	const char *target = NULL, *kb_dir = NULL, *format = "text", *input = NULL;
 	enum kup_plan_format fmt = KUP_PLAN_TEXT;
 	struct kup_error_sink sink = { print_input_error, NULL };
+	struct kup_error_sink warn_sink = { cli_print_warning, NULL };
 	struct kup_kb *kb = NULL;
 	struct kup_buf out = KUP_BUF_INIT;
 	struct kup_error err = KUP_ERROR_INIT;
@@ -833,6 +834,7 @@ int cmd_plan(int argc, char **argv)
 	opts.pin_app = pins.v;
 	opts.npin_app = pins.n;
 	opts.errors = &sink;
+	opts.warnings = &warn_sink;
 
 	if (!input) {
 		files = calloc(1, sizeof(*files));

@@ -390,6 +390,7 @@ int cmd_scan(int argc, char **argv)
 	co.set = sets;
 	io.chart = &co;
 	io.annotations = annotations;
+	io.warnings.fn = cli_print_warning;
 	io.on_object = kup_scan_object;
 	io.ctx = scan;
 	/* -v logs every request on stderr: no progress line between those */

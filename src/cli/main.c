@@ -27,6 +27,23 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", kup_cli_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_print_warning(void *ctx, const struct kup_error *err)
+{
+	(void)ctx;
+	cli_warning("%s", err->msg ? err->msg : kup_strerror(err->code));
+}
+
 void cli_print_error(const struct kup_error *err)
 {
 	cli_progress_clear();

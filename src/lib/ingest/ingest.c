@@ -965,15 +965,21 @@ static enum kup_status walk_chart(void *ctx, const char *dir)
 	return read_chart(ctx, dir);
 }
 
-static void walk_error(void *ctx, const char *path, int errnum)
+static void walk_error(void *ctx, const struct kup_walk_problem *p)
 {
-	report(ctx, KUP_IO, path, 0, 0, NULL, "cannot open directory '%s': %s", path,
-	       strerror(errnum));
+	report(ctx, KUP_IO, p->path, 0, 0, NULL, "%s", p->msg);
+}
+
+static void walk_warning(void *ctx, const struct kup_walk_problem *p)
+{
+	struct kup_ingest *in = ctx;
+
+	kup_error_report(&in->opts.warnings, KUP_OK, p->path, 0, 0, "%s", p->msg);
 }
 
 static enum kup_status read_dir(struct kup_ingest *in, const char *dir)
 {
-	struct kup_walk w = { walk_file, walk_chart, walk_error, in };
+	struct kup_walk w = { walk_file, walk_chart, walk_error, walk_warning, in };
 
 	return kup_walk_dir(dir, &w);
 }

@@ -1280,6 +1280,8 @@ static void scan_inputs(struct planner *pl, const char *const *paths,
 	kup_ingest_opts_init(&io);
 	io.errors.fn = on_input_error;
 	io.errors.ctx = &ic;
+	if (pl->o->warnings)
+		io.warnings = *pl->o->warnings;
 	io.on_object = on_object;
 	io.ctx = &ic;
 	if (kup_ingest_new(&io, &in) != KUP_OK) {
