@@ -2,11 +2,13 @@
  * gen_dump - seeded generator of a kubectl-style cluster dump for the
  * benchmarks in bench/.
  *
- *   gen_dump --seed N --objects N --format json|yaml -o FILE [--counts FILE]
+ *   gen_dump --seed N --objects N --format json|json-array|yaml -o FILE [--counts FILE]
  *
  * json: what `kubectl get deploy,svc,cm,ing,cj,hpa,pdb,sa -A -o json` prints:
  *       one List, 4-space indentation, keys sorted (kubectl prints
  *       unstructured objects, i.e. Go maps).
+ * json-array: the same objects as one top-level JSON array (what
+ *       `kubectl get ... -o json | jq .items` prints), 4-space indentation.
  * yaml: the same objects as a multi-document stream in `kubectl -o yaml`
  *       style (2-space indentation, block style, "- " at the parent's
  *       indentation, multi-line strings as literal blocks).
@@ -569,6 +571,7 @@ struct counts {
 	unsigned long managed_fields_entries;
 	unsigned long managed_fields_old;          /* entries with an old apiVersion */
 	unsigned long last_applied_old_extensions; /* extensions/v1beta1 last-applied */
+	unsigned long largest_object;              /* bytes of the largest object written */
 };
 
 static struct counts C;
@@ -1195,7 +1198,7 @@ static struct val *live_object(const struct obj *o)
 
 static void usage(void)
 {
-	fputs("usage: gen_dump --seed N --objects N --format json|yaml -o FILE [--counts FILE]\n",
+	fputs("usage: gen_dump --seed N --objects N --format json|json-array|yaml -o FILE [--counts FILE]\n",
 	      stderr);
 	exit(1);
 }
@@ -1238,7 +1241,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	bool json = !strcmp(format, "json");
+	bool array = !strcmp(format, "json-array");
+	bool json = array || !strcmp(format, "json");
 	if (!json && strcmp(format, "yaml"))
 		die("unknown format '%s'", format);
 	if (!out)
@@ -1254,7 +1258,9 @@ int main(int argc, char **argv)
 	rng_state = seed;
 
 	struct obuf b = { 0 };
-	if (json)
+	if (array)
+		ob_puts(&b, "[");
+	else if (json)
 		ob_puts(&b, "{\n    \"apiVersion\": \"v1\",\n    \"items\": [");
 	for (unsigned long long n = 0; n < nobjects; n++) {
 		A.len = 0;
@@ -1268,17 +1274,27 @@ int main(int argc, char **argv)
 			if (!strcmp(o.api_applied, "extensions/v1beta1"))
 				C.last_applied_old_extensions++;
 		}
-		if (json) {
+		size_t before = b.len;
+		if (array) {
+			ob_puts(&b, n ? ",\n    " : "\n    ");
+			before = b.len;
+			json_write(&b, v, 4, 1);
+		} else if (json) {
 			ob_puts(&b, n ? ",\n        " : "\n        ");
+			before = b.len;
 			json_write(&b, v, 4, 2);
 		} else {
 			ob_puts(&b, "---\n");
 			yaml_block(&b, v, 0, false);
 		}
+		if (b.len - before > C.largest_object)
+			C.largest_object = b.len - before;
 		if (b.len >= (1u << 20))
 			flush(&b, f, out);
 	}
-	if (json) {
+	if (array) {
+		ob_puts(&b, nobjects ? "\n]\n" : "]\n");
+	} else if (json) {
 		ob_puts(&b, nobjects ? "\n    ],\n" : "],\n");
 		ob_puts(&b, "    \"kind\": \"List\",\n    \"metadata\": {\n"
 			    "        \"resourceVersion\": \"\"\n    }\n}\n");
@@ -1310,6 +1326,7 @@ int main(int argc, char **argv)
 		fprintf(o, "last_applied_extensions_v1beta1 %lu\n", C.last_applied_old_extensions);
 		fprintf(o, "managed_fields_entries %lu\n", C.managed_fields_entries);
 		fprintf(o, "managed_fields_old %lu\n", C.managed_fields_old);
+		fprintf(o, "largest_object_bytes %lu\n", C.largest_object);
 	}
 	if (cf && fclose(cf) != 0)
 		die("cannot write '%s': %s", counts, strerror(errno));

@@ -9,8 +9,11 @@
  * document (list_item = true, index = position) as soon as it is complete,
  * and the arena is reset after it; the remaining top-level members are then
  * delivered as one more document without `items`.  So a 300 MB dump needs
- * memory for one item, not for the whole file.  Any other top-level value is
- * one document.  Several top-level values in a row (concatenated JSON) are
+ * memory for one item, not for the whole file.  A top-level array is read
+ * the same way: each element is delivered as its own document as soon as it
+ * is complete (list_item = true; index counts on from the documents before
+ * it, so a 20 MB array of objects needs memory for one object).  Any other top-level
+ * value is one document.  Several top-level values in a row (concatenated JSON) are
  * several documents.
  *
  * A syntax error is reported with line and column; inside an `items` array

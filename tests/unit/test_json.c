@@ -674,8 +674,11 @@ static void test_items_not_streamed(void **state)
 
 	run_init(&r, &errs);
 	assert_int_equal(read_mem_opts(&r, toparr, sizeof(toparr) - 1, &o, &a), KUP_OK);
-	assert_int_equal(r.ndocs, 1);
-	assert_string_equal(r.json[0], "[{\"a\":1},{\"b\":2}]");
+	/* a top-level array is streamed like a List's items */
+	assert_int_equal(r.ndocs, 2);
+	assert_true(r.list_item[0]);
+	assert_string_equal(r.json[0], "{\"a\":1}");
+	assert_string_equal(r.json[1], "{\"b\":2}");
 	run_release(&r);
 
 	/* only the first items array is streamed */
@@ -763,7 +766,7 @@ static void test_concatenated_and_empty(void **state)
 	assert_int_equal(r.ndocs, 7);
 	assert_string_equal(r.json[0], "{\"a\":1}");
 	assert_string_equal(r.json[1], "{\"b\":2}");
-	assert_string_equal(r.json[2], "[1]");
+	assert_string_equal(r.json[2], "1");   /* the element of [1], streamed */
 	assert_string_equal(r.json[3], "\"x\"");
 	assert_string_equal(r.json[4], "5");
 	assert_string_equal(r.json[5], "true");
@@ -788,12 +791,24 @@ static void test_concatenated_and_empty(void **state)
 		run_release(&r);
 	}
 
-	/* an error after good documents stops the stream; the good ones were delivered */
+	/*
+	 * A top-level array is streamed like a List's items: a trailing comma
+	 * is reported, the element before it was delivered, and the reader
+	 * carries on after the array.
+	 */
 	run_init(&r, &errs);
 	assert_int_equal(read_mem_opts(&r, "{}\n[1,]\n{}", 10, &o, &a), KUP_OK);
-	assert_int_equal(r.ndocs, 1);
+	assert_int_equal(r.ndocs, 3);
+	assert_string_equal(r.json[1], "1");
 	assert_int_equal(r.nerr, 1);
 	assert_string_equal(r.err[0], "2:4: expected a value, found ']'");
+	run_release(&r);
+
+	/* an error outside an array stops the stream; the good documents were delivered */
+	run_init(&r, &errs);
+	assert_int_equal(read_mem_opts(&r, "{}\n{\"a\":}\n{}", 11, &o, &a), KUP_OK);
+	assert_int_equal(r.ndocs, 1);
+	assert_int_equal(r.nerr, 1);
 	run_release(&r);
 	kup_arena_release(&errs);
 	kup_arena_release(&a);
@@ -982,7 +997,7 @@ static void test_huge_string(void **state)
 	assert_int_equal(read_file_opts(&r, t, n + 6, &o, &a), KUP_OK);
 	assert_int_equal(r.nerr, 0);
 	assert_int_equal(r.ndocs, 1);
-	assert_int_equal(strlen(r.json[0]), n + 2 + 2 + 2);
+	assert_int_equal(strlen(r.json[0]), n + 2 + 2);   /* the element of the array */
 	run_release(&r);
 
 	/* over the scalar limit: a clean error, from memory and from a file */

@@ -28,6 +28,13 @@
 /* The cap used when the caller passes max_out == 0. */
 #define KUP_HELM_DEFAULT_MAX_OUT ((size_t)64 << 20)
 #define KUP_HELM_CHUNK 16384
+/*
+ * A release refused when it decompresses to more than this many times its
+ * gzip size (once past the floor): Helm release JSON compresses about 4 to
+ * 15 times, a gzip bomb about a thousand.
+ */
+#define KUP_HELM_MAX_RATIO 100u
+#define KUP_HELM_RATIO_FLOOR ((size_t)8 << 20)
 
 void kup_helm_release_init(struct kup_helm_release *r)
 {
@@ -117,24 +124,31 @@ static enum kup_status base64_error(const unsigned char *p, size_t len,
 }
 
 /*
- * Gunzips in[0..len) into out, refusing output past max_out.  Concatenated
- * gzip members are read in turn (Go's gzip.Reader is multistream); any
- * other trailing bytes are an error, as they are for Helm.
+ * One inflate pass over in[0..len).  With dst NULL the output goes to a
+ * small scratch buffer and is only counted; else into dst[0..cap).  *total
+ * gets the decompressed size; past `limit` the pass stops with KUP_TOOBIG
+ * (the caller words the message).  Concatenated gzip members are read in
+ * turn (Go's gzip.Reader is multistream); any other trailing bytes are an
+ * error, as they are for Helm.
  */
-static enum kup_status gunzip(const unsigned char *in, size_t len, size_t max_out,
-			      struct kup_buf *out, struct kup_error *err)
+static enum kup_status inflate_pass(const unsigned char *in, size_t len, size_t limit,
+				    unsigned char *dst, size_t cap, size_t *total,
+				    struct kup_error *err)
 {
+	unsigned char scratch[KUP_HELM_CHUNK];
 	z_stream zs;
 	enum kup_status st = KUP_OK;
+	size_t out = 0;
 	int zr;
 
+	*total = 0;
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0,
 				     "cannot initialise zlib for release");
 	zs.next_in = (unsigned char *)(uintptr_t)in;
 	for (;;) {
-		size_t room;
+		size_t room, got;
 
 		/* feed in chunks: avail_in is only 32 bits wide */
 		if (zs.avail_in == 0 && len > 0) {
@@ -143,22 +157,26 @@ static enum kup_status gunzip(const unsigned char *in, size_t len, size_t max_ou
 			zs.avail_in = (uInt)take;
 			len -= take;
 		}
-		if (!kup_buf_grow(out, KUP_HELM_CHUNK)) {
-			st = kup_error_set(err, KUP_NOMEM, NULL, 0, 0,
-					   "out of memory decompressing release");
-			goto out;
+		if (dst) {
+			/* one byte more than the first pass counted: a stream that grew shows */
+			zs.next_out = dst + out;
+			room = cap - out;
+		} else {
+			zs.next_out = scratch;
+			room = sizeof(scratch);
 		}
-		room = out->cap - out->len - 1;
 		if (room > UINT_MAX)
 			room = UINT_MAX;
-		zs.next_out = (unsigned char *)out->buf + out->len;
+		if (room == 0) {
+			st = KUP_TOOBIG;
+			goto out;
+		}
 		zs.avail_out = (uInt)room;
 		zr = inflate(&zs, Z_NO_FLUSH);
-		out->len += room - zs.avail_out;
-		out->buf[out->len] = '\0';
-		if (out->len > max_out) {
-			st = kup_error_set(err, KUP_TOOBIG, NULL, 0, 0,
-					   "release decompresses to more than %zu bytes", max_out);
+		got = room - zs.avail_out;
+		out += got;
+		if (out > limit) {
+			st = KUP_TOOBIG;
 			goto out;
 		}
 		if (zr == Z_STREAM_END) {
@@ -200,8 +218,55 @@ static enum kup_status gunzip(const unsigned char *in, size_t len, size_t max_ou
 		goto out;
 	}
 out:
+	*total = out;
 	inflateEnd(&zs);
 	return st;
+}
+
+/*
+ * Gunzips in[0..len) into out, refusing output past max_out bytes or past
+ * KUP_HELM_MAX_RATIO times the compressed size (with a floor of
+ * KUP_HELM_RATIO_FLOOR: small records may compress better).  Two streaming
+ * passes: the first inflates into a 16 KiB scratch buffer only to count, so
+ * a gzip bomb is refused in constant memory before anything is held; the
+ * second inflates into a buffer of exactly that size.
+ */
+static enum kup_status gunzip(const unsigned char *in, size_t len, size_t max_out,
+			      struct kup_buf *out, struct kup_error *err)
+{
+	size_t by_ratio = len > SIZE_MAX / KUP_HELM_MAX_RATIO ? SIZE_MAX : len * KUP_HELM_MAX_RATIO;
+	size_t limit = max_out, total = 0, again = 0;
+	enum kup_status st;
+
+	if (by_ratio < KUP_HELM_RATIO_FLOOR)
+		by_ratio = KUP_HELM_RATIO_FLOOR;
+	if (by_ratio < limit)
+		limit = by_ratio;
+	st = inflate_pass(in, len, limit, NULL, 0, &total, err);
+	if (st == KUP_TOOBIG) {
+		if (limit == max_out)
+			return kup_error_set(err, KUP_TOOBIG, NULL, 0, 0,
+					     "release decompresses to more than %zu bytes", max_out);
+		return kup_error_set(err, KUP_TOOBIG, NULL, 0, 0,
+				     "release decompresses to more than %u times its %zu "
+				     "compressed bytes (a gzip bomb?)", KUP_HELM_MAX_RATIO, len);
+	}
+	if (st != KUP_OK)
+		return st;
+	if (!kup_buf_grow(out, total + 1))
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0,
+				     "out of memory decompressing release");
+	st = inflate_pass(in, len, total, (unsigned char *)out->buf + out->len, total, &again, err);
+	if (st == KUP_OK && again != total)
+		st = KUP_ENCODING;
+	if (st == KUP_TOOBIG || st == KUP_ENCODING)
+		return kup_error_set(err, KUP_ENCODING, NULL, 0, 0,
+				     "corrupted gzip stream in release");
+	if (st != KUP_OK)
+		return st;
+	out->len += total;
+	out->buf[out->len] = '\0';
+	return KUP_OK;
 }
 
 /* ---- the release JSON --------------------------------------------------- */

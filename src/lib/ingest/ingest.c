@@ -20,7 +20,6 @@
  */
 #define KAPP_ORIGINAL "kapp.k14s.io/original"
 #define MAX_LIST_DEPTH 32
-#define MAX_RELEASE_BYTES (256u << 20)
 
 struct file_id {
 	dev_t dev;
@@ -309,7 +308,7 @@ static enum kup_status handle_release(struct read_ctx *rc, const struct kup_obje
 		return KUP_OK;
 	}
 	kup_helm_release_init(&rel);
-	st = kup_helm_decode(data->u.str, data->len, MAX_RELEASE_BYTES, &rel, &err);
+	st = kup_helm_decode(data->u.str, data->len, in->opts.limits.max_document, &rel, &err);
 	if (st != KUP_OK) {
 		report(in, st, rc->src.path, data->line + rc->line_base, data->column,
 		       describe(in, obj), "cannot decode helm release '%.*s': %s",
@@ -532,7 +531,16 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 	enum kup_status st;
 
 	rc->in->stats.documents++;
-	st = handle_node(rc, doc->root, 0, NULL);
+	if (doc->root && doc->root->kind == KUP_NODE_SEQ) {
+		/* A YAML stream whose document is a sequence of objects: like a List (JSON streams them). */
+		size_t i;
+
+		st = KUP_OK;
+		for (i = 0; i < doc->root->len && st == KUP_OK; i++)
+			st = handle_node(rc, doc->root->u.items[i], 0, NULL);
+	} else {
+		st = handle_node(rc, doc->root, 0, NULL);
+	}
 	kup_arena_reset(&rc->in->inner_arena);
 	note_progress(rc->in);
 	return st;

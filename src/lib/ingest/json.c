@@ -1225,10 +1225,14 @@ static int resync(struct jr *r, size_t nest, bool in_str)
 }
 
 /* The items array at r->pos ('['): each element is a document. */
-static bool stream_items(struct jrun *j)
+/*
+ * Streams the array at r->pos, each element a document of index *pidx,
+ * *pidx + 1, ... (*pidx is left one past the last element).
+ */
+static bool stream_items(struct jrun *j, size_t *pidx)
 {
 	struct jr *r = &j->r;
-	size_t idx = 0, base = r->nstk, depth = r->depth;
+	size_t base = r->nstk, depth = r->depth;
 	int c;
 
 	r->pos++;
@@ -1248,13 +1252,13 @@ static bool stream_items(struct jrun *j)
 		else
 			v = parse_value(r, c);
 		if (v) {
-			if (!deliver(j, v, idx, true))
+			if (!deliver(j, v, *pidx, true))
 				return false;
 			c = skip_ws(r);
 			if (c == ',') {
 				r->pos++;
 				c = skip_ws(r);
-				idx++;
+				(*pidx)++;
 				if (c == ']') {
 					jerr_char(r, r->pos, "expected a value");
 					report(j);
@@ -1297,10 +1301,11 @@ static bool stream_items(struct jrun *j)
 			break;
 		r->pos++;
 		c = skip_ws(r);
-		idx++;
+		(*pidx)++;
 	}
 	r->pos++;
 	r->depth = depth;
+	(*pidx)++;   /* one past the last element */
 	return true;
 }
 
@@ -1338,7 +1343,9 @@ static struct kup_node *parse_top_object(struct jrun *j, bool *streamed)
 				kup_arena_reset(j->arena);
 				r->arena = j->arena;
 				*streamed = true;
-				if (!stream_items(j))
+				size_t idx = 0;
+
+				if (!stream_items(j, &idx))
 					return NULL;
 				r->arena = &j->priv;
 				r->doc_start = r->base + r->pos;
@@ -1413,7 +1420,17 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 		r->doc_start = r->base + r->pos;
 		r->depth = 0;
 		r->nstk = 0;
-		if (c == '{' && stream) {
+		if (c == '[' && stream) {
+			/* A top-level array is read like a List's items: one element at a time. */
+			r->arena = j->arena;
+			if (!stream_items(j, &j->ndocs)) {
+				if (r->failed)
+					report(j);
+				break;
+			}
+			r->arena = j->arena;
+			continue;
+		} else if (c == '{' && stream) {
 			r->arena = j->arena;
 			v = parse_top_object(j, &streamed);
 		} else {
