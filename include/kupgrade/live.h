@@ -44,7 +44,22 @@ struct kup_live_stats {
 	size_t skipped;       /* resources that failed (reported) */
 	size_t items;
 	size_t pages;
+	/* items of the core v1 lists every cluster has objects in; -1: not listed */
+	long namespaces;
+	long nodes;
 };
+
+/*
+ * An API server that answers but lists nothing gives a clean result on input
+ * that was never read.  Reports (to sink, one message each) what a real
+ * cluster cannot have: a discovery with no group versions or no resources
+ * at all, no API groups besides the core one (no apps, batch...), and -
+ * when stats is not NULL - an empty list of namespaces or of nodes, where
+ * they were listed.  Returns how many were reported; the caller makes them
+ * warnings, or errors under --strict.
+ */
+size_t kup_live_check_empty(const struct kup_kube_discovery *d, const struct kup_live_stats *stats,
+			    const struct kup_error_sink *sink);
 
 /* True when kup_live_collect() lists res (namespace_ as in the options). */
 bool kup_live_wants(const struct kup_kube_resource *res, const char *namespace_);

@@ -103,8 +103,18 @@ struct kup_read_limits {
 	size_t max_scalar;      /* bytes of one scalar (default 64 MiB) */
 	size_t max_document;    /* bytes of one document (default 256 MiB) */
 	size_t max_aliases;     /* alias expansions per document (default 10000) */
+	size_t max_nodes;       /* nodes of one document; 0: derived, kup_read_limits_nodes */
 };
 void kup_read_limits_default(struct kup_read_limits *l);
+/*
+ * The node cap of one document: max_nodes, or when 0 one node per
+ * KUP_BYTES_PER_NODE bytes of max_document (32 Mi nodes for 256 MiB).  A
+ * node takes 48 bytes of memory (64 with its text's share on average), so a
+ * document's tree stays within about 8 times the size limit whatever its
+ * shape; real manifests spend 15 to 40 bytes of text on a node.
+ */
+#define KUP_BYTES_PER_NODE 8
+size_t kup_read_limits_nodes(const struct kup_read_limits *l);
 
 /* ---- queries ---------------------------------------------------------- */
 

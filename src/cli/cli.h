@@ -48,6 +48,11 @@ int cli_getopt(int argc, char *const argv[], const char *shortopts, const struct
 void cli_suggest_option(const char *arg, const char *const *names, size_t n);
 /* Prints one input error as "path:line:column: message" on stderr. */
 void cli_print_error(const struct kup_error *err);
+/*
+ * Parses a size: a number of bytes, or with a suffix K, M, G (powers of
+ * 1024; KiB, MiB, GiB too).  False on anything else, zero, or overflow.
+ */
+bool cli_parse_size(const char *s, size_t *out);
 /* Loads --kb DIR, or the embedded KB when dir is NULL; prints problems. */
 struct kup_kb *cli_load_kb(const char *dir);
 /*

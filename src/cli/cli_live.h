@@ -13,12 +13,14 @@
 #include <getopt.h>
 #include "cli.h"
 #include "kupgrade/kube.h"
+#include "kupgrade/live.h"
 
 enum {
 	CLI_OPT_KUBECONFIG = 1000,
 	CLI_OPT_CONTEXT,
 	CLI_OPT_LIVE,
 	CLI_OPT_REQUEST_TIMEOUT,
+	CLI_OPT_STRICT,
 };
 
 #define CLI_LIVE_LONGOPTS                                                     \
@@ -28,7 +30,8 @@ enum {
 	{ "request-timeout", required_argument, NULL, CLI_OPT_REQUEST_TIMEOUT }, \
 	{ "namespace", required_argument, NULL, 'n' },                        \
 	{ "all-namespaces", no_argument, NULL, 'A' },                         \
-	{ "verbose", no_argument, NULL, 'v' }
+	{ "verbose", no_argument, NULL, 'v' },                                \
+	{ "strict", no_argument, NULL, CLI_OPT_STRICT }
 #define CLI_LIVE_SHORTOPTS "n:Av"
 
 #define CLI_LIVE_USAGE                                                                   \
@@ -39,7 +42,9 @@ enum {
 	"  -n, --namespace NS        only namespaced objects in NS\n"                      \
 	"  -A, --all-namespaces      every namespace (the default)\n"                      \
 	"  --request-timeout SECS    per request (default 120)\n"                          \
-	"  -v, --verbose             log each request (method, URL, status, time) on stderr\n"
+	"  -v, --verbose             log each request (method, URL, status, time) on stderr\n" \
+	"  --strict                  a cluster that lists nothing (no API groups, no namespaces,\n" \
+	"                            no nodes) is an error (exit 1), not a warning\n"
 
 struct cli_live {
 	const char *kubeconfig;
@@ -50,6 +55,7 @@ struct cli_live {
 	int verbose;
 	long timeout_s;
 	bool bad;                      /* a live option had a bad value */
+	bool strict;                   /* --strict: an empty answer is an error */
 	struct kup_kubeconfig *cfg;
 	struct kup_kube *k;
 	struct kup_kube_discovery *disc;
@@ -66,6 +72,12 @@ bool cli_live_wanted(const struct cli_live *l);
  * KUP_EXIT_ERROR on failure, KUP_EXIT_OK on success.
  */
 int cli_live_connect(struct cli_live *l, bool discover);
+/*
+ * After a collection: an empty list of namespaces or nodes (and what
+ * discovery already said) is a warning, or with --strict an error.  False
+ * when --strict and something was empty (printed).
+ */
+bool cli_live_check_collected(const struct cli_live *l, const struct kup_live_stats *stats);
 /*
  * For verbs that read a cluster dump (plan, profile, rollout): connects
  * (when not yet connected), writes a snapshot of the cluster to a fresh

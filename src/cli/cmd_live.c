@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,9 @@ bool cli_live_option(struct cli_live *l, int c, const char *arg)
 	case 'v':
 		l->verbose++;
 		return true;
+	case CLI_OPT_STRICT:
+		l->strict = true;
+		return true;
 	default:
 		return false;
 	}
@@ -86,6 +90,23 @@ static void warn_line(void *ctx, const char *line)
 	fprintf(stderr, "%s: warning: %s\n", kup_cli_name, line);
 }
 
+static void print_empty(void *ctx, const struct kup_error *err)
+{
+	const struct cli_live *l = ctx;
+
+	if (l->strict)
+		cli_error("%s (--strict)", err->msg);
+	else
+		cli_warning("%s (--strict makes this an error)", err->msg);
+}
+
+bool cli_live_check_collected(const struct cli_live *l, const struct kup_live_stats *stats)
+{
+	struct kup_error_sink sink = { print_empty, (void *)(uintptr_t)l };
+
+	return kup_live_check_empty(NULL, stats, &sink) == 0 || !l->strict;
+}
+
 int cli_live_connect(struct cli_live *l, bool discover)
 {
 	struct kup_kubeconfig_opts ko;
@@ -117,7 +138,11 @@ int cli_live_connect(struct cli_live *l, bool discover)
 		goto out;
 	}
 	if (l->disc) {
+		struct kup_error_sink sink = { print_empty, l };
 		size_t i;
+
+		if (kup_live_check_empty(l->disc, NULL, &sink) && l->strict)
+			goto out;
 		for (i = 0; i < l->disc->ngvs; i++)
 			if (l->disc->gvs[i].error)
 				fprintf(stderr, "%s: warning: API %s is unavailable, its resources are "
@@ -213,6 +238,8 @@ int cli_live_snapshot_tmp(struct cli_live *l, char **path)
 		return KUP_EXIT_ERROR;
 	}
 	*path = file;
+	if (!cli_live_check_collected(l, &stats))
+		problems++;
 	return problems ? KUP_EXIT_ERROR : KUP_EXIT_OK;
 }
 
@@ -372,6 +399,8 @@ int cmd_snapshot(int argc, char **argv)
 		kup_cli_name, l.cfg->server, l.disc->git_version, stats.items, stats.resources,
 		strcmp(out, "-") == 0 ? "standard output" : out,
 		stats.skipped ? "; some resources were skipped (see above)" : "");
+	if (!cli_live_check_collected(&l, &stats))
+		problems++;
 	rc = problems ? KUP_EXIT_ERROR : KUP_EXIT_OK;
 out:
 	cli_progress_end(&pg);

@@ -681,6 +681,7 @@ int cmd_plan(int argc, char **argv)
 			{ "-A", 'A', false },
 			{ "--verbose", 'v', false },
 			{ "-v", 'v', false },
+			{ "--strict", CLI_OPT_STRICT, false },
 			{ "--allowed-registries", CLI_OPT_ALLOWED_REGISTRIES, true },
 		};
 		size_t l;

@@ -177,6 +177,14 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 		kup_error_release(&err);
 		return KUP_STOP;
 	}
+	if (!cli_live_check_collected(live, stats)) {
+		struct kup_error e = KUP_ERROR_INIT;
+
+		/* counted with the input errors: exit 1, the report still printed */
+		kup_error_set(&e, KUP_PARSE, NULL, 0, 0, "the cluster answered empty lists (--strict)");
+		collect_error(errs, &e);
+		kup_error_release(&e);
+	}
 	st = kup_live_metrics(live->k, live->disc, kup_scan_object, scan, &n, &err);
 	if (st == KUP_NOTFOUND) {
 		fprintf(stderr, "%s: note: %s\n", kup_cli_name, err.msg ? err.msg : "no /metrics");

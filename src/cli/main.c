@@ -2,7 +2,9 @@
  * main.c - the kupgrade command: dispatch to a subcommand.
  * Also runs as the kubectl plugin kubectl-kupgrade.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,33 @@ void cli_print_warning(void *ctx, const struct kup_error *err)
 {
 	(void)ctx;
 	cli_warning("%s", err->msg ? err->msg : kup_strerror(err->code));
+}
+
+bool cli_parse_size(const char *s, size_t *out)
+{
+	static const struct { const char *suffix; unsigned shift; } units[] = {
+		{ "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+		{ "G", 30 }, { "GiB", 30 },
+	};
+	unsigned long long v;
+	char *end;
+	size_t i;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v == 0)
+		return false;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > (unsigned long long)(SIZE_MAX >> units[i].shift))
+			return false;
+		*out = (size_t)v << units[i].shift;
+		return true;
+	}
+	return false;
 }
 
 void cli_print_error(const struct kup_error *err)

@@ -44,6 +44,15 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
+void cli_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
 void cli_print_error(const struct kup_error *err)
 {
 	fprintf(stderr, "%s\n", err->msg ? err->msg : "?");

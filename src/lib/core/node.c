@@ -16,6 +16,17 @@ void kup_read_limits_default(struct kup_read_limits *l)
 	l->max_scalar = (size_t)64 << 20;
 	l->max_document = (size_t)256 << 20;
 	l->max_aliases = 10000;
+	l->max_nodes = 0;
+}
+
+size_t kup_read_limits_nodes(const struct kup_read_limits *l)
+{
+	size_t doc;
+
+	if (l && l->max_nodes)
+		return l->max_nodes;
+	doc = l && l->max_document ? l->max_document : (size_t)256 << 20;
+	return doc / KUP_BYTES_PER_NODE ? doc / KUP_BYTES_PER_NODE : 1;
 }
 
 /* ---- queries ---------------------------------------------------------- */

@@ -65,6 +65,7 @@ struct jr {
 	/* output */
 	struct kup_arena *arena;
 	size_t max_depth, max_scalar, max_document;
+	size_t nodes, max_nodes;     /* of the current document */
 	size_t depth;
 	struct kup_node **stk;
 	size_t nstk, capstk;
@@ -244,7 +245,14 @@ static void jerr_nomem(struct jr *r)
 
 static struct kup_node *new_node(struct jr *r, uint8_t kind, size_t rel)
 {
-	struct kup_node *n = kup_arena_alloc(r->arena, sizeof(*n));
+	struct kup_node *n;
+
+	if (++r->nodes > r->max_nodes) {
+		jerr(r, rel, false, false, KUP_TOOBIG, "more than %zu nodes in one document",
+		     r->max_nodes);
+		return NULL;
+	}
+	n = kup_arena_alloc(r->arena, sizeof(*n));
 
 	if (!n) {
 		jerr_nomem(r);
@@ -1247,6 +1255,7 @@ static bool stream_items(struct jrun *j, size_t *pidx)
 		struct kup_node *v = NULL;
 
 		r->doc_start = r->base + r->pos;
+		r->nodes = 0;
 		if (c < 0)
 			jerr_eof(r, false);
 		else
@@ -1349,6 +1358,7 @@ static struct kup_node *parse_top_object(struct jrun *j, bool *streamed)
 					return NULL;
 				r->arena = &j->priv;
 				r->doc_start = r->base + r->pos;
+				r->nodes = 0;
 			} else {
 				v = parse_value(r, vc);
 				if (!v || !push(r, key) || !push(r, v))
@@ -1390,6 +1400,9 @@ static void jr_init(struct jr *r, const struct kup_read_limits *l, struct kup_ar
 	r->max_depth = l && l->max_depth ? l->max_depth : DEFAULT_MAX_DEPTH;
 	r->max_scalar = l && l->max_scalar ? l->max_scalar : DEFAULT_MAX_SCALAR;
 	r->max_document = l && l->max_document ? l->max_document : DEFAULT_MAX_DOCUMENT;
+	r->max_nodes = l && l->max_nodes ? l->max_nodes : r->max_document / KUP_BYTES_PER_NODE;
+	if (!r->max_nodes)
+		r->max_nodes = 1;
 }
 
 static void jr_release(struct jr *r)
@@ -1418,6 +1431,7 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 			break;
 		}
 		r->doc_start = r->base + r->pos;
+		r->nodes = 0;
 		r->depth = 0;
 		r->nstk = 0;
 		if (c == '[' && stream) {

@@ -62,6 +62,7 @@ struct frame {
 struct reader {
 	const struct kup_yaml_opts *opts;
 	struct kup_read_limits lim;
+	size_t nodes, max_nodes;   /* of the current document */
 	const char *path;
 	struct kup_arena *arena;
 	kup_doc_fn fn;
@@ -200,6 +201,15 @@ static void report(struct reader *r, enum kup_status code, uint32_t line,
 		       mark_column(mark), __VA_ARGS__);                      \
 		(r)->failed = true;                                          \
 	} while (0)
+
+/* Counts one more node of the document; past the cap, fails it. */
+static bool count_node(struct reader *r, const yaml_mark_t *mark)
+{
+	if (++r->nodes <= r->max_nodes)
+		return true;
+	FAIL_AT(r, mark, KUP_TOOBIG, "more than %zu nodes in one document", r->max_nodes);
+	return false;
+}
 
 /* ---- allocation ----------------------------------------------------------- */
 
@@ -425,6 +435,8 @@ static void on_scalar(struct reader *r, yaml_event_t *e)
 		FAIL_AT(r, &e->start_mark, KUP_NOMEM, "out of memory");
 		return;
 	}
+	if (!count_node(r, &e->start_mark))
+		return;
 	/* the node and its text in one allocation */
 	n = bump(r, sizeof(*n) + len + 1);
 	s = n ? (char *)(n + 1) : NULL;
@@ -663,6 +675,8 @@ static void on_end(struct reader *r, yaml_event_t *e)
 			return;
 	}
 	count = r->nitems - from;
+	if (!count_node(r, &e->start_mark))
+		return;
 	n = bump(r, sizeof(*n));
 	if (!n)
 		goto nomem;
@@ -710,6 +724,7 @@ nomem:
 
 static void doc_begin(struct reader *r)
 {
+	r->nodes = 0;
 	r->nframes = 0;
 	r->nitems = 0;
 	anchors_clear(r);
@@ -1017,6 +1032,7 @@ static void reader_init(struct reader *r, const struct kup_yaml_opts *opts,
 		r->lim.max_scalar = (size_t)64 << 20;
 	if (!r->lim.max_document)
 		r->lim.max_document = (size_t)256 << 20;
+	r->max_nodes = kup_read_limits_nodes(&r->lim);
 	r->path = opts->path ? opts->path : "-";
 	r->arena = arena;
 	r->fn = fn;

@@ -81,6 +81,8 @@ enum kup_status kup_live_collect(struct kup_kube *k, const struct kup_kube_disco
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
+	stats->namespaces = -1;
+	stats->nodes = -1;
 	for (i = 0; i < d->nres; i++) {
 		const struct kup_kube_resource *res = &d->res[i];
 		struct kup_kube_list_opts lo;
@@ -107,6 +109,10 @@ enum kup_status kup_live_collect(struct kup_kube *k, const struct kup_kube_disco
 		stats->pages += c.pages;
 		if (st == KUP_OK) {
 			stats->resources++;
+			if (strcmp(res->group_version, "v1") == 0 && strcmp(res->name, "namespaces") == 0)
+				stats->namespaces = (long)c.items;
+			else if (strcmp(res->group_version, "v1") == 0 && strcmp(res->name, "nodes") == 0)
+				stats->nodes = (long)c.items;
 			if (o->progress)
 				o->progress(o->progress_ctx, res, c.items);
 			kup_error_release(&e);
@@ -323,4 +329,46 @@ out:
 	kup_buf_release(&path);
 	kup_kube_resp_release(&resp);
 	return st;
+}
+
+size_t kup_live_check_empty(const struct kup_kube_discovery *d, const struct kup_live_stats *stats,
+			    const struct kup_error_sink *sink)
+{
+	size_t n = 0, i;
+	bool named = false;
+
+	if (d) {
+		for (i = 0; i < d->ngvs; i++)
+			if (d->gvs[i].group && *d->gvs[i].group)
+				named = true;
+		if (d->ngvs == 0) {
+			kup_error_report(sink, KUP_PARSE, NULL, 0, 0,
+					 "the API server's discovery lists no API group versions: "
+					 "nothing could be read");
+			n++;
+		} else if (d->nres == 0) {
+			kup_error_report(sink, KUP_PARSE, NULL, 0, 0,
+					 "the API server's discovery lists no resources: "
+					 "nothing could be read");
+			n++;
+		} else if (!named) {
+			kup_error_report(sink, KUP_PARSE, NULL, 0, 0,
+					 "the API server's discovery lists no API groups besides the "
+					 "core one (no apps, batch, networking.k8s.io...): "
+					 "their objects could not be read");
+			n++;
+		}
+	}
+	if (stats && stats->namespaces == 0) {
+		kup_error_report(sink, KUP_PARSE, NULL, 0, 0,
+				 "the cluster answered an empty list of namespaces: a cluster has "
+				 "at least default and kube-system");
+		n++;
+	}
+	if (stats && stats->nodes == 0) {
+		kup_error_report(sink, KUP_PARSE, NULL, 0, 0,
+				 "the cluster answered an empty list of nodes");
+		n++;
+	}
+	return n;
 }

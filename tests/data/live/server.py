@@ -3,7 +3,7 @@
 tests and the snapshot bench (not a substitute for the real kube-apiserver the
 integration tests run).
 
-usage: server.py DIR [--objects N] [--insecure-http]
+usage: server.py DIR [--objects N] [--insecure-http] [--empty-discovery | --no-nodes]
 
 DIR must hold server.crt, server.key and ca.crt (made by mkcerts.sh).  The
 server binds 127.0.0.1 on a free port, writes it to DIR/port, logs every
@@ -28,6 +28,9 @@ accepts it, and then the answer is gzipped), and serves:
   /slow                         answers after 3 s
   any path with "locked"        403
 
+--empty-discovery: /api and /apis list nothing (an API server that answers
+but serves nothing); --no-nodes: /api/v1/nodes is an empty list.
+
 Credentials accepted: bearer "good-token" (or the content of DIR/token when it
 exists), the exec plugin's "exec-token-*", any client certificate signed by
 ca.crt, basic admin:secret.  Anything else: 401.
@@ -48,6 +51,7 @@ N = 5
 for i, a in enumerate(sys.argv):
     if a == "--objects":
         N = int(sys.argv[i + 1])
+EMPTY = "--empty-discovery" in sys.argv
 LOCK = threading.Lock()
 STATE = {"flaky": 0, "gone": 0}
 
@@ -187,7 +191,10 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, {"major": "1", "minor": "20", "gitVersion": "v1.20.2",
                                    "platform": "linux/amd64"})
         if p == "/api":
-            return self.send(200, {"kind": "APIVersions", "versions": ["v1"]})
+            return self.send(200, {"kind": "APIVersions",
+                                   "versions": [] if EMPTY else ["v1"]})
+        if p == "/apis" and EMPTY:
+            return self.send(200, {"kind": "APIGroupList", "groups": []})
         if p == "/apis":
             return self.send(200, {"kind": "APIGroupList", "groups": [
                 {"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
@@ -229,6 +236,8 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, {"kind": "SecretList", "metadata": {}, "items": []})
         if p in ("/api/v1/pods",):
             return self.send(200, {"kind": "PodList", "metadata": {}, "items": []})
+        if p == "/api/v1/nodes" and "--no-nodes" in sys.argv:
+            return self.send(200, {"kind": "NodeList", "metadata": {}, "items": []})
         if p == "/api/v1/nodes":
             return self.send(200, {"kind": "NodeList", "metadata": {}, "items": [
                 {"metadata": {"name": "node-1"},
