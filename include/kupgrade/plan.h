@@ -89,6 +89,7 @@ struct kup_plan_opts {
 	size_t npin_app;
 	const struct kup_error_sink *errors;   /* input problems (manifests, index); may be NULL */
 	const struct kup_error_sink *warnings; /* inputs skipped on purpose (a symlink loop); may be NULL */
+	size_t max_document;            /* --max-document-size for manifests and dumps; 0: 256 MiB */
 	const char *today;              /* "YYYY-MM-DD" for provider support windows; NULL: now (UTC) */
 	/* An index already read (kup_chart_index_load), used instead of reading
 	 * chart_index again for each plan of a directory run; may be NULL. */

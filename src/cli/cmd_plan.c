@@ -56,6 +56,8 @@ static void plan_usage(FILE *fp)
 		"  --manifests PATH...       manifests scanned for API removals at every hop (PROFILE may\n"
 		"                            follow them: plan --manifests DIR PROFILE --to V)\n"
 		"  --dump FILE...            kubectl dumps (get -A -o json), scanned the same way\n"
+		"  --max-document-size SIZE refuse a manifest or dump item larger than SIZE\n"
+		"                            (default 256M; see scan --help)\n"
 		"  --chart-index FILE        a Helm repository index.yaml for chart choices\n"
 		"  --pin-app NAME=CONSTRAINT only charts whose appVersion satisfies CONSTRAINT\n"
 		"  --keep-nodes              node pools move only as far as the skew policy needs\n"
@@ -732,6 +734,13 @@ int cmd_plan(int argc, char **argv)
 				goto missing;
 			if (strlen(opts.today) != 10 || opts.today[4] != '-' || opts.today[7] != '-') {
 				cli_error("bad --today '%s': expected YYYY-MM-DD", opts.today);
+				goto out;
+			}
+		} else if (is_opt(arg, "--max-document-size")) {
+			if (!(v = opt_value(argc, argv, &a, "--max-document-size")))
+				goto missing;
+			if (!cli_parse_size(v, &opts.max_document)) {
+				cli_error("bad --max-document-size '%s': a size such as 64M or 1G", v);
 				goto out;
 			}
 		} else if (!strcmp(arg, "--keep-nodes")) {

@@ -49,6 +49,10 @@ static void scan_usage(FILE *fp)
 		"  --annotation NAME         also read NAME like last-applied (a tool's copy of the\n"
 		"                            applied object; kapp.k14s.io/original always is)\n"
 		"  --no-managed-fields       ignore metadata.managedFields\n"
+		"  --max-document-size SIZE  refuse a document (one object, or one item of a List or\n"
+		"                            top-level array) larger than SIZE (default 256M), or of\n"
+		"                            more than one node per 8 bytes of it; Helm releases\n"
+		"                            decompressing past it are refused too\n"
 		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
 		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
 		"  -q, --quiet               no progress line on stderr (shown only on a terminal)\n"
@@ -200,7 +204,7 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 
 enum {
 	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
-	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED, OPT_ANNOTATION,
+	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED, OPT_ANNOTATION, OPT_MAX_DOC,
 };
 
 int cmd_scan(int argc, char **argv)
@@ -223,6 +227,7 @@ int cmd_scan(int argc, char **argv)
 		{ "show-ignored", no_argument, NULL, OPT_SHOW_IGNORED },
 		{ "annotation", required_argument, NULL, OPT_ANNOTATION },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-document-size", required_argument, NULL, OPT_MAX_DOC },
 		{ "help", no_argument, NULL, 'h' },
 		CLI_LIVE_LONGOPTS,
 		CLI_PREFLIGHT_LONGOPTS,
@@ -326,6 +331,12 @@ int cmd_scan(int argc, char **argv)
 			kup_error_release(&err);
 			break;
 		}
+		case OPT_MAX_DOC:
+			if (!cli_parse_size(optarg, &io.limits.max_document)) {
+				cli_error("bad --max-document-size '%s': a size such as 64M or 1G", optarg);
+				usage_error = true;
+			}
+			break;
 		case OPT_TARGETS:
 			if (!parse_targets(optarg, &addon_names, &addon_vers, &naddons))
 				usage_error = true;

@@ -574,9 +574,18 @@ static void test_limits(void **state)
 	assert_string_equal(err.msg, "number longer than 4 bytes");
 	kup_read_limits_default(&lim);
 	lim.max_document = 10;
+	lim.max_nodes = 100;   /* the byte limit alone */
 	assert_int_equal(kup_json_parse("[1,2,3,4,5]", 11, &lim, &a, &n, &err), KUP_OK);
 	assert_int_equal(kup_json_parse("[1,2,3,4,5,6,7]", 15, &lim, &a, &n, &err), KUP_TOOBIG);
 	assert_string_equal(err.msg, "document larger than 10 bytes");
+	/* the node cap derived from the size limit: one node per 8 bytes */
+	kup_read_limits_default(&lim);
+	lim.max_document = 64;
+	assert_int_equal(kup_read_limits_nodes(&lim), 8);
+	assert_int_equal(kup_json_parse("[1,2,3,4,5,6,7]", 15, &lim, &a, &n, &err), KUP_OK);
+	assert_int_equal(kup_json_parse("[1,2,3,4,5,6,7,8]", 17, &lim, &a, &n, &err), KUP_TOOBIG);
+	assert_string_equal(err.msg,
+			    "document holds more than 8 nodes (one per 8 bytes of the document size limit)");
 	kup_error_release(&err);
 	kup_arena_release(&a);
 }

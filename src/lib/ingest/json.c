@@ -66,6 +66,7 @@ struct jr {
 	struct kup_arena *arena;
 	size_t max_depth, max_scalar, max_document;
 	size_t nodes, max_nodes;     /* of the current document */
+	size_t item;                 /* the streamed item being read, SIZE_MAX: none */
 	size_t depth;
 	struct kup_node **stk;
 	size_t nstk, capstk;
@@ -248,8 +249,14 @@ static struct kup_node *new_node(struct jr *r, uint8_t kind, size_t rel)
 	struct kup_node *n;
 
 	if (++r->nodes > r->max_nodes) {
-		jerr(r, rel, false, false, KUP_TOOBIG, "more than %zu nodes in one document",
-		     r->max_nodes);
+		if (r->item != SIZE_MAX)
+			jerr(r, rel, false, false, KUP_TOOBIG,
+			     "item %zu holds more than %zu nodes (one per %d bytes of the document "
+			     "size limit)", r->item, r->max_nodes, KUP_BYTES_PER_NODE);
+		else
+			jerr(r, rel, false, false, KUP_TOOBIG,
+			     "document holds more than %zu nodes (one per %d bytes of the document "
+			     "size limit)", r->max_nodes, KUP_BYTES_PER_NODE);
 		return NULL;
 	}
 	n = kup_arena_alloc(r->arena, sizeof(*n));
@@ -863,7 +870,12 @@ static bool check_doc_size(struct jr *r)
 {
 	if (r->base + r->pos - r->doc_start <= r->max_document)
 		return true;
-	jerr(r, r->pos, true, false, KUP_TOOBIG, "document larger than %zu bytes", r->max_document);
+	if (r->item != SIZE_MAX)   /* a streamed item: skipped, the next one is read */
+		jerr(r, r->pos, false, false, KUP_TOOBIG, "item %zu is larger than %zu bytes",
+		     r->item, r->max_document);
+	else
+		jerr(r, r->pos, true, false, KUP_TOOBIG, "document larger than %zu bytes",
+		     r->max_document);
 	return false;
 }
 
@@ -1256,6 +1268,7 @@ static bool stream_items(struct jrun *j, size_t *pidx)
 
 		r->doc_start = r->base + r->pos;
 		r->nodes = 0;
+		r->item = *pidx;
 		if (c < 0)
 			jerr_eof(r, false);
 		else
@@ -1359,6 +1372,7 @@ static struct kup_node *parse_top_object(struct jrun *j, bool *streamed)
 				r->arena = &j->priv;
 				r->doc_start = r->base + r->pos;
 				r->nodes = 0;
+				r->item = SIZE_MAX;
 			} else {
 				v = parse_value(r, vc);
 				if (!v || !push(r, key) || !push(r, v))
@@ -1400,6 +1414,7 @@ static void jr_init(struct jr *r, const struct kup_read_limits *l, struct kup_ar
 	r->max_depth = l && l->max_depth ? l->max_depth : DEFAULT_MAX_DEPTH;
 	r->max_scalar = l && l->max_scalar ? l->max_scalar : DEFAULT_MAX_SCALAR;
 	r->max_document = l && l->max_document ? l->max_document : DEFAULT_MAX_DOCUMENT;
+	r->item = SIZE_MAX;
 	r->max_nodes = l && l->max_nodes ? l->max_nodes : r->max_document / KUP_BYTES_PER_NODE;
 	if (!r->max_nodes)
 		r->max_nodes = 1;
@@ -1432,6 +1447,7 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 		}
 		r->doc_start = r->base + r->pos;
 		r->nodes = 0;
+		r->item = SIZE_MAX;
 		r->depth = 0;
 		r->nstk = 0;
 		if (c == '[' && stream) {

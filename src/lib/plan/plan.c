@@ -1282,6 +1282,8 @@ static void scan_inputs(struct planner *pl, const char *const *paths,
 	io.errors.ctx = &ic;
 	if (pl->o->warnings)
 		io.warnings = *pl->o->warnings;
+	if (pl->o->max_document)
+		io.limits.max_document = pl->o->max_document;
 	io.on_object = on_object;
 	io.ctx = &ic;
 	if (kup_ingest_new(&io, &in) != KUP_OK) {
