@@ -262,6 +262,8 @@ if [ "$HAVE_FIX" = 1 ]; then
 fi
 echo
 
+# peak RSS of a 20 MB top-level JSON array (file and pipe), one 31 MB object, a Helm gzip bomb (bench/limits.sh)
+KUPGRADE="$KUP" BENCH_BIN="$BIN" BENCH_OUT="$OUT" BENCH_SEED="$SEED" bash bench/limits.sh || FAILED=1
 # the fleet store's share of a 10,000-cluster tick, SQLite and PostgreSQL (bench/store.sh)
 KUPGRADE_LIB="$LIB" BENCH_BIN="$BIN" bash bench/store.sh || FAILED=1
 # kupgrade plan DIR/ over 10,000 generated profiles on one core (bench/plan.sh)
