@@ -196,7 +196,6 @@ bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first);
  */
 struct kup_input {
 	FILE *fp;
-	const char *name;       /* as the user gave it: "-", a path, /dev/fd/63 */
 	char *head;
 	size_t head_len, head_pos, head_cap;
 	size_t consumed;
@@ -216,9 +215,9 @@ struct kup_input {
  */
 enum kup_status kup_input_open(struct kup_input *in, const char *path, struct kup_error *err);
 /* Reads an already open FILE (not closed by kup_input_close). */
-void kup_input_init_file(struct kup_input *in, FILE *fp, const char *name);
+void kup_input_init_file(struct kup_input *in, FILE *fp);
 /* Hands out `len` bytes of memory (not copied: they must outlive the input). */
-void kup_input_init_mem(struct kup_input *in, const char *text, size_t len, const char *name);
+void kup_input_init_mem(struct kup_input *in, const char *text, size_t len);
 /*
  * Makes up to `n` bytes available without consuming them; *out points at
  * them until the next call.  Returns how many (fewer only at the end of

@@ -17,17 +17,15 @@
 
 #include "kupgrade/core.h"
 
-void kup_input_init_file(struct kup_input *in, FILE *fp, const char *name)
+void kup_input_init_file(struct kup_input *in, FILE *fp)
 {
 	memset(in, 0, sizeof(*in));
 	in->fp = fp;
-	in->name = name;
 }
 
-void kup_input_init_mem(struct kup_input *in, const char *text, size_t len, const char *name)
+void kup_input_init_mem(struct kup_input *in, const char *text, size_t len)
 {
 	memset(in, 0, sizeof(*in));
-	in->name = name;
 	in->head = (char *)text;
 	in->head_len = text ? len : 0;
 	in->eof = true;
@@ -61,7 +59,7 @@ enum kup_status kup_input_open(struct kup_input *in, const char *path, struct ku
 	FILE *fp;
 	int e, fd;
 
-	kup_input_init_file(in, NULL, path);
+	kup_input_init_file(in, NULL);
 	if (strcmp(path, "-") == 0) {
 		in->fp = stdin;
 		return KUP_OK;

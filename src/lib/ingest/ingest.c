@@ -709,7 +709,7 @@ enum kup_status kup_ingest_mem(struct kup_ingest *in, const char *name, const ch
 {
 	struct kup_input fi;
 
-	kup_input_init_mem(&fi, text, len, name);
+	kup_input_init_mem(&fi, text, len);
 	return read_stream(in, &fi, name);
 }
 

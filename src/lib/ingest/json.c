@@ -1568,7 +1568,7 @@ enum kup_status kup_json_read_file(FILE *fp, const struct kup_json_opts *opts,
 		*nerrors = 0;
 	if (!fp)
 		return KUP_INVALID;
-	kup_input_init_file(&in, fp, opts ? opts->path : NULL);
+	kup_input_init_file(&in, fp);
 	return kup_json_read_input(&in, opts, arena, fn, ctx, nerrors);
 }
 

@@ -1165,6 +1165,6 @@ enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
 		*nerrors = 0;
 	if (!fp)
 		return KUP_INVALID;
-	kup_input_init_file(&in, fp, opts ? opts->path : NULL);
+	kup_input_init_file(&in, fp);
 	return kup_yaml_read_input(&in, opts, arena, fn, ctx, nerrors);
 }

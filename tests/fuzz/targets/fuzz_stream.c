@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setvbuf(fp, NULL, _IONBF, 0);   /* every fread reaches chunk_read, as read(2) on a pipe */
 	kup_buf_init(&mem.b);
 	kup_buf_init(&piped.b);
-	kup_input_init_file(&in, fp, "fuzz");
+	kup_input_init_file(&in, fp);
 	got = kup_input_peek(&in, want, &peeked);
 	if (got != (want < c.len ? want : c.len) || memcmp(peeked, c.p, got) != 0)
 		abort();   /* a peek returns the first bytes, all of them */
