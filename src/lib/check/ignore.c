@@ -5,12 +5,15 @@
  * section around the finding's line (a line starting with `---` at column
  * 0 separates sections, in manifests and chart templates alike) is searched
  * for `#` comments `kupgrade:ignore RULE [reason]`.  The last file read is
- * kept, since findings are sorted by path.
+ * kept, since findings are sorted by path.  Only regular files are read
+ * again: the inline comments of a pipe, FIFO or stdin are not honoured
+ * (the scan read them once; an --ignore-file applies to them as to files).
  */
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kupgrade/ignore.h"
 
@@ -144,6 +147,7 @@ enum kup_status kup_ignore_load(struct kup_ignore *ign, const char *path,
 static bool load(struct kup_ignore *ign, const char *path)
 {
 	struct kup_error err = KUP_ERROR_INIT;
+	struct stat st;
 
 	if (ign->path && strcmp(ign->path, path) == 0)
 		return !ign->unreadable;
@@ -152,6 +156,13 @@ static bool load(struct kup_ignore *ign, const char *path)
 	ign->text = NULL;
 	ign->len = 0;
 	ign->path = strdup(path);
+	/* Only a regular file can be read a second time: a pipe, a FIFO or stdin
+	   was consumed by the scan (and opening a FIFO again would wait for a
+	   writer), so their inline comments are not looked up. */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ign->unreadable = true;
+		return false;
+	}
 	ign->unreadable = kup_read_file(path, MAX_SCANNED_FILE, &ign->text, &ign->len, &err) != KUP_OK;
 	kup_error_release(&err);
 	return !ign->unreadable;
