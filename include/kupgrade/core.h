@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define KUP_STATUS_TABLE(X)                                                  \
 	X(OK,          0, "success")                                         \
@@ -167,6 +168,28 @@ char *kup_arena_printf(struct kup_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static inline bool kup_arena_failed(const struct kup_arena *a) { return a->failed; }
 
+/* ---- allocation --------------------------------------------------------- */
+
+/*
+ * Every allocation of libkupgrade and the CLI goes through these (free() is
+ * plain free()).  They behave as malloc/calloc/realloc/strdup/strndup: NULL
+ * on failure, never abort.  In a build with -DKUP_FAULT_INJECTION=ON they
+ * count calls, and the Nth one (and every one after it, when
+ * kup_fault_alloc_set(n, true)) fails: $KUP_ALLOC_FAIL=N[+] sets it for a
+ * whole process (the "torture" tests); the count of calls so far is
+ * kup_fault_alloc_count().  Allocations inside json-c, libyaml, libcurl,
+ * SQLite and libpq are theirs and are not counted.
+ */
+void *kup_malloc(size_t n);
+void *kup_calloc(size_t nmemb, size_t size);
+void *kup_realloc(void *p, size_t n);
+char *kup_strdup(const char *s);
+char *kup_strndup(const char *s, size_t n);
+/* Fault injection (no-ops returning 0/false in a normal build). */
+bool kup_fault_enabled(void);
+void kup_fault_alloc_set(unsigned long fail_at, bool and_after);
+unsigned long kup_fault_alloc_count(void);
+
 /* ---- small helpers ---------------------------------------------------- */
 
 /* Like malloc/realloc/strdup but abort-free: return NULL on failure. */
@@ -252,5 +275,94 @@ const char *kup_suggest(const char *word, const char *const *candidates, size_t 
  */
 enum kup_status kup_read_file(const char *path, size_t cap, char **out,
 			      size_t *len, struct kup_error *err);
+
+/* ---- writing files ------------------------------------------------------ */
+
+/*
+ * Every file kupgrade writes goes through these calls (io.c), so tests can
+ * make any of them fail (ENOSPC, EIO) with kup_io_set_ops(); a build with
+ * -DKUP_FAULT_INJECTION=ON also reads $KUP_IO_FAIL=OP:N:ERRNO[,...] (OP one
+ * of open, write, fsync, close, rename: its Nth call fails).
+ */
+struct kup_io_ops {
+	int (*open)(const char *path, int flags, mode_t mode);
+	ssize_t (*write)(int fd, const void *p, size_t n);
+	int (*fsync)(int fd);
+	int (*close)(int fd);
+	int (*rename)(const char *from, const char *to);
+	int (*unlink)(const char *path);
+};
+/* Replaces the calls (NULL: the default ones); returns the previous set. */
+const struct kup_io_ops *kup_io_set_ops(const struct kup_io_ops *ops);
+const struct kup_io_ops *kup_io(void);       /* the calls in force */
+const struct kup_io_ops *kup_io_real(void);  /* the system's calls (for wrappers) */
+/* write() until done (EINTR retried); false with errno set. */
+bool kup_io_write_all(int fd, const void *data, size_t n);
+
+/*
+ * A file written whole: kup_wfile_open() creates a temporary file beside
+ * `path` (".NAME.kupgrade-XXXX", 0600); writes are buffered; commit sets
+ * `mode` (0 = 0600), fsyncs, closes and renames it over `path`, then fsyncs
+ * the directory.  On any failure (and on abort) the temporary file is
+ * removed and `path` is untouched; the error names `path` and the reason
+ * ("cannot write 'x.yaml': No space left on device").  A path of "-" writes
+ * to standard output.  After a failed open nothing needs releasing.
+ */
+struct kup_wfile {
+	char *path;
+	char *tmp;
+	int fd;
+	mode_t mode;
+	bool to_stdout;
+	bool failed;
+	int werrno;
+	struct kup_buf buf;
+};
+enum kup_status kup_wfile_open(struct kup_wfile *w, const char *path, mode_t mode,
+			       struct kup_error *err);
+/* False once a write failed (sticky; commit reports it). */
+bool kup_wfile_write(struct kup_wfile *w, const void *p, size_t n);
+bool kup_wfile_puts(struct kup_wfile *w, const char *s);
+enum kup_status kup_wfile_commit(struct kup_wfile *w, struct kup_error *err);
+void kup_wfile_abort(struct kup_wfile *w);
+/* The whole of data into path, as above. */
+enum kup_status kup_write_file(const char *path, const void *data, size_t len, mode_t mode,
+			       struct kup_error *err);
+/* Creates path empty with mode 0600 when it does not exist (*created says). */
+enum kup_status kup_create_private(const char *path, bool *created, struct kup_error *err);
+
+/* ---- secrets ------------------------------------------------------------- */
+
+/*
+ * One redaction function for every message path (redact.c).  kup_error_set()
+ * and its friends pass messages, paths and objects through it; so do the
+ * live client's log lines, the fleet's driver output and the CLI's stderr.
+ *
+ * Masked as "***": the password of a URL's userinfo (scheme://user:PW@host),
+ * `password=PW` (libpq keywords), `token=`/`access_token=` values,
+ * `Authorization: Bearer|Basic` values, the body of PEM private keys, and
+ * every value registered with kup_secret_register() wherever it appears
+ * (values shorter than KUP_SECRET_MIN bytes are masked by shape only;
+ * values shorter than KUP_SECRET_ANYWHERE only where they are not part of a
+ * longer word, so that a password "secret" leaves the word "secrets" alone).
+ * The registry is process-wide; register before output can happen.
+ */
+#define KUP_SECRET_MIN 4
+#define KUP_SECRET_ANYWHERE 12
+/* Registers a secret (len 0: strlen).  False when memory runs out. */
+bool kup_secret_register(const char *value, size_t len);
+/* Registers the passwords a URL or libpq conninfo holds (raw and %-decoded). */
+bool kup_secret_register_url(const char *url);
+void kup_secret_forget_all(void);
+size_t kup_secret_count(void);
+/* Hands s[0..n), every secret masked, to out() piece by piece (no allocation). */
+typedef void (*kup_redact_out_fn)(void *ctx, const char *p, size_t n);
+void kup_redact_to(const char *s, size_t n, kup_redact_out_fn out, void *ctx);
+/* Appends s[0..n) to b with every secret masked. */
+void kup_redact_add(struct kup_buf *b, const char *s, size_t n);
+/* A malloc'd copy of s with every secret masked (NULL when out of memory). */
+char *kup_redact(const char *s);
+/* True when kup_redact_add would change s[0..n). */
+bool kup_redact_needed(const char *s, size_t n);
 
 #endif

@@ -28,7 +28,7 @@ static bool add_registries(struct cli_preflight *p, const char *list)
 			if (!v)
 				return false;
 			p->allowed = v;
-			p->allowed[p->nallowed] = strndup(s, n);
+			p->allowed[p->nallowed] = kup_strndup(s, n);
 			if (!p->allowed[p->nallowed])
 				return false;
 			p->nallowed++;

@@ -132,7 +132,10 @@ static struct kup_store *open_store(const char *url)
 	struct kup_store *s = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
 	if (kup_store_open(url, &s, &err) != KUP_OK) {
-		cli_error("cannot open the store '%s': %s", url, err.msg ? err.msg : kup_strerror(err.code));
+		char *shown = kup_redact(url);
+		cli_error("cannot open the store '%s': %s", shown ? shown : "***",
+			  err.msg ? err.msg : kup_strerror(err.code));
+		free(shown);
 		s = NULL;
 	}
 	kup_error_release(&err);
@@ -552,7 +555,7 @@ static enum kup_status collect_wave(void *ctx, const struct kup_store_wave *w)
 {
 	struct wave_names *wn = ctx;
 	if ((w->paused || w->state == KUP_WAVE_HALTED) && wn->n < 64 && w->name)
-		wn->names[wn->n++] = strdup(w->name);
+		wn->names[wn->n++] = kup_strdup(w->name);
 	return KUP_OK;
 }
 

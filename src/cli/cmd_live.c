@@ -202,7 +202,7 @@ int cli_live_snapshot_tmp(struct cli_live *l, char **path)
 		return KUP_EXIT_ERROR;
 	}
 	n = (int)strlen(dir) + 16;
-	file = malloc((size_t)n);
+	file = kup_malloc((size_t)n);
 	if (!file) {
 		rmdir(dir);
 		cli_error("out of memory");

@@ -296,7 +296,7 @@ static char **list_profiles(const char *dir, size_t *n)
 	if (*n)
 		qsort(v, *n, sizeof(*v), cmp_str);
 	if (!v)
-		v = calloc(1, sizeof(*v));
+		v = kup_calloc(1, sizeof(*v));
 	return v;
 }
 
@@ -847,8 +847,8 @@ int cmd_plan(int argc, char **argv)
 	opts.warnings = &warn_sink;
 
 	if (!input) {
-		files = calloc(1, sizeof(*files));
-		if (!files || !live_prof->path || !(files[0] = strdup(live_prof->path)))
+		files = kup_calloc(1, sizeof(*files));
+		if (!files || !live_prof->path || !(files[0] = kup_strdup(live_prof->path)))
 			goto oom;
 		nfiles = 1;
 	} else if ((dir = strcmp(input, "-") && !stat(input, &sb) && S_ISDIR(sb.st_mode))) {
@@ -877,12 +877,12 @@ int cmd_plan(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		files = calloc(1, sizeof(*files));
-		if (!files || !(files[0] = strdup(input)))
+		files = kup_calloc(1, sizeof(*files));
+		if (!files || !(files[0] = kup_strdup(input)))
 			goto oom;
 		nfiles = 1;
 	}
-	rows = calloc(nfiles, sizeof(*rows));
+	rows = kup_calloc(nfiles, sizeof(*rows));
 	if (!rows)
 		goto oom;
 	fl.fmt = fmt;

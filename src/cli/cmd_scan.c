@@ -96,7 +96,7 @@ static void collect_error(void *ctx, const struct kup_error *err)
 static bool parse_targets(const char *arg, const char ***names, struct kup_version **vers,
 			  size_t *n)
 {
-	char *copy = strdup(arg), *p, *save = NULL;
+	char *copy = kup_strdup(arg), *p, *save = NULL;
 	bool ok = true;
 
 	if (!copy)
@@ -126,7 +126,7 @@ static bool parse_targets(const char *arg, const char ***names, struct kup_versi
 		nv = kup_xrealloc_array(*vers, *n + 1, sizeof(*nv));
 		if (nv)
 			*vers = nv;
-		if (!nn || !nv || !((*names)[*n] = strdup(p))) {
+		if (!nn || !nv || !((*names)[*n] = kup_strdup(p))) {
 			ok = false;
 			break;
 		}
@@ -483,7 +483,7 @@ int cmd_scan(int argc, char **argv)
 	memset(&rep, 0, sizeof(rep));
 	rep.summary.ignored = kup_ignore_apply(ign, scan);
 	rep.summary.ignored_listed = show_ignored;
-	list = calloc(kup_scan_count(scan) + 1, sizeof(*list));
+	list = kup_calloc(kup_scan_count(scan) + 1, sizeof(*list));
 	if (!list) {
 		cli_error("out of memory");
 		rc = KUP_EXIT_ERROR;

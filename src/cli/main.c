@@ -2,6 +2,7 @@
  * main.c - the kupgrade command: dispatch to a subcommand.
  * Also runs as the kubectl plugin kubectl-kupgrade.
  */
+#define _GNU_SOURCE 1
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "progress.h"
@@ -269,6 +271,83 @@ static int cmd_version(void)
 	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 }
 
+/* ---- stderr, redacted --------------------------------------------------------------------
+ *
+ * Everything the CLI writes to stderr (errors, warnings, -v request logs, fleet logs) goes
+ * through kup_redact_to(): stderr is replaced by a stream whose writes are held until a
+ * line is complete, then written to fd 2 with every secret masked.  No allocation (a
+ * static line buffer), so it works when memory has run out.
+ */
+static char err_line[16384];
+static size_t err_len;
+
+static void fd2_out(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void err_flush_lines(bool all)
+{
+	size_t done = 0;
+
+	for (size_t i = 0; i < err_len; i++)
+		if (err_line[i] == '\n') {
+			kup_redact_to(err_line + done, i + 1 - done, fd2_out, NULL);
+			done = i + 1;
+		}
+	if (all && done < err_len) {
+		kup_redact_to(err_line + done, err_len - done, fd2_out, NULL);
+		done = err_len;
+	}
+	memmove(err_line, err_line + done, err_len - done);
+	err_len -= done;
+}
+
+static ssize_t err_write(void *cookie, const char *buf, size_t size)
+{
+	size_t left = size;
+
+	(void)cookie;
+	while (left > 0) {
+		size_t n = sizeof(err_line) - err_len;
+		if (n > left)
+			n = left;
+		memcpy(err_line + err_len, buf, n);
+		err_len += n;
+		buf += n;
+		left -= n;
+		err_flush_lines(err_len == sizeof(err_line));
+	}
+	return (ssize_t)size;
+}
+
+static void err_at_exit(void)
+{
+	fflush(stderr);
+	err_flush_lines(true);
+}
+
+static void redact_stderr(void)
+{
+	cookie_io_functions_t fns = { NULL, err_write, NULL, NULL };
+	FILE *fp = fopencookie(NULL, "w", fns);
+
+	if (!fp)
+		return;
+	setvbuf(fp, NULL, _IONBF, 0);
+	stderr = fp;
+	atexit(err_at_exit);
+}
+
 static void usage(FILE *fp)
 {
 	fprintf(fp,
@@ -313,6 +392,7 @@ int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 
+	redact_stderr();
 	base = base ? base + 1 : argv[0];
 	if (strncmp(base, "kubectl-", 8) == 0)
 		kup_cli_name = "kubectl kupgrade";

@@ -116,7 +116,7 @@ static const char *intern(struct kup_scan *sc, const char *s, size_t n)
 		return NULL;
 	if (sc->intern_n * 2 >= sc->intern_cap) {
 		size_t cap = sc->intern_cap ? sc->intern_cap * 2 : 1024, i;
-		const char **nt = calloc(cap, sizeof(*nt));
+		const char **nt = kup_calloc(cap, sizeof(*nt));
 		if (!nt) {
 			sc->oom = true;
 			return NULL;
@@ -211,7 +211,7 @@ static bool add_group(struct kup_scan *sc, const char *av)
 enum kup_status kup_scan_new(const struct kup_kb *kb, const struct kup_scan_opts *opts,
 			     struct kup_scan **out)
 {
-	struct kup_scan *sc = calloc(1, sizeof(*sc));
+	struct kup_scan *sc = kup_calloc(1, sizeof(*sc));
 	size_t i;
 
 	*out = NULL;

@@ -143,7 +143,7 @@ enum kup_status kup_preflight_new(const struct kup_kb *kb, const struct kup_pref
 	size_t i;
 
 	*out = NULL;
-	pf = calloc(1, sizeof(*pf));
+	pf = kup_calloc(1, sizeof(*pf));
 	if (!pf)
 		return KUP_NOMEM;
 	pf->kb = kb;
@@ -155,7 +155,7 @@ enum kup_status kup_preflight_new(const struct kup_kb *kb, const struct kup_pref
 		pf->opts.max_pods_listed = 10;
 	kup_arena_init(&pf->a, 64 * 1024);
 	if (pf->opts.allowed_registries) {
-		pf->allowed = calloc(pf->opts.nallowed + 1, sizeof(*pf->allowed));
+		pf->allowed = kup_calloc(pf->opts.nallowed + 1, sizeof(*pf->allowed));
 		if (!pf->allowed) {
 			kup_preflight_free(pf);
 			return KUP_NOMEM;

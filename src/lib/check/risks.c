@@ -115,7 +115,7 @@ struct kup_evidence {
 
 enum kup_status kup_evidence_new(struct kup_evidence **out)
 {
-	struct kup_evidence *ev = calloc(1, sizeof(*ev));
+	struct kup_evidence *ev = kup_calloc(1, sizeof(*ev));
 
 	*out = NULL;
 	if (!ev)
@@ -160,7 +160,7 @@ static bool reindex(struct fact_group *g)
 	while (cap < g->n * 2 + 2)
 		cap *= 2;
 	free(g->index);
-	g->index = calloc(cap, sizeof(*g->index));
+	g->index = kup_calloc(cap, sizeof(*g->index));
 	if (!g->index) {
 		g->index_cap = 0;
 		return false;

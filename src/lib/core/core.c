@@ -37,9 +37,10 @@ void kup_error_release(struct kup_error *err)
 	kup_error_init(err);
 }
 
+/* Every text an error carries passes through the one redaction function. */
 static char *dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? kup_redact(s) : NULL;
 }
 
 static enum kup_status error_vset(struct kup_error *err, enum kup_status code,
@@ -61,6 +62,13 @@ static enum kup_status error_vset(struct kup_error *err, enum kup_status code,
 	err->line = line;
 	err->column = column;
 	kup_buf_vaddf(&b, fmt, ap);
+	if (!b.oom && kup_redact_needed(b.buf, b.len)) {
+		struct kup_buf r = KUP_BUF_INIT;
+		kup_buf_init(&r);
+		kup_redact_add(&r, b.buf, b.len);
+		kup_buf_release(&b);
+		b = r;
+	}
 	err->msg = kup_buf_detach(&b, NULL);
 	return code;
 }
@@ -114,7 +122,7 @@ void kup_error_vreport(const struct kup_error_sink *sink, enum kup_status code,
 
 	error_vset(&err, code, path, line, column, fmt, ap);
 	if (!err.msg)
-		err.msg = strdup("out of memory");
+		err.msg = kup_strdup("out of memory");
 	if (object)
 		kup_error_set_object(&err, object);
 	kup_error_emit(sink, &err);
@@ -209,7 +217,7 @@ bool kup_buf_grow(struct kup_buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	nb = b->cap ? realloc(b->buf, cap) : malloc(cap);
+	nb = b->cap ? kup_realloc(b->buf, cap) : kup_malloc(cap);
 	if (!nb) {
 		b->oom = true;
 		return false;
@@ -380,7 +388,7 @@ void *kup_arena_alloc(struct kup_arena *a, size_t size)
 			a->failed = true;
 			return NULL;
 		}
-		b = malloc(sizeof(*b) + bsize);
+		b = kup_malloc(sizeof(*b) + bsize);
 		if (!b) {
 			a->failed = true;
 			return NULL;
@@ -457,7 +465,7 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size)
 {
 	if (size && nmemb > SIZE_MAX / size)
 		return NULL;
-	return realloc(ptr, (nmemb && size) ? nmemb * size : 1);
+	return kup_realloc(ptr, (nmemb && size) ? nmemb * size : 1);
 }
 
 bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first)

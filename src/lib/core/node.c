@@ -240,7 +240,7 @@ static bool finite_float(const char *s, size_t n)
 	double d;
 
 	if (n >= sizeof(buf)) {
-		tmp = malloc(n + 1);
+		tmp = kup_malloc(n + 1);
 		if (!tmp)
 			return true;
 	}
@@ -262,7 +262,7 @@ static enum kup_scalar_tag resolve_number(const char *s, size_t n)
 	bool neg;
 
 	if (n >= sizeof(small)) {
-		buf = malloc(n + 1);
+		buf = kup_malloc(n + 1);
 		if (!buf)
 			return KUP_TAG_STR;
 	}

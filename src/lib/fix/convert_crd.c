@@ -261,7 +261,7 @@ bool kup_fix_set_value(struct kup_fixer *f, const struct kup_node *map, size_t i
 	while (n > 0 && frag[n - 1] == '\n')
 		n--;
 	if (block) {
-		char *v = strndup(frag, n);
+		char *v = kup_strndup(frag, n);
 		if (!v) {
 			kup_buf_release(&b);
 			f->oom = true;
@@ -606,7 +606,7 @@ static bool column_subs(const struct kup_node *cols, struct kup_fix_subst **out,
 	*nout = 0;
 	if (!cols || cols->kind != KUP_NODE_SEQ || !cols->len)
 		return true;
-	struct kup_fix_subst *v = calloc(cols->len, sizeof *v);
+	struct kup_fix_subst *v = kup_calloc(cols->len, sizeof *v);
 	if (!v)
 		return false;
 	size_t n = 0;

@@ -183,7 +183,7 @@ bool kup_fixer_replace(struct kup_fixer *f, size_t start, size_t end, const char
 		f->oom = true;
 		return false;
 	}
-	char *copy = malloc(len + 1);
+	char *copy = kup_malloc(len + 1);
 	if (!copy) {
 		f->oom = true;
 		return false;
@@ -691,7 +691,7 @@ bool kup_fixer_replace_value(struct kup_fixer *f, const struct kup_node *map, si
 	if (is_block_fragment(value_yaml)) {
 		/* drop the trailing newline: the line end after the old value stays */
 		size_t n = strlen(value_yaml);
-		char *v = malloc(n + 1);
+		char *v = kup_malloc(n + 1);
 		if (!v) {
 			f->oom = true;
 			return false;

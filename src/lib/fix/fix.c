@@ -182,7 +182,7 @@ struct fixctx {
 
 static char *dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? kup_strdup(s) : NULL;
 }
 
 static bool add_note(struct fixctx *c, enum kup_fix_outcome o, const struct kup_node *obj,

@@ -294,7 +294,7 @@ struct hf_ctx {
 
 static char *hf_strndup(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p = kup_malloc(n + 1);
 
 	if (!p)
 		return NULL;
@@ -512,7 +512,7 @@ static enum kup_status fix_record(struct hf_ctx *c, const struct hf_record *r,
 		goto out;
 	}
 	hooks = kup_node_get(root, "hooks");
-	sp = calloc(1 + (hooks && hooks->kind == KUP_NODE_SEQ ? hooks->len : 0), sizeof(*sp));
+	sp = kup_calloc(1 + (hooks && hooks->kind == KUP_NODE_SEQ ? hooks->len : 0), sizeof(*sp));
 	if (!sp) {
 		st = KUP_NOMEM;
 		goto out;

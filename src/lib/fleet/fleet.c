@@ -460,7 +460,7 @@ static void parse_clusters(struct pctx *c, const struct kup_node *n)
 		return;
 	while (cap < n->len * 2)
 		cap <<= 1;
-	seen = calloc(cap, sizeof(*seen));     /* names seen: index + 1, 0 empty */
+	seen = kup_calloc(cap, sizeof(*seen));     /* names seen: index + 1, 0 empty */
 	for (size_t i = 0; i < n->len; i++) {
 		const struct kup_node *it = n->u.items[i];
 		struct kup_fleet_cluster *cl = &f->clusters[f->nclusters];
@@ -769,7 +769,7 @@ enum kup_status kup_fleet_parse(const char *path, const char *text, size_t len,
 	const char *slash;
 
 	*out = NULL;
-	f = calloc(1, sizeof(*f));
+	f = kup_calloc(1, sizeof(*f));
 	if (!f)
 		return kup_error_set(err, KUP_NOMEM, path, 0, 0, "out of memory");
 	kup_arena_init(&f->arena, 16384);

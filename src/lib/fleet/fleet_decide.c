@@ -80,8 +80,8 @@ void kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_
 		      struct kup_fleet_decision *decisions, bool *changed_waves)
 {
 	size_t nw = f->nwaves;
-	bool *complete = calloc(nw ? nw : 1, sizeof(bool));
-	size_t *busy = calloc(nw ? nw : 1, sizeof(size_t));
+	bool *complete = kup_calloc(nw ? nw : 1, sizeof(bool));
+	size_t *busy = kup_calloc(nw ? nw : 1, sizeof(size_t));
 	size_t *first_open = NULL;
 
 	if (!complete || !busy) {

@@ -113,7 +113,7 @@ static void set_str(char **dst, const char *s)
 	if (*dst && s && strcmp(*dst, s) == 0)
 		return;
 	free(*dst);
-	*dst = s ? strdup(s) : NULL;
+	*dst = s ? kup_strdup(s) : NULL;
 }
 
 static uint64_t hash_name(const char *s)
@@ -402,14 +402,14 @@ static enum kup_status build_cls(struct loop *L, struct cl *old, size_t nold, st
 
 	while (cap < n * 2)
 		cap <<= 1;
-	L->cls = calloc(n ? n : 1, sizeof(*L->cls));
-	L->hash = calloc(cap, sizeof(*L->hash));
-	L->views = calloc(n ? n : 1, sizeof(*L->views));
-	L->dec = calloc(n ? n : 1, sizeof(*L->dec));
-	L->wv = calloc(f->nwaves ? f->nwaves : 1, sizeof(*L->wv));
-	L->wchanged = calloc(f->nwaves ? f->nwaves : 1, sizeof(bool));
-	L->whalted = calloc(f->nwaves ? f->nwaves : 1, sizeof(bool));
-	L->wreason = calloc(f->nwaves ? f->nwaves : 1, sizeof(char *));
+	L->cls = kup_calloc(n ? n : 1, sizeof(*L->cls));
+	L->hash = kup_calloc(cap, sizeof(*L->hash));
+	L->views = kup_calloc(n ? n : 1, sizeof(*L->views));
+	L->dec = kup_calloc(n ? n : 1, sizeof(*L->dec));
+	L->wv = kup_calloc(f->nwaves ? f->nwaves : 1, sizeof(*L->wv));
+	L->wchanged = kup_calloc(f->nwaves ? f->nwaves : 1, sizeof(bool));
+	L->whalted = kup_calloc(f->nwaves ? f->nwaves : 1, sizeof(bool));
+	L->wreason = kup_calloc(f->nwaves ? f->nwaves : 1, sizeof(char *));
 	if (!L->cls || !L->hash || !L->views || !L->dec || !L->wv || !L->wchanged || !L->whalted ||
 	    !L->wreason)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
@@ -427,7 +427,7 @@ static enum kup_status build_cls(struct loop *L, struct cl *old, size_t nold, st
 				break;
 			}
 		if (!c->name)
-			c->name = strdup(f->clusters[i].name);
+			c->name = kup_strdup(f->clusters[i].name);
 		if (!c->name)
 			return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		for (size_t h = hash_name(c->name) & (cap - 1);; h = (h + 1) & (cap - 1))
@@ -442,7 +442,7 @@ static enum kup_status build_cls(struct loop *L, struct cl *old, size_t nold, st
 static enum kup_status declare(struct loop *L, struct kup_error *err)
 {
 	const struct kup_fleet *f = L->fleet;
-	struct kup_store_decl *d = calloc(f->nclusters ? f->nclusters : 1, sizeof(*d));
+	struct kup_store_decl *d = kup_calloc(f->nclusters ? f->nclusters : 1, sizeof(*d));
 	enum kup_status st;
 	char tgt[32];
 
@@ -540,7 +540,7 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 	L.fleet = (struct kup_fleet *)f;
 	L.store = s;
 	L.now = now_ms;
-	snap = calloc(1, sizeof(*snap));
+	snap = kup_calloc(1, sizeof(*snap));
 	if (!snap)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	kup_arena_init(&snap->arena, 65536);
@@ -761,7 +761,7 @@ static bool spawn_job(struct loop *L, struct cl *c, enum job_kind kind, const ch
 	struct kup_error err = KUP_ERROR_INIT;
 	char op[512];
 
-	c->drv = calloc(1, sizeof(*c->drv));
+	c->drv = kup_calloc(1, sizeof(*c->drv));
 	if (!c->drv)
 		return false;
 	if (kind == JOB_STEP)

@@ -268,44 +268,6 @@ void kup_store_rollback(struct kup_store *s)
 
 /* ---- open / close / migrate -------------------------------------------------- */
 
-/* The URL with any password ("user:pw@", "password=pw") replaced by "***". */
-static char *redact(const char *url)
-{
-	struct kup_buf b = KUP_BUF_INIT;
-	const char *scheme = strstr(url, "://");
-	const char *p = url, *at, *colon, *pw;
-
-	kup_buf_init(&b);
-	if (scheme &&
-	    (at = memchr(scheme + 3, '@', strcspn(scheme + 3, "/?"))) != NULL &&
-	    (colon = memchr(scheme + 3, ':', (size_t)(at - (scheme + 3)))) != NULL) {
-		kup_buf_add(&b, url, (size_t)(colon + 1 - url));
-		kup_buf_adds(&b, "***");
-		p = at;
-	}
-	while ((pw = strstr(p, "password=")) != NULL) {
-		const char *end = pw + 9;
-
-		if (*end == '\'') {
-			for (end++; *end && *end != '\''; end += (*end == '\\' && end[1]) ? 2 : 1)
-				;
-			if (*end)
-				end++;
-		} else {
-			end += strcspn(end, " &");
-		}
-		kup_buf_add(&b, p, (size_t)(pw + 9 - p));
-		kup_buf_adds(&b, "***");
-		p = end;
-	}
-	kup_buf_adds(&b, p);
-	if (b.oom) {
-		kup_buf_release(&b);
-		return NULL;
-	}
-	return kup_buf_detach(&b, NULL);
-}
-
 static enum kup_status migrate(struct kup_store *s, struct kup_error *err)
 {
 	struct rows r;
@@ -375,10 +337,14 @@ enum kup_status kup_store_open(const char *url, struct kup_store **out, struct k
 	*out = NULL;
 	if (!url || !*url)
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "store: empty store URL");
-	s = calloc(1, sizeof(*s));
+	s = kup_calloc(1, sizeof(*s));
 	if (!s)
 		return nomem(err);
-	s->where = redact(url);
+	if (!kup_secret_register_url(url)) {
+		free(s);
+		return nomem(err);
+	}
+	s->where = kup_redact(url);
 	if (!s->where) {
 		free(s);
 		return nomem(err);
@@ -588,7 +554,7 @@ static enum kup_status unique_names(const char *(*at)(const void *, size_t), con
 
 	while (cap < 2 * n)
 		cap *= 2;
-	set = calloc(cap, sizeof(*set));
+	set = kup_calloc(cap, sizeof(*set));
 	if (!set)
 		return nomem(err);
 	for (size_t i = 0; st == KUP_OK && i < n; i++) {
@@ -828,7 +794,7 @@ enum kup_status kup_store_list_clusters(struct kup_store *s,
 		f = *filter;
 	page = f.page ? f.page : PAGE_DEFAULT;
 	rows_init(&r);
-	if (f.after && !(after = strdup(f.after))) {
+	if (f.after && !(after = kup_strdup(f.after))) {
 		st = nomem(err);
 		goto out;
 	}
@@ -861,7 +827,7 @@ enum kup_status kup_store_list_clusters(struct kup_store *s,
 		if (st || r.n < want)
 			break;
 		free(after);
-		after = strdup(r.v[r.n - 1][0]);
+		after = kup_strdup(r.v[r.n - 1][0]);
 		if (!after) {
 			st = nomem(err);
 			break;
@@ -985,7 +951,7 @@ enum kup_status kup_store_step_start(struct kup_store *s, const struct kup_store
 	if (st)
 		goto end;
 	attempt = ival(r.v[0][0]);
-	if (r.v[0][1] && !(wave = strdup(r.v[0][1]))) {
+	if (r.v[0][1] && !(wave = kup_strdup(r.v[0][1]))) {
 		st = nomem(err);
 		goto end;
 	}
@@ -1052,7 +1018,7 @@ enum kup_status kup_store_step_set_pid(struct kup_store *s, int64_t id, int64_t 
 	if (st == KUP_OK && !r.n)
 		st = kup_error_set(err, KUP_NOTFOUND, NULL, 0, 0, "no step %" PRId64 " in the store", id);
 	if (st == KUP_OK) {
-		char *cluster = strdup(r.v[0][0]);
+		char *cluster = kup_strdup(r.v[0][0]);
 
 		st = cluster ? lease_check(s, &r, cluster, holder, now, err) : nomem(err);
 		free(cluster);
@@ -1092,8 +1058,8 @@ static enum kup_status step_end(struct kup_store *s, int64_t id, bool ok, int ex
 		st = kup_error_set(err, KUP_NOTFOUND, NULL, 0, 0, "no step %" PRId64 " in the store", id);
 	if (st)
 		goto end;
-	cluster = strdup(r.v[0][0]);
-	wave = r.v[0][5] ? strdup(r.v[0][5]) : NULL;
+	cluster = kup_strdup(r.v[0][0]);
+	wave = r.v[0][5] ? kup_strdup(r.v[0][5]) : NULL;
 	label = step_label(r.v[0][2], r.v[0][3], r.v[0][4]);
 	if (!cluster || !label || (r.v[0][5] && !wave)) {
 		st = nomem(err);
@@ -1656,7 +1622,7 @@ enum kup_status kup_store_list_leases(struct kup_store *s, const char *cluster,
 		if (st || r.n < PAGE_DEFAULT)
 			break;
 		free(after);
-		after = strdup(r.v[r.n - 1][0]);
+		after = kup_strdup(r.v[r.n - 1][0]);
 		if (!after) {
 			st = nomem(err);
 			break;

@@ -249,13 +249,13 @@ static const struct kup_store_backend pg_backend = {
 enum kup_status kup_store_pg_open(struct kup_store *s, const char *conninfo,
 				  struct kup_error *err)
 {
-	struct pg *g = calloc(1, sizeof(*g));
+	struct pg *g = kup_calloc(1, sizeof(*g));
 
 	if (!g)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
 	s->be = &pg_backend;
 	s->impl = g;
-	g->conninfo = strdup(conninfo);
+	g->conninfo = kup_strdup(conninfo);
 	{
 		/*
 		 * Defaults first, the caller's conninfo (expanded) after: its own

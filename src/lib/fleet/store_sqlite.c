@@ -67,7 +67,7 @@ static enum kup_status lite_error(struct kup_store *s, int rc, const char *what,
 /* `$12` -> `?12`: both engines then read the same SQL. */
 static char *lite_sql(const char *sql)
 {
-	char *out = strdup(sql);
+	char *out = kup_strdup(sql);
 
 	for (char *p = out; p && *p; p++)
 		if (p[0] == '$' && p[1] >= '0' && p[1] <= '9')
@@ -222,7 +222,7 @@ static const struct kup_store_backend lite_backend = {
 enum kup_status kup_store_sqlite_open(struct kup_store *s, const char *path,
 				      struct kup_error *err)
 {
-	struct lite *l = calloc(1, sizeof(*l));
+	struct lite *l = kup_calloc(1, sizeof(*l));
 	bool memory = !strcmp(path, ":memory:");
 	enum kup_status st;
 	int rc;

@@ -273,7 +273,7 @@ static enum kup_status gunzip(const unsigned char *in, size_t len, size_t max_ou
 
 static char *dup_n(const char *s, size_t n)
 {
-	char *p = malloc(n + 1);
+	char *p = kup_malloc(n + 1);
 
 	if (!p)
 		return NULL;
@@ -341,7 +341,7 @@ static enum kup_status take_hooks(const struct kup_node *root,
 				     "release field 'hooks' is not an array");
 	if (v->len == 0)
 		return KUP_OK;
-	r->hooks = calloc(v->len, sizeof(*r->hooks));
+	r->hooks = kup_calloc(v->len, sizeof(*r->hooks));
 	if (!r->hooks)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	for (i = 0; i < v->len; i++) {

@@ -91,7 +91,7 @@ void kup_ingest_opts_init(struct kup_ingest_opts *o)
 
 enum kup_status kup_ingest_new(const struct kup_ingest_opts *opts, struct kup_ingest **out)
 {
-	struct kup_ingest *in = calloc(1, sizeof(*in));
+	struct kup_ingest *in = kup_calloc(1, sizeof(*in));
 
 	*out = NULL;
 	if (!in)
@@ -258,7 +258,7 @@ static enum kup_status hold_release(struct kup_ingest *in, const char *path,
 			continue;
 		kup_buf_release(&key);
 		if (release_better(rel, &in->held[i].rel)) {
-			char *p = strdup(path);
+			char *p = kup_strdup(path);
 			if (!p)
 				return KUP_NOMEM;
 			kup_helm_release_release(&in->held[i].rel);
@@ -280,7 +280,7 @@ static enum kup_status hold_release(struct kup_ingest *in, const char *path,
 		in->held_cap = cap;
 	}
 	in->held[in->nheld].key = kup_buf_detach(&key, NULL);
-	in->held[in->nheld].path = strdup(path);
+	in->held[in->nheld].path = kup_strdup(path);
 	if (!in->held[in->nheld].key || !in->held[in->nheld].path) {
 		free(in->held[in->nheld].key);
 		free(in->held[in->nheld].path);
@@ -320,7 +320,7 @@ static enum kup_status handle_release(struct read_ctx *rc, const struct kup_obje
 	}
 	kup_error_release(&err);
 	if (!rel.namespace_ && obj->namespace_.n)
-		rel.namespace_ = strndup(obj->namespace_.p, obj->namespace_.n);
+		rel.namespace_ = kup_strndup(obj->namespace_.p, obj->namespace_.n);
 	if (in->opts.all_revisions)
 		st = ingest_release(in, rc->src.path, &rel);
 	else
@@ -753,7 +753,7 @@ static bool list_dir(const char *dir, struct name_list *out)
 		if (!nv)
 			break;
 		out->v = nv;
-		if (!(out->v[out->n] = strdup(de->d_name)))
+		if (!(out->v[out->n] = kup_strdup(de->d_name)))
 			break;
 		out->n++;
 	}
@@ -810,7 +810,7 @@ static enum kup_status flush_section(struct tmpl_ctx *tc)
 	enum kup_status st = KUP_OK;
 	size_t i, j;
 
-	if (tc->n > 1 && !(alts = calloc(tc->n, sizeof(*alts))))
+	if (tc->n > 1 && !(alts = kup_calloc(tc->n, sizeof(*alts))))
 		st = KUP_NOMEM;
 	for (i = 0; i < tc->n && st == KUP_OK; i++) {
 		const struct kup_template_item *it = &tc->section[i];

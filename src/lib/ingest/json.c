@@ -155,7 +155,7 @@ static bool refill(struct jr *r)
 		size_t ncap = r->cap ? r->cap * 2 : JSON_CHUNK;
 		char *nb;
 
-		if (ncap < r->cap || (nb = realloc(r->own, ncap)) == NULL) {
+		if (ncap < r->cap || (nb = kup_realloc(r->own, ncap)) == NULL) {
 			r->nomem = true;
 			r->eof = true;
 			return false;
@@ -304,7 +304,7 @@ static bool scratch(struct jr *r, size_t want)
 
 		while (ncap < want)
 			ncap *= 2;
-		nb = realloc(r->sbuf, ncap);
+		nb = kup_realloc(r->sbuf, ncap);
 		if (!nb) {
 			jerr_nomem(r);
 			return false;

@@ -202,7 +202,7 @@ static enum kup_status walk(struct walker *wk, const char *dir, int depth)
 		if (de->d_name[0] == '.')
 			continue;
 		if (!kup_grow(&names, &cap, n + 1, sizeof(*names), 16) ||
-		    !(names[n] = strdup(de->d_name))) {
+		    !(names[n] = kup_strdup(de->d_name))) {
 			rc = KUP_NOMEM;
 			break;
 		}

@@ -291,7 +291,7 @@ static bool anchors_grow(struct reader *r)
 	size_t ncap = r->anchors_cap ? r->anchors_cap * 2 : 64, i;
 	struct anchor *old = r->anchors, *na;
 
-	na = calloc(ncap, sizeof(*na));
+	na = kup_calloc(ncap, sizeof(*na));
 	if (!na)
 		return false;
 	r->anchors = na;
@@ -1117,7 +1117,7 @@ enum kup_status kup_yaml_read_input(struct kup_input *in, const struct kup_yaml_
 			char *nb;
 			if (ncap < cap * 2)
 				ncap = cap * 2;
-			nb = realloc(buf, ncap);
+			nb = kup_realloc(buf, ncap);
 			if (!nb) {
 				report(&r, KUP_NOMEM, s.line, 1, "out of memory");
 				st = KUP_NOMEM;

@@ -74,7 +74,7 @@ static bool build_index(struct kup_kb *kb)
 	while (cap < kb->nrules * 2)
 		cap *= 2;
 	free(kb->index);
-	kb->index = calloc(cap, sizeof(*kb->index));
+	kb->index = kup_calloc(cap, sizeof(*kb->index));
 	if (!kb->index)
 		return false;
 	kb->index_cap = cap;
@@ -522,7 +522,7 @@ static void finish(struct kup_kb *kb)
 
 static struct kup_kb *kb_new(void)
 {
-	struct kup_kb *kb = calloc(1, sizeof(*kb));
+	struct kup_kb *kb = kup_calloc(1, sizeof(*kb));
 
 	if (kb)
 		kup_arena_init(&kb->strings, 64 * 1024);
@@ -618,7 +618,7 @@ enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
 		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
 			continue;
 		nn = kup_xrealloc_array(names, n + 1, sizeof(*names));
-		if (!nn || !(nn[n] = strdup(de->d_name))) {
+		if (!nn || !(nn[n] = kup_strdup(de->d_name))) {
 			names = nn ? nn : names;
 			st = KUP_NOMEM;
 			break;

@@ -209,7 +209,7 @@ static enum kup_status setup_base(struct kup_kube *k, struct kup_error *err)
 	size_t hlen;
 
 	if (!k->cfg->tls_server_name) {
-		k->base = strdup(server);
+		k->base = kup_strdup(server);
 		return k->base ? KUP_OK : KUP_NOMEM;
 	}
 	hp = strstr(server, "://");
@@ -224,7 +224,7 @@ static enum kup_status setup_base(struct kup_kube *k, struct kup_error *err)
 	} else {
 		colon = memchr(hp, ':', hlen);
 	}
-	host = strndup(hp, colon ? (size_t)(colon - hp) : hlen);
+	host = kup_strndup(hp, colon ? (size_t)(colon - hp) : hlen);
 	if (!host)
 		return KUP_NOMEM;
 	if (colon)
@@ -263,7 +263,7 @@ enum kup_status kup_kube_new(const struct kup_kubeconfig *cfg, const struct kup_
 			return kup_error_set(err, KUP_IO, NULL, 0, 0, "cannot initialise libcurl");
 		curl_ready = true;
 	}
-	k = calloc(1, sizeof(*k));
+	k = kup_calloc(1, sizeof(*k));
 	if (!k)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	k->cfg = cfg;
@@ -276,7 +276,7 @@ enum kup_status kup_kube_new(const struct kup_kubeconfig *cfg, const struct kup_
 		free(k);
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "cannot create a libcurl handle");
 	}
-	if (cfg->token && !(k->token = strdup(cfg->token))) {
+	if (cfg->token && !(k->token = kup_strdup(cfg->token))) {
 		kup_kube_free(k);
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	}
@@ -426,9 +426,13 @@ static void remember_warning(struct kup_kube *k, const char *text, size_t len)
 	for (i = 0; i < k->nwarnings; i++)
 		if (strlen(k->warnings[i]) == len && memcmp(k->warnings[i], text, len) == 0)
 			return;
-	w = strndup(text, len);
-	if (!w)
-		return;
+	{
+		struct kup_buf b = KUP_BUF_INIT;
+		kup_buf_init(&b);
+		kup_redact_add(&b, text, len);
+		if (!(w = kup_buf_detach(&b, NULL)))
+			return;
+	}
 	if (k->o.warn)
 		k->o.warn(k->o.log_ctx, w);
 	if (k->nwarnings < MAX_WARNINGS)
@@ -793,8 +797,12 @@ static enum kup_status perform(struct kup_kube *k, const char *method, const cha
 		else
 			kup_buf_addf(&line, "%s %s failed (%s) %.0fms", method, url,
 				     curl_easy_strerror(rc), elapsed_ms(&t0));
-		if (!line.oom)
-			k->o.log(k->o.log_ctx, line.buf);
+		if (!line.oom) {
+			char *shown = kup_redact(line.buf);
+			if (shown)
+				k->o.log(k->o.log_ctx, shown);
+			free(shown);
+		}
 		kup_buf_release(&line);
 	}
 	if (resp->body.oom)

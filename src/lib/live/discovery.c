@@ -193,7 +193,7 @@ enum kup_status kup_kube_discover(struct kup_kube *k, struct kup_kube_discovery 
 
 	*out = NULL;
 	memset(&ds, 0, sizeof(ds));
-	ds.d = calloc(1, sizeof(*ds.d));
+	ds.d = kup_calloc(1, sizeof(*ds.d));
 	if (!ds.d)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	kup_arena_init(&ds.d->arena, 65536);

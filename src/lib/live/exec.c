@@ -166,6 +166,10 @@ enum kup_status kup_exec_parse(const char *api_version, const char *text, size_t
 	cert = kup_node_str(kup_node_get(status, "clientCertificateData"));
 	key = kup_node_str(kup_node_get(status, "clientKeyData"));
 	exp = kup_node_str(kup_node_get(status, "expirationTimestamp"));
+	if (!kup_secret_register(tok, 0) || !kup_secret_register(key, 0)) {
+		st = KUP_NOMEM;
+		goto out;
+	}
 	if ((!tok || !*tok) && (!cert || !*cert || !key || !*key)) {
 		kup_error_set(err, st, NULL, 0, 0,
 			      "the exec plugin's ExecCredential has neither status.token nor "
@@ -187,12 +191,12 @@ enum kup_status kup_exec_parse(const char *api_version, const char *text, size_t
 		out->has_expiry = true;
 	}
 	st = KUP_NOMEM;
-	if (tok && *tok && !(out->token = strdup(tok)))
+	if (tok && *tok && !(out->token = kup_strdup(tok)))
 		goto out;
 	if (cert && *cert) {
 		out->cert_len = strlen(cert);
 		out->key_len = strlen(key);
-		if (!(out->cert = strdup(cert)) || !(out->key = strdup(key)))
+		if (!(out->cert = kup_strdup(cert)) || !(out->key = kup_strdup(key)))
 			goto out;
 	}
 	st = KUP_OK;
@@ -256,10 +260,10 @@ enum kup_status kup_exec_run(const struct kup_kubeconfig *cfg, struct kup_exec_c
 				     "exec plugin '%s' of user '%s' needs an interactive terminal "
 				     "(interactiveMode: Always) and stdin is not one",
 				     ex->command, cfg->user_name);
-	argv = calloc(ex->nargs + 2, sizeof(*argv));
+	argv = kup_calloc(ex->nargs + 2, sizeof(*argv));
 	while (environ && environ[nenv])
 		nenv++;
-	envp = calloc(nenv + ex->nenv + 2, sizeof(*envp));
+	envp = kup_calloc(nenv + ex->nenv + 2, sizeof(*envp));
 	if (!argv || !envp)
 		goto out;
 	argv[0] = ex->command;

@@ -163,10 +163,10 @@ static char *dir_of(const char *path)
 	const char *slash = strrchr(path, '/');
 
 	if (!slash)
-		return strdup(".");
+		return kup_strdup(".");
 	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
+		return kup_strdup("/");
+	return kup_strndup(path, (size_t)(slash - path));
 }
 
 static enum kup_status add_text(struct kc_loader *l, const char *path, const char *text,
@@ -181,7 +181,7 @@ static enum kup_status add_text(struct kc_loader *l, const char *path, const cha
 		return KUP_NOMEM;
 	f = &l->files[l->nfiles];
 	memset(f, 0, sizeof(*f));
-	f->path = strdup(path);
+	f->path = kup_strdup(path);
 	f->dir = dir_of(path);
 	if (!f->path || !f->dir) {
 		free(f->path);
@@ -315,7 +315,7 @@ static char *resolve_path(const struct kc_file *f, const char *p)
 	struct kup_buf b = KUP_BUF_INIT;
 
 	if (p[0] == '/' || !f)
-		return strdup(p);
+		return kup_strdup(p);
 	if (p[0] == '~' && p[1] == '/' && getenv("HOME")) {
 		kup_buf_addf(&b, "%s%s", getenv("HOME"), p + 1);
 	} else {
@@ -395,7 +395,7 @@ static bool dup_opt(char **dst, const char *src)
 	*dst = NULL;
 	if (!src || !*src)
 		return true;
-	*dst = strdup(src);
+	*dst = kup_strdup(src);
 	return *dst != NULL;
 }
 
@@ -412,7 +412,7 @@ static void trim_right(char *s, size_t *len)
 static enum kup_status load_exec(const struct kc_file *f, const struct kup_node *ex,
 				 struct kup_exec_config **out, struct kup_error *err)
 {
-	struct kup_exec_config *e = calloc(1, sizeof(*e));
+	struct kup_exec_config *e = kup_calloc(1, sizeof(*e));
 	const char *api = NULL, *cmd = NULL, *hint = NULL, *mode = NULL;
 	const struct kup_node *args, *env;
 	enum kup_status st = KUP_PARSE;
@@ -466,8 +466,8 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 			      mode);
 		goto out;
 	}
-	e->api_version = strdup(api);
-	e->command = strchr(cmd, '/') ? resolve_path(f, cmd) : strdup(cmd);
+	e->api_version = kup_strdup(api);
+	e->command = strchr(cmd, '/') ? resolve_path(f, cmd) : kup_strdup(cmd);
 	if (!e->api_version || !e->command || !dup_opt(&e->install_hint, hint)) {
 		st = KUP_NOMEM;
 		goto out;
@@ -478,7 +478,7 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 			bad_type(err, f->path, args, "exec args", "a list of strings");
 			goto out;
 		}
-		e->args = calloc(args->len + 1, sizeof(*e->args));
+		e->args = kup_calloc(args->len + 1, sizeof(*e->args));
 		if (!e->args) {
 			st = KUP_NOMEM;
 			goto out;
@@ -489,7 +489,7 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 				bad_type(err, f->path, a ? a : args, "exec args", "a list of strings");
 				goto out;
 			}
-			if (!(e->args[e->nargs] = strdup(a->u.str))) {
+			if (!(e->args[e->nargs] = kup_strdup(a->u.str))) {
 				st = KUP_NOMEM;
 				goto out;
 			}
@@ -502,7 +502,7 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 			bad_type(err, f->path, env, "exec env", "a list of {name, value}");
 			goto out;
 		}
-		e->env = calloc(env->len + 1, sizeof(*e->env));
+		e->env = kup_calloc(env->len + 1, sizeof(*e->env));
 		if (!e->env) {
 			st = KUP_NOMEM;
 			goto out;
@@ -518,6 +518,10 @@ static enum kup_status load_exec(const struct kc_file *f, const struct kup_node 
 			if (!get_str(v, "name", f->path, &name, err) ||
 			    !get_str(v, "value", f->path, &value, err))
 				goto out;
+			if (!kup_secret_register(value, 0)) {
+				st = KUP_NOMEM;
+				goto out;
+			}
 			if (!name || !*name || strchr(name, '=')) {
 				kup_error_set(err, KUP_INVALID, f->path, v->line, v->column,
 					      "exec env entry needs a name without '='");
@@ -554,6 +558,9 @@ static enum kup_status load_cluster(const struct kc_file *f, const struct kup_no
 	    !get_str(c, "proxy-url", f->path, &proxy, err) ||
 	    !get_bool(c, "insecure-skip-tls-verify", f->path, &cfg->insecure, err))
 		return KUP_PARSE;
+	/* the passwords of userinfo in the URLs are secrets from here on */
+	if (!kup_secret_register_url(server) || !kup_secret_register_url(proxy))
+		return KUP_NOMEM;
 	if (!server || !*server)
 		return kup_error_set(err, KUP_INVALID, f->path, c->line, c->column,
 				     "cluster '%s' has no server",
@@ -564,7 +571,7 @@ static enum kup_status load_cluster(const struct kc_file *f, const struct kup_no
 				     "server '%s' is not an https:// URL",
 				     server);
 	}
-	if (!(cfg->server = strdup(server)) || !dup_opt(&cfg->tls_server_name, tsn) ||
+	if (!(cfg->server = kup_strdup(server)) || !dup_opt(&cfg->tls_server_name, tsn) ||
 	    !dup_opt(&cfg->proxy_url, proxy))
 		return KUP_NOMEM;
 	n = strlen(cfg->server);
@@ -602,18 +609,27 @@ static enum kup_status load_user(const struct kc_file *f, const struct kup_node 
 	    !get_str(u, "username", f->path, &user, err) ||
 	    !get_str(u, "password", f->path, &pass, err))
 		return KUP_PARSE;
+	/* every credential is a secret from here on, before anything can name it */
+	{
+		const char *keydata = kup_node_str(kup_node_get(u, "client-key-data"));
+		if (!kup_secret_register(token, 0) || !kup_secret_register(pass, 0) ||
+		    !kup_secret_register(keydata, 0))
+			return KUP_NOMEM;
+	}
 	st = get_blob(f, u, "client-certificate", &cfg->cert_data, &cfg->cert_len, err);
 	if (st == KUP_OK)
 		st = get_blob(f, u, "client-key", &cfg->key_data, &cfg->key_len, err);
 	if (st != KUP_OK)
 		return st;
+	if (cfg->key_data && !kup_secret_register(cfg->key_data, cfg->key_len))
+		return KUP_NOMEM;
 	if (!cfg->cert_data != !cfg->key_data)
 		return kup_error_set(err, KUP_INVALID, f->path, u->line, u->column,
 				     "user '%s' has a client %s without a client %s",
 				     cfg->user_name, cfg->cert_data ? "certificate" : "key",
 				     cfg->cert_data ? "key" : "certificate");
 	if (token && *token) {
-		if (!(cfg->token = strdup(token)))
+		if (!(cfg->token = kup_strdup(token)))
 			return KUP_NOMEM;
 	} else if (token_file && *token_file) {
 		size_t len;
@@ -624,11 +640,13 @@ static enum kup_status load_user(const struct kc_file *f, const struct kup_node 
 		if (st != KUP_OK)
 			return st;
 		trim_right(cfg->token, NULL);
+		if (!kup_secret_register(cfg->token, 0))
+			return KUP_NOMEM;
 	}
 	if ((user && *user) || (pass && *pass)) {
-		if (!dup_opt(&cfg->username, user) || !(cfg->password = strdup(pass ? pass : "")))
+		if (!dup_opt(&cfg->username, user) || !(cfg->password = kup_strdup(pass ? pass : "")))
 			return KUP_NOMEM;
-		if (!cfg->username && !(cfg->username = strdup("")))
+		if (!cfg->username && !(cfg->username = kup_strdup("")))
 			return KUP_NOMEM;
 	}
 	ex = kup_node_get(u, "exec");
@@ -651,7 +669,7 @@ static void files_label(const struct kc_loader *l, struct kup_buf *b)
 static enum kup_status resolve(struct kc_loader *l, const struct kup_kubeconfig_opts *o,
 			       struct kup_kubeconfig **out, struct kup_error *err)
 {
-	struct kup_kubeconfig *cfg = calloc(1, sizeof(*cfg));
+	struct kup_kubeconfig *cfg = kup_calloc(1, sizeof(*cfg));
 	const char *ctxname = o->context, *cluster = NULL, *user = NULL, *ns = NULL;
 	const struct kup_node *ctx, *cl, *us;
 	const struct kc_file *cf, *clf, *usf;
@@ -701,9 +719,9 @@ static enum kup_status resolve(struct kc_loader *l, const struct kup_kubeconfig_
 				   "context '%s' names no cluster", ctxname);
 		goto out;
 	}
-	if (!(cfg->source = strdup(cf->path)) || !(cfg->context = strdup(ctxname)) ||
-	    !(cfg->cluster_name = strdup(cluster)) || !(cfg->user_name = strdup(user ? user : "")) ||
-	    !(cfg->namespace_ = strdup(o->namespace_ && *o->namespace_ ? o->namespace_
+	if (!(cfg->source = kup_strdup(cf->path)) || !(cfg->context = kup_strdup(ctxname)) ||
+	    !(cfg->cluster_name = kup_strdup(cluster)) || !(cfg->user_name = kup_strdup(user ? user : "")) ||
+	    !(cfg->namespace_ = kup_strdup(o->namespace_ && *o->namespace_ ? o->namespace_
 				       : ns && *ns ? ns : "default"))) {
 		st = KUP_NOMEM;
 		goto out;
@@ -786,7 +804,7 @@ static enum kup_status in_cluster(const struct kup_kubeconfig_opts *o, struct ku
 	const char *dir = o->in_cluster_dir ? o->in_cluster_dir : SA_DIR;
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
-	struct kup_kubeconfig *cfg = calloc(1, sizeof(*cfg));
+	struct kup_kubeconfig *cfg = kup_calloc(1, sizeof(*cfg));
 	struct kup_buf b = KUP_BUF_INIT;
 	struct kup_error e = KUP_ERROR_INIT;
 	char *ns = NULL;
@@ -808,6 +826,10 @@ static enum kup_status in_cluster(const struct kup_kubeconfig_opts *o, struct ku
 		goto out;
 	}
 	trim_right(cfg->token, NULL);
+	if (!kup_secret_register(cfg->token, 0)) {
+		st = KUP_NOMEM;
+		goto out;
+	}
 	kup_buf_addf(&b, "%s/ca.crt", dir);
 	if (b.oom) {
 		st = KUP_NOMEM;
@@ -833,9 +855,9 @@ static enum kup_status in_cluster(const struct kup_kubeconfig_opts *o, struct ku
 	st = KUP_NOMEM;
 	if (b.oom || !(cfg->server = kup_buf_detach(&b, NULL)))
 		goto out;
-	if (!(cfg->source = strdup("in-cluster")) || !(cfg->context = strdup("")) ||
-	    !(cfg->cluster_name = strdup("")) || !(cfg->user_name = strdup("")) ||
-	    !(cfg->namespace_ = strdup(o->namespace_ && *o->namespace_ ? o->namespace_
+	if (!(cfg->source = kup_strdup("in-cluster")) || !(cfg->context = kup_strdup("")) ||
+	    !(cfg->cluster_name = kup_strdup("")) || !(cfg->user_name = kup_strdup("")) ||
+	    !(cfg->namespace_ = kup_strdup(o->namespace_ && *o->namespace_ ? o->namespace_
 				       : ns && *ns ? ns : "default")))
 		goto out;
 	*out = cfg;
@@ -862,7 +884,7 @@ enum kup_status kup_kubeconfig_load(const struct kup_kubeconfig_opts *opts,
 	if (opts->kubeconfig && *opts->kubeconfig) {
 		st = add_file(&l, opts->kubeconfig, true);
 	} else if (env && *env) {
-		char *copy = strdup(env), *p, *next;
+		char *copy = kup_strdup(env), *p, *next;
 		size_t i;
 		if (!copy) {
 			st = KUP_NOMEM;

@@ -228,7 +228,7 @@ static enum kup_status rewrite_page(struct pager *p, const char *body, size_t le
 		static const char *const kc[] = { "continue" };
 		struct kup_str c = KUP_STR_NULL;
 		if (kup_json_peek_strings(ms, (size_t)(me - ms), kc, 1, &c) && c.n) {
-			p->cont = strndup(c.p, c.n);
+			p->cont = kup_strndup(c.p, c.n);
 			if (!p->cont)
 				return KUP_NOMEM;
 		}

@@ -79,7 +79,7 @@ static void on_read_error(void *ctx, const struct kup_error *err)
 		kup_error_copy(c->err, err);
 		c->err->code = KUP_PARSE;
 		if (!c->err->path && c->path)
-			c->err->path = strdup(c->path);
+			c->err->path = kup_strdup(c->path);
 	}
 }
 
@@ -298,7 +298,7 @@ enum kup_status kup_chart_index_parse(const char *path, const char *text, size_t
 	*out = NULL;
 	if (!path)
 		path = "-";
-	idx = calloc(1, sizeof(*idx));
+	idx = kup_calloc(1, sizeof(*idx));
 	if (!idx)
 		return kup_error_set(err, KUP_NOMEM, path, 0, 0, "out of memory");
 	kup_arena_init(&idx->arena, 64 * 1024);

@@ -693,7 +693,7 @@ static const char *addon_block_reason(struct planner *pl, const struct kup_addon
 				      const struct kup_addon_inst *ai, size_t start, int limit)
 {
 	size_t R = a->nreleases, r, q;
-	bool *reach = calloc(R ? R : 1, sizeof(bool)), *next = calloc(R ? R : 1, sizeof(bool));
+	bool *reach = kup_calloc(R ? R : 1, sizeof(bool)), *next = kup_calloc(R ? R : 1, sizeof(bool));
 	const char *msg = NULL;
 	int k;
 
@@ -810,7 +810,7 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 	/* --pin-app NAME=CONSTRAINT also bounds the releases the add-on may move to */
 	pin = pin_for(pl, ai);
 	if (pin) {
-		allowed = calloc(R, sizeof(*allowed));
+		allowed = kup_calloc(R, sizeof(*allowed));
 		if (!allowed) {
 			pl->oom = true;
 			return;
@@ -2022,7 +2022,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 				     "target %s is on another major version than %s", tb, cb);
 
 	memset(&pl, 0, sizeof(pl));
-	full = calloc(1, sizeof(*full));
+	full = kup_calloc(1, sizeof(*full));
 	if (!full)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	kup_arena_init(&full->pub.arena, 4096);

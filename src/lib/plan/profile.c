@@ -98,7 +98,7 @@ static void on_read_error(void *ctx, const struct kup_error *err)
 		c->err->code = KUP_PARSE;
 		if (!c->err->path && c->path) {
 			free(c->err->path);
-			c->err->path = strdup(c->path);
+			c->err->path = kup_strdup(c->path);
 		}
 	}
 	if (c->problems == 0)
@@ -479,7 +479,7 @@ enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_
 	*out = NULL;
 	if (!path)
 		path = "-";
-	p = calloc(1, sizeof(*p));
+	p = kup_calloc(1, sizeof(*p));
 	if (!p)
 		return kup_error_set(err, KUP_NOMEM, path, 0, 0, "out of memory");
 	kup_arena_init(&p->arena, 4 * 1024);
@@ -555,7 +555,7 @@ static enum kup_status read_small(const char *path, char **out, size_t *len,
 	fp = fopen(path, "rb");
 	if (!fp)
 		return kup_read_file(path, PROFILE_MAX_BYTES, out, len, err);
-	buf = malloc((size_t)sb.st_size + 2);
+	buf = kup_malloc((size_t)sb.st_size + 2);
 	if (!buf) {
 		fclose(fp);
 		return kup_error_set(err, KUP_NOMEM, path, 0, 0, "cannot read '%s': out of memory", path);

@@ -747,7 +747,7 @@ enum kup_status kup_profile_from_dump_opts(const struct kup_kb *kb, const char *
 	}
 	if (npaths == 0)
 		return kup_error_set(err, KUP_USAGE, NULL, 0, 0, "no dump to read");
-	p = calloc(1, sizeof(*p));
+	p = kup_calloc(1, sizeof(*p));
 	if (!p)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	kup_arena_init(&p->arena, 64 * 1024);

@@ -50,7 +50,7 @@ static bool table_init(struct rule_table *t, size_t cap)
 	while (t->nslots <= 2 * t->cap)
 		t->nslots *= 2;
 	t->v = kup_xrealloc_array(NULL, t->cap, sizeof(*t->v));
-	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	t->slots = kup_calloc(t->nslots, sizeof(*t->slots));
 	return t->v && t->slots;
 }
 

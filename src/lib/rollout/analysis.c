@@ -53,7 +53,7 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 	out->min_ready_nodes = -1;
 	if (seeds < 1)
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--seeds must be 1 or more");
-	mk = calloc((size_t)seeds * 3, sizeof(double));
+	mk = kup_calloc((size_t)seeds * 3, sizeof(double));
 	if (!mk)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	lb = mk + seeds;
@@ -174,7 +174,7 @@ static void shape_of(const struct kup_ro_scenario *sc, struct shape *sh, bool ke
 			pods / (pcap > 0 ? pcap : 1));
 	sh->drain = sh->dmin = sh->davg = sh->dmax = 30;
 	if (kup_ro_place(sc, &pl, &err) == KUP_OK && pl.nnodes) {
-		g = calloc(pl.nnodes, sizeof(double));
+		g = kup_calloc(pl.nnodes, sizeof(double));
 		if (g) {
 			for (i = 0; i < pl.npods; i++) {
 				int nd = pl.pod_node[i];
@@ -230,9 +230,9 @@ static double fluid_bound(const struct kup_ro_scenario *sc, const struct shape *
 
 	if (surge < 1 || u <= 0)
 		return 0;
-	ready = malloc(((size_t)n + 1) * sizeof(double));
-	fin_t = malloc(((size_t)n + 1) * sizeof(double));
-	fin_n = malloc(((size_t)n + 1) * sizeof(int));
+	ready = kup_malloc(((size_t)n + 1) * sizeof(double));
+	fin_t = kup_malloc(((size_t)n + 1) * sizeof(double));
+	fin_n = kup_malloc(((size_t)n + 1) * sizeof(int));
 	if (!ready || !fin_t || !fin_n)
 		goto out;
 	for (;;) {
@@ -502,7 +502,7 @@ static void add(struct kup_ro_findings *f, enum kup_ro_severity sev, const char 
 static char *dup(const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
+	char *d = kup_malloc(n);
 
 	if (d)
 		memcpy(d, s, n);
@@ -588,7 +588,7 @@ enum kup_status kup_ro_check(const struct kup_ro_scenario *sc, struct kup_ro_fin
 							    "old one is gone)");
 	}
 	/* surge and zones */
-	zold = calloc(sc->nzones, sizeof(int));
+	zold = kup_calloc(sc->nzones, sizeof(int));
 	if (!zold)
 		return KUP_NOMEM;
 	for (i = 0; i < sc->npools; i++) {

@@ -57,7 +57,7 @@ static char *sdup(struct dump *d, const char *s)
 	if (!s)
 		return NULL;
 	n = strlen(s) + 1;
-	r = malloc(n);
+	r = kup_malloc(n);
 	if (!r) {
 		d->oom = true;
 		return NULL;
@@ -443,9 +443,9 @@ enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
 		return st;
 	}
 	/* zones, sorted */
-	zones = calloc(d.nnodes, sizeof(*zones));
-	gkey = calloc(d.npods + 1, sizeof(*gkey));
-	done = calloc(d.npods + 1, sizeof(*done));
+	zones = kup_calloc(d.nnodes, sizeof(*zones));
+	gkey = kup_calloc(d.npods + 1, sizeof(*gkey));
+	done = kup_calloc(d.npods + 1, sizeof(*done));
 	if (!zones || !gkey || !done) {
 		st = kup_error_set(err, KUP_NOMEM, path, 0, 0, "out of memory");
 		goto out;

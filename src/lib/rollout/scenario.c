@@ -554,7 +554,7 @@ static enum kup_status dup_names(struct rd *r, const struct kup_node *wls)
 
 	if (sc->nwls < 2)
 		return KUP_OK;
-	idx = malloc(sc->nwls * sizeof(int));
+	idx = kup_malloc(sc->nwls * sizeof(int));
 	if (!idx)
 		return KUP_NOMEM;
 	for (i = 0; i < sc->nwls; i++)
@@ -692,7 +692,7 @@ enum kup_status kup_ro_scenario_parse(const char *text, size_t len, const char *
 	size_t nerr = 0, i = 0;
 
 	*out = NULL;
-	sc = calloc(1, sizeof(*sc));
+	sc = kup_calloc(1, sizeof(*sc));
 	if (!sc)
 		return kup_error_set(err, KUP_NOMEM, path, 0, 0, "out of memory");
 	kup_arena_init(&sc->arena, 1 << 16);
