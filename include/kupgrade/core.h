@@ -365,4 +365,14 @@ char *kup_redact(const char *s);
 /* True when kup_redact_add would change s[0..n). */
 bool kup_redact_needed(const char *s, size_t n);
 
+/*
+ * Takes terminal control out of text another program wrote (fleet driver
+ * output) before it is shown or stored: escape sequences (CSI "ESC [ ... m",
+ * OSC "ESC ] ... BEL", DCS/SOS/PM/APC, two-byte ESC x, their 8-bit C1 forms
+ * in UTF-8) are removed, CR LF becomes LF, a lone CR becomes LF, and other
+ * control characters but TAB and LF are dropped.  In place; returns the new
+ * length (s[len] is NUL when shorter).
+ */
+size_t kup_strip_escapes(char *s, size_t n);
+
 #endif

@@ -153,7 +153,11 @@ enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *
  * cannot carry (other controls, U+FFFE/F, invalid UTF-8) as U+FFFD.
  *
  * kup_csv_field: one RFC 4180 field, quoted (with quotes doubled) only when
- * it contains a comma, a quote, CR or LF.
+ * it contains a comma or a quote; neutralised for spreadsheets (OWASP CSV
+ * injection): control characters and bidirectional overrides become visible
+ * escapes as kup_text_sanitize writes them (\n, \t, \x1b, \u202e), and a
+ * field of two or more characters starting with = + - or @ is written quoted
+ * with a leading ' ("'=HYPERLINK(...)"; a lone "-", standard input, is text).  Every CSV renderer writes its text cells through it.
  */
 void kup_json_escape(struct kup_buf *out, const char *s);
 /* kup_json_quote: a whole JSON string literal, quotes included; NULL s is `null`. */

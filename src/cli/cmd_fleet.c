@@ -434,9 +434,9 @@ static int with_snapshot(struct args *a, const char *what)
 		goto out;
 	}
 	if (file) {
-		FILE *fp = fopen(file, "w");
-		if (!fp || fwrite(out.buf, 1, out.len, fp) != out.len || fclose(fp) != 0) {
-			cli_error("cannot write '%s'", file);
+		/* the report holds cluster data: 0600, written whole or not at all */
+		if (kup_write_file(file, out.buf, out.len, 0600, &err) != KUP_OK) {
+			cli_print_error(&err);
 			goto out;
 		}
 		fprintf(stderr, "wrote %s\n", file);

@@ -511,9 +511,11 @@ static int rollout_simulate(int argc, char **argv)
 			     "min_ready_nodes,extra_pod_starts\n");
 		for (i = 0; i < n; i++) {
 			const struct kup_ro_summary *s = &sum[i];
-			kup_buf_addf(&b, "%s,%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%.1f,%.1f,%.3f,"
-				     "%s,%d,%d,%.1f\n",
-				     s->policy, s->seeds, s->makespan_median, s->makespan_p90,
+			kup_csv_field(&b, s->policy);
+			kup_buf_addf(&b, ",%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%.1f,%.1f,%.3f,"
+				     "%s,%d,%d,%.1f
+",
+				     s->seeds, s->makespan_median, s->makespan_p90,
 				     s->pdb_violation_s, s->deficit_pod_s, s->write_unavailable_s,
 				     s->peak_extra_nodes, s->node_hours, s->double_evictions,
 				     s->stuck_drains, s->forced_deletions, s->failed_runs,

@@ -442,6 +442,12 @@ static void drivers_run_capture_and_time_out(void **state)
 	assert_string_equal(d.tail, "hello\nerr\n/\n");
 	assert_false(d.timed_out);
 	assert_int_equal(access(out, F_OK), -1);       /* removed */
+	/* terminal control and secrets never reach the tail (shown, stored, in the report) */
+	assert_true(kup_secret_register("DriverSecret-42", 0));
+	assert_int_equal(kup_driver_run("printf '\\033[31mred\\033[0m \\033]0;title\\007ok\\r\\nx\\033[2Ky DriverSecret-42\\n'",
+					NULL, out, 5000, &d, &err), KUP_OK);
+	assert_string_equal(d.tail, "red ok\nxy ***\n");
+	kup_secret_forget_all();
 	/* only the tail of long output is kept */
 	assert_int_equal(kup_driver_run("i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done",
 					NULL, out, 5000, &d, &err), KUP_OK);

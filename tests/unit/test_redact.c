@@ -131,6 +131,40 @@ static void test_redact_to(void **state)
 	kup_buf_release(&b);
 }
 
+static void expect_stripped(const char *in, size_t n, const char *want)
+{
+	char buf[256];
+	size_t got;
+
+	memcpy(buf, in, n);
+	buf[n] = '\0';
+	got = kup_strip_escapes(buf, n);
+	assert_int_equal(got, strlen(want));
+	assert_memory_equal(buf, want, got);
+}
+
+#define STRIP(in, want) expect_stripped(in, sizeof(in) - 1, want)
+
+static void test_strip_escapes(void **state)
+{
+	(void)state;
+	STRIP("plain text\n", "plain text\n");
+	STRIP("\033[1;31mred\033[0m", "red");
+	STRIP("a\033]0;window title\007b", "ab");
+	STRIP("a\033]8;;http://x\033\\link\033]8;;\033\\b", "alinkb");
+	STRIP("a\033Pq#0;2;0;0;0\033\\b", "ab");
+	STRIP("a\0337b\033c", "ab");
+	STRIP("a\033(Bb", "ab");
+	STRIP("\xc2\x9b" "31mC1" "\xc2\x9b" "0m", "C1");
+	STRIP("\xc2\x9d" "0;t" "\xc2\x9c" "z", "z");
+	STRIP("10%\r50%\r100%\r\n", "10%\n50%\n100%\n");
+	STRIP("bell\a back\bspace\x7f tab\tok", "bell backspace tab\tok");
+	STRIP("caf\xc3\xa9 \xe2\x9c\x93" " x", "caf\xc3\xa9 \xe2\x9c\x93" " x");   /* UTF-8 stays */
+	STRIP("cut\033", "cut");
+	STRIP("cut\033[12", "cut");
+	STRIP("cut\033]unterminated", "cut");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +172,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_registered, teardown),
 		cmocka_unit_test_teardown(test_error_set, teardown),
 		cmocka_unit_test_teardown(test_redact_to, teardown),
+		cmocka_unit_test(test_strip_escapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -356,3 +356,82 @@ size_t kup_secret_count(void)
 {
 	return nsecrets;
 }
+
+/* ---- terminal escapes ------------------------------------------------------- */
+
+size_t kup_strip_escapes(char *s, size_t n)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == 0x1b || (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+				  (unsigned char)s[i + 1] <= 0x9f)) {
+			/* ESC x, or a C1 control written in UTF-8 (U+0080..U+009F) */
+			unsigned char k;
+			if (c == 0x1b) {
+				i++;
+				if (i >= n)
+					break;
+				k = (unsigned char)s[i++];
+			} else {
+				k = (unsigned char)s[i + 1] - 0x40;   /* U+009B is ESC [ */
+				i += 2;
+			}
+			if (k == '[') {
+				/* CSI: parameters and intermediates, then one final byte */
+				while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x3f)
+					i++;
+				while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x2f)
+					i++;
+				if (i < n && (unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7e)
+					i++;
+			} else if (k == ']' || k == 'P' || k == 'X' || k == '^' || k == '_') {
+				/* OSC, DCS, SOS, PM, APC: up to BEL or ST (ESC \ or U+009C) */
+				while (i < n) {
+					if (s[i] == '\a') {
+						i++;
+						break;
+					}
+					if (s[i] == 0x1b && i + 1 < n && s[i + 1] == '\\') {
+						i += 2;
+						break;
+					}
+					if ((unsigned char)s[i] == 0xc2 && i + 1 < n &&
+					    (unsigned char)s[i + 1] == 0x9c) {
+						i += 2;
+						break;
+					}
+					i++;
+				}
+			} else if (k >= 0x20 && k <= 0x2f) {
+				/* nF: intermediates, then a final byte */
+				while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] <= 0x2f)
+					i++;
+				if (i < n)
+					i++;
+			}
+			/* any other ESC x (Fp, Fe, Fs) is two bytes, both dropped */
+			continue;
+		}
+		if (c == '\r' && i + 1 < n && s[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (c == '\r') {
+			/* a progress line overwritten in place: keep each state on its own line */
+			s[o++] = '\n';
+			i++;
+			continue;
+		}
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+			i++;
+			continue;
+		}
+		s[o++] = s[i++];
+	}
+	if (o < n)
+		s[o] = '\0';
+	return o;
+}

@@ -76,6 +76,22 @@ size_t kup_fleet_read_tail(const char *path, char *buf, size_t size, bool *cut)
 		if (buf[i] == '\0')
 			buf[i] = '?';
 	buf[got] = '\0';
+	/* shown on terminals and in the report, kept in the store: no terminal control, no secret */
+	got = kup_strip_escapes(buf, got);
+	if (kup_redact_needed(buf, got)) {
+		struct kup_buf r = KUP_BUF_INIT;
+		kup_buf_init(&r);
+		kup_redact_add(&r, buf, got);
+		if (r.oom) {
+			got = (size_t)snprintf(buf, size, "(output withheld: out of memory)");
+		} else {
+			got = r.len < size - 1 ? r.len : size - 1;
+			/* keep the end (the tail) when masking made it longer */
+			memcpy(buf, r.buf + (r.len - got), got);
+			buf[got] = '\0';
+		}
+		kup_buf_release(&r);
+	}
 	return got;
 }
 

@@ -461,7 +461,15 @@ row:
 	if (ev->output_tail && *ev->output_tail && strcmp(ev->kind, "step-succeeded") != 0) {
 		kup_buf_adds(t->rows, "<pre>");
 		size_t n = strlen(ev->output_tail);
-		esc(t->rows, ev->output_tail + (n > 600 ? n - 600 : 0));
+		/* stores written before escapes were stripped on the way in */
+		char *clean = kup_strdup(ev->output_tail + (n > 600 ? n - 600 : 0));
+		if (clean) {
+			kup_strip_escapes(clean, strlen(clean));
+			esc(t->rows, clean);
+			free(clean);
+		} else {
+			t->rows->oom = true;
+		}
 		kup_buf_adds(t->rows, "</pre>");
 	}
 	kup_buf_adds(t->rows, "</td><td>");

@@ -223,7 +223,7 @@ enum kup_status kup_store_sqlite_open(struct kup_store *s, const char *path,
 				      struct kup_error *err)
 {
 	struct lite *l = kup_calloc(1, sizeof(*l));
-	bool memory = !strcmp(path, ":memory:");
+	bool memory = !strcmp(path, ":memory:"), created = false;
 	enum kup_status st;
 	int rc;
 
@@ -231,11 +231,17 @@ enum kup_status kup_store_sqlite_open(struct kup_store *s, const char *path,
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "store: out of memory");
 	s->be = &lite_backend;
 	s->impl = l;
+	/* the store holds cluster data: created 0600 (SQLite's -wal and -shm take its mode) */
+	if (!memory && strncmp(path, "file:", 5) != 0 &&
+	    (st = kup_create_private(path, &created, err)) != KUP_OK)
+		return st;
 	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		st = kup_error_set(err, KUP_IO, path, 0, 0, "cannot open store '%s': %s", s->where,
 				   l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+		if (created)
+			kup_io()->unlink(path);
 		return st;
 	}
 	sqlite3_extended_result_codes(l->db, 0);

@@ -352,22 +352,39 @@ void kup_xml_escape(struct kup_buf *out, const char *s)
 
 void kup_csv_field(struct kup_buf *out, const char *s)
 {
-	const char *q;
+	struct kup_buf clean = KUP_BUF_INIT;
+	const char *q, *t;
+	bool formula;
 
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		kup_buf_adds(out, s);
+	/* control characters (and bidirectional overrides) as visible escapes */
+	kup_buf_init(&clean);
+	kup_text_sanitize(&clean, s);
+	if (clean.oom) {
+		out->oom = true;
+		kup_buf_release(&clean);
+		return;
+	}
+	t = clean.buf;
+	/* OWASP: a cell a spreadsheet would read as a formula is prefixed with ' and quoted */
+	formula = *t && t[1] && strchr("=+-@", *t) != NULL;   /* a lone "-" (stdin) is text */
+	if (!formula && !strpbrk(t, ",\"\r\n")) {
+		kup_buf_adds(out, t);
+		kup_buf_release(&clean);
 		return;
 	}
 	kup_buf_addc(out, '"');
-	while ((q = strchr(s, '"'))) {
-		kup_buf_add(out, s, (size_t)(q - s) + 1);
+	if (formula)
+		kup_buf_addc(out, '\'');
+	while ((q = strchr(t, '"'))) {
+		kup_buf_add(out, t, (size_t)(q - t) + 1);
 		kup_buf_addc(out, '"');
-		s = q + 1;
+		t = q + 1;
 	}
-	kup_buf_adds(out, s);
+	kup_buf_adds(out, t);
 	kup_buf_addc(out, '"');
+	kup_buf_release(&clean);
 }
 
 /* ---- plain text ---------------------------------------------------------- */
