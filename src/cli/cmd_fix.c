@@ -152,8 +152,8 @@ static bool myers(const struct lines *a, size_t a0, size_t a1, const struct line
 		maxd = cap_d;
 	long off = maxd + 1;
 	size_t width = (size_t)(2 * maxd + 3);
-	long **trace = calloc((size_t)maxd + 1, sizeof *trace);
-	long *v = calloc(width, sizeof *v);
+	long **trace = kup_calloc((size_t)maxd + 1, sizeof *trace);
+	long *v = kup_calloc(width, sizeof *v);
 	if (!trace || !v) {
 		free(trace);
 		free(v);
@@ -179,7 +179,7 @@ static bool myers(const struct lines *a, size_t a0, size_t a1, const struct line
 			}
 		}
 		/* step d touched k in [-d-1, d+1] (the neighbours read) */
-		trace[d] = malloc((size_t)(2 * d + 3) * sizeof(long));
+		trace[d] = kup_malloc((size_t)(2 * d + 3) * sizeof(long));
 		if (!trace[d]) {
 			found = -2;
 			break;

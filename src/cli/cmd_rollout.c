@@ -453,7 +453,7 @@ static int rollout_simulate(int argc, char **argv)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
 	budget_text(budget, sizeof(budget), sc);
-	sum = calloc(2 * kup_ro_policy_count(), sizeof(*sum));
+	sum = kup_calloc(2 * kup_ro_policy_count(), sizeof(*sum));
 	if (!sum) {
 		kup_ro_scenario_free(sc);
 		cli_error("out of memory");
@@ -513,8 +513,7 @@ static int rollout_simulate(int argc, char **argv)
 			const struct kup_ro_summary *s = &sum[i];
 			kup_csv_field(&b, s->policy);
 			kup_buf_addf(&b, ",%d,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.2f,%.2f,%.2f,%.2f,%d,%.1f,%.1f,%.3f,"
-				     "%s,%d,%d,%.1f
-",
+				     "%s,%d,%d,%.1f\n",
 				     s->seeds, s->makespan_median, s->makespan_p90,
 				     s->pdb_violation_s, s->deficit_pod_s, s->write_unavailable_s,
 				     s->peak_extra_nodes, s->node_hours, s->double_evictions,

@@ -83,7 +83,7 @@ static char *read_small_file(const char *path, bool trim, size_t *len)
 		if (n + 4096 + 1 > cap) {
 			char *nb;
 			cap = cap ? cap * 2 : 8192;
-			if (cap > (1u << 20) || !(nb = realloc(buf, cap))) {
+			if (cap > (1u << 20) || !(nb = kup_realloc(buf, cap))) {
 				free(buf);
 				fclose(fp);
 				errno = EFBIG;
@@ -102,7 +102,7 @@ static char *read_small_file(const char *path, bool trim, size_t *len)
 		return NULL;
 	}
 	fclose(fp);
-	if (!buf && !(buf = malloc(1)))
+	if (!buf && !(buf = kup_malloc(1)))
 		return NULL;
 	while (trim && n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;

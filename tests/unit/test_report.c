@@ -343,8 +343,19 @@ static void test_csv_field(void **state)
 	ASSERT_ESC(kup_csv_field, "a,b", "\"a,b\"");
 	ASSERT_ESC(kup_csv_field, "say \"hi\"", "\"say \"\"hi\"\"\"");
 	ASSERT_ESC(kup_csv_field, "\"", "\"\"\"\"");
-	ASSERT_ESC(kup_csv_field, "l1\nl2", "\"l1\nl2\"");
-	ASSERT_ESC(kup_csv_field, "cr\r", "\"cr\r\"");
+	/* control characters are escaped, never written raw (a spreadsheet would act on them) */
+	ASSERT_ESC(kup_csv_field, "l1\nl2", "l1\\nl2");
+	ASSERT_ESC(kup_csv_field, "cr\r", "cr\\r");
+	ASSERT_ESC(kup_csv_field, "esc\033[31m", "esc\\x1b[31m");
+	ASSERT_ESC(kup_csv_field, "tab\t,", "\"tab\\t,\"");
+	/* OWASP CSV injection: formulas quoted with a leading ' */
+	ASSERT_ESC(kup_csv_field, "=1+2", "\"'=1+2\"");
+	ASSERT_ESC(kup_csv_field, "+1", "\"'+1\"");
+	ASSERT_ESC(kup_csv_field, "-1", "\"'-1\"");
+	ASSERT_ESC(kup_csv_field, "@SUM(A1)", "\"'@SUM(A1)\"");
+	ASSERT_ESC(kup_csv_field, "=\"x\"", "\"'=\"\"x\"\"\"");
+	ASSERT_ESC(kup_csv_field, "-", "-");        /* standard input, as a path */
+	ASSERT_ESC(kup_csv_field, "a=b", "a=b");
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
@@ -831,7 +842,7 @@ static void test_csv(void **state)
 	assert_string_equal(recs[2].f[4], ""); /* no namespace */
 	assert_string_equal(recs[2].f[12], "shop");
 	assert_string_equal(recs[2].f[13], "3");
-	assert_string_equal(recs[3].f[3], NASTY_NAME);
+	assert_string_equal(recs[3].f[3], "odd,\"name\"<&>\\n\xc3\xa9\xe2\x98\x83");   /* NASTY_NAME, LF escaped */
 	assert_string_equal(recs[3].f[11], ""); /* column 0 */
 	assert_string_equal(recs[4].f[15], "kubectl-client-side-apply");
 	for (size_t i = 0; i < n; i++)

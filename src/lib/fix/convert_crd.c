@@ -686,9 +686,9 @@ static int msub_cmp(const void *a, const void *b)
 static char *marked_fragment(struct kup_fixer *f, const struct kup_node *schema,
 			     const struct marks *m)
 {
-	struct msub *v = m->n ? calloc(m->n, sizeof *v) : NULL;
-	struct kup_buf *bufs = m->n ? calloc(m->n, sizeof *bufs) : NULL;
-	struct kup_fix_subst *subs = m->n ? calloc(m->n, sizeof *subs) : NULL;
+	struct msub *v = m->n ? kup_calloc(m->n, sizeof *v) : NULL;
+	struct kup_buf *bufs = m->n ? kup_calloc(m->n, sizeof *bufs) : NULL;
+	struct kup_fix_subst *subs = m->n ? kup_calloc(m->n, sizeof *subs) : NULL;
 	char *out = NULL;
 	if (m->n && (!v || !bufs || !subs)) {
 		f->oom = true;

@@ -688,7 +688,7 @@ static void fix_last_applied(struct fixctx *c, const struct kup_node *obj)
 		size_t rlen = sp->out_end - sp->out_start;
 		struct kup_buf b = KUP_BUF_INIT;
 		if (v->style == KUP_STYLE_DOUBLE || c->f.json) {
-			char *tmp = strndup(rep, rlen);
+			char *tmp = kup_strndup(rep, rlen);
 			if (!tmp) {
 				c->oom = true;
 				goto done;

@@ -730,7 +730,7 @@ static void start_drain(struct kup_ro_sim *s, int id)
 		drain_done(s, id);
 		return;
 	}
-	copy = malloc((size_t)npods * sizeof(int));
+	copy = kup_malloc((size_t)npods * sizeof(int));
 	if (!copy) {
 		s->stop = s->m->failed = true;
 		return;
@@ -773,7 +773,7 @@ static void force_node(struct kup_ro_sim *s, int id)
 {
 	struct sim_node *n = &s->nodes[id];
 	int i, npods = n->npods;
-	int *copy = malloc((size_t)(npods ? npods : 1) * sizeof(int));
+	int *copy = kup_malloc((size_t)(npods ? npods : 1) * sizeof(int));
 
 	if (!copy) {
 		s->stop = s->m->failed = true;
@@ -1316,7 +1316,7 @@ static void step_kupgrade(struct kup_ro_sim *s)
 		}
 		if (bidx >= 0) {
 			struct kup_ro_batch *b = &s->plan->v[bidx];
-			int *nv = realloc(b->nodes, (size_t)(b->nnodes + 1) * sizeof(int));
+			int *nv = kup_realloc(b->nodes, (size_t)(b->nnodes + 1) * sizeof(int));
 			if (!nv) {
 				s->stop = s->m->failed = true;
 				return;
@@ -1534,7 +1534,7 @@ static bool build_order(struct kup_ro_sim *s)
 	int i;
 	double *key = NULL;
 
-	s->order = malloc((size_t)s->n0 * sizeof(int) + 1);
+	s->order = kup_malloc((size_t)s->n0 * sizeof(int) + 1);
 	if (!s->order)
 		return false;
 	s->norder = s->n0;
@@ -1558,7 +1558,7 @@ static bool build_order(struct kup_ro_sim *s)
 		break;
 	case KUP_RO_ORDER_BLOCKING: {
 		size_t w;
-		key = calloc((size_t)s->n0 + 1, sizeof(double));
+		key = kup_calloc((size_t)s->n0 + 1, sizeof(double));
 		if (!key)
 			return false;
 		/*
@@ -1658,21 +1658,21 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 	s->seed = seed;
 	s->m = m;
 	s->last_step = -1e9;
-	s->zlist = calloc(nz, sizeof(*s->zlist));
-	s->zlen = calloc(nz, sizeof(int));
-	s->zcap = calloc(nz, sizeof(int));
-	s->zcur = calloc(nz, sizeof(int));
-	s->zone_nodes = calloc(nz, sizeof(int));
-	s->zone_old = calloc(nz, sizeof(int));
-	s->zone_new = calloc(nz, sizeof(int));
-	s->zfail_cpu = malloc(nz * sizeof(int64_t));
-	s->zfail_mem = malloc(nz * sizeof(int64_t));
-	s->zhard_cpu = malloc(nz * sizeof(int64_t));
-	s->zhard_mem = malloc(nz * sizeof(int64_t));
+	s->zlist = kup_calloc(nz, sizeof(*s->zlist));
+	s->zlen = kup_calloc(nz, sizeof(int));
+	s->zcap = kup_calloc(nz, sizeof(int));
+	s->zcur = kup_calloc(nz, sizeof(int));
+	s->zone_nodes = kup_calloc(nz, sizeof(int));
+	s->zone_old = kup_calloc(nz, sizeof(int));
+	s->zone_new = kup_calloc(nz, sizeof(int));
+	s->zfail_cpu = kup_malloc(nz * sizeof(int64_t));
+	s->zfail_mem = kup_malloc(nz * sizeof(int64_t));
+	s->zhard_cpu = kup_malloc(nz * sizeof(int64_t));
+	s->zhard_mem = kup_malloc(nz * sizeof(int64_t));
 	if (s->zfail_cpu && s->zfail_mem && s->zhard_cpu && s->zhard_mem)
 		for (i = 0; i < nz; i++)
 			s->zfail_cpu[i] = s->zfail_mem[i] = s->zhard_cpu[i] = s->zhard_mem[i] = -1;
-	s->wls = calloc(sc->nwls + 1, sizeof(*s->wls));
+	s->wls = kup_calloc(sc->nwls + 1, sizeof(*s->wls));
 	if (!s->zlist || !s->zlen || !s->zcap || !s->zcur || !s->zone_nodes || !s->zone_old ||
 	    !s->zone_new || !s->wls || !s->zfail_cpu || !s->zfail_mem || !s->zhard_cpu ||
 	    !s->zhard_mem)
@@ -1680,7 +1680,7 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 	for (w = 0; w < sc->nwls; w++) {
 		const struct kup_ro_workload *wl = &sc->wls[w];
 		struct sim_wl *x = &s->wls[w];
-		x->zcount = calloc(nz, sizeof(int));
+		x->zcount = kup_calloc(nz, sizeof(int));
 		if (!x->zcount)
 			goto nomem;
 		x->writer = -1;
@@ -1703,12 +1703,12 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 		for (i = 0; i < sc->npools; i++)
 			if (sc->pools[i].cap.pods > maxp)
 				maxp = sc->pools[i].cap.pods;
-		s->scratch = calloc((size_t)maxp + 1, sizeof(int));
+		s->scratch = kup_calloc((size_t)maxp + 1, sizeof(int));
 		if (!s->scratch)
 			goto nomem;
 	}
-	s->slot_inc = calloc(s->nslots + 1, sizeof(*s->slot_inc));
-	s->slot_evict = calloc(s->nslots + 1, sizeof(*s->slot_evict));
+	s->slot_inc = kup_calloc(s->nslots + 1, sizeof(*s->slot_inc));
+	s->slot_evict = kup_calloc(s->nslots + 1, sizeof(*s->slot_evict));
 	if (!s->slot_inc || !s->slot_evict)
 		goto nomem;
 	/* old nodes: zones round-robin within each pool */
@@ -2024,11 +2024,11 @@ enum kup_status kup_ro_place(const struct kup_ro_scenario *sc, struct kup_ro_pla
 	}
 	pl->nnodes = (size_t)s.n0;
 	pl->npods = s.npods;
-	pl->node_zone = malloc((pl->nnodes + 1) * sizeof(int));
-	pl->node_pool = malloc((pl->nnodes + 1) * sizeof(int));
-	pl->pod_wl = malloc((pl->npods + 1) * sizeof(int));
-	pl->pod_ord = malloc((pl->npods + 1) * sizeof(int));
-	pl->pod_node = malloc((pl->npods + 1) * sizeof(int));
+	pl->node_zone = kup_malloc((pl->nnodes + 1) * sizeof(int));
+	pl->node_pool = kup_malloc((pl->nnodes + 1) * sizeof(int));
+	pl->pod_wl = kup_malloc((pl->npods + 1) * sizeof(int));
+	pl->pod_ord = kup_malloc((pl->npods + 1) * sizeof(int));
+	pl->pod_node = kup_malloc((pl->npods + 1) * sizeof(int));
 	if (!pl->node_zone || !pl->node_pool || !pl->pod_wl || !pl->pod_ord || !pl->pod_node) {
 		sim_release(&s);
 		kup_ro_placement_release(pl);

@@ -53,7 +53,7 @@ static void count_error(void *ctx, const struct kup_error *err)
 
 	c->errors++;
 	if (!c->first_error && err->msg)
-		c->first_error = strdup(err->msg);
+		c->first_error = kup_strdup(err->msg);
 }
 
 void kup_serve_cycle_free(struct kup_serve_cycle *c)
@@ -88,13 +88,13 @@ enum kup_status kup_serve_cycle_run(struct kup_kube *k, const struct kup_kb *kb,
 	*out = NULL;
 	if (!k || !kb || !o || !o->ntargets || !o->targets)
 		return KUP_INVALID;
-	c = calloc(1, sizeof(*c));
+	c = kup_calloc(1, sizeof(*c));
 	if (!c)
 		return KUP_NOMEM;
 	c->started = now;
 	c->ntargets = o->ntargets;
-	c->targets = calloc(o->ntargets, sizeof(*c->targets));
-	c->scans = calloc(o->ntargets, sizeof(*c->scans));
+	c->targets = kup_calloc(o->ntargets, sizeof(*c->targets));
+	c->scans = kup_calloc(o->ntargets, sizeof(*c->scans));
 	if (!c->targets || !c->scans) {
 		st = KUP_NOMEM;
 		goto fail;
@@ -113,7 +113,7 @@ enum kup_status kup_serve_cycle_run(struct kup_kube *k, const struct kup_kb *kb,
 	st = kup_kube_discover(k, &d, err);
 	if (st != KUP_OK)
 		goto fail;
-	if (d->git_version && !(c->server_version = strdup(d->git_version))) {
+	if (d->git_version && !(c->server_version = kup_strdup(d->git_version))) {
 		st = KUP_NOMEM;
 		goto fail;
 	}
@@ -222,7 +222,7 @@ void kup_serve_state_failed(struct kup_serve_state *s, const char *msg, time_t s
 	s->failures++;
 	s->last_failed = true;
 	free(s->last_error);
-	s->last_error = msg ? strdup(msg) : NULL;
+	s->last_error = msg ? kup_strdup(msg) : NULL;
 }
 
 void kup_serve_state_release(struct kup_serve_state *s)
@@ -361,7 +361,7 @@ static void api_objects(struct kup_buf *out, const struct kup_serve_cycle *c, si
 
 	if (!n)
 		return;
-	keys = calloc(n, sizeof(*keys));
+	keys = kup_calloc(n, sizeof(*keys));
 	if (!keys) {
 		out->oom = true;
 		return;
@@ -554,7 +554,7 @@ static void target_report(struct kup_buf *out, const struct kup_serve_cycle *c, 
 {
 	const struct kup_scan *scan = c->scans[t];
 	size_t n = kup_scan_count(scan), i;
-	const struct kup_finding **list = calloc(n + 1, sizeof(*list));
+	const struct kup_finding **list = kup_calloc(n + 1, sizeof(*list));
 	struct kup_report rep;
 	char tbuf[32];
 
