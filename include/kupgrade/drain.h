@@ -11,9 +11,11 @@
  *     `force`, pods with emptyDir volumes need `delete_emptydir_data`; when any
  *     pod is refused nothing is changed and the call fails (KUP_INVALID), the
  *     refused pods in the result;
- *  3. dry run: the pods that would be evicted, and for each the
- *     PodDisruptionBudgets covering it that allow 0 disruptions now - and
- *     nothing is changed;
+ *  3. dry run: the pods in the order they would be evicted, against the
+ *     PodDisruptionBudgets' allowed disruptions: a pod goes (would-evict) and
+ *     takes one disruption from each budget covering it, or waits
+ *     (would-block) when a covering budget has none left, that budget and the
+ *     pods that took its disruptions named - and nothing is changed;
  *  4. each node is cordoned (merge patch spec.unschedulable=true);
  *  5. each pod is evicted (POST pods/NAME/eviction, policy/v1 where the
  *     server serves it - Kubernetes 1.22 and later - else policy/v1beta1).
@@ -65,7 +67,7 @@ enum kup_drain_state {
 	KUP_DRAIN_POD_SKIPPED,         /* DaemonSet-owned or mirror pod (reason says which) */
 	KUP_DRAIN_POD_REFUSED,         /* unmanaged without force, emptyDir without delete_emptydir_data */
 	KUP_DRAIN_POD_WOULD_EVICT,     /* dry run */
-	KUP_DRAIN_POD_WOULD_BLOCK,     /* dry run: a budget allows 0 disruptions now */
+	KUP_DRAIN_POD_WOULD_BLOCK,     /* dry run: a budget has no disruption left for it */
 };
 /* "evicted", "terminating", "deleted", "blocked", "failed", "skipped", "refused",
  * "would-evict", "would-block". */

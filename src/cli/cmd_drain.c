@@ -22,8 +22,9 @@ static void usage(FILE *fp)
 		"PodDisruptionBudget refuses and naming it, until the pods are gone or the\n"
 		"timeout passes.  DaemonSet-managed and mirror pods are left alone.\n"
 		"\n"
-		"  --dry-run                 list the pods that would be evicted and the budgets\n"
-		"                            that would block (0 disruptions allowed); change nothing\n"
+		"  --dry-run                 list the pods that would be evicted, in order, and those\n"
+		"                            that would wait (the budget's allowed disruptions taken\n"
+		"                            by the evictions before them), naming the budget; change nothing\n"
 		"  --force                   also evict pods that no controller manages\n"
 		"  --delete-emptydir-data    also evict pods with emptyDir volumes (their data is lost)\n"
 		"  --ignore-daemonsets       accepted for kubectl compatibility (always the case)\n"
@@ -224,7 +225,7 @@ int cmd_drain(int argc, char **argv)
 		for (i = 0; i < res.npods; i++)
 			if (res.pods[i].state == KUP_DRAIN_POD_WOULD_BLOCK)
 				would_block++;
-		fprintf(stderr, "%s: drain: dry run: nothing was changed; %zu pod%s would be blocked\n",
+		fprintf(stderr, "%s: drain: dry run: nothing was changed; %zu pod%s would wait for a budget\n",
 			kup_cli_name, would_block, would_block == 1 ? "" : "s");
 		rc = would_block ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
 		goto out;

@@ -4,8 +4,8 @@
 # Hand-made Nodes; pods bound to them and patched Running+Ready through
 # pods/status (there is no kubelet); ReplicaSets adopt them; a DaemonSet pod
 # bound by a Binding; a mirror pod.  Asserts:
-#   --dry-run: which pods would be evicted, which budget (0 allowed) would
-#     block, and that nothing changed (node and pods byte-for-byte the same
+#   --dry-run: which pods would be evicted, in order, and which would wait for
+#     a budget (web-2: its budget allows 1 and web-1 takes it; db-1: 0 allowed), and that nothing changed (node and pods byte-for-byte the same
 #     resourceVersions, node not cordoned);
 #   a real drain: the node is cordoned, the first pod of a PDB allowing 1 is
 #     evicted (policy/v1beta1: the server has no policy/v1) and gone, the
@@ -139,14 +139,17 @@ if cmp -s "$OUT/before" "$OUT/after"; then kup_ok "dry run changed nothing"; els
 	diff "$OUT/before" "$OUT/after" >&2
 fi
 kup_check "dry run: web-1 would be evicted" test "$(state "$OUT/dry.json" shop/web-1)" = would-evict
-kup_check "dry run: web-2 would be evicted (its budget allows 1)" test "$(state "$OUT/dry.json" shop/web-2)" = would-evict
+kup_check "dry run: web-2 would wait (its budget allows 1, web-1 takes it)" test "$(state "$OUT/dry.json" shop/web-2)" = would-block
+kup_check "dry run: web-2's budget is named" test "$(pdbs_of "$OUT/dry.json" shop/web-2)" = shop/web
+kup_grep "$OUT/dry.err" "pod shop/web-2 on node/node-a: would wait: PodDisruptionBudget shop/web allows 1 disruption now, taken by the eviction of shop/web-1" \
+	"dry run names the pod that takes the budget's disruption"
 kup_check "dry run: db-1 would be blocked" test "$(state "$OUT/dry.json" shop/db-1)" = would-block
 kup_check "dry run: db-1's blocker is named" test "$(pdbs_of "$OUT/dry.json" shop/db-1)" = shop/db
 kup_check "dry run: mirror pod skipped" test "$(state "$OUT/dry.json" shop/mirror-1)" = skipped
 kup_check "dry run: DaemonSet pod skipped" test "$(state "$OUT/dry.json" "shop/$DSPOD")" = skipped
 kup_check "dry run: eviction through policy/v1beta1" test "$(jq -r .eviction_version "$OUT/dry.json")" = policy/v1beta1
 kup_check "dry run: nothing cordoned" test "$(jq -r '.cordoned | length' "$OUT/dry.json")" = 0
-kup_grep "$OUT/dry.err" "pod shop/db-1 on node/node-a: would be blocked: PodDisruptionBudget shop/db allows 0 disruptions now" \
+kup_grep "$OUT/dry.err" "pod shop/db-1 on node/node-a: would wait: PodDisruptionBudget shop/db allows 0 disruptions now" \
 	"dry run progress names the blocking budget"
 
 # ---- the drain: one eviction goes through, the next is blocked by the budget ---------------

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "kupgrade/drain.h"
+#include "live/live_int.h"
 
 /* ---- the stand-in server -------------------------------------------------- */
 
@@ -386,12 +387,99 @@ static void test_timeout_and_failure(void **state)
 	kup_drain_result_release(&res);
 }
 
+/* ---- the dry run's arithmetic (kup_drain_dry_plan) ------------------------------------ */
+
+static const char *web_values[] = { "web" }, *db_values[] = { "db" };
+static struct kup_sel_req web_req = { KUP_SEL_IN, "app", web_values, 1 };
+static struct kup_sel_req db_req = { KUP_SEL_IN, "app", db_values, 1 };
+static const struct kup_label web_l[] = { { "app", "web" } }, db_l[] = { { "app", "db" } };
+
+static struct kup_drain_budget budget(const char *ns, const char *name, int64_t allowed,
+				      struct kup_sel_req *req)
+{
+	struct kup_drain_budget b;
+	memset(&b, 0, sizeof(b));
+	b.ns = ns;
+	b.name = name;
+	b.allowed = allowed;
+	b.has_status = true;
+	b.sel.reqs = req;
+	b.sel.nreqs = 1;
+	return b;
+}
+
+static struct kup_drain_candidate cand(const char *ns, const char *name, const struct kup_label *l)
+{
+	struct kup_drain_candidate c;
+	memset(&c, 0, sizeof(c));
+	c.ns = ns;
+	c.name = name;
+	c.labels = l;
+	c.nlabels = 1;
+	return c;
+}
+
+static void test_dry_plan(void **state)
+{
+	struct kup_drain_budget b[3];
+	struct kup_drain_candidate p[6];
+	(void)state;
+
+	/* two pods under a budget allowing one: the first goes, the second waits for it */
+	b[0] = budget("x", "web", 1, &web_req);
+	p[0] = cand("x", "web-1", web_l);
+	p[1] = cand("x", "web-2", web_l);
+	kup_drain_dry_plan(b, 1, p, 2);
+	assert_false(p[0].would_wait);
+	assert_true(p[1].would_wait);
+	assert_int_equal(p[1].holder, 0);
+	assert_int_equal(b[0].left, 0);
+
+	/* allowing two: web-1, web-2 go, web-3 waits; db pods under their own budget at 0 */
+	b[0] = budget("x", "web", 2, &web_req);
+	b[1] = budget("x", "db", 0, &db_req);
+	p[0] = cand("x", "db-1", db_l);
+	p[1] = cand("x", "web-1", web_l);
+	p[2] = cand("x", "web-2", web_l);
+	p[3] = cand("x", "web-3", web_l);
+	p[4] = cand("y", "web-1", web_l);     /* another namespace: the budget does not cover it */
+	kup_drain_dry_plan(b, 2, p, 5);
+	assert_true(p[0].would_wait);
+	assert_int_equal(p[0].holder, 1);
+	assert_false(p[1].would_wait);
+	assert_false(p[2].would_wait);
+	assert_true(p[3].would_wait);
+	assert_int_equal(p[3].holder, 0);
+	assert_false(p[4].would_wait);
+
+	/* two budgets over one pod: it takes one from each; the tighter one holds the next */
+	b[0] = budget("x", "web-wide", 5, &web_req);
+	b[1] = budget("x", "web-tight", 1, &web_req);
+	p[0] = cand("x", "web-1", web_l);
+	p[1] = cand("x", "web-2", web_l);
+	kup_drain_dry_plan(b, 2, p, 2);
+	assert_false(p[0].would_wait);
+	assert_true(p[1].would_wait);
+	assert_int_equal(p[1].holder, 1);
+	assert_int_equal(b[0].left, 4);
+
+	/* a budget the controller has not counted yet holds nobody; none at all: all go */
+	b[0] = budget("x", "web", 0, &web_req);
+	b[0].has_status = false;
+	kup_drain_dry_plan(b, 1, p, 2);
+	assert_false(p[0].would_wait);
+	assert_false(p[1].would_wait);
+	kup_drain_dry_plan(NULL, 0, p, 2);
+	assert_false(p[1].would_wait);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_v1_on_125_with_a_refusal),
 		cmocka_unit_test(test_v1beta1_on_121),
 		cmocka_unit_test(test_timeout_and_failure),
+		cmocka_unit_test(test_dry_plan),
 	};
 	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);

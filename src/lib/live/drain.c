@@ -12,6 +12,7 @@
 #include "kupgrade/json.h"
 #include "kupgrade/report.h"
 #include "check/selector.h"
+#include "live_int.h"
 
 /* A pod to drain, copied out of its list page. */
 struct dpod {
@@ -358,6 +359,19 @@ static enum kup_status on_pdb(void *ctx, const struct kup_doc *doc)
 	return d->oom ? KUP_NOMEM : KUP_OK;
 }
 
+/* Lists the PDBs of `ns` after those l holds. */
+static enum kup_status list_pdbs_append(struct drain *d, const char *ns, struct pdb_list *l)
+{
+	struct kup_kube_resource res;
+	struct kup_kube_list_opts lo;
+
+	l->d = d;
+	kup_kube_resource_set(&res, d->pdb_gv, "poddisruptionbudgets", "PodDisruptionBudget", true);
+	kup_kube_list_opts_init(&lo);
+	lo.namespace_ = ns;
+	return kup_kube_list_items(d->k, &res, &lo, on_pdb, l, d->err);
+}
+
 /* Lists the PDBs of `ns` into l (replacing what it held). */
 static enum kup_status list_pdbs(struct drain *d, const char *ns, struct pdb_list *l)
 {
@@ -619,39 +633,130 @@ static bool classify(struct drain *d)
 	return ok;
 }
 
+static bool covers(const struct kup_drain_budget *b, const char *ns, const struct kup_label *l,
+		   size_t n)
+{
+	return strcmp(b->ns, ns) == 0 && kup_selector_matches(&b->sel, l, n);
+}
+
+void kup_drain_dry_plan(struct kup_drain_budget *b, size_t nb, struct kup_drain_candidate *p,
+			size_t np)
+{
+	for (size_t j = 0; j < nb; j++)
+		b[j].left = b[j].allowed;
+	for (size_t i = 0; i < np; i++) {
+		p[i].would_wait = false;
+		p[i].holder = 0;
+		for (size_t j = 0; j < nb; j++)
+			if (b[j].has_status && b[j].left <= 0 &&
+			    covers(&b[j], p[i].ns, p[i].labels, p[i].nlabels)) {
+				p[i].would_wait = true;
+				p[i].holder = j;
+				break;
+			}
+		if (p[i].would_wait)
+			continue;
+		for (size_t j = 0; j < nb; j++)
+			if (b[j].has_status && covers(&b[j], p[i].ns, p[i].labels, p[i].nlabels))
+				b[j].left--;
+	}
+}
+
+/*
+ * The dry run: every budget of every namespace the pods are in, then the pods
+ * in eviction order against them (kup_drain_dry_plan), each waiting pod named
+ * with the budget that holds it and the pods that took its disruptions.
+ */
 static enum kup_status dry_run(struct drain *d)
 {
 	struct pdb_list l = { d, NULL, 0, 0 };
-	const char *ns = NULL;
+	struct kup_drain_budget *b = NULL;
+	struct kup_drain_candidate *c = NULL;
+	size_t nc = 0, i, j;
 	enum kup_status st = KUP_OK;
-	size_t i;
 
+	/* the budgets of each namespace once, whatever order the pods come in */
 	for (i = 0; i < d->npods; i++) {
+		bool seen = false;
+		if (d->pods[i].done)
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = !d->pods[j].done && strcmp(d->pods[j].ns, d->pods[i].ns) == 0;
+		if (seen)
+			continue;
+		st = list_pdbs_append(d, d->pods[i].ns, &l);
+		if (st != KUP_OK)
+			goto out;
+	}
+	b = kup_calloc(l.n ? l.n : 1, sizeof(*b));
+	c = kup_calloc(d->npods ? d->npods : 1, sizeof(*c));
+	if (!b || !c) {
+		st = KUP_NOMEM;
+		goto out;
+	}
+	for (j = 0; j < l.n; j++) {
+		b[j].ns = l.v[j].ns;
+		b[j].name = l.v[j].name;
+		b[j].allowed = l.v[j].allowed;
+		b[j].has_status = l.v[j].has_status;
+		b[j].sel = l.v[j].sel;
+	}
+	for (i = 0; i < d->npods; i++) {
+		const struct dpod *p = &d->pods[i];
+		if (p->done)
+			continue;
+		c[nc].ns = p->ns;
+		c[nc].name = p->name;
+		c[nc].labels = p->labels;
+		c[nc].nlabels = p->nlabels;
+		nc++;
+	}
+	kup_drain_dry_plan(b, l.n, c, nc);
+	for (i = 0, nc = 0; i < d->npods; i++) {
 		struct dpod *p = &d->pods[i];
-		struct kup_buf names = KUP_BUF_INIT, cov = KUP_BUF_INIT, why = KUP_BUF_INIT;
+		const struct kup_drain_candidate *k;
+		const struct kup_drain_budget *h;
+		struct kup_buf why = KUP_BUF_INIT, name = KUP_BUF_INIT;
+		size_t ntakers = 0;
 
 		if (p->done)
 			continue;
-		if (!ns || strcmp(ns, p->ns) != 0) {
-			st = list_pdbs(d, p->ns, &l);
-			if (st != KUP_OK)
-				break;
-			ns = p->ns;
-		}
-		if (covering(&l, p, true, &names) > 0) {
-			covered_pods(d, &l, p, &cov);
-			kup_buf_addf(&why, "PodDisruptionBudget %s allows 0 disruptions now (it covers %s)",
-				     names.buf, cov.buf ? cov.buf : "");
-			set_result(d, p, KUP_DRAIN_POD_WOULD_BLOCK, names.buf, why.buf);
-			progress(d, "pod %s/%s on node/%s: would be blocked: %s", p->ns, p->name, p->node,
-				 why.buf ? why.buf : "");
-		} else {
+		k = &c[nc++];
+		if (!k->would_wait) {
 			progress(d, "pod %s/%s on node/%s: would be evicted", p->ns, p->name, p->node);
+			continue;
 		}
-		kup_buf_release(&names);
-		kup_buf_release(&cov);
+		h = &b[k->holder];
+		kup_buf_addf(&name, "%s/%s", h->ns, h->name);
+		kup_buf_addf(&why, "PodDisruptionBudget %s allows %lld disruption%s now", name.buf,
+			     (long long)h->allowed, h->allowed == 1 ? "" : "s");
+		/* who took them: the pods before this one that it covers and that would go */
+		for (size_t q = 0; q + 1 < nc; q++) {
+			if (c[q].would_wait || !covers(h, c[q].ns, c[q].labels, c[q].nlabels))
+				continue;
+			if (ntakers < 10)
+				kup_buf_addf(&why, "%s%s/%s", ntakers ? ", " : ", taken by the eviction of ",
+					     c[q].ns, c[q].name);
+			ntakers++;
+		}
+		if (ntakers > 10)
+			kup_buf_addf(&why, " and %zu more", ntakers - 10);
+		kup_buf_adds(&why, ": this pod would wait for ");
+		kup_buf_adds(&why, ntakers ? "a replacement to become ready" : "the budget to allow one");
+		if (why.oom || name.oom) {
+			d->oom = true;
+		} else {
+			set_result(d, p, KUP_DRAIN_POD_WOULD_BLOCK, name.buf, why.buf);
+			progress(d, "pod %s/%s on node/%s: would wait: %s", p->ns, p->name, p->node, why.buf);
+		}
 		kup_buf_release(&why);
+		kup_buf_release(&name);
 	}
+	if (d->oom)
+		st = KUP_NOMEM;
+out:
+	free(b);
+	free(c);
 	free(l.v);
 	return st;
 }

@@ -4,6 +4,7 @@
 
 #include <time.h>
 #include "kupgrade/kube.h"
+#include "check/selector.h"
 
 /* A credential from an exec plugin (ExecCredential status). */
 struct kup_exec_cred {
@@ -40,6 +41,35 @@ bool kup_rfc3339_parse(const char *s, time_t *out);
 enum kup_status kup_live_rewrite_page(const char *group_version, const char *kind,
 				      const char *body, size_t len, struct kup_buf *out,
 				      char **cont, size_t *nitems, struct kup_error *err);
+
+/*
+ * The dry run of a drain (drain.c): the pods in the order the drain would
+ * evict them, against the PodDisruptionBudgets' allowed disruptions.  Each
+ * pod whose every covering budget (same namespace, selector matches) still
+ * has a disruption left would be evicted and takes one from each of them;
+ * a pod covered by a budget with none left would wait, and `holder` names
+ * the first such budget.  A budget with no status yet (the disruption
+ * controller has not counted it) never holds a pod, as the API server
+ * decides at eviction time.  Exposed for the unit test.
+ */
+struct kup_drain_budget {
+	const char *ns;
+	const char *name;
+	int64_t allowed;              /* status.disruptionsAllowed */
+	bool has_status;
+	struct kup_selector sel;
+	int64_t left;                 /* out: disruptions the dry run leaves */
+};
+struct kup_drain_candidate {
+	const char *ns;
+	const char *name;
+	const struct kup_label *labels;
+	size_t nlabels;
+	bool would_wait;              /* out */
+	size_t holder;                /* out: index of the budget that holds it */
+};
+void kup_drain_dry_plan(struct kup_drain_budget *b, size_t nb, struct kup_drain_candidate *p,
+			size_t np);
 
 /* JSON string escaping into b (quotes included). */
 void kup_live_json_str(struct kup_buf *b, const char *s);
