@@ -1,7 +1,8 @@
 # kupgrade - top-level entry points.  See README.md.
 #   make build     build ./build/kupgrade
 #   make run       build and plan the bundled example cluster to 1.31 (the runbook)
-#   make test      every test, in a normal build and under ASan+UBSan
+#   make test      every test, in a normal build and under ASan+UBSan (with fault injection:
+#                  the allocation and I/O torture tests)
 #   make bench     the benchmarks in bench/ (ratios against baselines)
 #   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local
@@ -42,7 +43,7 @@ test-normal: test-deps build
 	cd build && ctest --no-tests=error --output-on-failure -j $(JOBS)
 
 build-asan/CMakeCache.txt:
-	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKUP_SANITIZE=ON
+	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKUP_SANITIZE=ON -DKUP_FAULT_INJECTION=ON
 
 test-asan: test-deps build-asan/CMakeCache.txt
 	$(CMAKE) --build build-asan -j $(JOBS)

@@ -557,19 +557,11 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Every write, fsync, close, rename and unlink goes through core's I/O indirection
+ * (kup_io()), so the tests can make any of them fail with ENOSPC or EIO. */
 static bool write_all(int fd, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
+	return kup_io_write_all(fd, p, n);
 }
 
 static void sync_dir_of(const char *path)
@@ -618,18 +610,18 @@ static bool atomic_write(const char *path, const char *text, size_t len, const s
 		ok = false;
 		what = "cannot keep the owner and group of";
 	}
-	ok = ok && fchmod(fd, sb->st_mode & 07777) == 0 && fsync(fd) == 0;
+	ok = ok && fchmod(fd, sb->st_mode & 07777) == 0 && kup_io()->fsync(fd) == 0;
 	int saved = errno;
-	if (close(fd) != 0 && ok) {
+	if (kup_io()->close(fd) != 0 && ok) {
 		ok = false;
 		saved = errno;
 	}
-	if (ok && rename(tmp.buf, path) != 0) {
+	if (ok && kup_io()->rename(tmp.buf, path) != 0) {
 		ok = false;
 		saved = errno;
 	}
 	if (!ok) {
-		unlink(tmp.buf);
+		kup_io()->unlink(tmp.buf);
 		cli_error("%s '%s': %s", what, path, strerror(saved));
 	} else {
 		sync_dir_of(path);
@@ -642,14 +634,15 @@ static bool atomic_write(const char *path, const char *text, size_t len, const s
 /* Rewrites `path` in place (hard links keep sharing it). */
 static bool inplace_write(const char *path, const char *text, size_t len)
 {
-	int fd = open(path, O_WRONLY);
+	int fd = kup_io()->open(path, O_WRONLY | O_CLOEXEC, 0);
 	if (fd < 0) {
 		cli_error("cannot write '%s': %s", path, strerror(errno));
 		return false;
 	}
-	bool ok = write_all(fd, text, len) && ftruncate(fd, (off_t)len) == 0 && fsync(fd) == 0;
+	bool ok = write_all(fd, text, len) && ftruncate(fd, (off_t)len) == 0 &&
+		  kup_io()->fsync(fd) == 0;
 	int saved = errno;
-	if (close(fd) != 0 && ok) {
+	if (kup_io()->close(fd) != 0 && ok) {
 		ok = false;
 		saved = errno;
 	}
@@ -672,21 +665,22 @@ static bool write_backup(const char *path, const char *text, size_t len, const s
 			cli_error("out of memory");
 			return false;
 		}
-		int fd = open(name->buf, O_WRONLY | O_CREAT | O_EXCL, sb->st_mode & 0777);
+		int fd = kup_io()->open(name->buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+					sb->st_mode & 0777);
 		if (fd < 0 && errno == EEXIST)
 			continue;
 		if (fd < 0) {
 			cli_error("cannot write '%s': %s", name->buf, strerror(errno));
 			return false;
 		}
-		bool ok = write_all(fd, text, len) && fsync(fd) == 0;
+		bool ok = write_all(fd, text, len) && kup_io()->fsync(fd) == 0;
 		int saved = errno;
-		if (close(fd) != 0 && ok) {
+		if (kup_io()->close(fd) != 0 && ok) {
 			ok = false;
 			saved = errno;
 		}
 		if (!ok) {
-			unlink(name->buf);
+			kup_io()->unlink(name->buf);
 			cli_error("cannot write '%s': %s", name->buf, strerror(saved));
 		}
 		return ok;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1095,6 +1096,57 @@ static void count_problem(void *ctx, const struct kup_error *e)
 	kup_buf_addf(b, "%s\n", e->msg);
 }
 
+/* I/O that fails the Nth call of one operation (core's indirection, kup_io_set_ops). */
+static const char *io_fail_op;
+static int io_fail_errno, io_fail_nth, io_calls;
+
+static bool io_fails(const char *op)
+{
+	if (strcmp(op, io_fail_op) != 0 || ++io_calls != io_fail_nth)
+		return false;
+	errno = io_fail_errno;
+	return true;
+}
+
+static int fio_open(const char *p, int fl, mode_t m)
+{
+	return io_fails("open") ? -1 : kup_io_real()->open(p, fl, m);
+}
+
+static ssize_t fio_write(int fd, const void *b, size_t n)
+{
+	return io_fails("write") ? -1 : kup_io_real()->write(fd, b, n);
+}
+
+static int fio_fsync(int fd)
+{
+	return io_fails("fsync") ? -1 : kup_io_real()->fsync(fd);
+}
+
+static int fio_close(int fd)
+{
+	if (io_fails("close")) {
+		kup_io_real()->close(fd);
+		errno = io_fail_errno;
+		return -1;
+	}
+	return kup_io_real()->close(fd);
+}
+
+static int fio_rename(const char *a, const char *b)
+{
+	return io_fails("rename") ? -1 : kup_io_real()->rename(a, b);
+}
+
+static int fio_unlink(const char *p)
+{
+	return kup_io_real()->unlink(p);
+}
+
+static const struct kup_io_ops failing_io = {
+	fio_open, fio_write, fio_fsync, fio_close, fio_rename, fio_unlink,
+};
+
 static void test_snapshot(void **state)
 {
 	struct kup_kubeconfig *cfg = std_config("{token: good-token}");
@@ -1136,7 +1188,7 @@ static void test_snapshot(void **state)
 	/* no temporary file left behind */
 	dp = opendir(dir);
 	while ((de = readdir(dp)))
-		assert_null(strstr(de->d_name, ".tmp-"));
+		assert_null(strstr(de->d_name, ".kupgrade-"));
 	closedir(dp);
 	/* read back as a file: every object, and the last-applied/managedFields ones */
 	memset(&o, 0, sizeof(o));
@@ -1150,6 +1202,39 @@ static void test_snapshot(void **state)
 	/* items + the List itself + last-applied + one managed-fields entry */
 	assert_int_equal(o.n, NOBJ + 4 + 1 + 2);
 	kup_ingest_free(in);
+
+	/* ENOSPC or EIO from any write, the fsync, the close or the rename: the snapshot
+	 * already there is intact, no temporary file is left, the error names the file */
+	{
+		static const char *const fails[] = { "write", "fsync", "close", "rename" };
+		for (size_t f = 0; f < 4; f++) {
+			for (int e = 0; e < 2; e++) {
+				char *again = NULL, want[700];
+				size_t len2;
+				io_fail_op = fails[f];
+				io_fail_errno = e ? EIO : ENOSPC;
+				io_fail_nth = f == 0 ? 2 : 1;     /* a page, not the head */
+				io_calls = 0;
+				kup_io_set_ops(&failing_io);
+				assert_int_equal(kup_live_snapshot(k, d, path, &info, &lo, &stats, &err),
+						 KUP_IO);
+				kup_io_set_ops(NULL);
+				snprintf(want, sizeof(want), "'%s': %s", path, strerror(io_fail_errno));
+				assert_non_null(err.msg);
+				if (!strstr(err.msg, want))
+					fail_msg("%s: '%s' does not name '%s'", fails[f], err.msg, want);
+				kup_error_release(&err);
+				assert_int_equal(kup_read_file(path, 64 << 20, &again, &len2, &err), KUP_OK);
+				assert_int_equal(len2, len);
+				assert_non_null(strstr(again, "\"kupgrade.dev/snapshot-time\":\"2027-01-15T08:00:00Z\""));
+				free(again);
+				dp = opendir(dir);
+				while ((de = readdir(dp)))
+					assert_null(strstr(de->d_name, ".kupgrade-"));
+				closedir(dp);
+			}
+		}
+	}
 
 	/* a file that cannot be written: an error, nothing left behind */
 	assert_int_equal(kup_live_snapshot(k, d, "/nonexistent-dir/snap.json", &info, &lo, &stats,
@@ -1170,7 +1255,7 @@ static void test_snapshot(void **state)
 		assert_int_not_equal(stat(other, &stbuf), 0);
 		dp = opendir(dir);
 		while ((de = readdir(dp)))
-			assert_null(strstr(de->d_name, ".tmp-"));
+			assert_null(strstr(de->d_name, ".kupgrade-"));
 		closedir(dp);
 		lo.cancel = NULL;
 	}

@@ -189,7 +189,7 @@ static enum kup_status fail(struct kup_wfile *w, struct kup_error *err, int e, c
 		w->failed = true;
 		w->werrno = e;
 	}
-	kup_error_set(err, st, w->path, 0, 0, "cannot %s '%s': %s", what,
+	kup_error_set(err, st, NULL, 0, 0, "cannot %s '%s': %s", what,
 		      w->to_stdout ? "standard output" : w->path, strerror(e));
 	return st;
 }

@@ -49,6 +49,7 @@ struct cl {
 	off_t size;
 	struct timespec mtime;
 	bool prof_ok;
+	bool oom;                       /* memory ran out reading or planning it: fatal */
 	struct kup_fleet_next next;
 	char perr[256];
 	/* runtime */
@@ -89,6 +90,7 @@ struct loop {
 	char work_dir[256];
 	unsigned seq;
 	bool fallback_said;
+	bool oom;                       /* memory ran out in act(): the tick fails */
 	bool activity;                  /* something finished: tick again soon */
 	int64_t now;                    /* fleet ms, this tick */
 };
@@ -200,6 +202,8 @@ static void plan_profile(struct cl *c, const struct kup_fleet *f, const struct k
 		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
 		snprintf(c->next.why, sizeof(c->next.why), "cannot plan: %s",
 			 err.msg ? err.msg : kup_strerror(err.code));
+		if (err.code == KUP_NOMEM)
+			c->oom = true;
 	}
 	if (fb && fallback)
 		*fallback = true;
@@ -220,6 +224,8 @@ static void evaluate_live(struct cl *c, const struct kup_fleet *f, const struct 
 	memset(&c->next, 0, sizeof(c->next));
 	if (live->fn(live->ctx, fc, &p, &err) != KUP_OK || !p) {
 		c->prof_ok = false;
+		if (err.code == KUP_NOMEM)
+			c->oom = true;
 		snprintf(c->perr, sizeof(c->perr), "cannot read the live cluster (context '%s'): %s",
 			 fc->context, err.msg ? err.msg : kup_strerror(err.code));
 		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
@@ -242,14 +248,24 @@ static void evaluate_live(struct cl *c, const struct kup_fleet *f, const struct 
 static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb, bool force,
 		     bool *fallback, struct kup_profile **keep);
 
-static void evaluate_with(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb,
-			  const struct kup_fleet_live *live, bool force, bool *fallback,
-			  struct kup_profile **keep)
+/*
+ * Out of memory while reading or planning a cluster is not the cluster's
+ * problem (it is not held for it): KUP_NOMEM, and the caller stops.
+ */
+static enum kup_status evaluate_with(struct cl *c, const struct kup_fleet *f,
+				     const struct kup_kb *kb, const struct kup_fleet_live *live,
+				     bool force, bool *fallback, struct kup_profile **keep)
 {
+	c->oom = false;
 	if (f->clusters[c->idx].context && live && live->fn)
 		evaluate_live(c, f, kb, live, force, fallback, keep);
 	else
 		evaluate(c, f, kb, force, fallback, keep);
+	if (c->oom) {
+		c->evaluated = false;
+		return KUP_NOMEM;
+	}
+	return KUP_OK;
 }
 
 static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb, bool force,
@@ -293,6 +309,8 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 	memset(&c->next, 0, sizeof(c->next));
 	if (kup_profile_load(fc->profile, &p, &err) != KUP_OK) {
 		c->prof_ok = false;
+		if (err.code == KUP_NOMEM)
+			c->oom = true;
 		if (err.line)
 			snprintf(c->perr, sizeof(c->perr), "cannot read profile '%s': line %u, column %u: %s",
 				 fc->profile, (unsigned)err.line, (unsigned)err.column,
@@ -311,6 +329,8 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
 		snprintf(c->next.why, sizeof(c->next.why), "cannot plan: %s",
 			 err.msg ? err.msg : kup_strerror(err.code));
+		if (err.code == KUP_NOMEM)
+			c->oom = true;
 	}
 	if (fb && fallback)
 		*fallback = true;
@@ -561,8 +581,12 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 	kup_version_minor_str(&f->target, tgt, sizeof(tgt));
 	for (size_t i = 0; i < L.ncls; i++) {
 		struct kup_profile *p = NULL;
-		evaluate_with(&L.cls[i], f, kb, live, true, &snap->planner_fallback, &p);
+		st = evaluate_with(&L.cls[i], f, kb, live, true, &snap->planner_fallback, &p);
 		snap->rows[i].profile = p;
+		if (st != KUP_OK) {
+			kup_error_set(err, st, NULL, 0, 0, "out of memory");
+			goto out;
+		}
 	}
 	fill_views(&L);
 	kup_fleet_decide(f, L.views, L.wv, L.halted, now_ms, L.dec, NULL);
@@ -945,8 +969,10 @@ static void act(struct loop *L, struct cl *c)
 
 	if (c->job != JOB_NONE || c->finish_pending)
 		return;
-	if (!c->evaluated)
-		evaluate_with(c, f, L->o->kb, &L->o->live, false, NULL, NULL);
+	if (!c->evaluated && evaluate_with(c, f, L->o->kb, &L->o->live, false, NULL, NULL) != KUP_OK) {
+		L->oom = true;
+		return;
+	}
 	if (!c->recovered && !recover(L, c))
 		return;
 	for (int guard = 0; guard < 4 && c->job == JOB_NONE; guard++) {
@@ -1210,7 +1236,8 @@ static enum kup_status check_drivers(struct loop *L, struct kup_error *err)
 		struct cl *c = &L->cls[i];
 		if (c->state == KUP_FLEET_DONE)
 			continue;
-		evaluate_with(c, f, L->o->kb, &L->o->live, false, NULL, NULL);
+		if (evaluate_with(c, f, L->o->kb, &L->o->live, false, NULL, NULL) != KUP_OK)
+			return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		if (c->next.kind == KUP_FLEET_NEXT_STEP && !f->cmd[c->next.type].text) {
 			const struct kup_fleet_cluster *fc = &f->clusters[c->idx];
 			return kup_error_set(err, KUP_INVALID, f->path, fc->line, fc->column,
@@ -1502,7 +1529,8 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 			continue;
 		if (first || f->clusters[i].wave <= front || c->state != KUP_FLEET_PENDING) {
 			bool fb = false;
-			evaluate_with(c, f, L->o->kb, &L->o->live, false, &fb, NULL);
+			if (evaluate_with(c, f, L->o->kb, &L->o->live, false, &fb, NULL) != KUP_OK)
+				return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 			if (fb && !L->fallback_said) {
 				logf_(L, "note: no knowledge base: using the minimal path "
 				      "(control plane one minor at a time, node pools following)");
@@ -1556,6 +1584,10 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 			c->recovered = false;
 		}
 		act(L, c);
+		if (L->oom) {
+			L->oom = false;
+			return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+		}
 	}
 	return KUP_OK;
 }
