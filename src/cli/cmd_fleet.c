@@ -112,7 +112,9 @@ static bool parse_time(const char *s, int64_t *ms)
 
 static void print_sink(void *ctx, const struct kup_error *e)
 {
-	(void)ctx;
+	size_t *n = ctx;
+	if (n)
+		(*n)++;
 	cli_print_error(e);
 }
 
@@ -120,9 +122,14 @@ static struct kup_fleet *load_fleet(const char *path)
 {
 	struct kup_fleet *f = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
-	struct kup_error_sink sink = { print_sink, NULL };
-	if (kup_fleet_load(path, &sink, &f, &err) != KUP_OK)
+	size_t shown = 0;
+	struct kup_error_sink sink = { print_sink, &shown };
+	if (kup_fleet_load(path, &sink, &f, &err) != KUP_OK) {
 		f = NULL;
+		/* a failure no problem was reported for (out of memory) is said too */
+		if (!shown)
+			cli_print_error(&err);
+	}
 	kup_error_release(&err);
 	return f;
 }

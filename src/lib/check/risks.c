@@ -1064,12 +1064,15 @@ enum kup_status kup_risks_eval(const struct kup_kb *kb, const struct kup_evidenc
 		if (!provider_matches(ev, r->provider))
 			continue;
 		kup_buf_reset(&out);
-		if (!eval(kb->plan.detectors[i], ev, at, &out) || !out.len)
+		if (!eval(kb->plan.detectors[i], ev, at, &out) && !out.oom)
 			continue;
+		/* out of memory while writing the evidence: the risk is not dropped unseen */
 		if (out.oom) {
 			st = KUP_NOMEM;
 			break;
 		}
+		if (!out.len)
+			continue;
 		if (out.len > MAX_EVIDENCE_TEXT) {
 			out.len = MAX_EVIDENCE_TEXT - 3;
 			out.buf[out.len] = '\0';

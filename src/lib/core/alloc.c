@@ -5,7 +5,8 @@
  * (the "torture" build) every call is counted and the Nth one fails, as
  * $KUP_ALLOC_FAIL=N says ("N+" fails it and every one after).
  * $KUP_ALLOC_COUNT=FILE writes the number of calls made to FILE at exit, so
- * a test knows how many points there are to fail.
+ * a test knows how many points there are to fail; $KUP_ALLOC_BACKTRACE prints
+ * the stack of the failing call on stderr.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 #include "kupgrade/core.h"
 
 #ifdef KUP_FAULT_INJECTION
+#include <execinfo.h>
+#include <unistd.h>
+
 static unsigned long alloc_calls, alloc_fail_at;
 static bool alloc_fail_after, alloc_env_read;
 static const char *count_file;
@@ -50,6 +54,12 @@ static bool fail_now(void)
 	alloc_calls++;
 	if (!alloc_fail_at)
 		return false;
+	if (alloc_calls == alloc_fail_at && getenv("KUP_ALLOC_BACKTRACE")) {
+		/* where the failing allocation is (tests/torture/run.sh shows it) */
+		void *frames[32];
+		int n = backtrace(frames, 32);
+		backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	}
 	return alloc_calls == alloc_fail_at || (alloc_fail_after && alloc_calls > alloc_fail_at);
 }
 

@@ -775,6 +775,11 @@ enum kup_status kup_fleet_parse(const char *path, const char *text, size_t len,
 	kup_arena_init(&f->arena, 16384);
 	kup_arena_init(&arena, 65536);
 	f->path = kup_arena_strdup(&f->arena, path ? path : "-");
+	if (!f->path) {
+		kup_arena_release(&arena);
+		kup_fleet_free(f);
+		return kup_error_set(err, KUP_NOMEM, path, 0, 0, "out of memory");
+	}
 	slash = strrchr(f->path, '/');
 	f->dir = slash ? kup_arena_strndup(&f->arena, f->path, slash == f->path ? 1 : (size_t)(slash - f->path))
 		       : ".";
