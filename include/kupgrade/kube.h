@@ -147,6 +147,7 @@ enum kup_kube_fail {
 /* "connect", "tls", "timeout", "unauthorized", "forbidden", ... */
 const char *kup_kube_fail_name(enum kup_kube_fail f);
 
+struct kup_kube_resp;
 struct kup_kube_opts {
 	long connect_timeout_ms;   /* default 10000 */
 	long timeout_ms;           /* whole request, default 120000 */
@@ -166,6 +167,14 @@ struct kup_kube_opts {
 	void *log_ctx;
 	/* tests: the clock used to check exec credential expiry (NULL: time()). */
 	time_t (*now)(void);
+	/*
+	 * Tests and fuzzing: answers every request instead of the network -
+	 * sets resp->status (0: the server cannot be reached), resp->body and
+	 * resp->retry_after_ms; a non-OK return fails the call.  NULL: libcurl.
+	 */
+	enum kup_status (*transport)(void *ctx, const char *method, const char *url,
+				     const char *body, size_t len, struct kup_kube_resp *resp);
+	void *transport_ctx;
 };
 void kup_kube_opts_init(struct kup_kube_opts *o);
 

@@ -17,6 +17,9 @@ enum {
 
 extern const char *kup_cli_name;
 
+/* main.c (renamed kup_cli_main in the CLI fuzz target, hence the prototype) */
+int main(int argc, char **argv);
+
 int cmd_scan(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
 int cmd_fix(int argc, char **argv);

@@ -338,9 +338,14 @@ static void err_at_exit(void)
 
 static void redact_stderr(void)
 {
+	static bool done;
 	cookie_io_functions_t fns = { NULL, err_write, NULL, NULL };
-	FILE *fp = fopencookie(NULL, "w", fns);
+	FILE *fp;
 
+	if (done)      /* main() runs more than once in the CLI fuzz target */
+		return;
+	done = true;
+	fp = fopencookie(NULL, "w", fns);
 	if (!fp)
 		return;
 	setvbuf(fp, NULL, _IONBF, 0);
