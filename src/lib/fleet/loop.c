@@ -276,6 +276,7 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 	struct kup_error err = KUP_ERROR_INIT;
 	struct stat sb;
 	bool fb = false;
+	enum kup_status pst;
 
 	if (fc->context) {
 		c->evaluated = true;
@@ -307,9 +308,9 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 	c->mtime = sb.st_mtim;
 	c->evaluated = true;
 	memset(&c->next, 0, sizeof(c->next));
-	if (kup_profile_load(fc->profile, &p, &err) != KUP_OK) {
+	if ((pst = kup_profile_load(fc->profile, &p, &err)) != KUP_OK) {
 		c->prof_ok = false;
-		if (err.code == KUP_NOMEM)
+		if (pst == KUP_NOMEM || err.code == KUP_NOMEM)
 			c->oom = true;
 		if (err.line)
 			snprintf(c->perr, sizeof(c->perr), "cannot read profile '%s': line %u, column %u: %s",
@@ -578,6 +579,7 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 		st = kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		goto out;
 	}
+	snap->nrows = f->nclusters;   /* zeroed rows: their profiles are freed on any failure */
 	kup_version_minor_str(&f->target, tgt, sizeof(tgt));
 	for (size_t i = 0; i < L.ncls; i++) {
 		struct kup_profile *p = NULL;

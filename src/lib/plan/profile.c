@@ -93,16 +93,19 @@ static void on_read_error(void *ctx, const struct kup_error *err)
 {
 	struct pctx *c = ctx;
 
+	/* out of memory stays out of memory (a caller stops for it), the rest is malformed input */
+	enum kup_status code = err->code == KUP_NOMEM ? KUP_NOMEM : KUP_PARSE;
+
 	if (c->problems == 0 && c->err) {
 		kup_error_copy(c->err, err);
-		c->err->code = KUP_PARSE;
+		c->err->code = code;
 		if (!c->err->path && c->path) {
 			free(c->err->path);
 			c->err->path = kup_strdup(c->path);
 		}
 	}
 	if (c->problems == 0)
-		c->first = KUP_PARSE;
+		c->first = code;
 	c->problems++;
 	if (c->sink)
 		kup_error_emit(c->sink, err);
