@@ -190,7 +190,7 @@ enum kup_kube_fail kup_kube_last_fail(const struct kup_kube *k);
 unsigned kup_kube_exec_runs(const struct kup_kube *k);
 /* How many connections were opened so far (1 while the first one is reused). */
 unsigned kup_kube_connections(const struct kup_kube *k);
-/* The server URL ("https://127.0.0.1:6443"). */
+/* The server URL ("https://127.0.0.1:6443"), a userinfo password masked (for messages and labels). */
 const char *kup_kube_server(const struct kup_kube *k);
 
 struct kup_kube_resp {

@@ -17,8 +17,10 @@ enum {
 
 extern const char *kup_cli_name;
 
-/* main.c (renamed kup_cli_main in the CLI fuzz target, hence the prototype) */
+#ifdef main
+/* main.c, renamed kup_cli_main in the CLI fuzz target (-Dmain=kup_cli_main) */
 int main(int argc, char **argv);
+#endif
 
 int cmd_scan(int argc, char **argv);
 int cmd_kb(int argc, char **argv);

@@ -1304,6 +1304,8 @@ enum kup_status kup_store_list_waves(struct kup_store *s, kup_store_wave_fn fn, 
 		struct kup_store_wave w;
 
 		wave_from_row(r.v[i], &w);
+		if (!w.name)
+			continue;   /* SQLite lets a NULL into a TEXT primary key: no wave of ours */
 		st = fn(ctx, &w);
 	}
 	rows_release(&r);

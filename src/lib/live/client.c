@@ -36,6 +36,7 @@ struct kup_kube {
 	unsigned exec_runs;
 	unsigned connects;           /* connections opened */
 	char *token;                 /* current bearer token (cfg's, re-read from tokenFile) */
+	char *shown_server;          /* cfg->server with a userinfo password masked */
 	/* request state */
 	struct kup_kube_resp *resp;
 	bool too_big;
@@ -109,7 +110,8 @@ unsigned kup_kube_connections(const struct kup_kube *k)
 
 const char *kup_kube_server(const struct kup_kube *k)
 {
-	return k->cfg->server;
+	/* the form fit for messages and labels: a userinfo password masked */
+	return k->shown_server ? k->shown_server : k->cfg->server;
 }
 
 /* ---- Retry-After ------------------------------------------------------ */
@@ -276,6 +278,10 @@ enum kup_status kup_kube_new(const struct kup_kubeconfig *cfg, const struct kup_
 		free(k);
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "cannot create a libcurl handle");
 	}
+	if (!(k->shown_server = kup_redact(cfg->server))) {
+		kup_kube_free(k);
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	}
 	if (cfg->token && !(k->token = kup_strdup(cfg->token))) {
 		kup_kube_free(k);
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
@@ -334,6 +340,7 @@ void kup_kube_free(struct kup_kube *k)
 		curl_easy_cleanup(k->h);
 	curl_slist_free_all(k->connect_to);
 	free(k->base);
+	free(k->shown_server);
 	if (k->token) {
 		memset(k->token, 0, strlen(k->token));
 		free(k->token);

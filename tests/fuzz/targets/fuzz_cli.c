@@ -81,7 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (here < 0 || chdir(dir) != 0)
 			abort();
+		/* a fresh getopt: optind = 0 alone is not enough when the verb sets optind = 1
+		 * (glibc keeps its place inside the previous call's freed argv) */
+		char *dummy[] = { argv[0], NULL };
 		optind = 0;
+		opterr = 0;
+		while (getopt(1, dummy, "") != -1)
+			;
 		opterr = 1;
 		kup_cli_main(argc, argv);
 		fflush(stdout);
