@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 CMAKE ?= cmake
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deb deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean kb-bundle
+.PHONY: all deb torture deps test-deps fuzz-deps build run test test-normal test-asan bench fuzz install clean kb-bundle
 
 all: build
 
@@ -66,6 +66,11 @@ fuzz: fuzz-deps build-fuzz/CMakeCache.txt
 
 install: build
 	$(CMAKE) --install build --prefix $(PREFIX)
+
+torture: test-deps build-asan/CMakeCache.txt
+	$(CMAKE) --build build-asan -j $(JOBS)
+	for p in scan fix fix-write plan fleet-decide; do TORTURE_STEP=1 ./tests/torture/run.sh build-asan/kupgrade $$p || exit 1; done
+	./tests/torture/io.sh build-asan/kupgrade
 
 deb:
 	./scripts/make-deb dist
