@@ -2,7 +2,6 @@
 # tests/secrets/run.sh KUPGRADE - the secrets test against servers and stores that
 # cannot be reached (a closed port): every command, every context, every -v level;
 # no planted secret may appear in anything kupgrade printed or wrote.
-# The same with a real kube-apiserver and PostgreSQL: tests/integration/secrets_live.sh.
 set -u
 K=$1
 . "$(dirname "$0")/lib.sh"
