@@ -1,8 +1,7 @@
 # tests/secrets/lib.sh - plants a distinctive secret in every place a user can
 # put one, runs every command that can meet one at every -v level, and greps
 # everything kupgrade printed or wrote for them.  Sourced by tests/secrets/run.sh
-# (servers and stores that cannot be reached)
-# (a real kube-apiserver and PostgreSQL).
+# (servers and stores that cannot be reached).
 #
 #   sec_setup DIR            writes the inputs into DIR/in (kubeconfig with contexts
 #                            down-token, down-basic, down-key, down-tokenfile,
