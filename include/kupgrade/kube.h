@@ -112,7 +112,7 @@ struct kup_kubeconfig {
  * Reads and merges the kubeconfig files and resolves one context.  Errors
  * name the file, line and column ("cannot read kubeconfig 'a.yaml': line 3,
  * column 5: ...") or what is missing ("context 'prod' not found in
- * /home/u/.kube/config"); a user with an auth-provider is refused with what
+ * $HOME/.kube/config"); a user with an auth-provider is refused with what
  * to use instead (an exec plugin such as gke-gcloud-auth-plugin or
  * kubelogin).
  */

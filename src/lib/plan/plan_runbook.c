@@ -10,6 +10,7 @@
  * drain settings; then what prepares the next hop), post-upgrade (charts
  * held back, verification).  One writer produces both formats.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,9 +43,10 @@ static void md_escape(struct kup_buf *out, const char *s)
 	}
 }
 
-static void html_escape(struct kup_buf *out, const char *s)
+/* The n bytes at s (n SIZE_MAX: up to the NUL) as HTML text. */
+static void html_escape_n(struct kup_buf *out, const char *s, size_t n)
 {
-	for (; s && *s; s++) {
+	for (; s && n && *s; s++, n--) {
 		unsigned char c = (unsigned char)*s;
 
 		switch (c) {
@@ -62,6 +64,11 @@ static void html_escape(struct kup_buf *out, const char *s)
 	}
 }
 
+static void html_escape(struct kup_buf *out, const char *s)
+{
+	html_escape_n(out, s, SIZE_MAX);
+}
+
 /*
  * HTML text: escaped, and a `code span` (as the reasons and mitigations
  * write commands) rendered as <code>; a lone backtick stays a backtick.
@@ -70,29 +77,14 @@ static void html_text(struct kup_buf *out, const char *s)
 {
 	while (s && *s) {
 		const char *open = strchr(s, '`'), *close = open ? strchr(open + 1, '`') : NULL;
-		char seg[1024];
-		size_t n;
 
 		if (!open || !close) {
 			html_escape(out, s);
 			return;
 		}
-		while (s < open) {
-			n = (size_t)(open - s) < sizeof(seg) - 1 ? (size_t)(open - s) : sizeof(seg) - 1;
-			memcpy(seg, s, n);
-			seg[n] = '\0';
-			html_escape(out, seg);
-			s += n;
-		}
+		html_escape_n(out, s, (size_t)(open - s));
 		kup_buf_adds(out, "<code>");
-		s = open + 1;
-		while (s < close) {
-			n = (size_t)(close - s) < sizeof(seg) - 1 ? (size_t)(close - s) : sizeof(seg) - 1;
-			memcpy(seg, s, n);
-			seg[n] = '\0';
-			html_escape(out, seg);
-			s += n;
-		}
+		html_escape_n(out, open + 1, (size_t)(close - open - 1));
 		kup_buf_adds(out, "</code>");
 		s = close + 1;
 	}
