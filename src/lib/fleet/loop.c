@@ -55,6 +55,7 @@ struct cl {
 	/* runtime */
 	bool leased;
 	bool recovered;                 /* unfinished steps checked since the lease */
+	bool rechecked;                 /* a step found already done: the profile re-read once */
 	enum job_kind job;
 	struct kup_driver *drv;
 	int64_t step_id;
@@ -859,6 +860,12 @@ static void start_step(struct loop *L, struct cl *c)
 			c->recovered = false;   /* settle it first */
 		} else if (kup_store_lease_check(L->store, c->name, L->holder, L->now, &err) != KUP_OK) {
 			c->leased = false;
+		} else if (!c->rechecked) {
+			/* The step ended (a driver of an earlier controller may have finished it
+			   just now) after this tick read the profile: read it again before
+			   deciding that the result is missing. */
+			c->rechecked = true;
+			c->evaluated = false;
 		} else {
 			snprintf(why, sizeof(why), "step %s %s -> %s already ran (exactly once) but the "
 				 "profile does not show its result: check the cluster, then run "
@@ -868,6 +875,7 @@ static void start_step(struct loop *L, struct cl *c)
 		kup_arena_release(&a);
 		goto out;
 	}
+	c->rechecked = false;
 	if (st != KUP_OK) {
 		logf_(L, "%s: cannot record the start of %s %s: %s", c->name, type, comp,
 		      err.msg ? err.msg : "?");
