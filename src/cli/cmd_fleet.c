@@ -151,14 +151,8 @@ static struct kup_store *open_store(const char *url)
 
 static void log_line(void *ctx, const char *line)
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[32];
 	(void)ctx;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	cli_progress_clear();
-	fprintf(stderr, "%s %s\n", ts, line);
+	cli_log_stamped(NULL, line);
 }
 
 static void on_tick(void *ctx, const struct kup_fleet_run_result *r)

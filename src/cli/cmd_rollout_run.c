@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "cli_live.h"
 #include "kupgrade/fleet.h"
 #include "kupgrade/json.h"
@@ -66,14 +67,8 @@ static bool duration(const char *s, long *secs)
 
 static void progress(void *ctx, const char *line)
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[32];
-
 	(void)ctx;
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	fprintf(stderr, "%s rollout: %s\n", ts, line);
+	cli_log_stamped("rollout", line);
 }
 
 /* The parameters of a roll, kept as an event so --resume and --abort need only --state. */

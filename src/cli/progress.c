@@ -82,6 +82,21 @@ void cli_progress_clear(void)
 		clear(active);
 }
 
+void cli_log_stamped(const char *what, const char *line)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[32];
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	cli_progress_clear();
+	if (what)
+		fprintf(stderr, "%s %s: %s\n", ts, what, line);
+	else
+		fprintf(stderr, "%s %s\n", ts, line);
+}
+
 void cli_progress_live_page(void *ctx, const struct kup_kube_resource *res,
 			    const struct kup_live_stats *so_far)
 {

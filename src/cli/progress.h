@@ -37,6 +37,11 @@ void cli_progress_end(struct cli_progress *p);
  * to stderr; the next update writes the line again.  Safe with none active.
  */
 void cli_progress_clear(void);
+/*
+ * A log line on stderr: "HH:MM:SS " (UTC), then "WHAT: " when what is not
+ * NULL, then the line; a progress line on the screen is cleared first.
+ */
+void cli_log_stamped(const char *what, const char *line);
 
 /*
  * A kup_live_opts on_page callback (ctx: a struct cli_progress) for the
