@@ -55,7 +55,6 @@ struct cl {
 	/* runtime */
 	bool leased;
 	bool recovered;                 /* unfinished steps checked since the lease */
-	bool rechecked;                 /* a step found already done: the profile re-read once */
 	enum job_kind job;
 	struct kup_driver *drv;
 	int64_t step_id;
@@ -860,22 +859,26 @@ static void start_step(struct loop *L, struct cl *c)
 			c->recovered = false;   /* settle it first */
 		} else if (kup_store_lease_check(L->store, c->name, L->holder, L->now, &err) != KUP_OK) {
 			c->leased = false;
-		} else if (!c->rechecked) {
-			/* The step ended (a driver of an earlier controller may have finished it
-			   just now) after this tick read the profile: read it again before
-			   deciding that the result is missing. */
-			c->rechecked = true;
-			c->evaluated = false;
 		} else {
-			snprintf(why, sizeof(why), "step %s %s -> %s already ran (exactly once) but the "
-				 "profile does not show its result: check the cluster, then run "
-				 "'kupgrade fleet retry %s'", type, comp, n->to, c->name);
-			fail_cluster(L, c, why);
+			/* The step ended (a driver of an earlier controller may have finished it
+			   just now) after this tick read the profile: read it again, now, before
+			   deciding that the result is missing. */
+			struct kup_fleet_next was = c->next;
+			c->evaluated = false;
+			if (evaluate_with(c, L->fleet, L->o->kb, &L->o->live, false, NULL, NULL) != KUP_OK)
+				L->oom = true;
+			else if (c->next.kind == KUP_FLEET_NEXT_STEP && c->next.type == was.type &&
+				 strcmp(c->next.component, was.component) == 0 &&
+				 strcmp(c->next.to, was.to) == 0) {
+				snprintf(why, sizeof(why), "step %s %s -> %s already ran (exactly once) but "
+					 "the profile does not show its result: check the cluster, then run "
+					 "'kupgrade fleet retry %s'", type, was.component, was.to, c->name);
+				fail_cluster(L, c, why);
+			}
 		}
 		kup_arena_release(&a);
 		goto out;
 	}
-	c->rechecked = false;
 	if (st != KUP_OK) {
 		logf_(L, "%s: cannot record the start of %s %s: %s", c->name, type, comp,
 		      err.msg ? err.msg : "?");
