@@ -624,7 +624,9 @@ static void test_seeded(void **state)
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 						"  addons:\n    - {name: coredns, version: \"v1.8.7-eksbuild.1\"}\n"
 						"    - {name: kube-proxy, version: \"v1.%d.1-eksbuild.1\"}\n"
-						"    - {name: aws-node, version: \"v1.12.0-eksbuild.1\"}\n", cp);
+						"    - {name: aws-node, version: \"v1.12.0-eksbuild.1\"}\n"
+						"    - {name: aws-ebs-csi-driver, version: \"v1.20.0-eksbuild.1\"}\n"
+						"    - {name: eks-pod-identity-agent, version: \"v1.0.0-eksbuild.1\"}\n", cp);
 		else
 			len += (size_t)snprintf(text + len, sizeof(text) - len, "  addons: []\n");
 		p = parse(text);
