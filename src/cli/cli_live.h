@@ -12,6 +12,7 @@
 
 #include <getopt.h>
 #include "cli.h"
+#include "cli_opt.h"
 #include "kupgrade/kube.h"
 #include "kupgrade/live.h"
 
@@ -45,6 +46,9 @@ enum {
 	"  -v, --verbose             log each request (method, URL, status, time) on stderr\n" \
 	"  --strict                  a cluster that lists nothing (no API groups, no namespaces,\n" \
 	"                            no nodes) is an error (exit 1), not a warning\n"
+
+/* The connection flags as an option table, for a CLI_OPT_GROUP entry (cmd_live.c). */
+extern const struct cli_opt cli_live_opts[];
 
 struct cli_live {
 	const char *kubeconfig;

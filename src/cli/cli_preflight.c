@@ -5,6 +5,24 @@
 #include "cli_preflight.h"
 #include "kupgrade/kbplan.h"
 
+#define ALLOWED_REGISTRIES                                                                   \
+	{ CLI_OPT_ALLOWED_REGISTRIES, 0, "allowed-registries", CLI_ARG, "LIST",                    \
+	  "comma-separated registries (or registry/path prefixes) images may come from; "          \
+	  "implies --preflight", NULL, CLI_HINT_NONE, NULL, NULL }
+
+const struct cli_opt cli_preflight_opts[] = {
+	{ CLI_OPT_PREFLIGHT, 0, "preflight", CLI_NOARG, NULL,
+	  "also run the pre-flight checks (webhooks without endpoints, PDBs at 0, CRD stored "
+	  "versions, node skew, APIServices)", NULL, CLI_HINT_NONE, NULL, NULL },
+	ALLOWED_REGISTRIES,
+	CLI_OPT_END,
+};
+
+const struct cli_opt cli_allowed_registries_opt[] = {
+	ALLOWED_REGISTRIES,
+	CLI_OPT_END,
+};
+
 void cli_preflight_init(struct cli_preflight *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -13,6 +13,7 @@
 
 #include <getopt.h>
 #include "cli.h"
+#include "cli_opt.h"
 #include "kupgrade/object.h"
 #include "kupgrade/preflight.h"
 #include "kupgrade/report.h"
@@ -31,6 +32,11 @@ enum {
 	"                            PDBs at 0, CRD stored versions, node skew, APIServices)\n"  \
 	"  --allowed-registries LIST comma-separated registries (or registry/path prefixes)\n"    \
 	"                            images may come from; implies --preflight\n"
+
+/* --preflight and --allowed-registries as an option table (cli_preflight.c). */
+extern const struct cli_opt cli_preflight_opts[];
+/* --allowed-registries alone (plan: its pre-flight pass always runs over the dumps). */
+extern const struct cli_opt cli_allowed_registries_opt[];
 
 struct cli_preflight {
 	bool enabled;

@@ -16,6 +16,27 @@
 
 /* ---- shared connection flags ------------------------------------------ */
 
+const struct cli_opt cli_live_opts[] = {
+	{ CLI_OPT_CONTEXT, 0, "context", CLI_ARG, "NAME", "the kubeconfig context",
+	  "current-context", CLI_HINT_CONTEXT, NULL, NULL },
+	{ CLI_OPT_KUBECONFIG, 0, "kubeconfig", CLI_ARG, "FILE", "the kubeconfig",
+	  "$KUBECONFIG, ~/.kube/config, or the in-cluster service account", CLI_HINT_FILE, NULL, NULL },
+	{ CLI_OPT_LIVE, 0, "live", CLI_NOARG, NULL, "read the cluster of the current context", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'n', 'n', "namespace", CLI_ARG, "NS", "only namespaced objects in NS", NULL,
+	  CLI_HINT_NAMESPACE, NULL, NULL },
+	{ 'A', 'A', "all-namespaces", CLI_NOARG, NULL, "every namespace (the default)", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ CLI_OPT_REQUEST_TIMEOUT, 0, "request-timeout", CLI_ARG, "SECS", "per request", "120",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'v', 'v', "verbose", CLI_NOARG, NULL,
+	  "log each request (method, URL, status, time) on stderr", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ CLI_OPT_STRICT, 0, "strict", CLI_NOARG, NULL,
+	  "a cluster that lists nothing (no API groups, no namespaces, no nodes) is an error "
+	  "(exit 1), not a warning", NULL, CLI_HINT_NONE, NULL, NULL },
+	CLI_OPT_END,
+};
+
 void cli_live_init(struct cli_live *l)
 {
 	memset(l, 0, sizeof(*l));

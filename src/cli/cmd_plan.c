@@ -36,41 +36,61 @@
 #include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
 
-static void plan_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s plan PROFILE|DIR/ --to VERSION [options]\n"
-		"       %s plan --context NAME --to VERSION [options]\n"
-		"\n"
-		"Decides whether a cluster can be upgraded to VERSION, in what order and through\n"
-		"which intermediate versions (fewest node-pool rolls, then fewest steps), with the\n"
-		"risks that apply at each hop, and writes the runbook.  PROFILE is a ClusterProfile\n"
-		"(YAML or JSON, see `kupgrade profile`); a directory plans every profile in it.\n"
-		"With --context, --kubeconfig or --live the profile is derived from the live\n"
-		"cluster and its objects are scanned as a --dump.  The pre-flight checks run\n"
-		"over every dump (webhooks, PDBs at 0, CRD stored versions, registries,\n"
-		"APIServices); their findings are risks, or blockers.\n"
-		"\n"
-		"Options:\n"
-		"  --to VERSION              target Kubernetes version (required)\n"
-		"  --manifests PATH...       manifests scanned for API removals at every hop (PROFILE may\n"
-		"                            follow them: plan --manifests DIR PROFILE --to V)\n"
-		"  --dump FILE...            kubectl dumps (get -A -o json), scanned the same way\n"
-		"  --max-document-size SIZE refuse a manifest or dump item larger than SIZE\n"
-		"                            (default 256M; see scan --help)\n"
-		"  --chart-index FILE        a Helm repository index.yaml for chart choices\n"
-		"  --pin-app NAME=CONSTRAINT only charts whose appVersion satisfies CONSTRAINT\n"
-		"  --keep-nodes              node pools move only as far as the skew policy needs\n"
-		"  --today YYYY-MM-DD        the date for provider support windows (default: today)\n"
-		"  -o, --output FORMAT       text (default), markdown, json, html\n"
-		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
-		"  --allowed-registries LIST comma-separated registries images may come from (checked\n"
-		"                            in the dumps)\n"
-		CLI_LIVE_USAGE
-		"\n"
-		"Exit codes: 0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED, 1 error.\n",
-		kup_cli_name, kup_cli_name);
-}
+enum {
+	OPT_TO = 256, OPT_KB, OPT_CHART_INDEX, OPT_PIN_APP, OPT_TODAY, OPT_MAX_DOC, OPT_KEEP_NODES,
+	OPT_MANIFESTS, OPT_DUMP, OPT_REGISTRIES_GROUP, OPT_LIVE_GROUP,
+};
+
+static const struct cli_opt plan_opts[] = {
+	{ OPT_TO, 0, "to", CLI_ARG, "VERSION", "target Kubernetes version (required)", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_MANIFESTS, 0, "manifests", CLI_ARGS, "PATH",
+	  "manifests scanned for API removals at every hop (PROFILE may follow them: plan "
+	  "--manifests DIR PROFILE --to V)", NULL, CLI_HINT_PATH, NULL, NULL },
+	{ OPT_DUMP, 0, "dump", CLI_ARGS, "FILE",
+	  "kubectl dumps (get -A -o json), scanned the same way", NULL, CLI_HINT_FILE, NULL, NULL },
+	{ OPT_MAX_DOC, 0, "max-document-size", CLI_ARG, "SIZE",
+	  "refuse a manifest or dump item larger than SIZE (see scan --help)", "256M", CLI_HINT_NONE,
+	  NULL, NULL },
+	{ OPT_CHART_INDEX, 0, "chart-index", CLI_ARG, "FILE",
+	  "a Helm repository index.yaml for chart choices", NULL, CLI_HINT_FILE, NULL, NULL },
+	{ OPT_PIN_APP, 0, "pin-app", CLI_ARG, "NAME=CONSTRAINT",
+	  "only charts whose appVersion satisfies CONSTRAINT (repeatable)", NULL, CLI_HINT_NONE, NULL,
+	  NULL },
+	{ OPT_KEEP_NODES, 0, "keep-nodes", CLI_NOARG, NULL,
+	  "node pools move only as far as the skew policy needs", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_TODAY, 0, "today", CLI_ARG, "YYYY-MM-DD", "the date for provider support windows",
+	  "today", CLI_HINT_NONE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the runbook's format", "text", CLI_HINT_ENUM,
+	  "text markdown json html", NULL },
+	{ OPT_KB, 0, "kb", CLI_ARG, "DIR",
+	  "read the knowledge base from DIR instead of the embedded one", NULL, CLI_HINT_DIR, NULL,
+	  NULL },
+	{ OPT_REGISTRIES_GROUP, 0, NULL, CLI_OPT_GROUP, NULL, NULL, NULL, CLI_HINT_NONE, NULL,
+	  cli_allowed_registries_opt },
+	CLI_OPT_HELP,
+	{ OPT_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL,
+	  "Live cluster (instead of PROFILE: the profile is derived from it and its objects are "
+	  "the --dump)", NULL, CLI_HINT_NONE, NULL, cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_plan = {
+	"plan",
+	"PROFILE|DIR/ --to VERSION [options]\n--context NAME --to VERSION [options]",
+	"the readiness verdict, the upgrade path and the runbook",
+	"Decides whether a cluster can be upgraded to VERSION, in what order and through which "
+	"intermediate versions (fewest node-pool rolls, then fewest steps), with the risks that "
+	"apply at each hop, and writes the runbook.  PROFILE is a ClusterProfile (YAML or JSON, "
+	"see `kupgrade profile`); a directory plans every profile in it.  With --context, "
+	"--kubeconfig or --live the profile is derived from the live cluster and its objects are "
+	"scanned as a --dump.  The pre-flight checks run over every dump (webhooks, PDBs at 0, CRD "
+	"stored versions, registries, APIServices); their findings are risks, or blockers.\n\n"
+	"Flags and PROFILE come in any order.",
+	plan_opts, CLI_HINT_PATH, NULL,
+	"Exit codes: 0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED, 1 error.",
+	NULL,
+};
 
 struct strv {
 	const char **v;
@@ -552,26 +572,6 @@ static bool write_out(struct kup_buf *out)
 	return fflush(stdout) == 0;
 }
 
-/* Takes the value of an option: "--opt=value" or the next argument. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (!strncmp(a, name, n) && a[n] == '=')
-		return a + n + 1;
-	if (!strcmp(a, name) && *i + 1 < argc)
-		return argv[++*i];
-	return NULL;
-}
-
-static bool is_opt(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(a, name, n) && (a[n] == '\0' || a[n] == '=');
-}
-
 /*
  * The live cluster: a snapshot in a temporary file (*snap) and the profile
  * derived from it, named after the snapshot's context as `profile
@@ -640,7 +640,7 @@ int cmd_plan(int argc, char **argv)
 	struct kup_plan_opts opts;
 	struct strv manifests = { 0 }, dumps = { 0 }, pins = { 0 };
 	struct strv *tail_sv = NULL;     /* the PATH... list that took the last free argument */
-	const char *tail = NULL;
+	struct cli_parse p;
 	struct strv manifest_names = { 0 }, dump_names = { 0 };
 	struct spool spool = { 0 };
 	const char *target = NULL, *kb_dir = NULL, *format = "text", *input = NULL;
@@ -660,124 +660,69 @@ int cmd_plan(int argc, char **argv)
 	struct cli_preflight pre;
 	struct kup_profile *live_prof = NULL;
 	char *snap = NULL;
-	int rc = KUP_EXIT_ERROR, code = KUP_EXIT_OK, a;
+	int rc = KUP_EXIT_ERROR, code = KUP_EXIT_OK, c;
 	bool dir = false;
 
 	memset(&opts, 0, sizeof(opts));
 	cli_live_init(&live);
 	cli_preflight_init(&pre);
-	for (a = 1; a < argc; a++) {
-		const char *arg = argv[a], *v;
-		static const struct {
-			const char *name;
-			int code;
-			bool value;
-		} lopts[] = {
-			{ "--kubeconfig", CLI_OPT_KUBECONFIG, true },
-			{ "--context", CLI_OPT_CONTEXT, true },
-			{ "--live", CLI_OPT_LIVE, false },
-			{ "--request-timeout", CLI_OPT_REQUEST_TIMEOUT, true },
-			{ "--namespace", 'n', true },
-			{ "-n", 'n', true },
-			{ "--all-namespaces", 'A', false },
-			{ "-A", 'A', false },
-			{ "--verbose", 'v', false },
-			{ "-v", 'v', false },
-			{ "--strict", CLI_OPT_STRICT, false },
-			{ "--allowed-registries", CLI_OPT_ALLOWED_REGISTRIES, true },
-		};
-		size_t l;
+	cli_parse_init(&p, &cli_cmd_plan, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		const char *v = p.arg;
 
-		for (l = 0; l < sizeof(lopts) / sizeof(lopts[0]); l++)
-			if (lopts[l].value ? is_opt(arg, lopts[l].name) : !strcmp(arg, lopts[l].name))
-				break;
-		if (l < sizeof(lopts) / sizeof(lopts[0])) {
-			v = NULL;
-			if (lopts[l].value && !(v = opt_value(argc, argv, &a, lopts[l].name)))
-				goto missing;
-			if (!cli_live_option(&live, lopts[l].code, v))
-				cli_preflight_option(&pre, lopts[l].code, v);
+		if (cli_live_option(&live, c, v) || cli_preflight_option(&pre, c, v)) {
 			if (live.bad || pre.bad)
 				goto out;
 			continue;
 		}
-		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-			plan_usage(stdout);
+		switch (c) {
+		case 'h':
+			cli_usage(&cli_cmd_plan, stdout);
 			rc = KUP_EXIT_OK;
 			goto out;
-		} else if (is_opt(arg, "--to")) {
-			if (!(target = opt_value(argc, argv, &a, "--to")))
-				goto missing;
-		} else if (is_opt(arg, "--kb")) {
-			if (!(kb_dir = opt_value(argc, argv, &a, "--kb")))
-				goto missing;
-		} else if (is_opt(arg, "--output") || !strcmp(arg, "-o")) {
-			if (!(format = opt_value(argc, argv, &a, arg[1] == 'o' ? "-o" : "--output")))
-				goto missing;
-		} else if (!strncmp(arg, "-o", 2) && arg[2]) {
-			format = arg + 2;
-		} else if (is_opt(arg, "--chart-index")) {
-			if (!(opts.chart_index = opt_value(argc, argv, &a, "--chart-index")))
-				goto missing;
-		} else if (is_opt(arg, "--pin-app")) {
-			if (!(v = opt_value(argc, argv, &a, "--pin-app")))
-				goto missing;
+		case OPT_TO: target = v; break;
+		case OPT_KB: kb_dir = v; break;
+		case 'o': format = v; break;
+		case OPT_CHART_INDEX: opts.chart_index = v; break;
+		case OPT_PIN_APP:
 			if (!strchr(v, '=') || *v == '=') {
 				cli_error("bad --pin-app '%s': expected NAME=CONSTRAINT", v);
-				rc = KUP_EXIT_ERROR;
 				goto out;
 			}
 			if (!strv_add(&pins, v))
 				goto oom;
-		} else if (is_opt(arg, "--today")) {
-			if (!(opts.today = opt_value(argc, argv, &a, "--today")))
-				goto missing;
+			break;
+		case OPT_TODAY:
+			opts.today = v;
 			if (strlen(opts.today) != 10 || opts.today[4] != '-' || opts.today[7] != '-') {
 				cli_error("bad --today '%s': expected YYYY-MM-DD", opts.today);
 				goto out;
 			}
-		} else if (is_opt(arg, "--max-document-size")) {
-			if (!(v = opt_value(argc, argv, &a, "--max-document-size")))
-				goto missing;
+			break;
+		case OPT_MAX_DOC:
 			if (!cli_parse_size(v, &opts.max_document)) {
 				cli_error("bad --max-document-size '%s': a size such as 64M or 1G", v);
 				goto out;
 			}
-		} else if (!strcmp(arg, "--keep-nodes")) {
-			opts.keep_nodes = true;
-		} else if (is_opt(arg, "--manifests") || is_opt(arg, "--dump")) {
-			struct strv *sv = arg[2] == 'm' ? &manifests : &dumps;
-			bool eq = strchr(arg, '=') != NULL;
-
-			if (!(v = opt_value(argc, argv, &a, arg[2] == 'm' ? "--manifests" : "--dump")))
-				goto missing;
-			if (!strv_add(sv, v))
+			break;
+		case OPT_KEEP_NODES: opts.keep_nodes = true; break;
+		case OPT_MANIFESTS:
+		case OPT_DUMP:
+			if (!strv_add(c == OPT_MANIFESTS ? &manifests : &dumps, v))
 				goto oom;
-			/* PATH...: every following argument up to the next option */
-			while (!eq && a + 1 < argc && argv[a + 1][0] != '-') {
-				if (!strv_add(sv, argv[++a]))
-					goto oom;
-				tail_sv = sv;
-				tail = argv[a];
-			}
-		} else if (arg[0] == '-' && arg[1]) {
-			static const char *const known[] = {
-				"to", "kb", "output", "chart-index", "pin-app", "today", "keep-nodes",
-				"manifests", "dump", "help", "context", "kubeconfig", "live",
-				"request-timeout", "namespace", "all-namespaces", "verbose",
-				"allowed-registries",
-			};
-			cli_error("unknown option '%s'", arg);
-			cli_suggest_option(arg, known, sizeof(known) / sizeof(known[0]));
-			plan_usage(stderr);
-			goto out;
-		} else if (!input) {
-			input = arg;
-		} else {
-			cli_error("one PROFILE or DIR/ only (got '%s' and '%s')", input, arg);
+			if (!p.name)    /* a value after the first: PATH... took a free argument */
+				tail_sv = c == OPT_MANIFESTS ? &manifests : &dumps;
+			break;
+		default:
+			cli_usage(&cli_cmd_plan, stderr);
 			goto out;
 		}
 	}
+	if (p.npos > 1) {
+		cli_error("one PROFILE or DIR/ only (got '%s' and '%s')", p.pos[0], p.pos[1]);
+		goto out;
+	}
+	input = p.npos ? p.pos[0] : NULL;
 	/*
 	 * Flags and positionals in any order: in `plan --manifests DIR PROFILE
 	 * --to V` the PATH... list swallowed the profile.  Without a PROFILE or
@@ -785,8 +730,8 @@ int cmd_plan(int argc, char **argv)
 	 * its first value is the PROFILE.
 	 */
 	if (!input && !cli_live_wanted(&live) && tail_sv && tail_sv->n > 1 &&
-	    tail_sv->v[tail_sv->n - 1] == tail)
-		input = tail_sv->v[--tail_sv->n];
+	    tail_sv->v[tail_sv->n - 1] == p.list_tail && (input = cli_parse_untail(&p)) != NULL)
+		tail_sv->n--;
 	if (input && cli_live_wanted(&live)) {
 		cli_error("give PROFILE or DIR/, or a cluster (--context, --kubeconfig, --live), "
 			  "not both");
@@ -795,7 +740,7 @@ int cmd_plan(int argc, char **argv)
 	if ((!input && !cli_live_wanted(&live)) || !target) {
 		cli_error("%s", !target ? "missing --to VERSION" : "missing PROFILE or DIR/ "
 			  "(or --context NAME for the live cluster)");
-		plan_usage(stderr);
+		cli_usage(&cli_cmd_plan, stderr);
 		goto out;
 	}
 	if (!strcmp(format, "text"))
@@ -916,10 +861,6 @@ int cmd_plan(int argc, char **argv)
 	rc = code;
 	goto out;
 
-missing:
-	cli_error("option '%s' needs a value", argv[a]);
-	plan_usage(stderr);
-	goto out;
 oom:
 	cli_error("out of memory");
 	rc = KUP_EXIT_ERROR;

@@ -2,7 +2,6 @@
  * cmd_scan.c - `kupgrade scan`: parse options, run ingest -> scan -> report,
  * set the exit code.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,53 +17,82 @@
 #include "kupgrade/report.h"
 #include "kupgrade/scan.h"
 
-static void scan_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s scan [PATH...] [options]\n"
-		"       %s scan --context NAME [--kubeconfig FILE] [options]\n"
-		"\n"
-		"Reads files, directories (recursively: .yaml .yml .json; a directory with\n"
-		"Chart.yaml is a Helm chart) and '-' for stdin, and reports every object whose\n"
-		"API is removed or deprecated at the target version.  Cluster dumps are judged\n"
-		"by their last-applied-configuration and managedFields; Helm release records\n"
-		"are decoded and their manifests scanned.\n"
-		"\n"
-		"Options:\n"
-		"  --to VERSION              target Kubernetes version (default: newest in the KB)\n"
-		"  --from VERSION            only report what changes between VERSION and the target\n"
-		"  --target-versions C=V,... add-on targets, e.g. cert-manager=1.12,istio=1.8\n"
-		"  -o, --output FORMAT       table (default), json, yaml, csv, markdown, sarif, junit, html\n"
-		"  --fail-on LEVEL           removed, deprecated (default), undecided (deprecated, or\n"
-		"                            a chart object not judged: exit 2) or none\n"
-		"  -f, --values FILE         chart values, after the chart's values.yaml (repeatable)\n"
-		"  --set KEY=VALUE[,...]     chart values, after --values (repeatable)\n"
-		"  --all-revisions           scan every Helm release revision, not only the newest deployed\n"
-		"  --ignore-file FILE        accept findings: lines of RULE-PATTERN PATH-PATTERN [reason]\n"
-		"                            (inline '# kupgrade:ignore RULE reason' comments always apply)\n"
-		"  --show-ignored            list accepted findings (status 'ignored'); never failing\n"
-		"  --show-undecided          list chart objects not judged (and why) and those not\n"
-		"                            rendered at the target (and the guard)\n"
-		"  --no-last-applied         ignore last-applied-configuration annotations\n"
-		"  --annotation NAME         also read NAME like last-applied (a tool's copy of the\n"
-		"                            applied object; kapp.k14s.io/original always is)\n"
-		"  --no-managed-fields       ignore metadata.managedFields\n"
-		"  --max-document-size SIZE  refuse a document (one object, or one item of a List or\n"
-		"                            top-level array) larger than SIZE (default 256M), or of\n"
-		"                            more than one node per 8 bytes of it; Helm releases\n"
-		"                            decompressing past it are refused too\n"
-		"  --kb DIR                  read the knowledge base from DIR instead of the embedded one\n"
-		"  --no-color                never colour the table (NO_COLOR is honoured too)\n"
-		"  -q, --quiet               no progress line on stderr (shown only on a terminal)\n"
-		CLI_PREFLIGHT_USAGE
-		"\n"
-		"Live cluster (every listable resource, Helm release Secrets, and the API\n"
-		"server's apiserver_requested_deprecated_apis metric, source 'metrics'):\n"
-		CLI_LIVE_USAGE
-		"\n"
-		"Exit codes: 0 nothing at the fail level, 1 error, 2 deprecated found, 3 removed found.\n",
-		kup_cli_name, kup_cli_name);
-}
+enum {
+	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
+	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED, OPT_ANNOTATION, OPT_MAX_DOC,
+	OPT_LIVE_GROUP, OPT_PREFLIGHT_GROUP,
+};
+
+static const struct cli_opt scan_opts[] = {
+	{ OPT_TO, 0, "to", CLI_ARG, "VERSION", "target Kubernetes version", "newest in the KB",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_FROM, 0, "from", CLI_ARG, "VERSION",
+	  "only report what changes between VERSION and the target", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_TARGETS, 0, "target-versions", CLI_ARG, "C=V,...",
+	  "add-on targets, e.g. cert-manager=1.12,istio=1.8", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the report format", "table", CLI_HINT_ENUM,
+	  "table json yaml csv markdown sarif junit html", NULL },
+	{ OPT_FAIL_ON, 0, "fail-on", CLI_ARG, "LEVEL",
+	  "the exit code's level: removed, deprecated, undecided (deprecated, or a chart object "
+	  "not judged: exit 2) or none", "deprecated", CLI_HINT_ENUM,
+	  "removed deprecated undecided none", NULL },
+	{ 'f', 'f', "values", CLI_ARG, "FILE",
+	  "chart values, after the chart's values.yaml (repeatable)", NULL, CLI_HINT_FILE, NULL, NULL },
+	{ OPT_SET, 0, "set", CLI_ARG, "KEY=VALUE[,...]", "chart values, after --values (repeatable)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_ALL_REV, 0, "all-revisions", CLI_NOARG, NULL,
+	  "scan every Helm release revision, not only the newest deployed", NULL, CLI_HINT_NONE,
+	  NULL, NULL },
+	{ OPT_IGNORE_FILE, 0, "ignore-file", CLI_ARG, "FILE",
+	  "accept findings: lines of RULE-PATTERN PATH-PATTERN [reason] (inline '# kupgrade:ignore "
+	  "RULE reason' comments always apply)", NULL, CLI_HINT_FILE, NULL, NULL },
+	{ OPT_SHOW_IGNORED, 0, "show-ignored", CLI_NOARG, NULL,
+	  "list accepted findings (status 'ignored'); never failing", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_UNDECIDED, 0, "show-undecided", CLI_NOARG, NULL,
+	  "list chart objects not judged (and why) and those not rendered at the target (and the "
+	  "guard)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_NO_LA, 0, "no-last-applied", CLI_NOARG, NULL,
+	  "ignore last-applied-configuration annotations", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_ANNOTATION, 0, "annotation", CLI_ARG, "NAME",
+	  "also read NAME like last-applied (a tool's copy of the applied object; "
+	  "kapp.k14s.io/original always is)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_NO_MF, 0, "no-managed-fields", CLI_NOARG, NULL, "ignore metadata.managedFields", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_MAX_DOC, 0, "max-document-size", CLI_ARG, "SIZE",
+	  "refuse a document (one object, or one item of a List or top-level array) larger than "
+	  "SIZE, or of more than one node per 8 bytes of it; Helm releases decompressing past it "
+	  "are refused too", "256M", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_KB, 0, "kb", CLI_ARG, "DIR",
+	  "read the knowledge base from DIR instead of the embedded one", NULL, CLI_HINT_DIR, NULL,
+	  NULL },
+	{ OPT_NO_COLOR, 0, "no-color", CLI_NOARG, NULL,
+	  "never colour the table (NO_COLOR is honoured too)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ 'q', 'q', "quiet", CLI_NOARG, NULL, "no progress line on stderr (shown only on a terminal)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	CLI_OPT_HELP,
+	{ OPT_PREFLIGHT_GROUP, 0, NULL, CLI_OPT_GROUP, NULL, NULL, NULL, CLI_HINT_NONE, NULL,
+	  cli_preflight_opts },
+	{ OPT_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL,
+	  "Live cluster (every listable resource, Helm release Secrets, and the API server's "
+	  "apiserver_requested_deprecated_apis metric, source 'metrics')", NULL, CLI_HINT_NONE, NULL,
+	  cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_scan = {
+	"scan",
+	"[PATH...] [options]\n--context NAME [--kubeconfig FILE] [options]",
+	"find removed and deprecated Kubernetes APIs in manifests, cluster dumps, Helm releases "
+	"and chart templates",
+	"Reads files, directories (recursively: .yaml .yml .json; a directory with Chart.yaml is "
+	"a Helm chart) and '-' for stdin, and reports every object whose API is removed or "
+	"deprecated at the target version.  Cluster dumps are judged by their "
+	"last-applied-configuration and managedFields; Helm release records are decoded and their "
+	"manifests scanned.",
+	scan_opts, CLI_HINT_PATH, NULL,
+	"Exit codes: 0 nothing at the fail level, 1 error, 2 deprecated found, 3 removed found.",
+	NULL,
+};
 
 struct collected {
 	struct kup_error *errors;
@@ -202,37 +230,10 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 	return KUP_OK;
 }
 
-enum {
-	OPT_TO = 256, OPT_FROM, OPT_FAIL_ON, OPT_KB, OPT_ALL_REV, OPT_UNDECIDED, OPT_NO_COLOR,
-	OPT_TARGETS, OPT_NO_LA, OPT_NO_MF, OPT_SET, OPT_IGNORE_FILE, OPT_SHOW_IGNORED, OPT_ANNOTATION, OPT_MAX_DOC,
-};
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "output", required_argument, NULL, 'o' },
-		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-		{ "kb", required_argument, NULL, OPT_KB },
-		{ "all-revisions", no_argument, NULL, OPT_ALL_REV },
-		{ "show-undecided", no_argument, NULL, OPT_UNDECIDED },
-		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-		{ "target-versions", required_argument, NULL, OPT_TARGETS },
-		{ "no-last-applied", no_argument, NULL, OPT_NO_LA },
-		{ "no-managed-fields", no_argument, NULL, OPT_NO_MF },
-		{ "values", required_argument, NULL, 'f' },
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "ignore-file", required_argument, NULL, OPT_IGNORE_FILE },
-		{ "show-ignored", no_argument, NULL, OPT_SHOW_IGNORED },
-		{ "annotation", required_argument, NULL, OPT_ANNOTATION },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "max-document-size", required_argument, NULL, OPT_MAX_DOC },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		CLI_PREFLIGHT_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	struct cli_live live;
 	struct cli_preflight pre;
 	struct kup_live_relay relay;
@@ -271,44 +272,44 @@ int cmd_scan(int argc, char **argv)
 	cli_preflight_init(&pre);
 	memset(&lstats, 0, sizeof(lstats));
 	color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:f:hq" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
-		if (cli_live_option(&live, c, optarg) || cli_preflight_option(&pre, c, optarg))
+	cli_parse_init(&p, &cli_cmd_scan, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		if (cli_live_option(&live, c, p.arg) || cli_preflight_option(&pre, c, p.arg))
 			continue;
 		switch (c) {
 		case 'q': quiet = true; break;
-		case OPT_TO: to = optarg; break;
-		case OPT_FROM: from = optarg; break;
+		case OPT_TO: to = p.arg; break;
+		case OPT_FROM: from = p.arg; break;
 		case 'o':
-			if (!kup_format_parse(optarg, &fmt)) {
+			if (!kup_format_parse(p.arg, &fmt)) {
 				cli_error("unknown output format '%s' (table, json, yaml, csv, markdown, sarif, junit, html)",
-					  optarg);
+					  p.arg);
 				usage_error = true;
 			}
 			break;
 		case OPT_FAIL_ON:
-			if (strcmp(optarg, "removed") == 0)
+			if (strcmp(p.arg, "removed") == 0)
 				fail_on = KUP_FAIL_REMOVED;
-			else if (strcmp(optarg, "deprecated") == 0)
+			else if (strcmp(p.arg, "deprecated") == 0)
 				fail_on = KUP_FAIL_DEPRECATED;
-			else if (strcmp(optarg, "none") == 0)
+			else if (strcmp(p.arg, "none") == 0)
 				fail_on = KUP_FAIL_NONE;
-			else if (strcmp(optarg, "undecided") == 0) {
+			else if (strcmp(p.arg, "undecided") == 0) {
 				fail_on = KUP_FAIL_DEPRECATED;
 				fail_undecided = true;
 			} else {
 				cli_error("unknown --fail-on level '%s' (removed, deprecated, undecided, none)",
-					  optarg);
+					  p.arg);
 				usage_error = true;
 			}
 			break;
-		case OPT_KB: kb_dir = optarg; break;
+		case OPT_KB: kb_dir = p.arg; break;
 		case OPT_ALL_REV: io.all_revisions = true; break;
 		case OPT_UNDECIDED: so.show_undecided = true; break;
 		case OPT_NO_COLOR: color = false; break;
 		case OPT_NO_LA: io.last_applied = false; break;
 		case OPT_NO_MF: io.managed_fields = false; break;
-		case OPT_IGNORE_FILE: ignore_file = optarg; break;
+		case OPT_IGNORE_FILE: ignore_file = p.arg; break;
 		case OPT_SHOW_IGNORED: show_ignored = true; break;
 		case 'f':
 		case OPT_SET:
@@ -323,8 +324,8 @@ int cmd_scan(int argc, char **argv)
 				break;
 			}
 			*v = nn;
-			nn[(*nv)++] = optarg;
-			if (c == OPT_SET && !kup_chart_set_check(optarg, &err)) {
+			nn[(*nv)++] = p.arg;
+			if (c == OPT_SET && !kup_chart_set_check(p.arg, &err)) {
 				cli_error("%s", err.msg ? err.msg : "bad --set");
 				usage_error = true;
 			}
@@ -332,17 +333,17 @@ int cmd_scan(int argc, char **argv)
 			break;
 		}
 		case OPT_MAX_DOC:
-			if (!cli_parse_size(optarg, &io.limits.max_document)) {
-				cli_error("bad --max-document-size '%s': a size such as 64M or 1G", optarg);
+			if (!cli_parse_size(p.arg, &io.limits.max_document)) {
+				cli_error("bad --max-document-size '%s': a size such as 64M or 1G", p.arg);
 				usage_error = true;
 			}
 			break;
 		case OPT_TARGETS:
-			if (!parse_targets(optarg, &addon_names, &addon_vers, &naddons))
+			if (!parse_targets(p.arg, &addon_names, &addon_vers, &naddons))
 				usage_error = true;
 			break;
 		case 'h':
-			scan_usage(stdout);
+			cli_usage(&cli_cmd_scan, stdout);
 			rc = KUP_EXIT_OK;
 			goto out;
 		default:
@@ -350,8 +351,9 @@ int cmd_scan(int argc, char **argv)
 			break;
 		}
 	}
+	argc = 1 + (int)p.npos;
 	if (usage_error || live.bad || pre.bad) {
-		scan_usage(stderr);
+		cli_usage(&cli_cmd_scan, stderr);
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
@@ -434,7 +436,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	{
-		int first = optind;
+		int first = 1;
 		enum kup_status st = KUP_OK;
 		if (cli_live_wanted(&live)) {
 			if (cli_live_connect(&live, true) != KUP_EXIT_OK) {
@@ -449,7 +451,7 @@ int cmd_scan(int argc, char **argv)
 		} else if (first >= argc) {
 			if (isatty(STDIN_FILENO)) {
 				cli_error("no input: name files or directories, or '-' for stdin");
-				scan_usage(stderr);
+				cli_usage(&cli_cmd_scan, stderr);
 				rc = KUP_EXIT_ERROR;
 				goto out;
 			}
