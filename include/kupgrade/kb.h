@@ -41,9 +41,10 @@ struct kup_api_rule {
 
 struct kup_release {
 	struct kup_version version;
-	const char *released;           /* ISO date */
+	const char *released;           /* ISO date; NULL for a scheduled release */
 	const char *end_of_life;        /* ISO date or NULL */
 	const char *source;
+	const char *scheduled;          /* `status: scheduled`: the planned ISO date; else NULL */
 };
 
 struct kup_kb;
@@ -80,6 +81,17 @@ size_t kup_kb_release_count(const struct kup_kb *kb);
 const struct kup_release *kup_kb_release_at(const struct kup_kb *kb, size_t i);
 /* The newest Kubernetes minor in the KB (releases, else the newest removed_in). */
 const struct kup_version *kup_kb_newest(const struct kup_kb *kb);
+/*
+ * Releases the KB lists as scheduled (`status: scheduled`, newer than every
+ * released minor, with the planned date in `scheduled`), oldest first.  They
+ * are not among kup_kb_release_at() and kup_kb_newest(): nothing about them
+ * (removals, ranges) is checked, so nothing plans onto them.
+ */
+size_t kup_kb_scheduled_count(const struct kup_kb *kb);
+const struct kup_release *kup_kb_scheduled_at(const struct kup_kb *kb, size_t i);
+/* The scheduled release of v's minor, or NULL. */
+const struct kup_release *kup_kb_find_scheduled(const struct kup_kb *kb,
+						const struct kup_version *v);
 /*
  * The knowledge base's date: the newest `checked:` date (the day a source was
  * last read) of any entry, as "YYYY-MM-DD"; NULL when no entry carries one.

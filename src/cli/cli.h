@@ -78,5 +78,7 @@ bool cli_kb_base(char *buf, size_t size);
 void cli_kb_warn_age(const struct kup_kb *kb);
 /* Once per process, on stderr: target's minor is newer than the KB's newest. */
 void cli_kb_warn_target(const struct kup_kb *kb, const struct kup_version *target);
+/* Appends ", 1.38 scheduled for YYYY-MM-DD" for each scheduled release the KB lists. */
+void cli_kb_print_scheduled(const struct kup_kb *kb, FILE *out);
 
 #endif

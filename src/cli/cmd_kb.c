@@ -432,9 +432,11 @@ static int kb_validate(int argc, char **argv)
 		if (!kb)
 			return KUP_EXIT_ERROR;
 	}
-	printf("%s: ok: %zu API rules, %zu releases, %zu add-ons, %zu risks, %zu provider releases\n",
+	printf("%s: ok: %zu API rules, %zu releases (%zu scheduled), %zu add-ons, %zu risks, "
+	       "%zu provider releases\n",
 	       argc == 2 ? argv[1] : cli_kb_origin(), kup_kb_api_count(kb), kup_kb_release_count(kb),
-	       kup_kb_addon_count(kb), kup_kb_risk_count(kb), kup_kb_provider_release_count(kb));
+	       kup_kb_scheduled_count(kb), kup_kb_addon_count(kb), kup_kb_risk_count(kb),
+	       kup_kb_provider_release_count(kb));
 	kup_kb_free(kb);
 	return KUP_EXIT_OK;
 }
@@ -443,9 +445,11 @@ static void describe(const char *label, const struct kup_kb *kb)
 {
 	char b[32];
 
-	printf("%-10s %s, newest Kubernetes %s, %zu API rules, %zu add-ons, %zu risks\n", label,
+	printf("%-10s %s, newest Kubernetes %s", label,
 	       kup_kb_checked(kb) ? kup_kb_checked(kb) : "undated",
-	       kup_version_minor_str(kup_kb_newest(kb), b, sizeof(b)), kup_kb_api_count(kb),
+	       kup_version_minor_str(kup_kb_newest(kb), b, sizeof(b)));
+	cli_kb_print_scheduled(kb, stdout);
+	printf(", %zu API rules, %zu add-ons, %zu risks\n", kup_kb_api_count(kb),
 	       kup_kb_addon_count(kb), kup_kb_risk_count(kb));
 }
 

@@ -150,6 +150,7 @@ void cli_kb_warn_target(const struct kup_kb *kb, const struct kup_version *targe
 {
 	static bool warned;
 	const struct kup_version *newest = kup_kb_newest(kb);
+	const struct kup_release *sched;
 	char b1[32], b2[32];
 
 	if (warned || !target->valid || !newest->valid)
@@ -158,11 +159,34 @@ void cli_kb_warn_target(const struct kup_kb *kb, const struct kup_version *targe
 	    (target->major == newest->major && target->minor <= newest->minor))
 		return;
 	warned = true;
+	sched = kup_kb_find_scheduled(kb, target);
+	if (sched) {
+		fprintf(stderr,
+			"%s: warning: Kubernetes %s is scheduled for %s, not released in the knowledge "
+			"base (newest released: %s): what that release removes is not checked\n",
+			kup_cli_name, kup_version_minor_str(target, b1, sizeof(b1)), sched->scheduled,
+			kup_version_minor_str(newest, b2, sizeof(b2)));
+		return;
+	}
 	fprintf(stderr,
 		"%s: warning: the target %s is newer than the newest Kubernetes minor the knowledge "
 		"base knows (%s): what that release removes is not checked\n",
 		kup_cli_name, kup_version_minor_str(target, b1, sizeof(b1)),
 		kup_version_minor_str(newest, b2, sizeof(b2)));
+}
+
+/* ", 1.38 scheduled for 2026-12-16" per scheduled release (no newline). */
+void cli_kb_print_scheduled(const struct kup_kb *kb, FILE *out)
+{
+	size_t i;
+	char b[32];
+
+	for (i = 0; i < kup_kb_scheduled_count(kb); i++) {
+		const struct kup_release *r = kup_kb_scheduled_at(kb, i);
+
+		fprintf(out, ", %s scheduled for %s", kup_version_minor_str(&r->version, b, sizeof(b)),
+			r->scheduled);
+	}
 }
 
 static char kb_origin[PATH_MAX + 8] = "embedded";
@@ -264,9 +288,11 @@ static int cmd_version(void)
 	printf("kupgrade %s\n", KUP_VERSION_STRING);
 	if (!kb)
 		return KUP_EXIT_ERROR;
-	printf("knowledge base: %s (%s), newest Kubernetes %s\n",
+	printf("knowledge base: %s (%s), newest Kubernetes %s",
 	       kup_kb_checked(kb) ? kup_kb_checked(kb) : "undated", cli_kb_origin(),
 	       kup_version_minor_str(kup_kb_newest(kb), b, sizeof(b)));
+	cli_kb_print_scheduled(kb, stdout);
+	putchar('\n');
 	kup_kb_free(kb);
 	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 }

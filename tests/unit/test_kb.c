@@ -137,6 +137,69 @@ static void validate_reports_each_problem_with_position(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* `status: scheduled`: kept apart from the released minors, validated like them. */
+static void scheduled_releases(void **state)
+{
+	char dir[] = "/tmp/kup-kb-XXXXXX";
+	struct problems p;
+	struct kup_kb *kb = NULL;
+	size_t n = 0;
+	struct kup_error_sink sink = { collect, &p };
+	const struct kup_release *r;
+	char cmd[600];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "releases.yaml",
+		   "schema: kupgrade.dev/kb/releases/v1\n"
+		   "releases:\n"
+		   "- {version: \"1.38\", status: scheduled, scheduled: \"2026-12-16\", source: https://example.org/s}\n"
+		   "- {version: \"1.37\", status: released, released: \"2026-08-26\", source: https://example.org/r}\n"
+		   "- {version: \"1.36\", released: \"2026-04-22\", source: https://example.org/r}\n");
+	assert_int_equal(kup_kb_load_dir(dir, &kb, &sink, &n), KUP_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(kup_kb_release_count(kb), 2);
+	assert_int_equal(kup_kb_newest(kb)->minor, 37);
+	assert_int_equal(kup_kb_scheduled_count(kb), 1);
+	r = kup_kb_scheduled_at(kb, 0);
+	assert_int_equal(r->version.minor, 38);
+	assert_string_equal(r->scheduled, "2026-12-16");
+	assert_null(r->released);
+	assert_ptr_equal(kup_kb_find_scheduled(kb, &r->version), r);
+	assert_null(kup_kb_find_scheduled(kb, kup_kb_newest(kb)));
+	assert_null(kup_kb_scheduled_at(kb, 1));
+	kup_kb_free(kb);
+
+	/* every way to get it wrong, each at its position */
+	write_file(dir, "releases.yaml",
+		   "schema: kupgrade.dev/kb/releases/v1\n"
+		   "releases:\n"
+		   "- {version: \"1.40\", released: \"2027-01-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.39\", status: planned, released: \"2027-01-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.41\", status: scheduled, released: \"2027-01-01\", scheduled: \"2027-04-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.42\", status: scheduled, source: https://example.org/a}\n"
+		   "- {version: \"1.43\", released: \"2027-01-01\", scheduled: \"2027-04-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.44\", status: scheduled, scheduled: \"soon\", source: https://example.org/a}\n"
+		   "- {version: \"1.30\", status: scheduled, scheduled: \"2027-04-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.45\", status: scheduled, scheduled: \"2027-04-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.46\", released: \"2027-01-01\", source: https://example.org/a}\n");
+	memset(&p, 0, sizeof(p));
+	kb = NULL;
+	assert_int_equal(kup_kb_load_dir(dir, &kb, &sink, &n), KUP_KB);
+	assert_null(kb);
+	assert_non_null(strstr(p.text, "releases.yaml:4:29: 'status' must be released or scheduled, not 'planned'"));
+	assert_non_null(strstr(p.text, "releases.yaml:5:50: a scheduled release has no 'released' date (use 'scheduled')"));
+	assert_non_null(strstr(p.text, "releases.yaml:6:3: missing 'scheduled'"));
+	assert_non_null(strstr(p.text, "releases.yaml:7:56: 'scheduled' needs 'status: scheduled'"));
+	assert_non_null(strstr(p.text, "releases.yaml:8:51: 'scheduled' must be a date YYYY-MM-DD"));
+	assert_non_null(strstr(p.text, "releases.yaml:9:3: scheduled release 1.30 is not newer than released 1.40"));
+	assert_non_null(strstr(p.text, "releases.yaml:11:3: released 1.46 is newer than scheduled 1.45"));
+	assert_int_equal(n, p.n);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void repo_data_dir_validates(void **state)
 {
 	struct problems p;
@@ -157,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(embedded_kb_loads),
 		cmocka_unit_test(validate_reports_each_problem_with_position),
+		cmocka_unit_test(scheduled_releases),
 		cmocka_unit_test(repo_data_dir_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

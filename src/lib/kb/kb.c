@@ -192,8 +192,8 @@ static const char *const rule_keys[] = {
 	"replacements", "notes", "source", "deprecated_in_source", "checked", NULL
 };
 static const char *const repl_keys[] = { "api_version", "kind", "available_in", NULL };
-static const char *const release_keys[] = { "version", "released", "end_of_life", "source",
-					   "checked", NULL };
+static const char *const release_keys[] = { "version", "status", "released", "scheduled",
+					   "end_of_life", "source", "checked", NULL };
 
 static bool parse_level(const char *s, enum kup_api_level *out)
 {
@@ -388,7 +388,8 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 {
 	struct kup_kb *kb = ld->kb;
 	struct kup_release r;
-	const struct kup_node *n;
+	const struct kup_node *n, *status;
+	bool scheduled = false;
 	size_t bad_before = ld->problems, i;
 
 	memset(&r, 0, sizeof(r));
@@ -399,10 +400,28 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 	kup_kbl_check_keys(ld, e, release_keys);
 	(void)kup_kbl_want_date(ld, e, "checked", false);
 	kup_kbl_want_version(ld, e, "version", true, &r.version);
-	if ((n = kup_kbl_want_str(ld, e, "released", true))) {
-		if (!kup_kbl_valid_date(n->u.str))
+	if ((status = kup_kbl_want_str(ld, e, "status", false))) {
+		if (strcmp(status->u.str, "scheduled") == 0)
+			scheduled = true;
+		else if (strcmp(status->u.str, "released") != 0)
+			kup_kbl_problem(ld, status, "'status' must be released or scheduled, not '%s'",
+					status->u.str);
+	}
+	/* A released minor has its GA date; a scheduled one only its planned date. */
+	if ((n = kup_kbl_want_str(ld, e, "released", !scheduled))) {
+		if (scheduled)
+			kup_kbl_problem(ld, n, "a scheduled release has no 'released' date (use "
+					"'scheduled')");
+		else if (!kup_kbl_valid_date(n->u.str))
 			kup_kbl_problem(ld, n, "'released' must be a date YYYY-MM-DD");
 		r.released = kup_kbl_str(ld, n);
+	}
+	if ((n = kup_kbl_want_str(ld, e, "scheduled", scheduled))) {
+		if (!scheduled)
+			kup_kbl_problem(ld, n, "'scheduled' needs 'status: scheduled'");
+		else if (!kup_kbl_valid_date(n->u.str))
+			kup_kbl_problem(ld, n, "'scheduled' must be a date YYYY-MM-DD");
+		r.scheduled = kup_kbl_str(ld, n);
 	}
 	if ((n = kup_kbl_want_str(ld, e, "end_of_life", false))) {
 		if (!kup_kbl_valid_date(n->u.str))
@@ -412,11 +431,39 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 	kup_kbl_want_source(ld, e, "source", &r.source);
 	if (ld->problems != bad_before || ld->oom)
 		return;
-	for (i = 0; i < kb->nreleases; i++)
-		if (kup_version_cmp_minor(&kb->releases[i].version, &r.version) == 0) {
-			kup_kbl_problem(ld, e, "duplicate release %d.%d", r.version.major, r.version.minor);
+	for (i = 0; i < kb->nreleases + kb->nscheduled; i++) {
+		const struct kup_release *o = i < kb->nreleases ? &kb->releases[i]
+								: &kb->scheduled[i - kb->nreleases];
+		int c = kup_version_cmp_minor(&o->version, &r.version);
+
+		if (c == 0) {
+			kup_kbl_problem(ld, e, "duplicate release %d.%d", r.version.major,
+					r.version.minor);
 			return;
 		}
+		/* every scheduled minor comes after every released one */
+		if (scheduled && !o->scheduled && c > 0) {
+			kup_kbl_problem(ld, e, "scheduled release %d.%d is not newer than released %d.%d",
+					r.version.major, r.version.minor, o->version.major,
+					o->version.minor);
+			return;
+		}
+		if (!scheduled && o->scheduled && c < 0) {
+			kup_kbl_problem(ld, e, "released %d.%d is newer than scheduled %d.%d",
+					r.version.major, r.version.minor, o->version.major,
+					o->version.minor);
+			return;
+		}
+	}
+	if (scheduled) {
+		if (!kup_grow(&kb->scheduled, &kb->scheduled_cap, kb->nscheduled + 1,
+			       sizeof(*kb->scheduled), 4)) {
+			ld->oom = true;
+			return;
+		}
+		kb->scheduled[kb->nscheduled++] = r;
+		return;
+	}
 	if (!kup_grow(&kb->releases, &kb->releases_cap, kb->nreleases + 1,
 		       sizeof(*kb->releases), 32)) {
 		ld->oom = true;
@@ -506,6 +553,8 @@ static void finish(struct kup_kb *kb)
 
 	if (kb->nreleases > 1)
 		qsort(kb->releases, kb->nreleases, sizeof(*kb->releases), cmp_release);
+	if (kb->nscheduled > 1)
+		qsort(kb->scheduled, kb->nscheduled, sizeof(*kb->scheduled), cmp_release);
 	memset(&kb->newest, 0, sizeof(kb->newest));
 	if (kb->nreleases) {
 		kb->newest = kb->releases[kb->nreleases - 1].version;
@@ -536,6 +585,7 @@ void kup_kb_free(struct kup_kb *kb)
 	kup_arena_release(&kb->strings);
 	free(kb->rules);
 	free(kb->releases);
+	free(kb->scheduled);
 	free(kb->index);
 	free(kb->components);
 	kup_kbplan_release(&kb->plan);
@@ -776,4 +826,25 @@ bool kup_kb_component_newest(const struct kup_kb *kb, const char *component,
 				*out = *v[j];
 	}
 	return out->valid;
+}
+
+size_t kup_kb_scheduled_count(const struct kup_kb *kb)
+{
+	return kb->nscheduled;
+}
+
+const struct kup_release *kup_kb_scheduled_at(const struct kup_kb *kb, size_t i)
+{
+	return i < kb->nscheduled ? &kb->scheduled[i] : NULL;
+}
+
+const struct kup_release *kup_kb_find_scheduled(const struct kup_kb *kb,
+						const struct kup_version *v)
+{
+	size_t i;
+
+	for (i = 0; kb && v && v->valid && i < kb->nscheduled; i++)
+		if (kup_version_cmp_minor(&kb->scheduled[i].version, v) == 0)
+			return &kb->scheduled[i];
+	return NULL;
 }

@@ -87,6 +87,8 @@ struct kup_kb {
 	size_t nrules, rules_cap;
 	struct kup_release *releases;
 	size_t nreleases, releases_cap;
+	struct kup_release *scheduled;   /* `status: scheduled` rows, oldest first */
+	size_t nscheduled, scheduled_cap;
 	size_t *index;                   /* open-addressing table of rule index + 1 */
 	size_t index_cap;
 	struct kup_version newest;

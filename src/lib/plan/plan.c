@@ -2013,6 +2013,16 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
 				     "target %s is below the current control plane %s (the knowledge "
 				     "base knows up to %s)", tb, cb, nb);
+	if (newest && newest->valid && kup_version_cmp_minor(&opts->target, newest) > 0 &&
+	    kup_kb_find_scheduled(kb, &opts->target)) {
+		const struct kup_release *s = kup_kb_find_scheduled(kb, &opts->target);
+
+		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
+				     "target %s is scheduled for %s (%s), not released in the "
+				     "knowledge base: what it removes is not known yet; the newest "
+				     "released version it knows is %s (kupgrade kb update BUNDLE once "
+				     "a newer knowledge base is out)", tb, s->scheduled, s->source, nb);
+	}
 	if (!newest || !newest->valid || kup_version_cmp_minor(&opts->target, newest) > 0)
 		return kup_error_set(err, KUP_INVALID, p->path, 0, 0,
 				     "target %s is beyond the knowledge base: the newest version it "
