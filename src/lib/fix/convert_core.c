@@ -6,6 +6,7 @@
  * apiVersion; every converter only records edits or declares the object
  * unfixable with the reason.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "fix_int.h"
@@ -663,11 +664,15 @@ bool kup_convert_access_review(struct kup_fixer *f, const struct kup_node *obj,
 /* ---- cert-manager Certificate --------------------------------------------------------- */
 
 /*
- * spec.organization -> spec.subject.organizations, as cert-manager's own
- * converter does it (internal/apis/certmanager/v1alpha2/conversion.go:
- * a non-empty organization replaces subject.organizations, creating
- * subject when needed); an empty or null one is dropped.  The key fields
- * (keyAlgorithm, keySize, keyEncoding) and acme are left to a human.
+ * As cert-manager's own converters do it (internal/apis/certmanager/
+ * v1alpha2/conversion.go, v1alpha3/conversion.go, v1beta1/conversion.go):
+ * a non-empty spec.organization replaces subject.organizations, creating
+ * subject when needed (an empty or null one is dropped); uriSANs and
+ * emailSANs become uris and emailAddresses; when keyAlgorithm, keyEncoding
+ * or keySize is set, all three move under spec.privateKey as algorithm
+ * (rsa -> RSA, ecdsa -> ECDSA), encoding (pkcs1 -> PKCS1, pkcs8 -> PKCS8)
+ * and size, created when needed; all unset (empty, 0 or null) they are
+ * dropped.  acme (certmanager.k8s.io only) is left to a human.
  */
 static bool move_organization(struct kup_fixer *f, const struct kup_node *spec)
 {
@@ -709,19 +714,145 @@ static bool move_organization(struct kup_fixer *f, const struct kup_node *spec)
 	return done(f, &b);
 }
 
+/* uriSANs -> uris, emailSANs -> emailAddresses (a rename; the values are the same lists). */
+static bool rename_sans(struct kup_fixer *f, const struct kup_node *spec)
+{
+	static const char *const names[][2] = {
+		{ "uriSANs", "uris" }, { "emailSANs", "emailAddresses" },
+	};
+	for (size_t k = 0; k < 2; k++) {
+		long i = kup_map_index(spec, names[k][0]);
+		if (i < 0)
+			continue;
+		if (has(spec, names[k][1])) {
+			kup_fixer_unfixable(f, "both spec.%s and spec.%s are set (the old API does "
+					       "not know %s)", names[k][0], names[k][1], names[k][1]);
+			return true;
+		}
+		kup_fixer_rename_key(f, spec, (size_t)i, names[k][1]);
+		kup_fixer_note(f, "spec.%s -> spec.%s", names[k][0], names[k][1]);
+	}
+	return !f->oom;
+}
+
+/*
+ * The v1 spelling of an old keyAlgorithm / keyEncoding value into `out`
+ * (NULL: unset); false when the value is not one the old CRD accepted.
+ */
+static bool key_value(const struct kup_node *v, const char *const map[][2], const char **out)
+{
+	*out = NULL;
+	if (!v || kup_node_eq(v, ""))
+		return true;
+	for (size_t i = 0; map[i][0]; i++)
+		if (kup_node_eq(v, map[i][0])) {
+			*out = map[i][1];
+			return true;
+		}
+	return false;
+}
+
+static bool move_private_key(struct kup_fixer *f, const struct kup_node *spec)
+{
+	static const char *const algorithms[][2] = {
+		{ "rsa", "RSA" }, { "ecdsa", "ECDSA" }, { NULL, NULL },
+	};
+	static const char *const encodings[][2] = {
+		{ "pkcs1", "PKCS1" }, { "pkcs8", "PKCS8" }, { NULL, NULL },
+	};
+	static const char *const keys[] = { "keyAlgorithm", "keyEncoding", "keySize" };
+	long idx[3];
+	size_t present = 0;
+	for (size_t k = 0; k < 3; k++)
+		if ((idx[k] = kup_map_index(spec, keys[k])) >= 0)
+			present++;
+	if (!present)
+		return true;
+	const char *alg, *enc;
+	const struct kup_node *size = kup_fix_val(spec, "keySize");
+	int64_t n = 0;
+	if (!key_value(kup_fix_val(spec, "keyAlgorithm"), algorithms, &alg)) {
+		kup_fixer_unfixable(f, "spec.keyAlgorithm is neither rsa nor ecdsa");
+		return true;
+	}
+	if (!key_value(kup_fix_val(spec, "keyEncoding"), encodings, &enc)) {
+		kup_fixer_unfixable(f, "spec.keyEncoding is neither pkcs1 nor pkcs8");
+		return true;
+	}
+	if (size && (!kup_node_int(size, &n) || n < 0 || n > 65536)) {
+		kup_fixer_unfixable(f, "spec.keySize is not a key size");
+		return true;
+	}
+	if (alg || enc || n != 0) {
+		const struct kup_node *pk = kup_fix_val(spec, "privateKey");
+		if (pk && !is_map(pk)) {
+			kup_fixer_unfixable(f, "spec.privateKey is not a map");
+			return true;
+		}
+		static const char *const v1_only[] = { "algorithm", "encoding", "size", NULL };
+		for (size_t i = 0; v1_only[i]; i++)
+			if (has(pk, v1_only[i])) {
+				kup_fixer_unfixable(f, "spec.privateKey.%s is set beside the old "
+						       "key fields", v1_only[i]);
+				return true;
+			}
+		struct kup_buf b = KUP_BUF_INIT;
+		char num[32];
+		snprintf(num, sizeof num, "%lld", (long long)n);
+		if (pk && editable(f, pk)) {
+			if (alg)
+				kup_fixer_add_pair(f, pk, "algorithm", alg);
+			if (enc)
+				kup_fixer_add_pair(f, pk, "encoding", enc);
+			if (n)
+				kup_fixer_add_pair(f, pk, "size", num);
+		} else {
+			if (alg)
+				kup_buf_addf(&b, "algorithm: %s\n", alg);
+			if (enc)
+				kup_buf_addf(&b, "encoding: %s\n", enc);
+			if (n)
+				kup_buf_addf(&b, "size: %s\n", num);
+			if (!b.oom)
+				kup_fixer_put(f, spec, "privateKey", b.buf);
+		}
+		if (!done(f, &b))
+			return false;
+		kup_fixer_note(f, "spec.keyAlgorithm/keyEncoding/keySize -> spec.privateKey");
+	} else {
+		kup_fixer_note(f, "unset spec.keyAlgorithm/keyEncoding/keySize dropped");
+	}
+	for (size_t k = 0; k < 3; k++)
+		if (idx[k] >= 0)
+			kup_fixer_delete_pair(f, spec, (size_t)idx[k]);
+	return !f->oom;
+}
+
 bool kup_convert_cert_manager(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 			      const char *to)
 {
-	(void)from;
-	static const char *const moved[] = {
-		"keyAlgorithm", "keySize", "keyEncoding", "acme", NULL,
-	};
 	const struct kup_node *spec = kup_node_get(obj, "spec");
-	for (size_t i = 0; moved[i]; i++)
-		if (has(spec, moved[i])) {
-			kup_fixer_unfixable(f, "spec.%s has moved in %s (privateKey, "
-					       "Issuer solvers): convert by hand", moved[i], to);
-			return true;
-		}
-	return move_organization(f, spec);
+	if (has(spec, "acme")) {
+		kup_fixer_unfixable(f, "spec.acme has moved in %s (Issuer solvers): convert by "
+				       "hand", to);
+		return true;
+	}
+	if (strcmp(from, "cert-manager.io/v1beta1") == 0) {
+		/* v1beta1 has privateKey already; the old top-level key fields are not its own */
+		static const char *const gone[] = { "keyAlgorithm", "keyEncoding", "keySize", NULL };
+		for (size_t i = 0; gone[i]; i++)
+			if (has(spec, gone[i])) {
+				kup_fixer_unfixable(f, "spec.%s is not a %s field (the server drops "
+						       "it): move it under spec.privateKey by hand",
+						    gone[i], from);
+				return true;
+			}
+	}
+	if (!is_map(spec))
+		return true;
+	if (!move_organization(f, spec) || f->unfixable)
+		return !f->oom;
+	if (!rename_sans(f, spec) || f->unfixable)
+		return !f->oom;
+	return move_private_key(f, spec);
 }
