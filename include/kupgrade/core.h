@@ -282,7 +282,8 @@ enum kup_status kup_read_file(const char *path, size_t cap, char **out,
  * Every file kupgrade writes goes through these calls (io.c), so tests can
  * make any of them fail (ENOSPC, EIO) with kup_io_set_ops(); a build with
  * -DKUP_FAULT_INJECTION=ON also reads $KUP_IO_FAIL=OP:N:ERRNO[,...] (OP one
- * of open, write, fsync, close, rename: its Nth call fails).
+ * of open, write, fsync, close, rename: its Nth call fails; ERRNO STOP
+ * stops the process with SIGSTOP before that call instead).
  */
 struct kup_io_ops {
 	int (*open)(const char *path, int flags, mode_t mode);

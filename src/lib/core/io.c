@@ -8,8 +8,11 @@
  * Tests replace the calls with kup_io_set_ops(); a build with
  * -DKUP_FAULT_INJECTION=ON also reads $KUP_IO_FAIL=OP:N:ERRNO[,...] (OP one
  * of open, write, fsync, close, rename; the Nth such call fails with ERRNO,
- * ENOSPC or EIO or a number).
+ * ENOSPC or EIO or a number; ERRNO STOP instead stops the process with
+ * SIGSTOP before the call and then makes it, so a test can signal it
+ * there: tests/fix-signal.sh).
  */
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -83,7 +86,8 @@ static void fault_env(void)
 			if (strcmp(tok, fault_names[i]) == 0) {
 				fault_at[i] = strtoul(c1, NULL, 10);
 				fault_errno[i] = !c2 || strcmp(c2, "ENOSPC") == 0 ? ENOSPC
-						 : strcmp(c2, "EIO") == 0 ? EIO : atoi(c2);
+						 : strcmp(c2, "EIO") == 0 ? EIO
+						 : strcmp(c2, "STOP") == 0 ? -1 : atoi(c2);
 			}
 	}
 }
@@ -93,6 +97,10 @@ static bool fault(int op)
 	if (!fault_read)
 		fault_env();
 	if (fault_at[op] && ++fault_calls[op] == fault_at[op]) {
+		if (fault_errno[op] == -1) {
+			raise(SIGSTOP);
+			return false;
+		}
 		errno = fault_errno[op];
 		return true;
 	}
