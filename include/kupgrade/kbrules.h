@@ -101,6 +101,9 @@ struct kup_provider_rules {
 	const char *control_plane_nodes_source;
 	const char *support_end;         /* what the provider does past the end of standard support */
 	const char *support_end_source;
+	/* what staying past the end of standard support takes (EKS: it costs extra; AKS: LTS) */
+	const char *extended_support;
+	const char *extended_support_source;
 };
 
 /* The rules of `provider` ("eks", ..., "all"); NULL when the KB has none. */

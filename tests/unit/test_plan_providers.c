@@ -333,6 +333,22 @@ static void test_kb_rows(void **state)
 	assert_string_equal(kup_rules_node_image(e, "Bottlerocket OS 1.19.2 (aws-k8s-1.27)")->family,
 			    "Bottlerocket");
 	assert_null(kup_rules_node_image(e, "Ubuntu 22.04"));
+	/* AKS: the calendar with its LTS ends (1.29-1.37), what staying on takes */
+	for (m = 29; m <= 37; m++) {
+		const struct kup_provider_release *pr;
+
+		memset(&v, 0, sizeof(v));
+		v.valid = true;
+		v.major = 1;
+		v.minor = m;
+		pr = kup_kb_find_provider_release(kb, "aks", &v);
+		assert_non_null(pr);
+		assert_non_null(pr->end_of_standard);
+		assert_non_null(pr->end_of_extended);
+		assert_true(strcmp(pr->end_of_extended, pr->end_of_standard) > 0);
+	}
+	assert_non_null(strstr(kup_kb_provider_rules(kb, "aks")->extended_support, "LTS"));
+	assert_non_null(strstr(e->extended_support, "costs extra"));
 	assert_int_equal(kup_rules_runtime(all, "docker://20.10.7")->k8s_max.minor, 23);
 	assert_null(kup_rules_runtime(all, "containerd://1.7.2"));
 	assert_null(kup_rules_runtime(all, "dockerd"));

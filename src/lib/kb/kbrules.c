@@ -321,7 +321,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	static const char *const top[] = { "schema", "provider", "source", "checked", "notes",
 					   "node_skew", "etcd", "managed_addons", "node_images",
 					   "runtimes", "commands", "control_plane_nodes",
-					   "support_end", NULL };
+					   "support_end", "extended_support", NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
 	int slot;
@@ -366,6 +366,15 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 		set_once(ld, n, "message", &s->r.support_end);
 		if (s->r.support_end && !s->r.support_end_source)
 			kup_kbl_want_source(ld, n, "source", &s->r.support_end_source);
+	}
+	n = kup_node_get(root, "extended_support");
+	if (!is_null(n) && is_map(ld, n, "'extended_support'")) {
+		static const char *const keys[] = { "message", "source", "checked", "notes", NULL };
+
+		kup_kbl_check_keys(ld, n, keys);
+		set_once(ld, n, "message", &s->r.extended_support);
+		if (s->r.extended_support && !s->r.extended_support_source)
+			kup_kbl_want_source(ld, n, "source", &s->r.extended_support_source);
 	}
 }
 

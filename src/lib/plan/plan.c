@@ -1711,10 +1711,15 @@ static void plan_provider(struct planner *pl)
 	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0) {
 		r.id = afmt(pl, "provider-extended-support/%s-%s", prov, pl->cs[pl->n]);
 		r.severity = KUP_SEV_MEDIUM;
-		r.message = afmt(pl, "%s %s left standard support on %s: extended support costs "
-				 "extra%s%s", prov, pl->cs[pl->n], row->end_of_standard,
-				 row->end_of_extended ? " and ends on " : "",
+		/* what staying on costs or takes is the provider's (EKS: money, AKS: LTS) */
+		r.message = afmt(pl, "%s %s left standard support on %s: %s%s%s", prov,
+				 pl->cs[pl->n], row->end_of_standard,
+				 pl->rules && pl->rules->extended_support
+				 ? pl->rules->extended_support : "extended support costs extra",
+				 row->end_of_extended ? ", until " : "",
 				 row->end_of_extended ? row->end_of_extended : "");
+		if (pl->rules && pl->rules->extended_support_source)
+			r.source = pl->rules->extended_support_source;
 		r.mitigation = afmt(pl, "plan the next upgrade now, or aim further (the knowledge "
 				    "base knows up to %s %s)", prov,
 				    kup_version_minor_str(&newest->version, day, sizeof(day)));
@@ -1755,12 +1760,21 @@ static void plan_eol(struct planner *pl)
 				const struct kup_provider_release *pr =
 					kup_kb_find_provider_release(pl->kb, kup_provider_name(pl->p->provider),
 								     &pl->c[k]);
-				const char *until = pr ? (pr->end_of_extended ? pr->end_of_extended
-							  : pr->end_of_standard) : NULL;
-
-				if (until && strcmp(until, pl->today) >= 0)
+				/* standard support first; past it, only the extended window (EKS
+				 * extended support, AKS LTS) is left */
+				if (pr && pr->end_of_standard && strcmp(pr->end_of_standard, pl->today) >= 0)
 					prov_note = afmt(pl, "; %s supports it until %s",
-							 prov_display(pl->p->provider), until);
+							 prov_display(pl->p->provider), pr->end_of_standard);
+				else if (pr && pr->end_of_standard && pr->end_of_extended &&
+					 strcmp(pr->end_of_extended, pl->today) >= 0)
+					prov_note = afmt(pl, "; %s standard support ended on %s, "
+							 "extended support lasts until %s",
+							 prov_display(pl->p->provider), pr->end_of_standard,
+							 pr->end_of_extended);
+				else if (pr && !pr->end_of_standard && pr->end_of_extended &&
+					 strcmp(pr->end_of_extended, pl->today) >= 0)
+					prov_note = afmt(pl, "; %s supports it until %s",
+							 prov_display(pl->p->provider), pr->end_of_extended);
 				else
 					prov_note = "";
 			}
