@@ -309,10 +309,12 @@ double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_pol
  * A lower bound on the makespan of any roll that moves every pod once onto
  * new nodes (docs/rollout.md), for the random timings of `seed`: the larger
  * of the fluid capacity bound (surge slots, provisioning draws, load per
- * node, shortest drain) and the longest StatefulSet/database PDB chain
- * after the first new node is Ready.
+ * node, shortest drain) and the longest PDB chain after the first new node
+ * is Ready (StatefulSet, database, and Deployment: no temporary scale-ups).
  */
 double kup_ro_lower_bound(const struct kup_ro_scenario *sc, uint64_t seed);
+/* ... with pre_scale: Deployment replacements started before their eviction (no Deployment PDB chain). */
+double kup_ro_lower_bound_opts(const struct kup_ro_scenario *sc, uint64_t seed, bool pre_scale);
 
 /* ---- pre-flight and plan ------------------------------------------------ */
 

@@ -367,6 +367,37 @@ static void plan_lists_steps(void **state)
 	kup_ro_scenario_free(sc);
 }
 
+/*
+ * A Deployment whose PDB allows one disruption: each replacement counts as
+ * healthy only once Ready, so without --pre-scale its 12 evictions form a
+ * chain of 11 pod starts (the last eviction waits for nothing) after the
+ * first new node is Ready: 100 + 11 x 10 + 5 = 215 s, a bound kupgrade's
+ * roll must respect; with --pre-scale there is no chain (capacity: 135 s).
+ */
+static void deployment_pdb_chain_bounds_the_roll(void **state)
+{
+	static const char text[] =
+		"kind: RolloutScenario\nmetadata: {name: chain}\nspec:\n  zones: [a, b, c]\n"
+		"  limits: {maxSurgeNodes: 12, maxUnavailableNodes: 0, zoneCapacity: {a: 8, b: 8, c: 8}}\n"
+		"  timings: {nodeProvision: 100, nodeDrainOverhead: 5, podStart: 10, evictionRetry: 5}\n"
+		"  pools: [{name: p, nodes: 12, capacity: {cpu: 8, memory: 32Gi, pods: 110}}]\n"
+		"  workloads:\n"
+		"    - {name: web, replicas: 12, requests: {cpu: 500m, memory: 1Gi}, spread: zone,\n"
+		"       terminationGracePeriodSeconds: 30, pdb: {maxUnavailable: 1}}\n";
+	struct kup_ro_scenario *sc = parse(text);
+	double lb = kup_ro_lower_bound_opts(sc, sc->seed, false);
+	struct kup_ro_metrics k = run_opts(sc, "kupgrade", sc->seed, true, false);
+
+	(void)state;
+	assert_true(lb == 215);
+	assert_true(kup_ro_lower_bound_opts(sc, sc->seed, true) < 200);
+	assert_false(k.failed);
+	assert_true(k.stuck_drains == 0);
+	assert_true(k.pdb_violation_s == 0);
+	assert_true(k.makespan_s >= lb);
+	kup_ro_scenario_free(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +408,7 @@ int main(void)
 		cmocka_unit_test(pdb_retries_and_timeouts),
 		cmocka_unit_test(budget_obeyed_by_every_policy),
 		cmocka_unit_test(plan_lists_steps),
+		cmocka_unit_test(deployment_pdb_chain_bounds_the_roll),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,7 +66,7 @@ enum kup_status kup_ro_simulate_seeds(const struct kup_ro_scenario *sc,
 		if (opts->on_seed)
 			opts->on_seed(opts->ctx, i + 1, seeds);
 		mk[i] = m.makespan_s;
-		lb[i] = kup_ro_lower_bound(sc, sc->seed + (uint64_t)i);
+		lb[i] = kup_ro_lower_bound_opts(sc, sc->seed + (uint64_t)i, opts->pre_scale);
 		rt[i] = lb[i] > 0 ? m.makespan_s / lb[i] : 0;
 		out->pdb_violation_s += m.pdb_violation_s;
 		out->deficit_pod_s += m.deficit_pod_s;
@@ -290,11 +290,24 @@ out:
  * The longest chain a PDB forces on pods replaced only after the old one is
  * gone (StatefulSet, ReplicatedDatabase): with budget b, ceil(R / b) waves
  * of grace + pod start, the pod starts being this seed's draws for those
- * slots (each slot's second start).  Deployments can be surged, so they
- * add no chain.
+ * slots (each slot's second start).  A Deployment's replacement is
+ * created when the old pod is evicted and counts as healthy only once
+ * Ready, so without temporary scale-ups its PDB forces a chain too: b
+ * evictions in flight, each waiting for its replacement's start; the b
+ * last evictions wait for nothing.  With pre_scale (replacements started
+ * before the eviction) Deployments add no chain.
  */
-static double chain_bound(const struct kup_ro_scenario *sc, uint64_t seed)
+static int cmp_desc(const void *a, const void *b)
 {
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y) - (x > y);
+}
+
+static double chain_bound(const struct kup_ro_scenario *sc, uint64_t seed, bool pre_scale)
+{
+	double *starts = NULL;
+	size_t cap = 0;
 	size_t w;
 	int base = 0;
 	double best = 0;
@@ -305,12 +318,27 @@ static double chain_bound(const struct kup_ro_scenario *sc, uint64_t seed)
 		double sum = 0, smax = 0;
 		if (wl->kind == KUP_RO_DAEMONSET)
 			continue;
-		if (wl->kind == KUP_RO_DEPLOYMENT || !wl->has_pdb) {
+		if ((wl->kind == KUP_RO_DEPLOYMENT && (pre_scale || wl->unready > 0)) || !wl->has_pdb) {
 			base += wl->replicas;
 			continue;
 		}
 		budget = wl->replicas - kup_ro_pdb_desired_healthy(&wl->pdb, wl->replicas);
 		if (budget < 1) {
+			base += wl->replicas;
+			continue;
+		}
+		if (wl->kind == KUP_RO_DEPLOYMENT) {
+			if (budget < wl->replicas &&
+			    kup_grow(&starts, &cap, (size_t)wl->replicas, sizeof(double), 64)) {
+				for (r = 0; r < wl->replicas; r++)
+					starts[r] = kup_rs_draw(&sc->t.pod_start, seed, KUP_RS_POD_START,
+								((uint64_t)(base + r) << 20) | 2u);
+				qsort(starts, (size_t)wl->replicas, sizeof(double), cmp_desc);
+				for (r = budget; r < wl->replicas; r++)
+					sum += starts[r];
+				if (sum / budget > best)
+					best = sum / budget;
+			}
 			base += wl->replicas;
 			continue;
 		}
@@ -327,11 +355,18 @@ static double chain_bound(const struct kup_ro_scenario *sc, uint64_t seed)
 			best = sum;
 		base += wl->replicas;
 	}
+	free(starts);
 	return best;
 }
 
 double kup_ro_lower_bound(const struct kup_ro_scenario *sc, uint64_t seed)
 {
+	return kup_ro_lower_bound_opts(sc, seed, false);
+}
+
+double kup_ro_lower_bound_opts(const struct kup_ro_scenario *sc, uint64_t seed, bool pre_scale)
+{
+	double chain = chain_bound(sc, seed, pre_scale);
 	struct shape sh;
 	double lb, first = 1e300;
 	int surge, k;
@@ -348,8 +383,8 @@ double kup_ro_lower_bound(const struct kup_ro_scenario *sc, uint64_t seed)
 	if (surge < 1)
 		first = 0;
 	lb = fluid_bound(sc, &sh, surge, seed);
-	if (first + chain_bound(sc, seed) + sh.to > lb)
-		lb = first + chain_bound(sc, seed) + sh.to;
+	if (first + chain + sh.to > lb)
+		lb = first + chain + sh.to;
 	free(sh.g);
 	return lb;
 }

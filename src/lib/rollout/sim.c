@@ -1132,8 +1132,10 @@ static void kup_surge(struct kup_ro_sim *s)
  * Whether old node `id` can be drained now: every pod fits the room left on
  * new nodes in its zone, and every PDB has the disruptions its pods need.
  * A node holding more pods of a workload than the workload's whole budget
- * needs the whole budget free; the rest of its pods retry (429).  On
- * success the budgets are taken.
+ * needs the whole budget free; the rest of its pods retry (429).  A
+ * Deployment's PDB is a queue instead: at most its budget + 1 of its pods
+ * wait for eviction on draining nodes (none queued: any node may start).
+ * On success the budgets are taken.
  */
 static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64_t *mem,
 		     int64_t *pods)
@@ -1161,8 +1163,23 @@ static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64
 		need_pods++;
 		if (w->kind == KUP_RO_DATABASE && x->writer == n->pods[k] && x->chain > 0)
 			return false;   /* readers first: the writer's node goes last */
-		if (!w->has_pdb || (w->kind == KUP_RO_DEPLOYMENT && p->ord >= w->unready))
-			continue;   /* no budget; Deployment pods: evicted as their PDB allows (1 s retries) */
+		if (!w->has_pdb)
+			continue;
+		if (w->kind == KUP_RO_DEPLOYMENT && p->ord >= w->unready) {
+			if (s->pre_scale || w->unready)
+				continue;   /* surged first (--pre-scale); crash-looping: its own budget below */
+			if (x->qstamp != step) {
+				x->qstamp = step;
+				x->queued = 0;
+			}
+			if (x->nstamp != nstamp) {
+				x->nstamp = nstamp;
+				x->ncount = 0;
+				touched[nt++] = p->wl;
+			}
+			x->ncount++;
+			continue;
+		}
 		if (x->stamp != step) {
 			x->stamp = step;
 			x->tmp = x->ready - x->desired;
@@ -1180,6 +1197,17 @@ static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64
 		const struct sim_wl *x = &s->wls[touched[k]];
 		int full = x->expected - x->desired;
 		int need = x->ncount < full ? x->ncount : full;
+		if (W(s, touched[k])->kind == KUP_RO_DEPLOYMENT && !W(s, touched[k])->unready) {
+			/*
+			 * at most its budget + 1 pods waiting for eviction on
+			 * draining nodes: one more node would only wait in the
+			 * PDB's queue (429s) while holding the node budget; one
+			 * in reserve keeps the chain busy between steps
+			 */
+			if (full > 0 && x->queued > 0 && x->queued + x->ncount > full + 1)
+				return false;
+			continue;
+		}
 		/*
 		 * A PDB that allows 0 disruptions even at full health never
 		 * will: the drain starts anyway, so its timeout (quarantine)
@@ -1191,6 +1219,10 @@ static bool kup_fits(struct kup_ro_sim *s, int id, int step, int64_t *cpu, int64
 	for (k = 0; k < nt; k++) {
 		struct sim_wl *x = &s->wls[touched[k]];
 		int full = x->expected - x->desired;
+		if (W(s, touched[k])->kind == KUP_RO_DEPLOYMENT && !W(s, touched[k])->unready) {
+			x->queued += x->ncount;
+			continue;
+		}
 		if (full > 0)
 			x->tmp -= x->ncount < full ? x->ncount : full;
 	}
@@ -1265,6 +1297,14 @@ static void step_kupgrade(struct kup_ro_sim *s)
 			const struct sim_pod *p = &s->pods[n->pods[k]];
 			const struct kup_ro_workload *w = W(s, p->wl);
 			bool owed;
+			if (p->state == PS_READY || p->state == PS_STARTING) {
+				struct sim_wl *x = &s->wls[p->wl];
+				if (x->qstamp != step) {
+					x->qstamp = step;
+					x->queued = 0;
+				}
+				x->queued++;
+			}
 			if (p->state == PS_READY || p->state == PS_STARTING)
 				owed = p->twin < 0 || s->pods[p->twin].node < 0;
 			else
@@ -1564,7 +1604,9 @@ static bool build_order(struct kup_ro_sim *s)
 		/*
 		 * chain(w): seconds its PDB makes the roll take, one budget-full
 		 * at a time, for pods replaced only after they are gone
-		 * (StatefulSet, database); Deployment pods are surged, no chain.
+		 * (StatefulSet, database).  Deployments' PDBs are kept busy by
+		 * kup_fits' queue instead (ordering their nodes first too was
+		 * slower on huge-5000: 3,231 s against 2,828 s).
 		 * Nodes with the longest chain first (they start early), then the
 		 * shortest drains first (their slots come back soonest), the
 		 * database writer's node last.

@@ -58,6 +58,7 @@ struct sim_wl {
 	double down_since;    /* writer-less since, -1 */
 	int stamp, tmp;       /* planner: budget left in this step */
 	int nstamp, ncount;   /* planner: pods on the node being weighed */
+	int qstamp, queued;   /* planner: Deployment pods on draining nodes not yet evicted */
 	double chain;         /* planner: expected seconds of its PDB chain */
 	int *dbp;             /* ReplicatedDatabase: its pods */
 	int ndbp, capdbp;
