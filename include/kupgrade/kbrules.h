@@ -68,6 +68,14 @@ struct kup_runtime_rule {
 	const char *source;
 };
 
+/* A release channel (GKE) and the minors it offers, as of `checked`. */
+struct kup_channel_rule {
+	const char *channel;             /* "rapid", "regular", "stable", "extended", "none" */
+	struct kup_version k8s_min, k8s_max;
+	const char *checked;             /* the day the channel table was read */
+	const char *source;
+};
+
 /*
  * Command templates; `{cluster}`, `{from}`, `{to}`, `{pool}`, `{addon}`
  * (the provider's add-on name), `{version}`, `{family}` are replaced.  NULL
@@ -81,6 +89,7 @@ struct kup_provider_commands {
 	const char *nodepool_replace;
 	const char *addon;
 	const char *node_image;          /* a node-image-only upgrade (AKS) */
+	const char *channel;             /* move the cluster to release channel {channel} (GKE) */
 	const char *source;
 };
 
@@ -104,6 +113,8 @@ struct kup_provider_rules {
 	/* what staying past the end of standard support takes (EKS: it costs extra; AKS: LTS) */
 	const char *extended_support;
 	const char *extended_support_source;
+	const struct kup_channel_rule *channels;
+	size_t nchannels;
 };
 
 /* The rules of `provider` ("eks", ..., "all"); NULL when the KB has none. */
@@ -132,8 +143,11 @@ const struct kup_runtime_rule *kup_rules_runtime(const struct kup_provider_rules
  * copied as written.  The values may be NULL (then the name stays).
  */
 struct kup_cmd_vars {
-	const char *cluster, *from, *to, *pool, *addon, *version, *family;
+	const char *cluster, *from, *to, *pool, *addon, *version, *family, *channel;
 };
+/* The channel called `name` (case-insensitive), or NULL. */
+const struct kup_channel_rule *kup_rules_channel(const struct kup_provider_rules *r,
+						 const char *name);
 void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup_buf *out);
 
 #endif

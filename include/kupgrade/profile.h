@@ -69,6 +69,7 @@ struct kup_profile {
 	const char *name;
 	enum kup_provider provider;
 	const char *provider_text;      /* as written */
+	const char *channel;            /* spec.channel: the release channel (GKE), or NULL */
 	const char *cp_version_text;
 	struct kup_version control_plane;
 	struct kup_nodepool *pools;

@@ -190,6 +190,8 @@ static int minor_of(const char *s)
  * Replays `plan` of profile `p` and checks the provider's rules at every
  * step; `what` names the case in failure messages.
  */
+static unsigned checked_channels, blocked_by_channel;
+
 static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 		       const char *what)
 {
@@ -221,6 +223,20 @@ static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 	}
 	if (plan->verdict == KUP_VERDICT_BLOCKED)
 		return;   /* a blocked plan is not run */
+	if (p->provider == KUP_PROVIDER_GKE && p->channel) {
+		/* a cluster in a release channel only moves to minors the channel offers */
+		const struct kup_channel_rule *ch =
+			kup_rules_channel(kup_kb_provider_rules(kb, "gke"), p->channel);
+
+		assert_non_null(ch);
+		for (i = 0; i < plan->nsteps; i++)
+			if (plan->steps[i].type == KUP_STEP_CONTROL_PLANE &&
+			    minor_of(plan->steps[i].to) > ch->k8s_max.minor)
+				fail_msg("%s: step %u: the %s channel offers up to 1.%d, not %s", what,
+					 plan->steps[i].order, ch->channel, ch->k8s_max.minor,
+					 plan->steps[i].to);
+		checked_channels++;
+	}
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct kup_plan_step *s = &plan->steps[i];
 
@@ -357,11 +373,11 @@ static void test_kb_rows(void **state)
 static void test_expand(void **state)
 {
 	struct kup_buf b = KUP_BUF_INIT;
-	struct kup_cmd_vars v = { "prod", "1.29", "1.30", NULL, "vpc-cni", "v1", NULL };
+	struct kup_cmd_vars v = { "prod", "1.29", "1.30", NULL, "vpc-cni", "v1", NULL, "rapid" };
 
 	(void)state;
-	kup_rules_expand("a {cluster} {to} {pool} {addon}@{version} {nope} {", &v, &b);
-	assert_string_equal(b.buf, "a prod 1.30 {pool} vpc-cni@v1 {nope} {");
+	kup_rules_expand("a {cluster} {to} {pool} {addon}@{version} {channel} {nope} {", &v, &b);
+	assert_string_equal(b.buf, "a prod 1.30 {pool} vpc-cni@v1 rapid {nope} {");
 	kup_buf_release(&b);
 }
 
@@ -602,6 +618,7 @@ static unsigned pick(unsigned n)
 static void test_seeded(void **state)
 {
 	static const char *const provs[] = { "kubeadm", "eks", "gke", "aks" };
+	static const char *const channels[] = { "rapid", "regular", "stable", "extended", "none" };
 	static const char *const oses[] = { "Amazon Linux 2", "Amazon Linux 2023.6.20250115",
 					    "Bottlerocket OS 1.20.0", "Ubuntu 22.04.4 LTS" };
 	char text[4096], name[64];
@@ -636,6 +653,9 @@ static void test_seeded(void **state)
 						"containerRuntime: \"%s\"}\n", name, pm, os,
 						docker ? "docker://20.10.23" : "containerd://1.7.27");
 		}
+		if (!strcmp(prov, "gke") && pick(3))
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "  channel: %s\n",
+						channels[pick(5)]);
 		if (!strcmp(prov, "eks"))
 			len += (size_t)snprintf(text + len, sizeof(text) - len,
 						"  addons:\n    - {name: coredns, version: \"v1.8.7-eksbuild.1\"}\n"
@@ -646,9 +666,22 @@ static void test_seeded(void **state)
 		else
 			len += (size_t)snprintf(text + len, sizeof(text) - len, "  addons: []\n");
 		p = parse(text);
-		to = cp + (int)pick((unsigned)(36 - cp));
+		/* GKE up to 1.37, above what some channels offer */
+		to = cp + (int)pick((unsigned)((strcmp(prov, "gke") ? 36 : 38) - cp));
 		snprintf(name, sizeof(name), "1.%d", to);
 		plan = plan_to(kb, p, name);
+		if (p->channel) {
+			const struct kup_channel_rule *ch =
+				kup_rules_channel(kup_kb_provider_rules(kb, "gke"), p->channel);
+			size_t b;
+			bool found = false;
+
+			for (b = 0; b < plan->nblockers; b++)
+				found |= !strncmp(plan->blockers[b].id, "provider-channel/", 17);
+			/* above the channel's newest minor: blocked by the channel, else never */
+			assert_int_equal(found, to > cp && to > ch->k8s_max.minor);
+			blocked_by_channel += found;
+		}
 		check_plan(p, plan, text);
 		kup_plan_free(plan);
 		kup_profile_free(p);
@@ -658,6 +691,8 @@ static void test_seeded(void **state)
 	assert_true(checked_hops > 500);
 	assert_true(checked_addon_steps > 100);
 	assert_true(checked_replacements > 20);
+	assert_true(checked_channels > 20);
+	assert_true(blocked_by_channel > 5);
 }
 
 int main(void)

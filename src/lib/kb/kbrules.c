@@ -272,6 +272,46 @@ static void load_runtimes(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	}
 }
 
+static void load_channels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			  const struct kup_node *list)
+{
+	static const char *const keys[] = { "channel", "k8s_min", "k8s_max", "source", "checked",
+					    "notes", NULL };
+	size_t i, j;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_channel_rule r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a channels row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		r.channel = text(ld, e, "channel", true);
+		minor(ld, e, "k8s_min", true, &r.k8s_min);
+		minor(ld, e, "k8s_max", true, &r.k8s_max);
+		r.checked = kup_kbl_want_date(ld, e, "checked", true);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		if (kup_version_cmp_minor(&r.k8s_min, &r.k8s_max) > 0) {
+			kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
+			continue;
+		}
+		for (j = 0; j < s->r.nchannels; j++)
+			if (strcasecmp(s->r.channels[j].channel, r.channel) == 0)
+				break;
+		if (j < s->r.nchannels) {
+			kup_kbl_problem(ld, e, "duplicate channel '%s'", r.channel);
+			continue;
+		}
+		dst = push(ld, &s->r.channels, &s->r.nchannels, &s->channels_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
 /* A scalar that may be set by one document only. */
 static void set_once(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
 		     const char **field)
@@ -296,7 +336,7 @@ static void load_commands(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 {
 	static const char *const keys[] = { "plan", "control_plane", "control_plane_nodes",
 					    "nodepool", "nodepool_replace", "addon", "node_image",
-					    "source", "checked", "notes", NULL };
+					    "channel", "source", "checked", "notes", NULL };
 	struct kup_provider_commands *k = &s->r.commands;
 	const char *src = NULL;
 
@@ -311,6 +351,7 @@ static void load_commands(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	set_once(ld, c, "nodepool_replace", &k->nodepool_replace);
 	set_once(ld, c, "addon", &k->addon);
 	set_once(ld, c, "node_image", &k->node_image);
+	set_once(ld, c, "channel", &k->channel);
 	kup_kbl_want_source(ld, c, "source", &src);
 	if (src && !k->source)
 		k->source = src;
@@ -321,7 +362,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	static const char *const top[] = { "schema", "provider", "source", "checked", "notes",
 					   "node_skew", "etcd", "managed_addons", "node_images",
 					   "runtimes", "commands", "control_plane_nodes",
-					   "support_end", "extended_support", NULL };
+					   "support_end", "extended_support", "channels", NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
 	int slot;
@@ -345,6 +386,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	load_managed_addons(ld, s, list_of(ld, root, "managed_addons"));
 	load_node_images(ld, s, list_of(ld, root, "node_images"));
 	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
+	load_channels(ld, s, list_of(ld, root, "channels"));
 	load_commands(ld, s, kup_node_get(root, "commands"));
 	n = kup_node_get(root, "control_plane_nodes");
 	if (!is_null(n) && is_map(ld, n, "'control_plane_nodes'")) {
@@ -411,6 +453,7 @@ void kup_kbrules_release(struct kup_kbplan *p)
 		free((void *)r->managed_addons);
 		free((void *)r->node_images);
 		free((void *)r->runtimes);
+		free((void *)r->channels);
 	}
 	memset(p->rules, 0, sizeof(p->rules));
 	p->nrules_docs = 0;
@@ -512,11 +555,22 @@ const struct kup_runtime_rule *kup_rules_runtime(const struct kup_provider_rules
 	return NULL;
 }
 
+const struct kup_channel_rule *kup_rules_channel(const struct kup_provider_rules *r,
+						 const char *name)
+{
+	size_t i;
+
+	for (i = 0; r && name && i < r->nchannels; i++)
+		if (strcasecmp(r->channels[i].channel, name) == 0)
+			return &r->channels[i];
+	return NULL;
+}
+
 void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup_buf *out)
 {
 	static const char *const names[] = { "cluster", "from", "to", "pool", "addon", "version",
-					     "family" };
-	const char *vals[7];
+					     "family", "channel" };
+	const char *vals[8];
 	const char *p = tmpl, *open;
 	size_t i;
 
@@ -527,6 +581,7 @@ void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup
 	vals[4] = v->addon;
 	vals[5] = v->version;
 	vals[6] = v->family;
+	vals[7] = v->channel;
 	while (p && (open = strchr(p, '{'))) {
 		const char *close = strchr(open, '}');
 		bool done = false;
@@ -536,7 +591,7 @@ void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup
 			p = open;
 			break;
 		}
-		for (i = 0; i < 7 && !done; i++) {
+		for (i = 0; i < 8 && !done; i++) {
 			size_t n = strlen(names[i]);
 
 			if ((size_t)(close - open - 1) == n && strncmp(open + 1, names[i], n) == 0 &&

@@ -1733,6 +1733,79 @@ static void plan_provider(struct planner *pl)
 	add_risk(pl, &r);
 }
 
+/* ---- release channels (GKE) ------------------------------------------------------------ */
+
+/*
+ * A cluster enrolled in a release channel (spec.channel) is upgraded only to
+ * minors its channel offers: a target above the channel's newest minor is a
+ * blocker (switch to a channel that offers it, or wait), a hop below its
+ * oldest a warning (the provider moves such clusters itself).  The channel
+ * table is a snapshot: its date is named.
+ */
+static void plan_channel(struct planner *pl)
+{
+	const struct kup_channel_rule *ch, *alt = NULL;
+	const char *prov = prov_display(pl->p->provider), *cmd = NULL;
+	size_t i;
+	int k;
+	char b1[24], b2[24];
+
+	if (!pl->p->channel || !pl->rules || !pl->rules->nchannels)
+		return;
+	ch = kup_rules_channel(pl->rules, pl->p->channel);
+	if (!ch) {
+		struct kup_buf names = KUP_BUF_INIT;
+
+		for (i = 0; i < pl->rules->nchannels; i++)
+			kup_buf_addf(&names, "%s%s", i ? ", " : "", pl->rules->channels[i].channel);
+		add_warning(pl, afmt(pl, "the knowledge base knows no %s release channel '%s' (it "
+				     "knows %s): the channel's versions are not checked", prov,
+				     pl->p->channel, names.buf ? names.buf : ""));
+		kup_buf_release(&names);
+		return;
+	}
+	kup_version_minor_str(&ch->k8s_min, b1, sizeof(b1));
+	kup_version_minor_str(&ch->k8s_max, b2, sizeof(b2));
+	if (pl->n > 0 && kup_version_cmp_minor(&pl->c[pl->n], &ch->k8s_max) > 0) {
+		/* of the channels that offer the target, the one whose newest minor is
+		 * lowest (the least ahead); the first listed on a tie */
+		for (i = 0; i < pl->rules->nchannels; i++) {
+			const struct kup_channel_rule *x = &pl->rules->channels[i];
+
+			if (x != ch && kup_version_cmp_minor(&pl->c[pl->n], &x->k8s_max) <= 0 &&
+			    kup_version_cmp_minor(&pl->c[pl->n], &x->k8s_min) >= 0 &&
+			    (!alt || kup_version_cmp_minor(&x->k8s_max, &alt->k8s_max) < 0))
+				alt = x;
+		}
+		if (alt && pl->rules->commands.channel) {
+			struct kup_cmd_vars v;
+
+			memset(&v, 0, sizeof(v));
+			v.cluster = pl->plan->cluster;
+			v.channel = alt->channel;
+			kup_buf_reset(&pl->scratch);
+			kup_rules_expand(pl->rules->commands.channel, &v, &pl->scratch);
+			cmd = pl->scratch.oom || !pl->scratch.buf ? NULL : astr(pl, pl->scratch.buf);
+		}
+		add_blocker(pl, afmt(pl, "provider-channel/%s-%s", pl->p->channel, pl->cs[pl->n]),
+			    afmt(pl, "%s's %s channel offers %s to %s (as of %s, %s): %s is not "
+				 "available to a cluster enrolled in it; %s%s%s%s", prov, ch->channel,
+				 b1, b2, ch->checked, ch->source, pl->cs[pl->n],
+				 alt ? "move the cluster to the " : "wait until the channel offers it",
+				 alt ? alt->channel : "",
+				 alt ? " channel, which offers it" : "",
+				 alt ? afmt(pl, "%s%s%s, or wait until the %s channel offers it",
+					    cmd ? " (" : "", cmd ? cmd : "", cmd ? ")" : "",
+					    ch->channel) : ""));
+	}
+	for (k = 1; k <= pl->n; k++)
+		if (kup_version_cmp_minor(&pl->c[k], &ch->k8s_min) < 0)
+			add_warning(pl, afmt(pl, "%s's %s channel no longer offers %s (it offers %s to "
+					     "%s as of %s): %s upgrades such clusters itself; a manual "
+					     "upgrade goes to a minor the channel offers", prov,
+					     ch->channel, pl->cs[k], b1, b2, ch->checked, prov));
+}
+
 /* ---- end of life ----------------------------------------------------------------------- */
 
 /*
@@ -2127,6 +2200,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	plan_charts(&pl);
 	plan_risks(&pl);
 	plan_provider(&pl);
+	plan_channel(&pl);
 	pl.risks_done = true;
 	for (i = 0; i < p->naddons; i++)
 		plan_addon(&pl, &p->addons[i]);

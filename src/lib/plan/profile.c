@@ -181,7 +181,8 @@ static bool get_version(struct pctx *c, const struct kup_node *map, const char *
 
 static const char *const root_keys[] = { "apiVersion", "kind", "metadata", "spec" };
 static const char *const metadata_keys[] = { "name", "labels", "annotations" };
-static const char *const spec_keys[] = { "provider", "controlPlane", "nodePools", "addons" };
+static const char *const spec_keys[] = { "provider", "channel", "controlPlane", "nodePools",
+					 "addons" };
 static const char *const cp_keys[] = { "version" };
 static const char *const pool_keys[] = {
 	"name", "version", "kubeProxyVersion", "os", "containerRuntime", "kernelVersion", "count",
@@ -392,6 +393,7 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 		problem(c, KUP_INVALID, kup_node_get(spec, "provider"),
 			"spec.provider: must be one of eks, gke, aks, kubeadm, generic, not '%.64s'",
 			p->provider_text);
+	p->channel = get_string(c, spec, "channel", "spec.channel", false);
 
 	cp = kup_node_get(spec, "controlPlane");
 	if (!cp)
@@ -702,6 +704,8 @@ enum kup_status kup_profile_write_yaml(const struct kup_profile *p, struct kup_b
 	kv(out, "  ", "name", p->name ? p->name : "unnamed", false);
 	kup_buf_adds(out, "spec:\n");
 	kup_buf_addf(out, "  provider: %s\n", kup_provider_name(p->provider));
+	if (p->channel)
+		kv(out, "  ", "channel", p->channel, true);
 	kup_buf_adds(out, "  controlPlane:\n");
 	if (p->cp_version_text)
 		kv(out, "    ", "version", p->cp_version_text, true);
@@ -772,6 +776,10 @@ enum kup_status kup_profile_write_json(const struct kup_profile *p, struct kup_b
 	jstr(out, p->name ? p->name : "unnamed");
 	kup_buf_adds(out, "},\n \"spec\": {\"provider\": ");
 	jstr(out, kup_provider_name(p->provider));
+	if (p->channel) {
+		kup_buf_adds(out, ", \"channel\": ");
+		jstr(out, p->channel);
+	}
 	kup_buf_adds(out, ", \"controlPlane\": {\"version\": ");
 	jstr(out, p->cp_version_text);
 	kup_buf_adds(out, "},\n  \"nodePools\": [");

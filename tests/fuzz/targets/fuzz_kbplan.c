@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		static const char *const provs[] = { "generic", "eks", "gke", "aks", "kubeadm", "all" };
 		struct kup_buf b = KUP_BUF_INIT;
-		struct kup_cmd_vars cv = { "c", "1.29", "1.30", "p", "a", "v1", "f" };
+		struct kup_cmd_vars cv = { "c", "1.29", "1.30", "p", "a", "v1", "f", "rapid" };
 
 		for (i = 0; i < 6; i++) {
 			const struct kup_provider_rules *r = kup_kb_provider_rules(kb, provs[i]);
@@ -98,6 +98,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			kup_rules_expand(r->commands.control_plane, &cv, &b);
 			kup_rules_expand(r->commands.nodepool, &cv, &b);
 			kup_rules_expand(r->commands.addon, &cv, &b);
+			kup_rules_expand(r->commands.channel, &cv, &b);
+			for (j = 0; j < r->nchannels; j++)
+				if (kup_rules_channel(r, r->channels[j].channel) != &r->channels[j] ||
+				    kup_version_cmp_minor(&r->channels[j].k8s_min,
+							  &r->channels[j].k8s_max) > 0)
+					abort();
 		}
 		kup_buf_release(&b);
 	}
