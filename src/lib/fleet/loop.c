@@ -1097,7 +1097,7 @@ static bool job_done(struct loop *L, struct cl *c)
 	struct kup_driver *d = c->drv;
 	struct kup_error err = KUP_ERROR_INIT;
 	char line[300], why[900];
-	bool ok = d->status == 0;
+	bool ok = d->status == 0, not_run = false;
 	enum kup_status st = KUP_OK;
 	const bool cut = d->tail_cut;
 	(void)cut;
@@ -1109,31 +1109,46 @@ static bool job_done(struct loop *L, struct cl *c)
 	case JOB_STEP:
 		if ((st = kup_store_begin(L->store, &err)) != KUP_OK)
 			break;
+		/* The step's end and the cluster's next state in one transaction: a
+		   controller killed between the two would leave a finished step that the
+		   next one takes for a step that ran without its result. */
 		kup_store_step_finish(L->store, c->step_id, ok, d->status, d->tail, L->holder, L->now, &err);
 		if (ok) {
 			c->evaluated = false;   /* re-read the profile after every step */
 			put_row(L, c, KUP_FLEET_UPGRADING, "upgrading", NULL, &err);
-		}
-		st = kup_store_commit(L->store, &err);
-		if (st != KUP_OK)
-			break;
-		if (ok) {
-			logf_(L, "%s: step %s succeeded", c->name, c->step_desc);
 		} else {
 			snprintf(why, sizeof(why), "step %s %s (exit %d)%s%s", c->step_desc,
 				 d->timed_out ? "timed out" : "failed", d->status, line[0] ? ": " : "", line);
 			fail_cluster(L, c, why);
 		}
+		st = kup_store_commit(L->store, &err);
+		if (st != KUP_OK)
+			break;
+		if (ok)
+			logf_(L, "%s: step %s succeeded", c->name, c->step_desc);
 		break;
 	case JOB_VERIFY:
 		if ((st = kup_store_begin(L->store, &err)) != KUP_OK)
 			break;
 		snprintf(why, sizeof(why), "verify after a crash (exit %d)%s%s", d->status,
 			 line[0] ? ": " : "", line);
+		/* Settled and the cluster's next state in one transaction (see JOB_STEP). */
 		kup_store_step_settle(L->store, c->step_id, ok, why, L->holder, L->now, &err);
 		if (ok) {
 			c->evaluated = false;
 			put_row(L, c, KUP_FLEET_UPGRADING, "upgrading", NULL, &err);
+		} else if (c->step_pid == 0) {
+			/* the pid was never recorded: the child never exec'd, the step never ran */
+			snprintf(why, sizeof(why), "step %s was interrupted before its command ran "
+				 "(no pid recorded) and verify says it is not in place", c->step_desc);
+			if (put_row(L, c, KUP_FLEET_FAILED, why, NULL, &err) == KUP_OK &&
+			    kup_store_retry_cluster(L->store, c->name, L->holder, L->now, &err) == KUP_OK)
+				not_run = true;
+		} else {
+			snprintf(why, sizeof(why), "step %s was interrupted by a crash and verify says it "
+				 "is not in place (exit %d)%s%s", c->step_desc, d->status,
+				 line[0] ? ": " : "", line);
+			fail_cluster(L, c, why);
 		}
 		st = kup_store_commit(L->store, &err);
 		if (st != KUP_OK)
@@ -1141,21 +1156,10 @@ static bool job_done(struct loop *L, struct cl *c)
 		if (ok) {
 			logf_(L, "%s: interrupted step %s is in place (verify): settled as done", c->name,
 			      c->step_desc);
-		} else if (c->step_pid == 0) {
-			/* the pid was never recorded: the child never exec'd, the step never ran */
-			snprintf(why, sizeof(why), "step %s was interrupted before its command ran "
-				 "(no pid recorded) and verify says it is not in place", c->step_desc);
-			if (put_row(L, c, KUP_FLEET_FAILED, why, NULL, &err) == KUP_OK &&
-			    kup_store_retry_cluster(L->store, c->name, L->holder, L->now, &err) == KUP_OK) {
-				c->state = KUP_FLEET_PENDING;
-				add_event(L, c->name, wave_of(L, c), "step-not-run", why, -1, NULL);
-				logf_(L, "%s: %s: starting it again (attempt +1)", c->name, why);
-			}
-		} else {
-			snprintf(why, sizeof(why), "step %s was interrupted by a crash and verify says it "
-				 "is not in place (exit %d)%s%s", c->step_desc, d->status,
-				 line[0] ? ": " : "", line);
-			fail_cluster(L, c, why);
+		} else if (not_run) {
+			c->state = KUP_FLEET_PENDING;
+			add_event(L, c->name, wave_of(L, c), "step-not-run", why, -1, NULL);
+			logf_(L, "%s: %s: starting it again (attempt +1)", c->name, why);
 		}
 		if (c->step_out[0]) {
 			unlink(c->step_out);
