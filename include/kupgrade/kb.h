@@ -17,6 +17,7 @@ enum kup_api_level {
 	KUP_LEVEL_GA_DEPRECATED,  /* deprecated, still served */
 	KUP_LEVEL_ADDON,          /* an add-on's CRD version, on its own axis */
 	KUP_LEVEL_ALPHA,          /* an alpha version of a built-in group: off by default */
+	KUP_LEVEL_CONFIG,         /* a configuration-file kind a component reads, never served */
 };
 
 struct kup_api_replacement {

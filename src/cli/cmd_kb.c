@@ -19,6 +19,7 @@ static const char *level_name(enum kup_api_level l)
 	case KUP_LEVEL_BUILTIN: return "builtin";
 	case KUP_LEVEL_OPT_IN_BETA: return "opt-in-beta";
 	case KUP_LEVEL_ALPHA: return "alpha";
+	case KUP_LEVEL_CONFIG: return "config";
 	case KUP_LEVEL_GA_DEPRECATED: return "ga-deprecated";
 	case KUP_LEVEL_ADDON: return "addon";
 	}

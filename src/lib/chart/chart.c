@@ -927,7 +927,7 @@ static bool builtin_group(const char *g, size_t n)
 static bool served_rule(const struct kup_api_rule *rule, const struct kup_version *target)
 {
 	if (rule->level == KUP_LEVEL_OPT_IN_BETA || rule->level == KUP_LEVEL_ADDON ||
-	    rule->level == KUP_LEVEL_ALPHA)
+	    rule->level == KUP_LEVEL_ALPHA || rule->level == KUP_LEVEL_CONFIG)
 		return false;
 	return !rule->removed_in.valid || kup_version_cmp_minor(&rule->removed_in, target) > 0;
 }
@@ -976,7 +976,7 @@ static int has_cb(void *ctx, const char *s, size_t n, const char **why)
 			if (kind && (strlen(rk) != kn || memcmp(rk, kind, kn) != 0))
 				continue;
 			mentioned = true;
-			if (rule->level == KUP_LEVEL_ADDON)
+			if (rule->level == KUP_LEVEL_ADDON || rule->level == KUP_LEVEL_CONFIG)
 				continue;
 			own = kup_kb_find_api(kb, rp->api_version, strlen(rp->api_version), rk, strlen(rk));
 			if (own && !served_rule(own, t))

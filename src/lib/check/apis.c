@@ -298,6 +298,7 @@ static bool status_at(const struct kup_api_rule *r, const struct kup_version *v,
 	switch (r->level) {
 	case KUP_LEVEL_BUILTIN:
 	case KUP_LEVEL_ADDON:
+	case KUP_LEVEL_CONFIG:
 		if (removed)
 			*out = KUP_FIND_REMOVED;
 		else if (deprecated)
@@ -382,7 +383,12 @@ static void rule_finding(struct kup_scan *sc, const struct kup_object *obj,
 		kup_buf_addf(&m, "%s %s ", r->kind, r->api_version);
 		switch (status) {
 		case KUP_FIND_REMOVED:
-			kup_buf_addf(&m, "is no longer served since %s%s%s", comp, sp, f->removed_in);
+			if (r->level == KUP_LEVEL_CONFIG)
+				kup_buf_addf(&m, "(a configuration file, not served) is no longer read "
+					     "since %s", f->removed_in);
+			else
+				kup_buf_addf(&m, "is no longer served since %s%s%s", comp, sp,
+					     f->removed_in);
 			break;
 		case KUP_FIND_OPT_IN_REMOVED:
 			kup_buf_addf(&m, "(an opt-in beta) is no longer served since %s", f->removed_in);
@@ -399,6 +405,8 @@ static void rule_finding(struct kup_scan *sc, const struct kup_object *obj,
 			break;
 		case KUP_FIND_DEPRECATED:
 		case KUP_FIND_OPT_IN_DEPRECATED:
+			if (r->level == KUP_LEVEL_CONFIG)
+				kup_buf_adds(&m, "(a configuration file, not served) ");
 			kup_buf_addf(&m, "is deprecated since %s%s%s", comp, sp, f->deprecated_in);
 			if (f->removed_in)
 				kup_buf_addf(&m, " and removed in %s", f->removed_in);

@@ -198,7 +198,7 @@ static const char *const release_keys[] = { "version", "status", "released", "sc
 static bool parse_level(const char *s, enum kup_api_level *out)
 {
 	static const char *const names[] = { "builtin", "opt-in-beta", "ga-deprecated", "addon",
-					     "alpha" };
+					     "alpha", "config" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -251,7 +251,7 @@ static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
 	if ((n = kup_kbl_want_str(ld, e, "component", true)))
 		r.component = kup_kbl_str(ld, n);
 	if ((n = kup_kbl_want_str(ld, e, "level", true)) && !parse_level(n->u.str, &r.level))
-		kup_kbl_problem(ld, n, "unknown level '%s' (builtin, opt-in-beta, ga-deprecated, addon, alpha)",
+		kup_kbl_problem(ld, n, "unknown level '%s' (builtin, opt-in-beta, ga-deprecated, addon, alpha, config)",
 			n->u.str);
 	kup_kbl_want_version(ld, e, "deprecated_in", false, &r.deprecated_in);
 	kup_kbl_want_version(ld, e, "removed_in", false, &r.removed_in);
