@@ -73,8 +73,19 @@ struct kup_plan_risk {
 struct kup_plan_opts {
 	struct kup_version target;      /* required */
 	bool keep_nodes;                /* pools need not reach the target (only stay within skew) */
-	const char *const *manifests;   /* --manifests PATH... scanned at every hop */
+	/*
+	 * --manifests PATH... scanned at every hop: a Helm chart among them
+	 * (a directory with Chart.yaml, or a .tgz) is rendered for each hop's
+	 * version (helmchart.h), so a template guard that switches apiVersions
+	 * is judged per hop and an object it renders with a removed API blocks
+	 * the first hop whose rendering uses it.
+	 */
+	const char *const *manifests;
 	size_t nmanifests;
+	const char *const *chart_values; /* --values FILE... for those charts, in order */
+	size_t nchart_values;
+	const char *const *chart_set;    /* --set a.b=c[,d=e]... for those charts, in order */
+	size_t nchart_set;
 	const char *const *dumps;       /* --dump FILE... */
 	size_t ndumps;
 	/*

@@ -32,13 +32,14 @@
 #include "cli_live.h"
 #include "cli_preflight.h"
 #include "kupgrade/chart.h"
+#include "kupgrade/helmchart.h"
 #include "kupgrade/report.h"
 #include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
 
 enum {
 	OPT_TO = 256, OPT_KB, OPT_CHART_INDEX, OPT_PIN_APP, OPT_TODAY, OPT_MAX_DOC, OPT_KEEP_NODES,
-	OPT_MANIFESTS, OPT_DUMP, OPT_REGISTRIES_GROUP, OPT_LIVE_GROUP,
+	OPT_MANIFESTS, OPT_DUMP, OPT_REGISTRIES_GROUP, OPT_LIVE_GROUP, OPT_SET,
 };
 
 static const struct cli_opt plan_opts[] = {
@@ -46,7 +47,13 @@ static const struct cli_opt plan_opts[] = {
 	  CLI_HINT_NONE, NULL, NULL },
 	{ OPT_MANIFESTS, 0, "manifests", CLI_ARGS, "PATH",
 	  "manifests scanned for API removals at every hop (PROFILE may follow them: plan "
-	  "--manifests DIR PROFILE --to V)", NULL, CLI_HINT_PATH, NULL, NULL },
+	  "--manifests DIR PROFILE --to V); a Helm chart among them is rendered for each hop's "
+	  "version", NULL, CLI_HINT_PATH, NULL, NULL },
+	{ 'f', 'f', "values", CLI_ARG, "FILE",
+	  "values for the charts among --manifests, after their values.yaml (repeatable)", NULL,
+	  CLI_HINT_FILE, NULL, NULL },
+	{ OPT_SET, 0, "set", CLI_ARG, "KEY=VALUE[,...]",
+	  "values for those charts, after --values (repeatable)", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ OPT_DUMP, 0, "dump", CLI_ARGS, "FILE",
 	  "kubectl dumps (get -A -o json), scanned the same way", NULL, CLI_HINT_FILE, NULL, NULL },
 	{ OPT_MAX_DOC, 0, "max-document-size", CLI_ARG, "SIZE",
@@ -638,7 +645,7 @@ static bool rename_snapshot(struct kup_buf *out, const char *snap, const char *l
 int cmd_plan(int argc, char **argv)
 {
 	struct kup_plan_opts opts;
-	struct strv manifests = { 0 }, dumps = { 0 }, pins = { 0 };
+	struct strv manifests = { 0 }, dumps = { 0 }, pins = { 0 }, values = { 0 }, sets = { 0 };
 	struct strv *tail_sv = NULL;     /* the PATH... list that took the last free argument */
 	struct cli_parse p;
 	struct strv manifest_names = { 0 }, dump_names = { 0 };
@@ -706,6 +713,16 @@ int cmd_plan(int argc, char **argv)
 			}
 			break;
 		case OPT_KEEP_NODES: opts.keep_nodes = true; break;
+		case OPT_SET:
+			if (!kup_chart_set_check(v, &err)) {
+				cli_error("%s", err.msg ? err.msg : "bad --set");
+				goto out;
+			}
+			/* fall through */
+		case 'f':
+			if (!strv_add(c == 'f' ? &values : &sets, v))
+				goto oom;
+			break;
 		case OPT_MANIFESTS:
 		case OPT_DUMP:
 			if (!strv_add(c == OPT_MANIFESTS ? &manifests : &dumps, v))
@@ -788,6 +805,10 @@ int cmd_plan(int argc, char **argv)
 	opts.ndumps = dumps.n;
 	opts.pin_app = pins.v;
 	opts.npin_app = pins.n;
+	opts.chart_values = values.v;
+	opts.nchart_values = values.n;
+	opts.chart_set = sets.v;
+	opts.nchart_set = sets.n;
 	opts.errors = &sink;
 	opts.warnings = &warn_sink;
 
@@ -879,6 +900,8 @@ out:
 	free(dump_names.v);
 	spool_release(&spool);
 	free(pins.v);
+	free(values.v);
+	free(sets.v);
 	kup_chart_index_free(index);
 	kup_kb_free(kb);
 	kup_buf_release(&out);

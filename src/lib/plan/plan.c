@@ -91,6 +91,8 @@ struct mgroup {
 	struct kup_version removed_in;
 	size_t count;
 	bool from_dump;
+	bool plain;         /* a finding not from a rendered chart */
+	int chart_hop;      /* first hop whose chart rendering uses it, 0: none */
 	char *locations[PLAN_MAX_LOCATIONS];
 	size_t nloc;
 };
@@ -110,6 +112,8 @@ struct planner {
 	size_t blockers_cap, risks_cap, warnings_cap, held_cap;
 	struct mgroup *groups;
 	size_t ngroups, groups_cap;
+	char **chart_seen;                /* chart findings counted: "path:line:column api kind" */
+	size_t nchart_seen, chart_seen_cap;
 	struct kup_evidence *ev;
 	bool oom;
 	bool risks_done;                  /* second pass over the add-ons: retired ones */
@@ -1148,6 +1152,7 @@ struct ingest_ctx {
 	struct planner *pl;
 	struct kup_scan *scan;
 	struct kup_preflight *pf;      /* dumps: the pre-flight pass, else NULL */
+	bool again;                    /* a chart pass of an earlier hop: inputs read before */
 };
 
 static enum kup_status on_object(void *ctx, const struct kup_object *obj)
@@ -1155,6 +1160,9 @@ static enum kup_status on_object(void *ctx, const struct kup_object *obj)
 	struct ingest_ctx *ic = ctx;
 	enum kup_status st;
 
+	if (ic->again)   /* only the charts, rendered for this hop, are new */
+		return obj->src.type == KUP_SRC_CHART_TEMPLATE ? kup_scan_object(ic->scan, obj)
+							       : KUP_OK;
 	if (ic->pl->ev && obj->root) {
 		st = kup_evidence_add_object(ic->pl->ev, obj);
 		if (st == KUP_NOMEM)
@@ -1178,6 +1186,8 @@ static void on_input_error(void *ctx, const struct kup_error *err)
 {
 	struct ingest_ctx *ic = ctx;
 
+	if (ic->again)   /* reported by the pass at the target */
+		return;
 	ic->pl->plan->input_errors++;
 	kup_error_emit(ic->pl->o->errors, err);
 }
@@ -1202,7 +1212,42 @@ static struct mgroup *group_for(struct planner *pl, const struct kup_finding *f)
 	return g;
 }
 
-static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dump)
+/*
+ * A chart object is rendered once per hop: true when this one (its template
+ * position, apiVersion and kind) was counted at an earlier hop.
+ */
+static bool chart_seen(struct planner *pl, const struct kup_finding *f)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i;
+	bool seen = false;
+
+	kup_buf_addf(&b, "%s:%u:%u %s %s", f->src.path ? f->src.path : "-", (unsigned)f->src.line,
+		     (unsigned)f->src.column, f->api_version, f->kind);
+	if (b.oom || !b.buf) {
+		pl->oom = true;
+		goto out;
+	}
+	for (i = 0; i < pl->nchart_seen && !seen; i++)
+		seen = !strcmp(pl->chart_seen[i], b.buf);
+	if (!seen) {
+		if (!kup_grow(&pl->chart_seen, &pl->chart_seen_cap, pl->nchart_seen + 1,
+			      sizeof(*pl->chart_seen), 16))
+			pl->oom = true;
+		else
+			pl->chart_seen[pl->nchart_seen++] = (char *)astr(pl, b.buf);
+	}
+out:
+	kup_buf_release(&b);
+	return seen;
+}
+
+/*
+ * hop: the index of the version the inputs were scanned for (pl->c[hop]);
+ * a chart's objects are rendered for it, so what a chart renders there
+ * breaks at that hop.
+ */
+static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dump, int hop)
 {
 	size_t i, n = kup_scan_count(scan);
 
@@ -1210,6 +1255,7 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 		const struct kup_finding *f = kup_scan_at(scan, i);
 		struct mgroup *g;
 		struct kup_version rv;
+		bool chart = f->src.type == KUP_SRC_CHART_TEMPLATE;
 
 		if (f->status != KUP_FIND_REMOVED && f->status != KUP_FIND_OPT_IN_REMOVED &&
 		    f->status != KUP_FIND_ALPHA_REMOVED)
@@ -1225,6 +1271,11 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 			return;
 		}
 		g->removed_in = rv;
+		if (chart && (!g->chart_hop || hop < g->chart_hop))
+			g->chart_hop = hop;
+		if (chart && chart_seen(pl, f))
+			continue;
+		g->plain |= !chart;
 		g->count++;
 		g->from_dump |= dump;
 		if (g->nloc < PLAN_MAX_LOCATIONS) {
@@ -1233,7 +1284,9 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 			kup_buf_addf(&b, "%s", f->src.path ? f->src.path : "-");
 			if (f->src.line)
 				kup_buf_addf(&b, ":%u", (unsigned)f->src.line);
-			if (f->src.release)
+			if (chart && f->src.chart)
+				kup_buf_addf(&b, " (chart %s)", f->src.chart);
+			else if (f->src.release)
 				kup_buf_addf(&b, " (helm release %s)", f->src.release);
 			else if (f->src.type == KUP_SRC_LAST_APPLIED)
 				kup_buf_adds(&b, " (last-applied)");
@@ -1246,20 +1299,26 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 	}
 }
 
+/*
+ * Scans the inputs for pl->c[hop].  Charts among them are rendered for that
+ * version (their .Capabilities answer it).  again: an earlier hop after the
+ * pass at the target read everything; only the charts' findings count.
+ */
 static void scan_inputs(struct planner *pl, const char *const *paths,
-			const char *const *names, size_t n, bool dump)
+			const char *const *names, size_t n, bool dump, int hop, bool again)
 {
 	struct kup_scan_opts so;
 	struct kup_scan *scan = NULL;
 	struct kup_ingest_opts io;
+	struct kup_chart_opts co;
 	struct kup_ingest *in = NULL;
-	struct ingest_ctx ic = { pl, NULL, NULL };
+	struct ingest_ctx ic = { pl, NULL, NULL, again };
 	size_t i;
 
 	if (!n)
 		return;
 	kup_scan_opts_init(&so);
-	so.target = pl->c[pl->n];
+	so.target = pl->c[hop];
 	if (kup_scan_new(pl->kb, &so, &scan) != KUP_OK) {
 		pl->oom = true;
 		return;
@@ -1280,8 +1339,18 @@ static void scan_inputs(struct planner *pl, const char *const *paths,
 	kup_ingest_opts_init(&io);
 	io.errors.fn = on_input_error;
 	io.errors.ctx = &ic;
-	if (pl->o->warnings)
+	if (pl->o->warnings && !again)
 		io.warnings = *pl->o->warnings;
+	if (!dump) {
+		kup_chart_opts_init(&co);
+		co.target = pl->c[hop];
+		co.kb = pl->kb;
+		co.values_files = pl->o->chart_values;
+		co.nvalues_files = pl->o->nchart_values;
+		co.set = pl->o->chart_set;
+		co.nset = pl->o->nchart_set;
+		io.chart = &co;
+	}
 	if (pl->o->max_document)
 		io.limits.max_document = pl->o->max_document;
 	io.on_object = on_object;
@@ -1295,7 +1364,7 @@ static void scan_inputs(struct planner *pl, const char *const *paths,
 			pl->oom = true;
 	if (kup_ingest_finish(in) == KUP_NOMEM || kup_scan_finish(scan) == KUP_NOMEM)
 		pl->oom = true;
-	collect_findings(pl, scan, dump);
+	collect_findings(pl, scan, dump, hop);
 	if (ic.pf)
 		preflight_extras(pl, ic.pf);
 out:
@@ -1313,6 +1382,7 @@ static void plan_manifests(struct planner *pl)
 		char rb[24];
 		struct kup_buf locs = KUP_BUF_INIT;
 		int k = minor_gap(&g->removed_in, &pl->c[0]);
+		bool chart_only = !g->plain && g->chart_hop > 0;
 		const char *where, *reason;
 		size_t j;
 
@@ -1328,7 +1398,7 @@ static void plan_manifests(struct planner *pl)
 		}
 		where = astr(pl, locs.buf ? locs.buf : "");
 		kup_buf_release(&locs);
-		if (k <= 0) {
+		if (k <= 0 && !chart_only) {
 			/* not served now either: the upgrade changes nothing for them, but
 			 * whatever applies them fails already */
 			k = 1;
@@ -1355,20 +1425,40 @@ static void plan_manifests(struct planner *pl)
 					hop = kk;
 					break;
 				}
+			/* only rendered charts use it: the first hop whose rendering does */
+			if (chart_only && g->chart_hop > hop)
+				hop = g->chart_hop;
 			k = hop;
-			reason = afmt(pl, "%zu object%s use%s %s %s, removed in %s (%s); migrate "
-				      "before the control plane reaches %s (`kupgrade fix` can rewrite them)",
-				      g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
-				      g->api_version, g->kind, rb, where, rb);
+			if (chart_only)
+				reason = afmt(pl, "%zu chart object%s rendered for %s use%s %s %s, "
+					      "removed in %s (%s); change the chart%s before the control "
+					      "plane reaches %s",
+					      g->count, g->count == 1 ? "" : "s", pl->cs[hop],
+					      g->count == 1 ? "s" : "", g->api_version, g->kind, rb, where,
+					      g->count == 1 ? "" : "s", pl->cs[hop]);
+			else
+				reason = afmt(pl, "%zu object%s use%s %s %s, removed in %s (%s); migrate "
+					      "before the control plane reaches %s (`kupgrade fix` can "
+					      "rewrite them)",
+					      g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
+					      g->api_version, g->kind, rb, where, rb);
 		}
 		add_step(pl, k > 0 ? k - 1 : 0, PH_MANIFESTS, KUP_STEP_MANIFESTS,
 			 afmt(pl, "%s %s", g->kind, g->api_version), g->api_version,
 			 g->replacement ? g->replacement : "(no replacement)", reason);
-		add_blocker(pl, afmt(pl, "removed-api/%s", g->rule_id),
-			    afmt(pl, "%zu object%s still use%s %s %s, removed in %s: migrate them "
-				 "first (`kupgrade fix --to %s` can rewrite them)",
-				 g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
-				 g->api_version, g->kind, rb, pl->cs[pl->n]));
+		if (chart_only)
+			add_blocker(pl, afmt(pl, "removed-api/%s", g->rule_id),
+				    afmt(pl, "%zu chart object%s rendered for %s use%s %s %s, removed "
+					 "in %s: change the chart%s first",
+					 g->count, g->count == 1 ? "" : "s", pl->cs[k],
+					 g->count == 1 ? "s" : "", g->api_version, g->kind, rb,
+					 g->count == 1 ? "" : "s"));
+		else
+			add_blocker(pl, afmt(pl, "removed-api/%s", g->rule_id),
+				    afmt(pl, "%zu object%s still use%s %s %s, removed in %s: migrate "
+					 "them first (`kupgrade fix --to %s` can rewrite them)",
+					 g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
+					 g->api_version, g->kind, rb, pl->cs[pl->n]));
 	}
 }
 
@@ -2185,8 +2275,13 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 		st = KUP_NOMEM;
 		goto out;
 	}
-	scan_inputs(&pl, opts->manifests, opts->manifest_names, opts->nmanifests, false);
-	scan_inputs(&pl, opts->dumps, opts->dump_names, opts->ndumps, true);
+	/* every hop's chart rendering first, so a chart object counts at the first hop it breaks */
+	for (i = 1; i < (size_t)pl.n && !pl.oom; i++)
+		scan_inputs(&pl, opts->manifests, opts->manifest_names, opts->nmanifests, false,
+			    (int)i, true);
+	scan_inputs(&pl, opts->manifests, opts->manifest_names, opts->nmanifests, false, pl.n,
+		    false);
+	scan_inputs(&pl, opts->dumps, opts->dump_names, opts->ndumps, true, pl.n, false);
 	full->has_manifests = opts->nmanifests + opts->ndumps > 0;
 
 	plan_cp(&pl);
@@ -2215,6 +2310,7 @@ out:
 	free(pl.pf_blockers);
 	free(pl.steps);
 	free(pl.groups);
+	free(pl.chart_seen);
 	free(pl.f);
 	kup_buf_release(&pl.scratch);
 	if (st != KUP_OK) {
