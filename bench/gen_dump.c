@@ -21,8 +21,13 @@
  * carries that old apiVersion too.  The counts of those go to stderr and,
  * with --counts, to a file of "key value" lines.
  *
- * The output depends only on the seed and the object count (own PRNG, no
- * clock, no locale).  Not part of libkupgrade: a stand-alone benchmark tool.
+ * --findings PERMILLE makes a finding-heavy dump: only the kinds that have an
+ * old apiVersion are drawn (same relative weights), and each was applied
+ * with its old apiVersion with probability PERMILLE/1000 (1000: every
+ * object has a last-applied and a managedFields finding).
+ *
+ * The output depends only on the seed, the object count and --findings (own
+ * PRNG, no clock, no locale).  Not part of libkupgrade: a stand-alone benchmark tool.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -623,10 +628,24 @@ static const char *gen_uid(void)
 		    b & UINT64_C(0xffffffffffff));
 }
 
+/* --findings: per mille of the drawn objects applied with an old apiVersion,
+ * only kinds with one drawn; -1 for the default mix. */
+static int findings_permille = -1;
+
 static enum kind pick_kind(void)
 {
-	uint32_t r = rng_below(1000), acc = 0;
+	uint32_t total = 0, r, acc = 0;
+	if (findings_permille < 0) {
+		total = 1000;
+	} else {
+		for (int k = 0; k < K_NKINDS; k++)
+			if (KINDS[k].old)
+				total += KINDS[k].weight;
+	}
+	r = rng_below(total);
 	for (int k = 0; k < K_NKINDS; k++) {
+		if (findings_permille >= 0 && !KINDS[k].old)
+			continue;
 		acc += KINDS[k].weight;
 		if (r < acc)
 			return (enum kind)k;
@@ -640,7 +659,8 @@ static void draw_obj(struct obj *o, long long seq)
 	o->seq = seq;
 	o->kind = pick_kind();
 	const struct kinfo *ki = &KINDS[o->kind];
-	o->old = ki->old && rng_permille(ki->old_permille);
+	o->old = ki->old && rng_permille(findings_permille >= 0 ? (uint32_t)findings_permille
+							       : ki->old_permille);
 	o->api_applied = o->old ? ki->old : ki->served;
 	o->app = WORDS[rng_below(NWORDS)];
 	o->team = NAMESPACES[rng_below(NNAMESPACES)];
@@ -1198,8 +1218,8 @@ static struct val *live_object(const struct obj *o)
 
 static void usage(void)
 {
-	fputs("usage: gen_dump --seed N --objects N --format json|json-array|yaml -o FILE [--counts FILE]\n",
-	      stderr);
+	fputs("usage: gen_dump --seed N --objects N --format json|json-array|yaml -o FILE "
+	      "[--counts FILE] [--findings PERMILLE]\n", stderr);
 	exit(1);
 }
 
@@ -1238,6 +1258,12 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (!strcmp(a, "--counts"))
 			counts = argv[++i];
+		else if (!strcmp(a, "--findings")) {
+			unsigned long long pm = parse_num(argv[++i], "findings per mille");
+			if (pm > 1000)
+				die("--findings takes 0 to 1000, not %llu", pm);
+			findings_permille = (int)pm;
+		}
 		else
 			usage();
 	}

@@ -46,6 +46,18 @@ struct kup_scan {
 	struct crd_version *crds;
 	size_t ncrds, crds_cap;
 	size_t nundecided, nnot_rendered;
+	/*
+	 * What a finding of (rule, status) says does not depend on the object:
+	 * the versions, the replacement and the message are made once per pair
+	 * (direct-mapped by the rule's address; a finding-heavy dump has a few
+	 * dozen pairs and thousands of findings).
+	 */
+	struct rule_text {
+		const struct kup_api_rule *rule;
+		enum kup_finding_status status;
+		const char *deprecated_in, *removed_in, *replacement, *replacement_kind,
+			*replacement_available_in, *message;
+	} texts[64];
 	bool oom;
 };
 
@@ -350,16 +362,57 @@ static struct kup_finding *new_finding(struct kup_scan *sc, const struct kup_obj
 	return f;
 }
 
+static void rule_text(struct kup_scan *sc, struct kup_finding *f,
+		      const struct kup_api_rule *r, enum kup_finding_status status,
+		      const struct kup_version *target);
+
 static void rule_finding(struct kup_scan *sc, const struct kup_object *obj,
 			 const struct kup_api_rule *r, enum kup_finding_status status,
 			 const struct kup_version *target)
 {
-	const struct kup_api_replacement *rep = kup_kb_best_replacement(sc->kb, r, target);
 	struct kup_finding *f = new_finding(sc, obj);
-	char tbuf[32];
+	struct rule_text *t;
 
 	if (!f)
 		return;
+	t = &sc->texts[((uintptr_t)r / sizeof(*r) * 2 + (uintptr_t)status) %
+		       (sizeof(sc->texts) / sizeof(sc->texts[0]))];
+	if (t->rule != r || t->status != status) {
+		rule_text(sc, f, r, status, target);
+		if (sc->oom)
+			return;
+		t->rule = r;
+		t->status = status;
+		t->deprecated_in = f->deprecated_in;
+		t->removed_in = f->removed_in;
+		t->replacement = f->replacement;
+		t->replacement_kind = f->replacement_kind;
+		t->replacement_available_in = f->replacement_available_in;
+		t->message = f->message;
+		return;
+	}
+	f->status = status;
+	f->rule = r;
+	f->rule_id = r->id;
+	f->component = r->component;
+	f->notes = r->notes;
+	f->source_url = r->source;
+	f->deprecated_in = t->deprecated_in;
+	f->removed_in = t->removed_in;
+	f->replacement = t->replacement;
+	f->replacement_kind = t->replacement_kind;
+	f->replacement_available_in = t->replacement_available_in;
+	f->message = t->message;
+}
+
+/* Fills what f says about rule r at `target` (the slow path of rule_finding). */
+static void rule_text(struct kup_scan *sc, struct kup_finding *f,
+		      const struct kup_api_rule *r, enum kup_finding_status status,
+		      const struct kup_version *target)
+{
+	const struct kup_api_replacement *rep = kup_kb_best_replacement(sc->kb, r, target);
+	char tbuf[32];
+
 	f->status = status;
 	f->rule = r;
 	f->rule_id = r->id;

@@ -41,6 +41,64 @@ static struct kup_emit_frame *top(struct kup_emit *e)
 	return e->depth > 0 ? &e->st[e->depth - 1] : NULL;
 }
 
+/*
+ * The fast path of JSON output (reports with thousands of findings): a
+ * string of printable ASCII other than '"' and '\\' is copied as it is, in
+ * one reserve of the buffer; anything else goes through kup_json_escape().
+ */
+static bool json_plain(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	size_t i = 0;
+
+	/* 8 bytes at a time: a byte < 0x20, '"', '\\', 0x7f or >= 0x80 sets its high bit in m */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v, q, b, d, m;
+
+		memcpy(&v, s + i, 8);
+		q = v ^ (ones * '"');
+		b = v ^ (ones * '\\');
+		d = v ^ (ones * 0x7f);
+		m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) |
+		    ((v - ones * 0x20) & ~v) | v;
+		if (m & high)
+			return false;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
+}
+
+static char *reserve(struct kup_buf *out, size_t n)
+{
+	return kup_buf_grow(out, n) ? out->buf + out->len : NULL;
+}
+
+static void put_quoted(struct kup_buf *out, const char *s, size_t n, const char *tail,
+		       size_t ntail)
+{
+	char *p;
+
+	if (json_plain(s, n) && (p = reserve(out, n + 2 + ntail))) {
+		*p++ = '"';
+		memcpy(p, s, n);
+		p += n;
+		*p++ = '"';
+		memcpy(p, tail, ntail);
+		out->len += n + 2 + ntail;
+		out->buf[out->len] = '\0';
+		return;
+	}
+	kup_buf_addc(out, '"');
+	kup_json_escape(out, s);
+	kup_buf_addc(out, '"');
+	kup_buf_add(out, tail, ntail);
+}
+
 /* YAML: starts an entry of the current container ("key:" or "- "). */
 static void yaml_entry(struct kup_emit *e, const char *key)
 {
@@ -102,13 +160,25 @@ void kup_emit_key(struct kup_emit *e, const char *key)
 		yaml_entry(e, key);
 		return;
 	}
-	if (f->n)
-		kup_buf_addc(e->out, ',');
-	kup_buf_addc(e->out, '\n');
-	indent(e->out, (unsigned)e->depth * 2);
-	kup_buf_addc(e->out, '"');
-	kup_json_escape(e->out, key);
-	kup_buf_adds(e->out, "\": ");
+	{
+		unsigned ind = (unsigned)e->depth * 2;
+		char *p = ind <= 64 ? reserve(e->out, ind + 2) : NULL;
+
+		if (p) {
+			if (f->n)
+				*p++ = ',';
+			*p++ = '\n';
+			memset(p, ' ', ind);
+			e->out->len += ind + 1 + (f->n ? 1 : 0);
+			e->out->buf[e->out->len] = '\0';
+		} else {
+			if (f->n)
+				kup_buf_addc(e->out, ',');
+			kup_buf_addc(e->out, '\n');
+			indent(e->out, ind);
+		}
+	}
+	put_quoted(e->out, key, strlen(key), ": ", 2);
 	f->n++;
 }
 
@@ -217,6 +287,10 @@ void kup_emit_str(struct kup_emit *e, const char *s)
 		return;
 	}
 	before_scalar(e);
+	if (e->mode == KUP_EMIT_JSON) {
+		put_quoted(e->out, s, strlen(s), "", 0);
+		return;
+	}
 	kup_buf_addc(e->out, '"');
 	kup_json_escape(e->out, s);
 	kup_buf_addc(e->out, '"');
@@ -228,7 +302,17 @@ void kup_emit_int(struct kup_emit *e, int64_t v)
 	if (e->failed)
 		return;
 	before_scalar(e);
-	kup_buf_addf(e->out, "%" PRId64, v);
+	{
+		char d[24], *q = d + sizeof(d);
+		uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+		do
+			*--q = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (v < 0)
+			*--q = '-';
+		kup_buf_add(e->out, q, (size_t)(d + sizeof(d) - q));
+	}
 	after_scalar(e);
 }
 
