@@ -37,6 +37,7 @@
 #define KUPGRADE_DRAIN_H
 
 #include "kupgrade/core.h"
+#include "kupgrade/emit.h"
 #include "kupgrade/kube.h"
 
 enum kup_drain_on_timeout {
@@ -107,9 +108,11 @@ enum kup_status kup_drain(struct kup_kube *k, const char *const *nodes, size_t n
 			  const struct kup_drain_opts *opts, struct kup_drain_result *res,
 			  struct kup_error *err);
 
-/* The result as JSON: {"schema_version":1,"eviction_version":...,"cordoned":[...],
- * "pods":[{"node","namespace","name","state","pdbs","reason"}],"summary":{...}}. */
-void kup_drain_render_json(const struct kup_drain_result *r, bool dry_run, struct kup_buf *out);
+/* The result as JSON (mode KUP_EMIT_JSON) or the same document as YAML:
+ * {"schema_version": 1, "dry_run", "eviction_version", "cordoned": [...],
+ *  "pods": [{"node", "namespace", "name", "state", "pdbs", "reason"}], "summary": {...}}. */
+void kup_drain_render(const struct kup_drain_result *r, bool dry_run, enum kup_emit_mode mode,
+		      struct kup_buf *out);
 /* The result as a table (NODE  POD  STATE  BLOCKED BY  REASON). */
 void kup_drain_render_text(const struct kup_drain_result *r, struct kup_buf *out);
 

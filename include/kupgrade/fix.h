@@ -64,6 +64,17 @@ struct kup_fix_result {
 };
 
 void kup_fix_result_init(struct kup_fix_result *r);
+
+/*
+ * An unfixable note as a report item (report.h, family KUP_ITEM_FIX, rule
+ * id "fix-refused"): blocking when the API found is removed at the target
+ * (fix exits 3 for it), else a warning; message the reason.  The object is
+ * the note's, the location path:line:column.  Strings are borrowed from the
+ * note and `path`.  Returns false (it untouched) for a converted note.
+ */
+struct kup_report_item;
+bool kup_fix_report_item(struct kup_report_item *it, const char *path,
+			 const struct kup_fix_note *n);
 void kup_fix_result_release(struct kup_fix_result *r);
 
 struct kup_fix_opts {

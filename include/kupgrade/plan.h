@@ -162,11 +162,27 @@ enum kup_plan_format {
 	KUP_PLAN_MARKDOWN,
 	KUP_PLAN_JSON,
 	KUP_PLAN_HTML,
+	KUP_PLAN_YAML,       /* the JSON document as YAML */
 };
 enum kup_status kup_plan_render(const struct kup_plan *plan, enum kup_plan_format fmt,
 				struct kup_buf *out);
 
 /* The exit code a plan gives: 0 READY, 2 READY_WITH_WARNINGS, 3 BLOCKED. */
 int kup_plan_exit_code(const struct kup_plan *plan);
+
+/*
+ * The plan's blockers, then its risks, as report items (report.h, family
+ * KUP_ITEM_RISK), for the formats of the report model (csv, sarif, junit).
+ * A blocker is blocking; a medium or high risk a warning; a low risk info:
+ * the verdict's own rule, so kup_report_exit_code(fail_on deprecated)
+ * equals kup_plan_exit_code().  The object is the cluster; a risk's detail
+ * is "at 1.25: <evidence>", its remedy the mitigation, its source URL the
+ * rule's source.  *items (nblockers + nrisks entries, *n) is allocated with
+ * its strings in `strings`, which the caller releases; the other strings are
+ * borrowed from the plan.  KUP_NOMEM when memory ran out.
+ */
+struct kup_report_item;
+enum kup_status kup_plan_report_items(const struct kup_plan *plan, struct kup_arena *strings,
+				      struct kup_report_item **items, size_t *n);
 
 #endif

@@ -4,7 +4,8 @@
  *
  * A report holds every finding a run produced: the API lifecycle findings
  * of the scan (struct kup_finding, with their own columns: deprecated_in,
- * removed_in, replacement) and the findings of the other passes as
+ * removed_in, replacement; the chart evaluations are findings too, status
+ * undecided or not-rendered) and the findings of the other passes as
  * struct kup_report_item (family, severity, object, location, rule id,
  * message, detail, remedy, source URL).  A renderer never decides
  * anything: status, severity and order come from the passes.  Every format
@@ -14,6 +15,7 @@
 #ifndef KUPGRADE_REPORT_H
 #define KUPGRADE_REPORT_H
 
+#include "kupgrade/emit.h"
 #include "kupgrade/scan.h"
 
 enum kup_format {
@@ -49,9 +51,12 @@ struct kup_report_summary {
  */
 enum kup_item_family {
 	KUP_ITEM_PREFLIGHT = 0,    /* preflight.h: checks only a cluster can answer */
+	KUP_ITEM_RISK,             /* plan.h: the plan's blockers and the risks of its hops
+	                              (kup_plan_report_items) */
+	KUP_ITEM_FIX,              /* fix.h: objects fix refused to convert (kup_fix_report_item) */
 	KUP_ITEM_NFAMILIES
 };
-/* "preflight"; NULL for an unknown family. */
+/* "preflight", "risk", "fix"; NULL for an unknown family. */
 const char *kup_item_family_name(enum kup_item_family f);
 
 /*
@@ -138,31 +143,5 @@ int kup_report_exit_code(const struct kup_report *r, enum kup_fail_level fail_on
  */
 enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *r,
 				  struct kup_buf *out);
-
-/*
- * Helpers shared by the renderers.  Each appends to out; NULL s appends
- * nothing.
- *
- * kup_json_escape: the body of a JSON string literal, without the quotes.
- * Control characters, U+007F-U+009F, U+2028/9, U+FEFF and U+FFFE/F become
- * \uNNNN (so the result is also a valid YAML double-quoted scalar body);
- * invalid UTF-8 bytes become U+FFFD.
- *
- * kup_xml_escape: text for an XML 1.0 attribute value or element: & < > " '
- * as entities, TAB/LF/CR as character references, and characters XML 1.0
- * cannot carry (other controls, U+FFFE/F, invalid UTF-8) as U+FFFD.
- *
- * kup_csv_field: one RFC 4180 field, quoted (with quotes doubled) only when
- * it contains a comma or a quote; neutralised for spreadsheets (OWASP CSV
- * injection): control characters and bidirectional overrides become visible
- * escapes as kup_text_sanitize writes them (\n, \t, \x1b, \u202e), and a
- * field of two or more characters starting with = + - or @ is written quoted
- * with a leading ' ("'=HYPERLINK(...)"; a lone "-", standard input, is text).  Every CSV renderer writes its text cells through it.
- */
-void kup_json_escape(struct kup_buf *out, const char *s);
-/* kup_json_quote: a whole JSON string literal, quotes included; NULL s is `null`. */
-void kup_json_quote(struct kup_buf *out, const char *s);
-void kup_xml_escape(struct kup_buf *out, const char *s);
-void kup_csv_field(struct kup_buf *out, const char *s);
 
 #endif

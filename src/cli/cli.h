@@ -58,6 +58,13 @@ void cli_print_error(const struct kup_error *err);
  * 1024; KiB, MiB, GiB too).  False on anything else, zero, or overflow.
  */
 bool cli_parse_size(const char *s, size_t *out);
+
+/*
+ * `-o yaml` of a verb whose document is built as JSON: replaces the JSON
+ * text in *out with the same document as YAML (kup_json_to_yaml, the core
+ * emitter).  false, with the reason printed, when that fails.
+ */
+bool cli_json_as_yaml(struct kup_buf *out);
 /* Loads --kb DIR, or the embedded KB when dir is NULL; prints problems. */
 struct kup_kb *cli_load_kb(const char *dir);
 /*

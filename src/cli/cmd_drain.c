@@ -33,7 +33,7 @@ static void usage(FILE *fp)
 		"  --on-timeout fail|force   at the timeout: stop (exit 3), or delete what is left\n"
 		"  --backoff DURATION        the first wait after a refused eviction (500ms, 2s;\n"
 		"                            default 1s), doubling up to 5s\n"
-		"  -o, --output table|json   the result on stdout (default table)\n"
+		"  -o, --output FORMAT       the result on stdout: table (default), json, yaml\n"
 		"%s"
 		"\n"
 		"Exit status: 0 drained (or nothing would block), 1 error (pods refused, API\n"
@@ -115,7 +115,7 @@ int cmd_drain(int argc, char **argv)
 	struct kup_drain_result res;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf out = KUP_BUF_INIT;
-	bool json = false;
+	bool json = false, yaml = false;
 	enum kup_status st;
 	int c, rc = KUP_EXIT_ERROR;
 	size_t i;
@@ -174,12 +174,13 @@ int cmd_drain(int argc, char **argv)
 			}
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") == 0) {
+			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "yaml") == 0) {
 				json = true;
+				yaml = optarg[0] == 'y';
 			} else if (strcmp(optarg, "table") == 0) {
 				json = false;
 			} else {
-				cli_error("bad --output '%s': want table or json", optarg);
+				cli_error("bad --output '%s': want table, json or yaml", optarg);
 				goto out;
 			}
 			break;
@@ -204,7 +205,7 @@ int cmd_drain(int argc, char **argv)
 	st = kup_drain(live.k, (const char *const *)&argv[optind], (size_t)(argc - optind), &o, &res,
 		       &err);
 	if (json)
-		kup_drain_render_json(&res, o.dry_run, &out);
+		kup_drain_render(&res, o.dry_run, yaml ? KUP_EMIT_YAML : KUP_EMIT_JSON, &out);
 	else if (res.npods > 0)
 		kup_drain_render_text(&res, &out);
 	if (out.buf)

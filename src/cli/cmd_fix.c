@@ -17,6 +17,7 @@
 #include "kupgrade/fix.h"
 #include "cli.h"
 #include "kupgrade/ingest.h"
+#include "kupgrade/report.h"
 
 enum mode { MODE_DIFF, MODE_WRITE, MODE_STDOUT, MODE_CHECK };
 
@@ -27,6 +28,13 @@ struct run {
 	bool error;
 	bool unfixable_removed;
 	bool would_change;        /* --check: some file would change */
+	size_t files;             /* inputs read */
+	/* -o FORMAT: the refusals as a report instead of the diff */
+	bool report;
+	enum kup_format fmt;
+	struct kup_report_item *items;
+	size_t nitems, cap;
+	struct kup_arena strings;  /* the items' strings (the notes are freed per file) */
 };
 
 static void fix_usage(FILE *fp)
@@ -47,6 +55,8 @@ static void fix_usage(FILE *fp)
 		"  --backup              with --write: keep the original as FILE.orig (then\n"
 		"                        FILE.orig.1, ...: a backup is never overwritten)\n"
 		"  --stdout              print the fixed text of every input\n"
+		"  -o, --output FORMAT   instead of the diff, report the objects that cannot be\n"
+		"                        fixed: table, json, yaml, csv, markdown, sarif, junit, html\n"
 		"  --helm-release FILE   fix a Helm release record (Secret or ConfigMap dump)\n"
 		"  --kb DIR              use the knowledge base in DIR\n"
 		"  -h, --help            show this help\n"
@@ -766,10 +776,37 @@ static void print_error(void *ctx, const struct kup_error *err)
 	cli_print_error(err);
 }
 
-static void print_notes(const char *path, const struct kup_fix_result *res)
+/* -o: keeps the refusals of one file as report items, their strings copied. */
+static void keep_refusals(struct run *r, const char *path, const struct kup_fix_result *res)
+{
+	struct kup_arena *a = &r->strings;
+
+	for (size_t i = 0; i < res->nnotes; i++) {
+		struct kup_report_item it;
+
+		if (!kup_fix_report_item(&it, path, &res->notes[i]))
+			continue;
+		if (!kup_grow(&r->items, &r->cap, r->nitems + 1, sizeof(*r->items), 16)) {
+			cli_error("out of memory");
+			r->error = true;
+			return;
+		}
+		it.kind = kup_arena_strdup(a, it.kind);
+		it.api_version = kup_arena_strdup(a, it.api_version);
+		it.name = kup_arena_strdup(a, it.name);
+		it.namespace_ = kup_arena_strdup(a, it.namespace_);
+		it.src.path = kup_arena_strdup(a, it.src.path);
+		it.message = kup_arena_strdup(a, it.message);
+		r->items[r->nitems++] = it;
+	}
+}
+
+static void print_notes(const struct run *r, const char *path, const struct kup_fix_result *res)
 {
 	for (size_t i = 0; i < res->nnotes; i++) {
 		const struct kup_fix_note *n = &res->notes[i];
+		if (r->report && n->outcome != KUP_FIX_CONVERTED)
+			continue;   /* in the report */
 		fprintf(stderr, "%s:%u:%u: %s ", path, n->line, n->column, n->kind ? n->kind : "?");
 		if (n->namespace_)
 			fprintf(stderr, "%s/", n->namespace_);
@@ -806,6 +843,7 @@ static void fix_one(struct run *r, const char *path, bool helm)
 		kup_buf_release(&target);
 		return;
 	}
+	r->files++;
 	struct kup_fix_result res;
 	kup_fix_result_init(&res);
 	struct kup_buf out = KUP_BUF_INIT;
@@ -819,7 +857,9 @@ static void fix_one(struct run *r, const char *path, bool helm)
 		r->error = true;
 		goto done;
 	}
-	print_notes(path, &res);
+	print_notes(r, path, &res);
+	if (r->report)
+		keep_refusals(r, path, &res);
 	if (res.errors)
 		r->error = true;
 	if (res.unfixable_removed)
@@ -832,7 +872,7 @@ static void fix_one(struct run *r, const char *path, bool helm)
 		fwrite(fixed, 1, out.len, stdout);
 		break;
 	case MODE_DIFF:
-		if (changed && !print_diff(stdout, path, text, len, fixed, out.len, &res)) {
+		if (changed && !r->report && !print_diff(stdout, path, text, len, fixed, out.len, &res)) {
 			cli_error("out of memory");
 			r->error = true;
 		}
@@ -840,7 +880,7 @@ static void fix_one(struct run *r, const char *path, bool helm)
 	case MODE_CHECK:
 		if (changed) {
 			r->would_change = true;
-			if (!print_diff(stdout, path, text, len, fixed, out.len, &res)) {
+			if (!r->report && !print_diff(stdout, path, text, len, fixed, out.len, &res)) {
 				cli_error("out of memory");
 				r->error = true;
 			}
@@ -909,6 +949,39 @@ static void fix_dir(struct run *r, const char *dir)
 	}
 }
 
+/*
+ * -o: the refusals in the report model; *rc its exit code at --fail-on
+ * removed (3 for an API removed at the target that cannot be converted,
+ * as without -o).
+ */
+static bool render_refusals(struct run *r, int *rc)
+{
+	struct kup_report rep;
+	struct kup_buf out = KUP_BUF_INIT;
+	char tbuf[32];
+	bool ok;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.items = r->items;
+	rep.nitems = r->nitems;
+	rep.passes = 1u << KUP_ITEM_FIX;
+	rep.summary.files = r->files;
+	rep.target_version = kup_version_minor_str(&r->opts.target, tbuf, sizeof(tbuf));
+	rep.tool_version = KUP_VERSION_STRING;
+	rep.color = false;
+	rep.has_fail_on = true;
+	rep.fail_on = KUP_FAIL_REMOVED;
+	ok = !kup_arena_failed(&r->strings) && kup_report_render(r->fmt, &rep, &out) == KUP_OK &&
+	     !out.oom;
+	if (ok && out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
+		ok = false;
+	if (!ok)
+		cli_error("cannot write the report");
+	*rc = kup_report_exit_code(&rep, KUP_FAIL_REMOVED);
+	kup_buf_release(&out);
+	return ok;
+}
+
 int cmd_fix(int argc, char **argv)
 {
 	enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM,
@@ -922,6 +995,7 @@ int cmd_fix(int argc, char **argv)
 		{ "stdout", no_argument, NULL, OPT_STDOUT },
 		{ "kb", required_argument, NULL, OPT_KB },
 		{ "helm-release", required_argument, NULL, OPT_HELM },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -930,14 +1004,23 @@ int cmd_fix(int argc, char **argv)
 	size_t nhelm = 0, helm_cap = 0;
 	struct run r;
 	memset(&r, 0, sizeof r);
+	kup_arena_init(&r.strings, 4096);
 	int nmodes = 0, c, rc = KUP_EXIT_OK;
 	bool usage_error = false;
 	struct kup_kb *kb = NULL;
 
 	optind = 1;
 	opterr = 1;
-	while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "ho:", longopts)) != -1) {
 		switch (c) {
+		case 'o':
+			r.report = true;
+			if (!kup_format_parse(optarg, &r.fmt)) {
+				cli_error("unknown output format '%s' (table, json, yaml, csv, markdown, "
+					  "sarif, junit, html)", optarg);
+				usage_error = true;
+			}
+			break;
 		case OPT_TO: to = optarg; break;
 		case OPT_DIFF: r.mode = MODE_DIFF; nmodes++; break;
 		case OPT_CHECK: r.mode = MODE_CHECK; nmodes++; break;
@@ -963,6 +1046,10 @@ int cmd_fix(int argc, char **argv)
 	}
 	if (!usage_error && nmodes > 1) {
 		cli_error("--diff, --check, --write and --stdout exclude each other");
+		usage_error = true;
+	}
+	if (!usage_error && r.report && r.mode == MODE_STDOUT) {
+		cli_error("--output and --stdout exclude each other");
 		usage_error = true;
 	}
 	if (!usage_error && r.backup && r.mode != MODE_WRITE) {
@@ -1007,14 +1094,20 @@ int cmd_fix(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nhelm; i++)
 		fix_one(&r, helm[i], true);
+	if (r.report && !render_refusals(&r, &rc))
+		r.error = true;
 	fflush(stdout);
 	if (ferror(stdout)) {
 		cli_error("cannot write the standard output");
 		r.error = true;
 	}
 	rc = r.error ? KUP_EXIT_ERROR
-		     : r.unfixable_removed || r.would_change ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
+		     : r.would_change ? KUP_EXIT_REMOVED
+		     : r.report ? rc
+		     : r.unfixable_removed ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
 out:
+	free(r.items);
+	kup_arena_release(&r.strings);
 	kup_kb_free(kb);
 	free(helm);
 	return rc;

@@ -32,9 +32,9 @@ static void usage(FILE *fp)
 		"usage: %s fleet run FLEET [--store URL] [--once] [--until-done] [--tick 10s]\n"
 		"                 [--time-scale N] [--now TIME] [--holder ID] [--lease-ttl 30s] [--kb DIR]\n"
 		"                 [-q] (no progress line on a terminal)\n"
-		"       %s fleet status FLEET [--store URL] [-o table|json]\n"
+		"       %s fleet status FLEET [--store URL] [-o table|json|yaml]\n"
 		"       %s fleet plan FLEET [--store URL]\n"
-		"       %s fleet events [--store URL] [--cluster NAME] [--since ID] [-o table|json]\n"
+		"       %s fleet events [--store URL] [--cluster NAME] [--since ID] [-o table|json|yaml]\n"
 		"       %s fleet report FLEET [--store URL] -o html [FILE]\n"
 		"       %s fleet retry CLUSTER [--store URL] [--by NAME]\n"
 		"       %s fleet pause [WAVE] [--store URL] [--by NAME] [--reason TEXT]\n"
@@ -386,6 +386,7 @@ static int with_snapshot(struct args *a, const char *what)
 	int rc = KUP_EXIT_ERROR;
 	enum kup_fleet_format fmt = KUP_FLEET_TABLE;
 	const char *file = NULL;
+	bool yaml = false;
 
 	if (a->npos < 1 || (a->npos > 1 && strcmp(what, "report") != 0) || a->npos > 2) {
 		cli_error("fleet %s needs the fleet file%s", what,
@@ -393,13 +394,16 @@ static int with_snapshot(struct args *a, const char *what)
 		return KUP_EXIT_ERROR;
 	}
 	if (a->output) {
-		if (strcmp(a->output, "json") == 0 && strcmp(what, "status") == 0)
+		if ((strcmp(a->output, "json") == 0 || strcmp(a->output, "yaml") == 0) &&
+		    strcmp(what, "status") == 0) {
 			fmt = KUP_FLEET_JSON;
+			yaml = a->output[0] == 'y';
+		}
 		else if (strcmp(a->output, "html") == 0 && strcmp(what, "report") == 0)
 			fmt = KUP_FLEET_HTML;
 		else if (strcmp(a->output, "table") != 0 || strcmp(what, "report") == 0) {
 			cli_error("unknown output format '%s' for fleet %s (%s)", a->output, what,
-				  strcmp(what, "report") == 0 ? "html" : "table, json");
+				  strcmp(what, "report") == 0 ? "html" : "table, json, yaml");
 			return KUP_EXIT_ERROR;
 		}
 	}
@@ -430,6 +434,8 @@ static int with_snapshot(struct args *a, const char *what)
 		}
 	} else
 		kup_fleet_render_status(snap, fmt, &out);
+	if (yaml && !out.oom && !cli_json_as_yaml(&out))
+		goto out;
 	if (out.oom) {
 		cli_error("out of memory");
 		goto out;
@@ -464,6 +470,7 @@ out:
 struct ev_ctx {
 	bool json;
 	size_t n;
+	struct kup_buf *doc;   /* -o yaml: the JSON document gathered here, then re-written */
 };
 
 static enum kup_status print_event(void *ctx, const struct kup_store_event *ev)
@@ -490,7 +497,10 @@ static enum kup_status print_event(void *ctx, const struct kup_store_event *ev)
 		if (ev->exit_code >= 0)
 			kup_buf_addf(&b, ", \"exit_code\": %d", ev->exit_code);
 		kup_buf_addc(&b, '}');
-		fputs(b.buf, stdout);
+		if (c->doc)
+			kup_buf_add(c->doc, b.buf, b.len);
+		else
+			fputs(b.buf, stdout);
 		kup_buf_release(&b);
 	} else {
 		printf("%-6lld %s %-15s %-14s %-16s", (long long)ev->id, ts, ev->kind ? ev->kind : "",
@@ -510,24 +520,36 @@ static int cmd_events(struct args *a)
 {
 	struct kup_store *s;
 	struct kup_error err = KUP_ERROR_INIT;
-	struct ev_ctx c = { false, 0 };
+	struct kup_buf doc = KUP_BUF_INIT;
+	struct ev_ctx c = { false, 0, NULL };
 	int rc = KUP_EXIT_OK;
 
-	if (a->output && strcmp(a->output, "json") == 0)
+	if (a->output && (strcmp(a->output, "json") == 0 || strcmp(a->output, "yaml") == 0)) {
 		c.json = true;
-	else if (a->output && strcmp(a->output, "table") != 0) {
-		cli_error("unknown output format '%s' (table, json)", a->output);
+		if (a->output[0] == 'y')
+			c.doc = &doc;
+	} else if (a->output && strcmp(a->output, "table") != 0) {
+		cli_error("unknown output format '%s' (table, json, yaml)", a->output);
 		return KUP_EXIT_ERROR;
 	}
 	if (!(s = open_store(store_url(a->store))))
 		return KUP_EXIT_ERROR;
-	if (c.json)
+	if (c.doc)
+		kup_buf_adds(&doc, "{\"schema_version\": 1, \"events\": [");
+	else if (c.json)
 		fputs("{\"schema_version\": 1, \"events\": [", stdout);
 	if (kup_store_list_events(s, a->cluster, a->since, 0, print_event, &c, &err) != KUP_OK) {
 		cli_error("cannot read events: %s", err.msg ? err.msg : "?");
 		rc = KUP_EXIT_ERROR;
 	}
-	if (c.json)
+	if (c.doc) {
+		kup_buf_adds(&doc, "\n]}\n");
+		if (!cli_json_as_yaml(&doc))
+			rc = KUP_EXIT_ERROR;
+		else if (doc.len)
+			fwrite(doc.buf, 1, doc.len, stdout);
+		kup_buf_release(&doc);
+	} else if (c.json)
 		fputs("\n]}\n", stdout);
 	kup_error_release(&err);
 	kup_store_close(s);

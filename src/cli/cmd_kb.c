@@ -26,12 +26,16 @@ static const char *level_name(enum kup_api_level l)
 	return "?";
 }
 
+/* -o yaml: the JSON listing written as YAML (set by the option parsers) */
+static bool want_yaml;
+static int print_and_free(struct kup_buf *out, struct kup_kb *kb);
+
 static void kb_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: %s kb list [-o table|json] [--kb DIR]\n"
-		"       %s kb addons [-o table|json] [--kb DIR]\n"
-		"       %s kb risks [-o table|json] [--kb DIR]\n"
+		"usage: %s kb list [-o table|json|yaml] [--kb DIR]\n"
+		"       %s kb addons [-o table|json|yaml] [--kb DIR]\n"
+		"       %s kb risks [-o table|json|yaml] [--kb DIR]\n"
 		"       %s kb validate [DIR]\n"
 		"       %s kb update BUNDLE\n"
 		"       %s kb status\n"
@@ -56,17 +60,6 @@ static void kb_usage(FILE *fp)
 }
 
 /* A JSON string literal (quotes included), or null. */
-static void jstr(struct kup_buf *out, const char *s)
-{
-	if (!s) {
-		kup_buf_adds(out, "null");
-		return;
-	}
-	kup_buf_addc(out, '"');
-	kup_json_escape(out, s);
-	kup_buf_addc(out, '"');
-}
-
 static const char *vstr(const struct kup_version *v, char *buf, size_t n)
 {
 	if (!v->valid)
@@ -97,8 +90,10 @@ static int kb_list(int argc, char **argv)
 		default: kb_usage(stderr); return KUP_EXIT_ERROR;
 		}
 	}
+	if ((want_yaml = strcmp(format, "yaml") == 0))
+		format = "json";
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
-		cli_error("unknown output format '%s' (table, json)", format);
+		cli_error("unknown output format '%s' (table, json, yaml)", format);
 		return KUP_EXIT_ERROR;
 	}
 	kb = cli_load_kb(dir);
@@ -111,13 +106,13 @@ static int kb_list(int argc, char **argv)
 			char b1[32], b2[32];
 			kup_buf_adds(&out, i ? ",\n  {" : "\n  {");
 			kup_buf_adds(&out, "\"id\": ");
-			jstr(&out, r->id);
+			kup_json_quote(&out, r->id);
 			kup_buf_adds(&out, ", \"component\": ");
-			jstr(&out, r->component);
+			kup_json_quote(&out, r->component);
 			kup_buf_addf(&out, ", \"level\": \"%s\", \"kind\": ", level_name(r->level));
-			jstr(&out, r->kind);
+			kup_json_quote(&out, r->kind);
 			kup_buf_adds(&out, ", \"api_version\": ");
-			jstr(&out, r->api_version);
+			kup_json_quote(&out, r->api_version);
 			if (r->deprecated_in.valid)
 				kup_buf_addf(&out, ", \"deprecated_in\": \"%s\"",
 					     vstr(&r->deprecated_in, b1, sizeof(b1)));
@@ -132,9 +127,9 @@ static int kb_list(int argc, char **argv)
 			for (j = 0; j < r->nreplacements; j++) {
 				const struct kup_api_replacement *rp = &r->replacements[j];
 				kup_buf_adds(&out, j ? ", {\"api_version\": " : "{\"api_version\": ");
-				jstr(&out, rp->api_version);
+				kup_json_quote(&out, rp->api_version);
 				kup_buf_adds(&out, ", \"kind\": ");
-				jstr(&out, rp->kind ? rp->kind : r->kind);
+				kup_json_quote(&out, rp->kind ? rp->kind : r->kind);
 				if (rp->available_in.valid)
 					kup_buf_addf(&out, ", \"available_in\": \"%s\"}",
 						     vstr(&rp->available_in, b1, sizeof(b1)));
@@ -142,7 +137,7 @@ static int kb_list(int argc, char **argv)
 					kup_buf_adds(&out, ", \"available_in\": null}");
 			}
 			kup_buf_adds(&out, "], \"source\": ");
-			jstr(&out, r->source);
+			kup_json_quote(&out, r->source);
 			kup_buf_adds(&out, "}");
 		}
 		kup_buf_adds(&out, "\n]}\n");
@@ -170,14 +165,10 @@ static int kb_list(int argc, char **argv)
 			     kup_kb_release_count(kb), kup_kb_newest(kb)->major,
 			     kup_kb_newest(kb)->minor);
 	}
-	if (!out.oom && out.len)
-		fwrite(out.buf, 1, out.len, stdout);
-	kup_buf_release(&out);
-	kup_kb_free(kb);
-	return fflush(stdout) == 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	return print_and_free(&out, kb);
 }
 
-/* Parses `-o table|json` and `--kb DIR` for the listing commands. */
+/* Parses `-o table|json|yaml` and `--kb DIR` for the listing commands. */
 static int listing_opts(int argc, char **argv, const char **format, const char **dir)
 {
 	static const struct option longopts[] = {
@@ -203,8 +194,10 @@ static int listing_opts(int argc, char **argv, const char **format, const char *
 		cli_error("unexpected argument '%s'", argv[optind]);
 		return KUP_EXIT_ERROR;
 	}
+	if ((want_yaml = strcmp(*format, "yaml") == 0))
+		*format = "json";
 	if (strcmp(*format, "table") != 0 && strcmp(*format, "json") != 0) {
-		cli_error("unknown output format '%s' (table, json)", *format);
+		cli_error("unknown output format '%s' (table, json, yaml)", *format);
 		return KUP_EXIT_ERROR;
 	}
 	return KUP_EXIT_OK;
@@ -225,7 +218,9 @@ static int print_and_free(struct kup_buf *out, struct kup_kb *kb)
 {
 	int rc = KUP_EXIT_OK;
 
-	if (out->oom) {
+	if (want_yaml && !out->oom && !cli_json_as_yaml(out)) {
+		rc = KUP_EXIT_ERROR;
+	} else if (out->oom) {
 		cli_error("out of memory");
 		rc = KUP_EXIT_ERROR;
 	} else if (out->len) {
@@ -257,7 +252,7 @@ static void json_list(struct kup_buf *out, const char *key, const char **v, size
 	for (i = 0; i < n; i++) {
 		if (i)
 			kup_buf_adds(out, ", ");
-		jstr(out, v[i]);
+		kup_json_quote(out, v[i]);
 	}
 	kup_buf_addc(out, ']');
 }
@@ -279,7 +274,7 @@ static int kb_addons(int argc, char **argv)
 		for (i = 0; i < kup_kb_addon_count(kb); i++) {
 			const struct kup_addon_rule *a = kup_kb_addon_at(kb, i);
 			kup_buf_adds(&out, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
-			jstr(&out, a->name);
+			kup_json_quote(&out, a->name);
 			json_list(&out, "aliases", a->aliases, a->naliases);
 			json_list(&out, "images", a->images, a->nimages);
 			json_list(&out, "workloads", a->workloads, a->nworkloads);
@@ -291,24 +286,24 @@ static int kb_addons(int argc, char **argv)
 				     a->data_plane_follows ? "true" : "false",
 				     a->managed_with_cp ? "true" : "false");
 			kup_buf_adds(&out, ", \"retired\": ");
-			jstr(&out, a->retired);
+			kup_json_quote(&out, a->retired);
 			kup_buf_adds(&out, ", \"source\": ");
-			jstr(&out, a->source);
+			kup_json_quote(&out, a->source);
 			kup_buf_adds(&out, ", \"releases\": [");
 			for (j = 0; j < a->nreleases; j++) {
 				const struct kup_addon_release *r = &a->releases[j];
 				kup_buf_adds(&out, j ? ", {\"version\": " : "{\"version\": ");
-				jstr(&out, r->version_text);
+				kup_json_quote(&out, r->version_text);
 				json_version(&out, "k8s_min", &r->k8s_min);
 				json_version(&out, "k8s_max", &r->k8s_max);
 				if (r->for_k8s.valid)
 					json_version(&out, "for_k8s", &r->for_k8s);
 				if (r->chart_version) {
 					kup_buf_adds(&out, ", \"chart\": ");
-					jstr(&out, r->chart_version);
+					kup_json_quote(&out, r->chart_version);
 				}
 				kup_buf_adds(&out, ", \"source\": ");
-				jstr(&out, r->source);
+				kup_json_quote(&out, r->source);
 				kup_buf_addc(&out, '}');
 			}
 			kup_buf_adds(&out, "]}");
@@ -369,21 +364,21 @@ static int kb_risks(int argc, char **argv)
 		for (i = 0; i < kup_kb_risk_count(kb); i++) {
 			const struct kup_risk_rule *r = kup_kb_risk_at(kb, i);
 			kup_buf_adds(&out, i ? ",\n  {\"id\": " : "\n  {\"id\": ");
-			jstr(&out, r->id);
+			kup_json_quote(&out, r->id);
 			kup_buf_adds(&out, ", \"title\": ");
-			jstr(&out, r->title);
+			kup_json_quote(&out, r->title);
 			kup_buf_addf(&out, ", \"severity\": \"%s\"",
 				     kup_severity_name((enum kup_severity)r->severity));
 			json_version(&out, "from", &r->from);
 			json_version(&out, "until", &r->until);
 			kup_buf_adds(&out, ", \"provider\": ");
-			jstr(&out, r->provider);
+			kup_json_quote(&out, r->provider);
 			kup_buf_adds(&out, ", \"message\": ");
-			jstr(&out, r->message);
+			kup_json_quote(&out, r->message);
 			kup_buf_adds(&out, ", \"mitigation\": ");
-			jstr(&out, r->mitigation);
+			kup_json_quote(&out, r->mitigation);
 			kup_buf_adds(&out, ", \"source\": ");
-			jstr(&out, r->source);
+			kup_json_quote(&out, r->source);
 			kup_buf_addc(&out, '}');
 		}
 		kup_buf_adds(&out, "\n]}\n");

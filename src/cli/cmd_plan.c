@@ -68,8 +68,9 @@ static const struct cli_opt plan_opts[] = {
 	  "node pools move only as far as the skew policy needs", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ OPT_TODAY, 0, "today", CLI_ARG, "YYYY-MM-DD", "the date for provider support windows",
 	  "today", CLI_HINT_NONE, NULL, NULL },
-	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the runbook's format", "text", CLI_HINT_ENUM,
-	  "text markdown json html", NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the runbook's format; csv, sarif, junit: the "
+	  "blockers and risks as findings", "text", CLI_HINT_ENUM,
+	  "text markdown json yaml html csv sarif junit", NULL },
 	{ OPT_KB, 0, "kb", CLI_ARG, "DIR",
 	  "read the knowledge base from DIR instead of the embedded one", NULL, CLI_HINT_DIR, NULL,
 	  NULL },
@@ -497,6 +498,52 @@ static void fleet_add(struct fleet *f, const struct row *r)
 	}
 }
 
+/*
+ * -o csv|sarif|junit: the blockers and risks of every plan (one profile or
+ * a directory's) as items of the report model, located at their profile.
+ * Their exit code is the plans' own (kup_plan_report_items).
+ */
+static bool render_report(const struct row *rows, size_t n,
+			  const char *to, enum kup_format fmt, struct kup_buf *out)
+{
+	struct kup_arena strings;
+	struct kup_report_item *all = NULL, *items;
+	struct kup_report rep;
+	size_t nall = 0, cap = 0, k, i, j;
+	bool ok = true;
+
+	kup_arena_init(&strings, 4096);
+	memset(&rep, 0, sizeof(rep));
+	for (i = 0; i < n && ok; i++) {
+		if (!rows[i].plan)
+			continue;
+		rep.summary.files++;
+		if (kup_plan_report_items(rows[i].plan, &strings, &items, &k) != KUP_OK ||
+		    !kup_grow(&all, &cap, nall + k + 1, sizeof(*all), 16)) {
+			ok = false;
+			break;
+		}
+		for (j = 0; j < k; j++) {
+			all[nall] = items[j];
+			all[nall].src.type = KUP_SRC_FILE;
+			all[nall].src.path = rows[i].path;
+			nall++;
+		}
+	}
+	rep.items = all;
+	rep.nitems = nall;
+	rep.passes = 1u << KUP_ITEM_RISK;
+	rep.target_version = to;
+	rep.tool_version = KUP_VERSION_STRING;
+	rep.has_fail_on = true;
+	rep.fail_on = KUP_FAIL_DEPRECATED;
+	if (ok && kup_report_render(fmt, &rep, out) != KUP_OK)
+		ok = false;
+	free(all);
+	kup_arena_release(&strings);
+	return ok;
+}
+
 /* The whole output of a directory run. */
 static void fleet_finish(struct fleet *f, const char *to, struct kup_buf *out)
 {
@@ -652,6 +699,8 @@ int cmd_plan(int argc, char **argv)
 	struct spool spool = { 0 };
 	const char *target = NULL, *kb_dir = NULL, *format = "text", *input = NULL;
 	enum kup_plan_format fmt = KUP_PLAN_TEXT;
+	enum kup_format rfmt = KUP_FMT_CSV;
+	bool report = false;
 	struct kup_error_sink sink = { print_input_error, NULL };
 	struct kup_error_sink warn_sink = { cli_print_warning, NULL };
 	struct kup_kb *kb = NULL;
@@ -768,8 +817,14 @@ int cmd_plan(int argc, char **argv)
 		fmt = KUP_PLAN_JSON;
 	else if (!strcmp(format, "html"))
 		fmt = KUP_PLAN_HTML;
+	else if (!strcmp(format, "yaml"))
+		fmt = KUP_PLAN_YAML;
+	else if (kup_format_parse(format, &rfmt) &&
+		 (rfmt == KUP_FMT_CSV || rfmt == KUP_FMT_SARIF || rfmt == KUP_FMT_JUNIT))
+		report = true;   /* blockers and risks through the report model */
 	else {
-		cli_error("unknown output format '%s' (text, markdown, json, html)", format);
+		cli_error("unknown output format '%s' (text, markdown, json, yaml, html, csv, "
+			  "sarif, junit)", format);
 		goto out;
 	}
 	if (kup_version_parse(target, &opts.target, &err) != KUP_OK) {
@@ -851,7 +906,8 @@ int cmd_plan(int argc, char **argv)
 	rows = kup_calloc(nfiles, sizeof(*rows));
 	if (!rows)
 		goto oom;
-	fl.fmt = fmt;
+	/* a directory as YAML: its JSON document re-written */
+	fl.fmt = fmt == KUP_PLAN_YAML ? KUP_PLAN_JSON : fmt;
 	fleet_header(&fl);
 	if (live_prof) {
 		rows[0].profile = live_prof;
@@ -861,7 +917,7 @@ int cmd_plan(int argc, char **argv)
 		rows[i].path = files[i];
 		rows[i].code = plan_one(kb, files[i], &opts, &rows[i]);
 		code = worst(code, rows[i].code);
-		if (dir) {
+		if (dir && !report) {
 			fleet_add(&fl, &rows[i]);
 			kup_plan_free(rows[i].plan);
 			kup_profile_free(rows[i].profile);
@@ -869,13 +925,27 @@ int cmd_plan(int argc, char **argv)
 			rows[i].profile = NULL;
 		}
 	}
-	if (!dir) {
+	if (report) {
+		if (!render_report(rows, nfiles, target, rfmt, &out))
+			goto oom;
+	} else if (!dir) {
 		if (rows[0].plan && kup_plan_render(rows[0].plan, fmt, &out) != KUP_OK)
 			goto oom;
 		if (snap && !rename_snapshot(&out, snap, rows[0].profile->path))
 			goto oom;
 	} else {
 		fleet_finish(&fl, target, &out);
+		if (fmt == KUP_PLAN_YAML && !out.oom) {
+			struct kup_buf y = KUP_BUF_INIT;
+
+			if (!kup_json_to_yaml(out.buf, out.len, &y, &err)) {
+				cli_error("cannot write YAML: %s", err.msg ? err.msg : "out of memory");
+				kup_buf_release(&y);
+				goto out;
+			}
+			kup_buf_release(&out);
+			out = y;
+		}
 	}
 	if (!write_out(&out))
 		goto out;

@@ -15,12 +15,12 @@
 static void rollout_usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: %s rollout check SCENARIO [-o table|json]\n"
-		"       %s rollout plan SCENARIO [-o table|json]\n"
+		"usage: %s rollout check SCENARIO [-o table|json|yaml]\n"
+		"       %s rollout plan SCENARIO [-o table|json|yaml]\n"
 		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [--max-surge N]\n"
-		"                [--max-unavailable M] [--pre-scale] [-q] [-o table|json|csv]\n"
+		"                [--max-unavailable M] [--pre-scale] [-q] [-o table|json|yaml|csv]\n"
 		"       %s rollout tune SCENARIO --provider eks|gke|aks|capi|karpenter|openshift\n"
-		"                [--max-surge N] [--max-unavailable M] [--seeds N] [-o text|json]\n"
+		"                [--max-surge N] [--max-unavailable M] [--seeds N] [-o text|json|yaml]\n"
 		"       %s rollout run --context CTX --pool NAME --to VERSION --provider exec ...\n"
 		"                (see `%s rollout run --help`)\n"
 		"       %s rollout policies\n"
@@ -59,11 +59,6 @@ static struct kup_ro_scenario *load(const char *path)
 	return sc;
 }
 
-static void json_str(struct kup_buf *b, const char *s)
-{
-	kup_json_quote(b, s ? s : "");
-}
-
 /* Numbers as JSON: integers without a fraction, others with one decimal. */
 static void json_num(struct kup_buf *b, double v)
 {
@@ -73,8 +68,15 @@ static void json_num(struct kup_buf *b, double v)
 		kup_buf_addf(b, "%.1f", v);
 }
 
+/* -o yaml: the JSON document written as YAML (parse_common sets it) */
+static bool want_yaml;
+
 static int flush(struct kup_buf *b)
 {
+	if (want_yaml && !b->oom && !cli_json_as_yaml(b)) {
+		kup_buf_release(b);
+		return KUP_EXIT_ERROR;
+	}
 	if (b->oom) {
 		cli_error("out of memory");
 		kup_buf_release(b);
@@ -178,6 +180,10 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 		default: rollout_usage(stderr); return -1;
 		}
 	}
+	if (strcmp(*format, "yaml") == 0 && strstr(formats, "json")) {
+		want_yaml = true;
+		*format = "json";
+	}
 	if (!strstr(formats, *format) || strchr(*format, '|')) {
 		cli_error("unknown output format '%s' (%s)", *format, formats);
 		return -1;
@@ -246,18 +252,18 @@ static int rollout_check(int argc, char **argv)
 	}
 	if (strcmp(format, "json") == 0) {
 		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
-		json_str(&b, sc->name);
+		kup_json_quote(&b, sc->name ? sc->name : "");
 		kup_buf_adds(&b, ", \"findings\": [");
 		for (i = 0; i < f.n; i++) {
 			kup_buf_adds(&b, i ? ",\n  {\"severity\": " : "\n  {\"severity\": ");
-			json_str(&b, f.v[i].sev == KUP_RO_BLOCK ? "blocker" :
+			kup_json_quote(&b, f.v[i].sev == KUP_RO_BLOCK ? "blocker" :
 				      f.v[i].sev == KUP_RO_WARN ? "warning" : "info");
 			kup_buf_adds(&b, ", \"code\": ");
-			json_str(&b, f.v[i].code);
+			kup_json_quote(&b, f.v[i].code ? f.v[i].code : "");
 			kup_buf_adds(&b, ", \"object\": ");
-			json_str(&b, f.v[i].object);
+			kup_json_quote(&b, f.v[i].object ? f.v[i].object : "");
 			kup_buf_adds(&b, ", \"message\": ");
-			json_str(&b, f.v[i].msg);
+			kup_json_quote(&b, f.v[i].msg ? f.v[i].msg : "");
 			kup_buf_adds(&b, "}");
 		}
 		kup_buf_addf(&b, "%s], \"blockers\": %zu, \"warnings\": %zu}\n", f.n ? "\n" : "",
@@ -313,7 +319,7 @@ static int rollout_plan(int argc, char **argv)
 	}
 	if (strcmp(format, "json") == 0) {
 		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
-		json_str(&b, sc->name);
+		kup_json_quote(&b, sc->name ? sc->name : "");
 		kup_buf_addf(&b, ", \"policy\": \"kupgrade\", \"seed\": %llu, \"makespan_s\": ",
 			     (unsigned long long)sc->seed);
 		json_num(&b, plan.m.makespan_s);
@@ -377,9 +383,9 @@ static void json_limit(struct kup_buf *b, int v)
 static void summary_json(struct kup_buf *b, const struct kup_ro_summary *s, bool first)
 {
 	kup_buf_adds(b, first ? "{\"policy\": " : ",\n  {\"policy\": ");
-	json_str(b, s->policy);
+	kup_json_quote(b, s->policy ? s->policy : "");
 	kup_buf_adds(b, ", \"budget\": ");
-	json_str(b, s->equal ? "equal" : "default");
+	kup_json_quote(b, s->equal ? "equal" : "default");
 	kup_buf_addf(b, ", \"seeds\": %d,\n   \"makespan_s\": {\"median\": ", s->seeds);
 	json_num(b, s->makespan_median);
 	kup_buf_adds(b, ", \"p90\": ");
@@ -405,11 +411,11 @@ static void summary_json(struct kup_buf *b, const struct kup_ro_summary *s, bool
 	kup_buf_addf(b, ", \"failed_runs\": %d", s->failed_runs);
 	if (s->fail_reason) {
 		kup_buf_adds(b, ", \"fail_reason\": ");
-		json_str(b, s->fail_reason);
+		kup_json_quote(b, s->fail_reason);
 	}
 	if (s->blocker) {
 		kup_buf_adds(b, ", \"blocker\": ");
-		json_str(b, s->blocker);
+		kup_json_quote(b, s->blocker);
 	}
 	kup_buf_adds(b, "}");
 }
@@ -493,7 +499,7 @@ static int rollout_simulate(int argc, char **argv)
 	cli_progress_end(&sp.pg);
 	if (strcmp(format, "json") == 0) {
 		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
-		json_str(&b, sc->name);
+		kup_json_quote(&b, sc->name ? sc->name : "");
 		kup_buf_adds(&b, ", \"limits\": {\"maxSurgeNodes\": ");
 		json_limit(&b, sc->max_surge);
 		kup_buf_adds(&b, ", \"maxUnavailableNodes\": ");
@@ -638,9 +644,9 @@ static int rollout_tune(int argc, char **argv)
 	budget_text(budget, sizeof(budget), sc);
 	if (strcmp(format, "json") == 0) {
 		kup_buf_adds(&b, "{\"schema_version\": 1, \"scenario\": ");
-		json_str(&b, sc->name);
+		kup_json_quote(&b, sc->name ? sc->name : "");
 		kup_buf_adds(&b, ", \"provider\": ");
-		json_str(&b, t.provider);
+		kup_json_quote(&b, t.provider ? t.provider : "");
 		kup_buf_addf(&b, ", \"seeds\": %d, \"limits\": {\"maxSurgeNodes\": %d, "
 			     "\"maxUnavailableNodes\": %d}, \"tried\": %d,\n \"default\": {\"settings\": ",
 			     t.seeds, sc->max_surge, sc->max_unavailable, t.tried);
@@ -666,7 +672,7 @@ static int rollout_tune(int argc, char **argv)
 			kup_buf_addf(&b, ", \"peak_extra_nodes\": %d, \"peak_unavailable_nodes\": %d}",
 				     t.tuned_sum.peak_extra_nodes, t.tuned_sum.peak_unavailable_nodes);
 			kup_buf_adds(&b, ",\n \"commands\": [");
-			json_str(&b, cmd.buf);
+			kup_json_quote(&b, cmd.buf ? cmd.buf : "");
 			kup_buf_adds(&b, "]}\n");
 		} else {
 			kup_buf_adds(&b, "null,\n \"commands\": []}\n");

@@ -35,8 +35,8 @@ static void usage(FILE *fp)
 		"           --provider exec --provision 'CMD {pool} {zone} {version}' --retire 'CMD {node}'\n"
 		"           [--max-surge N] [--max-unavailable M] [--drain-timeout 15m]\n"
 		"           [--provision-timeout 10m] [--policy kupgrade|capi] [--state sqlite:PATH|postgresql://...]\n"
-		"           [--dry-run] [-o text|json]\n"
-		"       %s rollout run --state URL --resume | --abort [--context CTX] [-o text|json]\n"
+		"           [--dry-run] [-o text|json|yaml]\n"
+		"       %s rollout run --state URL --resume | --abort [--context CTX] [-o text|json|yaml]\n"
 		"\n"
 		"Replaces the pool's old nodes (kubelet minor below VERSION): new nodes through\n"
 		"the provision command (its last stdout line names the node), old nodes drained\n"
@@ -240,7 +240,7 @@ int cmd_rollout_run(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT, drain = KUP_BUF_INIT, sel = KUP_BUF_INIT;
 	const char *format = "text", *state = "sqlite:kupgrade-rollout.db", *provider = NULL;
-	bool resume = false, abort_ = false, dry_run = false;
+	bool resume = false, abort_ = false, dry_run = false, yaml = false;
 	char self[PATH_MAX], dir[PATH_MAX];
 	int c, rc = KUP_EXIT_ERROR;
 	ssize_t n;
@@ -297,8 +297,10 @@ int cmd_rollout_run(int argc, char **argv)
 		default: usage(stderr); return KUP_EXIT_ERROR;
 		}
 	}
+	if ((yaml = strcmp(format, "yaml") == 0))
+		format = "json";   /* the JSON summary, re-written */
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		cli_error("unknown output format '%s' (text|json)", format);
+		cli_error("unknown output format '%s' (text|json|yaml)", format);
 		return KUP_EXIT_ERROR;
 	}
 	if (optind != argc || (resume && abort_)) {
@@ -457,7 +459,18 @@ int cmd_rollout_run(int argc, char **argv)
 		rc = KUP_EXIT_OK;
 		goto out;
 	}
-	summary(&p, &res, strcmp(format, "json") == 0, &b);
+	{
+		struct kup_buf doc = KUP_BUF_INIT;
+
+		summary(&p, &res, strcmp(format, "json") == 0, &doc);
+		if (yaml && !cli_json_as_yaml(&doc)) {
+			kup_buf_release(&doc);
+			rc = KUP_EXIT_ERROR;
+			goto out;
+		}
+		kup_buf_add(&b, doc.buf ? doc.buf : "", doc.len);
+		kup_buf_release(&doc);
+	}
 	rc = res.stopped ? 128 + (int)stop_signal : res.failed || res.quarantined ? KUP_EXIT_REMOVED
 								       : KUP_EXIT_OK;
 out:

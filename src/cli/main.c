@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kupgrade/emit.h"
 #include "progress.h"
 
 const char *kup_cli_name = "kupgrade";
@@ -46,6 +47,24 @@ void cli_print_warning(void *ctx, const struct kup_error *err)
 {
 	(void)ctx;
 	cli_warning("%s", err->msg ? err->msg : kup_strerror(err->code));
+}
+
+bool cli_json_as_yaml(struct kup_buf *out)
+{
+	struct kup_buf y = KUP_BUF_INIT;
+	struct kup_error err = KUP_ERROR_INIT;
+	bool ok = !out->oom && kup_json_to_yaml(out->buf ? out->buf : "", out->len, &y, &err) &&
+		  !y.oom;
+
+	if (!ok) {
+		cli_error("cannot write YAML: %s", err.msg ? err.msg : "out of memory");
+		kup_buf_release(&y);
+	} else {
+		kup_buf_release(out);
+		*out = y;
+	}
+	kup_error_release(&err);
+	return ok;
 }
 
 bool cli_parse_size(const char *s, size_t *out)

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """report_formats.py KUPGRADE SOURCE_DIR - every output format carries every finding.
 
-Runs `scan --preflight` over cluster dumps in all eight formats and checks
-that each format holds the same number of findings (API lifecycle and
-pre-flight), the same number at the blocking/removed level, the same
-pre-flight check ids, and that the exit code is the same for all of them.
+Runs `scan --preflight` over cluster dumps, `scan --show-undecided` over a
+chart (its chart evaluations: undecided and not-rendered objects), `fix -o`
+over manifests fix refuses to convert, in all eight formats, and `plan -o`
+(its blockers and risks) in the formats plan shares with the report model
+(json and yaml are the plan document), and checks that each format holds
+the same number of findings (API lifecycle, pre-flight, risk, fix), the same
+number at the blocking/removed level, the same check ids of the other
+families, and that the exit code is the same for all of them.
 """
 import csv
 import io
@@ -18,12 +22,15 @@ import xml.etree.ElementTree as ET
 import yaml
 
 FORMATS = ["table", "json", "yaml", "csv", "markdown", "sarif", "junit", "html"]
+# the families of report items besides the API findings (report.h)
+FAMILIES = ["preflight", "risk", "fix"]
+TITLES = ("Pre-flight checks", "Upgrade blockers and risks", "Fix refusals")
 failures = []
 
 
-def run(cli, args, fmt):
+def run(cli, args, fmt, verb="scan"):
     env = dict(os.environ, NO_COLOR="1")
-    p = subprocess.run([cli, "scan"] + args + ["-o", fmt], capture_output=True, env=env)
+    p = subprocess.run([cli, verb] + args + ["-o", fmt], capture_output=True, env=env)
     return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
 
 
@@ -36,8 +43,8 @@ def count_table(out):
         if line.startswith("STATUS "):
             section = "api"
             continue
-        if line.startswith("Pre-flight checks:"):
-            section = "preflight"
+        if line.startswith(TITLES) and re.search(r": \d+ findings?$", line):
+            section = "items"
             continue
         if not line.strip():
             if section == "api":
@@ -46,7 +53,7 @@ def count_table(out):
         if section == "api":
             total += 1
             severe += line.split()[0] in ("removed", "opt-in-removed")
-        elif section == "preflight" and not line.startswith(" "):
+        elif section == "items" and not line.startswith(" "):
             total += 1
             sev, check = line.split()[:2]
             severe += sev == "blocking"
@@ -56,7 +63,7 @@ def count_table(out):
 
 def count_structured(doc):
     api = doc["findings"]
-    pre = doc.get("preflight", [])
+    pre = [i for fam in FAMILIES for i in doc.get(fam, [])]
     severe = sum(f["status"] in ("removed", "opt-in-removed") for f in api)
     severe += sum(p["severity"] == "blocking" for p in pre)
     return len(api) + len(pre), severe, sorted(p["check"] for p in pre)
@@ -87,7 +94,7 @@ def count_sarif(out):
     doc = json.loads(out)
     results = doc["runs"][0]["results"]
     severe = sum(r["level"] == "error" for r in results)
-    checks = [r["ruleId"] for r in results if r.get("properties", {}).get("family") == "preflight"]
+    checks = [r["ruleId"] for r in results if r.get("properties", {}).get("family") in FAMILIES]
     return len(results), severe, sorted(checks)
 
 
@@ -103,7 +110,7 @@ def count_junit(out):
         first = body.splitlines()[0] if body else ""
         if first in ("status: removed", "status: opt-in-removed", "severity: blocking"):
             severe += 1
-        if c.get("classname") == "preflight":
+        if c.get("classname") in FAMILIES:
             checks.append(c.get("name").split()[0])
     if int(root.get("tests")) != len(list(root.iter("testcase"))):
         failures.append("junit: the tests attribute does not count the testcases")
@@ -143,10 +150,21 @@ def count(fmt, out):
     return count_html(out)
 
 
-def check(cli, name, args, want_total, want_severe, want_checks, want_rc):
-    for fmt in FORMATS:
-        rc, out, err = run(cli, args, fmt)
-        got = count(fmt, out)
+def count_plan(doc):
+    """A plan document (json, yaml): its blockers, then its risks."""
+    items = doc["blockers"] + doc["risks"]
+    severe = len(doc["blockers"])
+    return len(items), severe, sorted(i["id"] for i in items)
+
+
+def check(cli, name, args, want_total, want_severe, want_checks, want_rc, verb="scan",
+          formats=FORMATS):
+    for fmt in formats:
+        rc, out, err = run(cli, args, fmt, verb)
+        if verb == "plan" and fmt in ("json", "yaml"):
+            got = count_plan(json.loads(out) if fmt == "json" else yaml.safe_load(out))
+        else:
+            got = count(fmt, out)
         if got != (want_total, want_severe, want_checks):
             failures.append(f"{name} -o {fmt}: (total, blocking/removed, checks) = {got}, "
                             f"expected {(want_total, want_severe, want_checks)}")
@@ -181,6 +199,38 @@ def main():
           9, 3, sorted(["crd-stored-version", "pdb-blocking", "webhook-unavailable",
                         "apiservice-unavailable", "node-skew", "node-skew",
                         "webhook-kube-system"]), 0)
+    # chart evaluations: findings of their own status (undecided, not-rendered)
+    # in every format; a removed Deployment besides them
+    chart = os.path.join(src, "tests", "cases", "chart-templates-undecided", "demo")
+    check(cli, "chart evaluations", [chart, "--show-undecided"], 3, 1, [], 3)
+
+    # fix refusals: a ThirdPartyResource and an extensions/v1beta1 HPA fix
+    # cannot convert, both removed at 1.20: blocking, exit 3
+    old = os.path.join(src, "tests", "cases", "fix-unfixable-old-apis", "old.yaml")
+    check(cli, "fix refusals", [old, "--to", "1.20"], 2, 2, ["fix-refused"] * 2, 3, verb="fix")
+    # a PodSecurityPolicy is removed at 1.25 and cannot be converted
+    psp = os.path.join(src, "tests", "cases", "fix-unfixable-psp", "psp.yaml")
+    check(cli, "fix refusal, psp", [psp, "--to", "1.25"], 1, 1, ["fix-refused"], 3, verb="fix")
+
+    # plan: blockers and risks of a profile as findings (csv, sarif, junit), the
+    # same counts as its own document (json, yaml); the exit code is the verdict's
+    profile = os.path.join(src, "examples", "cluster", "profile.yaml")
+    rc, out, _ = run(cli, [profile, "--to", "1.30", "--today", "2026-12-07"], "json", "plan")
+    want = count_plan(json.loads(out))
+    if want[0] == 0:
+        failures.append("plan: the example profile has no blockers or risks to compare")
+    check(cli, "plan risks", [profile, "--to", "1.30", "--today", "2026-12-07"], *want, rc,
+          verb="plan", formats=["json", "yaml", "csv", "sarif", "junit"])
+    # a blocked plan (the case plan-blocked): blockers are blocking, exit 3
+    blocked = [os.path.join(src, "tests", "cases", "plan-blocked", "profile.yaml"), "--to", "1.28",
+               "--kb", os.path.join(src, "tests", "data", "plan-kb")]
+    rc, out, _ = run(cli, blocked, "json", "plan")
+    want = count_plan(json.loads(out))
+    if want[1] == 0 or rc != 3:
+        failures.append(f"plan-blocked: expected blockers and exit 3, got {want}, exit {rc}")
+    check(cli, "plan blockers", blocked, *want, rc, verb="plan",
+          formats=["json", "yaml", "csv", "sarif", "junit"])
+
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0

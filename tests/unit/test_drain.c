@@ -381,8 +381,9 @@ static void test_timeout_and_failure(void **state)
 	assert_string_equal(pod(&res, "a")->pdbs, "x/pdb-a");
 	assert_string_equal(kup_drain_state_name(pod(&res, "b")->state), "failed");
 	assert_non_null(strstr(pod(&res, "b")->reason, "etcd is on fire"));
-	kup_drain_render_json(&res, false, &json);
-	assert_non_null(strstr(json.buf, "\"summary\":{\"evicted\":0,\"deleted\":0,\"blocked\":1,\"failed\":1,"));
+	kup_drain_render(&res, false, KUP_EMIT_JSON, &json);
+	assert_non_null(strstr(json.buf, "\"summary\": {\n    \"evicted\": 0,\n    \"deleted\": 0,\n"
+				   "    \"blocked\": 1,\n    \"failed\": 1,\n"));
 	kup_buf_release(&json);
 	kup_drain_result_release(&res);
 }

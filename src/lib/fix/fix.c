@@ -118,6 +118,27 @@ const char *kup_fix_outcome_name(enum kup_fix_outcome o)
 	return o == KUP_FIX_CONVERTED ? "converted" : "unfixable";
 }
 
+bool kup_fix_report_item(struct kup_report_item *it, const char *path,
+			 const struct kup_fix_note *n)
+{
+	if (n->outcome != KUP_FIX_UNFIXABLE)
+		return false;
+	memset(it, 0, sizeof(*it));
+	it->family = KUP_ITEM_FIX;
+	it->severity = n->removed_at_target ? KUP_FAIL_REMOVED : KUP_FAIL_DEPRECATED;
+	it->rule_id = "fix-refused";
+	it->kind = n->kind;
+	it->api_version = n->api_version;
+	it->name = n->name;
+	it->namespace_ = n->namespace_;
+	it->src.type = KUP_SRC_FILE;
+	it->src.path = path;
+	it->src.line = n->line;
+	it->src.column = n->column;
+	it->message = n->reason ? n->reason : "cannot be converted mechanically";
+	return true;
+}
+
 void kup_fix_result_init(struct kup_fix_result *r)
 {
 	memset(r, 0, sizeof *r);

@@ -7,11 +7,6 @@
 #include "kupgrade/fleet.h"
 #include "kupgrade/report.h"
 
-static void json_str(struct kup_buf *b, const char *s)
-{
-	kup_json_quote(b, s);
-}
-
 static void iso(int64_t ms, char *buf, size_t size)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -107,24 +102,24 @@ enum kup_status kup_fleet_render_status(const struct kup_fleet_snapshot *snap,
 
 	if (fmt == KUP_FLEET_JSON) {
 		kup_buf_adds(out, "{\"schema_version\": 1, \"fleet\": ");
-		json_str(out, f->name);
+		kup_json_quote(out, f->name);
 		kup_buf_adds(out, ", \"target\": ");
-		json_str(out, f->target_text);
+		kup_json_quote(out, f->target_text);
 		iso(snap->now_ms, t, sizeof(t));
 		kup_buf_addf(out, ", \"now\": \"%s\", \"paused\": %s, \"halted\": %s, \"waves\": [",
 			     t, snap->paused ? "true" : "false", snap->halted ? "true" : "false");
 		for (size_t w = 0; w < snap->nwaves; w++) {
 			const struct kup_fleet_wave_row *wr = &snap->waves[w];
 			kup_buf_adds(out, w ? ", {\"name\": " : "{\"name\": ");
-			json_str(out, wr->name);
+			kup_json_quote(out, wr->name);
 			kup_buf_addf(out, ", \"clusters\": %zu, \"done\": %zu, \"failed\": %zu, \"held\": %zu, "
 				     "\"in_progress\": %zu, \"paused\": %s, \"halted\": %s, \"approval\": %s, "
 				     "\"approved_by\": ", wr->nclusters, wr->ndone, wr->nfailed, wr->nheld,
 				     wr->nrunning, wr->paused ? "true" : "false", wr->halted ? "true" : "false",
 				     wr->approval ? "true" : "false");
-			json_str(out, wr->approved_by);
+			kup_json_quote(out, wr->approved_by);
 			kup_buf_adds(out, ", \"reason\": ");
-			json_str(out, wr->reason);
+			kup_json_quote(out, wr->reason);
 			kup_buf_adds(out, "}");
 		}
 		kup_buf_adds(out, "], \"clusters\": [");
@@ -133,26 +128,26 @@ enum kup_status kup_fleet_render_status(const struct kup_fleet_snapshot *snap,
 			next_line(r, nx, sizeof(nx));
 			doing(snap, r, what, sizeof(what));
 			kup_buf_adds(out, i ? ",\n  {\"name\": " : "\n  {\"name\": ");
-			json_str(out, r->name);
+			kup_json_quote(out, r->name);
 			kup_buf_adds(out, ", \"wave\": ");
-			json_str(out, r->wave);
+			kup_json_quote(out, r->wave);
 			kup_buf_adds(out, ", \"version\": ");
-			json_str(out, r->version);
+			kup_json_quote(out, r->version);
 			kup_buf_adds(out, ", \"target\": ");
-			json_str(out, r->target);
+			kup_json_quote(out, r->target);
 			kup_buf_adds(out, ", \"state\": ");
-			json_str(out, kup_fleet_state_name(r->state));
+			kup_json_quote(out, kup_fleet_state_name(r->state));
 			kup_buf_adds(out, ", \"next_step\": ");
-			json_str(out, r->has_next && r->next.kind == KUP_FLEET_NEXT_STEP ? nx : NULL);
+			kup_json_quote(out, r->has_next && r->next.kind == KUP_FLEET_NEXT_STEP ? nx : NULL);
 			kup_buf_adds(out, ", \"steps_left\": ");
 			kup_buf_addf(out, "%u", r->has_next && r->next.kind == KUP_FLEET_NEXT_STEP ?
 				     r->next.remaining : 0);
 			kup_buf_adds(out, ", \"wait\": ");
-			json_str(out, kup_fleet_wait_name(r->decision.wait));
+			kup_json_quote(out, kup_fleet_wait_name(r->decision.wait));
 			kup_buf_adds(out, ", \"detail\": ");
-			json_str(out, what);
+			kup_json_quote(out, what);
 			kup_buf_adds(out, ", \"blockers\": ");
-			json_str(out, r->blockers);
+			kup_json_quote(out, r->blockers);
 			kup_buf_addf(out, ", \"failures\": %u, \"attempt\": %u}", r->failures, r->attempt);
 		}
 		kup_buf_adds(out, "\n]}\n");

@@ -973,56 +973,51 @@ out:
 
 /* ---- rendering --------------------------------------------------------------- */
 
-static void jstr(struct kup_buf *out, const char *key, const char *v)
+void kup_drain_render(const struct kup_drain_result *r, bool dry_run, enum kup_emit_mode mode,
+		      struct kup_buf *out)
 {
-	kup_buf_addf(out, "\"%s\":", key);
-	if (!v) {
-		kup_buf_adds(out, "null");
-		return;
-	}
-	kup_buf_addc(out, '"');
-	kup_json_escape(out, v);
-	kup_buf_addc(out, '"');
-}
-
-void kup_drain_render_json(const struct kup_drain_result *r, bool dry_run, struct kup_buf *out)
-{
+	struct kup_emit e;
 	size_t i;
 
-	kup_buf_adds(out, "{\"schema_version\":1,");
-	kup_buf_addf(out, "\"dry_run\":%s,", dry_run ? "true" : "false");
-	jstr(out, "eviction_version", r->eviction_version);
-	kup_buf_adds(out, ",\"cordoned\":[");
-	for (i = 0; i < r->ncordoned; i++) {
-		if (i)
-			kup_buf_addc(out, ',');
-		kup_buf_addc(out, '"');
-		kup_json_escape(out, r->cordoned[i]);
-		kup_buf_addc(out, '"');
-	}
-	kup_buf_adds(out, "],\"pods\":[");
+	kup_emit_init(&e, out, mode);
+	kup_emit_begin_map(&e);
+	kup_emit_kint(&e, "schema_version", 1);
+	kup_emit_key(&e, "dry_run");
+	kup_emit_bool(&e, dry_run);
+	kup_emit_kstr(&e, "eviction_version", r->eviction_version);
+	kup_emit_key(&e, "cordoned");
+	kup_emit_begin_seq(&e);
+	for (i = 0; i < r->ncordoned; i++)
+		kup_emit_str(&e, r->cordoned[i]);
+	kup_emit_end(&e);
+	kup_emit_key(&e, "pods");
+	kup_emit_begin_seq(&e);
 	for (i = 0; i < r->npods; i++) {
 		const struct kup_drain_pod *p = &r->pods[i];
-		if (i)
-			kup_buf_addc(out, ',');
-		kup_buf_addc(out, '{');
-		jstr(out, "node", p->node);
-		kup_buf_addc(out, ',');
-		jstr(out, "namespace", p->namespace_);
-		kup_buf_addc(out, ',');
-		jstr(out, "name", p->name);
-		kup_buf_addc(out, ',');
-		jstr(out, "state", kup_drain_state_name(p->state));
-		kup_buf_addc(out, ',');
-		jstr(out, "pdbs", p->pdbs);
-		kup_buf_addc(out, ',');
-		jstr(out, "reason", p->reason);
-		kup_buf_addc(out, '}');
+
+		kup_emit_begin_map(&e);
+		kup_emit_kstr(&e, "node", p->node);
+		kup_emit_kstr(&e, "namespace", p->namespace_);
+		kup_emit_kstr(&e, "name", p->name);
+		kup_emit_kstr(&e, "state", kup_drain_state_name(p->state));
+		kup_emit_kstr(&e, "pdbs", p->pdbs);
+		kup_emit_kstr(&e, "reason", p->reason);
+		kup_emit_end(&e);
 	}
-	kup_buf_addf(out, "],\"summary\":{\"evicted\":%zu,\"deleted\":%zu,\"blocked\":%zu,\"failed\":%zu,"
-			  "\"skipped\":%zu,\"refused\":%zu,\"timed_out\":%s}}\n",
-		     r->evicted, r->deleted, r->blocked, r->failed, r->skipped, r->refused,
-		     r->timed_out ? "true" : "false");
+	kup_emit_end(&e);
+	kup_emit_key(&e, "summary");
+	kup_emit_begin_map(&e);
+	kup_emit_kint(&e, "evicted", (int64_t)r->evicted);
+	kup_emit_kint(&e, "deleted", (int64_t)r->deleted);
+	kup_emit_kint(&e, "blocked", (int64_t)r->blocked);
+	kup_emit_kint(&e, "failed", (int64_t)r->failed);
+	kup_emit_kint(&e, "skipped", (int64_t)r->skipped);
+	kup_emit_kint(&e, "refused", (int64_t)r->refused);
+	kup_emit_key(&e, "timed_out");
+	kup_emit_bool(&e, r->timed_out);
+	kup_emit_end(&e);
+	kup_emit_end(&e);
+	kup_emit_finish(&e);
 }
 
 void kup_drain_render_text(const struct kup_drain_result *r, struct kup_buf *out)

@@ -56,6 +56,7 @@
 #include "kupgrade/kbplan.h"
 #include "kupgrade/kbrules.h"
 #include "kupgrade/preflight.h"
+#include "kupgrade/report.h"
 #include "kupgrade/scan.h"
 #include "plan/plan_int.h"
 
@@ -2350,6 +2351,48 @@ int kup_plan_exit_code(const struct kup_plan *plan)
 	return 1;
 }
 
+enum kup_status kup_plan_report_items(const struct kup_plan *plan, struct kup_arena *strings,
+				      struct kup_report_item **items, size_t *n)
+{
+	struct kup_report_item *v;
+	size_t i, k = 0;
+
+	*items = NULL;
+	*n = 0;
+	v = kup_arena_zalloc(strings, (plan->nblockers + plan->nrisks + 1) * sizeof(*v));
+	if (!v)
+		return KUP_NOMEM;
+	for (i = 0; i < plan->nblockers; i++, k++) {
+		v[k].family = KUP_ITEM_RISK;
+		v[k].severity = KUP_FAIL_REMOVED;
+		v[k].rule_id = plan->blockers[i].id;
+		v[k].kind = "Cluster";
+		v[k].name = plan->cluster;
+		v[k].message = plan->blockers[i].message;
+	}
+	for (i = 0; i < plan->nrisks; i++, k++) {
+		const struct kup_plan_risk *r = &plan->risks[i];
+
+		v[k].family = KUP_ITEM_RISK;
+		v[k].severity = r->severity >= KUP_SEV_MEDIUM ? KUP_FAIL_DEPRECATED : KUP_FAIL_NONE;
+		v[k].rule_id = r->id;
+		v[k].kind = "Cluster";
+		v[k].name = plan->cluster;
+		v[k].message = r->message;
+		if (r->at || r->evidence)
+			v[k].detail = kup_arena_printf(strings, "%s%s%s%s", r->at ? "at " : "",
+						       r->at ? r->at : "", r->at && r->evidence ? ": " : "",
+						       r->evidence ? r->evidence : "");
+		v[k].remedy = r->mitigation;
+		v[k].source_url = r->source;
+	}
+	if (kup_arena_failed(strings))
+		return KUP_NOMEM;
+	*items = v;
+	*n = k;
+	return KUP_OK;
+}
+
 const struct kup_plan_risk *kup_plan_top_risk(const struct kup_plan *plan)
 {
 	const struct kup_plan_risk *best = NULL;
@@ -2367,7 +2410,8 @@ enum kup_status kup_plan_render(const struct kup_plan *plan, enum kup_plan_forma
 	switch (fmt) {
 	case KUP_PLAN_TEXT: kup_plan_render_text(plan, out); break;
 	case KUP_PLAN_MARKDOWN: kup_plan_render_markdown(plan, out); break;
-	case KUP_PLAN_JSON: kup_plan_render_json(plan, out); break;
+	case KUP_PLAN_JSON: kup_plan_render_json(plan, out, KUP_EMIT_JSON); break;
+	case KUP_PLAN_YAML: kup_plan_render_json(plan, out, KUP_EMIT_YAML); break;
 	case KUP_PLAN_HTML: kup_plan_render_html(plan, out); break;
 	default: return KUP_INVALID;
 	}

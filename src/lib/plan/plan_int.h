@@ -5,6 +5,7 @@
 #ifndef KUP_PLAN_INT_H
 #define KUP_PLAN_INT_H
 
+#include "kupgrade/emit.h"
 #include "kupgrade/plan.h"
 
 /*
@@ -55,7 +56,7 @@ static inline const struct kup_plan_full *kup_plan_full_c(const struct kup_plan 
 
 /* Renderers (the buffer's oom flag says whether they succeeded). */
 void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out);
-void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out);
+void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out, enum kup_emit_mode mode);
 void kup_plan_render_markdown(const struct kup_plan *plan, struct kup_buf *out);
 void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out);
 

@@ -14,14 +14,14 @@
 #include <string.h>
 
 #include "plan/plan_int.h"
-#include "report/report_int.h"
+#include "kupgrade/emit.h"
 
-void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out)
+void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out, enum kup_emit_mode mode)
 {
 	struct kup_emit e;
 	size_t i;
 
-	kup_emit_init(&e, out, KUP_EMIT_JSON);
+	kup_emit_init(&e, out, mode);
 	kup_emit_begin_map(&e);
 	kup_emit_kint(&e, "schema_version", 1);
 	kup_emit_kstr(&e, "cluster", plan->cluster);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kupgrade/emit.h"
 #include "kupgrade/json.h"
 #include "kupgrade/profile.h"
 #include "kupgrade/yaml.h"
@@ -624,63 +625,12 @@ static bool plain_safe(const char *s)
 	return kup_scalar_resolve(s, n) == KUP_TAG_STR;
 }
 
-/* The code point of the UTF-8 sequence at u (n bytes in *len), or -1. */
-static long utf8_at(const unsigned char *u, size_t *len)
-{
-	if (u[0] < 0x80) {
-		*len = 1;
-		return u[0];
-	}
-	if ((u[0] & 0xe0) == 0xc0 && (u[1] & 0xc0) == 0x80) {
-		*len = 2;
-		return ((long)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
-	}
-	if ((u[0] & 0xf0) == 0xe0 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80) {
-		*len = 3;
-		return ((long)(u[0] & 0x0f) << 12) | ((long)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
-	}
-	*len = 1;
-	return -1;
-}
-
-/*
- * A JSON string literal is also a valid YAML double-quoted scalar; code
- * points YAML does not allow in a document (C0 and C1 controls, DEL, the
- * BOM, U+FFFE/U+FFFF) and the Unicode line separators are escaped.
- */
-static void add_quoted(struct kup_buf *out, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	kup_buf_addc(out, '"');
-	while (*u) {
-		size_t n = 1;
-		long cp = utf8_at(u, &n);
-
-		switch (cp) {
-		case '"': kup_buf_adds(out, "\\\""); break;
-		case '\\': kup_buf_adds(out, "\\\\"); break;
-		case '\n': kup_buf_adds(out, "\\n"); break;
-		case '\r': kup_buf_adds(out, "\\r"); break;
-		case '\t': kup_buf_adds(out, "\\t"); break;
-		default:
-			if ((cp >= 0 && cp < 0x20) || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
-			    cp == 0x2028 || cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
-				kup_buf_addf(out, "\\u%04lx", cp);
-			else
-				kup_buf_add(out, u, n);
-		}
-		u += n;
-	}
-	kup_buf_addc(out, '"');
-}
-
 static void add_scalar(struct kup_buf *out, const char *s)
 {
 	if (plain_safe(s))
 		kup_buf_adds(out, s);
 	else
-		add_quoted(out, s);
+		kup_json_quote(out, s);
 }
 
 static void kv(struct kup_buf *out, const char *indent, const char *key, const char *val,
@@ -690,7 +640,7 @@ static void kv(struct kup_buf *out, const char *indent, const char *key, const c
 		return;
 	kup_buf_addf(out, "%s%s: ", indent, key);
 	if (quote)
-		add_quoted(out, val);
+		kup_json_quote(out, val);
 	else
 		add_scalar(out, val);
 	kup_buf_addc(out, '\n');
@@ -759,37 +709,29 @@ enum kup_status kup_profile_write_yaml(const struct kup_profile *p, struct kup_b
 	return out->oom ? KUP_NOMEM : KUP_OK;
 }
 
-static void jstr(struct kup_buf *out, const char *s)
-{
-	if (s)
-		add_quoted(out, s);
-	else
-		kup_buf_adds(out, "null");
-}
-
 enum kup_status kup_profile_write_json(const struct kup_profile *p, struct kup_buf *out)
 {
 	size_t i, j;
 
 	kup_buf_adds(out, "{\"apiVersion\": \"" PROFILE_API_VERSION "\", \"kind\": \"" PROFILE_KIND
 			  "\",\n \"metadata\": {\"name\": ");
-	jstr(out, p->name ? p->name : "unnamed");
+	kup_json_quote(out, p->name ? p->name : "unnamed");
 	kup_buf_adds(out, "},\n \"spec\": {\"provider\": ");
-	jstr(out, kup_provider_name(p->provider));
+	kup_json_quote(out, kup_provider_name(p->provider));
 	if (p->channel) {
 		kup_buf_adds(out, ", \"channel\": ");
-		jstr(out, p->channel);
+		kup_json_quote(out, p->channel);
 	}
 	kup_buf_adds(out, ", \"controlPlane\": {\"version\": ");
-	jstr(out, p->cp_version_text);
+	kup_json_quote(out, p->cp_version_text);
 	kup_buf_adds(out, "},\n  \"nodePools\": [");
 	for (i = 0; i < p->npools; i++) {
 		const struct kup_nodepool *np = &p->pools[i];
 		kup_buf_adds(out, i ? ",\n   {" : "\n   {");
 		kup_buf_adds(out, "\"name\": ");
-		jstr(out, np->name ? np->name : "default");
+		kup_json_quote(out, np->name ? np->name : "default");
 		kup_buf_adds(out, ", \"version\": ");
-		jstr(out, np->version_text);
+		kup_json_quote(out, np->version_text);
 		if (np->count)
 			kup_buf_addf(out, ", \"count\": %u", np->count);
 		if (np->nzones) {
@@ -797,11 +739,11 @@ enum kup_status kup_profile_write_json(const struct kup_profile *p, struct kup_b
 			for (j = 0; j < np->nzones; j++) {
 				if (j)
 					kup_buf_adds(out, ", ");
-				jstr(out, np->zones[j]);
+				kup_json_quote(out, np->zones[j]);
 			}
 			kup_buf_adds(out, "]");
 		}
-#define OPT(key, val) do { if (val) { kup_buf_adds(out, ", \"" key "\": "); jstr(out, val); } } while (0)
+#define OPT(key, val) do { if (val) { kup_buf_adds(out, ", \"" key "\": "); kup_json_quote(out, val); } } while (0)
 		OPT("os", np->os);
 		OPT("containerRuntime", np->runtime);
 		OPT("kubeProxyVersion", np->kube_proxy_text);
@@ -813,12 +755,12 @@ enum kup_status kup_profile_write_json(const struct kup_profile *p, struct kup_b
 		const struct kup_addon_inst *a = &p->addons[i];
 		kup_buf_adds(out, i ? ",\n   {" : "\n   {");
 		kup_buf_adds(out, "\"name\": ");
-		jstr(out, a->name ? a->name : "unknown");
+		kup_json_quote(out, a->name ? a->name : "unknown");
 		OPT("version", a->version_text);
 		OPT("upgradeMode", a->upgrade_mode);
 		if (a->chart_name) {
 			kup_buf_adds(out, ", \"chart\": {\"name\": ");
-			jstr(out, a->chart_name);
+			kup_json_quote(out, a->chart_name);
 			OPT("version", a->chart_version);
 			kup_buf_adds(out, "}");
 		}

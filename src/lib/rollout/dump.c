@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kupgrade/emit.h"
 #include "kupgrade/json.h"
 #include "kupgrade/rollout.h"
 #include "kupgrade/yaml.h"
@@ -340,18 +341,6 @@ static struct d_ctl *find_ctl(struct dump *d, const char *kind, const char *ns, 
 	return NULL;
 }
 
-static void yq(struct kup_buf *b, const char *s)
-{
-	kup_buf_addc(b, '"');
-	for (; s && *s; s++) {
-		if (*s == '"' || *s == '\\')
-			kup_buf_addc(b, '\\');
-		if ((unsigned char)*s >= 0x20)
-			kup_buf_addc(b, *s);
-	}
-	kup_buf_addc(b, '"');
-}
-
 static void intpct_out(struct kup_buf *b, const struct kup_ro_intpct *v)
 {
 	if (v->pct)
@@ -466,7 +455,7 @@ enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
 	for (i = 0; i < nz; i++) {
 		if (i)
 			kup_buf_adds(out, ", ");
-		yq(out, zones[i]);
+		kup_json_quote(out, zones[i]);
 	}
 	kup_buf_adds(out, "]\n  timings:\n    nodeProvision: {median: 90, p90: 180}\n"
 		     "    nodeDrainOverhead: 10\n    podStart: {median: 8, p90: 30}\n"
@@ -482,13 +471,13 @@ enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
 		for (j = i; j < d.nnodes; j++)
 			count += strcmp(d.nodes[j].pool, d.nodes[i].pool) == 0;
 		kup_buf_adds(out, "    - {name: ");
-		yq(out, d.nodes[i].pool);
+		kup_json_quote(out, d.nodes[i].pool);
 		kup_buf_addf(out, ", nodes: %d, capacity: {cpu: %lldm, memory: %lld, pods: %lld}, from: ",
 			     count, (long long)d.nodes[i].cpu, (long long)d.nodes[i].mem,
 			     (long long)d.nodes[i].pods);
-		yq(out, d.nodes[i].version);
+		kup_json_quote(out, d.nodes[i].version);
 		kup_buf_adds(out, ", to: ");
-		yq(out, d.nodes[i].version);
+		kup_json_quote(out, d.nodes[i].version);
 		kup_buf_adds(out, "}\n");
 	}
 	/* workloads: pods grouped by their controller */
@@ -547,7 +536,7 @@ enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
 		{
 			char full[520];
 			snprintf(full, sizeof(full), "%s%s%s", ns, ns[0] ? "/" : "", name);
-			yq(out, full);
+			kup_json_quote(out, full);
 		}
 		kup_buf_addf(out, ", kind: %s", kind);
 		if (strcmp(kind, "DaemonSet") == 0) {

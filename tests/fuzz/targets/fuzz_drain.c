@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!res.pods[i].name || !res.pods[i].namespace_)
 				abort();
 		kup_buf_init(&b);
-		kup_drain_render_json(&res, o.dry_run, &b);
+		kup_drain_render(&res, o.dry_run, KUP_EMIT_JSON, &b);
 		kup_read_limits_default(&lim);
 		kup_arena_init(&a, 4096);
 		if (!b.oom && kup_json_parse(b.buf, b.len, &lim, &a, &root, &err) != KUP_OK)

@@ -7,9 +7,12 @@
  * for an empty container) finishes the line.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <string.h>
 
-#include "report/report_int.h"
+#include <json-c/json.h>
+
+#include "kupgrade/emit.h"
 
 enum {
 	OPEN_ROOT = 0,     /* nothing written */
@@ -353,4 +356,110 @@ void kup_emit_kpos(struct kup_emit *e, const char *key, uint32_t v)
 		kup_emit_int(e, v);
 	else
 		kup_emit_null(e);
+}
+
+/* ---- a JSON text through the emitter --------------------------------------- */
+
+/* A scalar written as given (a number as the JSON text had it). */
+static void emit_raw(struct kup_emit *e, const char *text)
+{
+	if (e->failed)
+		return;
+	before_scalar(e);
+	kup_buf_adds(e->out, text);
+	after_scalar(e);
+}
+
+static void emit_jobj(struct kup_emit *e, struct json_object *o)
+{
+	size_t i, n;
+
+	if (e->failed)
+		return;
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		kup_emit_null(e);
+		break;
+	case json_type_boolean:
+		kup_emit_bool(e, json_object_get_boolean(o));
+		break;
+	case json_type_int:
+	case json_type_double:
+		emit_raw(e, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		break;
+	case json_type_string:
+		kup_emit_str(e, json_object_get_string(o));
+		break;
+	case json_type_array:
+		kup_emit_begin_seq(e);
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			emit_jobj(e, json_object_array_get_idx(o, i));
+		kup_emit_end(e);
+		break;
+	case json_type_object:
+		kup_emit_begin_map(e);
+		json_object_object_foreach(o, key, val) {
+			kup_emit_key(e, key);
+			emit_jobj(e, val);
+		}
+		kup_emit_end(e);
+		break;
+	}
+}
+
+bool kup_emit_json_text(struct kup_emit *e, const char *json, size_t len, struct kup_error *err)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error jerr;
+
+	if (len > INT_MAX) {
+		kup_error_set(err, KUP_INVALID, NULL, 0, 0, "a JSON document larger than %d bytes", INT_MAX);
+		return false;
+	}
+	tok = json_tokener_new_ex(KUP_EMIT_MAX_DEPTH + 1);
+	if (!tok) {
+		kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+		return false;
+	}
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (!o && jerr == json_tokener_success)
+		jerr = json_tokener_continue;   /* cannot happen for a value; null is an object here */
+	if (jerr != json_tokener_success || json_tokener_get_parse_end(tok) < len) {
+		size_t end = json_tokener_get_parse_end(tok);
+
+		/* trailing whitespace is fine */
+		while (jerr == json_tokener_success && end < len && strchr(" \t\r\n", json[end]))
+			end++;
+		if (jerr != json_tokener_success || end < len) {
+			kup_error_set(err, KUP_PARSE, NULL, 0, 0, "not one JSON value: %s",
+				      jerr != json_tokener_success ? json_tokener_error_desc(jerr)
+								   : "text after the value");
+			json_object_put(o);
+			json_tokener_free(tok);
+			return false;
+		}
+	}
+	emit_jobj(e, o);
+	json_object_put(o);
+	json_tokener_free(tok);
+	if (e->failed) {
+		kup_error_set(err, KUP_INVALID, NULL, 0, 0, "JSON nested deeper than %d levels",
+			      KUP_EMIT_MAX_DEPTH);
+		return false;
+	}
+	return true;
+}
+
+bool kup_json_to_yaml(const char *json, size_t len, struct kup_buf *out, struct kup_error *err)
+{
+	struct kup_emit e;
+
+	kup_emit_init(&e, out, KUP_EMIT_YAML);
+	if (!kup_emit_json_text(&e, json, len, err))
+		return false;
+	kup_emit_finish(&e);
+	return !e.failed;
 }
