@@ -165,6 +165,29 @@ struct gt_val gt_str(struct gt_engine *e, const char *s, size_t n)
 	return v;
 }
 
+/*
+ * Marker bytes (GT_M_*) in text that comes from outside (string literals,
+ * values) would read as unknowns and regions in the output: each becomes a
+ * space, as in the template's own text.
+ */
+static void unmark(char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] >= GT_M_UNK && s[i] <= GT_M_DEAD_END)
+			s[i] = ' ';
+}
+
+static struct gt_val gt_str_outside(struct gt_engine *e, const char *s, size_t n)
+{
+	struct gt_val v = gt_str(e, s, n);
+
+	if (v.n)
+		unmark((char *)v.u.s, v.n);
+	return v;
+}
+
 struct gt_val gt_strc(struct gt_engine *e, const char *s)
 {
 	return gt_str(e, s, strlen(s));
@@ -337,6 +360,7 @@ struct gt_val gt_from_node(struct gt_engine *e, const struct kup_node *n)
 				e->oom = true;
 				break;
 			}
+			unmark(kc, strlen(kc));
 			gt_map_set(e, v.u.m, kc, gt_from_node(e, n->u.pairs[i].value));
 		}
 		return v;
@@ -360,17 +384,17 @@ struct gt_val gt_from_node(struct gt_engine *e, const struct kup_node *n)
 		int64_t iv = 0;
 		if (kup_node_int(n, &iv))
 			return gt_float((double)iv);
-		return gt_str(e, n->u.str, n->len);
+		return gt_str_outside(e, n->u.str, n->len);
 	}
 	case KUP_TAG_FLOAT: {
 		char *end;
 		double d = strtod(n->u.str, &end);
 		if (*end == '\0')
 			return gt_float(d);
-		return gt_str(e, n->u.str, n->len);
+		return gt_str_outside(e, n->u.str, n->len);
 	}
 	default:
-		return gt_str(e, n->u.str, n->len);
+		return gt_str_outside(e, n->u.str, n->len);
 	}
 }
 
@@ -777,10 +801,14 @@ static bool unquote(struct parser *p, const struct tok *t, const char **out, siz
 	size_t i;
 
 	if (t->p[0] == '`') {
-		*out = kup_arena_strndup(p->e->a, t->p + 1, t->n - 2);
+		char *raw = kup_arena_strndup(p->e->a, t->p + 1, t->n - 2);
+
+		*out = raw;
 		*outn = t->n - 2;
-		if (!*out)
+		if (!raw)
 			p->e->oom = true;
+		else
+			unmark(raw, *outn);
 		return *out != NULL;
 	}
 	for (i = 1; i + 1 < t->n; i++) {
@@ -815,6 +843,8 @@ static bool unquote(struct parser *p, const struct tok *t, const char **out, siz
 		}
 	}
 	*outn = b.len;
+	if (b.buf)
+		unmark(b.buf, b.len);
 	*out = kup_arena_strndup(p->e->a, b.buf ? b.buf : "", b.len);
 	kup_buf_release(&b);
 	if (!*out)
