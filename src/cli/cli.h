@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "kupgrade/core.h"
 #include "kupgrade/kb.h"
+#include "cli_opt.h"
 
 /* Exit codes, everywhere. */
 enum {
@@ -40,14 +41,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A kup_error_sink function printing each as a warning (cli_warning). */
 void cli_print_warning(void *ctx, const struct kup_error *err);
-
-/*
- * getopt_long() that, when the option is an unknown long one, adds
- * "did you mean '--to'?" naming the closest known long option (cli_opt.c)
- * after getopt's own message.  Same arguments (without longindex) and result.
- */
-struct option;
-int cli_getopt(int argc, char *const argv[], const char *shortopts, const struct option *longopts);
 
 /* The hint alone: prints "did you mean '--NAME'?" when a known name is close to `arg`. */
 void cli_suggest_option(const char *arg, const char *const *names, size_t n);

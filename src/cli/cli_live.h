@@ -3,14 +3,13 @@
  * (--kubeconfig, --context, -n/--namespace, -A/--all-namespaces, -v) and
  * the connection they lead to.  Implemented in cmd_live.c.
  *
- * Use: put CLI_LIVE_LONGOPTS in the getopt_long table and CLI_LIVE_SHORTOPTS
- * in the short-option string, offer every option to cli_live_option() first,
+ * Use: include cli_live_opts in the command's option table (a CLI_OPT_GROUP
+ * entry), offer every option to cli_live_option() first,
  * then cli_live_connect() when cli_live_wanted().
  */
 #ifndef KUP_CLI_LIVE_H
 #define KUP_CLI_LIVE_H
 
-#include <getopt.h>
 #include "cli.h"
 #include "cli_opt.h"
 #include "kupgrade/kube.h"
@@ -23,29 +22,6 @@ enum {
 	CLI_OPT_REQUEST_TIMEOUT,
 	CLI_OPT_STRICT,
 };
-
-#define CLI_LIVE_LONGOPTS                                                     \
-	{ "kubeconfig", required_argument, NULL, CLI_OPT_KUBECONFIG },        \
-	{ "context", required_argument, NULL, CLI_OPT_CONTEXT },              \
-	{ "live", no_argument, NULL, CLI_OPT_LIVE },                          \
-	{ "request-timeout", required_argument, NULL, CLI_OPT_REQUEST_TIMEOUT }, \
-	{ "namespace", required_argument, NULL, 'n' },                        \
-	{ "all-namespaces", no_argument, NULL, 'A' },                         \
-	{ "verbose", no_argument, NULL, 'v' },                                \
-	{ "strict", no_argument, NULL, CLI_OPT_STRICT }
-#define CLI_LIVE_SHORTOPTS "n:Av"
-
-#define CLI_LIVE_USAGE                                                                   \
-	"  --context NAME            the kubeconfig context (default: current-context)\n"  \
-	"  --kubeconfig FILE         the kubeconfig (default: $KUBECONFIG, ~/.kube/config,\n" \
-	"                            or the in-cluster service account)\n"                    \
-	"  --live                    read the cluster of the current context\n"            \
-	"  -n, --namespace NS        only namespaced objects in NS\n"                      \
-	"  -A, --all-namespaces      every namespace (the default)\n"                      \
-	"  --request-timeout SECS    per request (default 120)\n"                          \
-	"  -v, --verbose             log each request (method, URL, status, time) on stderr\n" \
-	"  --strict                  a cluster that lists nothing (no API groups, no namespaces,\n" \
-	"                            no nodes) is an error (exit 1), not a warning\n"
 
 /* The connection flags as an option table, for a CLI_OPT_GROUP entry (cmd_live.c). */
 extern const struct cli_opt cli_live_opts[];
@@ -66,7 +42,7 @@ struct cli_live {
 };
 
 void cli_live_init(struct cli_live *l);
-/* True when the getopt code c (argument arg) was one of the live options. */
+/* True when the option id c (argument arg) was one of the live options. */
 bool cli_live_option(struct cli_live *l, int c, const char *arg);
 /* True when the command should read a live cluster. */
 bool cli_live_wanted(const struct cli_live *l);

@@ -1,5 +1,4 @@
 /* cli_opt.c - the option tables' parser and --help (cli_opt.h). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,27 +101,6 @@ static void suggest(const struct cli_cmd *cmd, const char *arg)
 	opt_walk(cmd->opts, collect_name, &ns);
 	cli_suggest_option(arg, ns.v, ns.n);
 	free(ns.v);
-}
-
-int cli_getopt(int argc, char *const argv[], const char *shortopts, const struct option *longopts)
-{
-	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	const char **names;
-	size_t n = 0, i;
-
-	/* an unrecognised long option: '?' with optopt 0, the option just before optind */
-	if (c != '?' || optopt != 0 || optind < 1 || optind > argc)
-		return c;
-	while (longopts[n].name)
-		n++;
-	names = calloc(n + 1, sizeof(*names));
-	if (!names)
-		return c;
-	for (i = 0; i < n; i++)
-		names[i] = longopts[i].name;
-	cli_suggest_option(argv[optind - 1], names, n);
-	free(names);
-	return c;
 }
 
 /* ---- the parser ------------------------------------------------------------------------ */
@@ -362,8 +340,8 @@ void cli_usage(const struct cli_cmd *cmd, FILE *fp)
 
 	while (*u) {
 		size_t n = strcspn(u, "\n");
-		fprintf(fp, "%s %s %s %.*s\n", first ? "usage:" : "      ", kup_cli_name, cmd->name,
-			(int)n, u);
+		fprintf(fp, "%s %s%s%s %.*s\n", first ? "usage:" : "      ", kup_cli_name,
+			*cmd->name ? " " : "", cmd->name, (int)n, u);
 		first = false;
 		u += n;
 		if (*u)

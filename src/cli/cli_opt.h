@@ -119,7 +119,7 @@ void cli_usage(const struct cli_cmd *cmd, FILE *fp);
 /* The commands (each in its cmd_*.c). */
 extern const struct cli_cmd cli_cmd_scan, cli_cmd_fix, cli_cmd_plan, cli_cmd_profile,
 	cli_cmd_rollout, cli_cmd_fleet, cli_cmd_snapshot, cli_cmd_drain, cli_cmd_serve, cli_cmd_kb,
-	cli_cmd_version, cli_cmd_completion;
+	cli_cmd_version, cli_cmd_completion, cli_cmd_rollout_run;
 
 /* Every command, for the completions and the man pages (cli_doc.c). */
 extern const struct cli_cmd *const cli_commands[];

@@ -3,7 +3,7 @@
  * that read objects (scan): the pre-flight checks of preflight.h run on the
  * same object stream, and their findings join the report.
  *
- * Use: CLI_PREFLIGHT_LONGOPTS in the getopt_long table; offer every option
+ * Use: cli_preflight_opts in the option table (a CLI_OPT_GROUP); offer every option
  * to cli_preflight_option(); cli_preflight_tee() on the ingest's callback;
  * before the report is rendered, cli_preflight_finish() adds the pre-flight
  * findings to it as items (report.h), so every format carries them.
@@ -11,7 +11,6 @@
 #ifndef KUP_CLI_PREFLIGHT_H
 #define KUP_CLI_PREFLIGHT_H
 
-#include <getopt.h>
 #include "cli.h"
 #include "cli_opt.h"
 #include "kupgrade/object.h"
@@ -22,16 +21,6 @@ enum {
 	CLI_OPT_PREFLIGHT = 1100,
 	CLI_OPT_ALLOWED_REGISTRIES,
 };
-
-#define CLI_PREFLIGHT_LONGOPTS                                                          \
-	{ "preflight", no_argument, NULL, CLI_OPT_PREFLIGHT },                          \
-	{ "allowed-registries", required_argument, NULL, CLI_OPT_ALLOWED_REGISTRIES }
-
-#define CLI_PREFLIGHT_USAGE                                                                    \
-	"  --preflight               also run the pre-flight checks (webhooks without endpoints,\n" \
-	"                            PDBs at 0, CRD stored versions, node skew, APIServices)\n"  \
-	"  --allowed-registries LIST comma-separated registries (or registry/path prefixes)\n"    \
-	"                            images may come from; implies --preflight\n"
 
 /* --preflight and --allowed-registries as an option table (cli_preflight.c). */
 extern const struct cli_opt cli_preflight_opts[];
@@ -51,7 +40,7 @@ struct cli_preflight {
 };
 
 void cli_preflight_init(struct cli_preflight *p);
-/* True when the getopt code c was one of the pre-flight options. */
+/* True when the option id c was one of the pre-flight options. */
 bool cli_preflight_option(struct cli_preflight *p, int c, const char *arg);
 /*
  * When enabled: starts the pass for `target` and makes *fn and *ctx feed both the

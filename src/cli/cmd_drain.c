@@ -3,7 +3,6 @@
  * Eviction API, name the PodDisruptionBudgets that block (drain.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,35 +10,6 @@
 #include "cli.h"
 #include "cli_live.h"
 #include "kupgrade/drain.h"
-
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s drain NODE... [--context NAME] [--kubeconfig FILE] [options]\n"
-		"\n"
-		"Cordons the nodes, then evicts their pods through the Eviction API (policy/v1,\n"
-		"or policy/v1beta1 where the server has no v1), retrying while a\n"
-		"PodDisruptionBudget refuses and naming it, until the pods are gone or the\n"
-		"timeout passes.  DaemonSet-managed and mirror pods are left alone.\n"
-		"\n"
-		"  --dry-run                 list the pods that would be evicted, in order, and those\n"
-		"                            that would wait (the budget's allowed disruptions taken\n"
-		"                            by the evictions before them), naming the budget; change nothing\n"
-		"  --force                   also evict pods that no controller manages\n"
-		"  --delete-emptydir-data    also evict pods with emptyDir volumes (their data is lost)\n"
-		"  --ignore-daemonsets       accepted for kubectl compatibility (always the case)\n"
-		"  --grace-period SECS       the pods' termination grace period (default: their own)\n"
-		"  --timeout DURATION        give up after DURATION (30s, 5m, 1h; 0 = never; default 5m)\n"
-		"  --on-timeout fail|force   at the timeout: stop (exit 3), or delete what is left\n"
-		"  --backoff DURATION        the first wait after a refused eviction (500ms, 2s;\n"
-		"                            default 1s), doubling up to 5s\n"
-		"  -o, --output FORMAT       the result on stdout: table (default), json, yaml\n"
-		"%s"
-		"\n"
-		"Exit status: 0 drained (or nothing would block), 1 error (pods refused, API\n"
-		"failures), 3 blocked or timed out (or, with --dry-run, a budget would block).\n",
-		kup_cli_name, CLI_LIVE_USAGE);
-}
 
 /* "90", "90s", "5m", "1h", "1m30s" -> milliseconds; false when malformed. */
 static bool parse_duration(const char *s, long *ms)
@@ -90,26 +60,58 @@ static void on_progress(void *ctx, const char *line)
 
 enum {
 	OPT_DRY_RUN = 256, OPT_FORCE, OPT_EMPTYDIR, OPT_IGNORE_DS, OPT_GRACE, OPT_TIMEOUT,
-	OPT_ON_TIMEOUT, OPT_BACKOFF,
+	OPT_ON_TIMEOUT, OPT_BACKOFF, OPT_LIVE_GROUP,
+};
+
+static const struct cli_opt drain_opts[] = {
+	{ OPT_DRY_RUN, 0, "dry-run", CLI_NOARG, NULL,
+	  "list the pods that would be evicted, in order, and those that would wait (the budget's "
+	  "allowed disruptions taken by the evictions before them), naming the budget; change "
+	  "nothing", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_FORCE, 0, "force", CLI_NOARG, NULL, "also evict pods that no controller manages", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_EMPTYDIR, 0, "delete-emptydir-data", CLI_NOARG, NULL,
+	  "also evict pods with emptyDir volumes (their data is lost)", NULL, CLI_HINT_NONE, NULL,
+	  NULL },
+	{ OPT_EMPTYDIR, 0, "delete-local-data", CLI_NOARG, NULL,
+	  "the old name of --delete-emptydir-data (kubectl's)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_IGNORE_DS, 0, "ignore-daemonsets", CLI_NOARG, NULL,
+	  "accepted for kubectl compatibility (always the case)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_GRACE, 0, "grace-period", CLI_ARG, "SECS", "the pods' termination grace period",
+	  "their own", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_TIMEOUT, 0, "timeout", CLI_ARG, "DURATION",
+	  "give up after DURATION (30s, 5m, 1h; 0 = never)", "5m", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_ON_TIMEOUT, 0, "on-timeout", CLI_ARG, "fail|force",
+	  "at the timeout: stop (exit 3), or delete what is left", "fail", CLI_HINT_ENUM,
+	  "fail force", NULL },
+	{ OPT_BACKOFF, 0, "backoff", CLI_ARG, "DURATION",
+	  "the first wait after a refused eviction (500ms, 2s), doubling up to 5s", "1s",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the result on stdout", "table", CLI_HINT_ENUM,
+	  "table json yaml", NULL },
+	CLI_OPT_HELP,
+	{ OPT_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL, "The cluster", NULL, CLI_HINT_NONE, NULL,
+	  cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_drain = {
+	"drain",
+	"NODE... [--context NAME] [--kubeconfig FILE] [options]",
+	"cordon and drain nodes, naming the PodDisruptionBudgets that block",
+	"Cordons the nodes, then evicts their pods through the Eviction API (policy/v1, or "
+	"policy/v1beta1 where the server has no v1), retrying while a PodDisruptionBudget refuses "
+	"and naming it, until the pods are gone or the timeout passes.  DaemonSet-managed and "
+	"mirror pods are left alone.",
+	drain_opts, CLI_HINT_NODE, NULL,
+	"Exit status: 0 drained (or nothing would block), 1 error (pods refused, API failures), 3 "
+	"blocked or timed out (or, with --dry-run, a budget would block).",
+	NULL,
 };
 
 int cmd_drain(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "force", no_argument, NULL, OPT_FORCE },
-		{ "delete-emptydir-data", no_argument, NULL, OPT_EMPTYDIR },
-		{ "delete-local-data", no_argument, NULL, OPT_EMPTYDIR },
-		{ "ignore-daemonsets", no_argument, NULL, OPT_IGNORE_DS },
-		{ "grace-period", required_argument, NULL, OPT_GRACE },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "on-timeout", required_argument, NULL, OPT_ON_TIMEOUT },
-		{ "backoff", required_argument, NULL, OPT_BACKOFF },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	struct cli_live live;
 	struct kup_drain_opts o;
 	struct kup_drain_result res;
@@ -125,9 +127,9 @@ int cmd_drain(int argc, char **argv)
 	o.timeout_ms = 5 * 60 * 1000;
 	o.progress = on_progress;
 	kup_drain_result_init(&res);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
-		if (cli_live_option(&live, c, optarg))
+	cli_parse_init(&p, &cli_cmd_drain, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		if (cli_live_option(&live, c, p.arg))
 			continue;
 		switch (c) {
 		case OPT_DRY_RUN:
@@ -144,65 +146,66 @@ int cmd_drain(int argc, char **argv)
 		case OPT_GRACE: {
 			char *end;
 			errno = 0;
-			o.grace_period = strtol(optarg, &end, 10);
+			o.grace_period = strtol(p.arg, &end, 10);
 			if (*end || errno || o.grace_period < -1) {
-				cli_error("bad --grace-period '%s': want seconds", optarg);
+				cli_error("bad --grace-period '%s': want seconds", p.arg);
 				goto out;
 			}
 			break;
 		}
 		case OPT_TIMEOUT:
-			if (!parse_duration(optarg, &o.timeout_ms)) {
-				cli_error("bad --timeout '%s': want a duration such as 30s, 5m or 1h", optarg);
+			if (!parse_duration(p.arg, &o.timeout_ms)) {
+				cli_error("bad --timeout '%s': want a duration such as 30s, 5m or 1h", p.arg);
 				goto out;
 			}
 			break;
 		case OPT_BACKOFF:
-			if (!parse_duration(optarg, &o.backoff_ms) || o.backoff_ms == 0) {
-				cli_error("bad --backoff '%s': want a duration such as 500ms or 2s", optarg);
+			if (!parse_duration(p.arg, &o.backoff_ms) || o.backoff_ms == 0) {
+				cli_error("bad --backoff '%s': want a duration such as 500ms or 2s", p.arg);
 				goto out;
 			}
 			break;
 		case OPT_ON_TIMEOUT:
-			if (strcmp(optarg, "fail") == 0) {
+			if (strcmp(p.arg, "fail") == 0) {
 				o.on_timeout = KUP_DRAIN_TIMEOUT_FAIL;
-			} else if (strcmp(optarg, "force") == 0) {
+			} else if (strcmp(p.arg, "force") == 0) {
 				o.on_timeout = KUP_DRAIN_TIMEOUT_FORCE;
 			} else {
-				cli_error("bad --on-timeout '%s': want fail or force", optarg);
+				cli_error("bad --on-timeout '%s': want fail or force", p.arg);
 				goto out;
 			}
 			break;
 		case 'o':
-			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "yaml") == 0) {
+			if (strcmp(p.arg, "json") == 0 || strcmp(p.arg, "yaml") == 0) {
 				json = true;
-				yaml = optarg[0] == 'y';
-			} else if (strcmp(optarg, "table") == 0) {
+				yaml = p.arg[0] == 'y';
+			} else if (strcmp(p.arg, "table") == 0) {
 				json = false;
 			} else {
-				cli_error("bad --output '%s': want table, json or yaml", optarg);
+				cli_error("bad --output '%s': want table, json or yaml", p.arg);
 				goto out;
 			}
 			break;
 		case 'h':
-			usage(stdout);
+			cli_usage(&cli_cmd_drain, stdout);
 			rc = KUP_EXIT_OK;
 			goto out;
 		default:
-			usage(stderr);
+			cli_usage(&cli_cmd_drain, stderr);
 			goto out;
 		}
 	}
+	argc = 1 + (int)p.npos;
 	if (live.bad)
 		goto out;
-	if (optind >= argc) {
+	if (argc < 2) {
 		cli_error("drain: name at least one node");
-		usage(stderr);
+		cli_usage(&cli_cmd_drain, stderr);
 		goto out;
 	}
 	if (cli_live_connect(&live, false) != KUP_EXIT_OK)
 		goto out;
-	st = kup_drain(live.k, (const char *const *)&argv[optind], (size_t)(argc - optind), &o, &res,
+	st = kup_drain(live.k, (const char *const *)&argv[1], (size_t)(argc - 1), &o, &res,
 		       &err);
 	if (json)
 		kup_drain_render(&res, o.dry_run, yaml ? KUP_EMIT_YAML : KUP_EMIT_JSON, &out);

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,34 +36,47 @@ struct run {
 	struct kup_arena strings;  /* the items' strings (the notes are freed per file) */
 };
 
-static void fix_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s fix [PATH...] --to VERSION [--diff | --check | --write [--backup] | --stdout]\n"
-		"\n"
-		"Rewrites manifests (YAML or JSON files, directories, '-' for stdin) to the\n"
-		"APIs served at the target version, changing only the edited fields.\n"
-		"\n"
-		"Options:\n"
-		"  --to VERSION          target Kubernetes version (default: newest in the KB)\n"
-		"  --diff                show a unified diff of the changes (default)\n"
-		"  --check               show the diff and exit 3 if anything would change;\n"
-		"                        change nothing (for CI and pre-commit hooks)\n"
-		"  --write               replace the files (atomically; a symlink's target is\n"
-		"                        rewritten, hard-linked files in place after a backup)\n"
-		"  --backup              with --write: keep the original as FILE.orig (then\n"
-		"                        FILE.orig.1, ...: a backup is never overwritten)\n"
-		"  --stdout              print the fixed text of every input\n"
-		"  -o, --output FORMAT   instead of the diff, report the objects that cannot be\n"
-		"                        fixed: table, json, yaml, csv, markdown, sarif, junit, html\n"
-		"  --helm-release FILE   fix a Helm release record (Secret or ConfigMap dump)\n"
-		"  --kb DIR              use the knowledge base in DIR\n"
-		"  -h, --help            show this help\n"
-		"\n"
-		"Exit: 0 nothing to fix or all fixed, 3 something removed at the target could\n"
-		"not be fixed (with --check: or something would change), 1 error.\n",
-		kup_cli_name);
-}
+enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM, OPT_CHECK };
+
+static const struct cli_opt fix_opts[] = {
+	{ OPT_TO, 0, "to", CLI_ARG, "VERSION", "target Kubernetes version", "newest in the KB",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_DIFF, 0, "diff", CLI_NOARG, NULL, "show a unified diff of the changes (the default)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_CHECK, 0, "check", CLI_NOARG, NULL,
+	  "show the diff and exit 3 if anything would change; change nothing (for CI and "
+	  "pre-commit hooks)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_WRITE, 0, "write", CLI_NOARG, NULL,
+	  "replace the files (atomically; a symlink's target is rewritten, hard-linked files in "
+	  "place after a backup)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_BACKUP, 0, "backup", CLI_NOARG, NULL,
+	  "with --write: keep the original as FILE.orig (then FILE.orig.1, ...: a backup is never "
+	  "overwritten)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_STDOUT, 0, "stdout", CLI_NOARG, NULL, "print the fixed text of every input", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT",
+	  "instead of the diff, report the objects that cannot be fixed", NULL, CLI_HINT_ENUM,
+	  "table json yaml csv markdown sarif junit html", NULL },
+	{ OPT_HELM, 0, "helm-release", CLI_ARG, "FILE",
+	  "fix a Helm release record (Secret or ConfigMap dump; repeatable)", NULL, CLI_HINT_FILE,
+	  NULL, NULL },
+	{ OPT_KB, 0, "kb", CLI_ARG, "DIR", "use the knowledge base in DIR", NULL, CLI_HINT_DIR, NULL,
+	  NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_fix = {
+	"fix",
+	"[PATH...] --to VERSION [--diff | --check | --write [--backup] | --stdout | -o FORMAT]",
+	"rewrite manifests to the APIs served at the target version",
+	"Rewrites manifests (YAML or JSON files, directories, '-' for stdin) to the APIs served at "
+	"the target version, changing only the edited fields.",
+	fix_opts, CLI_HINT_PATH, NULL,
+	"Exit: 0 nothing to fix or all fixed, 3 something removed at the target could not be "
+	"fixed (with --check: or something would change), 1 error.",
+	NULL,
+};
 
 /* ---- unified diff ------------------------------------------------------------------------ */
 
@@ -984,21 +996,7 @@ static bool render_refusals(struct run *r, int *rc)
 
 int cmd_fix(int argc, char **argv)
 {
-	enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM,
-	       OPT_CHECK };
-	static const struct option longopts[] = {
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "diff", no_argument, NULL, OPT_DIFF },
-		{ "check", no_argument, NULL, OPT_CHECK },
-		{ "write", no_argument, NULL, OPT_WRITE },
-		{ "backup", no_argument, NULL, OPT_BACKUP },
-		{ "stdout", no_argument, NULL, OPT_STDOUT },
-		{ "kb", required_argument, NULL, OPT_KB },
-		{ "helm-release", required_argument, NULL, OPT_HELM },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	const char *to = NULL, *kb_dir = NULL;
 	const char **helm = NULL;
 	size_t nhelm = 0, helm_cap = 0;
@@ -1009,34 +1007,33 @@ int cmd_fix(int argc, char **argv)
 	bool usage_error = false;
 	struct kup_kb *kb = NULL;
 
-	optind = 1;
-	opterr = 1;
-	while ((c = cli_getopt(argc, argv, "ho:", longopts)) != -1) {
+	cli_parse_init(&p, &cli_cmd_fix, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
 		switch (c) {
 		case 'o':
 			r.report = true;
-			if (!kup_format_parse(optarg, &r.fmt)) {
+			if (!kup_format_parse(p.arg, &r.fmt)) {
 				cli_error("unknown output format '%s' (table, json, yaml, csv, markdown, "
-					  "sarif, junit, html)", optarg);
+					  "sarif, junit, html)", p.arg);
 				usage_error = true;
 			}
 			break;
-		case OPT_TO: to = optarg; break;
+		case OPT_TO: to = p.arg; break;
 		case OPT_DIFF: r.mode = MODE_DIFF; nmodes++; break;
 		case OPT_CHECK: r.mode = MODE_CHECK; nmodes++; break;
 		case OPT_WRITE: r.mode = MODE_WRITE; nmodes++; break;
 		case OPT_STDOUT: r.mode = MODE_STDOUT; nmodes++; break;
 		case OPT_BACKUP: r.backup = true; break;
-		case OPT_KB: kb_dir = optarg; break;
+		case OPT_KB: kb_dir = p.arg; break;
 		case OPT_HELM:
 			if (!kup_grow(&helm, &helm_cap, nhelm + 1, sizeof *helm, 4)) {
 				cli_error("out of memory");
 				return KUP_EXIT_ERROR;
 			}
-			helm[nhelm++] = optarg;
+			helm[nhelm++] = p.arg;
 			break;
 		case 'h':
-			fix_usage(stdout);
+			cli_usage(&cli_cmd_fix, stdout);
 			free(helm);
 			return KUP_EXIT_OK;
 		default:
@@ -1044,6 +1041,7 @@ int cmd_fix(int argc, char **argv)
 			break;
 		}
 	}
+	argc = 1 + (int)p.npos;
 	if (!usage_error && nmodes > 1) {
 		cli_error("--diff, --check, --write and --stdout exclude each other");
 		usage_error = true;
@@ -1056,12 +1054,12 @@ int cmd_fix(int argc, char **argv)
 		cli_error("--backup needs --write");
 		usage_error = true;
 	}
-	if (!usage_error && optind >= argc && nhelm == 0 && isatty(STDIN_FILENO)) {
+	if (!usage_error && argc < 2 && nhelm == 0 && isatty(STDIN_FILENO)) {
 		cli_error("no input: name files or directories, or '-' for stdin");
 		usage_error = true;
 	}
 	if (usage_error) {
-		fix_usage(stderr);
+		cli_usage(&cli_cmd_fix, stderr);
 		free(helm);
 		return KUP_EXIT_ERROR;
 	}
@@ -1084,9 +1082,9 @@ int cmd_fix(int argc, char **argv)
 		}
 		cli_kb_warn_target(kb, &r.opts.target);
 	}
-	if (optind >= argc && nhelm == 0)
+	if (argc < 2 && nhelm == 0)
 		fix_one(&r, "-", false);
-	for (int i = optind; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-") != 0 && is_dir(argv[i]))
 			fix_dir(&r, argv[i]);
 		else

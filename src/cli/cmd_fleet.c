@@ -2,7 +2,6 @@
  * cmd_fleet.c - `kupgrade fleet run|status|plan|events|report|retry|resume|pause|approve|validate`.
  */
 #define _GNU_SOURCE 1
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,33 +23,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s fleet run FLEET [--store URL] [--once] [--until-done] [--tick 10s]\n"
-		"                 [--time-scale N] [--now TIME] [--holder ID] [--lease-ttl 30s] [--kb DIR]\n"
-		"                 [-q] (no progress line on a terminal)\n"
-		"       %s fleet status FLEET [--store URL] [-o table|json|yaml]\n"
-		"       %s fleet plan FLEET [--store URL]\n"
-		"       %s fleet events [--store URL] [--cluster NAME] [--since ID] [-o table|json|yaml]\n"
-		"       %s fleet report FLEET [--store URL] -o html [FILE]\n"
-		"       %s fleet retry CLUSTER [--store URL] [--by NAME]\n"
-		"       %s fleet pause [WAVE] [--store URL] [--by NAME] [--reason TEXT]\n"
-		"       %s fleet resume [WAVE] [--store URL] [--by NAME]\n"
-		"       %s fleet approve WAVE [--store URL] [--by NAME]\n"
-		"       %s fleet validate FLEET\n"
-		"\n"
-		"The store is --store URL (sqlite:PATH, postgres://...), else $KUPGRADE_FLEET_STORE,\n"
-		"else sqlite:kupgrade-fleet.db in the current directory.\n"
-		"Fast-forward (demos, tests): --time-scale 3600 runs fleet time an hour per second\n"
-		"(soak, health interval, driver timeout); the store remembers it.  --now (or\n"
-		"$KUP_FLEET_NOW: seconds since the epoch, or 2026-11-21T02:00:00Z) sets fleet time.\n"
-		"Exit: 0 done (or stopped), 2 waiting on a person (approval, pause), 3 failed, held\n"
-		"or halted clusters, 1 error.\n",
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name,
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name);
 }
 
 static const char *store_url(const char *given)
@@ -197,25 +169,89 @@ static enum kup_status live_profile(void *ctx, const struct kup_fleet_cluster *c
 enum { OPT_STORE = 256, OPT_ONCE, OPT_TICK, OPT_SCALE, OPT_NOW, OPT_HOLDER, OPT_TTL, OPT_KB,
        OPT_BY, OPT_REASON, OPT_CLUSTER, OPT_SINCE, OPT_UNTIL, OPT_WORK };
 
-static const struct option longopts[] = {
-	{ "store", required_argument, NULL, OPT_STORE },
-	{ "once", no_argument, NULL, OPT_ONCE },
-	{ "until-done", no_argument, NULL, OPT_UNTIL },
-	{ "tick", required_argument, NULL, OPT_TICK },
-	{ "time-scale", required_argument, NULL, OPT_SCALE },
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "holder", required_argument, NULL, OPT_HOLDER },
-	{ "lease-ttl", required_argument, NULL, OPT_TTL },
-	{ "kb", required_argument, NULL, OPT_KB },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "cluster", required_argument, NULL, OPT_CLUSTER },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "work-dir", required_argument, NULL, OPT_WORK },
-	{ "output", required_argument, NULL, 'o' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt fleet_opts[] = {
+	{ OPT_STORE, 0, "store", CLI_ARG, "URL", "the fleet's store: sqlite:PATH or postgres://...",
+	  "$KUPGRADE_FLEET_STORE, else sqlite:kupgrade-fleet.db", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_ONCE, 0, "once", CLI_NOARG, NULL, "run: one tick, then exit", NULL, CLI_HINT_NONE,
+	  NULL, NULL },
+	{ OPT_UNTIL, 0, "until-done", CLI_NOARG, NULL,
+	  "run: exit when every cluster is done, failed or waiting on a person", NULL, CLI_HINT_NONE,
+	  NULL, NULL },
+	{ OPT_TICK, 0, "tick", CLI_ARG, "DURATION", "run: time between ticks (10s, 500ms)", "10s",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_SCALE, 0, "time-scale", CLI_ARG, "N",
+	  "fast-forward (demos, tests): fleet time runs N times faster (soak, health interval, "
+	  "driver timeout); the store remembers it", "1", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_NOW, 0, "now", CLI_ARG, "TIME",
+	  "fleet time: seconds since the epoch, or 2026-11-21T02:00:00Z ($KUP_FLEET_NOW too)", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_HOLDER, 0, "holder", CLI_ARG, "ID", "run: this controller's name in the store's lease",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_TTL, 0, "lease-ttl", CLI_ARG, "DURATION", "run: how long the lease outlives a silent "
+	  "controller", "30s", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_KB, 0, "kb", CLI_ARG, "DIR", "read the knowledge base from DIR instead of the embedded "
+	  "one", NULL, CLI_HINT_DIR, NULL, NULL },
+	{ OPT_WORK, 0, "work-dir", CLI_ARG, "DIR", "run: where the cluster drivers run", NULL,
+	  CLI_HINT_DIR, NULL, NULL },
+	{ OPT_BY, 0, "by", CLI_ARG, "NAME", "retry, pause, resume, approve: who does it", "$USER",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_REASON, 0, "reason", CLI_ARG, "TEXT", "pause: why", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ OPT_CLUSTER, 0, "cluster", CLI_ARG, "NAME", "events: only this cluster's", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_SINCE, 0, "since", CLI_ARG, "ID", "events: only those after event ID", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT",
+	  "status and events: table, json or yaml; report: html", "table", CLI_HINT_ENUM,
+	  "table json yaml html", NULL },
+	{ 'q', 'q', "quiet", CLI_NOARG, NULL, "run: no progress line on stderr (shown only on a "
+	  "terminal)", NULL, CLI_HINT_NONE, NULL, NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+#define FLEET_SUB(var, name, usage, summary)                                                    \
+	static const struct cli_cmd var = { "fleet " name, usage, summary, NULL, fleet_opts,     \
+					    CLI_HINT_FILE, NULL, FLEET_EXIT, NULL }
+#define FLEET_EXIT                                                                               \
+	"Exit: 0 done (or stopped), 2 waiting on a person (approval, pause), 3 failed, held or "  \
+	"halted clusters, 1 error."
+
+FLEET_SUB(fleet_run, "run", "FLEET [--store URL] [--once] [--until-done] [--tick 10s] "
+	  "[--time-scale N] [--now TIME] [--holder ID] [--lease-ttl 30s] [--kb DIR] [-q]",
+	  "the control loop: upgrade the fleet's clusters wave by wave");
+FLEET_SUB(fleet_status, "status", "FLEET [--store URL] [-o table|json|yaml]",
+	  "each cluster's state, step and blockers");
+FLEET_SUB(fleet_plan, "plan", "FLEET [--store URL]", "what the next ticks would do");
+FLEET_SUB(fleet_events, "events", "[--store URL] [--cluster NAME] [--since ID] [-o table|json|yaml]",
+	  "the fleet's event log");
+FLEET_SUB(fleet_report, "report", "FLEET [--store URL] -o html [FILE]",
+	  "the fleet's HTML report");
+FLEET_SUB(fleet_retry, "retry", "CLUSTER [--store URL] [--by NAME]",
+	  "retry a failed cluster");
+FLEET_SUB(fleet_pause, "pause", "[WAVE] [--store URL] [--by NAME] [--reason TEXT]",
+	  "pause the fleet, or one wave");
+FLEET_SUB(fleet_resume, "resume", "[WAVE] [--store URL] [--by NAME]",
+	  "resume the fleet, or one wave");
+FLEET_SUB(fleet_approve, "approve", "WAVE [--store URL] [--by NAME]",
+	  "approve a wave that waits for approval");
+FLEET_SUB(fleet_validate, "validate", "FLEET", "check a fleet file");
+
+static const struct cli_cmd *const fleet_subs[] = {
+	&fleet_run, &fleet_status, &fleet_plan, &fleet_events, &fleet_report, &fleet_retry,
+	&fleet_pause, &fleet_resume, &fleet_approve, &fleet_validate, NULL,
+};
+static const struct cli_opt fleet_top_opts[] = { CLI_OPT_HELP, CLI_OPT_END };
+
+const struct cli_cmd cli_cmd_fleet = {
+	"fleet", "SUBCOMMAND [options]",
+	"upgrade a fleet of clusters in waves (a control loop)",
+	"The store is --store URL (sqlite:PATH, postgres://...), else $KUPGRADE_FLEET_STORE, else "
+	"sqlite:kupgrade-fleet.db in the current directory.  Fast-forward (demos, tests): "
+	"--time-scale 3600 runs fleet time an hour per second (soak, health interval, driver "
+	"timeout); the store remembers it.  --now (or $KUP_FLEET_NOW: seconds since the epoch, or "
+	"2026-11-21T02:00:00Z) sets fleet time.\n\n"
+	"Run 'kupgrade fleet SUBCOMMAND --help' for the options of each.",
+	fleet_top_opts, CLI_HINT_NONE, NULL, FLEET_EXIT, fleet_subs,
 };
 
 struct args {
@@ -227,8 +263,9 @@ struct args {
 	int npos;
 };
 
-static int parse_args(int argc, char **argv, struct args *a)
+static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct args *a)
 {
+	struct cli_parse p;
 	int c;
 	const char *env;
 
@@ -243,54 +280,55 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if ((env = getenv("KUP_FLEET_TIME_SCALE")) && *env)
 		a->scale = atof(env);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:hq", longopts)) != -1) {
+	cli_parse_init(&p, cmd, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
 		switch (c) {
 		case 'q': a->quiet = true; break;
-		case OPT_STORE: a->store = optarg; break;
+		case OPT_STORE: a->store = p.arg; break;
 		case OPT_ONCE: a->once = true; break;
 		case OPT_UNTIL: a->until_done = true; break;
 		case OPT_TICK:
-			if (!parse_ms(optarg, &a->tick_ms) || a->tick_ms <= 0) {
-				cli_error("--tick '%s' is not a duration (10s, 500ms)", optarg);
+			if (!parse_ms(p.arg, &a->tick_ms) || a->tick_ms <= 0) {
+				cli_error("--tick '%s' is not a duration (10s, 500ms)", p.arg);
 				return -1;
 			}
 			break;
 		case OPT_SCALE: {
 			char *end;
-			a->scale = strtod(optarg, &end);
+			a->scale = strtod(p.arg, &end);
 			if (*end || a->scale < 1 || a->scale > 1e7) {
-				cli_error("--time-scale '%s' must be a number from 1 to 10000000", optarg);
+				cli_error("--time-scale '%s' must be a number from 1 to 10000000", p.arg);
 				return -1;
 			}
 			break;
 		}
 		case OPT_NOW:
-			if (!parse_time(optarg, &a->now_ms)) {
+			if (!parse_time(p.arg, &a->now_ms)) {
 				cli_error("--now '%s' is not a time (seconds since the epoch, or "
-					  "2026-11-21T02:00:00Z)", optarg);
+					  "2026-11-21T02:00:00Z)", p.arg);
 				return -1;
 			}
 			break;
-		case OPT_HOLDER: a->holder = optarg; break;
+		case OPT_HOLDER: a->holder = p.arg; break;
 		case OPT_TTL:
-			if (!parse_ms(optarg, &a->ttl_ms) || a->ttl_ms <= 0) {
-				cli_error("--lease-ttl '%s' is not a duration", optarg);
+			if (!parse_ms(p.arg, &a->ttl_ms) || a->ttl_ms <= 0) {
+				cli_error("--lease-ttl '%s' is not a duration", p.arg);
 				return -1;
 			}
 			break;
-		case OPT_KB: a->kb = optarg; break;
-		case OPT_BY: a->by = optarg; break;
-		case OPT_REASON: a->reason = optarg; break;
-		case OPT_CLUSTER: a->cluster = optarg; break;
-		case OPT_SINCE: a->since = atoll(optarg); break;
-		case OPT_WORK: a->work_dir = optarg; break;
-		case 'o': a->output = optarg; break;
-		case 'h': usage(stdout); return 1;
-		default: usage(stderr); return -1;
+		case OPT_KB: a->kb = p.arg; break;
+		case OPT_BY: a->by = p.arg; break;
+		case OPT_REASON: a->reason = p.arg; break;
+		case OPT_CLUSTER: a->cluster = p.arg; break;
+		case OPT_SINCE: a->since = atoll(p.arg); break;
+		case OPT_WORK: a->work_dir = p.arg; break;
+		case 'o': a->output = p.arg; break;
+		case 'h': cli_usage(cmd, stdout); return 1;
+		default: cli_usage(cmd, stderr); return -1;
 		}
 	}
-	for (int i = optind; i < argc; i++) {
+	argc = 1 + (int)p.npos;
+	for (int i = 1; i < argc; i++) {
 		if (a->npos == 4) {
 			cli_error("too many arguments");
 			return -1;
@@ -690,12 +728,22 @@ int cmd_fleet(int argc, char **argv)
 	const char *sub;
 	int r;
 
+	const struct cli_cmd *cmd = NULL;
+
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(argc < 2 ? stderr : stdout);
+		cli_usage(&cli_cmd_fleet, argc < 2 ? stderr : stdout);
 		return argc < 2 ? KUP_EXIT_ERROR : KUP_EXIT_OK;
 	}
 	sub = argv[1];
-	r = parse_args(argc - 1, argv + 1, &a);
+	for (const struct cli_cmd *const *s = fleet_subs; *s; s++)
+		if (strcmp((*s)->name + strlen("fleet "), sub) == 0)
+			cmd = *s;
+	if (!cmd) {
+		cli_error("unknown fleet subcommand '%s' (run, status, plan, events, report, retry, "
+			  "pause, resume, approve, validate)", sub);
+		return KUP_EXIT_ERROR;
+	}
+	r = parse_args(cmd, argc - 1, argv + 1, &a);
 	if (r)
 		return r > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
 	if (strcmp(sub, "run") == 0)

@@ -2,7 +2,6 @@
  * cmd_kb.c - `kupgrade kb list`, `kb addons`, `kb risks` and
  * `kupgrade kb validate [DIR]`.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,33 +29,80 @@ static const char *level_name(enum kup_api_level l)
 static bool want_yaml;
 static int print_and_free(struct kup_buf *out, struct kup_kb *kb);
 
-static void kb_usage(FILE *fp)
+static const struct cli_opt listing_table[] = {
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the listing's format", "table", CLI_HINT_ENUM,
+	  "table json yaml", NULL },
+	{ 'k', 0, "kb", CLI_ARG, "DIR", "read the knowledge base from DIR instead of the embedded one",
+	  NULL, CLI_HINT_DIR, NULL, NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+static const struct cli_opt help_only[] = { CLI_OPT_HELP, CLI_OPT_END };
+
+static const struct cli_cmd kb_list_cmd = {
+	"kb list", "[-o table|json|yaml] [--kb DIR]",
+	"the API lifecycle rules: component, level, kind, apiVersion, deprecated in, removed in, "
+	"replacements", NULL, listing_table, CLI_HINT_NONE, NULL, NULL, NULL,
+};
+static const struct cli_cmd kb_addons_cmd = {
+	"kb addons", "[-o table|json|yaml] [--kb DIR]",
+	"the add-ons the planner knows: hop rule, workloads, supported Kubernetes versions per "
+	"release", NULL, listing_table, CLI_HINT_NONE, NULL, NULL, NULL,
+};
+static const struct cli_cmd kb_risks_cmd = {
+	"kb risks", "[-o table|json|yaml] [--kb DIR]",
+	"the catalogue of known upgrade risks: id, severity, window, provider, title", NULL,
+	listing_table, CLI_HINT_NONE, NULL, NULL, NULL,
+};
+static const struct cli_cmd kb_validate_cmd = {
+	"kb validate", "[DIR]",
+	"check a knowledge base directory (default: the one in use)",
+	"Checks a knowledge base directory: schema, required fields, well-formed versions, "
+	"duplicate rows, a source URL on every entry.  Without DIR, the knowledge base in use.",
+	help_only, CLI_HINT_DIR, NULL, NULL, NULL,
+};
+static const struct cli_cmd kb_update_cmd = {
+	"kb update", "BUNDLE",
+	"install a newer knowledge base from a bundle",
+	"Installs a newer knowledge base from a bundle ('make kb-bundle'): every file is checked "
+	"against the bundle's MANIFEST (size, sha256) and the whole knowledge base validated before "
+	"it replaces the installed one in $XDG_DATA_HOME/kupgrade/kb; it is used instead of the "
+	"embedded one while its date is newer.",
+	help_only, CLI_HINT_FILE, NULL, NULL, NULL,
+};
+static const struct cli_cmd kb_status_cmd = {
+	"kb status", "",
+	"the embedded and the installed knowledge base, and which is in use", NULL,
+	help_only, CLI_HINT_NONE, NULL, NULL, NULL,
+};
+static const struct cli_cmd *const kb_subs[] = {
+	&kb_list_cmd, &kb_addons_cmd, &kb_risks_cmd, &kb_validate_cmd, &kb_update_cmd,
+	&kb_status_cmd, NULL,
+};
+
+const struct cli_cmd cli_cmd_kb = {
+	"kb", "SUBCOMMAND [options]",
+	"the knowledge base: list its rules, add-ons and risks; validate and update it",
+	"Run 'kupgrade kb SUBCOMMAND --help' for the options of each.",
+	help_only, CLI_HINT_NONE, NULL, NULL, kb_subs,
+};
+
+/*
+ * The subcommands without options: -h/--help, else the positional
+ * arguments left in argv[1..]; returns their count, or -1 after the help
+ * (exit 0) and -2 after an unknown option (exit 1).
+ */
+static int no_options(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	fprintf(fp,
-		"usage: %s kb list [-o table|json|yaml] [--kb DIR]\n"
-		"       %s kb addons [-o table|json|yaml] [--kb DIR]\n"
-		"       %s kb risks [-o table|json|yaml] [--kb DIR]\n"
-		"       %s kb validate [DIR]\n"
-		"       %s kb update BUNDLE\n"
-		"       %s kb status\n"
-		"\n"
-		"list      the API lifecycle rules: component, level, kind, apiVersion,\n"
-		"          deprecated in, removed in, replacements\n"
-		"addons    the add-ons the planner knows: hop rule, workloads, supported\n"
-		"          Kubernetes versions per release\n"
-		"risks     the catalogue of known upgrade risks: id, severity, window,\n"
-		"          provider, title\n"
-		"validate  checks a knowledge base directory (schema, required fields,\n"
-		"          well-formed versions, duplicate rows, a source URL on every entry);\n"
-		"          without DIR, the knowledge base in use\n"
-		"update    installs a newer knowledge base from a bundle ('make kb-bundle'):\n"
-		"          every file is checked against the bundle's MANIFEST (size, sha256)\n"
-		"          and the whole knowledge base validated before it replaces the\n"
-		"          installed one in $XDG_DATA_HOME/kupgrade/kb; it is used instead of\n"
-		"          the embedded one while its date is newer\n"
-		"status    the embedded and the installed knowledge base, and which is in use\n",
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name,
-		kup_cli_name);
+	struct cli_parse p;
+	int c;
+
+	cli_parse_init(&p, cmd, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		cli_usage(cmd, c == 'h' ? stdout : stderr);
+		return c == 'h' ? -1 : -2;
+	}
+	return (int)p.npos;
 }
 
 /* A JSON string literal (quotes included), or null. */
@@ -69,27 +115,23 @@ static const char *vstr(const struct kup_version *v, char *buf, size_t n)
 
 static int kb_list(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "kb", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	const char *dir = NULL, *format = "table";
 	struct kup_kb *kb;
 	struct kup_buf out = KUP_BUF_INIT;
 	size_t i, j;
 	int c;
 
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
+	cli_parse_init(&p, &kb_list_cmd, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'o': format = optarg; break;
-		case 'k': dir = optarg; break;
-		case 'h': kb_usage(stdout); return KUP_EXIT_OK;
-		default: kb_usage(stderr); return KUP_EXIT_ERROR;
+		case 'o': format = p.arg; break;
+		case 'k': dir = p.arg; break;
+		case 'h': cli_usage(&kb_list_cmd, stdout); return KUP_EXIT_OK;
+		default: cli_usage(&kb_list_cmd, stderr); return KUP_EXIT_ERROR;
 		}
 	}
+	argc = 1 + (int)p.npos;
 	if ((want_yaml = strcmp(format, "yaml") == 0))
 		format = "json";
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0) {
@@ -169,29 +211,26 @@ static int kb_list(int argc, char **argv)
 }
 
 /* Parses `-o table|json|yaml` and `--kb DIR` for the listing commands. */
-static int listing_opts(int argc, char **argv, const char **format, const char **dir)
+static int listing_opts(const struct cli_cmd *cmd, int argc, char **argv, const char **format,
+			const char **dir)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "kb", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	int c;
 
 	*format = "table";
 	*dir = NULL;
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h", longopts)) != -1) {
+	cli_parse_init(&p, cmd, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'o': *format = optarg; break;
-		case 'k': *dir = optarg; break;
-		case 'h': kb_usage(stdout); return -1;
-		default: kb_usage(stderr); return KUP_EXIT_ERROR;
+		case 'o': *format = p.arg; break;
+		case 'k': *dir = p.arg; break;
+		case 'h': cli_usage(cmd, stdout); return -1;
+		default: cli_usage(cmd, stderr); return KUP_EXIT_ERROR;
 		}
 	}
-	if (optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+	argc = 1 + (int)p.npos;
+	if (argc > 1) {
+		cli_error("unexpected argument '%s'", argv[1]);
 		return KUP_EXIT_ERROR;
 	}
 	if ((want_yaml = strcmp(*format, "yaml") == 0))
@@ -263,7 +302,7 @@ static int kb_addons(int argc, char **argv)
 	struct kup_buf out = KUP_BUF_INIT;
 	struct kup_kb *kb;
 	size_t i, j;
-	int rc = listing_opts(argc, argv, &format, &dir);
+	int rc = listing_opts(&kb_addons_cmd, argc, argv, &format, &dir);
 
 	if (rc)
 		return rc < 0 ? KUP_EXIT_OK : rc;
@@ -353,7 +392,7 @@ static int kb_risks(int argc, char **argv)
 	struct kup_buf out = KUP_BUF_INIT;
 	struct kup_kb *kb;
 	size_t i;
-	int rc = listing_opts(argc, argv, &format, &dir);
+	int rc = listing_opts(&kb_risks_cmd, argc, argv, &format, &dir);
 
 	if (rc)
 		return rc < 0 ? KUP_EXIT_OK : rc;
@@ -409,12 +448,13 @@ static int kb_validate(int argc, char **argv)
 	struct kup_kb *kb = NULL;
 	size_t n = 0;
 
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		kb_usage(stdout);
-		return KUP_EXIT_OK;
-	}
+	int npos = no_options(&kb_validate_cmd, argc, argv);
+
+	if (npos < 0)
+		return npos == -1 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	argc = npos + 1;
 	if (argc > 2) {
-		kb_usage(stderr);
+		cli_usage(&kb_validate_cmd, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	if (argc == 2) {
@@ -455,9 +495,12 @@ static int kb_status(int argc, char **argv)
 	struct kup_kb *embedded = NULL, *inuse;
 	char base[PATH_MAX];
 
-	(void)argv;
-	if (argc != 1) {
-		kb_usage(stderr);
+	int npos = no_options(&kb_status_cmd, argc, argv);
+
+	if (npos < 0)
+		return npos == -1 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	if (npos != 0) {
+		cli_usage(&kb_status_cmd, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	if (kup_kb_load_embedded(&embedded, &err) != KUP_OK) {
@@ -495,12 +538,12 @@ static int kb_update(int argc, char **argv)
 	size_t n = 0;
 	int rc = KUP_EXIT_OK;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-			kb_usage(stdout);
-			return KUP_EXIT_OK;
-		}
-		kb_usage(stderr);
+	int npos = no_options(&kb_update_cmd, argc, argv);
+
+	if (npos < 0)
+		return npos == -1 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	if (npos != 1) {
+		cli_usage(&kb_update_cmd, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	if (!cli_kb_base(base, sizeof(base))) {
@@ -533,7 +576,7 @@ static int kb_update(int argc, char **argv)
 int cmd_kb(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		kb_usage(argc < 2 ? stderr : stdout);
+		cli_usage(&cli_cmd_kb, argc < 2 ? stderr : stdout);
 		return argc < 2 ? KUP_EXIT_ERROR : KUP_EXIT_OK;
 	}
 	if (strcmp(argv[1], "list") == 0)
@@ -549,6 +592,6 @@ int cmd_kb(int argc, char **argv)
 	if (strcmp(argv[1], "status") == 0)
 		return kb_status(argc - 1, argv + 1);
 	cli_error("unknown kb command '%s'", argv[1]);
-	kb_usage(stderr);
+	cli_usage(&cli_cmd_kb, stderr);
 	return KUP_EXIT_ERROR;
 }

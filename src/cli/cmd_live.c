@@ -2,7 +2,6 @@
  * cmd_live.c - `kupgrade snapshot`, and the connection flags every live
  * verb shares (cli_live.h).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -281,29 +280,6 @@ void cli_live_snapshot_remove(char *path)
 
 /* ---- snapshot --------------------------------------------------------- */
 
-static void snapshot_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s snapshot -o FILE [--context NAME] [--kubeconfig FILE] [options]\n"
-		"\n"
-		"Saves a live cluster to one file: a kubectl List of every object (Secrets only\n"
-		"when they are Helm release records; Events are left out), with the server\n"
-		"version and discovery in it.  scan, plan, profile --from-dump and rollout\n"
-		"read it offline as they read the cluster.  The file is written to a\n"
-		"temporary file beside FILE and renamed when complete (mode 0600: it holds\n"
-		"Helm releases).\n"
-		"\n"
-		"Options:\n"
-		"  -o, --output FILE         where to write ('-' for stdout)\n"
-		CLI_LIVE_USAGE
-		"  --page-size N             objects per list request (default 500)\n"
-		"  -q, --quiet               no progress line on stderr (shown only on a terminal)\n"
-		"\n"
-		"Exit codes: 0 written, 1 error (a resource that could not be read is named;\n"
-		"the file is still written without it).\n",
-		kup_cli_name);
-}
-
 static void print_problem(void *ctx, const struct kup_error *err)
 {
 	size_t *n = ctx;
@@ -321,18 +297,39 @@ static void progress(void *ctx, const struct kup_kube_resource *res, size_t n)
 		res->group, n);
 }
 
-enum { OPT_PAGE_SIZE = 300 };
+enum { OPT_PAGE_SIZE = 300, OPT_LIVE_GROUP };
+
+static const struct cli_opt snapshot_opts[] = {
+	{ 'o', 'o', "output", CLI_ARG, "FILE", "where to write ('-' for stdout)", NULL, CLI_HINT_FILE,
+	  NULL, NULL },
+	{ OPT_PAGE_SIZE, 0, "page-size", CLI_ARG, "N", "objects per list request", "500",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'q', 'q', "quiet", CLI_NOARG, NULL, "no progress line on stderr (shown only on a terminal)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	CLI_OPT_HELP,
+	{ OPT_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL, "The cluster", NULL, CLI_HINT_NONE, NULL,
+	  cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_snapshot = {
+	"snapshot",
+	"-o FILE [--context NAME] [--kubeconfig FILE] [options]",
+	"save a live cluster to one file for offline use",
+	"Saves a live cluster to one file: a kubectl List of every object (Secrets only when they "
+	"are Helm release records; Events are left out), with the server version and discovery in "
+	"it.  scan, plan, profile --from-dump and rollout read it offline as they read the "
+	"cluster.  The file is written to a temporary file beside FILE and renamed when complete "
+	"(mode 0600: it holds Helm releases).",
+	snapshot_opts, CLI_HINT_NONE, NULL,
+	"Exit codes: 0 written, 1 error (a resource that could not be read is named; the file is "
+	"still written without it).",
+	NULL,
+};
 
 int cmd_snapshot(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	struct cli_live l;
 	struct kup_live_opts lo;
 	struct kup_live_stats stats;
@@ -348,41 +345,42 @@ int cmd_snapshot(int argc, char **argv)
 	memset(&pg, 0, sizeof(pg));
 	cli_live_init(&l);
 	kup_live_opts_init(&lo);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:hq" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
-		if (cli_live_option(&l, c, optarg))
+	cli_parse_init(&p, &cli_cmd_snapshot, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		if (cli_live_option(&l, c, p.arg))
 			continue;
 		switch (c) {
 		case 'q': quiet = true; break;
-		case 'o': out = optarg; break;
+		case 'o': out = p.arg; break;
 		case OPT_PAGE_SIZE: {
 			char *end;
-			long v = strtol(optarg, &end, 10);
+			long v = strtol(p.arg, &end, 10);
 			if (*end || v < 1 || v > 100000) {
-				cli_error("--page-size: '%s' is not a number from 1 to 100000", optarg);
+				cli_error("--page-size: '%s' is not a number from 1 to 100000", p.arg);
 				usage_error = true;
 			}
 			lo.limit = (unsigned)v;
 			break;
 		}
 		case 'h':
-			snapshot_usage(stdout);
+			cli_usage(&cli_cmd_snapshot, stdout);
 			return KUP_EXIT_OK;
 		default:
 			usage_error = true;
 			break;
 		}
 	}
+	argc = 1 + (int)p.npos;
 	if (!usage_error && !out) {
 		cli_error("name the snapshot file with -o FILE");
 		usage_error = true;
 	}
-	if (!usage_error && optind < argc) {
-		cli_error("unexpected argument '%s'", argv[optind]);
+	if (!usage_error && argc > 1) {
+		cli_error("unexpected argument '%s'", argv[1]);
 		usage_error = true;
 	}
 	if (usage_error || l.bad) {
-		snapshot_usage(stderr);
+		cli_usage(&cli_cmd_snapshot, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	if (cli_live_connect(&l, true) != KUP_EXIT_OK)

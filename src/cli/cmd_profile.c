@@ -15,7 +15,6 @@
  * knowledge base, a version that could not be read), 1 on an error
  * (unreadable or malformed input: the rest is still read and printed).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,32 +22,6 @@
 #include "cli.h"
 #include "cli_live.h"
 #include "kupgrade/profile.h"
-
-static void profile_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s profile --from-dump FILE [FILE...] [-o yaml|json] [--name NAME] [--kb DIR]\n"
-		"       %s profile PROFILE... [-o yaml|json]\n"
-		"       %s profile --context NAME [--kubeconfig FILE] [-o yaml|json] [--name NAME]\n"
-		"\n"
-		"--from-dump  derive a ClusterProfile from kubectl output: the List of\n"
-		"             `kubectl get nodes,deployments,daemonsets -A -o json` (or a\n"
-		"             `kupgrade snapshot`) and `kubectl version -o json`, in one or\n"
-		"             more files.  Node pools come from node labels and status,\n"
-		"             add-ons from the images of well-known workloads\n"
-		"PROFILE      check ClusterProfile files (every problem with file:line:column)\n"
-		"             and print them normalised\n"
-		"-o FORMAT    yaml (default) or json\n"
-		"--name NAME  the cluster's name in the derived profile\n"
-		"--kb DIR     a knowledge base directory instead of the embedded one\n"
-		"\n"
-		"The live cluster (derived from a snapshot, as --from-dump derives one):\n"
-		CLI_LIVE_USAGE
-		"\n"
-		"Exit: 0 ok, 1 error, 2 warnings (an add-on the knowledge base does not know,\n"
-		"a version that could not be read)\n",
-		kup_cli_name, kup_cli_name, kup_cli_name);
-}
 
 struct counter {
 	size_t n;
@@ -182,30 +155,56 @@ static int from_live(struct cli_live *live, const char *kbdir, const char *name,
 	return rc == KUP_EXIT_ERROR ? KUP_EXIT_ERROR : code;
 }
 
-enum { OPT_NAME = 2000 };
+enum { OPT_NAME = 2000, OPT_LIVE_GROUP };
+
+static const struct cli_opt profile_opts[] = {
+	{ 'd', 0, "from-dump", CLI_ARG, "FILE",
+	  "derive a ClusterProfile from kubectl output: the List of `kubectl get "
+	  "nodes,deployments,daemonsets -A -o json` (or a `kupgrade snapshot`) and `kubectl "
+	  "version -o json`, in one or more files (the arguments after it are dumps too).  Node "
+	  "pools come from node labels and status, add-ons from the images of well-known workloads",
+	  NULL, CLI_HINT_FILE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the profile's format", "yaml", CLI_HINT_ENUM,
+	  "yaml json", NULL },
+	{ OPT_NAME, 0, "name", CLI_ARG, "NAME", "the cluster's name in the derived profile", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'k', 0, "kb", CLI_ARG, "DIR", "a knowledge base directory instead of the embedded one",
+	  NULL, CLI_HINT_DIR, NULL, NULL },
+	CLI_OPT_HELP,
+	{ OPT_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL,
+	  "The live cluster (derived from a snapshot, as --from-dump derives one)", NULL,
+	  CLI_HINT_NONE, NULL, cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_profile = {
+	"profile",
+	"--from-dump FILE [FILE...] [-o yaml|json] [--name NAME] [--kb DIR]\n"
+	"PROFILE... [-o yaml|json]\n"
+	"--context NAME [--kubeconfig FILE] [-o yaml|json] [--name NAME]",
+	"derive a ClusterProfile from kubectl output or a live cluster; check profile files",
+	"With --from-dump or a cluster, derives a ClusterProfile.  With PROFILE..., checks "
+	"ClusterProfile files (every problem with file:line:column) and prints them normalised.",
+	profile_opts, CLI_HINT_FILE, NULL,
+	"Exit: 0 ok, 1 error, 2 warnings (an add-on the knowledge base does not know, a version "
+	"that could not be read)",
+	NULL,
+};
 
 int cmd_profile(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "from-dump", required_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "kb", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	struct cli_live live;
 	const char *format = "yaml", *kbdir = NULL, *name = NULL;
 	char **dumps = NULL;
 	size_t ndumps = 0, cap = 0;
-	int c, rc;
+	int c, rc, first;
 	bool json;
 
 	cli_live_init(&live);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
-		if (cli_live_option(&live, c, optarg)) {
+	cli_parse_init(&p, &cli_cmd_profile, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		if (cli_live_option(&live, c, p.arg)) {
 			if (live.bad) {
 				free(dumps);
 				return KUP_EXIT_ERROR;
@@ -219,15 +218,17 @@ int cmd_profile(int argc, char **argv)
 				free(dumps);
 				return KUP_EXIT_ERROR;
 			}
-			dumps[ndumps++] = optarg;
+			dumps[ndumps++] = (char *)p.arg;
 			break;
-		case 'o': format = optarg; break;
-		case OPT_NAME: name = optarg; break;
-		case 'k': kbdir = optarg; break;
-		case 'h': profile_usage(stdout); free(dumps); return KUP_EXIT_OK;
-		default: profile_usage(stderr); free(dumps); return KUP_EXIT_ERROR;
+		case 'o': format = p.arg; break;
+		case OPT_NAME: name = p.arg; break;
+		case 'k': kbdir = p.arg; break;
+		case 'h': cli_usage(&cli_cmd_profile, stdout); free(dumps); return KUP_EXIT_OK;
+		default: cli_usage(&cli_cmd_profile, stderr); free(dumps); return KUP_EXIT_ERROR;
 		}
 	}
+	argc = 1 + (int)p.npos;
+	first = 1;
 	if (strcmp(format, "yaml") != 0 && strcmp(format, "json") != 0) {
 		cli_error("unknown output format '%s' (yaml, json)", format);
 		free(dumps);
@@ -235,7 +236,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	json = strcmp(format, "json") == 0;
 	if (cli_live_wanted(&live)) {
-		if (ndumps || optind < argc) {
+		if (ndumps || first < argc) {
 			cli_error("give --from-dump FILE, PROFILE... or a cluster (--context, "
 				  "--kubeconfig, --live), not both");
 			rc = KUP_EXIT_ERROR;
@@ -248,27 +249,27 @@ int cmd_profile(int argc, char **argv)
 	}
 	if (ndumps) {
 		/* the files after --from-dump FILE are dumps too */
-		for (; optind < argc; optind++) {
+		for (; first < argc; first++) {
 			if (!kup_grow(&dumps, &cap, ndumps + 1, sizeof(*dumps), 4)) {
 				cli_error("out of memory");
 				free(dumps);
 				return KUP_EXIT_ERROR;
 			}
-			dumps[ndumps++] = argv[optind];
+			dumps[ndumps++] = argv[first];
 		}
 		rc = from_dump(dumps, ndumps, kbdir, name, json, NULL);
 		free(dumps);
 		return rc;
 	}
 	free(dumps);
-	if (optind >= argc) {
+	if (first >= argc) {
 		cli_error("name the kubectl output with --from-dump FILE, or profile files to check");
-		profile_usage(stderr);
+		cli_usage(&cli_cmd_profile, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	if (name || kbdir) {
 		cli_error("--name and --kb go with --from-dump");
 		return KUP_EXIT_ERROR;
 	}
-	return check_profiles(argv + optind, (size_t)(argc - optind), json);
+	return check_profiles(argv + first, (size_t)(argc - first), json);
 }

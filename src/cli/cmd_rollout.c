@@ -1,7 +1,6 @@
 /*
  * cmd_rollout.c - `kupgrade rollout check|plan|simulate|policies|scenario`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,38 +11,110 @@
 #include "kupgrade/report.h"
 #include "progress.h"
 
-static void rollout_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s rollout check SCENARIO [-o table|json|yaml]\n"
-		"       %s rollout plan SCENARIO [-o table|json|yaml]\n"
-		"       %s rollout simulate SCENARIO [--policy NAME|all] [--seeds N] [--max-surge N]\n"
-		"                [--max-unavailable M] [--pre-scale] [-q] [-o table|json|yaml|csv]\n"
-		"       %s rollout tune SCENARIO --provider eks|gke|aks|capi|karpenter|openshift\n"
-		"                [--max-surge N] [--max-unavailable M] [--seeds N] [-o text|json|yaml]\n"
-		"       %s rollout run --context CTX --pool NAME --to VERSION --provider exec ...\n"
-		"                (see `%s rollout run --help`)\n"
-		"       %s rollout policies\n"
-		"       %s rollout scenario --from-dump DUMP | --context NAME [--kubeconfig FILE]\n"
-		"\n"
-		"check     names every blocker before the roll starts (exit 3 when one would stop it)\n"
-		"plan      the kupgrade policy's steps on the scenario's seed, with expected times\n"
-		"simulate  runs the policies side by side on the same workloads and random timings:\n"
-		"          each provider at its documented defaults and at the budget (the\n"
-		"          scenario's limits, or --max-surge / --max-unavailable), kupgrade at the\n"
-		"          budget; --pre-scale lets kupgrade start Deployment replacements first\n"
-		"tune      the fastest setting of a provider's own knobs within the budget with\n"
-		"          0 PDB-violation seconds, and the provider's command that sets it\n"
-		"run       performs the roll on a live cluster through the provider's commands,\n"
-		"          every action recorded in the state first (--resume, --abort)\n"
-		"policies  the policies, what they do and their sources\n"
-		"scenario  derives a RolloutScenario from `kubectl get nodes,pods,replicasets,\n"
-		"          deployments,statefulsets,daemonsets,pdb -A -o json` or a snapshot file,\n"
-		"          or from the live cluster (--context, --kubeconfig, --live: a snapshot in\n"
-		"          a temporary file)\n",
-		kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name, kup_cli_name,
-		kup_cli_name, kup_cli_name);
-}
+enum { O_POLICY = 'p', O_SEEDS = 's', O_SURGE = 'S', O_UNAVAIL = 'U', O_PRESCALE = 'P',
+       O_PROVIDER = 'R', O_FROM_DUMP = 'd', O_LIVE_GROUP = 3000 };
+
+#define OPT_OUTPUT(values, def)                                                                   \
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the result's format", def, CLI_HINT_ENUM, values, \
+	  NULL }
+#define OPT_BUDGET                                                                                \
+	{ O_SURGE, 0, "max-surge", CLI_ARG, "N", "nodes added above the pool's size at once "     \
+	  "(overrides the scenario's limit)", NULL, CLI_HINT_NONE, NULL, NULL },                   \
+	{ O_UNAVAIL, 0, "max-unavailable", CLI_ARG, "M", "nodes unavailable at once (overrides "  \
+	  "the scenario's limit)", NULL, CLI_HINT_NONE, NULL, NULL },                              \
+	{ O_PRESCALE, 0, "pre-scale", CLI_NOARG, NULL, "let kupgrade start Deployment "           \
+	  "replacements first", NULL, CLI_HINT_NONE, NULL, NULL },                                 \
+	{ O_PROVIDER, 0, "provider", CLI_ARG, "NAME", "the provider whose knobs are used", NULL,  \
+	  CLI_HINT_ENUM, "eks gke aks capi karpenter openshift", NULL }
+#define OPT_SEEDS(def)                                                                            \
+	{ O_SEEDS, 0, "seeds", CLI_ARG, "N", "random timings to run (1 to 100000)", def,          \
+	  CLI_HINT_NONE, NULL, NULL }
+#define OPT_QUIET                                                                                 \
+	{ 'q', 'q', "quiet", CLI_NOARG, NULL, "no progress line on stderr (shown only on a "      \
+	  "terminal)", NULL, CLI_HINT_NONE, NULL, NULL }
+
+static const struct cli_opt check_opts[] = {
+	OPT_OUTPUT("table json yaml", "table"), OPT_BUDGET, OPT_QUIET, CLI_OPT_HELP, CLI_OPT_END,
+};
+static const struct cli_opt simulate_opts[] = {
+	{ O_POLICY, 0, "policy", CLI_ARG, "NAME|all", "the policies to run (see 'rollout policies')",
+	  "all", CLI_HINT_NONE, NULL, NULL },
+	OPT_SEEDS("20"), OPT_OUTPUT("table json yaml csv", "table"), OPT_BUDGET, OPT_QUIET,
+	CLI_OPT_HELP, CLI_OPT_END,
+};
+static const struct cli_opt tune_opts[] = {
+	OPT_SEEDS("20"), OPT_OUTPUT("text json yaml", "text"), OPT_BUDGET, OPT_QUIET, CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+static const struct cli_opt policies_opts[] = {
+	CLI_OPT_HELP, CLI_OPT_END,
+};
+static const struct cli_opt scenario_opts[] = {
+	{ O_FROM_DUMP, 0, "from-dump", CLI_ARG, "DUMP",
+	  "`kubectl get nodes,pods,replicasets,deployments,statefulsets,daemonsets,pdb -A -o json` "
+	  "or a snapshot file", NULL, CLI_HINT_FILE, NULL, NULL },
+	CLI_OPT_HELP,
+	{ O_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL,
+	  "The live cluster (a snapshot in a temporary file)", NULL, CLI_HINT_NONE, NULL,
+	  cli_live_opts },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd ro_check = {
+	"rollout check", "SCENARIO [-o table|json|yaml]",
+	"name every blocker before the roll starts (exit 3 when one would stop it)", NULL,
+	check_opts, CLI_HINT_FILE, NULL, NULL, NULL,
+};
+static const struct cli_cmd ro_plan = {
+	"rollout plan", "SCENARIO [-o table|json|yaml]",
+	"the kupgrade policy's steps on the scenario's seed, with expected times", NULL,
+	check_opts, CLI_HINT_FILE, NULL, NULL, NULL,
+};
+static const struct cli_cmd ro_simulate = {
+	"rollout simulate",
+	"SCENARIO [--policy NAME|all] [--seeds N] [--max-surge N] [--max-unavailable M] "
+	"[--pre-scale] [-q] [-o table|json|yaml|csv]",
+	"run the policies side by side on the same workloads and random timings",
+	"Each provider runs at its documented defaults and at the budget (the scenario's limits, "
+	"or --max-surge / --max-unavailable), kupgrade at the budget; --pre-scale lets kupgrade "
+	"start Deployment replacements first.",
+	simulate_opts, CLI_HINT_FILE, NULL, NULL, NULL,
+};
+static const struct cli_cmd ro_tune = {
+	"rollout tune",
+	"SCENARIO --provider eks|gke|aks|capi|karpenter|openshift [--max-surge N] "
+	"[--max-unavailable M] [--seeds N] [-o text|json|yaml]",
+	"the fastest setting of a provider's own knobs within the budget",
+	"The fastest setting of a provider's own knobs within the budget with 0 PDB-violation "
+	"seconds, and the provider's command that sets it.",
+	tune_opts, CLI_HINT_FILE, NULL, NULL, NULL,
+};
+static const struct cli_cmd ro_policies = {
+	"rollout policies", "", "the policies, what they do and their sources", NULL,
+	policies_opts, CLI_HINT_NONE, NULL, NULL, NULL,
+};
+static const struct cli_cmd ro_scenario = {
+	"rollout scenario",
+	"--from-dump DUMP\n--context NAME [--kubeconfig FILE]",
+	"derive a RolloutScenario from a dump, a snapshot or the live cluster",
+	"Derives a RolloutScenario from `kubectl get nodes,pods,replicasets,deployments,"
+	"statefulsets,daemonsets,pdb -A -o json` or a snapshot file, or from the live cluster "
+	"(--context, --kubeconfig, --live: a snapshot in a temporary file).",
+	scenario_opts, CLI_HINT_NONE, NULL, NULL, NULL,
+};
+
+static const struct cli_opt rollout_opts[] = { CLI_OPT_HELP, CLI_OPT_END };
+static const struct cli_cmd *const rollout_subs[] = {
+	&ro_check, &ro_plan, &ro_simulate, &ro_tune, &cli_cmd_rollout_run, &ro_policies,
+	&ro_scenario, NULL,
+};
+
+const struct cli_cmd cli_cmd_rollout = {
+	"rollout", "SUBCOMMAND [options]",
+	"plan, simulate, tune and run zero-downtime node-pool upgrades",
+	"Run 'kupgrade rollout SUBCOMMAND --help' for the options of each.",
+	rollout_opts, CLI_HINT_NONE, NULL, NULL, rollout_subs,
+};
 
 static struct kup_ro_scenario *load(const char *path)
 {
@@ -111,21 +182,10 @@ static int parse_count(const char *flag, const char *v, int *out)
 /* -q/--quiet: no progress line (simulate shows one on a terminal) */
 static bool quiet;
 
-static int parse_common(int argc, char **argv, const char *formats, const char **format,
-			const char **policy, int *seeds, struct budget_args *ba)
+static int parse_common(const struct cli_cmd *cmd, int argc, char **argv, const char *formats,
+			const char **format, const char **policy, int *seeds, struct budget_args *ba)
 {
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "seeds", required_argument, NULL, 's' },
-		{ "max-surge", required_argument, NULL, 'S' },
-		{ "max-unavailable", required_argument, NULL, 'U' },
-		{ "pre-scale", no_argument, NULL, 'P' },
-		{ "provider", required_argument, NULL, 'R' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	int c;
 
 	if (ba) {
@@ -133,53 +193,54 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 		ba->pre_scale = false;
 		ba->provider = NULL;
 	}
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "o:hq", longopts)) != -1) {
+	cli_parse_init(&p, cmd, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
 		switch (c) {
-		case 'o': *format = optarg; break;
+		case 'o': *format = p.arg; break;
 		case 'q': quiet = true; break;
 		case 'S':
 		case 'U':
 		case 'P':
 		case 'R':
 			if (!ba) {
-				rollout_usage(stderr);
+				cli_usage(cmd, stderr);
 				return -1;
 			}
 			if (c == 'P')
 				ba->pre_scale = true;
 			else if (c == 'R')
-				ba->provider = optarg;
-			else if (parse_count(c == 'S' ? "--max-surge" : "--max-unavailable", optarg,
+				ba->provider = p.arg;
+			else if (parse_count(c == 'S' ? "--max-surge" : "--max-unavailable", p.arg,
 					     c == 'S' ? &ba->max_surge : &ba->max_unavailable))
 				return -1;
 			break;
 		case 'p':
 			if (!policy) {
-				rollout_usage(stderr);
+				cli_usage(cmd, stderr);
 				return -1;
 			}
-			*policy = optarg;
+			*policy = p.arg;
 			break;
 		case 's': {
 			char *end;
 			long v;
 			if (!seeds) {
-				rollout_usage(stderr);
+				cli_usage(cmd, stderr);
 				return -1;
 			}
-			v = strtol(optarg, &end, 10);
+			v = strtol(p.arg, &end, 10);
 			if (*end || v < 1 || v > 100000) {
-				cli_error("--seeds: expected a number from 1 to 100000, not '%s'", optarg);
+				cli_error("--seeds: expected a number from 1 to 100000, not '%s'", p.arg);
 				return -1;
 			}
 			*seeds = (int)v;
 			break;
 		}
-		case 'h': rollout_usage(stdout); return 1;
-		default: rollout_usage(stderr); return -1;
+		case 'h': cli_usage(cmd, stdout); return 1;
+		default: cli_usage(cmd, stderr); return -1;
 		}
 	}
+	argc = 1 + (int)p.npos;
 	if (strcmp(*format, "yaml") == 0 && strstr(formats, "json")) {
 		want_yaml = true;
 		*format = "json";
@@ -188,9 +249,9 @@ static int parse_common(int argc, char **argv, const char *formats, const char *
 		cli_error("unknown output format '%s' (%s)", *format, formats);
 		return -1;
 	}
-	if (optind != argc - 1) {
+	if (argc != 2) {
 		cli_error("expected one SCENARIO file");
-		rollout_usage(stderr);
+		cli_usage(cmd, stderr);
 		return -1;
 	}
 	return 0;
@@ -233,11 +294,11 @@ static int rollout_check(int argc, char **argv)
 	struct kup_buf b = KUP_BUF_INIT;
 	size_t i, blockers = 0, warnings = 0;
 	struct budget_args ba;
-	int rc = parse_common(argc, argv, "table|json", &format, NULL, NULL, &ba);
+	int rc = parse_common(&ro_check, argc, argv, "table|json", &format, NULL, NULL, &ba);
 
 	if (rc)
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
-	sc = load(argv[optind]);
+	sc = load(argv[1]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
@@ -303,11 +364,11 @@ static int rollout_plan(int argc, char **argv)
 	struct kup_buf b = KUP_BUF_INIT;
 	struct budget_args ba;
 	size_t i;
-	int k, rc = parse_common(argc, argv, "table|json", &format, NULL, NULL, &ba);
+	int k, rc = parse_common(&ro_plan, argc, argv, "table|json", &format, NULL, NULL, &ba);
 
 	if (rc)
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
-	sc = load(argv[optind]);
+	sc = load(argv[1]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
@@ -445,7 +506,7 @@ static int rollout_simulate(int argc, char **argv)
 	struct budget_args ba;
 	size_t i, n = 0;
 	int pass, seeds = 20;
-	int rc = parse_common(argc, argv, "table|json|csv", &format, &policy, &seeds, &ba);
+	int rc = parse_common(&ro_simulate, argc, argv, "table|json|csv", &format, &policy, &seeds, &ba);
 	char budget[128];
 
 	if (rc)
@@ -454,7 +515,7 @@ static int rollout_simulate(int argc, char **argv)
 		cli_error("unknown policy '%s' (see `%s rollout policies`)", policy, kup_cli_name);
 		return KUP_EXIT_ERROR;
 	}
-	sc = load(argv[optind]);
+	sc = load(argv[1]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
@@ -618,7 +679,7 @@ static int rollout_tune(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT, cmd = KUP_BUF_INIT;
 	struct budget_args ba;
-	int seeds = 20, rc = parse_common(argc, argv, "text|json", &format, NULL, &seeds, &ba);
+	int seeds = 20, rc = parse_common(&ro_tune, argc, argv, "text|json", &format, NULL, &seeds, &ba);
 	const char *pool;
 	char budget[128], t0[32], t1[32];
 
@@ -628,7 +689,7 @@ static int rollout_tune(int argc, char **argv)
 		cli_error("expected --provider eks|gke|aks|capi|karpenter|openshift");
 		return KUP_EXIT_ERROR;
 	}
-	sc = load(argv[optind]);
+	sc = load(argv[1]);
 	if (!sc)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
@@ -707,10 +768,22 @@ static int rollout_tune(int argc, char **argv)
 	return t.found ? KUP_EXIT_OK : KUP_EXIT_REMOVED;
 }
 
-static int rollout_policies(void)
+static int rollout_policies(int argc, char **argv)
 {
 	struct kup_buf b = KUP_BUF_INIT;
+	struct cli_parse pa;
 	size_t i;
+	int c;
+
+	cli_parse_init(&pa, &ro_policies, argc, argv);
+	while ((c = cli_parse_next(&pa)) != -1) {
+		if (c == 'h') {
+			cli_usage(&ro_policies, stdout);
+			return KUP_EXIT_OK;
+		}
+		cli_usage(&ro_policies, stderr);
+		return KUP_EXIT_ERROR;
+	}
 
 	for (i = 0; i < kup_ro_policy_count(); i++) {
 		const struct kup_ro_policy *p = kup_ro_policy_at(i);
@@ -721,12 +794,7 @@ static int rollout_policies(void)
 
 static int rollout_scenario(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "from-dump", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	const char *dump = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
@@ -736,20 +804,21 @@ static int rollout_scenario(int argc, char **argv)
 	int c, rc;
 
 	cli_live_init(&live);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
-		if (cli_live_option(&live, c, optarg)) {
+	cli_parse_init(&p, &ro_scenario, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		if (cli_live_option(&live, c, p.arg)) {
 			if (live.bad)
 				return KUP_EXIT_ERROR;
 			continue;
 		}
 		switch (c) {
-		case 'd': dump = optarg; break;
-		case 'h': rollout_usage(stdout); return KUP_EXIT_OK;
-		default: rollout_usage(stderr); return KUP_EXIT_ERROR;
+		case 'd': dump = p.arg; break;
+		case 'h': cli_usage(&ro_scenario, stdout); return KUP_EXIT_OK;
+		default: cli_usage(&ro_scenario, stderr); return KUP_EXIT_ERROR;
 		}
 	}
-	if (!dump == !cli_live_wanted(&live) || optind != argc) {
+	argc = 1 + (int)p.npos;
+	if (!dump == !cli_live_wanted(&live) || argc != 1) {
 		cli_error("expected --from-dump DUMP or a cluster (--context, --kubeconfig, --live)");
 		return KUP_EXIT_ERROR;
 	}
@@ -787,12 +856,12 @@ int cmd_rollout(int argc, char **argv)
 	const char *sub;
 
 	if (argc < 2) {
-		rollout_usage(stderr);
+		cli_usage(&cli_cmd_rollout, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	sub = argv[1];
 	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "help") == 0) {
-		rollout_usage(stdout);
+		cli_usage(&cli_cmd_rollout, stdout);
 		return KUP_EXIT_OK;
 	}
 	if (strcmp(sub, "check") == 0)
@@ -806,7 +875,7 @@ int cmd_rollout(int argc, char **argv)
 	if (strcmp(sub, "tune") == 0)
 		return rollout_tune(argc - 1, argv + 1);
 	if (strcmp(sub, "policies") == 0)
-		return rollout_policies();
+		return rollout_policies(argc - 1, argv + 1);
 	if (strcmp(sub, "scenario") == 0)
 		return rollout_scenario(argc - 1, argv + 1);
 	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, tune, run, policies, scenario)", sub);

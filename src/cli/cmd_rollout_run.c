@@ -2,7 +2,6 @@
  * cmd_rollout_run.c - `kupgrade rollout run`: a node-pool roll on a live
  * cluster through an exec provider, its state in the fleet store.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,32 +27,72 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s rollout run --context CTX (--pool NAME | --selector LABELS) --to VERSION\n"
-		"           --provider exec --provision 'CMD {pool} {zone} {version}' --retire 'CMD {node}'\n"
-		"           [--max-surge N] [--max-unavailable M] [--drain-timeout 15m]\n"
-		"           [--provision-timeout 10m] [--policy kupgrade|capi] [--state sqlite:PATH|postgresql://...]\n"
-		"           [--dry-run] [-o text|json|yaml]\n"
-		"       %s rollout run --state URL --resume | --abort [--context CTX] [-o text|json|yaml]\n"
-		"\n"
-		"Replaces the pool's old nodes (kubelet minor below VERSION): new nodes through\n"
-		"the provision command (its last stdout line names the node), old nodes drained\n"
-		"through the Eviction API (PDBs honoured, blockers named) within the budget, then\n"
-		"retired through the retire command and their Node deleted.  Every command is\n"
-		"recorded in the state before it starts: --resume after a crash or kill -9 runs\n"
-		"nothing twice; --abort removes the taints and cordons kupgrade set.  SIGINT and\n"
-		"SIGTERM stop after the running commands, the state saved.\n"
-		"Policies: kupgrade (old nodes tainted PreferNoSchedule, zone-matched replacements,\n"
-		"a blocked drain quarantined after the drain timeout) and capi (random order, a\n"
-		"blocked drain fails the roll), both at the same budget.\n"
-		"  --pool NAME               nodes with a node-pool label of that value (GKE, EKS,\n"
-		"                            AKS, Karpenter, kupgrade.dev/pool)\n"
-		"  --selector LABELS         nodes matching a label selector instead\n"
-		CLI_LIVE_USAGE,
-		kup_cli_name, kup_cli_name);
-}
+enum {
+	O_POOL = 2000, O_SELECTOR, O_TO, O_PROVIDER, O_PROVISION, O_RETIRE,
+	O_MAX_SURGE, O_MAX_UNAVAILABLE, O_DRAIN_TIMEOUT, O_PROVISION_TIMEOUT, O_POLICY,
+	O_STATE, O_RESUME, O_ABORT, O_DRY_RUN, O_LIVE_GROUP,
+};
+
+static const struct cli_opt run_opts[] = {
+	{ O_POOL, 0, "pool", CLI_ARG, "NAME",
+	  "nodes with a node-pool label of that value (GKE, EKS, AKS, Karpenter, kupgrade.dev/pool)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_SELECTOR, 0, "selector", CLI_ARG, "LABELS", "nodes matching a label selector instead",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_TO, 0, "to", CLI_ARG, "VERSION", "the kubelet version the new nodes run", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ O_PROVIDER, 0, "provider", CLI_ARG, "exec", "how nodes are made and retired", NULL,
+	  CLI_HINT_ENUM, "exec", NULL },
+	{ O_PROVISION, 0, "provision", CLI_ARG, "CMD",
+	  "makes one node: 'CMD {pool} {zone} {version}'; its last stdout line names the node",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_RETIRE, 0, "retire", CLI_ARG, "CMD", "retires one drained node: 'CMD {node}'", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ O_MAX_SURGE, 0, "max-surge", CLI_ARG, "N", "nodes made before old ones go (required for a roll)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_MAX_UNAVAILABLE, 0, "max-unavailable", CLI_ARG, "M", "nodes drained at once (required for a roll)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_DRAIN_TIMEOUT, 0, "drain-timeout", CLI_ARG, "DURATION", "per node (30s, 15m, 1h)",
+	  "15m", CLI_HINT_NONE, NULL, NULL },
+	{ O_PROVISION_TIMEOUT, 0, "provision-timeout", CLI_ARG, "DURATION",
+	  "per provision command", "10m", CLI_HINT_NONE, NULL, NULL },
+	{ O_POLICY, 0, "policy", CLI_ARG, "NAME",
+	  "kupgrade (old nodes tainted PreferNoSchedule, zone-matched replacements, a blocked "
+	  "drain quarantined after the drain timeout) or capi (random order, a blocked drain fails "
+	  "the roll), both at the same budget", "kupgrade", CLI_HINT_ENUM, "kupgrade capi", NULL },
+	{ O_STATE, 0, "state", CLI_ARG, "URL", "where the roll is recorded: sqlite:PATH or "
+	  "postgresql://...", "sqlite:kupgrade-rollout.db", CLI_HINT_NONE, NULL, NULL },
+	{ O_RESUME, 0, "resume", CLI_NOARG, NULL,
+	  "carry on the roll recorded in the state (after a crash or kill -9: nothing runs twice)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_ABORT, 0, "abort", CLI_NOARG, NULL,
+	  "stop the recorded roll: remove the taints and cordons kupgrade set", NULL, CLI_HINT_NONE,
+	  NULL, NULL },
+	{ O_DRY_RUN, 0, "dry-run", CLI_NOARG, NULL, "print the plan; run nothing", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the result's format", "text", CLI_HINT_ENUM,
+	  "text json yaml", NULL },
+	CLI_OPT_HELP,
+	{ O_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL, "The cluster", NULL, CLI_HINT_NONE, NULL,
+	  cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_rollout_run = {
+	"rollout run",
+	"--context CTX (--pool NAME | --selector LABELS) --to VERSION --provider exec "
+	"--provision 'CMD {pool} {zone} {version}' --retire 'CMD {node}' [options]\n"
+	"--state URL --resume | --abort [--context CTX] [-o text|json|yaml]",
+	"perform a node-pool roll on a live cluster through the provider's commands",
+	"Replaces the pool's old nodes (kubelet minor below VERSION): new nodes through the "
+	"provision command (its last stdout line names the node), old nodes drained through the "
+	"Eviction API (PDBs honoured, blockers named) within the budget, then retired through the "
+	"retire command and their Node deleted.  Every command is recorded in the state before it "
+	"starts: --resume after a crash or kill -9 runs nothing twice; --abort removes the taints "
+	"and cordons kupgrade set.  SIGINT and SIGTERM stop after the running commands, the state "
+	"saved.",
+	run_opts, CLI_HINT_NONE, NULL, NULL, NULL,
+};
 
 static bool duration(const char *s, long *secs)
 {
@@ -206,32 +245,7 @@ static void summary(const struct params *p, const struct kup_ro_run_result *r, b
 
 int cmd_rollout_run(int argc, char **argv)
 {
-	enum {
-		O_POOL = 2000, O_SELECTOR, O_TO, O_PROVIDER, O_PROVISION, O_RETIRE,
-		O_MAX_SURGE, O_MAX_UNAVAILABLE, O_DRAIN_TIMEOUT, O_PROVISION_TIMEOUT, O_POLICY,
-		O_STATE, O_RESUME, O_ABORT, O_DRY_RUN,
-	};
-	static const struct option longopts[] = {
-		{ "pool", required_argument, NULL, O_POOL },
-		{ "selector", required_argument, NULL, O_SELECTOR },
-		{ "to", required_argument, NULL, O_TO },
-		{ "provider", required_argument, NULL, O_PROVIDER },
-		{ "provision", required_argument, NULL, O_PROVISION },
-		{ "retire", required_argument, NULL, O_RETIRE },
-		{ "max-surge", required_argument, NULL, O_MAX_SURGE },
-		{ "max-unavailable", required_argument, NULL, O_MAX_UNAVAILABLE },
-		{ "drain-timeout", required_argument, NULL, O_DRAIN_TIMEOUT },
-		{ "provision-timeout", required_argument, NULL, O_PROVISION_TIMEOUT },
-		{ "policy", required_argument, NULL, O_POLICY },
-		{ "state", required_argument, NULL, O_STATE },
-		{ "resume", no_argument, NULL, O_RESUME },
-		{ "abort", no_argument, NULL, O_ABORT },
-		{ "dry-run", no_argument, NULL, O_DRY_RUN },
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse pp;
 	struct params p;
 	struct cli_live live;
 	struct kup_ro_run_opts o;
@@ -251,27 +265,27 @@ int cmd_rollout_run(int argc, char **argv)
 	p.provision_timeout = 10 * 60;
 	snprintf(p.policy, sizeof(p.policy), "kupgrade");
 	cli_live_init(&live);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h" CLI_LIVE_SHORTOPTS, longopts, NULL)) != -1) {
-		if (cli_live_option(&live, c, optarg)) {
+	cli_parse_init(&pp, &cli_cmd_rollout_run, argc, argv);
+	while ((c = cli_parse_next(&pp)) != -1) {
+		if (cli_live_option(&live, c, pp.arg)) {
 			if (live.bad)
 				return KUP_EXIT_ERROR;
 			continue;
 		}
 		switch (c) {
-		case O_POOL: snprintf(p.pool, sizeof(p.pool), "%s", optarg); break;
-		case O_SELECTOR: snprintf(p.selector, sizeof(p.selector), "%s", optarg); break;
-		case O_TO: snprintf(p.to, sizeof(p.to), "%s", optarg); break;
-		case O_PROVIDER: provider = optarg; break;
-		case O_PROVISION: snprintf(p.provision, sizeof(p.provision), "%s", optarg); break;
-		case O_RETIRE: snprintf(p.retire, sizeof(p.retire), "%s", optarg); break;
+		case O_POOL: snprintf(p.pool, sizeof(p.pool), "%s", pp.arg); break;
+		case O_SELECTOR: snprintf(p.selector, sizeof(p.selector), "%s", pp.arg); break;
+		case O_TO: snprintf(p.to, sizeof(p.to), "%s", pp.arg); break;
+		case O_PROVIDER: provider = pp.arg; break;
+		case O_PROVISION: snprintf(p.provision, sizeof(p.provision), "%s", pp.arg); break;
+		case O_RETIRE: snprintf(p.retire, sizeof(p.retire), "%s", pp.arg); break;
 		case O_MAX_SURGE:
 		case O_MAX_UNAVAILABLE: {
 			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || v < 0 || v > 100000) {
+			long v = strtol(pp.arg, &end, 10);
+			if (!*pp.arg || *end || v < 0 || v > 100000) {
 				cli_error("--%s: expected a number of nodes, not '%s'",
-					  c == O_MAX_SURGE ? "max-surge" : "max-unavailable", optarg);
+					  c == O_MAX_SURGE ? "max-surge" : "max-unavailable", pp.arg);
 				return KUP_EXIT_ERROR;
 			}
 			if (c == O_MAX_SURGE)
@@ -282,29 +296,30 @@ int cmd_rollout_run(int argc, char **argv)
 		}
 		case O_DRAIN_TIMEOUT:
 		case O_PROVISION_TIMEOUT:
-			if (!duration(optarg, c == O_DRAIN_TIMEOUT ? &p.drain_timeout : &p.provision_timeout)) {
-				cli_error("bad duration '%s' (30s, 15m, 1h)", optarg);
+			if (!duration(pp.arg, c == O_DRAIN_TIMEOUT ? &p.drain_timeout : &p.provision_timeout)) {
+				cli_error("bad duration '%s' (30s, 15m, 1h)", pp.arg);
 				return KUP_EXIT_ERROR;
 			}
 			break;
-		case O_POLICY: snprintf(p.policy, sizeof(p.policy), "%s", optarg); break;
-		case O_STATE: state = optarg; break;
+		case O_POLICY: snprintf(p.policy, sizeof(p.policy), "%s", pp.arg); break;
+		case O_STATE: state = pp.arg; break;
 		case O_RESUME: resume = true; break;
 		case O_ABORT: abort_ = true; break;
 		case O_DRY_RUN: dry_run = true; break;
-		case 'o': format = optarg; break;
-		case 'h': usage(stdout); return KUP_EXIT_OK;
-		default: usage(stderr); return KUP_EXIT_ERROR;
+		case 'o': format = pp.arg; break;
+		case 'h': cli_usage(&cli_cmd_rollout_run, stdout); return KUP_EXIT_OK;
+		default: cli_usage(&cli_cmd_rollout_run, stderr); return KUP_EXIT_ERROR;
 		}
 	}
+	argc = 1 + (int)pp.npos;
 	if ((yaml = strcmp(format, "yaml") == 0))
 		format = "json";   /* the JSON summary, re-written */
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
 		cli_error("unknown output format '%s' (text|json|yaml)", format);
 		return KUP_EXIT_ERROR;
 	}
-	if (optind != argc || (resume && abort_)) {
-		usage(stderr);
+	if (argc != 1 || (resume && abort_)) {
+		cli_usage(&cli_cmd_rollout_run, stderr);
 		return KUP_EXIT_ERROR;
 	}
 	if (kup_store_open(state, &st, &err) != KUP_OK) {

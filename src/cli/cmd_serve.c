@@ -23,36 +23,6 @@
 #include "cli_live.h"
 #include "kupgrade/serve.h"
 
-static void serve_usage(FILE *fp)
-{
-	fprintf(fp,
-		"usage: %s serve [--context NAME] [--kubeconfig FILE] [options]\n"
-		"\n"
-		"Scans the cluster every --interval for deprecated and removed APIs and serves\n"
-		"the result: /metrics (Prometheus text format), /healthz, /readyz (after the\n"
-		"first complete scan), /report (HTML) and /api/v1/findings (JSON).  In a pod\n"
-		"it uses the service account (in-cluster configuration); it only reads.\n"
-		"\n"
-		"Options:\n"
-		"  --listen ADDR:PORT        where to listen (default 127.0.0.1:8080; ':8080' for\n"
-		"                            every IPv4 address, '[::]:8080' for IPv6; port 0 picks one)\n"
-		"  --interval DURATION       time between scans: 300, 30s, 5m, 1h (default 5m)\n"
-		"  --to VERSION              a target to judge against (repeatable; default: the\n"
-		"                            server's next minor and the newest the KB knows)\n"
-		"  --tls-cert FILE           serve HTTPS with this PEM certificate ...\n"
-		"  --tls-key FILE            ... and this PEM key\n"
-		"  --token-file FILE         /report and /api/ need 'Authorization: Bearer TOKEN'\n"
-		"                            with the token in FILE (/metrics and health stay open)\n"
-		"  --once                    scan once, print /metrics on stdout and exit\n"
-		"  --kb DIR                  knowledge base directory (default: built in)\n"
-		CLI_LIVE_USAGE
-		"  -h, --help                this help\n"
-		"\n"
-		"Stops on SIGTERM or SIGINT after the current page (a graceful shutdown).\n"
-		"Exit codes: 0 stopped by a signal (or --once succeeded), 1 error.\n",
-		kup_cli_name);
-}
-
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
@@ -330,26 +300,53 @@ static size_t default_targets(struct cli_live *live, const struct kup_kb *kb,
 
 enum {
 	OPT_LISTEN = 256, OPT_INTERVAL, OPT_TO, OPT_TLS_CERT, OPT_TLS_KEY, OPT_TOKEN_FILE,
-	OPT_ONCE, OPT_KB,
+	OPT_ONCE, OPT_KB, OPT_LIVE_GROUP,
+};
+
+static const struct cli_opt serve_opts[] = {
+	{ OPT_LISTEN, 0, "listen", CLI_ARG, "ADDR:PORT",
+	  "where to listen (':8080' for every IPv4 address, '[::]:8080' for IPv6; port 0 picks "
+	  "one)", "127.0.0.1:8080", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_INTERVAL, 0, "interval", CLI_ARG, "DURATION",
+	  "time between scans: 300, 30s, 5m, 1h", "5m", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_TO, 0, "to", CLI_ARG, "VERSION", "a target to judge against (repeatable)",
+	  "the server's next minor and the newest the KB knows", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_TLS_CERT, 0, "tls-cert", CLI_ARG, "FILE", "serve HTTPS with this PEM certificate ...",
+	  NULL, CLI_HINT_FILE, NULL, NULL },
+	{ OPT_TLS_KEY, 0, "tls-key", CLI_ARG, "FILE", "... and this PEM key", NULL, CLI_HINT_FILE,
+	  NULL, NULL },
+	{ OPT_TOKEN_FILE, 0, "token-file", CLI_ARG, "FILE",
+	  "/report and /api/ need 'Authorization: Bearer TOKEN' with the token in FILE (/metrics "
+	  "and health stay open)", NULL, CLI_HINT_FILE, NULL, NULL },
+	{ OPT_ONCE, 0, "once", CLI_NOARG, NULL, "scan once, print /metrics on stdout and exit", NULL,
+	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_KB, 0, "kb", CLI_ARG, "DIR", "knowledge base directory", "built in", CLI_HINT_DIR,
+	  NULL, NULL },
+	CLI_OPT_HELP,
+	{ OPT_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL, "The cluster", NULL, CLI_HINT_NONE, NULL,
+	  cli_live_opts },
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_cmd_serve = {
+	"serve",
+	"[--context NAME] [--kubeconfig FILE] [options]",
+	"scan the cluster continuously; serve /metrics, /report and /api/v1/findings",
+	"Scans the cluster every --interval for deprecated and removed APIs and serves the "
+	"result: /metrics (Prometheus text format), /healthz, /readyz (after the first complete "
+	"scan), /report (HTML) and /api/v1/findings (JSON).  In a pod it uses the service account "
+	"(in-cluster configuration); it only reads.",
+	serve_opts, CLI_HINT_NONE, NULL,
+	"Stops on SIGTERM or SIGINT after the current page (a graceful shutdown).\n"
+	"Exit codes: 0 stopped by a signal (or --once succeeded), 1 error.",
+	NULL,
 };
 
 #define MAX_TARGETS 16
 
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "listen", required_argument, NULL, OPT_LISTEN },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
-		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
-		{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "kb", required_argument, NULL, OPT_KB },
-		{ "help", no_argument, NULL, 'h' },
-		CLI_LIVE_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parse p;
 	struct cli_live live;
 	struct server srv;
 	struct kup_kb *kb = NULL;
@@ -370,16 +367,16 @@ int cmd_serve(int argc, char **argv)
 	cli_live_init(&live);
 	memset(&srv, 0, sizeof(srv));
 	kup_serve_state_init(&srv.state);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "h" CLI_LIVE_SHORTOPTS, longopts)) != -1) {
-		if (cli_live_option(&live, c, optarg))
+	cli_parse_init(&p, &cli_cmd_serve, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		if (cli_live_option(&live, c, p.arg))
 			continue;
 		switch (c) {
-		case OPT_LISTEN: listen_at = optarg; break;
+		case OPT_LISTEN: listen_at = p.arg; break;
 		case OPT_INTERVAL:
-			interval = parse_duration(optarg);
+			interval = parse_duration(p.arg);
 			if (!interval) {
-				cli_error("--interval: '%s' is not a duration (300, 30s, 5m, 1h)", optarg);
+				cli_error("--interval: '%s' is not a duration (300, 30s, 5m, 1h)", p.arg);
 				usage_error = true;
 			}
 			break;
@@ -388,7 +385,7 @@ int cmd_serve(int argc, char **argv)
 			if (ntargets == MAX_TARGETS) {
 				cli_error("--to: at most %d targets", MAX_TARGETS);
 				usage_error = true;
-			} else if (kup_version_parse(optarg, &targets[ntargets], &err) != KUP_OK) {
+			} else if (kup_version_parse(p.arg, &targets[ntargets], &err) != KUP_OK) {
 				cli_error("--to: %s", err.msg);
 				usage_error = true;
 			} else {
@@ -397,21 +394,22 @@ int cmd_serve(int argc, char **argv)
 			kup_error_release(&err);
 			break;
 		}
-		case OPT_TLS_CERT: tls_cert = optarg; break;
-		case OPT_TLS_KEY: tls_key = optarg; break;
-		case OPT_TOKEN_FILE: token_file = optarg; break;
+		case OPT_TLS_CERT: tls_cert = p.arg; break;
+		case OPT_TLS_KEY: tls_key = p.arg; break;
+		case OPT_TOKEN_FILE: token_file = p.arg; break;
 		case OPT_ONCE: once = true; break;
-		case OPT_KB: kb_dir = optarg; break;
+		case OPT_KB: kb_dir = p.arg; break;
 		case 'h':
-			serve_usage(stdout);
+			cli_usage(&cli_cmd_serve, stdout);
 			goto out;
 		default:
 			usage_error = true;
 			break;
 		}
 	}
-	if (!usage_error && optind < argc) {
-		cli_error("serve takes no arguments ('%s')", argv[optind]);
+	argc = 1 + (int)p.npos;
+	if (!usage_error && argc > 1) {
+		cli_error("serve takes no arguments ('%s')", argv[1]);
 		usage_error = true;
 	}
 	if (!usage_error && (!tls_cert) != (!tls_key)) {
@@ -424,7 +422,7 @@ int cmd_serve(int argc, char **argv)
 		usage_error = true;
 	}
 	if (usage_error || live.bad) {
-		serve_usage(stderr);
+		cli_usage(&cli_cmd_serve, stderr);
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}

@@ -299,10 +299,23 @@ struct kup_kb *cli_load_kb(const char *dir)
 	return kb;
 }
 
-static int cmd_version(void)
+static int cmd_version(int argc, char **argv)
 {
-	struct kup_kb *kb = cli_load_kb(NULL);
+	struct kup_kb *kb;
+	struct cli_parse p;
 	char b[32];
+	int c;
+
+	cli_parse_init(&p, &cli_cmd_version, argc, argv);
+	while ((c = cli_parse_next(&p)) != -1) {
+		cli_usage(&cli_cmd_version, c == 'h' ? stdout : stderr);
+		return c == 'h' ? KUP_EXIT_OK : KUP_EXIT_ERROR;
+	}
+	if (p.npos) {
+		cli_error("version takes no arguments ('%s')", p.pos[0]);
+		return KUP_EXIT_ERROR;
+	}
+	kb = cli_load_kb(NULL);
 
 	printf("kupgrade %s\n", KUP_VERSION_STRING);
 	if (!kb)
@@ -400,26 +413,7 @@ static void redact_stderr(void)
 
 static void usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: %s <command> [options]\n"
-		"\n"
-		"Commands:\n"
-		"  scan [PATH...]      find removed and deprecated Kubernetes APIs in manifests,\n"
-		"                      cluster dumps, Helm releases and chart templates\n"
-		"  fix [PATH...]       rewrite manifests to the APIs served at the target version\n"
-		"  plan PROFILE|DIR    the readiness verdict, the upgrade path and the runbook\n"
-		"  profile             derive a ClusterProfile from kubectl output\n"
-		"  rollout SUBCOMMAND  plan and simulate zero-downtime node-pool upgrades\n"
-		"  fleet SUBCOMMAND    upgrade a fleet of clusters in waves (a control loop)\n"
-		"  snapshot            save a live cluster to one file for offline use\n"
-		"  drain NODE...       cordon and drain nodes, naming the PDBs that block\n"
-		"  serve               scan the cluster continuously; /metrics, /report, /api\n"
-		"  kb list             list the API lifecycle rules of the knowledge base\n"
-		"  kb validate [DIR]   check a knowledge base directory (default: the embedded one)\n"
-		"  version             print the version\n"
-		"\n"
-		"Run '%s <command> --help' for the options of a command.\n",
-		kup_cli_name, kup_cli_name);
+	cli_usage(&cli_cmd_kupgrade, fp);
 }
 
 static const struct {
@@ -436,6 +430,8 @@ static const struct {
 	{ "drain", cmd_drain },
 	{ "serve", cmd_serve },
 	{ "kb", cmd_kb },
+	{ "completion", cmd_completion },
+	{ "__man", cmd_man },      /* hidden: the man pages, made at build time */
 };
 
 int main(int argc, char **argv)
@@ -454,7 +450,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		return cmd_version();
+		return cmd_version(argc - 1, argv + 1);
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
