@@ -67,8 +67,8 @@ expect "csv html json junit markdown sarif table yaml" kupgrade scan -o ""
 expect "json junit" kupgrade scan --output = j
 expect "--output=json --output=junit" kupgrade scan --output=j
 expect "deprecated" kupgrade scan --fail-on d
-expect "html json markdown text" kupgrade plan profile.yaml -o ""
-expect "csv json table" kupgrade rollout simulate s.yaml -o ""
+expect "csv html json junit markdown sarif text yaml" kupgrade plan profile.yaml -o ""
+expect "csv json table yaml" kupgrade rollout simulate s.yaml -o ""
 expect "fail force" kupgrade drain --on-timeout ""
 expect "bash fish zsh" kupgrade completion ""
 expect "charts" kupgrade plan --kb ch
