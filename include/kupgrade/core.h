@@ -139,6 +139,10 @@ void kup_buf_vaddf(struct kup_buf *b, const char *fmt, va_list ap)
 /* Hands the buffer to the caller (malloc'd, NUL-terminated) and resets b. */
 char *kup_buf_detach(struct kup_buf *b, size_t *len);
 
+/* Decodes standard base64 into out (whitespace ignored); false on bad input
+ * or when memory ran out.  (base64.c) */
+bool kup_base64_decode(const char *in, size_t len, struct kup_buf *out);
+
 /* ---- arena ------------------------------------------------------------ */
 
 /*

@@ -60,9 +60,6 @@ struct kup_node;
  */
 bool kup_helm_is_record(const struct kup_node *root);
 
-/* Decodes standard base64 (whitespace ignored). Returns false on bad input. */
-bool kup_base64_decode(const char *in, size_t len, struct kup_buf *out);
-
 /*
  * Encodes a release JSON as Helm's storage driver does and appends it to
  * out: base64(gzip(json)) (gzip at BestCompression with Go's header), and

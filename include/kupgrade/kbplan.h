@@ -111,7 +111,7 @@ bool kup_addon_release_supports(const struct kup_addon_release *r, const struct 
  */
 struct kup_preflight_rule {
 	const char *check;               /* "pdb-blocking" */
-	int severity;                    /* enum kup_severity of plan.h */
+	int severity;                    /* enum kup_severity */
 	bool blocks;
 	const char *mitigation;
 	const char *source;
@@ -123,6 +123,11 @@ const struct kup_preflight_rule *kup_kb_preflight_at(const struct kup_kb *kb, si
 const struct kup_preflight_rule *kup_kb_preflight_rule(const struct kup_kb *kb, const char *check);
 
 /* ---- risks --------------------------------------------------------------- */
+
+/* The severity of a risk (data/risks.yaml `severity:`), of a plan's risks too. */
+enum kup_severity { KUP_SEV_LOW = 0, KUP_SEV_MEDIUM, KUP_SEV_HIGH };
+/* "low", "medium", "high". */
+const char *kup_severity_name(enum kup_severity s);
 
 /*
  * Evidence: facts the risk detectors look at, gathered from the profile,
@@ -144,7 +149,7 @@ enum kup_status kup_evidence_add_object(struct kup_evidence *ev, const struct ku
 struct kup_risk_rule {
 	const char *id;                  /* "dockershim-removed" */
 	const char *title;
-	int severity;                    /* enum kup_severity of plan.h */
+	int severity;                    /* enum kup_severity */
 	struct kup_version from;         /* applies to hops reaching >= from (.valid false: any) */
 	struct kup_version until;        /* ... and <= until (.valid false: open) */
 	const char *provider;            /* "eks" etc., or NULL for any */
@@ -153,8 +158,90 @@ struct kup_risk_rule {
 	const char *source;
 };
 
+/*
+ * The facts a detector (data/risks.yaml `detect:`) may name, as (id, name):
+ * every one is produced by an extractor of kup_evidence_add_*() (check/risks.c),
+ * and a detector naming another is refused when the KB loads.
+ */
+#define KUP_RISK_FACTS(X) \
+	X(F_ADDON, "addon") \
+	X(F_ADDON_CHART, "addon.chart") \
+	X(F_ADDON_IMAGE, "addon.image") \
+	X(F_CHART_KUBE_VERSION, "chart.kube_version") \
+	X(F_CP_VERSION, "cp.version") \
+	X(F_CRD_STALE_STORED_VERSION, "crd.stale_stored_version") \
+	X(F_CRD_STORED_VERSION, "crd.stored_version") \
+	X(F_CSIDRIVER, "csidriver") \
+	X(F_HELM_CHART, "helm.chart") \
+	X(F_IMAGE_VERSION, "image.version") \
+	X(F_KIND, "kind") \
+	X(F_KUBE_PROXY_MODE, "kube_proxy.mode") \
+	X(F_KUBECONFIG_AUTH_PROVIDER, "kubeconfig.auth_provider") \
+	X(F_KUBECONFIG_EXEC_API, "kubeconfig.exec_api") \
+	X(F_KUBECONFIG_EXEC_COMMAND, "kubeconfig.exec_command") \
+	X(F_OBJECT, "object") \
+	X(F_POOL_KERNEL, "pool.kernel") \
+	X(F_POOL_KUBE_PROXY, "pool.kube_proxy") \
+	X(F_POOL_OS, "pool.os") \
+	X(F_POOL_RUNTIME, "pool.runtime") \
+	X(F_POOL_RUNTIME_VERSION, "pool.runtime_version") \
+	X(F_POOL_VERSION, "pool.version") \
+	X(F_PROVIDER, "provider") \
+	X(F_PV_CSI_DRIVER, "pv.csi_driver") \
+	X(F_PV_SOURCE, "pv.source") \
+	X(F_RBAC_SUBJECT, "rbac.subject") \
+	X(F_SERVICEACCOUNT_SECRETS, "serviceaccount.secrets") \
+	X(F_STORAGECLASS_DEFAULT, "storageclass.default") \
+	X(F_STORAGECLASS_PROVISIONER, "storageclass.provisioner") \
+	X(F_WEBHOOK, "webhook") \
+	X(F_WEBHOOK_KUBE_SYSTEM, "webhook.kube_system") \
+	X(F_WORKLOAD_ARG, "workload.arg") \
+	X(F_WORKLOAD_EXEC_PROBE, "workload.exec_probe") \
+	X(F_WORKLOAD_HOSTPATH, "workload.hostpath") \
+	X(F_WORKLOAD_IMAGE, "workload.image") \
+	X(F_WORKLOAD_NODE_SELECTOR, "workload.node_selector") \
+	X(F_WORKLOAD_TOLERATION, "workload.toleration") \
+	X(F_WORKLOAD_VOLUME, "workload.volume")
+
+/* The index of a fact name in KUP_RISK_FACTS, or -1. */
+int kup_risk_fact_id(const char *name);
+
+/* A parsed detector of data/risks.yaml, owned by the KB. */
+
+enum kup_det_op {
+	KUP_DET_FACT = 0,   /* one fact, with tests on its value */
+	KUP_DET_ALL,        /* every child */
+	KUP_DET_ANY,        /* some child */
+	KUP_DET_NOT,        /* the one child does not hold */
+	KUP_DET_ALWAYS,     /* applies to every cluster (the text says why) */
+};
+
+struct kup_detector {
+	enum kup_det_op op;
+	struct kup_detector *kids;      /* all / any / not */
+	size_t nkids;
+	/* KUP_DET_FACT: the fact name, an optional key, and tests that must all
+	 * hold on the same fact value (no test: the fact is present). */
+	const char *fact;
+	int fact_id;                    /* kup_risk_fact_id(fact) */
+	const char *key;
+	const struct kup_addon_rule *addon;   /* addon* facts: the add-on `key` names (set after loading) */
+	const char *equals;
+	const char *prefix;
+	const char *contains;
+	const char *not_contains;
+	const char **in;
+	size_t nin;
+	struct kup_version below;       /* value parses as a version < below */
+	struct kup_version at_least;    /* value parses as a version >= at_least */
+	int behind_at;                  /* value's minor is more than N behind the hop (-1: none) */
+	const char *always;             /* KUP_DET_ALWAYS: why every cluster is affected */
+};
+
 size_t kup_kb_risk_count(const struct kup_kb *kb);
 const struct kup_risk_rule *kup_kb_risk_at(const struct kup_kb *kb, size_t i);
+/* The detector of risk i (parallel to kup_kb_risk_at). */
+const struct kup_detector *kup_kb_risk_detector(const struct kup_kb *kb, size_t i);
 
 /*
  * Calls fn for every risk that applies when the control plane moves to

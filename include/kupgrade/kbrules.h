@@ -76,6 +76,13 @@ struct kup_channel_rule {
 	const char *source;
 };
 
+/* A node label whose value names the node pool a node belongs to. */
+struct kup_pool_label {
+	const char *label;               /* "eks.amazonaws.com/nodegroup" */
+	const char *provider;            /* the provider whose file lists it: "eks" */
+	const char *source;
+};
+
 /*
  * Command templates; `{cluster}`, `{from}`, `{to}`, `{pool}`, `{addon}`
  * (the provider's add-on name), `{version}`, `{family}` are replaced.  NULL
@@ -105,6 +112,8 @@ struct kup_provider_rules {
 	size_t nnode_images;
 	const struct kup_runtime_rule *runtimes;
 	size_t nruntimes;
+	const struct kup_pool_label *pool_labels;   /* in file order */
+	size_t npool_labels;
 	struct kup_provider_commands commands;
 	bool control_plane_nodes;        /* the control-plane nodes' kubelets are the user's (kubeadm) */
 	const char *control_plane_nodes_source;
@@ -121,6 +130,13 @@ struct kup_provider_rules {
 const struct kup_provider_rules *kup_kb_provider_rules(const struct kup_kb *kb,
 						       const char *provider);
 /* Kubelet minors the provider allows behind a control plane at `cp`; -1: no rule. */
+/*
+ * The pool labels of every provider file, i-th of all: providers in the
+ * order generic, eks, gke, aks, kubeadm, then each file's order; NULL past
+ * the end.  A node's pool is the value of the first of them it carries.
+ */
+const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_t i);
+
 int kup_rules_node_skew(const struct kup_provider_rules *r, const struct kup_version *cp);
 /* The etcd line for a control plane at `cp`, or NULL. */
 const struct kup_etcd_rule *kup_rules_etcd(const struct kup_provider_rules *r,

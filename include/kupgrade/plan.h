@@ -17,6 +17,7 @@
 #include "kupgrade/core.h"
 #include "kupgrade/version.h"
 #include "kupgrade/profile.h"
+#include "kupgrade/kbplan.h"
 
 struct kup_kb;
 struct kup_chart_index;
@@ -55,10 +56,6 @@ struct kup_plan_blocker {
 	const char *id;
 	const char *message;
 };
-
-enum kup_severity { KUP_SEV_LOW = 0, KUP_SEV_MEDIUM, KUP_SEV_HIGH };
-/* "low", "medium", "high". */
-const char *kup_severity_name(enum kup_severity s);
 
 struct kup_plan_risk {
 	const char *id;

@@ -99,47 +99,6 @@ enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_
 enum kup_status kup_profile_load(const char *path, struct kup_profile **out,
 				 struct kup_error *err);
 
-/*
- * Derives a profile from kubectl output: one or more files holding
- * `kubectl get nodes,deployments,daemonsets -A -o json` (a List, or a
- * `kupgrade snapshot`, whose List carries the server version in
- * metadata.annotations["kupgrade.dev/server-version"]) and/or
- * `kubectl version -o json`.  Node pools are grouped by the well-known
- * node-pool labels (eks.amazonaws.com/nodegroup, cloud.google.com/gke-nodepool,
- * kubernetes.azure.com/agentpool, karpenter.sh/nodepool; control-plane nodes
- * without one are "control-plane", the rest "default"); a pool with mixed
- * kubelet versions is profiled at its oldest.  Add-ons come from the images
- * of well-known workloads (kb names them; kb may be NULL: then every
- * kube-system workload is an unknown add-on).  The provider is guessed from
- * the version suffixes and labels.  No server version in any input is
- * KUP_NOTFOUND.  kup_profile_from_dump fails on the first malformed document
- * (KUP_PARSE, its position in err).
- */
-struct kup_kb;
-enum kup_status kup_profile_from_dump(const struct kup_kb *kb, const char *const *paths,
-				      size_t npaths, struct kup_profile **out,
-				      struct kup_error *err);
-
-/*
- * The same with sinks: `errors` gets each malformed document
- * (path:line:column; reading goes on, *nerrors counts them), `warnings` what
- * the profile could not say exactly (an add-on not in the knowledge base, a
- * version unknown because an image is pinned by digest, a pool with mixed
- * kubelet versions).  `name` (may be NULL) names the cluster; without it the
- * eksctl cluster-name label, the snapshot's context or the first file's base
- * name is used.
- */
-struct kup_profile_dump_opts {
-	struct kup_error_sink warnings;
-	struct kup_error_sink errors;
-	const char *name;
-};
-void kup_profile_dump_opts_init(struct kup_profile_dump_opts *o);
-enum kup_status kup_profile_from_dump_opts(const struct kup_kb *kb, const char *const *paths,
-					   size_t npaths, const struct kup_profile_dump_opts *opts,
-					   struct kup_profile **out, size_t *nerrors,
-					   struct kup_error *err);
-
 void kup_profile_free(struct kup_profile *p);
 
 /* Writes the profile as ClusterProfile YAML (what `kupgrade profile` prints). */

@@ -419,9 +419,13 @@ enum kup_status kup_ro_run_abort(struct kup_kube *k, struct kup_store *st,
 /*
  * Derives a RolloutScenario (YAML text into `out`) from a kubectl List
  * (JSON or YAML: nodes, pods, replicasets, deployments, statefulsets,
- * daemonsets, poddisruptionbudgets) or a `kupgrade snapshot` file.
+ * daemonsets, poddisruptionbudgets) or a `kupgrade snapshot` file.  Nodes
+ * are grouped into pools by kup_dump_node_pool() (dump.h) with kb's pool
+ * labels, as `profile --from-dump` groups them (kb may be NULL: every node
+ * is then in "control-plane" or "default").
  */
-enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
-				 struct kup_buf *out, struct kup_error *err);
+struct kup_kb;
+enum kup_status kup_ro_from_dump(const struct kup_kb *kb, const char *text, size_t len,
+				 const char *path, struct kup_buf *out, struct kup_error *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cli_live.h"
 #include "kupgrade/fleet.h"
 #include "kupgrade/store.h"
+#include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 #include "kupgrade/report.h"
 #include "progress.h"

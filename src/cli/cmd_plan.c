@@ -35,6 +35,7 @@
 #include "kupgrade/helmchart.h"
 #include "kupgrade/report.h"
 #include "kupgrade/plan.h"
+#include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 
 enum {

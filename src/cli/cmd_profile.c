@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "cli_live.h"
+#include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 
 struct counter {

@@ -799,6 +799,7 @@ static int rollout_scenario(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
 	struct cli_live live;
+	struct kup_kb *kb = NULL;
 	char *text = NULL, *snap = NULL, label[512];
 	size_t len = 0;
 	int c, rc;
@@ -835,15 +836,19 @@ static int rollout_scenario(int argc, char **argv)
 	} else {
 		rc = KUP_EXIT_OK;
 	}
-	if (kup_read_file(dump, (size_t)1 << 30, &text, &len, &err) != KUP_OK ||
-	    kup_ro_from_dump(text, len, snap ? label : dump, &b, &err) != KUP_OK) {
-		cli_print_error(&err);
+	kb = cli_load_kb(NULL);
+	if (!kb || kup_read_file(dump, (size_t)1 << 30, &text, &len, &err) != KUP_OK ||
+	    kup_ro_from_dump(kb, text, len, snap ? label : dump, &b, &err) != KUP_OK) {
+		if (kb)
+			cli_print_error(&err);
+		kup_kb_free(kb);
 		kup_error_release(&err);
 		free(text);
 		kup_buf_release(&b);
 		cli_live_snapshot_remove(snap);
 		return KUP_EXIT_ERROR;
 	}
+	kup_kb_free(kb);
 	free(text);
 	kup_error_release(&err);
 	cli_live_snapshot_remove(snap);

@@ -19,7 +19,7 @@
 #include "kupgrade/plan.h"
 #include "kupgrade/preflight.h"
 #include "kupgrade/report.h"
-#include "check/selector.h"
+#include "kupgrade/selector.h"
 
 static struct kup_kb *kb;
 

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "kupgrade/kb.h"
+#include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 
 #define EX KUP_SOURCE_DIR "/examples/cluster/"
@@ -134,7 +135,11 @@ static void without_a_kb_every_kube_system_workload_is_unknown(void **state)
 	assert_string_equal(p->name, "given");
 	/* coredns, kube-proxy, aws-node, ebs-csi-controller, ebs-csi-node, metrics-server, cluster-autoscaler */
 	assert_int_equal(p->naddons, 7);
-	assert_int_equal(w.n, 7);
+	/* one per add-on, and one for the pool: without the KB's pool labels every
+	 * node is in "default", whose nodes run two kubelet versions */
+	assert_int_equal(w.n, 8);
+	assert_int_equal(p->npools, 1);
+	assert_string_equal(p->pools[0].name, "default");
 	assert_non_null(strstr(w.last, "is not in the knowledge base, not checked"));
 	assert_non_null(addon(p, "ebs-csi-node"));
 	kup_profile_free(p);

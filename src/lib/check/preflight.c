@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "kupgrade/preflight.h"
-#include "check/selector.h"
+#include "kupgrade/selector.h"
 
 struct pod {
 	const char *ns;

@@ -15,9 +15,8 @@
 #include <strings.h>
 
 #include "kupgrade/object.h"
-#include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
-#include "kb/kb_int.h"
+#include "kupgrade/kbplan.h"
 
 /* Bounds: one dump can hold many objects; facts beyond this are dropped
  * (the first ones already give the evidence). */
@@ -25,71 +24,15 @@
 #define MAX_EVIDENCE_TEXT 400
 
 /*
- * Every fact the extractors below produce; a detector naming another is refused
- * at load time (kup_evidence_fact_id).
+ * The facts of kbplan.h (KUP_RISK_FACTS): every one of them is produced by an
+ * extractor below; the KB refuses a detector naming another at load time.
  */
-#define KUP_FACTS(X) \
-	X(F_ADDON, "addon") \
-	X(F_ADDON_CHART, "addon.chart") \
-	X(F_ADDON_IMAGE, "addon.image") \
-	X(F_CHART_KUBE_VERSION, "chart.kube_version") \
-	X(F_CP_VERSION, "cp.version") \
-	X(F_CRD_STALE_STORED_VERSION, "crd.stale_stored_version") \
-	X(F_CRD_STORED_VERSION, "crd.stored_version") \
-	X(F_CSIDRIVER, "csidriver") \
-	X(F_HELM_CHART, "helm.chart") \
-	X(F_IMAGE_VERSION, "image.version") \
-	X(F_KIND, "kind") \
-	X(F_KUBE_PROXY_MODE, "kube_proxy.mode") \
-	X(F_KUBECONFIG_AUTH_PROVIDER, "kubeconfig.auth_provider") \
-	X(F_KUBECONFIG_EXEC_API, "kubeconfig.exec_api") \
-	X(F_KUBECONFIG_EXEC_COMMAND, "kubeconfig.exec_command") \
-	X(F_OBJECT, "object") \
-	X(F_POOL_KERNEL, "pool.kernel") \
-	X(F_POOL_KUBE_PROXY, "pool.kube_proxy") \
-	X(F_POOL_OS, "pool.os") \
-	X(F_POOL_RUNTIME, "pool.runtime") \
-	X(F_POOL_RUNTIME_VERSION, "pool.runtime_version") \
-	X(F_POOL_VERSION, "pool.version") \
-	X(F_PROVIDER, "provider") \
-	X(F_PV_CSI_DRIVER, "pv.csi_driver") \
-	X(F_PV_SOURCE, "pv.source") \
-	X(F_RBAC_SUBJECT, "rbac.subject") \
-	X(F_SERVICEACCOUNT_SECRETS, "serviceaccount.secrets") \
-	X(F_STORAGECLASS_DEFAULT, "storageclass.default") \
-	X(F_STORAGECLASS_PROVISIONER, "storageclass.provisioner") \
-	X(F_WEBHOOK, "webhook") \
-	X(F_WEBHOOK_KUBE_SYSTEM, "webhook.kube_system") \
-	X(F_WORKLOAD_ARG, "workload.arg") \
-	X(F_WORKLOAD_EXEC_PROBE, "workload.exec_probe") \
-	X(F_WORKLOAD_HOSTPATH, "workload.hostpath") \
-	X(F_WORKLOAD_IMAGE, "workload.image") \
-	X(F_WORKLOAD_NODE_SELECTOR, "workload.node_selector") \
-	X(F_WORKLOAD_TOLERATION, "workload.toleration") \
-	X(F_WORKLOAD_VOLUME, "workload.volume")
-
 enum fact_id {
 #define KUP_X_ENUM(id, name) id,
-	KUP_FACTS(KUP_X_ENUM)
+	KUP_RISK_FACTS(KUP_X_ENUM)
 #undef KUP_X_ENUM
 	NFACTS
 };
-
-static const char *const fact_names[] = {
-#define KUP_X_NAME(id, name) name,
-	KUP_FACTS(KUP_X_NAME)
-#undef KUP_X_NAME
-};
-
-int kup_evidence_fact_id(const char *name)
-{
-	int i;
-
-	for (i = 0; i < NFACTS; i++)
-		if (strcmp(fact_names[i], name) == 0)
-			return i;
-	return -1;
-}
 
 struct fact {
 	const char *key;                /* may be NULL */
@@ -1054,8 +997,8 @@ enum kup_status kup_risks_eval(const struct kup_kb *kb, const struct kup_evidenc
 		return KUP_INVALID;
 	if (ev->oom)
 		return KUP_NOMEM;
-	for (i = 0; i < kb->plan.nrisks && st == KUP_OK; i++) {
-		const struct kup_risk_rule *r = &kb->plan.risks[i];
+	for (i = 0; i < kup_kb_risk_count(kb) && st == KUP_OK; i++) {
+		const struct kup_risk_rule *r = kup_kb_risk_at(kb, i);
 
 		if (r->from.valid && kup_version_cmp_minor(at, &r->from) < 0)
 			continue;
@@ -1064,7 +1007,7 @@ enum kup_status kup_risks_eval(const struct kup_kb *kb, const struct kup_evidenc
 		if (!provider_matches(ev, r->provider))
 			continue;
 		kup_buf_reset(&out);
-		if (!eval(kb->plan.detectors[i], ev, at, &out) && !out.oom)
+		if (!eval(kup_kb_risk_detector(kb, i), ev, at, &out) && !out.oom)
 			continue;
 		/* out of memory while writing the evidence: the risk is not dropped unseen */
 		if (out.oom) {

@@ -6,7 +6,7 @@
  * write), lenient about whitespace: spaces, tabs, CR and LF anywhere are
  * skipped, so a value copied out of wrapped YAML still decodes.
  */
-#include "kupgrade/helm.h"
+#include "kupgrade/core.h"
 
 /* 0..63 for the alphabet, 64 for '=', 65 for whitespace, 255 otherwise. */
 static unsigned char b64_class(unsigned char c)

@@ -11,38 +11,6 @@
 #include "kupgrade/kbrules.h"
 #include "kupgrade/node.h"
 
-/* ---- detectors (data/risks.yaml `detect:`) ------------------------------ */
-
-enum kup_det_op {
-	KUP_DET_FACT = 0,   /* one fact, with tests on its value */
-	KUP_DET_ALL,        /* every child */
-	KUP_DET_ANY,        /* some child */
-	KUP_DET_NOT,        /* the one child does not hold */
-	KUP_DET_ALWAYS,     /* applies to every cluster (the text says why) */
-};
-
-struct kup_detector {
-	enum kup_det_op op;
-	struct kup_detector *kids;      /* all / any / not */
-	size_t nkids;
-	/* KUP_DET_FACT: the fact name, an optional key, and tests that must all
-	 * hold on the same fact value (no test: the fact is present). */
-	const char *fact;
-	int fact_id;                    /* kup_evidence_fact_id(fact) */
-	const char *key;
-	const struct kup_addon_rule *addon;   /* addon* facts: the add-on `key` names (set after loading) */
-	const char *equals;
-	const char *prefix;
-	const char *contains;
-	const char *not_contains;
-	const char **in;
-	size_t nin;
-	struct kup_version below;       /* value parses as a version < below */
-	struct kup_version at_least;    /* value parses as a version >= at_least */
-	int behind_at;                  /* value's minor is more than N behind the hop (-1: none) */
-	const char *always;             /* KUP_DET_ALWAYS: why every cluster is affected */
-};
-
 /* ---- planning data --------------------------------------------------------- */
 
 struct kup_skew_rule {
@@ -58,7 +26,7 @@ struct kup_skew_rule {
 #define KUP_RULES_SLOTS 6
 struct kup_rules_slot {
 	struct kup_provider_rules r;
-	size_t skew_cap, etcd_cap, addons_cap, images_cap, runtimes_cap, channels_cap;
+	size_t skew_cap, etcd_cap, addons_cap, images_cap, runtimes_cap, channels_cap, pool_labels_cap;
 };
 
 struct kup_kbplan {
@@ -125,8 +93,6 @@ bool kup_kbl_valid_date(const char *s);
 const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *map,
 			      const char *key, bool required);
 
-/* risks.c: the id of a fact the evidence extractors produce, or -1. */
-int kup_evidence_fact_id(const char *name);
 
 /* kbplan.c: true when `schema` is one of the planning schemas (then the
  * document was loaded into kb->plan). */

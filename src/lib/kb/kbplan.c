@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
 #include "kb/kb_int.h"
 
@@ -437,6 +436,16 @@ static void load_addons(struct kup_kb_loader *ld, const struct kup_node *root)
 
 /* ---- risks.yaml ---------------------------------------------------------------------- */
 
+const char *kup_severity_name(enum kup_severity s)
+{
+	switch (s) {
+	case KUP_SEV_LOW: return "low";
+	case KUP_SEV_MEDIUM: return "medium";
+	case KUP_SEV_HIGH: return "high";
+	}
+	return "unknown";
+}
+
 static bool parse_severity(const char *s, int *out)
 {
 	if (strcmp(s, "low") == 0)
@@ -523,7 +532,7 @@ static bool load_detector(struct kup_kb_loader *ld, const struct kup_node *n,
 	d->op = KUP_DET_FACT;
 	kup_kbl_check_keys(ld, n, fact_keys);
 	d->fact = want_text(ld, n, "fact", true);
-	if (d->fact && (d->fact_id = kup_evidence_fact_id(d->fact)) < 0)
+	if (d->fact && (d->fact_id = kup_risk_fact_id(d->fact)) < 0)
 		kup_kbl_problem(ld, kup_node_get(n, "fact"), "unknown fact '%s' (see data/README.md)",
 				d->fact);
 	d->key = want_text(ld, n, "key", false);
@@ -948,6 +957,27 @@ bool kup_addon_release_supports(const struct kup_addon_release *r, const struct 
 size_t kup_kb_risk_count(const struct kup_kb *kb)
 {
 	return kb->plan.nrisks;
+}
+
+static const char *const risk_fact_names[] = {
+#define KUP_X_NAME(id, name) name,
+	KUP_RISK_FACTS(KUP_X_NAME)
+#undef KUP_X_NAME
+};
+
+int kup_risk_fact_id(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(risk_fact_names) / sizeof(risk_fact_names[0]); i++)
+		if (strcmp(risk_fact_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct kup_detector *kup_kb_risk_detector(const struct kup_kb *kb, size_t i)
+{
+	return i < kb->plan.nrisks ? kb->plan.detectors[i] : NULL;
 }
 
 const struct kup_risk_rule *kup_kb_risk_at(const struct kup_kb *kb, size_t i)

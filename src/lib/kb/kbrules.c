@@ -312,6 +312,37 @@ static void load_channels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	}
 }
 
+static void load_pool_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			     const struct kup_node *list)
+{
+	static const char *const keys[] = { "label", "source", "checked", "notes", NULL };
+	size_t i, j;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_pool_label r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a pool_labels row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.label = text(ld, e, "label", true);
+		r.provider = s->r.provider;
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		for (j = 0; r.label && j < s->r.npool_labels; j++)
+			if (strcmp(s->r.pool_labels[j].label, r.label) == 0)
+				kup_kbl_problem(ld, e, "pool label '%s' is listed twice", r.label);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.pool_labels, &s->r.npool_labels, &s->pool_labels_cap,
+			   sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
 /* A scalar that may be set by one document only. */
 static void set_once(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
 		     const char **field)
@@ -362,7 +393,8 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	static const char *const top[] = { "schema", "provider", "source", "checked", "notes",
 					   "node_skew", "etcd", "managed_addons", "node_images",
 					   "runtimes", "commands", "control_plane_nodes",
-					   "support_end", "extended_support", "channels", NULL };
+					   "support_end", "extended_support", "channels",
+					   "pool_labels", NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
 	int slot;
@@ -387,6 +419,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	load_node_images(ld, s, list_of(ld, root, "node_images"));
 	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
 	load_channels(ld, s, list_of(ld, root, "channels"));
+	load_pool_labels(ld, s, list_of(ld, root, "pool_labels"));
 	load_commands(ld, s, kup_node_get(root, "commands"));
 	n = kup_node_get(root, "control_plane_nodes");
 	if (!is_null(n) && is_map(ld, n, "'control_plane_nodes'")) {
@@ -454,6 +487,7 @@ void kup_kbrules_release(struct kup_kbplan *p)
 		free((void *)r->node_images);
 		free((void *)r->runtimes);
 		free((void *)r->channels);
+		free((void *)r->pool_labels);
 	}
 	memset(p->rules, 0, sizeof(p->rules));
 	p->nrules_docs = 0;
@@ -479,6 +513,20 @@ static bool in_range(const struct kup_version *lo, const struct kup_version *hi,
 	if (hi->valid && kup_version_cmp_minor(v, hi) > 0)
 		return false;
 	return true;
+}
+
+const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_t i)
+{
+	size_t slot;
+
+	for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {
+		const struct kup_provider_rules *r = &kb->plan.rules[slot].r;
+
+		if (i < r->npool_labels)
+			return &r->pool_labels[i];
+		i -= r->npool_labels;
+	}
+	return NULL;
 }
 
 int kup_rules_node_skew(const struct kup_provider_rules *r, const struct kup_version *cp)

@@ -11,7 +11,7 @@
 #include "kupgrade/drain.h"
 #include "kupgrade/json.h"
 #include "kupgrade/report.h"
-#include "check/selector.h"
+#include "kupgrade/selector.h"
 #include "live_int.h"
 
 /* A pod to drain, copied out of its list page. */

@@ -4,7 +4,7 @@
 
 #include <time.h>
 #include "kupgrade/kube.h"
-#include "check/selector.h"
+#include "kupgrade/selector.h"
 
 /* A credential from an exec plugin (ExecCredential status). */
 struct kup_exec_cred {

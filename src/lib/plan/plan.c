@@ -158,16 +158,6 @@ const char *kup_step_type_name(enum kup_step_type t)
 	return "unknown";
 }
 
-const char *kup_severity_name(enum kup_severity s)
-{
-	switch (s) {
-	case KUP_SEV_LOW: return "low";
-	case KUP_SEV_MEDIUM: return "medium";
-	case KUP_SEV_HIGH: return "high";
-	}
-	return "unknown";
-}
-
 /* ---- building the plan ------------------------------------------------------ */
 
 static const char *astr(struct planner *pl, const char *s)

@@ -1,13 +1,14 @@
 /*
  * dump.c - a RolloutScenario derived from a kubectl List dump (or a
  * `kupgrade snapshot` file, which is such a List): nodes grouped into pools
- * by their node-pool label, pods grouped by owner (ReplicaSet -> Deployment,
+ * by kup_dump_node_pool() (the KB's pool labels, as profile --from-dump), pods grouped by owner (ReplicaSet -> Deployment,
  * StatefulSet, DaemonSet), PDBs matched by matchLabels.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kupgrade/dump.h"
 #include "kupgrade/emit.h"
 #include "kupgrade/json.h"
 #include "kupgrade/rollout.h"
@@ -37,6 +38,7 @@ struct d_pdb {
 };
 
 struct dump {
+	const struct kup_kb *kb;        /* pool labels (may be NULL) */
 	const char *path;
 	struct kup_error *err;
 	struct d_node *nodes;
@@ -125,15 +127,9 @@ static bool selects(const char *sel, const char *labels)
 
 static void add_node(struct dump *d, const struct kup_node *obj)
 {
-	static const char *pool_labels[] = {
-		"cloud.google.com/gke-nodepool", "eks.amazonaws.com/nodegroup",
-		"kubernetes.azure.com/agentpool", "agentpool", "karpenter.sh/nodepool",
-		"node.kubernetes.io/instance-type",
-	};
 	const struct kup_node *alloc = kup_node_path(obj, "status", "allocatable", NULL);
 	struct d_node *n;
-	const char *zone, *pool = NULL, *ver;
-	size_t i;
+	const char *zone, *pool, *ver;
 	int64_t v;
 
 	if (d->nnodes == d->capnodes &&
@@ -146,14 +142,13 @@ static void add_node(struct dump *d, const struct kup_node *obj)
 	zone = label(obj, "topology.kubernetes.io/zone");
 	if (!zone)
 		zone = label(obj, "failure-domain.beta.kubernetes.io/zone");
-	for (i = 0; !pool && i < sizeof(pool_labels) / sizeof(pool_labels[0]); i++)
-		pool = label(obj, pool_labels[i]);
+	pool = kup_dump_node_pool(d->kb, obj);
 	ver = kup_node_str(kup_node_path(obj, "status", "nodeInfo", "kubeletVersion", NULL));
 	if (ver && *ver == 'v')
 		ver++;
 	n->name = sdup(d, kup_node_str(kup_node_path(obj, "metadata", "name", NULL)));
 	n->zone = sdup(d, zone ? zone : "default");
-	n->pool = sdup(d, pool ? pool : "default");
+	n->pool = sdup(d, pool);
 	n->version = sdup(d, ver ? ver : "");
 	n->cpu = 1000;
 	n->mem = 1ll << 30;
@@ -386,8 +381,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
-				 struct kup_buf *out, struct kup_error *err)
+enum kup_status kup_ro_from_dump(const struct kup_kb *kb, const char *text, size_t len,
+				 const char *path, struct kup_buf *out, struct kup_error *err)
 {
 	struct dump d;
 	struct kup_arena arena;
@@ -398,6 +393,7 @@ enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
 	bool *done = NULL;
 
 	memset(&d, 0, sizeof(d));
+	d.kb = kb;
 	d.path = path;
 	d.err = err;
 	kup_arena_init(&arena, 1 << 16);
@@ -508,7 +504,7 @@ enum kup_status kup_ro_from_dump(const char *text, size_t len, const char *path,
 			goto out;
 		}
 	}
-	kup_buf_adds(out, "  workloads:\n");
+	kup_buf_adds(out, d.npods ? "  workloads:\n" : "  workloads: []\n");
 	for (i = 0; i < d.npods; i++) {
 		char kind[32], ns[256], name[256];
 		int count = 0, unready = 0, replicas;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 1 << 16)
 		return 0;
-	if (kup_ro_from_dump((const char *)data, size, "fuzz.json", &out, &err) == KUP_OK) {
+	if (kup_ro_from_dump(NULL, (const char *)data, size, "fuzz.json", &out, &err) == KUP_OK) {
 		struct kup_error e2 = KUP_ERROR_INIT;
 		/* a derived scenario may be refused (e.g. no pods left), never malformed YAML */
 		if (kup_ro_scenario_parse(out.buf, out.len, "derived.yaml", &sc, &e2) != KUP_OK &&

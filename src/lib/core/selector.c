@@ -1,7 +1,7 @@
 /* selector.c - Kubernetes label selectors (selector.h). */
 #include <string.h>
 
-#include "check/selector.h"
+#include "kupgrade/selector.h"
 
 static bool fill_values(struct kup_arena *a, const struct kup_node *vals, struct kup_sel_req *r)
 {

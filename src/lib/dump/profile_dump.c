@@ -7,10 +7,9 @@
  *    metadata.annotations["kupgrade.dev/server-version"]);
  *  - `kubectl version -o json` ({"serverVersion": {"gitVersion": ...}}).
  *
- * Node pools: nodes grouped by the first well-known pool label they carry
- * (eks.amazonaws.com/nodegroup, cloud.google.com/gke-nodepool,
- * kubernetes.azure.com/agentpool, karpenter.sh/nodepool; control-plane
- * nodes without one form "control-plane"; the rest "default").  A pool whose
+ * Node pools: nodes grouped by kup_dump_node_pool() (the first pool label of
+ * the knowledge base's provider files they carry; control-plane nodes
+ * without one form "control-plane"; the rest "default").  A pool whose
  * nodes run different kubelet versions (an upgrade half done) is one entry
  * at its OLDEST version, the one the skew policy must hold for, with a
  * warning naming both; os, runtime, kernel and kube-proxy come from the
@@ -37,6 +36,7 @@
 
 #include "kupgrade/json.h"
 #include "kupgrade/kbplan.h"
+#include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 #include "kupgrade/yaml.h"
 
@@ -116,13 +116,6 @@ static const char *str_at(const struct kup_node *n)
 
 /* ---- reading ------------------------------------------------------------ */
 
-static const char *const pool_labels[] = {
-	"eks.amazonaws.com/nodegroup",
-	"cloud.google.com/gke-nodepool",
-	"kubernetes.azure.com/agentpool",
-	"karpenter.sh/nodepool",
-};
-
 static void read_node(struct dctx *c, const struct kup_node *obj)
 {
 	const struct kup_node *labels = kup_node_path(obj, "metadata", "labels", NULL);
@@ -140,13 +133,7 @@ static void read_node(struct dctx *c, const struct kup_node *obj)
 	memset(d, 0, sizeof(*d));
 	d->seq = c->nnodes;
 	d->name = adup(c, str_at(kup_node_path(obj, "metadata", "name", NULL)));
-	for (i = 0; i < sizeof(pool_labels) / sizeof(pool_labels[0]) && !d->pool; i++)
-		d->pool = adup(c, str_at(kup_node_get(labels, pool_labels[i])));
-	if (!d->pool && (kup_node_get(labels, "node-role.kubernetes.io/control-plane") ||
-			 kup_node_get(labels, "node-role.kubernetes.io/master")))
-		d->pool = "control-plane";
-	if (!d->pool)
-		d->pool = "default";
+	d->pool = adup(c, kup_dump_node_pool(c->kb, obj));
 	if (kup_node_get(labels, "eks.amazonaws.com/nodegroup") ||
 	    kup_node_get(labels, "eks.amazonaws.com/compute-type"))
 		c->eks_label = true;

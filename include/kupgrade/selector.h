@@ -1,5 +1,5 @@
 /*
- * selector.h - Kubernetes label selectors (internal to libkupgrade).
+ * selector.h - Kubernetes label selectors (core; used by the pre-flight checks and drain).
  *
  * A selector ({matchLabels, matchExpressions}) is copied out of a node
  * tree into an arena so that it outlives the document it came from; labels
@@ -7,8 +7,8 @@
  * every object; a malformed one (unknown operator, missing key) matches
  * none.
  */
-#ifndef KUP_CHECK_SELECTOR_H
-#define KUP_CHECK_SELECTOR_H
+#ifndef KUP_SELECTOR_H
+#define KUP_SELECTOR_H
 
 #include "kupgrade/core.h"
 #include "kupgrade/node.h"
