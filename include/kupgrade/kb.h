@@ -26,6 +26,16 @@ struct kup_api_replacement {
 	struct kup_version available_in;
 };
 
+/*
+ * The values the replacement accepts in a field the old version took freely
+ * (`replacement_accepts` in data/apis.yaml): fix refuses an object with another.
+ */
+struct kup_api_accepts {
+	const char *field;              /* "spec.usages": a list of strings, or a string */
+	const char *const *values;
+	size_t nvalues;
+};
+
 struct kup_api_rule {
 	const char *id;                 /* stable rule id: "kubernetes/extensions/v1beta1/Ingress" */
 	const char *kind;
@@ -38,6 +48,8 @@ struct kup_api_rule {
 	size_t nreplacements;
 	const char *notes;
 	const char *source;
+	const struct kup_api_accepts *accepts;
+	size_t naccepts;
 };
 
 struct kup_release {

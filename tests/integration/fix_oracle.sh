@@ -56,6 +56,23 @@ for f in "$KUP_SRC_DIR"/tests/cases/fix-*/*.yaml "$KUP_SRC_DIR"/tests/cases/fix-
 	d=$(basename "$(dirname "$f")")
 	split_docs "$f" "case-$d-$(basename "$f" .yaml)"
 done
+# The generated corpus: every field of each old kind, and the same with explicit nulls
+# (tests/integration/gen_every_field.py; the field source is this server's /openapi/v2).
+GEN_SEEDS="${KUP_GEN_SEEDS:-1 2}"
+GEN_COUNT="${KUP_GEN_COUNT:-2}"
+command -v python3 >/dev/null || kup_die "python3 not installed"
+$KUP_CURL -sf "$KUP_API_URL/openapi/v2" >"$OUT/openapi.json" || kup_die "cannot read /openapi/v2"
+printf '%s' "$CSR_PEM" >"$OUT/csr.b64"
+for seed in $GEN_SEEDS; do
+	KUP_API_URL="$KUP_API_URL" KUP_API_TOKEN="$KUP_API_TOKEN" KUP_API_CA="$KUP_API_DIR/pki/ca.crt" \
+		KUP_GEN_NS="$NS" python3 "$(dirname "$0")/gen_every_field.py" \
+		"$OUT/openapi.json" "$OUT/gen" "$seed" "$GEN_COUNT" "$CONVERT" "$OUT/csr.b64" \
+		>"$OUT/gen-$seed.summary" 2>"$OUT/gen-$seed.err" || kup_die "gen_every_field.py failed: $(tail -5 "$OUT/gen-$seed.err")"
+	sed 's/^/harness: /' "$OUT/gen-$seed.summary" >&2
+done
+for f in "$OUT"/gen/gen-*.yaml; do
+	[ -f "$f" ] && split_docs "$f" "$(basename "$f" .yaml)"
+done
 while IFS= read -r f; do
 	split_docs "$f" "data-$(echo "$f" | tr '/' '_')"
 done < <(grep -rlE '^apiVersion: (extensions/v1beta1|apps/v1beta[12]|networking.k8s.io/v1beta1|rbac.authorization.k8s.io/v1beta1|admissionregistration.k8s.io/v1beta1|scheduling.k8s.io/v1beta1|storage.k8s.io/v1beta1|coordination.k8s.io/v1beta1|node.k8s.io/v1beta1|events.k8s.io/v1beta1|certificates.k8s.io/v1beta1|autoscaling/v2beta1)' \
@@ -70,12 +87,22 @@ STRIP='del(.metadata.name, .metadata.uid, .metadata.resourceVersion, .metadata.c
 # a CRD read back from v1beta1 keeps spec.preserveUnknownFields: true, which v1 does not
 # accept on create; fix writes x-kubernetes-preserve-unknown-fields on every object schema
 # instead (and a root `type: object`); the custom resources below show both keep the same.
+# kubectl-convert turns a Deployment's spec.rollbackTo into the deprecated.deployment.rollback.to
+# annotation, which fix drops (a one-shot request, not a desired state); an extensions
+# DaemonSet's spec.templateGeneration into deprecated.daemonset.template.generation, the
+# controller's own counter, which fix drops too (the server starts a new object at 1).
 # An HPA whose behavior names one direction: created through v2beta2 the other direction
 # is defaulted (pkg/apis/autoscaling/v2beta2/defaults.go); moved from the v2beta1 annotation
 # it stays nil, which the controller reads as the same defaults.
 EXPLAINED='if .kind == "CustomResourceDefinition" then
 		del(.spec.preserveUnknownFields, .spec.group, .spec.versions[].schema.openAPIV3Schema.type)
 		| walk(if type == "object" then del(."x-kubernetes-preserve-unknown-fields") else . end)
+	elif .kind == "DaemonSet" then
+		del(.metadata.annotations["deprecated.daemonset.template.generation"])
+		| if (.metadata.annotations // {}) == {} then del(.metadata.annotations) else . end
+	elif .kind == "Deployment" then
+		del(.metadata.annotations["deprecated.deployment.rollback.to"])
+		| if (.metadata.annotations // {}) == {} then del(.metadata.annotations) else . end
 	elif .kind == "HorizontalPodAutoscaler" then
 		if .spec.behavior.scaleDown == {"policies": [{"periodSeconds": 15, "type": "Percent", "value": 100}], "selectPolicy": "Max"}
 		then del(.spec.behavior.scaleDown) else . end
@@ -84,7 +111,7 @@ EXPLAINED='if .kind == "CustomResourceDefinition" then
 	else . end'
 PAIRS=$OUT/pairs
 : >"$PAIRS"
-COMPARED=0 SAME=0 DIFFERENT=0 SKIPPED=0 REFUSED=0
+COMPARED=0 SAME=0 DIFFERENT=0 SKIPPED=0 REFUSED=0 GEN_COMPARED=0 SOURCE_COMPARED=0
 
 kc() { kup_api_kubectl "$@"; }
 
@@ -126,6 +153,10 @@ compare_doc() {
 	else
 		orig="$doc"
 	fi
+	if source_pair "$oldav" "$kind" "$newav"; then
+		source_check "$doc" "$label" "$kind" "$oldav" "$newav" "$fixed"
+		return 0
+	fi
 	name=$(kc create --dry-run=client -f "$fixed" -o json 2>/dev/null | jq -r .metadata.name)
 	if [ -z "$name" ] || [ "$name" = null ]; then
 		SKIPPED=$((SKIPPED + 1))
@@ -137,8 +168,13 @@ compare_doc() {
 		return 0
 	fi
 	COMPARED=$((COMPARED + 1))
+	[[ "$label" == gen-* ]] && GEN_COMPARED=$((GEN_COMPARED + 1))
 	echo "$oldav $kind -> $newav" >>"$PAIRS"
 	fx="$doc.fix.json"
+	res=$(resource_of "$kind" "$newav")
+	kc get -n "$NS" "$res" "$name" -o json | jq -S "$STRIP | $EXPLAINED" >"$doc.a.json"
+	# one default PriorityClass at a time: the old one goes before fix's is created
+	[ "$kind" = PriorityClass ] && kc delete "$res" "$name" >/dev/null
 	kc create --dry-run=client -f "$fixed" -o json |
 		jq '.metadata.name += "-fix" | del(.metadata.namespace)' >"$fx"
 	if ! kc create -n "$NS" -f "$fx" -o name >"$doc.fixcreate.out" 2>&1; then
@@ -146,14 +182,79 @@ compare_doc() {
 		kup_not_ok "$label ($oldav $kind $name): the server refuses fix's output: $(cat "$doc.fixcreate.out")"
 		return 0
 	fi
-	res=$(resource_of "$kind" "$newav")
-	kc get -n "$NS" "$res" "$name" -o json | jq -S "$STRIP | $EXPLAINED" >"$doc.a.json"
 	kc get -n "$NS" "$res" "$name-fix" -o json | jq -S "$STRIP | $EXPLAINED" >"$doc.b.json"
+	[ "$kind" = PriorityClass ] && kc delete "$res" "$name-fix" >/dev/null
 	if diff -u "$doc.a.json" "$doc.b.json" >"$doc.diff"; then
 		SAME=$((SAME + 1))
 	else
 		DIFFERENT=$((DIFFERENT + 1))
 		kup_not_ok "$label ($oldav $kind $name -> $newav): the server reads fix's output otherwise:"
+		sed 's/^/    | /' "$doc.diff" | head -n 40 >&2
+	fi
+}
+
+# ---- the pairs 1.20 serves only the old side of: the kubernetes source is the reference ------
+# batch/v1beta1 CronJob, policy/v1beta1 PodDisruptionBudget, discovery.k8s.io/v1beta1
+# EndpointSlice: 1.20.2 serves none of their v1 versions.  The source (docs/fix.md) says
+# v1 has the same fields and defaults as the beta for CronJob and PDB (except the PDB
+# selectors fix handles or refuses), and for EndpointSlice converts v1 back to v1beta1
+# with zone -> topology[topology.kubernetes.io/zone] and nodeName ->
+# topology[kubernetes.io/hostname] (pkg/apis/discovery/v1beta1/conversion.go,
+# Convert_discovery_Endpoint_To_v1beta1_Endpoint), and a PDB's v1 `selector: {}` to the
+# v1beta1 match-all selector (pkg/apis/policy/v1beta1/conversion.go).  So fix's v1 output is taken back to
+# the beta that way, created beside the old object, and both read back through the beta
+# (the server's own defaults and validation) must be equal.  Explained (docs/fix.md): the
+# topology keys other than the zone, which v1 cannot be given (deprecatedTopology).
+source_pair() {
+	case "$1 $2 $3" in
+	"batch/v1beta1 CronJob batch/v1" | "policy/v1beta1 PodDisruptionBudget policy/v1" | \
+	"discovery.k8s.io/v1beta1 EndpointSlice discovery.k8s.io/v1") return 0 ;;
+	esac
+	return 1
+}
+TO_BETA='if .kind == "PodDisruptionBudget" and .spec.selector == {} then
+		.spec.selector = {"matchExpressions": [{"key": "pdb.kubernetes.io/deprecated-v1beta1-empty-selector-match", "operator": "DoesNotExist"}]}
+	elif .kind == "EndpointSlice" then
+		.endpoints |= (if . == null then . else map(
+			(if .zone != null then .topology = ((.topology // {}) + {"topology.kubernetes.io/zone": .zone}) else . end)
+			| (if .nodeName != null and ((.topology // {})["kubernetes.io/hostname"] // "") == ""
+			   then .topology = ((.topology // {}) + {"kubernetes.io/hostname": .nodeName}) else . end)
+			| del(.zone)) end)
+	else . end'
+SOURCE_EXPLAINED='if .kind == "EndpointSlice" then
+		.endpoints |= (if . == null then . else map(
+			if .topology then .topology |= with_entries(select(.key == "topology.kubernetes.io/zone"))
+			| (if .topology == {} then del(.topology) else . end) else . end) end)
+	else . end'
+source_check() {   # DOC LABEL KIND OLDAV NEWAV FIXED
+	local doc="$1" label="$2" kind="$3" oldav="$4" newav="$5" fixed="$6" name res fx
+	name=$(kc create --dry-run=client -f "$doc" -o json 2>/dev/null | jq -r .metadata.name)
+	if [ -z "$name" ] || [ "$name" = null ] ||
+		! kc create --validate=false -n "$NS" -f "$doc" -o name >"$doc.create.out" 2>&1; then
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	COMPARED=$((COMPARED + 1))
+	SOURCE_COMPARED=$((SOURCE_COMPARED + 1))
+	[[ "$label" == gen-* ]] && GEN_COMPARED=$((GEN_COMPARED + 1))
+	echo "$oldav $kind -> $newav (against the source)" >>"$PAIRS"
+	fx="$doc.fix.json"
+	sed "s#^apiVersion: $newav\r\{0,1\}\$#apiVersion: $oldav#" "$fixed" >"$doc.beta.yaml"
+	kc create --dry-run=client --validate=false -f "$doc.beta.yaml" -o json |
+		jq ".metadata.name += \"-fix\" | del(.metadata.namespace) | $TO_BETA" >"$fx"
+	if ! kc create --validate=false -n "$NS" -f "$fx" -o name >"$doc.fixcreate.out" 2>&1; then
+		DIFFERENT=$((DIFFERENT + 1))
+		kup_not_ok "$label ($oldav $kind $name): fix's output, taken back to $oldav, is refused: $(cat "$doc.fixcreate.out")"
+		return 0
+	fi
+	res=$(resource_of "$kind" "$oldav")
+	kc get -n "$NS" "$res" "$name" -o json | jq -S "$STRIP | $SOURCE_EXPLAINED" >"$doc.a.json"
+	kc get -n "$NS" "$res" "$name-fix" -o json | jq -S "$STRIP | $SOURCE_EXPLAINED" >"$doc.b.json"
+	if diff -u "$doc.a.json" "$doc.b.json" >"$doc.diff"; then
+		SAME=$((SAME + 1))
+	else
+		DIFFERENT=$((DIFFERENT + 1))
+		kup_not_ok "$label ($oldav $kind $name -> $newav, against the source): fix's output means otherwise:"
 		sed 's/^/    | /' "$doc.diff" | head -n 40 >&2
 	fi
 }
@@ -226,6 +327,10 @@ NPAIRS=$(sort -u "$PAIRS" | wc -l)
 echo "harness: fix oracle: $COMPARED objects compared over $NPAIRS API pairs: $SAME the same," \
 	"$DIFFERENT different; $SKIPPED not converted or refused by the old API, $REFUSED refused by fix" >&2
 sort "$PAIRS" | uniq -c | sed 's/^/harness:   /' >&2
+echo "harness: of them $SOURCE_COMPARED against the kubernetes source (CronJob, PDB, EndpointSlice)" >&2
+echo "harness: of them $GEN_COMPARED generated (seeds $GEN_SEEDS, $GEN_COUNT per kind and seed, each with its null variant)" >&2
 kup_check "every object fix converted reads back as the server's own conversion" [ "$DIFFERENT" -eq 0 ]
 kup_check "the harness compared objects over at least 15 API pairs" [ "$NPAIRS" -ge 15 ]
+kup_check "the generated corpus was compared (at least 40 objects)" [ "$GEN_COMPARED" -ge 40 ]
+kup_check "CronJob, PDB and EndpointSlice were checked against the source" [ "$SOURCE_COMPARED" -ge 6 ]
 kup_done

@@ -455,19 +455,69 @@ bool kup_convert_webhook(struct kup_fixer *f, const struct kup_node *obj, const 
 
 /* ---- PodDisruptionBudget ---------------------------------------------------------------- */
 
+/*
+ * kubernetes pkg/apis/policy/v1beta1/conversion.go (1.21+) and
+ * pkg/apis/policy/helper.go: a v1beta1 `selector: {}` selects no pod (the
+ * server stores a selector on pdb.kubernetes.io/deprecated-v1beta1-empty-
+ * selector-match Exists, which nothing carries) while `{}` in v1 selects
+ * every pod: refused, the user decides.  The v1beta1 spelling of "every
+ * pod" (that key alone, DoesNotExist, as a v1 `{}` reads back through
+ * v1beta1) becomes `{}`; any other use of the key is stripped by the
+ * server: refused.
+ */
+#define KUP_PDB_V1BETA1_LABEL "pdb.kubernetes.io/deprecated-v1beta1-empty-selector-match"
+
 bool kup_convert_pdb(struct kup_fixer *f, const struct kup_node *obj, const char *from,
 		     const char *to)
 {
 	(void)from;
 	(void)to;
-	const struct kup_node *sel = kup_node_path(obj, "spec", "selector", NULL);
-	if (is_map(sel) && sel->len == 0)
-		kup_fixer_unfixable(f, "spec.selector {} selects nothing in v1beta1 but every pod "
-				       "in v1: decide");
-	return true;
+	const struct kup_node *spec = kup_node_get(obj, "spec");
+	const struct kup_node *sel = kup_fix_val(spec, "selector");
+	if (!is_map(sel))
+		return true;
+	if (sel->len == 0) {
+		kup_fixer_unfixable(f, "spec.selector {} selects no pod in v1beta1 (the server "
+				       "keeps that with a selector on %s Exists) but every pod in v1: "
+				       "decide", KUP_PDB_V1BETA1_LABEL);
+		return true;
+	}
+	const struct kup_node *exprs = kup_fix_val(sel, "matchExpressions");
+	size_t special = 0;
+	for (size_t i = 0; is_seq(exprs) && i < exprs->len; i++)
+		if (kup_node_eq(kup_node_get(exprs->u.items[i], "key"), KUP_PDB_V1BETA1_LABEL))
+			special++;
+	if (!special)
+		return true;
+	const struct kup_node *labels = kup_fix_val(sel, "matchLabels");
+	bool match_all = exprs->len == 1 && special == 1 &&
+			 kup_node_eq(kup_node_get(exprs->u.items[0], "operator"), "DoesNotExist") &&
+			 !kup_fix_val(exprs->u.items[0], "values") &&
+			 (!labels || (is_map(labels) && labels->len == 0));
+	if (!match_all) {
+		kup_fixer_unfixable(f, "spec.selector uses the key %s, which the server strips "
+				       "from v1 selectors: remove it", KUP_PDB_V1BETA1_LABEL);
+		return true;
+	}
+	long si = kup_map_index(spec, "selector");
+	kup_fixer_replace_value(f, spec, (size_t)si, "{}");
+	kup_fixer_note(f, "the v1beta1 match-all selector -> {} (every pod in v1)");
+	return !f->oom;
 }
 
 /* ---- EndpointSlice ---------------------------------------------------------------------- */
+
+/*
+ * kubernetes pkg/apis/discovery/v1beta1/conversion.go (1.21+): the server
+ * moves topology's topology.kubernetes.io/zone into zone and keeps every
+ * other key in deprecatedTopology, the hostname too unless it equals
+ * nodeName.  deprecatedTopology cannot be written through v1 (its doc in
+ * k8s.io/api discovery/v1 types.go) and goes with v1beta1, while kube-proxy
+ * and the other v1 readers take the node from nodeName: fix writes the
+ * hostname as nodeName when there is none (docs/fix.md, on purpose), and
+ * says which keys it drops.  hints, ports and conditions are the same in
+ * both versions.
+ */
 
 bool kup_convert_endpointslice(struct kup_fixer *f, const struct kup_node *obj,
 			       const char *from, const char *to)
@@ -488,8 +538,14 @@ bool kup_convert_endpointslice(struct kup_fixer *f, const struct kup_node *obj,
 		}
 		const struct kup_node *host = kup_node_get(topo, "kubernetes.io/hostname");
 		const struct kup_node *zone = kup_node_get(topo, "topology.kubernetes.io/zone");
-		if (host && has(ep, "nodeName"))
+		if (host && has(ep, "nodeName")) {
+			/* the server keeps a different hostname in deprecatedTopology only */
+			const char *hn = kup_node_str(host);
+			const char *nn = kup_node_str(kup_fix_val(ep, "nodeName"));
+			if (!hn || !nn || strcmp(hn, nn) != 0)
+				dropped++;
 			host = NULL;
+		}
 		if (zone && has(ep, "zone"))
 			zone = NULL;
 		size_t known = (kup_node_get(topo, "kubernetes.io/hostname") ? 1 : 0) +
@@ -637,6 +693,25 @@ bool kup_convert_csr(struct kup_fixer *f, const struct kup_node *obj, const char
 	if (!has(spec, "usages")) {
 		kup_fixer_unfixable(f, "spec.usages is required in v1: choose the key usages");
 		return true;
+	}
+	/* v1beta1 took any usage; v1 only the ones the knowledge base lists (data/apis.yaml) */
+	const struct kup_api_rule *r = kup_kb_find_api(f->kb, from, strlen(from), "CertificateSigningRequest",
+							strlen("CertificateSigningRequest"));
+	const struct kup_node *usages = kup_fix_val(spec, "usages");
+	for (size_t a = 0; r && a < r->naccepts; a++) {
+		if (strcmp(r->accepts[a].field, "spec.usages") != 0)
+			continue;
+		for (size_t i = 0; is_seq(usages) && i < usages->len; i++) {
+			const char *u = kup_node_str(usages->u.items[i]);
+			size_t k = 0;
+			while (u && k < r->accepts[a].nvalues && strcmp(u, r->accepts[a].values[k]) != 0)
+				k++;
+			if (!u || k == r->accepts[a].nvalues) {
+				kup_fixer_unfixable(f, "spec.usages has '%s', which %s does not accept",
+						    u ? u : "?", to);
+				return true;
+			}
+		}
 	}
 	return true;
 }

@@ -189,7 +189,8 @@ void kup_kbl_check_keys(struct kup_kb_loader *ld, const struct kup_node *map, co
 
 static const char *const rule_keys[] = {
 	"kind", "api_version", "component", "level", "deprecated_in", "removed_in",
-	"replacements", "notes", "source", "deprecated_in_source", "checked", NULL
+	"replacements", "notes", "source", "deprecated_in_source", "checked",
+	"replacement_accepts", "replacement_accepts_source", NULL
 };
 static const char *const repl_keys[] = { "api_version", "kind", "available_in", NULL };
 static const char *const release_keys[] = { "version", "status", "released", "scheduled",
@@ -224,6 +225,50 @@ static bool note_component(struct kup_kb_loader *ld, const char *c)
 	kb->components = nc;
 	kb->components[kb->ncomponents++] = (char *)c;
 	return true;
+}
+
+/* replacement_accepts: {FIELD: [VALUE, ...], ...}, with replacement_accepts_source. */
+static void load_accepts(struct kup_kb_loader *ld, const struct kup_node *e,
+			 const struct kup_node *n, struct kup_api_rule *r)
+{
+	struct kup_kb *kb = ld->kb;
+	const char *src;
+	size_t i, j;
+
+	kup_kbl_want_source(ld, e, "replacement_accepts_source", &src);
+	if (n->kind != KUP_NODE_MAP || n->len == 0) {
+		kup_kbl_problem(ld, n, "'replacement_accepts' must map fields to lists of values");
+		return;
+	}
+	struct kup_api_accepts *a = kup_arena_zalloc(&kb->strings, n->len * sizeof(*a));
+	if (!a) {
+		ld->oom = true;
+		return;
+	}
+	for (i = 0; i < n->len; i++) {
+		const struct kup_node *k = n->u.pairs[i].key, *v = n->u.pairs[i].value;
+		if (k->kind != KUP_NODE_SCALAR || v->kind != KUP_NODE_SEQ || v->len == 0) {
+			kup_kbl_problem(ld, v, "'replacement_accepts' must map fields to lists of values");
+			continue;
+		}
+		const char **vals = kup_arena_zalloc(&kb->strings, v->len * sizeof(*vals));
+		if (!vals) {
+			ld->oom = true;
+			return;
+		}
+		a[i].field = kup_kbl_str(ld, k);
+		for (j = 0; j < v->len; j++) {
+			if (v->u.items[j]->kind != KUP_NODE_SCALAR) {
+				kup_kbl_problem(ld, v->u.items[j], "a value must be a string");
+				continue;
+			}
+			vals[j] = kup_kbl_str(ld, v->u.items[j]);
+		}
+		a[i].values = vals;
+		a[i].nvalues = v->len;
+	}
+	r->accepts = a;
+	r->naccepts = n->len;
 }
 
 static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
@@ -269,6 +314,8 @@ static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
 	if ((n = kup_kbl_want_str(ld, e, "notes", false)))
 		r.notes = kup_kbl_str(ld, n);
 	kup_kbl_want_source(ld, e, "source", &r.source);
+	if ((n = kup_node_get(e, "replacement_accepts")))
+		load_accepts(ld, e, n, &r);
 	if (kup_node_get(e, "deprecated_in_source")) {
 		const char *ds;
 		kup_kbl_want_source(ld, e, "deprecated_in_source", &ds);
