@@ -1,4 +1,5 @@
 /* cli_opt.c - the option tables' parser and --help (cli_opt.h). */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -290,6 +291,26 @@ static void wrap(FILE *fp, const char *text, size_t col, size_t indent)
 	}
 }
 
+/* True when `help` already names every space-separated word of `values`. */
+static bool names_all(const char *help, const char *values)
+{
+	while (help && *values) {
+		size_t n = strcspn(values, " ");
+		const char *h = help;
+		bool found = false;
+
+		for (; *h && !found; h++)
+			found = !strncmp(h, values, n) && (h == help || !isalnum((unsigned char)h[-1])) &&
+				!isalnum((unsigned char)h[n]);
+		if (!found)
+			return false;
+		values += n;
+		while (*values == ' ')
+			values++;
+	}
+	return help != NULL;
+}
+
 static void print_opts(const struct cli_opt *t, FILE *fp)
 {
 	for (; t && t->id; t++) {
@@ -322,12 +343,20 @@ static void print_opts(const struct cli_opt *t, FILE *fp)
 		else
 			fprintf(fp, "\n%*s", HELP_COLUMN, "");
 		n = n < HELP_COLUMN - 1 ? HELP_COLUMN : n < HELP_COLUMN + 4 ? n + 1 : HELP_COLUMN;
-		if (t->def) {
+		{
 			char d[1024];
-			snprintf(d, sizeof(d), "%s (default: %s)", t->help ? t->help : "", t->def);
+			int m = snprintf(d, sizeof(d), "%s", t->help ? t->help : "");
+			bool list = t->hint == CLI_HINT_ENUM && t->values && !names_all(t->help, t->values);
+
+			if (list || t->def)
+				m += snprintf(d + m, m < (int)sizeof(d) ? sizeof(d) - (size_t)m : 0, " (");
+			for (const char *v = list ? t->values : ""; *v && m < (int)sizeof(d); v++)
+				m += snprintf(d + m, sizeof(d) - (size_t)m, "%s", *v == ' ' ? ", " : (char[2]){ *v, 0 });
+			if (t->def && m < (int)sizeof(d))
+				m += snprintf(d + m, sizeof(d) - (size_t)m, "%sdefault: %s", list ? "; " : "", t->def);
+			if ((list || t->def) && m < (int)sizeof(d))
+				snprintf(d + m, sizeof(d) - (size_t)m, ")");
 			wrap(fp, d, (size_t)n, HELP_COLUMN);
-		} else {
-			wrap(fp, t->help ? t->help : "", (size_t)n, HELP_COLUMN);
 		}
 		fputc('\n', fp);
 	}
@@ -346,6 +375,11 @@ void cli_usage(const struct cli_cmd *cmd, FILE *fp)
 		u += n;
 		if (*u)
 			u++;
+	}
+	if (!cmd->description && cmd->summary && *cmd->name) {
+		fputs("\n", fp);
+		wrap(fp, cmd->summary, 0, 0);
+		fputs(".\n", fp);
 	}
 	if (cmd->description) {
 		const char *d = cmd->description;

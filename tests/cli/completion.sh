@@ -87,6 +87,21 @@ exit $fail
 T
 bash "$W/t.bash" "$W/kupgrade.bash" "$W/tree" || fail=1
 
+# kubectl's plugin completion (kubectl 1.26+ runs kubectl_complete-kupgrade)
+if command -v kubectl >/dev/null 2>&1 && kubectl __complete get "" >/dev/null 2>&1; then
+	mkdir -p "$W/bin"
+	ln -s "$(cd "$(dirname "$K")" && pwd)/$(basename "$K")" "$W/bin/kupgrade"
+	ln -s "$W/bin/kupgrade" "$W/bin/kubectl-kupgrade"
+	cp "$(dirname "$0")/../../scripts/kubectl_complete-kupgrade" "$W/bin/"
+	got=$(PATH=$W/bin:$PATH kubectl __complete kupgrade scan --fail-on "" 2>/dev/null | tr '\n' ' ')
+	[ "$got" = "removed deprecated undecided none :4 " ] ||
+		{ echo "FAIL: kubectl __complete kupgrade scan --fail-on: got '$got'"; fail=1; }
+	got=$(PATH=$W/bin:$PATH kubectl __complete kupgrade ro 2>/dev/null | tr '\n' ' ')
+	[ "$got" = "rollout :4 " ] || { echo "FAIL: kubectl __complete kupgrade ro: got '$got'"; fail=1; }
+else
+	echo "note: no kubectl with plugin completion (1.26+): kubectl kupgrade completion not tried"
+fi
+
 if command -v fish >/dev/null 2>&1; then
 	fish -n "$W/kupgrade.fish" || { echo "FAIL: fish -n"; fail=1; }
 	fc() { (cd "$W/tree" && HOME=$W fish --no-config -c "source '$W/kupgrade.fish'; complete -C '$1'" | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//'); }
