@@ -335,20 +335,35 @@ void kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_
 
 /* ---- the next step of one cluster ---------------------------------------- */
 
-/* What the planner says a cluster should do next. */
+/*
+ * What the planner says a cluster should do next.  The strings are
+ * allocated, of any length (a blocker list is never cut): a zeroed struct
+ * or one filled by kup_fleet_next_step() is released with
+ * kup_fleet_next_release().  After kup_fleet_next_step() returns KUP_OK,
+ * `version` is set, `component`, `from` and `to` are set for a STEP and
+ * `why` for BLOCKED (never NULL then; "" when unknown).  The copy in a
+ * struct kup_fleet_row lives in the snapshot's arena instead.
+ */
 struct kup_fleet_next {
 	enum { KUP_FLEET_NEXT_STEP, KUP_FLEET_NEXT_DONE, KUP_FLEET_NEXT_BLOCKED } kind;
 	enum kup_step_type type;
-	char component[128];        /* "control-plane", "nodepool/general", "coredns" */
-	char from[64];
-	char to[64];
+	char *component;            /* "control-plane", "nodepool/general", "coredns" */
+	char *from;
+	char *to;
 	unsigned remaining;         /* steps left, this one included */
-	char why[512];              /* BLOCKED: the blockers, "; "-separated */
-	char version[64];           /* the control-plane version now */
+	char *why;                  /* BLOCKED: the blockers, "; "-separated */
+	char *version;              /* the control-plane version now */
 };
 
+/* Frees the strings of n and zeroes it. */
+void kup_fleet_next_release(struct kup_fleet_next *n);
+/* Makes n BLOCKED with a formatted `why`; KUP_NOMEM when memory ran out. */
+enum kup_status kup_fleet_next_block(struct kup_fleet_next *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /*
- * Plans one cluster with kup_plan() and returns its first step.  Without a
+ * Plans one cluster with kup_plan() and returns its first step (out is
+ * released first: zeroed or from an earlier call).  Without a
  * knowledge base (kb NULL: tests, benchmarks) it falls back to a minimal
  * path (control plane one minor at a time, node pools following) and says
  * so through *fallback.

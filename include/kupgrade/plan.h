@@ -122,6 +122,8 @@ struct kup_plan_opts {
 	size_t nallowed;
 };
 
+struct kup_plan_full;
+
 struct kup_plan {
 	const char *cluster;
 	const char *from;               /* control-plane version text */
@@ -138,6 +140,7 @@ struct kup_plan {
 	size_t input_errors;            /* problems reading manifests/dumps/index (reported to opts->errors) */
 	unsigned node_rolls;            /* nodepool steps */
 	struct kup_arena arena;
+	struct kup_plan_full *priv;     /* the library's own (what the runbook needs): opaque */
 };
 
 /*

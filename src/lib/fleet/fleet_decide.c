@@ -1,4 +1,5 @@
 /* fleet_decide.c - the gates (kup_fleet_decide), the clock, the next step of a cluster. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,15 +180,70 @@ out:
 
 /* ---- the next step ------------------------------------------------------------ */
 
-static void set_text(char *dst, size_t size, const char *s)
+void kup_fleet_next_release(struct kup_fleet_next *n)
 {
-	snprintf(dst, size, "%s", s ? s : "");
+	free(n->component);
+	free(n->from);
+	free(n->to);
+	free(n->why);
+	free(n->version);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Replaces *dst with a copy of s ("" for NULL); false when memory ran out. */
+static bool set_text(char **dst, const char *s)
+{
+	char *c = kup_strdup(s ? s : "");
+
+	free(*dst);
+	*dst = c;
+	return c != NULL;
+}
+
+static bool vset(char **dst, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static bool vset(char **dst, const char *fmt, va_list ap)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+
+	kup_buf_vaddf(&b, fmt, ap);
+	free(*dst);
+	*dst = b.oom ? NULL : kup_buf_detach(&b, NULL);
+	kup_buf_release(&b);
+	return *dst != NULL;
+}
+
+static bool set_fmt(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool set_fmt(char **dst, const char *fmt, ...)
+{
+	va_list ap;
+	bool ok;
+
+	va_start(ap, fmt);
+	ok = vset(dst, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+enum kup_status kup_fleet_next_block(struct kup_fleet_next *n, const char *fmt, ...)
+{
+	va_list ap;
+	bool ok;
+
+	n->kind = KUP_FLEET_NEXT_BLOCKED;
+	va_start(ap, fmt);
+	ok = vset(&n->why, fmt, ap);
+	va_end(ap);
+	return ok ? KUP_OK : KUP_NOMEM;
 }
 
 /* Without a knowledge base: the control plane one minor at a time, node pools following it. */
-static void fallback_next(const struct kup_profile *p, const struct kup_version *target,
+static bool fallback_next(const struct kup_profile *p, const struct kup_version *target,
 			  struct kup_fleet_next *out)
 {
+	bool ok = true;
 	char buf[32];
 	const struct kup_version *cp = &p->control_plane;
 	unsigned remaining = 0;
@@ -195,20 +251,18 @@ static void fallback_next(const struct kup_profile *p, const struct kup_version 
 	int gap = target->minor - cp->minor;
 
 	if (cp->major != target->major || gap < 0) {
-		out->kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(out->why, sizeof(out->why), "the control plane (%s) is past the target %d.%d",
-			 p->cp_version_text ? p->cp_version_text : "?", target->major, target->minor);
-		return;
+		return kup_fleet_next_block(out, "the control plane (%s) is past the target %d.%d",
+					    p->cp_version_text ? p->cp_version_text : "?",
+					    target->major, target->minor) == KUP_OK;
 	}
 	/* pools lagging behind the control plane first (skew), then the next minor */
 	for (size_t i = 0; i < p->npools; i++)
 		if (kup_version_cmp_minor(&p->pools[i].version, cp) < 0) {
 			if (!have) {
 				out->type = KUP_STEP_NODEPOOL;
-				snprintf(out->component, sizeof(out->component), "nodepool/%s",
-					 p->pools[i].name);
-				set_text(out->from, sizeof(out->from), p->pools[i].version_text);
-				set_text(out->to, sizeof(out->to), kup_version_minor_str(cp, buf, sizeof(buf)));
+				ok &= set_fmt(&out->component, "nodepool/%s", p->pools[i].name);
+				ok &= set_text(&out->from, p->pools[i].version_text);
+				ok &= set_text(&out->to, kup_version_minor_str(cp, buf, sizeof(buf)));
 				have = true;
 			}
 			remaining++;
@@ -219,13 +273,14 @@ static void fallback_next(const struct kup_profile *p, const struct kup_version 
 		nx.minor++;
 		nx.has_patch = false;
 		out->type = KUP_STEP_CONTROL_PLANE;
-		set_text(out->component, sizeof(out->component), "control-plane");
-		set_text(out->from, sizeof(out->from), p->cp_version_text);
-		set_text(out->to, sizeof(out->to), kup_version_minor_str(&nx, buf, sizeof(buf)));
+		ok &= set_text(&out->component, "control-plane");
+		ok &= set_text(&out->from, p->cp_version_text);
+		ok &= set_text(&out->to, kup_version_minor_str(&nx, buf, sizeof(buf)));
 		have = true;
 	}
 	out->remaining = remaining;
 	out->kind = have ? KUP_FLEET_NEXT_STEP : KUP_FLEET_NEXT_DONE;
+	return ok;
 }
 
 enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_profile *p,
@@ -237,14 +292,16 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 	const struct kup_plan_step *st;
 	enum kup_status rc;
 
-	memset(out, 0, sizeof(*out));
-	set_text(out->version, sizeof(out->version), p->cp_version_text);
+	kup_fleet_next_release(out);
+	if (!set_text(&out->version, p->cp_version_text))
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	if (fallback)
 		*fallback = false;
 	if (!kb) {
 		if (fallback)
 			*fallback = true;
-		fallback_next(p, target, out);
+		if (!fallback_next(p, target, out))
+			return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		return KUP_OK;
 	}
 	/* at the target already: nothing to plan (kup_plan refuses targets below the control plane) */
@@ -254,9 +311,9 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 			if (kup_version_cmp_minor(&p->pools[i].version, target) < 0)
 				pools_done = false;
 		if (kup_version_cmp_minor(&p->control_plane, target) > 0) {
-			out->kind = KUP_FLEET_NEXT_BLOCKED;
-			snprintf(out->why, sizeof(out->why), "the control plane (%s) is past the target",
-				 p->cp_version_text ? p->cp_version_text : "?");
+			if (kup_fleet_next_block(out, "the control plane (%s) is past the target",
+						 p->cp_version_text ? p->cp_version_text : "?") != KUP_OK)
+				return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 			return KUP_OK;
 		}
 		if (pools_done) {
@@ -276,10 +333,11 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 			kup_buf_addf(&b, "%s%s: %s", i ? "; " : "", plan->blockers[i].id,
 				     plan->blockers[i].message);
 		out->kind = KUP_FLEET_NEXT_BLOCKED;
-		set_text(out->why, sizeof(out->why), b.oom ? "blocked" : b.buf);
+		rc = !b.oom && set_text(&out->why, b.buf) ? KUP_OK :
+			kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		kup_buf_release(&b);
 		kup_plan_free(plan);
-		return KUP_OK;
+		return rc;
 	}
 	st = kup_plan_next_step(plan);
 	if (!st) {
@@ -287,11 +345,11 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 	} else {
 		out->kind = KUP_FLEET_NEXT_STEP;
 		out->type = st->type;
-		set_text(out->component, sizeof(out->component), st->component);
-		set_text(out->from, sizeof(out->from), st->from);
-		set_text(out->to, sizeof(out->to), st->to);
+		if (!set_text(&out->component, st->component) | !set_text(&out->from, st->from) |
+		    !set_text(&out->to, st->to))
+			rc = kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		out->remaining = (unsigned)(plan->nsteps - (size_t)(st - plan->steps));
 	}
 	kup_plan_free(plan);
-	return KUP_OK;
+	return rc;
 }

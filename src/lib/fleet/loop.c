@@ -171,6 +171,12 @@ static enum kup_cluster_state to_store(enum kup_fleet_state st)
 	return KUP_CLUSTER_PENDING;
 }
 
+/* A copy of s in the arena (NULL stays NULL). */
+static char *arena_text(struct kup_arena *a, const char *s)
+{
+	return s ? kup_arena_strdup(a, s) : NULL;
+}
+
 static void next_text(const struct kup_fleet_next *n, char *buf, size_t size)
 {
 	switch (n->kind) {
@@ -199,10 +205,9 @@ static void plan_profile(struct cl *c, const struct kup_fleet *f, const struct k
 	struct kup_error err = KUP_ERROR_INIT;
 	bool fb = false;
 	if (kup_fleet_next_step(kb, p, &f->target, &c->next, &fb, &err) != KUP_OK) {
-		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(c->next.why, sizeof(c->next.why), "cannot plan: %s",
-			 err.msg ? err.msg : kup_strerror(err.code));
-		if (err.code == KUP_NOMEM)
+		if (kup_fleet_next_block(&c->next, "cannot plan: %s",
+					 err.msg ? err.msg : kup_strerror(err.code)) != KUP_OK ||
+		    err.code == KUP_NOMEM)
 			c->oom = true;
 	}
 	if (fb && fallback)
@@ -221,15 +226,15 @@ static void evaluate_live(struct cl *c, const struct kup_fleet *f, const struct 
 	if (c->evaluated && !force && !keep)
 		return;
 	c->evaluated = true;
-	memset(&c->next, 0, sizeof(c->next));
+	kup_fleet_next_release(&c->next);
 	if (live->fn(live->ctx, fc, &p, &err) != KUP_OK || !p) {
 		c->prof_ok = false;
 		if (err.code == KUP_NOMEM)
 			c->oom = true;
 		snprintf(c->perr, sizeof(c->perr), "cannot read the live cluster (context '%s'): %s",
 			 fc->context, err.msg ? err.msg : kup_strerror(err.code));
-		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(c->next.why, sizeof(c->next.why), "%s", c->perr);
+		if (kup_fleet_next_block(&c->next, "%s", c->perr) != KUP_OK)
+			c->oom = true;
 		c->evaluated = false;   /* try again next tick */
 		kup_error_release(&err);
 		kup_profile_free(p);
@@ -283,9 +288,9 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 		c->prof_ok = false;
 		snprintf(c->perr, sizeof(c->perr), "context '%s': no live client was given to the fleet "
 			 "(the kupgrade CLI gives one); give a profile", fc->context);
-		memset(&c->next, 0, sizeof(c->next));
-		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(c->next.why, sizeof(c->next.why), "%s", c->perr);
+		kup_fleet_next_release(&c->next);
+		if (kup_fleet_next_block(&c->next, "%s", c->perr) != KUP_OK)
+			c->oom = true;
 		return;
 	}
 	if (stat(fc->profile, &sb) != 0) {
@@ -293,9 +298,9 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 		c->prof_ok = false;
 		snprintf(c->perr, sizeof(c->perr), "cannot read profile '%s': %s", fc->profile,
 			 strerror(errno));
-		memset(&c->next, 0, sizeof(c->next));
-		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(c->next.why, sizeof(c->next.why), "%s", c->perr);
+		kup_fleet_next_release(&c->next);
+		if (kup_fleet_next_block(&c->next, "%s", c->perr) != KUP_OK)
+			c->oom = true;
 		return;
 	}
 	if (!force && !keep && c->evaluated && sb.st_dev == c->dev && sb.st_ino == c->ino &&
@@ -307,7 +312,7 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 	c->size = sb.st_size;
 	c->mtime = sb.st_mtim;
 	c->evaluated = true;
-	memset(&c->next, 0, sizeof(c->next));
+	kup_fleet_next_release(&c->next);
 	if ((pst = kup_profile_load(fc->profile, &p, &err)) != KUP_OK) {
 		c->prof_ok = false;
 		if (pst == KUP_NOMEM || err.code == KUP_NOMEM)
@@ -319,18 +324,17 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 		else
 			snprintf(c->perr, sizeof(c->perr), "cannot read profile '%s': %s", fc->profile,
 				 err.msg ? err.msg : "malformed");
-		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(c->next.why, sizeof(c->next.why), "%s", c->perr);
+		if (kup_fleet_next_block(&c->next, "%s", c->perr) != KUP_OK)
+			c->oom = true;
 		goto out;
 	}
 	c->prof_ok = true;
 	c->perr[0] = '\0';
 	kup_error_release(&err);
 	if (kup_fleet_next_step(kb, p, &f->target, &c->next, &fb, &err) != KUP_OK) {
-		c->next.kind = KUP_FLEET_NEXT_BLOCKED;
-		snprintf(c->next.why, sizeof(c->next.why), "cannot plan: %s",
-			 err.msg ? err.msg : kup_strerror(err.code));
-		if (err.code == KUP_NOMEM)
+		if (kup_fleet_next_block(&c->next, "cannot plan: %s",
+					 err.msg ? err.msg : kup_strerror(err.code)) != KUP_OK ||
+		    err.code == KUP_NOMEM)
 			c->oom = true;
 	}
 	if (fb && fallback)
@@ -394,6 +398,7 @@ static void free_cls(struct loop *L)
 		free(c->name);
 		free(c->reason);
 		free(c->blockers);
+		kup_fleet_next_release(&c->next);
 	}
 	free(L->cls);
 	free(L->hash);
@@ -600,14 +605,19 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 		r->target = kup_arena_strdup(&snap->arena, tgt);
 		r->version = r->profile ? r->profile->cp_version_text : NULL;
 		r->state = c->state;
-		r->next = c->next;
+		r->next = c->next;    /* its strings copied into the snapshot's arena */
+		r->next.component = arena_text(&snap->arena, c->next.component);
+		r->next.from = arena_text(&snap->arena, c->next.from);
+		r->next.to = arena_text(&snap->arena, c->next.to);
+		r->next.why = arena_text(&snap->arena, c->next.why);
+		r->next.version = arena_text(&snap->arena, c->next.version);
 		r->has_next = true;   /* every cluster was evaluated above */
 		r->decision = L.dec[i];
 		r->reason = c->reason ? kup_arena_strdup(&snap->arena, c->reason) : NULL;
 		if (c->blockers)
 			r->blockers = kup_arena_strdup(&snap->arena, c->blockers);
 		else if (c->next.kind == KUP_FLEET_NEXT_BLOCKED)
-			r->blockers = kup_arena_strdup(&snap->arena, c->next.why);
+			r->blockers = r->next.why;
 		r->failures = c->failures;
 		r->attempt = c->attempt;
 		r->updated_at = c->updated_at;
@@ -712,7 +722,7 @@ static enum kup_status put_row(struct loop *L, struct cl *c, enum kup_fleet_stat
 	row.name = c->name;
 	row.wave = L->fleet->waves[L->fleet->clusters[c->idx].wave].name;
 	row.state = to_store(st);
-	row.version = c->next.version[0] ? c->next.version : NULL;
+	row.version = c->next.version && c->next.version[0] ? c->next.version : NULL;
 	row.target = tgt;
 	row.next_step = c->evaluated ? nx : NULL;
 	row.blockers = blockers;
@@ -863,7 +873,8 @@ static void start_step(struct loop *L, struct cl *c)
 			/* The step ended (a driver of an earlier controller may have finished it
 			   just now) after this tick read the profile: read it again, now, before
 			   deciding that the result is missing. */
-			struct kup_fleet_next was = c->next;
+			struct kup_fleet_next was = c->next;   /* its strings are was's now */
+			memset(&c->next, 0, sizeof(c->next));
 			c->evaluated = false;
 			if (evaluate_with(c, L->fleet, L->o->kb, &L->o->live, false, NULL, NULL) != KUP_OK)
 				L->oom = true;
@@ -875,6 +886,7 @@ static void start_step(struct loop *L, struct cl *c)
 					 "'kupgrade fleet retry %s'", type, was.component, was.to, c->name);
 				fail_cluster(L, c, why);
 			}
+			kup_fleet_next_release(&was);
 		}
 		kup_arena_release(&a);
 		goto out;
@@ -1006,7 +1018,7 @@ static void act(struct loop *L, struct cl *c)
 			}
 			if (c->next.kind == KUP_FLEET_NEXT_BLOCKED) {
 				if (c->state != KUP_FLEET_HELD || !c->blockers ||
-				    strcmp(c->blockers, c->next.why) != 0) {
+				    strcmp(c->blockers, c->next.why ? c->next.why : "") != 0) {
 					if (put_row(L, c, KUP_FLEET_HELD, "plan blocked: not attempted",
 						    c->next.why, &err) == KUP_OK) {
 						add_event(L, c->name, wave_of(L, c), "held", c->next.why, -1, NULL);
@@ -1068,9 +1080,15 @@ static void act(struct loop *L, struct cl *c)
 				break;
 			}
 			if (c->next.kind == KUP_FLEET_NEXT_BLOCKED) {
-				char why[600];
-				snprintf(why, sizeof(why), "plan blocked mid-upgrade: %s", c->next.why);
-				fail_cluster(L, c, why);
+				struct kup_buf why = KUP_BUF_INIT;
+
+				kup_buf_addf(&why, "plan blocked mid-upgrade: %s",
+					     c->next.why ? c->next.why : "");
+				if (why.oom)
+					L->oom = true;
+				else
+					fail_cluster(L, c, why.buf);
+				kup_buf_release(&why);
 				return;
 			}
 			if (L->dec[c->idx].wait != KUP_FLEET_GO)

@@ -2156,6 +2156,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 			 struct kup_error *err)
 {
 	struct planner pl;
+	struct kup_plan *plan;
 	struct kup_plan_full *full;
 	const struct kup_version *newest;
 	char tb[24], cb[24], nb[24];
@@ -2200,16 +2201,20 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 				     "target %s is on another major version than %s", tb, cb);
 
 	memset(&pl, 0, sizeof(pl));
-	full = kup_calloc(1, sizeof(*full));
-	if (!full)
+	plan = kup_calloc(1, sizeof(*plan));
+	full = plan ? kup_calloc(1, sizeof(*full)) : NULL;
+	if (!full) {
+		free(plan);
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
-	kup_arena_init(&full->pub.arena, 4096);
+	}
+	plan->priv = full;
+	kup_arena_init(&plan->arena, 4096);
 	pl.kb = kb;
 	pl.p = p;
 	pl.o = opts;
 	pl.full = full;
-	pl.plan = &full->pub;
-	pl.a = &full->pub.arena;
+	pl.plan = plan;
+	pl.a = &plan->arena;
 	pl.rules = kup_kb_provider_rules(kb, kup_provider_name(p->provider));
 	pl.all = kup_kb_provider_rules(kb, "all");
 	pl.today = opts->today;
@@ -2244,9 +2249,9 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 		kup_version_minor_str(v, pl.cs[k], sizeof(pl.cs[k]));
 	}
 
-	full->pub.cluster = astr(&pl, p->name ? p->name : (p->path ? p->path : "cluster"));
-	full->pub.from = astr(&pl, p->cp_version_text ? p->cp_version_text : cb);
-	full->pub.to = astr(&pl, tb);
+	plan->cluster = astr(&pl, p->name ? p->name : (p->path ? p->path : "cluster"));
+	plan->from = astr(&pl, p->cp_version_text ? p->cp_version_text : cb);
+	plan->to = astr(&pl, tb);
 	full->provider = astr(&pl, kup_provider_name(p->provider));
 	if (p->npools) {
 		full->pools = kup_arena_zalloc(pl.a, p->npools * sizeof(*full->pools));
@@ -2305,10 +2310,10 @@ out:
 	free(pl.f);
 	kup_buf_release(&pl.scratch);
 	if (st != KUP_OK) {
-		kup_plan_free(&full->pub);
+		kup_plan_free(plan);
 		return kup_error_set(err, st, NULL, 0, 0, "out of memory");
 	}
-	*out = &full->pub;
+	*out = plan;
 	return KUP_OK;
 }
 
@@ -2319,7 +2324,9 @@ void kup_plan_free(struct kup_plan *plan)
 	free(plan->blockers);
 	free(plan->risks);
 	free(plan->warnings);
-	free(((struct kup_plan_full *)plan)->held);
+	if (plan->priv)
+		free(plan->priv->held);
+	free(plan->priv);
 	kup_arena_release(&plan->arena);
 	free(plan);
 }

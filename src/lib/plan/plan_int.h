@@ -9,9 +9,9 @@
 #include "kupgrade/plan.h"
 
 /*
- * Extra facts the runbook needs beyond the public plan: kept in the arena
- * behind the public struct (struct kup_plan_full embeds struct kup_plan as
- * its first member, so a plan pointer is also a full pointer).
+ * Extra facts the runbook needs beyond the public plan: the plan's `priv`,
+ * allocated with it and freed by kup_plan_free() (an opaque type to every
+ * other module).
  */
 struct kup_plan_pool_note {
 	const char *name;
@@ -20,7 +20,6 @@ struct kup_plan_pool_note {
 };
 
 struct kup_plan_full {
-	struct kup_plan pub;
 	const char *provider;           /* "eks" ... */
 	unsigned hops;                  /* control-plane steps */
 	struct kup_plan_pool_note *pools;
@@ -51,7 +50,7 @@ enum kup_plan_phase {
 
 static inline const struct kup_plan_full *kup_plan_full_c(const struct kup_plan *p)
 {
-	return (const struct kup_plan_full *)p;
+	return p->priv;
 }
 
 /* Renderers (the buffer's oom flag says whether they succeeded). */
