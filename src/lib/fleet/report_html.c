@@ -58,13 +58,14 @@ static long date_days(const char *s)
 
 /* ---- clusters by version --------------------------------------------------- */
 
+/* One row per (control-plane minor, provider): the support window shown is that provider's. */
 struct minor_row {
 	int major, minor;
+	int provider;             /* enum kup_provider, or -1: the target's row with no cluster on it */
 	size_t n;
 	const char *eol;          /* upstream end of life */
-	const char *eks_std;      /* EKS end of standard support */
-	const char *eks_ext;
-	bool eks;
+	const char *std;          /* the provider's end of standard support (providers.yaml), or NULL */
+	const char *ext;          /* ... of extended support */
 };
 
 static int cmp_minor_row(const void *a, const void *b)
@@ -72,7 +73,9 @@ static int cmp_minor_row(const void *a, const void *b)
 	const struct minor_row *x = a, *y = b;
 	if (x->major != y->major)
 		return x->major - y->major;
-	return x->minor - y->minor;
+	if (x->minor != y->minor)
+		return x->minor - y->minor;
+	return x->provider - y->provider;
 }
 
 /* The colour class of a date against today: past, soon (90 days) or fine. */
@@ -88,10 +91,20 @@ static const char *date_class(const char *d, long today)
 	return "ok";
 }
 
+/* The more urgent of two classes (past, soon, ok, unknown). */
+static const char *worse_class(const char *a, const char *b)
+{
+	static const char *const order[] = { "past", "soon", "ok", "unknown" };
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (strcmp(a, order[i]) == 0 || strcmp(b, order[i]) == 0)
+			return order[i];
+	return "unknown";
+}
+
 static void versions_section(struct kup_buf *b, const struct kup_fleet_snapshot *snap,
 			     const struct kup_kb *kb, long today)
 {
-	struct minor_row rows[64];
+	struct minor_row rows[128];
 	size_t nrows = 0, unknown = 0, maxn = 1;
 	const struct kup_fleet *f = snap->fleet;
 
@@ -103,7 +116,8 @@ static void versions_section(struct kup_buf *b, const struct kup_fleet_snapshot 
 			continue;
 		}
 		for (j = 0; j < nrows; j++)
-			if (rows[j].major == p->control_plane.major && rows[j].minor == p->control_plane.minor)
+			if (rows[j].major == p->control_plane.major && rows[j].minor == p->control_plane.minor &&
+			    rows[j].provider == (int)p->provider)
 				break;
 		if (j == nrows) {
 			if (nrows == sizeof(rows) / sizeof(rows[0]))
@@ -111,11 +125,10 @@ static void versions_section(struct kup_buf *b, const struct kup_fleet_snapshot 
 			memset(&rows[j], 0, sizeof(rows[j]));
 			rows[j].major = p->control_plane.major;
 			rows[j].minor = p->control_plane.minor;
+			rows[j].provider = (int)p->provider;
 			nrows++;
 		}
 		rows[j].n++;
-		if (p->provider == KUP_PROVIDER_EKS)
-			rows[j].eks = true;
 	}
 	/* the target's row, even with no cluster on it yet */
 	{
@@ -127,6 +140,7 @@ static void versions_section(struct kup_buf *b, const struct kup_fleet_snapshot 
 			memset(&rows[j], 0, sizeof(rows[j]));
 			rows[j].major = f->target.major;
 			rows[j].minor = f->target.minor;
+			rows[j].provider = -1;
 			nrows++;
 		}
 	}
@@ -141,32 +155,50 @@ static void versions_section(struct kup_buf *b, const struct kup_fleet_snapshot 
 			if (kup_version_cmp_minor(&r->version, &v) == 0)
 				rows[j].eol = r->end_of_life;
 		}
-		if (kb) {
-			const struct kup_provider_release *pr = kup_kb_find_provider_release(kb, "eks", &v);
+		if (kb && rows[j].provider >= 0) {
+			const struct kup_provider_release *pr =
+				kup_kb_find_provider_release(kb, kup_provider_name((enum kup_provider)rows[j].provider), &v);
 			if (pr) {
-				rows[j].eks_std = pr->end_of_standard;
-				rows[j].eks_ext = pr->end_of_extended;
+				rows[j].std = pr->end_of_standard;
+				rows[j].ext = pr->end_of_extended;
 			}
 		}
-		if (rows[j].n > maxn)
-			maxn = rows[j].n;
 	}
 
 	kup_buf_adds(b, "<section id=\"versions\"><h2>Clusters by version</h2>\n"
 		     "<p class=\"note\">Control-plane minor of each cluster's profile, against the "
-		     "upstream end of life and the EKS support windows of the knowledge base. "
+		     "upstream end of life and its own provider's support windows in the knowledge base "
+		     "(data/providers.yaml). "
 		     "<span class=\"past\">past</span> <span class=\"soon\">within 90 days</span> "
 		     "<span class=\"ok\">later</span></p>\n");
-	/* the bar chart */
-	int bar_h = 26, width = 640, label_w = 70, h = (int)nrows * bar_h + 10;
+	/* the bar chart: one bar per minor (all providers), coloured by its most urgent row */
+	size_t nbars = 0;
+	for (size_t j = 0; j < nrows; j++) {
+		size_t n = rows[j].n;
+		if (j > 0 && rows[j - 1].major == rows[j].major && rows[j - 1].minor == rows[j].minor)
+			continue;
+		for (size_t k = j + 1; k < nrows && rows[k].major == rows[j].major &&
+		     rows[k].minor == rows[j].minor; k++)
+			n += rows[k].n;
+		if (n > maxn)
+			maxn = n;
+		nbars++;
+	}
+	int bar_h = 26, width = 640, label_w = 70, h = (int)nbars * bar_h + 10, bar = 0;
 	kup_buf_addf(b, "<svg class=\"chart\" role=\"img\" aria-label=\"clusters per version\" "
 		     "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">\n",
 		     width, h, width, h);
 	for (size_t j = 0; j < nrows; j++) {
-		int y = (int)j * bar_h + 5;
-		int w = (int)((double)(width - label_w - 60) * (double)rows[j].n / (double)maxn);
-		const char *cls = date_class(rows[j].eks && rows[j].eks_std ? rows[j].eks_std : rows[j].eol,
-					     today);
+		size_t n = 0, k;
+		const char *cls = "unknown";
+		if (j > 0 && rows[j - 1].major == rows[j].major && rows[j - 1].minor == rows[j].minor)
+			continue;
+		for (k = j; k < nrows && rows[k].major == rows[j].major && rows[k].minor == rows[j].minor; k++) {
+			n += rows[k].n;
+			cls = worse_class(cls, date_class(rows[k].std ? rows[k].std : rows[k].eol, today));
+		}
+		int y = bar * bar_h + 5;
+		int w = (int)((double)(width - label_w - 60) * (double)n / (double)maxn);
 		const char *fill = strcmp(cls, "past") == 0 ? "#d9534f" : strcmp(cls, "soon") == 0 ?
 				   "#f0ad4e" : strcmp(cls, "ok") == 0 ? "#5cb85c" : "#999";
 		kup_buf_addf(b, "<text x=\"0\" y=\"%d\" class=\"lbl\">%d.%d%s</text>", y + 17, rows[j].major,
@@ -174,18 +206,22 @@ static void versions_section(struct kup_buf *b, const struct kup_fleet_snapshot 
 			     rows[j].minor == f->target.minor ? " (target)" : "");
 		kup_buf_addf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", label_w + 20, y,
 			     w > 0 ? w : 0, bar_h - 6, fill);
-		kup_buf_addf(b, "<text x=\"%d\" y=\"%d\" class=\"lbl\">%zu</text>\n", label_w + 26 + w, y + 17,
-			     rows[j].n);
+		kup_buf_addf(b, "<text x=\"%d\" y=\"%d\" class=\"lbl\">%zu</text>\n", label_w + 26 + w, y + 17, n);
+		bar++;
 	}
-	kup_buf_adds(b, "</svg>\n<table class=\"versions\"><thead><tr><th>Version</th><th>Clusters</th>"
-		     "<th>Upstream end of life</th><th>EKS end of standard support</th>"
-		     "<th>EKS end of extended support</th></tr></thead><tbody>\n");
+	kup_buf_adds(b, "</svg>\n<table class=\"versions\"><thead><tr><th>Version</th><th>Provider</th>"
+		     "<th>Clusters</th><th>Upstream end of life</th><th>Provider end of standard support</th>"
+		     "<th>Provider end of extended support</th></tr></thead><tbody>\n");
 	for (size_t j = 0; j < nrows; j++) {
-		kup_buf_addf(b, "<tr><td>%d.%d</td><td>%zu</td>", rows[j].major, rows[j].minor, rows[j].n);
-		const char *ds[3] = { rows[j].eol, rows[j].eks_std, rows[j].eks_ext };
+		kup_buf_addf(b, "<tr><td>%d.%d</td><td>", rows[j].major, rows[j].minor);
+		esc(b, rows[j].provider >= 0 ? kup_provider_name((enum kup_provider)rows[j].provider) : "-");
+		kup_buf_addf(b, "</td><td>%zu</td>", rows[j].n);
+		const char *ds[3] = { rows[j].eol, rows[j].std, rows[j].ext };
 		for (int k = 0; k < 3; k++) {
 			if (!ds[k]) {
-				kup_buf_adds(b, "<td class=\"unknown\">not in the knowledge base</td>");
+				kup_buf_adds(b, k == 0 || rows[j].provider >= 0 ?
+					     "<td class=\"unknown\">not in the knowledge base</td>" :
+					     "<td class=\"unknown\">-</td>");
 				continue;
 			}
 			kup_buf_addf(b, "<td class=\"%s\">", date_class(ds[k], today));
