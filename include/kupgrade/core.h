@@ -189,6 +189,14 @@ void *kup_calloc(size_t nmemb, size_t size);
 void *kup_realloc(void *p, size_t n);
 char *kup_strdup(const char *s);
 char *kup_strndup(const char *s, size_t n);
+/*
+ * Duplicate-with-out-of-memory, the one helper for readers that keep a
+ * sticky flag and check it once at their end: a copy of s (NULL for NULL),
+ * malloc'd (kup_strdup_oom, free()d by the caller) or in the arena; when
+ * memory runs out the result is NULL and *oom is set.
+ */
+char *kup_strdup_oom(const char *s, bool *oom);
+char *kup_arena_strdup_oom(struct kup_arena *a, const char *s, bool *oom);
 /* Fault injection (no-ops returning 0/false in a normal build). */
 bool kup_fault_enabled(void);
 void kup_fault_alloc_set(unsigned long fail_at, bool and_after);

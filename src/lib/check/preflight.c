@@ -109,14 +109,7 @@ static const char *dup_str(struct kup_preflight *pf, struct kup_str s)
 
 static const char *dup_c(struct kup_preflight *pf, const char *s)
 {
-	char *p;
-
-	if (!s)
-		return NULL;
-	p = kup_arena_strdup(&pf->a, s);
-	if (!p)
-		pf->oom = true;
-	return p;
+	return kup_arena_strdup_oom(&pf->a, s, &pf->oom);
 }
 
 /* Where obj was read: type, path (copied once per path), line and column. */

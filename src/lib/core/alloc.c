@@ -136,3 +136,27 @@ char *kup_strndup(const char *s, size_t n)
 		return NULL;
 	return strndup(s, n);
 }
+
+char *kup_strdup_oom(const char *s, bool *oom)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = kup_strdup(s);
+	if (!r)
+		*oom = true;
+	return r;
+}
+
+char *kup_arena_strdup_oom(struct kup_arena *a, const char *s, bool *oom)
+{
+	char *r;
+
+	if (!s)
+		return NULL;
+	r = kup_arena_strdup(a, s);
+	if (!r)
+		*oom = true;
+	return r;
+}

@@ -96,14 +96,7 @@ static void report(const struct kup_error_sink *sink, enum kup_status code, cons
 
 static const char *adup(struct dctx *c, const char *s)
 {
-	char *r;
-
-	if (!s)
-		return NULL;
-	r = kup_arena_strdup(c->a, s);
-	if (!r)
-		c->oom = true;
-	return r;
+	return kup_arena_strdup_oom(c->a, s, &c->oom);
 }
 
 static const char *str_at(const struct kup_node *n)

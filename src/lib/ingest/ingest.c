@@ -594,18 +594,12 @@ static enum kup_status read_text(struct kup_ingest *in, const struct read_ctx *t
 
 static bool looks_json(struct kup_input *fi, bool *binary)
 {
-	const unsigned char *buf;
 	const char *p;
-	size_t n, i = 0;
+	size_t n;
 
 	n = kup_input_peek(fi, SNIFF_BYTES, &p);
-	buf = (const unsigned char *)p;
-	*binary = memchr(buf, 0, n) != NULL;
-	if (n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
-		i = 3;
-	while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	return i < n && (buf[i] == '{' || buf[i] == '[');
+	*binary = memchr(p, 0, n) != NULL;
+	return kup_looks_json(p, n);
 }
 
 static enum kup_status read_stream(struct kup_ingest *in, struct kup_input *fi, const char *path)

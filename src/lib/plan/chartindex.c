@@ -85,11 +85,7 @@ static void on_read_error(void *ctx, const struct kup_error *err)
 
 static const char *sdup(struct ictx *c, const char *s)
 {
-	char *r = kup_arena_strdup(&c->idx->arena, s);
-
-	if (!r)
-		c->oom = true;
-	return r;
+	return kup_arena_strdup_oom(&c->idx->arena, s, &c->oom);
 }
 
 /* A scalar string field, NULL when absent, null, empty or not a scalar. */

@@ -114,11 +114,7 @@ static void on_read_error(void *ctx, const struct kup_error *err)
 
 static char *dup_str(struct pctx *c, const char *s)
 {
-	char *r = kup_arena_strdup(&c->p->arena, s);
-
-	if (!r)
-		c->oom = true;
-	return r;
+	return kup_arena_strdup_oom(&c->p->arena, s, &c->oom);
 }
 
 /*

@@ -534,16 +534,6 @@ static void add(struct kup_ro_findings *f, enum kup_ro_severity sev, const char 
 		const char *object, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static char *dup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = kup_malloc(n);
-
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 static void add(struct kup_ro_findings *f, enum kup_ro_severity sev, const char *code,
 		const char *object, const char *fmt, ...)
 {
@@ -557,7 +547,7 @@ static void add(struct kup_ro_findings *f, enum kup_ro_severity sev, const char 
 	va_end(ap);
 	f->v[f->n].sev = sev;
 	f->v[f->n].code = code;
-	f->v[f->n].object = object ? dup(object) : NULL;
+	f->v[f->n].object = object ? kup_strdup(object) : NULL;
 	f->v[f->n].msg = kup_buf_detach(&b, NULL);
 	f->n++;
 }

@@ -54,19 +54,7 @@ struct dump {
 
 static char *sdup(struct dump *d, const char *s)
 {
-	size_t n;
-	char *r;
-
-	if (!s)
-		return NULL;
-	n = strlen(s) + 1;
-	r = kup_malloc(n);
-	if (!r) {
-		d->oom = true;
-		return NULL;
-	}
-	memcpy(r, s, n);
-	return r;
+	return kup_strdup_oom(s, &d->oom);
 }
 
 static const char *label(const struct kup_node *obj, const char *key)
@@ -397,9 +385,7 @@ enum kup_status kup_ro_from_dump(const struct kup_kb *kb, const char *text, size
 	d.path = path;
 	d.err = err;
 	kup_arena_init(&arena, 1 << 16);
-	for (i = 0; i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'); i++)
-		;
-	if (i < len && (text[i] == '{' || text[i] == '[')) {
+	if (kup_looks_json(text, len)) {
 		struct kup_json_opts o;
 		kup_json_opts_init(&o, path);
 		o.errors.fn = on_error;
