@@ -295,6 +295,15 @@ struct kup_ro_tune {
 };
 enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provider, int seeds,
 			    struct kup_ro_tune *out, struct kup_error *err);
+/*
+ * The same, calling progress (when not NULL) after every seed: the setting
+ * being simulated (0: the documented defaults, then 1, 2, ...), the seeds
+ * done, and the best qualifying median so far (-1: none yet).
+ */
+enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const char *provider, int seeds,
+				     void (*progress)(void *ctx, int setting, int seed, int seeds,
+						      double best_s),
+				     void *ctx, struct kup_ro_tune *out, struct kup_error *err);
 /* The providers kup_ro_tune knows, NULL-terminated. */
 extern const char *const kup_ro_tune_providers[];
 /*
@@ -371,6 +380,8 @@ struct kup_store;
  * Every command is a step of the store recorded before it starts; `name`
  * identifies the roll there.
  */
+struct kup_ro_run_status;
+
 struct kup_ro_run_opts {
 	const char *name;
 	const char *label_selector;
@@ -385,7 +396,20 @@ struct kup_ro_run_opts {
 	uint64_t seed;                 /* capi's random order */
 	volatile sig_atomic_t *stop;   /* set (by a signal handler): no new action, wait, save */
 	void (*progress)(void *ctx, const char *line);
+	void (*status)(void *ctx, const struct kup_ro_run_status *s);   /* every pass, or NULL */
 	void *ctx;
+};
+
+/* Where a roll stands, after every pass (kup_ro_run_opts.status). */
+struct kup_ro_run_status {
+	int old_nodes, replaced, quarantined;
+	int draining;                  /* drain commands running */
+	int waiting_ready;             /* drained nodes waiting for their workloads to be Ready */
+	int retiring, provisioning;    /* retire / provision commands running */
+	int new_ready;                 /* new nodes (named by provision steps) Ready now */
+	int unavailable, extra;        /* of the pool's original nodes; above its size */
+	double elapsed_s;
+	const char *holding;           /* a drain's last refused eviction ("pod ns/x: ... PodDisruptionBudget ns/y ..."), or NULL */
 };
 
 /* What the run measured on the cluster. */

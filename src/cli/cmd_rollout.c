@@ -671,8 +671,24 @@ static void json_settings(struct kup_buf *b, const struct kup_ro_policy *p)
 	kup_buf_adds(b, "}");
 }
 
+static void on_tune(void *ctx, int setting, int seed, int seeds, double best_s)
+{
+	struct sim_progress *sp = ctx;
+	char best[32] = "none yet";
+
+	if (best_s >= 0)
+		fmt_time(best, sizeof(best), best_s);
+	if (setting == 0)
+		cli_progress_update(&sp->pg, "tuning %s: the documented defaults, seed %d of %d", sp->policy,
+				    seed, seeds);
+	else
+		cli_progress_update(&sp->pg, "tuning %s: setting %d, seed %d of %d; best so far %s",
+				    sp->policy, setting, seed, seeds, best);
+}
+
 static int rollout_tune(int argc, char **argv)
 {
+	struct sim_progress sp;
 	const char *format = "text";
 	struct kup_ro_scenario *sc;
 	struct kup_ro_tune t;
@@ -682,6 +698,7 @@ static int rollout_tune(int argc, char **argv)
 	int seeds = 20, rc = parse_common(&ro_tune, argc, argv, "text|json", &format, NULL, &seeds, &ba);
 	const char *pool;
 	char budget[128], t0[32], t1[32];
+	enum kup_status st;
 
 	if (rc)
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
@@ -693,7 +710,12 @@ static int rollout_tune(int argc, char **argv)
 	if (!sc)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
-	if (kup_ro_tune(sc, ba.provider, seeds, &t, &err) != KUP_OK) {
+	memset(&sp, 0, sizeof(sp));
+	sp.policy = ba.provider;
+	cli_progress_init(&sp.pg, quiet);
+	st = kup_ro_tune_progress(sc, ba.provider, seeds, on_tune, &sp, &t, &err);
+	cli_progress_end(&sp.pg);
+	if (st != KUP_OK) {
 		cli_print_error(&err);
 		kup_error_release(&err);
 		kup_ro_scenario_free(sc);

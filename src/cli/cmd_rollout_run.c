@@ -70,6 +70,8 @@ static const struct cli_opt run_opts[] = {
 	  NULL, NULL },
 	{ O_DRY_RUN, 0, "dry-run", CLI_NOARG, NULL, "print the plan; run nothing", NULL,
 	  CLI_HINT_NONE, NULL, NULL },
+	{ 'q', 'q', "quiet", CLI_NOARG, NULL, "no status line on stderr (shown only on a terminal)",
+	  NULL, CLI_HINT_NONE, NULL, NULL },
 	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the result's format", "text", CLI_HINT_ENUM,
 	  "text json yaml", NULL },
 	CLI_OPT_HELP,
@@ -108,6 +110,19 @@ static void progress(void *ctx, const char *line)
 {
 	(void)ctx;
 	cli_log_stamped("rollout", line);
+}
+
+/* The redrawn line on a terminal (not with -q, not into a pipe). */
+static void status(void *ctx, const struct kup_ro_run_status *s)
+{
+	struct cli_progress *pg = ctx;
+
+	cli_progress_update(pg, "%d/%d replaced%s%.0d%s, %d draining, %d waiting for workloads, "
+			    "%d provisioning, %d new Ready, unavailable %d, extra %d, %.0f s%s%s",
+			    s->replaced, s->old_nodes, s->quarantined ? " (quarantined " : "", s->quarantined,
+			    s->quarantined ? ")" : "", s->draining, s->waiting_ready, s->provisioning,
+			    s->new_ready, s->unavailable, s->extra, s->elapsed_s, s->holding ? "; " : "",
+			    s->holding ? s->holding : "");
 }
 
 /* The parameters of a roll, kept as an event so --resume and --abort need only --state. */
@@ -254,7 +269,8 @@ int cmd_rollout_run(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT, drain = KUP_BUF_INIT, sel = KUP_BUF_INIT;
 	const char *format = "text", *state = "sqlite:kupgrade-rollout.db", *provider = NULL;
-	bool resume = false, abort_ = false, dry_run = false, yaml = false;
+	bool resume = false, abort_ = false, dry_run = false, yaml = false, quiet = false;
+	struct cli_progress pg;
 	char self[PATH_MAX], dir[PATH_MAX];
 	int c, rc = KUP_EXIT_ERROR;
 	ssize_t n;
@@ -306,6 +322,7 @@ int cmd_rollout_run(int argc, char **argv)
 		case O_RESUME: resume = true; break;
 		case O_ABORT: abort_ = true; break;
 		case O_DRY_RUN: dry_run = true; break;
+		case 'q': quiet = true; break;
 		case 'o': format = pp.arg; break;
 		case 'h': cli_usage(&cli_cmd_rollout_run, stdout); return KUP_EXIT_OK;
 		default: cli_usage(&cli_cmd_rollout_run, stderr); return KUP_EXIT_ERROR;
@@ -465,10 +482,15 @@ int cmd_rollout_run(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	cli_progress_init(&pg, quiet);
+	o.status = status;
+	o.ctx = &pg;
 	if (kup_ro_run(live.k, st, &o, &res, &err) != KUP_OK) {
+		cli_progress_end(&pg);
 		cli_print_error(&err);
 		goto out;
 	}
+	cli_progress_end(&pg);
 	if (dry_run) {
 		kup_buf_addf(&b, "dry run: %d old node(s) would be replaced\n", res.old_nodes);
 		rc = KUP_EXIT_OK;

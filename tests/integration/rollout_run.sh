@@ -18,8 +18,19 @@
 #   kill -9 then --abort: no old node left cordoned or tainted by kupgrade;
 #   a PDB at 0 (1 replica, minAvailable 1): the PDB is named, kupgrade quarantines
 #     the node after the drain timeout and finishes, capi stops (exit 3).
-# Knobs: KUP_ROLLOUT_NODES (6, a multiple of 3: 2 per zone keeps the run near 8 minutes
-# on 2 shared cores; 12 works, about 1.5x longer), KUP_ROLLOUT_KILLS (3).
+#   calibration: the cluster before the kupgrade roll through `rollout scenario --context`,
+#     its timings set to those measured in the roll (node provision to Ready, pod
+#     creation to Ready, drain end to retire), then `rollout simulate --policy kupgrade`:
+#     simulated against measured makespan printed (CALIBRATION; target within +-25%,
+#     printed, not asserted: a timing on a shared machine);
+#   provision retries: the first two provision commands of a roll fail, the roll
+#     retries them (5 s, 10 s) and completes; a provision command that always fails
+#     stops the roll after 3 retries, named;
+#   a workload whose replacement never becomes Ready (pinned to old nodes): the last
+#     old node is retired only after the drain timeout, said so (ready-timeout).
+# Knobs: KUP_ROLLOUT_NODES (12, a multiple of 3: the kupgrade / capi comparison and the
+# calibration), KUP_ROLLOUT_FAULT_NODES (6: kill -9 + resume, abort, PDB at 0, retries;
+# 2 per zone keeps CI time down), KUP_ROLLOUT_KILLS (3).
 # Usage (ctest): rollout_run.sh KUPGRADE_CLI BUILD_DIR
 set -u
 CLI="$1"
@@ -28,7 +39,9 @@ command -v jq >/dev/null || kup_die "jq not installed"
 command -v unshare >/dev/null || kup_die "unshare not installed (util-linux)"
 command -v setsid >/dev/null || kup_die "setsid not installed (util-linux)"
 [ "$(id -u)" = 0 ] || kup_die "hollow nodes need a private mount namespace: run as root"
-NODES=${KUP_ROLLOUT_NODES:-6}
+MAIN_NODES=${KUP_ROLLOUT_NODES:-12}
+FAULT_NODES=${KUP_ROLLOUT_FAULT_NODES:-6}
+NODES=$MAIN_NODES
 KILLS=${KUP_ROLLOUT_KILLS:-3}
 T_START=$(date +%s)
 
@@ -73,7 +86,7 @@ D="$D"
 BIN="$BIN"
 port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start() { # name zone binary
-	local n=\$1 z=\$2 b=\$3 dir="\$D/nodes/\$1"
+	local n=\$1 z=\$2 b=\$3 gen=\$4 dir="\$D/nodes/\$1"
 	mkdir -p "\$dir/kubelet" "\$dir/tmp"
 	cp "\$D/hollow.kubeconfig" "\$dir/kubelet/kc"
 	# a session of its own (setsid --fork: the driver ends its process group when the
@@ -82,16 +95,27 @@ start() { # name zone binary
 		mount --bind '\$dir/kubelet' /var/lib/kubelet && mount --bind '\$dir/tmp' /tmp &&
 		exec '\$b' --morph=kubelet --name='\$n' --kubeconfig=/var/lib/kubelet/kc \\
 		--kubelet-port=\$(port) --kubelet-read-only-port=\$(port) \\
-		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=general\\"" \\
+		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=general,gen=\$gen\\"" \\
 		</dev/null >"\$dir/log" 2>&1
 	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "\$dir/pid" ] && break; sleep 0.1; done
 }
 case "\$1" in
-old) start "\$2" "\$3" "\$BIN/kubemark-1.19" ;;
+old) start "\$2" "\$3" "\$BIN/kubemark-1.19" old ;;
 provision)
+	# \$D/fail-provisions: that many provision commands fail first (a counter)
+	exec 9>"\$D/fail-provisions.lock"
+	flock 9
+	f=\$(cat "\$D/fail-provisions" 2>/dev/null || echo 0)
+	if [ "\$f" -gt 0 ]; then
+		echo \$((f - 1)) >"\$D/fail-provisions"
+		echo "\$(date +%s.%N) provision-failed zone=\$3" >>"\$D/provider.log"
+		echo "quota exceeded (injected)" >&2
+		exit 1
+	fi
+	exec 9>&-
 	n=new-\$(date +%s%N | cut -c8-16)-\$RANDOM
 	echo "\$(date +%s.%N) provision \$n zone=\$3 version=\$4" >>"\$D/provider.log"
-	start "\$n" "\$3" "\$BIN/kubemark"
+	start "\$n" "\$3" "\$BIN/kubemark" new
 	echo "\$n" ;;
 retire)
 	echo "\$(date +%s.%N) retire \$2" >>"\$D/provider.log"
@@ -257,9 +281,92 @@ run_bg() { # label policy state out err
 		>"$4" 2>"$5" ) &
 }
 
+# calibrate SCENARIO JSON ERR T0: the timings measured in the kupgrade roll put into the
+# scenario `rollout scenario --context` wrote before it, then `rollout simulate` against the
+# measured makespan.  Node provision: the provider's log line to the Node's Ready transition;
+# pod start: creation to Ready (the replacements made during the roll); drain overhead: what a
+# node took from kupgrade's "drain ... started" line to its "retired" line beyond the pods'
+# grace period (2 s): hollow kubelets take seconds to report a pod gone, the drain command
+# starts a process, and the PDB waits inside a drain are counted here too (pods start in about
+# 1 s, so they are short).  Seconds resolution (the API's timestamps, the log's stamps).
+calibrate() {
+	local scen="$1" json="$2" err="$3" t0="$4"
+	nodes_json >"$OUT/cal-nodes.json"
+	$KUP_CURL -fsS "$KUP_API_URL/api/v1/namespaces/shop/pods" >"$OUT/cal-pods.json"
+	python3 - "$scen" "$D/provider.log" "$OUT/cal-nodes.json" "$OUT/cal-pods.json" "$err" "$t0" \
+		>"$OUT/calibrated.yaml" 2>"$OUT/calibrate.err" <<'EOF'
+import json, sys, re, datetime
+scen, plog, nodes, pods, err, t0 = sys.argv[1:7]
+t0 = float(t0)
+def ts(s): return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+def dist(v):
+    v = sorted(v)
+    if not v: sys.exit("no samples")
+    med = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    p90 = v[min(len(v) - 1, int(0.9 * len(v)))]
+    return "{median: %.1f, p90: %.1f}" % (max(med, 0), max(p90, med, 0)), len(v)
+prov = {}
+for line in open(plog):
+    f = line.split()
+    if len(f) >= 3 and f[1] == "provision": prov[f[2]] = float(f[0])
+pv = []
+for n in json.load(open(nodes))["items"]:
+    name = n["metadata"]["name"]
+    for c in n["status"].get("conditions", []):
+        if c["type"] == "Ready" and c["status"] == "True" and name in prov:
+            pv.append(ts(c["lastTransitionTime"]) - prov[name])
+sv = []
+for p in json.load(open(pods))["items"]:
+    if p["metadata"].get("labels", {}).get("app") == "agent": continue
+    c0 = ts(p["metadata"]["creationTimestamp"])
+    if c0 < t0 - 1: continue
+    for c in p["status"].get("conditions", []):
+        if c["type"] == "Ready" and c["status"] == "True":
+            sv.append(ts(c["lastTransitionTime"]) - c0)
+drained, ov = {}, []
+def sec(h): a, b, c = map(int, h.split(":")); return a * 3600 + b * 60 + c
+for line in open(err):
+    m = re.match(r"(\d\d:\d\d:\d\d) rollout: (?:step \d+: drain (\S+) started|node (\S+) retired$)", line.strip())
+    if not m: continue
+    if m.group(2): drained[m.group(2)] = sec(m.group(1))
+    elif m.group(3) in drained: ov.append(max(0, (sec(m.group(1)) - drained[m.group(3)]) % 86400 - 2))
+(dp, np_), (ds, ns_), (do, no_) = dist(pv), dist(sv), dist(ov)
+print("measured: nodeProvision %s (%d nodes), podStart %s (%d pods), nodeDrainOverhead %s (%d nodes)"
+      % (dp, np_, ds, ns_, do, no_), file=sys.stderr)
+out, skip = [], False
+for line in open(scen):
+    if line.startswith("  timings:"):
+        out.append("  limits: {maxSurgeNodes: 3, maxUnavailableNodes: 0}\n")
+        out.append("  timings:\n    nodeProvision: %s\n    nodeDrainOverhead: %s\n    podStart: %s\n"
+                   "    evictionRetry: 1\n" % (dp, do, ds))
+        skip = True
+        continue
+    if skip and line.startswith("    "): continue
+    skip = False
+    out.append(line)
+sys.stdout.write("".join(out))
+EOF
+	kup_check "calibration: the measured timings put into the scenario" test -s "$OUT/calibrated.yaml"
+	cat "$OUT/calibrate.err" >&2
+	"$CLI" rollout simulate "$OUT/calibrated.yaml" --policy kupgrade --seeds 20 -o csv \
+		>"$OUT/calibrated.csv" 2>"$OUT/calibrated-sim.err"
+	kup_expect_exit 0 $? "rollout simulate on the calibrated scenario"
+	local sim meas
+	sim=$(awk -F, 'NR == 2 { print $3 }' "$OUT/calibrated.csv")
+	meas=$(jq .makespan_s "$json")
+	echo "harness: CALIBRATION kupgrade $NODES hollow nodes: simulated median $sim s (20 seeds)," \
+		"measured $meas s: simulated / measured $(awk -v a="$sim" -v b="$meas" 'BEGIN { printf "%.2f", a / b }')" \
+		"(target 0.75-1.25)" >&2
+}
+
 # ---- 1, 2: kupgrade and capi, the same budget (3 surge, 0 unavailable) -----------------------
 for pol in kupgrade capi; do
 	[ "$pol" = kupgrade ] || { fresh_pool; wait_for "workloads Ready again" 240 workloads_ready; }
+	if [ "$pol" = kupgrade ]; then
+		"$CLI" rollout scenario --context admin --kubeconfig "$KUP_KUBECONFIG" >"$OUT/scenario.yaml" \
+			2>"$OUT/scenario.err"
+		kup_expect_exit 0 $? "rollout scenario --context (the cluster before the roll)"
+	fi
 	watch_start "$OUT/watch-$pol"
 	t0=$(date +%s.%N)
 	run "$pol" "$pol" "$D/$pol.db" -o json >"$OUT/$pol.json" 2>"$OUT/$pol.err"
@@ -277,7 +384,11 @@ for pol in kupgrade capi; do
 	echo "harness: MEASURED $pol makespan $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s" \
 		"(summary $(jq .makespan_s "$OUT/$pol.json") s, peak unavailable $(jq .peak_unavailable_nodes "$OUT/$pol.json")," \
 		"pdb violation $(jq .pdb_violation_s "$OUT/$pol.json") s)" >&2
+	[ "$pol" = kupgrade ] && calibrate "$OUT/scenario.yaml" "$OUT/$pol.json" "$OUT/$pol.err" "$t0"
 done
+
+# the fault phases on a smaller pool (CI time)
+NODES=$FAULT_NODES
 
 # ---- 3: kill -9 at seeded moments, then --resume -----------------------------------------------
 fresh_pool
@@ -324,6 +435,11 @@ deploy pinned 1
 pdb pinned pinned minAvailable 1
 pinned_ready() { [ "$($KUP_CURL -fsS "$KUP_API_URL/apis/apps/v1/namespaces/shop/deployments/pinned" | jq .status.readyReplicas)" = 1 ]; }
 wait_for "pinned Ready" 120 pinned_ready
+# legacy: its replacement fits only old nodes (gen=old), so once the last old node is
+# drained it never becomes Ready again
+apply /apis/apps/v1/namespaces/shop/deployments "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",
+  \"metadata\":{\"name\":\"legacy\"},\"spec\":{\"replicas\":1,\"selector\":{\"matchLabels\":{\"app\":\"legacy\"}},
+  \"template\":$(tmpl legacy | jq -c '.spec.nodeSelector = {"gen": "old"}')}}"
 "$CLI" rollout run --state "sqlite:$D/abort.db" --abort >/dev/null 2>&1
 fresh_pool
 wait_for "pinned Ready again" 240 pinned_ready
@@ -334,14 +450,50 @@ kup_check "capi: the roll failed, the blocking PDB named" \
 "$CLI" rollout run --state "sqlite:$D/pdb0-capi.db" --abort >/dev/null 2>&1
 fresh_pool
 wait_for "pinned Ready again" 240 pinned_ready
+echo 2 >"$D/fail-provisions"
 run pdb0 kupgrade "$D/pdb0.db" --drain-timeout 40s -o json >"$OUT/pdb0.json" 2>"$OUT/pdb0.err"
 kup_expect_exit 3 $? "kupgrade with a PDB at 0 finishes with a quarantined node"
+kup_grep "$OUT/pdb0.err" "the provision command failed \(exit 1\): retry 1 of 3 in 5 s" \
+	"a failed provision command is retried after 5 s"
+kup_check "the provider's log shows the 2 failed provisions, then one per old node" \
+	test "$(grep -c ' provision-failed ' "$D/provider.log")" = 2 -a \
+	"$(grep -c ' provision ' "$D/provider.log")" = "$NODES"
+kup_grep "$OUT/pdb0.err" "shop/ReplicaSet/legacy-[a-z0-9]* not Ready [0-9]* s after the drain: retiring the node anyway" \
+	"a workload never Ready again holds a retire for the drain timeout, then is named"
 kup_check "kupgrade: the pinned node quarantined, every other one replaced" \
 	kup_jq "$OUT/pdb0.json" ".quarantined >= 1 and .failed == false and .replaced + .quarantined == $NODES"
 kup_grep "$OUT/pdb0.err" "blocked by PodDisruptionBudget shop/pinned .*quarantined" \
 	"kupgrade names PodDisruptionBudget shop/pinned"
 kup_check "kupgrade: the budget held (peak extra <= 3, peak unavailable 0)" \
 	kup_jq "$OUT/pdb0.json" ".peak_extra_nodes <= 3 and .peak_unavailable_nodes == 0"
+
+# ---- 6: a provision command that always fails: 3 retries, then the roll stops, said so ---------
+# run on a terminal (script(1)'s pty, stdout to a file): the redrawn status line on stderr too
+"$CLI" rollout run --state "sqlite:$D/pdb0.db" --abort >/dev/null 2>&1
+fresh_pool
+echo 100 >"$D/fail-provisions"
+PF=("$CLI" rollout run "${K[@]}" --pool general --to 1.20 --provider exec --provision "$PROVISION"
+	--retire "$RETIRE" --max-surge 3 --max-unavailable 0 --policy kupgrade --state "sqlite:$D/provfail.db"
+	-o json)
+if command -v script >/dev/null; then
+	script -qec "$(printf '%q ' "${PF[@]}") >'$OUT/provfail.json'; echo rc=\$? >'$OUT/provfail.rc'" \
+		/dev/null >"$OUT/provfail.err" 2>&1
+	rc=$(sed -n 's/^rc=//p' "$OUT/provfail.rc")
+	kup_grep "$OUT/provfail.err" $'\r'"0/$NODES replaced, 0 draining, 0 waiting for workloads, [0-9] provisioning, 0 new Ready" \
+		"rollout run on a terminal: the status line, redrawn"
+	kup_grep "$OUT/provfail.err" $'\r\033\\[K' "rollout run on a terminal: the status line cleared at the end"
+else
+	"${PF[@]}" >"$OUT/provfail.json" 2>"$OUT/provfail.err"
+	rc=$?
+fi
+kup_expect_exit 3 "$rc" "a provision command that always fails stops the roll"
+kup_check "the roll failed after 3 retries, the provision command named" \
+	kup_jq "$OUT/provfail.json" '.failed == true and (.reason | test("provision command still failed after 3 retries"))'
+kup_grep "$OUT/provfail.err" "retry 3 of 3 in 20 s" "the retries back off: 5, 10, 20 s"
+# the first round is 3 commands at once (maxSurgeNodes 3), then one per retry
+kup_check "6 provision commands ran (3, then 1 per retry), none succeeded" \
+	test "$(grep -c ' provision-failed ' "$D/provider.log")" = 6 -a "$(grep -c ' provision ' "$D/provider.log")" = 0
+rm -f "$D/fail-provisions"
 
 echo "harness: rollout_run took $(($(date +%s) - T_START)) s with $NODES nodes" >&2
 kup_done

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """progress.py KUPGRADE SOURCE_DIR - the progress line of the long jobs.
 
-Runs scan (files and --live), snapshot, rollout simulate and fleet run three
+Runs scan (files and --live), snapshot, rollout simulate, rollout tune and fleet run three
 ways: with stderr on a pseudo-terminal, with stderr on a pipe, and on the
 terminal with --quiet (or -q).  On the terminal the line appears
 ("\\r<text>\\033[K") and is cleared at the end ("\\r\\033[K"); on a pipe and with
@@ -128,6 +128,9 @@ def main():
               quiet="-q")
         check("rollout simulate", ["rollout", "simulate", "examples/rollout/small-12.yaml",
                                    "--seeds", "3", "-o", "json"], b"simulating: ", SRC)
+        check("rollout tune", ["rollout", "tune", "examples/rollout/small-12.yaml", "--provider",
+                               "capi", "--seeds", "2", "--max-surge", "2", "--max-unavailable", "1",
+                               "-o", "json"], b"tuning capi: ", SRC, quiet="-q")
 
         server, port = start_server(tmp)
         kc = os.path.join(tmp, "kubeconfig.yaml")

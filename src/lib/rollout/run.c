@@ -53,6 +53,9 @@ struct old {                   /* an old node of the roll */
 	int state;
 	int tries;                 /* drain / retire tries so far */
 	char blocker[256];
+	char owners[1024];         /* "ns/Kind/name ..." of its pods (not DaemonSets), read before the drain */
+	int64_t drained_ms;        /* when it was found drained (monotonic), 0 */
+	bool ready_logged;         /* "waiting for ... to be Ready" said once */
 };
 
 struct job {
@@ -62,6 +65,7 @@ struct job {
 	int64_t step;
 	struct kup_driver drv;
 	bool adopted;              /* an orphan of a killed predecessor: poll its pid, not waitpid */
+	int gen;                   /* JOB_PROVISION: the retry round it was started in */
 	pid_t pid;
 	char out[600];
 };
@@ -85,11 +89,16 @@ struct run {
 	int64_t t0;                /* the roll's start (ms), from the store */
 	int64_t last_ms;
 	uint64_t rng;
+	int prov_failures;         /* provision rounds failed in a row (0: none) */
+	int prov_gen;              /* the current provision round */
+	int64_t prov_not_before;   /* monotonic ms: the next provision try waits until then */
+	int64_t *claimed_ms;       /* per claimed node: when its provision step named it */
 	char pdb_path[128];
 	char holder[128];          /* this process's lease on the roll */
 };
 
 #define LEASE_TTL_MS 10000
+#define PROVISION_RETRIES 3
 
 static void say(struct run *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct run *R, const char *fmt, ...)
@@ -238,13 +247,48 @@ static void claim(struct run *R, const char *name)
 	if (claimed(R, name))
 		return;
 	if (R->nclaimed == R->capclaimed) {
+		int64_t *ms;
 		if (!kup_grow(&R->claimed, &cap, (size_t)R->nclaimed + 1, sizeof(char *), 16))
 			return;
+		ms = kup_realloc(R->claimed_ms, cap * sizeof(int64_t));
+		if (!ms)
+			return;
+		R->claimed_ms = ms;
 		R->capclaimed = (int)cap;
 	}
 	d = strdup(name);
-	if (d)
+	if (d) {
+		R->claimed_ms[R->nclaimed] = kup_mono_ms();
 		R->claimed[R->nclaimed++] = d;
+	}
+}
+
+/*
+ * A node a provision step named that is still not Ready (or not there)
+ * provision-timeout after it was named: the roll stops, the node named.
+ * Once seen Ready a node is not checked again.
+ */
+static void check_claimed_ready(struct run *R)
+{
+	int i;
+
+	for (i = 0; i < R->nclaimed && !R->r->failed; i++) {
+		const struct rnode *n;
+		if (R->claimed_ms[i] < 0)
+			continue;
+		n = find_node(R, R->claimed[i]);
+		if (n && n->ready) {
+			R->claimed_ms[i] = -1;
+			continue;
+		}
+		if (R->o->provision_timeout_s > 0 &&
+		    kup_mono_ms() - R->claimed_ms[i] > (int64_t)R->o->provision_timeout_s * 1000) {
+			R->r->failed = true;
+			snprintf(R->r->reason, sizeof(R->r->reason),
+				 "node %.200s, named by the provision command, is %s after %ld s",
+				 R->claimed[i], n ? "not Ready" : "not registered", R->o->provision_timeout_s);
+		}
+	}
 }
 
 static int find_old(const struct run *R, const char *name)
@@ -554,6 +598,8 @@ static int pick_drain(struct run *R)
 	return best;
 }
 
+static void read_owners(struct run *R, struct old *od);
+
 static void act(struct run *R)
 {
 	const struct kup_ro_run_opts *o = R->o;
@@ -574,7 +620,8 @@ static void act(struct run *R)
 		 */
 		need = R->nold;
 		extra = newn + prov - R->r->retired;
-		while (!*o->stop && extra < o->max_surge && newn + prov < need) {
+		while (!*o->stop && extra < o->max_surge && newn + prov < need &&
+		       kup_mono_ms() >= R->prov_not_before && (R->prov_failures == 0 || prov == 0)) {
 			char comp[64];
 			const char *z = provision_zone(R);
 			kup_buf_reset(&cmd);
@@ -582,6 +629,7 @@ static void act(struct run *R)
 			snprintf(comp, sizeof(comp), "new-%d", R->provisions);
 			if (!start_job(R, JOB_PROVISION, -1, z, comp, 0, cmd.buf, o->provision_timeout_s))
 				break;
+			R->jobs[R->njobs - 1].gen = R->prov_gen;
 			R->provisions++;
 			prov++;
 			extra++;
@@ -597,6 +645,7 @@ static void act(struct run *R)
 		n = find_node(R, R->olds[k].name);
 		if (n && n->ready && !n->unsched && n0 - (avail - 1) > o->max_unavailable)
 			break;
+		read_owners(R, &R->olds[k]);
 		kup_buf_reset(&cmd);
 		expand(o->drain, o->pool, NULL, o->to, R->olds[k].name, &cmd);
 		snprintf(comp, sizeof(comp), "%s", R->olds[k].name);
@@ -641,11 +690,30 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 		if (ok && *name) {
 			claim(R, name);
 			R->r->provisioned++;
+			R->prov_failures = 0;
+			R->prov_not_before = 0;
 			say(R, "step %lld: provisioned %s", (long long)j->step, name);
+		} else if (j->gen != R->prov_gen) {
+			/* started in the same round as one that failed already: that one counts */
+			say(R, "step %lld: the provision command failed (exit %d) as well", (long long)j->step,
+			    status);
+		} else if (++R->prov_failures <= PROVISION_RETRIES) {
+			/*
+			 * retried after 5, 10, 20 s, one command at a time until one
+			 * succeeds; the budget counts nothing for it meanwhile
+			 */
+			long wait_ms = 5000L << (R->prov_failures - 1);
+			R->prov_gen++;
+			R->prov_not_before = kup_mono_ms() + wait_ms;
+			event(R, "provision-retry", "step %lld: the provision command failed (exit %d%s): "
+			      "retry %d of %d in %ld s", (long long)j->step, status,
+			      ok ? ", no node name printed" : "", R->prov_failures, PROVISION_RETRIES,
+			      wait_ms / 1000);
 		} else {
 			R->r->failed = true;
 			snprintf(R->r->reason, sizeof(R->r->reason),
-				 "the provision command failed (exit %d): %.180s", status, tail);
+				 "the provision command still failed after %d retries (5, 10, 20 s; last exit %d): "
+				 "%.160s", PROVISION_RETRIES, status, tail);
 		}
 		break;
 	case JOB_DRAIN: {
@@ -758,7 +826,137 @@ static void poll_jobs(struct run *R)
 	}
 }
 
-/* Drained nodes whose evicted pods are placed: retire them through the provider. */
+/* ---- the evicted workloads ---------------------------------------------------------- */
+
+static enum kup_status on_pod_owner(void *ctx, const struct kup_doc *doc)
+{
+	struct old *od = ctx;
+	const struct kup_node *refs = kup_node_path(doc->root, "metadata", "ownerReferences", NULL);
+	const char *ns = kup_node_str(kup_node_path(doc->root, "metadata", "namespace", NULL));
+	size_t i;
+
+	if (kup_node_path(doc->root, "metadata", "deletionTimestamp", NULL))
+		return KUP_OK;
+	for (i = 0; refs && refs->kind == KUP_NODE_SEQ && i < refs->len; i++) {
+		const char *kind = kup_node_str(kup_node_get(refs->u.items[i], "kind"));
+		const char *name = kup_node_str(kup_node_get(refs->u.items[i], "name"));
+		char one[600];
+		size_t len = strlen(od->owners);
+		if (!kind || !name || !ns ||
+		    (strcmp(kind, "ReplicaSet") != 0 && strcmp(kind, "StatefulSet") != 0))
+			continue;   /* DaemonSet pods stay; bare pods and Jobs have no replicas to wait for */
+		snprintf(one, sizeof(one), "%s/%s/%s", ns, kind, name);
+		{
+			/* once each */
+			const char *p = od->owners;
+			size_t n = strlen(one);
+			bool seen = false;
+			while ((p = strstr(p, one)) != NULL) {
+				if ((p == od->owners || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+					seen = true;
+				p += n;
+			}
+			if (seen)
+				continue;
+		}
+		if (len + strlen(one) + 2 < sizeof(od->owners))
+			snprintf(od->owners + len, sizeof(od->owners) - len, "%s%s", len ? " " : "", one);
+	}
+	return KUP_OK;
+}
+
+/* The controllers of the node's pods, read before its drain starts (and recorded for --resume). */
+static void read_owners(struct run *R, struct old *od)
+{
+	struct kup_kube_resource res;
+	struct kup_kube_list_opts lo;
+	struct kup_error e = KUP_ERROR_INIT;
+	char fs[300];
+
+	/* kept from a previous try (--resume): a drain again finds fewer pods */
+	snprintf(fs, sizeof(fs), "spec.nodeName=%s", od->name);
+	kup_kube_resource_set(&res, "v1", "pods", "Pod", true);
+	kup_kube_list_opts_init(&lo);
+	lo.field_selector = fs;
+	if (kup_kube_list_items(R->k, &res, &lo, on_pod_owner, od, &e) != KUP_OK)
+		say(R, "node %s: cannot list its pods (%s): its workloads are not waited for",
+		    od->name, e.msg ? e.msg : "?");
+	kup_error_release(&e);
+	if (od->owners[0]) {
+		struct kup_store_event ev;
+		char msg[1400];
+		snprintf(msg, sizeof(msg), "%s %s", od->name, od->owners);
+		memset(&ev, 0, sizeof(ev));
+		ev.cluster = R->o->name;
+		ev.kind = "drain-owners";
+		ev.message = msg;
+		ev.exit_code = -1;
+		if (kup_store_add_event(R->st, &ev, NULL, &e) != KUP_OK)
+			say(R, "cannot record the workloads of %s: %s", od->name, e.msg ? e.msg : "?");
+		kup_error_release(&e);
+	}
+}
+
+struct ready_ctx {
+	bool found, ready;
+};
+
+static enum kup_status on_owner(void *ctx, const struct kup_doc *doc)
+{
+	struct ready_ctx *c = ctx;
+	int64_t want = 1, have = 0;
+
+	c->found = true;
+	kup_node_int(kup_node_path(doc->root, "spec", "replicas", NULL), &want);
+	kup_node_int(kup_node_path(doc->root, "status", "readyReplicas", NULL), &have);
+	c->ready = have >= want;
+	return KUP_OK;
+}
+
+/*
+ * Whether every workload that had pods on the node has all its replicas
+ * Ready again (a ReplicaSet or StatefulSet that is gone counts as Ready);
+ * the first that is not goes into `which`.  A read that fails is "not yet".
+ */
+static bool owners_ready(struct run *R, const struct old *od, char *which, size_t n)
+{
+	const char *p = od->owners;
+
+	while (*p) {
+		char one[600], ns[256], kind[32], name[300], fs[320];
+		size_t len = strcspn(p, " ");
+		struct kup_kube_resource res;
+		struct kup_kube_list_opts lo;
+		struct kup_error e = KUP_ERROR_INIT;
+		struct ready_ctx c = { false, false };
+		enum kup_status st;
+		snprintf(one, sizeof(one), "%.*s", (int)len, p);
+		p += len;
+		while (*p == ' ')
+			p++;
+		if (sscanf(one, "%255[^/]/%31[^/]/%299s", ns, kind, name) != 3)
+			continue;
+		kup_kube_resource_set(&res, "apps/v1", strcmp(kind, "ReplicaSet") == 0 ? "replicasets" :
+				      "statefulsets", kind, true);
+		kup_kube_list_opts_init(&lo);
+		lo.namespace_ = ns;
+		snprintf(fs, sizeof(fs), "metadata.name=%s", name);
+		lo.field_selector = fs;
+		st = kup_kube_list_items(R->k, &res, &lo, on_owner, &c, &e);
+		kup_error_release(&e);
+		if (st != KUP_OK || (c.found && !c.ready)) {
+			snprintf(which, n, "%s", one);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Drained nodes: retired through the provider once the workloads their pods
+ * belonged to are Ready again (at most the drain timeout, then retired
+ * anyway, said so: the pods are no longer on the node).
+ */
 static void retire_drained(struct run *R)
 {
 	int i;
@@ -766,8 +964,24 @@ static void retire_drained(struct run *R)
 
 	for (i = 0; i < R->nold && !*R->o->stop; i++) {
 		struct old *od = &R->olds[i];
+		char which[600];
 		if (od->state != OLD_DRAINED)
 			continue;
+		if (!od->drained_ms)
+			od->drained_ms = kup_mono_ms();
+		if (od->owners[0] && !owners_ready(R, od, which, sizeof(which))) {
+			long waited = (long)((kup_mono_ms() - od->drained_ms) / 1000);
+			long limit = R->o->drain_timeout_s > 0 ? R->o->drain_timeout_s : 900;
+			if (waited < limit) {
+				if (!od->ready_logged)
+					say(R, "node %s drained: waiting for %s to be Ready before retiring it",
+					    od->name, which);
+				od->ready_logged = true;
+				continue;
+			}
+			event(R, "ready-timeout", "node %s: %s not Ready %ld s after the drain: retiring the "
+			      "node anyway (its pods are gone from it)", od->name, which, waited);
+		}
 		kup_buf_reset(&cmd);
 		expand(R->o->retire, R->o->pool, od->zone, R->o->to, od->name, &cmd);
 		if (start_job(R, JOB_RETIRE, i, od->zone, od->name, od->tries++, cmd.buf,
@@ -842,6 +1056,17 @@ static enum kup_status on_event(void *ctx, const struct kup_store_event *ev)
 
 	if (strcmp(ev->kind, "run-started") == 0 && R->t0 == 0)
 		R->t0 = ev->at;
+	if (strcmp(ev->kind, "drain-owners") == 0 && ev->message) {
+		char name[256];
+		size_t len = strcspn(ev->message, " ");
+		int k;
+		snprintf(name, sizeof(name), "%.*s", (int)len, ev->message);
+		k = find_old(R, name);
+		if (k >= 0)
+			snprintf(R->olds[k].owners, sizeof(R->olds[k].owners), "%s",
+				 ev->message[len] ? ev->message + len + 1 : "");
+		return KUP_OK;
+	}
 	if (strcmp(ev->kind, "old-node") != 0 || !ev->message)
 		return KUP_OK;
 	if (!kup_grow(&R->olds, &cap, (size_t)R->nold + 1, sizeof(*R->olds), (size_t)R->nold + 1))
@@ -868,6 +1093,57 @@ static void release(struct run *R)
 	for (i = 0; i < R->nclaimed; i++)
 		free(R->claimed[i]);
 	free(R->claimed);
+	free(R->claimed_ms);
+}
+
+/*
+ * The status line's facts; `holding` is the last "retrying" line of a
+ * running drain's output (the pod and the PodDisruptionBudget that refused
+ * it), read from the drain's output file.
+ */
+static void report_status(struct run *R, int unav, int extra)
+{
+	struct kup_ro_run_status s;
+	char tail[2048], line[512];
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	line[0] = '\0';
+	s.old_nodes = R->nold;
+	s.replaced = R->r->retired;
+	s.quarantined = R->r->quarantined;
+	s.unavailable = unav;
+	s.extra = extra;
+	s.elapsed_s = R->t0 > 0 ? (double)(kup_store_now() - R->t0) / 1000.0 : 0;
+	for (i = 0; i < R->njobs; i++) {
+		const struct job *j = &R->jobs[i];
+		s.draining += j->kind == JOB_DRAIN;
+		s.retiring += j->kind == JOB_RETIRE;
+		s.provisioning += j->kind == JOB_PROVISION;
+		if (j->kind == JOB_DRAIN && !line[0]) {
+			bool cut;
+			const char *p, *q;
+			size_t n = kup_fleet_read_tail(j->out, tail, sizeof(tail), &cut);
+			tail[n < sizeof(tail) ? n : sizeof(tail) - 1] = '\0';
+			p = NULL;
+			for (q = tail; (q = strstr(q, "retrying in")) != NULL; q++)
+				p = q;
+			if (p) {
+				const char *b = p;
+				while (b > tail && b[-1] != '\n')
+					b--;
+				snprintf(line, sizeof(line), "%.*s", (int)(strcspn(b, "\n")), b);
+			}
+		}
+	}
+	for (i = 0; i < R->nold; i++)
+		s.waiting_ready += R->olds[i].state == OLD_DRAINED;
+	for (i = 0; i < R->nclaimed; i++) {
+		const struct rnode *n = find_node(R, R->claimed[i]);
+		s.new_ready += n && n->ready;
+	}
+	s.holding = line[0] ? line : NULL;
+	R->o->status(R->o->ctx, &s);
 }
 
 static void sleep_ms(long ms)
@@ -1031,6 +1307,7 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 			continue;
 		}
 		failures = 0;
+		check_claimed_ready(&R);
 		a = available(&R);
 		unav = R.nold - a;
 		if (unav > res->peak_unavailable_nodes)
@@ -1049,6 +1326,8 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		}
 		for (i = 0; i < R.nold; i++)
 			active += R.olds[i].state != OLD_DONE && R.olds[i].state != OLD_QUARANTINED;
+		if (o->status)
+			report_status(&R, unav, extra);
 		if (R.njobs == 0 && (active == 0 || res->failed || *o->stop))
 			break;
 		sleep_ms(250);

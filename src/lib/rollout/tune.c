@@ -59,10 +59,27 @@ static bool better(const struct kup_ro_summary *a, const struct kup_ro_summary *
 	return a->peak_extra_nodes < b->peak_extra_nodes;
 }
 
-static enum kup_status try_one(const struct kup_ro_scenario *sc, const struct kup_ro_policy *p,
-			       struct kup_ro_tune *out, struct kup_error *err)
+/* progress: the setting being simulated and its seed */
+struct tune_prog {
+	void (*fn)(void *ctx, int setting, int seed, int seeds, double best_s);
+	void *ctx;
+	const struct kup_ro_tune *out;
+	bool defaults;      /* simulating the documented defaults (setting 0) */
+};
+
+static void tune_on_seed(void *ctx, int done, int seeds)
 {
-	struct kup_ro_opts opts = { true, false, true, NULL, NULL };
+	const struct tune_prog *tp = ctx;
+
+	if (tp->fn)
+		tp->fn(tp->ctx, tp->defaults ? 0 : tp->out->tried + 1, done, seeds,
+		       tp->out->found ? tp->out->tuned_sum.makespan_median : -1);
+}
+
+static enum kup_status try_one(const struct kup_ro_scenario *sc, const struct kup_ro_policy *p,
+			       struct kup_ro_tune *out, struct tune_prog *tp, struct kup_error *err)
+{
+	struct kup_ro_opts opts = { true, false, true, tune_on_seed, tp };
 	struct kup_ro_summary sum;
 	enum kup_status st;
 
@@ -84,9 +101,18 @@ static enum kup_status try_one(const struct kup_ro_scenario *sc, const struct ku
 enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provider, int seeds,
 			    struct kup_ro_tune *out, struct kup_error *err)
 {
+	return kup_ro_tune_progress(sc, provider, seeds, NULL, NULL, out, err);
+}
+
+enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const char *provider, int seeds,
+				     void (*progress)(void *ctx, int setting, int seed, int seeds,
+						      double best_s),
+				     void *ctx, struct kup_ro_tune *out, struct kup_error *err)
+{
 	const char *name = provider;
 	const struct kup_ro_policy *base;
-	struct kup_ro_opts def = { false, false, false, NULL, NULL };
+	struct tune_prog tp = { progress, ctx, out, true };
+	struct kup_ro_opts def = { false, false, false, tune_on_seed, &tp };
 	int s_max = sc->max_surge, m_max = sc->max_unavailable, n0 = pool_nodes(sc);
 	int sv[KUP_TUNE_MAX], uv[KUP_TUNE_MAX], ns, nu, i, j;
 	enum kup_status st;
@@ -109,6 +135,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--seeds must be 1 or more");
 	out->def = *base;
 	st = kup_ro_simulate_seeds(sc, base, &def, seeds, &out->def_sum, err);
+	tp.defaults = false;
 	if (st != KUP_OK)
 		return st;
 	if (s_max > n0)
@@ -122,7 +149,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 			for (j = 0; j < nu && st == KUP_OK; j++) {
 				struct kup_ro_policy p = *base;
 				p.max_unavailable = count(uv[j]);
-				st = try_one(sc, &p, out, err);
+				st = try_one(sc, &p, out, &tp, err);
 			}
 			break;
 		}
@@ -139,7 +166,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 					continue;   /* both 0 is rejected by every provider's API */
 				p.max_surge = count(sv[i]);
 				p.max_unavailable = count(uv[j]);
-				st = try_one(sc, &p, out, err);
+				st = try_one(sc, &p, out, &tp, err);
 			}
 		break;
 	case KUP_RO_MODE_ASG:
@@ -148,7 +175,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 		for (j = 0; j < nu && st == KUP_OK; j++) {
 			struct kup_ro_policy p = *base;
 			p.max_unavailable = count(uv[j]);
-			st = try_one(sc, &p, out, err);
+			st = try_one(sc, &p, out, &tp, err);
 		}
 		break;
 	case KUP_RO_MODE_KARPENTER:
@@ -156,7 +183,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 		for (j = 0; j < nu && st == KUP_OK; j++) {
 			struct kup_ro_policy p = *base;
 			p.max_unavailable = count(uv[j]);
-			st = try_one(sc, &p, out, err);
+			st = try_one(sc, &p, out, &tp, err);
 		}
 		break;
 	case KUP_RO_MODE_BLUE_GREEN:
@@ -170,7 +197,7 @@ enum kup_status kup_ro_tune(const struct kup_ro_scenario *sc, const char *provid
 		for (j = 0; bg && j < nu && st == KUP_OK; j++) {
 			struct kup_ro_policy p = *bg;
 			p.batch_nodes = uv[j];
-			st = try_one(sc, &p, out, err);
+			st = try_one(sc, &p, out, &tp, err);
 		}
 	}
 	return st;
