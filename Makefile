@@ -4,7 +4,7 @@
 #   make test      every test, in a normal build and under ASan+UBSan (with fault injection:
 #                  the allocation and I/O torture tests)
 #   make bench     the benchmarks in bench/ (ratios against baselines)
-#   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS
+#   make fuzz      build the libFuzzer targets and run each for FUZZ_SECONDS (FUZZ_JOBS at a time)
 #   make install PREFIX=/usr/local
 #   make deb       the Debian package into dist/ (scripts/make-deb)
 #   make kb-bundle  build/kupgrade-kb.tar from data/ (for 'kupgrade kb update')
@@ -12,6 +12,7 @@
 PREFIX ?= /usr/local
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 CMAKE ?= cmake
 BUILD_TYPE ?= RelWithDebInfo
 
@@ -62,7 +63,7 @@ fuzz-deps:
 
 fuzz: fuzz-deps build-fuzz/CMakeCache.txt
 	$(CMAKE) --build build-fuzz -j $(JOBS)
-	./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) ./tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 install: build
 	$(CMAKE) --install build --prefix $(PREFIX)

@@ -36,7 +36,8 @@ struct run {
 	struct kup_arena strings;  /* the items' strings (the notes are freed per file) */
 };
 
-enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM, OPT_CHECK };
+enum { OPT_TO = 256, OPT_DIFF, OPT_WRITE, OPT_BACKUP, OPT_STDOUT, OPT_KB, OPT_HELM, OPT_CHECK,
+       OPT_MAX_DOC };
 
 static const struct cli_opt fix_opts[] = {
 	{ OPT_TO, 0, "to", CLI_ARG, "VERSION", "target Kubernetes version", "newest in the KB",
@@ -62,6 +63,10 @@ static const struct cli_opt fix_opts[] = {
 	  NULL, NULL },
 	{ OPT_KB, 0, "kb", CLI_ARG, "DIR", "use the knowledge base in DIR", NULL, CLI_HINT_DIR, NULL,
 	  NULL },
+	{ OPT_MAX_DOC, 0, "max-document-size", CLI_ARG, "SIZE",
+	  "refuse a document (one object, or one item of a List or top-level array) larger than "
+	  "SIZE, or of more than one node per 8 bytes of it, leaving it unchanged; Helm releases "
+	  "decompressing past it are refused too", "256M", CLI_HINT_NONE, NULL, NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -998,6 +1003,7 @@ int cmd_fix(int argc, char **argv)
 {
 	struct cli_parse p;
 	const char *to = NULL, *kb_dir = NULL;
+	size_t max_doc = 0;
 	const char **helm = NULL;
 	size_t nhelm = 0, helm_cap = 0;
 	struct run r;
@@ -1025,6 +1031,12 @@ int cmd_fix(int argc, char **argv)
 		case OPT_STDOUT: r.mode = MODE_STDOUT; nmodes++; break;
 		case OPT_BACKUP: r.backup = true; break;
 		case OPT_KB: kb_dir = p.arg; break;
+		case OPT_MAX_DOC:
+			if (!cli_parse_size(p.arg, &max_doc)) {
+				cli_error("bad --max-document-size '%s': a size such as 64M or 1G", p.arg);
+				usage_error = true;
+			}
+			break;
 		case OPT_HELM:
 			if (!kup_grow(&helm, &helm_cap, nhelm + 1, sizeof *helm, 4)) {
 				cli_error("out of memory");
@@ -1069,6 +1081,8 @@ int cmd_fix(int argc, char **argv)
 		return KUP_EXIT_ERROR;
 	}
 	kup_fix_opts_init(&r.opts, kb);
+	if (max_doc)
+		r.opts.limits.max_document = max_doc;
 	if (r.mode == MODE_WRITE)
 		catch_signals();
 	r.opts.errors.fn = print_error;

@@ -2,11 +2,13 @@
 # run.sh BUILD_DIR SECONDS [TARGET...] - runs each libFuzzer target for SECONDS,
 # starting from its committed corpus (tests/fuzz/corpus/NAME), working in
 # BUILD_DIR/corpus/NAME, and prints the exec count of each run.
+# FUZZ_JOBS=N (default 1) runs N targets at a time; a summary table follows.
 # Crashes are left as BUILD_DIR/crash-* and make the script fail.
 set -u
 build=$1
 secs=$2
 shift 2
+jobs=${FUZZ_JOBS:-1}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bindir="$build/tests/fuzz/targets"
 if [ $# -eq 0 ]; then
@@ -14,6 +16,22 @@ if [ $# -eq 0 ]; then
 	for f in "$bindir"/fuzz_*; do
 		[ -x "$f" ] && set -- "$@" "$(basename "$f")"
 	done
+fi
+if [ "$jobs" -gt 1 ] && [ $# -gt 1 ]; then
+	# each target in its own run.sh; xargs exits non-zero if any of them did
+	status=0
+	printf '%s\n' "$@" | FUZZ_JOBS=1 xargs -P "$jobs" -n 1 "$0" "$build" "$secs" || status=1
+	echo "target seconds executions result"
+	for t in "$@"; do
+		log="$build/fuzz-$t.log"
+		runs=$(grep -E '^stat::number_of_executed_units' "$log" 2>/dev/null | awk '{print $2}')
+		res=ok
+		if ls "$build/crash-$t-"* >/dev/null 2>&1 || ! grep -q '^stat::' "$log" 2>/dev/null; then
+			res=FAILED
+		fi
+		echo "$t $secs ${runs:-?} $res"
+	done
+	exit $status
 fi
 status=0
 for t in "$@"; do

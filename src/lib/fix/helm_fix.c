@@ -31,8 +31,6 @@
 #include "kupgrade/json.h"
 #include "kupgrade/yaml.h"
 
-/* Bounds the decompressed release, as ingest does. */
-#define HF_MAX_RELEASE ((size_t)256 << 20)
 #define HF_CHUNK 65536
 
 /* ---- encoding --------------------------------------------------------------- */
@@ -292,6 +290,12 @@ struct hf_ctx {
 	bool oom;
 };
 
+/* Bounds the decompressed release by the document size limit, as ingest does. */
+static size_t hf_max_release(const struct hf_ctx *c)
+{
+	return c->opts->limits.max_document;
+}
+
 static char *hf_strndup(const char *s, size_t n)
 {
 	char *p = kup_malloc(n + 1);
@@ -333,7 +337,7 @@ static void add_record(struct hf_ctx *c, const struct kup_node *root)
 		return;
 	}
 	kup_helm_release_init(&rel);
-	if (kup_helm_decode(data->u.str, data->len, HF_MAX_RELEASE, &rel, &err) != KUP_OK) {
+	if (kup_helm_decode(data->u.str, data->len, hf_max_release(c), &rel, &err) != KUP_OK) {
 		hf_report(c, data->line, data->column, "cannot decode helm release '%s': %s",
 			  name ? name : "", err.msg ? err.msg : kup_strerror(err.code));
 		kup_error_release(&err);
@@ -487,7 +491,7 @@ static enum kup_status fix_record(struct hf_ctx *c, const struct hf_record *r,
 	*changed = false;
 	kup_buf_init(&json);
 	kup_arena_init(&arena, 64 * 1024);
-	st = kup_helm_unwrap(r->data, r->data_len, HF_MAX_RELEASE, &json, &layers, &err);
+	st = kup_helm_unwrap(r->data, r->data_len, hf_max_release(c), &json, &layers, &err);
 	if (st != KUP_OK) {
 		if (st != KUP_NOMEM) {
 			hf_report(c, r->line, r->column, "cannot decode helm release '%s': %s", r->label,
