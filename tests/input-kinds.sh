@@ -69,6 +69,13 @@ scan-yaml)
 	big_yaml >"$T/in"
 	ARGS=(scan @IN@ --to 1.31 -o json)
 	MUST='"kind": "FlowSchema"' ;;
+scan-ignore)
+	# inline '# kupgrade:ignore' comments in the first 4 KiB and after: honoured in a
+	# pipe or FIFO from the bytes read once, as in the regular file
+	{ printf '# kupgrade:ignore kubernetes/* accepted at the head\n'; big_yaml
+	  printf '# kupgrade:ignore *FlowSchema accepted at the tail\n'; } >"$T/in"
+	ARGS=(scan @IN@ --to 1.31 -o json --show-ignored)
+	MUST='accepted at the tail' ;;
 scan-json)
 	cp "$EX/cluster-dump.json" "$T/in"
 	ARGS=(scan @IN@ --to 1.31 -o json)

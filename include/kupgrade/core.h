@@ -239,6 +239,9 @@ struct kup_input {
 	int errnum;
 	bool own_fp;            /* close fp in kup_input_close */
 	bool own_head;          /* free head in kup_input_close */
+	/* when set, sees every byte kup_input_read hands out, once, in order */
+	void (*tap)(void *ctx, const char *buf, size_t n);
+	void *tap_ctx;
 };
 
 /*
@@ -295,7 +298,9 @@ enum kup_status kup_read_file(const char *path, size_t cap, char **out,
  * make any of them fail (ENOSPC, EIO) with kup_io_set_ops(); a build with
  * -DKUP_FAULT_INJECTION=ON also reads $KUP_IO_FAIL=OP:N:ERRNO[,...] (OP one
  * of open, write, fsync, close, rename: its Nth call fails; ERRNO STOP
- * stops the process with SIGSTOP before that call instead).
+ * stops the process with SIGSTOP before that call instead; also mkstemp,
+ * and sqlite-write and sqlite-sync: SQLite's own xWrite and xSync, through
+ * the store's VFS wrapper).
  */
 struct kup_io_ops {
 	int (*open)(const char *path, int flags, mode_t mode);
@@ -311,6 +316,14 @@ const struct kup_io_ops *kup_io(void);       /* the calls in force */
 const struct kup_io_ops *kup_io_real(void);  /* the system's calls (for wrappers) */
 /* write() until done (EINTR retried); false with errno set. */
 bool kup_io_write_all(int fd, const void *data, size_t n);
+/* mkstemp(), failing as $KUP_IO_FAIL=mkstemp:N:ERRNO says in a fault-injection build. */
+int kup_io_mkstemp(char *tmpl);
+/*
+ * Fault-injection builds: true (errno set) when this call of OP is the Nth
+ * that $KUP_IO_FAIL names; always false otherwise.  For wrappers of I/O that
+ * does not go through kup_io_ops (SQLite's VFS).
+ */
+bool kup_io_fault(const char *op);
 
 /*
  * A file written whole: kup_wfile_open() creates a temporary file beside

@@ -501,6 +501,7 @@ struct kup_fleet_run_result {
 	int64_t first_tick_cpu_ms;  /* CPU ms (user + system, this process) of the first tick */
 	int64_t last_tick_ms;       /* real ms the last full tick took */
 	bool needs_person;          /* failed, held, approval, pause or halt left */
+	size_t store_errors;        /* store writes that failed (logged; not lost leases) */
 };
 
 /*

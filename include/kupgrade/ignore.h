@@ -31,6 +31,12 @@ enum kup_status kup_ignore_load(struct kup_ignore *ign, const char *path,
 void kup_ignore_free(struct kup_ignore *ign);
 
 /*
+ * An ingest on_bytes tap (kup_ingest_opts, ctx the set): notes the inline
+ * comments of the files that cannot be read again (a pipe, a FIFO, a socket,
+ * stdin) from the bytes the scan read, so they apply as a regular file's do.
+ */
+void kup_ignore_tap(void *ign, const char *path, const char *buf, size_t n);
+/*
  * Marks the findings of `scan` that an inline comment (read from the
  * finding's file) or a rule accepts; returns how many are marked.
  */

@@ -50,6 +50,13 @@ struct kup_ingest_opts {
 	/* called after each document and each file with the counts so far (may be NULL) */
 	void (*on_progress)(void *ctx, const struct kup_ingest_stats *stats);
 	void *progress_ctx;
+	/*
+	 * When set, sees the bytes of every file read, as the reader takes them
+	 * (once, front to back; `path` as findings name the file; may be NULL):
+	 * what cannot be read again (a pipe, a FIFO, stdin) is looked at here.
+	 */
+	void (*on_bytes)(void *ctx, const char *path, const char *buf, size_t n);
+	void *bytes_ctx;
 };
 void kup_ingest_opts_init(struct kup_ingest_opts *o);
 

@@ -622,7 +622,7 @@ static bool atomic_write(const char *path, const char *text, size_t len, const s
 		cli_error("cannot write '%s': %s", path, tmp.oom ? "out of memory" : "name too long");
 		return false;
 	}
-	int fd = mkstemp(tmp.buf);
+	int fd = kup_io_mkstemp(tmp.buf);
 	if (fd < 0) {
 		cli_error("cannot write '%s': %s", path, strerror(errno));
 		kup_buf_release(&tmp);

@@ -411,6 +411,12 @@ static int cmd_run(struct args *a)
 		(long long)res.first_tick_cpu_ms, (long long)res.last_tick_ms);
 	rc = res.nfailed || res.nheld ? KUP_EXIT_REMOVED : res.needs_person ? KUP_EXIT_DEPRECATED
 		: KUP_EXIT_OK;
+	if (o.once && res.store_errors) {
+		/* a later tick would retry them; --once has none: not a success */
+		cli_error("%zu store write%s failed (above): not recorded", res.store_errors,
+			  res.store_errors == 1 ? "" : "s");
+		rc = KUP_EXIT_ERROR;
+	}
 	return rc;
 }
 

@@ -45,7 +45,8 @@ static const struct cli_opt scan_opts[] = {
 	  NULL, NULL },
 	{ OPT_IGNORE_FILE, 0, "ignore-file", CLI_ARG, "FILE",
 	  "accept findings: lines of RULE-PATTERN PATH-PATTERN [reason] (inline '# kupgrade:ignore "
-	  "RULE reason' comments always apply)", NULL, CLI_HINT_FILE, NULL, NULL },
+	  "RULE reason' comments always apply, in files, pipes and FIFOs alike)", NULL, CLI_HINT_FILE,
+	  NULL, NULL },
 	{ OPT_SHOW_IGNORED, 0, "show-ignored", CLI_NOARG, NULL,
 	  "list accepted findings (status 'ignored'); never failing", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ OPT_UNDECIDED, 0, "show-undecided", CLI_NOARG, NULL,
@@ -430,6 +431,15 @@ int cmd_scan(int argc, char **argv)
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
+	/* the inline comments of a pipe or FIFO are noted as the scan reads it */
+	ign = kup_ignore_new();
+	if (!ign) {
+		cli_error("out of memory");
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	io.on_bytes = kup_ignore_tap;
+	io.bytes_ctx = ign;
 	if (kup_ingest_new(&io, &in) != KUP_OK) {
 		cli_error("out of memory");
 		rc = KUP_EXIT_ERROR;
@@ -471,12 +481,6 @@ int cmd_scan(int argc, char **argv)
 		}
 	}
 
-	ign = kup_ignore_new();
-	if (!ign) {
-		cli_error("out of memory");
-		rc = KUP_EXIT_ERROR;
-		goto out;
-	}
 	if (ignore_file && kup_ignore_load(ign, ignore_file, &io.errors) != KUP_OK) {
 		cli_error("cannot read --ignore-file '%s'", ignore_file);
 		rc = KUP_EXIT_ERROR;

@@ -22,6 +22,7 @@ SEC_BASIC=BasicPw2Kd8Ms
 SEC_EXECENV=ExecEnv9Fp1Gt
 SEC_EXECTOK=ExecTok6Wc4Jh
 SEC_CONNINFO=ConnPw1Ab9Xe
+SEC_SERVETOK=ServeTok5Gy2Np
 
 sec_log() { printf 'secrets: %s\n' "$*" >&2; }
 
@@ -38,6 +39,7 @@ sec_setup() {
 	SEC_KEY_LINE=$(sed -n 5p "$SEC_DIR/in/client.key")
 	SEC_KEY_B64=$(printf '%s' "$SEC_KEY_DATA" | cut -c 200-239)
 	printf '%s\n' "$SEC_TOKFILE" >"$SEC_DIR/in/token"
+	printf '%s\n' "$SEC_SERVETOK" >"$SEC_DIR/in/serve-token"
 	cat >"$SEC_DIR/in/exec-plugin.sh" <<EOP
 #!/bin/sh
 # prints an ExecCredential; the env value it was given must stay secret
@@ -139,13 +141,15 @@ sec_run_queued() {
 eval "set -- $1"
 id=$1
 shift
+# a command still running after SEC_TIMEOUT seconds is killed: exit 124 (137 after
+# SIGKILL), recorded with the command, which sec_check names
 cd "$SEC_DIR/written" || exit 1
-env "$@" </dev/null >"$SEC_DIR/out/$id.out" 2>"$SEC_DIR/out/$id.err"
+timeout -k 5 "$SEC_TIMEOUT" env "$@" </dev/null >"$SEC_DIR/out/$id.out" 2>"$SEC_DIR/out/$id.err"
 echo "$? ${*:3}" >"$SEC_DIR/rc/$id"
 EOP
 	chmod +x "$SEC_DIR/run-one.sh"
-	SEC_DIR=$SEC_DIR KUBECONFIG="${SEC_KUBECONFIG_LIST:-$SEC_KUBECONFIG}" \
-		xargs -0 -n 1 -P "${SEC_JOBS:-16}" timeout 180 "$SEC_DIR/run-one.sh" <"$SEC_DIR/queue"
+	SEC_DIR=$SEC_DIR SEC_TIMEOUT=${SEC_TIMEOUT:-180} KUBECONFIG="${SEC_KUBECONFIG_LIST:-$SEC_KUBECONFIG}" \
+		xargs -0 -n 1 -P "${SEC_JOBS:-16}" "$SEC_DIR/run-one.sh" <"$SEC_DIR/queue"
 	rm -f "$SEC_DIR/queue"
 }
 
@@ -187,6 +191,8 @@ sec_run_all() {
 			sec_cmd plan-md-$ctx plan --context "$ctx" --to 1.21 -o markdown "$@"
 			sec_cmd profile-$ctx profile --context "$ctx" "$@"
 			sec_cmd rollout-$ctx rollout scenario --context "$ctx" "$@"
+			sec_cmd serve-$ctx serve --once --context "$ctx" --listen 127.0.0.1:0 \
+				--token-file "$SEC_DIR/in/serve-token" --request-timeout 20 "$@"
 		done
 	done
 	sec_fleet_file "$SEC_DIR/written/fleet.yaml" $SEC_CONTEXTS
@@ -208,7 +214,7 @@ sec_run_all() {
 sec_check() {
 	bad=0
 	for s in "$SEC_STORE" "$SEC_SRV" "$SEC_PROXY" "$SEC_TOKEN" "$SEC_TOKFILE" "$SEC_BASIC" \
-		"$SEC_EXECENV" "$SEC_EXECTOK" "$SEC_CONNINFO" "$SEC_KEY_LINE" "$SEC_KEY_B64"; do
+		"$SEC_EXECENV" "$SEC_EXECTOK" "$SEC_CONNINFO" "$SEC_SERVETOK" "$SEC_KEY_LINE" "$SEC_KEY_B64"; do
 		hits=$(grep -rlaF -- "$s" "$SEC_DIR/out" "$SEC_DIR/written" 2>/dev/null)
 		if [ -n "$hits" ]; then
 			bad=1
@@ -225,10 +231,12 @@ sec_check() {
 	n=$(ls "$SEC_DIR/rc" | wc -l)
 	sec_log "$n commands run, $(ls "$SEC_DIR/written" | wc -l) files written"
 	[ "$n" = "$SEC_N" ] || { sec_log "$SEC_N commands queued, $n finished (the others hung)"; bad=1; }
-	# a crash is a failure too
-	if grep -lE '^(13[0-9]|1[4-9][0-9]|2[0-9][0-9]) ' "$SEC_DIR"/rc/* >/dev/null 2>&1; then
-		sec_log "commands that crashed or timed out:"
-		grep -hE '^(13[0-9]|1[4-9][0-9]|2[0-9][0-9]) ' "$SEC_DIR"/rc/* >&2
+	# a hang (killed by timeout: 124, or 137 after -k) and a crash are failures too
+	if grep -lE '^(124|12[5-9]|13[0-9]|1[4-9][0-9]|2[0-9][0-9]) ' "$SEC_DIR"/rc/* >/dev/null 2>&1; then
+		sec_log "commands that crashed or hung (exit code, then the command; 124: killed after ${SEC_TIMEOUT:-180}s):"
+		for r in $(grep -lE '^(124|12[5-9]|13[0-9]|1[4-9][0-9]|2[0-9][0-9]) ' "$SEC_DIR"/rc/*); do
+			sec_log "  $(basename "$r"): kupgrade $(cut -d' ' -f2- "$r") -> exit $(cut -d' ' -f1 "$r")"
+		done
 		bad=1
 	fi
 	return $bad

@@ -75,6 +75,23 @@ for op in write fsync close rename; do
 	done
 done
 
+# fix --write: the temporary file cannot be made (mkstemp)
+for e in ENOSPC EIO; do
+	d=$W/fix-mkstemp-$e
+	mkdir -p "$d" && cd "$d" || exit 1
+	cp "$top/tests/cases/row-24-ingress-extensions-v1beta1/in.yaml" m.yaml
+	cp m.yaml orig.copy
+	before=$(ls -A | sort)
+	KUP_IO_FAIL=mkstemp:1:$e "$K" fix m.yaml --to 1.25 --write >out 2>err
+	rc=$?
+	what="fix --write, mkstemp fails with $e"
+	[ $rc = 1 ] || ff "$what: exit $rc, want 1"
+	grep -q "m.yaml': $(reason $e)" err || ff "$what: the file and reason are not named: $(cat err)"
+	cmp -s m.yaml orig.copy || ff "$what: the original changed"
+	after=$(ls -A | grep -v '^out$\|^err$' | sort)
+	[ "$after" = "$before" ] || ff "$what: files left behind: $(echo "$after" | tr '\n' ' ')"
+done
+
 # ---- the fleet report and the store --------------------------------------------------------
 d=$W/fleet
 mkdir -p "$d" && cd "$d" || exit 1
@@ -119,6 +136,51 @@ for e in ENOSPC EIO; do
 	[ $rc = 1 ] || ff "store creation fails with $e: exit $rc"
 	grep -q "cannot create 'new.db': $(reason $e)" err || ff "store creation fails with $e: not named: $(cat err)"
 	[ -e new.db ] && ff "store creation fails with $e: new.db left behind"
+done
+# SQLite's own writes and syncs (the store's VFS wrapper): the Nth xWrite or xSync of a
+# `fleet run --once` fails, for every N until a run needs fewer.  Each time: exit 1, the
+# error names the store and the reason, and what is on disk is a whole store (integrity
+# check ok) that `fleet status` reads: a transaction is all there or not at all.
+cat >c2.yaml <<'EOP'
+apiVersion: kupgrade.dev/v1alpha1
+kind: ClusterProfile
+metadata: {name: c2}
+spec:
+  controlPlane: {version: "1.34"}
+  nodePools: [{name: general, version: "1.34", count: 3}]
+EOP
+sed 's/c1/c2/g' fleet.yaml >fleet-sq.yaml
+for op in sqlite-write sqlite-sync; do
+	for e in ENOSPC EIO; do
+		n=1
+		while [ $n -le 200 ]; do
+			rm -f sq.db sq.db-wal sq.db-shm
+			KUP_IO_FAIL=$op:$n:$e "$K" fleet run fleet-sq.yaml --store sqlite:sq.db --once >out 2>err
+			rc=$?
+			what="fleet run --once, SQLite's $op #$n fails with $e"
+			# a record retried until it went through ("retrying") lost nothing
+			if ! grep 'sq.db' err | grep -qv 'retrying$'; then
+				# the run needs fewer than n: every point was tried
+				[ $rc = 0 ] || ff "$what: exit $rc without a store error: $(tail -n 2 err)"
+				break
+			fi
+			[ $rc = 1 ] || ff "$what: exit $rc, want 1: $(tail -n 2 err)"
+			case $e in
+			ENOSPC) grep -q "sq.db.*full" err || ff "$what: the store and reason are not named: $(tail -n 2 err)" ;;
+			EIO) grep -q "sq.db.*I/O error" err || ff "$what: the store and reason are not named: $(tail -n 2 err)" ;;
+			esac
+			if [ -e sq.db ]; then
+				ic=$(sqlite3 sq.db 'PRAGMA integrity_check' 2>&1)
+				[ "$ic" = ok ] || ff "$what: the store is damaged: $ic"
+				"$K" fleet status fleet-sq.yaml --store sqlite:sq.db >st.out 2>st.err
+				[ $? = 1 ] && ff "$what: fleet status cannot read the store after: $(cat st.err)"
+			fi
+			n=$((n + 1))
+		done
+		[ $n -gt 1 ] || ff "SQLite's $op never failed with $e: is the VFS wrapper in this build?"
+		[ $n -le 200 ] || ff "SQLite's $op with $e: still failing at #200"
+		echo "torture/io: SQLite $op $e: $((n - 1)) points, each a clean error" >&2
+	done
 done
 [ "$fail" = 0 ] && echo "torture/io: PASS"
 exit $fail

@@ -6,8 +6,9 @@
  * 0 separates sections, in manifests and chart templates alike) is searched
  * for `#` comments `kupgrade:ignore RULE [reason]`.  The last file read is
  * kept, since findings are sorted by path.  Only regular files are read
- * again: the inline comments of a pipe, FIFO or stdin are not honoured
- * (the scan read them once; an --ignore-file applies to them as to files).
+ * again: a pipe, a FIFO or stdin cannot be, so their comments are noted
+ * from the bytes as the scan reads them (kup_ignore_tap): each comment with
+ * the lines of its section, [start, end).
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -24,9 +25,35 @@ struct rule {
 	char *rule, *path, *reason;
 };
 
+/* An inline comment of a file that cannot be read again, and its section's lines. */
+struct noted {
+	char *path;         /* shared by the file's comments: owned by the first */
+	uint32_t start, end;
+	char *line;         /* from its '#' on */
+	size_t len;
+};
+
+/* The tap's state in the file being read: its line, what the line holds so far. */
+#define TAP_KEEP 512        /* bytes of a line kept from its first '#' */
+struct tap {
+	char *path;         /* NULL: no file yet */
+	bool noting;        /* the file cannot be read again */
+	bool path_used;     /* a noted comment owns path */
+	uint32_t line, sec_start;
+	size_t col;         /* bytes of this line so far */
+	char head[3];       /* its first bytes (a "---" separator?) */
+	bool hash;          /* a '#' seen: buf holds the line from it */
+	char buf[TAP_KEEP];
+	size_t blen;
+	size_t first_open;  /* noted[first_open..] are in the open section */
+};
+
 struct kup_ignore {
 	struct rule *rules;
 	size_t n, cap;
+	struct noted *noted;
+	size_t nnoted, ncap;
+	struct tap tap;
 	char **reasons;     /* of inline comments, kept for the findings */
 	size_t nreasons, rcap;
 	char *path;         /* the file in `text` */
@@ -55,9 +82,115 @@ void kup_ignore_free(struct kup_ignore *ign)
 	for (i = 0; i < ign->nreasons; i++)
 		free(ign->reasons[i]);
 	free(ign->reasons);
+	for (i = 0; i < ign->nnoted; i++) {
+		if (i == 0 || ign->noted[i].path != ign->noted[i - 1].path)
+			free(ign->noted[i].path);
+		free(ign->noted[i].line);
+	}
+	free(ign->noted);
+	if (!ign->tap.path_used)
+		free(ign->tap.path);
 	free(ign->path);
 	free(ign->text);
 	free(ign);
+}
+
+/* ---- comments of what cannot be read again ----------------------------------------------- */
+
+/* A file that can be read a second time: a regular file by name (not "-"). */
+static bool rereadable(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool has_marker(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 15 <= n; i++)
+		if (p[i] == 'k' && memcmp(p + i, "kupgrade:ignore", 15) == 0)
+			return true;
+	return false;
+}
+
+/* The end of the tap's line: a separator closes the open section; a comment is noted. */
+static void tap_line(struct kup_ignore *ign)
+{
+	struct tap *t = &ign->tap;
+	struct noted *nd;
+
+	if (t->col >= 3 && memcmp(t->head, "---", 3) == 0) {
+		for (size_t i = t->first_open; i < ign->nnoted; i++)
+			ign->noted[i].end = t->line;
+		t->first_open = ign->nnoted;
+		t->sec_start = t->line;
+	}
+	if (t->hash && has_marker(t->buf, t->blen) &&
+	    kup_grow(&ign->noted, &ign->ncap, ign->nnoted + 1, sizeof(*ign->noted), 8)) {
+		nd = &ign->noted[ign->nnoted];
+		nd->line = kup_malloc(t->blen);
+		if (nd->line) {
+			memcpy(nd->line, t->buf, t->blen);
+			nd->len = t->blen;
+			nd->path = t->path;
+			nd->start = t->sec_start;
+			nd->end = UINT32_MAX;
+			t->path_used = true;
+			ign->nnoted++;
+		}
+	}
+	t->line++;
+	t->col = 0;
+	t->hash = false;
+	t->blen = 0;
+}
+
+void kup_ignore_tap(void *ctx, const char *path, const char *buf, size_t n)
+{
+	struct kup_ignore *ign = ctx;
+	struct tap *t = &ign->tap;
+	size_t i;
+
+	if (!path)
+		return;
+	if (!t->path || strcmp(t->path, path) != 0) {
+		/* a new file: the last line of the one before ends */
+		if (t->path && t->noting && t->col)
+			tap_line(ign);
+		if (!t->path_used)
+			free(t->path);
+		memset(t, 0, sizeof(*t));
+		t->path = kup_strdup(path);
+		if (!t->path)
+			return;
+		t->noting = !rereadable(path);
+		t->line = t->sec_start = 1;
+		t->first_open = ign->nnoted;
+	}
+	if (!t->noting)
+		return;
+	for (i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == '\n') {
+			tap_line(ign);
+			continue;
+		}
+		if (t->col < 3)
+			t->head[t->col] = c;
+		t->col++;
+		if (c == '#' && !t->hash)
+			t->hash = true;
+		if (t->hash && t->blen < sizeof(t->buf))
+			t->buf[t->blen++] = c;
+	}
+}
+
+/* Ends the file the tap is in (its last line may have no newline). */
+static void tap_end(struct kup_ignore *ign)
+{
+	if (ign->tap.path && ign->tap.noting && ign->tap.col)
+		tap_line(ign);
 }
 
 static char *word(const char **p)
@@ -214,8 +347,19 @@ static const char *inline_reason(struct kup_ignore *ign, const struct kup_findin
 	const char *t, *end, *p, *sec = NULL;
 	uint32_t l = 1;
 
-	if (!f->src.path || !f->src.line || !f->rule_id || strcmp(f->src.path, "-") == 0 ||
-	    !load(ign, f->src.path))
+	if (!f->src.path || !f->src.line || !f->rule_id)
+		return NULL;
+	if (!rereadable(f->src.path)) {
+		for (size_t i = 0; i < ign->nnoted; i++) {
+			const struct noted *nd = &ign->noted[i];
+			if (nd->start <= f->src.line && f->src.line < nd->end &&
+			    strcmp(nd->path, f->src.path) == 0 &&
+			    comment_matches(nd->line, nd->line + nd->len, f->rule_id, buf, size))
+				return buf;
+		}
+		return NULL;
+	}
+	if (!load(ign, f->src.path))
 		return NULL;
 	t = ign->text;
 	end = t + ign->len;
@@ -257,6 +401,7 @@ size_t kup_ignore_apply(struct kup_ignore *ign, struct kup_scan *scan)
 	size_t i, j, n = 0;
 	char buf[256];
 
+	tap_end(ign);
 	for (i = 0; i < kup_scan_count(scan); i++) {
 		struct kup_finding *f = kup_scan_at_mut(scan, i);
 		const char *why = NULL;

@@ -154,10 +154,12 @@ size_t kup_input_read(struct kup_input *in, void *buf, size_t n)
 		memcpy(buf, in->head + in->head_pos, got);
 		in->head_pos += got;
 		in->consumed += got;
-		return got;
+	} else {
+		got = fill(in, buf, n);
+		in->consumed += got;
 	}
-	got = fill(in, buf, n);
-	in->consumed += got;
+	if (got && in->tap)
+		in->tap(in->tap_ctx, buf, got);
 	return got;
 }
 

@@ -59,8 +59,9 @@ static const struct kup_io_ops real_ops = {
 };
 
 #ifdef KUP_FAULT_INJECTION
-enum { F_OPEN, F_WRITE, F_FSYNC, F_CLOSE, F_RENAME, F_N };
-static const char *const fault_names[F_N] = { "open", "write", "fsync", "close", "rename" };
+enum { F_OPEN, F_WRITE, F_FSYNC, F_CLOSE, F_RENAME, F_MKSTEMP, F_SQLITE_WRITE, F_SQLITE_SYNC, F_N };
+static const char *const fault_names[F_N] = { "open", "write", "fsync", "close", "rename",
+					      "mkstemp", "sqlite-write", "sqlite-sync" };
 static unsigned long fault_calls[F_N], fault_at[F_N];
 static int fault_errno[F_N];
 static bool fault_read;
@@ -141,9 +142,30 @@ static int fault_rename(const char *from, const char *to)
 static const struct kup_io_ops default_ops = {
 	fault_open, fault_write, fault_fsync, fault_close, fault_rename, real_unlink,
 };
+
+bool kup_io_fault(const char *op)
+{
+	for (int i = 0; i < F_N; i++)
+		if (strcmp(op, fault_names[i]) == 0)
+			return fault(i);
+	return false;
+}
 #else
 #define default_ops real_ops
+
+bool kup_io_fault(const char *op)
+{
+	(void)op;
+	return false;
+}
 #endif
+
+int kup_io_mkstemp(char *tmpl)
+{
+	if (kup_io_fault("mkstemp"))
+		return -1;
+	return mkstemp(tmpl);
+}
 
 static const struct kup_io_ops *io = &default_ops;
 

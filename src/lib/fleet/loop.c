@@ -55,6 +55,7 @@ struct cl {
 	/* runtime */
 	bool leased;
 	bool recovered;                 /* unfinished steps checked since the lease */
+	unsigned lease_conflicts;       /* recording failed: the lease is not ours */
 	enum job_kind job;
 	struct kup_driver *drv;
 	int64_t step_id;
@@ -93,6 +94,8 @@ struct loop {
 	bool oom;                       /* memory ran out in act(): the tick fails */
 	bool activity;                  /* something finished: tick again soon */
 	int64_t now;                    /* fleet ms, this tick */
+	int64_t renewed_at;             /* fleet ms our leases were last renewed */
+	size_t store_errors;            /* store calls that failed (logged), lease losses aside */
 };
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -815,6 +818,7 @@ static bool spawn_job(struct loop *L, struct cl *c, enum job_kind kind, const ch
 	    kup_store_step_set_pid(L->store, step_id, c->drv->pid, L->holder, L->now, &err) != KUP_OK) {
 		/* the child never ran the command: end it, leave the step to be settled */
 		logf_(L, "%s: cannot record the driver pid: %s", c->name, err.msg ? err.msg : "?");
+		L->store_errors += err.code != KUP_CONFLICT;
 		kup_error_release(&err);
 		kup_driver_abort(c->drv);
 		free(c->drv);
@@ -894,6 +898,7 @@ static void start_step(struct loop *L, struct cl *c)
 	if (st != KUP_OK) {
 		logf_(L, "%s: cannot record the start of %s %s: %s", c->name, type, comp,
 		      err.msg ? err.msg : "?");
+		L->store_errors += st != KUP_CONFLICT;
 		goto out;
 	}
 	snprintf(c->step_desc, sizeof(c->step_desc), "%s %s %s -> %s", type, comp,
@@ -1100,6 +1105,8 @@ static void act(struct loop *L, struct cl *c)
 			logf_(L, "%s: cannot record state: %s", c->name, err.msg ? err.msg : "?");
 			if (err.code == KUP_CONFLICT)
 				c->leased = false;
+			else
+				L->store_errors++;
 			kup_error_release(&err);
 			return;
 		}
@@ -1214,13 +1221,22 @@ static bool job_done(struct loop *L, struct cl *c)
 		break;
 	}
 	}
-	if (st != KUP_OK) {
+	if (st == KUP_CONFLICT && ++c->lease_conflicts > 3) {
+		/* another replica holds the lease: it checks the step (verify), not us */
+		logf_(L, "%s: cannot record the result (%s): left to the lease's holder", c->name,
+		      err.msg ? err.msg : kup_strerror(st));
+		c->leased = false;
+		st = KUP_OK;
+	} else if (st != KUP_OK) {
 		logf_(L, "%s: cannot record the result yet (%s): retrying", c->name,
 		      err.msg ? err.msg : kup_strerror(st));
 		kup_error_release(&err);
+		if (st == KUP_CONFLICT)
+			L->renewed_at = INT64_MIN / 2;   /* renew before the next try */
 		c->finish_pending = true;
 		return false;
 	}
+	c->lease_conflicts = 0;
 	kup_error_release(&err);
 	free(c->drv);
 	c->drv = NULL;
@@ -1230,8 +1246,31 @@ static bool job_done(struct loop *L, struct cl *c)
 	return true;
 }
 
+static int64_t lease_ttl(const struct loop *L)
+{
+	return (int64_t)((double)L->o->lease_ttl_ms * L->clock.scale);
+}
+
+/*
+ * Renews our leases when a third of their time has passed: a tick reading
+ * many slow clusters, or drivers running past the lease, must not find their
+ * results unrecordable (an expired lease still in our name is renewed).
+ */
+static void keep_leases(struct loop *L)
+{
+	int64_t now = kup_fleet_clock_now_ms(&L->clock);
+	struct kup_error err = KUP_ERROR_INIT;
+
+	if (!L->store || now - L->renewed_at < lease_ttl(L) / 3)
+		return;
+	if (kup_store_lease_renew(L->store, L->holder, now, lease_ttl(L), NULL, &err) == KUP_OK)
+		L->renewed_at = now;
+	kup_error_release(&err);
+}
+
 static void poll_jobs(struct loop *L)
 {
+	keep_leases(L);
 	for (size_t i = 0; i < L->ncls; i++) {
 		struct cl *c = &L->cls[i];
 		if (c->job == JOB_NONE || !c->drv)
@@ -1423,6 +1462,7 @@ static enum kup_status setup_clock(struct loop *L, struct kup_error *err)
 
 static void count_result(struct loop *L, struct kup_fleet_run_result *res)
 {
+	res->store_errors = L->store_errors;
 	res->ndone = res->nfailed = res->nheld = res->npending = 0;
 	for (size_t i = 0; i < L->ncls; i++) {
 		switch (L->cls[i].state) {
@@ -1585,8 +1625,10 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 			if (L->dec[i].wait == KUP_FLEET_GO)
 				L->dec[i].wait = KUP_FLEET_WAIT_HALTED;
 	/* leases: renew ours, take the ones of clusters that may act */
-	ttl = (int64_t)((double)L->o->lease_ttl_ms * L->clock.scale);
-	st = kup_store_lease_renew(L->store, L->holder, L->now, ttl, NULL, err);
+	ttl = lease_ttl(L);
+	/* reading the clusters may have taken longer than a lease: from now, not the tick's start */
+	L->renewed_at = kup_fleet_clock_now_ms(&L->clock);
+	st = kup_store_lease_renew(L->store, L->holder, L->renewed_at, ttl, NULL, err);
 	if (st != KUP_OK)
 		return st;
 	for (size_t i = 0; i < L->ncls; i++) {
@@ -1602,8 +1644,10 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 			}
 			continue;
 		}
+		keep_leases(L);
 		if (!c->leased) {
-			st = kup_store_lease_acquire_one(L->store, c->name, L->holder, L->now, ttl, err);
+			st = kup_store_lease_acquire_one(L->store, c->name, L->holder,
+							 kup_fleet_clock_now_ms(&L->clock), ttl, err);
 			if (st == KUP_CONFLICT) {
 				kup_error_release(err);
 				continue;
@@ -1612,6 +1656,7 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 				return st;
 			if (st != KUP_OK) {
 				logf_(L, "%s: cannot take the lease: %s", c->name, err->msg ? err->msg : "?");
+				L->store_errors++;
 				kup_error_release(err);
 				continue;
 			}

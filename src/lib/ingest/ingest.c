@@ -602,13 +602,30 @@ static bool looks_json(struct kup_input *fi, bool *binary)
 	return kup_looks_json(p, n);
 }
 
+struct bytes_tap {
+	struct kup_ingest *in;
+	const char *path;
+};
+
+static void tap_bytes(void *ctx, const char *buf, size_t n)
+{
+	struct bytes_tap *t = ctx;
+
+	t->in->opts.on_bytes(t->in->opts.bytes_ctx, t->path, buf, n);
+}
+
 static enum kup_status read_stream(struct kup_ingest *in, struct kup_input *fi, const char *path)
 {
 	struct read_ctx rc;
+	struct bytes_tap tap = { in, path };
 	bool binary, json;
 	size_t nerr = 0;
 	enum kup_status st;
 
+	if (in->opts.on_bytes) {
+		fi->tap = tap_bytes;
+		fi->tap_ctx = &tap;
+	}
 	memset(&rc, 0, sizeof(rc));
 	rc.in = in;
 	rc.src.type = KUP_SRC_FILE;
