@@ -91,6 +91,15 @@ struct kup_fleet_cluster {
 	const char *profile_text;  /* as written */
 	const char *context;       /* a kubeconfig context; or NULL */
 	const char *kubeconfig;    /* kubeconfig: as written, or NULL */
+	/*
+	 * dump: a kubectl dump (get -A -o json) or kupgrade snapshot of the
+	 * cluster, resolved like profile; or NULL.  Its objects are scanned and
+	 * pre-flight checked by the planner as `plan --dump` does, so the fleet
+	 * holds the cluster on the same blockers.  A context cluster's objects
+	 * are read live instead.
+	 */
+	const char *dump;
+	const char *dump_text;
 	struct kup_fleet_label *labels;
 	size_t nlabels;
 	size_t wave;               /* index into waves */
@@ -366,11 +375,16 @@ enum kup_status kup_fleet_next_block(struct kup_fleet_next *n, const char *fmt, 
  * released first: zeroed or from an earlier call).  Without a
  * knowledge base (kb NULL: tests, benchmarks) it falls back to a minimal
  * path (control plane one minor at a time, node pools following) and says
- * so through *fallback.
+ * so through *fallback.  `dump` (NULL: none) is the cluster's objects, a
+ * kubectl dump or snapshot: scanned at every hop and pre-flight checked, its
+ * findings joining the blockers by data/preflight.yaml exactly as for
+ * `plan --dump` (kup_plan_opts.dumps); a blocker found there blocks the
+ * cluster.
  */
 enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_profile *p,
-				    const struct kup_version *target, struct kup_fleet_next *out,
-				    bool *fallback, struct kup_error *err);
+				    const struct kup_version *target, const char *dump,
+				    struct kup_fleet_next *out, bool *fallback,
+				    struct kup_error *err);
 
 /* ---- the loop and what it shows (loop.c, fleet_render.c, report_html.c) ---- */
 
@@ -428,10 +442,17 @@ struct kup_fleet_snapshot {
  * cluster (and by status on every call).
  */
 typedef enum kup_status (*kup_fleet_live_fn)(void *ctx, const struct kup_fleet_cluster *c,
-					     struct kup_profile **out, struct kup_error *err);
+					     struct kup_profile **out, char **dump,
+					     struct kup_error *err);
+/*
+ * fn may also leave in *dump the snapshot it read (a file), which the loop
+ * gives the planner as the cluster's dump (pre-flight blockers as `plan
+ * --context`) and then hands to done(ctx, dump) to remove; *dump NULL: none.
+ */
 struct kup_fleet_live {
 	kup_fleet_live_fn fn;
 	void *ctx;
+	void (*done)(void *ctx, char *dump);
 };
 
 /*

@@ -138,8 +138,15 @@ static void on_tick(void *ctx, const struct kup_fleet_run_result *r)
  * A cluster given by `context:`: a snapshot of the live cluster through the
  * live client (as `kupgrade plan --context`), its profile derived from it.
  */
+static void live_done(void *ctx, char *dump)
+{
+	(void)ctx;
+	cli_live_snapshot_remove(dump);
+}
+
+/* The live cluster's profile; its snapshot stays for the planner (*dump) when asked. */
 static enum kup_status live_profile(void *ctx, const struct kup_fleet_cluster *c,
-				    struct kup_profile **out, struct kup_error *err)
+				    struct kup_profile **out, char **dump, struct kup_error *err)
 {
 	const struct kup_kb *kb = ctx;
 	struct cli_live l;
@@ -162,7 +169,10 @@ static enum kup_status live_profile(void *ctx, const struct kup_fleet_cluster *c
 	st = kup_profile_from_dump_opts(kb, (const char *const *)&snap, 1, &o, out, &nerr, err);
 	if (st == KUP_OK)
 		(*out)->path = kup_arena_printf(&(*out)->arena, "context %s", c->context);
-	cli_live_snapshot_remove(snap);
+	if (dump && st == KUP_OK)
+		*dump = snap;
+	else
+		cli_live_snapshot_remove(snap);
 	cli_live_release(&l);
 	return st;
 }
@@ -391,6 +401,7 @@ static int cmd_run(struct args *a)
 	o.kb = kb;
 	o.live.fn = live_profile;
 	o.live.ctx = kb;
+	o.live.done = live_done;
 	o.work_dir = a->work_dir;
 	o.log = log_line;
 	o.stop = &stop_flag;
@@ -465,7 +476,7 @@ static int with_snapshot(struct args *a, const char *what)
 	kb = cli_load_kb(a->kb);
 	if (!kb)
 		goto out;
-	struct kup_fleet_live live = { live_profile, kb };
+	struct kup_fleet_live live = { live_profile, kb, live_done };
 	if (kup_fleet_snapshot(f, s, kb, &live, fleet_now(s, a), &snap, &err) != KUP_OK) {
 		cli_print_error(&err);
 		goto out;

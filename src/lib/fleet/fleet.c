@@ -447,7 +447,8 @@ static const char *resolve_path(struct pctx *c, const char *p)
 
 static void parse_clusters(struct pctx *c, const struct kup_node *n)
 {
-	static const char *const keys[] = { "name", "profile", "context", "kubeconfig", "labels", NULL };
+	static const char *const keys[] = { "name", "profile", "context", "kubeconfig", "dump", "labels",
+					    NULL };
 	struct kup_fleet *f = c->f;
 	size_t *seen, cap = 16;
 
@@ -509,6 +510,13 @@ static void parse_clusters(struct pctx *c, const struct kup_node *n)
 			cl->context = want_str(c, cx, "context");
 		if (kup_node_get(it, "kubeconfig"))
 			cl->kubeconfig = want_str(c, kup_node_get(it, "kubeconfig"), "kubeconfig");
+		if (kup_node_get(it, "dump")) {
+			if (cx)
+				problem(c, kup_node_get(it, "dump"), "cluster '%s' has a context: its objects "
+					"are read live, give no dump", cl->name ? cl->name : "?");
+			else if ((cl->dump_text = want_str(c, kup_node_get(it, "dump"), "dump")))
+				cl->dump = resolve_path(c, cl->dump_text);
+		}
 		labels_from(c, kup_node_get(it, "labels"), "labels", &cl->labels, &cl->nlabels);
 		f->nclusters++;
 	}

@@ -284,8 +284,9 @@ static bool fallback_next(const struct kup_profile *p, const struct kup_version 
 }
 
 enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_profile *p,
-				    const struct kup_version *target, struct kup_fleet_next *out,
-				    bool *fallback, struct kup_error *err)
+				    const struct kup_version *target, const char *dump,
+				    struct kup_fleet_next *out, bool *fallback,
+				    struct kup_error *err)
 {
 	struct kup_plan_opts opts;
 	struct kup_plan *plan = NULL;
@@ -323,9 +324,21 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.target = *target;
+	if (dump) {
+		opts.dumps = &dump;
+		opts.ndumps = 1;
+	}
 	rc = kup_plan(kb, p, &opts, &plan, err);
 	if (rc != KUP_OK)
 		return rc;
+	if (plan->input_errors) {
+		/* a dump that cannot be read: its blockers are unknown */
+		rc = kup_fleet_next_block(out, "cannot read the dump '%s' (%zu problem%s): its "
+					  "pre-flight checks are unknown", dump ? dump : "?",
+					  plan->input_errors, plan->input_errors == 1 ? "" : "s");
+		kup_plan_free(plan);
+		return rc == KUP_OK ? KUP_OK : kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	}
 	if (plan->verdict == KUP_VERDICT_BLOCKED) {
 		struct kup_buf b = KUP_BUF_INIT;
 		kup_buf_init(&b);

@@ -203,11 +203,11 @@ static void next_text(const struct kup_fleet_next *n, char *buf, size_t size)
  * next step.  Keeps the profile in *keep when keep != NULL.
  */
 static void plan_profile(struct cl *c, const struct kup_fleet *f, const struct kup_kb *kb,
-			 struct kup_profile *p, bool *fallback)
+			 struct kup_profile *p, const char *dump, bool *fallback)
 {
 	struct kup_error err = KUP_ERROR_INIT;
 	bool fb = false;
-	if (kup_fleet_next_step(kb, p, &f->target, &c->next, &fb, &err) != KUP_OK) {
+	if (kup_fleet_next_step(kb, p, &f->target, dump, &c->next, &fb, &err) != KUP_OK) {
 		if (kup_fleet_next_block(&c->next, "cannot plan: %s",
 					 err.msg ? err.msg : kup_strerror(err.code)) != KUP_OK ||
 		    err.code == KUP_NOMEM)
@@ -225,12 +225,15 @@ static void evaluate_live(struct cl *c, const struct kup_fleet *f, const struct 
 	const struct kup_fleet_cluster *fc = &f->clusters[c->idx];
 	struct kup_profile *p = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
+	char *dump = NULL;
 
 	if (c->evaluated && !force && !keep)
 		return;
 	c->evaluated = true;
 	kup_fleet_next_release(&c->next);
-	if (live->fn(live->ctx, fc, &p, &err) != KUP_OK || !p) {
+	if (live->fn(live->ctx, fc, &p, live->done ? &dump : NULL, &err) != KUP_OK || !p) {
+		if (dump)
+			live->done(live->ctx, dump);
 		c->prof_ok = false;
 		if (err.code == KUP_NOMEM)
 			c->oom = true;
@@ -245,7 +248,9 @@ static void evaluate_live(struct cl *c, const struct kup_fleet *f, const struct 
 	}
 	c->prof_ok = true;
 	c->perr[0] = '\0';
-	plan_profile(c, f, kb, p, fallback);
+	plan_profile(c, f, kb, p, dump, fallback);
+	if (dump)
+		live->done(live->ctx, dump);
 	if (keep)
 		*keep = p;
 	else
@@ -334,7 +339,7 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 	c->prof_ok = true;
 	c->perr[0] = '\0';
 	kup_error_release(&err);
-	if (kup_fleet_next_step(kb, p, &f->target, &c->next, &fb, &err) != KUP_OK) {
+	if (kup_fleet_next_step(kb, p, &f->target, fc->dump, &c->next, &fb, &err) != KUP_OK) {
 		if (kup_fleet_next_block(&c->next, "cannot plan: %s",
 					 err.msg ? err.msg : kup_strerror(err.code)) != KUP_OK ||
 		    err.code == KUP_NOMEM)
