@@ -27,6 +27,7 @@
 #include "kupgrade/core.h"
 #include "kupgrade/kb.h"
 #include "kupgrade/kube.h"
+#include "kupgrade/plan.h"
 #include "kupgrade/version.h"
 
 struct kup_serve_opts {
@@ -61,6 +62,16 @@ size_t kup_serve_cycle_findings(const struct kup_serve_cycle *c, size_t target);
 const char *kup_serve_cycle_server_version(const struct kup_serve_cycle *c);
 
 /*
+ * Records the plan of the cluster to target number `target` (kup_plan over
+ * the profile derived from the cluster and its objects as a dump, as `plan
+ * --context` makes it; the caller plans, the cycle only keeps the verdict):
+ * rendered as kupgrade_plan_verdict and kupgrade_plan_blockers.  A target
+ * never given a plan has neither.
+ */
+void kup_serve_cycle_set_plan(struct kup_serve_cycle *c, size_t target, enum kup_verdict v,
+			      size_t nblockers);
+
+/*
  * What the endpoints show.  kup_serve_state_init() zeroes it; record a
  * finished cycle with kup_serve_state_done() (which takes `c`, freeing the
  * previous one) or a failure with kup_serve_state_failed() (the previous
@@ -89,6 +100,9 @@ void kup_serve_state_release(struct kup_serve_state *s);
  *   kupgrade_target_blocking{target,next_minor}  1 when something is removed at the
  *       target; next_minor="true" for the minor right after the server's
  *   kupgrade_target_findings{target,severity}  findings by severity (removed, deprecated)
+ *   kupgrade_plan_verdict{target,verdict}  1 for the plan's verdict, 0 for the other two
+ *   kupgrade_plan_blockers{target}  the plan's blockers (only for targets planned:
+ *       kup_serve_cycle_set_plan)
  *   kupgrade_apiserver_deprecated_api_requested{group,version,resource_kind,removed_release}
  *       the API server's own counters relayed (non-zero samples)
  *   kupgrade_support_end_timestamp_seconds{kind="upstream"|"provider-standard"|

@@ -21,6 +21,9 @@
 
 #include "cli.h"
 #include "cli_live.h"
+#include "kupgrade/dump.h"
+#include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
 #include "kupgrade/serve.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -300,7 +303,7 @@ static size_t default_targets(struct cli_live *live, const struct kup_kb *kb,
 
 enum {
 	OPT_LISTEN = 256, OPT_INTERVAL, OPT_TO, OPT_TLS_CERT, OPT_TLS_KEY, OPT_TOKEN_FILE,
-	OPT_ONCE, OPT_KB, OPT_LIVE_GROUP,
+	OPT_ONCE, OPT_KB, OPT_LIVE_GROUP, OPT_PLAN,
 };
 
 static const struct cli_opt serve_opts[] = {
@@ -320,6 +323,10 @@ static const struct cli_opt serve_opts[] = {
 	  "and health stay open)", NULL, CLI_HINT_FILE, NULL, NULL },
 	{ OPT_ONCE, 0, "once", CLI_NOARG, NULL, "scan once, print /metrics on stdout and exit", NULL,
 	  CLI_HINT_NONE, NULL, NULL },
+	{ OPT_PLAN, 0, "plan", CLI_NOARG, NULL,
+	  "also plan each target after each scan (a second read of the cluster, as plan "
+	  "--context): kupgrade_plan_verdict and kupgrade_plan_blockers, pre-flight blockers "
+	  "included", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ OPT_KB, 0, "kb", CLI_ARG, "DIR", "knowledge base directory", "built in", CLI_HINT_DIR,
 	  NULL, NULL },
 	CLI_OPT_HELP,
@@ -342,6 +349,74 @@ const struct cli_cmd cli_cmd_serve = {
 	NULL,
 };
 
+/*
+ * --plan: snapshots the cluster (as `plan --context` does), derives its
+ * profile and plans every target with the snapshot as the dump, so the
+ * pre-flight blockers count; the verdicts go into the cycle.  A target the
+ * planner refuses (below the control plane, beyond the KB) gets none.
+ * Problems are warnings: the scan's result stands.  The snapshot installs
+ * its own SIGINT/SIGTERM handlers; serve's are put back after it.
+ */
+static void plan_targets(struct cli_live *live, const struct kup_kb *kb,
+			 struct kup_serve_cycle *cyc, const struct kup_version *targets, size_t n)
+{
+	struct sigaction old_int, old_term;
+	struct kup_profile_dump_opts o;
+	struct kup_profile *p = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	char *snap = NULL, tbuf[32];
+	size_t nerr = 0, i;
+	int src;
+
+	/* the snapshot lists what discovery finds now */
+	kup_kube_discovery_free(live->disc);
+	live->disc = NULL;
+	if (kup_kube_discover(live->k, &live->disc, &err) != KUP_OK) {
+		cli_warning("--plan: discovery failed: %s: no plan this cycle",
+			    err.msg ? err.msg : kup_strerror(err.code));
+		kup_error_release(&err);
+		return;
+	}
+	sigaction(SIGINT, NULL, &old_int);
+	sigaction(SIGTERM, NULL, &old_term);
+	src = cli_live_snapshot_tmp(live, &snap);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (src != KUP_EXIT_OK && !snap) {
+		cli_warning("--plan: cannot snapshot the cluster: no plan this cycle");
+		return;
+	}
+	kup_profile_dump_opts_init(&o);
+	if (kup_profile_from_dump_opts(kb, (const char *const *)&snap, 1, &o, &p, &nerr, &err) !=
+	    KUP_OK) {
+		cli_warning("--plan: %s", err.msg ? err.msg : "cannot derive the cluster's profile");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct kup_plan_opts po;
+		struct kup_plan *plan = NULL;
+		const char *dump = snap;
+
+		memset(&po, 0, sizeof(po));
+		po.target = targets[i];
+		po.dumps = &dump;
+		po.ndumps = 1;
+		kup_error_release(&err);
+		if (kup_plan(kb, p, &po, &plan, &err) != KUP_OK) {
+			cli_warning("--plan: no plan to %s: %s",
+				    kup_version_minor_str(&targets[i], tbuf, sizeof(tbuf)),
+				    err.msg ? err.msg : "refused");
+			continue;
+		}
+		kup_serve_cycle_set_plan(cyc, i, plan->verdict, plan->nblockers);
+		kup_plan_free(plan);
+	}
+out:
+	kup_error_release(&err);
+	kup_profile_free(p);
+	cli_live_snapshot_remove(snap);
+}
+
 #define MAX_TARGETS 16
 
 int cmd_serve(int argc, char **argv)
@@ -360,7 +435,7 @@ int cmd_serve(int argc, char **argv)
 	struct MHD_Daemon *daemon = NULL;
 	struct sigaction sa;
 	long interval = 300;
-	bool once = false, usage_error = false, lock_ready = false;
+	bool once = false, plan = false, usage_error = false, lock_ready = false;
 	int c, rc = KUP_EXIT_OK;
 	unsigned long cycle_no = 0;
 
@@ -398,6 +473,7 @@ int cmd_serve(int argc, char **argv)
 		case OPT_TLS_KEY: tls_key = p.arg; break;
 		case OPT_TOKEN_FILE: token_file = p.arg; break;
 		case OPT_ONCE: once = true; break;
+		case OPT_PLAN: plan = true; break;
 		case OPT_KB: kb_dir = p.arg; break;
 		case 'h':
 			cli_usage(&cli_cmd_serve, stdout);
@@ -516,6 +592,8 @@ int cmd_serve(int argc, char **argv)
 		so.namespace_ = cli_live_namespace(&live);
 		so.cancel = &stop_requested;
 		st = kup_serve_cycle_run(live.k, kb, &so, start, &cyc, &err);
+		if (st == KUP_OK && plan && !stop_requested)
+			plan_targets(&live, kb, cyc, targets, ntargets);
 		dt = now_s() - t0;
 		cycle_no++;
 		pthread_mutex_lock(&srv.lock);

@@ -143,6 +143,22 @@ kup_grep "$OUT/serve.err" 'stopping' "serve says it stops"
 "$CLI" serve "${K[@]}" --once --to 1.25 >"$OUT/once.txt" 2>"$OUT/once.err"
 kup_expect_exit 0 $? "serve --once prints the metrics and exits 0"
 kup_check "--once: the same blocking verdict" grep -q '^kupgrade_target_blocking{target="1.25",next_minor="false"} 1$' "$OUT/once.txt"
+# --plan: the plan's verdict and blockers per target, the same as plan --context gives
+"$CLI" serve "${K[@]}" --once --plan --to 1.25 >"$OUT/plan.txt" 2>"$OUT/plan.err"
+kup_expect_exit 0 $? "serve --once --plan exits 0"
+"$CLI" plan "${K[@]}" --to 1.25 -o json >"$OUT/plan.json" 2>"$OUT/plan-cli.err"
+pv=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["verdict"], len(d["blockers"]))' "$OUT/plan.json")
+verdict=${pv% *} nblockers=${pv#* }
+kup_check "--plan: kupgrade_plan_verdict is plan --context's ($verdict)" \
+	grep -q "^kupgrade_plan_verdict{target=\"1.25\",verdict=\"$verdict\"} 1\$" "$OUT/plan.txt"
+kup_check "--plan: the other verdicts are 0" \
+	test "$(grep -c '^kupgrade_plan_verdict{target="1.25",verdict="[A-Z_]*"} 0$' "$OUT/plan.txt")" = 2
+kup_check "--plan: kupgrade_plan_blockers is plan --context's ($nblockers)" \
+	grep -q "^kupgrade_plan_blockers{target=\"1.25\"} $nblockers\$" "$OUT/plan.txt"
+kup_check "--plan: the target_blocking family is still there" grep -q '^kupgrade_target_blocking{target="1.25",next_minor="false"} 1$' "$OUT/plan.txt"
+"$PROMTOOL" check metrics <"$OUT/plan.txt" >"$OUT/promtool-plan.out" 2>&1
+kup_expect_exit 0 $? "promtool check metrics accepts the exposition with the plan families"
+kup_check "without --plan: no plan families" sh -c "! grep -q '^kupgrade_plan_' '$OUT/once.txt'"
 "$CLI" serve --kubeconfig "$KUP_KUBECONFIG" --context down --once --to 1.25 >"$OUT/down.txt" 2>"$OUT/down.err"
 kup_expect_exit 1 $? "serve --once against a server that is down: exit 1"
 kup_check "down: the failure is counted" grep -q '^kupgrade_scan_failures_total 1$' "$OUT/down.txt"

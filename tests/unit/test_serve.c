@@ -27,6 +27,8 @@ static void test_no_cycle_yet(void **state)
 	/* nothing is claimed about a cluster nobody read */
 	assert_null(strstr(out.buf, "kupgrade_api_objects"));
 	assert_null(strstr(out.buf, "kupgrade_target_blocking"));
+	assert_null(strstr(out.buf, "kupgrade_plan_"));
+	kup_serve_cycle_set_plan(NULL, 0, KUP_VERDICT_BLOCKED, 1);   /* no cycle: ignored */
 	kup_buf_reset(&out);
 	kup_serve_findings(&s, &out);
 	assert_string_equal(out.buf,

@@ -23,6 +23,8 @@ struct kup_serve_cycle {
 	size_t relayed;             /* deprecated-API request counters read from /metrics */
 	char *server_version;       /* "v1.20.2" */
 	char *first_error;          /* the first resource that could not be listed */
+	int *verdict;               /* per target: enum kup_verdict, or -1 (not planned) */
+	size_t *blockers;           /* per target: the plan's blockers */
 	time_t started;
 };
 
@@ -66,6 +68,8 @@ void kup_serve_cycle_free(struct kup_serve_cycle *c)
 		kup_scan_free(c->scans[i]);
 	free(c->scans);
 	free(c->targets);
+	free(c->verdict);
+	free(c->blockers);
 	free(c->server_version);
 	free(c->first_error);
 	free(c);
@@ -95,13 +99,16 @@ enum kup_status kup_serve_cycle_run(struct kup_kube *k, const struct kup_kb *kb,
 	c->ntargets = o->ntargets;
 	c->targets = kup_calloc(o->ntargets, sizeof(*c->targets));
 	c->scans = kup_calloc(o->ntargets, sizeof(*c->scans));
-	if (!c->targets || !c->scans) {
+	c->verdict = kup_calloc(o->ntargets, sizeof(*c->verdict));
+	c->blockers = kup_calloc(o->ntargets, sizeof(*c->blockers));
+	if (!c->targets || !c->scans || !c->verdict || !c->blockers) {
 		st = KUP_NOMEM;
 		goto fail;
 	}
 	for (i = 0; i < o->ntargets; i++) {
 		struct kup_scan_opts so;
 
+		c->verdict[i] = -1;
 		kup_scan_opts_init(&so);
 		so.target = o->targets[i];
 		c->targets[i] = o->targets[i];
@@ -171,6 +178,15 @@ fail:
 	kup_kube_discovery_free(d);
 	kup_serve_cycle_free(c);
 	return st;
+}
+
+void kup_serve_cycle_set_plan(struct kup_serve_cycle *c, size_t target, enum kup_verdict v,
+			      size_t nblockers)
+{
+	if (!c || target >= c->ntargets)
+		return;
+	c->verdict[target] = (int)v;
+	c->blockers[target] = nblockers;
 }
 
 size_t kup_serve_cycle_objects(const struct kup_serve_cycle *c)
@@ -478,6 +494,35 @@ void kup_serve_metrics(const struct kup_serve_state *s, const struct kup_kb *kb,
 		label(out, true, "target", tbuf);
 		label(out, false, "next_minor", is_next_minor(c, &c->targets[t]) ? "true" : "false");
 		kup_buf_addf(out, "} %d\n", removed ? 1 : 0);
+	}
+
+	/* The plan to each target (kup_serve_cycle_set_plan), where one was made. */
+	family(out, "kupgrade_plan_verdict", "gauge",
+	       "The upgrade plan's verdict to the target: 1 for the verdict it has "
+	       "(READY, READY_WITH_WARNINGS, BLOCKED), 0 for the others.");
+	for (t = 0; t < c->ntargets; t++) {
+		int v;
+
+		if (c->verdict[t] < 0)
+			continue;
+		kup_version_minor_str(&c->targets[t], tbuf, sizeof(tbuf));
+		for (v = KUP_VERDICT_READY; v <= KUP_VERDICT_BLOCKED; v++) {
+			kup_buf_adds(out, "kupgrade_plan_verdict{");
+			label(out, true, "target", tbuf);
+			label(out, false, "verdict", kup_verdict_name((enum kup_verdict)v));
+			kup_buf_addf(out, "} %d\n", c->verdict[t] == v);
+		}
+	}
+	family(out, "kupgrade_plan_blockers", "gauge",
+	       "Blockers of the upgrade plan to the target (API removals, add-on ranges, "
+	       "pre-flight checks): the plan is BLOCKED when this is above 0.");
+	for (t = 0; t < c->ntargets; t++) {
+		if (c->verdict[t] < 0)
+			continue;
+		kup_version_minor_str(&c->targets[t], tbuf, sizeof(tbuf));
+		kup_buf_adds(out, "kupgrade_plan_blockers{");
+		label(out, true, "target", tbuf);
+		kup_buf_addf(out, "} %zu\n", c->blockers[t]);
 	}
 
 	/* The server's own counters, relayed once (they do not depend on the target). */
