@@ -336,9 +336,11 @@ struct kup_fleet_decision {
  * POST_HEALTH) count against maxConcurrent; a cluster may start only when
  * the count is below it (in file order).  `waves[i].complete_at_ms` is
  * filled in here when wave i is seen complete for the first time
- * (changed_waves gets its bit set so the caller can record it).
+ * (changed_waves gets its bit set so the caller can record it).  False when
+ * memory ran out: then nobody moves (every decision waits), which a caller
+ * must not show as the fleet's state.
  */
-void kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_view *clusters,
+bool kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_view *clusters,
 		      struct kup_fleet_wave_view *waves, bool halted, int64_t now_ms,
 		      struct kup_fleet_decision *decisions, bool *changed_waves);
 

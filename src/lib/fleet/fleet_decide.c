@@ -76,10 +76,11 @@ static bool in_progress(enum kup_fleet_state s)
 	return s == KUP_FLEET_PRE_HEALTH || s == KUP_FLEET_UPGRADING || s == KUP_FLEET_POST_HEALTH;
 }
 
-void kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_view *clusters,
+bool kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_view *clusters,
 		      struct kup_fleet_wave_view *waves, bool halted, int64_t now_ms,
 		      struct kup_fleet_decision *decisions, bool *changed_waves)
 {
+	bool ok = true;
 	size_t nw = f->nwaves;
 	bool *complete = kup_calloc(nw ? nw : 1, sizeof(bool));
 	size_t *busy = kup_calloc(nw ? nw : 1, sizeof(size_t));
@@ -89,6 +90,7 @@ void kup_fleet_decide(const struct kup_fleet *f, const struct kup_fleet_cluster_
 		/* out of memory: nobody moves */
 		for (size_t i = 0; i < f->nclusters; i++)
 			decisions[i] = (struct kup_fleet_decision){ KUP_FLEET_WAIT_HALTED, 0, 0 };
+		ok = false;
 		goto out;
 	}
 	for (size_t w = 0; w < nw; w++) {
@@ -176,6 +178,7 @@ out:
 	free(complete);
 	free(busy);
 	free(first_open);
+	return ok;
 }
 
 /* ---- the next step ------------------------------------------------------------ */

@@ -604,7 +604,10 @@ enum kup_status kup_fleet_snapshot(const struct kup_fleet *f, struct kup_store *
 		}
 	}
 	fill_views(&L);
-	kup_fleet_decide(f, L.views, L.wv, L.halted, now_ms, L.dec, NULL);
+	if (!kup_fleet_decide(f, L.views, L.wv, L.halted, now_ms, L.dec, NULL)) {
+		st = kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < L.ncls; i++) {
 		struct cl *c = &L.cls[i];
 		struct kup_fleet_row *r = &snap->rows[i];
@@ -1622,7 +1625,8 @@ static enum kup_status tick(struct loop *L, bool first, struct kup_error *err)
 	if (first && (st = check_drivers(L, err)) != KUP_OK)
 		return st;
 	fill_views(L);
-	kup_fleet_decide(f, L->views, L->wv, L->halted, L->now, L->dec, L->wchanged);
+	if (!kup_fleet_decide(f, L->views, L->wv, L->halted, L->now, L->dec, L->wchanged))
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	record_waves(L);
 	halt_check(L);
 	if (L->halted)
