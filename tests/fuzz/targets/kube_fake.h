@@ -56,8 +56,13 @@ static enum kup_status fake_transport(void *ctx, const char *method, const char 
 	for (int i = 0; i < 3 && chunk + i < end && chunk[i] >= '0' && chunk[i] <= '9'; i++)
 		resp->status = resp->status * 10 + (chunk[i] - '0');
 	nl = memchr(chunk, '\n', (size_t)(end - chunk));
-	if (chunk + 3 < end && chunk[3] == ',')
-		resp->retry_after_ms = atol(chunk + 4) * 1000;
+	if (chunk + 3 < end && chunk[3] == ',') {
+		/* digits up to the chunk's end: the input is not NUL-terminated */
+		long secs = 0;
+		for (const char *q = chunk + 4; q < end && *q >= '0' && *q <= '9' && secs < 100000; q++)
+			secs = secs * 10 + (*q - '0');
+		resp->retry_after_ms = secs * 1000;
+	}
 	if (nl)
 		kup_buf_add(&resp->body, nl + 1, (size_t)(end - nl - 1));
 	return KUP_OK;
