@@ -361,8 +361,9 @@ enum kup_status kup_fleet_next_step(const struct kup_kb *kb, const struct kup_pr
 	} else {
 		out->kind = KUP_FLEET_NEXT_STEP;
 		out->type = st->type;
-		if (!set_text(&out->component, st->component) | !set_text(&out->from, st->from) |
-		    !set_text(&out->to, st->to))
+		/* all three are tried (each frees its old text): '|' on ints, as clang wants */
+		if ((int)!set_text(&out->component, st->component) | (int)!set_text(&out->from, st->from) |
+		    (int)!set_text(&out->to, st->to))
 			rc = kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		out->remaining = (unsigned)(plan->nsteps - (size_t)(st - plan->steps));
 	}
