@@ -42,6 +42,12 @@ static void check_plan(const struct kup_plan *plan, const struct kup_profile *p,
 	int pool_minor[64];
 	size_t j, np = p->npools < 64 ? p->npools : 64;
 	bool kubeadm = p->provider == KUP_PROVIDER_KUBEADM && plan->verdict != KUP_VERDICT_BLOCKED;
+	bool braced = p->name && strchr(p->name, '{');
+
+	for (j = 0; j < p->npools; j++)
+		braced = braced || (p->pools[j].name && strchr(p->pools[j].name, '{'));
+	for (j = 0; j < p->naddons; j++)
+		braced = braced || (p->addons[j].name && strchr(p->addons[j].name, '{'));
 
 	for (j = 0; j < np; j++) {
 		pool_minor[j] = p->pools[j].version.valid ? p->pools[j].version.minor : cp.minor;
@@ -53,8 +59,12 @@ static void check_plan(const struct kup_plan *plan, const struct kup_profile *p,
 
 		if (s->order != i + 1 || !s->component || !s->to || !s->reason)
 			abort();
-		if (s->command && (!s->command[0] || strstr(s->command, "{to}") ||
-				   strstr(s->command, "{cluster}") || strstr(s->command, "{pool}")))
+		/* every placeholder expanded, unless a name itself has braces (a pool
+		   named "s{to}ystem" is written as it is, not expanded again) */
+		if (s->command && (!s->command[0] ||
+				   (!braced && (strstr(s->command, "{to}") ||
+						strstr(s->command, "{cluster}") ||
+						strstr(s->command, "{pool}")))))
 			abort();
 		if (s->provider_version && strcmp(s->provider_version, s->to))
 			abort();
