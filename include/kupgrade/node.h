@@ -143,4 +143,16 @@ enum kup_scalar_tag kup_scalar_resolve(const char *s, size_t n);
 /* Serializes a node as compact JSON (for reports and tests). */
 void kup_node_to_json(const struct kup_node *node, struct kup_buf *out);
 
+/*
+ * Reads every document of a text held in memory, as JSON when
+ * kup_looks_json() says so and as YAML otherwise (json.c, yaml.c): the one
+ * sniff-then-read of the readers that hold their text in memory.  limits
+ * NULL: the readers' defaults; stream_items: a top-level JSON `items` array
+ * streamed item by item (kup_json_opts).
+ */
+enum kup_status kup_docs_read_mem(const char *text, size_t len, const char *path,
+				  const struct kup_read_limits *limits, bool stream_items,
+				  struct kup_error_sink errors, struct kup_arena *arena,
+				  kup_doc_fn fn, void *ctx, size_t *nerrors);
+
 #endif

@@ -324,19 +324,9 @@ static enum kup_status read_file(struct dctx *c, const char *path, struct kup_er
 		return st;
 	c->path = kup_arena_strdup(c->a, path);
 	kup_arena_init(&arena, 0);
-	if (kup_looks_json(text, len)) {
-		struct kup_json_opts jo;
-		kup_json_opts_init(&jo, path);
-		jo.errors.fn = on_read_error;
-		jo.errors.ctx = c;
-		st = kup_json_read_mem(text, len, &jo, &arena, on_doc, c, &nerr);
-	} else {
-		struct kup_yaml_opts yo;
-		kup_yaml_opts_init(&yo, path);
-		yo.errors.fn = on_read_error;
-		yo.errors.ctx = c;
-		st = kup_yaml_read_mem(text, len, &yo, &arena, on_doc, c, &nerr);
-	}
+	st = kup_docs_read_mem(text, len, path, NULL, true,
+			       (struct kup_error_sink){ .fn = on_read_error, .ctx = c }, &arena,
+			       on_doc, c, &nerr);
 	kup_arena_release(&arena);
 	free(text);
 	if (st == KUP_NOMEM || c->oom)

@@ -622,22 +622,7 @@ enum kup_status kup_fix_helm_release(const char *path, const char *text, size_t 
 	sink.fn = forward_error;
 	sink.ctx = &c;
 	kup_arena_init(&arena, 64 * 1024);
-	if (kup_looks_json(text, len)) {
-		struct kup_json_opts jo;
-
-		kup_json_opts_init(&jo, path);
-		jo.limits = opts->limits;
-		jo.errors = sink;
-		jo.stream_items = false;
-		st = kup_json_read_mem(text, len, &jo, &arena, on_doc, &c, &nerr);
-	} else {
-		struct kup_yaml_opts yo;
-
-		kup_yaml_opts_init(&yo, path);
-		yo.limits = opts->limits;
-		yo.errors = sink;
-		st = kup_yaml_read_mem(text, len, &yo, &arena, on_doc, &c, &nerr);
-	}
+	st = kup_docs_read_mem(text, len, path, &opts->limits, false, sink, &arena, on_doc, &c, &nerr);
 	kup_arena_release(&arena);
 	res->errors += nerr;
 	if (c.oom)

@@ -305,20 +305,9 @@ enum kup_status kup_chart_index_parse(const char *path, const char *text, size_t
 	c.err = err;
 	c.idx = idx;
 	kup_arena_init(&arena, 0);
-	if (kup_looks_json(text, len)) {
-		struct kup_json_opts jo;
-		kup_json_opts_init(&jo, path);
-		jo.stream_items = false;
-		jo.errors.fn = on_read_error;
-		jo.errors.ctx = &c;
-		st = kup_json_read_mem(text, len, &jo, &arena, on_doc, &c, &nerr);
-	} else {
-		struct kup_yaml_opts yo;
-		kup_yaml_opts_init(&yo, path);
-		yo.errors.fn = on_read_error;
-		yo.errors.ctx = &c;
-		st = kup_yaml_read_mem(text, len, &yo, &arena, on_doc, &c, &nerr);
-	}
+	st = kup_docs_read_mem(text, len, path, NULL, false,
+			       (struct kup_error_sink){ .fn = on_read_error, .ctx = &c }, &arena,
+			       on_doc, &c, &nerr);
 	kup_arena_release(&arena);
 	if (st == KUP_OK && (c.oom || kup_arena_failed(&idx->arena)))
 		st = KUP_NOMEM;

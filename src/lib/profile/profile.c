@@ -493,20 +493,9 @@ enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_
 	p->path = kup_arena_strdup(&p->arena, path);
 	/* a profile's tree is a few KiB: small blocks keep a fleet of profiles off the page-fault path */
 	kup_arena_init(&arena, len < 8 * 1024 ? 16 * 1024 : 0);
-	if (kup_looks_json(text, len)) {
-		struct kup_json_opts jo;
-		kup_json_opts_init(&jo, path);
-		jo.stream_items = false;
-		jo.errors.fn = on_read_error;
-		jo.errors.ctx = &c;
-		st = kup_json_read_mem(text, len, &jo, &arena, on_doc, &c, &nerr);
-	} else {
-		struct kup_yaml_opts yo;
-		kup_yaml_opts_init(&yo, path);
-		yo.errors.fn = on_read_error;
-		yo.errors.ctx = &c;
-		st = kup_yaml_read_mem(text, len, &yo, &arena, on_doc, &c, &nerr);
-	}
+	st = kup_docs_read_mem(text, len, path, NULL, false,
+			       (struct kup_error_sink){ .fn = on_read_error, .ctx = &c }, &arena,
+			       on_doc, &c, &nerr);
 	kup_arena_release(&arena);
 	if (st == KUP_OK && (c.oom || kup_arena_failed(&p->arena)))
 		st = KUP_NOMEM;

@@ -385,19 +385,9 @@ enum kup_status kup_ro_from_dump(const struct kup_kb *kb, const char *text, size
 	d.path = path;
 	d.err = err;
 	kup_arena_init(&arena, 1 << 16);
-	if (kup_looks_json(text, len)) {
-		struct kup_json_opts o;
-		kup_json_opts_init(&o, path);
-		o.errors.fn = on_error;
-		o.errors.ctx = &d;
-		st = kup_json_read_mem(text, len, &o, &arena, on_doc, &d, &nerr);
-	} else {
-		struct kup_yaml_opts o;
-		kup_yaml_opts_init(&o, path);
-		o.errors.fn = on_error;
-		o.errors.ctx = &d;
-		st = kup_yaml_read_mem(text, len, &o, &arena, on_doc, &d, &nerr);
-	}
+	st = kup_docs_read_mem(text, len, path, NULL, true,
+			       (struct kup_error_sink){ .fn = on_error, .ctx = &d }, &arena,
+			       on_doc, &d, &nerr);
 	kup_arena_release(&arena);
 	if (st == KUP_OK && (d.oom))
 		st = KUP_NOMEM;
