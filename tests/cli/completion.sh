@@ -88,7 +88,14 @@ T
 bash "$W/t.bash" "$W/kupgrade.bash" "$W/tree" || fail=1
 
 # kubectl's plugin completion (kubectl 1.26+ runs kubectl_complete-kupgrade)
-if command -v kubectl >/dev/null 2>&1 && kubectl __complete get "" >/dev/null 2>&1; then
+# Debian 12's kubernetes-client is kubectl 1.20: it has __complete but no
+# plugin completion (it answers ':0' for every plugin), so the minor decides.
+kminor=0
+if command -v kubectl >/dev/null 2>&1; then
+	kminor=$(kubectl version --client 2>/dev/null | sed -n 's/.*v1\.\([0-9][0-9]*\)\..*/\1/p' | head -1)
+	kminor=${kminor:-0}
+fi
+if [ "$kminor" -ge 26 ] && kubectl __complete get "" >/dev/null 2>&1; then
 	mkdir -p "$W/bin"
 	ln -s "$(cd "$(dirname "$K")" && pwd)/$(basename "$K")" "$W/bin/kupgrade"
 	ln -s "$W/bin/kupgrade" "$W/bin/kubectl-kupgrade"
@@ -99,7 +106,7 @@ if command -v kubectl >/dev/null 2>&1 && kubectl __complete get "" >/dev/null 2>
 	got=$(PATH=$W/bin:$PATH kubectl __complete kupgrade ro 2>/dev/null | tr '\n' ' ')
 	[ "$got" = "rollout :4 " ] || { echo "FAIL: kubectl __complete kupgrade ro: got '$got'"; fail=1; }
 else
-	echo "note: no kubectl with plugin completion (1.26+): kubectl kupgrade completion not tried"
+	echo "note: no kubectl with plugin completion (1.26+; this one is 1.$kminor): kubectl kupgrade completion not tried"
 fi
 
 if command -v fish >/dev/null 2>&1; then
