@@ -69,6 +69,13 @@ struct kup_ro_pool {
 	int nodes;
 	struct kup_ro_res cap;
 	const char *from, *to;
+	/*
+	 * `members: [{name, zone}]` (what `rollout scenario` writes from a dump
+	 * or a live cluster): the real nodes, `nodes` of them, in the order the
+	 * simulator numbers them; NULL: synthetic (zones round-robin)
+	 */
+	const char **member_name;
+	int *member_zone;            /* index into zones */
 };
 
 struct kup_ro_timings {
@@ -106,6 +113,13 @@ enum kup_status kup_ro_scenario_parse(const char *text, size_t len, const char *
 enum kup_status kup_ro_scenario_load(const char *path, struct kup_ro_scenario **out,
 				     struct kup_error *err);
 void kup_ro_scenario_free(struct kup_ro_scenario *sc);
+
+/*
+ * The name of the scenario's node `node` (the simulator's numbering: pool
+ * by pool, the pools' `members` when given), or NULL when the scenario
+ * names no nodes (a synthetic pool: callers print "node-N").
+ */
+const char *kup_ro_node_name(const struct kup_ro_scenario *sc, int node);
 
 /* Quantity parsers ("500m", "2", "1Gi"); false when malformed. */
 bool kup_ro_parse_cpu(const char *s, int64_t *milli);

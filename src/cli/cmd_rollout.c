@@ -394,8 +394,14 @@ static int rollout_plan(int argc, char **argv)
 			kup_buf_adds(&b, ", \"end_s\": ");
 			json_num(&b, bt->end_s);
 			kup_buf_adds(&b, ", \"nodes\": [");
-			for (k = 0; k < bt->nnodes; k++)
-				kup_buf_addf(&b, "%s\"node-%d\"", k ? ", " : "", bt->nodes[k]);
+			for (k = 0; k < bt->nnodes; k++) {
+				const char *nm = kup_ro_node_name(sc, bt->nodes[k]);
+				kup_buf_adds(&b, k ? ", " : "");
+				if (nm)
+					kup_json_quote(&b, nm);
+				else
+					kup_buf_addf(&b, "\"node-%d\"", bt->nodes[k]);
+			}
 			kup_buf_adds(&b, "]}");
 		}
 		kup_buf_addf(&b, "%s]}\n", plan.n ? "\n" : "");
@@ -410,8 +416,13 @@ static int rollout_plan(int argc, char **argv)
 			fmt_time(t0, sizeof(t0), bt->start_s);
 			fmt_time(t1, sizeof(t1), bt->end_s);
 			kup_buf_addf(&b, "%-5d %-10s %-10s %-6d ", bt->index, t0, t1, bt->nnodes);
-			for (k = 0; k < bt->nnodes && k < 8; k++)
-				kup_buf_addf(&b, "%snode-%d", k ? " " : "", bt->nodes[k]);
+			for (k = 0; k < bt->nnodes && k < 8; k++) {
+				const char *nm = kup_ro_node_name(sc, bt->nodes[k]);
+				if (nm)
+					kup_buf_addf(&b, "%s%s", k ? " " : "", nm);
+				else
+					kup_buf_addf(&b, "%snode-%d", k ? " " : "", bt->nodes[k]);
+			}
 			if (bt->nnodes > 8)
 				kup_buf_addf(&b, " +%d more", bt->nnodes - 8);
 			kup_buf_addc(&b, '\n');

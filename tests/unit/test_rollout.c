@@ -263,6 +263,39 @@ static void scheduler_spreads_zones(void **state)
 	kup_ro_scenario_free(sc);
 }
 
+/* members: node k of a pool is in member k's zone and has its name; no members, node-N and round-robin. */
+static void members_name_and_zone_nodes(void **state)
+{
+	static const char text[] =
+		"kind: RolloutScenario\nspec:\n  zones: [a, b, c]\n"
+		"  pools:\n"
+		"    - {name: p, capacity: {cpu: 4, memory: 8Gi},\n"
+		"       members: [{name: x1, zone: c}, {name: x2, zone: c}, {name: x3, zone: a}]}\n"
+		"    - {name: q, nodes: 2, capacity: {cpu: 4, memory: 8Gi}}\n";
+	struct kup_ro_scenario *sc = parse(text);
+	struct kup_ro_placement pl;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(sc->pools[0].nodes, 3);
+	assert_string_equal(kup_ro_node_name(sc, 0), "x1");
+	assert_string_equal(kup_ro_node_name(sc, 2), "x3");
+	assert_null(kup_ro_node_name(sc, 3));   /* pool q: synthetic */
+	assert_null(kup_ro_node_name(sc, 5));
+	assert_null(kup_ro_node_name(sc, -1));
+	assert_int_equal(kup_ro_place(sc, &pl, &err), KUP_OK);
+	assert_int_equal(pl.nnodes, 5);
+	assert_int_equal(pl.node_zone[0], 2);
+	assert_int_equal(pl.node_zone[1], 2);
+	assert_int_equal(pl.node_zone[2], 0);
+	assert_int_equal(pl.node_zone[3], 0);   /* round-robin within pool q */
+	assert_int_equal(pl.node_zone[4], 1);
+	assert_int_equal(pl.node_pool[3], 1);
+	kup_ro_placement_release(&pl);
+	kup_ro_scenario_free(sc);
+	kup_error_release(&err);
+}
+
 static void capacity_is_honoured(void **state)
 {
 	static const char tight[] =
@@ -359,6 +392,7 @@ int main(void)
 		cmocka_unit_test(parses_json),
 		cmocka_unit_test(errors_name_line_and_column),
 		cmocka_unit_test(scheduler_spreads_zones),
+		cmocka_unit_test(members_name_and_zone_nodes),
 		cmocka_unit_test(capacity_is_honoured),
 		cmocka_unit_test(policies_have_sources),
 		cmocka_unit_test(check_names_blockers),

@@ -619,7 +619,8 @@ enum kup_status kup_ro_check(const struct kup_ro_scenario *sc, struct kup_ro_fin
 	for (i = 0; i < sc->npools; i++) {
 		int k;
 		for (k = 0; k < sc->pools[i].nodes; k++)
-			zold[(size_t)k % sc->nzones]++;
+			zold[sc->pools[i].member_zone ? (size_t)sc->pools[i].member_zone[k] :
+			     (size_t)k % sc->nzones]++;
 		n += sc->pools[i].nodes;
 	}
 	if (sc->max_surge < 0 && sc->max_unavailable < 0)

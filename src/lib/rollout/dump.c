@@ -450,7 +450,18 @@ enum kup_status kup_ro_from_dump(const struct kup_kb *kb, const char *text, size
 		kup_json_quote(out, d.nodes[i].version);
 		kup_buf_adds(out, ", to: ");
 		kup_json_quote(out, d.nodes[i].version);
-		kup_buf_adds(out, "}\n");
+		/* the real nodes, so plans name them */
+		kup_buf_adds(out, ",\n       members: [");
+		for (j = i, count = 0; j < d.nnodes; j++) {
+			if (strcmp(d.nodes[j].pool, d.nodes[i].pool) != 0)
+				continue;
+			kup_buf_adds(out, count++ ? ",\n                 {name: " : "{name: ");
+			kup_json_quote(out, d.nodes[j].name);
+			kup_buf_adds(out, ", zone: ");
+			kup_json_quote(out, d.nodes[j].zone);
+			kup_buf_adds(out, "}");
+		}
+		kup_buf_adds(out, "]}\n");
 	}
 	/* workloads: pods grouped by their controller */
 	for (i = 0; i < d.npods; i++) {

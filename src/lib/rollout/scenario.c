@@ -352,6 +352,69 @@ static enum kup_status read_timings(struct rd *r, const struct kup_node *n)
 	return KUP_OK;
 }
 
+static int members_len(const struct kup_node *m)
+{
+	return m && m->kind == KUP_NODE_SEQ ? (int)m->len : 0;
+}
+
+/* members: [{name: N, zone: Z}], Z one of spec.zones, no name twice in the pool. */
+static enum kup_status read_members(struct rd *r, const struct kup_node *m, size_t pi,
+				    struct kup_ro_pool *pool)
+{
+	struct kup_ro_scenario *sc = r->sc;
+	size_t i, j, z;
+
+	if (m->kind != KUP_NODE_SEQ || m->len == 0 || m->len > MAX_NODES)
+		return fail(r, m, "spec.pools[%zu].members: expected a list of {name, zone}", pi);
+	pool->member_name = kup_arena_zalloc(&sc->arena, m->len * sizeof(*pool->member_name));
+	pool->member_zone = kup_arena_zalloc(&sc->arena, m->len * sizeof(*pool->member_zone));
+	if (!pool->member_name || !pool->member_zone)
+		return KUP_NOMEM;
+	for (i = 0; i < m->len; i++) {
+		const struct kup_node *e = m->u.items[i], *zn;
+		const char *zs;
+		if (e->kind != KUP_NODE_MAP)
+			return fail(r, e, "spec.pools[%zu].members[%zu]: expected {name, zone}", pi, i);
+		for (j = 0; j < e->len; j++)
+			if (!kup_node_eq(e->u.pairs[j].key, "name") && !kup_node_eq(e->u.pairs[j].key, "zone"))
+				return fail(r, e->u.pairs[j].key,
+					    "spec.pools[%zu].members[%zu]: unknown field '%s'", pi, i,
+					    kup_node_str(e->u.pairs[j].key) ? kup_node_str(e->u.pairs[j].key) : "?");
+		pool->member_name[i] = dup_str(r, kup_node_get(e, "name"));
+		if (!pool->member_name[i] || !*pool->member_name[i])
+			return fail(r, e, "spec.pools[%zu].members[%zu]: 'name' is required", pi, i);
+		for (j = 0; j < i; j++)
+			if (strcmp(pool->member_name[i], pool->member_name[j]) == 0)
+				return fail(r, kup_node_get(e, "name"),
+					    "spec.pools[%zu].members: '%s' is listed twice", pi,
+					    pool->member_name[i]);
+		zn = kup_node_get(e, "zone");
+		zs = kup_node_str(zn);
+		if (!zs)
+			return fail(r, e, "spec.pools[%zu].members[%zu]: 'zone' is required", pi, i);
+		for (z = 0; z < sc->nzones; z++)
+			if (strcmp(sc->zones[z], zs) == 0)
+				break;
+		if (z == sc->nzones)
+			return fail(r, zn, "spec.pools[%zu].members[%zu]: zone '%s' is not in spec.zones",
+				    pi, i, zs);
+		pool->member_zone[i] = (int)z;
+	}
+	return KUP_OK;
+}
+
+const char *kup_ro_node_name(const struct kup_ro_scenario *sc, int node)
+{
+	size_t i;
+
+	for (i = 0; sc && node >= 0 && i < sc->npools; i++) {
+		if (node < sc->pools[i].nodes)
+			return sc->pools[i].member_name ? sc->pools[i].member_name[node] : NULL;
+		node -= sc->pools[i].nodes;
+	}
+	return NULL;
+}
+
 static enum kup_status read_pools(struct rd *r, const struct kup_node *n)
 {
 	struct kup_ro_scenario *sc = r->sc;
@@ -381,6 +444,9 @@ static enum kup_status read_pools(struct rd *r, const struct kup_node *n)
 			} else if (kup_node_eq(k, "capacity")) {
 				if (get_res(r, val, "pools.capacity", &pool->cap, true))
 					return r->st;
+			} else if (kup_node_eq(k, "members")) {
+				if (read_members(r, val, i, pool))
+					return r->st;
 			} else if (kup_node_eq(k, "from"))
 				pool->from = dup_str(r, val);
 			else if (kup_node_eq(k, "to"))
@@ -391,8 +457,14 @@ static enum kup_status read_pools(struct rd *r, const struct kup_node *n)
 		}
 		if (!pool->name)
 			return fail(r, p, "spec.pools[%zu]: 'name' is required", i);
+		if (!pool->nodes && pool->member_name)
+			pool->nodes = members_len(kup_node_get(p, "members"));
 		if (!pool->nodes)
 			return fail(r, p, "spec.pools[%zu]: 'nodes' is required", i);
+		if (pool->member_name && members_len(kup_node_get(p, "members")) != pool->nodes)
+			return fail(r, kup_node_get(p, "members"),
+				    "pool '%s': %d members listed for %d nodes", pool->name,
+				    members_len(kup_node_get(p, "members")), pool->nodes);
 		if (pool->cap.cpu_m <= 0 || pool->cap.mem <= 0)
 			return fail(r, p, "pool '%s': capacity.cpu and capacity.memory are required",
 				    pool->name);

@@ -1753,11 +1753,12 @@ static enum kup_status sim_setup(struct kup_ro_sim *s, const struct kup_ro_scena
 	s->slot_evict = kup_calloc(s->nslots + 1, sizeof(*s->slot_evict));
 	if (!s->slot_inc || !s->slot_evict)
 		goto nomem;
-	/* old nodes: zones round-robin within each pool */
+	/* old nodes: the pool's members' zones, else zones round-robin within each pool */
 	for (i = 0; i < sc->npools; i++) {
 		int k;
 		for (k = 0; k < sc->pools[i].nodes; k++, node++) {
-			int id = node_add(s, (int)((size_t)k % nz), (int)i, false, NS_READY);
+			int z = sc->pools[i].member_zone ? sc->pools[i].member_zone[k] : (int)((size_t)k % nz);
+			int id = node_add(s, z, (int)i, false, NS_READY);
 			if (id < 0)
 				goto nomem;
 			s->zone_old[s->nodes[id].zone]++;
