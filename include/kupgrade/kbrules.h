@@ -76,6 +76,37 @@ struct kup_channel_rule {
 	const char *source;
 };
 
+/* A node count: an integer or a percentage of the pool (`set` false: not given). */
+struct kup_node_count {
+	bool set, pct;
+	int value;
+};
+
+/*
+ * How the provider upgrades a node pool by default, one row per strategy
+ * (`node_upgrade`; the provider's first row is its default strategy, the one
+ * plan's runbook describes).  `policy` names the rollout simulator's policy
+ * these defaults parametrise (`kupgrade rollout simulate --policy NAME`).
+ */
+struct kup_pool_upgrade {
+	const char *policy;              /* "eks", "gke-surge", "gke-blue-green", "aks" */
+	const char *provider;            /* the provider whose file lists it */
+	const char *strategy;            /* "surge upgrade", "blue-green upgrade" ... */
+	struct kup_node_count max_surge, max_unavailable;
+	const char *surge_field;         /* the provider's name for the surge knob: "maxSurge" */
+	const char *unavailable_field;   /* ... and for maxUnavailable */
+	int parallel_cap;                /* surge + unavailable at most this (0: none) */
+	double drain_timeout;            /* seconds a node's drain may take (0: no limit) */
+	bool on_timeout_force;           /* past it: pods deleted (true) or the upgrade fails */
+	const char *timeout_error;       /* what a failed upgrade reports ("PodEvictionFailure") */
+	double post_cordon;              /* seconds waited after the drain before the node goes */
+	int batch_nodes;                 /* blue-green: nodes drained per batch */
+	double batch_soak, pool_soak;    /* blue-green: seconds after each batch / the whole pool */
+	const char *note;                /* more of the behaviour, for the runbook */
+	const char *advice;              /* the provider's own advice on the knob, or NULL */
+	const char *source;
+};
+
 /* A node label whose value names the node pool a node belongs to. */
 struct kup_pool_label {
 	const char *label;               /* "eks.amazonaws.com/nodegroup" */
@@ -124,12 +155,13 @@ struct kup_provider_rules {
 	const char *extended_support_source;
 	const struct kup_channel_rule *channels;
 	size_t nchannels;
+	const struct kup_pool_upgrade *pool_upgrades;  /* in file order; the first is the default */
+	size_t npool_upgrades;
 };
 
 /* The rules of `provider` ("eks", ..., "all"); NULL when the KB has none. */
 const struct kup_provider_rules *kup_kb_provider_rules(const struct kup_kb *kb,
 						       const char *provider);
-/* Kubelet minors the provider allows behind a control plane at `cp`; -1: no rule. */
 /*
  * The pool labels of every provider file, i-th of all: providers in the
  * order generic, eks, gke, aks, kubeadm, then each file's order; NULL past
@@ -137,6 +169,12 @@ const struct kup_provider_rules *kup_kb_provider_rules(const struct kup_kb *kb,
  */
 const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_t i);
 
+/* The node_upgrade row for simulator policy `policy` in any provider file, or NULL. */
+const struct kup_pool_upgrade *kup_kb_pool_upgrade(const struct kup_kb *kb, const char *policy);
+/* The provider's default node pool upgrade (its first node_upgrade row), or NULL. */
+const struct kup_pool_upgrade *kup_rules_pool_upgrade(const struct kup_provider_rules *r);
+
+/* Kubelet minors the provider allows behind a control plane at `cp`; -1: no rule. */
 int kup_rules_node_skew(const struct kup_provider_rules *r, const struct kup_version *cp);
 /* The etcd line for a control plane at `cp`, or NULL. */
 const struct kup_etcd_rule *kup_rules_etcd(const struct kup_provider_rules *r,

@@ -193,9 +193,26 @@ struct kup_ro_policy {
 	const char *timeout_error;    /* what a failed drain timeout reports ("PodEvictionFailure") */
 };
 
+/*
+ * The policies.  The provider defaults of eks, gke-surge, gke-blue-green and
+ * aks (surge, unavailable, drain timeout and what follows it, soaks, their
+ * sources) are the knowledge base's node_upgrade rows, the rows plan's
+ * runbook describes: the embedded knowledge base, loaded on first use
+ * (not thread-safe: make the first call before starting threads), until
+ * kup_ro_policies_from_kb() names another.  kup_ro_policy_at() and
+ * kup_ro_policy_find() return NULL for those four when the embedded
+ * knowledge base could not be loaded (out of memory).
+ */
 size_t kup_ro_policy_count(void);
 const struct kup_ro_policy *kup_ro_policy_at(size_t i);
 const struct kup_ro_policy *kup_ro_policy_find(const char *name);
+struct kup_kb;
+/* Uses `kb`'s node_upgrade rows from now on (kb must outlive every policy
+ * use); KUP_KB, the table unchanged, when a row is missing. */
+enum kup_status kup_ro_policies_from_kb(const struct kup_kb *kb, struct kup_error *err);
+/* Policy `name` with the knobs of `kb`'s node_upgrade row, the table unchanged;
+ * false when there is no such policy or `kb` lacks its row. */
+bool kup_ro_policy_with_kb(const struct kup_kb *kb, const char *name, struct kup_ro_policy *out);
 
 /*
  * The budget (the scenario's limits: maxSurgeNodes S, maxUnavailableNodes

@@ -26,7 +26,8 @@ struct kup_skew_rule {
 #define KUP_RULES_SLOTS 6
 struct kup_rules_slot {
 	struct kup_provider_rules r;
-	size_t skew_cap, etcd_cap, addons_cap, images_cap, runtimes_cap, channels_cap, pool_labels_cap;
+	size_t skew_cap, etcd_cap, addons_cap, images_cap, runtimes_cap, channels_cap, pool_labels_cap,
+	       pool_upgrades_cap;
 };
 
 struct kup_kbplan {

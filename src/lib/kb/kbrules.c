@@ -343,6 +343,128 @@ static void load_pool_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	}
 }
 
+/* A node count: a non-negative integer or "N%" (0..100). */
+static void node_count(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
+		       struct kup_node_count *out)
+{
+	const struct kup_node *n = kup_node_get(map, key);
+	int64_t v;
+
+	memset(out, 0, sizeof(*out));
+	if (is_null(n))
+		return;
+	if (kup_node_int(n, &v) && v >= 0 && v <= 10000) {
+		out->set = true;
+		out->value = (int)v;
+		return;
+	}
+	if (n->kind == KUP_NODE_SCALAR && n->len >= 2 && n->len <= 4 &&
+	    n->u.str[n->len - 1] == '%') {
+		int x = 0;
+		size_t i;
+
+		for (i = 0; i + 1 < n->len && isdigit((unsigned char)n->u.str[i]); i++)
+			x = x * 10 + (n->u.str[i] - '0');
+		if (i + 1 == n->len && x <= 100) {
+			out->set = out->pct = true;
+			out->value = x;
+			return;
+		}
+	}
+	kup_kbl_problem(ld, n, "'%s' must be a node count (an integer) or a percentage (\"10%%\")",
+			key);
+}
+
+/* A non-negative number of seconds (an integer below ten days). */
+static double seconds(struct kup_kb_loader *ld, const struct kup_node *map, const char *key)
+{
+	const struct kup_node *n = kup_node_get(map, key);
+	int64_t v;
+
+	if (is_null(n))
+		return 0;
+	if (!kup_node_int(n, &v) || v < 0 || v > 864000) {
+		kup_kbl_problem(ld, n, "'%s' must be a number of seconds from 0 to 864000", key);
+		return 0;
+	}
+	return (double)v;
+}
+
+static void load_pool_upgrades(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			       const struct kup_node *list)
+{
+	static const char *const keys[] = { "policy", "strategy", "max_surge", "max_unavailable",
+					    "surge_field", "unavailable_field", "parallel_cap",
+					    "drain_timeout", "on_timeout", "timeout_error",
+					    "post_cordon", "batch_nodes", "batch_soak", "pool_soak",
+					    "note", "advice", "source", "checked", "notes", NULL };
+	size_t i, j;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i], *n;
+		struct kup_pool_upgrade r, *dst;
+		size_t bad = ld->problems;
+		const char *ot;
+		int64_t v;
+
+		if (!is_map(ld, e, "a node_upgrade row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.policy = text(ld, e, "policy", true);
+		r.provider = s->r.provider;
+		r.strategy = text(ld, e, "strategy", true);
+		node_count(ld, e, "max_surge", &r.max_surge);
+		node_count(ld, e, "max_unavailable", &r.max_unavailable);
+		r.surge_field = text(ld, e, "surge_field", false);
+		r.unavailable_field = text(ld, e, "unavailable_field", false);
+		n = kup_node_get(e, "parallel_cap");
+		if (!is_null(n)) {
+			if (!kup_node_int(n, &v) || v < 1 || v > 10000)
+				kup_kbl_problem(ld, n, "'parallel_cap' must be an integer from 1 to 10000");
+			else
+				r.parallel_cap = (int)v;
+		}
+		n = kup_node_get(e, "batch_nodes");
+		if (!is_null(n)) {
+			if (!kup_node_int(n, &v) || v < 1 || v > 10000)
+				kup_kbl_problem(ld, n, "'batch_nodes' must be an integer from 1 to 10000");
+			else
+				r.batch_nodes = (int)v;
+		}
+		r.drain_timeout = seconds(ld, e, "drain_timeout");
+		r.post_cordon = seconds(ld, e, "post_cordon");
+		r.batch_soak = seconds(ld, e, "batch_soak");
+		r.pool_soak = seconds(ld, e, "pool_soak");
+		ot = text(ld, e, "on_timeout", false);
+		if (ot && strcmp(ot, "fail") != 0 && strcmp(ot, "force") != 0)
+			kup_kbl_problem(ld, kup_node_get(e, "on_timeout"),
+					"'on_timeout' must be fail or force, not '%s'", ot);
+		r.on_timeout_force = ot && !strcmp(ot, "force");
+		if (ot && !r.drain_timeout)
+			kup_kbl_problem(ld, e, "'on_timeout' without a drain_timeout");
+		if (r.drain_timeout && !ot)
+			kup_kbl_problem(ld, e, "a drain_timeout needs on_timeout (fail or force)");
+		r.timeout_error = text(ld, e, "timeout_error", false);
+		r.note = text(ld, e, "note", false);
+		r.advice = text(ld, e, "advice", false);
+		if (!r.max_surge.set && !r.max_unavailable.set)
+			kup_kbl_problem(ld, e, "a node_upgrade row needs max_surge or max_unavailable");
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		for (j = 0; r.policy && j < s->r.npool_upgrades; j++)
+			if (strcmp(s->r.pool_upgrades[j].policy, r.policy) == 0)
+				kup_kbl_problem(ld, e, "node_upgrade policy '%s' is listed twice",
+						r.policy);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.pool_upgrades, &s->r.npool_upgrades, &s->pool_upgrades_cap,
+			   sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
 /* A scalar that may be set by one document only. */
 static void set_once(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
 		     const char **field)
@@ -394,7 +516,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 					   "node_skew", "etcd", "managed_addons", "node_images",
 					   "runtimes", "commands", "control_plane_nodes",
 					   "support_end", "extended_support", "channels",
-					   "pool_labels", NULL };
+					   "pool_labels", "node_upgrade", NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
 	int slot;
@@ -420,6 +542,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
 	load_channels(ld, s, list_of(ld, root, "channels"));
 	load_pool_labels(ld, s, list_of(ld, root, "pool_labels"));
+	load_pool_upgrades(ld, s, list_of(ld, root, "node_upgrade"));
 	load_commands(ld, s, kup_node_get(root, "commands"));
 	n = kup_node_get(root, "control_plane_nodes");
 	if (!is_null(n) && is_map(ld, n, "'control_plane_nodes'")) {
@@ -488,6 +611,7 @@ void kup_kbrules_release(struct kup_kbplan *p)
 		free((void *)r->runtimes);
 		free((void *)r->channels);
 		free((void *)r->pool_labels);
+		free((void *)r->pool_upgrades);
 	}
 	memset(p->rules, 0, sizeof(p->rules));
 	p->nrules_docs = 0;
@@ -527,6 +651,25 @@ const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_
 		i -= r->npool_labels;
 	}
 	return NULL;
+}
+
+const struct kup_pool_upgrade *kup_kb_pool_upgrade(const struct kup_kb *kb, const char *policy)
+{
+	size_t i, j;
+
+	for (i = 0; kb && policy && i < KUP_RULES_SLOTS; i++) {
+		const struct kup_provider_rules *r = &kb->plan.rules[i].r;
+
+		for (j = 0; j < r->npool_upgrades; j++)
+			if (strcmp(r->pool_upgrades[j].policy, policy) == 0)
+				return &r->pool_upgrades[j];
+	}
+	return NULL;
+}
+
+const struct kup_pool_upgrade *kup_rules_pool_upgrade(const struct kup_provider_rules *r)
+{
+	return r && r->npool_upgrades ? &r->pool_upgrades[0] : NULL;
 }
 
 int kup_rules_node_skew(const struct kup_provider_rules *r, const struct kup_version *cp)

@@ -2126,6 +2126,7 @@ static void finish(struct planner *pl)
 	plan->nsteps = pl->nsteps;
 	if (pl->rules && pl->rules->commands.plan)
 		pl->full->plan_cmd = pl->rules->commands.plan;
+	pl->full->pool_upgrade = kup_rules_pool_upgrade(pl->rules);
 	if (pl->rules && pl->rules->commands.node_image) {
 		struct kup_cmd_vars v;
 

@@ -26,6 +26,8 @@ struct kup_plan_full {
 	size_t npools;
 	const char *node_image_cmd;     /* the provider's node-image-only upgrade (AKS), or NULL */
 	const char *plan_cmd;           /* the provider's own pre-check (kubeadm upgrade plan), or NULL */
+	/* the provider's default node pool upgrade (data/<provider>.yaml node_upgrade), or NULL */
+	const struct kup_pool_upgrade *pool_upgrade;
 	bool has_charts;
 	bool has_manifests;
 	/* charts that could move further once at the target ("held back") */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kupgrade/kbrules.h"
 #include "plan/plan_int.h"
 
 struct doc {
@@ -189,21 +190,65 @@ static void item_text(struct doc *d, const char *s)
 
 /* ---- settings that depend on the provider --------------------------------- */
 
-static const char *surge_text(const char *provider)
+static void count_text(struct kup_buf *out, const char *field, const char *dflt,
+		       const struct kup_node_count *c)
 {
-	if (provider && !strcmp(provider, "eks"))
-		return "surge: managed node group updateConfig maxUnavailable=1 (the default; EKS "
-		       "launches the replacements in the same zones first); drain: EKS evicts "
-		       "respecting PDBs and fails the update (PodEvictionFailure) after 15 minutes "
-		       "per node";
-	if (provider && !strcmp(provider, "gke"))
-		return "surge: maxSurge=1, maxUnavailable=0 (the default surge upgrade); drain: GKE "
-		       "respects PDBs for about one hour per node, then deletes the pods";
-	if (provider && !strcmp(provider, "aks"))
-		return "surge: --max-surge 33% or a multiple of the zone count; drain: AKS waits up "
-		       "to 30 minutes per node and fails the upgrade on a blocking PDB";
-	return "surge: maxSurge=1, maxUnavailable=0 (one new node before each old one goes); "
-	       "drain: one node at a time, respecting PDBs";
+	kup_buf_addf(out, "%s %d%s", field ? field : dflt, c->value, c->pct ? "%" : "");
+}
+
+/*
+ * The surge and drain settings of a node pool roll: the provider's default
+ * node pool upgrade from the knowledge base (the same row parametrises the
+ * rollout simulator's policy); without one (kubeadm, generic: pools the
+ * user drains), kupgrade's own one-at-a-time advice.
+ */
+static void surge_text(struct doc *d, const struct kup_pool_upgrade *u, const char *provider)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i;
+
+	if (!u) {
+		t(d, "surge: maxSurge=1, maxUnavailable=0 (one new node before each old one goes); "
+		     "drain: one node at a time, respecting PDBs");
+		return;
+	}
+	kup_buf_adds(&b, "surge: ");
+	if (u->max_surge.set)
+		count_text(&b, u->surge_field, "maxSurge", &u->max_surge);
+	if (u->max_surge.set && u->max_unavailable.set)
+		kup_buf_adds(&b, ", ");
+	if (u->max_unavailable.set)
+		count_text(&b, u->unavailable_field, "maxUnavailable", &u->max_unavailable);
+	kup_buf_adds(&b, " (");
+	for (i = 0; provider && provider[i]; i++)
+		kup_buf_addf(&b, "%c", provider[i] >= 'a' && provider[i] <= 'z'
+			     ? provider[i] - 'a' + 'A' : provider[i]);
+	kup_buf_addf(&b, " default: %s", u->strategy);
+	if (u->parallel_cap)
+		kup_buf_addf(&b, "; at most %d nodes at once", u->parallel_cap);
+	if (u->note)
+		kup_buf_addf(&b, "; %s", u->note);
+	kup_buf_adds(&b, ")");
+	if (u->advice)
+		kup_buf_addf(&b, "; %s", u->advice);
+	kup_buf_adds(&b, "; drain: ");
+	if (u->drain_timeout > 0) {
+		kup_buf_addf(&b, "PodDisruptionBudgets respected up to %.0f minutes per node, then ",
+			     u->drain_timeout / 60);
+		if (u->on_timeout_force)
+			kup_buf_adds(&b, "the pods are deleted");
+		else if (u->timeout_error)
+			kup_buf_addf(&b, "the upgrade fails (%s)", u->timeout_error);
+		else
+			kup_buf_adds(&b, "the upgrade fails");
+	} else {
+		kup_buf_adds(&b, "PodDisruptionBudgets respected, no time limit");
+	}
+	if (b.oom)
+		d->out->oom = true;
+	else
+		t(d, b.buf);
+	kup_buf_release(&b);
 }
 
 static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
@@ -238,7 +283,7 @@ static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 				kup_buf_addf(d->out, " in %zu zones", full->pools[j].nzones);
 		}
 		kup_buf_adds(d->out, ". ");
-		t(d, surge_text(full->provider));
+		surge_text(d, full->pool_upgrade, full->provider);
 		if (s->command) {
 			kup_buf_adds(d->out, ". Command: ");
 			code(d, s->command);

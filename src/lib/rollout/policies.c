@@ -1,82 +1,61 @@
 /*
- * policies.c - the providers' default node-pool upgrade behaviour as
- * parameter sets of the simulator's controller, each with its source, and
- * the `kupgrade` planner.  Facts checked against the project's research
- * notes on node-pool upgrades (docs/rollout.md lists the sources).
+ * policies.c - the providers' node-pool upgrade behaviour as parameter sets
+ * of the simulator's controller, and the `kupgrade` planner.
+ *
+ * The controller model of each policy (mode, order, what the summary
+ * describes) is here; the provider defaults (surge, unavailable, drain
+ * timeout and what happens past it, soaks) and their sources are the
+ * knowledge base's node_upgrade rows (data/eks.yaml, gke.yaml, aks.yaml),
+ * the same rows plan's runbook describes.  A policy with a row takes every
+ * knob from it.  The table uses the embedded knowledge base until
+ * kup_ro_policies_from_kb() names another.  Cluster API, Karpenter and
+ * OpenShift are not providers of the knowledge base: their defaults stay
+ * here with their sources (docs/rollout.md).
  */
 #include <string.h>
 
+#include "kupgrade/kb.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/rollout.h"
 
 #define INT(v) { true, false, (v) }
 #define PCT(v) { true, true, (v) }
 #define NONE { false, false, 0 }
 
-static const struct kup_ro_policy policies[] = {
+/* The model; the entries marked "from the knowledge base" get their knobs there. */
+static const struct kup_ro_policy model[] = {
 	{
 		.name = "eks",
 		.summary = "EKS managed node group DEFAULT: desired += max(2 x AZs, maxUnavailable) new "
-			   "nodes in the same AZs, old nodes made unschedulable, maxUnavailable 1 "
-			   "random node drained at a time, 60 s after the drain, terminate; a drain "
-			   "past 15 min fails the update (PodEvictionFailure; `force` is not the default)",
-		.source = "https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html "
-			  "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupUpdateConfig.html",
-		.mode = KUP_RO_MODE_ASG,
-		.max_surge = NONE,
-		.max_unavailable = INT(1),
+			   "nodes in the same AZs, old nodes made unschedulable, maxUnavailable "
+			   "random nodes drained at a time, terminated a while after the drain; a "
+			   "drain past the timeout fails the update (`force` is not the default)",
+		.mode = KUP_RO_MODE_ASG,           /* knobs from the knowledge base */
 		.order = KUP_RO_ORDER_RANDOM,
-		.drain_timeout = 15 * 60,
-		.on_timeout = KUP_RO_TIMEOUT_FAIL,
-		.timeout_error = "PodEvictionFailure",
-		.post_cordon = 60,
 	},
 	{
 		.name = "gke-surge",
-		.summary = "GKE surge upgrade defaults: maxSurge 1, maxUnavailable 0 (parallelism = "
-			   "surge + unavailable, at most 20), one zone at a time; PDBs honoured for "
-			   "up to ~1 hour, then force-delete",
-		.source = "https://cloud.google.com/kubernetes-engine/docs/concepts/node-pool-upgrade-strategies "
-			  "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/UpgradeSettings",
-		.mode = KUP_RO_MODE_SLOTS,
-		.max_surge = INT(1),
-		.max_unavailable = INT(0),
-		.parallel_cap = 20,
+		.summary = "GKE surge upgrade: maxSurge new nodes, maxUnavailable nodes down "
+			   "(parallelism = surge + unavailable, capped), one zone at a time; PDBs "
+			   "honoured up to the drain timeout, then force-delete",
+		.mode = KUP_RO_MODE_SLOTS,         /* knobs from the knowledge base */
 		.order = KUP_RO_ORDER_ZONE,
-		.drain_timeout = 3600,
-		.on_timeout = KUP_RO_TIMEOUT_FORCE,
 	},
 	{
 		.name = "gke-blue-green",
 		.summary = "GKE blue-green: create the whole green pool, cordon blue, drain blue in "
-			   "batches (batchNodeCount 1 assumed, batchSoakDuration 0), soak the pool "
-			   "(nodePoolSoakDuration 3600 s), delete blue; needs quota for 2x nodes",
-		.source = "https://cloud.google.com/kubernetes-engine/docs/concepts/node-pool-upgrade-strategies "
-			  "https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/UpgradeSettings",
-		.mode = KUP_RO_MODE_BLUE_GREEN,
-		.max_surge = PCT(100),
+			   "batches (batchNodeCount, batchSoakDuration), soak the pool "
+			   "(nodePoolSoakDuration), delete blue; needs quota for 2x nodes",
+		.mode = KUP_RO_MODE_BLUE_GREEN,    /* knobs from the knowledge base */
 		.order = KUP_RO_ORDER_NAME,
-		.drain_timeout = 3600,
-		.on_timeout = KUP_RO_TIMEOUT_FORCE,
-		.batch_nodes = 1,
-		.batch_soak = 0,
-		.pool_soak = 3600,
 	},
 	{
 		.name = "aks",
-		.summary = "AKS rolling upgrade: maxSurge 10% (rounded up) surge nodes, drain as many "
+		.summary = "AKS rolling upgrade: maxSurge (rounded up) surge nodes, drain as many "
 			   "old nodes as surge nodes, reimage them as the next buffer, repeat; "
-			   "drainTimeoutInMinutes 30, on timeout the upgrade fails",
-		.source = "https://learn.microsoft.com/azure/aks/upgrade-aks-node-pools-rolling "
-			  "https://learn.microsoft.com/javascript/api/@azure/arm-containerservice/agentpoolupgradesettings "
-			  "https://learn.microsoft.com/dotnet/api/microsoft.azure.commands.aks.neworupdateagentpoolbase.maxsurge "
-			  "(\"If not specified, the default is 10%\")",
-		.mode = KUP_RO_MODE_BATCH,
-		.max_surge = PCT(10),
-		.max_unavailable = INT(0),
+			   "past drainTimeoutInMinutes the upgrade fails",
+		.mode = KUP_RO_MODE_BATCH,         /* knobs from the knowledge base */
 		.order = KUP_RO_ORDER_NAME,
-		.drain_timeout = 30 * 60,
-		.on_timeout = KUP_RO_TIMEOUT_FAIL,
-		.timeout_error = "UpgradeFailed",
 	},
 	{
 		.name = "capi",
@@ -134,22 +113,117 @@ static const struct kup_ro_policy policies[] = {
 	},
 };
 
+/* The policies whose provider defaults are the knowledge base's node_upgrade rows. */
+static bool from_kb(const char *name)
+{
+	static const char *const names[] = { "eks", "gke-surge", "gke-blue-green", "aks", NULL };
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static struct kup_ro_intpct count_of(const struct kup_node_count *c)
+{
+	struct kup_ro_intpct x = { c->set, c->pct, c->value };
+
+	return x;
+}
+
+bool kup_ro_policy_with_kb(const struct kup_kb *kb, const char *name, struct kup_ro_policy *out)
+{
+	const struct kup_pool_upgrade *u;
+	size_t i;
+
+	for (i = 0; name && i < sizeof(model) / sizeof(model[0]); i++)
+		if (strcmp(model[i].name, name) == 0)
+			break;
+	if (!name || i == sizeof(model) / sizeof(model[0]))
+		return false;
+	*out = model[i];
+	if (!from_kb(name))
+		return true;
+	u = kup_kb_pool_upgrade(kb, name);
+	if (!u)
+		return false;
+	out->source = u->source;
+	out->max_surge = count_of(&u->max_surge);
+	out->max_unavailable = count_of(&u->max_unavailable);
+	out->parallel_cap = u->parallel_cap;
+	out->drain_timeout = u->drain_timeout;
+	out->on_timeout = u->drain_timeout <= 0 ? KUP_RO_TIMEOUT_NONE
+			  : u->on_timeout_force ? KUP_RO_TIMEOUT_FORCE : KUP_RO_TIMEOUT_FAIL;
+	out->timeout_error = u->timeout_error;
+	out->post_cordon = u->post_cordon;
+	out->batch_nodes = u->batch_nodes;
+	out->batch_soak = u->batch_soak;
+	out->pool_soak = u->pool_soak;
+	return true;
+}
+
+#define NPOL (sizeof(model) / sizeof(model[0]))
+static struct kup_ro_policy policies[NPOL];
+static bool have[NPOL];          /* policies[i] is usable */
+static bool loaded;
+static struct kup_kb *embedded;  /* the KB the table was made from, when it is ours */
+
+enum kup_status kup_ro_policies_from_kb(const struct kup_kb *kb, struct kup_error *err)
+{
+	struct kup_ro_policy t[NPOL];
+	size_t i;
+
+	for (i = 0; i < NPOL; i++)
+		if (!kup_ro_policy_with_kb(kb, model[i].name, &t[i]))
+			return kup_error_set(err, KUP_KB, NULL, 0, 0,
+					     "the knowledge base has no node_upgrade row for "
+					     "the simulator's policy '%s'", model[i].name);
+	for (i = 0; i < NPOL; i++) {
+		policies[i] = t[i];
+		have[i] = true;
+	}
+	loaded = true;
+	return KUP_OK;
+}
+
+/* The table from the embedded KB, made on first use; without it (out of
+ * memory) only the policies that do not need it are there. */
+static void load(void)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t i;
+
+	if (loaded)
+		return;
+	loaded = true;
+	if (kup_kb_load_embedded(&embedded, &err) == KUP_OK &&
+	    kup_ro_policies_from_kb(embedded, &err) == KUP_OK)
+		return;
+	kup_error_release(&err);
+	for (i = 0; i < NPOL; i++)
+		have[i] = !from_kb(model[i].name) &&
+			  kup_ro_policy_with_kb(NULL, model[i].name, &policies[i]);
+}
+
 size_t kup_ro_policy_count(void)
 {
-	return sizeof(policies) / sizeof(policies[0]);
+	return NPOL;
 }
 
 const struct kup_ro_policy *kup_ro_policy_at(size_t i)
 {
-	return i < kup_ro_policy_count() ? &policies[i] : NULL;
+	load();
+	return i < NPOL && have[i] ? &policies[i] : NULL;
 }
 
 const struct kup_ro_policy *kup_ro_policy_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; name && i < kup_ro_policy_count(); i++)
-		if (strcmp(policies[i].name, name) == 0)
+	load();
+	for (i = 0; name && i < NPOL; i++)
+		if (have[i] && strcmp(policies[i].name, name) == 0)
 			return &policies[i];
 	return NULL;
 }

@@ -1,0 +1,309 @@
+/*
+ * test_provider_data.c - one data row for each provider fact used twice.
+ *
+ * A provider's node pool upgrade defaults (data/<provider>.yaml,
+ * node_upgrade) are what plan's runbook says about a pool roll and what the
+ * rollout simulator's policy of that provider runs.  Checked on the
+ * embedded knowledge base, then on a copy of data/ whose EKS, GKE and AKS
+ * rows were changed: the runbook and the simulator both follow the copy.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "kupgrade/kb.h"
+#include "kupgrade/kbrules.h"
+#include "kupgrade/plan.h"
+#include "kupgrade/profile.h"
+#include "kupgrade/rollout.h"
+
+struct prov {
+	const char *provider;
+	const char *os;
+	/* the change made in the copy: key of the default row and its new value */
+	const char *key1, *val1, *key2, *val2;
+};
+
+static const struct prov provs[] = {
+	{ "eks", "Amazon Linux 2023", "max_unavailable", "4", "drain_timeout", "1200" },
+	{ "gke", "Container-Optimized OS from Google", "max_surge", "3", "drain_timeout", "1800" },
+	{ "aks", "Ubuntu 22.04.5 LTS", "max_surge", "\"27%\"", "drain_timeout", "2700" },
+};
+
+static struct kup_plan *plan_of(const struct kup_kb *kb, const char *provider, const char *os)
+{
+	char text[1024];
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	snprintf(text, sizeof(text),
+		 "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: c}\n"
+		 "spec:\n  provider: %s\n  controlPlane: {version: \"1.33.4\"}\n"
+		 "  nodePools:\n    - {name: general, version: \"1.33.4\", count: 6, os: \"%s\", "
+		 "containerRuntime: \"containerd://1.7.27\"}\n  addons: []\n", provider, os);
+	assert_int_equal(kup_profile_parse("p.yaml", text, strlen(text), &p, &err), KUP_OK);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(kup_version_parse("1.34", &o.target, &err), KUP_OK);
+	o.today = "2026-12-07";
+	if (kup_plan(kb, p, &o, &plan, &err) != KUP_OK)
+		fail_msg("plan %s: %s", provider, err.msg ? err.msg : "?");
+	kup_error_release(&err);
+	kup_profile_free(p);
+	return plan;
+}
+
+static void count_str(char *b, size_t n, const char *field, const char *dflt,
+		      const struct kup_node_count *c)
+{
+	snprintf(b, n, "%s %d%s", field ? field : dflt, c->value, c->pct ? "%" : "");
+}
+
+/*
+ * The runbook of a plan with a pool roll names the default row's surge,
+ * unavailable and drain timeout; the simulator's policy of the row has the
+ * same knobs.  Returns the row.
+ */
+static const struct kup_pool_upgrade *check_same_row(const struct kup_kb *kb, const struct prov *pv)
+{
+	const struct kup_provider_rules *r = kup_kb_provider_rules(kb, pv->provider);
+	const struct kup_pool_upgrade *u = kup_rules_pool_upgrade(r);
+	struct kup_ro_policy pol;
+	struct kup_plan *plan;
+	struct kup_buf md = KUP_BUF_INIT;
+	char want[160];
+
+	assert_non_null(u);
+	assert_ptr_equal(kup_kb_pool_upgrade(kb, u->policy), u);
+	/* the simulator */
+	assert_true(kup_ro_policy_with_kb(kb, u->policy, &pol));
+	assert_int_equal(pol.max_surge.set, u->max_surge.set);
+	assert_int_equal(pol.max_surge.pct, u->max_surge.pct);
+	assert_int_equal(pol.max_surge.value, u->max_surge.value);
+	assert_int_equal(pol.max_unavailable.set, u->max_unavailable.set);
+	assert_int_equal(pol.max_unavailable.pct, u->max_unavailable.pct);
+	assert_int_equal(pol.max_unavailable.value, u->max_unavailable.value);
+	assert_true(pol.drain_timeout == u->drain_timeout);
+	assert_int_equal(pol.on_timeout == KUP_RO_TIMEOUT_FORCE, u->on_timeout_force);
+	assert_string_equal(pol.source, u->source);
+	/* the runbook */
+	plan = plan_of(kb, pv->provider, pv->os);
+	assert_int_equal(kup_plan_render(plan, KUP_PLAN_MARKDOWN, &md), KUP_OK);
+	assert_true(plan->node_rolls > 0);
+	if (u->max_surge.set) {
+		count_str(want, sizeof(want), u->surge_field, "maxSurge", &u->max_surge);
+		if (!strstr(md.buf, want))
+			fail_msg("%s runbook lacks '%s':\n%s", pv->provider, want, md.buf);
+	}
+	if (u->max_unavailable.set) {
+		count_str(want, sizeof(want), u->unavailable_field, "maxUnavailable",
+			  &u->max_unavailable);
+		if (!strstr(md.buf, want))
+			fail_msg("%s runbook lacks '%s':\n%s", pv->provider, want, md.buf);
+	}
+	snprintf(want, sizeof(want), "up to %.0f minutes per node", u->drain_timeout / 60);
+	if (!strstr(md.buf, want))
+		fail_msg("%s runbook lacks '%s':\n%s", pv->provider, want, md.buf);
+	kup_buf_release(&md);
+	kup_plan_free(plan);
+	return u;
+}
+
+static void test_embedded(void **state)
+{
+	struct kup_kb *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(kup_kb_load_embedded(&kb, &err), KUP_OK);
+	for (i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
+		const struct kup_pool_upgrade *u = check_same_row(kb, &provs[i]);
+		const struct kup_ro_policy *p = kup_ro_policy_find(u->policy);
+
+		/* the simulator's table without a KB named: the embedded one */
+		assert_non_null(p);
+		assert_int_equal(p->max_surge.value, u->max_surge.value);
+		assert_int_equal(p->max_unavailable.value, u->max_unavailable.value);
+		assert_true(p->drain_timeout == u->drain_timeout);
+	}
+	/* kubeadm and generic pools are the user's: no provider default */
+	assert_null(kup_rules_pool_upgrade(kup_kb_provider_rules(kb, "kubeadm")));
+	assert_null(kup_rules_pool_upgrade(kup_kb_provider_rules(kb, "generic")));
+	/* every data-backed simulator policy has its row */
+	assert_non_null(kup_kb_pool_upgrade(kb, "gke-blue-green"));
+	kup_kb_free(kb);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void spill(const char *path, const char *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* In the first node_upgrade row of text, `key: OLD` becomes `key: val`. */
+static char *set_key(char *text, const char *key, const char *val)
+{
+	char pat[64], *row = strstr(text, "\nnode_upgrade:"), *at, *eol, *out;
+	size_t n;
+
+	assert_non_null(row);
+	snprintf(pat, sizeof(pat), "\n    %s: ", key);
+	at = strstr(row, pat);
+	assert_non_null(at);
+	/* still the first row: the second row starts after it */
+	{
+		char *first = strstr(row, "\n  - "), *second = first ? strstr(first + 1, "\n  - ") : NULL;
+
+		if (second && second < at)
+			fail_msg("'%s' is not in the first node_upgrade row", key);
+	}
+	at += strlen(pat);
+	eol = strchr(at, '\n');
+	assert_non_null(eol);
+	n = strlen(text) - (size_t)(eol - at) + strlen(val) + 1;
+	out = malloc(n);
+	assert_non_null(out);
+	snprintf(out, n, "%.*s%s%s", (int)(at - text), text, val, eol);
+	free(text);
+	return out;
+}
+
+static void test_copy_changes_both(void **state)
+{
+	char dir[] = "/tmp/kup-provdata-XXXXXX", path[1024];
+	struct kup_kb *emb = NULL, *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct dirent *de;
+	DIR *d;
+	size_t i, n, nproblems = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	d = opendir(KUP_SOURCE_DIR "/data");
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		char *text;
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/data/%s", KUP_SOURCE_DIR, de->d_name);
+		text = slurp(path, &n);
+		for (i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "%s.yaml", provs[i].provider);
+			if (strcmp(de->d_name, want) == 0) {
+				text = set_key(text, provs[i].key1, provs[i].val1);
+				text = set_key(text, provs[i].key2, provs[i].val2);
+			}
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		spill(path, text, strlen(text));
+		free(text);
+	}
+	closedir(d);
+	assert_int_equal(kup_kb_load_dir(dir, &kb, NULL, &nproblems), KUP_OK);
+	assert_int_equal(nproblems, 0);
+	assert_int_equal(kup_kb_load_embedded(&emb, &err), KUP_OK);
+	for (i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
+		const struct kup_pool_upgrade *u = check_same_row(kb, &provs[i]);
+		const struct kup_pool_upgrade *e =
+			kup_rules_pool_upgrade(kup_kb_provider_rules(emb, provs[i].provider));
+
+		/* the copy really differs, in both changed knobs */
+		assert_true(u->drain_timeout != e->drain_timeout);
+		assert_true(u->drain_timeout == (double)atoi(provs[i].val2));
+		if (!strcmp(provs[i].key1, "max_surge"))
+			assert_true(u->max_surge.value != e->max_surge.value);
+		else
+			assert_true(u->max_unavailable.value != e->max_unavailable.value);
+	}
+	/* the simulator's table follows the KB it is given, and back */
+	assert_int_equal(kup_ro_policies_from_kb(kb, &err), KUP_OK);
+	assert_int_equal(kup_ro_policy_find("aks")->max_surge.value, 27);
+	assert_true(kup_ro_policy_find("eks")->drain_timeout == 1200);
+	assert_int_equal(kup_ro_policies_from_kb(emb, &err), KUP_OK);
+	assert_int_equal(kup_ro_policy_find("aks")->max_surge.value,
+			 kup_kb_pool_upgrade(emb, "aks")->max_surge.value);
+	kup_kb_free(kb);
+	kup_kb_free(emb);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* A KB without a row for a data-backed policy is refused, the table kept. */
+static void test_missing_row(void **state)
+{
+	struct kup_kb *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_ro_policy pol;
+	size_t n = 0;
+	const struct kup_ro_policy *before = kup_ro_policy_find("aks");
+	int64_t surge = before->max_surge.value;
+
+	(void)state;
+	assert_int_equal(kup_kb_load_dir(KUP_TEST_DATA "/plan-kb", &kb, NULL, &n), KUP_OK);
+	if (kup_kb_pool_upgrade(kb, "aks"))
+		skip();
+	assert_false(kup_ro_policy_with_kb(kb, "aks", &pol));
+	assert_int_equal(kup_ro_policies_from_kb(kb, &err), KUP_KB);
+	assert_non_null(strstr(err.msg, "'eks'"));
+	kup_error_release(&err);
+	assert_int_equal(kup_ro_policy_find("aks")->max_surge.value, surge);
+	/* a policy that is no provider's keeps its own defaults */
+	assert_true(kup_ro_policy_with_kb(kb, "capi", &pol));
+	assert_int_equal(pol.max_surge.value, 1);
+	kup_kb_free(kb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_embedded),
+		cmocka_unit_test(test_copy_changes_both),
+		cmocka_unit_test(test_missing_row),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
