@@ -15,9 +15,17 @@
 #include "kupgrade/profile.h"
 
 /*
+ * The i-th node label whose value names a node's pool, in the order
+ * kup_dump_node_pool() tries them: kupgrade's own `kupgrade.dev/pool`, then
+ * the KB's pool labels (kup_kb_pool_label_at: EKS, Karpenter, GKE, AKS ...
+ * from the data files); NULL past the end.  kb may be NULL (kupgrade's only).
+ * `rollout run --pool` selects nodes by the same list.
+ */
+const char *kup_dump_pool_label_at(const struct kup_kb *kb, size_t i);
+
+/*
  * The node pool of a Node object (`obj` the whole object): the value of the
- * first pool label of the KB's list (kup_kb_pool_label_at) that the node
- * carries; else "control-plane" for a node labelled
+ * first label of kup_dump_pool_label_at() that the node carries; else "control-plane" for a node labelled
  * node-role.kubernetes.io/control-plane (or master); else "default".  The
  * string returned is the label's value inside obj's tree, or a literal.
  * kb may be NULL (no pool labels: control-plane or default).

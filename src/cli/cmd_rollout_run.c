@@ -13,7 +13,9 @@
 #include "cli.h"
 #include "progress.h"
 #include "cli_live.h"
+#include "kupgrade/dump.h"
 #include "kupgrade/fleet.h"
+#include "kupgrade/kb.h"
 #include "kupgrade/json.h"
 #include "kupgrade/node.h"
 #include "kupgrade/report.h"
@@ -35,7 +37,8 @@ enum {
 
 static const struct cli_opt run_opts[] = {
 	{ O_POOL, 0, "pool", CLI_ARG, "NAME",
-	  "nodes with a node-pool label of that value (GKE, EKS, AKS, Karpenter, kupgrade.dev/pool)",
+	  "nodes with a node-pool label of that value (kupgrade.dev/pool, or a provider's pool label "
+	  "from the knowledge base: EKS, Karpenter, GKE, AKS)",
 	  NULL, CLI_HINT_NONE, NULL, NULL },
 	{ O_SELECTOR, 0, "selector", CLI_ARG, "LABELS", "nodes matching a label selector instead",
 	  NULL, CLI_HINT_NONE, NULL, NULL },
@@ -268,6 +271,7 @@ int cmd_rollout_run(int argc, char **argv)
 	struct kup_store *st = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT, drain = KUP_BUF_INIT, sel = KUP_BUF_INIT;
+	struct kup_kb *kb = NULL;
 	const char *format = "text", *state = "sqlite:kupgrade-rollout.db", *provider = NULL;
 	bool resume = false, abort_ = false, dry_run = false, yaml = false, quiet = false;
 	struct cli_progress pg;
@@ -388,20 +392,25 @@ int cmd_rollout_run(int argc, char **argv)
 	if (p.selector[0]) {
 		kup_buf_adds(&sel, p.selector);
 	} else {
-		/* the pool label kupgrade reads; the first one that has nodes is used */
-		static const char *const keys[] = {
-			"kupgrade.dev/pool", "cloud.google.com/gke-nodepool", "eks.amazonaws.com/nodegroup",
-			"kubernetes.azure.com/agentpool", "agentpool", "karpenter.sh/nodepool", NULL,
-		};
+		/* the pool labels of profile --from-dump and rollout scenario --from-dump
+		 * (kup_dump_pool_label_at: kupgrade.dev/pool, then the KB's); the first
+		 * one that has nodes is used */
 		struct kup_kube_resp resp;
+		struct kup_buf tried = KUP_BUF_INIT;
+		const char *key;
 		size_t i;
+
+		kb = cli_load_kb(NULL);
+		if (!kb)
+			goto out;
 		kup_kube_resp_init(&resp);
-		for (i = 0; keys[i]; i++) {
+		for (i = 0; (key = kup_dump_pool_label_at(kb, i)) != NULL; i++) {
 			struct kup_buf path = KUP_BUF_INIT;
-			kup_buf_addf(&path, "/api/v1/nodes?limit=1&labelSelector=%s%%3D%s", keys[i], p.pool);
+			kup_buf_addf(&tried, "%s%s", i ? ", " : "", key);
+			kup_buf_addf(&path, "/api/v1/nodes?limit=1&labelSelector=%s%%3D%s", key, p.pool);
 			if (kup_kube_get(live.k, path.buf, &resp, &err) == KUP_OK && resp.body.buf &&
 			    strstr(resp.body.buf, "\"name\"")) {
-				kup_buf_addf(&sel, "%s=%s", keys[i], p.pool);
+				kup_buf_addf(&sel, "%s=%s", key, p.pool);
 				kup_buf_release(&path);
 				break;
 			}
@@ -410,10 +419,12 @@ int cmd_rollout_run(int argc, char **argv)
 		}
 		kup_kube_resp_release(&resp);
 		if (!sel.len) {
-			cli_error("no node carries a node-pool label '%s' (kupgrade.dev/pool, GKE, EKS, "
-				  "AKS, Karpenter); use --selector", p.pool);
+			cli_error("no node carries a node-pool label '%s' (%s); use --selector", p.pool,
+				  tried.buf ? tried.buf : "");
+			kup_buf_release(&tried);
 			goto out;
 		}
+		kup_buf_release(&tried);
 	}
 	/* drains: this binary's `drain` (the Eviction API, 429 retries, blockers named) */
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -523,5 +534,6 @@ out:
 	}
 	cli_live_release(&live);
 	kup_store_close(st);
+	kup_kb_free(kb);
 	return rc;
 }

@@ -78,7 +78,7 @@ static void test_every_label(void **state)
 {
 	static const struct pool want[] = {
 		{ "control-plane", 1 }, { "default", 2 }, { "default-pool", 1 },
-		{ "ng-general", 2 }, { "spot", 1 }, { "sys", 1 }, { "user", 1 },
+		{ "ng-general", 2 }, { "self-managed", 1 }, { "spot", 1 }, { "sys", 1 }, { "user", 1 },
 	};
 	struct kup_kb *kb = embedded();
 	struct kup_profile *p = NULL;
@@ -139,6 +139,13 @@ static void test_labels_from_kb(void **state)
 		aks |= strcmp(pl->label, "kubernetes.azure.com/agentpool") == 0;
 	}
 	assert_true(eks && gke && aks);
+	/* the list rollout run --pool selects by: kupgrade's own, then the KB's, in order */
+	assert_string_equal(kup_dump_pool_label_at(kb, 0), "kupgrade.dev/pool");
+	for (i = 0; (pl = kup_kb_pool_label_at(kb, i)) != NULL; i++)
+		assert_string_equal(kup_dump_pool_label_at(kb, i + 1), pl->label);
+	assert_null(kup_dump_pool_label_at(kb, i + 1));
+	assert_string_equal(kup_dump_pool_label_at(NULL, 0), "kupgrade.dev/pool");
+	assert_null(kup_dump_pool_label_at(NULL, 1));
 	kup_kb_free(kb);
 }
 

@@ -1,7 +1,7 @@
 /*
  * dump.c - a RolloutScenario derived from a kubectl List dump (or a
  * `kupgrade snapshot` file, which is such a List): nodes grouped into pools
- * by kup_dump_node_pool() (the KB's pool labels, as profile --from-dump), pods grouped by owner (ReplicaSet -> Deployment,
+ * by kup_dump_node_pool() (kupgrade.dev/pool, then the KB's pool labels, as profile --from-dump), pods grouped by owner (ReplicaSet -> Deployment,
  * StatefulSet, DaemonSet), PDBs matched by matchLabels.
  */
 #include <stdio.h>
