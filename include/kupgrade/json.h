@@ -31,6 +31,18 @@ struct kup_json_opts {
 	struct kup_read_limits limits;
 	struct kup_error_sink errors;
 	bool stream_items;       /* stream a top-level `items` array (default true) */
+	/*
+	 * Members no caller reads, NULL-terminated, each a path from the root
+	 * of a document (each streamed item is one): its components, object
+	 * keys or '*' for any key or any array element, joined by '/' (the
+	 * components metadata, managedFields, *, fieldsV1 name the fieldsV1
+	 * of every managedFields entry).  Their values are checked as
+	 * any other (a syntax error is reported where it is) but built into
+	 * no node: the member is left out of its map.  At most 8 paths of at
+	 * most 8 components, the last one a key; otherwise the read functions
+	 * return KUP_INVALID.  Default none.
+	 */
+	const char *const *skip_paths;
 };
 void kup_json_opts_init(struct kup_json_opts *o, const char *path);
 

@@ -1121,6 +1121,157 @@ static void test_chunk_boundary_errors(void **state)
 	kup_arena_release(&a);
 }
 
+/* Every "@line:col[start,end)" of `part` is also in `whole`. */
+static void assert_positions_within(const char *part, const char *whole)
+{
+	const char *p = part;
+
+	while ((p = strchr(p, '@')) != NULL) {
+		const char *e = strchr(p, ')');
+		char tok[64];
+
+		assert_non_null(e);
+		assert_true((size_t)(e - p) + 1 < sizeof(tok));
+		memcpy(tok, p, (size_t)(e - p) + 1);
+		tok[e - p + 1] = '\0';
+		if (!strstr(whole, tok))
+			fail_msg("position %s of the skipping read is not in the full read", tok);
+		p = e;
+	}
+}
+
+static void test_skip_paths(void **state)
+{
+	static const char *const skip[] = { "metadata/managedFields/*/fieldsV1", "*/big", NULL };
+	/* non-ASCII text before the skipped values on the same lines: columns count characters */
+	static const char text[] =
+		"{\"kind\": \"List\", \"items\": [\n"
+		"  {\"metadata\": {\"name\": \"\xc3\xa9\", \"managedFields\": [\n"
+		"    {\"apiVersion\": \"v1\", \"fieldsV1\": {\"f:x\": {}, \"s\": \"\xc3\xa9\\n\\u00e9\", \"n\": [1, -2.5e3, true, null]}, \"manager\": \"m\"},\n"
+		"    {\"manager\": \"n\", \"fieldsV1\": [{\"a\": \"\xe2\x82\xac\"}], \"t\": \"\xc3\xa9\"}]},\n"
+		"   \"spec\": {\"big\": {\"deep\": [[[\"x\"]]]}, \"fieldsV1\": 1, \"keep\": 2}},\n"
+		"  {\"fieldsV1\": {\"kept\": true}, \"metadata\": {\"managedFields\": \"notalist\"}}\n"
+		"]}";
+	struct kup_arena a, errs;
+	struct kup_json_opts o;
+	struct run full, part;
+
+	(void)state;
+	kup_arena_init(&a, 0);
+	kup_arena_init(&errs, 0);
+	kup_json_opts_init(&o, "skip.json");
+	run_init(&full, &errs);
+	run_init(&part, &errs);
+	assert_int_equal(read_mem_opts(&full, text, sizeof(text) - 1, &o, &a), KUP_OK);
+	o.skip_paths = skip;
+	assert_int_equal(read_mem_opts(&part, text, sizeof(text) - 1, &o, &a), KUP_OK);
+	assert_int_equal(full.nerr, 0);
+	assert_int_equal(part.nerr, 0);
+	assert_int_equal(part.ndocs, 3);
+	assert_string_equal(part.json[0],
+			    "{\"metadata\":{\"name\":\"\xc3\xa9\",\"managedFields\":[{\"apiVersion\":\"v1\","
+			    "\"manager\":\"m\"},{\"manager\":\"n\",\"t\":\"\xc3\xa9\"}]},\"spec\":"
+			    "{\"fieldsV1\":1,\"keep\":2}}");
+	/* other paths are not skipped */
+	assert_string_equal(part.json[1], full.json[1]);
+	assert_string_equal(part.json[2], full.json[2]);
+	/* what is built sits where the full read puts it */
+	assert_positions_within(part.all.buf, full.all.buf);
+	run_release(&full);
+	run_release(&part);
+
+	/* the same read from a file (chunked input) */
+	run_init(&full, &errs);
+	assert_int_equal(read_file_opts(&full, text, sizeof(text) - 1, &o, &a), KUP_OK);
+	assert_int_equal(full.ndocs, 3);
+	run_init(&part, &errs);
+	assert_int_equal(read_mem_opts(&part, text, sizeof(text) - 1, &o, &a), KUP_OK);
+	assert_string_equal(full.all.buf, part.all.buf);
+	run_release(&full);
+	run_release(&part);
+
+	/* a path that is not one: KUP_INVALID */
+	{
+		static const char *const bad1[] = { "a//b", NULL };
+		static const char *const bad2[] = { "a/*", NULL };
+		static const char *const bad3[] = { "a/b/c/d/e/f/g/h/i", NULL };
+		static const char *const bad4[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", NULL };
+		const char *const *bad[] = { bad1, bad2, bad3, bad4 };
+		size_t i;
+
+		for (i = 0; i < 4; i++) {
+			o.skip_paths = bad[i];
+			run_init(&part, &errs);
+			assert_int_equal(read_mem_opts(&part, text, sizeof(text) - 1, &o, &a),
+					 KUP_INVALID);
+			assert_int_equal(part.ndocs, 0);
+			run_release(&part);
+		}
+	}
+	kup_arena_release(&errs);
+	kup_arena_release(&a);
+}
+
+/* A syntax error inside a skipped value is reported as the full read reports it. */
+static void test_skip_paths_errors(void **state)
+{
+	static const char *const skip[] = { "m/*/f", NULL };
+	static const char *const bodies[] = {
+		"{\"e\": \"\xc3\xa9\", \"x\": \"a\\qb\"}",          /* bad escape */
+		"{\"e\": \"\xc3\xa9\", \"x\": \"a\xc3\x28\"}",      /* invalid UTF-8 */
+		"{\"e\": \"\xc3\xa9\", \"x\": \"a\x01\"}",          /* control character */
+		"{\"x\": [1, 2,]}",                                 /* trailing comma */
+		"{\"x\": 01}",                                      /* leading zero */
+		"{\"x\": tru}",                                     /* bad literal */
+		"{\"x\" 1}",                                        /* no colon */
+		"{\"x\": 1 \"y\": 2}",                              /* no comma */
+		"{1: 2}",                                           /* key not a string */
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", /* deep */
+		"{\"x\": \"\xc3\xa9\xc3\xa9\\ud800 \\uzzzz\"}",     /* bad \u escape */
+		"\"\xc3\xa9 unterminated",                           /* runs into the end */
+	};
+	struct kup_arena a, errs;
+	struct kup_json_opts o;
+	size_t i;
+
+	(void)state;
+	kup_arena_init(&a, 0);
+	kup_arena_init(&errs, 0);
+	kup_json_opts_init(&o, "skip.json");
+	o.limits.max_depth = 32;
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct run full, part;
+		struct kup_buf b = KUP_BUF_INIT;
+		size_t k;
+
+		kup_buf_addf(&b, "[{\"m\": [{\"k\": \"\xc3\xa9\", \"f\": {\"a\": 1,\n   \"\xc3\xa9\": %s}}]},\n"
+			     " {\"after\": \"\xc3\xa9\"}]", bodies[i]);
+		run_init(&full, &errs);
+		run_init(&part, &errs);
+		o.skip_paths = NULL;
+		(void)read_mem_opts(&full, b.buf, b.len, &o, &a);
+		o.skip_paths = skip;
+		(void)read_mem_opts(&part, b.buf, b.len, &o, &a);
+		if (full.nerr == 0)
+			fail_msg("input %zu: no error", i);
+		assert_int_equal(part.nerr, full.nerr);
+		for (k = 0; k < full.nerr && k < 64; k++)
+			if (strcmp(part.err[k], full.err[k]) != 0)
+				fail_msg("input %zu: skipping reports '%s', the full read '%s'", i,
+					 part.err[k], full.err[k]);
+		/* the item after the bad one is read the same */
+		assert_int_equal(part.ndocs, full.ndocs);
+		if (full.ndocs)
+			assert_string_equal(part.json[full.ndocs - 1], full.json[full.ndocs - 1]);
+		run_release(&full);
+		run_release(&part);
+		kup_buf_release(&b);
+		kup_arena_reset(&errs);
+	}
+	kup_arena_release(&errs);
+	kup_arena_release(&a);
+}
+
 static void test_file_vs_mem_fixture(void **state)
 {
 	static const char *names[] = { "list.json", "bad_items.json" };
@@ -1179,6 +1330,8 @@ int main(void)
 		cmocka_unit_test(test_chunk_boundaries),
 		cmocka_unit_test(test_chunk_boundary_errors),
 		cmocka_unit_test(test_file_vs_mem_fixture),
+		cmocka_unit_test(test_skip_paths),
+		cmocka_unit_test(test_skip_paths_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,11 +35,24 @@
 
 #include "kupgrade/json.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define JSON_SSE2 1   /* 16 bytes at a time: every x86-64 has SSE2 */
+#endif
+
 #define JSON_CHUNK ((size_t)4 << 20)
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define JSON_SWAR 1   /* 8 bytes at a time where byte order allows */
 #endif
+/*
+ * Nodes and scalar text are bumped out of slabs of this size taken from the
+ * caller's arena (one arena call per slab, not one per node and one per
+ * string); text longer than a quarter slab goes to the arena directly.
+ */
+#define JSON_SLAB ((size_t)16 << 10)
+#define JSON_SKIP_PATHS 8
+#define JSON_SKIP_DEPTH 8
 #define DEFAULT_MAX_DEPTH 512
 #define DEFAULT_MAX_SCALAR ((size_t)64 << 20)
 #define DEFAULT_MAX_DOCUMENT ((size_t)256 << 20)
@@ -57,13 +70,29 @@ struct jr {
 	bool io_error;
 	bool nomem;
 
-	/* position: line of pos; col characters counted from the line start up to col_abs */
+	/*
+	 * position: line of pos; col characters counted from the line start up
+	 * to col_abs.  While line_ascii holds, every byte from line_start up to
+	 * pos is ASCII, so a column is a subtraction and col/col_abs wait.
+	 */
 	uint32_t line;
 	uint32_t col;
 	size_t col_abs;
+	size_t line_start;
+	bool line_ascii;
+
+	/* paths whose values are validated but not built (json.h, skip_paths) */
+	struct jpath {
+		const char *comp[JSON_SKIP_DEPTH];
+		size_t clen[JSON_SKIP_DEPTH];
+		size_t n;
+	} skip[JSON_SKIP_PATHS];
+	unsigned nskip;
+	unsigned skip_root;          /* every path: the mask a document starts with */
 
 	/* output */
 	struct kup_arena *arena;
+	char *slab, *slab_end;       /* the free part of the current slab of arena */
 	size_t max_depth, max_scalar, max_document;
 	size_t nodes, max_nodes;     /* of the current document */
 	size_t item;                 /* the streamed item being read, SIZE_MAX: none */
@@ -120,10 +149,26 @@ static void col_advance(struct jr *r, size_t abs)
 	r->col_abs = abs;
 }
 
-static uint32_t col_at(struct jr *r, size_t abs)
+static inline uint32_t col_at(struct jr *r, size_t abs)
 {
+	if (r->line_ascii)
+		return (uint32_t)(abs - r->line_start) + 1;
 	col_advance(r, abs);
 	return r->col + 1;
+}
+
+/*
+ * Bytes from `abs` (in the buffer) on may not be ASCII: columns are counted
+ * from there by col_advance until the next line.  Every byte from the line
+ * start up to `abs` is ASCII.
+ */
+static inline void line_not_ascii(struct jr *r, size_t abs)
+{
+	if (!r->line_ascii)
+		return;
+	r->line_ascii = false;
+	r->col = (uint32_t)(abs - r->line_start);
+	r->col_abs = abs;
 }
 
 static inline void newline_at(struct jr *r, size_t rel)
@@ -131,6 +176,8 @@ static inline void newline_at(struct jr *r, size_t rel)
 	r->line++;
 	r->col = 0;
 	r->col_abs = r->base + rel + 1;
+	r->line_start = r->col_abs;
+	r->line_ascii = true;
 }
 
 /*
@@ -144,7 +191,8 @@ static bool refill(struct jr *r)
 
 	if (r->eof)
 		return false;
-	col_advance(r, r->base + keep);
+	if (!r->line_ascii)
+		col_advance(r, r->base + keep);
 	if (keep > 0) {
 		memmove(r->own, r->own + keep, r->len - keep);
 		r->len -= keep;
@@ -207,6 +255,8 @@ static void jerr(struct jr *r, size_t rel, bool fatal, bool in_string,
 	r->e_in_string = in_string;
 	r->e_depth = r->depth;
 	r->e_code = code;
+	/* a resync may pass over anything: count characters from here on */
+	line_not_ascii(r, r->base + r->pos);
 	r->e_line = r->line;
 	r->e_col = col_at(r, r->base + rel);
 	r->pos = rel;
@@ -244,6 +294,51 @@ static void jerr_nomem(struct jr *r)
 
 /* ---- building nodes --------------------------------------------------------- */
 
+/* Forgets the current slab: its arena was reset, or another arena is used now. */
+static inline void slab_drop(struct jr *r)
+{
+	r->slab = r->slab_end = NULL;
+}
+
+static inline void use_arena(struct jr *r, struct kup_arena *a)
+{
+	r->arena = a;
+	slab_drop(r);
+}
+
+static void *jalloc_slow(struct jr *r, size_t size)
+{
+	char *s;
+
+	if (size > JSON_SLAB / 4) {
+		s = kup_arena_alloc(r->arena, size);
+	} else if ((s = kup_arena_alloc(r->arena, JSON_SLAB)) != NULL) {
+		r->slab = s + size;   /* the arena's blocks are aligned for anything */
+		r->slab_end = s + JSON_SLAB;
+	}
+	if (!s)
+		jerr_nomem(r);
+	return s;
+}
+
+/*
+ * `size` bytes aligned to `align` (1 for text, 8 for nodes and arrays) from
+ * the current slab, valid until the arena is reset; NULL (the error set)
+ * when out of memory.
+ */
+static inline void *jalloc(struct jr *r, size_t size, size_t align)
+{
+	if (r->slab) {
+		char *p = r->slab + ((0 - (uintptr_t)r->slab) & (align - 1));
+
+		if (p <= r->slab_end && (size_t)(r->slab_end - p) >= size) {
+			r->slab = p + size;
+			return p;
+		}
+	}
+	return jalloc_slow(r, size);
+}
+
 static struct kup_node *new_node(struct jr *r, uint8_t kind, size_t rel)
 {
 	struct kup_node *n;
@@ -259,12 +354,9 @@ static struct kup_node *new_node(struct jr *r, uint8_t kind, size_t rel)
 			     "size limit)", r->max_nodes, KUP_BYTES_PER_NODE);
 		return NULL;
 	}
-	n = kup_arena_alloc(r->arena, sizeof(*n));
-
-	if (!n) {
-		jerr_nomem(r);
+	n = jalloc(r, sizeof(*n), 8);
+	if (!n)
 		return NULL;
-	}
 	n->kind = kind;
 	n->tag = KUP_TAG_STR;
 	n->style = kind == KUP_NODE_SCALAR ? KUP_STYLE_PLAIN : KUP_STYLE_FLOW;
@@ -329,7 +421,20 @@ static inline int skip_ws(struct jr *r)
 
 			if (c == ' ') {
 				i++;
-#ifdef JSON_SWAR
+#if defined(JSON_SSE2)
+				/* indentation: 16 spaces at a time, up to the first other byte */
+				while (i + 16 <= n) {
+					__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+					unsigned m = (unsigned)_mm_movemask_epi8(
+						_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+
+					if (m != 0xFFFF) {
+						i += (size_t)__builtin_ctz(~m);
+						break;
+					}
+					i += 16;
+				}
+#elif defined(JSON_SWAR)
 				/* indentation: 8 spaces at a time */
 				for (;;) {
 					uint64_t v;
@@ -368,6 +473,23 @@ static inline int skip_ws(struct jr *r)
 /* Index of the first byte at or after `i` that needs care (" \ < 0x20 >= 0x80), or n. */
 static inline size_t scan_plain(const unsigned char *b, size_t i, size_t n)
 {
+#if defined(JSON_SSE2)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+		      space = _mm_set1_epi8(' ');
+
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		/* signed compare: below ' ' holds the control bytes and every byte >= 0x80 */
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+						      _mm_cmpeq_epi8(v, bslash)),
+					 _mm_cmplt_epi8(v, space));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+#endif
 #ifdef JSON_SWAR
 	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
 
@@ -592,6 +714,7 @@ static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
 			     "control character U+%04X in string must be escaped", c);
 			return false;
 		}
+		line_not_ascii(r, r->base + r->pos);   /* the opening quote; ASCII up to it */
 		{
 			size_t k = utf8_len(c), have;
 
@@ -626,11 +749,9 @@ static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
 			off += k;
 		}
 	}
-	text = kup_arena_alloc(r->arena, olen + 1);
-	if (!text) {
-		jerr_nomem(r);
+	text = jalloc(r, olen + 1, 1);
+	if (!text)
 		return false;
-	}
 	memcpy(text, r->sbuf, olen);
 	text[olen] = '\0';
 	n->u.str = text;
@@ -669,12 +790,22 @@ static struct kup_node *parse_string(struct jr *r)
 		return parse_string_slow(r, n, off) ? n : NULL;
 	if (too_long(r, off - 1, r->pos + off))
 		return NULL;
-	text = kup_arena_alloc(r->arena, off);
-	if (!text) {
-		jerr_nomem(r);
-		return NULL;
+#if defined(JSON_SSE2)
+	if (off <= 16 && r->len - r->pos >= 17) {
+		/* a short string (most keys): one 16-byte copy, the bytes after it overwritten below */
+		text = jalloc(r, 16, 1);
+		if (!text)
+			return NULL;
+		_mm_storeu_si128((__m128i *)(void *)text,
+				 _mm_loadu_si128((const __m128i *)(const void *)(b + 1)));
+	} else
+#endif
+	{
+		text = jalloc(r, off, 1);
+		if (!text)
+			return NULL;
+		memcpy(text, b + 1, off - 1);
 	}
-	memcpy(text, b + 1, off - 1);
 	text[off - 1] = '\0';
 	n->u.str = text;
 	n->len = off - 1;
@@ -805,11 +936,9 @@ static struct kup_node *parse_number(struct jr *r)
 			integral = false;
 	}
 	n->tag = integral ? KUP_TAG_INT : KUP_TAG_FLOAT;
-	text = kup_arena_alloc(r->arena, end + 1);
-	if (!text) {
-		jerr_nomem(r);
+	text = jalloc(r, end + 1, 1);
+	if (!text)
 		return NULL;
-	}
 	memcpy(text, b, end);
 	text[end] = '\0';
 	n->u.str = text;
@@ -864,7 +993,8 @@ static struct kup_node *parse_literal(struct jr *r, const char *word, size_t wle
 
 /* ---- values ----------------------------------------------------------------- */
 
-static struct kup_node *parse_value(struct jr *r, int c);
+static struct kup_node *parse_value(struct jr *r, int c, unsigned act, size_t pd);
+static bool skip_value(struct jr *r, int c);
 
 static bool check_doc_size(struct jr *r)
 {
@@ -896,11 +1026,9 @@ static bool finish_seq(struct jr *r, struct kup_node *n, size_t base)
 	n->len = cnt;
 	n->u.items = NULL;
 	if (cnt) {
-		n->u.items = kup_arena_alloc(r->arena, cnt * sizeof(*n->u.items));
-		if (!n->u.items) {
-			jerr_nomem(r);
+		n->u.items = jalloc(r, cnt * sizeof(*n->u.items), 8);
+		if (!n->u.items)
 			return false;
-		}
 		memcpy(n->u.items, r->stk + base, cnt * sizeof(*n->u.items));
 	}
 	r->nstk = base;
@@ -914,11 +1042,9 @@ static bool finish_map(struct jr *r, struct kup_node *n, size_t base)
 	n->len = cnt;
 	n->u.pairs = NULL;
 	if (cnt) {
-		n->u.pairs = kup_arena_alloc(r->arena, cnt * sizeof(*n->u.pairs));
-		if (!n->u.pairs) {
-			jerr_nomem(r);
+		n->u.pairs = jalloc(r, cnt * sizeof(*n->u.pairs), 8);
+		if (!n->u.pairs)
 			return false;
-		}
 		for (k = 0; k < cnt; k++) {
 			n->u.pairs[k].key = r->stk[base + 2 * k];
 			n->u.pairs[k].value = r->stk[base + 2 * k + 1];
@@ -928,11 +1054,52 @@ static bool finish_map(struct jr *r, struct kup_node *n, size_t base)
 	return true;
 }
 
-static struct kup_node *parse_array(struct jr *r)
+/* The skip paths (a mask of r->skip) still matching below an array at path depth pd. */
+static unsigned elem_act(const struct jr *r, unsigned act, size_t pd)
+{
+	unsigned out = 0, i;
+
+	for (i = 0; i < r->nskip; i++)
+		if ((act >> i & 1u) && pd + 1 < r->skip[i].n && r->skip[i].clen[pd] == 1 &&
+		    r->skip[i].comp[pd][0] == '*')
+			out |= 1u << i;
+	return out;
+}
+
+/*
+ * The skip paths still matching below member `key` of an object at path
+ * depth pd; *skip set when one of them ends there.
+ */
+static unsigned member_act(const struct jr *r, unsigned act, size_t pd,
+			   const struct kup_node *key, bool *skip)
+{
+	unsigned out = 0, i;
+
+	*skip = false;
+	for (i = 0; i < r->nskip; i++) {
+		const struct jpath *p = &r->skip[i];
+
+		if (!(act >> i & 1u) || pd >= p->n)
+			continue;
+		if (!(p->clen[pd] == 1 && p->comp[pd][0] == '*') &&
+		    (p->clen[pd] != key->len || memcmp(p->comp[pd], key->u.str, key->len) != 0))
+			continue;
+		if (pd + 1 == p->n)
+			*skip = true;
+		else
+			out |= 1u << i;
+	}
+	return out;
+}
+
+static struct kup_node *parse_array(struct jr *r, unsigned act, size_t pd)
 {
 	struct kup_node *n;
 	size_t base = r->nstk;
 	int c;
+
+	if (act)
+		act = elem_act(r, act, pd);
 
 	if (!enter(r))
 		return NULL;
@@ -949,7 +1116,7 @@ static struct kup_node *parse_array(struct jr *r)
 				jerr_eof(r, false);
 				return NULL;
 			}
-			v = parse_value(r, c);
+			v = parse_value(r, c, act, pd + 1);
 			if (!v || !push(r, v))
 				return NULL;
 			c = skip_ws(r);
@@ -975,6 +1142,28 @@ static struct kup_node *parse_array(struct jr *r)
 	return n;
 }
 
+/* After a key: expects ':' and leaves r->pos at the value's first byte (in *vc). */
+static bool key_colon(struct jr *r, int *vc)
+{
+	int c = skip_ws(r);
+
+	if (c != ':') {
+		if (c < 0)
+			jerr_eof(r, false);
+		else
+			jerr_char(r, r->pos, "expected ':' after object key");
+		return false;
+	}
+	r->pos++;
+	c = skip_ws(r);
+	if (c < 0) {
+		jerr_eof(r, false);
+		return false;
+	}
+	*vc = c;
+	return true;
+}
+
 /* After '{' or ',': expects a key, ':' and leaves r->pos at the value's first byte. */
 static struct kup_node *parse_key(struct jr *r, int c, int *vc)
 {
@@ -988,23 +1177,8 @@ static struct kup_node *parse_key(struct jr *r, int c, int *vc)
 		return NULL;
 	}
 	k = parse_string(r);
-	if (!k)
+	if (!k || !key_colon(r, vc))
 		return NULL;
-	c = skip_ws(r);
-	if (c != ':') {
-		if (c < 0)
-			jerr_eof(r, false);
-		else
-			jerr_char(r, r->pos, "expected ':' after object key");
-		return NULL;
-	}
-	r->pos++;
-	c = skip_ws(r);
-	if (c < 0) {
-		jerr_eof(r, false);
-		return NULL;
-	}
-	*vc = c;
 	return k;
 }
 
@@ -1026,7 +1200,7 @@ static int after_member(struct jr *r, int *c)
 	return 0;
 }
 
-static struct kup_node *parse_object(struct jr *r)
+static struct kup_node *parse_object(struct jr *r, unsigned act, size_t pd)
 {
 	struct kup_node *n;
 	size_t base = r->nstk;
@@ -1047,9 +1221,23 @@ static struct kup_node *parse_object(struct jr *r)
 			k = parse_key(r, c, &vc);
 			if (!k)
 				return NULL;
-			v = parse_value(r, vc);
+			if (act) {
+				bool skip;
+				unsigned cact = member_act(r, act, pd, k, &skip);
+
+				if (skip) {
+					/* validated, left out of the map */
+					if (!skip_value(r, vc))
+						return NULL;
+					goto next;
+				}
+				v = parse_value(r, vc, cact, pd + 1);
+			} else {
+				v = parse_value(r, vc, 0, 0);
+			}
 			if (!v || !push(r, k) || !push(r, v))
 				return NULL;
+		next:
 			st = after_member(r, &c);
 			if (st == 0)
 				return NULL;
@@ -1065,7 +1253,11 @@ static struct kup_node *parse_object(struct jr *r)
 	return n;
 }
 
-static struct kup_node *parse_value(struct jr *r, int c)
+/*
+ * The value whose first byte c is at r->pos.  act: the skip paths (a mask
+ * of r->skip) that match the path down to here, pd components long.
+ */
+static struct kup_node *parse_value(struct jr *r, int c, unsigned act, size_t pd)
 {
 	if (!check_doc_size(r))
 		return NULL;
@@ -1073,9 +1265,9 @@ static struct kup_node *parse_value(struct jr *r, int c)
 	case '"':
 		return parse_string(r);
 	case '{':
-		return parse_object(r);
+		return parse_object(r, act, pd);
 	case '[':
-		return parse_array(r);
+		return parse_array(r, act, pd);
 	case 't':
 		return parse_literal(r, "true", 4, KUP_TAG_BOOL);
 	case 'f':
@@ -1088,6 +1280,159 @@ static struct kup_node *parse_value(struct jr *r, int c)
 	default:
 		jerr_char(r, r->pos, "expected a value");
 		return NULL;
+	}
+}
+
+/* ---- skipping: validated as parse_value would, nothing built ------------------ */
+
+/*
+ * Undoes what a parse that built something for a skipped value took: its
+ * nodes are not counted, and its memory is handed back when the slab is
+ * still the same.
+ */
+struct jmark {
+	char *slab, *slab_end;
+	size_t nodes;
+};
+
+static inline struct jmark mark(const struct jr *r)
+{
+	struct jmark m = { r->slab, r->slab_end, r->nodes };
+	return m;
+}
+
+static inline void unwind(struct jr *r, struct jmark m)
+{
+	if (r->slab_end == m.slab_end && m.slab)
+		r->slab = m.slab;
+	r->nodes = m.nodes;
+}
+
+/* A string at r->pos; the rare ones with escapes or non-ASCII text go through parse_string. */
+static bool skip_string(struct jr *r)
+{
+	const unsigned char *b;
+	size_t off = 1;
+
+	for (;;) {
+		size_t avail = r->len - r->pos;
+
+		b = ubuf(r) + r->pos;
+		off = scan_plain(b, off, avail);
+		if (off < avail)
+			break;
+		if (too_long(r, off - 1, r->pos + off))
+			return false;
+		if (!refill(r)) {
+			jerr_eof(r, true);
+			return false;
+		}
+	}
+	if (b[off] != '"') {
+		struct jmark m = mark(r);
+		bool ok = parse_string(r) != NULL;
+
+		unwind(r, m);
+		return ok;
+	}
+	if (too_long(r, off - 1, r->pos + off))
+		return false;
+	r->pos += off + 1;
+	return true;
+}
+
+static bool skip_array(struct jr *r)
+{
+	int c;
+
+	if (!enter(r))
+		return false;
+	r->pos++;
+	c = skip_ws(r);
+	if (c != ']') {
+		for (;;) {
+			if (c < 0) {
+				jerr_eof(r, false);
+				return false;
+			}
+			if (!skip_value(r, c))
+				return false;
+			c = skip_ws(r);
+			if (c == ',') {
+				r->pos++;
+				c = skip_ws(r);
+				continue;
+			}
+			if (c == ']')
+				break;
+			if (c < 0)
+				jerr_eof(r, false);
+			else
+				jerr_char(r, r->pos, "expected ',' or ']' after array element");
+			return false;
+		}
+	}
+	r->pos++;
+	r->depth--;
+	return true;
+}
+
+static bool skip_object(struct jr *r)
+{
+	int c;
+
+	if (!enter(r))
+		return false;
+	r->pos++;
+	c = skip_ws(r);
+	if (c != '}') {
+		for (;;) {
+			int vc, st;
+
+			if (c != '"') {
+				if (c < 0)
+					jerr_eof(r, false);
+				else
+					jerr_char(r, r->pos, "expected a string as object key");
+				return false;
+			}
+			if (!skip_string(r) || !key_colon(r, &vc) || !skip_value(r, vc))
+				return false;
+			st = after_member(r, &c);
+			if (st == 0)
+				return false;
+			if (st == 1)
+				break;
+		}
+	}
+	r->pos++;
+	r->depth--;
+	return true;
+}
+
+/*
+ * Reads past the value whose first byte c is at r->pos, checking it as
+ * parse_value does (the same errors at the same places) without building it.
+ */
+static bool skip_value(struct jr *r, int c)
+{
+	if (!check_doc_size(r))
+		return false;
+	switch (c) {
+	case '"':
+		return skip_string(r);
+	case '{':
+		return skip_object(r);
+	case '[':
+		return skip_array(r);
+	default: {
+		/* numbers and literals: few, parsed and dropped */
+		struct jmark m = mark(r);
+		bool ok = parse_value(r, c, 0, 0) != NULL;
+
+		unwind(r, m);
+		return ok;
+	}
 	}
 }
 
@@ -1189,6 +1534,7 @@ static bool deliver(struct jrun *j, struct kup_node *root, size_t index, bool li
 	d.list_item = list_item;
 	st = j->fn ? j->fn(j->ctx, &d) : KUP_OK;
 	kup_arena_reset(j->arena);
+	slab_drop(&j->r);
 	if (st != KUP_OK) {
 		j->stop = st;
 		return false;
@@ -1210,6 +1556,8 @@ static int resync(struct jr *r, size_t nest, bool in_str)
 		while (i < n) {
 			unsigned c = b[i];
 
+			if (c >= 0x80)
+				line_not_ascii(r, r->base + i);
 			if (c == '\n') {
 				newline_at(r, i);
 			} else if (in_str) {
@@ -1217,6 +1565,8 @@ static int resync(struct jr *r, size_t nest, bool in_str)
 					if (i + 1 >= n)
 						break;
 					i++;
+					if (b[i] >= 0x80)
+						line_not_ascii(r, r->base + i);
 					if (b[i] == '\n')
 						newline_at(r, i);
 				} else if (c == '"') {
@@ -1272,7 +1622,7 @@ static bool stream_items(struct jrun *j, size_t *pidx)
 		if (c < 0)
 			jerr_eof(r, false);
 		else
-			v = parse_value(r, c);
+			v = parse_value(r, c, r->skip_root, 0);
 		if (v) {
 			if (!deliver(j, v, *pidx, true))
 				return false;
@@ -1301,6 +1651,7 @@ static bool stream_items(struct jrun *j, size_t *pidx)
 		/* A bad item: report it and try to carry on with the next one. */
 		report(j);
 		kup_arena_reset(j->arena);
+		slab_drop(r);
 		r->nstk = base;
 		if (r->e_fatal) {
 			r->failed = false;   /* reported */
@@ -1363,20 +1714,28 @@ static struct kup_node *parse_top_object(struct jrun *j, bool *streamed)
 				if (!(n = copy_node(r, &j->priv, n)))
 					return NULL;
 				kup_arena_reset(j->arena);
-				r->arena = j->arena;
+				use_arena(r, j->arena);
 				*streamed = true;
 				size_t idx = 0;
 
 				if (!stream_items(j, &idx))
 					return NULL;
-				r->arena = &j->priv;
+				use_arena(r, &j->priv);
 				r->doc_start = r->base + r->pos;
 				r->nodes = 0;
 				r->item = SIZE_MAX;
 			} else {
-				v = parse_value(r, vc);
-				if (!v || !push(r, key) || !push(r, v))
-					return NULL;
+				bool skip = false;
+				unsigned cact = r->skip_root ? member_act(r, r->skip_root, 0, key, &skip) : 0;
+
+				if (skip) {
+					if (!skip_value(r, vc))
+						return NULL;
+				} else {
+					v = parse_value(r, vc, cact, 1);
+					if (!v || !push(r, key) || !push(r, v))
+						return NULL;
+				}
 			}
 			st = after_member(r, &c);
 			if (st == 0)
@@ -1403,6 +1762,7 @@ static void skip_bom(struct jr *r)
 	if (b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) {
 		r->pos += 3;
 		r->col_abs = r->base + r->pos;
+		r->line_start = r->col_abs;
 	}
 }
 
@@ -1410,6 +1770,7 @@ static void jr_init(struct jr *r, const struct kup_read_limits *l, struct kup_ar
 {
 	memset(r, 0, sizeof(*r));
 	r->line = 1;
+	r->line_ascii = true;
 	r->arena = arena;
 	r->max_depth = l && l->max_depth ? l->max_depth : DEFAULT_MAX_DEPTH;
 	r->max_scalar = l && l->max_scalar ? l->max_scalar : DEFAULT_MAX_SCALAR;
@@ -1452,19 +1813,19 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 		r->nstk = 0;
 		if (c == '[' && stream) {
 			/* A top-level array is read like a List's items: one element at a time. */
-			r->arena = j->arena;
+			use_arena(r, j->arena);
 			if (!stream_items(j, &j->ndocs)) {
 				if (r->failed)
 					report(j);
 				break;
 			}
-			r->arena = j->arena;
+			use_arena(r, j->arena);
 			continue;
 		} else if (c == '{' && stream) {
-			r->arena = j->arena;
+			use_arena(r, j->arena);
 			v = parse_top_object(j, &streamed);
 		} else {
-			v = parse_value(r, c);
+			v = parse_value(r, c, r->skip_root, 0);
 		}
 		if (j->stop != KUP_OK)
 			break;
@@ -1477,6 +1838,7 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 			struct kup_node *root;
 
 			kup_arena_reset(j->arena);
+			slab_drop(r);
 			root = copy_node(r, j->arena, v);
 			kup_arena_reset(&j->priv);
 			if (!root) {
@@ -1487,7 +1849,7 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 		}
 		if (!deliver(j, v, j->ndocs++, false))
 			break;
-		r->arena = j->arena;
+		use_arena(r, j->arena);
 	}
 	kup_arena_release(&j->priv);
 	if (nerrors)
@@ -1503,7 +1865,40 @@ void kup_json_opts_init(struct kup_json_opts *o, const char *path)
 	o->stream_items = true;
 }
 
-static void jrun_init(struct jrun *j, const struct kup_json_opts *opts,
+/* opts->skip_paths into r->skip; false when one is malformed or there are too many. */
+static bool compile_skip(struct jr *r, const char *const *paths)
+{
+	size_t i;
+
+	for (i = 0; paths && paths[i]; i++) {
+		struct jpath *p;
+		const char *c = paths[i];
+
+		if (i >= JSON_SKIP_PATHS)
+			return false;
+		p = &r->skip[i];
+		p->n = 0;
+		for (;;) {
+			const char *e = strchr(c, '/');
+			size_t n = e ? (size_t)(e - c) : strlen(c);
+
+			if (n == 0 || p->n == JSON_SKIP_DEPTH)
+				return false;
+			p->comp[p->n] = c;
+			p->clen[p->n++] = n;
+			if (!e)
+				break;
+			c = e + 1;
+		}
+		if (p->clen[p->n - 1] == 1 && p->comp[p->n - 1][0] == '*')
+			return false;   /* a path names a member, not every element */
+		r->skip_root |= 1u << i;
+	}
+	r->nskip = (unsigned)i;
+	return true;
+}
+
+static bool jrun_init(struct jrun *j, const struct kup_json_opts *opts,
 		      struct kup_arena *arena, kup_doc_fn fn, void *ctx)
 {
 	memset(j, 0, sizeof(*j));
@@ -1514,6 +1909,7 @@ static void jrun_init(struct jrun *j, const struct kup_json_opts *opts,
 	j->fn = fn;
 	j->ctx = ctx;
 	j->stop = KUP_OK;
+	return compile_skip(&j->r, opts->skip_paths);
 }
 
 enum kup_status kup_json_read_mem(const char *text, size_t len,
@@ -1528,7 +1924,10 @@ enum kup_status kup_json_read_mem(const char *text, size_t len,
 		*nerrors = 0;
 	if (!opts || !arena || (!text && len))
 		return KUP_INVALID;
-	jrun_init(&j, opts, arena, fn, ctx);
+	if (!jrun_init(&j, opts, arena, fn, ctx)) {
+		kup_arena_release(&j.priv);
+		return KUP_INVALID;
+	}
 	j.r.buf = text ? text : "";
 	j.r.len = len;
 	j.r.eof = true;
@@ -1550,7 +1949,10 @@ enum kup_status kup_json_read_input(struct kup_input *in, const struct kup_json_
 		*nerrors = 0;
 	if (!in || !opts || !arena)
 		return KUP_INVALID;
-	jrun_init(&j, opts, arena, fn, ctx);
+	if (!jrun_init(&j, opts, arena, fn, ctx)) {
+		kup_arena_release(&j.priv);
+		return KUP_INVALID;
+	}
 	j.r.in = in;
 	j.r.buf = "";
 	st = run(&j, nerrors);
@@ -1595,7 +1997,7 @@ enum kup_status kup_json_parse(const char *text, size_t len,
 	if (c < 0)
 		jerr_eof(&r, false);
 	else
-		v = parse_value(&r, c);
+		v = parse_value(&r, c, 0, 0);
 	if (v) {
 		c = skip_ws(&r);
 		if (c >= 0)

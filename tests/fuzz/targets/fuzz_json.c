@@ -2,7 +2,9 @@
  * fuzz_json - kup_json_read_mem (items streamed) and kup_json_parse with
  * small limits; every delivered tree is walked and its invariants checked
  * (positions inside the input, NUL-terminated scalars, depth within the
- * limit), then serialized with kup_node_to_json.
+ * limit), then serialized with kup_node_to_json.  Then the input is read
+ * twice more, without and with skip_paths: both reads must report the same
+ * errors at the same places and deliver as many documents.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -84,6 +86,49 @@ static void on_err(void *ctx, const struct kup_error *e)
 		abort();
 }
 
+/* Every error as "line:col: msg\n" into the kup_buf at ctx. */
+static void keep_err(void *ctx, const struct kup_error *e)
+{
+	on_err(NULL, e);
+	kup_buf_addf(ctx, "%u:%u: %s\n", e->line, e->column, e->msg);
+}
+
+static void skip_compare(const uint8_t *data, size_t size)
+{
+	static const char *const skip[] = { "a/*/b", "*/c", NULL };
+	struct kup_buf e1 = KUP_BUF_INIT, e2 = KUP_BUF_INIT;
+	struct kup_json_opts o;
+	struct kup_arena a;
+	struct ctx c1, c2;
+	size_t n1 = 0, n2 = 0;
+	enum kup_status s1, s2;
+
+	memset(&c1, 0, sizeof(c1));
+	memset(&c2, 0, sizeof(c2));
+	c1.size = c2.size = size;
+	kup_arena_init(&a, 4096);
+	kup_json_opts_init(&o, "fuzz.json");
+	o.limits.max_depth = DEPTH;
+	o.limits.max_scalar = 4096;
+	o.limits.max_document = 1 << 16;
+	o.limits.max_nodes = (size_t)1 << 20;   /* skipped values build no node: no node cap in play */
+	o.errors.fn = keep_err;
+	o.errors.ctx = &e1;
+	s1 = kup_json_read_mem((const char *)data, size, &o, &a, on_doc, &c1, &n1);
+	kup_arena_reset(&a);
+	o.errors.ctx = &e2;
+	o.skip_paths = skip;
+	s2 = kup_json_read_mem((const char *)data, size, &o, &a, on_doc, &c2, &n2);
+	if (s1 != s2 || n1 != n2 || c1.docs != c2.docs || e1.len != e2.len ||
+	    (e1.len && memcmp(e1.buf, e2.buf, e1.len) != 0))
+		abort();
+	kup_buf_release(&c1.out);
+	kup_buf_release(&c2.out);
+	kup_buf_release(&e1);
+	kup_buf_release(&e2);
+	kup_arena_release(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kup_arena a;
@@ -115,5 +160,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kup_error_release(&err);
 	kup_buf_release(&c.out);
 	kup_arena_release(&a);
+	skip_compare(data, size);
 	return 0;
 }
