@@ -48,6 +48,13 @@ struct cl {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
+	/* the cluster's dump: (the objects planned and pre-flight checked):
+	 * a change to it alone re-plans as a change to the profile does */
+	bool dump_seen;
+	dev_t ddev;
+	ino_t dino;
+	off_t dsize;
+	struct timespec dmtime;
 	bool prof_ok;
 	bool oom;                       /* memory ran out reading or planning it: fatal */
 	struct kup_fleet_next next;
@@ -311,10 +318,24 @@ static void evaluate(struct cl *c, const struct kup_fleet *f, const struct kup_k
 			c->oom = true;
 		return;
 	}
+	struct stat db;
+	bool dump_seen = fc->dump && stat(fc->dump, &db) == 0;
+	bool dump_same = !fc->dump || (dump_seen == c->dump_seen &&
+					(!dump_seen || (db.st_dev == c->ddev && db.st_ino == c->dino &&
+							db.st_size == c->dsize &&
+							db.st_mtim.tv_sec == c->dmtime.tv_sec &&
+							db.st_mtim.tv_nsec == c->dmtime.tv_nsec)));
 	if (!force && !keep && c->evaluated && sb.st_dev == c->dev && sb.st_ino == c->ino &&
 	    sb.st_size == c->size && sb.st_mtim.tv_sec == c->mtime.tv_sec &&
-	    sb.st_mtim.tv_nsec == c->mtime.tv_nsec)
+	    sb.st_mtim.tv_nsec == c->mtime.tv_nsec && dump_same)
 		return;
+	c->dump_seen = dump_seen;
+	if (dump_seen) {
+		c->ddev = db.st_dev;
+		c->dino = db.st_ino;
+		c->dsize = db.st_size;
+		c->dmtime = db.st_mtim;
+	}
 	c->dev = sb.st_dev;
 	c->ino = sb.st_ino;
 	c->size = sb.st_size;
