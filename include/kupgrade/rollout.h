@@ -462,6 +462,14 @@ struct kup_ro_run_result {
 enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struct kup_ro_run_opts *o,
 			   struct kup_ro_run_result *res, struct kup_error *err);
 /*
+ * Whether the executor runs policy `name`: kupgrade; capi (a new node per
+ * old node, random order, a blocked drain fails the roll); eks (the surge
+ * nodes first, drains once they are all Ready, at most min(100, S + M) old
+ * nodes in flight, each terminated 60 s after its drain, a blocked drain
+ * fails the roll with PodEvictionFailure).
+ */
+bool kup_ro_run_policy_ok(const char *name);
+/*
  * --abort: removes the taints and cordons of the roll's old nodes, records
  * the roll as failed ("aborted") and lists what is left into `left`.
  */

@@ -61,8 +61,10 @@ static const struct cli_opt run_opts[] = {
 	  "per provision command", "10m", CLI_HINT_NONE, NULL, NULL },
 	{ O_POLICY, 0, "policy", CLI_ARG, "NAME",
 	  "kupgrade (old nodes tainted PreferNoSchedule, zone-matched replacements, a blocked "
-	  "drain quarantined after the drain timeout) or capi (random order, a blocked drain fails "
-	  "the roll), both at the same budget", "kupgrade", CLI_HINT_ENUM, "kupgrade capi", NULL },
+	  "drain quarantined after the drain timeout), capi (random order, a blocked drain fails "
+	  "the roll) or eks (surge nodes Ready first, then S + M drains at a time, each node "
+	  "terminated 60 s after its drain), all at the same budget", "kupgrade", CLI_HINT_ENUM,
+	  "kupgrade capi eks", NULL },
 	{ O_STATE, 0, "state", CLI_ARG, "URL", "where the roll is recorded: sqlite:PATH or "
 	  "postgresql://...", "sqlite:kupgrade-rollout.db", CLI_HINT_NONE, NULL, NULL },
 	{ O_RESUME, 0, "resume", CLI_NOARG, NULL,
@@ -378,8 +380,8 @@ int cmd_rollout_run(int argc, char **argv)
 			cli_error("a roll needs a budget: --max-surge N and --max-unavailable M");
 			goto out;
 		}
-		if (strcmp(p.policy, "kupgrade") != 0 && strcmp(p.policy, "capi") != 0) {
-			cli_error("--policy: the executor runs kupgrade and capi, not '%s'", p.policy);
+		if (!kup_ro_run_policy_ok(p.policy)) {
+			cli_error("--policy: the executor runs kupgrade, capi and eks, not '%s'", p.policy);
 			goto out;
 		}
 		snprintf(p.kubeconfig, sizeof(p.kubeconfig), "%s", live.kubeconfig ? live.kubeconfig : "");

@@ -30,7 +30,9 @@
 #     old node is retired only after the drain timeout, said so (ready-timeout).
 # Knobs: KUP_ROLLOUT_NODES (12, a multiple of 3: the kupgrade / capi comparison and the
 # calibration), KUP_ROLLOUT_FAULT_NODES (6: kill -9 + resume, abort, PDB at 0, retries;
-# 2 per zone keeps CI time down), KUP_ROLLOUT_KILLS (3).
+# 2 per zone keeps CI time down), KUP_ROLLOUT_KILLS (3), KUP_ROLLOUT_POLICIES ("kupgrade capi":
+# the policies compared; bench/rollout_live.sh adds eks), KUP_ROLLOUT_PHASES ("compare faults":
+# bench/rollout_live.sh runs one of them).
 # Usage (ctest): rollout_run.sh KUPGRADE_CLI BUILD_DIR
 set -u
 CLI="$1"
@@ -43,6 +45,9 @@ MAIN_NODES=${KUP_ROLLOUT_NODES:-12}
 FAULT_NODES=${KUP_ROLLOUT_FAULT_NODES:-6}
 NODES=$MAIN_NODES
 KILLS=${KUP_ROLLOUT_KILLS:-3}
+POLICIES=${KUP_ROLLOUT_POLICIES:-kupgrade capi}
+PHASES=${KUP_ROLLOUT_PHASES:-compare faults}
+phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 T_START=$(date +%s)
 
 # hollow nodes have kubelets: the node lifecycle controller runs (not-ready taints, NotReady)
@@ -359,13 +364,21 @@ EOF
 		"(target 0.75-1.25)" >&2
 }
 
-# ---- 1, 2: kupgrade and capi, the same budget (3 surge, 0 unavailable) -----------------------
-for pol in kupgrade capi; do
-	[ "$pol" = kupgrade ] || { fresh_pool; wait_for "workloads Ready again" 240 workloads_ready; }
+# ---- 1, 2: kupgrade and capi (and eks: bench/rollout_live.sh), the same budget (3 surge, 0 unavailable)
+FIRST=1
+for pol in $POLICIES; do
+	phase compare || break
+	[ "$FIRST" = 1 ] || { fresh_pool; wait_for "workloads Ready again" 240 workloads_ready; }
+	FIRST=0
 	if [ "$pol" = kupgrade ]; then
 		"$CLI" rollout scenario --context admin --kubeconfig "$KUP_KUBECONFIG" >"$OUT/scenario.yaml" \
 			2>"$OUT/scenario.err"
 		kup_expect_exit 0 $? "rollout scenario --context (the cluster before the roll)"
+		"$CLI" rollout plan "$OUT/scenario.yaml" --max-surge 3 --max-unavailable 0 -o json \
+			>"$OUT/plan.json" 2>"$OUT/plan.err"
+		kup_check "rollout plan on that scenario names the cluster's $NODES old nodes, each once" \
+			kup_jq "$OUT/plan.json" "[.steps[].nodes[]] | (length == $NODES) and (unique | length == $NODES)
+				and all(test(\"^old$POOL_ROUND-[0-9]+\$\"))"
 	fi
 	watch_start "$OUT/watch-$pol"
 	t0=$(date +%s.%N)
@@ -383,10 +396,14 @@ for pol in kupgrade capi; do
 	wait_for "$pol: workloads Ready after the roll" 120 workloads_ready
 	echo "harness: MEASURED $pol makespan $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s" \
 		"(summary $(jq .makespan_s "$OUT/$pol.json") s, peak unavailable $(jq .peak_unavailable_nodes "$OUT/$pol.json")," \
-		"pdb violation $(jq .pdb_violation_s "$OUT/$pol.json") s)" >&2
+		"pdb violation $(jq .pdb_violation_s "$OUT/$pol.json") s, peak extra $(jq .peak_extra_nodes "$OUT/$pol.json"))" >&2
 	[ "$pol" = kupgrade ] && calibrate "$OUT/scenario.yaml" "$OUT/$pol.json" "$OUT/$pol.err" "$t0"
 done
 
+if ! phase faults; then
+	echo "harness: rollout_run took $(($(date +%s) - T_START)) s ($PHASES)" >&2
+	kup_done
+fi
 # the fault phases on a smaller pool (CI time)
 NODES=$FAULT_NODES
 

@@ -95,6 +95,8 @@ struct run {
 	int64_t *claimed_ms;       /* per claimed node: when its provision step named it */
 	char pdb_path[128];
 	char holder[128];          /* this process's lease on the roll */
+	const struct kup_ro_policy *pol;  /* the simulator's policy of the same name */
+	bool asg_draining;         /* eks: the surge nodes were Ready, drains may start */
 };
 
 #define LEASE_TTL_MS 10000
@@ -501,6 +503,17 @@ static bool is_kupgrade(const struct run *R)
 	return strcmp(R->o->policy, "kupgrade") == 0;
 }
 
+static bool is_eks(const struct run *R)
+{
+	return strcmp(R->o->policy, "eks") == 0;
+}
+
+bool kup_ro_run_policy_ok(const char *name)
+{
+	return name && (strcmp(name, "kupgrade") == 0 || strcmp(name, "capi") == 0 ||
+			strcmp(name, "eks") == 0);
+}
+
 /* kupgrade: old nodes PreferNoSchedule, so replacements land on new nodes while they have room. */
 static void taint_prefer(struct run *R)
 {
@@ -552,8 +565,8 @@ static const char *provision_zone(struct run *R)
 			for (n = 0; n < R->nnodes; n++)
 				gap -= !is_old(R, &R->nodes[n]) && strcmp(R->nodes[n].zone, z) == 0;
 		}
-		if (!is_kupgrade(R))
-			gap = 0;   /* CAPI: no zone matching, old nodes in order */
+		if (!is_kupgrade(R) && !is_eks(R))
+			gap = 0;   /* CAPI: no zone matching, old nodes in order; EKS: AZ-balanced */
 		if (gap > bestgap) {
 			bestgap = gap;
 			best = i;
@@ -600,6 +613,14 @@ static int pick_drain(struct run *R)
 
 static void read_owners(struct run *R, struct old *od);
 
+/* EKS updateConfig.maxUnavailable at the budget: min(100, S + M), at least 1. */
+static int asg_parallel(const struct run *R)
+{
+	int mu = R->o->max_surge + R->o->max_unavailable;
+
+	return mu < 1 ? 1 : mu > 100 ? 100 : mu;
+}
+
 static void act(struct run *R)
 {
 	const struct kup_ro_run_opts *o = R->o;
@@ -635,6 +656,26 @@ static void act(struct run *R)
 			extra++;
 		}
 	}
+	/*
+	 * EKS: no drain before every surge node is Ready, then at most its
+	 * updateConfig.maxUnavailable (maxSurgeNodes + maxUnavailableNodes, as
+	 * the simulator maps the budget) old nodes in flight
+	 */
+	if (is_eks(R) && !R->asg_draining) {
+		int i, newn = R->nclaimed, prov = jobs_of(R, JOB_PROVISION);
+		bool all = prov == 0 && (extra >= o->max_surge || newn >= R->nold);
+		for (i = 0; i < R->nclaimed && all; i++)
+			all = R->claimed_ms[i] < 0;
+		for (i = 0; i < R->nold; i++)
+			all = all || R->olds[i].state != OLD_PENDING;   /* --resume */
+		if (!all) {
+			kup_buf_release(&cmd);
+			return;
+		}
+		R->asg_draining = true;
+		event(R, "surge-ready", "%d surge node(s) Ready: drains start, at most %d at a time",
+		      R->nclaimed, asg_parallel(R));
+	}
 	/* drains within maxUnavailableNodes, counted on the fresh read */
 	while (!*o->stop) {
 		int k = pick_drain(R);
@@ -642,6 +683,14 @@ static void act(struct run *R)
 		char comp[300];
 		if (k < 0)
 			break;
+		if (is_eks(R)) {
+			int i, inflight = 0;
+			for (i = 0; i < R->nold; i++)
+				inflight += R->olds[i].state == OLD_DRAINING || R->olds[i].state == OLD_DRAINED ||
+					    R->olds[i].state == OLD_RETIRING;
+			if (inflight >= asg_parallel(R))
+				break;
+		}
 		n = find_node(R, R->olds[k].name);
 		if (n && n->ready && !n->unsched && n0 - (avail - 1) > o->max_unavailable)
 			break;
@@ -740,10 +789,11 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 			      "quarantined (cordoned, left at its version)", od->name,
 			      od->blocker[0] ? " by PodDisruptionBudget " : "", od->blocker);
 		} else {
+			const char *why = R->pol && R->pol->timeout_error ? R->pol->timeout_error : NULL;
 			R->r->failed = true;
-			snprintf(R->r->reason, sizeof(R->r->reason), "drain of %.100s failed (exit %d)%s%.100s",
-				 od->name, status, od->blocker[0] ? ": blocked by PodDisruptionBudget " : "",
-				 od->blocker);
+			snprintf(R->r->reason, sizeof(R->r->reason), "%s%sdrain of %.100s failed (exit %d)%s%.100s",
+				 why ? why : "", why ? ": " : "", od->name, status,
+				 od->blocker[0] ? ": blocked by PodDisruptionBudget " : "", od->blocker);
 		}
 		if (od->blocker[0])
 			snprintf(R->r->blocker, sizeof(R->r->blocker), "%s", od->blocker);
@@ -969,6 +1019,9 @@ static void retire_drained(struct run *R)
 			continue;
 		if (!od->drained_ms)
 			od->drained_ms = kup_mono_ms();
+		if (R->pol && R->pol->post_cordon > 0 && !is_kupgrade(R) &&
+		    kup_mono_ms() - od->drained_ms < (int64_t)(R->pol->post_cordon * 1000))
+			continue;   /* EKS: terminated 60 s after the drain */
 		if (od->owners[0] && !owners_ready(R, od, which, sizeof(which))) {
 			long waited = (long)((kup_mono_ms() - od->drained_ms) / 1000);
 			long limit = R->o->drain_timeout_s > 0 ? R->o->drain_timeout_s : 900;
@@ -1174,9 +1227,10 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 	R.rng = o->seed ? o->seed : 1;
 	if (!parse_version(o->to, &R.tmaj, &R.tmin))
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--to: '%s' is not a version", o->to);
-	if (strcmp(o->policy, "kupgrade") != 0 && strcmp(o->policy, "capi") != 0)
+	if (!kup_ro_run_policy_ok(o->policy))
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
-				     "--policy: the executor runs kupgrade and capi, not '%s'", o->policy);
+				     "--policy: the executor runs kupgrade, capi and eks, not '%s'", o->policy);
+	R.pol = kup_ro_policy_find(o->policy);
 	kup_arena_init(&arena, 4096);
 	s = kup_store_get_cluster(st, o->name, &arena, &row, err);
 	fresh = s == KUP_NOTFOUND;
