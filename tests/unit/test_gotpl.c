@@ -45,7 +45,7 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 static char *render_at(const char *version, const char *values, const char *helpers, const char *tpl)
 {
 	struct kup_arena a;
-	struct gt_caps caps = { version, "1", "25", has, NULL };
+	struct gt_caps caps = { version, "1", "25", has, NULL, 0 };
 	struct gt_engine *e;
 	struct gt_file *f;
 	struct kup_error err = KUP_ERROR_INIT;
@@ -123,6 +123,42 @@ static char *render_at(const char *version, const char *values, const char *help
 static char *render(const char *values, const char *tpl)
 {
 	return render_at("v1.25.0", values, NULL, tpl);
+}
+
+/* Renders tpl expecting the budget to run out: "site=N: reason", or "OK: output". */
+static char *budget(const char *tpl)
+{
+	struct kup_arena a;
+	struct gt_caps caps = { "v1.25.0", "1", "25", has, NULL, 0 };
+	struct gt_engine *e;
+	struct gt_file *f;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct gt_out o;
+	struct kup_buf r = KUP_BUF_INIT;
+	enum kup_status st;
+	size_t site = 999;
+
+	kup_arena_init(&a, 0);
+	e = gt_new(&a, &caps);
+	assert_non_null(e);
+	f = gt_parse(e, "t.yaml", tpl, strlen(tpl), &err);
+	assert_non_null(f);
+	memset(&o, 0, sizeof(o));
+	o.top = true;
+	st = gt_render(e, f, gt_map_new(e), &o);
+	if (st == KUP_OK) {
+		assert_null(gt_budget(e, &site));
+		kup_buf_adds(&r, "OK: ");
+		kup_buf_add(&r, o.buf.buf ? o.buf.buf : "", o.buf.len);
+	} else {
+		assert_int_equal(st, KUP_TOOBIG);
+		assert_non_null(gt_budget(e, &site));
+		kup_buf_addf(&r, "site=%zu: %s", site, gt_budget(e, NULL));
+	}
+	gt_out_release(&o);
+	gt_free(e);
+	kup_arena_release(&a);
+	return kup_buf_detach(&r, NULL);
 }
 
 #define EXPECT(want, got_expr)                          \
@@ -249,6 +285,28 @@ static void test_errors(void **state)
 	EXPECT("ERROR 1:1 unclosed action", render(NULL, "{{ x"));
 }
 
+/* Every range iteration is a step; a range over more integers than the steps
+ * left is refused before its first iteration (not after millions of them). */
+static void test_budget(void **state)
+{
+	(void)state;
+	EXPECT("OK: 0,1,2,", budget("{{ range 3 }}{{ . }},{{ end }}"));
+	EXPECT("OK: xx", budget("{{ range 2.5 }}x{{ end }}"));
+	EXPECT("OK: none", budget("{{ range 0 }}x{{ else }}none{{ end }}"));
+	EXPECT("OK: none", budget("{{ range -5 }}x{{ else }}none{{ end }}"));
+	/* past the old silent cap of 100000 iterations: all of them */
+	EXPECT("OK: 149999", budget("{{ $n := 0 }}{{ range 150000 }}{{ $n = . }}{{ end }}{{ $n }}"));
+	EXPECT("site=4: range over 100000000 iterations: more than the 3999997 evaluation steps left of 4000000",
+	       budget("abc\n{{ range 100000000 }}x{{ end }}"));
+	EXPECT("site=0: range over 1e+300 iterations: more than the 3999998 evaluation steps left of 4000000",
+	       budget("{{ range 1e300 }}x{{ end }}"));
+	/* nested: the outer range fits, the inner ones together do not */
+	EXPECT("site=16: the template needs more than 4000000 evaluation steps",
+	       budget("{{ range 3000 }}{{ range 3000 }}{{ end }}{{ end }}"));
+	EXPECT("site=13: range over 9223372036854775807 iterations: more than the 3999995 evaluation steps left of 4000000",
+	       budget("{{ range 3 }}{{ range 9223372036854775807 }}{{ range 9223372036854775807 }}{{ end }}{{ end }}{{ end }}"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_range_with_vars),
 		cmocka_unit_test(test_functions),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1044,11 +1044,30 @@ struct reader {
 	struct doc_state d;
 };
 
+/* The line and column (in characters) of byte `src` of a template's text. */
+static void src_pos(const struct tfile *tf, size_t src, uint32_t *line, uint32_t *col)
+{
+	uint32_t l = 1, c = 1;
+	size_t i;
+
+	if (src > tf->len)
+		src = tf->len;
+	for (i = 0; i < src; i++) {
+		if (tf->text[i] == '\n') {
+			l++;
+			c = 1;
+		} else if (((unsigned char)tf->text[i] & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
 static void map_pos(const struct reader *rd, size_t off, uint32_t *line, uint32_t *col)
 {
 	const struct gt_out *o = rd->out;
-	size_t lo = 0, hi = o->nspans, src = 0, i;
-	uint32_t l = 1, c = 1;
+	size_t lo = 0, hi = o->nspans, src = 0;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -1061,18 +1080,7 @@ static void map_pos(const struct reader *rd, size_t off, uint32_t *line, uint32_
 		const struct gt_span *s = &o->spans[lo - 1];
 		src = s->src + (s->verbatim ? off - s->out : 0);
 	}
-	if (src > rd->tf->len)
-		src = rd->tf->len;
-	for (i = 0; i < src; i++) {
-		if (rd->tf->text[i] == '\n') {
-			l++;
-			c = 1;
-		} else if (((unsigned char)rd->tf->text[i] & 0xc0) != 0x80) {
-			c++;
-		}
-	}
-	*line = l;
-	*col = c;
+	src_pos(rd->tf, src, line, col);
 }
 
 static long marker_reason(const char *s, size_t n)
@@ -1629,12 +1637,13 @@ static void render_all(struct renderer *r, struct chart *c, size_t *nfiles)
 			r->st = KUP_NOMEM;
 		} else if (st == KUP_TOOBIG) {
 			struct kup_chart_object o;
+			size_t site = 0;
 			memset(&o, 0, sizeof(o));
 			o.state = KUP_CHART_UNDECIDED;
 			o.path = tf->path;
-			o.line = o.column = 1;
+			o.reason = gt_budget(r->e, &site);
+			src_pos(tf, site, &o.line, &o.column);
 			o.chart = c->label;
-			o.reason = "the template exceeds the evaluation budget";
 			r->st = r->fn(r->ctx, &o);
 		} else {
 			r->st = read_output(r, c, tf, &out);

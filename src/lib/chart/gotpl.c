@@ -26,7 +26,7 @@
 #include "kupgrade/version.h"
 
 #define GT_MAX_DEPTH 100          /* nested template calls */
-#define GT_MAX_STEPS 4000000u     /* node evaluations per render */
+#define GT_MAX_STEPS 4000000ul    /* node evaluations and range iterations per render */
 #define GT_MAX_OUT (16u << 20)    /* bytes of one output */
 #define GT_MAX_REASONS 100000u
 
@@ -105,7 +105,7 @@ struct gt_engine {
 	size_t nreasons, rcap;
 	struct var *vars;
 	size_t nvars, vcap;
-	unsigned long steps;
+	unsigned long steps, max_steps;
 	int depth;
 	int dead;                 /* inside a dead region */
 	int guard;                /* inside an unknown guard */
@@ -113,6 +113,8 @@ struct gt_engine {
 	size_t site;              /* offset of the depth-0 action being evaluated */
 	bool oom;
 	bool budget;
+	const char *budget_why;   /* what ran out, for gt_budget() */
+	size_t budget_site;       /* the depth-0 action it ran out in */
 	int brk;                  /* 1 break, 2 continue pending */
 };
 
@@ -229,6 +231,38 @@ static struct gt_val unknownf(struct gt_engine *e, const char *fmt, ...)
 		s = (char *)"out of memory";
 	}
 	return gt_unknown(e, s);
+}
+
+/* Stops the render: the budget named by fmt ran out (the first reason is kept). */
+static void over_budget(struct gt_engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void over_budget(struct gt_engine *e, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	if (e->budget)
+		return;
+	e->budget = true;
+	e->budget_site = e->site;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	e->budget_why = kup_arena_strdup(e->a, buf);
+	if (!e->budget_why)
+		e->oom = true;
+}
+
+/* One evaluation step; false (and the render stopped) past the budget. */
+static bool step(struct gt_engine *e)
+{
+	if (e->budget)
+		return false;
+	if (++e->steps > e->max_steps) {
+		over_budget(e, "the template needs more than %lu evaluation steps", e->max_steps);
+		return false;
+	}
+	return true;
 }
 
 struct gt_val gt_apiv(void)
@@ -460,6 +494,15 @@ static size_t reason_index(struct gt_engine *e, const char *r)
 	return e->nreasons++;
 }
 
+const char *gt_budget(const struct gt_engine *e, size_t *site)
+{
+	if (!e->budget)
+		return NULL;
+	if (site)
+		*site = e->budget_site;
+	return e->budget_why ? e->budget_why : "the template exceeds the evaluation budget";
+}
+
 const char *gt_reason(const struct gt_engine *e, size_t idx)
 {
 	return idx < e->nreasons ? e->reasons[idx] : "unknown";
@@ -514,7 +557,7 @@ static void add_span(struct gt_engine *e, struct gt_out *o, size_t src, bool ver
 static void out_add(struct gt_engine *e, struct gt_out *o, const char *s, size_t n)
 {
 	if (o->buf.len + n > GT_MAX_OUT) {
-		e->budget = true;
+		over_budget(e, "the template's output is larger than %u MiB", GT_MAX_OUT >> 20);
 		return;
 	}
 	kup_buf_add(&o->buf, s, n);
@@ -1385,6 +1428,7 @@ struct gt_engine *gt_new(struct kup_arena *a, const struct gt_caps *caps)
 		return NULL;
 	e->a = a;
 	e->caps = *caps;
+	e->max_steps = caps->max_steps ? caps->max_steps : GT_MAX_STEPS;
 	return e;
 }
 
@@ -2736,10 +2780,8 @@ static struct gt_val eval_pipe(struct gt_engine *e, struct gt_pipe *p, struct gt
 	struct gt_val v = gt_nil();
 	size_t i;
 
-	if (++e->steps > GT_MAX_STEPS) {
-		e->budget = true;
+	if (!step(e))
 		return gt_unknown(e, "evaluation budget exhausted");
-	}
 	for (i = 0; i < p->ncmds && !e->budget && !e->oom; i++)
 		v = eval_cmd(e, &p->cmds[i], dot, i ? &v : NULL);
 	if (p->nvars) {
@@ -2882,7 +2924,7 @@ static void exec_range(struct gt_engine *e, struct gt_node *n, struct gt_val dot
 		return;
 	}
 	if (v.k == GT_LIST) {
-		for (i = 0; i < v.u.l->n && !e->budget && !e->oom; i++, count++) {
+		for (i = 0; i < v.u.l->n && step(e) && !e->oom; i++, count++) {
 			size_t m2 = e->nvars;
 			if (nv == 1)
 				var_push(e, p->vars[0], v.u.l->v[i]);
@@ -2904,7 +2946,7 @@ static void exec_range(struct gt_engine *e, struct gt_node *n, struct gt_val dot
 			e->oom = true;
 			return;
 		}
-		for (i = 0; i < v.u.m->n && !e->budget && !e->oom; i++, count++) {
+		for (i = 0; i < v.u.m->n && step(e) && !e->oom; i++, count++) {
 			size_t m2 = e->nvars, j = idx[i];
 			if (nv == 1)
 				var_push(e, p->vars[0], v.u.m->v[j]);
@@ -2922,10 +2964,24 @@ static void exec_range(struct gt_engine *e, struct gt_node *n, struct gt_val dot
 		}
 		free(idx);
 	} else if (v.k == GT_INT || v.k == GT_FLOAT) {
-		int64_t k, lim = v.k == GT_INT ? v.u.i : (int64_t)v.u.f;
-		if (lim > 100000)
-			lim = 100000;
-		for (k = 0; k < lim && !e->budget && !e->oom; k++, count++) {
+		/* each iteration is a step: a count past the steps left is refused at once */
+		unsigned long left = e->steps < e->max_steps ? e->max_steps - e->steps : 0;
+		int64_t k, lim = 0;
+		if (v.k == GT_INT && v.u.i > 0)
+			lim = v.u.i;
+		else if (v.k == GT_FLOAT && v.u.f >= 1)
+			lim = v.u.f > (double)left ? INT64_MAX : (int64_t)v.u.f;
+		if (lim > 0 && (uint64_t)lim > left) {
+			if (v.k == GT_INT)
+				over_budget(e, "range over %lld iterations: more than the %lu evaluation steps left of %lu",
+					    (long long)lim, left, e->max_steps);
+			else
+				over_budget(e, "range over %.*g iterations: more than the %lu evaluation steps left of %lu",
+					    v.u.f < 1e15 ? 15 : 6, v.u.f, left, e->max_steps);
+			e->nvars = mark;
+			return;
+		}
+		for (k = 0; k < lim && step(e) && !e->oom; k++, count++) {
 			size_t m2 = e->nvars;
 			if (nv >= 1)
 				var_push(e, p->vars[nv - 1], gt_int(k));
@@ -3003,10 +3059,8 @@ static struct gt_val render_tpl(struct gt_engine *e, struct gt_val text, struct 
 static void exec_list(struct gt_engine *e, struct gt_node *n, struct gt_val dot, struct gt_out *o)
 {
 	for (; n && !e->budget && !e->oom && !e->brk; n = n->next) {
-		if (++e->steps > GT_MAX_STEPS) {
-			e->budget = true;
+		if (!step(e))
 			return;
-		}
 		if (e->depth == 0)
 			e->site = n->off;
 		switch (n->k) {
@@ -3067,6 +3121,8 @@ enum kup_status gt_render(struct gt_engine *e, struct gt_file *f, struct gt_val 
 	e->guard = 0;
 	e->brk = 0;
 	e->budget = false;
+	e->budget_why = NULL;
+	e->budget_site = 0;
 	e->nvars = 0;
 	e->cur = f;
 	var_push(e, "$", dot);

@@ -72,6 +72,7 @@ struct gt_caps {
 	/* .Capabilities.APIVersions.Has: 1 yes, 0 no, -1 unknown (*why says why) */
 	int (*has)(void *ctx, const char *s, size_t n, const char **why);
 	void *has_ctx;
+	unsigned long max_steps;  /* evaluation steps per render; 0: 4,000,000 */
 };
 
 struct gt_engine;
@@ -110,6 +111,12 @@ struct gt_file *gt_parse(struct gt_engine *e, const char *name, const char *text
 enum kup_status gt_render(struct gt_engine *e, struct gt_file *f, struct gt_val dot,
 			  struct gt_out *out);
 void gt_out_release(struct gt_out *o);
+/*
+ * After gt_render returned KUP_TOOBIG: which budget ran out (steps, output
+ * size, or a range longer than the steps left), and at *site the offset of
+ * the top-level action of the rendered file it ran out in.  NULL otherwise.
+ */
+const char *gt_budget(const struct gt_engine *e, size_t *site);
 const char *gt_reason(const struct gt_engine *e, size_t idx);
 
 /* ---- values ---- */
