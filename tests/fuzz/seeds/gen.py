@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeds the corpora of fuzz_discovery, fuzz_drain, fuzz_store and fuzz_cli
+"""Seeds the corpora of fuzz_discovery, fuzz_drain, fuzz_store, fuzz_cli and fuzz_ignore
 (at least 50 inputs each): python3 tests/fuzz/seeds/gen.py [CORPUS_DIR].
 Deterministic (seeded), so running it again gives the same files."""
 import hashlib, json, os, random, sys
@@ -190,4 +190,32 @@ cli = [
 ]
 for line in cli:
     save('fuzz_cli', '\0'.join(line.split(' ')))
+
+# fuzz_ignore: byte 0 the chunk seed, then manifests with inline ignore comments
+# in every place a section can hold one (the tap and the re-read must agree)
+OBJS = [("extensions/v1beta1", "Ingress"), ("apps/v1beta2", "Deployment"),
+        ("policy/v1beta1", "PodSecurityPolicy"), ("batch/v1beta1", "CronJob"), ("v1", "ConfigMap")]
+COMMENTS = ["# kupgrade:ignore kubernetes/{g}/{k} reason given",
+            "# kupgrade:ignore kubernetes/*/{k}",
+            "# kupgrade:ignore kubernetes/{g}/Other not this one",
+            "  # kupgrade:ignore kubernetes/{g}/{k}",
+            "#kupgrade:ignore kubernetes/{g}/{k} no space",
+            "# kupgrade:ignore",
+            "# kupgrade:ignore kubernetes/{g}/{k} " + "long " * 150,
+            "# plain comment, no marker"]
+def ign_doc(g, k, i, where, comment):
+    lines = ["apiVersion: %s" % g, "kind: %s" % k, "metadata:", "  name: o%d" % i]
+    c = comment.format(g=g.replace('/', '/') if '/' in g else 'core/' + g, k=k)
+    lines.insert(where % (len(lines) + 1), c)
+    return lines
+for n in range(60):
+    docs = []
+    for i in range(rng.randrange(1, 5)):
+        g, k = rng.choice(OBJS)
+        docs.append('\n'.join(ign_doc(g, k, i, rng.randrange(6), rng.choice(COMMENTS))))
+    sep = rng.choice(['\n---\n', '\n--- \n', '\n---\n\n', '\r\n---\r\n', '\n--- # kupgrade:ignore kubernetes/*/*\n'])
+    text = sep.join(docs) + rng.choice(['', '\n', '\n---\n', '\n# kupgrade:ignore kubernetes/*/* trailing'])
+    if n % 7 == 3:
+        text = text.replace('\n', '\r\n')
+    save('fuzz_ignore', bytes([rng.randrange(256)]) + text.encode())
 print('seeded', top)
