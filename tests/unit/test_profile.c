@@ -258,6 +258,18 @@ static const struct bad_case bad[] = {
 	  KUP_INVALID, 3, 21, "metadata: unknown key 'nmae'; did you mean 'name'?" },
 	{ HEAD "Spec:\n  controlPlane: {version: \"1.27\"}\n",
 	  KUP_INVALID, 4, 1, "ClusterProfile: unknown key 'Spec'; did you mean 'spec'?" },
+	/* names go into the runbook's commands: no shell metacharacters, no placeholders */
+	{ "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: \"prod; rm -rf ~\"}\n"
+	  "spec: {controlPlane: {version: \"1.27\"}}\n",
+	  KUP_INVALID, 3, 18, "metadata.name: 'prod; rm -rf ~' is not a name: letters, digits, '-', '_' and '.' only" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n    - {name: \"s{to}ystem\", version: \"1.27\"}\n",
+	  KUP_INVALID, 7, 14, "spec.nodePools[0].name: 's{to}ystem' is not a name" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n    - {name: \"-general\", version: \"1.27\"}\n",
+	  KUP_INVALID, 7, 14, "spec.nodePools[0].name: '-general' is not a name" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n    - {name: \"a$(id)\", version: \"1.27\"}\n",
+	  KUP_INVALID, 7, 14, "spec.nodePools[0].name: 'a$(id)' is not a name" },
+	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  addons:\n    - {name: \"core dns\", version: \"1.10.1\"}\n",
+	  KUP_INVALID, 7, 14, "spec.addons[0].name: 'core dns' is not a name" },
 };
 
 static void malformed_profiles(void **state)
@@ -368,19 +380,38 @@ static void writes_quotes_when_needed(void **state)
 	kup_profile_free(p);
 	kup_profile_free(q);
 
-	/* JSON may carry code points a YAML document may not: they are escaped */
+	/* JSON may carry code points a YAML document may not: they are escaped
+	 * (in a free-text field: names take only letters, digits, '-', '_', '.') */
 	p = parse_ok("{\"apiVersion\": \"kupgrade.dev/v1alpha1\", \"kind\": \"ClusterProfile\",\n"
-		     " \"metadata\": {\"name\": \"a\\u0085b\\u2028c\\ufeff\\u007f\"},\n"
-		     " \"spec\": {\"controlPlane\": {\"version\": \"1.30\"}}}");
+		     " \"metadata\": {\"name\": \"x\"},\n"
+		     " \"spec\": {\"controlPlane\": {\"version\": \"1.30\"}, \"nodePools\": [{\"name\": \"p\",\n"
+		     " \"version\": \"1.30\", \"os\": \"a\\u0085b\\u2028c\\ufeff\\u007f\"}]}}");
 	kup_buf_init(&y);
 	assert_int_equal(kup_profile_write_yaml(p, &y), KUP_OK);
-	assert_non_null(strstr(y.buf, "name: \"a\\u0085b\\u2028c\\ufeff\\u007f\"\n"));
+	assert_non_null(strstr(y.buf, "os: \"a\\u0085b\\u2028c\\ufeff\\u007f\"\n"));
 	q = parse_ok(y.buf);
-	assert_string_equal(q->name, p->name);
-	assert_string_equal(q->name, "a\xc2\x85" "b\xe2\x80\xa8" "c\xef\xbb\xbf\x7f");
+	assert_string_equal(q->pools[0].os, p->pools[0].os);
+	assert_string_equal(q->pools[0].os, "a\xc2\x85" "b\xe2\x80\xa8" "c\xef\xbb\xbf\x7f");
 	kup_buf_release(&y);
 	kup_profile_free(p);
 	kup_profile_free(q);
+}
+
+static void names_accepted(void **state)
+{
+	/* what EKS, GKE and AKS names and Kubernetes labels are made of */
+	struct kup_profile *p = parse_ok(
+		"apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: Prod_EU-1.a}\n"
+		"spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n"
+		"    - {name: ng_1.spot-A, version: \"1.27\"}\n    - {name: \"2nd\", version: \"1.27\"}\n"
+		"  addons:\n    - {name: aws-ebs-csi-driver, version: \"1.20.0\"}\n");
+
+	(void)state;
+	assert_string_equal(p->name, "Prod_EU-1.a");
+	assert_string_equal(p->pools[0].name, "ng_1.spot-A");
+	assert_string_equal(p->pools[1].name, "2nd");
+	assert_string_equal(p->addons[0].name, "aws-ebs-csi-driver");
+	kup_profile_free(p);
 }
 
 static void provider_names(void **state)
@@ -407,6 +438,7 @@ int main(void)
 		cmocka_unit_test(every_problem_to_sink),
 		cmocka_unit_test(load_file_and_missing),
 		cmocka_unit_test(writes_quotes_when_needed),
+		cmocka_unit_test(names_accepted),
 		cmocka_unit_test(provider_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

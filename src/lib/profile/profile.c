@@ -144,6 +144,38 @@ static const char *get_string(struct pctx *c, const struct kup_node *map, const 
 	return dup_str(c, n->u.str);
 }
 
+/*
+ * A cluster, node pool or add-on name: the runbook puts it into the commands
+ * it prints (--name NAME), so only the characters Kubernetes object names and
+ * labels are made of are taken: letters, digits, '-', '_' and '.', starting
+ * with a letter or digit, at most 253.  A name with a space, a quote, '$',
+ * '{' or ';' would be pasted into a shell as it is.
+ */
+#define PROFILE_MAX_NAME 253
+static const char *get_name(struct pctx *c, const struct kup_node *map, const char *key,
+			    const char *field)
+{
+	const char *s = get_string(c, map, key, field, true);
+	size_t i, n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+		if (!alnum && (i == 0 || (ch != '-' && ch != '_' && ch != '.')))
+			break;
+	}
+	if (i < n || n > PROFILE_MAX_NAME) {
+		problem(c, KUP_INVALID, kup_node_get(map, key),
+			"%s: '%.64s' is not a name: letters, digits, '-', '_' and '.' only, starting with a letter or digit, at most %d characters (the runbook's commands carry it)",
+			field, s, PROFILE_MAX_NAME);
+		return NULL;
+	}
+	return s;
+}
+
 static bool get_version(struct pctx *c, const struct kup_node *map, const char *key,
 			const char *field, bool required, const char **text,
 			struct kup_version *v)
@@ -232,7 +264,7 @@ static void parse_pool(struct pctx *c, const struct kup_node *n, size_t idx,
 	snprintf(f, sizeof(f), "spec.nodePools[%zu]", idx);
 	check_keys(c, n, f, pool_keys, NKEYS(pool_keys));
 	snprintf(f, sizeof(f), "spec.nodePools[%zu].name", idx);
-	pool->name = get_string(c, n, "name", f, true);
+	pool->name = get_name(c, n, "name", f);
 	snprintf(f, sizeof(f), "spec.nodePools[%zu].version", idx);
 	get_version(c, n, "version", f, true, &pool->version_text, &pool->version);
 	snprintf(f, sizeof(f), "spec.nodePools[%zu].kubeProxyVersion", idx);
@@ -294,7 +326,7 @@ static void parse_addon(struct pctx *c, const struct kup_node *n, size_t idx,
 	snprintf(f, sizeof(f), "spec.addons[%zu]", idx);
 	check_keys(c, n, f, addon_keys, NKEYS(addon_keys));
 	snprintf(f, sizeof(f), "spec.addons[%zu].name", idx);
-	a->name = get_string(c, n, "name", f, true);
+	a->name = get_name(c, n, "name", f);
 	/* An add-on whose version could not be read (an image by digest) may leave it out. */
 	snprintf(f, sizeof(f), "spec.addons[%zu].version", idx);
 	get_version(c, n, "version", f, false, &a->version_text, &a->version);
@@ -370,7 +402,7 @@ static void parse_root(struct pctx *c, const struct kup_node *root)
 	else if (md->kind != KUP_NODE_MAP)
 		problem(c, KUP_INVALID, md, "metadata: must be a mapping");
 	else
-		p->name = get_string(c, md, "name", "metadata.name", true);
+		p->name = get_name(c, md, "name", "metadata.name");
 	check_keys(c, md, "metadata", metadata_keys, NKEYS(metadata_keys));
 
 	spec = kup_node_get(root, "spec");
