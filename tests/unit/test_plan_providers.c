@@ -349,6 +349,14 @@ static void test_kb_rows(void **state)
 	assert_string_equal(kup_rules_node_image(e, "Bottlerocket OS 1.19.2 (aws-k8s-1.27)")->family,
 			    "Bottlerocket");
 	assert_null(kup_rules_node_image(e, "Ubuntu 22.04"));
+	/* GKE and AKS image families run every minor (no k8s_max): only Docker stops them */
+	assert_string_equal(kup_rules_node_image(g, "Container-Optimized OS from Google")->family,
+			    "COS_CONTAINERD");
+	assert_false(kup_rules_node_image(g, "Ubuntu 22.04.4 LTS")->k8s_max.valid);
+	assert_string_equal(kup_rules_node_image(kup_kb_provider_rules(kb, "aks"),
+						 "CBL-Mariner/Linux")->family, "AzureLinux");
+	assert_false(kup_rules_node_image(kup_kb_provider_rules(kb, "aks"),
+					  "Ubuntu 18.04.6 LTS")->k8s_max.valid);
 	/* AKS: the calendar with its LTS ends (1.29-1.37), what staying on takes */
 	for (m = 29; m <= 37; m++) {
 		const struct kup_provider_release *pr;
@@ -476,6 +484,17 @@ static void test_eks_pools_and_addons(void **state)
 	assert_non_null(strstr(plan->steps[find_step(plan, "nodepool/old", "1.25")].reason,
 			       "runs the docker runtime"));
 	check_plan(p, plan, "eks-docker");
+	kup_plan_free(plan);
+	kup_profile_free(p);
+
+	/* GKE: a Docker-based image type moves to the containerd image type of its OS */
+	p = load("gke-docker.yaml");
+	plan = plan_to(kb, p, "1.24");
+	assert_non_null(strstr(plan->steps[find_step(plan, "nodepool/old", "1.24")].command,
+			       "--image-type COS_CONTAINERD"));
+	assert_non_null(strstr(plan->steps[find_step(plan, "nodepool/ubu", "1.24")].command,
+			       "--image-type UBUNTU_CONTAINERD"));
+	check_plan(p, plan, "gke-docker");
 	kup_plan_free(plan);
 	kup_profile_free(p);
 }
