@@ -2,7 +2,8 @@
  * test_plan_providers.c - plans that the provider (or kubeadm) accepts.
  *
  * Every plan made here (the profiles of tests/data/plan-providers at every
- * target, and 600 seeded profiles of kubeadm, EKS, GKE and AKS clusters) is
+ * target, 600 seeded profiles of kubeadm, EKS, GKE and AKS clusters, and
+ * every profile a `plan` case of tests/cases names, at its --to) is
  * replayed step by step against rules written from the sources, not from
  * the planner:
  *  - kubeadm: before `kubeadm upgrade apply vX`, every kubelet (the
@@ -25,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "kupgrade/kb.h"
@@ -622,6 +625,136 @@ static void test_os_without_replacement_blocks(void **state)
 	kup_kb_free(k);
 }
 
+/* ---- every plan of the case suite ---------------------------------------------------------- */
+
+static unsigned case_plans, case_kubeadm, case_eks;
+
+/* Plans profile file `path` to `to` with the embedded KB and replays it (kubeadm and EKS). */
+static void case_profile(const char *path, const char *to, const char *today, const char *label)
+{
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	if (kup_profile_load(path, &p, &err) != KUP_OK) {
+		kup_error_release(&err);
+		return;   /* not a profile, or one the case shows an error for */
+	}
+	memset(&o, 0, sizeof(o));
+	if (kup_version_parse(to, &o.target, &err) == KUP_OK) {
+		o.today = today ? today : "2026-12-07";
+		if (kup_plan(kb, p, &o, &plan, &err) == KUP_OK) {
+			case_plans++;
+			if (p->provider == KUP_PROVIDER_KUBEADM || p->provider == KUP_PROVIDER_EKS) {
+				case_kubeadm += p->provider == KUP_PROVIDER_KUBEADM;
+				case_eks += p->provider == KUP_PROVIDER_EKS;
+				check_plan(p, plan, label);
+			}
+			kup_plan_free(plan);
+		}
+	}
+	kup_error_release(&err);
+	kup_profile_free(p);
+}
+
+/*
+ * Every `plan` command of tests/cases: each profile it names (a file, or the
+ * profiles of a directory) planned to its --to with the embedded KB (the
+ * one users get; a case's own --kb may be a reduced one), and every kubeadm
+ * and EKS plan replayed by check_plan.
+ */
+static void test_case_suite_plans(void **state)
+{
+	static const char *const with_arg[] = { "--to", "--today", "--kb", "--manifests", "--dump",
+						"--chart-index", "--set", "-o", "--context",
+						"--kubeconfig", "--allowed-registries", "--values",
+						"--max-document-size", "--fail-on", NULL };
+	DIR *d = opendir(KUP_SOURCE_DIR "/tests/cases");
+	struct dirent *de;
+
+	(void)state;
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[1024], line[2048], *tok, *save = NULL, *to = NULL, *today = NULL;
+		char *files[8];
+		size_t nfiles = 0, i;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/tests/cases/%s/cmd", KUP_SOURCE_DIR, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) || strncmp(line, "plan ", 5) != 0) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		line[strcspn(line, "\n")] = '\0';
+		for (tok = strtok_r(line + 5, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+			char *eq = strchr(tok, '=');
+			const char *const *o;
+
+			if (tok[0] == '-') {
+				if (eq)
+					*eq = '\0';
+				for (o = with_arg; *o && strcmp(*o, tok) != 0; o++)
+					;
+				if (!*o)
+					continue;
+				if (!eq && !(eq = strtok_r(NULL, " ", &save)))
+					break;
+				if (!eq[0] || eq[0] == '=')
+					eq++;
+				if (!strcmp(tok, "--to"))
+					to = eq;
+				else if (!strcmp(tok, "--today"))
+					today = eq;
+				continue;
+			}
+			if (nfiles < 8)
+				files[nfiles++] = tok;
+		}
+		if (!to)
+			continue;
+		for (i = 0; i < nfiles; i++) {
+			char full[1536];
+			struct stat st;
+
+			snprintf(full, sizeof(full), "%s/tests/cases/%s/%s", KUP_SOURCE_DIR, de->d_name,
+				 files[i]);
+			if (stat(full, &st) != 0)
+				continue;
+			if (S_ISDIR(st.st_mode)) {
+				DIR *sub = opendir(full);
+				struct dirent *e;
+
+				while (sub && (e = readdir(sub)) != NULL) {
+					char one[2048];
+
+					if (e->d_name[0] == '.')
+						continue;
+					snprintf(one, sizeof(one), "%s/%s", full, e->d_name);
+					case_profile(one, to, today, de->d_name);
+				}
+				if (sub)
+					closedir(sub);
+			} else {
+				case_profile(full, to, today, de->d_name);
+			}
+		}
+	}
+	closedir(d);
+	print_message("case suite: %u plans, %u kubeadm, %u EKS replayed\n", case_plans, case_kubeadm,
+		      case_eks);
+	/* the suite has kubeadm and EKS plans, and they were replayed */
+	assert_true(case_plans >= 20);
+	assert_true(case_kubeadm >= 10);
+	assert_true(case_eks >= 5);
+}
+
 /* ---- seeded profiles ---------------------------------------------------------------------------- */
 
 static unsigned long rng = 88172645463325252UL;
@@ -728,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_nearest_lower_release),
 		cmocka_unit_test(test_os_without_replacement_blocks),
 		cmocka_unit_test(test_seeded),
+		cmocka_unit_test(test_case_suite_plans),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
