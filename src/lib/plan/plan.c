@@ -89,7 +89,9 @@ struct mgroup {
 	const char *kind;
 	const char *rule_id;
 	const char *replacement;
-	struct kup_version removed_in;
+	const char *component;              /* an add-on's CRD version: its add-on; NULL: built-in */
+	const struct kup_api_rule *rule;
+	struct kup_version removed_in;      /* on the add-on's own axis for an add-on's CRD */
 	size_t count;
 	bool from_dump;
 	bool plain;         /* a finding not from a rendered chart */
@@ -606,6 +608,7 @@ static void plan_etcd(struct planner *pl)
 /* ---- add-ons ------------------------------------------------------------------- */
 
 static const char *pin_for(struct planner *pl, const struct kup_addon_inst *ai);
+static int cmp_pstep(const void *x, const void *y);
 
 /* Minors between two releases: the minor difference on one major, else the release count. */
 static int release_dist(const struct kup_addon_rule *a, size_t from, size_t to)
@@ -1200,6 +1203,9 @@ static struct mgroup *group_for(struct planner *pl, const struct kup_finding *f)
 	g->kind = astr(pl, f->kind);
 	g->rule_id = astr(pl, f->rule_id ? f->rule_id : f->api_version);
 	g->replacement = astr(pl, f->replacement);
+	g->rule = f->rule;
+	if (f->rule && f->rule->level == KUP_LEVEL_ADDON && f->rule->component)
+		g->component = astr(pl, f->rule->component);
 	return g;
 }
 
@@ -1253,7 +1259,10 @@ static void collect_findings(struct planner *pl, struct kup_scan *scan, bool dum
 			continue;
 		if (!f->rule || !f->rule->removed_in.valid || !f->kind || !f->api_version)
 			continue;
-		if (f->rule->component && strcmp(f->rule->component, "kubernetes"))
+		/* an add-on's CRD versions count too: the scan judged them at the add-on's newest
+		 * known release, plan_addon_apis() places them on the add-on's own steps */
+		if (f->rule->component && strcmp(f->rule->component, "kubernetes") &&
+		    f->rule->level != KUP_LEVEL_ADDON)
 			continue;
 		rv = f->rule->removed_in;
 		g = group_for(pl, f);
@@ -1364,6 +1373,27 @@ out:
 	kup_preflight_free(ic.pf);
 }
 
+/* "a.yaml:3, b.yaml:9, and 2 more": where a group's objects are; NULL when out of memory. */
+static const char *group_where(struct planner *pl, const struct mgroup *g)
+{
+	struct kup_buf locs = KUP_BUF_INIT;
+	const char *where;
+	size_t j;
+
+	for (j = 0; j < g->nloc; j++)
+		kup_buf_addf(&locs, "%s%s", j ? ", " : "", g->locations[j]);
+	if (g->count > g->nloc)
+		kup_buf_addf(&locs, ", and %zu more", g->count - g->nloc);
+	if (locs.oom) {
+		pl->oom = true;
+		kup_buf_release(&locs);
+		return NULL;
+	}
+	where = astr(pl, locs.buf ? locs.buf : "");
+	kup_buf_release(&locs);
+	return where;
+}
+
 static void plan_manifests(struct planner *pl)
 {
 	size_t i;
@@ -1371,24 +1401,16 @@ static void plan_manifests(struct planner *pl)
 	for (i = 0; i < pl->ngroups; i++) {
 		struct mgroup *g = &pl->groups[i];
 		char rb[24];
-		struct kup_buf locs = KUP_BUF_INIT;
 		int k = minor_gap(&g->removed_in, &pl->c[0]);
 		bool chart_only = !g->plain && g->chart_hop > 0;
 		const char *where, *reason;
-		size_t j;
 
+		if (g->component)
+			continue;       /* an add-on's CRD version: plan_addon_apis() */
 		kup_version_minor_str(&g->removed_in, rb, sizeof(rb));
-		for (j = 0; j < g->nloc; j++)
-			kup_buf_addf(&locs, "%s%s", j ? ", " : "", g->locations[j]);
-		if (g->count > g->nloc)
-			kup_buf_addf(&locs, ", and %zu more", g->count - g->nloc);
-		if (locs.oom) {
-			pl->oom = true;
-			kup_buf_release(&locs);
+		where = group_where(pl, g);
+		if (!where)
 			return;
-		}
-		where = astr(pl, locs.buf ? locs.buf : "");
-		kup_buf_release(&locs);
 		if (k <= 0 && !chart_only) {
 			/* not served now either: the upgrade changes nothing for them, but
 			 * whatever applies them fails already */
@@ -1450,6 +1472,139 @@ static void plan_manifests(struct planner *pl)
 					 "them first (`kupgrade fix --to %s` can rewrite them)",
 					 g->count, g->count == 1 ? "" : "s", g->count == 1 ? "s" : "",
 					 g->api_version, g->kind, rb, pl->cs[pl->n]));
+	}
+}
+
+/* ---- add-on CRD versions --------------------------------------------------------------- */
+
+/* The profile's instance of the add-on a CRD rule's component names, or NULL. */
+static const struct kup_addon_inst *addon_inst_for(struct planner *pl, const char *component)
+{
+	const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, component);
+	size_t i;
+
+	for (i = 0; i < pl->p->naddons; i++) {
+		const struct kup_addon_inst *ai = &pl->p->addons[i];
+
+		if (a ? kup_kb_find_addon(pl->kb, ai->name) == a : !strcasecmp(ai->name, component))
+			return ai;
+	}
+	return NULL;
+}
+
+/*
+ * The replacement a migration can use while the add-on is still at v: served
+ * there (an unknown available_in counts as served), the newest known first.
+ */
+static const char *replacement_at(const struct kup_api_rule *r, const struct kup_version *v)
+{
+	const struct kup_api_replacement *best = NULL;
+	size_t i;
+
+	for (i = 0; r && i < r->nreplacements; i++) {
+		const struct kup_api_replacement *x = &r->replacements[i];
+
+		if (x->available_in.valid && kup_version_cmp(&x->available_in, v) > 0)
+			continue;
+		if (!best || (x->available_in.valid && (!best->available_in.valid ||
+			      kup_version_cmp(&x->available_in, &best->available_in) > 0)))
+			best = x;
+	}
+	return best ? best->api_version : NULL;
+}
+
+/* The version an add-on step moves the add-on to. */
+static bool step_target(const struct pstep *ps, struct kup_version *out)
+{
+	if (ps->rel && ps->rel->version.valid) {
+		*out = ps->rel->version;
+		return true;
+	}
+	return ps->s.to && kup_version_parse(ps->s.to, out, NULL) == KUP_OK && out->valid;
+}
+
+/*
+ * Objects of an add-on's CRD version that a release of the add-on stops
+ * serving (data/addon-apis.yaml, on the add-on's own version axis): a
+ * migration step right before the first step of that add-on reaching the
+ * release, and a blocker until it is done.  Already past it: a step now.
+ */
+static void plan_addon_apis(struct planner *pl)
+{
+	size_t i, j;
+
+	for (i = 0; i < pl->ngroups && !pl->oom; i++) {
+		const struct mgroup *g = &pl->groups[i];
+		const struct kup_addon_rule *a;
+		const struct kup_addon_inst *ai;
+		const char *name, *where, *what, *repl, *them, *cur, *to = NULL;
+		char rb[24];
+		long first = -1;
+		int k = 0, phase = 0;
+		struct pstep *ps;
+
+		if (!g->component)
+			continue;
+		a = kup_kb_find_addon(pl->kb, g->component);
+		name = a ? a->name : g->component;
+		ai = addon_inst_for(pl, g->component);
+		kup_version_str(&g->removed_in, rb, sizeof(rb));
+		where = group_where(pl, g);
+		what = afmt(pl, "%zu object%s use%s %s %s", g->count, g->count == 1 ? "" : "s",
+			    g->count == 1 ? "s" : "", g->api_version, g->kind);
+		if (!where || !what)
+			return;
+		them = g->count == 1 ? "it" : "them";
+		if (!ai || !ai->version.valid) {
+			add_warning(pl, afmt(pl, "%s (%s), which %s %s no longer serves; the profile "
+					     "gives no %s version, so the plan cannot place their "
+					     "migration", what, where, name, rb, name));
+			continue;
+		}
+		repl = replacement_at(g->rule, &ai->version);
+		cur = ai->version_text ? ai->version_text : "its current version";
+		if (kup_version_cmp(&ai->version, &g->removed_in) >= 0) {
+			add_step(pl, 0, PH_MANIFESTS, KUP_STEP_MANIFESTS,
+				 afmt(pl, "%s %s", g->kind, g->api_version), g->api_version,
+				 repl ? repl : "(no replacement)",
+				 afmt(pl, "%s (%s), which %s no longer serves since %s; migrate %s",
+				      what, where, name, rb, them));
+			add_warning(pl, afmt(pl, "%s, which %s %s no longer serves (removed in %s): "
+					     "applying %s fails today", what, name,
+					     cur, rb, them));
+			continue;
+		}
+		/* the first step of this add-on that reaches the removing release */
+		for (j = 0; j < pl->nsteps; j++) {
+			const struct pstep *s = &pl->steps[j];
+			struct kup_version tv;
+
+			if (s->s.type != KUP_STEP_ADDON || !s->s.component ||
+			    strcmp(s->s.component, name) || !step_target(s, &tv) ||
+			    kup_version_cmp(&tv, &g->removed_in) < 0)
+				continue;
+			if (first < 0 || cmp_pstep(s, &pl->steps[first]) < 0)
+				first = (long)j;
+		}
+		if (first < 0)
+			continue;       /* the plan keeps the add-on below that release */
+		k = pl->steps[first].k;
+		phase = pl->steps[first].phase > 0 ? pl->steps[first].phase - 1 : 0;
+		to = pl->steps[first].s.to ? pl->steps[first].s.to : "its next release";
+		/* one phase earlier at the same hop: before the add-on step */
+		ps = add_step(pl, k, phase, KUP_STEP_MANIFESTS,
+			      afmt(pl, "%s %s", g->kind, g->api_version), g->api_version,
+			      repl ? repl : "(no replacement)",
+			      afmt(pl, "%s (%s), which %s %s no longer serves; migrate %s%s%s "
+				   "while %s is at %s, before its step to %s", what, where, name, rb,
+				   them, repl ? " to " : "", repl ? repl : "", name, cur,
+				   to));
+		if (ps && phase == PH_CP)
+			ps->s.cp_at = pl->c[k];
+		add_blocker(pl, afmt(pl, "removed-api/%s", g->rule_id),
+			    afmt(pl, "%s, which %s %s no longer serves: migrate %s%s%s before "
+				 "moving %s to %s", what, name, rb, them, repl ? " to " : "",
+				 repl ? repl : "", name, to));
 	}
 }
 
@@ -2289,6 +2444,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	for (i = 0; i < p->naddons; i++)
 		plan_addon(&pl, &p->addons[i]);
 	plan_manifests(&pl);
+	plan_addon_apis(&pl);
 	plan_charts(&pl);
 	plan_risks(&pl);
 	plan_provider(&pl);
