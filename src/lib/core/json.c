@@ -339,7 +339,8 @@ static inline void *jalloc(struct jr *r, size_t size, size_t align)
 	return jalloc_slow(r, size);
 }
 
-static struct kup_node *new_node(struct jr *r, uint8_t kind, size_t rel)
+static inline __attribute__((always_inline)) struct kup_node *new_node(struct jr *r, uint8_t kind,
+								      size_t rel)
 {
 	struct kup_node *n;
 
@@ -409,8 +410,8 @@ static bool scratch(struct jr *r, size_t want)
 
 /* ---- whitespace ------------------------------------------------------------- */
 
-/* Skips whitespace; returns the next byte (at r->pos) or -1 at the end. */
-static inline int skip_ws(struct jr *r)
+/* skip_ws past its two common cases. */
+static __attribute__((noinline)) int skip_ws_run(struct jr *r)
 {
 	for (;;) {
 		const unsigned char *b = ubuf(r);
@@ -466,6 +467,30 @@ static inline int skip_ws(struct jr *r)
 		if (!refill(r))
 			return -1;
 	}
+}
+
+/*
+ * Skips whitespace; returns the next byte (at r->pos) or -1 at the end.
+ * Inline: none at all (before ',' and ':') or one space (after ':').
+ */
+static inline int skip_ws(struct jr *r)
+{
+	const unsigned char *b = ubuf(r);
+	size_t i = r->pos;
+
+	if (i + 1 < r->len) {
+		if (b[i] > ' ')
+			return (int)b[i];
+		if (b[i] == ' ' && b[i + 1] > ' ') {
+			if (r->col_abs >= r->base + i) {   /* as skip_ws_run keeps the column */
+				r->col++;
+				r->col_abs = r->base + i + 1;
+			}
+			r->pos = i + 1;
+			return (int)b[i + 1];
+		}
+	}
+	return skip_ws_run(r);
 }
 
 /* ---- strings ---------------------------------------------------------------- */
@@ -617,9 +642,38 @@ static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
 
 		if (!scratch(r, olen + (avail - off) + 16))
 			return false;
+#if defined(JSON_SSE2)
+		/*
+		 * Copy while scanning, 16 bytes at a time (scratch has 16 bytes
+		 * of room past the rest of the input): the stretches between the
+		 * escapes of an annotation's JSON are short.
+		 */
+		while (off + 16 <= avail) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + off));
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+				_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+					     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+				_mm_cmplt_epi8(v, _mm_set1_epi8(' '))));
+
+			_mm_storeu_si128((__m128i *)(void *)(r->sbuf + olen), v);
+			if (bits) {
+				size_t k = (size_t)__builtin_ctz(bits);
+
+				off += k;
+				olen += k;
+				goto special;
+			}
+			off += 16;
+			olen += 16;
+		}
+		s = off;
+#endif
 		off = scan_plain(b, off, avail);
 		memcpy(r->sbuf + olen, b + s, off - s);
 		olen += off - s;
+#if defined(JSON_SSE2)
+	special:
+#endif
 		if (too_long(r, off - 1, r->pos + off))
 			return false;
 		if (off == avail) {
