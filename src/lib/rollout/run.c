@@ -1069,8 +1069,13 @@ static enum kup_status on_step(void *ctx, const struct kup_store_step *s)
 		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_SUCCEEDED &&
 		    R->olds[k].state < OLD_DRAINED)
 			R->olds[k].state = OLD_DRAINED;
-		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_FAILED && is_kupgrade(R) &&
-		    R->olds[k].state == OLD_PENDING) {
+		/*
+		 * a drain that failed is a quarantine; one settled as failed by a
+		 * successor was interrupted by a kill and drained again (a later
+		 * try of the same node follows it)
+		 */
+		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_FAILED && !s->settled &&
+		    is_kupgrade(R) && R->olds[k].state == OLD_PENDING) {
 			R->olds[k].state = OLD_QUARANTINED;
 			R->r->quarantined++;
 		}
