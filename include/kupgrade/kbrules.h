@@ -104,6 +104,9 @@ struct kup_pool_upgrade {
 	double batch_soak, pool_soak;    /* blue-green: seconds after each batch / the whole pool */
 	const char *note;                /* more of the behaviour, for the runbook */
 	const char *advice;              /* the provider's own advice on the knob, or NULL */
+	/* the command that sets these knobs on a pool: {cluster}, {pool}, {surge},
+	 * {unavailable}, {batch_nodes}, {batch_soak} (seconds); NULL: none */
+	const char *setting;
 	const char *source;
 };
 
@@ -198,6 +201,7 @@ const struct kup_runtime_rule *kup_rules_runtime(const struct kup_provider_rules
  */
 struct kup_cmd_vars {
 	const char *cluster, *from, *to, *pool, *addon, *version, *family, *channel;
+	const char *surge, *unavailable, *batch_nodes, *batch_soak;   /* node_upgrade settings */
 };
 /* The channel called `name` (case-insensitive), or NULL. */
 const struct kup_channel_rule *kup_rules_channel(const struct kup_provider_rules *r,

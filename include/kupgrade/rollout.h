@@ -191,6 +191,9 @@ struct kup_ro_policy {
 	double batch_soak, pool_soak;
 	double poll;                  /* Karpenter pass period */
 	const char *timeout_error;    /* what a failed drain timeout reports ("PodEvictionFailure") */
+	/* the provider's command setting the knobs on a pool (kup_rules_expand template with
+	 * {cluster}, {pool}, {surge}, {unavailable}, {batch_nodes}, {batch_soak}), or NULL */
+	const char *setting;
 };
 
 /*

@@ -384,11 +384,13 @@ static void test_kb_rows(void **state)
 static void test_expand(void **state)
 {
 	struct kup_buf b = KUP_BUF_INIT;
-	struct kup_cmd_vars v = { "prod", "1.29", "1.30", NULL, "vpc-cni", "v1", NULL, "rapid" };
+	struct kup_cmd_vars v = { "prod", "1.29", "1.30", NULL, "vpc-cni", "v1", NULL, "rapid",
+				  "3", "0", NULL, NULL };
 
 	(void)state;
-	kup_rules_expand("a {cluster} {to} {pool} {addon}@{version} {channel} {nope} {", &v, &b);
-	assert_string_equal(b.buf, "a prod 1.30 {pool} vpc-cni@v1 rapid {nope} {");
+	kup_rules_expand("a {cluster} {to} {pool} {addon}@{version} {channel} "
+			 "{surge}/{unavailable} {batch_soak} {nope} {", &v, &b);
+	assert_string_equal(b.buf, "a prod 1.30 {pool} vpc-cni@v1 rapid 3/0 {batch_soak} {nope} {");
 	kup_buf_release(&b);
 }
 

@@ -6,6 +6,7 @@
  * rollout simulator's policy of that provider runs.  Checked on the
  * embedded knowledge base, then on a copy of data/ whose EKS, GKE and AKS
  * rows were changed: the runbook and the simulator both follow the copy.
+ * `rollout tune`'s command for a tuned setting is the row's `setting`.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +141,49 @@ static void test_embedded(void **state)
 	assert_null(kup_rules_pool_upgrade(kup_kb_provider_rules(kb, "generic")));
 	/* every data-backed simulator policy has its row */
 	assert_non_null(kup_kb_pool_upgrade(kb, "gke-blue-green"));
+	kup_kb_free(kb);
+}
+
+/* rollout tune's command for a tuned setting is the row's `setting`, filled in. */
+static void test_tune_command(void **state)
+{
+	static const struct { const char *provider, *policy, *want; } cases[] = {
+		{ "eks", "eks", "aws eks update-nodegroup-config --cluster-name <cluster> "
+				"--nodegroup-name ng --update-config maxUnavailable=4" },
+		{ "gke", "gke-surge", "gcloud container node-pools update ng --cluster <cluster> "
+				      "--enable-surge-upgrade --max-surge-upgrade 3 "
+				      "--max-unavailable-upgrade 4" },
+		{ "gke", "gke-blue-green", "--standard-rollout-policy=batch-node-count=2,"
+					   "batch-soak-duration=120s" },
+		{ "aks", "aks", "az aks nodepool update --resource-group RESOURCE_GROUP --cluster-name "
+				"<cluster> --name ng --max-surge 3 --max-unavailable 4" },
+	};
+	struct kup_kb *kb = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(kup_kb_load_embedded(&kb, &err), KUP_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct kup_ro_tune t;
+		struct kup_buf b = KUP_BUF_INIT;
+
+		memset(&t, 0, sizeof(t));
+		t.provider = cases[i].provider;
+		assert_true(kup_ro_policy_with_kb(kb, cases[i].policy, &t.tuned));
+		assert_ptr_equal(t.tuned.setting, kup_kb_pool_upgrade(kb, cases[i].policy)->setting);
+		t.tuned.max_surge.set = t.tuned.max_unavailable.set = true;
+		t.tuned.max_surge.pct = t.tuned.max_unavailable.pct = false;
+		t.tuned.max_surge.value = 3;
+		t.tuned.max_unavailable.value = 4;
+		t.tuned.batch_nodes = 2;
+		t.tuned.batch_soak = 120;
+		kup_ro_tune_command(&t, "ng", &b);
+		if (!b.buf || !strstr(b.buf, cases[i].want))
+			fail_msg("%s: '%s', want '%s'", cases[i].policy, b.buf ? b.buf : "",
+				 cases[i].want);
+		kup_buf_release(&b);
+	}
 	kup_kb_free(kb);
 }
 
@@ -303,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_embedded),
 		cmocka_unit_test(test_copy_changes_both),
 		cmocka_unit_test(test_missing_row),
+		cmocka_unit_test(test_tune_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -397,7 +397,8 @@ static void load_pool_upgrades(struct kup_kb_loader *ld, struct kup_rules_slot *
 					    "surge_field", "unavailable_field", "parallel_cap",
 					    "drain_timeout", "on_timeout", "timeout_error",
 					    "post_cordon", "batch_nodes", "batch_soak", "pool_soak",
-					    "note", "advice", "source", "checked", "notes", NULL };
+					    "note", "advice", "setting", "source", "checked", "notes",
+					    NULL };
 	size_t i, j;
 
 	for (i = 0; list && i < list->len && !ld->oom; i++) {
@@ -449,6 +450,7 @@ static void load_pool_upgrades(struct kup_kb_loader *ld, struct kup_rules_slot *
 		r.timeout_error = text(ld, e, "timeout_error", false);
 		r.note = text(ld, e, "note", false);
 		r.advice = text(ld, e, "advice", false);
+		r.setting = text(ld, e, "setting", false);
 		if (!r.max_surge.set && !r.max_unavailable.set)
 			kup_kbl_problem(ld, e, "a node_upgrade row needs max_surge or max_unavailable");
 		kup_kbl_want_source(ld, e, "source", &r.source);
@@ -760,8 +762,9 @@ const struct kup_channel_rule *kup_rules_channel(const struct kup_provider_rules
 void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup_buf *out)
 {
 	static const char *const names[] = { "cluster", "from", "to", "pool", "addon", "version",
-					     "family", "channel" };
-	const char *vals[8];
+					     "family", "channel", "surge", "unavailable",
+					     "batch_nodes", "batch_soak" };
+	const char *vals[12];
 	const char *p = tmpl, *open;
 	size_t i;
 
@@ -773,6 +776,10 @@ void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup
 	vals[5] = v->version;
 	vals[6] = v->family;
 	vals[7] = v->channel;
+	vals[8] = v->surge;
+	vals[9] = v->unavailable;
+	vals[10] = v->batch_nodes;
+	vals[11] = v->batch_soak;
 	while (p && (open = strchr(p, '{'))) {
 		const char *close = strchr(open, '}');
 		bool done = false;
@@ -782,7 +789,7 @@ void kup_rules_expand(const char *tmpl, const struct kup_cmd_vars *v, struct kup
 			p = open;
 			break;
 		}
-		for (i = 0; i < 8 && !done; i++) {
+		for (i = 0; i < sizeof(vals) / sizeof(vals[0]) && !done; i++) {
 			size_t n = strlen(names[i]);
 
 			if ((size_t)(close - open - 1) == n && strncmp(open + 1, names[i], n) == 0 &&

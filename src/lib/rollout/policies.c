@@ -160,6 +160,7 @@ bool kup_ro_policy_with_kb(const struct kup_kb *kb, const char *name, struct kup
 	out->batch_nodes = u->batch_nodes;
 	out->batch_soak = u->batch_soak;
 	out->pool_soak = u->pool_soak;
+	out->setting = u->setting;
 	return true;
 }
 

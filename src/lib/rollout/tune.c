@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kupgrade/kbrules.h"
 #include "kupgrade/rollout.h"
 
 const char *const kup_ro_tune_providers[] = {
@@ -219,23 +220,24 @@ void kup_ro_tune_command(const struct kup_ro_tune *t, const char *pool, struct k
 
 	if (!pool || !*pool)
 		pool = "<pool>";
-	if (strcmp(t->provider, "eks") == 0)
-		kup_buf_addf(out, "aws eks update-nodegroup-config --cluster-name <cluster> "
-			     "--nodegroup-name %s --update-config maxUnavailable=%d", pool, u);
-	else if (strcmp(t->provider, "gke") == 0 && p->mode == KUP_RO_MODE_BLUE_GREEN)
-		kup_buf_addf(out, "gcloud container node-pools update %s --cluster <cluster> "
-			     "--enable-blue-green-upgrade --standard-rollout-policy="
-			     "batch-node-count=%d,batch-soak-duration=%.0fs", pool, p->batch_nodes,
-			     p->batch_soak);
-	else if (strcmp(t->provider, "gke") == 0)
-		kup_buf_addf(out, "gcloud container node-pools update %s --cluster <cluster> "
-			     "--enable-surge-upgrade --max-surge-upgrade %d --max-unavailable-upgrade %d",
-			     pool, s, u);
-	else if (strcmp(t->provider, "aks") == 0)
-		kup_buf_addf(out, "az aks nodepool update --resource-group <resource-group> "
-			     "--cluster-name <cluster> --name %s --max-surge %d --max-unavailable %d",
-			     pool, s, u);
-	else if (strcmp(t->provider, "capi") == 0)
+	if (p->setting) {
+		/* the provider's own command, from its node_upgrade row in the knowledge base */
+		char sb[16], ub[16], bn[16], bs[32];
+		struct kup_cmd_vars v;
+
+		memset(&v, 0, sizeof(v));
+		snprintf(sb, sizeof(sb), "%d", s);
+		snprintf(ub, sizeof(ub), "%d", u);
+		snprintf(bn, sizeof(bn), "%d", p->batch_nodes);
+		snprintf(bs, sizeof(bs), "%.0f", p->batch_soak);
+		v.cluster = "<cluster>";
+		v.pool = pool;
+		v.surge = sb;
+		v.unavailable = ub;
+		v.batch_nodes = bn;
+		v.batch_soak = bs;
+		kup_rules_expand(p->setting, &v, out);
+	} else if (strcmp(t->provider, "capi") == 0)
 		kup_buf_addf(out, "kubectl patch machinedeployment %s --type merge -p "
 			     "'{\"spec\":{\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
 			     "{\"maxSurge\":%d,\"maxUnavailable\":%d}}}}'", pool, s, u);

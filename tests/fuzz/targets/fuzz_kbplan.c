@@ -80,7 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		static const char *const provs[] = { "generic", "eks", "gke", "aks", "kubeadm", "all" };
 		struct kup_buf b = KUP_BUF_INIT;
-		struct kup_cmd_vars cv = { "c", "1.29", "1.30", "p", "a", "v1", "f", "rapid" };
+		struct kup_cmd_vars cv = { "c", "1.29", "1.30", "p", "a", "v1", "f", "rapid",
+					   "1", "0", "1", "0" };
 
 		for (i = 0; i < 6; i++) {
 			const struct kup_provider_rules *r = kup_kb_provider_rules(kb, provs[i]);
