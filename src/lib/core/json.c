@@ -455,8 +455,11 @@ static __attribute__((noinline)) int skip_ws_run(struct jr *r)
 				i++;
 			} else {
 				r->pos = i;
-				/* the column cursor is within this run: whitespace is one byte a character */
-				if (r->col_abs >= from) {
+				/*
+				 * the column cursor is within this run: whitespace is one
+				 * byte a character (on an ASCII line the cursor waits)
+				 */
+				if (!r->line_ascii && r->col_abs >= from) {
 					r->col += (uint32_t)(r->base + i - r->col_abs);
 					r->col_abs = r->base + i;
 				}
@@ -482,7 +485,7 @@ static inline int skip_ws(struct jr *r)
 		if (b[i] > ' ')
 			return (int)b[i];
 		if (b[i] == ' ' && b[i + 1] > ' ') {
-			if (r->col_abs >= r->base + i) {   /* as skip_ws_run keeps the column */
+			if (!r->line_ascii && r->col_abs >= r->base + i) {   /* as skip_ws_run */
 				r->col++;
 				r->col_abs = r->base + i + 1;
 			}
