@@ -4,10 +4,11 @@
  *
  * A report holds every finding a run produced: the API lifecycle findings
  * of the scan (struct kup_finding, with their own columns: deprecated_in,
- * removed_in, replacement; the chart evaluations are findings too, status
- * undecided or not-rendered) and the findings of the other passes as
+ * removed_in, replacement) and the findings of the other passes as
  * struct kup_report_item (family, severity, object, location, rule id,
- * message, detail, remedy, source URL).  A renderer never decides
+ * message, detail, remedy, source URL).  The chart evaluations of a scan
+ * (findings with status undecided or not-rendered) are items of their own
+ * family: kup_report_set_scan() sorts them out.  A renderer never decides
  * anything: status, severity and order come from the passes.  Every format
  * carries every finding, and the exit code comes from the same model
  * (kup_report_worst).
@@ -54,9 +55,11 @@ enum kup_item_family {
 	KUP_ITEM_RISK,             /* plan.h: the plan's blockers and the risks of its hops
 	                              (kup_plan_report_items) */
 	KUP_ITEM_FIX,              /* fix.h: objects fix refused to convert (kup_fix_report_item) */
+	KUP_ITEM_CHART,            /* scan.h: chart objects not judged (rule id "undecided") or
+	                              not rendered at the target ("not-rendered") */
 	KUP_ITEM_NFAMILIES
 };
-/* "preflight", "risk", "fix"; NULL for an unknown family. */
+/* "preflight", "risk", "fix", "chart-evaluation"; NULL for an unknown family. */
 const char *kup_item_family_name(enum kup_item_family f);
 
 /*
@@ -78,6 +81,10 @@ struct kup_report_item {
 	const char *detail;             /* more (the pods a PDB covers...) */
 	const char *remedy;             /* what to do about it */
 	const char *source_url;         /* where the fact behind the rule comes from */
+	/* Chart evaluations: what could not be evaluated, or the guard that keeps
+	   the object out at the target (src.chart is the chart, src.path the
+	   template); NULL for the other families. */
+	const char *reason;
 };
 
 /* "blocking", "warning" or "info": the severity of an item in every format. */
@@ -87,6 +94,21 @@ struct kup_preflight_finding;
 /* Fills `it` from a pre-flight finding (preflight.h); strings are borrowed. */
 void kup_report_item_from_preflight(struct kup_report_item *it,
 				    const struct kup_preflight_finding *f);
+
+/*
+ * Whether f is a chart evaluation (status undecided or not-rendered) rather
+ * than an API lifecycle finding.
+ */
+bool kup_finding_is_chart_evaluation(const struct kup_finding *f);
+
+/*
+ * Fills `it` from a chart evaluation (family KUP_ITEM_CHART, rule id its
+ * status: "undecided" or "not-rendered"); strings are borrowed.  Its
+ * severity is info, or warning for an undecided one when fail_undecided
+ * (scan --fail-on undecided).
+ */
+void kup_report_item_from_chart(struct kup_report_item *it, const struct kup_finding *f,
+				bool fail_undecided);
 
 struct kup_report {
 	const char *target_version;              /* "1.32" */
@@ -108,6 +130,11 @@ struct kup_report {
 	   every removed- or deprecated-level finding is a failure. */
 	bool has_fail_on;
 	enum kup_fail_level fail_on;
+	/* scan --fail-on undecided: a chart object not judged (an item, or only
+	   counted in summary.undecided) is at the warning level. */
+	bool fail_undecided;
+	/* Set by kup_report_set_scan: the chart evaluation items it made. */
+	struct kup_report_item *owned_items;
 };
 
 /*
@@ -117,8 +144,24 @@ struct kup_report {
 void kup_report_set_findings(struct kup_report *r, const struct kup_finding *const *list, size_t n);
 
 /*
+ * A scan's findings into the model: moves the API lifecycle findings of
+ * `list` (n entries) to its front, in their order (the entries after them
+ * are left unspecified), sets r->findings to them (kup_report_set_findings)
+ * and appends the
+ * chart evaluations to r->items (kup_report_item_from_chart, with
+ * r->fail_undecided), after the items already there.  The new items array
+ * is r->owned_items, freed by kup_report_release().  KUP_NOMEM leaves r as
+ * it was.
+ */
+enum kup_status kup_report_set_scan(struct kup_report *r, const struct kup_finding **list, size_t n);
+
+/* Frees what kup_report_set_scan allocated (r itself is the caller's). */
+void kup_report_release(struct kup_report *r);
+
+/*
  * The worst severity in the report: over the API findings (by their
- * status) and the items.  KUP_FAIL_NONE for an empty or NULL report.
+ * status) and the items, and warning when r->fail_undecided and
+ * summary.undecided is not 0.  KUP_FAIL_NONE for an empty or NULL report.
  */
 enum kup_fail_level kup_report_worst(const struct kup_report *r);
 

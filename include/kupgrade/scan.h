@@ -56,6 +56,9 @@ struct kup_finding {
 	const char *source_url;            /* where the fact comes from */
 	struct kup_source src;             /* strings copied, owned by the scan */
 	const char *ignored;               /* accepted (ignore.h): the reason; never fails */
+	/* A chart evaluation (status undecided or not-rendered): what could not be
+	   evaluated, or the guard that keeps the object out at the target; else NULL. */
+	const char *reason;
 };
 
 /* "ignored" for an accepted finding, else its status name. */

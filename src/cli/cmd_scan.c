@@ -266,6 +266,7 @@ int cmd_scan(int argc, char **argv)
 	struct cli_progress pg;
 
 	memset(&pg, 0, sizeof(pg));
+	memset(&rep, 0, sizeof(rep));
 	kup_scan_opts_init(&so);
 	kup_ingest_opts_init(&io);
 	kup_chart_opts_init(&co);
@@ -500,7 +501,6 @@ int cmd_scan(int argc, char **argv)
 		if (!f->ignored || show_ignored)
 			list[nlisted++] = f;
 	}
-	kup_report_set_findings(&rep, list, nlisted);
 	rep.target_version = kup_version_minor_str(&so.target, tbuf, sizeof(tbuf));
 	rep.errors = errs.errors;
 	rep.nerrors = errs.n;
@@ -514,7 +514,14 @@ int cmd_scan(int argc, char **argv)
 	rep.color = color;
 	rep.has_fail_on = true;
 	rep.fail_on = fail_on;
+	rep.fail_undecided = fail_undecided;
 	if (!cli_preflight_finish(&pre, live.disc ? live.disc->git_version : NULL, &rep)) {
+		rc = KUP_EXIT_ERROR;
+		goto out;
+	}
+	/* the chart evaluations become items of their own family, after the pre-flight ones */
+	if (kup_report_set_scan(&rep, list, nlisted) != KUP_OK) {
+		cli_error("out of memory");
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
@@ -536,9 +543,8 @@ int cmd_scan(int argc, char **argv)
 	for (i = 0; i < errs.n; i++)
 		cli_print_error(&errs.errors[i]);
 	rc = errs.oom ? KUP_EXIT_ERROR : kup_report_exit_code(&rep, fail_on);
-	if (rc == KUP_EXIT_OK && fail_undecided && kup_scan_undecided(scan))
-		rc = KUP_EXIT_DEPRECATED;
 out:
+	kup_report_release(&rep);
 	cli_progress_end(&pg);
 	kup_buf_release(&out);
 	cli_live_release(&live);

@@ -2,11 +2,12 @@
 """report_formats.py KUPGRADE SOURCE_DIR - every output format carries every finding.
 
 Runs `scan --preflight` over cluster dumps, `scan --show-undecided` over a
-chart (its chart evaluations: undecided and not-rendered objects), `fix -o`
+chart (its chart evaluations, a family of their own: undecided and
+not-rendered objects), `fix -o`
 over manifests fix refuses to convert, in all eight formats, and `plan -o`
 (its blockers and risks) in the formats plan shares with the report model
 (json and yaml are the plan document), and checks that each format holds
-the same number of findings (API lifecycle, pre-flight, risk, fix), the same
+the same number of findings (API lifecycle, pre-flight, risk, fix, chart evaluation), the same
 number at the blocking/removed level, the same check ids of the other
 families, and that the exit code is the same for all of them.
 """
@@ -23,8 +24,8 @@ import yaml
 
 FORMATS = ["table", "json", "yaml", "csv", "markdown", "sarif", "junit", "html"]
 # the families of report items besides the API findings (report.h)
-FAMILIES = ["preflight", "risk", "fix"]
-TITLES = ("Pre-flight checks", "Upgrade blockers and risks", "Fix refusals")
+FAMILIES = ["preflight", "risk", "fix", "chart-evaluation"]
+TITLES = ("Pre-flight checks", "Upgrade blockers and risks", "Fix refusals", "Chart evaluations")
 failures = []
 
 
@@ -199,10 +200,18 @@ def main():
           9, 3, sorted(["crd-stored-version", "pdb-blocking", "webhook-unavailable",
                         "apiservice-unavailable", "node-skew", "node-skew",
                         "webhook-kube-system"]), 0)
-    # chart evaluations: findings of their own status (undecided, not-rendered)
-    # in every format; a removed Deployment besides them
+    # chart evaluations: items of their own family (check undecided or
+    # not-rendered) in every format; a removed Deployment besides them
     chart = os.path.join(src, "tests", "cases", "chart-templates-undecided", "demo")
-    check(cli, "chart evaluations", [chart, "--show-undecided"], 3, 1, [], 3)
+    check(cli, "chart evaluations", [chart, "--show-undecided"], 3, 1,
+          ["not-rendered", "not-rendered"], 3)
+    # --fail-on undecided: the exit code comes from the model, whether the
+    # undecided object is listed (a warning item) or only counted
+    only = os.path.join(src, "tests", "cases", "chart-undecided-only", "chart")
+    check(cli, "undecided, listed", [only, "--show-undecided", "--fail-on", "undecided"], 1, 0,
+          ["undecided"], 2)
+    check(cli, "undecided, counted", [only, "--fail-on", "undecided"], 0, 0, [], 2)
+    check(cli, "undecided, informing", [only, "--show-undecided"], 1, 0, ["undecided"], 0)
 
     # fix refusals: a ThirdPartyResource and an extensions/v1beta1 HPA fix
     # cannot convert, both removed at 1.20: blocking, exit 3

@@ -1252,6 +1252,81 @@ static void test_exit_code(void **state)
 	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_NONE), 1);
 }
 
+/*
+ * kup_report_set_scan: the undecided finding of the fixture leaves the API
+ * findings and becomes a chart-evaluation item after the items already
+ * there; JSON carries it under its family with chart, template and reason;
+ * fail_undecided makes it (and an undecided object only counted) a warning.
+ */
+static void test_chart_evaluations(void **state)
+{
+	struct kup_report r = empty_report();
+	struct kup_report_item pre = { .family = KUP_ITEM_PREFLIGHT, .severity = KUP_FAIL_NONE,
+				       .rule_id = "node-skew", .message = "m" };
+	const struct kup_finding *list[6];
+	struct kup_buf b = KUP_BUF_INIT;
+	json_object *doc, *arr, *it;
+	size_t i;
+
+	(void)state;
+	fixture_init();
+	fx[4].reason = "the apiVersion or kind is set by a template expression";
+	for (i = 0; i < 6; i++)
+		list[i] = fxp[i];
+	r.items = &pre;
+	r.nitems = 1;
+	assert_int_equal(kup_report_set_scan(&r, list, 6), KUP_OK);
+	assert_int_equal(r.nfindings, 5);
+	for (i = 0; i < r.nfindings; i++)
+		assert_false(kup_finding_is_chart_evaluation(r.findings[i]));
+	assert_ptr_equal(r.findings[4], fxp[5]);   /* order kept */
+	assert_int_equal(r.nitems, 2);
+	assert_string_equal(r.items[0].rule_id, "node-skew");
+	assert_int_equal(r.items[1].family, KUP_ITEM_CHART);
+	assert_string_equal(r.items[1].rule_id, "undecided");
+	assert_int_equal(r.items[1].severity, KUP_FAIL_NONE);
+	assert_string_equal(kup_item_family_name(KUP_ITEM_CHART), "chart-evaluation");
+
+	kup_buf_init(&b);
+	assert_int_equal(kup_report_render(KUP_FMT_JSON, &r, &b), KUP_OK);
+	doc = json_tokener_parse(b.buf);
+	assert_non_null(doc);
+	assert_true(json_object_object_get_ex(doc, "chart-evaluation", &arr));
+	assert_int_equal(json_object_array_length(arr), 1);
+	it = json_object_array_get_idx(arr, 0);
+	assert_string_equal(getstr(it, "status"), "undecided");
+	assert_string_equal(getstr(it, "chart"), "web-0.1.0");
+	assert_string_equal(getstr(it, "template"), "charts/web/templates/ingress.yaml");
+	assert_string_equal(getstr(it, "reason"),
+			    "the apiVersion or kind is set by a template expression");
+	json_object_put(doc);
+
+	/* the exit code: info never fails; --fail-on undecided fails at the warning level */
+	r.summary.undecided = 1;
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 3);   /* fx removed ones */
+	r.findings = NULL;
+	r.nfindings = 0;
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 0);
+	r.fail_undecided = true;
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 2);
+	r.nitems = 1;   /* counted, not listed */
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 2);
+	r.summary.undecided = 0;
+	assert_int_equal(kup_report_exit_code(&r, KUP_FAIL_DEPRECATED), 0);
+
+	/* a second call appends to the items there and frees the array the first made */
+	r.nitems = 2;
+	for (i = 0; i < 6; i++)
+		list[i] = fxp[i];
+	assert_int_equal(kup_report_set_scan(&r, list, 6), KUP_OK);
+	assert_int_equal(r.nitems, 3);
+	assert_int_equal(r.items[2].severity, KUP_FAIL_DEPRECATED);   /* fail_undecided */
+	kup_report_release(&r);
+	assert_null(r.owned_items);
+	kup_buf_release(&b);
+	fx[4].reason = NULL;
+}
+
 /* ---- contract details ------------------------------------------------------------------ */
 
 static void test_render_args(void **state)
@@ -1488,6 +1563,7 @@ int main(void)
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_items),
 		cmocka_unit_test(test_exit_code),
+		cmocka_unit_test(test_chart_evaluations),
 		cmocka_unit_test(test_render_args),
 		cmocka_unit_test(test_many_findings),
 		cmocka_unit_test(test_random_strings),

@@ -664,6 +664,7 @@ static void conditional_finding(struct kup_scan *sc, const struct kup_object *ob
 		"condition picks it on the target (a kubeVersion or semverCompare range without '-0' "
 		"never matches provider versions such as 1.30.1-eks-x)",
 		(int)served->n, served->p, kup_version_str(target, tbuf, sizeof(tbuf))));
+	f->reason = "the apiVersion is chosen by a condition on the cluster version";
 }
 
 /* ---- rendered charts ------------------------------------------------------------------- */
@@ -728,6 +729,7 @@ static enum kup_status chart_object(struct kup_scan *sc, const struct kup_object
 		flagged ? f->message : "", flagged ? "; " : "",
 		obj->not_rendered ? "not rendered at the target" : "not judged",
 		obj->reason ? obj->reason : "unknown"));
+	f->reason = obj->reason ? intern_c(sc, obj->reason) : "unknown";
 	f->status = obj->not_rendered ? KUP_FIND_NOT_RENDERED : KUP_FIND_UNDECIDED;
 	return sc->oom ? KUP_NOMEM : KUP_OK;
 }
@@ -762,6 +764,7 @@ enum kup_status kup_scan_object(void *ctx, const struct kup_object *obj)
 				f->status = KUP_FIND_UNDECIDED;
 				f->rule_id = "undecided-template";
 				f->message = "the apiVersion or kind is set by a template expression: render the chart to decide";
+				f->reason = "the apiVersion or kind is set by a template expression";
 			}
 		}
 		return sc->oom ? KUP_NOMEM : KUP_OK;

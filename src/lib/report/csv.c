@@ -55,11 +55,11 @@ static void item_row(struct kup_buf *out, const struct kup_report_item *it)
 	number(out, it->src.column);
 	field(out, NULL, false);
 	number(out, 0);
-	field(out, NULL, false);
+	field(out, it->src.chart, false);
 	field(out, NULL, false);
 	field(out, it->rule_id, false);
 	field(out, it->message, false);
-	field(out, it->detail, true);
+	field(out, it->detail ? it->detail : it->reason, true);
 }
 
 void kup_render_csv(const struct kup_report *r, struct kup_buf *out)

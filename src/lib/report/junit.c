@@ -117,7 +117,7 @@ static void item_case(struct kup_buf *out, const struct kup_report *r,
 	kup_buf_addc(tmp, ' ');
 	kup_item_object_label(tmp, it);
 	attr(out, "name", tmp->buf);
-	if (it->severity == KUP_FAIL_NONE) {
+	if (it->severity == KUP_FAIL_NONE && !it->reason) {
 		kup_buf_adds(out, "/>\n");
 		return;
 	}
@@ -136,6 +136,8 @@ static void item_case(struct kup_buf *out, const struct kup_report *r,
 		kup_buf_addf(tmp, "api version: %s\n", it->api_version);
 	if (it->detail)
 		kup_buf_addf(tmp, "detail: %s\n", it->detail);
+	if (it->reason)
+		kup_buf_addf(tmp, "reason: %s\n", it->reason);
 	if (it->src.path) {
 		kup_buf_adds(tmp, "source: ");
 		kup_source_label(tmp, &it->src);

@@ -3,6 +3,7 @@
  * helpers the renderers share.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kupgrade/preflight.h"
@@ -48,6 +49,7 @@ const char *kup_item_family_name(enum kup_item_family f)
 	case KUP_ITEM_PREFLIGHT: return "preflight";
 	case KUP_ITEM_RISK: return "risk";
 	case KUP_ITEM_FIX: return "fix";
+	case KUP_ITEM_CHART: return "chart-evaluation";
 	case KUP_ITEM_NFAMILIES: break;
 	}
 	return NULL;
@@ -77,6 +79,63 @@ void kup_report_item_from_preflight(struct kup_report_item *it,
 	it->src = f->src;
 	it->message = f->message;
 	it->detail = f->detail;
+}
+
+bool kup_finding_is_chart_evaluation(const struct kup_finding *f)
+{
+	return f && (f->status == KUP_FIND_UNDECIDED || f->status == KUP_FIND_NOT_RENDERED);
+}
+
+void kup_report_item_from_chart(struct kup_report_item *it, const struct kup_finding *f,
+				bool fail_undecided)
+{
+	memset(it, 0, sizeof(*it));
+	it->family = KUP_ITEM_CHART;
+	it->rule_id = kup_finding_status_name(f->status);
+	it->severity = fail_undecided && f->status == KUP_FIND_UNDECIDED ? KUP_FAIL_DEPRECATED
+									 : KUP_FAIL_NONE;
+	it->kind = f->kind;
+	it->api_version = f->api_version;
+	it->name = f->name;
+	it->namespace_ = f->namespace_;
+	it->src = f->src;
+	it->message = f->message ? f->message : "not judged";
+	it->reason = f->reason;
+	it->source_url = f->source_url;
+}
+
+enum kup_status kup_report_set_scan(struct kup_report *r, const struct kup_finding **list, size_t n)
+{
+	struct kup_report_item *items;
+	size_t i, napi = 0, nchart = 0, k;
+
+	for (i = 0; i < n; i++)
+		nchart += kup_finding_is_chart_evaluation(list[i]);
+	items = r->nitems + nchart ? kup_xrealloc_array(NULL, r->nitems + nchart, sizeof(*items))
+				   : NULL;
+	if (r->nitems + nchart && !items)
+		return KUP_NOMEM;
+	if (r->nitems)
+		memcpy(items, r->items, r->nitems * sizeof(*items));
+	k = r->nitems;
+	for (i = 0; i < n; i++) {
+		if (kup_finding_is_chart_evaluation(list[i]))
+			kup_report_item_from_chart(&items[k++], list[i], r->fail_undecided);
+		else
+			list[napi++] = list[i];
+	}
+	kup_report_set_findings(r, list, napi);
+	free(r->owned_items);
+	r->owned_items = items;
+	r->items = items;
+	r->nitems = k;
+	return KUP_OK;
+}
+
+void kup_report_release(struct kup_report *r)
+{
+	free(r->owned_items);
+	r->owned_items = NULL;
 }
 
 void kup_report_set_findings(struct kup_report *r, const struct kup_finding *const *list, size_t n)
@@ -111,6 +170,8 @@ enum kup_fail_level kup_report_worst(const struct kup_report *r)
 	for (i = 0; r->items && i < r->nitems; i++)
 		if (r->items[i].severity > w)
 			w = r->items[i].severity;
+	if (r->fail_undecided && r->summary.undecided && w < KUP_FAIL_DEPRECATED)
+		w = KUP_FAIL_DEPRECATED;
 	return w;
 }
 
@@ -329,6 +390,7 @@ const char *kup_item_family_title(enum kup_item_family f)
 	case KUP_ITEM_PREFLIGHT: return "Pre-flight checks";
 	case KUP_ITEM_RISK: return "Upgrade blockers and risks";
 	case KUP_ITEM_FIX: return "Fix refusals";
+	case KUP_ITEM_CHART: return "Chart evaluations";
 	case KUP_ITEM_NFAMILIES: break;
 	}
 	return "Other findings";

@@ -1,7 +1,7 @@
 /*
  * report_json.c - the JSON document (schema_version 1), and the same
  * document as YAML.  The items of each family that ran follow the summary
- * as an array named by the family ("preflight").
+ * as an array named by the family ("preflight", "chart-evaluation").
  *
  * The required names are a contract read by other tools and tests; extra
  * keys may follow them but never replace them.
@@ -77,6 +77,13 @@ static void emit_item(struct kup_emit *e, const struct kup_report_item *it)
 		kup_emit_kstr(e, "remedy", it->remedy);
 	if (it->source_url)
 		kup_emit_kstr(e, "source_url", it->source_url);
+	if (it->family == KUP_ITEM_CHART) {
+		/* the evaluation by name: undecided or not-rendered, and why */
+		kup_emit_kstr(e, "status", it->rule_id);
+		kup_emit_kstr(e, "chart", it->src.chart);
+		kup_emit_kstr(e, "template", it->src.path);
+		kup_emit_kstr(e, "reason", it->reason);
+	}
 	kup_emit_end(e);
 }
 

@@ -629,6 +629,10 @@ static void emit_item_result(struct kup_emit *e, const struct kup_report_item *i
 		kup_emit_kstr(e, "detail", it->detail);
 	if (it->remedy)
 		kup_emit_kstr(e, "remedy", it->remedy);
+	if (it->reason)
+		kup_emit_kstr(e, "reason", it->reason);
+	if (it->src.chart)
+		kup_emit_kstr(e, "chart", it->src.chart);
 	if (it->src.path)
 		kup_emit_kstr(e, "sourceType", kup_source_type_name(it->src.type));
 	kup_emit_end(e);
