@@ -66,15 +66,17 @@ struct kup_fix_result {
 void kup_fix_result_init(struct kup_fix_result *r);
 
 /*
- * An unfixable note as a report item (report.h, family KUP_ITEM_FIX, rule
- * id "fix-refused"): blocking when the API found is removed at the target
- * (fix exits 3 for it), else a warning; message the reason.  The object is
- * the note's, the location path:line:column.  Strings are borrowed from the
- * note and `path`.  Returns false (it untouched) for a converted note.
+ * A note as a report item (report.h, family KUP_ITEM_FIX), its strings
+ * copied into `strings`.  An unfixable note: rule id "fix-refused",
+ * blocking when the API found is removed at the target (fix exits 3 for
+ * it), else a warning; message the reason.  A converted one: rule id
+ * "fix-converted", info, message "converted to APIVERSION", detail what else
+ * changed.  The object is the note's, the location path:line:column.
+ * Returns false when `strings` ran out of memory.
  */
 struct kup_report_item;
 bool kup_fix_report_item(struct kup_report_item *it, const char *path,
-			 const struct kup_fix_note *n);
+			 const struct kup_fix_note *n, struct kup_arena *strings);
 void kup_fix_result_release(struct kup_fix_result *r);
 
 struct kup_fix_opts {

@@ -54,7 +54,8 @@ enum kup_item_family {
 	KUP_ITEM_PREFLIGHT = 0,    /* preflight.h: checks only a cluster can answer */
 	KUP_ITEM_RISK,             /* plan.h: the plan's blockers and the risks of its hops
 	                              (kup_plan_report_items) */
-	KUP_ITEM_FIX,              /* fix.h: objects fix refused to convert (kup_fix_report_item) */
+	KUP_ITEM_FIX,              /* fix.h: what fix converted (info) or refused to convert
+	                              (kup_fix_report_item) */
 	KUP_ITEM_CHART,            /* scan.h: chart objects not judged (rule id "undecided") or
 	                              not rendered at the target ("not-rendered") */
 	KUP_ITEM_NFAMILIES
@@ -130,6 +131,12 @@ struct kup_report {
 	   every removed- or deprecated-level finding is a failure. */
 	bool has_fail_on;
 	enum kup_fail_level fail_on;
+	/* No API lifecycle pass ran (fix, plan): table, markdown and html leave
+	   out the API section and its "No deprecated or removed APIs found"
+	   line; json/yaml still carry an empty "findings" array. */
+	bool items_only;
+	/* The heading of markdown and html ("kupgrade fix"); NULL: the scan's. */
+	const char *title;
 	/* scan --fail-on undecided: a chart object not judged (an item, or only
 	   counted in summary.undecided) is at the warning level. */
 	bool fail_undecided;
@@ -186,5 +193,16 @@ int kup_report_exit_code(const struct kup_report *r, enum kup_fail_level fail_on
  */
 enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *r,
 				  struct kup_buf *out);
+
+/*
+ * The sections of the items alone (one per family shown, as
+ * kup_report_render draws them) in a human format: table, markdown or
+ * html (a fragment: no page around it).  For a document of another verb
+ * that embeds its findings, such as plan's text and runbook, so that a
+ * blocker reads the same there as in every other format.  KUP_INVALID for
+ * another format, KUP_NOMEM when `out` ran out of memory.
+ */
+enum kup_status kup_report_render_items(enum kup_format fmt, const struct kup_report *r,
+					struct kup_buf *out);
 
 #endif

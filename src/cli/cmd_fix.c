@@ -28,7 +28,7 @@ struct run {
 	bool unfixable_removed;
 	bool would_change;        /* --check: some file would change */
 	size_t files;             /* inputs read */
-	/* -o FORMAT: the refusals as a report instead of the diff */
+	/* -o FORMAT: the conversions and refusals as a report instead of the diff */
 	bool report;
 	enum kup_format fmt;
 	struct kup_report_item *items;
@@ -793,28 +793,17 @@ static void print_error(void *ctx, const struct kup_error *err)
 	cli_print_error(err);
 }
 
-/* -o: keeps the refusals of one file as report items, their strings copied. */
-static void keep_refusals(struct run *r, const char *path, const struct kup_fix_result *res)
+/* -o: keeps the conversions and refusals of one file as report items, their strings copied. */
+static void keep_items(struct run *r, const char *path, const struct kup_fix_result *res)
 {
-	struct kup_arena *a = &r->strings;
-
 	for (size_t i = 0; i < res->nnotes; i++) {
-		struct kup_report_item it;
-
-		if (!kup_fix_report_item(&it, path, &res->notes[i]))
-			continue;
-		if (!kup_grow(&r->items, &r->cap, r->nitems + 1, sizeof(*r->items), 16)) {
+		if (!kup_grow(&r->items, &r->cap, r->nitems + 1, sizeof(*r->items), 16) ||
+		    !kup_fix_report_item(&r->items[r->nitems], path, &res->notes[i], &r->strings)) {
 			cli_error("out of memory");
 			r->error = true;
 			return;
 		}
-		it.kind = kup_arena_strdup(a, it.kind);
-		it.api_version = kup_arena_strdup(a, it.api_version);
-		it.name = kup_arena_strdup(a, it.name);
-		it.namespace_ = kup_arena_strdup(a, it.namespace_);
-		it.src.path = kup_arena_strdup(a, it.src.path);
-		it.message = kup_arena_strdup(a, it.message);
-		r->items[r->nitems++] = it;
+		r->nitems++;
 	}
 }
 
@@ -822,7 +811,7 @@ static void print_notes(const struct run *r, const char *path, const struct kup_
 {
 	for (size_t i = 0; i < res->nnotes; i++) {
 		const struct kup_fix_note *n = &res->notes[i];
-		if (r->report && n->outcome != KUP_FIX_CONVERTED)
+		if (r->report)
 			continue;   /* in the report */
 		fprintf(stderr, "%s:%u:%u: %s ", path, n->line, n->column, n->kind ? n->kind : "?");
 		if (n->namespace_)
@@ -876,7 +865,7 @@ static void fix_one(struct run *r, const char *path, bool helm)
 	}
 	print_notes(r, path, &res);
 	if (r->report)
-		keep_refusals(r, path, &res);
+		keep_items(r, path, &res);
 	if (res.errors)
 		r->error = true;
 	if (res.unfixable_removed)
@@ -967,9 +956,9 @@ static void fix_dir(struct run *r, const char *dir)
 }
 
 /*
- * -o: the refusals in the report model; *rc its exit code at --fail-on
- * removed (3 for an API removed at the target that cannot be converted,
- * as without -o).
+ * -o: the conversions and refusals in the report model (no API lifecycle
+ * pass: items only); *rc its exit code at --fail-on removed (3 for an API
+ * removed at the target that cannot be converted, as without -o).
  */
 static bool render_refusals(struct run *r, int *rc)
 {
@@ -982,6 +971,8 @@ static bool render_refusals(struct run *r, int *rc)
 	rep.items = r->items;
 	rep.nitems = r->nitems;
 	rep.passes = 1u << KUP_ITEM_FIX;
+	rep.items_only = true;
+	rep.title = "kupgrade fix";
 	rep.summary.files = r->files;
 	rep.target_version = kup_version_minor_str(&r->opts.target, tbuf, sizeof(tbuf));
 	rep.tool_version = KUP_VERSION_STRING;

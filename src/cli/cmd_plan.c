@@ -69,9 +69,9 @@ static const struct cli_opt plan_opts[] = {
 	  "node pools move only as far as the skew policy needs", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ OPT_TODAY, 0, "today", CLI_ARG, "YYYY-MM-DD", "the date for provider support windows",
 	  "today", CLI_HINT_NONE, NULL, NULL },
-	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the runbook's format; csv, sarif, junit: the "
-	  "blockers and risks as findings", "text", CLI_HINT_ENUM,
-	  "text markdown json yaml html csv sarif junit", NULL },
+	{ 'o', 'o', "output", CLI_ARG, "FORMAT", "the runbook's format (table is text); csv, sarif, "
+	  "junit: the blockers and risks as findings", "text", CLI_HINT_ENUM,
+	  "text table markdown json yaml html csv sarif junit", NULL },
 	{ OPT_KB, 0, "kb", CLI_ARG, "DIR",
 	  "read the knowledge base from DIR instead of the embedded one", NULL, CLI_HINT_DIR, NULL,
 	  NULL },
@@ -810,7 +810,7 @@ int cmd_plan(int argc, char **argv)
 		cli_usage(&cli_cmd_plan, stderr);
 		goto out;
 	}
-	if (!strcmp(format, "text"))
+	if (!strcmp(format, "text") || !strcmp(format, "table"))
 		fmt = KUP_PLAN_TEXT;
 	else if (!strcmp(format, "markdown") || !strcmp(format, "md"))
 		fmt = KUP_PLAN_MARKDOWN;
@@ -824,8 +824,8 @@ int cmd_plan(int argc, char **argv)
 		 (rfmt == KUP_FMT_CSV || rfmt == KUP_FMT_SARIF || rfmt == KUP_FMT_JUNIT))
 		report = true;   /* blockers and risks through the report model */
 	else {
-		cli_error("unknown output format '%s' (text, markdown, json, yaml, html, csv, "
-			  "sarif, junit)", format);
+		cli_error("unknown output format '%s' (text, table, markdown, json, yaml, html, "
+			  "csv, sarif, junit)", format);
 		goto out;
 	}
 	if (kup_version_parse(target, &opts.target, &err) != KUP_OK) {

@@ -67,7 +67,7 @@ expect "csv html json junit markdown sarif table yaml" kupgrade scan -o ""
 expect "json junit" kupgrade scan --output = j
 expect "--output=json --output=junit" kupgrade scan --output=j
 expect "deprecated" kupgrade scan --fail-on d
-expect "csv html json junit markdown sarif text yaml" kupgrade plan profile.yaml -o ""
+expect "csv html json junit markdown sarif table text yaml" kupgrade plan profile.yaml -o ""
 expect "csv json table yaml" kupgrade rollout simulate s.yaml -o ""
 expect "fail force" kupgrade drain --on-timeout ""
 expect "bash fish zsh" kupgrade completion ""

@@ -5,8 +5,8 @@ Runs `scan --preflight` over cluster dumps, `scan --show-undecided` over a
 chart (its chart evaluations, a family of their own: undecided and
 not-rendered objects), `fix -o`
 over manifests fix refuses to convert, in all eight formats, and `plan -o`
-(its blockers and risks) in the formats plan shares with the report model
-(json and yaml are the plan document), and checks that each format holds
+(its blockers and risks) in all eight formats (json and yaml are the plan
+document; table, markdown and html embed the report model's section), and checks that each format holds
 the same number of findings (API lifecycle, pre-flight, risk, fix, chart evaluation), the same
 number at the blocking/removed level, the same check ids of the other
 families, and that the exit code is the same for all of them.
@@ -25,7 +25,7 @@ import yaml
 FORMATS = ["table", "json", "yaml", "csv", "markdown", "sarif", "junit", "html"]
 # the families of report items besides the API findings (report.h)
 FAMILIES = ["preflight", "risk", "fix", "chart-evaluation"]
-TITLES = ("Pre-flight checks", "Upgrade blockers and risks", "Fix refusals", "Chart evaluations")
+TITLES = ("Pre-flight checks", "Upgrade blockers and risks", "Fix results", "Chart evaluations")
 failures = []
 
 
@@ -48,8 +48,7 @@ def count_table(out):
             section = "items"
             continue
         if not line.strip():
-            if section == "api":
-                section = None
+            section = None
             continue
         if section == "api":
             total += 1
@@ -217,19 +216,30 @@ def main():
     # cannot convert, both removed at 1.20: blocking, exit 3
     old = os.path.join(src, "tests", "cases", "fix-unfixable-old-apis", "old.yaml")
     check(cli, "fix refusals", [old, "--to", "1.20"], 2, 2, ["fix-refused"] * 2, 3, verb="fix")
-    # a PodSecurityPolicy is removed at 1.25 and cannot be converted
+    # a PodSecurityPolicy is removed at 1.25 and cannot be converted; the
+    # object beside it is converted (info)
     psp = os.path.join(src, "tests", "cases", "fix-unfixable-psp", "psp.yaml")
-    check(cli, "fix refusal, psp", [psp, "--to", "1.25"], 1, 1, ["fix-refused"], 3, verb="fix")
+    check(cli, "fix refusal, psp", [psp, "--to", "1.25"], 2, 1,
+          ["fix-converted", "fix-refused"], 3, verb="fix")
+    # what fix changed is in every format too (never "no deprecated APIs found")
+    ing = os.path.join(src, "tests", "cases", "fix-ingress-diff", "ingress.yaml")
+    check(cli, "fix conversions", [ing, "--to", "1.30"], 1, 0, ["fix-converted"], 0, verb="fix")
+    for fmt in ("table", "markdown", "html"):
+        _, out, _ = run(cli, [ing, "--to", "1.30"], fmt, "fix")
+        if "No deprecated or removed APIs found" in out:
+            failures.append(f"fix conversions -o {fmt}: says no deprecated APIs were found")
 
-    # plan: blockers and risks of a profile as findings (csv, sarif, junit), the
-    # same counts as its own document (json, yaml); the exit code is the verdict's
+    # plan: blockers and risks of a profile as findings (csv, sarif, junit; in
+    # the text, markdown and html runbooks the report model's section beside
+    # plan's own steps), the same counts as its own document (json, yaml); the
+    # exit code is the verdict's
     profile = os.path.join(src, "examples", "cluster", "profile.yaml")
     rc, out, _ = run(cli, [profile, "--to", "1.30", "--today", "2026-12-07"], "json", "plan")
     want = count_plan(json.loads(out))
     if want[0] == 0:
         failures.append("plan: the example profile has no blockers or risks to compare")
     check(cli, "plan risks", [profile, "--to", "1.30", "--today", "2026-12-07"], *want, rc,
-          verb="plan", formats=["json", "yaml", "csv", "sarif", "junit"])
+          verb="plan")
     # a blocked plan (the case plan-blocked): blockers are blocking, exit 3
     blocked = [os.path.join(src, "tests", "cases", "plan-blocked", "profile.yaml"), "--to", "1.28",
                "--kb", os.path.join(src, "tests", "data", "plan-kb")]
@@ -237,8 +247,7 @@ def main():
     want = count_plan(json.loads(out))
     if want[1] == 0 or rc != 3:
         failures.append(f"plan-blocked: expected blockers and exit 3, got {want}, exit {rc}")
-    check(cli, "plan blockers", blocked, *want, rc, verb="plan",
-          formats=["json", "yaml", "csv", "sarif", "junit"])
+    check(cli, "plan blockers", blocked, *want, rc, verb="plan")
 
     for f in failures:
         print("FAIL:", f)

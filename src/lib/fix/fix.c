@@ -119,24 +119,32 @@ const char *kup_fix_outcome_name(enum kup_fix_outcome o)
 }
 
 bool kup_fix_report_item(struct kup_report_item *it, const char *path,
-			 const struct kup_fix_note *n)
+			 const struct kup_fix_note *n, struct kup_arena *strings)
 {
-	if (n->outcome != KUP_FIX_UNFIXABLE)
-		return false;
+	bool refused = n->outcome == KUP_FIX_UNFIXABLE;
+
 	memset(it, 0, sizeof(*it));
 	it->family = KUP_ITEM_FIX;
-	it->severity = n->removed_at_target ? KUP_FAIL_REMOVED : KUP_FAIL_DEPRECATED;
-	it->rule_id = "fix-refused";
-	it->kind = n->kind;
-	it->api_version = n->api_version;
-	it->name = n->name;
-	it->namespace_ = n->namespace_;
+	it->severity = !refused ? KUP_FAIL_NONE
+		       : n->removed_at_target ? KUP_FAIL_REMOVED : KUP_FAIL_DEPRECATED;
+	it->rule_id = refused ? "fix-refused" : "fix-converted";
+	it->kind = kup_arena_strdup(strings, n->kind);
+	it->api_version = kup_arena_strdup(strings, n->api_version);
+	it->name = kup_arena_strdup(strings, n->name);
+	it->namespace_ = kup_arena_strdup(strings, n->namespace_);
 	it->src.type = KUP_SRC_FILE;
-	it->src.path = path;
+	it->src.path = kup_arena_strdup(strings, path);
 	it->src.line = n->line;
 	it->src.column = n->column;
-	it->message = n->reason ? n->reason : "cannot be converted mechanically";
-	return true;
+	if (refused) {
+		it->message = kup_arena_strdup(strings, n->reason ? n->reason
+								  : "cannot be converted mechanically");
+	} else {
+		it->message = kup_arena_printf(strings, "converted to %s",
+					       n->to_api_version ? n->to_api_version : "?");
+		it->detail = kup_arena_strdup(strings, n->reason);
+	}
+	return !kup_arena_failed(strings);
 }
 
 void kup_fix_result_init(struct kup_fix_result *r)

@@ -7,6 +7,7 @@
 
 #include "kupgrade/emit.h"
 #include "kupgrade/plan.h"
+#include "kupgrade/report.h"
 
 /*
  * Extra facts the runbook needs beyond the public plan: the plan's `priv`,
@@ -60,6 +61,14 @@ void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out);
 void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out, enum kup_emit_mode mode);
 void kup_plan_render_markdown(const struct kup_plan *plan, struct kup_buf *out);
 void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out);
+/*
+ * The blockers and risks as the report model draws them
+ * (kup_plan_report_items, kup_report_render_items; fmt table, markdown or
+ * html): a blocker reads the same in every format.  Nothing when there are
+ * none; out->oom when memory ran out.
+ */
+void kup_plan_render_findings(const struct kup_plan *plan, enum kup_format fmt,
+			      struct kup_buf *out);
 
 /* The top risk for summaries: the first high, else medium, else low; NULL when none. */
 const struct kup_plan_risk *kup_plan_top_risk(const struct kup_plan *plan);

@@ -98,6 +98,31 @@ static void cell(struct kup_buf *out, const char *s, size_t width)
 	pad(out, out->len - before, width);
 }
 
+void kup_plan_render_findings(const struct kup_plan *plan, enum kup_format fmt,
+			      struct kup_buf *out)
+{
+	struct kup_arena strings;
+	struct kup_report_item *items;
+	struct kup_report rep;
+	size_t n;
+
+	if (!plan->nblockers && !plan->nrisks)
+		return;
+	kup_arena_init(&strings, 1024);
+	memset(&rep, 0, sizeof(rep));
+	if (kup_plan_report_items(plan, &strings, &items, &n) != KUP_OK) {
+		out->oom = true;
+		goto out;
+	}
+	rep.items = items;
+	rep.nitems = n;
+	rep.target_version = plan->to;
+	if (kup_report_render_items(fmt, &rep, out) != KUP_OK)
+		out->oom = true;
+out:
+	kup_arena_release(&strings);
+}
+
 void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
 {
 	const struct kup_plan_full *full = kup_plan_full_c(plan);
@@ -147,40 +172,7 @@ void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
 			kup_buf_addc(out, '\n');
 		}
 	}
-	if (plan->nblockers)
-		kup_buf_adds(out, "\nblockers:\n");
-	for (i = 0; i < plan->nblockers; i++) {
-		kup_buf_adds(out, "  - ");
-		kup_text_sanitize(out, plan->blockers[i].id);
-		kup_buf_adds(out, ": ");
-		kup_text_sanitize(out, plan->blockers[i].message);
-		kup_buf_addc(out, '\n');
-	}
-	if (plan->nrisks)
-		kup_buf_adds(out, "\nrisks:\n");
-	for (i = 0; i < plan->nrisks; i++) {
-		const struct kup_plan_risk *r = &plan->risks[i];
-
-		kup_buf_adds(out, "  - ");
-		cell(out, kup_severity_name(r->severity), 7);
-		kup_buf_adds(out, "at ");
-		cell(out, r->at, 5);
-		kup_buf_addc(out, ' ');
-		kup_text_sanitize(out, r->id);
-		kup_buf_adds(out, ": ");
-		kup_text_sanitize(out, r->message);
-		kup_buf_addc(out, '\n');
-		if (r->evidence && *r->evidence) {
-			kup_buf_adds(out, "      evidence: ");
-			kup_text_sanitize(out, r->evidence);
-			kup_buf_addc(out, '\n');
-		}
-		if (r->mitigation && *r->mitigation) {
-			kup_buf_adds(out, "      mitigation: ");
-			kup_text_sanitize(out, r->mitigation);
-			kup_buf_addc(out, '\n');
-		}
-	}
+	kup_plan_render_findings(plan, KUP_FMT_TABLE, out);
 	if (full->nheld)
 		kup_buf_adds(out, "\ncharts held back:\n");
 	for (i = 0; i < full->nheld; i++) {

@@ -3,7 +3,7 @@
  * self-contained HTML page (inline style, no external resource, every
  * value escaped).
  *
- * Sections: verdict and blockers, risks, pre-upgrade checklist (staging
+ * Sections: verdict, blockers and risks (the report model's section), pre-upgrade checklist (staging
  * first, backups, scans clean, PDB and skew checks, the steps before the
  * first hop), one section per control-plane hop (Phase I: control plane,
  * managed add-ons, CoreDNS, kube-proxy; Phase II: node pools with surge and
@@ -306,62 +306,6 @@ static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 	item_end(d);
 }
 
-static void risks_table(struct doc *d, const struct kup_plan *plan)
-{
-	static const char *const cols[] = { "severity", "at", "risk", "evidence", "mitigation",
-					    "source" };
-	size_t i, c;
-
-	end_list(d);
-	if (d->html) {
-		kup_buf_adds(d->out, "<table>\n<tr>");
-		for (c = 0; c < 6; c++)
-			kup_buf_addf(d->out, "<th>%s</th>", cols[c]);
-		kup_buf_adds(d->out, "</tr>\n");
-	} else {
-		kup_buf_adds(d->out, "| severity | at | risk | evidence | mitigation | source |\n"
-				     "|---|---|---|---|---|---|\n");
-	}
-	for (i = 0; i < plan->nrisks; i++) {
-		const struct kup_plan_risk *r = &plan->risks[i];
-		const char *vals[6];
-
-		vals[0] = kup_severity_name(r->severity);
-		vals[1] = r->at;
-		vals[2] = NULL;
-		vals[3] = r->evidence;
-		vals[4] = r->mitigation;
-		vals[5] = r->source;
-		kup_buf_adds(d->out, d->html ? "<tr>" : "|");
-		for (c = 0; c < 6; c++) {
-			kup_buf_adds(d->out, d->html ? (c == 0 ? "<td class=\"sev-" : "<td>") : " ");
-			if (d->html && c == 0) {
-				t(d, vals[0]);
-				kup_buf_adds(d->out, "\">");
-			}
-			if (c == 2) {
-				strong_open(d);
-				t(d, r->id);
-				strong_close(d);
-				kup_buf_adds(d->out, ": ");
-				t(d, r->message);
-			} else if (c == 5 && d->html && r->source &&
-				   (!strncmp(r->source, "https://", 8) || !strncmp(r->source, "http://", 7))) {
-				kup_buf_adds(d->out, "<a href=\"");
-				html_escape(d->out, r->source);
-				kup_buf_adds(d->out, "\">");
-				html_escape(d->out, r->source);
-				kup_buf_adds(d->out, "</a>");
-			} else {
-				t(d, vals[c] ? vals[c] : "");
-			}
-			kup_buf_adds(d->out, d->html ? "</td>" : " |");
-		}
-		kup_buf_adds(d->out, d->html ? "</tr>\n" : "\n");
-	}
-	kup_buf_adds(d->out, d->html ? "</table>\n" : "\n");
-}
-
 /*
  * The path as a picture (HTML): one row per component, one column per
  * control-plane version the path passes through (today first), each cell
@@ -522,26 +466,15 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 
 	if (d->html)
 		path_picture(d, plan);
-	if (plan->nblockers) {
-		heading(d, 2, "Blockers (resolve before anything else)", NULL);
-		for (i = 0; i < plan->nblockers; i++) {
-			item(d);
-			strong_open(d);
-			t(d, plan->blockers[i].id);
-			strong_close(d);
-			kup_buf_adds(d->out, ": ");
-			t(d, plan->blockers[i].message);
-			item_end(d);
-		}
-	}
+	/* blockers and risks: the report model's section, as in every other format */
+	end_list(d);
+	kup_plan_render_findings(plan, d->html ? KUP_FMT_HTML : KUP_FMT_MARKDOWN, d->out);
+	if (!d->html && (plan->nblockers || plan->nrisks))
+		kup_buf_addc(d->out, '\n');
 	if (plan->nwarnings) {
 		heading(d, 2, "Warnings", NULL);
 		for (i = 0; i < plan->nwarnings; i++)
 			item_text(d, plan->warnings[i]);
-	}
-	if (plan->nrisks) {
-		heading(d, 2, "Risks", NULL);
-		risks_table(d, plan);
 	}
 
 	if (last == 0) {

@@ -91,7 +91,7 @@ static void render_findings(const struct kup_report *r, struct kup_buf *out, str
 	kup_buf_adds(out, "</table>\n");
 }
 
-static void render_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t)
+void kup_render_html_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t)
 {
 	size_t i, n;
 	int fam;
@@ -166,12 +166,14 @@ void kup_render_html(const struct kup_report *r, struct kup_buf *out)
 
 	kup_buf_init(&t);
 	kup_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-			  "<title>kupgrade report");
+			  "<title>");
+	esc(out, r->title ? r->title : "kupgrade report");
 	if (r->target_version) {
 		kup_buf_adds(out, " for ");
 		esc(out, r->target_version);
 	}
-	kup_buf_addf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>kupgrade report", style);
+	kup_buf_addf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", style);
+	esc(out, r->title ? r->title : "kupgrade report");
 	if (r->target_version) {
 		kup_buf_adds(out, " for ");
 		esc(out, r->target_version);
@@ -185,8 +187,9 @@ void kup_render_html(const struct kup_report *r, struct kup_buf *out)
 		esc(out, r->tool_version);
 	}
 	kup_buf_adds(out, ".</p>\n");
-	render_findings(r, out, &t);
-	render_items(r, out, &t);
+	if (!r->items_only || r->nfindings)
+		render_findings(r, out, &t);
+	kup_render_html_items(r, out, &t);
 	if (r->nerrors) {
 		kup_buf_adds(out, "<h2>Errors</h2>\n<ul>\n");
 		for (i = 0; i < r->nerrors; i++) {

@@ -48,7 +48,7 @@ static const char item_header[] =
 	"| Severity | Check | Kind | Namespace | Name | Message | Source |\n"
 	"|---|---|---|---|---|---|---|\n";
 
-static void render_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t)
+void kup_render_markdown_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t)
 {
 	size_t i, n;
 	int fam;
@@ -68,6 +68,14 @@ static void render_items(const struct kup_report *r, struct kup_buf *out, struct
 		kup_buf_addf(out, "%zu blocking, %zu warning%s.\n\n",
 			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_REMOVED),
 			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_DEPRECATED),
+			if (it->remedy) {
+				kup_buf_adds(t, " Remedy: ");
+				kup_buf_adds(t, it->remedy);
+			}
+			if (it->source_url) {
+				kup_buf_adds(t, " See ");
+				kup_buf_adds(t, it->source_url);
+			}
 			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_DEPRECATED) == 1
 				     ? "" : "s");
 		kup_buf_adds(out, item_header);
@@ -105,14 +113,17 @@ void kup_render_markdown(const struct kup_report *r, struct kup_buf *out)
 	size_t i;
 
 	kup_buf_init(&t);
-	kup_buf_adds(out, "# Kubernetes API deprecations");
+	kup_buf_adds(out, "# ");
+	md_text(out, r->title ? r->title : "Kubernetes API deprecations");
 	if (r->target_version) {
 		kup_buf_adds(out, " for ");
 		md_text(out, r->target_version);
 	}
 	kup_buf_adds(out, "\n\n");
 
-	if (r->nfindings == 0) {
+	if (r->items_only && r->nfindings == 0) {
+		kup_buf_addf(out, "%zu file%s.\n", r->summary.files, r->summary.files == 1 ? "" : "s");
+	} else if (r->nfindings == 0) {
 		kup_buf_adds(out, "No deprecated or removed APIs found");
 		if (r->target_version) {
 			kup_buf_adds(out, " for target ");
@@ -150,7 +161,7 @@ void kup_render_markdown(const struct kup_report *r, struct kup_buf *out)
 		}
 	}
 
-	render_items(r, out, &t);
+	kup_render_markdown_items(r, out, &t);
 	if (r->nerrors)
 		kup_buf_adds(out, "\n## Errors\n\n");
 	for (i = 0; i < r->nerrors; i++) {

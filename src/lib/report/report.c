@@ -254,6 +254,36 @@ enum kup_status kup_report_render(enum kup_format fmt, const struct kup_report *
 	return st;
 }
 
+enum kup_status kup_report_render_items(enum kup_format fmt, const struct kup_report *r,
+					struct kup_buf *out)
+{
+	struct kup_buf t = KUP_BUF_INIT;
+
+	if (!r || !out || (r->nitems && !r->items))
+		return KUP_INVALID;
+	if (!out->buf)
+		kup_buf_init(out);
+	kup_buf_init(&t);
+	switch (fmt) {
+	case KUP_FMT_TABLE:
+		kup_render_table_items(r, out);
+		break;
+	case KUP_FMT_MARKDOWN:
+		kup_render_markdown_items(r, out, &t);
+		break;
+	case KUP_FMT_HTML:
+		kup_render_html_items(r, out, &t);
+		break;
+	default:
+		kup_buf_release(&t);
+		return KUP_INVALID;
+	}
+	if (t.oom)
+		out->oom = true;
+	kup_buf_release(&t);
+	return out->oom ? KUP_NOMEM : KUP_OK;
+}
+
 void kup_position_label(struct kup_buf *out, const char *path, uint32_t line, uint32_t column)
 {
 	kup_text_sanitize(out, path ? path : "<input>");
@@ -389,7 +419,7 @@ const char *kup_item_family_title(enum kup_item_family f)
 	switch (f) {
 	case KUP_ITEM_PREFLIGHT: return "Pre-flight checks";
 	case KUP_ITEM_RISK: return "Upgrade blockers and risks";
-	case KUP_ITEM_FIX: return "Fix refusals";
+	case KUP_ITEM_FIX: return "Fix results";
 	case KUP_ITEM_CHART: return "Chart evaluations";
 	case KUP_ITEM_NFAMILIES: break;
 	}

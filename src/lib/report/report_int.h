@@ -57,4 +57,9 @@ enum kup_status kup_render_sarif(const struct kup_report *r, struct kup_buf *out
 void kup_render_junit(const struct kup_report *r, struct kup_buf *out);
 void kup_render_html(const struct kup_report *r, struct kup_buf *out);
 
+/* The items' sections alone (kup_report_render_items); t is scratch. */
+void kup_render_table_items(const struct kup_report *r, struct kup_buf *out);
+void kup_render_markdown_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t);
+void kup_render_html_items(const struct kup_report *r, struct kup_buf *out, struct kup_buf *t);
+
 #endif

@@ -153,7 +153,7 @@ static void padded(struct kup_buf *out, const char *s, size_t width)
  * per item ("blocking  pdb-blocking            PodDisruptionBudget shop/web:
  * message") and its detail indented below.
  */
-static void render_items(const struct kup_report *r, struct kup_buf *out)
+void kup_render_table_items(const struct kup_report *r, struct kup_buf *out)
 {
 	struct kup_buf label = KUP_BUF_INIT;
 	size_t i, n;
@@ -193,6 +193,11 @@ static void render_items(const struct kup_report *r, struct kup_buf *out)
 				kup_text_sanitize(out, it->detail);
 				kup_buf_addc(out, '\n');
 			}
+			if (it->remedy) {
+				kup_buf_adds(out, "          remedy: ");
+				kup_text_sanitize(out, it->remedy);
+				kup_buf_addc(out, '\n');
+			}
 		}
 	}
 	if (label.oom)
@@ -202,7 +207,14 @@ static void render_items(const struct kup_report *r, struct kup_buf *out)
 
 void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 {
-	if (r->nfindings == 0) {
+	if (r->items_only && r->nfindings == 0) {
+		if (r->target_version) {
+			kup_buf_adds(out, "Target ");
+			kup_text_sanitize(out, r->target_version);
+			kup_buf_addf(out, ", %zu file%s.\n", r->summary.files,
+				     r->summary.files == 1 ? "" : "s");
+		}
+	} else if (r->nfindings == 0) {
 		kup_buf_adds(out, "No deprecated or removed APIs found");
 		if (r->target_version) {
 			kup_buf_adds(out, " for target ");
@@ -227,5 +239,5 @@ void kup_render_table(const struct kup_report *r, struct kup_buf *out)
 	if (r->nerrors && r->nfindings == 0)
 		kup_buf_addf(out, "%zu input error%s (see standard error).\n", r->nerrors,
 			     r->nerrors == 1 ? "" : "s");
-	render_items(r, out);
+	kup_render_table_items(r, out);
 }
