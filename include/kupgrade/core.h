@@ -190,6 +190,13 @@ void *kup_realloc(void *p, size_t n);
 char *kup_strdup(const char *s);
 char *kup_strndup(const char *s, size_t n);
 /*
+ * The n bytes at s (NUL bytes among them copied too) and a NUL after them,
+ * malloc'd; git's xmemdupz.  For a <pointer, length> string whose length
+ * the caller keeps (kup_strndup stops at the first NUL).  NULL when memory
+ * ran out.
+ */
+char *kup_memdupz(const void *s, size_t n);
+/*
  * Duplicate-with-out-of-memory, the one helper for readers that keep a
  * sticky flag and check it once at their end: a copy of s (NULL for NULL),
  * malloc'd (kup_strdup_oom, free()d by the caller) or in the arena; when
@@ -213,6 +220,18 @@ void *kup_xrealloc_array(void *ptr, size_t nmemb, size_t size);
  * memory runs out.  Use: if (!kup_grow(&v, &cap, n + 1, sizeof(*v), 16)) ...
  */
 bool kup_grow(void *pptr, size_t *cap, size_t need, size_t size, size_t first);
+
+/* Monotonic milliseconds (CLOCK_MONOTONIC): for timeouts and pacing, never dates. */
+int64_t kup_mono_ms(void);
+
+/* Sleeps ms milliseconds (none when ms <= 0), resuming after a signal. */
+void kup_sleep_ms(int64_t ms);
+
+/*
+ * "a/b": a and b joined by one '/' (none added when a is empty or ends in
+ * one), malloc'd; NULL when memory ran out.
+ */
+char *kup_path_join(const char *a, const char *b);
 
 /* ---- inputs: read once, front to back ---------------------------------- */
 

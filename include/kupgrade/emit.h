@@ -117,4 +117,18 @@ void kup_json_quote(struct kup_buf *out, const char *s);
 void kup_xml_escape(struct kup_buf *out, const char *s);
 void kup_csv_field(struct kup_buf *out, const char *s);
 
+/*
+ * kup_md_escape: text for Markdown, a table cell included: sanitised as
+ * kup_text_sanitize writes it (no line break survives), the characters
+ * Markdown acts on (| \ ` * _ [ ]) backslashed, & < > as entities; NULL or
+ * "" appends `empty` (NULL: nothing).
+ */
+void kup_md_escape(struct kup_buf *out, const char *s, const char *empty);
+
+/*
+ * kup_sh_quote: s as one /bin/sh word, single-quoted (a ' inside written
+ * '\''); NULL is ''.
+ */
+void kup_sh_quote(struct kup_buf *out, const char *s);
+
 #endif

@@ -258,8 +258,7 @@ void kup_driver_abort(struct kup_driver *d);
 /* True while process group `pgid` (or process `pid`) has a live member. */
 bool kup_process_group_alive(pid_t pgid);
 
-/* Monotonic milliseconds. */
-int64_t kup_mono_ms(void);
+/* Monotonic milliseconds: kup_mono_ms() (core.h). */
 
 /* ---- the clock ----------------------------------------------------------- */
 

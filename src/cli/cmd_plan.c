@@ -376,15 +376,6 @@ static const char *top_risk(const struct kup_plan *p)
 }
 
 
-/* A Markdown table cell: pipes, backslashes and markup characters escaped, no line breaks. */
-static void md_cell(struct kup_buf *out, const char *s)
-{
-	for (; s && *s; s++) {
-		if (strchr("\\|*_[]<>`", *s))
-			kup_buf_addc(out, '\\');
-		kup_buf_addc(out, *s == '\n' || *s == '\r' ? ' ' : *s);
-	}
-}
 
 /*
  * A directory run, accumulated one profile at a time so that no plan is
@@ -474,7 +465,7 @@ static void fleet_add(struct fleet *f, const struct row *r)
 	if (!p) {
 		if (md) {
 			kup_buf_adds(&f->table, "| ");
-			md_cell(&f->table, r->path);
+			kup_md_escape(&f->table, r->path, NULL);
 			kup_buf_adds(&f->table, " | - | - | ERROR | - | - | - | - |\n");
 		} else
 			kup_buf_addf(&f->table, "%-24s %-21s %-6s %-20s %4s %10s %8s  %s\n", r->path,
@@ -483,9 +474,9 @@ static void fleet_add(struct fleet *f, const struct row *r)
 	}
 	if (md) {
 		kup_buf_adds(&f->table, "| ");
-		md_cell(&f->table, p->cluster);
+		kup_md_escape(&f->table, p->cluster, NULL);
 		kup_buf_adds(&f->table, " | ");
-		md_cell(&f->table, p->from);
+		kup_md_escape(&f->table, p->from, NULL);
 		kup_buf_addf(&f->table, " | %s | %s | %u | %u | %zu | %s |\n", p->to,
 			     kup_verdict_name(p->verdict), count_hops(p), p->node_rolls,
 			     p->nblockers, top_risk(p));

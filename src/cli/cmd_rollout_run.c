@@ -205,18 +205,6 @@ static enum kup_status on_param_event(void *ctx, const struct kup_store_event *e
 	return KUP_OK;
 }
 
-/* A shell word: single-quoted. */
-static void sh_quote(struct kup_buf *b, const char *s)
-{
-	kup_buf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			kup_buf_adds(b, "'\\''");
-		else
-			kup_buf_addc(b, *s);
-	}
-	kup_buf_addc(b, '\'');
-}
 
 static void summary(const struct params *p, const struct kup_ro_run_result *r, bool json,
 		    struct kup_buf *b)
@@ -435,15 +423,15 @@ int cmd_rollout_run(int argc, char **argv)
 		goto out;
 	}
 	self[n] = '\0';
-	sh_quote(&drain, self);
+	kup_sh_quote(&drain, self);
 	kup_buf_adds(&drain, " drain");
 	if (live.kubeconfig) {
 		kup_buf_adds(&drain, " --kubeconfig ");
-		sh_quote(&drain, live.kubeconfig);
+		kup_sh_quote(&drain, live.kubeconfig);
 	}
 	if (live.context) {
 		kup_buf_adds(&drain, " --context ");
-		sh_quote(&drain, live.context);
+		kup_sh_quote(&drain, live.context);
 	}
 	kup_buf_addf(&drain, " --timeout %lds --on-timeout fail {node}", p.drain_timeout);
 	if (!getcwd(dir, sizeof(dir)))

@@ -13,14 +13,6 @@
 
 static struct cli_progress *active;
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void cli_progress_init(struct cli_progress *p, bool quiet)
 {
 	struct winsize ws;
@@ -42,7 +34,7 @@ void cli_progress_update(struct cli_progress *p, const char *fmt, ...)
 
 	if (!p->on)
 		return;
-	t = now_ms();
+	t = kup_mono_ms();
 	if (p->last_ms && t - p->last_ms < INTERVAL_MS)
 		return;
 	p->last_ms = t;

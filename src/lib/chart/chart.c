@@ -95,8 +95,10 @@ struct renderer {
 
 static char *adup(struct renderer *r, const char *s)
 {
-	char *d = kup_arena_strdup(&r->arena, s ? s : "");
-	if (!d)
+	bool oom = false;
+	char *d = kup_arena_strdup_oom(&r->arena, s ? s : "", &oom);
+
+	if (oom)
 		r->st = KUP_NOMEM;
 	return d;
 }
@@ -435,12 +437,11 @@ static void read_crds(struct renderer *r, const char *dir)
 			char *t = NULL;
 			const struct ventry *ve = v_find(r, p);
 			if (ve) {
-				t = malloc(ve->len + 1);
+				t = kup_memdupz(ve->data, ve->len);
 				if (!t) {
 					r->st = KUP_NOMEM;
 					return;
 				}
-				memcpy(t, ve->data, ve->len + 1);
 				tl = ve->len;
 			} else if (kup_read_file(p, MAX_TEMPLATE_BYTES, &t, &tl, &err) != KUP_OK) {
 				kup_error_release(&err);
@@ -1275,16 +1276,6 @@ static struct item *doc_item(struct doc_state *d, bool api)
 	return it;
 }
 
-static char *dup_clean(struct kup_str v)
-{
-	char *p = malloc(v.n + 1);
-	if (!p)
-		return NULL;
-	memcpy(p, v.p, v.n);
-	p[v.n] = '\0';
-	return p;
-}
-
 static enum kup_status on_line(struct reader *rd, struct line *ln)
 {
 	struct doc_state *d = &rd->d;
@@ -1352,9 +1343,9 @@ static enum kup_status on_line(struct reader *rd, struct line *ln)
 				d->meta_indent = (long)ind;
 			if ((long)ind == d->meta_indent && val.n && !memchr(val.p, GT_M_UNK, val.n)) {
 				if (kup_str_eqc(key, "name") && !d->name)
-					d->name = dup_clean(val);
+					d->name = kup_memdupz(val.p, val.n);
 				else if (kup_str_eqc(key, "namespace") && !d->namespace_)
-					d->namespace_ = dup_clean(val);
+					d->namespace_ = kup_memdupz(val.p, val.n);
 			}
 		}
 		return KUP_OK;

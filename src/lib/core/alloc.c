@@ -137,6 +137,18 @@ char *kup_strndup(const char *s, size_t n)
 	return strndup(s, n);
 }
 
+char *kup_memdupz(const void *s, size_t n)
+{
+	char *p = n < SIZE_MAX ? kup_malloc(n + 1) : NULL;
+
+	if (!p)
+		return NULL;
+	if (n)
+		memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
 char *kup_strdup_oom(const char *s, bool *oom)
 {
 	char *r;

@@ -262,3 +262,46 @@ void kup_text_sanitize(struct kup_buf *out, const char *s)
 	}
 	kup_buf_add(out, s + start, i - start);
 }
+
+void kup_md_escape(struct kup_buf *out, const char *s, const char *empty)
+{
+	struct kup_buf t = KUP_BUF_INIT;
+	size_t i;
+
+	if (!s || !*s) {
+		if (empty)
+			kup_buf_adds(out, empty);
+		return;
+	}
+	kup_buf_init(&t);
+	kup_text_sanitize(&t, s);
+	for (i = 0; i < t.len; i++) {
+		char c = t.buf[i];
+
+		switch (c) {
+		case '|': case '\\': case '`': case '*': case '_': case '[': case ']':
+			kup_buf_addc(out, '\\');
+			kup_buf_addc(out, c);
+			break;
+		case '<': kup_buf_adds(out, "&lt;"); break;
+		case '>': kup_buf_adds(out, "&gt;"); break;
+		case '&': kup_buf_adds(out, "&amp;"); break;
+		default: kup_buf_addc(out, c); break;
+		}
+	}
+	if (t.oom)
+		out->oom = true;
+	kup_buf_release(&t);
+}
+
+void kup_sh_quote(struct kup_buf *out, const char *s)
+{
+	kup_buf_addc(out, '\'');
+	for (; s && *s; s++) {
+		if (*s == '\'')
+			kup_buf_adds(out, "'\\''");
+		else
+			kup_buf_addc(out, *s);
+	}
+	kup_buf_addc(out, '\'');
+}

@@ -422,3 +422,37 @@ enum kup_status kup_create_private(const char *path, bool *created, struct kup_e
 		*created = true;
 	return KUP_OK;
 }
+
+/* ---- clock and paths ------------------------------------------------------ */
+
+int64_t kup_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void kup_sleep_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+char *kup_path_join(const char *a, const char *b)
+{
+	struct kup_buf p = KUP_BUF_INIT;
+	size_t n = strlen(a);
+
+	kup_buf_add(&p, a, n);
+	if (n && a[n - 1] != '/')
+		kup_buf_addc(&p, '/');
+	kup_buf_adds(&p, b);
+	return kup_buf_detach(&p, NULL);
+}

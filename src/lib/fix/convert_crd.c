@@ -168,20 +168,6 @@ size_t kup_fix_step(const struct kup_node *obj)
 
 /* ---- verbatim block edits -------------------------------------------------------------- */
 
-static size_t line_start_of(const struct kup_fixer *f, size_t pos)
-{
-	while (pos > 0 && f->text[pos - 1] != '\n')
-		pos--;
-	return pos;
-}
-
-static size_t line_after(const struct kup_fixer *f, size_t pos)
-{
-	while (pos < f->len && f->text[pos] != '\n')
-		pos++;
-	return pos < f->len ? pos + 1 : pos;
-}
-
 /* The end of the last thing a pair holds (a block collection: of its last scalar). */
 static size_t pair_last(const struct kup_pair *p)
 {
@@ -195,7 +181,7 @@ static size_t pair_last(const struct kup_pair *p)
 static size_t after_pair(const struct kup_fixer *f, const struct kup_pair *p)
 {
 	size_t e = pair_last(p);
-	return e > 0 && f->text[e - 1] == '\n' ? e : line_after(f, e);
+	return e > 0 && f->text[e - 1] == '\n' ? e : kup_fixer_line_next(f, e);
 }
 
 static bool is_flow_map(const struct kup_fixer *f, const struct kup_node *map)
@@ -206,7 +192,7 @@ static bool is_flow_map(const struct kup_fixer *f, const struct kup_node *map)
 static size_t key_indent(const struct kup_fixer *f, const struct kup_node *map)
 {
 	size_t k = map->u.pairs[0].key->start;
-	return k - line_start_of(f, k);
+	return k - kup_fixer_line_start(f, k);
 }
 
 /* frag's lines, each `indent` deep (empty lines stay empty), "\n" as the file's eol. */
@@ -320,7 +306,7 @@ bool kup_fix_remove_pair(struct kup_fixer *f, const struct kup_node *map, size_t
 	    map->len == 1)
 		return kup_fixer_delete_pair(f, map, i);
 	const struct kup_pair *p = &map->u.pairs[i];
-	size_t ls = line_start_of(f, p->key->start);
+	size_t ls = kup_fixer_line_start(f, p->key->start);
 	for (size_t k = ls; k < p->key->start; k++)
 		if (f->text[k] != ' ' && f->text[k] != '\t')
 			return kup_fixer_delete_pair(f, map, i);   /* `- key:` */

@@ -12,7 +12,7 @@
 
 /* ---- text helpers ------------------------------------------------------------------ */
 
-static size_t line_start(const struct kup_fixer *f, size_t pos)
+size_t kup_fixer_line_start(const struct kup_fixer *f, size_t pos)
 {
 	while (pos > 0 && f->text[pos - 1] != '\n')
 		pos--;
@@ -20,7 +20,7 @@ static size_t line_start(const struct kup_fixer *f, size_t pos)
 }
 
 /* The offset just past the '\n' ending the line that holds pos (or len). */
-static size_t line_next(const struct kup_fixer *f, size_t pos)
+size_t kup_fixer_line_next(const struct kup_fixer *f, size_t pos)
 {
 	while (pos < f->len && f->text[pos] != '\n')
 		pos++;
@@ -115,7 +115,7 @@ static size_t yaml_step(const struct kup_fixer *f)
 
 static size_t column_of(const struct kup_fixer *f, size_t pos)
 {
-	return pos - line_start(f, pos);
+	return pos - kup_fixer_line_start(f, pos);
 }
 
 /* The step the map itself uses for a nested block map, else the file's. */
@@ -126,7 +126,8 @@ static size_t map_step(const struct kup_fixer *f, const struct kup_node *map)
 		if (v->kind == KUP_NODE_MAP && v->style == KUP_STYLE_BLOCK && v->len > 0) {
 			size_t kc = column_of(f, k->start);
 			size_t vc = column_of(f, v->u.pairs[0].key->start);
-			if (line_start(f, k->start) != line_start(f, v->u.pairs[0].key->start) &&
+			if (kup_fixer_line_start(f, k->start) !=
+				    kup_fixer_line_start(f, v->u.pairs[0].key->start) &&
 			    vc > kc && vc - kc <= 8)
 				return vc - kc;
 		}
@@ -343,7 +344,7 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 			return true;
 		return kup_fixer_replace(f, a, z, "", 0);
 	}
-	size_t ls = line_start(f, p->key->start);
+	size_t ls = kup_fixer_line_start(f, p->key->start);
 	bool first_on_line = only_blanks(f->text + ls, p->key->start - ls);
 	if (!first_on_line) {
 		/* `- key: v` inside a sequence item: pull the next key up. */
@@ -367,7 +368,7 @@ bool kup_fixer_delete_pair(struct kup_fixer *f, const struct kup_node *map, size
 	    (p->value->style == KUP_STYLE_LITERAL || p->value->style == KUP_STYLE_FOLDED) &&
 	    e > 0 && f->text[e - 1] == '\n')
 		return kup_fixer_replace(f, ls, e, "", 0);
-	return kup_fixer_replace(f, ls, line_next(f, e), "", 0);
+	return kup_fixer_replace(f, ls, kup_fixer_line_next(f, e), "", 0);
 }
 
 /* ---- fragments ----------------------------------------------------------------------- */
@@ -531,7 +532,7 @@ static size_t json_unit(const struct kup_fixer *f, const struct kup_node *coll)
 			nl = true;
 	if (!nl)
 		return 0;
-	size_t outer = line_start(f, coll->start);
+	size_t outer = kup_fixer_line_start(f, coll->start);
 	size_t ind0 = 0;
 	while (outer + ind0 < f->len && f->text[outer + ind0] == ' ')
 		ind0++;
@@ -613,7 +614,7 @@ bool kup_fixer_add_pair(struct kup_fixer *f, const struct kup_node *map, const c
 	    e > 0 && f->text[e - 1] == '\n')
 		pos = e;
 	else
-		pos = line_next(f, e);
+		pos = kup_fixer_line_next(f, e);
 	if (pos == f->len && (pos == 0 || f->text[pos - 1] != '\n')) {
 		bool lead = true;
 		for (size_t k = 0; k < f->nedits; k++) {

@@ -152,17 +152,22 @@ void kup_fix_result_init(struct kup_fix_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* Frees a note's strings and zeroes it. */
+static void note_clear(struct kup_fix_note *n)
+{
+	free(n->kind);
+	free(n->api_version);
+	free(n->to_api_version);
+	free(n->name);
+	free(n->namespace_);
+	free(n->reason);
+	memset(n, 0, sizeof *n);
+}
+
 void kup_fix_result_release(struct kup_fix_result *r)
 {
-	for (size_t i = 0; i < r->nnotes; i++) {
-		struct kup_fix_note *n = &r->notes[i];
-		free(n->kind);
-		free(n->api_version);
-		free(n->to_api_version);
-		free(n->name);
-		free(n->namespace_);
-		free(n->reason);
-	}
+	for (size_t i = 0; i < r->nnotes; i++)
+		note_clear(&r->notes[i]);
 	free(r->notes);
 	free(r->spans);
 	memset(r, 0, sizeof *r);
@@ -209,11 +214,6 @@ struct fixctx {
 	size_t out0;
 };
 
-static char *dup_or_null(const char *s)
-{
-	return s ? kup_strdup(s) : NULL;
-}
-
 static bool add_note(struct fixctx *c, enum kup_fix_outcome o, const struct kup_node *obj,
 		     const char *to, bool removed, const char *reason)
 {
@@ -230,13 +230,18 @@ static bool add_note(struct fixctx *c, enum kup_fix_outcome o, const struct kup_
 	memset(n, 0, sizeof *n);
 	const struct kup_node *av = kup_node_get(obj, "apiVersion");
 	const struct kup_node *meta = kup_node_get(obj, "metadata");
+	bool oom = false;
 	n->outcome = o;
-	n->kind = dup_or_null(kup_node_str(kup_node_get(obj, "kind")));
-	n->api_version = dup_or_null(kup_node_str(av));
-	n->to_api_version = dup_or_null(to);
-	n->name = dup_or_null(kup_node_str(kup_node_get(meta, "name")));
-	n->namespace_ = dup_or_null(kup_node_str(kup_node_get(meta, "namespace")));
-	n->reason = dup_or_null(reason);
+	n->kind = kup_strdup_oom(kup_node_str(kup_node_get(obj, "kind")), &oom);
+	n->api_version = kup_strdup_oom(kup_node_str(av), &oom);
+	n->to_api_version = kup_strdup_oom(to, &oom);
+	n->name = kup_strdup_oom(kup_node_str(kup_node_get(meta, "name")), &oom);
+	n->namespace_ = kup_strdup_oom(kup_node_str(kup_node_get(meta, "namespace")), &oom);
+	n->reason = kup_strdup_oom(reason, &oom);
+	if (oom) {
+		note_clear(n);
+		return false;
+	}
 	n->removed_at_target = removed;
 	for (size_t i = 0; i < obj->len; i++)
 		if (kup_node_eq(obj->u.pairs[i].key, "apiVersion")) {
@@ -642,12 +647,17 @@ static bool add_inner_notes(struct fixctx *c, const struct kup_node *v,
 		const struct kup_fix_note *s = &in->notes[i];
 		struct kup_fix_note *n = &r->notes[r->nnotes];
 		memset(n, 0, sizeof *n);
+		bool oom = false;
 		n->outcome = s->outcome;
-		n->kind = dup_or_null(s->kind);
-		n->api_version = dup_or_null(s->api_version);
-		n->to_api_version = dup_or_null(s->to_api_version);
-		n->name = dup_or_null(s->name);
-		n->namespace_ = dup_or_null(s->namespace_);
+		n->kind = kup_strdup_oom(s->kind, &oom);
+		n->api_version = kup_strdup_oom(s->api_version, &oom);
+		n->to_api_version = kup_strdup_oom(s->to_api_version, &oom);
+		n->name = kup_strdup_oom(s->name, &oom);
+		n->namespace_ = kup_strdup_oom(s->namespace_, &oom);
+		if (oom) {
+			note_clear(n);
+			return false;
+		}
 		n->removed_at_target = s->removed_at_target;
 		n->line = v->line;
 		n->column = v->column;
@@ -657,6 +667,7 @@ static bool add_inner_notes(struct fixctx *c, const struct kup_node *v,
 			kup_buf_addf(&m, ": %s", s->reason);
 		if (m.oom) {
 			kup_buf_release(&m);
+			note_clear(n);
 			return false;
 		}
 		n->reason = kup_buf_detach(&m, NULL);
@@ -951,15 +962,8 @@ enum kup_status kup_fix_text(const char *path, const char *text, size_t len,
 			(void)ye;
 			if (st == KUP_OK && ynerr > 0) {
 				/* not YAML either: the JSON errors stand, the text is unchanged */
-				for (size_t i = notes0; i < res->nnotes; i++) {
-					struct kup_fix_note *n = &res->notes[i];
-					free(n->kind);
-					free(n->api_version);
-					free(n->to_api_version);
-					free(n->name);
-					free(n->namespace_);
-					free(n->reason);
-				}
+				for (size_t i = notes0; i < res->nnotes; i++)
+					note_clear(&res->notes[i]);
 				saved.notes = res->notes;
 				*res = saved;
 				for (size_t i = 0; i < c.f.nedits; i++)

@@ -45,6 +45,9 @@ struct kup_fixer {
 /* ---- primitives (edit.c) --------------------------------------------------------- */
 
 /* Replaces bytes [start, end) of the file with text. */
+/* The offset where the line holding pos starts; just past the '\n' ending it (or len). */
+size_t kup_fixer_line_start(const struct kup_fixer *f, size_t pos);
+size_t kup_fixer_line_next(const struct kup_fixer *f, size_t pos);
 bool kup_fixer_replace(struct kup_fixer *f, size_t start, size_t end, const char *text, size_t len);
 /* Replaces a scalar's value, keeping its quoting style when the new text allows it. */
 bool kup_fixer_set_scalar(struct kup_fixer *f, const struct kup_node *scalar, const char *value);

@@ -296,18 +296,6 @@ static size_t hf_max_release(const struct hf_ctx *c)
 	return c->opts->limits.max_document;
 }
 
-static char *hf_strndup(const char *s, size_t n)
-{
-	char *p = kup_malloc(n + 1);
-
-	if (!p)
-		return NULL;
-	if (n)
-		memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 static void hf_report(struct hf_ctx *c, uint32_t line, uint32_t column, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
@@ -359,7 +347,7 @@ static void add_record(struct hf_ctx *c, const struct kup_node *root)
 	r->deployed = rel.status && strcmp(rel.status, "deployed") == 0;
 	kup_buf_addf(&key, "%s/%s", rel.namespace_, rel.name);
 	kup_buf_addf(&label, "%s.v%lld", rel.name, (long long)rel.version);
-	r->data = hf_strndup(data->u.str, data->len);
+	r->data = kup_memdupz(data->u.str, data->len);
 	r->data_len = data->len;
 	r->key = kup_buf_detach(&key, NULL);
 	r->label = kup_buf_detach(&label, NULL);

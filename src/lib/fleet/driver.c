@@ -16,13 +16,6 @@
 
 #define KILL_GRACE_MS 2000
 
-int64_t kup_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 bool kup_driver_never_ran(const char *out_path, pid_t pid)
 {
 	char buf[256], want[128];

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <limits.h>
 
+#include "kupgrade/emit.h"
 #include "kupgrade/fleet.h"
 #include "kupgrade/yaml.h"
 #include "kupgrade/node.h"
@@ -306,14 +307,7 @@ enum kup_status kup_fleet_expand(const char *tmpl, const struct kup_fleet_vars *
 			kup_buf_addc(out, *p);
 			continue;
 		}
-		kup_buf_addc(out, '\'');
-		for (const char *q = val; *q; q++) {
-			if (*q == '\'')
-				kup_buf_adds(out, "'\\''");
-			else
-				kup_buf_addc(out, *q);
-		}
-		kup_buf_addc(out, '\'');
+		kup_sh_quote(out, val);
 		p = e;
 	}
 	return out->oom ? KUP_NOMEM : KUP_OK;

@@ -1711,13 +1711,6 @@ static int64_t cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run_opts *o,
 			      struct kup_fleet_run_result *res, struct kup_error *err)
 {
@@ -1760,7 +1753,7 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 		logf_(&L, "store unreachable (%s): retrying in %.1fs, acting on nothing",
 		      err->msg ? err->msg : "?", (double)backoff / 1000);
 		kup_error_release(err);
-		sleep_ms(backoff);
+		kup_sleep_ms(backoff);
 	}
 	if (st != KUP_OK)
 		goto out;
@@ -1795,7 +1788,7 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 				goto out;
 			while (waited < backoff) {
 				poll_jobs(&L);
-				sleep_ms(20);
+				kup_sleep_ms(20);
 				waited += 20;
 			}
 			continue;
@@ -1812,7 +1805,7 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 		if (o->once) {
 			while (njobs(&L)) {
 				poll_jobs(&L);
-				sleep_ms(10);
+				kup_sleep_ms(10);
 			}
 			break;
 		}
@@ -1826,7 +1819,7 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 			poll_jobs(&L);
 			if (L.activity && waited >= 20)
 				break;
-			sleep_ms(10);
+			kup_sleep_ms(10);
 			waited += 10;
 		}
 		if (o->stop && *o->stop)
@@ -1837,7 +1830,7 @@ enum kup_status kup_fleet_run(const char *fleet_path, const struct kup_fleet_run
 		logf_(&L, "stopping: waiting for %zu running driver(s) to end", njobs(&L));
 	while (njobs(&L)) {
 		poll_jobs(&L);
-		sleep_ms(10);
+		kup_sleep_ms(10);
 	}
 	count_result(&L, res);
 	res->needs_person = res->nfailed || res->nheld || L.halted;

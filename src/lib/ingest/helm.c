@@ -271,18 +271,6 @@ static enum kup_status gunzip(const unsigned char *in, size_t len, size_t max_ou
 
 /* ---- the release JSON --------------------------------------------------- */
 
-static char *dup_n(const char *s, size_t n)
-{
-	char *p = kup_malloc(n + 1);
-
-	if (!p)
-		return NULL;
-	if (n)
-		memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
 /*
  * Copies the string under `key` of `map` into *dst ("" when missing or
  * null).  A value of another type is an error, as it is for Go's
@@ -303,7 +291,7 @@ static enum kup_status take_str(const struct kup_node *map, const char *key,
 		return kup_error_set(err, KUP_PARSE, NULL, v->line, v->column,
 				     "release field '%s%s' is not a string", where, key);
 	}
-	*dst = dup_n(s, n);
+	*dst = kup_memdupz(s, n);
 	if (!*dst)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	if (dst_len)

@@ -796,17 +796,6 @@ static bool has_ext(const char *name, const char *const *exts)
 }
 
 
-static char *join(const char *a, const char *b)
-{
-	struct kup_buf p = KUP_BUF_INIT;
-	size_t n = strlen(a);
-
-	kup_buf_add(&p, a, n);
-	if (n && a[n - 1] != '/')
-		kup_buf_addc(&p, '/');
-	kup_buf_adds(&p, b);
-	return kup_buf_detach(&p, NULL);
-}
 
 static bool is_dir(const char *path)
 {
@@ -945,7 +934,7 @@ static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, c
 	if (!list_dir(tdir, &l))
 		return KUP_OK;
 	for (i = 0; i < l.n && st == KUP_OK; i++) {
-		char *p = join(tdir, l.v[i]);
+		char *p = kup_path_join(tdir, l.v[i]);
 		if (!p) {
 			st = KUP_NOMEM;
 			break;
@@ -1048,14 +1037,14 @@ static enum kup_status read_chart_files(struct kup_ingest *in, const char *dir, 
 	if (!list_dir(dir, &l))
 		return KUP_OK;
 	for (i = 0; i < l.n && st == KUP_OK; i++) {
-		char *p = join(dir, l.v[i]);
+		char *p = kup_path_join(dir, l.v[i]);
 		if (!p) {
 			st = KUP_NOMEM;
 			break;
 		}
 		if (is_dir(p) && strcmp(l.v[i], "templates") != 0) {
 			if (sub || strcmp(l.v[i], "charts") == 0) {
-				char *cy = join(p, "Chart.yaml");
+				char *cy = kup_path_join(p, "Chart.yaml");
 				struct stat sb;
 				if (strcmp(l.v[i], "charts") == 0)
 					st = read_chart_files(in, p, true);
@@ -1091,8 +1080,8 @@ static enum kup_status render_chart(struct kup_ingest *in, const char *dir)
 
 static enum kup_status read_chart(struct kup_ingest *in, const char *dir)
 {
-	char *cy = join(dir, "Chart.yaml"), *tdir = join(dir, "templates"),
-	     *crds = join(dir, "crds"), *sub = join(dir, "charts");
+	char *cy = kup_path_join(dir, "Chart.yaml"), *tdir = kup_path_join(dir, "templates"),
+	     *crds = kup_path_join(dir, "crds"), *sub = kup_path_join(dir, "charts");
 	char *label = NULL;
 	enum kup_status st = KUP_OK;
 
@@ -1115,7 +1104,7 @@ static enum kup_status read_chart(struct kup_ingest *in, const char *dir)
 		size_t i;
 		if (list_dir(sub, &l)) {
 			for (i = 0; i < l.n && st == KUP_OK; i++) {
-				char *p = join(sub, l.v[i]);
+				char *p = kup_path_join(sub, l.v[i]);
 				if (p && is_dir(p))
 					st = read_dir(in, p);
 				free(p);

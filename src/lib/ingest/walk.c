@@ -50,17 +50,6 @@ static bool manifest_name(const char *n)
 	return false;
 }
 
-static char *join(const char *a, const char *b)
-{
-	struct kup_buf p = KUP_BUF_INIT;
-	size_t n = strlen(a);
-
-	kup_buf_add(&p, a, n);
-	if (n && a[n - 1] != '/')
-		kup_buf_addc(&p, '/');
-	kup_buf_adds(&p, b);
-	return kup_buf_detach(&p, NULL);
-}
 
 static void problem(const struct walker *wk, bool warning, const char *path, int errnum,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -173,7 +162,7 @@ static enum kup_status entry(struct walker *wk, const char *dir, const char *p,
 static enum kup_status walk(struct walker *wk, const char *dir, int depth)
 {
 	struct stat st;
-	char *chart = join(dir, "Chart.yaml"), **names = NULL;
+	char *chart = kup_path_join(dir, "Chart.yaml"), **names = NULL;
 	size_t n = 0, cap = 0, i;
 	enum kup_status rc = KUP_OK;
 	struct dirent *de;
@@ -212,7 +201,7 @@ static enum kup_status walk(struct walker *wk, const char *dir, int depth)
 	if (n > 1)
 		qsort(names, n, sizeof(*names), cmp_name);
 	for (i = 0; i < n; i++) {
-		char *p = rc == KUP_OK ? join(dir, names[i]) : NULL;
+		char *p = rc == KUP_OK ? kup_path_join(dir, names[i]) : NULL;
 
 		if (rc == KUP_OK && !p)
 			rc = KUP_NOMEM;

@@ -623,18 +623,6 @@ static enum kup_kube_fail classify_curl(CURLcode rc)
 	}
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static double elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -898,7 +886,7 @@ enum kup_status kup_kube_request(struct kup_kube *k, const char *method, const c
 			if (resp->retry_after_ms >= 0)
 				wait = resp->retry_after_ms < k->o.max_retry_after_ms
 					       ? resp->retry_after_ms : k->o.max_retry_after_ms;
-			sleep_ms(wait);
+			kup_sleep_ms(wait);
 			backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
 		}
 	}

@@ -95,25 +95,6 @@ void kup_drain_result_release(struct kup_drain_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static void progress(struct drain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(struct drain *d, const char *fmt, ...)
@@ -131,28 +112,15 @@ static void progress(struct drain *d, const char *fmt, ...)
 	kup_buf_release(&b);
 }
 
+/* A copy in the result's arena (rdup) or the drain's own (adup); d->oom when memory ran out. */
 static const char *rdup(struct drain *d, const char *s)
 {
-	char *p;
-
-	if (!s)
-		return NULL;
-	p = kup_arena_strdup(&d->res->arena, s);
-	if (!p)
-		d->oom = true;
-	return p;
+	return kup_arena_strdup_oom(&d->res->arena, s, &d->oom);
 }
 
 static const char *adup(struct drain *d, const char *s)
 {
-	char *p;
-
-	if (!s)
-		return NULL;
-	p = kup_arena_strdup(&d->a, s);
-	if (!p)
-		d->oom = true;
-	return p;
+	return kup_arena_strdup_oom(&d->a, s, &d->oom);
 }
 
 /* Adds a pod to the result; returns its index. */
@@ -765,7 +733,7 @@ static enum kup_status evict_all(struct drain *d)
 {
 	const struct kup_drain_opts *o = d->o;
 	struct pdb_list l = { d, NULL, 0, 0 };
-	long start = now_ms(), backoff = o->backoff_ms > 0 ? o->backoff_ms : 1000;
+	long start = kup_mono_ms(), backoff = o->backoff_ms > 0 ? o->backoff_ms : 1000;
 	long maxb = o->max_backoff_ms > 0 ? o->max_backoff_ms : 5000;
 	enum kup_status st = KUP_OK;
 	size_t i, left;
@@ -855,15 +823,15 @@ static enum kup_status evict_all(struct drain *d)
 		}
 		if (left == 0)
 			break;
-		if (o->timeout_ms > 0 && now_ms() - start >= o->timeout_ms) {
+		if (o->timeout_ms > 0 && kup_mono_ms() - start >= o->timeout_ms) {
 			d->res->timed_out = true;
 			break;
 		}
 		{
 			long wait = refused_any ? backoff : 500;
-			if (o->timeout_ms > 0 && now_ms() + wait - start > o->timeout_ms)
-				wait = o->timeout_ms - (now_ms() - start);
-			sleep_ms(wait);
+			if (o->timeout_ms > 0 && kup_mono_ms() + wait - start > o->timeout_ms)
+				wait = o->timeout_ms - (kup_mono_ms() - start);
+			kup_sleep_ms(wait);
 			if (refused_any)
 				backoff = backoff * 2 > maxb ? maxb : backoff * 2;
 		}

@@ -10,31 +10,10 @@ static const char header[] =
 	"| Status | Kind | Namespace | Name | API version | Replacement | Removed in | Source |\n"
 	"|---|---|---|---|---|---|---|---|\n";
 
-/* Appends sanitised text with the characters that Markdown would act on escaped. */
+/* Sanitised text with the characters that Markdown would act on escaped; "-" for none. */
 static void md_text(struct kup_buf *out, const char *s)
 {
-	struct kup_buf t = KUP_BUF_INIT;
-	size_t i;
-
-	kup_buf_init(&t);
-	kup_text_sanitize(&t, s && *s ? s : "-");
-	for (i = 0; i < t.len; i++) {
-		char c = t.buf[i];
-
-		switch (c) {
-		case '|': case '\\': case '`': case '*': case '_': case '[': case ']':
-			kup_buf_addc(out, '\\');
-			kup_buf_addc(out, c);
-			break;
-		case '<': kup_buf_adds(out, "&lt;"); break;
-		case '>': kup_buf_adds(out, "&gt;"); break;
-		case '&': kup_buf_adds(out, "&amp;"); break;
-		default: kup_buf_addc(out, c); break;
-		}
-	}
-	if (t.oom)
-		out->oom = true;
-	kup_buf_release(&t);
+	kup_md_escape(out, s, "-");
 }
 
 static void md_cell(struct kup_buf *out, const char *s)
@@ -68,14 +47,6 @@ void kup_render_markdown_items(const struct kup_report *r, struct kup_buf *out, 
 		kup_buf_addf(out, "%zu blocking, %zu warning%s.\n\n",
 			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_REMOVED),
 			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_DEPRECATED),
-			if (it->remedy) {
-				kup_buf_adds(t, " Remedy: ");
-				kup_buf_adds(t, it->remedy);
-			}
-			if (it->source_url) {
-				kup_buf_adds(t, " See ");
-				kup_buf_adds(t, it->source_url);
-			}
 			     kup_report_count_items(r, (enum kup_item_family)fam, KUP_FAIL_DEPRECATED) == 1
 				     ? "" : "s");
 		kup_buf_adds(out, item_header);
@@ -96,6 +67,14 @@ void kup_render_markdown_items(const struct kup_report *r, struct kup_buf *out, 
 				kup_buf_adds(t, " (");
 				kup_buf_adds(t, it->detail);
 				kup_buf_addc(t, ')');
+			}
+			if (it->remedy) {
+				kup_buf_adds(t, " Remedy: ");
+				kup_buf_adds(t, it->remedy);
+			}
+			if (it->source_url) {
+				kup_buf_adds(t, " See ");
+				kup_buf_adds(t, it->source_url);
 			}
 			md_cell(out, t->buf);
 			kup_buf_reset(t);

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kupgrade/emit.h"
 #include "kupgrade/fleet.h"
 #include "kupgrade/json.h"
 #include "kupgrade/kube.h"
@@ -335,16 +336,7 @@ static void expand(const char *tmpl, const char *pool, const char *zone, const c
 		else if (strncmp(p, "{node}", 6) == 0)
 			v = node, skip = 6;
 		if (skip) {
-			/* single-quoted for /bin/sh */
-			const char *c;
-			kup_buf_addc(out, '\'');
-			for (c = v ? v : ""; *c; c++) {
-				if (*c == '\'')
-					kup_buf_adds(out, "'\\''");
-				else
-					kup_buf_addc(out, *c);
-			}
-			kup_buf_addc(out, '\'');
+			kup_sh_quote(out, v);   /* single-quoted for /bin/sh */
 			p += skip;
 		} else {
 			kup_buf_addc(out, *p++);
