@@ -214,14 +214,19 @@ bool kup_fleet_check_template(const char *tmpl, size_t *bad);
  * execs, so the caller can record the pid (durably) before the command
  * runs: kup_driver_go() then lets it run.  If the caller dies before
  * kup_driver_go(), the child reads end-of-file and exits 127 without ever
- * running the command.
+ * running the command.  A spawned driver holds memory:
+ * kup_driver_release() frees it (after kup_driver_poll() said done, or
+ * kup_driver_abort()); spawning again into the same struct needs a release
+ * first.
  */
 #define KUP_FLEET_TAIL 4096
 struct kup_driver {
 	pid_t pid;
 	int go_fd;
-	char out_path[512];
-	char tail[KUP_FLEET_TAIL + 1];  /* NUL-terminated once done */
+	char *out_path;             /* malloc'd copy, whole whatever its length; "" for none */
+	/* The last KUP_FLEET_TAIL bytes of the output, NUL-terminated once done;
+	   a bounded window by design: tail_cut says when the output was longer. */
+	char tail[KUP_FLEET_TAIL + 1];
 	size_t tail_len;
 	bool tail_cut;              /* output was longer than the tail */
 	int64_t deadline_ms;        /* monotonic ms; 0 = none */
@@ -254,6 +259,8 @@ bool kup_driver_never_ran(const char *out_path, pid_t pid);
 size_t kup_fleet_read_tail(const char *path, char *buf, size_t size, bool *cut);
 /* Kills and reaps a driver (at shutdown). */
 void kup_driver_abort(struct kup_driver *d);
+/* Frees what a spawned driver holds (out_path); a zeroed or released driver is fine. */
+void kup_driver_release(struct kup_driver *d);
 
 /* True while process group `pgid` (or process `pid`) has a live member. */
 bool kup_process_group_alive(pid_t pgid);

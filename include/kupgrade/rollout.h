@@ -383,7 +383,6 @@ struct kup_ro_batch {
 	int surge_nodes;              /* new nodes requested in this step */
 	int nnodes;                   /* old nodes drained */
 	int *nodes;                   /* their indexes in the pool order */
-	char zones[64];
 };
 struct kup_ro_plan {
 	struct kup_ro_batch *v;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -430,13 +431,14 @@ static void templates_are_shell_quoted(void **state)
 
 static void drivers_run_capture_and_time_out(void **state)
 {
-	struct kup_driver d;
+	struct kup_driver d = { 0 };
 	struct kup_error err = KUP_ERROR_INIT;
 	char out[256], cmd[512];
 	(void)state;
 
 	snprintf(out, sizeof(out), "/tmp/kup-test-fleet-%ld.out", (long)getpid());
 	/* output tail, exit code, cwd */
+	kup_driver_release(&d);
 	assert_int_equal(kup_driver_run("echo hello; echo err >&2; pwd; exit 3", "/", out, 5000, &d, &err), KUP_OK);
 	assert_int_equal(d.status, 3);
 	assert_string_equal(d.tail, "hello\nerr\n/\n");
@@ -444,11 +446,13 @@ static void drivers_run_capture_and_time_out(void **state)
 	assert_int_equal(access(out, F_OK), -1);       /* removed */
 	/* terminal control and secrets never reach the tail (shown, stored, in the report) */
 	assert_true(kup_secret_register("DriverSecret-42", 0));
+	kup_driver_release(&d);
 	assert_int_equal(kup_driver_run("printf '\\033[31mred\\033[0m \\033]0;title\\007ok\\r\\nx\\033[2Ky DriverSecret-42\\n'",
 					NULL, out, 5000, &d, &err), KUP_OK);
 	assert_string_equal(d.tail, "red ok\nxy ***\n");
 	kup_secret_forget_all();
 	/* only the tail of long output is kept */
+	kup_driver_release(&d);
 	assert_int_equal(kup_driver_run("i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done",
 					NULL, out, 5000, &d, &err), KUP_OK);
 	assert_int_equal(d.status, 0);
@@ -458,6 +462,7 @@ static void drivers_run_capture_and_time_out(void **state)
 	/* a timeout kills the whole process group (the background sleep too) */
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s.pid; wait", out);
 	int64_t t0 = kup_mono_ms();
+	kup_driver_release(&d);
 	assert_int_equal(kup_driver_run(cmd, NULL, out, 200, &d, &err), KUP_OK);
 	assert_true(d.timed_out);
 	assert_true(d.status == 124 || d.status == 128 + 15);
@@ -475,12 +480,13 @@ static void drivers_run_capture_and_time_out(void **state)
 		usleep(100000);
 		assert_false(kup_process_group_alive((pid_t)bg));
 	}
+	kup_driver_release(&d);
 	kup_error_release(&err);
 }
 
 static void a_child_never_let_go_never_runs(void **state)
 {
-	struct kup_driver d;
+	struct kup_driver d = { 0 };
 	struct kup_error err = KUP_ERROR_INIT;
 	char out[256], marker[300];
 	(void)state;
@@ -506,8 +512,53 @@ static void a_child_never_let_go_never_runs(void **state)
 	unlink(out);
 	assert_false(kup_driver_never_ran(out, d.pid));
 	/* a driver let go is not mistaken for one that never ran */
+	kup_driver_release(&d);
 	assert_int_equal(kup_driver_run("echo ran", NULL, out, 5000, &d, &err), KUP_OK);
 	assert_false(kup_driver_never_ran(out, d.pid));
+	kup_driver_release(&d);
+	kup_error_release(&err);
+}
+
+/*
+ * The output path is the driver's own copy, whole: a path of more than 600
+ * characters (the struct used to cut it at 511, and the driver then wrote
+ * and removed another file) is written, read back as the tail and removed.
+ */
+static void a_long_output_path_survives_whole(void **state)
+{
+	struct kup_driver d = { 0 };
+	struct kup_error err = KUP_ERROR_INIT;
+	char dir[1024], seg[201], out[1100];
+	size_t i;
+	(void)state;
+
+	memset(seg, 'd', 200);
+	seg[200] = '\0';
+	snprintf(dir, sizeof(dir), "/tmp/kup-test-fleet-long-%ld", (long)getpid());
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (i = 0; i < 3; i++) {
+		size_t n = strlen(dir);
+		snprintf(dir + n, sizeof(dir) - n, "/%s", seg);
+		assert_int_equal(mkdir(dir, 0700), 0);
+	}
+	snprintf(out, sizeof(out), "%s/driver.out", dir);
+	assert_true(strlen(out) > 600);
+	assert_int_equal(kup_driver_spawn(&d, "echo whole", NULL, out, &err), KUP_OK);
+	assert_string_equal(d.out_path, out);
+	assert_int_equal(kup_driver_go(&d, 5000), KUP_OK);
+	while (!kup_driver_poll(&d))
+		usleep(5000);
+	assert_int_equal(d.status, 0);
+	assert_string_equal(d.tail, "whole\n");   /* read from the whole path */
+	assert_int_equal(access(out, F_OK), -1);  /* and removed there */
+	kup_driver_release(&d);
+	assert_null(d.out_path);
+	kup_driver_release(&d);                   /* twice is fine */
+	for (i = 0; i < 4; i++) {
+		char *slash = strrchr(dir, '/');
+		assert_int_equal(rmdir(dir), 0);
+		*slash = '\0';
+	}
 	kup_error_release(&err);
 }
 
@@ -539,6 +590,7 @@ int main(void)
 		cmocka_unit_test(templates_are_shell_quoted),
 		cmocka_unit_test(drivers_run_capture_and_time_out),
 		cmocka_unit_test(a_child_never_let_go_never_runs),
+		cmocka_unit_test(a_long_output_path_survives_whole),
 		cmocka_unit_test(the_clock_scales),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -141,14 +141,19 @@ enum kup_status kup_driver_spawn(struct kup_driver *d, const char *cmd, const ch
 
 	memset(d, 0, sizeof(*d));
 	d->go_fd = -1;
-	snprintf(d->out_path, sizeof(d->out_path), "%s", out_path ? out_path : "");
-	if (pipe2(go, O_CLOEXEC) != 0)
+	d->out_path = kup_strdup(out_path ? out_path : "");
+	if (!d->out_path)
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	if (pipe2(go, O_CLOEXEC) != 0) {
+		kup_driver_release(d);
 		return kup_error_set(err, KUP_IO, NULL, 0, 0, "cannot create a pipe: %s",
 				     strerror(errno));
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(go[0]);
 		close(go[1]);
+		kup_driver_release(d);
 		return kup_error_set(err, KUP_IO, NULL, 0, 0, "cannot fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
@@ -190,7 +195,7 @@ static void finish(struct kup_driver *d, int wst)
 	/* children of the shell may still hold the group: end them too */
 	kill(-d->pid, SIGKILL);
 	d->tail_len = kup_fleet_read_tail(d->out_path, d->tail, sizeof(d->tail), &d->tail_cut);
-	if (d->out_path[0])
+	if (d->out_path && d->out_path[0])
 		unlink(d->out_path);
 	d->done = true;
 }
@@ -243,6 +248,12 @@ enum kup_status kup_driver_run(const char *cmd, const char *dir, const char *out
 		nanosleep(&ts, NULL);
 	}
 	return KUP_OK;
+}
+
+void kup_driver_release(struct kup_driver *d)
+{
+	free(d->out_path);
+	d->out_path = NULL;
 }
 
 void kup_driver_abort(struct kup_driver *d)

@@ -422,6 +422,7 @@ static void free_cls(struct loop *L)
 		struct cl *c = &L->cls[i];
 		if (c->drv) {
 			kup_driver_abort(c->drv);
+			kup_driver_release(c->drv);
 			free(c->drv);
 		}
 		free(c->name);
@@ -850,6 +851,7 @@ static bool spawn_job(struct loop *L, struct cl *c, enum job_kind kind, const ch
 		L->store_errors += err.code != KUP_CONFLICT;
 		kup_error_release(&err);
 		kup_driver_abort(c->drv);
+		kup_driver_release(c->drv);
 		free(c->drv);
 		c->drv = NULL;
 		c->recovered = false;
@@ -1267,6 +1269,7 @@ static bool job_done(struct loop *L, struct cl *c)
 	}
 	c->lease_conflicts = 0;
 	kup_error_release(&err);
+	kup_driver_release(c->drv);
 	free(c->drv);
 	c->drv = NULL;
 	c->job = JOB_NONE;

@@ -410,6 +410,7 @@ static bool start_job(struct run *R, int kind, int old, const char *zone, const 
 		kup_error_release(&e);
 		if (j->drv.pid > 0)
 			kup_driver_abort(&j->drv);
+		kup_driver_release(&j->drv);
 		kup_store_step_finish(R->st, id, false, -1, "not started", R->holder, kup_store_now(), &e);
 		kup_error_release(&e);
 		R->njobs--;
@@ -864,6 +865,7 @@ static void poll_jobs(struct run *R)
 		} else {
 			job_done(R, j, j->drv.status == 0 && !j->drv.timed_out, j->drv.status, j->drv.tail);
 		}
+		kup_driver_release(&j->drv);
 		R->jobs[i] = R->jobs[--R->njobs];
 	}
 }
@@ -1136,9 +1138,11 @@ static void release(struct run *R)
 	nodes_clear(R);
 	free(R->nodes);
 	free(R->olds);
-	for (i = 0; i < R->njobs; i++)
+	for (i = 0; i < R->njobs; i++) {
 		if (!R->jobs[i].adopted && !R->jobs[i].drv.done)
 			kup_driver_abort(&R->jobs[i].drv);
+		kup_driver_release(&R->jobs[i].drv);
+	}
 	free(R->jobs);
 	for (i = 0; i < R->nclaimed; i++)
 		free(R->claimed[i]);
