@@ -211,7 +211,8 @@ const struct kup_ro_policy *kup_ro_policy_at(size_t i);
 const struct kup_ro_policy *kup_ro_policy_find(const char *name);
 struct kup_kb;
 /* Uses `kb`'s node_upgrade rows from now on (kb must outlive every policy
- * use); KUP_KB, the table unchanged, when a row is missing. */
+ * use; NULL: the embedded KB again); KUP_KB, the table unchanged, when a row
+ * is missing. */
 enum kup_status kup_ro_policies_from_kb(const struct kup_kb *kb, struct kup_error *err);
 /* Policy `name` with the knobs of `kb`'s node_upgrade row, the table unchanged;
  * false when there is no such policy or `kb` lacks its row. */

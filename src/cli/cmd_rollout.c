@@ -820,7 +820,28 @@ static int rollout_policies(int argc, char **argv)
 
 	for (i = 0; i < kup_ro_policy_count(); i++) {
 		const struct kup_ro_policy *p = kup_ro_policy_at(i);
-		kup_buf_addf(&b, "%s\n  %s\n  source: %s\n", p->name, p->summary, p->source);
+		const char *sep = "";
+
+		kup_buf_addf(&b, "%s\n  %s\n  defaults: ", p->name, p->summary);
+		if (p->max_surge.set) {
+			kup_buf_addf(&b, "maxSurge %lld%s", (long long)p->max_surge.value,
+				     p->max_surge.pct ? "%" : "");
+			sep = ", ";
+		}
+		if (p->max_unavailable.set) {
+			kup_buf_addf(&b, "%smaxUnavailable %lld%s", sep, (long long)p->max_unavailable.value,
+				     p->max_unavailable.pct ? "%" : "");
+			sep = ", ";
+		}
+		if (p->drain_timeout > 0)
+			kup_buf_addf(&b, "%sdrain timeout %.0f s, then %s%s%s%s", sep, p->drain_timeout,
+				     p->on_timeout == KUP_RO_TIMEOUT_FORCE ? "force"
+				     : p->on_timeout == KUP_RO_TIMEOUT_QUARANTINE ? "quarantine" : "fail",
+				     p->timeout_error ? " (" : "", p->timeout_error ? p->timeout_error : "",
+				     p->timeout_error ? ")" : "");
+		else
+			kup_buf_addf(&b, "%sno drain timeout", sep);
+		kup_buf_addf(&b, "\n  source: %s\n", p->source);
 	}
 	return flush(&b);
 }
@@ -889,6 +910,21 @@ static int rollout_scenario(int argc, char **argv)
 	return rc == KUP_EXIT_ERROR ? KUP_EXIT_ERROR : c;
 }
 
+static int dispatch(int argc, char **argv, const char *sub)
+{
+	if (strcmp(sub, "check") == 0)
+		return rollout_check(argc - 1, argv + 1);
+	if (strcmp(sub, "plan") == 0)
+		return rollout_plan(argc - 1, argv + 1);
+	if (strcmp(sub, "simulate") == 0)
+		return rollout_simulate(argc - 1, argv + 1);
+	if (strcmp(sub, "run") == 0)
+		return cmd_rollout_run(argc - 1, argv + 1);
+	if (strcmp(sub, "tune") == 0)
+		return rollout_tune(argc - 1, argv + 1);
+	return rollout_policies(argc - 1, argv + 1);
+}
+
 int cmd_rollout(int argc, char **argv)
 {
 	const char *sub;
@@ -902,18 +938,27 @@ int cmd_rollout(int argc, char **argv)
 		cli_usage(&cli_cmd_rollout, stdout);
 		return KUP_EXIT_OK;
 	}
-	if (strcmp(sub, "check") == 0)
-		return rollout_check(argc - 1, argv + 1);
-	if (strcmp(sub, "plan") == 0)
-		return rollout_plan(argc - 1, argv + 1);
-	if (strcmp(sub, "simulate") == 0)
-		return rollout_simulate(argc - 1, argv + 1);
-	if (strcmp(sub, "run") == 0)
-		return cmd_rollout_run(argc - 1, argv + 1);
-	if (strcmp(sub, "tune") == 0)
-		return rollout_tune(argc - 1, argv + 1);
-	if (strcmp(sub, "policies") == 0)
-		return rollout_policies(argc - 1, argv + 1);
+	if (strcmp(sub, "check") == 0 || strcmp(sub, "plan") == 0 || strcmp(sub, "simulate") == 0 ||
+	    strcmp(sub, "run") == 0 || strcmp(sub, "tune") == 0 || strcmp(sub, "policies") == 0) {
+		/* the providers' defaults of the simulator's policies: the node_upgrade rows of
+		 * the knowledge base plan uses (the installed one when newer), one source */
+		struct kup_error err = KUP_ERROR_INIT;
+		struct kup_kb *kb = cli_load_kb(NULL);
+		int rc;
+
+		if (!kb)
+			return KUP_EXIT_ERROR;
+		if (kup_ro_policies_from_kb(kb, &err) != KUP_OK) {
+			cli_error("%s", err.msg ? err.msg : "the knowledge base has no node_upgrade rows");
+			kup_error_release(&err);
+			kup_kb_free(kb);
+			return KUP_EXIT_ERROR;
+		}
+		rc = dispatch(argc, argv, sub);
+		(void)kup_ro_policies_from_kb(NULL, NULL);
+		kup_kb_free(kb);
+		return rc;
+	}
 	if (strcmp(sub, "scenario") == 0)
 		return rollout_scenario(argc - 1, argv + 1);
 	cli_error("unknown rollout subcommand '%s' (check, plan, simulate, tune, run, policies, scenario)", sub);

@@ -299,6 +299,10 @@ static void test_copy_changes_both(void **state)
 	assert_int_equal(kup_ro_policies_from_kb(kb, &err), KUP_OK);
 	assert_int_equal(kup_ro_policy_find("aks")->max_surge.value, 27);
 	assert_true(kup_ro_policy_find("eks")->drain_timeout == 1200);
+	assert_int_equal(kup_ro_policies_from_kb(NULL, &err), KUP_OK);   /* the embedded again */
+	assert_int_equal(kup_ro_policy_find("aks")->max_surge.value,
+			 kup_kb_pool_upgrade(emb, "aks")->max_surge.value);
+	assert_int_equal(kup_ro_policies_from_kb(kb, &err), KUP_OK);
 	assert_int_equal(kup_ro_policies_from_kb(emb, &err), KUP_OK);
 	assert_int_equal(kup_ro_policy_find("aks")->max_surge.value,
 			 kup_kb_pool_upgrade(emb, "aks")->max_surge.value);

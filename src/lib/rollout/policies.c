@@ -175,6 +175,10 @@ enum kup_status kup_ro_policies_from_kb(const struct kup_kb *kb, struct kup_erro
 	struct kup_ro_policy t[NPOL];
 	size_t i;
 
+	if (!kb) {
+		loaded = false;   /* the embedded KB again, on next use */
+		return KUP_OK;
+	}
 	for (i = 0; i < NPOL; i++)
 		if (!kup_ro_policy_with_kb(kb, model[i].name, &t[i]))
 			return kup_error_set(err, KUP_KB, NULL, 0, 0,
