@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "kupgrade/emit.h"
 #include "kupgrade/json.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -1272,6 +1273,69 @@ static void test_skip_paths_errors(void **state)
 	kup_arena_release(&a);
 }
 
+/*
+ * The emitter's fast path for plain strings (emit.c, json_plain) checks
+ * 16, 8 and 4 bytes at a time: every length from 0 to 40 with a byte that
+ * needs escaping at every position must come back from this reader as it
+ * went in, and a plain string must be written as it is.
+ */
+static void test_emit_roundtrip(void **state)
+{
+	static const char *const specials[] = { "\"", "\\", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\n" };
+	struct kup_arena a;
+	size_t n, at, k;
+
+	(void)state;
+	kup_arena_init(&a, 0);
+	for (n = 0; n <= 40; n++) {
+		for (k = 0; k <= sizeof(specials) / sizeof(specials[0]); k++) {
+			for (at = 0; at < (k ? n : 1); at++) {
+				struct kup_buf in = KUP_BUF_INIT, out = KUP_BUF_INIT, q = KUP_BUF_INIT;
+				struct kup_error err = KUP_ERROR_INIT;
+				struct kup_node *root = NULL;
+				struct kup_emit e;
+				const struct kup_node *v;
+				size_t i;
+
+				kup_buf_init(&in);   /* "" for length 0 */
+				for (i = 0; i < n; i++) {
+					if (k && i == at)
+						kup_buf_adds(&in, specials[k - 1]);
+					else
+						kup_buf_addc(&in, (char)('a' + i % 26));
+				}
+				kup_emit_init(&e, &out, KUP_EMIT_JSON);
+				kup_emit_begin_map(&e);
+				kup_emit_kstr(&e, in.buf, in.buf);
+				kup_emit_end(&e);
+				kup_emit_finish(&e);
+				assert_false(e.failed);
+				if (kup_json_parse(out.buf, out.len, NULL, &a, &root, &err) != KUP_OK)
+					fail_msg("length %zu, special %zu at %zu: '%s' is not JSON: %s", n, k,
+						 at, out.buf, err.msg);
+				assert_int_equal(root->len, 1);
+				v = root->u.pairs[0].value;
+				assert_int_equal(v->len, in.len);
+				assert_memory_equal(v->u.str, in.buf, in.len);
+				assert_memory_equal(root->u.pairs[0].key->u.str, in.buf, in.len);
+				/* plain: written as it is, between quotes; a control character, '"' or '\\': escaped */
+				kup_buf_reset(&q);
+				kup_buf_addf(&q, "\"%s\"", in.buf);
+				if (!k)
+					assert_non_null(strstr(out.buf, q.buf));
+				else if ((unsigned char)specials[k - 1][0] < 0x7f)
+					assert_null(strstr(out.buf, q.buf));
+				kup_error_release(&err);
+				kup_buf_release(&in);
+				kup_buf_release(&out);
+				kup_buf_release(&q);
+				kup_arena_reset(&a);
+			}
+		}
+	}
+	kup_arena_release(&a);
+}
+
 static void test_file_vs_mem_fixture(void **state)
 {
 	static const char *names[] = { "list.json", "bad_items.json" };
@@ -1332,6 +1396,7 @@ int main(void)
 		cmocka_unit_test(test_file_vs_mem_fixture),
 		cmocka_unit_test(test_skip_paths),
 		cmocka_unit_test(test_skip_paths_errors),
+		cmocka_unit_test(test_emit_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

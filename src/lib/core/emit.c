@@ -47,6 +47,16 @@ static struct kup_emit_frame *top(struct kup_emit *e)
 	return e->depth > 0 ? &e->st[e->depth - 1] : NULL;
 }
 
+/* The high bit of every byte of v that is < 0x20, '"', '\\', 0x7f or >= 0x80 (and maybe above one). */
+static inline uint64_t json_bad8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\'), d = v ^ (ones * 0x7f);
+
+	return (((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) |
+		((v - ones * 0x20) & ~v) | v) & high;
+}
+
 /*
  * The fast path of JSON output (reports with thousands of findings): a
  * string of printable ASCII other than '"' and '\\' is copied as it is, in
@@ -54,35 +64,43 @@ static struct kup_emit_frame *top(struct kup_emit *e)
  */
 static bool json_plain(const char *s, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
 	size_t i = 0;
+	uint64_t v;
 
 #if defined(__SSE2__)
 	/* 16 bytes at a time; the signed compare below ' ' takes every byte >= 0x80 too */
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		__m128i m = _mm_or_si128(
-			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-				     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-			_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
-				     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+				     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+				     _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
 
 		if (_mm_movemask_epi8(m))
 			return false;
 	}
 #endif
-	/* 8 bytes at a time: a byte < 0x20, '"', '\\', 0x7f or >= 0x80 sets its high bit in m */
-	for (; i + 8 <= n; i += 8) {
-		uint64_t v, q, b, d, m;
+	/* 8 bytes at a time, the last 8 overlapping what was checked: no byte loop */
+	if (n >= 8) {
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&v, s + i, 8);
+			if (json_bad8(v))
+				return false;
+		}
+		if (i < n) {
+			memcpy(&v, s + n - 8, 8);
+			return !json_bad8(v);
+		}
+		return true;
+	}
+	if (n >= 4) {
+		/* the first and the last 4 bytes, side by side */
+		uint32_t a, b;
 
-		memcpy(&v, s + i, 8);
-		q = v ^ (ones * '"');
-		b = v ^ (ones * '\\');
-		d = v ^ (ones * 0x7f);
-		m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) |
-		    ((v - ones * 0x20) & ~v) | v;
-		if (m & high)
-			return false;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		return !json_bad8((uint64_t)a | (uint64_t)b << 32);
 	}
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
