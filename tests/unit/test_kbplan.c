@@ -573,6 +573,26 @@ static void deep_detector_is_refused(void **state)
 	kup_buf_release(&t);
 }
 
+/* node_upgrade rows: counts, times, what follows a timeout, one row per simulator policy. */
+static void node_upgrade_problems(void **state)
+{
+	(void)state;
+	expect_problems("aks.yaml",
+			"schema: kupgrade.dev/kb/provider-rules/v1\nprovider: aks\nnode_upgrade:\n"
+			"  - {policy: aks, strategy: s, max_surge: \"10%\", source: https://x}\n"
+			"  - {policy: a, strategy: s, max_surge: \"10 %\", max_unavailable: 0, "
+			"source: https://x}\n"
+			"  - {policy: b, strategy: s, max_unavailable: 1, drain_timeout: 60, "
+			"on_timeout: later, source: https://x}\n"
+			"  - {policy: c, strategy: s, source: https://x}\n"
+			"  - {policy: aks, strategy: s, max_surge: 1, source: https://x}\n",
+			"aks.yaml:5:41: 'max_surge' must be a node count (an integer) or a percentage "
+			"(\"10%\")\n"
+			"aks.yaml:6:81: 'on_timeout' must be fail or force, not 'later'\n"
+			"aks.yaml:7:5: a node_upgrade row needs max_surge or max_unavailable\n"
+			"aks.yaml:8:5: node_upgrade policy 'aks' is listed twice\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +608,7 @@ int main(void)
 		cmocka_unit_test(addon_problems),
 		cmocka_unit_test(risk_problems),
 		cmocka_unit_test(deep_detector_is_refused),
+		cmocka_unit_test(node_upgrade_problems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

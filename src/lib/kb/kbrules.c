@@ -399,7 +399,7 @@ static void load_pool_upgrades(struct kup_kb_loader *ld, struct kup_rules_slot *
 					    "post_cordon", "batch_nodes", "batch_soak", "pool_soak",
 					    "note", "advice", "setting", "source", "checked", "notes",
 					    NULL };
-	size_t i, j;
+	size_t i, j, k;
 
 	for (i = 0; list && i < list->len && !ld->oom; i++) {
 		const struct kup_node *e = list->u.items[i], *n;
@@ -454,10 +454,15 @@ static void load_pool_upgrades(struct kup_kb_loader *ld, struct kup_rules_slot *
 		if (!r.max_surge.set && !r.max_unavailable.set)
 			kup_kbl_problem(ld, e, "a node_upgrade row needs max_surge or max_unavailable");
 		kup_kbl_want_source(ld, e, "source", &r.source);
-		for (j = 0; r.policy && j < s->r.npool_upgrades; j++)
-			if (strcmp(s->r.pool_upgrades[j].policy, r.policy) == 0)
-				kup_kbl_problem(ld, e, "node_upgrade policy '%s' is listed twice",
-						r.policy);
+		/* a simulator policy takes its defaults from one row of one provider */
+		for (k = 0; r.policy && k < KUP_RULES_SLOTS; k++) {
+			const struct kup_provider_rules *o = &ld->kb->plan.rules[k].r;
+
+			for (j = 0; j < o->npool_upgrades; j++)
+				if (strcmp(o->pool_upgrades[j].policy, r.policy) == 0)
+					kup_kbl_problem(ld, e, "node_upgrade policy '%s' is listed "
+							"twice", r.policy);
+		}
 		if (ld->problems != bad)
 			continue;
 		dst = push(ld, &s->r.pool_upgrades, &s->r.npool_upgrades, &s->pool_upgrades_cap,
