@@ -370,7 +370,7 @@ static inline __attribute__((always_inline)) struct kup_node *new_node(struct jr
 	return n;
 }
 
-static bool push(struct jr *r, struct kup_node *n)
+static bool push_grow(struct jr *r, struct kup_node *n)
 {
 	if (r->nstk == r->capstk) {
 		size_t ncap = r->capstk ? r->capstk * 2 : 256;
@@ -385,6 +385,15 @@ static bool push(struct jr *r, struct kup_node *n)
 	}
 	r->stk[r->nstk++] = n;
 	return true;
+}
+
+static inline bool push(struct jr *r, struct kup_node *n)
+{
+	if (r->nstk < r->capstk) {
+		r->stk[r->nstk++] = n;
+		return true;
+	}
+	return push_grow(r, n);
 }
 
 static bool scratch(struct jr *r, size_t want)
@@ -819,7 +828,7 @@ static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
 }
 
 /* A string at r->pos (the opening quote) into a new scalar node. */
-static struct kup_node *parse_string(struct jr *r)
+static inline __attribute__((always_inline)) struct kup_node *parse_string(struct jr *r)
 {
 	struct kup_node *n = new_node(r, KUP_NODE_SCALAR, r->pos);
 	size_t off = 1;
@@ -1200,7 +1209,7 @@ static struct kup_node *parse_array(struct jr *r, unsigned act, size_t pd)
 }
 
 /* After a key: expects ':' and leaves r->pos at the value's first byte (in *vc). */
-static bool key_colon(struct jr *r, int *vc)
+static inline __attribute__((always_inline)) bool key_colon(struct jr *r, int *vc)
 {
 	int c = skip_ws(r);
 
@@ -1222,7 +1231,8 @@ static bool key_colon(struct jr *r, int *vc)
 }
 
 /* After '{' or ',': expects a key, ':' and leaves r->pos at the value's first byte. */
-static struct kup_node *parse_key(struct jr *r, int c, int *vc)
+static inline __attribute__((always_inline)) struct kup_node *parse_key(struct jr *r, int c,
+								       int *vc)
 {
 	struct kup_node *k;
 
@@ -1240,7 +1250,7 @@ static struct kup_node *parse_key(struct jr *r, int c, int *vc)
 }
 
 /* After a member: ',' (then the next key's first byte in *c) or '}' (returns 1); 0 on error. */
-static int after_member(struct jr *r, int *c)
+static inline __attribute__((always_inline)) int after_member(struct jr *r, int *c)
 {
 	*c = skip_ws(r);
 	if (*c == ',') {
