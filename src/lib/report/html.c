@@ -6,6 +6,8 @@
  * can open an element.  Each finding is one <tr> whose class names what it
  * is ("finding removed", "item preflight blocking"), for tests and styles.
  */
+#include <string.h>
+
 #include "report/report_int.h"
 
 static const char style[] =
@@ -20,6 +22,42 @@ static const char style[] =
 static void esc(struct kup_buf *out, const char *s)
 {
 	kup_xml_escape(out, s && *s ? s : "-");
+}
+
+/*
+ * Escaped text where a `code span` (as messages and remedies write
+ * commands) becomes <code>; a lone backtick stays a backtick.
+ */
+static void esc_code(struct kup_buf *out, const char *s)
+{
+	struct kup_buf part = KUP_BUF_INIT;
+	const char *open, *close;
+
+	if (!s || !*s || !strchr(s, '`')) {
+		esc(out, s);
+		return;
+	}
+	kup_buf_init(&part);
+	while (*s) {
+		open = strchr(s, '`');
+		close = open ? strchr(open + 1, '`') : NULL;
+		if (!close) {
+			kup_xml_escape(out, s);
+			break;
+		}
+		kup_buf_reset(&part);
+		kup_buf_add(&part, s, (size_t)(open - s));
+		kup_xml_escape(out, part.buf);
+		kup_buf_reset(&part);
+		kup_buf_add(&part, open + 1, (size_t)(close - open - 1));
+		kup_buf_adds(out, "<code>");
+		kup_xml_escape(out, part.buf);
+		kup_buf_adds(out, "</code>");
+		s = close + 1;
+	}
+	if (part.oom)
+		out->oom = true;
+	kup_buf_release(&part);
 }
 
 static void cell(struct kup_buf *out, const char *s)
@@ -132,15 +170,15 @@ void kup_render_html_items(const struct kup_report *r, struct kup_buf *out, stru
 			cell(out, it->namespace_);
 			cell(out, it->name);
 			kup_buf_adds(out, "<td>");
-			esc(out, it->message);
+			esc_code(out, it->message);
 			if (it->detail) {
 				kup_buf_adds(out, "<div class=\"detail\">");
-				esc(out, it->detail);
+				esc_code(out, it->detail);
 				kup_buf_adds(out, "</div>");
 			}
 			if (it->remedy) {
 				kup_buf_adds(out, "<div class=\"detail\">");
-				esc(out, it->remedy);
+				esc_code(out, it->remedy);
 				kup_buf_adds(out, "</div>");
 			}
 			if (kup_is_http_url(it->source_url)) {
