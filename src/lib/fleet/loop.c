@@ -68,7 +68,7 @@ struct cl {
 	int64_t step_id;
 	int64_t step_pid;               /* VERIFY: the pid the dead controller recorded */
 	char step_desc[400];
-	char step_out[600];             /* VERIFY: the interrupted step's output file */
+	char *step_out;                 /* VERIFY: the interrupted step's output file, or NULL */
 	unsigned health_ok;
 	int64_t health_next_ms;
 	int64_t gate_start_ms;
@@ -427,6 +427,7 @@ static void free_cls(struct loop *L)
 		}
 		free(c->name);
 		free(c->reason);
+		free(c->step_out);
 		free(c->blockers);
 		kup_fleet_next_release(&c->next);
 	}
@@ -708,16 +709,23 @@ void kup_fleet_snapshot_free(struct kup_fleet_snapshot *snap)
 
 /* ---- acting ------------------------------------------------------------------------ */
 
-static void out_path(struct loop *L, char *buf, size_t size)
+/* A driver's output file, malloc'd (whole, whatever the lengths); NULL when memory ran out. */
+static char *out_path(struct loop *L)
 {
-	snprintf(buf, size, "%s/kupgrade-fleet-%ld-%u.out", L->work_dir, (long)getpid(), ++L->seq);
+	struct kup_buf b = KUP_BUF_INIT;
+
+	kup_buf_addf(&b, "%s/kupgrade-fleet-%ld-%u.out", L->work_dir, (long)getpid(), ++L->seq);
+	return kup_buf_detach(&b, NULL);
 }
 
 /* A step's output file: named by fleet, cluster and step id, so a successor finds it. */
-static void step_out_path(struct loop *L, const char *cluster, int64_t id, char *buf, size_t size)
+static char *step_out_path(struct loop *L, const char *cluster, int64_t id)
 {
-	snprintf(buf, size, "%s/kupgrade-fleet-%s-%s-step-%lld.out", L->work_dir, L->fleet->name,
-		 cluster, (long long)id);
+	struct kup_buf b = KUP_BUF_INIT;
+
+	kup_buf_addf(&b, "%s/kupgrade-fleet-%s-%s-step-%lld.out", L->work_dir, L->fleet->name,
+		     cluster, (long long)id);
+	return kup_buf_detach(&b, NULL);
 }
 
 static void fill_vars(struct loop *L, struct cl *c, const char *type, const char *component,
@@ -828,16 +836,17 @@ static bool spawn_job(struct loop *L, struct cl *c, enum job_kind kind, const ch
 		      int64_t timeout_fleet_ms, int64_t step_id)
 {
 	struct kup_error err = KUP_ERROR_INIT;
-	char op[512];
+	char *op = kind == JOB_STEP ? step_out_path(L, c->name, step_id) : out_path(L);
+	enum kup_status st;
 
-	c->drv = kup_calloc(1, sizeof(*c->drv));
-	if (!c->drv)
+	c->drv = op ? kup_calloc(1, sizeof(*c->drv)) : NULL;
+	if (!c->drv) {
+		free(op);
 		return false;
-	if (kind == JOB_STEP)
-		step_out_path(L, c->name, step_id, op, sizeof(op));
-	else
-		out_path(L, op, sizeof(op));
-	if (kup_driver_spawn(c->drv, cmd, L->fleet->dir, op, &err) != KUP_OK) {
+	}
+	st = kup_driver_spawn(c->drv, cmd, L->fleet->dir, op, &err);
+	free(op);   /* the driver keeps its own copy */
+	if (st != KUP_OK) {
 		logf_(L, "%s: cannot run '%s': %s", c->name, cmd, err.msg ? err.msg : "?");
 		kup_error_release(&err);
 		free(c->drv);
@@ -1008,8 +1017,9 @@ static bool recover(struct loop *L, struct cl *c)
 	kup_fleet_expand(L->fleet->cmd[KUP_FLEET_CMD_VERIFY].text, &v, &cmd);
 	snprintf(c->step_desc, sizeof(c->step_desc), "%s %s -> %s", u.type, u.component, u.to);
 	c->step_pid = u.pid;
-	step_out_path(L, c->name, u.id, c->step_out, sizeof(c->step_out));
-	if (u.pid > 0 && kup_driver_never_ran(c->step_out, (pid_t)u.pid)) {
+	free(c->step_out);
+	c->step_out = step_out_path(L, c->name, u.id);
+	if (u.pid > 0 && c->step_out && kup_driver_never_ran(c->step_out, (pid_t)u.pid)) {
 		logf_(L, "%s: the driver of step %lld (pid %lld) was never let go: it did not run",
 		      c->name, (long long)u.id, (long long)u.pid);
 		c->step_pid = 0;
@@ -1217,9 +1227,10 @@ static bool job_done(struct loop *L, struct cl *c)
 			add_event(L, c->name, wave_of(L, c), "step-not-run", why, -1, NULL);
 			logf_(L, "%s: %s: starting it again (attempt +1)", c->name, why);
 		}
-		if (c->step_out[0]) {
+		if (c->step_out) {
 			unlink(c->step_out);
-			c->step_out[0] = '\0';
+			free(c->step_out);
+			c->step_out = NULL;
 		}
 		c->recovered = false;   /* look again: there may be more */
 		break;
@@ -1395,10 +1406,12 @@ static enum kup_status reload_fleet(struct loop *L, bool first, struct kup_error
 		for (size_t i = 0; i < nold; i++) {
 			if (old[i].drv) {
 				kup_driver_abort(old[i].drv);
+				kup_driver_release(old[i].drv);
 				free(old[i].drv);
 			}
 			free(old[i].name);
 			free(old[i].reason);
+			free(old[i].step_out);
 			free(old[i].blockers);
 		}
 		free(old);
