@@ -11,6 +11,16 @@ versions have (k8s.io/api extensions/v1beta1 and apps/v1beta1 types.go:
 spec.rollbackTo of Deployments, spec.templateGeneration of extensions
 DaemonSets).
 
+Values start as likely ones: the values a property's OpenAPI description
+lists ("One of Always, Never, IfNotPresent"), formats (dates, bytes), and
+names (image, schedule, paths, hosts, IPs).  Then the object is shaped to the
+cross-field rules of the server's validation (one handler per probe, one
+source per volume, env var and projection, mounts naming volumes, a webhook
+with url or service, one HPA metric per type...; see "shaping" below): the
+members of a one-of are spread over copies of the list item around them, so
+each field is still set somewhere.  The field count "generated" is taken
+before shaping.
+
 Validity is the server's to decide, not guessed: each object is created with
 dryRun=All (the workloads after kubectl-convert, through apps/v1) and every
 field the server refuses is taken out again (an unsupported value is
@@ -21,7 +31,9 @@ each accepted object a second one is written with a seeded third of its
 optional fields set to an explicit null (again checked by the server).
 
 Usage: gen_every_field.py OPENAPI.json OUTDIR SEED COUNT KUBECTL_CONVERT CSR_PEM_B64
-Environment: KUP_API_URL, KUP_API_TOKEN, KUP_API_CA.
+Environment: KUP_API_URL, KUP_API_TOKEN, KUP_API_CA; KUP_GEN_ONLY=KIND (one kind),
+KUP_GEN_DEBUG=1 (the server's causes on stderr), KUP_GEN_PATHS=1 (OUTDIR/lost-*.txt:
+the field paths generated but not kept, per kind).
 Writes OUTDIR/gen-KIND-SEED-N.yaml (one object each) and prints a summary:
 per kind the objects written, refused, and the fields (schema paths, list
 indices dropped) set in the accepted objects against those generated.
@@ -111,6 +123,8 @@ class Gen:
             return "/" + self.word()
         if n in ("host", "hostname"):
             return self.word() + ".example.com"
+        if n == "schedule":
+            return "*/5 * * * *"
         if n == "url":
             return "https://" + self.word() + ".example.com/x"
         if n == "apiversion":
@@ -163,6 +177,9 @@ class Gen:
         if t == "boolean":
             return self.rng.random() < 0.5
         if t == "string":
+            listed = described_values(schema.get("description", ""))
+            if listed:
+                return listed[self.rng.randrange(len(listed))]
             return self.string(name, schema.get("format"))
         return {}
 
@@ -200,6 +217,28 @@ class Gen:
         if d is None:
             return {}
         return self.value(d, name, depth, path, paths)
+
+
+ENUM_TEXT = re.compile(r"(?:\b[Oo]ne of|[Vv]alid values are|[Pp]ossible (?:enum )?values(?: are)?|"
+                       r"[Aa]llowed values are|[Mm]ust be one of)[:\s]+([^.;(]*)")
+ENUM_WORD = re.compile(r'^["`\']?([A-Z][A-Za-z0-9]*)["`\']?$')
+
+
+def described_values(text):
+    """The values an OpenAPI description lists ("One of Always, Never, IfNotPresent.",
+    'Valid values are "None" or "Some"'): a first guess the server still judges."""
+    m = ENUM_TEXT.search(text)
+    if not m:
+        return []
+    out = []
+    for w in re.split(r",\s*|\s+or\s+|\s+and\s+|\s+", m.group(1).strip()):
+        w = w.strip()
+        mm = ENUM_WORD.match(w)
+        if mm and mm.group(1) not in out:
+            out.append(mm.group(1))
+        elif w and w not in ("or", "and"):
+            break
+    return out if len(out) >= 2 else []
 
 
 def old_only_value(spec, rng):
@@ -300,7 +339,13 @@ def remove(obj, parts):
     if parent is None or n != len(parts):
         return False
     del parent[key]
+    if isinstance(key, int):
+        raise Shifted()   # the later causes' indices no longer name the same items
     return True
+
+
+class Shifted(Exception):
+    pass
 
 
 SUPPORTED = re.compile(r'supported values: (.*)$')
@@ -355,7 +400,14 @@ class Repairer:
         return False
 
     def repair(self, obj, causes):
-        """Corrects or takes out what each cause names; False when nothing could be done."""
+        """Corrects or takes out what each cause names; False when nothing could be done.
+        After a list item is taken out the round ends: the server is asked again."""
+        try:
+            return self.repair_causes(obj, causes)
+        except Shifted:
+            return True
+
+    def repair_causes(self, obj, causes):
         changed = False
         for c in causes:
             field = c.get("field", "") or ""
@@ -484,6 +536,589 @@ def to_yaml(obj):
     return "\n".join(out) + "\n"
 
 
+# ---- shaping: the cross-field rules the server's validation has ------------------------------
+#
+# The generator sets every property; the server's validation also wants relations between them
+# (pkg/apis/core/validation, pkg/apis/admissionregistration/validation,
+# pkg/apis/autoscaling/validation, pkg/apis/storage/validation of kubernetes 1.20): one handler
+# per probe, one source per volume, env var or projection, a mount naming a volume, ports equal
+# under hostNetwork, a webhook with one of url and service.  Shaping rearranges what was
+# generated so that each field appears somewhere the server accepts it: an item holding several
+# members of a one-of is split into one item per member, and a one-of outside a list keeps a
+# different member in each of several copies of the list item around it (containers, webhooks).
+# Values the server names (an operator, a type, a policy) are set to valid ones; whatever is still
+# wrong is corrected or taken out by the dry-run loop below, and counted.
+
+HANDLERS = ["exec", "httpGet", "tcpSocket"]
+EXCLUSIVE = {   # one-of members, per list item kind: item keys -> members, split one per member
+    "envFrom": ["configMapRef", "secretRef"],
+    "downwardItems": ["fieldRef", "resourceFieldRef"],
+    "sources": ["secret", "configMap", "downwardAPI", "serviceAccountToken"],
+}
+
+
+def copy(v):
+    return json.loads(json.dumps(v))
+
+
+def split_members(items, members):
+    """[{a, b, common}] -> [{a, common}, {b, common}]: one item per one-of member present."""
+    out = []
+    for it in items:
+        have = [m for m in members if m in it]
+        if len(have) <= 1:
+            out.append(it)
+            continue
+        for m in have:
+            c = {k: v for k, v in it.items() if k not in members or k == m}
+            out.append(copy(c))
+    return out
+
+
+def shape_selector(sel):
+    if not isinstance(sel, dict):
+        return
+    for e in sel.get("matchExpressions") or []:
+        e["operator"] = "In"
+        if not e.get("values"):
+            e["values"] = ["g1"]
+
+
+def shape_field_ref(fr):
+    if isinstance(fr, dict):
+        fr["apiVersion"] = "v1"
+        fr["fieldPath"] = "metadata.name"
+
+
+def shape_resource_ref(rr, container):
+    if isinstance(rr, dict):
+        rr["resource"] = "limits.memory"
+        rr["divisor"] = "1Mi"
+        if "containerName" in rr:
+            rr["containerName"] = container
+
+
+def shape_downward_items(items, container, prefix):
+    items = split_members(items, EXCLUSIVE["downwardItems"])
+    for n, it in enumerate(items):
+        it["path"] = "%s%d" % (prefix, n)
+        shape_field_ref(it.get("fieldRef"))
+        shape_resource_ref(it.get("resourceFieldRef"), container)
+        if "mode" in it:
+            it["mode"] = 420
+    return items
+
+
+def shape_key_paths(items, prefix):
+    for n, it in enumerate(items or []):
+        it["path"] = "%s%d" % (prefix, n)
+        if "mode" in it:
+            it["mode"] = 420
+
+
+VOLUME_VARIANTS = {   # sources whose fields exclude each other: one volume per variant
+    "fc": [("wwids",), ("targetWWNs", "lun")],
+    "flocker": [("datasetUUID",), ("datasetName",)],
+}
+
+
+def shape_volume_source(src, v, container):
+    if not isinstance(v, dict):
+        return
+    if "defaultMode" in v:
+        v["defaultMode"] = 420
+    if src == "azureDisk":
+        v.update(kind="Shared", cachingMode="ReadOnly",
+                 diskURI="https://gen.blob.core.windows.net/c/" + v.get("diskName", "d") + ".vhd")
+    elif src == "iscsi":
+        v.update(iqn="iqn.2001-04.com.example:storage.disk1", targetPortal="10.0.0.1:3260",
+                 portals=["10.0.0.2:3260"], lun=0, iscsiInterface="default")
+        if "initiatorName" in v:
+            v["initiatorName"] = "iqn.2001-04.com.example:node1"
+    elif src == "fc":
+        if "lun" in v:
+            v["lun"] = 0
+    elif src == "quobyte":
+        v["registry"] = "10.0.0.1:7861"
+    elif src == "scaleIO":
+        v["storageMode"] = "ThinProvisioned"
+        v["gateway"] = "https://gateway.example.com/api"
+    elif src == "hostPath":
+        v["type"] = "DirectoryOrCreate"
+    elif src == "emptyDir":
+        v["medium"] = "Memory"
+        v["sizeLimit"] = "1Gi"
+    elif src == "nfs":
+        v["path"] = "/exports"
+    elif src == "csi":
+        v["driver"] = "csi.example.com"
+    elif src == "gitRepo":
+        v["directory"] = "repo"
+    elif src in ("secret", "configMap"):
+        shape_key_paths(v.get("items"), src[0])
+    elif src == "downwardAPI":
+        v["items"] = shape_downward_items(v.get("items") or [], container, "d")
+    elif src == "projected":
+        sources = split_members(v.get("sources") or [], EXCLUSIVE["sources"])
+        for n, s in enumerate(sources):
+            for k, x in s.items():
+                if k in ("secret", "configMap"):
+                    shape_key_paths(x.get("items"), "p%d-" % n)
+                elif k == "downwardAPI":
+                    x["items"] = shape_downward_items(x.get("items") or [], container, "p%d-" % n)
+                elif k == "serviceAccountToken":
+                    x["path"] = "p%d-token" % n
+                    x["expirationSeconds"] = 3600
+        v["sources"] = sources
+    elif src == "ephemeral":
+        spec = (v.get("volumeClaimTemplate") or {}).get("spec")
+        if isinstance(spec, dict):
+            shape_pvc_spec(spec)
+
+
+def shape_pvc_spec(spec):
+    spec["accessModes"] = ["ReadWriteOnce"]
+    spec["volumeMode"] = "Filesystem"
+    res = spec.get("resources")
+    if isinstance(res, dict):
+        for k in ("requests", "limits"):
+            if k in res:
+                res[k] = {"storage": "1Gi"}
+    ds = spec.get("dataSource")
+    if isinstance(ds, dict):
+        ds.update(apiGroup="snapshot.storage.k8s.io", kind="VolumeSnapshot")
+    shape_selector(spec.get("selector"))
+
+
+def shape_volumes(vols, container):
+    out = []
+    for v in vols:
+        src = next((k for k in v if k != "name"), None)
+        if src in VOLUME_VARIANTS and isinstance(v[src], dict):
+            for n, keep in enumerate(VOLUME_VARIANTS[src]):
+                drop = {k for var in VOLUME_VARIANTS[src] for k in var} - set(keep)
+                c = copy(v)
+                c["name"] = "%s%d" % (v["name"], n)
+                for k in drop:
+                    c[src].pop(k, None)
+                out.append(c)
+        else:
+            out.append(v)
+    for n, v in enumerate(out):
+        v["name"] = "v%d-%s" % (n, v.get("name", "g"))   # unique
+        src = next((k for k in v if k != "name"), None)
+        shape_volume_source(src, v.get(src), container)
+    return out
+
+
+def shape_handler(h, keep):
+    """A probe or lifecycle handler keeps one of exec, httpGet, tcpSocket."""
+    if not isinstance(h, dict):
+        return
+    have = [k for k in HANDLERS if k in h]
+    if not have:
+        return
+    keep = keep if keep in have else have[0]
+    for k in have:
+        if k != keep:
+            del h[k]
+    if "httpGet" in h and isinstance(h["httpGet"], dict):
+        g = h["httpGet"]
+        g["port"] = 8080
+        g["scheme"] = "HTTP"
+        for hd in g.get("httpHeaders") or []:
+            hd["name"] = "X-Gen"
+    if "tcpSocket" in h and isinstance(h["tcpSocket"], dict):
+        h["tcpSocket"]["port"] = 8080
+
+
+def shape_security_context(sc):
+    if not isinstance(sc, dict):
+        return
+    if "seccompProfile" in sc and isinstance(sc["seccompProfile"], dict):
+        sc["seccompProfile"] = {"type": "Localhost", "localhostProfile": "profiles/gen.json"}
+    if "procMount" in sc:
+        sc["procMount"] = "Default"
+    if "allowPrivilegeEscalation" in sc:
+        sc["allowPrivilegeEscalation"] = True   # false cannot go with privileged or CAP_SYS_ADMIN
+    if "fsGroupChangePolicy" in sc:
+        sc["fsGroupChangePolicy"] = "OnRootMismatch"
+    for n, s in enumerate(sc.get("sysctls") or []):
+        s["name"] = ["net.core.somaxconn", "kernel.shm_rmid_forced"][n % 2]
+        s["value"] = "1"
+
+
+def shape_container(c, i, pod, init):
+    name = c.get("name", "c")
+    c["name"] = "%s-%d" % (name, i) if i else name
+    port = 8000 + i
+    for p in c.get("ports") or []:
+        p["containerPort"] = port
+        if "hostPort" in p or pod.get("hostNetwork"):
+            p["hostPort"] = port
+        p["protocol"] = "TCP"
+        if "name" in p:
+            p["name"] = "p%d" % port
+        if "hostIP" in p:
+            p["hostIP"] = "10.0.0.1"
+    env = []
+    for e in c.get("env") or []:
+        vf = e.get("valueFrom")
+        if "value" in e or vf:
+            if "value" in e:
+                env.append({"name": e["name"] + "V", "value": e["value"]})
+            if isinstance(vf, dict):
+                for k in vf:
+                    x = {"name": "%s_%s" % (e["name"], k), "valueFrom": {k: copy(vf[k])}}
+                    shape_field_ref(x["valueFrom"].get("fieldRef"))
+                    shape_resource_ref(x["valueFrom"].get("resourceFieldRef"), c["name"])
+                    env.append(x)
+        else:
+            env.append(e)
+    if "env" in c:
+        c["env"] = env
+    if "envFrom" in c:
+        c["envFrom"] = split_members(c["envFrom"], EXCLUSIVE["envFrom"])
+        for e in c["envFrom"]:
+            if "prefix" in e:
+                e["prefix"] = "GEN_"
+    mounts = pod.get("_mountable") or []
+    if "volumeMounts" in c and mounts:
+        vm = c["volumeMounts"][0] if c["volumeMounts"] else {}
+        a = dict(vm, name=mounts[0], mountPath="/m%d" % i)
+        b = dict(vm, name=mounts[-1], mountPath="/n%d" % i)
+        if "subPath" in vm or "subPathExpr" in vm:
+            a.pop("subPathExpr", None)
+            a["subPath"] = "sub"
+            b.pop("subPath", None)
+            b["subPathExpr"] = "$(GEN)"
+        if "mountPropagation" in vm:
+            a["mountPropagation"] = b["mountPropagation"] = "HostToContainer"
+        c["volumeMounts"] = [a, b]
+    if "volumeDevices" in c:
+        if pod.get("_claim"):
+            c["volumeDevices"] = [{"name": pod["_claim"], "devicePath": "/dev/gen%d" % i}]
+    if init:
+        for k in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+            c.pop(k, None)   # "must not be set for init containers"
+    slots = [(c.get("lifecycle") or {}).get("postStart"), (c.get("lifecycle") or {}).get("preStop"),
+             c.get("livenessProbe"), c.get("readinessProbe"), c.get("startupProbe")]
+    for k, h in enumerate(slots):
+        shape_handler(h, HANDLERS[(i + k) % len(HANDLERS)])
+    for k in ("livenessProbe", "startupProbe"):
+        if isinstance(c.get(k), dict) and "successThreshold" in c[k]:
+            c[k]["successThreshold"] = 1
+    shape_security_context(c.get("securityContext"))
+    if "terminationMessagePolicy" in c:
+        c["terminationMessagePolicy"] = "FallbackToLogsOnError"
+    if "terminationMessagePath" in c:
+        c["terminationMessagePath"] = "/dev/termination-log"
+    res = c.get("resources")
+    if isinstance(res, dict):
+        for k in ("requests", "limits"):
+            if isinstance(res.get(k), dict):
+                res[k] = {"cpu": "1", "memory": "1Gi"}
+
+
+def shape_pod_spec(ps, restart, copies=3):
+    if not isinstance(ps, dict):
+        return
+    ps["restartPolicy"] = restart
+    first = (ps.get("containers") or [{}])[0].get("name", "c")
+    if isinstance(ps.get("volumes"), list):
+        ps["volumes"] = shape_volumes(ps["volumes"], first)
+        vols = ps["volumes"]
+        ps["_claim"] = next((v["name"] for v in vols if "persistentVolumeClaim" in v), None)
+        ps["_mountable"] = [v["name"] for v in vols if any(k in v for k in ("configMap", "emptyDir", "secret"))]
+    for key, n, init in (("containers", copies, False), ("initContainers", 1, True),
+                         ("ephemeralContainers", 1, True)):
+        cs = ps.get(key)
+        if not isinstance(cs, list) or not cs:
+            continue
+        base = cs[0]
+        out = []
+        for i in range(n):
+            c = copy(base)
+            shape_container(c, i + (10 if init else 0), ps, init)
+            out.append(c)
+        ps[key] = out
+    ps.pop("_claim", None)
+    ps.pop("_mountable", None)
+    for k in ("hostname", "subdomain"):
+        if k in ps:
+            ps[k] = "gen"   # DNS labels
+    for v in ps.get("volumes") or []:
+        if isinstance(v.get("gcePersistentDisk"), dict):
+            v["gcePersistentDisk"]["readOnly"] = True   # replicated pods: read-only only
+    if ps.get("shareProcessNamespace") and "hostPID" in ps:
+        ps["hostPID"] = False   # "ShareProcessNamespace and HostPID cannot both be enabled"
+    if "serviceAccount" in ps and "serviceAccountName" in ps:
+        ps["serviceAccount"] = ps["serviceAccountName"]
+    if "dnsPolicy" in ps:
+        ps["dnsPolicy"] = "ClusterFirst"
+    dc = ps.get("dnsConfig")
+    if isinstance(dc, dict):
+        if "nameservers" in dc:
+            dc["nameservers"] = ["10.0.0.10"]
+        if "searches" in dc:
+            dc["searches"] = ["example.com"]
+    for h in ps.get("hostAliases") or []:
+        h["ip"] = "10.0.0.5"
+        if "hostnames" in h:
+            h["hostnames"] = ["gen.example.com"]
+    for t in ps.get("tolerations") or []:
+        t.update(operator="Equal", effect="NoExecute")
+    for t in ps.get("topologySpreadConstraints") or []:
+        t.update(whenUnsatisfiable="DoNotSchedule", topologyKey="kubernetes.io/hostname", maxSkew=1)
+        shape_selector(t.get("labelSelector"))
+    for r in ps.get("readinessGates") or []:
+        r["conditionType"] = "example.com/ready"
+    shape_security_context(ps.get("securityContext"))
+    if "preemptionPolicy" in ps:
+        ps["preemptionPolicy"] = "PreemptLowerPriority"
+    aff = ps.get("affinity")
+    if isinstance(aff, dict):
+        na = aff.get("nodeAffinity") or {}
+        terms = ((na.get("requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or [])
+        terms += [p.get("preference") for p in na.get("preferredDuringSchedulingIgnoredDuringExecution") or []]
+        for p in na.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
+            p["weight"] = 50
+        for t in terms:
+            if not isinstance(t, dict):
+                continue
+            for e in t.get("matchExpressions") or []:
+                e["operator"] = "In"
+            for e in t.get("matchFields") or []:
+                e.update(key="metadata.name", operator="In", values=(e.get("values") or ["g1"])[:1])
+        for k in ("podAffinity", "podAntiAffinity"):
+            pa = aff.get(k) or {}
+            for term in pa.get("requiredDuringSchedulingIgnoredDuringExecution") or []:
+                term["topologyKey"] = "kubernetes.io/hostname"
+                shape_selector(term.get("labelSelector"))
+            for p in pa.get("preferredDuringSchedulingIgnoredDuringExecution") or []:
+                p["weight"] = 50
+                term = p.get("podAffinityTerm") or {}
+                term["topologyKey"] = "kubernetes.io/hostname"
+                shape_selector(term.get("labelSelector"))
+
+
+def shape_webhooks(obj):
+    hooks = obj.get("webhooks")
+    if not isinstance(hooks, list) or not hooks:
+        return
+    out = []
+    for i, member in enumerate(("url", "service")):
+        w = copy(hooks[0])
+        w["name"] = "g%d.%s.example.com" % (i, obj["metadata"]["name"])
+        cc = w.get("clientConfig")
+        if isinstance(cc, dict):
+            for k in ("url", "service"):
+                if k != member:
+                    cc.pop(k, None)
+            if "url" in cc:
+                cc["url"] = "https://hook.example.com/validate"
+            if isinstance(cc.get("service"), dict):
+                cc["service"].update(namespace="default", path="/validate", port=443)
+        for r in w.get("rules") or []:
+            r.update(operations=["CREATE"], apiGroups=["apps"], apiVersions=["v1"],
+                     resources=["deployments"], scope="Namespaced")
+        for k, v in (("sideEffects", "None"), ("admissionReviewVersions", ["v1beta1"]),
+                     ("timeoutSeconds", 10), ("matchPolicy", "Equivalent"),
+                     ("failurePolicy", "Ignore"), ("reinvocationPolicy", "IfNeeded")):
+            if k in w:
+                w[k] = v
+        shape_selector(w.get("namespaceSelector"))
+        shape_selector(w.get("objectSelector"))
+        out.append(w)
+    obj["webhooks"] = out
+
+
+HPA_METRICS = {   # v2beta1 MetricSpec: type -> member, and the member's fields that exclude each other
+    "Object": ("object", [()]),
+    "Pods": ("pods", [()]),
+    "Resource": ("resource", [("targetAverageUtilization",), ("targetAverageValue",)]),
+    "External": ("external", [("targetValue",), ("targetAverageValue",)]),
+    "ContainerResource": ("containerResource", [("targetAverageUtilization",), ("targetAverageValue",)]),
+}
+
+
+def shape_hpa(obj):
+    spec = obj.get("spec") or {}
+    spec["minReplicas"] = 1
+    spec["maxReplicas"] = 10
+    ref = spec.get("scaleTargetRef")
+    if isinstance(ref, dict):
+        ref.update(apiVersion="apps/v1", kind="Deployment")
+    metrics = spec.get("metrics")
+    if not isinstance(metrics, list) or not metrics:
+        return
+    m0 = metrics[0]
+    out = []
+    for typ, (member, variants) in HPA_METRICS.items():
+        if member not in m0:
+            continue
+        excl = {k for v in variants for k in v}
+        for keep in variants:
+            src = copy(m0[member])
+            for k in excl - set(keep):
+                src.pop(k, None)
+            if "name" in src and member in ("resource", "containerResource"):
+                src["name"] = "cpu"
+            for k in ("targetAverageUtilization",):
+                if k in src:
+                    src[k] = 50
+            tgt = src.get("target")
+            if isinstance(tgt, dict):
+                tgt.update(apiVersion="apps/v1", kind="Deployment")
+            if "container" in src:
+                src["container"] = "app"
+            shape_selector(src.get("selector"))
+            shape_selector(src.get("metricSelector"))
+            out.append({"type": typ, member: src})
+    spec["metrics"] = out
+
+
+def shape_volume_attachment(obj, index):
+    """An inline volume spec must be CSI and may not have a claim, capacity, node affinity or
+    class (pkg/apis/storage/validation validateVolumeAttachmentSource): the second object of
+    each seed takes that source, the first a persistentVolumeName."""
+    spec = obj.get("spec") or {}
+    spec["attacher"] = "csi.example.com"
+    src = spec.get("source")
+    if not isinstance(src, dict):
+        return
+    if index % 2 == 0 or not isinstance(src.get("inlineVolumeSpec"), dict):
+        src.pop("inlineVolumeSpec", None)
+        return
+    src.pop("persistentVolumeName", None)
+    pv = src["inlineVolumeSpec"]
+    for k in list(pv):
+        if k not in PV_INLINE:
+            del pv[k]
+    if isinstance(pv.get("csi"), dict):
+        pv["csi"]["driver"] = "csi.example.com"
+    pv["accessModes"] = ["ReadWriteOnce"]
+    pv["volumeMode"] = "Filesystem"
+    if "persistentVolumeReclaimPolicy" in pv:
+        pv["persistentVolumeReclaimPolicy"] = "Retain"
+
+
+PV_INLINE = {"csi", "accessModes", "mountOptions", "persistentVolumeReclaimPolicy", "volumeMode"}
+
+
+def shape_selectors(v):
+    """Every label selector requirement: operator In with a value (a node selector's
+    matchFields: metadata.name In one value)."""
+    if isinstance(v, dict):
+        for e in v.get("matchExpressions") or []:
+            if isinstance(e, dict) and "operator" in e:
+                e["operator"] = "In"
+                if not e.get("values"):
+                    e["values"] = ["g1"]
+        for e in v.get("matchFields") or []:
+            if isinstance(e, dict):
+                e.update(key="metadata.name", operator="In", values=(e.get("values") or ["g1"])[:1])
+        for x in v.values():
+            shape_selectors(x)
+    elif isinstance(v, list):
+        for x in v:
+            shape_selectors(x)
+
+
+def shape_rules(obj, kind):
+    """A rule names resources or non-resource URLs, not both; a Role never URLs
+    (pkg/apis/rbac/validation ValidatePolicyRule)."""
+    out = []
+    for r in obj.get("rules") or []:
+        if not isinstance(r, dict) or "nonResourceURLs" not in r:
+            out.append(r)
+            continue
+        urls = r.pop("nonResourceURLs")
+        out.append(r)
+        if kind == "ClusterRole":
+            out.append({"nonResourceURLs": ["/healthz"] if urls else urls, "verbs": ["get"]})
+    if "rules" in obj:
+        obj["rules"] = out
+
+
+def shape_ingress(obj, index):
+    """A backend is a service or a resource, not both (networking validation
+    validateIngressBackend): the default backend alternates by object, each rule gets one
+    path of each."""
+    spec = obj.get("spec") or {}
+    svc = ("serviceName", "servicePort")
+
+    def one(b, resource):
+        if not isinstance(b, dict):
+            return b
+        b = copy(b)
+        if resource and isinstance(b.get("resource"), dict):
+            for k in svc:
+                b.pop(k, None)
+            b["resource"].update(apiGroup="example.com", kind="StorageBucket")
+        else:
+            b.pop("resource", None)
+        return b
+
+    if isinstance(spec.get("backend"), dict):
+        spec["backend"] = one(spec["backend"], index % 2 == 1)
+    for r in spec.get("rules") or []:
+        http = r.get("http") if isinstance(r, dict) else None
+        if not isinstance(http, dict) or not http.get("paths"):
+            continue
+        p0 = http["paths"][0]
+        paths = []
+        for n, resource in enumerate((False, True)):
+            p = copy(p0)
+            if isinstance(p.get("backend"), dict):
+                p["backend"] = one(p["backend"], resource)
+            if "path" in p:
+                p["path"] = "/p%d" % n
+            paths.append(p)
+        http["paths"] = paths
+
+
+def shape(obj, api_version, kind, rng, index):
+    """Rearranges a generated object to the server's cross-field rules (see above)."""
+    shape_kind(obj, kind, index)
+    shape_selectors(obj)
+
+
+def shape_kind(obj, kind, index):
+    spec = obj.get("spec")
+    if kind in ("Deployment", "DaemonSet", "ReplicaSet"):
+        for k in ("strategy", "updateStrategy"):
+            if isinstance((spec or {}).get(k), dict):
+                spec[k]["type"] = "RollingUpdate"
+        if "progressDeadlineSeconds" in spec:
+            spec["minReadySeconds"] = 5
+            spec["progressDeadlineSeconds"] = 600
+        # (not StatefulSet: 1.20 does not validate its pod template, so it keeps every field as
+        # generated; pkg/apis/apps/validation ValidatePodTemplateSpecForStatefulSet)
+        shape_pod_spec(((spec or {}).get("template") or {}).get("spec"), "Always")
+    elif kind == "CronJob":
+        job = ((spec or {}).get("jobTemplate") or {}).get("spec") or {}
+        shape_pod_spec((job.get("template") or {}).get("spec"), "OnFailure")
+        if "manualSelector" in job:
+            job["manualSelector"] = False   # a CronJob's jobs get generated selectors: nil or false
+    elif kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
+        shape_webhooks(obj)
+    elif kind == "HorizontalPodAutoscaler":
+        shape_hpa(obj)
+    elif kind == "VolumeAttachment":
+        shape_volume_attachment(obj, index)
+    elif kind in ("ClusterRole", "Role"):
+        shape_rules(obj, kind)
+    elif kind == "Ingress":
+        shape_ingress(obj, index)
+    elif kind == "CSIDriver":
+        if "volumeLifecycleModes" in (spec or {}):
+            spec["volumeLifecycleModes"] = ["Persistent", "Ephemeral"]
+    elif kind == "RuntimeClass":
+        for t in ((obj.get("scheduling") or {}).get("tolerations") or []):
+            t.update(operator="Equal", effect="NoExecute")
+
+
 # ---- per kind ----------------------------------------------------------------------------
 
 def selector_from_template(obj):
@@ -524,7 +1159,7 @@ def settle(server, obj, api_version, kind, workload, convert, tmpdir, ns, rng, r
             return True, ""
         causes = (st.get("details") or {}).get("causes") or []
         if os.environ.get("KUP_GEN_DEBUG"):
-            sys.stderr.write("%s %s: %s\n" % (api_version, kind, json.dumps(causes or st.get("message"))[:600]))
+            sys.stderr.write("%s %s: %s\n" % (api_version, kind, json.dumps(causes or st.get("message"))[:4000]))
         if restore is not None:
             if not restore(causes):
                 return False, st.get("message", "HTTP %d" % code)[:300]
@@ -621,6 +1256,7 @@ def main():
                 obj["spec"]["request"] = csr
             before = set()
             collect_paths(obj, "", before)
+            shape(obj, api_version, kind, rng, i)
             ok, why = settle(server, obj, api_version, kind, workload, convert, outdir, ns, rng)
             if not ok:
                 refused += 1
@@ -652,6 +1288,9 @@ def main():
         if reasons:
             line += " (first refusal: %s)" % reasons[0]
         summary.append(line)
+        if os.environ.get("KUP_GEN_PATHS"):
+            with open(os.path.join(outdir, "lost-%s-%s.txt" % (api_version.replace("/", "_"), kind)), "w") as f:
+                f.write("\n".join(sorted(gen_paths - kept_paths)) + "\n")
     for line in summary:
         print("gen: " + line)
     print("gen: seed %d: %d objects written, %d refused by the server" % (seed, total_written, total_refused))
