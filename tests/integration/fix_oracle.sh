@@ -63,11 +63,24 @@ GEN_COUNT="${KUP_GEN_COUNT:-2}"
 command -v python3 >/dev/null || kup_die "python3 not installed"
 $KUP_CURL -sf "$KUP_API_URL/openapi/v2" >"$OUT/openapi.json" || kup_die "cannot read /openapi/v2"
 printf '%s' "$CSR_PEM" >"$OUT/csr.b64"
+# The seeds run side by side (most of their time is waiting for the server and kubectl-convert);
+# waited for by PID (the servers are background jobs of this shell too).
+GEN_PIDS=""
 for seed in $GEN_SEEDS; do
-	KUP_API_URL="$KUP_API_URL" KUP_API_TOKEN="$KUP_API_TOKEN" KUP_API_CA="$KUP_API_DIR/pki/ca.crt" \
-		KUP_GEN_NS="$NS" python3 "$(dirname "$0")/gen_every_field.py" \
-		"$OUT/openapi.json" "$OUT/gen" "$seed" "$GEN_COUNT" "$CONVERT" "$OUT/csr.b64" \
-		>"$OUT/gen-$seed.summary" 2>"$OUT/gen-$seed.err" || kup_die "gen_every_field.py failed: $(tail -5 "$OUT/gen-$seed.err")"
+	(
+		KUP_API_URL="$KUP_API_URL" KUP_API_TOKEN="$KUP_API_TOKEN" KUP_API_CA="$KUP_API_DIR/pki/ca.crt" \
+			KUP_GEN_NS="$NS" python3 "$(dirname "$0")/gen_every_field.py" \
+			"$OUT/openapi.json" "$OUT/gen" "$seed" "$GEN_COUNT" "$CONVERT" "$OUT/csr.b64" \
+			>"$OUT/gen-$seed.summary" 2>"$OUT/gen-$seed.err"
+		echo $? >"$OUT/gen-$seed.rc"
+	) &
+	GEN_PIDS="$GEN_PIDS $!"
+done
+# shellcheck disable=SC2086
+wait $GEN_PIDS
+for seed in $GEN_SEEDS; do
+	[ "$(cat "$OUT/gen-$seed.rc" 2>/dev/null)" = 0 ] ||
+		kup_die "gen_every_field.py seed $seed failed: $(tail -5 "$OUT/gen-$seed.err")"
 	sed 's/^/harness: /' "$OUT/gen-$seed.summary" >&2
 done
 for f in "$OUT"/gen/gen-*.yaml; do
@@ -157,7 +170,9 @@ compare_doc() {
 		source_check "$doc" "$label" "$kind" "$oldav" "$newav" "$fixed"
 		return 0
 	fi
-	name=$(kc create --dry-run=client -f "$fixed" -o json 2>/dev/null | jq -r .metadata.name)
+	# kubectl's client-side reading of fix's output, once: its name, and below what is created
+	kc create --dry-run=client -f "$fixed" -o json >"$doc.fixed.json" 2>/dev/null
+	name=$(jq -r .metadata.name "$doc.fixed.json" 2>/dev/null)
 	if [ -z "$name" ] || [ "$name" = null ]; then
 		SKIPPED=$((SKIPPED + 1))
 		return 0
@@ -175,8 +190,7 @@ compare_doc() {
 	kc get -n "$NS" "$res" "$name" -o json | jq -S "$STRIP | $EXPLAINED" >"$doc.a.json"
 	# one default PriorityClass at a time: the old one goes before fix's is created
 	[ "$kind" = PriorityClass ] && kc delete "$res" "$name" >/dev/null
-	kc create --dry-run=client -f "$fixed" -o json |
-		jq '.metadata.name += "-fix" | del(.metadata.namespace)' >"$fx"
+	jq '.metadata.name += "-fix" | del(.metadata.namespace)' "$doc.fixed.json" >"$fx"
 	if ! kc create -n "$NS" -f "$fx" -o name >"$doc.fixcreate.out" 2>&1; then
 		DIFFERENT=$((DIFFERENT + 1))
 		kup_not_ok "$label ($oldav $kind $name): the server refuses fix's output: $(cat "$doc.fixcreate.out")"

@@ -1086,6 +1086,8 @@ def shape(obj, api_version, kind, rng, index):
 
 def shape_kind(obj, kind, index):
     spec = obj.get("spec")
+    if kind == "StatefulSet" and isinstance((spec or {}).get("updateStrategy"), dict):
+        spec["updateStrategy"]["type"] = "RollingUpdate"   # rollingUpdate is refused with OnDelete
     if kind in ("Deployment", "DaemonSet", "ReplicaSet"):
         for k in ("strategy", "updateStrategy"):
             if isinstance((spec or {}).get(k), dict):
@@ -1135,7 +1137,7 @@ def candidate(obj, api_version, kind, workload, convert, tmpdir):
     """What the server is asked to create: the object, or kubectl-convert's apps/v1."""
     if not workload:
         return obj
-    src = os.path.join(tmpdir, "convert-in.yaml")
+    src = os.path.join(tmpdir, "convert-in-%d.yaml" % os.getpid())   # seeds run side by side
     with open(src, "w") as f:
         f.write(to_yaml(obj))
     r = subprocess.run([convert, "-f", src, "--local", "--output-version", "apps/v1", "-o", "json"],
