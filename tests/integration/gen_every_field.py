@@ -409,7 +409,12 @@ class Repairer:
 
     def repair_causes(self, obj, causes):
         changed = False
+        seen = set()
         for c in causes:
+            # the server may name a cause twice: a second pass would undo the first's correction
+            if json.dumps(c, sort_keys=True) in seen:
+                continue
+            seen.add(json.dumps(c, sort_keys=True))
             field = c.get("field", "") or ""
             reason = c.get("reason", "")
             msg = c.get("message", "")
@@ -441,6 +446,9 @@ class Repairer:
                 if vals and not isinstance(cur, (dict, list)) and cur not in vals:
                     target[tkey] = vals[self.rng.randrange(len(vals))]
                     changed = True
+                    continue
+                if vals and cur in vals:
+                    changed = True   # corrected by an earlier cause of this round
                     continue
             if reason == "FieldValueRequired":
                 if exists:
