@@ -622,14 +622,26 @@ static bool atomic_write(const char *path, const char *text, size_t len, const s
 		cli_error("cannot write '%s': %s", path, tmp.oom ? "out of memory" : "name too long");
 		return false;
 	}
+	/* SIGINT/SIGTERM/SIGHUP wait until the handler knows the file: one that came between
+	 * mkstemp and tmp_live = 1 left the temporary file behind (seen in tests/fix-signal.sh). */
+	sigset_t block, old_mask;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
 	int fd = kup_io_mkstemp(tmp.buf);
+	if (fd >= 0) {
+		memcpy(tmp_path, tmp.buf, tmp.len + 1);
+		tmp_live = 1;
+	}
+	int mk_errno = errno;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	if (fd < 0) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
+		cli_error("cannot write '%s': %s", path, strerror(mk_errno));
 		kup_buf_release(&tmp);
 		return false;
 	}
-	memcpy(tmp_path, tmp.buf, tmp.len + 1);
-	tmp_live = 1;
 	const char *what = "cannot write";
 	bool ok = write_all(fd, text, len);
 	if (ok && (sb->st_uid != geteuid() || sb->st_gid != getegid()) &&
