@@ -6,7 +6,8 @@
 # created through the old version, fix's output (under another name) through
 # the new one, both are read back in the new version and compared once
 # identity is removed (name, uid, resourceVersion, creationTimestamp,
-# generation, managedFields, selfLink, status, the last-applied annotation).
+# generation, managedFields, selfLink, status, the last-applied annotation, the deployment
+# controller's revision annotation).
 # For the workload APIs 1.20 no longer serves (extensions/v1beta1,
 # apps/v1beta1, apps/v1beta2) the oracle is kubectl-convert built from the
 # same source (the server's scheme: the old defaults, then the conversion):
@@ -92,9 +93,12 @@ done < <(grep -rlE '^apiVersion: (extensions/v1beta1|apps/v1beta[12]|networking.
 	"$KUP_SRC_DIR/tests/data" --include='*.yaml' 2>/dev/null | sort)
 
 # ---- comparing --------------------------------------------------------------------------------
+# deployment.kubernetes.io/revision is the deployment controller's, written when it first syncs
+# the object: one of the two may be read before the controller got to it.
 STRIP='del(.metadata.name, .metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp,
 	.metadata.generation, .metadata.managedFields, .metadata.selfLink, .status,
-	.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"])
+	.metadata.annotations["kubectl.kubernetes.io/last-applied-configuration"],
+	.metadata.annotations["deployment.kubernetes.io/revision"])
 	| if (.metadata.annotations // {}) == {} then del(.metadata.annotations) else . end'
 # The deliberate differences (docs/fix.md, "Differences from the server, on purpose"):
 # a CRD read back from v1beta1 keeps spec.preserveUnknownFields: true, which v1 does not
