@@ -29,6 +29,7 @@
  *    keeps the last).
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,6 +421,38 @@ static bool scratch(struct jr *r, size_t want)
 /* ---- whitespace ------------------------------------------------------------- */
 
 /* skip_ws past its two common cases. */
+/* Index of the first byte at or after i that is not a space (indentation), or n. */
+static inline size_t skip_spaces(const unsigned char *b, size_t i, size_t n)
+{
+#if defined(JSON_SSE2)
+	/* 16 bytes at a time, up to the first other byte */
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+
+		if (m != 0xFFFF)
+			return i + (size_t)__builtin_ctz(~m);
+		i += 16;
+	}
+#elif defined(JSON_SWAR)
+	/* 8 bytes at a time */
+	for (;;) {
+		uint64_t v;
+
+		if (i + 8 > n)
+			break;
+		memcpy(&v, b + i, 8);
+		if (v != 0x2020202020202020ull)
+			break;
+		i += 8;
+	}
+#endif
+	while (i < n && b[i] == ' ')
+		i++;
+	return i;
+}
+
+/* skip_ws past its two common cases; a line break and its indentation first. */
 static __attribute__((noinline)) int skip_ws_run(struct jr *r)
 {
 	for (;;) {
@@ -429,38 +462,12 @@ static __attribute__((noinline)) int skip_ws_run(struct jr *r)
 		while (i < n) {
 			unsigned c = b[i];
 
-			if (c == ' ') {
-				i++;
-#if defined(JSON_SSE2)
-				/* indentation: 16 spaces at a time, up to the first other byte */
-				while (i + 16 <= n) {
-					__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-					unsigned m = (unsigned)_mm_movemask_epi8(
-						_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
-
-					if (m != 0xFFFF) {
-						i += (size_t)__builtin_ctz(~m);
-						break;
-					}
-					i += 16;
-				}
-#elif defined(JSON_SWAR)
-				/* indentation: 8 spaces at a time */
-				for (;;) {
-					uint64_t v;
-
-					if (i + 8 > n)
-						break;
-					memcpy(&v, b + i, 8);
-					if (v != 0x2020202020202020ull)
-						break;
-					i += 8;
-				}
-#endif
-			} else if (c == '\t' || c == '\r') {
-				i++;
-			} else if (c == '\n') {
+			if (c == '\n') {
 				newline_at(r, i);
+				i = skip_spaces(b, i + 1, n);
+			} else if (c == ' ') {
+				i = skip_spaces(b, i + 1, n);
+			} else if (c == '\t' || c == '\r') {
 				i++;
 			} else {
 				r->pos = i;
@@ -670,10 +677,29 @@ static bool parse_string_slow(struct jr *r, struct kup_node *n, size_t off)
 			_mm_storeu_si128((__m128i *)(void *)(r->sbuf + olen), v);
 			if (bits) {
 				size_t k = (size_t)__builtin_ctz(bits);
+				unsigned e;
 
 				off += k;
 				olen += k;
-				goto special;
+				/*
+				 * \" \\ \/ \n \t go on here (one output byte for two:
+				 * scratch still has room); anything else, the end of the
+				 * string or a length past the limit below.
+				 */
+				if (b[off] != '\\' || off + 1 >= avail || off - 1 > r->max_scalar)
+					goto special;
+				e = b[off + 1];
+				if (e == '"' || e == '\\' || e == '/')
+					r->sbuf[olen] = (char)e;
+				else if (e == 'n')
+					r->sbuf[olen] = '\n';
+				else if (e == 't')
+					r->sbuf[olen] = '\t';
+				else
+					goto special;
+				olen++;
+				off += 2;
+				continue;
 			}
 			off += 16;
 			olen += 16;
@@ -1103,7 +1129,7 @@ static bool finish_seq(struct jr *r, struct kup_node *n, size_t base)
 
 static bool finish_map(struct jr *r, struct kup_node *n, size_t base)
 {
-	size_t cnt = (r->nstk - base) / 2, k;
+	size_t cnt = (r->nstk - base) / 2;
 
 	n->len = cnt;
 	n->u.pairs = NULL;
@@ -1111,10 +1137,11 @@ static bool finish_map(struct jr *r, struct kup_node *n, size_t base)
 		n->u.pairs = jalloc(r, cnt * sizeof(*n->u.pairs), 8);
 		if (!n->u.pairs)
 			return false;
-		for (k = 0; k < cnt; k++) {
-			n->u.pairs[k].key = r->stk[base + 2 * k];
-			n->u.pairs[k].value = r->stk[base + 2 * k + 1];
-		}
+		/* the stack holds key, value, key, value ...: the layout of the pairs */
+		_Static_assert(sizeof(struct kup_pair) == 2 * sizeof(struct kup_node *) &&
+				       offsetof(struct kup_pair, value) == sizeof(struct kup_node *),
+			       "struct kup_pair is two node pointers");
+		memcpy(n->u.pairs, r->stk + base, cnt * sizeof(*n->u.pairs));
 	}
 	r->nstk = base;
 	return true;
