@@ -1025,7 +1025,7 @@ static void test_huge_string(void **state)
 }
 
 /*
- * Tokens of every kind placed across the 4 MiB chunk boundary of
+ * Tokens of every kind placed across the 256 KiB chunk boundary of
  * kup_json_read_file, at every shift: the file and memory readers must give
  * identical documents, positions included.
  */
@@ -1035,7 +1035,7 @@ static void test_chunk_boundaries(void **state)
 		"\"esc\\\"ape\\u00e9\\ud83d\\ude00\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\n\", "
 		"12345.5e3, -9876543210, true, false, null, {\"k\": [\"v\", 1]}, \"\xc3\xbc\"]\n"
 		",\"kind\":\"List\"}";
-	size_t chunk = (size_t)4 << 20, shift;
+	size_t chunk = (size_t)256 << 10, shift;   /* JSON_CHUNK */
 	struct kup_arena a, errs;
 	struct kup_json_opts o;
 
@@ -1085,7 +1085,7 @@ static void test_chunk_boundaries(void **state)
 /* An error right after a chunk boundary: same line and column from a file. */
 static void test_chunk_boundary_errors(void **state)
 {
-	size_t chunk = (size_t)4 << 20, shift;
+	size_t chunk = (size_t)256 << 10, shift;   /* JSON_CHUNK */
 	struct kup_arena a, errs;
 	struct kup_json_opts o;
 

@@ -8,7 +8,7 @@
  * where json-c is more lenient than RFC 8259 (listed in that file).
  *
  * Behaviour worth knowing:
- *  - Input is read in 4 MiB chunks into one reusable buffer (never the whole
+ *  - Input is read in 256 KiB chunks into one reusable buffer (never the whole
  *    file, never mmap).  A token that straddles two chunks is moved to the
  *    start of the buffer; a token longer than the buffer grows it (bounded by
  *    limits.max_scalar).
@@ -41,7 +41,7 @@
 #define JSON_SSE2 1   /* 16 bytes at a time: every x86-64 has SSE2 */
 #endif
 
-#define JSON_CHUNK ((size_t)4 << 20)
+#define JSON_CHUNK ((size_t)256 << 10)
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define JSON_SWAR 1   /* 8 bytes at a time where byte order allows */
