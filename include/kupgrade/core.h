@@ -233,6 +233,12 @@ void kup_sleep_ms(int64_t ms);
  */
 char *kup_path_join(const char *a, const char *b);
 
+/*
+ * Whether the file name ends in one of exts (a NULL-terminated list such as
+ * { ".yaml", ".yml", NULL }) with something before it: ".yaml" alone does not.
+ */
+bool kup_has_ext(const char *name, const char *const *exts);
+
 /* ---- inputs: read once, front to back ---------------------------------- */
 
 /*

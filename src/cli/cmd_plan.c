@@ -281,11 +281,9 @@ static int worst(int a, int b)
 
 static bool has_profile_ext(const char *name)
 {
-	size_t n = strlen(name);
+	static const char *const exts[] = { ".yaml", ".yml", ".json", NULL };
 
-	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
-	       (n > 4 && !strcmp(name + n - 4, ".yml")) ||
-	       (n > 5 && !strcmp(name + n - 5, ".json"));
+	return kup_has_ext(name, exts);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -412,12 +412,13 @@ static enum kup_status on_crd_doc(void *ctx, const struct kup_doc *doc)
 
 static void read_crds(struct renderer *r, const char *dir)
 {
+	static const char *const yaml_exts[] = { ".yaml", ".yml", NULL };
 	char **names;
 	size_t n = list_dir(r, dir, &names), i;
 
 	for (i = 0; i < n && r->st == KUP_OK; i++) {
 		char *p = ajoin(r, dir, names[i]);
-		size_t len = strlen(names[i]), tl = 0, nerr = 0;
+		size_t tl = 0, nerr = 0;
 		const char *text;
 		struct kup_yaml_opts yo;
 		struct kup_arena a;
@@ -428,8 +429,7 @@ static void read_crds(struct renderer *r, const char *dir)
 			read_crds(r, p);
 			continue;
 		}
-		if (!(len > 5 && (!strcmp(names[i] + len - 5, ".yaml"))) &&
-		    !(len > 4 && !strcmp(names[i] + len - 4, ".yml")))
+		if (!kup_has_ext(names[i], yaml_exts))
 			continue;
 		/* errors in crds/ are reported by the ingest, which reads them as manifests */
 		{

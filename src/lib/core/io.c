@@ -456,3 +456,16 @@ char *kup_path_join(const char *a, const char *b)
 	kup_buf_adds(&p, b);
 	return kup_buf_detach(&p, NULL);
 }
+
+bool kup_has_ext(const char *name, const char *const *exts)
+{
+	size_t n = strlen(name), i;
+
+	for (i = 0; exts[i]; i++) {
+		size_t e = strlen(exts[i]);
+
+		if (n > e && strcmp(name + n - e, exts[i]) == 0)
+			return true;
+	}
+	return false;
+}

@@ -783,17 +783,6 @@ static bool list_dir(const char *dir, struct name_list *out)
 	return true;
 }
 
-static bool has_ext(const char *name, const char *const *exts)
-{
-	size_t n = strlen(name), i;
-
-	for (i = 0; exts[i]; i++) {
-		size_t e = strlen(exts[i]);
-		if (n > e && strcmp(name + n - e, exts[i]) == 0)
-			return true;
-	}
-	return false;
-}
 
 
 
@@ -941,7 +930,7 @@ static enum kup_status read_templates(struct kup_ingest *in, const char *tdir, c
 		}
 		if (is_dir(p)) {
 			st = read_templates(in, p, chart);
-		} else if (l.v[i][0] != '_' && has_ext(l.v[i], exts)) {
+		} else if (l.v[i][0] != '_' && kup_has_ext(l.v[i], exts)) {
 			char *text = NULL;
 			size_t len = 0;
 			struct kup_error err = KUP_ERROR_INIT;

@@ -39,15 +39,9 @@ static int cmp_name(const void *a, const void *b)
 
 static bool manifest_name(const char *n)
 {
-	static const char *const exts[] = { ".yaml", ".yml", ".json" };
-	size_t l = strlen(n), i;
+	static const char *const exts[] = { ".yaml", ".yml", ".json", NULL };
 
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		size_t e = strlen(exts[i]);
-		if (l > e && strcmp(n + l - e, exts[i]) == 0)
-			return true;
-	}
-	return false;
+	return kup_has_ext(n, exts);
 }
 
 
