@@ -80,6 +80,14 @@ struct kup_profile {
 };
 
 /*
+ * Whether s may name a cluster, node pool or add-on: letters, digits and
+ * - _ . : / @ + only, starting with a letter or digit, at most
+ * KUP_PROFILE_MAX_NAME bytes (the runbook prints names into shell commands).
+ */
+#define KUP_PROFILE_MAX_NAME 253
+bool kup_profile_name_ok(const char *s);
+
+/*
  * Parses one ClusterProfile from text (YAML or JSON); `path` names it in
  * errors.  A malformed profile is KUP_PARSE/KUP_INVALID with err->path,
  * line and column set (the first problem).

@@ -261,7 +261,7 @@ static const struct bad_case bad[] = {
 	/* names go into the runbook's commands: no shell metacharacters, no placeholders */
 	{ "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: \"prod; rm -rf ~\"}\n"
 	  "spec: {controlPlane: {version: \"1.27\"}}\n",
-	  KUP_INVALID, 3, 18, "metadata.name: 'prod; rm -rf ~' is not a name: letters, digits, '-', '_' and '.' only" },
+	  KUP_INVALID, 3, 18, "metadata.name: 'prod; rm -rf ~' is not a name: letters, digits and - _ . : / @ + only" },
 	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n    - {name: \"s{to}ystem\", version: \"1.27\"}\n",
 	  KUP_INVALID, 7, 14, "spec.nodePools[0].name: 's{to}ystem' is not a name" },
 	{ HEAD "spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n    - {name: \"-general\", version: \"1.27\"}\n",
@@ -399,17 +399,24 @@ static void writes_quotes_when_needed(void **state)
 
 static void names_accepted(void **state)
 {
-	/* what EKS, GKE and AKS names and Kubernetes labels are made of */
+	/* Kubernetes names and labels, and kubeconfig context names (EKS ARNs, user@cluster) */
 	struct kup_profile *p = parse_ok(
-		"apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: Prod_EU-1.a}\n"
+		"apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\n"
+		"metadata: {name: \"arn:aws:eks:us-east-1:123456789012:cluster/Prod_EU-1.a\"}\n"
 		"spec:\n  controlPlane: {version: \"1.27\"}\n  nodePools:\n"
 		"    - {name: ng_1.spot-A, version: \"1.27\"}\n    - {name: \"2nd\", version: \"1.27\"}\n"
+		"    - {name: kubernetes-admin@kubernetes+x, version: \"1.27\"}\n"
 		"  addons:\n    - {name: aws-ebs-csi-driver, version: \"1.20.0\"}\n");
 
 	(void)state;
-	assert_string_equal(p->name, "Prod_EU-1.a");
+	assert_string_equal(p->name, "arn:aws:eks:us-east-1:123456789012:cluster/Prod_EU-1.a");
 	assert_string_equal(p->pools[0].name, "ng_1.spot-A");
 	assert_string_equal(p->pools[1].name, "2nd");
+	assert_string_equal(p->pools[2].name, "kubernetes-admin@kubernetes+x");
+	assert_false(kup_profile_name_ok(NULL));
+	assert_false(kup_profile_name_ok(""));
+	assert_false(kup_profile_name_ok("a b"));
+	assert_false(kup_profile_name_ok("/a"));
 	assert_string_equal(p->addons[0].name, "aws-ebs-csi-driver");
 	kup_profile_free(p);
 }

@@ -127,6 +127,14 @@ static void read_node(struct dctx *c, const struct kup_node *obj)
 	d->seq = c->nnodes;
 	d->name = adup(c, str_at(kup_node_path(obj, "metadata", "name", NULL)));
 	d->pool = adup(c, kup_dump_node_pool(c->kb, obj));
+	if (d->pool && !kup_profile_name_ok(d->pool)) {
+		/* a label value Kubernetes would not take: the runbook would print it into a command */
+		c->errors++;
+		report(&c->opts->errors, KUP_INVALID, c->path, obj->line, obj->column,
+		       "node %.64s: pool '%.64s' is not a name, left out of the node pools",
+		       d->name ? d->name : "(unnamed)", d->pool);
+		return;
+	}
 	if (kup_node_get(labels, "eks.amazonaws.com/nodegroup") ||
 	    kup_node_get(labels, "eks.amazonaws.com/compute-type"))
 		c->eks_label = true;
@@ -225,6 +233,12 @@ static void read_workload(struct dctx *c, const struct kup_node *obj, const char
 	w->name = adup(c, str_at(kup_node_path(obj, "metadata", "name", NULL)));
 	if (!w->name)
 		return;
+	if (!kup_profile_name_ok(w->name)) {
+		c->errors++;
+		report(&c->opts->errors, KUP_INVALID, c->path, obj->line, obj->column,
+		       "%s '%.64s': not a name Kubernetes takes, left out of the add-ons", kind, w->name);
+		return;
+	}
 	if (!w->ns)
 		w->ns = "default";
 	read_chart_label(c, w, obj);
@@ -754,14 +768,23 @@ enum kup_status kup_profile_from_dump_opts(const struct kup_kb *kb, const char *
 	}
 	p->provider = guess_provider(&c, p);
 	p->provider_text = kup_provider_name(p->provider);
+	/* the first candidate that is a name (kup_profile_name_ok), as plan reads it back */
+	if (opts->name && !kup_profile_name_ok(opts->name)) {
+		st = kup_error_set(err, KUP_INVALID, NULL, 0, 0,
+				   "--name '%.64s' is not a name: letters, digits and - _ . : / @ + only, starting with a letter or digit",
+				   opts->name);
+		goto fail;
+	}
 	if (opts->name)
 		p->name = kup_arena_strdup(&p->arena, opts->name);
-	else if (c.eksctl_cluster)
+	else if (kup_profile_name_ok(c.eksctl_cluster))
 		p->name = c.eksctl_cluster;
-	else if (c.context)
+	else if (kup_profile_name_ok(c.context))
 		p->name = c.context;
 	else
 		p->name = base_name(&p->arena, paths[0]);
+	if (p->name && !kup_profile_name_ok(p->name))
+		p->name = "cluster";
 	if (kup_arena_failed(&p->arena)) {
 		st = kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 		goto fail;

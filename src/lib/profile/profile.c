@@ -146,31 +146,36 @@ static const char *get_string(struct pctx *c, const struct kup_node *map, const 
 
 /*
  * A cluster, node pool or add-on name: the runbook puts it into the commands
- * it prints (--name NAME), so only the characters Kubernetes object names and
- * labels are made of are taken: letters, digits, '-', '_' and '.', starting
- * with a letter or digit, at most 253.  A name with a space, a quote, '$',
- * '{' or ';' would be pasted into a shell as it is.
+ * it prints (--name NAME), so only characters a shell takes as they are:
+ * letters, digits, '-', '_', '.', and ':', '/', '@', '+' (kubeconfig context
+ * names such as an EKS cluster ARN or kubernetes-admin@kubernetes), starting
+ * with a letter or digit, at most 253.  A space, a quote, '$', ';' or '{'
+ * would be pasted into a shell as it is.
  */
-#define PROFILE_MAX_NAME 253
+bool kup_profile_name_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || !*s)
+		return false;
+	for (i = 0; s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+		if (i >= KUP_PROFILE_MAX_NAME || (!alnum && (i == 0 || !strchr("-_.:/@+", ch))))
+			return false;
+	}
+	return true;
+}
+
 static const char *get_name(struct pctx *c, const struct kup_node *map, const char *key,
 			    const char *field)
 {
 	const char *s = get_string(c, map, key, field, true);
-	size_t i, n;
 
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-		if (!alnum && (i == 0 || (ch != '-' && ch != '_' && ch != '.')))
-			break;
-	}
-	if (i < n || n > PROFILE_MAX_NAME) {
+	if (s && !kup_profile_name_ok(s)) {
 		problem(c, KUP_INVALID, kup_node_get(map, key),
-			"%s: '%.64s' is not a name: letters, digits, '-', '_' and '.' only, starting with a letter or digit, at most %d characters (the runbook's commands carry it)",
-			field, s, PROFILE_MAX_NAME);
+			"%s: '%.64s' is not a name: letters, digits and - _ . : / @ + only, starting with a letter or digit, at most %d characters (the runbook's commands carry it)",
+			field, s, KUP_PROFILE_MAX_NAME);
 		return NULL;
 	}
 	return s;
