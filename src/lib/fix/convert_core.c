@@ -679,7 +679,8 @@ bool kup_convert_csr(struct kup_fixer *f, const struct kup_node *obj, const char
 	(void)from;
 	(void)to;
 	const struct kup_node *spec = kup_node_get(obj, "spec");
-	const struct kup_node *signer = kup_node_get(spec, "signerName");
+	/* a null counts as absent (the server decodes it so), an empty list as none */
+	const struct kup_node *signer = kup_fix_val(spec, "signerName");
 	if (!signer) {
 		kup_fixer_unfixable(f, "spec.signerName is required in v1: choose the signer "
 				       "(e.g. kubernetes.io/kube-apiserver-client)");
@@ -690,7 +691,8 @@ bool kup_convert_csr(struct kup_fixer *f, const struct kup_node *obj, const char
 				       "in v1: choose the signer");
 		return true;
 	}
-	if (!has(spec, "usages")) {
+	const struct kup_node *given = kup_fix_val(spec, "usages");
+	if (!given || (is_seq(given) && given->len == 0)) {
 		kup_fixer_unfixable(f, "spec.usages is required in v1: choose the key usages");
 		return true;
 	}
