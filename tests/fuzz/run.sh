@@ -3,7 +3,8 @@
 # starting from its committed corpus (tests/fuzz/corpus/NAME), working in
 # BUILD_DIR/corpus/NAME, and prints the exec count of each run.
 # FUZZ_JOBS=N (default 1) runs N targets at a time; a summary table follows.
-# Crashes are left as BUILD_DIR/crash-* and make the script fail.
+# Crashes are left as BUILD_DIR/crash-* and make the script fail (an input libFuzzer
+# only reports as slow, BUILD_DIR/crash-NAME-slow-unit-*, does not).
 set -u
 build=$1
 secs=$2
@@ -26,7 +27,9 @@ if [ "$jobs" -gt 1 ] && [ $# -gt 1 ]; then
 		log="$build/fuzz-$t.log"
 		runs=$(grep -E '^stat::number_of_executed_units' "$log" 2>/dev/null | awk '{print $2}')
 		res=ok
-		if ls "$build/crash-$t-"* >/dev/null 2>&1 || ! grep -q '^stat::' "$log" 2>/dev/null; then
+		# a slow-unit-* file (an input over libFuzzer's -report_slow_units, 10 s) is no crash
+		if ls "$build/crash-$t-"* 2>/dev/null | grep -qv -- '-slow-unit-' ||
+			! grep -q '^stat::' "$log" 2>/dev/null; then
 			res=FAILED
 		fi
 		echo "$t $secs ${runs:-?} $res"
