@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kupgrade/json.h"
+#include "kupgrade/profile.h"
 #include "kupgrade/rollout.h"
 #include "kupgrade/yaml.h"
 
@@ -457,6 +458,13 @@ static enum kup_status read_pools(struct rd *r, const struct kup_node *n)
 		}
 		if (!pool->name)
 			return fail(r, p, "spec.pools[%zu]: 'name' is required", i);
+		/* the same rule as a profile's pool names: rollout tune and the
+		 * runbook print it into the provider's command */
+		if (!kup_profile_name_ok(pool->name))
+			return fail(r, kup_node_get(p, "name"),
+				    "spec.pools[%zu].name: '%.64s' is not a name: letters, digits and - _ . : / @ + "
+				    "only, starting with a letter or digit (rollout tune prints it into a command)",
+				    i, pool->name);
 		if (!pool->nodes && pool->member_name)
 			pool->nodes = members_len(kup_node_get(p, "members"));
 		if (!pool->nodes)
