@@ -202,7 +202,9 @@ static void load(void)
 	if (loaded)
 		return;
 	loaded = true;
-	if (kup_kb_load_embedded(&embedded, &err) == KUP_OK &&
+	/* loaded once: a table switched to another KB and back (from_kb(NULL))
+	 * reuses it (loading it again leaked the first copy) */
+	if ((embedded || kup_kb_load_embedded(&embedded, &err) == KUP_OK) &&
 	    kup_ro_policies_from_kb(embedded, &err) == KUP_OK)
 		return;
 	kup_error_release(&err);
