@@ -7,6 +7,8 @@
 # the same way in unit/test_client; the core helpers in unit/test_io.)
 set -u
 K=$1
+command -v sqlite3 >/dev/null 2>&1 ||
+	{ echo "torture/io: FAIL: the sqlite3 shell is not installed (scripts/install-deps --test installs it)" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 W=$(mktemp -d)
