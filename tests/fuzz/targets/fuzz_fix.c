@@ -16,6 +16,7 @@
 #include "kupgrade/fix.h"
 #include "kupgrade/json.h"
 #include "kupgrade/yaml.h"
+#include "fuzz_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,10 +58,7 @@ static bool looks_json(const char *text, size_t len)
 static void set_limits(struct kup_read_limits *l)
 {
 	kup_read_limits_default(l);
-	l->max_depth = 64;
-	l->max_scalar = 1u << 20;
-	l->max_document = 4u << 20;
-	l->max_aliases = 1000;
+	fuzz_limits(l);
 }
 
 /* Parses text as the fixer would have; `json` is the input's kind. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kupgrade/fix.h"
+#include "fuzz_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,10 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kup_fix_opts_init(&opts, kb);
 	if (kup_version_parse("1.25", &opts.target, NULL) != KUP_OK)
 		abort();
-	opts.limits.max_depth = 64;
-	opts.limits.max_scalar = 1u << 20;
-	opts.limits.max_document = 4u << 20;
-	opts.limits.max_aliases = 1000;
+	fuzz_limits(&opts.limits);
 	opts.errors.fn = ignore_error;
 	kup_fix_result_init(&r1);
 	kup_fix_result_init(&r2);

@@ -15,6 +15,7 @@
 #include "kupgrade/ignore.h"
 #include "kupgrade/ingest.h"
 #include "kupgrade/scan.h"
+#include "fuzz_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -71,10 +72,7 @@ static struct kup_scan *scan_one(const char *path, const char *name, const char 
 	if (kup_scan_new(kb, &so, &scan) != KUP_OK)
 		abort();
 	kup_ingest_opts_init(&io);
-	io.limits.max_depth = 64;
-	io.limits.max_scalar = 1u << 20;
-	io.limits.max_document = 4u << 20;
-	io.limits.max_aliases = 1000;
+	fuzz_limits(&io.limits);
 	io.errors.fn = no_error;
 	io.on_object = kup_scan_object;
 	io.ctx = scan;

@@ -12,6 +12,7 @@
 #include "kupgrade/json.h"
 #include "kupgrade/preflight.h"
 #include "kupgrade/report.h"
+#include "fuzz_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,10 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kup_preflight_new(kb, &po, &pf) != KUP_OK)
 		abort();
 	kup_ingest_opts_init(&io);
-	io.limits.max_depth = 64;
-	io.limits.max_scalar = 1u << 20;
-	io.limits.max_document = 4u << 20;
-	io.limits.max_aliases = 1000;
+	fuzz_limits(&io.limits);
 	io.errors.fn = ignore_error;
 	io.on_object = kup_preflight_object;
 	io.ctx = pf;

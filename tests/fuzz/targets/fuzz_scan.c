@@ -11,6 +11,7 @@
 #include "kupgrade/ingest.h"
 #include "kupgrade/report.h"
 #include "kupgrade/scan.h"
+#include "fuzz_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,10 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kup_scan_new(kb, &so, &scan) != KUP_OK)
 		abort();
 	kup_ingest_opts_init(&io);
-	io.limits.max_depth = 64;
-	io.limits.max_scalar = 1u << 20;
-	io.limits.max_document = 4u << 20;
-	io.limits.max_aliases = 1000;
+	fuzz_limits(&io.limits);
 	io.errors.fn = ignore_error;
 	io.errors.ctx = &nerr;
 	io.on_object = kup_scan_object;
