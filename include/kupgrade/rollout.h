@@ -453,9 +453,13 @@ struct kup_ro_run_result {
 	double pdb_violation_s;        /* seconds some PDB had currentHealthy < desiredHealthy */
 	int peak_extra_nodes, peak_unavailable_nodes, min_ready_nodes;
 	bool failed, stopped;
-	char blocker[256];             /* the PDB that held a drain, or "" */
-	char reason[512];
+	/* allocated, whole whatever their length (kup_ro_run_result_release frees them) */
+	char *blocker;                 /* the PDB that held a drain ("ns/name"), or NULL */
+	char *reason;                  /* why the roll failed or stopped, or NULL */
 };
+
+/* Frees res->blocker and res->reason; res stays usable (both NULL). */
+void kup_ro_run_result_release(struct kup_ro_run_result *res);
 
 /*
  * Runs (or with o->resume continues) the roll.  KUP_OK when it ended: check

@@ -225,12 +225,12 @@ static void summary(const struct params *p, const struct kup_ro_run_result *r, b
 			     r->provisioned, r->retired, r->makespan_s, r->pdb_violation_s,
 			     r->peak_extra_nodes, r->peak_unavailable_nodes, r->min_ready_nodes,
 			     r->failed ? "true" : "false", r->stopped ? "true" : "false");
-		if (r->blocker[0])
+		if (r->blocker)
 			kup_json_quote(b, r->blocker);
 		else
 			kup_buf_adds(b, "null");
 		kup_buf_adds(b, ", \"reason\": ");
-		if (r->reason[0])
+		if (r->reason)
 			kup_json_quote(b, r->reason);
 		else
 			kup_buf_adds(b, "null");
@@ -245,9 +245,9 @@ static void summary(const struct params *p, const struct kup_ro_run_result *r, b
 	kup_buf_addf(b, "  makespan %.0f s, PDB violation %.0f s, peak extra %d, peak unavailable %d, "
 		     "min ready %d\n", r->makespan_s, r->pdb_violation_s, r->peak_extra_nodes,
 		     r->peak_unavailable_nodes, r->min_ready_nodes);
-	if (r->blocker[0])
+	if (r->blocker)
 		kup_buf_addf(b, "  blocked by PodDisruptionBudget %s\n", r->blocker);
-	if (r->reason[0])
+	if (r->reason)
 		kup_buf_addf(b, "  %s\n", r->reason);
 }
 
@@ -257,7 +257,7 @@ int cmd_rollout_run(int argc, char **argv)
 	struct params p;
 	struct cli_live live;
 	struct kup_ro_run_opts o;
-	struct kup_ro_run_result res;
+	struct kup_ro_run_result res = { 0 };
 	struct kup_store *st = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT, drain = KUP_BUF_INIT, sel = KUP_BUF_INIT;
@@ -514,6 +514,7 @@ int cmd_rollout_run(int argc, char **argv)
 out:
 	if (b.len)
 		fwrite(b.buf, 1, b.len, stdout);
+	kup_ro_run_result_release(&res);
 	kup_buf_release(&b);
 	kup_buf_release(&drain);
 	kup_buf_release(&sel);

@@ -53,7 +53,7 @@ struct old {                   /* an old node of the roll */
 	char zone[128];
 	int state;
 	int tries;                 /* drain / retire tries so far */
-	char blocker[256];
+	char *blocker;             /* the last PodDisruptionBudget its drain named ("ns/name"), or NULL */
 	char owners[1024];         /* "ns/Kind/name ..." of its pods (not DaemonSets), read before the drain */
 	int64_t drained_ms;        /* when it was found drained (monotonic), 0 */
 	bool ready_logged;         /* "waiting for ... to be Ready" said once */
@@ -114,6 +114,29 @@ static void say(struct run *R, const char *fmt, ...)
 	va_end(ap);
 	if (R->o->progress)
 		R->o->progress(R->o->ctx, line);
+}
+
+/* Sets *dst to the formatted text, whole (the old value freed); NULL when out of memory. */
+static void set_text(char **dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_text(char **dst, const char *fmt, ...)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	kup_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	free(*dst);
+	*dst = kup_buf_detach(&b, NULL);
+}
+
+void kup_ro_run_result_release(struct kup_ro_run_result *res)
+{
+	if (!res)
+		return;
+	free(res->blocker);
+	free(res->reason);
+	res->blocker = res->reason = NULL;
 }
 
 static void event(struct run *R, const char *kind, const char *fmt, ...)
@@ -287,8 +310,8 @@ static void check_claimed_ready(struct run *R)
 		if (R->o->provision_timeout_s > 0 &&
 		    kup_mono_ms() - R->claimed_ms[i] > (int64_t)R->o->provision_timeout_s * 1000) {
 			R->r->failed = true;
-			snprintf(R->r->reason, sizeof(R->r->reason),
-				 "node %.200s, named by the provision command, is %s after %ld s",
+			set_text(&R->r->reason,
+				 "node %s, named by the provision command, is %s after %ld s",
 				 R->claimed[i], n ? "not Ready" : "not registered", R->o->provision_timeout_s);
 		}
 	}
@@ -753,7 +776,7 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 			      wait_ms / 1000);
 		} else {
 			R->r->failed = true;
-			snprintf(R->r->reason, sizeof(R->r->reason),
+			set_text(&R->r->reason,
 				 "the provision command still failed after %d retries (5, 10, 20 s; last exit %d): "
 				 "%.160s", PROVISION_RETRIES, status, tail);
 		}
@@ -772,7 +795,7 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 				p = q++;
 			if (p) {
 				size_t n = strcspn(p + 20, " (,\n");
-				snprintf(od->blocker, sizeof(od->blocker), "%.*s", (int)n, p + 20);
+				set_text(&od->blocker, "%.*s", (int)n, p + 20);
 			}
 		}
 		if (is_kupgrade(R)) {
@@ -780,16 +803,17 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 			R->r->quarantined++;
 			event(R, "quarantine", "node %s: drain blocked%s%s past the drain timeout: "
 			      "quarantined (cordoned, left at its version)", od->name,
-			      od->blocker[0] ? " by PodDisruptionBudget " : "", od->blocker);
+			      od->blocker ? " by PodDisruptionBudget " : "", od->blocker ? od->blocker : "");
 		} else {
 			const char *why = R->pol && R->pol->timeout_error ? R->pol->timeout_error : NULL;
 			R->r->failed = true;
-			snprintf(R->r->reason, sizeof(R->r->reason), "%s%sdrain of %.100s failed (exit %d)%s%.100s",
+			set_text(&R->r->reason, "%s%sdrain of %s failed (exit %d)%s%s",
 				 why ? why : "", why ? ": " : "", od->name, status,
-				 od->blocker[0] ? ": blocked by PodDisruptionBudget " : "", od->blocker);
+				 od->blocker ? ": blocked by PodDisruptionBudget " : "",
+				 od->blocker ? od->blocker : "");
 		}
-		if (od->blocker[0])
-			snprintf(R->r->blocker, sizeof(R->r->blocker), "%s", od->blocker);
+		if (od->blocker)
+			set_text(&R->r->blocker, "%s", od->blocker);
 		break;
 	}
 	case JOB_RETIRE: {
@@ -801,7 +825,7 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 			say(R, "node %s retired", od->name);
 		} else {
 			R->r->failed = true;
-			snprintf(R->r->reason, sizeof(R->r->reason), "retire of %.200s failed (exit %d)",
+			set_text(&R->r->reason, "retire of %s failed (exit %d)",
 				 od->name, status);
 		}
 		break;
@@ -1137,6 +1161,8 @@ static void release(struct run *R)
 
 	nodes_clear(R);
 	free(R->nodes);
+	for (i = 0; R->olds && i < R->nold; i++)
+		free(R->olds[i].blocker);
 	free(R->olds);
 	for (i = 0; i < R->njobs; i++) {
 		if (!R->jobs[i].adopted && !R->jobs[i].drv.done)
@@ -1347,7 +1373,7 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		if (kup_store_lease_acquire_one(st, o->name, R.holder, kup_store_now(), LEASE_TTL_MS,
 						err) != KUP_OK) {
 			res->failed = true;
-			snprintf(res->reason, sizeof(res->reason), "lost the roll's lease: %.400s",
+			set_text(&res->reason, "lost the roll's lease: %s",
 				 err->msg ? err->msg : "?");
 			kup_error_release(err);
 			break;
@@ -1405,7 +1431,7 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		kup_error_release(err);
 	}
 	if (res->failed)
-		event(&R, "run-failed", "roll %s stopped: %s", o->name, res->reason);
+		event(&R, "run-failed", "roll %s stopped: %s", o->name, res->reason ? res->reason : "?");
 	else if (res->stopped)
 		event(&R, "run-stopped", "roll %s stopped by a signal; resume with --resume", o->name);
 	else
@@ -1516,5 +1542,6 @@ enum kup_status kup_ro_run_abort(struct kup_kube *k, struct kup_store *st,
 	kup_store_lease_release(st, R.holder, o->name, err);
 	kup_error_release(err);
 	release(&R);
+	kup_ro_run_result_release(&res);
 	return KUP_OK;
 }
