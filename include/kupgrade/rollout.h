@@ -413,6 +413,15 @@ struct kup_store;
  * command line ending in {node} that drains one node (`kupgrade drain`).
  * Every command is a step of the store recorded before it starts; `name`
  * identifies the roll there.
+ *
+ * In place (`upgrade` set: kubeadm and self-managed nodes): no node is made
+ * or retired; within maxUnavailableNodes (at least 1; maxSurgeNodes 0) old
+ * nodes are drained (the drain cordons), the upgrade command runs
+ * ('CMD {node} {version}'), and once the Node is Ready at the target
+ * kubelet version (within upgrade_timeout_s of the command's end) it is
+ * uncordoned.  A failing upgrade command is retried after 5, 10, 20 s,
+ * then the roll stops naming the node; a node found Ready at the target is
+ * done (--resume never upgrades a node twice).
  */
 struct kup_ro_run_status;
 
@@ -422,6 +431,8 @@ struct kup_ro_run_opts {
 	const char *pool;
 	const char *to;
 	const char *provision, *retire, *drain;
+	const char *upgrade;           /* in place: 'CMD {node} {version}', or NULL */
+	long upgrade_timeout_s;        /* in place: the command, then Ready at the target */
 	const char *policy;
 	int max_surge, max_unavailable;
 	long drain_timeout_s, provision_timeout_s;
@@ -440,6 +451,8 @@ struct kup_ro_run_status {
 	int draining;                  /* drain commands running */
 	int waiting_ready;             /* drained nodes waiting for their workloads to be Ready */
 	int retiring, provisioning;    /* retire / provision commands running */
+	int upgrading;                 /* in place: upgrade commands running or nodes not yet Ready at the target */
+	int upgraded;                  /* in place: nodes upgraded and uncordoned */
 	int new_ready;                 /* new nodes (named by provision steps) Ready now */
 	int unavailable, extra;        /* of the pool's original nodes; above its size */
 	double elapsed_s;
@@ -449,6 +462,7 @@ struct kup_ro_run_status {
 /* What the run measured on the cluster. */
 struct kup_ro_run_result {
 	int old_nodes, replaced, quarantined, provisioned, retired;
+	int upgraded;                  /* in place: nodes Ready at the target and uncordoned */
 	double makespan_s;             /* from the roll's first start, resumes included */
 	double pdb_violation_s;        /* seconds some PDB had currentHealthy < desiredHealthy */
 	int peak_extra_nodes, peak_unavailable_nodes, min_ready_nodes;

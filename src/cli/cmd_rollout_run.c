@@ -23,6 +23,7 @@
 #include "kupgrade/store.h"
 
 static volatile sig_atomic_t stop_signal;
+static bool in_place_line;   /* the status line of an in-place roll */
 
 static void on_signal(int sig)
 {
@@ -32,7 +33,7 @@ static void on_signal(int sig)
 enum {
 	O_POOL = 2000, O_SELECTOR, O_TO, O_PROVIDER, O_PROVISION, O_RETIRE,
 	O_MAX_SURGE, O_MAX_UNAVAILABLE, O_DRAIN_TIMEOUT, O_PROVISION_TIMEOUT, O_POLICY,
-	O_STATE, O_RESUME, O_ABORT, O_DRY_RUN, O_LIVE_GROUP,
+	O_STATE, O_RESUME, O_ABORT, O_DRY_RUN, O_LIVE_GROUP, O_UPGRADE, O_UPGRADE_TIMEOUT,
 };
 
 static const struct cli_opt run_opts[] = {
@@ -51,10 +52,17 @@ static const struct cli_opt run_opts[] = {
 	  NULL, CLI_HINT_NONE, NULL, NULL },
 	{ O_RETIRE, 0, "retire", CLI_ARG, "CMD", "retires one drained node: 'CMD {node}'", NULL,
 	  CLI_HINT_NONE, NULL, NULL },
-	{ O_MAX_SURGE, 0, "max-surge", CLI_ARG, "N", "nodes made before old ones go (required for a roll)",
+	{ O_UPGRADE, 0, "upgrade", CLI_ARG, "CMD",
+	  "in place (kubeadm, self-managed), instead of --provision and --retire: upgrades one "
+	  "drained node, 'CMD {node} {version}'; the node is uncordoned once Ready at VERSION",
 	  NULL, CLI_HINT_NONE, NULL, NULL },
-	{ O_MAX_UNAVAILABLE, 0, "max-unavailable", CLI_ARG, "M", "nodes drained at once (required for a roll)",
-	  NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_UPGRADE_TIMEOUT, 0, "upgrade-timeout", CLI_ARG, "DURATION",
+	  "per upgrade command, and again for the node to be Ready at VERSION after it", "10m",
+	  CLI_HINT_NONE, NULL, NULL },
+	{ O_MAX_SURGE, 0, "max-surge", CLI_ARG, "N", "nodes made before old ones go (required for a roll; "
+	  "0 or left out with --upgrade)", NULL, CLI_HINT_NONE, NULL, NULL },
+	{ O_MAX_UNAVAILABLE, 0, "max-unavailable", CLI_ARG, "M", "nodes drained at once (required for a roll; "
+	  "at least 1 with --upgrade)", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ O_DRAIN_TIMEOUT, 0, "drain-timeout", CLI_ARG, "DURATION", "per node (30s, 15m, 1h)",
 	  "15m", CLI_HINT_NONE, NULL, NULL },
 	{ O_PROVISION_TIMEOUT, 0, "provision-timeout", CLI_ARG, "DURATION",
@@ -89,12 +97,17 @@ const struct cli_cmd cli_cmd_rollout_run = {
 	"rollout run",
 	"--context CTX (--pool NAME | --selector LABELS) --to VERSION --provider exec "
 	"--provision 'CMD {pool} {zone} {version}' --retire 'CMD {node}' [options]\n"
+	"--context CTX (--pool NAME | --selector LABELS) --to VERSION --provider exec "
+	"--upgrade 'CMD {node} {version}' --max-unavailable M [options]\n"
 	"--state URL --resume | --abort [--context CTX] [-o text|json|yaml]",
 	"perform a node-pool roll on a live cluster through the provider's commands",
 	"Replaces the pool's old nodes (kubelet minor below VERSION): new nodes through the "
 	"provision command (its last stdout line names the node), old nodes drained through the "
 	"Eviction API (PDBs honoured, blockers named) within the budget, then retired through the "
-	"retire command and their Node deleted.  Every command is recorded in the state before it "
+	"retire command and their Node deleted.  With --upgrade (in place) no node is made or "
+	"retired: at most M nodes at a time are drained (cordoned), upgraded by the command and "
+	"uncordoned once Ready at VERSION; a failing command is retried after 5, 10 and 20 s.  "
+	"Every command is recorded in the state before it "
 	"starts: --resume after a crash or kill -9 runs nothing twice; --abort removes the taints "
 	"and cordons kupgrade set.  SIGINT and SIGTERM stop after the running commands, the state "
 	"saved.",
@@ -122,6 +135,12 @@ static void status(void *ctx, const struct kup_ro_run_status *s)
 {
 	struct cli_progress *pg = ctx;
 
+	if (in_place_line) {
+		cli_progress_update(pg, "%d/%d upgraded, %d draining, %d upgrading, unavailable %d, %.0f s%s%s",
+				    s->upgraded, s->old_nodes, s->draining, s->upgrading, s->unavailable,
+				    s->elapsed_s, s->holding ? "; " : "", s->holding ? s->holding : "");
+		return;
+	}
 	cli_progress_update(pg, "%d/%d replaced%s%.0d%s, %d draining, %d waiting for workloads, "
 			    "%d provisioning, %d new Ready, unavailable %d, extra %d, %.0f s%s%s",
 			    s->replaced, s->old_nodes, s->quarantined ? " (quarantined " : "", s->quarantined,
@@ -133,9 +152,9 @@ static void status(void *ctx, const struct kup_ro_run_status *s)
 /* The parameters of a roll, kept as an event so --resume and --abort need only --state. */
 struct params {
 	char name[512], selector[512], pool[256], to[64], policy[32];
-	char provision[2048], retire[2048], kubeconfig[1024], context[256];
+	char provision[2048], retire[2048], upgrade[2048], kubeconfig[1024], context[256];
 	int max_surge, max_unavailable;
-	long drain_timeout, provision_timeout;
+	long drain_timeout, provision_timeout, upgrade_timeout;
 	bool found;
 };
 
@@ -153,13 +172,15 @@ static void params_json(const struct params *p, struct kup_buf *b)
 	kup_json_quote(b, p->provision);
 	kup_buf_adds(b, ", \"retire\": ");
 	kup_json_quote(b, p->retire);
+	kup_buf_adds(b, ", \"upgrade\": ");
+	kup_json_quote(b, p->upgrade);
 	kup_buf_adds(b, ", \"kubeconfig\": ");
 	kup_json_quote(b, p->kubeconfig);
 	kup_buf_adds(b, ", \"context\": ");
 	kup_json_quote(b, p->context);
 	kup_buf_addf(b, ", \"max_surge\": %d, \"max_unavailable\": %d, \"drain_timeout\": %ld, "
-		     "\"provision_timeout\": %ld}", p->max_surge, p->max_unavailable, p->drain_timeout,
-		     p->provision_timeout);
+		     "\"provision_timeout\": %ld, \"upgrade_timeout\": %ld}", p->max_surge, p->max_unavailable,
+		     p->drain_timeout, p->provision_timeout, p->upgrade_timeout);
 }
 
 static void copy_str(const struct kup_node *root, const char *key, char *dst, size_t n)
@@ -188,6 +209,7 @@ static enum kup_status on_param_event(void *ctx, const struct kup_store_event *e
 		copy_str(root, "policy", p->policy, sizeof(p->policy));
 		copy_str(root, "provision", p->provision, sizeof(p->provision));
 		copy_str(root, "retire", p->retire, sizeof(p->retire));
+		copy_str(root, "upgrade", p->upgrade, sizeof(p->upgrade));
 		copy_str(root, "kubeconfig", p->kubeconfig, sizeof(p->kubeconfig));
 		copy_str(root, "context", p->context, sizeof(p->context));
 		if (kup_node_int(kup_node_get(root, "max_surge"), &v))
@@ -198,6 +220,8 @@ static enum kup_status on_param_event(void *ctx, const struct kup_store_event *e
 			p->drain_timeout = (long)v;
 		if (kup_node_int(kup_node_get(root, "provision_timeout"), &v))
 			p->provision_timeout = (long)v;
+		if (kup_node_int(kup_node_get(root, "upgrade_timeout"), &v))
+			p->upgrade_timeout = (long)v;
 		p->found = true;
 	}
 	kup_error_release(&err);
@@ -216,6 +240,8 @@ static void summary(const struct params *p, const struct kup_ro_run_result *r, b
 		kup_json_quote(b, p->policy);
 		kup_buf_adds(b, ", \"to\": ");
 		kup_json_quote(b, p->to);
+		kup_buf_addf(b, ", \"mode\": \"%s\", \"upgraded\": %d", p->upgrade[0] ? "in-place" : "replace",
+			     r->upgraded);
 		kup_buf_addf(b, ", \"limits\": {\"maxSurgeNodes\": %d, \"maxUnavailableNodes\": %d},\n"
 			     " \"old_nodes\": %d, \"replaced\": %d, \"quarantined\": %d, \"provisioned\": %d, "
 			     "\"retired\": %d,\n \"makespan_s\": %.1f, \"pdb_violation_s\": %.1f, "
@@ -237,11 +263,15 @@ static void summary(const struct params *p, const struct kup_ro_run_result *r, b
 		kup_buf_adds(b, "}\n");
 		return;
 	}
-	kup_buf_addf(b, "roll %s (policy %s, to %s, maxSurgeNodes %d, maxUnavailableNodes %d): %s\n",
-		     p->name, p->policy, p->to, p->max_surge, p->max_unavailable,
+	kup_buf_addf(b, "roll %s (%spolicy %s, to %s, maxSurgeNodes %d, maxUnavailableNodes %d): %s\n",
+		     p->name, p->upgrade[0] ? "in place, " : "", p->policy, p->to, p->max_surge,
+		     p->max_unavailable,
 		     r->failed ? "FAILED" : r->stopped ? "stopped" : "done");
-	kup_buf_addf(b, "  %d old node(s): %d replaced, %d quarantined; %d provisioned, %d retired\n",
-		     r->old_nodes, r->replaced, r->quarantined, r->provisioned, r->retired);
+	if (p->upgrade[0])
+		kup_buf_addf(b, "  %d old node(s): %d upgraded in place\n", r->old_nodes, r->upgraded);
+	else
+		kup_buf_addf(b, "  %d old node(s): %d replaced, %d quarantined; %d provisioned, %d retired\n",
+			     r->old_nodes, r->replaced, r->quarantined, r->provisioned, r->retired);
 	kup_buf_addf(b, "  makespan %.0f s, PDB violation %.0f s, peak extra %d, peak unavailable %d, "
 		     "min ready %d\n", r->makespan_s, r->pdb_violation_s, r->peak_extra_nodes,
 		     r->peak_unavailable_nodes, r->min_ready_nodes);
@@ -273,6 +303,7 @@ int cmd_rollout_run(int argc, char **argv)
 	p.max_surge = p.max_unavailable = -1;
 	p.drain_timeout = 15 * 60;
 	p.provision_timeout = 10 * 60;
+	p.upgrade_timeout = 10 * 60;
 	snprintf(p.policy, sizeof(p.policy), "kupgrade");
 	cli_live_init(&live);
 	cli_parse_init(&pp, &cli_cmd_rollout_run, argc, argv);
@@ -289,6 +320,7 @@ int cmd_rollout_run(int argc, char **argv)
 		case O_PROVIDER: provider = pp.arg; break;
 		case O_PROVISION: snprintf(p.provision, sizeof(p.provision), "%s", pp.arg); break;
 		case O_RETIRE: snprintf(p.retire, sizeof(p.retire), "%s", pp.arg); break;
+		case O_UPGRADE: snprintf(p.upgrade, sizeof(p.upgrade), "%s", pp.arg); break;
 		case O_MAX_SURGE:
 		case O_MAX_UNAVAILABLE: {
 			char *end;
@@ -306,7 +338,9 @@ int cmd_rollout_run(int argc, char **argv)
 		}
 		case O_DRAIN_TIMEOUT:
 		case O_PROVISION_TIMEOUT:
-			if (!duration(pp.arg, c == O_DRAIN_TIMEOUT ? &p.drain_timeout : &p.provision_timeout)) {
+		case O_UPGRADE_TIMEOUT:
+			if (!duration(pp.arg, c == O_DRAIN_TIMEOUT ? &p.drain_timeout :
+				      c == O_PROVISION_TIMEOUT ? &p.provision_timeout : &p.upgrade_timeout)) {
 				cli_error("bad duration '%s' (30s, 15m, 1h)", pp.arg);
 				return KUP_EXIT_ERROR;
 			}
@@ -357,11 +391,39 @@ int cmd_rollout_run(int argc, char **argv)
 		live.live = true;
 	} else {
 		if (!provider || strcmp(provider, "exec") != 0) {
-			cli_error("--provider exec is required (the provider's commands: --provision, --retire)");
+			cli_error("--provider exec is required (the provider's commands: --provision and "
+				  "--retire, or --upgrade)");
 			goto out;
 		}
-		if (!p.to[0] || !p.provision[0] || !p.retire[0] || (!p.pool[0] && !p.selector[0])) {
-			cli_error("expected --to, --provision, --retire and --pool or --selector");
+		if (p.upgrade[0] && (p.provision[0] || p.retire[0])) {
+			cli_error("--upgrade (in place) or --provision and --retire (replace), not both");
+			goto out;
+		}
+		if (p.upgrade[0] && !strstr(p.upgrade, "{node}")) {
+			cli_error("--upgrade: the command must name the node it upgrades: {node}");
+			goto out;
+		}
+		if (p.upgrade[0]) {
+			if (p.max_surge > 0) {
+				cli_error("--max-surge %d: an in-place upgrade makes no node (leave it out or "
+					  "give 0)", p.max_surge);
+				goto out;
+			}
+			p.max_surge = 0;
+			if (p.max_unavailable < 1) {
+				cli_error("--upgrade needs --max-unavailable M, at least 1: a node is "
+					  "unavailable while it is upgraded");
+				goto out;
+			}
+			if (strcmp(p.policy, "eks") == 0) {
+				cli_error("--policy eks replaces nodes; --upgrade runs kupgrade or capi");
+				goto out;
+			}
+		}
+		if (!p.to[0] || (!p.upgrade[0] && (!p.provision[0] || !p.retire[0])) ||
+		    (!p.pool[0] && !p.selector[0])) {
+			cli_error("expected --to, --provision and --retire (or --upgrade), and --pool or "
+				  "--selector");
 			goto out;
 		}
 		if (p.max_surge < 0 || p.max_unavailable < 0) {
@@ -443,6 +505,9 @@ int cmd_rollout_run(int argc, char **argv)
 	o.to = p.to;
 	o.provision = p.provision;
 	o.retire = p.retire;
+	o.upgrade = p.upgrade[0] ? p.upgrade : NULL;
+	o.upgrade_timeout_s = p.upgrade_timeout;
+	in_place_line = o.upgrade != NULL;
 	o.drain = drain.buf;
 	o.policy = p.policy;
 	o.max_surge = p.max_surge;
@@ -493,7 +558,8 @@ int cmd_rollout_run(int argc, char **argv)
 	}
 	cli_progress_end(&pg);
 	if (dry_run) {
-		kup_buf_addf(&b, "dry run: %d old node(s) would be replaced\n", res.old_nodes);
+		kup_buf_addf(&b, "dry run: %d old node(s) would be %s\n", res.old_nodes,
+			     o.upgrade ? "upgraded in place" : "replaced");
 		rc = KUP_EXIT_OK;
 		goto out;
 	}

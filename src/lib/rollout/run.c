@@ -36,8 +36,10 @@
 #define TAINT_KEY "kupgrade.dev/rollout"
 #define MAX_NODES_RUN 4096
 
-enum { OLD_PENDING = 0, OLD_DRAINING, OLD_DRAINED, OLD_RETIRING, OLD_DONE, OLD_QUARANTINED };
-enum { JOB_PROVISION = 0, JOB_DRAIN, JOB_RETIRE };
+enum { OLD_PENDING = 0, OLD_DRAINING, OLD_DRAINED, OLD_RETIRING, OLD_DONE, OLD_QUARANTINED,
+       OLD_UPGRADING,          /* in place: the upgrade command runs */
+       OLD_UPGRADED };         /* in place: the command succeeded; waiting for Ready at the target */
+enum { JOB_PROVISION = 0, JOB_DRAIN, JOB_RETIRE, JOB_UPGRADE };
 
 struct rnode {                 /* one Node as read now */
 	char *name;
@@ -57,6 +59,10 @@ struct old {                   /* an old node of the roll */
 	char owners[1024];         /* "ns/Kind/name ..." of its pods (not DaemonSets), read before the drain */
 	int64_t drained_ms;        /* when it was found drained (monotonic), 0 */
 	bool ready_logged;         /* "waiting for ... to be Ready" said once */
+	bool drained_by_us;        /* in place: a drain (which cordons) was recorded for it */
+	int up_failures;           /* in place: upgrade commands failed so far */
+	int64_t up_not_before;     /* in place: monotonic ms, the next upgrade try waits until then */
+	int64_t up_done_ms;        /* in place: when the upgrade command ended (monotonic) */
 };
 
 struct job {
@@ -98,6 +104,7 @@ struct run {
 	char holder[128];          /* this process's lease on the roll */
 	const struct kup_ro_policy *pol;  /* the simulator's policy of the same name */
 	bool asg_draining;         /* eks: the surge nodes were Ready, drains may start */
+	int64_t stuck_ms;          /* in place: since when nothing could start (monotonic), 0 */
 };
 
 #define LEASE_TTL_MS 10000
@@ -369,7 +376,13 @@ static void expand(const char *tmpl, const char *pool, const char *zone, const c
 
 static const char *kind_name(int kind)
 {
-	return kind == JOB_PROVISION ? "provision" : kind == JOB_DRAIN ? "drain" : "retire";
+	return kind == JOB_PROVISION ? "provision" : kind == JOB_DRAIN ? "drain" :
+	       kind == JOB_UPGRADE ? "upgrade" : "retire";
+}
+
+static bool in_place(const struct run *R)
+{
+	return R->o->upgrade && R->o->upgrade[0];
 }
 
 static struct job *job_add(struct run *R)
@@ -461,11 +474,28 @@ static int available(const struct run *R)
 
 	for (i = 0; i < R->nnodes; i++) {
 		int k = find_old(R, R->nodes[i].name);
-		if (k >= 0 && R->olds[k].state != OLD_PENDING)
+		if (k >= 0 && R->olds[k].state != OLD_PENDING &&
+		    !(in_place(R) && R->olds[k].state == OLD_DONE))
 			continue;
 		a += R->nodes[i].ready && !R->nodes[i].unsched;
 	}
 	return a;
+}
+
+/*
+ * The node count the budget is kept against: the old nodes (replace); in
+ * place, every node of the pool, an old node missing from the read included.
+ */
+static int pool_size(const struct run *R)
+{
+	int i, n;
+
+	if (!in_place(R))
+		return R->nold;
+	n = (int)R->nnodes;
+	for (i = 0; i < R->nold; i++)
+		n += !find_node(R, R->olds[i].name);
+	return n;
 }
 
 static int jobs_of(const struct run *R, int kind)
@@ -640,14 +670,14 @@ static int asg_parallel(const struct run *R)
 static void act(struct run *R)
 {
 	const struct kup_ro_run_opts *o = R->o;
-	int n0 = R->nold, extra, avail = available(R);
+	int n0 = pool_size(R), extra = 0, avail = available(R);
 	struct kup_buf cmd = KUP_BUF_INIT;
 
 	/*
 	 * surge: nodes above the pool size, those being provisioned included
 	 * (the old nodes still there are n0 - retired)
 	 */
-	{
+	if (!in_place(R)) {
 		/* new nodes: those our provision steps named (registered or not yet) */
 		int newn = R->nclaimed, prov = jobs_of(R, JOB_PROVISION), need = 0;
 		/*
@@ -718,6 +748,7 @@ static void act(struct run *R)
 			       o->drain_timeout_s + 60))
 			break;
 		R->olds[k].state = OLD_DRAINING;
+		R->olds[k].drained_by_us = true;
 		if (n && n->ready && !n->unsched)
 			avail--;
 	}
@@ -798,7 +829,18 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 				set_text(&od->blocker, "%.*s", (int)n, p + 20);
 			}
 		}
-		if (is_kupgrade(R)) {
+		if (in_place(R)) {
+			/*
+			 * in place a quarantined node would hold the budget for
+			 * good: the roll stops, the node left cordoned (--abort
+			 * uncordons it; --resume drains it again)
+			 */
+			R->r->failed = true;
+			od->state = OLD_PENDING;
+			set_text(&R->r->reason, "drain of %s failed (exit %d)%s%s", od->name, status,
+				 od->blocker ? ": blocked by PodDisruptionBudget " : "",
+				 od->blocker ? od->blocker : "");
+		} else if (is_kupgrade(R)) {
 			od->state = OLD_QUARANTINED;
 			R->r->quarantined++;
 			event(R, "quarantine", "node %s: drain blocked%s%s past the drain timeout: "
@@ -814,6 +856,30 @@ static void job_done(struct run *R, struct job *j, bool ok, int status, const ch
 		}
 		if (od->blocker)
 			set_text(&R->r->blocker, "%s", od->blocker);
+		break;
+	}
+	case JOB_UPGRADE: {
+		struct old *od = &R->olds[j->old];
+		if (ok) {
+			od->state = OLD_UPGRADED;
+			od->up_done_ms = kup_mono_ms();
+			say(R, "node %s: the upgrade command succeeded; waiting for it to be Ready at %s",
+			    od->name, R->o->to);
+		} else if (++od->up_failures <= PROVISION_RETRIES) {
+			/* as a provision: retried after 5, 10, 20 s; the node stays cordoned */
+			long wait_ms = 5000L << (od->up_failures - 1);
+			od->state = OLD_DRAINED;
+			od->up_not_before = kup_mono_ms() + wait_ms;
+			event(R, "upgrade-retry", "node %s: the upgrade command failed (exit %d%s): retry %d "
+			      "of %d in %ld s", od->name, status, j->drv.timed_out ? ", timed out" : "",
+			      od->up_failures, PROVISION_RETRIES, wait_ms / 1000);
+		} else {
+			od->state = OLD_DRAINED;
+			R->r->failed = true;
+			set_text(&R->r->reason,
+				 "node %s: the upgrade command still failed after %d retries (5, 10, 20 s; "
+				 "last exit %d): %.160s", od->name, PROVISION_RETRIES, status, tail);
+		}
 		break;
 	}
 	case JOB_RETIRE: {
@@ -883,6 +949,15 @@ static void poll_jobs(struct run *R)
 				R->r->retired++;
 			} else if (j->kind == JOB_RETIRE) {
 				R->olds[j->old].state = OLD_DRAINED;   /* never ran: retire again */
+			} else if (ok && j->kind == JOB_UPGRADE) {
+				/*
+				 * it ran (its exit code is not known): never run twice;
+				 * the node must come Ready at the target in time
+				 */
+				R->olds[j->old].state = OLD_UPGRADED;
+				R->olds[j->old].up_done_ms = kup_mono_ms();
+			} else if (j->kind == JOB_UPGRADE) {
+				R->olds[j->old].state = OLD_DRAINED;   /* never ran: upgrade now */
 			}
 			say(R, "step %lld (%s of a previous run) settled: %s", (long long)j->step,
 			    kind_name(j->kind), ok ? "succeeded" : "not run");
@@ -1062,6 +1137,120 @@ static void retire_drained(struct run *R)
 	kup_buf_release(&cmd);
 }
 
+/* ---- in place ------------------------------------------------------------------------------ */
+
+/* Drained nodes: the upgrade command, recorded first (a failed one waits for its backoff). */
+static void upgrade_drained(struct run *R)
+{
+	int i;
+	struct kup_buf cmd = KUP_BUF_INIT;
+
+	for (i = 0; i < R->nold && !*R->o->stop; i++) {
+		struct old *od = &R->olds[i];
+		if (od->state != OLD_DRAINED || kup_mono_ms() < od->up_not_before)
+			continue;
+		kup_buf_reset(&cmd);
+		expand(R->o->upgrade, R->o->pool, od->zone, R->o->to, od->name, &cmd);
+		if (start_job(R, JOB_UPGRADE, i, od->zone, od->name, od->tries++, cmd.buf,
+			      R->o->upgrade_timeout_s))
+			od->state = OLD_UPGRADING;
+	}
+	kup_buf_release(&cmd);
+}
+
+/*
+ * Uncordons a node upgraded in place (and removes kupgrade's
+ * PreferNoSchedule taint), recorded first; false when the PATCH failed.
+ */
+static bool uncordon(struct run *R, const struct rnode *n)
+{
+	struct kup_kube_resp resp;
+	struct kup_error e = KUP_ERROR_INIT;
+	struct kup_buf path = KUP_BUF_INIT, body = KUP_BUF_INIT;
+	bool ok;
+
+	if (!n->unsched && n->prefer_taint < 0)
+		return true;
+	event(R, "uncordon", "node %s: Ready at v%d.%d: uncordoned", n->name, n->major, n->minor);
+	kup_buf_adds(&body, "[");
+	if (n->prefer_taint >= 0)
+		kup_buf_addf(&body, "{\"op\":\"test\",\"path\":\"/spec/taints/%d/key\",\"value\":\"%s\"},"
+			     "{\"op\":\"remove\",\"path\":\"/spec/taints/%d\"},", n->prefer_taint, TAINT_KEY,
+			     n->prefer_taint);
+	kup_buf_adds(&body, "{\"op\":\"add\",\"path\":\"/spec/unschedulable\",\"value\":false}]");
+	kup_buf_addf(&path, "/api/v1/nodes/%s", n->name);
+	kup_kube_resp_init(&resp);
+	ok = kup_kube_request(R->k, "PATCH", path.buf, "application/json-patch+json", body.buf, body.len,
+			      &resp, &e) == KUP_OK;
+	if (!ok)
+		say(R, "node %s: cannot uncordon (%s): tried again", n->name, e.msg ? e.msg : "?");
+	kup_kube_resp_release(&resp);
+	kup_error_release(&e);
+	kup_buf_release(&path);
+	kup_buf_release(&body);
+	return ok;
+}
+
+/*
+ * In place, every pass: a node Ready at the target is done (uncordoned if
+ * kupgrade cordoned it), whatever the state recorded says, so nothing is
+ * upgraded twice; an upgraded node not Ready at the target within the
+ * upgrade timeout stops the roll, named.
+ */
+static void finish_upgraded(struct run *R)
+{
+	int i;
+
+	for (i = 0; i < R->nold && !R->r->failed; i++) {
+		struct old *od = &R->olds[i];
+		const struct rnode *n = find_node(R, od->name);
+		bool at_target = n && n->ready && !is_old(R, n);
+		if (od->state != OLD_PENDING && od->state != OLD_DRAINED && od->state != OLD_UPGRADED)
+			continue;
+		if (at_target) {
+			if (od->state != OLD_UPGRADED)
+				event(R, "at-target", "node %s is Ready at v%d.%d already: not upgraded again",
+				      od->name, n->major, n->minor);
+			if ((od->drained_by_us || od->state == OLD_UPGRADED) && !*R->o->stop &&
+			    !uncordon(R, n))
+				continue;
+			if ((od->drained_by_us || od->state == OLD_UPGRADED) && *R->o->stop)
+				continue;   /* uncordoned by the --resume */
+			od->state = OLD_DONE;
+			R->r->upgraded++;
+			say(R, "node %s upgraded", od->name);
+			continue;
+		}
+		if (od->state == OLD_UPGRADED && R->o->upgrade_timeout_s > 0 &&
+		    kup_mono_ms() - od->up_done_ms > (int64_t)R->o->upgrade_timeout_s * 1000) {
+			R->r->failed = true;
+			set_text(&R->r->reason,
+				 "node %s: upgraded, but %s %ld s after the upgrade command (left cordoned)",
+				 od->name, !n ? "not registered" : !n->ready ? "not Ready" :
+				 "still at the old kubelet version", R->o->upgrade_timeout_s);
+		}
+	}
+}
+
+/*
+ * In place, nothing running and nothing waiting, yet no drain could start
+ * (other nodes not Ready or cordoned hold the budget): true once that has
+ * lasted the drain timeout, so no roll hangs.
+ */
+static bool stuck_in_place(struct run *R)
+{
+	int i;
+
+	for (i = 0; i < R->nold; i++)
+		if (R->olds[i].state == OLD_DRAINED || R->olds[i].state == OLD_UPGRADED) {
+			R->stuck_ms = 0;
+			return false;
+		}
+	if (!R->stuck_ms)
+		R->stuck_ms = kup_mono_ms();
+	return kup_mono_ms() - R->stuck_ms > (R->o->drain_timeout_s > 0 ? R->o->drain_timeout_s : 900) * 1000L;
+}
+
 /* ---- state from the store ---------------------------------------------------------------- */
 
 static enum kup_status on_step(void *ctx, const struct kup_store_step *s)
@@ -1084,16 +1273,28 @@ static enum kup_status on_step(void *ctx, const struct kup_store_step *s)
 			return KUP_OK;   /* a node that is gone and retired: counted below */
 		if (R->olds[k].tries <= atoi(strchr(s->to, '#') ? strchr(s->to, '#') + 1 : "0"))
 			R->olds[k].tries = atoi(strchr(s->to, '#') ? strchr(s->to, '#') + 1 : "0") + 1;
+		if (strcmp(s->type, "drain") == 0)
+			R->olds[k].drained_by_us = true;
 		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_SUCCEEDED &&
 		    R->olds[k].state < OLD_DRAINED)
 			R->olds[k].state = OLD_DRAINED;
+		/*
+		 * in place: an upgrade that succeeded is not run again (the node
+		 * waits for Ready at the target); one that failed counts a retry
+		 */
+		if (strcmp(s->type, "upgrade") == 0 && s->state == KUP_STEP_SUCCEEDED) {
+			R->olds[k].state = OLD_UPGRADED;
+			R->olds[k].up_done_ms = kup_mono_ms();
+		}
+		if (strcmp(s->type, "upgrade") == 0 && s->state == KUP_STEP_FAILED && !s->settled)
+			R->olds[k].up_failures++;
 		/*
 		 * a drain that failed is a quarantine; one settled as failed by a
 		 * successor was interrupted by a kill and drained again (a later
 		 * try of the same node follows it)
 		 */
 		if (strcmp(s->type, "drain") == 0 && s->state == KUP_STEP_FAILED && !s->settled &&
-		    is_kupgrade(R) && R->olds[k].state == OLD_PENDING) {
+		    is_kupgrade(R) && !in_place(R) && R->olds[k].state == OLD_PENDING) {
 			R->olds[k].state = OLD_QUARANTINED;
 			R->r->quarantined++;
 		}
@@ -1108,14 +1309,16 @@ static enum kup_status on_step(void *ctx, const struct kup_store_step *s)
 		if (!j)
 			return KUP_NOMEM;
 		j->kind = strcmp(s->type, "provision") == 0 ? JOB_PROVISION :
-			  strcmp(s->type, "drain") == 0 ? JOB_DRAIN : JOB_RETIRE;
+			  strcmp(s->type, "drain") == 0 ? JOB_DRAIN :
+			  strcmp(s->type, "upgrade") == 0 ? JOB_UPGRADE : JOB_RETIRE;
 		j->old = k;
 		j->step = s->id;
 		j->adopted = true;
 		j->pid = (pid_t)s->pid;
 		out_path(R, s->id, j->out, sizeof(j->out));
 		if (k >= 0)
-			R->olds[k].state = j->kind == JOB_DRAIN ? OLD_DRAINING : OLD_RETIRING;
+			R->olds[k].state = j->kind == JOB_DRAIN ? OLD_DRAINING :
+					   j->kind == JOB_UPGRADE ? OLD_UPGRADING : OLD_RETIRING;
 		if (j->pid <= 0) {
 			/* the pid was never recorded: the command never started */
 			j->pid = 0;
@@ -1191,6 +1394,7 @@ static void report_status(struct run *R, int unav, int extra)
 	line[0] = '\0';
 	s.old_nodes = R->nold;
 	s.replaced = R->r->retired;
+	s.upgraded = R->r->upgraded;
 	s.quarantined = R->r->quarantined;
 	s.unavailable = unav;
 	s.extra = extra;
@@ -1200,6 +1404,7 @@ static void report_status(struct run *R, int unav, int extra)
 		s.draining += j->kind == JOB_DRAIN;
 		s.retiring += j->kind == JOB_RETIRE;
 		s.provisioning += j->kind == JOB_PROVISION;
+		s.upgrading += j->kind == JOB_UPGRADE;
 		if (j->kind == JOB_DRAIN && !line[0]) {
 			bool cut;
 			const char *p, *q;
@@ -1216,8 +1421,10 @@ static void report_status(struct run *R, int unav, int extra)
 			}
 		}
 	}
-	for (i = 0; i < R->nold; i++)
-		s.waiting_ready += R->olds[i].state == OLD_DRAINED;
+	for (i = 0; i < R->nold; i++) {
+		s.waiting_ready += R->olds[i].state == OLD_DRAINED && !in_place(R);
+		s.upgrading += R->olds[i].state == OLD_UPGRADED;
+	}
 	for (i = 0; i < R->nclaimed; i++) {
 		const struct rnode *n = find_node(R, R->claimed[i]);
 		s.new_ready += n && n->ready;
@@ -1257,6 +1464,12 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 	if (!kup_ro_run_policy_ok(o->policy))
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
 				     "--policy: the executor runs kupgrade, capi and eks, not '%s'", o->policy);
+	if (in_place(&R) && (o->max_surge != 0 || o->max_unavailable < 1 || is_eks(&R)))
+		return kup_error_set(err, KUP_INVALID, NULL, 0, 0, "--upgrade (in place): %s",
+				     o->max_surge != 0 ? "no node is made, so --max-surge must be 0" :
+				     o->max_unavailable < 1 ? "a node is unavailable while it is upgraded, so "
+				     "--max-unavailable must be at least 1" :
+				     "--policy eks replaces nodes; in place runs kupgrade or capi");
 	R.pol = kup_ro_policy_find(o->policy);
 	kup_arena_init(&arena, 4096);
 	s = kup_store_get_cluster(st, o->name, &arena, &row, err);
@@ -1296,7 +1509,8 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		if (o->dry_run) {
 			for (n = 0; n < R.nnodes; n++)
 				if (is_old(&R, &R.nodes[n]))
-					say(&R, "would replace %s (zone %s, v%d.%d)", R.nodes[n].name,
+					say(&R, "would %s %s (zone %s, v%d.%d)",
+					    in_place(&R) ? "upgrade" : "replace", R.nodes[n].name,
 					    R.nodes[n].zone[0] ? R.nodes[n].zone : "-", R.nodes[n].major,
 					    R.nodes[n].minor);
 			res->old_nodes = nold;
@@ -1311,9 +1525,10 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 			release(&R);
 			return s;
 		}
-		event(&R, "run-started", "roll %s to %s: policy %s, maxSurgeNodes %d, "
-		      "maxUnavailableNodes %d, %d old node(s) of %zu", o->name, o->to, o->policy,
-		      o->max_surge, o->max_unavailable, nold, R.nnodes);
+		event(&R, "run-started", "roll %s to %s%s: policy %s, maxSurgeNodes %d, "
+		      "maxUnavailableNodes %d, %d old node(s) of %zu", o->name, o->to,
+		      in_place(&R) ? " in place" : "", o->policy, o->max_surge, o->max_unavailable, nold,
+		      R.nnodes);
 		for (n = 0; n < R.nnodes; n++) {
 			struct kup_store_event ev;
 			char msg[400];
@@ -1389,8 +1604,10 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		}
 		failures = 0;
 		check_claimed_ready(&R);
+		if (in_place(&R))
+			finish_upgraded(&R);
 		a = available(&R);
-		unav = R.nold - a;
+		unav = pool_size(&R) - a;
 		if (unav > res->peak_unavailable_nodes)
 			res->peak_unavailable_nodes = unav;
 		if (res->min_ready_nodes < 0 || a < res->min_ready_nodes)
@@ -1402,11 +1619,23 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		if (is_kupgrade(&R) && !*o->stop)
 			taint_prefer(&R);
 		if (!res->failed && !*o->stop) {
-			retire_drained(&R);
+			if (in_place(&R))
+				upgrade_drained(&R);
+			else
+				retire_drained(&R);
 			act(&R);
 		}
 		for (i = 0; i < R.nold; i++)
 			active += R.olds[i].state != OLD_DONE && R.olds[i].state != OLD_QUARANTINED;
+		if (R.njobs)
+			R.stuck_ms = 0;
+		if (!res->failed && !*o->stop && in_place(&R) && R.njobs == 0 && active > 0 &&
+		    stuck_in_place(&R)) {
+			res->failed = true;
+			set_text(&res->reason, "in place: %d node(s) left to upgrade, "
+				 "but %d of the pool's %d nodes are unavailable (not Ready or cordoned) and "
+				 "the budget is %d", active, unav, pool_size(&R), o->max_unavailable);
+		}
 		if (o->status)
 			report_status(&R, unav, extra);
 		if (R.njobs == 0 && (active == 0 || res->failed || *o->stop))
@@ -1434,6 +1663,9 @@ enum kup_status kup_ro_run(struct kup_kube *k, struct kup_store *st, const struc
 		event(&R, "run-failed", "roll %s stopped: %s", o->name, res->reason ? res->reason : "?");
 	else if (res->stopped)
 		event(&R, "run-stopped", "roll %s stopped by a signal; resume with --resume", o->name);
+	else if (in_place(&R))
+		event(&R, "run-done", "roll %s done: %d node(s) upgraded in place in %.0f s", o->name,
+		      res->upgraded, res->makespan_s);
 	else
 		event(&R, "run-done", "roll %s done: %d node(s) replaced, %d quarantined in %.0f s",
 		      o->name, res->retired, res->quarantined, res->makespan_s);
