@@ -67,6 +67,8 @@ struct kup_addon_release {
 	const char *released;            /* ISO date or NULL */
 	const char *end_of_life;         /* ISO date or NULL */
 	const char *source;
+	bool and_later;                  /* the source states this range for this release and
+	                                    every later one ("v0.84.0 and later need 1.25+") */
 };
 
 struct kup_addon_rule {

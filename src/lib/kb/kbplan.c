@@ -297,8 +297,8 @@ static void load_addon_releases(struct kup_kb_loader *ld, const struct kup_node 
 				struct kup_addon_rule *a)
 {
 	static const char *const keys[] = { "version", "k8s_min", "k8s_max", "for_k8s", "chart",
-					    "released", "end_of_life", "source", "checked",
-					    "notes", NULL };
+					    "released", "end_of_life", "and_later", "source",
+					    "checked", "notes", NULL };
 	struct kup_addon_release *rs;
 	size_t i, j, n = 0;
 
@@ -335,6 +335,7 @@ static void load_addon_releases(struct kup_kb_loader *ld, const struct kup_node 
 		r->chart_version = want_text(ld, e, "chart", false);
 		r->released = kup_kbl_want_date(ld, e, "released", false);
 		r->end_of_life = kup_kbl_want_date(ld, e, "end_of_life", false);
+		r->and_later = want_bool(ld, e, "and_later");
 		kup_kbl_want_source(ld, e, "source", &r->source);
 		if (ld->problems != bad || ld->oom)
 			continue;

@@ -776,6 +776,9 @@ static const char *range_text(struct planner *pl, const struct kup_addon_release
 {
 	char lo[24], hi[24];
 
+	if (r->k8s_min.valid && r->k8s_max.valid &&
+	    kup_version_cmp_minor(&r->k8s_min, &r->k8s_max) == 0)
+		return afmt(pl, "%s only", kup_version_minor_str(&r->k8s_min, lo, sizeof(lo)));
 	if (r->k8s_min.valid && r->k8s_max.valid)
 		return afmt(pl, "%s-%s", kup_version_minor_str(&r->k8s_min, lo, sizeof(lo)),
 			    kup_version_minor_str(&r->k8s_max, hi, sizeof(hi)));
@@ -1067,6 +1070,44 @@ static bool retired_risk_present(struct planner *pl, const char *name)
 	return false;
 }
 
+/*
+ * An add-on older than every release the knowledge base lists: nothing below it
+ * lends it a range.  The cluster runs it on the control plane's minor today, so
+ * that one minor is assumed and nothing more: it is planned as a release of its
+ * own supporting only c[0], which makes the planner move it to a known release
+ * covering the path before the first hop (BLOCKED when none is reachable under
+ * the add-on's hop rule).  False when there is nothing to plan with.
+ */
+static bool plan_addon_older(struct planner *pl, const struct kup_addon_rule *a,
+			     const struct kup_addon_inst *ai)
+{
+	struct kup_addon_rule tmp = *a;
+	struct kup_addon_release *rs;
+
+	if (!pl->n || !ai->version_text)
+		return false;
+	rs = kup_arena_zalloc(pl->a, (a->nreleases + 1) * sizeof(*rs));
+	if (!rs) {
+		pl->oom = true;
+		return true;
+	}
+	rs[0].version_text = ai->version_text;
+	rs[0].version = ai->version;
+	rs[0].k8s_min = pl->c[0];
+	rs[0].k8s_max = pl->c[0];
+	memcpy(rs + 1, a->releases, a->nreleases * sizeof(*rs));
+	tmp.releases = rs;
+	tmp.nreleases = a->nreleases + 1;
+	pl->assume = afmt(pl, "%s %s is older than every %s release in the knowledge base (the "
+			  "oldest: %s, %s): assumed to run only on the Kubernetes %s it runs on "
+			  "today, so it moves to a known release before the first hop", a->name,
+			  ai->version_text, a->name, a->releases[0].version_text,
+			  range_text(pl, &a->releases[0]), pl->cs[0]);
+	add_warning(pl, pl->assume);
+	plan_addon_hops(pl, &tmp, ai, 0);
+	return true;
+}
+
 static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 {
 	const struct kup_addon_rule *a = kup_kb_find_addon(pl->kb, ai->name);
@@ -1122,14 +1163,19 @@ static void plan_addon(struct planner *pl, const struct kup_addon_inst *ai)
 		for (q = (long)a->nreleases - 1; q >= 0; q--)
 			if (kup_version_cmp(&a->releases[q].version, &ai->version) < 0)
 				break;
-		/* only between two known releases: above the newest its range is unknown */
-		if (q >= 0 && q + 1 < (long)a->nreleases) {
+		/* above the newest its range is unknown, unless the newest row's source
+		 * states its range for every later release too (and_later) */
+		if (q >= 0 && (q + 1 < (long)a->nreleases || a->releases[q].and_later)) {
 			start = q;
 			pl->assume = afmt(pl, "%s %s is not in the knowledge base: planned with the range "
-					  "of %s, the nearest known release below it (%s)", a->name,
+					  "of %s, the nearest known release below it (%s%s)", a->name,
 					  ai->version_text, a->releases[q].version_text,
-					  range_text(pl, &a->releases[q]));
+					  range_text(pl, &a->releases[q]),
+					  q + 1 < (long)a->nreleases ? ""
+					  : ", which its source states for every later release");
 			add_warning(pl, pl->assume);
+		} else if (q < 0 && plan_addon_older(pl, a, ai)) {
+			return;
 		}
 	}
 	if (start < 0) {
