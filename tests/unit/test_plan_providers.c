@@ -358,6 +358,9 @@ static void test_kb_rows(void **state)
 	assert_false(kup_rules_node_image(g, "Ubuntu 22.04.4 LTS")->k8s_max.valid);
 	assert_string_equal(kup_rules_node_image(kup_kb_provider_rules(kb, "aks"),
 						 "CBL-Mariner/Linux")->family, "AzureLinux");
+	/* Azure Linux 3.0 nodes: osImage is the os-release PRETTY_NAME */
+	assert_string_equal(kup_rules_node_image(kup_kb_provider_rules(kb, "aks"),
+						 "Microsoft Azure Linux 3.0")->family, "AzureLinux");
 	assert_false(kup_rules_node_image(kup_kb_provider_rules(kb, "aks"),
 					  "Ubuntu 18.04.6 LTS")->k8s_max.valid);
 	/* AKS: the calendar with its LTS ends (1.29-1.37), what staying on takes */
