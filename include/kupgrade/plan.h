@@ -50,6 +50,7 @@ struct kup_plan_step {
 	struct kup_version cp_at;       /* the control-plane version while this step runs */
 	const char *command;            /* the provider's command for this step, or NULL (data/<provider>.yaml) */
 	const char *provider_version;   /* the provider's own version (EKS add-on eksbuild), or NULL */
+	const struct kup_plan_tuned *tuned; /* nodepool: the provider's knobs tuned (opts.tuned), or NULL */
 };
 
 struct kup_plan_blocker {
@@ -65,6 +66,26 @@ struct kup_plan_risk {
 	const char *evidence;
 	const char *mitigation;
 	const char *source;
+};
+
+/*
+ * A pool roll's provider settings tuned by simulation (`rollout tune` over
+ * the scenario a dump or a live cluster gives; the CLI runs it, the plan
+ * carries it into the matching nodepool steps).  Every figure is simulated.
+ */
+struct kup_plan_tuned {
+	const char *pool;               /* the pool it applies to; NULL: every pool roll */
+	const char *provider;           /* "eks", "gke", "aks" */
+	int seeds;                      /* random timings simulated */
+	int max_surge, max_unavailable; /* the budget searched within (nodes) */
+	const char *settings_json;      /* {"maxSurge": 3, "maxUnavailable": 0}, or NULL: none qualified */
+	const char *settings_text;      /* "maxSurge 3, maxUnavailable 0", or NULL */
+	const char *default_json;       /* the documented defaults, as settings_json */
+	double makespan_s;              /* the tuned setting's median makespan (when settings_json) */
+	double default_makespan_s;      /* the documented defaults' median makespan */
+	const char *const *commands;    /* the provider's commands that set it (none when keep_defaults) */
+	size_t ncommands;
+	bool keep_defaults;             /* the documented defaults simulated as fast: no change */
 };
 
 struct kup_plan_opts {
@@ -120,6 +141,9 @@ struct kup_plan_opts {
 	 */
 	const char *const *allowed_registries;
 	size_t nallowed;
+	/* Tuned pool-roll settings (struct kup_plan_tuned), copied into the plan; may be NULL. */
+	const struct kup_plan_tuned *tuned;
+	size_t ntuned;
 };
 
 struct kup_plan_full;

@@ -346,6 +346,12 @@ extern const char *const kup_ro_tune_providers[];
  * resource group as <cluster>, <resource-group>); one line into `out`.
  */
 void kup_ro_tune_command(const struct kup_ro_tune *t, const char *pool, struct kup_buf *out);
+/*
+ * A provider policy's knobs as the provider names them, into `out`: a JSON
+ * object ({"maxSurge": 30, "maxUnavailable": 0}) or text ("maxSurge 30,
+ * maxUnavailable 0").
+ */
+void kup_ro_tune_settings(const struct kup_ro_policy *p, bool json, struct kup_buf *out);
 
 /* Back-of-the-envelope makespan of a policy from its parameters (medians). */
 double kup_ro_estimate(const struct kup_ro_scenario *sc, const struct kup_ro_policy *pol);

@@ -30,6 +30,7 @@
 
 #include "cli.h"
 #include "cli_live.h"
+#include "plan_tune.h"
 #include "cli_preflight.h"
 #include "kupgrade/chart.h"
 #include "kupgrade/helmchart.h"
@@ -40,7 +41,7 @@
 
 enum {
 	OPT_TO = 256, OPT_KB, OPT_CHART_INDEX, OPT_PIN_APP, OPT_TODAY, OPT_MAX_DOC, OPT_KEEP_NODES,
-	OPT_MANIFESTS, OPT_DUMP, OPT_REGISTRIES_GROUP, OPT_LIVE_GROUP, OPT_SET,
+	OPT_MANIFESTS, OPT_DUMP, OPT_REGISTRIES_GROUP, OPT_LIVE_GROUP, OPT_SET, OPT_SURGE, OPT_UNAVAIL,
 };
 
 static const struct cli_opt plan_opts[] = {
@@ -65,6 +66,11 @@ static const struct cli_opt plan_opts[] = {
 	{ OPT_PIN_APP, 0, "pin-app", CLI_ARG, "NAME=CONSTRAINT",
 	  "only charts whose appVersion satisfies CONSTRAINT (repeatable)", NULL, CLI_HINT_NONE, NULL,
 	  NULL },
+	{ OPT_SURGE, 0, "max-surge", CLI_ARG, "N",
+	  "with a dump or a cluster, the pool rolls' settings are tuned by simulation within this "
+	  "many surge nodes", "10% of the nodes", CLI_HINT_NONE, NULL, NULL },
+	{ OPT_UNAVAIL, 0, "max-unavailable", CLI_ARG, "M",
+	  "... and this many unavailable nodes", "0", CLI_HINT_NONE, NULL, NULL },
 	{ OPT_KEEP_NODES, 0, "keep-nodes", CLI_NOARG, NULL,
 	  "node pools move only as far as the skew policy needs", NULL, CLI_HINT_NONE, NULL, NULL },
 	{ OPT_TODAY, 0, "today", CLI_ARG, "YYYY-MM-DD", "the date for provider support windows",
@@ -328,10 +334,15 @@ static char **list_profiles(const char *dir, size_t *n)
 }
 
 /* Loads and plans one profile; prints its errors; returns the exit code. */
-static int plan_one(const struct kup_kb *kb, const char *path, const struct kup_plan_opts *opts,
+/* the pool rolls' tuned settings, from the dumps (one tuning per provider) */
+static struct cli_plan_tune plan_tune;
+
+static int plan_one(const struct kup_kb *kb, const char *path, const struct kup_plan_opts *opts_in,
 		    struct row *row)
 {
 	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_plan_opts o = *opts_in;
+	const struct kup_plan_opts *opts = &o;
 	int code;
 
 	if (!row->profile && kup_profile_load(path, &row->profile, &err) != KUP_OK) {
@@ -340,6 +351,16 @@ static int plan_one(const struct kup_kb *kb, const char *path, const struct kup_
 		cli_print_error(&err);
 		kup_error_release(&err);
 		return KUP_EXIT_ERROR;
+	}
+	if (o.ndumps) {
+		/* a dump or the live cluster gives the rollout scenario: tune the pool rolls */
+		if (!cli_plan_tune(kb, kup_provider_name(row->profile->provider), row->profile->name, o.dumps,
+				   o.dump_names, o.ndumps, &plan_tune)) {
+			cli_error("out of memory");
+			return KUP_EXIT_ERROR;
+		}
+		o.tuned = plan_tune.v;
+		o.ntuned = plan_tune.n;
 	}
 	if (kup_plan(kb, row->profile, opts, &row->plan, &err) != KUP_OK) {
 		cli_error("%s: %s", path, err.msg ? err.msg : kup_strerror(err.code));
@@ -710,6 +731,7 @@ int cmd_plan(int argc, char **argv)
 	bool dir = false;
 
 	memset(&opts, 0, sizeof(opts));
+	plan_tune.max_surge = plan_tune.max_unavailable = -1;
 	cli_live_init(&live);
 	cli_preflight_init(&pre);
 	cli_parse_init(&p, &cli_cmd_plan, argc, argv);
@@ -752,6 +774,19 @@ int cmd_plan(int argc, char **argv)
 			}
 			break;
 		case OPT_KEEP_NODES: opts.keep_nodes = true; break;
+		case OPT_SURGE:
+		case OPT_UNAVAIL: {
+			char *end;
+			long n = strtol(v, &end, 10);
+
+			if (!*v || *end || n < 0 || n > 1000000) {
+				cli_error("--%s: expected a number of nodes from 0 to 1000000, not '%s'",
+					  c == OPT_SURGE ? "max-surge" : "max-unavailable", v);
+				goto out;
+			}
+			*(c == OPT_SURGE ? &plan_tune.max_surge : &plan_tune.max_unavailable) = (int)n;
+			break;
+		}
 		case OPT_SET:
 			if (!kup_chart_set_check(v, &err)) {
 				cli_error("%s", err.msg ? err.msg : "bad --set");
@@ -971,5 +1006,6 @@ out:
 	cli_preflight_release(&pre);
 	cli_live_snapshot_remove(snap);
 	cli_live_release(&live);
+	cli_plan_tune_release(&plan_tune);
 	return rc;
 }

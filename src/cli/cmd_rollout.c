@@ -637,49 +637,10 @@ static int rollout_simulate(int argc, char **argv)
 	return flush(&b);
 }
 
-/* An int-or-percent knob as JSON: 3 or "10%". */
-static void json_knob(struct kup_buf *b, const char *name, const struct kup_ro_intpct *v)
-{
-	kup_buf_addf(b, "\"%s\": ", name);
-	if (!v->set)
-		kup_buf_adds(b, "0");
-	else if (v->pct)
-		kup_buf_addf(b, "\"%lld%%\"", (long long)v->value);
-	else
-		kup_buf_addf(b, "%lld", (long long)v->value);
-}
-
 /* The knobs of a provider policy, as the provider names them. */
 static void json_settings(struct kup_buf *b, const struct kup_ro_policy *p)
 {
-	kup_buf_adds(b, "{");
-	switch (p->mode) {
-	case KUP_RO_MODE_SLOTS:
-		if (p->in_place) {
-			json_knob(b, "maxUnavailable", &p->max_unavailable);
-			break;
-		}
-		/* fall through */
-	case KUP_RO_MODE_BATCH:
-		json_knob(b, "maxSurge", &p->max_surge);
-		kup_buf_adds(b, ", ");
-		json_knob(b, "maxUnavailable", &p->max_unavailable);
-		break;
-	case KUP_RO_MODE_ASG:
-		json_knob(b, "maxUnavailable", &p->max_unavailable);
-		break;
-	case KUP_RO_MODE_KARPENTER:
-		json_knob(b, "budgetNodes", &p->max_unavailable);
-		break;
-	case KUP_RO_MODE_BLUE_GREEN:
-		kup_buf_addf(b, "\"strategy\": \"BLUE_GREEN\", \"batchNodeCount\": %d, "
-			     "\"batchSoakDuration\": \"%.0fs\", \"nodePoolSoakDuration\": \"%.0fs\"",
-			     p->batch_nodes, p->batch_soak, p->pool_soak);
-		break;
-	case KUP_RO_MODE_KUPGRADE:
-		break;
-	}
-	kup_buf_adds(b, "}");
+	kup_ro_tune_settings(p, true, b);
 }
 
 static void on_tune(void *ctx, int setting, int seed, int seeds, double best_s)

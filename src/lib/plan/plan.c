@@ -2501,6 +2501,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	plan_extra(&pl);
 	plan_eol(&pl);
 	finish(&pl);
+	kup_plan_attach_tuned(plan, opts);
 	if (pl.oom || kup_arena_failed(pl.a))
 		st = KUP_NOMEM;
 out:

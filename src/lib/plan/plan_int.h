@@ -70,6 +70,12 @@ void kup_plan_render_html(const struct kup_plan *plan, struct kup_buf *out);
 void kup_plan_render_findings(const struct kup_plan *plan, enum kup_format fmt,
 			      struct kup_buf *out);
 
+/* opts->tuned copied into the plan's arena and attached to the nodepool steps of their pool. */
+void kup_plan_attach_tuned(struct kup_plan *plan, const struct kup_plan_opts *opts);
+
+/* One line on a tuned pool-roll setting (no newline; the commands not included). */
+void kup_plan_tuned_text(struct kup_buf *out, const struct kup_plan_tuned *t);
+
 /* The top risk for summaries: the first high, else medium, else low; NULL when none. */
 const struct kup_plan_risk *kup_plan_top_risk(const struct kup_plan *plan);
 

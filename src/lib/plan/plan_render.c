@@ -16,6 +16,57 @@
 #include "plan/plan_int.h"
 #include "kupgrade/emit.h"
 
+/* settings JSON made by the caller (kup_plan_tuned), or null */
+static void emit_settings(struct kup_emit *e, const char *key, const char *json)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+
+	kup_emit_key(e, key);
+	if (!json)
+		kup_emit_null(e);
+	else if (!kup_emit_json_text(e, json, strlen(json), &err))
+		e->failed = true;
+	kup_error_release(&err);
+}
+
+/*
+ * "tuned": the provider's knobs tuned by simulation (rollout tune) for a
+ * nodepool step: settings and makespans (seconds, medians, simulated),
+ * the budget searched within, the commands.
+ */
+static void emit_tuned(struct kup_emit *e, const struct kup_plan_tuned *t)
+{
+	size_t i;
+
+	kup_emit_key(e, "tuned");
+	kup_emit_begin_map(e);
+	kup_emit_kstr(e, "provider", t->provider);
+	kup_emit_key(e, "simulated");
+	kup_emit_bool(e, true);
+	kup_emit_kint(e, "seeds", t->seeds);
+	kup_emit_key(e, "budget");
+	kup_emit_begin_map(e);
+	kup_emit_kint(e, "maxSurgeNodes", t->max_surge);
+	kup_emit_kint(e, "maxUnavailableNodes", t->max_unavailable);
+	kup_emit_end(e);
+	emit_settings(e, "settings", t->settings_json);
+	kup_emit_key(e, "makespan_s");
+	if (t->settings_json)
+		kup_emit_int(e, (int64_t)(t->makespan_s + 0.5));
+	else
+		kup_emit_null(e);
+	emit_settings(e, "default_settings", t->default_json);
+	kup_emit_kint(e, "default_makespan_s", (int64_t)(t->default_makespan_s + 0.5));
+	kup_emit_key(e, "keep_defaults");
+	kup_emit_bool(e, t->keep_defaults);
+	kup_emit_key(e, "commands");
+	kup_emit_begin_seq(e);
+	for (i = 0; i < t->ncommands; i++)
+		kup_emit_str(e, t->commands[i]);
+	kup_emit_end(e);
+	kup_emit_end(e);
+}
+
 void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out, enum kup_emit_mode mode)
 {
 	struct kup_emit e;
@@ -44,6 +95,8 @@ void kup_plan_render_json(const struct kup_plan *plan, struct kup_buf *out, enum
 			kup_emit_kstr(&e, "command", s->command);
 		if (s->provider_version)
 			kup_emit_kstr(&e, "provider_version", s->provider_version);
+		if (s->tuned)
+			emit_tuned(&e, s->tuned);
 		kup_emit_end(&e);
 	}
 	kup_emit_end(&e);
@@ -123,6 +176,42 @@ out:
 	kup_arena_release(&strings);
 }
 
+void kup_plan_tuned_text(struct kup_buf *out, const struct kup_plan_tuned *t)
+{
+	kup_buf_addf(out, "tuned by simulation (%d seed%s, budget %d surge / %d unavailable nodes, "
+		     "%s's own knobs): ", t->seeds, t->seeds == 1 ? "" : "s", t->max_surge,
+		     t->max_unavailable, t->provider ? t->provider : "the provider");
+	if (t->settings_text && t->keep_defaults) {
+		kup_buf_addf(out, "keep the documented defaults (simulated median makespan %.0f s; "
+			     "the best setting within the budget, ", t->default_makespan_s);
+		kup_text_sanitize(out, t->settings_text);
+		kup_buf_addf(out, ", %.0f s)", t->makespan_s);
+	} else if (t->settings_text) {
+		kup_text_sanitize(out, t->settings_text);
+		kup_buf_addf(out, ", simulated median makespan %.0f s against %.0f s at the "
+			     "documented defaults; set before the roll", t->makespan_s,
+			     t->default_makespan_s);
+	} else {
+		kup_buf_addf(out, "no setting within the budget finishes with 0 PDB-violation seconds "
+			     "on every seed (documented defaults: %.0f s simulated)",
+			     t->default_makespan_s);
+	}
+}
+
+static void tuned_text(struct kup_buf *out, const struct kup_plan_tuned *t, const char *indent)
+{
+	size_t i;
+
+	kup_buf_adds(out, indent);
+	kup_plan_tuned_text(out, t);
+	kup_buf_addc(out, '\n');
+	for (i = 0; i < t->ncommands; i++) {
+		kup_buf_addf(out, "%s$ ", indent);
+		kup_text_sanitize(out, t->commands[i]);
+		kup_buf_addc(out, '\n');
+	}
+}
+
 void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
 {
 	const struct kup_plan_full *full = kup_plan_full_c(plan);
@@ -171,6 +260,8 @@ void kup_plan_render_text(const struct kup_plan *plan, struct kup_buf *out)
 			kup_text_sanitize(out, s->command);
 			kup_buf_addc(out, '\n');
 		}
+		if (s->tuned)
+			tuned_text(out, s->tuned, "        ");
 	}
 	kup_plan_render_findings(plan, KUP_FMT_TABLE, out);
 	if (full->nheld)

@@ -251,6 +251,27 @@ static void surge_text(struct doc *d, const struct kup_pool_upgrade *u, const ch
 	kup_buf_release(&b);
 }
 
+/* A nodepool step's setting tuned by simulation (rollout tune) and its commands. */
+static void tuned_item(struct doc *d, const struct kup_plan_tuned *tu)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	size_t i;
+
+	kup_plan_tuned_text(&b, tu);
+	kup_buf_adds(d->out, ". ");
+	if (b.oom)
+		d->out->oom = true;
+	else {
+		b.buf[0] = (char)(b.buf[0] - 'a' + 'A');   /* "tuned ..." starts the sentence */
+		t(d, b.buf);
+	}
+	kup_buf_release(&b);
+	for (i = 0; i < tu->ncommands; i++) {
+		kup_buf_adds(d->out, i ? ", " : ". Tuned command: ");
+		code(d, tu->commands[i]);
+	}
+}
+
 static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 {
 	const struct kup_plan_full *full = kup_plan_full_c(plan);
@@ -293,6 +314,8 @@ static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 				 "--delete-emptydir-data --timeout=15m");
 			code(d, cmd);
 		}
+		if (s->tuned)
+			tuned_item(d, s->tuned);
 	} else if (s->command) {
 		kup_buf_adds(d->out, ". Command: ");
 		code(d, s->command);

@@ -248,3 +248,53 @@ void kup_ro_tune_command(const struct kup_ro_tune *t, const char *pool, struct k
 		kup_buf_addf(out, "kubectl patch machineconfigpool %s --type merge -p "
 			     "'{\"spec\":{\"maxUnavailable\":%d}}'", pool, u);
 }
+
+/* One knob: "name": 3 / "10%" (JSON) or name 3 / 10% (text). */
+static void settings_knob(struct kup_buf *out, bool json, const char *sep, const char *name,
+			  const struct kup_ro_intpct *v)
+{
+	long long n = v->set ? (long long)v->value : 0;
+	bool pct = v->set && v->pct;
+
+	if (json)
+		kup_buf_addf(out, pct ? "%s\"%s\": \"%lld%%\"" : "%s\"%s\": %lld", sep, name, n);
+	else
+		kup_buf_addf(out, pct ? "%s%s %lld%%" : "%s%s %lld", sep, name, n);
+}
+
+void kup_ro_tune_settings(const struct kup_ro_policy *p, bool json, struct kup_buf *out)
+{
+	if (json)
+		kup_buf_adds(out, "{");
+	switch (p->mode) {
+	case KUP_RO_MODE_SLOTS:
+		if (p->in_place) {
+			settings_knob(out, json, "", "maxUnavailable", &p->max_unavailable);
+			break;
+		}
+		/* fall through */
+	case KUP_RO_MODE_BATCH:
+		settings_knob(out, json, "", "maxSurge", &p->max_surge);
+		settings_knob(out, json, ", ", "maxUnavailable", &p->max_unavailable);
+		break;
+	case KUP_RO_MODE_ASG:
+		settings_knob(out, json, "", "maxUnavailable", &p->max_unavailable);
+		break;
+	case KUP_RO_MODE_KARPENTER:
+		settings_knob(out, json, "", "budgetNodes", &p->max_unavailable);
+		break;
+	case KUP_RO_MODE_BLUE_GREEN:
+		if (json)
+			kup_buf_addf(out, "\"strategy\": \"BLUE_GREEN\", \"batchNodeCount\": %d, "
+				     "\"batchSoakDuration\": \"%.0fs\", \"nodePoolSoakDuration\": \"%.0fs\"",
+				     p->batch_nodes, p->batch_soak, p->pool_soak);
+		else
+			kup_buf_addf(out, "strategy BLUE_GREEN, batchNodeCount %d, batchSoakDuration %.0fs, "
+				     "nodePoolSoakDuration %.0fs", p->batch_nodes, p->batch_soak, p->pool_soak);
+		break;
+	case KUP_RO_MODE_KUPGRADE:
+		break;
+	}
+	if (json)
+		kup_buf_adds(out, "}");
+}
