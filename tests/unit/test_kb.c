@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "kupgrade/kb.h"
+#include "kupgrade/yaml.h"
+#include "kb/embedded.h"
 
 static void embedded_kb_loads(void **state)
 {
@@ -215,6 +217,114 @@ static void repo_data_dir_validates(void **state)
 	kup_kb_free(kb);
 }
 
+/* ---- the embedded trees (tools/embed.c) are the trees the YAML reader builds ---- */
+
+static void same_tree(const struct kup_node *a, const struct kup_node *b)
+{
+	size_t i;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(a->kind, b->kind);
+	assert_int_equal(a->tag, b->tag);
+	assert_int_equal(a->style, b->style);
+	assert_int_equal(a->line, b->line);
+	assert_int_equal(a->column, b->column);
+	assert_int_equal(a->start, b->start);
+	assert_int_equal(a->end, b->end);
+	assert_int_equal(a->len, b->len);
+	if (a->kind == KUP_NODE_SCALAR) {
+		assert_memory_equal(a->u.str, b->u.str, a->len + 1);
+	} else if (a->kind == KUP_NODE_MAP) {
+		for (i = 0; i < a->len; i++) {
+			same_tree(a->u.pairs[i].key, b->u.pairs[i].key);
+			same_tree(a->u.pairs[i].value, b->u.pairs[i].value);
+		}
+	} else {
+		for (i = 0; i < a->len; i++)
+			same_tree(a->u.items[i], b->u.items[i]);
+	}
+}
+
+struct tree_walk {
+	const struct kup_embedded_doc *next;   /* the embedded document to compare with */
+	const char *name;
+	size_t docs;
+};
+
+static enum kup_status compare_doc(void *ctx, const struct kup_doc *doc)
+{
+	struct tree_walk *w = ctx;
+	const struct kup_embedded_doc *e = w->next++;
+
+	assert_non_null(e->name);
+	assert_string_equal(e->name, w->name);
+	assert_int_equal(e->index, doc->index);
+	assert_int_equal(e->line, doc->line);
+	assert_int_equal(e->start, doc->start);
+	assert_int_equal(e->end, doc->end);
+	if (!doc->root)
+		assert_null(e->root);
+	else
+		same_tree(e->root, doc->root);
+	w->docs++;
+	return KUP_OK;
+}
+
+static void embedded_trees_match_data_dir(void **state)
+{
+	struct tree_walk w = { kup_embedded_docs, NULL, 0 };
+	size_t files = 0;
+
+	(void)state;
+	while (w.next->name) {
+		char path[512], *text = NULL;
+		struct kup_error err = KUP_ERROR_INIT;
+		struct kup_yaml_opts opts;
+		struct kup_arena arena;
+		size_t len = 0, nerr = 0, before = w.docs;
+
+		w.name = w.next->name;
+		snprintf(path, sizeof(path), "%s/data/%s", KUP_SOURCE_DIR, w.name);
+		assert_int_equal(kup_read_file(path, 64u << 20, &text, &len, &err), KUP_OK);
+		kup_yaml_opts_init(&opts, path);
+		kup_arena_init(&arena, 0);
+		assert_int_equal(kup_yaml_read_mem(text, len, &opts, &arena, compare_doc, &w, &nerr),
+				 KUP_OK);
+		assert_int_equal(nerr, 0);
+		assert_true(w.docs > before);
+		kup_arena_release(&arena);
+		free(text);
+		files++;
+	}
+	assert_true(files >= 10);
+}
+
+/* The embedded KB and the data/ directory load to the same rules. */
+static void embedded_kb_equals_data_dir(void **state)
+{
+	struct kup_kb *emb = NULL, *dir = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct problems p;
+	struct kup_error_sink sink = { collect, &p };
+	size_t n = 0, i;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(kup_kb_load_embedded(&emb, &err), KUP_OK);
+	assert_int_equal(kup_kb_load_dir(KUP_SOURCE_DIR "/data", &dir, &sink, &n), KUP_OK);
+	assert_int_equal(kup_kb_api_count(emb), kup_kb_api_count(dir));
+	for (i = 0; i < kup_kb_api_count(emb); i++) {
+		const struct kup_api_rule *a = kup_kb_api_at(emb, i), *b = kup_kb_api_at(dir, i);
+		assert_string_equal(a->id, b->id);
+		assert_ptr_equal(kup_kb_find_api(emb, a->api_version, strlen(a->api_version), a->kind,
+						 strlen(a->kind)), a);
+	}
+	assert_int_equal(kup_kb_release_count(emb), kup_kb_release_count(dir));
+	kup_kb_free(emb);
+	kup_kb_free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +332,8 @@ int main(void)
 		cmocka_unit_test(validate_reports_each_problem_with_position),
 		cmocka_unit_test(scheduled_releases),
 		cmocka_unit_test(repo_data_dir_validates),
+		cmocka_unit_test(embedded_trees_match_data_dir),
+		cmocka_unit_test(embedded_kb_equals_data_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

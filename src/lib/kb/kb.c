@@ -22,11 +22,12 @@ static void loader_release(struct kup_kb_loader *ld)
 {
 	size_t i;
 
-	for (i = 0; i < ld->nseen; i++)
+	for (i = 0; i < ld->seen_cap; i++)
 		free(ld->seen[i]);
 	free(ld->seen);
 	ld->seen = NULL;
 	ld->nseen = 0;
+	ld->seen_cap = 0;
 }
 
 /* True when this apiVersion + kind was read before (then it is reported). */
@@ -364,36 +365,53 @@ static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
 		return;
 	}
 	kb->rules[kb->nrules++] = r;
-	if (!build_index(kb))
-		ld->oom = true;
+}
+
+static size_t seen_hash(const char *k)
+{
+	return (size_t)hash_key(k, strlen(k), "", 0);
 }
 
 static bool seen_before(struct kup_kb_loader *ld, const struct kup_node *at, const char *av,
 			const char *kind)
 {
 	struct kup_buf key = KUP_BUF_INIT;
-	char **ns;
-	size_t i;
+	size_t i, slot;
 
+	/* an open-addressing set of "apiVersion kind", at most half full */
+	if ((ld->nseen + 1) * 2 > ld->seen_cap) {
+		size_t cap = ld->seen_cap ? ld->seen_cap * 2 : 256;
+		char **ns = kup_calloc(cap, sizeof(*ns));
+		if (!ns) {
+			ld->oom = true;
+			return true;
+		}
+		for (i = 0; i < ld->seen_cap; i++) {
+			if (!ld->seen[i])
+				continue;
+			slot = seen_hash(ld->seen[i]) & (cap - 1);
+			while (ns[slot])
+				slot = (slot + 1) & (cap - 1);
+			ns[slot] = ld->seen[i];
+		}
+		free(ld->seen);
+		ld->seen = ns;
+		ld->seen_cap = cap;
+	}
 	kup_buf_addf(&key, "%s %s", av, kind);
 	if (key.oom) {
 		ld->oom = true;
 		return true;
 	}
-	for (i = 0; i < ld->nseen; i++)
-		if (strcmp(ld->seen[i], key.buf) == 0) {
+	for (slot = seen_hash(key.buf) & (ld->seen_cap - 1); ld->seen[slot];
+	     slot = (slot + 1) & (ld->seen_cap - 1))
+		if (strcmp(ld->seen[slot], key.buf) == 0) {
 			kup_buf_release(&key);
 			kup_kbl_problem(ld, at, "duplicate entry for %s %s", av, kind);
 			return true;
 		}
-	ns = kup_xrealloc_array(ld->seen, ld->nseen + 1, sizeof(*ns));
-	if (!ns) {
-		kup_buf_release(&key);
-		ld->oom = true;
-		return true;
-	}
-	ld->seen = ns;
-	ld->seen[ld->nseen++] = kup_buf_detach(&key, NULL);
+	ld->seen[slot] = kup_buf_detach(&key, NULL);
+	ld->nseen++;
 	return false;
 }
 
@@ -594,10 +612,13 @@ static int cmp_release(const void *a, const void *b)
 	return kup_version_cmp(&x->version, &y->version);
 }
 
-static void finish(struct kup_kb *kb)
+/* Sorts the releases, finds the newest version and indexes the rules (false: out of memory). */
+static bool finish(struct kup_kb *kb)
 {
 	size_t i;
 
+	if (!build_index(kb))
+		return false;
 	if (kb->nreleases > 1)
 		qsort(kb->releases, kb->nreleases, sizeof(*kb->releases), cmp_release);
 	if (kb->nscheduled > 1)
@@ -605,7 +626,7 @@ static void finish(struct kup_kb *kb)
 	memset(&kb->newest, 0, sizeof(kb->newest));
 	if (kb->nreleases) {
 		kb->newest = kb->releases[kb->nreleases - 1].version;
-		return;
+		return true;
 	}
 	for (i = 0; i < kb->nrules; i++) {
 		const struct kup_api_rule *r = &kb->rules[i];
@@ -614,6 +635,7 @@ static void finish(struct kup_kb *kb)
 		if (!kb->newest.valid || kup_version_cmp(&r->removed_in, &kb->newest) > 0)
 			kb->newest = r->removed_in;
 	}
+	return true;
 }
 
 static struct kup_kb *kb_new(void)
@@ -651,7 +673,7 @@ enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
 {
 	struct kup_error_sink sink = { first_error, err };
 	struct kup_kb_loader ld = { 0 };
-	const struct kup_embedded_file *f;
+	const struct kup_embedded_doc *e;
 	struct kup_kb *kb = kb_new();
 	enum kup_status st = KUP_OK;
 
@@ -660,11 +682,18 @@ enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
 		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
 	ld.kb = kb;
 	ld.sink = &sink;
-	for (f = kup_embedded_kb; f->name && st == KUP_OK; f++) {
-		size_t n = strlen(f->name);
-		if (n < 5 || strcmp(f->name + n - 5, ".yaml") != 0)
-			continue;
-		st = load_text(&ld, f->name, f->data, f->len);
+	/* parsed at build time (tools/embed.c): the same trees load_text() would read */
+	for (e = kup_embedded_docs; e->name && st == KUP_OK; e++) {
+		struct kup_doc doc = { 0 };
+
+		doc.root = e->root;
+		doc.index = e->index;
+		doc.line = e->line;
+		doc.start = e->start;
+		doc.end = e->end;
+		doc.path = e->name;
+		ld.path = e->name;
+		st = load_doc(&ld, &doc);
 	}
 	if (st == KUP_OK && !ld.oom)
 		kup_kbplan_finish(&ld);
@@ -679,7 +708,10 @@ enum kup_status kup_kb_load_embedded(struct kup_kb **out, struct kup_error *err)
 		kup_kb_free(kb);
 		return st;
 	}
-	finish(kb);
+	if (!finish(kb)) {
+		kup_kb_free(kb);
+		return kup_error_set(err, KUP_NOMEM, NULL, 0, 0, "out of memory");
+	}
 	*out = kb;
 	return KUP_OK;
 }
@@ -771,7 +803,12 @@ enum kup_status kup_kb_load_dir(const char *dir, struct kup_kb **out,
 		kup_kb_free(kb);
 		return st;
 	}
-	finish(kb);
+	if (!finish(kb)) {
+		kup_error_report(sink, KUP_NOMEM, dir, 0, 0, "out of memory");
+		*nproblems = 1;
+		kup_kb_free(kb);
+		return KUP_NOMEM;
+	}
 	*out = kb;
 	return KUP_OK;
 }

@@ -73,8 +73,8 @@ struct kup_kb_loader {
 	const struct kup_error_sink *sink;
 	size_t problems;
 	bool oom;
-	char **seen;                     /* "apiVersion kind" of every entry read, valid or not */
-	size_t nseen;
+	char **seen;                     /* "apiVersion kind" of every entry read, valid or not: */
+	size_t nseen, seen_cap;          /* an open-addressing set of seen_cap slots */
 };
 
 /* Shared field readers (kb.c); each problem is reported with file:line:column. */
