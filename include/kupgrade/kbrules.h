@@ -117,6 +117,22 @@ struct kup_pool_label {
 	const char *source;
 };
 
+/* What in a dump shows a cluster is the provider's (data/{eks,gke,aks,kubeadm}.yaml `recognize`). */
+enum kup_recognize_on {
+	KUP_RECOGNIZE_VERSION_PREFIX,          /* the server's or a kubelet's pre-release starts with it ("eks-") */
+	KUP_RECOGNIZE_NODE_LABEL,              /* a node carries this label */
+	KUP_RECOGNIZE_NODE_LABEL_PREFIX,       /* a node carries a label starting with it */
+	KUP_RECOGNIZE_NODE_ANNOTATION_PREFIX,  /* a node carries an annotation starting with it */
+	KUP_RECOGNIZE_CONFIGMAP                /* a ConfigMap of this name is in the dump */
+};
+
+struct kup_recognize_rule {
+	enum kup_recognize_on on;
+	const char *value;
+	const char *provider;            /* the provider whose file lists it */
+	const char *source;
+};
+
 /*
  * Command templates; `{cluster}`, `{from}`, `{to}`, `{pool}`, `{addon}`
  * (the provider's add-on name), `{version}`, `{family}` are replaced.  NULL
@@ -148,6 +164,11 @@ struct kup_provider_rules {
 	size_t nruntimes;
 	const struct kup_pool_label *pool_labels;   /* in file order */
 	size_t npool_labels;
+	const struct kup_recognize_rule *recognize; /* in file order */
+	size_t nrecognize;
+	const char *display;             /* the provider as people write it ("EKS"), or NULL */
+	bool managed;                    /* the provider runs the control plane and etcd */
+	const char *service_source;
 	struct kup_provider_commands commands;
 	bool control_plane_nodes;        /* the control-plane nodes' kubelets are the user's (kubeadm) */
 	const char *control_plane_nodes_source;
@@ -171,6 +192,22 @@ const struct kup_provider_rules *kup_kb_provider_rules(const struct kup_kb *kb,
  * the end.  A node's pool is the value of the first of them it carries.
  */
 const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_t i);
+
+/*
+ * The recognition rows of every provider file, i-th of all, in the order of
+ * kup_kb_pool_label_at(): a dump is the provider of the first row it
+ * matches.  NULL past the end.
+ */
+const struct kup_recognize_rule *kup_kb_recognize_at(const struct kup_kb *kb, size_t i);
+/*
+ * The provider whose version_prefix row v's pre-release matches first
+ * ("eks" for v1.28.5-eks-abc123), or NULL.
+ */
+const char *kup_kb_version_provider(const struct kup_kb *kb, const struct kup_version *v);
+/* The provider's name as people write it ("EKS"): its `service.name`, else `provider`. */
+const char *kup_kb_provider_display(const struct kup_kb *kb, const char *provider);
+/* Whether the provider runs the control plane and etcd (`service.managed`); false when unknown. */
+bool kup_kb_provider_managed(const struct kup_kb *kb, const char *provider);
 
 /* The node_upgrade row for simulator policy `policy` in any provider file, or NULL. */
 const struct kup_pool_upgrade *kup_kb_pool_upgrade(const struct kup_kb *kb, const char *policy);

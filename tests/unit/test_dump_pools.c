@@ -2,7 +2,10 @@
  * test_dump_pools.c - the dump readers derive the same node pools from the
  * same dump: a ClusterProfile (kup_profile_from_dump, `profile --from-dump`)
  * and a RolloutScenario (kup_ro_from_dump, `rollout scenario --from-dump`),
- * both through kup_dump_node_pool() with the KB's pool labels.
+ * both through kup_dump_node_pool() with the KB's pool labels.  And which
+ * provider a dump is: the knowledge base's `recognize` rows (data/<provider>.yaml),
+ * checked on a copy of data/ whose rows were changed; plan's runbook and
+ * provider names follow the copy's `service` rows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "kupgrade/dump.h"
 #include "kupgrade/kb.h"
 #include "kupgrade/kbrules.h"
+#include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
 #include "kupgrade/rollout.h"
 
@@ -149,12 +155,201 @@ static void test_labels_from_kb(void **state)
 	kup_kb_free(kb);
 }
 
+static enum kup_provider provider_of(const struct kup_kb *kb, const char *path, const char *version)
+{
+	const char *paths[] = { path, version };
+	struct kup_profile *p = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	enum kup_provider out;
+
+	if (kup_profile_from_dump(kb, paths, version ? 2 : 1, &p, &err) != KUP_OK)
+		fail_msg("%s: %s", path, err.msg ? err.msg : "?");
+	out = p->provider;
+	kup_profile_free(p);
+	return out;
+}
+
+/* The runbook of an upgrade of a `provider` profile, as markdown (the caller frees it). */
+static char *runbook_of(const struct kup_kb *kb, const char *provider)
+{
+	char text[512];
+	struct kup_profile *p = NULL;
+	struct kup_plan *plan = NULL;
+	struct kup_plan_opts o;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf md = KUP_BUF_INIT;
+
+	snprintf(text, sizeof(text),
+		 "apiVersion: kupgrade.dev/v1alpha1\nkind: ClusterProfile\nmetadata: {name: c}\n"
+		 "spec:\n  provider: %s\n  controlPlane: {version: \"1.33.4\"}\n"
+		 "  nodePools:\n    - {name: general, version: \"1.33.4\", count: 3}\n  addons: []\n",
+		 provider);
+	assert_int_equal(kup_profile_parse("p.yaml", text, strlen(text), &p, &err), KUP_OK);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(kup_version_parse("1.34", &o.target, &err), KUP_OK);
+	o.today = "2026-12-07";
+	if (kup_plan(kb, p, &o, &plan, &err) != KUP_OK)
+		fail_msg("plan %s: %s", provider, err.msg ? err.msg : "?");
+	assert_int_equal(kup_plan_render(plan, KUP_PLAN_MARKDOWN, &md), KUP_OK);
+	kup_plan_free(plan);
+	kup_profile_free(p);
+	return kup_buf_detach(&md, NULL);
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	assert_int_equal(kup_read_file(path, (size_t)1 << 24, &text, &len, &err), KUP_OK);
+	return text;
+}
+
+/* text with its one `from` replaced by `to` (text freed). */
+static char *swap(char *text, const char *from, const char *to)
+{
+	char *at = strstr(text, from), *out;
+	size_t n;
+
+	if (!at)
+		fail_msg("'%s' is not in the file", from);
+	assert_null(strstr(at + 1, from));
+	n = strlen(text) - strlen(from) + strlen(to) + 1;
+	out = malloc(n);
+	assert_non_null(out);
+	snprintf(out, n, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	free(text);
+	return out;
+}
+
+/*
+ * Recognition on the embedded KB: the bundled AKS, kubeadm and EKS dumps are
+ * what their rows say, and a version names its provider.
+ */
+static void test_recognize_embedded(void **state)
+{
+	struct kup_kb *kb = embedded();
+	const struct kup_recognize_rule *r;
+	struct kup_version v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; (r = kup_kb_recognize_at(kb, i)) != NULL; i++)
+		assert_non_null(r->source);
+	assert_true(i >= 5);
+	assert_int_equal(provider_of(kb, KUP_TEST_DATA "/profile/aks-dump.yaml", NULL), KUP_PROVIDER_AKS);
+	assert_int_equal(provider_of(kb, KUP_TEST_DATA "/profile/kubeadm-dump.json", NULL),
+			 KUP_PROVIDER_KUBEADM);
+	assert_int_equal(provider_of(kb, KUP_SOURCE_DIR "/examples/cluster/kubectl-get.json",
+				     KUP_SOURCE_DIR "/examples/cluster/version.json"), KUP_PROVIDER_EKS);
+	assert_int_equal(kup_version_parse("v1.28.5-eks-6fd2b6a", &v, NULL), KUP_OK);
+	assert_string_equal(kup_kb_version_provider(kb, &v), "eks");
+	assert_int_equal(kup_version_parse("v1.29.4-gke.1043002", &v, NULL), KUP_OK);
+	assert_string_equal(kup_kb_version_provider(kb, &v), "gke");
+	assert_int_equal(kup_version_parse("v1.29.4", &v, NULL), KUP_OK);
+	assert_null(kup_kb_version_provider(kb, &v));
+	assert_string_equal(kup_kb_provider_display(kb, "eks"), "EKS");
+	assert_true(kup_kb_provider_managed(kb, "aks"));
+	assert_false(kup_kb_provider_managed(kb, "kubeadm"));
+	kup_kb_free(kb);
+}
+
+/*
+ * A copy of data/ where AKS's label prefix moved to kubeadm's file, EKS's
+ * version prefix changed, AKS is no longer managed and EKS has another
+ * name: the same dumps and plans follow the copy.
+ */
+static void test_recognize_copy(void **state)
+{
+	char dir[] = "/tmp/kup-recognize-XXXXXX", path[1024];
+	struct kup_kb *kb = NULL, *emb = embedded();
+	struct kup_version v;
+	struct dirent *de;
+	char *md;
+	size_t nproblems = 0;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	d = opendir(KUP_SOURCE_DIR "/data");
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		char *text;
+		FILE *f;
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/data/%s", KUP_SOURCE_DIR, de->d_name);
+		text = slurp(path);
+		if (!strcmp(de->d_name, "aks.yaml")) {
+			text = swap(text, "{node_label_prefix: kubernetes.azure.com/,",
+				    "{node_label_prefix: example.invalid/,");
+			text = swap(text, "service: {name: AKS, managed: true,",
+				    "service: {name: AKS, managed: false,");
+		}
+		if (!strcmp(de->d_name, "kubeadm.yaml"))
+			text = swap(text, "\nrecognize:\n",
+				    "\nrecognize:\n  - {node_label_prefix: kubernetes.azure.com/, "
+				    "source: https://example.invalid/kupgrade-test}\n");
+		if (!strcmp(de->d_name, "eks.yaml")) {
+			text = swap(text, "{version_prefix: \"eks-\",", "{version_prefix: \"eksx-\",");
+			text = swap(text, "service: {name: EKS,", "service: {name: Amazon-EKS-test,");
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fputs(text, f) >= 0, 1);
+		assert_int_equal(fclose(f), 0);
+		free(text);
+	}
+	closedir(d);
+	assert_int_equal(kup_kb_load_dir(dir, &kb, NULL, &nproblems), KUP_OK);
+	assert_int_equal(nproblems, 0);
+
+	/* the AKS dump is kubeadm's now (its labels moved there), and AKS before with the embedded */
+	assert_int_equal(provider_of(emb, KUP_TEST_DATA "/profile/aks-dump.yaml", NULL), KUP_PROVIDER_AKS);
+	assert_int_equal(provider_of(kb, KUP_TEST_DATA "/profile/aks-dump.yaml", NULL),
+			 KUP_PROVIDER_KUBEADM);
+	/* a version no longer names EKS (serve's support-end metric reads the same row) */
+	assert_int_equal(kup_version_parse("v1.28.5-eks-6fd2b6a", &v, NULL), KUP_OK);
+	assert_null(kup_kb_version_provider(kb, &v));
+	assert_int_equal(kup_version_parse("v1.28.5-eksx-6fd2b6a", &v, NULL), KUP_OK);
+	assert_string_equal(kup_kb_version_provider(kb, &v), "eks");
+	assert_string_equal(kup_kb_provider_display(kb, "eks"), "Amazon-EKS-test");
+
+	/* the runbook's backup advice follows `managed` */
+	md = runbook_of(emb, "aks");
+	assert_non_null(strstr(md, "velero backup create"));
+	assert_null(strstr(md, "etcdctl snapshot save"));
+	free(md);
+	md = runbook_of(kb, "aks");
+	assert_non_null(strstr(md, "etcdctl snapshot save"));
+	free(md);
+
+	kup_kb_free(kb);
+	kup_kb_free(emb);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_label),
 		cmocka_unit_test(test_bundled_dumps),
 		cmocka_unit_test(test_labels_from_kb),
+		cmocka_unit_test(test_recognize_embedded),
+		cmocka_unit_test(test_recognize_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,10 +24,11 @@
  * only, or a tag that is not a version (latest), leaves the version unknown,
  * with a warning.
  *
- * Provider: eks when a version carries -eks- (or nodes the EKS node-group
- * label), gke for -gke., aks when nodes carry kubernetes.azure.com/ labels,
- * kubeadm when nodes carry kubeadm's annotations or a kubeadm-config
- * ConfigMap is in the dump, else generic.
+ * Provider: the provider of the first `recognize` row of the knowledge base
+ * (kup_kb_recognize_at: providers in the order eks, gke, aks, kubeadm) the
+ * dump matches: a server or kubelet version's pre-release prefix ("eks-",
+ * "gke."), a node label or label prefix, a node annotation prefix, a
+ * ConfigMap's name; else generic.  No provider fact is written here.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 
 #include "kupgrade/json.h"
 #include "kupgrade/kbplan.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/dump.h"
 #include "kupgrade/profile.h"
 #include "kupgrade/yaml.h"
@@ -73,7 +75,7 @@ struct dctx {
 	const char *server_version_path;
 	const char *context;
 	const char *eksctl_cluster;
-	bool eks_label, aks_label, kubeadm;
+	size_t rec_best;                  /* the first recognize row matched so far; SIZE_MAX: none */
 	size_t errors;
 	bool oom;
 };
@@ -109,6 +111,50 @@ static const char *str_at(const struct kup_node *n)
 
 /* ---- reading ------------------------------------------------------------ */
 
+static bool has_key_prefix(const struct kup_node *map, const char *prefix)
+{
+	size_t i;
+
+	if (!map || map->kind != KUP_NODE_MAP)
+		return false;
+	for (i = 0; i < map->len; i++)
+		if (kup_str_has_prefix(kup_node_slice(map->u.pairs[i].key), prefix))
+			return true;
+	return false;
+}
+
+/* The recognize rows (before the best so far) a node's labels and annotations match. */
+static void recognize_node(struct dctx *c, const struct kup_node *labels,
+			   const struct kup_node *ann)
+{
+	const struct kup_recognize_rule *r;
+	size_t i;
+
+	for (i = 0; i < c->rec_best && (r = kup_kb_recognize_at(c->kb, i)) != NULL; i++) {
+		bool hit = false;
+
+		if (r->on == KUP_RECOGNIZE_NODE_LABEL)
+			hit = kup_node_get(labels, r->value) != NULL;
+		else if (r->on == KUP_RECOGNIZE_NODE_LABEL_PREFIX)
+			hit = has_key_prefix(labels, r->value);
+		else if (r->on == KUP_RECOGNIZE_NODE_ANNOTATION_PREFIX)
+			hit = has_key_prefix(ann, r->value);
+		if (hit)
+			c->rec_best = i;
+	}
+}
+
+static void recognize_configmap(struct dctx *c, const struct kup_node *obj)
+{
+	const struct kup_recognize_rule *r;
+	size_t i;
+
+	for (i = 0; i < c->rec_best && (r = kup_kb_recognize_at(c->kb, i)) != NULL; i++)
+		if (r->on == KUP_RECOGNIZE_CONFIGMAP &&
+		    kup_node_eq(kup_node_path(obj, "metadata", "name", NULL), r->value))
+			c->rec_best = i;
+}
+
 static void read_node(struct dctx *c, const struct kup_node *obj)
 {
 	const struct kup_node *labels = kup_node_path(obj, "metadata", "labels", NULL);
@@ -116,7 +162,6 @@ static void read_node(struct dctx *c, const struct kup_node *obj)
 	const struct kup_node *info = kup_node_path(obj, "status", "nodeInfo", NULL);
 	struct dnode *d;
 	const char *s;
-	size_t i;
 
 	if (!kup_grow(&c->nodes, &c->cnodes, c->nnodes + 1, sizeof(*c->nodes), 16)) {
 		c->oom = true;
@@ -135,18 +180,7 @@ static void read_node(struct dctx *c, const struct kup_node *obj)
 		       d->name ? d->name : "(unnamed)", d->pool);
 		return;
 	}
-	if (kup_node_get(labels, "eks.amazonaws.com/nodegroup") ||
-	    kup_node_get(labels, "eks.amazonaws.com/compute-type"))
-		c->eks_label = true;
-	if (labels && labels->kind == KUP_NODE_MAP)
-		for (i = 0; i < labels->len; i++)
-			if (kup_str_has_prefix(kup_node_slice(labels->u.pairs[i].key),
-					       "kubernetes.azure.com/"))
-				c->aks_label = true;
-	if (ann && ann->kind == KUP_NODE_MAP)
-		for (i = 0; i < ann->len; i++)
-			if (kup_str_has_prefix(kup_node_slice(ann->u.pairs[i].key), "kubeadm.alpha.kubernetes.io/"))
-				c->kubeadm = true;
+	recognize_node(c, labels, ann);
 	if (!c->eksctl_cluster)
 		c->eksctl_cluster = adup(c, str_at(kup_node_get(labels, "alpha.eksctl.io/cluster-name")));
 	s = str_at(kup_node_get(labels, "topology.kubernetes.io/zone"));
@@ -304,9 +338,8 @@ static void read_object(struct dctx *c, const struct kup_node *obj)
 		read_workload(c, obj, "DaemonSet");
 	else if (strcmp(kind, "StatefulSet") == 0)
 		read_workload(c, obj, "StatefulSet");
-	else if (strcmp(kind, "ConfigMap") == 0 &&
-		 kup_node_eq(kup_node_path(obj, "metadata", "name", NULL), "kubeadm-config"))
-		c->kubeadm = true;
+	else if (strcmp(kind, "ConfigMap") == 0)
+		recognize_configmap(c, obj);
 }
 
 static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
@@ -669,25 +702,23 @@ static bool has_pre(const struct kup_version *v, const char *prefix)
 
 static enum kup_provider guess_provider(const struct dctx *c, const struct kup_profile *p)
 {
-	size_t i;
-	bool eks = has_pre(&p->control_plane, "eks-") || c->eks_label;
-	bool gke = has_pre(&p->control_plane, "gke.");
+	const struct kup_recognize_rule *r;
+	enum kup_provider out = KUP_PROVIDER_GENERIC;
+	size_t i, j, best = c->rec_best;
 
-	for (i = 0; i < p->npools; i++) {
-		if (strstr(p->pools[i].version.pre, "eks"))
-			eks = true;
-		if (has_pre(&p->pools[i].version, "gke."))
-			gke = true;
+	for (i = 0; i < best && (r = kup_kb_recognize_at(c->kb, i)) != NULL; i++) {
+		if (r->on != KUP_RECOGNIZE_VERSION_PREFIX)
+			continue;
+		if (has_pre(&p->control_plane, r->value))
+			best = i;
+		for (j = 0; j < p->npools && best != i; j++)
+			if (has_pre(&p->pools[j].version, r->value))
+				best = i;
 	}
-	if (eks)
-		return KUP_PROVIDER_EKS;
-	if (gke)
-		return KUP_PROVIDER_GKE;
-	if (c->aks_label)
-		return KUP_PROVIDER_AKS;
-	if (c->kubeadm)
-		return KUP_PROVIDER_KUBEADM;
-	return KUP_PROVIDER_GENERIC;
+	r = best != SIZE_MAX ? kup_kb_recognize_at(c->kb, best) : NULL;
+	if (r && !kup_provider_from_name(r->provider, &out))
+		out = KUP_PROVIDER_GENERIC;
+	return out;
 }
 
 static const char *base_name(struct kup_arena *a, const char *path)
@@ -737,6 +768,7 @@ enum kup_status kup_profile_from_dump_opts(const struct kup_kb *kb, const char *
 	kup_arena_init(&p->arena, 64 * 1024);
 	memset(&c, 0, sizeof(c));
 	c.kb = kb;
+	c.rec_best = SIZE_MAX;
 	c.opts = opts;
 	c.a = &p->arena;
 	for (i = 0; i < npaths; i++) {

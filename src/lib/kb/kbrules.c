@@ -343,6 +343,54 @@ static void load_pool_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	}
 }
 
+static void load_recognize(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			   const struct kup_node *list)
+{
+	static const char *const keys[] = { "version_prefix", "node_label", "node_label_prefix",
+					    "node_annotation_prefix", "configmap", "source",
+					    "checked", "notes", NULL };
+	size_t i, j, k;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_recognize_rule r, *dst;
+		size_t bad = ld->problems;
+		int found = 0;
+
+		if (!is_map(ld, e, "a recognize row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		for (k = 0; k < 5; k++) {
+			const struct kup_node *n = kup_node_get(e, keys[k]);
+
+			if (is_null(n))
+				continue;
+			if (found++)
+				continue;
+			r.on = (enum kup_recognize_on)k;
+			r.value = text(ld, e, keys[k], true);
+		}
+		if (found != 1)
+			kup_kbl_problem(ld, e, "a recognize row needs exactly one of version_prefix, "
+					"node_label, node_label_prefix, node_annotation_prefix, configmap");
+		if (!strcmp(s->r.provider, "generic") || !strcmp(s->r.provider, "all"))
+			kup_kbl_problem(ld, e, "'recognize' belongs to a provider's own file, not '%s'",
+					s->r.provider);
+		r.provider = s->r.provider;
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		for (j = 0; r.value && j < s->r.nrecognize; j++)
+			if (s->r.recognize[j].on == r.on && strcmp(s->r.recognize[j].value, r.value) == 0)
+				kup_kbl_problem(ld, e, "recognize row '%s' is listed twice", r.value);
+		if (ld->problems != bad)
+			continue;
+		dst = push(ld, &s->r.recognize, &s->r.nrecognize, &s->recognize_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
 /* A node count: a non-negative integer or "N%" (0..100). */
 static void node_count(struct kup_kb_loader *ld, const struct kup_node *map, const char *key,
 		       struct kup_node_count *out)
@@ -523,7 +571,8 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 					   "node_skew", "etcd", "managed_addons", "node_images",
 					   "runtimes", "commands", "control_plane_nodes",
 					   "support_end", "extended_support", "channels",
-					   "pool_labels", "node_upgrade", NULL };
+					   "pool_labels", "node_upgrade", "recognize", "service",
+					   NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
 	int slot;
@@ -549,6 +598,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
 	load_channels(ld, s, list_of(ld, root, "channels"));
 	load_pool_labels(ld, s, list_of(ld, root, "pool_labels"));
+	load_recognize(ld, s, list_of(ld, root, "recognize"));
 	load_pool_upgrades(ld, s, list_of(ld, root, "node_upgrade"));
 	load_commands(ld, s, kup_node_get(root, "commands"));
 	n = kup_node_get(root, "control_plane_nodes");
@@ -562,6 +612,21 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 			kup_kbl_problem(ld, u ? u : n, "'upgrade' must be true or false");
 		s->r.control_plane_nodes = v;
 		kup_kbl_want_source(ld, n, "source", &s->r.control_plane_nodes_source);
+	}
+	n = kup_node_get(root, "service");
+	if (!is_null(n) && is_map(ld, n, "'service'")) {
+		static const char *const keys[] = { "name", "managed", "source", "checked", "notes",
+						    NULL };
+		const struct kup_node *m = kup_node_get(n, "managed");
+		bool v = false;
+
+		kup_kbl_check_keys(ld, n, keys);
+		want_checked(ld, n);
+		set_once(ld, n, "name", &s->r.display);
+		if (!m || !kup_node_bool(m, &v))
+			kup_kbl_problem(ld, m ? m : n, "'managed' must be true or false");
+		s->r.managed = v;
+		kup_kbl_want_source(ld, n, "source", &s->r.service_source);
 	}
 	n = kup_node_get(root, "support_end");
 	if (!is_null(n) && is_map(ld, n, "'support_end'")) {
@@ -618,6 +683,7 @@ void kup_kbrules_release(struct kup_kbplan *p)
 		free((void *)r->runtimes);
 		free((void *)r->channels);
 		free((void *)r->pool_labels);
+		free((void *)r->recognize);
 		free((void *)r->pool_upgrades);
 	}
 	memset(p->rules, 0, sizeof(p->rules));
@@ -658,6 +724,46 @@ const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_
 		i -= r->npool_labels;
 	}
 	return NULL;
+}
+
+const struct kup_recognize_rule *kup_kb_recognize_at(const struct kup_kb *kb, size_t i)
+{
+	size_t slot;
+
+	for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {
+		const struct kup_provider_rules *r = &kb->plan.rules[slot].r;
+
+		if (i < r->nrecognize)
+			return &r->recognize[i];
+		i -= r->nrecognize;
+	}
+	return NULL;
+}
+
+const char *kup_kb_version_provider(const struct kup_kb *kb, const struct kup_version *v)
+{
+	const struct kup_recognize_rule *r;
+	size_t i;
+
+	for (i = 0; v && v->valid && (r = kup_kb_recognize_at(kb, i)) != NULL; i++)
+		if (r->on == KUP_RECOGNIZE_VERSION_PREFIX &&
+		    strncmp(v->pre, r->value, strlen(r->value)) == 0)
+			return r->provider;
+	return NULL;
+}
+
+const char *kup_kb_provider_display(const struct kup_kb *kb, const char *provider)
+{
+	const struct kup_provider_rules *r = kup_kb_provider_rules(kb, provider);
+
+	return r && r->display ? r->display : provider;
+}
+
+bool kup_kb_provider_managed(const struct kup_kb *kb, const char *provider)
+{
+	const struct kup_provider_rules *r = kup_kb_provider_rules(kb, provider);
+
+	return r && r->managed;
 }
 
 const struct kup_pool_upgrade *kup_kb_pool_upgrade(const struct kup_kb *kb, const char *policy)

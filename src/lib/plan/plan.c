@@ -330,15 +330,10 @@ static int minor_gap(const struct kup_version *hi, const struct kup_version *lo)
 	return hi->minor - lo->minor;
 }
 
-/* The provider as people write it: "EKS", "GKE", "AKS", "kubeadm". */
-static const char *prov_display(enum kup_provider p)
+/* The provider as people write it ("EKS"): data/<provider>.yaml `service.name`. */
+static const char *prov_display(const struct planner *pl)
 {
-	switch (p) {
-	case KUP_PROVIDER_EKS: return "EKS";
-	case KUP_PROVIDER_GKE: return "GKE";
-	case KUP_PROVIDER_AKS: return "AKS";
-	default: return kup_provider_name(p);
-	}
+	return kup_kb_provider_display(pl->kb, kup_provider_name(pl->p->provider));
 }
 
 /*
@@ -352,7 +347,7 @@ static int node_older(struct planner *pl, const struct kup_version *v, const cha
 
 	*who = "the skew policy";
 	if (prov >= 0 && (up < 0 || prov < up)) {
-		*who = afmt(pl, "%s %d.%d", prov_display(pl->p->provider), v->major, v->minor);
+		*who = afmt(pl, "%s %d.%d", prov_display(pl), v->major, v->minor);
 		return prov;
 	}
 	return up;
@@ -1016,7 +1011,7 @@ static void plan_addon_managed(struct planner *pl, const struct kup_addon_rule *
 {
 	struct kup_version cur = ai->version;
 	const char *cur_text = astr(pl, ai->version_text);
-	const char *prov = prov_display(pl->p->provider);
+	const char *prov = prov_display(pl);
 	bool missing = false;
 	int k;
 
@@ -1038,7 +1033,7 @@ static void plan_addon_managed(struct planner *pl, const struct kup_addon_rule *
 			continue;
 		ps = add_step(pl, k, PH_MANAGED, KUP_STEP_ADDON, a->name, cur_text, m->version_text,
 			      afmt(pl, "%s publishes %s %s for Kubernetes %s (%s)%s",
-				   prov_display(pl->p->provider),
+				   prov_display(pl),
 				   m->provider_name ? m->provider_name : a->name, m->version_text,
 				   pl->cs[k], m->source,
 				   /* the add-on's own hop rule still applies to the update */
@@ -2027,7 +2022,7 @@ static void plan_provider(struct planner *pl)
 static void plan_channel(struct planner *pl)
 {
 	const struct kup_channel_rule *ch, *alt = NULL;
-	const char *prov = prov_display(pl->p->provider), *cmd = NULL;
+	const char *prov = prov_display(pl), *cmd = NULL;
 	size_t i;
 	int k;
 	char b1[24], b2[24];
@@ -2119,17 +2114,17 @@ static void plan_eol(struct planner *pl)
 				 * extended support, AKS LTS) is left */
 				if (pr && pr->end_of_standard && strcmp(pr->end_of_standard, pl->today) >= 0)
 					prov_note = afmt(pl, "; %s supports it until %s",
-							 prov_display(pl->p->provider), pr->end_of_standard);
+							 prov_display(pl), pr->end_of_standard);
 				else if (pr && pr->end_of_standard && pr->end_of_extended &&
 					 strcmp(pr->end_of_extended, pl->today) >= 0)
 					prov_note = afmt(pl, "; %s standard support ended on %s, "
 							 "extended support lasts until %s",
-							 prov_display(pl->p->provider), pr->end_of_standard,
+							 prov_display(pl), pr->end_of_standard,
 							 pr->end_of_extended);
 				else if (pr && !pr->end_of_standard && pr->end_of_extended &&
 					 strcmp(pr->end_of_extended, pl->today) >= 0)
 					prov_note = afmt(pl, "; %s supports it until %s",
-							 prov_display(pl->p->provider), pr->end_of_extended);
+							 prov_display(pl), pr->end_of_extended);
 				else
 					prov_note = "";
 			}
@@ -2455,6 +2450,7 @@ enum kup_status kup_plan(const struct kup_kb *kb, const struct kup_profile *p,
 	plan->from = astr(&pl, p->cp_version_text ? p->cp_version_text : cb);
 	plan->to = astr(&pl, tb);
 	full->provider = astr(&pl, kup_provider_name(p->provider));
+	full->managed = kup_kb_provider_managed(kb, full->provider);
 	if (p->npools) {
 		full->pools = kup_arena_zalloc(pl.a, p->npools * sizeof(*full->pools));
 		if (!full->pools) {

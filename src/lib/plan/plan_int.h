@@ -22,6 +22,7 @@ struct kup_plan_pool_note {
 
 struct kup_plan_full {
 	const char *provider;           /* "eks" ... */
+	bool managed;                   /* the provider runs the control plane and etcd (service.managed) */
 	unsigned hops;                  /* control-plane steps */
 	struct kup_plan_pool_note *pools;
 	size_t npools;

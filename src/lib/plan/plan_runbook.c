@@ -447,11 +447,6 @@ static void path_picture(struct doc *d, const struct kup_plan *plan)
 		     "highlighted where a step changes it.</figcaption></figure>\n");
 }
 
-static bool managed_provider(const char *p)
-{
-	return p && (!strcmp(p, "eks") || !strcmp(p, "gke") || !strcmp(p, "aks"));
-}
-
 static void runbook(struct doc *d, const struct kup_plan *plan)
 {
 	const struct kup_plan_full *full = kup_plan_full_c(plan);
@@ -524,7 +519,7 @@ static void runbook(struct doc *d, const struct kup_plan *plan)
 		 plan->from ? plan->from : "", plan->to ? plan->to : "");
 	item_text(d, line);
 	item(d);
-	if (managed_provider(full->provider)) {
+	if (full->managed) {
 		t(d, "Backups: back up the cluster's resources and volumes (e.g. ");
 		code(d, "velero backup create pre-upgrade");
 		t(d, "); the provider keeps etcd, but a resource backup is what you can restore");

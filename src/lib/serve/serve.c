@@ -9,6 +9,7 @@
 
 #include "kupgrade/ingest.h"
 #include "kupgrade/kbplan.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/live.h"
 #include "kupgrade/report.h"
 #include "kupgrade/scan.h"
@@ -312,18 +313,6 @@ static bool iso_date(const char *iso, long long *when)
 	return true;
 }
 
-/* The provider a git version names: "-eks-" -> eks, "-gke." -> gke; else NULL. */
-static const char *provider_of(const char *git_version)
-{
-	if (!git_version)
-		return NULL;
-	if (strstr(git_version, "-eks-"))
-		return "eks";
-	if (strstr(git_version, "-gke."))
-		return "gke";
-	return NULL;
-}
-
 /* True when target is the minor right after the server's. */
 static bool is_next_minor(const struct kup_serve_cycle *c, const struct kup_version *target)
 {
@@ -552,10 +541,12 @@ void kup_serve_metrics(const struct kup_serve_state *s, const struct kup_kb *kb,
 	if (c->server_version && kb) {
 		struct kup_version v;
 		struct kup_error err = KUP_ERROR_INIT;
-		const char *prov = provider_of(c->server_version);
+		const char *prov = NULL;
 		long long when;
 
 		if (kup_version_parse(c->server_version, &v, &err) == KUP_OK) {
+			/* the provider its version names (data/<provider>.yaml `recognize`) */
+			prov = kup_kb_version_provider(kb, &v);
 			family(out, "kupgrade_support_end_timestamp_seconds", "gauge",
 			       "End of support of the server's minor version (Unix time; "
 			       "upstream end of life, and the provider's standard and extended support).");
