@@ -142,7 +142,16 @@ struct kup_report {
 	bool fail_undecided;
 	/* Set by kup_report_set_scan: the chart evaluation items it made. */
 	struct kup_report_item *owned_items;
+	/* Optional, to write the report while it is drawn (scan): the json and
+	   yaml renderers call flush(flush_ctx, out) after a finding or item once
+	   `out` holds KUP_REPORT_FLUSH_AT bytes or more; flush takes the bytes
+	   and empties `out` (kup_buf_reset).  The bytes are the same as without
+	   it; a finding list of any length is not held whole in memory.  The
+	   other formats ignore it. */
+	void (*flush)(void *ctx, struct kup_buf *out);
+	void *flush_ctx;
 };
+#define KUP_REPORT_FLUSH_AT (256u * 1024)
 
 /*
  * Sets r->findings and r->nfindings to `list` (n entries) and counts them

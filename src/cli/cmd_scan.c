@@ -232,6 +232,16 @@ static enum kup_status scan_live(struct cli_live *live, struct kup_ingest *in,
 }
 
 
+/* kup_report.flush: writes the report's text so far to stdout (ctx: a bool set on a failure). */
+static void write_report_part(void *ctx, struct kup_buf *out)
+{
+	bool *failed = ctx;
+
+	if (!*failed && out->len && fwrite(out->buf, 1, out->len, stdout) != out->len)
+		*failed = true;
+	kup_buf_reset(out);
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	struct cli_parse p;
@@ -260,7 +270,7 @@ int cmd_scan(int argc, char **argv)
 	const struct kup_finding **list = NULL;
 	struct kup_report rep;
 	struct kup_buf out = KUP_BUF_INIT;
-	bool color, usage_error = false, quiet = false;
+	bool color, usage_error = false, quiet = false, write_failed = false;
 	int c, rc = KUP_EXIT_OK;
 	char tbuf[32];
 	struct cli_progress pg;
@@ -525,12 +535,15 @@ int cmd_scan(int argc, char **argv)
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
+	/* json and yaml are written while they are drawn (a long finding list is not held whole) */
+	rep.flush = write_report_part;
+	rep.flush_ctx = &write_failed;
 	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom) {
 		cli_error("cannot render the report");
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
-	if (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len) {
+	if (write_failed || (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)) {
 		cli_error("cannot write the report");
 		rc = KUP_EXIT_ERROR;
 		goto out;

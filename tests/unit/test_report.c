@@ -1386,6 +1386,58 @@ static void test_many_findings(void **state)
 	free(many);
 }
 
+/* kup_report.flush: json and yaml written in parts are the same bytes as drawn whole. */
+struct parts {
+	struct kup_buf all;
+	size_t calls;
+};
+
+static void take_part(void *ctx, struct kup_buf *out)
+{
+	struct parts *p = ctx;
+
+	assert_true(out->len >= KUP_REPORT_FLUSH_AT);
+	kup_buf_add(&p->all, out->buf, out->len);
+	kup_buf_reset(out);
+	p->calls++;
+}
+
+static void test_flush_same_bytes(void **state)
+{
+	enum { N = 5000 };
+	static const enum kup_format both[] = { KUP_FMT_JSON, KUP_FMT_YAML };
+	struct kup_report r = full_report();
+	const struct kup_finding **many = calloc(N, sizeof(*many));
+
+	(void)state;
+	assert_non_null(many);
+	for (size_t i = 0; i < N; i++)
+		many[i] = &fx[i % 6];
+	r.findings = many;
+	r.nfindings = N;
+	for (size_t i = 0; i < 2; i++) {
+		struct kup_buf whole = KUP_BUF_INIT, rest = KUP_BUF_INIT;
+		struct parts p = { KUP_BUF_INIT, 0 };
+
+		r.flush = NULL;
+		assert_int_equal(kup_report_render(both[i], &r, &whole), KUP_OK);
+		r.flush = take_part;
+		r.flush_ctx = &p;
+		assert_int_equal(kup_report_render(both[i], &r, &rest), KUP_OK);
+		assert_true(p.calls >= 2);
+		assert_true(rest.len < KUP_REPORT_FLUSH_AT + 64 * 1024);
+		kup_buf_add(&p.all, rest.buf, rest.len);
+		assert_false(p.all.oom);
+		assert_int_equal(p.all.len, whole.len);
+		assert_memory_equal(p.all.buf, whole.buf, whole.len);
+		kup_buf_release(&whole);
+		kup_buf_release(&rest);
+		kup_buf_release(&p.all);
+	}
+	r.flush = NULL;
+	free(many);
+}
+
 /* ---- ugly inputs ------------------------------------------------------------------------ */
 
 static uint32_t rng_state = 12345;
@@ -1566,6 +1618,7 @@ int main(void)
 		cmocka_unit_test(test_chart_evaluations),
 		cmocka_unit_test(test_render_args),
 		cmocka_unit_test(test_many_findings),
+		cmocka_unit_test(test_flush_same_bytes),
 		cmocka_unit_test(test_random_strings),
 		cmocka_unit_test(test_huge_scalar),
 	};
