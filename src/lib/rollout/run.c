@@ -63,6 +63,7 @@ struct old {                   /* an old node of the roll */
 	int up_failures;           /* in place: upgrade commands failed so far */
 	int64_t up_not_before;     /* in place: monotonic ms, the next upgrade try waits until then */
 	int64_t up_done_ms;        /* in place: when the upgrade command ended (monotonic) */
+	bool up_unknown;           /* in place: that command was a killed predecessor's, its exit unknown */
 };
 
 struct job {
@@ -956,6 +957,7 @@ static void poll_jobs(struct run *R)
 				 */
 				R->olds[j->old].state = OLD_UPGRADED;
 				R->olds[j->old].up_done_ms = kup_mono_ms();
+				R->olds[j->old].up_unknown = true;
 			} else if (j->kind == JOB_UPGRADE) {
 				R->olds[j->old].state = OLD_DRAINED;   /* never ran: upgrade now */
 			}
@@ -1222,6 +1224,23 @@ static void finish_upgraded(struct run *R)
 			continue;
 		}
 		if (od->state == OLD_UPGRADED && R->o->upgrade_timeout_s > 0 &&
+		    kup_mono_ms() - od->up_done_ms > (int64_t)R->o->upgrade_timeout_s * 1000 &&
+		    od->up_unknown && od->up_failures < PROVISION_RETRIES && !*R->o->stop) {
+			/*
+			 * a killed predecessor's command whose exit is not known, and
+			 * the node not at the target: it did not upgrade it; a retry
+			 */
+			long wait_ms = 5000L << od->up_failures;
+			od->up_failures++;
+			od->up_unknown = false;
+			od->state = OLD_DRAINED;
+			od->up_not_before = kup_mono_ms() + wait_ms;
+			event(R, "upgrade-retry", "node %s: not at %s %ld s after a previous run's upgrade "
+			      "command (its exit not known): retry %d of %d in %ld s", od->name, R->o->to,
+			      R->o->upgrade_timeout_s, od->up_failures, PROVISION_RETRIES, wait_ms / 1000);
+			continue;
+		}
+		if (od->state == OLD_UPGRADED && R->o->upgrade_timeout_s > 0 &&
 		    kup_mono_ms() - od->up_done_ms > (int64_t)R->o->upgrade_timeout_s * 1000) {
 			R->r->failed = true;
 			set_text(&R->r->reason,
@@ -1285,6 +1304,7 @@ static enum kup_status on_step(void *ctx, const struct kup_store_step *s)
 		if (strcmp(s->type, "upgrade") == 0 && s->state == KUP_STEP_SUCCEEDED) {
 			R->olds[k].state = OLD_UPGRADED;
 			R->olds[k].up_done_ms = kup_mono_ms();
+			R->olds[k].up_unknown = s->settled;
 		}
 		if (strcmp(s->type, "upgrade") == 0 && s->state == KUP_STEP_FAILED && !s->settled)
 			R->olds[k].up_failures++;

@@ -1,0 +1,266 @@
+#!/bin/bash
+# rollout_inplace.sh - `kupgrade rollout run --upgrade` (in place: kubeadm, self-managed) on a
+# real control plane: kube-apiserver, kube-controller-manager (node lifecycle controller on)
+# and kube-scheduler v1.20.2, with kubemark hollow nodes as in rollout_run.sh.  The upgrade
+# command stops a node's v1.19.16 hollow kubelet and starts the v1.20.2 one under the SAME
+# node name (kubemark registers by --name), as `kubeadm upgrade node` + a kubelet restart
+# would; every command is logged by the provider.
+#
+# 4 nodes over zones a b, budget maxUnavailableNodes 2; Deployments web (4, PDB
+# maxUnavailable 1) and api (3, PDB minAvailable 2).  The first upgrade command fails (the
+# roll retries it after 5 s); kupgrade is killed (kill -9) once an upgrade has run, then
+# --resume completes the roll.  Asserts: every node Ready at v1.20 under its old name,
+# uncordoned, without kupgrade's taint; no node upgraded twice (the provider's log); never
+# fewer Ready pods than a PDB requires, never more than 2 nodes unavailable (a watcher,
+# every 250 ms); the JSON summary.  Before it, on the same pool: --abort after a kill -9
+# uncordons what kupgrade cordoned.  No assertion depends on how fast the machine is: waits are
+# bounded generously and the kill comes after an event, not after a delay.
+# Usage (ctest): rollout_inplace.sh KUPGRADE_CLI BUILD_DIR
+set -u
+CLI="$1"
+. "$(dirname "$0")/lib/apiserver.sh"
+command -v jq >/dev/null || kup_die "jq not installed"
+command -v unshare >/dev/null || kup_die "unshare not installed (util-linux)"
+command -v setsid >/dev/null || kup_die "setsid not installed (util-linux)"
+[ "$(id -u)" = 0 ] || kup_die "hollow nodes need a private mount namespace: run as root"
+NODES=4
+T_START=$(date +%s)
+
+KUP_KCM_CONTROLLERS='*'
+kup_api_start
+BIN=$("$KUP_SRC_DIR/scripts/build-apiserver") || kup_die "scripts/build-apiserver failed"
+[ -x "$BIN/kubemark" ] && [ -x "$BIN/kubemark-1.19" ] && [ -x "$BIN/kube-scheduler" ] ||
+	kup_die "$BIN lacks kubemark, kubemark-1.19 or kube-scheduler: scripts/build-apiserver --force"
+D=$KUP_API_DIR
+OUT=$D/out
+mkdir -p "$OUT" "$D/nodes" /var/lib/kubelet
+K=(--kubeconfig "$KUP_KUBECONFIG" --context admin)
+p=$D/pki
+
+cat >"$D/hollow.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+current-context: h
+clusters:
+- name: test
+  cluster: {server: "$KUP_API_URL", certificate-authority-data: "$(base64 -w0 "$p/ca.crt")"}
+users:
+- name: h
+  user: {client-certificate-data: "$(base64 -w0 "$p/admin.crt")", client-key-data: "$(base64 -w0 "$p/admin.key")"}
+contexts:
+- name: h
+  context: {cluster: test, user: h}
+EOF
+
+"$BIN/kube-scheduler" --kubeconfig "$D/kcm.kubeconfig" --leader-elect=false --port=0 \
+	--secure-port=0 >"$D/kube-scheduler.log" 2>&1 &
+KUP_PIDS="$! $KUP_PIDS"
+
+# The provider: start a hollow node; upgrade one in place (stop its kubelet, start the
+# next version's under the same name).  $D/fail-upgrades: that many upgrades fail first.
+cat >"$D/provider.sh" <<EOF
+#!/bin/bash
+# provider.sh old NAME ZONE | upgrade NODE VERSION
+set -u
+D="$D"
+BIN="$BIN"
+port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start() { # name zone binary
+	local n=\$1 z=\$2 b=\$3 dir="\$D/nodes/\$1"
+	mkdir -p "\$dir/kubelet" "\$dir/tmp"
+	rm -f "\$dir/pid"
+	cp "\$D/hollow.kubeconfig" "\$dir/kubelet/kc"
+	setsid -f sh -c "echo \\\$\\\$ >'\$dir/pid'; exec unshare -m --propagation private sh -c \\"
+		mount --bind '\$dir/kubelet' /var/lib/kubelet && mount --bind '\$dir/tmp' /tmp &&
+		exec '\$b' --morph=kubelet --name='\$n' --kubeconfig=/var/lib/kubelet/kc \\
+		--kubelet-port=\$(port) --kubelet-read-only-port=\$(port) \\
+		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=general\\"" \\
+		</dev/null >>"\$dir/log" 2>&1
+	for i in \$(seq 1 50); do [ -s "\$dir/pid" ] && break; sleep 0.1; done
+}
+case "\$1" in
+old) echo "\$3" >"\$D/nodes/\$2.zone"; start "\$2" "\$3" "\$BIN/kubemark-1.19" ;;
+upgrade)
+	exec 9>"\$D/fail-upgrades.lock"
+	flock 9
+	f=\$(cat "\$D/fail-upgrades" 2>/dev/null || echo 0)
+	if [ "\$f" -gt 0 ]; then
+		echo \$((f - 1)) >"\$D/fail-upgrades"
+		echo "\$(date +%s.%N) upgrade-failed \$2" >>"\$D/provider.log"
+		echo "kubeadm upgrade node: connection refused (injected)" >&2
+		exit 1
+	fi
+	exec 9>&-
+	echo "\$(date +%s.%N) upgrade \$2 version=\$3" >>"\$D/provider.log"
+	pid=\$(cat "\$D/nodes/\$2/pid" 2>/dev/null)
+	if [ -n "\$pid" ]; then
+		kill -KILL "\$pid" 2>/dev/null
+		for i in \$(seq 1 100); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.1; done
+	fi
+	start "\$2" "\$(cat "\$D/nodes/\$2.zone")" "\$BIN/kubemark" ;;
+*) exit 2 ;;
+esac
+EOF
+chmod +x "$D/provider.sh"
+UPGRADE="$D/provider.sh upgrade {node} {version}"
+
+hollow_stop() {
+	local f
+	for f in "$D"/nodes/*/pid; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+trap 'hollow_stop; kup_api_stop' EXIT
+(
+	trap '' INT TERM HUP
+	while kill -0 $$ 2>/dev/null; do sleep 1; done
+	for f in "$D"/nodes/*/pid; do kill -KILL "$(cat "$f")" 2>/dev/null; done
+) </dev/null >/dev/null 2>&1 &
+
+nodes_json() { $KUP_CURL -fsS "$KUP_API_URL/api/v1/nodes?labelSelector=kupgrade.dev/pool%3Dgeneral"; }
+wait_for() { # description seconds command...
+	local what="$1" max="$2" i
+	shift 2
+	for i in $(seq 1 $((max * 2))); do
+		"$@" && return 0
+		sleep 0.5
+	done
+	kup_not_ok "$what: not within $max s"
+	return 1
+}
+ready_nodes() {
+	[ "$(nodes_json | jq '[.items[] | select(.status.conditions[]? | select(.type == "Ready" and .status == "True"))] | length')" -ge "$1" ]
+}
+fresh_pool() { # round
+	local i z
+	hollow_stop
+	nodes_json | jq -r '.items[].metadata.name' | while read -r n; do
+		$KUP_CURL -fsS -X DELETE "$KUP_API_URL/api/v1/nodes/$n" -o /dev/null
+	done
+	$KUP_CURL -fsS -X DELETE "$KUP_API_URL/api/v1/namespaces/shop/pods?gracePeriodSeconds=0" \
+		-o /dev/null 2>/dev/null
+	rm -rf "$D"/nodes/* "$D/provider.log"
+	touch "$D/provider.log"
+	for i in $(seq 1 "$NODES"); do
+		case $((i % 2)) in 0) z=a ;; *) z=b ;; esac
+		"$D/provider.sh" old "node$1-$i" "$z"
+	done
+	wait_for "$NODES old nodes Ready" 120 ready_nodes "$NODES" || kup_die "the hollow nodes did not start"
+}
+apply() { # path body
+	$KUP_CURL -fsS -X POST -H 'Content-Type: application/json' "$KUP_API_URL$1" -d "$2" -o /dev/null ||
+		kup_die "POST $1 failed"
+}
+deploy() { # name replicas
+	apply /apis/apps/v1/namespaces/shop/deployments "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",
+	  \"metadata\":{\"name\":\"$1\"},\"spec\":{\"replicas\":$2,\"selector\":{\"matchLabels\":{\"app\":\"$1\"}},
+	  \"template\":{\"metadata\":{\"labels\":{\"app\":\"$1\"}},\"spec\":{\"terminationGracePeriodSeconds\":1,
+	  \"containers\":[{\"name\":\"c\",\"image\":\"registry.k8s.io/pause:3.2\"}]}}}}"
+}
+pdb() { # name field value
+	apply /apis/policy/v1beta1/namespaces/shop/poddisruptionbudgets "{\"apiVersion\":\"policy/v1beta1\",
+	  \"kind\":\"PodDisruptionBudget\",\"metadata\":{\"name\":\"$1\"},
+	  \"spec\":{\"$2\":$3,\"selector\":{\"matchLabels\":{\"app\":\"$1\"}}}}"
+}
+ready_pods() { # "web api"
+	$KUP_CURL -fsS "$KUP_API_URL/api/v1/namespaces/shop/pods" | jq -r '
+	  [.items[] | select(.metadata.deletionTimestamp == null) |
+	   select(any(.status.conditions[]?; .type == "Ready" and .status == "True")) | .metadata.labels.app] as $r |
+	  [("web","api") as $a | ($r | map(select(. == $a)) | length)] | map(tostring) | join(" ")'
+}
+workloads_ready() { [ "$(ready_pods)" = "4 3" ]; }
+
+fresh_pool 1
+kup_api_namespace shop
+deploy web 4
+pdb web maxUnavailable 1
+deploy api 3
+pdb api minAvailable 2
+wait_for "every workload Ready" 120 workloads_ready || kup_die "the workloads did not become Ready"
+kup_ok "workloads Ready on $NODES hollow nodes in $(($(date +%s) - T_START)) s"
+
+# ---- kill -9 once a node is cordoned, then --abort uncordons it (the upgrade command, were it
+# reached, fails: the node would stay cordoned for --abort all the same) -----------------
+( exec "$CLI" rollout run "${K[@]}" --pool general --to 1.20 --provider exec \
+	--upgrade 'false {node} {version}' --max-unavailable 1 --drain-timeout 60s \
+	--state "sqlite:$D/abort.db" >"$OUT/abort-0.out" 2>"$OUT/abort-0.err" ) &
+pid=$!
+cordoned() { [ "$(nodes_json | jq '[.items[] | select(.spec.unschedulable == true)] | length')" -ge 1 ]; }
+wait_for "a drain started" 60 cordoned
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+# the killed roll's drain goes on (its own process group): its evictions end before --abort
+drained() {
+	local n
+	n=$(nodes_json | jq -r '[.items[] | select(.spec.unschedulable == true) | .metadata.name][0]')
+	[ "$($KUP_CURL -fsS "$KUP_API_URL/api/v1/namespaces/shop/pods?fieldSelector=spec.nodeName%3D$n" |
+		jq '.items | length')" = 0 ]
+}
+wait_for "the drain of the killed roll ended" 60 drained
+"$CLI" rollout run --state "sqlite:$D/abort.db" --abort >"$OUT/abort.out" 2>"$OUT/abort.err"
+kup_expect_exit 0 $? "rollout run --abort"
+kup_check "--abort: no node left cordoned" \
+	test "$(nodes_json | jq '[.items[] | select(.spec.unschedulable == true)] | length')" = 0
+kup_check "--abort: no node left with the kupgrade.dev/rollout taint" \
+	test "$(nodes_json | jq '[.items[] | select(any(.spec.taints[]?; .key == "kupgrade.dev/rollout"))] | length')" = 0
+wait_for "workloads Ready again" 120 workloads_ready
+
+# the watcher: Ready pods (web api) and the pool's Ready-and-schedulable nodes, every 250 ms
+(
+	while :; do
+		n=$(nodes_json | jq '[.items[] | select(.spec.unschedulable != true) |
+		      select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length')
+		echo "$(date +%s.%N) $(ready_pods) $n"
+		sleep 0.25
+	done
+) >"$OUT/watch" 2>/dev/null &
+WATCH_PID=$!
+
+# ---- the roll: the first upgrade fails, kill -9 once an upgrade ran, --resume ----------------
+T_ROLL=$(date +%s)
+echo 1 >"$D/fail-upgrades"
+( exec "$CLI" rollout run "${K[@]}" --pool general --to 1.20 --provider exec --upgrade "$UPGRADE" \
+	--max-unavailable 2 --drain-timeout 60s --upgrade-timeout 90s --state "sqlite:$D/roll.db" \
+	>"$OUT/roll-0.out" 2>"$OUT/roll-0.err" ) &
+pid=$!
+# the kill comes once the failure was seen (its retry recorded) and an upgrade command ran
+upgraded_one() { grep -q "retry 1 of 3" "$OUT/roll-0.err" && grep -q " upgrade " "$D/provider.log"; }
+wait_for "an upgrade failed and one ran" 120 upgraded_one
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+echo "harness: kill -9 of the roll after $(($(date +%s) - T_ROLL)) s" >&2
+"$CLI" rollout run --state "sqlite:$D/roll.db" --resume -o json >"$OUT/roll-1.json" 2>"$OUT/roll-1.err"
+rc=$?
+kill "$WATCH_PID" 2>/dev/null
+wait "$WATCH_PID" 2>/dev/null
+echo "harness: the roll took $(($(date +%s) - T_ROLL)) s (kill -9 and --resume included)" >&2
+kup_expect_exit 0 "$rc" "rollout run --upgrade --resume after kill -9"
+[ "$rc" = 0 ] || tail -n 30 "$OUT/roll-1.err" >&2
+kup_grep "$OUT/roll-0.err" "upgrade command failed \(exit 1\): retry 1 of 3 in 5 s" \
+	"the failing upgrade command is retried after 5 s"
+kup_check "JSON: in place, $NODES old nodes upgraded, not failed, peak unavailable <= 2" \
+	kup_jq "$OUT/roll-1.json" ".mode == \"in-place\" and .old_nodes == $NODES and .upgraded == $NODES and
+		.failed == false and .peak_unavailable_nodes <= 2 and .pdb_violation_s == 0 and .makespan_s > 0"
+kup_check "every node upgraded exactly once (the provider's log)" \
+	test "$(awk '$2 == "upgrade" { print $3 }' "$D/provider.log" | sort | uniq -c | awk '$1 != 1' | wc -l)" = 0 -a \
+	"$(awk '$2 == "upgrade" { print $3 }' "$D/provider.log" | sort -u | wc -l)" = "$NODES"
+kup_check "one upgrade command failed (injected)" \
+	test "$(awk '$2 == "upgrade-failed"' "$D/provider.log" | wc -l)" = 1
+kup_check "the pool is its $NODES old names, each Ready at v1.20, uncordoned, without kupgrade's taint" \
+	test "$(nodes_json | jq '[.items[] | select(.metadata.name | startswith("node1-")) |
+		select(.status.nodeInfo.kubeletVersion | startswith("v1.20")) | select(.spec.unschedulable != true) |
+		select(all(.spec.taints[]?; .key != "kupgrade.dev/rollout")) |
+		select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length')" = "$NODES"
+kup_check "web never below 3 Ready (maxUnavailable 1 of 4)" \
+	awk 'NF == 4 && $2 < 3 { bad = 1 } END { exit bad }' "$OUT/watch"
+kup_check "api never below 2 Ready (minAvailable 2)" \
+	awk 'NF == 4 && $3 < 2 { bad = 1 } END { exit bad }' "$OUT/watch"
+kup_check "never more than 2 of $NODES nodes unavailable" \
+	awk -v n="$NODES" 'NF == 4 && n - $4 > 2 { bad = 1 } END { exit bad }' "$OUT/watch"
+kup_check "the watcher saw a node cordoned (the roll was sampled)" \
+	awk -v n="$NODES" 'NF == 4 && $4 < n { seen = 1 } END { exit !seen }' "$OUT/watch"
+echo "harness: watcher: $(wc -l <"$OUT/watch") samples" >&2
+
+echo "harness: rollout_inplace took $(($(date +%s) - T_START)) s" >&2
+kup_done
