@@ -313,6 +313,19 @@ static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 			snprintf(cmd, sizeof(cmd), "kubectl drain NODE --ignore-daemonsets "
 				 "--delete-emptydir-data --timeout=15m");
 			code(d, cmd);
+			{
+				/* kubeadm / self-managed: kupgrade drains, upgrades and uncordons in place */
+				struct kup_buf b = KUP_BUF_INIT;
+				kup_buf_addf(&b, "kupgrade rollout run --context CTX --pool %s --to %s --provider "
+					     "exec --upgrade 'CMD {node} {version}' --max-unavailable 1", name,
+					     plan->to ? plan->to : "");
+				kup_buf_adds(d->out, "; in place, node by node: ");
+				if (b.oom)
+					d->out->oom = true;
+				else
+					code(d, b.buf);
+				kup_buf_release(&b);
+			}
 		}
 		if (s->tuned)
 			tuned_item(d, s->tuned);
