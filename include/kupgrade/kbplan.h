@@ -69,6 +69,11 @@ struct kup_addon_release {
 	const char *source;
 	bool and_later;                  /* the source states this range for this release and
 	                                    every later one ("v0.84.0 and later need 1.25+") */
+	const char *requires_addon;      /* this release and every later one need another add-on
+	                                    ("gateway-api") at requires_min or later, or NULL */
+	const char *requires_min_text;
+	struct kup_version requires_min;
+	const char *requires_source;
 };
 
 struct kup_addon_rule {

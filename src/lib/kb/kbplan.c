@@ -297,8 +297,9 @@ static void load_addon_releases(struct kup_kb_loader *ld, const struct kup_node 
 				struct kup_addon_rule *a)
 {
 	static const char *const keys[] = { "version", "k8s_min", "k8s_max", "for_k8s", "chart",
-					    "released", "end_of_life", "and_later", "source",
-					    "checked", "notes", NULL };
+					    "released", "end_of_life", "and_later", "requires_addon",
+					    "requires_min", "requires_source", "source", "checked",
+					    "notes", NULL };
 	struct kup_addon_release *rs;
 	size_t i, j, n = 0;
 
@@ -336,6 +337,18 @@ static void load_addon_releases(struct kup_kb_loader *ld, const struct kup_node 
 		r->released = kup_kbl_want_date(ld, e, "released", false);
 		r->end_of_life = kup_kbl_want_date(ld, e, "end_of_life", false);
 		r->and_later = want_bool(ld, e, "and_later");
+		r->requires_addon = want_text(ld, e, "requires_addon", false);
+		if (r->requires_addon) {
+			const struct kup_node *mn;
+
+			kup_kbl_want_version(ld, e, "requires_min", true, &r->requires_min);
+			if ((mn = kup_node_get(e, "requires_min")) && mn->kind == KUP_NODE_SCALAR)
+				r->requires_min_text = kup_kbl_str(ld, mn);
+			kup_kbl_want_source(ld, e, "requires_source", &r->requires_source);
+		} else if (kup_node_get(e, "requires_min") || kup_node_get(e, "requires_source")) {
+			kup_kbl_problem(ld, e, "'requires_min' and 'requires_source' belong with "
+					"'requires_addon'");
+		}
 		kup_kbl_want_source(ld, e, "source", &r->source);
 		if (ld->problems != bad || ld->oom)
 			continue;
@@ -432,6 +445,19 @@ static void load_addons(struct kup_kb_loader *ld, const struct kup_node *root)
 			return;
 		}
 		p->addons[p->naddons++] = a;
+	}
+	/* a release's requires_addon names an add-on of this file */
+	for (i = 0; i < list->len && !ld->oom; i++) {
+		const struct kup_node *rl = kup_node_get(list->u.items[i], "releases");
+
+		for (j = 0; rl && rl->kind == KUP_NODE_SEQ && j < rl->len; j++) {
+			const struct kup_node *rq = kup_node_get(rl->u.items[j], "requires_addon");
+
+			if (rq && rq->kind == KUP_NODE_SCALAR && rq->u.str &&
+			    !kup_kb_find_addon(ld->kb, rq->u.str))
+				kup_kbl_problem(ld, rq, "requires_addon '%s' is not an add-on of the "
+						"knowledge base", rq->u.str);
+		}
 	}
 }
 

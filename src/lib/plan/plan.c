@@ -784,6 +784,56 @@ static const char *range_text(struct planner *pl, const struct kup_addon_release
 	return "any version";
 }
 
+/*
+ * Release `pick` of add-on a (and every release after a row that says so)
+ * needs another add-on at a minimum version (requires_addon, e.g. Istio 1.16
+ * needs the Gateway API CRDs at 0.5 or later).  When the profile has that
+ * add-on below the minimum, a step moves it there first, at hop k.
+ */
+static void addon_requires(struct planner *pl, const struct kup_addon_rule *a, size_t pick,
+			   int k)
+{
+	const struct kup_addon_release *req = NULL, *to = &a->releases[pick];
+	const struct kup_addon_rule *ra;
+	const struct kup_addon_inst *inst = NULL;
+	struct kup_version cur;
+	const char *cur_text;
+	size_t i;
+	struct pstep *ps;
+
+	for (i = 0; i <= pick; i++)
+		if (a->releases[i].requires_addon &&
+		    (!req || kup_version_cmp(&a->releases[i].requires_min, &req->requires_min) > 0))
+			req = &a->releases[i];
+	if (!req || !(ra = kup_kb_find_addon(pl->kb, req->requires_addon)))
+		return;
+	for (i = 0; i < pl->p->naddons && !inst; i++)
+		if (kup_kb_find_addon(pl->kb, pl->p->addons[i].name) == ra)
+			inst = &pl->p->addons[i];
+	if (!inst)
+		return;   /* not in the profile: nothing known to move */
+	cur = inst->version;
+	cur_text = inst->version_text;
+	for (i = 0; i < pl->nsteps; i++) {   /* already moved by an earlier step */
+		struct kup_version v;
+
+		if (pl->steps[i].ai == inst && pl->steps[i].s.to &&
+		    kup_version_parse(pl->steps[i].s.to, &v, NULL) == KUP_OK) {
+			cur = v;
+			cur_text = pl->steps[i].s.to;
+		}
+	}
+	if (cur.valid && kup_version_cmp(&cur, &req->requires_min) >= 0)
+		return;
+	ps = add_step(pl, k, PH_ADDON, KUP_STEP_ADDON, ra->name, cur_text ? cur_text : "unknown",
+		      req->requires_min_text,
+		      afmt(pl, "%s %s needs %s %s or later (%s%s): move it before %s", a->name,
+			   to->version_text, ra->name, req->requires_min_text, req->requires_source,
+			   cur.valid ? "" : "; the installed version is not known", a->name));
+	if (ps)
+		ps->ai = inst;
+}
+
 static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 			    const struct kup_addon_inst *ai, size_t start)
 {
@@ -901,6 +951,7 @@ static void plan_addon_hops(struct planner *pl, const struct kup_addon_rule *a,
 				why = afmt(pl, "%s. Assumed: %s", why, pl->assume);
 				pl->assume = NULL;
 			}
+			addon_requires(pl, a, pick, k);
 			add_step(pl, k, PH_ADDON, KUP_STEP_ADDON, a->name, cur_text,
 				 to->version_text, why);
 			if (!pl->oom) {
