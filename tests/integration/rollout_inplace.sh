@@ -204,6 +204,7 @@ kup_check "--abort: no node left cordoned" \
 	test "$(nodes_json | jq '[.items[] | select(.spec.unschedulable == true)] | length')" = 0
 kup_check "--abort: no node left with the kupgrade.dev/rollout taint" \
 	test "$(nodes_json | jq '[.items[] | select(any(.spec.taints[]?; .key == "kupgrade.dev/rollout"))] | length')" = 0
+kup_grep "$OUT/abort.out" "^old node node1-[0-9]+ left at v1.19" "--abort lists the old nodes left"
 wait_for "workloads Ready again" 120 workloads_ready
 
 # the watcher: Ready pods (web api) and the pool's Ready-and-schedulable nodes, every 250 ms

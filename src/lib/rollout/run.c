@@ -1772,13 +1772,14 @@ enum kup_status kup_ro_run_abort(struct kup_kube *k, struct kup_store *st,
 					     e.msg ? e.msg : "?");
 			kup_error_release(&e);
 		}
-		kup_buf_addf(left, "old node %s left at v%d.%d\n", n->name, n->major, n->minor);
+		kup_buf_addf(left, "%s node %s left at v%d.%d\n", is_old(&R, n) ? "old" : "upgraded", n->name,
+			     n->major, n->minor);
 		kup_kube_resp_release(&resp);
 		kup_buf_release(&path);
 		kup_buf_release(&body);
 	}
 	for (i = 0; i < R.nnodes; i++)
-		if (!is_old(&R, &R.nodes[i]))
+		if (!is_old(&R, &R.nodes[i]) && find_old(&R, R.nodes[i].name) < 0)
 			kup_buf_addf(left, "new node %s kept\n", R.nodes[i].name);
 	{
 		struct kup_store_cluster c;
