@@ -36,6 +36,13 @@ enum { O_POLICY = 'p', O_SEEDS = 's', O_SURGE = 'S', O_UNAVAIL = 'U', O_PRESCALE
 static const struct cli_opt check_opts[] = {
 	OPT_OUTPUT("table json yaml", "table"), OPT_BUDGET, OPT_QUIET, CLI_OPT_HELP, CLI_OPT_END,
 };
+static const struct cli_opt plan_opts[] = {
+	OPT_OUTPUT("table json yaml", "table"), OPT_BUDGET, OPT_QUIET, CLI_OPT_HELP,
+	{ O_LIVE_GROUP, 0, NULL, CLI_OPT_GROUP, NULL,
+	  "The live cluster instead of SCENARIO (its scenario as `rollout scenario --context` "
+	  "derives it)", NULL, CLI_HINT_NONE, NULL, cli_live_opts },
+	CLI_OPT_END,
+};
 static const struct cli_opt simulate_opts[] = {
 	{ O_POLICY, 0, "policy", CLI_ARG, "NAME|all", "the policies to run (see 'rollout policies')",
 	  "all", CLI_HINT_NONE, NULL, NULL },
@@ -66,9 +73,13 @@ static const struct cli_cmd ro_check = {
 	check_opts, CLI_HINT_FILE, NULL, NULL, NULL,
 };
 static const struct cli_cmd ro_plan = {
-	"rollout plan", "SCENARIO [-o table|json|yaml]",
-	"the kupgrade policy's steps on the scenario's seed, with expected times", NULL,
-	check_opts, CLI_HINT_FILE, NULL, NULL, NULL,
+	"rollout plan", "SCENARIO [-o table|json|yaml]\n--context NAME [--kubeconfig FILE] "
+	"[--max-surge N] [--max-unavailable M] [-o table|json|yaml]",
+	"the kupgrade policy's steps on the scenario's seed, with expected times",
+	"With --context, --kubeconfig or --live the scenario is derived from the live cluster "
+	"(as `rollout scenario --context` derives it; set the budget with --max-surge and "
+	"--max-unavailable).",
+	plan_opts, CLI_HINT_FILE, NULL, NULL, NULL,
 };
 static const struct cli_cmd ro_simulate = {
 	"rollout simulate",
@@ -182,8 +193,20 @@ static int parse_count(const char *flag, const char *v, int *out)
 /* -q/--quiet: no progress line (simulate shows one on a terminal) */
 static bool quiet;
 
+/* live: accepts --context/--kubeconfig/--live (then no SCENARIO); NULL: a SCENARIO only */
+static int parse_live(const struct cli_cmd *cmd, int argc, char **argv, const char *formats,
+		      const char **format, const char **policy, int *seeds, struct budget_args *ba,
+		      struct cli_live *live);
+
 static int parse_common(const struct cli_cmd *cmd, int argc, char **argv, const char *formats,
 			const char **format, const char **policy, int *seeds, struct budget_args *ba)
+{
+	return parse_live(cmd, argc, argv, formats, format, policy, seeds, ba, NULL);
+}
+
+static int parse_live(const struct cli_cmd *cmd, int argc, char **argv, const char *formats,
+		      const char **format, const char **policy, int *seeds, struct budget_args *ba,
+		      struct cli_live *live)
 {
 	struct cli_parse p;
 	int c;
@@ -195,6 +218,11 @@ static int parse_common(const struct cli_cmd *cmd, int argc, char **argv, const 
 	}
 	cli_parse_init(&p, cmd, argc, argv);
 	while ((c = cli_parse_next(&p)) != -1) {
+		if (live && cli_live_option(live, c, p.arg)) {
+			if (live->bad)
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'o': *format = p.arg; break;
 		case 'q': quiet = true; break;
@@ -249,8 +277,16 @@ static int parse_common(const struct cli_cmd *cmd, int argc, char **argv, const 
 		cli_error("unknown output format '%s' (%s)", *format, formats);
 		return -1;
 	}
+	if (live && cli_live_wanted(live)) {
+		if (argc != 1) {
+			cli_error("give SCENARIO or a cluster (--context, --kubeconfig, --live), not both");
+			return -1;
+		}
+		return 0;
+	}
 	if (argc != 2) {
-		cli_error("expected one SCENARIO file");
+		cli_error(live ? "expected one SCENARIO file (or --context NAME for the live cluster)"
+			  : "expected one SCENARIO file");
 		cli_usage(cmd, stderr);
 		return -1;
 	}
@@ -355,6 +391,42 @@ static void fmt_time(char *buf, size_t n, double s)
 		snprintf(buf, n, "%lds", t);
 }
 
+/*
+ * The live cluster's scenario: a snapshot in a temporary file read as a dump
+ * (as `rollout scenario --context`), named after the context.  NULL after an
+ * error (printed); *partial when resources were skipped (named on stderr).
+ */
+static struct kup_ro_scenario *load_live(struct cli_live *live, bool *partial)
+{
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_buf b = KUP_BUF_INIT;
+	struct kup_ro_scenario *sc = NULL;
+	struct kup_kb *kb = NULL;
+	char *text = NULL, *snap = NULL, label[512];
+	size_t len = 0;
+
+	*partial = cli_live_snapshot_tmp(live, &snap) == KUP_EXIT_ERROR;
+	if (!snap)
+		return NULL;
+	snprintf(label, sizeof(label), "context %s",
+		 live->cfg && live->cfg->context ? live->cfg->context : "(current)");
+	kb = cli_load_kb(NULL);
+	if (!kb || kup_read_file(snap, (size_t)1 << 30, &text, &len, &err) != KUP_OK ||
+	    kup_ro_from_dump(kb, text, len, label, &b, &err) != KUP_OK || b.oom ||
+	    kup_ro_scenario_parse(b.buf, b.len, label, &sc, &err) != KUP_OK) {
+		if (kb)
+			cli_print_error(&err);
+		kup_ro_scenario_free(sc);
+		sc = NULL;
+	}
+	kup_kb_free(kb);
+	free(text);
+	kup_buf_release(&b);
+	kup_error_release(&err);
+	cli_live_snapshot_remove(snap);
+	return sc;
+}
+
 static int rollout_plan(int argc, char **argv)
 {
 	const char *format = "table";
@@ -363,12 +435,19 @@ static int rollout_plan(int argc, char **argv)
 	struct kup_error err = KUP_ERROR_INIT;
 	struct kup_buf b = KUP_BUF_INIT;
 	struct budget_args ba;
+	struct cli_live live;
+	bool partial = false;
 	size_t i;
-	int k, rc = parse_common(&ro_plan, argc, argv, "table|json", &format, NULL, NULL, &ba);
+	int k, rc;
 
-	if (rc)
+	cli_live_init(&live);
+	rc = parse_live(&ro_plan, argc, argv, "table|json", &format, NULL, NULL, &ba, &live);
+	if (rc) {
+		cli_live_release(&live);
 		return rc > 0 ? KUP_EXIT_OK : KUP_EXIT_ERROR;
-	sc = load(argv[1]);
+	}
+	sc = cli_live_wanted(&live) ? load_live(&live, &partial) : load(argv[1]);
+	cli_live_release(&live);
 	if (!sc)
 		return KUP_EXIT_ERROR;
 	apply_budget(sc, &ba);
@@ -435,6 +514,8 @@ static int rollout_plan(int argc, char **argv)
 			     plan.m.quarantined);
 	}
 	rc = plan.m.failed || plan.m.quarantined ? KUP_EXIT_REMOVED : KUP_EXIT_OK;
+	if (partial)
+		rc = KUP_EXIT_ERROR;   /* resources skipped: the scenario may miss workloads */
 	kup_ro_plan_release(&plan);
 	kup_ro_scenario_free(sc);
 	kup_error_release(&err);

@@ -12,6 +12,7 @@
 #     blocker, the pre-flight findings (a Fail webhook without endpoints as a
 #     blocker, a PDB at 0 and an image from a registry not allowed as risks);
 #   - rollout scenario --context == rollout scenario --from-dump SNAPSHOT;
+#   - rollout plan --context == rollout plan of that scenario;
 #   - no temporary snapshot is left behind, whatever the outcome (Ctrl-C
 #     while the snapshot is read included);
 #   - a server that is down: a clear message, exit 1, no output; a resource
@@ -117,6 +118,9 @@ TMPDIR="$TMP" "$CLI" plan "${K[@]}" --to 1.22 "${REG[@]}" -o json >"$OUT/plan-li
 lrc=$?
 TMPDIR="$TMP" "$CLI" rollout scenario "${K[@]}" >"$OUT/scenario-live.yaml" 2>"$OUT/scenario-live.err"
 slrc=$?
+TMPDIR="$TMP" "$CLI" rollout plan "${K[@]}" --max-surge 1 --max-unavailable 0 -o json \
+	>"$OUT/roplan-live.json" 2>"$OUT/roplan-live.err"
+rplrc=$?
 
 # ---- profile ------------------------------------------------------------------------
 kup_expect_exit 2 "$porc" "profile --from-dump SNAPSHOT warns (acme-agent is not in the KB)"
@@ -185,6 +189,17 @@ if cmp -s "$OUT/scenario-off.norm" "$OUT/scenario-live.norm"; then
 else
 	kup_not_ok "rollout scenario --context differs from --from-dump SNAPSHOT:"
 	diff "$OUT/scenario-off.norm" "$OUT/scenario-live.norm" | head -n 20 >&2
+fi
+
+# rollout plan --context: the plan of the scenario rollout scenario --context writes
+"$CLI" rollout plan "$OUT/scenario-off.yaml" --max-surge 1 --max-unavailable 0 -o json \
+	>"$OUT/roplan-off.json" 2>"$OUT/roplan-off.err"
+kup_expect_exit $? "$rplrc" "rollout plan --context exits as rollout plan SCENARIO"
+if [ -s "$OUT/roplan-live.json" ] && cmp -s "$OUT/roplan-off.json" "$OUT/roplan-live.json"; then
+	kup_ok "rollout plan --context == rollout plan SCENARIO (the snapshot's scenario)"
+else
+	kup_not_ok "rollout plan --context differs from rollout plan SCENARIO:"
+	diff "$OUT/roplan-off.json" "$OUT/roplan-live.json" | head -n 20 >&2
 fi
 
 # ---- errors -------------------------------------------------------------------------
