@@ -12,8 +12,10 @@
 # --resume completes the roll.  Asserts: every node Ready at v1.20 under its old name,
 # uncordoned, without kupgrade's taint; no node upgraded twice (the provider's log); never
 # fewer Ready pods than a PDB requires, never more than 2 nodes unavailable (a watcher,
-# every 250 ms); the JSON summary.  Before it, on the same pool: --abort after a kill -9
-# uncordons what kupgrade cordoned.  No assertion depends on how fast the machine is: waits are
+# every 250 ms); the JSON summary.  Beside it, a one-node pool whose upgrade command always
+# fails: retried after 5, 10, 20 s, then the roll stops (exit 3) naming the node, left
+# cordoned until --abort.  Before them, on the same pool: --abort after a kill -9 uncordons
+# what kupgrade cordoned.  No assertion depends on how fast the machine is: waits are
 # bounded generously and the kill comes after an event, not after a delay.
 # Usage (ctest): rollout_inplace.sh KUPGRADE_CLI BUILD_DIR
 set -u
@@ -60,12 +62,12 @@ KUP_PIDS="$! $KUP_PIDS"
 # next version's under the same name).  $D/fail-upgrades: that many upgrades fail first.
 cat >"$D/provider.sh" <<EOF
 #!/bin/bash
-# provider.sh old NAME ZONE | upgrade NODE VERSION
+# provider.sh old NAME ZONE [POOL] | upgrade NODE VERSION
 set -u
 D="$D"
 BIN="$BIN"
 port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-start() { # name zone binary
+start() { # name zone binary pool
 	local n=\$1 z=\$2 b=\$3 dir="\$D/nodes/\$1"
 	mkdir -p "\$dir/kubelet" "\$dir/tmp"
 	rm -f "\$dir/pid"
@@ -74,12 +76,12 @@ start() { # name zone binary
 		mount --bind '\$dir/kubelet' /var/lib/kubelet && mount --bind '\$dir/tmp' /tmp &&
 		exec '\$b' --morph=kubelet --name='\$n' --kubeconfig=/var/lib/kubelet/kc \\
 		--kubelet-port=\$(port) --kubelet-read-only-port=\$(port) \\
-		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=general\\"" \\
+		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=\$4\\"" \\
 		</dev/null >>"\$dir/log" 2>&1
 	for i in \$(seq 1 50); do [ -s "\$dir/pid" ] && break; sleep 0.1; done
 }
 case "\$1" in
-old) echo "\$3" >"\$D/nodes/\$2.zone"; start "\$2" "\$3" "\$BIN/kubemark-1.19" ;;
+old) echo "\$3 \${4:-general}" >"\$D/nodes/\$2.zone"; start "\$2" "\$3" "\$BIN/kubemark-1.19" "\${4:-general}" ;;
 upgrade)
 	exec 9>"\$D/fail-upgrades.lock"
 	flock 9
@@ -97,7 +99,8 @@ upgrade)
 		kill -KILL "\$pid" 2>/dev/null
 		for i in \$(seq 1 100); do kill -0 "\$pid" 2>/dev/null || break; sleep 0.1; done
 	fi
-	start "\$2" "\$(cat "\$D/nodes/\$2.zone")" "\$BIN/kubemark" ;;
+	read -r z pool <"\$D/nodes/\$2.zone"
+	start "\$2" "\$z" "\$BIN/kubemark" "\$pool" ;;
 *) exit 2 ;;
 esac
 EOF
@@ -146,6 +149,8 @@ fresh_pool() { # round
 		case $((i % 2)) in 0) z=a ;; *) z=b ;; esac
 		"$D/provider.sh" old "node$1-$i" "$z"
 	done
+	# a second pool of one node, whose upgrade command always fails (rolled beside the rest)
+	"$D/provider.sh" old spare-1 a spare
 	wait_for "$NODES old nodes Ready" 120 ready_nodes "$NODES" || kup_die "the hollow nodes did not start"
 }
 apply() { # path body
@@ -172,6 +177,9 @@ ready_pods() { # "web api"
 workloads_ready() { [ "$(ready_pods)" = "4 3" ]; }
 
 fresh_pool 1
+spare_json() { $KUP_CURL -fsS "$KUP_API_URL/api/v1/nodes?labelSelector=kupgrade.dev/pool%3Dspare"; }
+spare_ready() { [ "$(spare_json | jq '[.items[] | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length')" = 1 ]; }
+wait_for "the spare pool's node Ready" 120 spare_ready || kup_die "the spare hollow node did not start"
 kup_api_namespace shop
 deploy web 4
 pdb web maxUnavailable 1
@@ -179,6 +187,14 @@ deploy api 3
 pdb api minAvailable 2
 wait_for "every workload Ready" 120 workloads_ready || kup_die "the workloads did not become Ready"
 kup_ok "workloads Ready on $NODES hollow nodes in $(($(date +%s) - T_START)) s"
+
+# the spare pool, beside the rest (its roll runs while --abort and the main roll are tested): an upgrade command that always fails (5, 10, 20 s retries, ~35 s)
+T_SPARE=$(date +%s)
+( exec "$CLI" rollout run "${K[@]}" --pool spare --to 1.20 --provider exec \
+	--upgrade "echo 'kubeadm: preflight failed (injected)' >&2; false {node} {version}" \
+	--max-unavailable 1 --drain-timeout 60s --state "sqlite:$D/spare.db" -o json \
+	>"$OUT/spare.json" 2>"$OUT/spare.err" ) &
+spare_pid=$!
 
 # ---- kill -9 once a node is cordoned, then --abort uncordons it (the upgrade command, were it
 # reached, fails: the node would stay cordoned for --abort all the same) -----------------
@@ -262,6 +278,22 @@ kup_check "never more than 2 of $NODES nodes unavailable" \
 kup_check "the watcher saw a node cordoned (the roll was sampled)" \
 	awk -v n="$NODES" 'NF == 4 && $4 < n { seen = 1 } END { exit !seen }' "$OUT/watch"
 echo "harness: watcher: $(wc -l <"$OUT/watch") samples" >&2
+
+wait "$spare_pid"
+kup_expect_exit 3 $? "the spare pool's roll, whose upgrade command always fails, stops"
+echo "harness: the failing roll took $(($(date +%s) - T_SPARE)) s" >&2
+kup_check "its JSON: failed, nothing upgraded, the node and the retries named" \
+	kup_jq "$OUT/spare.json" '.failed == true and .upgraded == 0 and
+		(.reason | test("node spare-1: the upgrade command still failed after 3 retries"))'
+kup_check "its log: the command retried 3 times (5, 10, 20 s)" \
+	test "$(grep -cE "retry [123] of 3 in (5|10|20) s" "$OUT/spare.err")" = 3
+kup_check "its node left cordoned at v1.19" \
+	test "$(spare_json | jq '[.items[] | select(.spec.unschedulable == true) |
+		select(.status.nodeInfo.kubeletVersion | startswith("v1.19"))] | length')" = 1
+"$CLI" rollout run --state "sqlite:$D/spare.db" --abort >"$OUT/spare-abort.out" 2>&1
+kup_expect_exit 0 $? "rollout run --abort of the failed roll"
+kup_check "--abort uncordoned the failed roll's node" \
+	test "$(spare_json | jq '[.items[] | select(.spec.unschedulable == true)] | length')" = 0
 
 echo "harness: rollout_inplace took $(($(date +%s) - T_START)) s" >&2
 kup_done
