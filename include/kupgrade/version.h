@@ -18,7 +18,10 @@ struct kup_version {
 	int patch;
 	bool has_patch;
 	bool valid;
-	char pre[64];      /* pre-release / provider suffix, "" when none */
+	/* pre-release / provider suffix, "" when none.  Fixed size on purpose (a
+	   value type, copied freely): a suffix of 64 characters or more is
+	   KUP_VERSION, a parse error, never cut (test_version long_suffix). */
+	char pre[64];
 };
 
 enum kup_status kup_version_parse(const char *s, struct kup_version *v,

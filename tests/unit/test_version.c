@@ -90,6 +90,26 @@ static void formats(void **state)
 	assert_string_equal(kup_version_str(&v, buf, sizeof(buf)), "1.30.1");
 }
 
+/* The suffix has a fixed-size home: one that does not fit is refused, never cut. */
+static void long_suffix(void **state)
+{
+	char s[128];
+	struct kup_version v;
+	struct kup_error err = KUP_ERROR_INIT;
+
+	(void)state;
+	memcpy(s, "v1.30.1-", 8);
+	memset(s + 8, 'a', 63);
+	s[8 + 63] = '\0';
+	assert_int_equal(kup_version_parse(s, &v, NULL), KUP_OK);
+	assert_int_equal(strlen(v.pre), 63);
+	s[8 + 63] = 'a';
+	s[8 + 64] = '\0';
+	assert_int_equal(kup_version_parse(s, &v, &err), KUP_VERSION);
+	assert_false(v.valid);
+	kup_error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +117,7 @@ int main(void)
 		cmocka_unit_test(rejects_malformed),
 		cmocka_unit_test(compares),
 		cmocka_unit_test(formats),
+		cmocka_unit_test(long_suffix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
