@@ -97,8 +97,9 @@ enum kup_status kup_profile_parse(const char *path, const char *text, size_t len
 /*
  * Same, and every problem (not only the first) also goes to `sink` (may be
  * NULL), each with path:line:column and the field it concerns
- * ("spec.nodePools[0].version: cannot parse '1.x': ...").  Unknown fields
- * are ignored (forward compatible).
+ * ("spec.nodePools[0].version: cannot parse '1.x': ...").  An unknown key
+ * is a problem too, naming the closest known one ("spec: unknown key
+ * 'nodepools'; did you mean 'nodePools'?").
  */
 enum kup_status kup_profile_parse_sink(const char *path, const char *text, size_t len,
 				       const struct kup_error_sink *sink,

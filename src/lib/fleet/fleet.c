@@ -684,9 +684,23 @@ static void parse_spec(struct pctx *c, const struct kup_node *spec)
 					parse_command(c, val, (enum kup_fleet_cmd)j);
 					found = true;
 				}
-			if (!found)
-				problem(c, v->u.pairs[i].key, "unknown key '%s' in spec.driver (control-plane, "
-					"nodepool, addon, chart, manifests, verify, timeout)", k ? k : "?");
+			if (!found) {
+				const char *known[KUP_FLEET_CMD_HEALTH + 1], *hint;
+				int n;
+
+				for (n = 0; n < KUP_FLEET_CMD_HEALTH; n++)
+					known[n] = cmd_names[n];
+				known[n++] = "timeout";
+				hint = k ? kup_suggest(k, known, (size_t)n) : NULL;
+				if (hint)
+					problem(c, v->u.pairs[i].key, "unknown key '%s' in spec.driver; did "
+						"you mean '%s'? (control-plane, nodepool, addon, chart, "
+						"manifests, verify, timeout)", k, hint);
+				else
+					problem(c, v->u.pairs[i].key, "unknown key '%s' in spec.driver "
+						"(control-plane, nodepool, addon, chart, manifests, verify, "
+						"timeout)", k ? k : "?");
+			}
 		}
 	}
 	/* every cluster in exactly one wave: the first whose selector matches */

@@ -150,6 +150,26 @@ static enum kup_status fail(struct rd *r, const struct kup_node *n, const char *
 	return KUP_PARSE;
 }
 
+/* "WHERE: unknown NOUN 'k'; did you mean 'x'? (a, b, c)": the closest of `known` (NULL-ended). */
+static enum kup_status unknown(struct rd *r, const struct kup_node *k, const char *where,
+			       const char *noun, const char *const *known)
+{
+	struct kup_buf list = KUP_BUF_INIT;
+	const char *ks = kup_node_str(k) ? kup_node_str(k) : "?", *hint;
+	size_t n;
+
+	for (n = 0; known[n]; n++)
+		kup_buf_addf(&list, "%s%s", n ? ", " : "", known[n]);
+	hint = kup_suggest(ks, known, n);
+	if (hint)
+		fail(r, k, "%s: unknown %s '%.64s'; did you mean '%s'? (%s)", where, noun, ks, hint,
+		     list.buf ? list.buf : "");
+	else
+		fail(r, k, "%s: unknown %s '%.64s' (%s)", where, noun, ks, list.buf ? list.buf : "");
+	kup_buf_release(&list);
+	return r->st;
+}
+
 static const char *dup_str(struct rd *r, const struct kup_node *n)
 {
 	const char *s = kup_node_str(n);
@@ -225,8 +245,8 @@ static enum kup_status get_dist(struct rd *r, const struct kup_node *n, const ch
 		for (i = 0; i < n->len; i++) {
 			const struct kup_node *k = n->u.pairs[i].key;
 			if (!kup_node_eq(k, "median") && !kup_node_eq(k, "p90"))
-				return fail(r, k, "%s: unknown field '%s' (median, p90)", what,
-					    kup_node_str(k) ? kup_node_str(k) : "?");
+				return unknown(r, k, what, "field",
+					       (const char *const[]){ "median", "p90", NULL });
 		}
 		if (!m)
 			return fail(r, n, "%s: 'median' is required", what);
@@ -309,9 +329,9 @@ static enum kup_status read_limits(struct rd *r, const struct kup_node *n)
 				sc->zone_cap[z] = (int)v;
 			}
 		} else {
-			return fail(r, k, "spec.limits: unknown field '%s' (maxSurgeNodes, maxUnavailableNodes, "
-				    "zoneCapacity)",
-				    kup_node_str(k) ? kup_node_str(k) : "?");
+			return unknown(r, k, "spec.limits", "field",
+				       (const char *const[]){ "maxSurgeNodes", "maxUnavailableNodes",
+							      "zoneCapacity", NULL });
 		}
 	}
 	return KUP_OK;
@@ -340,9 +360,10 @@ static enum kup_status read_timings(struct rd *r, const struct kup_node *n)
 			d = &t->reboot;
 			reboot = true;
 		} else
-			return fail(r, k, "spec.timings: unknown timing '%s' (nodeProvision, "
-				    "nodeDrainOverhead, podStart, evictionRetry, nodeReboot)",
-				    kup_node_str(k) ? kup_node_str(k) : "?");
+			return unknown(r, k, "spec.timings", "timing",
+				       (const char *const[]){ "nodeProvision", "nodeDrainOverhead",
+							      "podStart", "evictionRetry",
+							      "nodeReboot", NULL });
 		if (get_dist(r, v, kup_node_str(k), d))
 			return r->st;
 	}
@@ -377,10 +398,13 @@ static enum kup_status read_members(struct rd *r, const struct kup_node *m, size
 		if (e->kind != KUP_NODE_MAP)
 			return fail(r, e, "spec.pools[%zu].members[%zu]: expected {name, zone}", pi, i);
 		for (j = 0; j < e->len; j++)
-			if (!kup_node_eq(e->u.pairs[j].key, "name") && !kup_node_eq(e->u.pairs[j].key, "zone"))
-				return fail(r, e->u.pairs[j].key,
-					    "spec.pools[%zu].members[%zu]: unknown field '%s'", pi, i,
-					    kup_node_str(e->u.pairs[j].key) ? kup_node_str(e->u.pairs[j].key) : "?");
+			if (!kup_node_eq(e->u.pairs[j].key, "name") && !kup_node_eq(e->u.pairs[j].key, "zone")) {
+				char where[64];
+
+				snprintf(where, sizeof(where), "spec.pools[%zu].members[%zu]", pi, i);
+				return unknown(r, e->u.pairs[j].key, where, "field",
+					       (const char *const[]){ "name", "zone", NULL });
+			}
 		pool->member_name[i] = dup_str(r, kup_node_get(e, "name"));
 		if (!pool->member_name[i] || !*pool->member_name[i])
 			return fail(r, e, "spec.pools[%zu].members[%zu]: 'name' is required", pi, i);
@@ -452,9 +476,14 @@ static enum kup_status read_pools(struct rd *r, const struct kup_node *n)
 				pool->from = dup_str(r, val);
 			else if (kup_node_eq(k, "to"))
 				pool->to = dup_str(r, val);
-			else
-				return fail(r, k, "spec.pools[%zu]: unknown field '%s'", i,
-					    kup_node_str(k) ? kup_node_str(k) : "?");
+			else {
+				char where[48];
+
+				snprintf(where, sizeof(where), "spec.pools[%zu]", i);
+				return unknown(r, k, where, "field",
+					       (const char *const[]){ "name", "nodes", "capacity",
+								      "members", "from", "to", NULL });
+			}
 		}
 		if (!pool->name)
 			return fail(r, p, "spec.pools[%zu]: 'name' is required", i);
@@ -506,8 +535,9 @@ static enum kup_status read_pdb(struct rd *r, const struct kup_node *n, struct k
 				return fail(r, v, "pdb.unhealthyPodEvictionPolicy: expected "
 					    "IfHealthyBudget or AlwaysAllow");
 		} else {
-			return fail(r, k, "pdb: unknown field '%s' (minAvailable, maxUnavailable, "
-				    "unhealthyPodEvictionPolicy)", kup_node_str(k) ? kup_node_str(k) : "?");
+			return unknown(r, k, "pdb", "field",
+				       (const char *const[]){ "minAvailable", "maxUnavailable",
+							      "unhealthyPodEvictionPolicy", NULL });
 		}
 	}
 	if (w->pdb.min_available.set == w->pdb.max_unavailable.set)
@@ -586,8 +616,14 @@ static enum kup_status read_workload(struct rd *r, const struct kup_node *n, str
 				return r->st;
 			w->unready = (int)v;
 		} else {
-			return fail(r, k, "workload '%s': unknown field '%s'", w->name,
-				    kup_node_str(k) ? kup_node_str(k) : "?");
+			char where[96];
+
+			snprintf(where, sizeof(where), "workload '%.64s'", w->name);
+			return unknown(r, k, where, "field",
+				       (const char *const[]){ "name", "kind", "replicas", "requests",
+							      "terminationGracePeriodSeconds", "spread",
+							      "pdb", "failoverSeconds", "unready",
+							      NULL });
 		}
 	}
 	if (w->kind == KUP_RO_DAEMONSET) {
@@ -678,8 +714,9 @@ static enum kup_status read_spec(struct rd *r, const struct kup_node *spec)
 		else if (kup_node_eq(k, "workloads"))
 			wls = val;
 		else
-			return fail(r, k, "spec: unknown field '%s' (seed, zones, limits, timings, "
-				    "pools, workloads)", kup_node_str(k) ? kup_node_str(k) : "?");
+			return unknown(r, k, "spec", "field",
+				       (const char *const[]){ "seed", "zones", "limits", "timings", "pools",
+							      "workloads", NULL });
 	}
 	if (!zones || zones->kind != KUP_NODE_SEQ || zones->len == 0 || zones->len > 64)
 		return fail(r, zones ? zones : spec, "spec.zones: expected a list of 1 to 64 zones");
@@ -743,6 +780,15 @@ static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 		return fail(r, kup_node_get(root, "kind") ? kup_node_get(root, "kind") : root,
 			    "expected kind: RolloutScenario");
 	r->found = true;
+	for (size_t i = 0; i < root->len; i++) {
+		const struct kup_node *k = root->u.pairs[i].key;
+
+		if (!kup_node_eq(k, "apiVersion") && !kup_node_eq(k, "kind") &&
+		    !kup_node_eq(k, "metadata") && !kup_node_eq(k, "spec"))
+			return unknown(r, k, "RolloutScenario", "key",
+				       (const char *const[]){ "apiVersion", "kind", "metadata", "spec",
+							      NULL });
+	}
 	md = kup_node_get(root, "metadata");
 	r->sc->name = dup_str(r, kup_node_get(md, "name"));
 	if (!r->sc->name)
