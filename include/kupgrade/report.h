@@ -142,8 +142,8 @@ struct kup_report {
 	bool fail_undecided;
 	/* Set by kup_report_set_scan: the chart evaluation items it made. */
 	struct kup_report_item *owned_items;
-	/* Optional, to write the report while it is drawn (scan): the json and
-	   yaml renderers call flush(flush_ctx, out) after a finding or item once
+	/* Optional, to write the report while it is drawn (scan): the json,
+	   yaml and csv renderers call flush(flush_ctx, out) after a finding or item once
 	   `out` holds KUP_REPORT_FLUSH_AT bytes or more; flush takes the bytes
 	   and empties `out` (kup_buf_reset).  The bytes are the same as without
 	   it; a finding list of any length is not held whole in memory.  The

@@ -535,7 +535,7 @@ int cmd_scan(int argc, char **argv)
 		rc = KUP_EXIT_ERROR;
 		goto out;
 	}
-	/* json and yaml are written while they are drawn (a long finding list is not held whole) */
+	/* json, yaml and csv are written while they are drawn (a long finding list is not held whole) */
 	rep.flush = write_report_part;
 	rep.flush_ctx = &write_failed;
 	if (kup_report_render(fmt, &rep, &out) != KUP_OK || out.oom) {

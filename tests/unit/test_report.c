@@ -1386,7 +1386,7 @@ static void test_many_findings(void **state)
 	free(many);
 }
 
-/* kup_report.flush: json and yaml written in parts are the same bytes as drawn whole. */
+/* kup_report.flush: json, yaml and csv written in parts are the same bytes as drawn whole. */
 struct parts {
 	struct kup_buf all;
 	size_t calls;
@@ -1405,7 +1405,7 @@ static void take_part(void *ctx, struct kup_buf *out)
 static void test_flush_same_bytes(void **state)
 {
 	enum { N = 5000 };
-	static const enum kup_format both[] = { KUP_FMT_JSON, KUP_FMT_YAML };
+	static const enum kup_format both[] = { KUP_FMT_JSON, KUP_FMT_YAML, KUP_FMT_CSV };
 	struct kup_report r = full_report();
 	const struct kup_finding **many = calloc(N, sizeof(*many));
 
@@ -1415,7 +1415,7 @@ static void test_flush_same_bytes(void **state)
 		many[i] = &fx[i % 6];
 	r.findings = many;
 	r.nfindings = N;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++) {
 		struct kup_buf whole = KUP_BUF_INIT, rest = KUP_BUF_INIT;
 		struct parts p = { KUP_BUF_INIT, 0 };
 

@@ -101,9 +101,12 @@ void kup_render_csv(const struct kup_report *r, struct kup_buf *out)
 			field(out, msg.buf, false);
 			field(out, f->notes, true);
 		}
+		kup_report_maybe_flush(r, out);
 	}
-	for (i = 0; i < r->nitems; i++)
+	for (i = 0; i < r->nitems; i++) {
 		item_row(out, &r->items[i]);
+		kup_report_maybe_flush(r, out);
+	}
 	if (msg.oom)
 		out->oom = true;
 	kup_buf_release(&msg);

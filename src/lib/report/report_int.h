@@ -52,6 +52,12 @@ void kup_item_object_label(struct kup_buf *out, const struct kup_report_item *it
 void kup_render_table(const struct kup_report *r, struct kup_buf *out);
 void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_emit_mode mode);
 void kup_render_csv(const struct kup_report *r, struct kup_buf *out);
+/* Between two findings or items of json, yaml and csv: hands the text to r->flush when there is enough. */
+static inline void kup_report_maybe_flush(const struct kup_report *r, struct kup_buf *out)
+{
+	if (r->flush && out->len >= KUP_REPORT_FLUSH_AT && !out->oom)
+		r->flush(r->flush_ctx, out);
+}
 void kup_render_markdown(const struct kup_report *r, struct kup_buf *out);
 enum kup_status kup_render_sarif(const struct kup_report *r, struct kup_buf *out);
 void kup_render_junit(const struct kup_report *r, struct kup_buf *out);

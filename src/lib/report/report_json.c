@@ -99,13 +99,6 @@ static void emit_error(struct kup_emit *e, const struct kup_error *err)
 	kup_emit_end(e);
 }
 
-/* Hands the text drawn so far to r->flush when there is enough of it. */
-static void maybe_flush(const struct kup_report *r, struct kup_buf *out)
-{
-	if (r->flush && out->len >= KUP_REPORT_FLUSH_AT && !out->oom)
-		r->flush(r->flush_ctx, out);
-}
-
 void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_emit_mode mode)
 {
 	struct kup_emit e;
@@ -121,7 +114,7 @@ void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_e
 	kup_emit_begin_seq(&e);
 	for (i = 0; i < r->nfindings; i++) {
 		emit_finding(&e, r->findings[i]);
-		maybe_flush(r, out);
+		kup_report_maybe_flush(r, out);
 	}
 	kup_emit_end(&e);
 
@@ -152,7 +145,7 @@ void kup_render_json(const struct kup_report *r, struct kup_buf *out, enum kup_e
 		for (i = 0; i < r->nitems; i++)
 			if (r->items[i].family == (enum kup_item_family)fam) {
 				emit_item(&e, &r->items[i]);
-				maybe_flush(r, out);
+				kup_report_maybe_flush(r, out);
 			}
 		kup_emit_end(&e);
 	}
