@@ -398,6 +398,32 @@ static void deployment_pdb_chain_bounds_the_roll(void **state)
 	kup_ro_scenario_free(sc);
 }
 
+/*
+ * rollout tune tries the provider's documented default whenever it lies
+ * within the budget: Karpenter's 10% of web-300's 300 nodes is 30, which
+ * the x1.5 candidate steps (1, 2, 3, 4, 6, 9, 13, 19, 28, 42, 60) skip, so
+ * the search once settled on a setting slower than the default.
+ */
+static void tune_tries_the_default(void **state)
+{
+	struct kup_ro_scenario *sc = NULL;
+	struct kup_error err = KUP_ERROR_INIT;
+	struct kup_ro_tune t;
+
+	(void)state;
+	if (kup_ro_scenario_load(KUP_SOURCE_DIR "/examples/rollout/web-300.yaml", &sc, &err) != KUP_OK)
+		fail_msg("%s", err.msg);
+	sc->max_surge = 30;
+	sc->max_unavailable = 30;
+	assert_int_equal(kup_ro_tune(sc, "karpenter", 2, &t, &err), KUP_OK);
+	/* the default stays within this budget, so the tuned setting is at least as fast */
+	assert_true(t.def_sum.peak_extra_nodes <= 30 && t.def_sum.peak_unavailable_nodes <= 30);
+	assert_true(t.found);
+	assert_true(t.tuned_sum.makespan_median <= t.def_sum.makespan_median);
+	kup_error_release(&err);
+	kup_ro_scenario_free(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +435,7 @@ int main(void)
 		cmocka_unit_test(budget_obeyed_by_every_policy),
 		cmocka_unit_test(plan_lists_steps),
 		cmocka_unit_test(deployment_pdb_chain_bounds_the_roll),
+		cmocka_unit_test(tune_tries_the_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

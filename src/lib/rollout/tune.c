@@ -40,6 +40,31 @@ static int candidates(int lo, int hi, int *v)
 	return n;
 }
 
+/*
+ * x (the provider's documented default, as a count on this pool) joins the
+ * sorted candidates v[0..n) when it lies in lo..hi and is not there yet, so
+ * the search always tries the default within the budget (the x1.5 steps
+ * can skip it: Karpenter's 10% of 300 nodes is 30, between 28 and 42).
+ * v has room for KUP_TUNE_MAX + 1 values.
+ */
+static int with_default(int *v, int n, int x, int lo, int hi)
+{
+	int i, j;
+
+	if (x < lo || x > hi)
+		return n;
+	for (i = 0; i < n && v[i] < x; i++)
+		;
+	if (i < n && v[i] == x)
+		return n;
+	for (j = n; j > i; j--)
+		v[j] = v[j - 1];
+	v[i] = x;
+	return n + 1;
+}
+
+static int knob(const struct kup_ro_intpct *v, int of, bool up);
+
 static int pool_nodes(const struct kup_ro_scenario *sc)
 {
 	size_t i;
@@ -115,7 +140,7 @@ enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const cha
 	struct tune_prog tp = { progress, ctx, out, true };
 	struct kup_ro_opts def = { false, false, false, tune_on_seed, &tp };
 	int s_max = sc->max_surge, m_max = sc->max_unavailable, n0 = pool_nodes(sc);
-	int sv[KUP_TUNE_MAX], uv[KUP_TUNE_MAX], ns, nu, i, j;
+	int sv[KUP_TUNE_MAX + 1], uv[KUP_TUNE_MAX + 1], ns, nu, i, j;
 	enum kup_status st;
 
 	memset(out, 0, sizeof(*out));
@@ -147,6 +172,7 @@ enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const cha
 	case KUP_RO_MODE_SLOTS:
 		if (base->in_place) {
 			nu = candidates(1, m_max, uv);
+			nu = with_default(uv, nu, knob(&base->max_unavailable, n0, false), 1, m_max);
 			for (j = 0; j < nu && st == KUP_OK; j++) {
 				struct kup_ro_policy p = *base;
 				p.max_unavailable = count(uv[j]);
@@ -160,6 +186,8 @@ enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const cha
 				base->parallel_cap : s_max, sv);
 		nu = candidates(0, base->parallel_cap > 0 && m_max > base->parallel_cap ?
 				base->parallel_cap : m_max, uv);
+		ns = with_default(sv, ns, knob(&base->max_surge, n0, true), 0, sv[ns - 1]);
+		nu = with_default(uv, nu, knob(&base->max_unavailable, n0, false), 0, uv[nu - 1]);
 		for (i = 0; i < ns && st == KUP_OK; i++)
 			for (j = 0; j < nu && st == KUP_OK; j++) {
 				struct kup_ro_policy p = *base;
@@ -173,6 +201,7 @@ enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const cha
 	case KUP_RO_MODE_ASG:
 		/* updateConfig.maxUnavailable 1..100 */
 		nu = candidates(1, s_max + m_max > 100 ? 100 : s_max + m_max < 1 ? 1 : s_max + m_max, uv);
+		nu = with_default(uv, nu, knob(&base->max_unavailable, n0, false), 1, uv[nu - 1]);
 		for (j = 0; j < nu && st == KUP_OK; j++) {
 			struct kup_ro_policy p = *base;
 			p.max_unavailable = count(uv[j]);
@@ -181,6 +210,8 @@ enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const cha
 		break;
 	case KUP_RO_MODE_KARPENTER:
 		nu = candidates(1, s_max + m_max < 1 ? 1 : s_max + m_max, uv);
+		/* budget nodes: a percentage rounds up */
+		nu = with_default(uv, nu, knob(&base->max_unavailable, n0, true), 1, uv[nu - 1]);
 		for (j = 0; j < nu && st == KUP_OK; j++) {
 			struct kup_ro_policy p = *base;
 			p.max_unavailable = count(uv[j]);
