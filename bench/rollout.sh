@@ -4,7 +4,8 @@
 #   1. web-300 (examples/rollout/web-300.yaml, 300 nodes / 3 zones / ~3,000 pods),
 #      20 seeds, at equal budgets (ROLLOUT_BUDGETS, maxSurgeNodes:maxUnavailableNodes,
 #      the same for every policy): kupgrade's median makespan <= 0.8 x the best
-#      provider's at that budget, 0 PDB-violation seconds, a deficit no worse than
+#      provider's at that budget (the fastest that finished on every seed; faster ones that
+#      failed on some seeds are printed, not counted), 0 PDB-violation seconds, a deficit no worse than
 #      that provider's, and a median makespan / lower bound (under the budget) <= 1.2.
 #      The providers at their documented defaults are printed beside, labelled.
 #   2. Every provider's simulated median makespan against its back-of-the-envelope
@@ -16,7 +17,9 @@
 #
 # Knobs: KUPGRADE (./build/kupgrade), KUPGRADE_LIB (build/libkupgrade.a),
 # BENCH_BIN (build/bench), BENCH_OUT (bench/out), BENCH_CPU (0), ROLLOUT_SEEDS (20),
-# ROLLOUT_BUDGETS ("30:0 30:10").
+# ROLLOUT_BUDGETS ("30:0 30:30 30:10": every budget tried is printed and checked; the issue's
+# targets are 30:0 and a second budget of our choice, 30:30 = 10% surge / 10% unavailable of
+# web-300's 300 nodes, docs/rollout.md says why), TUNE_BUDGETS ("30:0 30:30").
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +31,8 @@ BIN=${BENCH_BIN:-build/bench}
 OUT=${BENCH_OUT:-bench/out}
 CPU=${BENCH_CPU:-0}
 SEEDS=${ROLLOUT_SEEDS:-20}
-BUDGETS=${ROLLOUT_BUDGETS:-30:0 30:10}
+BUDGETS=${ROLLOUT_BUDGETS:-30:0 30:30 30:10}
+TUNE_BUDGETS=${TUNE_BUDGETS:-30:0 30:30}
 CC=${CC:-cc}
 CFLAGS=${BENCH_CFLAGS:--O2 -g -std=c17 -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE}
 
@@ -92,17 +96,23 @@ for BUDGET in $BUDGETS; do
 		printf "  %-15s %-7s makespan %9.0f  p90 %9.0f  estimate %9.0f  sim/est %5s  pdb-viol %6.0f  deficit %9.0f  extra %3d  unavail %3d  failed %s/%s\n",
 			$1, $17, $3, $4, $14, est, $5, $6, $8, $18, $13, $2 }' "$CSV"
 
-	read -r BEST BEST_NAME MIN_DEF BEST_DEF K_MK K_VIOL K_DEF K_LB K_RATIO K_FAILED < <(awk -F, 'NR > 1 {
+	# The best provider is the fastest that finished the roll on every seed: a failed run's
+	# makespan is the time it stopped (e.g. EKS's PodEvictionFailure), with old nodes left.
+	read -r BEST BEST_NAME MIN_DEF BEST_DEF K_MK K_VIOL K_DEF K_LB K_RATIO K_FAILED EXCL < <(awk -F, 'NR > 1 {
 		if ($1 == "kupgrade") { k = $3; kv = $5; kd = $6; klb = $15; kr = $16; kf = $13; next }
 		if ($17 != "equal") next      # only at the same budget
-		if ($13 == $2) next           # failed on every seed (e.g. blue-green beyond the quota)
+		if ($13 > 0) {                # failed on some seed: not a finished roll
+			if ($13 < $2) excl = excl sprintf("%s%s %.0f s but failed on %d of %d seeds", excl == "" ? "" : "; ", $1, $3, $13, $2)
+			next
+		}
 		if (best == "" || $3 < best) { best = $3; name = $1; bestd = $6 }
 		if (mind == "" || $6 < mind) mind = $6
-	} END { print best, name, mind, bestd, k, kv, kd, klb, kr, kf }' "$CSV")
+	} END { print best, name, mind, bestd, k, kv, kd, klb, kr, kf, (excl == "" ? "none" : excl) }' "$CSV")
 
 	RATIO=$(awk -v k="$K_MK" -v b="$BEST" 'BEGIN { printf "%.3f", k / b }')
 	LB_BEST=$(awk -v l="$K_LB" -v b="$BEST" 'BEGIN { printf "%.3f", l / b }')
 	echo "rollout: kupgrade $K_MK s vs best provider at the budget ($BEST_NAME) $BEST s: ratio $RATIO (target <= $RATIO_MAX)"
+	[ "$EXCL" = none ] || echo "rollout: not counted as the best provider (the roll did not finish on every seed): $EXCL"
 	echo "rollout: lower bound under the budget (median over seeds) $K_LB s = $LB_BEST x the best provider; makespan / bound $K_RATIO (target <= $LB_RATIO_MAX)"
 	check "[$BS/$BU] kupgrade / best provider median makespan <= $RATIO_MAX" \
 		"$(awk -v r="$RATIO" -v m="$RATIO_MAX" 'BEGIN { print (r <= m) ? 1 : 0 }')" "$RATIO"
@@ -115,25 +125,44 @@ for BUDGET in $BUDGETS; do
 	check "[$BS/$BU] kupgrade finished on every seed" "$([ "$K_FAILED" = 0 ] && echo 1 || echo 0)" "$K_FAILED failed"
 done
 
-# ---- 2b: rollout tune on web-300, per provider, at the first budget --------------------------
-BS=${BUDGETS%% *}; BU=${BS##*:}; BS=${BS%%:*}
+# ---- 2b: rollout tune on web-300, per provider, at each of TUNE_BUDGETS --------------------
+# The search space per provider (docs/rollout.md, `rollout tune`, with sources) covers every
+# knob that can shorten a roll that never blocks; a note says when the documented default is
+# already at the budget's edge, beyond the budget, or when the budget admits no setting.
+for TB in $TUNE_BUDGETS; do
+BS=${TB%%:*}; BU=${TB##*:}
 echo "rollout: tune on web-300, $SEEDS seeds, budget $BS/$BU: tuned vs the provider's documented defaults"
 for PROV in eks gke aks capi karpenter openshift; do
-	J=$OUT/rollout-tune-$PROV.json
+	J=$OUT/rollout-tune-$PROV-$BS-$BU.json
 	"${PIN[@]}" "$KUP" rollout tune examples/rollout/web-300.yaml --provider "$PROV" --seeds "$SEEDS" \
 		--max-surge "$BS" --max-unavailable "$BU" -o json >"$J" || true
-	read -r DEF TUNED VIOL < <(python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-t = d["tuned"]
-print(d["default"]["makespan_s"]["median"], t["makespan_s"]["median"] if t else "none", t["pdb_violation_s"] if t else "none")' "$J")
+	read -r DEF TUNED VIOL NOTE < <(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1])); t = d["tuned"]; df = d["default"]; lim = d["limits"]
+s, u = lim["maxSurgeNodes"], lim["maxUnavailableNodes"]
+ds = json.dumps(df["settings"], separators=(",", ":"))
+if not t and d["provider"] == "openshift" and u == 0:
+    note = "in place: MachineConfigPool maxUnavailable cannot be 0, so maxUnavailableNodes 0 admits no setting"
+elif df["peak_extra_nodes"] > s or df["peak_unavailable_nodes"] > u:
+    note = "the documented default %s is beyond this budget (peak %d extra, %d unavailable); tuned %s" % (
+        ds, df["peak_extra_nodes"], df["peak_unavailable_nodes"],
+        json.dumps(t["settings"], separators=(",", ":")) if t else "none")
+elif t and t["makespan_s"]["median"] >= df["makespan_s"]["median"]:
+    note = "the documented default %s (peak %d extra, %d unavailable) is at the budget edge: no setting within it is faster" % (
+        ds, df["peak_extra_nodes"], df["peak_unavailable_nodes"])
+elif not t:
+    note = "no setting within the budget finishes with 0 PDB-violation s on every seed"
+else:
+    note = "tuned %s" % json.dumps(t["settings"], separators=(",", ":"))
+print(df["makespan_s"]["median"], t["makespan_s"]["median"] if t else "none", t["pdb_violation_s"] if t else "none", note)' "$J")
 	if [ "$TUNED" = none ]; then
-		check "tune $PROV: tuned <= $TUNE_MAX x default" 0 "no setting within the budget"
+		check "[$BS/$BU] tune $PROV: tuned <= $TUNE_MAX x default" 0 "none: $NOTE"
 		continue
 	fi
 	R=$(awk -v t="$TUNED" -v d="$DEF" 'BEGIN { printf "%.3f", t / d }')
-	check "tune $PROV: tuned <= $TUNE_MAX x default, 0 PDB-violation s" \
+	check "[$BS/$BU] tune $PROV: tuned <= $TUNE_MAX x default, 0 PDB-violation s" \
 		"$(awk -v r="$R" -v m="$TUNE_MAX" -v v="$VIOL" 'BEGIN { print (r <= m && v == 0) ? 1 : 0 }')" \
-		"$TUNED s vs $DEF s: $R"
+		"$TUNED s vs $DEF s: $R; $NOTE"
+done
 done
 
 # ---- 3: huge-5000, CPU seconds per policy run --------------------------------------
