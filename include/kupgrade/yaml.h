@@ -62,4 +62,14 @@ enum kup_status kup_yaml_read_file(FILE *fp, const struct kup_yaml_opts *opts,
 				   struct kup_arena *arena, kup_doc_fn fn, void *ctx,
 				   size_t *nerrors);
 
+/*
+ * The value of one YAML line's scalar at s[0..n), for the readers that go
+ * line by line (chart's rendered output, ingest's Go templates): a trailing
+ * comment ('#' after a blank, outside quotes) and trailing blanks dropped,
+ * then one pair of surrounding quotes (*skip = 1: the bytes dropped at the
+ * front).  With `actions`, text inside Go-template actions ({{ ... }}) is
+ * not looked at.
+ */
+struct kup_str kup_yaml_line_value(const char *s, size_t n, bool actions, size_t *skip);
+
 #endif

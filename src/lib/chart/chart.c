@@ -1099,39 +1099,6 @@ static long marker_reason(const char *s, size_t n)
 	return -1;
 }
 
-static struct kup_str clean_value(const char *s, size_t n, size_t *skip)
-{
-	size_t i, end = n;
-	char q = 0;
-
-	*skip = 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (q) {
-			if (q == '"' && c == '\\')
-				i++;
-			else if (c == q)
-				q = 0;
-			continue;
-		}
-		if (i == 0 && (c == '"' || c == '\'')) {
-			q = c;
-			continue;
-		}
-		if (c == '#' && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
-			end = i;
-			break;
-		}
-	}
-	while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r'))
-		end--;
-	if (end >= 2 && (s[0] == '"' || s[0] == '\'') && s[end - 1] == s[0]) {
-		*skip = 1;
-		return (struct kup_str){ s + 1, end - 2 };
-	}
-	return (struct kup_str){ s, end };
-}
-
 static enum kup_status emit(struct reader *rd, const struct item *it)
 {
 	struct renderer *r = rd->r;
@@ -1333,7 +1300,7 @@ static enum kup_status on_line(struct reader *rd, struct line *ln)
 	voff = i + 1;
 	while (voff < n && (s[voff] == ' ' || s[voff] == '\t'))
 		voff++;
-	val = clean_value(s + voff, n - voff, &skip);
+	val = kup_yaml_line_value(s + voff, n - voff, false, &skip);
 	if (d->base_indent < 0 || (long)ind < d->base_indent)
 		d->base_indent = (long)ind;
 	top = (long)ind == d->base_indent;

@@ -1507,6 +1507,9 @@ static bool skip_object(struct jr *r)
 /*
  * Reads past the value whose first byte c is at r->pos, checking it as
  * parse_value does (the same errors at the same places) without building it.
+ * Its array and object loops mirror parse_value's on purpose (a `duplicates`
+ * run lists the pair): one skips and allocates nothing, the other builds
+ * nodes; they are kept apart rather than one loop with a build flag.
  */
 static bool skip_value(struct jr *r, int c)
 {

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "kupgrade/helm.h"
+#include "kupgrade/yaml.h"
 
 #define KUP_TPL_MAX_SEGS 32
 
@@ -463,65 +464,6 @@ static bool split_key(const char *s, size_t n, struct kup_str *key, size_t *val_
 	return true;
 }
 
-/*
- * Trims a value: drops a trailing comment (a '#' after a blank, outside
- * quotes and actions), trailing blanks and one pair of surrounding quotes.
- * *skip receives how many bytes were dropped at the front.
- */
-static struct kup_str clean_value(const char *s, size_t n, size_t *skip)
-{
-	size_t i, end = n;
-	int depth = 0;
-	char q = 0, aq = 0;
-
-	*skip = 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (depth > 0) {
-			if (aq) {
-				if (c == '\\' && aq != '`')
-					i++;
-				else if (c == aq)
-					aq = 0;
-			} else if (c == '"' || c == '`') {
-				aq = c;
-			} else if (c == '}' && i + 1 < n && s[i + 1] == '}') {
-				depth--;
-				i++;
-			}
-			continue;
-		}
-		if (c == '{' && i + 1 < n && s[i + 1] == '{') {
-			depth++;
-			i++;
-			continue;
-		}
-		if (q) {
-			if (q == '"' && c == '\\')
-				i++;
-			else if (c == q)
-				q = 0;
-			continue;
-		}
-		if (i == 0 && (c == '"' || c == '\'')) {
-			q = c;
-			continue;
-		}
-		if (c == '#' && (i == 0 || is_blank(s[i - 1]))) {
-			end = i;
-			break;
-		}
-	}
-	while (end > 0 && is_blank(s[end - 1]))
-		end--;
-	if (end >= 2 && (s[0] == '"' || s[0] == '\'') && s[end - 1] == s[0]) {
-		*skip = 1;
-		return (struct kup_str){ s + 1, end - 2 };
-	}
-	return (struct kup_str){ s, end };
-}
-
 static bool is_doc_marker(const char *s, size_t n, const char *m)
 {
 	return n >= 3 && memcmp(s, m, 3) == 0 && (n == 3 || is_blank(s[3]));
@@ -551,13 +493,13 @@ static enum kup_status scan_segment(struct scanner *sc, const char *line,
 		if (sc->meta_indent < 0)
 			sc->meta_indent = (long)ind;
 		if ((long)ind == sc->meta_indent && kup_str_eqc(key, "name")) {
-			val = clean_value(s + ind + voff, n - ind - voff, &skip);
+			val = kup_yaml_line_value(s + ind + voff, n - ind - voff, true, &skip);
 			on_name(sc, val);
 		}
 		return KUP_OK;
 	}
 	/* a top-level key */
-	val = clean_value(s + ind + voff, n - ind - voff, &skip);
+	val = kup_yaml_line_value(s + ind + voff, n - ind - voff, true, &skip);
 	sc->in_metadata = kup_str_eqc(key, "metadata") && val.n == 0;
 	sc->meta_indent = -1;
 	if (val.n == 0)
