@@ -164,6 +164,9 @@ struct kup_provider_rules {
 	size_t nruntimes;
 	const struct kup_pool_label *pool_labels;   /* in file order */
 	size_t npool_labels;
+	/* node labels whose value names the cluster (eksctl's), in file order */
+	const struct kup_pool_label *name_labels;
+	size_t nname_labels;
 	const struct kup_recognize_rule *recognize; /* in file order */
 	size_t nrecognize;
 	const char *display;             /* the provider as people write it ("EKS"), or NULL */
@@ -204,6 +207,12 @@ const struct kup_recognize_rule *kup_kb_recognize_at(const struct kup_kb *kb, si
  * ("eks" for v1.28.5-eks-abc123), or NULL.
  */
 const char *kup_kb_version_provider(const struct kup_kb *kb, const struct kup_version *v);
+/*
+ * The cluster-name labels of every provider file, i-th of all, in the order
+ * of kup_kb_pool_label_at(); NULL past the end.  profile --from-dump names
+ * the cluster after the first a node carries.
+ */
+const struct kup_pool_label *kup_kb_name_label_at(const struct kup_kb *kb, size_t i);
 /* The provider's name as people write it ("EKS"): its `service.name`, else `provider`. */
 const char *kup_kb_provider_display(const struct kup_kb *kb, const char *provider);
 /* Whether the provider runs the control plane and etcd (`service.managed`); false when unknown. */

@@ -155,7 +155,9 @@ static void test_labels_from_kb(void **state)
 	kup_kb_free(kb);
 }
 
-static enum kup_provider provider_of(const struct kup_kb *kb, const char *path, const char *version)
+/* The provider a dump is recognised as; *name (when not NULL): the profile's name, copied. */
+static enum kup_provider provider_named(const struct kup_kb *kb, const char *path,
+					const char *version, char *name, size_t cap)
 {
 	const char *paths[] = { path, version };
 	struct kup_profile *p = NULL;
@@ -165,8 +167,15 @@ static enum kup_provider provider_of(const struct kup_kb *kb, const char *path, 
 	if (kup_profile_from_dump(kb, paths, version ? 2 : 1, &p, &err) != KUP_OK)
 		fail_msg("%s: %s", path, err.msg ? err.msg : "?");
 	out = p->provider;
+	if (name)
+		snprintf(name, cap, "%s", p->name ? p->name : "");
 	kup_profile_free(p);
 	return out;
+}
+
+static enum kup_provider provider_of(const struct kup_kb *kb, const char *path, const char *version)
+{
+	return provider_named(kb, path, version, NULL, 0);
 }
 
 /* The runbook of an upgrade of a `provider` profile, as markdown (the caller frees it). */
@@ -296,6 +305,8 @@ static void test_recognize_copy(void **state)
 		if (!strcmp(de->d_name, "eks.yaml")) {
 			text = swap(text, "{version_prefix: \"eks-\",", "{version_prefix: \"eksx-\",");
 			text = swap(text, "service: {name: EKS,", "service: {name: Amazon-EKS-test,");
+			text = swap(text, "{label: alpha.eksctl.io/cluster-name,",
+				    "{label: example.invalid/cluster-name,");
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		f = fopen(path, "wb");
@@ -318,6 +329,18 @@ static void test_recognize_copy(void **state)
 	assert_int_equal(kup_version_parse("v1.28.5-eksx-6fd2b6a", &v, NULL), KUP_OK);
 	assert_string_equal(kup_kb_version_provider(kb, &v), "eks");
 	assert_string_equal(kup_kb_provider_display(kb, "eks"), "Amazon-EKS-test");
+
+	/* the EKS example is named after eksctl's cluster-name label, only while the KB lists it */
+	{
+		char name[128];
+
+		provider_named(emb, KUP_SOURCE_DIR "/examples/cluster/kubectl-get.json",
+			       KUP_SOURCE_DIR "/examples/cluster/version.json", name, sizeof(name));
+		assert_string_equal(name, "prod-eu-1");
+		provider_named(kb, KUP_SOURCE_DIR "/examples/cluster/kubectl-get.json",
+			       KUP_SOURCE_DIR "/examples/cluster/version.json", name, sizeof(name));
+		assert_string_not_equal(name, "prod-eu-1");
+	}
 
 	/* the runbook's backup advice follows `managed` */
 	md = runbook_of(emb, "aks");

@@ -74,7 +74,7 @@ struct dctx {
 	const char *server_version;
 	const char *server_version_path;
 	const char *context;
-	const char *eksctl_cluster;
+	const char *label_name;           /* the first cluster-name label a node carries */
 	size_t rec_best;                  /* the first recognize row matched so far; SIZE_MAX: none */
 	size_t errors;
 	bool oom;
@@ -181,8 +181,14 @@ static void read_node(struct dctx *c, const struct kup_node *obj)
 		return;
 	}
 	recognize_node(c, labels, ann);
-	if (!c->eksctl_cluster)
-		c->eksctl_cluster = adup(c, str_at(kup_node_get(labels, "alpha.eksctl.io/cluster-name")));
+	if (!c->label_name) {
+		/* the cluster's name as a node label carries it (the KB's cluster_name_labels: eksctl's) */
+		const struct kup_pool_label *nl;
+		size_t i;
+
+		for (i = 0; !c->label_name && (nl = kup_kb_name_label_at(c->kb, i)) != NULL; i++)
+			c->label_name = adup(c, str_at(kup_node_get(labels, nl->label)));
+	}
 	s = str_at(kup_node_get(labels, "topology.kubernetes.io/zone"));
 	if (!s)
 		s = str_at(kup_node_get(labels, "failure-domain.beta.kubernetes.io/zone"));
@@ -809,8 +815,8 @@ enum kup_status kup_profile_from_dump_opts(const struct kup_kb *kb, const char *
 	}
 	if (opts->name)
 		p->name = kup_arena_strdup(&p->arena, opts->name);
-	else if (kup_profile_name_ok(c.eksctl_cluster))
-		p->name = c.eksctl_cluster;
+	else if (kup_profile_name_ok(c.label_name))
+		p->name = c.label_name;
 	else if (kup_profile_name_ok(c.context))
 		p->name = c.context;
 	else

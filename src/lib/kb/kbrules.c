@@ -312,8 +312,10 @@ static void load_channels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	}
 }
 
-static void load_pool_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-			     const struct kup_node *list)
+/* Label rows {label, source} into *rows (pool_labels, cluster_name_labels). */
+static void load_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			const struct kup_node *list, const char *what,
+			const struct kup_pool_label **rows, size_t *nrows, size_t *cap)
 {
 	static const char *const keys[] = { "label", "source", "checked", "notes", NULL };
 	size_t i, j;
@@ -323,7 +325,7 @@ static void load_pool_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 		struct kup_pool_label r, *dst;
 		size_t bad = ld->problems;
 
-		if (!is_map(ld, e, "a pool_labels row"))
+		if (!is_map(ld, e, what))
 			continue;
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
@@ -331,13 +333,12 @@ static void load_pool_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 		r.label = text(ld, e, "label", true);
 		r.provider = s->r.provider;
 		kup_kbl_want_source(ld, e, "source", &r.source);
-		for (j = 0; r.label && j < s->r.npool_labels; j++)
-			if (strcmp(s->r.pool_labels[j].label, r.label) == 0)
-				kup_kbl_problem(ld, e, "pool label '%s' is listed twice", r.label);
+		for (j = 0; r.label && j < *nrows; j++)
+			if (strcmp((*rows)[j].label, r.label) == 0)
+				kup_kbl_problem(ld, e, "label '%s' is listed twice", r.label);
 		if (ld->problems != bad)
 			continue;
-		dst = push(ld, &s->r.pool_labels, &s->r.npool_labels, &s->pool_labels_cap,
-			   sizeof(r));
+		dst = push(ld, rows, nrows, cap, sizeof(r));
 		if (dst)
 			*dst = r;
 	}
@@ -572,6 +573,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 					   "runtimes", "commands", "control_plane_nodes",
 					   "support_end", "extended_support", "channels",
 					   "pool_labels", "node_upgrade", "recognize", "service",
+					   "cluster_name_labels",
 					   NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
@@ -597,7 +599,10 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	load_node_images(ld, s, list_of(ld, root, "node_images"));
 	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
 	load_channels(ld, s, list_of(ld, root, "channels"));
-	load_pool_labels(ld, s, list_of(ld, root, "pool_labels"));
+	load_labels(ld, s, list_of(ld, root, "pool_labels"), "a pool_labels row",
+		    &s->r.pool_labels, &s->r.npool_labels, &s->pool_labels_cap);
+	load_labels(ld, s, list_of(ld, root, "cluster_name_labels"), "a cluster_name_labels row",
+		    &s->r.name_labels, &s->r.nname_labels, &s->name_labels_cap);
 	load_recognize(ld, s, list_of(ld, root, "recognize"));
 	load_pool_upgrades(ld, s, list_of(ld, root, "node_upgrade"));
 	load_commands(ld, s, kup_node_get(root, "commands"));
@@ -684,6 +689,7 @@ void kup_kbrules_release(struct kup_kbplan *p)
 		free((void *)r->channels);
 		free((void *)r->pool_labels);
 		free((void *)r->recognize);
+		free((void *)r->name_labels);
 		free((void *)r->pool_upgrades);
 	}
 	memset(p->rules, 0, sizeof(p->rules));
@@ -722,6 +728,20 @@ const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_
 		if (i < r->npool_labels)
 			return &r->pool_labels[i];
 		i -= r->npool_labels;
+	}
+	return NULL;
+}
+
+const struct kup_pool_label *kup_kb_name_label_at(const struct kup_kb *kb, size_t i)
+{
+	size_t slot;
+
+	for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {
+		const struct kup_provider_rules *r = &kb->plan.rules[slot].r;
+
+		if (i < r->nname_labels)
+			return &r->name_labels[i];
+		i -= r->nname_labels;
 	}
 	return NULL;
 }
