@@ -1161,25 +1161,31 @@ static void upgrade_drained(struct run *R)
 }
 
 /*
- * Uncordons a node upgraded in place (and removes kupgrade's
- * PreferNoSchedule taint), recorded first; false when the PATCH failed.
+ * A node upgraded in place: kupgrade's PreferNoSchedule taint removed and,
+ * with `cordon` (kupgrade cordoned it), uncordoned; recorded first; false
+ * when the PATCH failed.
  */
-static bool uncordon(struct run *R, const struct rnode *n)
+static bool uncordon(struct run *R, const struct rnode *n, bool cordon)
 {
 	struct kup_kube_resp resp;
 	struct kup_error e = KUP_ERROR_INIT;
 	struct kup_buf path = KUP_BUF_INIT, body = KUP_BUF_INIT;
 	bool ok;
 
-	if (!n->unsched && n->prefer_taint < 0)
+	cordon = cordon && n->unsched;
+	if (!cordon && n->prefer_taint < 0)
 		return true;
-	event(R, "uncordon", "node %s: Ready at v%d.%d: uncordoned", n->name, n->major, n->minor);
+	event(R, "uncordon", "node %s: Ready at v%d.%d:%s%s", n->name, n->major, n->minor,
+	      n->prefer_taint >= 0 ? " taint " TAINT_KEY " removed" : "", cordon ? " uncordoned" : "");
 	kup_buf_adds(&body, "[");
 	if (n->prefer_taint >= 0)
 		kup_buf_addf(&body, "{\"op\":\"test\",\"path\":\"/spec/taints/%d/key\",\"value\":\"%s\"},"
-			     "{\"op\":\"remove\",\"path\":\"/spec/taints/%d\"},", n->prefer_taint, TAINT_KEY,
+			     "{\"op\":\"remove\",\"path\":\"/spec/taints/%d\"}", n->prefer_taint, TAINT_KEY,
 			     n->prefer_taint);
-	kup_buf_adds(&body, "{\"op\":\"add\",\"path\":\"/spec/unschedulable\",\"value\":false}]");
+	if (cordon)
+		kup_buf_addf(&body, "%s{\"op\":\"add\",\"path\":\"/spec/unschedulable\",\"value\":false}",
+			     n->prefer_taint >= 0 ? "," : "");
+	kup_buf_adds(&body, "]");
 	kup_buf_addf(&path, "/api/v1/nodes/%s", n->name);
 	kup_kube_resp_init(&resp);
 	ok = kup_kube_request(R->k, "PATCH", path.buf, "application/json-patch+json", body.buf, body.len,
@@ -1203,26 +1209,29 @@ static void finish_upgraded(struct run *R)
 {
 	int i;
 
-	for (i = 0; i < R->nold && !R->r->failed; i++) {
+	for (i = 0; i < R->nold; i++) {
 		struct old *od = &R->olds[i];
 		const struct rnode *n = find_node(R, od->name);
 		bool at_target = n && n->ready && !is_old(R, n);
 		if (od->state != OLD_PENDING && od->state != OLD_DRAINED && od->state != OLD_UPGRADED)
 			continue;
 		if (at_target) {
+			/* kupgrade cordoned it: uncordoned (also after a failure elsewhere) */
+			bool ours = od->drained_by_us || od->state == OLD_UPGRADED;
+			if (*R->o->stop && ((ours && n->unsched) || n->prefer_taint >= 0))
+				continue;   /* left to the --resume */
+			if (!uncordon(R, n, ours))
+				continue;
 			if (od->state != OLD_UPGRADED)
 				event(R, "at-target", "node %s is Ready at v%d.%d already: not upgraded again",
 				      od->name, n->major, n->minor);
-			if ((od->drained_by_us || od->state == OLD_UPGRADED) && !*R->o->stop &&
-			    !uncordon(R, n))
-				continue;
-			if ((od->drained_by_us || od->state == OLD_UPGRADED) && *R->o->stop)
-				continue;   /* uncordoned by the --resume */
 			od->state = OLD_DONE;
 			R->r->upgraded++;
 			say(R, "node %s upgraded", od->name);
 			continue;
 		}
+		if (R->r->failed)
+			continue;
 		if (od->state == OLD_UPGRADED && R->o->upgrade_timeout_s > 0 &&
 		    kup_mono_ms() - od->up_done_ms > (int64_t)R->o->upgrade_timeout_s * 1000 &&
 		    od->up_unknown && od->up_failures < PROVISION_RETRIES && !*R->o->stop) {
