@@ -8,8 +8,8 @@
 #
 # 4 nodes over zones a b, budget maxUnavailableNodes 2; Deployments web (4, PDB
 # maxUnavailable 1) and api (3, PDB minAvailable 2).  The first upgrade command fails (the
-# roll retries it after 5 s); kupgrade is killed (kill -9) once an upgrade has run, then
-# --resume completes the roll.  Asserts: every node Ready at v1.20 under its old name,
+# roll retries it after 5 s); kupgrade is killed (kill -9) while an upgrade command runs (held
+# by the provider until the kill), then --resume waits for it and completes the roll.  Asserts: every node Ready at v1.20 under its old name,
 # uncordoned, without kupgrade's taint; no node upgraded twice (the provider's log); never
 # fewer Ready pods than a PDB requires, never more than 2 nodes unavailable (a watcher,
 # every 250 ms); the JSON summary.  Beside it, a one-node pool whose upgrade command always
@@ -94,6 +94,8 @@ upgrade)
 	fi
 	exec 9>&-
 	echo "\$(date +%s.%N) upgrade \$2 version=\$3" >>"\$D/provider.log"
+	# held while \$D/hold-upgrades exists: the harness's kill -9 lands while a command runs
+	for i in \$(seq 1 600); do [ -e "\$D/hold-upgrades" ] || break; sleep 0.1; done
 	pid=\$(cat "\$D/nodes/\$2/pid" 2>/dev/null)
 	if [ -n "\$pid" ]; then
 		kill -KILL "\$pid" 2>/dev/null
@@ -237,6 +239,7 @@ WATCH_PID=$!
 # ---- the roll: the first upgrade fails, kill -9 once an upgrade ran, --resume ----------------
 T_ROLL=$(date +%s)
 echo 1 >"$D/fail-upgrades"
+touch "$D/hold-upgrades"
 ( exec "$CLI" rollout run "${K[@]}" --pool general --to 1.20 --provider exec --upgrade "$UPGRADE" \
 	--max-unavailable 2 --drain-timeout 60s --upgrade-timeout 90s --state "sqlite:$D/roll.db" \
 	>"$OUT/roll-0.out" 2>"$OUT/roll-0.err" ) &
@@ -246,6 +249,7 @@ upgraded_one() { grep -q "retry 1 of 3" "$OUT/roll-0.err" && grep -q " upgrade "
 wait_for "an upgrade failed and one ran" 120 upgraded_one
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
+rm -f "$D/hold-upgrades"
 echo "harness: kill -9 of the roll after $(($(date +%s) - T_ROLL)) s" >&2
 "$CLI" rollout run --state "sqlite:$D/roll.db" --resume -o json >"$OUT/roll-1.json" 2>"$OUT/roll-1.err"
 rc=$?
@@ -254,6 +258,8 @@ wait "$WATCH_PID" 2>/dev/null
 echo "harness: the roll took $(($(date +%s) - T_ROLL)) s (kill -9 and --resume included)" >&2
 kup_expect_exit 0 "$rc" "rollout run --upgrade --resume after kill -9"
 [ "$rc" = 0 ] || tail -n 30 "$OUT/roll-1.err" >&2
+kup_grep "$OUT/roll-1.err" "\(upgrade of a previous run\) settled: succeeded" \
+	"--resume waits for the upgrade command the kill interrupted and takes it as run"
 kup_grep "$OUT/roll-0.err" "upgrade command failed \(exit 1\): retry 1 of 3 in 5 s" \
 	"the failing upgrade command is retried after 5 s"
 kup_check "JSON: in place, $NODES old nodes upgraded, not failed, peak unavailable <= 2" \
