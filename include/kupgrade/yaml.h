@@ -39,6 +39,19 @@ struct kup_yaml_opts {
 	struct kup_read_limits limits;
 	struct kup_error_sink errors;    /* each malformed document */
 	size_t line_offset;              /* added to every line (text embedded in another file) */
+	/*
+	 * Members no caller reads, NULL-terminated, as json.h's skip_paths
+	 * (components joined by '/', '*' for any key or element; at most 8
+	 * paths of at most 8 components, the last a key, else the read
+	 * functions return KUP_INVALID).  Such a member is read as any other
+	 * (limits, node count, errors and positions exactly as in a full
+	 * read) but builds no node: it is left out of its map.  A key matches
+	 * by its text (a plain `<<` merge key never does).  An anchored node
+	 * is built in full wherever it stands, so an alias to it expands as in
+	 * a full read (only the member itself is left out), and skip paths do
+	 * not apply inside it.  Default none.
+	 */
+	const char *const *skip_paths;
 };
 void kup_yaml_opts_init(struct kup_yaml_opts *o, const char *path);
 

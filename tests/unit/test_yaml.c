@@ -29,6 +29,9 @@ struct rec {
 	enum kup_status stop_after;     /* returned after the first document */
 	bool check_text;                /* verify doc->text against node offsets */
 	const char *whole;              /* the whole input, when known */
+	const char *const *skip;        /* opts.skip_paths */
+	bool shape;                     /* log every node's position in `nodes` */
+	struct kup_buf nodes;
 };
 
 static void rec_init(struct rec *r)
@@ -42,6 +45,7 @@ static void rec_release(struct rec *r)
 	size_t i;
 
 	kup_buf_release(&r->log);
+	kup_buf_release(&r->nodes);
 	for (i = 0; i < 16; i++) {
 		free(r->docs[i]);
 		free(r->err_msg[i]);
@@ -85,10 +89,33 @@ static void check_offsets(const struct kup_doc *doc, const struct kup_node *n)
 	}
 }
 
+/* Every node's kind and position, in document order, one per line. */
+static void log_nodes(struct kup_buf *b, const struct kup_node *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	kup_buf_addf(b, "%d %u:%u [%zu,%zu)\n", (int)n->kind, n->line, n->column,
+		     n->start, n->end);
+	if (n->kind == KUP_NODE_MAP) {
+		for (i = 0; i < n->len; i++) {
+			log_nodes(b, n->u.pairs[i].key);
+			log_nodes(b, n->u.pairs[i].value);
+		}
+	} else if (n->kind == KUP_NODE_SEQ) {
+		for (i = 0; i < n->len; i++)
+			log_nodes(b, n->u.items[i]);
+	}
+}
+
 static enum kup_status on_doc(void *ctx, const struct kup_doc *doc)
 {
 	struct rec *r = ctx;
 	struct kup_buf j = KUP_BUF_INIT;
+
+	if (r->shape)
+		log_nodes(&r->nodes, doc->root);
 
 	kup_node_to_json(doc->root, &j);
 	assert_false(j.oom);
@@ -121,6 +148,7 @@ static enum kup_status read_mem_lim(struct rec *r, const char *text, size_t len,
 		opts.limits = *lim;
 	opts.errors.fn = on_error;
 	opts.errors.ctx = r;
+	opts.skip_paths = r->skip;
 	r->whole = text;
 	kup_arena_init(&arena, 4096);
 	st = kup_yaml_read_mem(text, len, &opts, &arena, on_doc, r, nerrors);
@@ -144,6 +172,7 @@ static enum kup_status read_file_lim(struct rec *r, const char *text, size_t len
 		opts.limits = *lim;
 	opts.errors.fn = on_error;
 	opts.errors.ctx = r;
+	opts.skip_paths = r->skip;
 	r->whole = text;
 	kup_arena_init(&arena, 4096);
 	st = kup_yaml_read_file(fp, &opts, &arena, on_doc, r, nerrors);
@@ -160,6 +189,7 @@ static void read_both(struct rec *r, const char *text, size_t len,
 	size_t nf = 99;
 
 	rec_init(&f);
+	f.skip = r->skip;
 	assert_int_equal(read_mem_lim(r, text, len, lim, nerrors), KUP_OK);
 	assert_int_equal(read_file_lim(&f, text, len, lim, &nf), KUP_OK);
 	assert_string_equal(r->log.buf, f.log.buf);
@@ -881,6 +911,202 @@ static void test_stop_and_line_offset(void **state)
 	kup_arena_release(&arena);
 }
 
+/* ---- skip_paths ------------------------------------------------------------ */
+
+static const char *const skip_mf[] = { "metadata/managedFields/*/fieldsV1", "x/y", NULL };
+
+/* The log without the documents' JSON: indexes, lines, ranges and errors. */
+static char *log_frame(const char *log)
+{
+	struct kup_buf b = KUP_BUF_INIT;
+	const char *p = log;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		const char *cut = strncmp(p, "doc ", 4) == 0 ? memchr(p, ')', n) : NULL;
+
+		kup_buf_add(&b, p, cut ? (size_t)(cut - p + 1) : n);
+		kup_buf_addc(&b, '\n');
+		p += n + (nl != NULL);
+	}
+	return kup_buf_detach(&b, NULL);
+}
+
+/* True when every line of sub appears in all, in the same order. */
+static bool lines_subsequence(const char *sub, const char *all)
+{
+	while (*sub) {
+		const char *nl = strchr(sub, '\n');
+		size_t n = nl ? (size_t)(nl - sub + 1) : strlen(sub);
+		const char *hit;
+
+		for (hit = all; *hit; ) {
+			const char *e = strchr(hit, '\n');
+			size_t m = e ? (size_t)(e - hit + 1) : strlen(hit);
+			if (m == n && memcmp(hit, sub, n) == 0)
+				break;
+			hit += m;
+		}
+		if (!*hit)
+			return false;
+		all = hit + n;
+		sub += n;
+	}
+	return true;
+}
+
+/*
+ * Reads text in full and with skip_mf (both ways: memory and file): the
+ * same documents at the same places, the same errors at the same places,
+ * every node the skipping read built is one of the full read's at the same
+ * position.  Leaves the skipping read in *sk.
+ */
+static void read_skip(struct rec *sk, const char *text, const struct kup_read_limits *lim)
+{
+	struct rec full;
+	size_t n1 = 0, n2 = 0;
+	char *f1, *f2;
+
+	rec_init(&full);
+	full.shape = true;
+	sk->shape = true;
+	sk->skip = skip_mf;
+	read_both(&full, text, strlen(text), lim, &n1);
+	read_both(sk, text, strlen(text), lim, &n2);
+	assert_int_equal(n1, n2);
+	f1 = log_frame(full.log.buf ? full.log.buf : "");
+	f2 = log_frame(sk->log.buf ? sk->log.buf : "");
+	assert_string_equal(f1, f2);
+	assert_true(lines_subsequence(sk->nodes.buf ? sk->nodes.buf : "",
+				      full.nodes.buf ? full.nodes.buf : ""));
+	free(f1);
+	free(f2);
+	rec_release(&full);
+}
+
+static void test_skip_paths(void **state)
+{
+	struct rec r;
+
+	(void)state;
+	rec_init(&r);
+	read_skip(&r,
+		  "kind: Pod\n"
+		  "metadata:\n"
+		  "  name: p\n"
+		  "  managedFields:\n"
+		  "  - manager: kubectl\n"
+		  "    fieldsV1:\n"
+		  "      f:metadata:\n"
+		  "        f:labels: {.: {}, f:app: {}}\n"
+		  "      f:spec: [1, {a: b}]\n"
+		  "  - fieldsV1: {f:x: {}}\n"   /* the entry's only member */
+		  "    time: t\n"
+		  "  - manager: m\n"
+		  "    fieldsV1: \"last member\"\n"
+		  "spec:\n"
+		  "  fieldsV1: kept\n"           /* not at the path */
+		  "x: {y: 1, z: 2}\n"
+		  "---\n"
+		  "metadata: {managedFields: [{fieldsV1: 1}, 2, [3]]}\n"
+		  "---\n"
+		  "x:\n"
+		  "  y:\n"                       /* the map's only member */
+		  "    deep: [a, b]\n", NULL);
+	assert_int_equal(r.ndocs, 3);
+	assert_string_equal(r.docs[0],
+			    "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"managedFields\":"
+			    "[{\"manager\":\"kubectl\"},{\"time\":\"t\"},{\"manager\":\"m\"}]},"
+			    "\"spec\":{\"fieldsV1\":\"kept\"},\"x\":{\"z\":2}}");
+	assert_string_equal(r.docs[1], "{\"metadata\":{\"managedFields\":[{},2,[3]]}}");
+	assert_string_equal(r.docs[2], "{\"x\":{}}");
+	rec_release(&r);
+
+	/* anchors: built in full wherever they stand, aliases expand as before */
+	rec_init(&r);
+	read_skip(&r,
+		  "x:\n"
+		  "  y: &a {k: [1, 2]}\n"
+		  "  w: *a\n"
+		  "  v: {q: &b deep}\n"
+		  "z: *a\n"
+		  "---\n"
+		  "x:\n"
+		  "  y: {n: &c [1, &d {e: f}]}\n"
+		  "o: [*c, *d]\n"
+		  "---\n"
+		  "x:\n"                         /* a merge re-supplies no skipped key */
+		  "  <<: {y: 1, u: 2}\n"
+		  "  y: 3\n"
+		  "---\n"
+		  "x:\n"
+		  "  y: &s 5\n"
+		  "  t: *s\n", NULL);
+	assert_int_equal(r.ndocs, 4);
+	assert_string_equal(r.docs[0],
+			    "{\"x\":{\"w\":{\"k\":[1,2]},\"v\":{\"q\":\"deep\"}},\"z\":{\"k\":[1,2]}}");
+	assert_string_equal(r.docs[1], "{\"x\":{},\"o\":[[1,{\"e\":\"f\"}],{\"e\":\"f\"}]}");
+	assert_string_equal(r.docs[2], "{\"x\":{\"u\":2}}");
+	assert_string_equal(r.docs[3], "{\"x\":{\"t\":5}}");
+	rec_release(&r);
+}
+
+/* Errors inside a skipped member are the full read's, at the same places. */
+static void test_skip_paths_errors(void **state)
+{
+	static const char *const bad[] = {
+		"x:\n  y: *nowhere\n",                       /* unknown anchor */
+		"x:\n  y:\n    <<: 5\n",                     /* merge of a scalar */
+		"x:\n  y:\n    <<: [{a: 1}, 2]\n",
+		"x:\n  y: {a: [1, 2}\n",                     /* syntax */
+		"x:\n  y: [[[[[[[[[[1]]]]]]]]]]\n",           /* depth */
+		"x:\n  y: 0123456789012345678901234567890123456789\n",   /* scalar length */
+		"x:\n  y: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]\n",   /* nodes */
+		"a: &a [1, 2, 3, 4, 5, 6, 7, 8]\nx:\n  y: [*a, *a, *a, *a]\n",   /* alias cost */
+		"x:\n  y:\n    <<: {a: 1}\n    b: 2\n",        /* no error: a good merge */
+		"x:\n  y:\n    !!str <<: 5\n",                /* no error: not a merge */
+	};
+	struct kup_read_limits lim;
+	size_t i;
+
+	(void)state;
+	kup_read_limits_default(&lim);
+	lim.max_depth = 8;
+	lim.max_scalar = 32;
+	lim.max_nodes = 16;
+	lim.max_aliases = 20;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rec r;
+		rec_init(&r);
+		read_skip(&r, bad[i], &lim);
+		assert_int_equal(r.nerr_seen, i < 8 ? 1 : 0);
+		rec_release(&r);
+	}
+}
+
+static void test_skip_paths_invalid(void **state)
+{
+	static const char *const star_last[] = { "a/*", NULL };
+	static const char *const empty[] = { "a//b", NULL };
+	static const char *const deep[] = { "1/2/3/4/5/6/7/8/9", NULL };
+	static const char *const many[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", NULL };
+	const char *const *const all[] = { star_last, empty, deep, many };
+	struct kup_yaml_opts o;
+	struct kup_arena a;
+	size_t i, nerr;
+
+	(void)state;
+	kup_arena_init(&a, 4096);
+	for (i = 0; i < 4; i++) {
+		kup_yaml_opts_init(&o, "t.yaml");
+		o.skip_paths = all[i];
+		assert_int_equal(kup_yaml_read_mem("a: 1\n", 5, &o, &a, NULL, NULL, &nerr),
+				 KUP_INVALID);
+	}
+	kup_arena_release(&a);
+}
+
 static void test_file_matches_mem(void **state)
 {
 	/* a mixed stream, repeated past the file reader's 1 MiB chunk */
@@ -925,6 +1151,9 @@ int main(void)
 		cmocka_unit_test(test_scalar_tags_and_styles),
 		cmocka_unit_test(test_stop_and_line_offset),
 		cmocka_unit_test(test_file_matches_mem),
+		cmocka_unit_test(test_skip_paths),
+		cmocka_unit_test(test_skip_paths_errors),
+		cmocka_unit_test(test_skip_paths_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,16 @@
  * reusable stack owned by the reader and are copied into the arena when the
  * collection ends.
  *
+ * Skip paths (yaml.h): a member at one of them is read event by event as
+ * any other (limits, errors, anchors, aliases, positions all as in a full
+ * read) but builds nothing: its collections are frames with `skip` set,
+ * whose children are counted and folded into the frame's weight, height,
+ * end and merge checks instead of pushed; the member's key stays on the
+ * item stack with the `skipped` sentinel as its value (so merges see the
+ * key as present) and the pair is dropped when its map is built.  An
+ * anchored node is always built in full (an alias elsewhere must expand
+ * as in a full read), and left out where it stands when that is skipped.
+ *
  * Positions: libyaml's marks count characters, not bytes.  A document with
  * no byte >= 0x80 needs no conversion; otherwise a cursor walks the UTF-8
  * text forward (marks arrive almost in order) to turn a character index
@@ -23,6 +33,8 @@
 
 #define READ_CHUNK ((size_t)1 << 20)
 #define NO_POS SIZE_MAX
+#define SKIP_PATHS 8
+#define SKIP_DEPTH 8
 
 void kup_yaml_opts_init(struct kup_yaml_opts *o, const char *path)
 {
@@ -48,8 +60,10 @@ struct frame {
 	uint8_t kind;
 	uint8_t style;
 	bool has_merge;
+	uint8_t flags;          /* F_* */
 	uint32_t line;
 	uint32_t column;
+	unsigned act;           /* skip paths matching down to here (a mask of reader.skip) */
 	size_t start;           /* file offset */
 	size_t last_end;        /* file offset after the last child */
 	size_t base;            /* index of its first child on the item stack */
@@ -57,7 +71,18 @@ struct frame {
 	size_t anchor_len;
 	size_t weight;
 	size_t height;
+	size_t count;           /* skip frame: children seen; built map: members skipped */
 };
+
+/* frame.flags */
+#define F_SKIP 1u             /* not built: children are only counted */
+#define F_DETACH 2u           /* its node is left out of the parent (a skipped member) */
+#define F_MERGE_PENDING 4u    /* skip frame: the last key was a plain `<<` */
+#define F_MERGE_BAD 8u        /* skip frame: a `<<` value is no map or list of maps */
+#define F_MIXED 16u           /* skip frame: a child is no map */
+
+/* The value of a skipped member on the item stack; its pair is dropped. */
+static struct kup_node skipped_value;
 
 struct reader {
 	const struct kup_yaml_opts *opts;
@@ -100,6 +125,15 @@ struct reader {
 
 	/* a document-level error, once set the chunk is abandoned */
 	bool failed;
+
+	/* opts->skip_paths, split at '/' */
+	struct skip_path {
+		const char *comp[SKIP_DEPTH];
+		size_t clen[SKIP_DEPTH];
+		size_t n;
+	} skip[SKIP_PATHS];
+	unsigned nskip;
+	unsigned skip_root;     /* every path: the mask a document's root starts with */
 };
 
 static size_t sat_add(size_t a, size_t b)
@@ -340,20 +374,153 @@ static inline bool push_item(struct reader *r, struct kup_node *n)
 	return true;
 }
 
+static bool is_merge_key(const struct kup_node *k)
+{
+	return k->kind == KUP_NODE_SCALAR && k->style == KUP_STYLE_PLAIN &&
+	       k->len == 2 && k->u.str[0] == '<' && k->u.str[1] == '<';
+}
+
+/* True when n may be the value of a `<<` key (expand_merges). */
+static bool mergeable(const struct kup_node *n)
+{
+	size_t i;
+
+	if (n->kind == KUP_NODE_MAP)
+		return true;
+	if (n->kind != KUP_NODE_SEQ)
+		return false;
+	for (i = 0; i < n->len; i++)
+		if (n->u.items[i]->kind != KUP_NODE_MAP)
+			return false;
+	return true;
+}
+
+/*
+ * The skip paths still matching below the next child of the open
+ * collection (a mask of r->skip); *skip set when the child is not to be built: the top frame
+ * is a skip frame, or one of the paths ends at this member.
+ */
+static __attribute__((noinline)) unsigned child_act_slow(struct reader *r, bool *skip)
+{
+	const struct frame *f;
+	const struct kup_node *k;
+	unsigned act = 0, i;
+	size_t d;
+
+	*skip = false;
+	if (!r->nframes)
+		return r->skip_root;
+	f = &r->frames[r->nframes - 1];
+	if (f->flags & F_SKIP) {
+		*skip = true;
+		return 0;
+	}
+	if (!f->act)
+		return 0;
+	d = r->nframes - 1;
+	if (f->kind == KUP_NODE_MAP) {
+		if (!((r->nitems - f->base) & 1))
+			return 0;       /* a key: keys are never skipped */
+		k = r->items[r->nitems - 1];
+		if (k->kind != KUP_NODE_SCALAR || is_merge_key(k))
+			return 0;
+	} else {
+		k = NULL;
+	}
+	for (i = 0; i < r->nskip; i++) {
+		const struct skip_path *p = &r->skip[i];
+		bool star = p->clen[d] == 1 && p->comp[d][0] == '*';
+
+		if (!(f->act >> i & 1u))
+			continue;
+		if (!star && (!k || p->clen[d] != k->len || p->comp[d][0] != k->u.str[0] ||
+			      memcmp(p->comp[d], k->u.str, k->len) != 0))
+			continue;
+		if (d + 1 == p->n)
+			*skip = true;
+		else
+			act |= 1u << i;
+	}
+	return *skip ? 0 : act;
+}
+
+/* child_act_slow past its common case: a built collection no path goes through. */
+static inline unsigned child_act(struct reader *r, bool *skip)
+{
+	if (r->nframes) {
+		const struct frame *f = &r->frames[r->nframes - 1];
+		if (!f->act) {
+			*skip = (f->flags & F_SKIP) != 0;
+			return 0;
+		}
+	}
+	return child_act_slow(r, skip);
+}
+
+/*
+ * A child that is not built into its parent is complete: a skip frame
+ * folds it into its weight, height, end and merge checks; a built map
+ * gets the `skipped` sentinel as the member's value.  n is the child's
+ * node when it has one (an alias, an anchored node), else NULL with kind
+ * and all_maps (a collection: every child a map) saying what it was.
+ */
+static inline __attribute__((always_inline))
+void finish_skipped(struct reader *r, const yaml_mark_t *mark,
+			   const struct kup_node *n, uint8_t kind, bool all_maps,
+			   size_t weight, size_t height, size_t end,
+			   bool merge_key, bool plain_merge)
+{
+	struct frame *f = &r->frames[r->nframes - 1];
+
+	f->weight = sat_add(f->weight, weight);
+	if (height > f->height)
+		f->height = height;
+	f->last_end = end;
+	if (!(f->flags & F_SKIP)) {
+		if (!push_item(r, &skipped_value)) {
+			FAIL_AT(r, mark, KUP_NOMEM, "out of memory");
+			return;
+		}
+		f->count++;
+		return;
+	}
+	if (f->kind == KUP_NODE_MAP) {
+		if (!(f->count & 1)) {
+			if (merge_key)
+				f->has_merge = true;
+			f->flags = (uint8_t)((f->flags & ~F_MERGE_PENDING) |
+					     (plain_merge ? F_MERGE_PENDING : 0));
+		} else if ((f->flags & F_MERGE_PENDING) &&
+			   !(n ? mergeable(n)
+			       : kind == KUP_NODE_MAP || (kind == KUP_NODE_SEQ && all_maps))) {
+			f->flags |= F_MERGE_BAD;
+		}
+	} else if ((n ? n->kind : kind) != KUP_NODE_MAP) {
+		f->flags |= F_MIXED;
+	}
+	f->count++;
+}
+
 /*
  * A node is complete: register its anchor and hand it to the open
  * collection (or make it the root).  `end` is the file offset after the
- * event that produced it (an alias's own end, not its target's).
+ * event that produced it (an alias's own end, not its target's).  With
+ * `skip` it is left out of the parent (finish_skipped).
  */
 static inline void finish_node(struct reader *r, const yaml_mark_t *mark,
 			struct kup_node *n, size_t weight, size_t height,
 			const char *anchor, size_t anchor_len, size_t end,
-			bool merge_key)
+			bool merge_key, bool skip)
 {
 	struct frame *f;
 
 	if (anchor && !anchors_put(r, anchor, anchor_len, n, weight, height)) {
 		FAIL_AT(r, mark, KUP_NOMEM, "out of memory");
+		return;
+	}
+	if (skip) {
+		finish_skipped(r, mark, n, n->kind, false, weight, height, end,
+			       merge_key, is_merge_key(n));
 		return;
 	}
 	if (!r->nframes) {
@@ -424,8 +591,9 @@ static void on_scalar(struct reader *r, yaml_event_t *e)
 	const char *tag = (const char *)e->data.scalar.tag;
 	char *anchor;
 	char *s;
-	bool merge = false;
+	bool merge = false, skip;
 
+	(void)child_act(r, &skip);
 	if (len > r->lim.max_scalar) {
 		FAIL_AT(r, &e->start_mark, KUP_TOOBIG,
 			"scalar longer than %zu bytes", r->lim.max_scalar);
@@ -437,6 +605,15 @@ static void on_scalar(struct reader *r, yaml_event_t *e)
 	}
 	if (!count_node(r, &e->start_mark))
 		return;
+	if (skip && !e->data.scalar.anchor) {
+		bool plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			     len == 2 && val[0] == '<' && val[1] == '<';
+		finish_skipped(r, &e->start_mark, NULL, KUP_NODE_SCALAR, false, 1, 0,
+			       mark_offset(r, &e->end_mark),
+			       plain && (!tag || strcmp(tag, "tag:yaml.org,2002:merge") == 0),
+			       plain);
+		return;
+	}
 	/* the node and its text in one allocation */
 	n = bump(r, sizeof(*n) + len + 1);
 	s = n ? (char *)(n + 1) : NULL;
@@ -474,7 +651,7 @@ static void on_scalar(struct reader *r, yaml_event_t *e)
 		r->have_root = true;
 		return;
 	}
-	finish_node(r, &e->start_mark, n, 1, 0, anchor, alen, end, merge);
+	finish_node(r, &e->start_mark, n, 1, 0, anchor, alen, end, merge, skip);
 }
 
 static void on_alias(struct reader *r, yaml_event_t *e)
@@ -482,7 +659,9 @@ static void on_alias(struct reader *r, yaml_event_t *e)
 	const char *name = (const char *)e->data.alias.anchor;
 	size_t len = strlen(name);
 	struct anchor *a = anchors_find(r, name, len, hash_bytes(name, len));
+	bool skip;
 
+	(void)child_act(r, &skip);
 	if (!a || !a->node) {
 		FAIL_AT(r, &e->start_mark, KUP_PARSE, "unknown anchor '%s'", name);
 		return;
@@ -500,14 +679,15 @@ static void on_alias(struct reader *r, yaml_event_t *e)
 		return;
 	}
 	finish_node(r, &e->start_mark, a->node, a->weight, a->height, NULL, 0,
-		    mark_offset(r, &e->end_mark), false);
+		    mark_offset(r, &e->end_mark), false, skip);
 }
 
 static void on_start(struct reader *r, yaml_event_t *e, uint8_t kind)
 {
 	struct frame *f;
 	const yaml_char_t *anchor;
-	bool flow;
+	bool flow, skip;
+	unsigned act = child_act(r, &skip);
 
 	if (r->nframes + 1 > r->lim.max_depth) {
 		FAIL_AT(r, &e->start_mark, KUP_TOOBIG, "nesting deeper than %zu",
@@ -543,6 +723,10 @@ static void on_start(struct reader *r, yaml_event_t *e, uint8_t kind)
 	f->anchor = copy_anchor(r, anchor, &f->anchor_len);
 	f->weight = 1;
 	f->height = 0;
+	/* an anchored node is built in full: an alias expands it anywhere */
+	f->act = anchor ? 0 : act;
+	f->flags = skip ? (anchor ? F_DETACH : F_SKIP | F_DETACH) : 0;
+	f->count = 0;
 	if (anchor && !f->anchor) {
 		FAIL_AT(r, &e->start_mark, KUP_NOMEM, "out of memory");
 		return;
@@ -571,12 +755,6 @@ static bool keyset_insert(struct reader *r, const struct kup_node *k)
 		    o->len == k->len && memcmp(o->u.str, k->u.str, k->len) == 0)
 			return false;
 	}
-}
-
-static bool is_merge_key(const struct kup_node *k)
-{
-	return k->kind == KUP_NODE_SCALAR && k->style == KUP_STYLE_PLAIN &&
-	       k->len == 2 && k->u.str[0] == '<' && k->u.str[1] == '<';
 }
 
 /*
@@ -668,6 +846,21 @@ static void on_end(struct reader *r, yaml_event_t *e)
 		return;
 	}
 	f = r->frames[--r->nframes];
+	if (f.flags & F_SKIP) {
+		if (f.has_merge && (f.flags & F_MERGE_BAD)) {
+			FAIL_AT(r, &e->start_mark, KUP_PARSE,
+				"map merge requires a map or a sequence of maps as the value");
+			return;
+		}
+		if (!count_node(r, &e->start_mark))
+			return;
+		end = mark_offset(r, &e->end_mark);
+		if (f.style == KUP_STYLE_BLOCK && f.count)
+			end = f.last_end;
+		finish_skipped(r, &e->start_mark, NULL, f.kind, !(f.flags & F_MIXED), f.weight,
+			       f.height + 1, end < f.start ? f.start : end, false, false);
+		return;
+	}
 	from = f.base;
 	if (f.has_merge) {
 		from = expand_merges(r, &e->start_mark, f.base);
@@ -693,13 +886,16 @@ static void on_end(struct reader *r, yaml_event_t *e)
 	n->end = end < n->start ? n->start : end;
 	if (f.kind == KUP_NODE_MAP) {
 		struct kup_pair *p;
-		n->len = count / 2;
+		size_t j = 0;
+		n->len = count / 2 - f.count;   /* skipped members are left out */
 		p = n->len ? bump(r, n->len * sizeof(*p)) : NULL;
 		if (n->len && !p)
 			goto nomem;
-		for (i = 0; i < n->len; i++) {
-			p[i].key = r->items[from + 2 * i];
-			p[i].value = r->items[from + 2 * i + 1];
+		for (i = 0; j < n->len; i++) {
+			if (r->items[from + 2 * i + 1] == &skipped_value)
+				continue;
+			p[j].key = r->items[from + 2 * i];
+			p[j++].value = r->items[from + 2 * i + 1];
 		}
 		n->u.pairs = p;
 	} else {
@@ -714,7 +910,7 @@ static void on_end(struct reader *r, yaml_event_t *e)
 	}
 	r->nitems = f.base;
 	finish_node(r, &e->start_mark, n, f.weight, f.height + 1, f.anchor,
-		    f.anchor_len, n->end, false);
+		    f.anchor_len, n->end, false, (f.flags & F_DETACH) != 0);
 	return;
 nomem:
 	FAIL_AT(r, &e->start_mark, KUP_NOMEM, "out of memory");
@@ -1020,7 +1216,40 @@ static enum kup_status split(struct reader *r, struct splitter *s)
 	}
 }
 
-static void reader_init(struct reader *r, const struct kup_yaml_opts *opts,
+/* opts->skip_paths into r->skip; false when one is malformed or there are too many. */
+static bool compile_skip(struct reader *r, const char *const *paths)
+{
+	size_t i;
+
+	for (i = 0; paths && paths[i]; i++) {
+		struct skip_path *p;
+		const char *c = paths[i];
+
+		if (i >= SKIP_PATHS)
+			return false;
+		p = &r->skip[i];
+		p->n = 0;
+		for (;;) {
+			const char *e = strchr(c, '/');
+			size_t n = e ? (size_t)(e - c) : strlen(c);
+
+			if (n == 0 || p->n == SKIP_DEPTH)
+				return false;
+			p->comp[p->n] = c;
+			p->clen[p->n++] = n;
+			if (!e)
+				break;
+			c = e + 1;
+		}
+		if (p->clen[p->n - 1] == 1 && p->comp[p->n - 1][0] == '*')
+			return false;   /* a path names a member, not every element */
+		r->skip_root |= 1u << i;
+	}
+	r->nskip = (unsigned)i;
+	return true;
+}
+
+static bool reader_init(struct reader *r, const struct kup_yaml_opts *opts,
 			struct kup_arena *arena, kup_doc_fn fn, void *ctx)
 {
 	memset(r, 0, sizeof(*r));
@@ -1037,6 +1266,7 @@ static void reader_init(struct reader *r, const struct kup_yaml_opts *opts,
 	r->arena = arena;
 	r->fn = fn;
 	r->ctx = ctx;
+	return compile_skip(r, opts->skip_paths);
 }
 
 static void reader_release(struct reader *r)
@@ -1066,7 +1296,8 @@ enum kup_status kup_yaml_read_mem(const char *text, size_t len,
 		*nerrors = 0;
 	if (!opts || !arena || (!text && len))
 		return KUP_INVALID;
-	reader_init(&r, opts, arena, fn, ctx);
+	if (!reader_init(&r, opts, arena, fn, ctx))
+		return KUP_INVALID;
 	splitter_init(&s);
 	s.buf = text ? text : "";
 	s.len = len;
@@ -1095,7 +1326,8 @@ enum kup_status kup_yaml_read_input(struct kup_input *in, const struct kup_yaml_
 		*nerrors = 0;
 	if (!in || !opts || !arena)
 		return KUP_INVALID;
-	reader_init(&r, opts, arena, fn, ctx);
+	if (!reader_init(&r, opts, arena, fn, ctx))
+		return KUP_INVALID;
 	splitter_init(&s);
 	for (;;) {
 		size_t got, keep = s.len - s.chunk;

@@ -659,6 +659,7 @@ static enum kup_status read_stream(struct kup_ingest *in, struct kup_input *fi, 
 		yo.limits = in->opts.limits;
 		yo.errors.fn = forward_error;
 		yo.errors.ctx = &rc;
+		yo.skip_paths = skip_paths;
 		st = kup_yaml_read_input(fi, &yo, &in->doc_arena, on_doc, &rc, &nerr);
 	}
 	kup_arena_reset(&in->doc_arena);

@@ -2,6 +2,9 @@
  * fuzz_yaml.c - kup_yaml_read_mem on arbitrary bytes, with small limits.
  * Every delivered document is walked (offsets checked against the input)
  * and serialized with kup_node_to_json; the arena is released per input.
+ * Then the input is read twice more, without and with skip_paths: both
+ * reads must report the same errors at the same places and deliver the
+ * same documents (index, line, byte range).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -68,6 +71,48 @@ static void on_error(void *ctx, const struct kup_error *err)
 		abort();
 }
 
+static void keep_err(void *ctx, const struct kup_error *e)
+{
+	on_error(NULL, e);
+	kup_buf_addf(ctx, "%u:%u: %s\n", e->line, e->column, e->msg);
+}
+
+static enum kup_status keep_doc(void *ctx, const struct kup_doc *d)
+{
+	kup_buf_addf(ctx, "%zu %u [%zu,%zu)\n", d->index, d->line, d->start, d->end);
+	return KUP_OK;
+}
+
+static void skip_compare(const uint8_t *data, size_t size)
+{
+	static const char *const skip[] = { "a/*/b", "*/c", NULL };
+	struct kup_buf l1 = KUP_BUF_INIT, l2 = KUP_BUF_INIT;
+	struct kup_yaml_opts o;
+	struct kup_arena a;
+	size_t n1 = 0, n2 = 0;
+	enum kup_status s1, s2;
+
+	kup_arena_init(&a, 4096);
+	kup_yaml_opts_init(&o, "fuzz.yaml");
+	o.limits.max_depth = 64;
+	o.limits.max_scalar = 1 << 16;
+	o.limits.max_document = 1 << 20;
+	o.limits.max_aliases = 1000;
+	o.errors.fn = keep_err;
+	o.errors.ctx = &l1;
+	s1 = kup_yaml_read_mem((const char *)data, size, &o, &a, keep_doc, &l1, &n1);
+	kup_arena_reset(&a);
+	o.errors.ctx = &l2;
+	o.skip_paths = skip;
+	s2 = kup_yaml_read_mem((const char *)data, size, &o, &a, keep_doc, &l2, &n2);
+	if (s1 != s2 || n1 != n2 || l1.len != l2.len ||
+	    (l1.len && memcmp(l1.buf, l2.buf, l1.len) != 0))
+		abort();
+	kup_buf_release(&l1);
+	kup_buf_release(&l2);
+	kup_arena_release(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kup_yaml_opts opts;
@@ -85,5 +130,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)kup_yaml_read_mem((const char *)data, size, &opts, &arena, on_doc, &c,
 				&nerrors);
 	kup_arena_release(&arena);
+	skip_compare(data, size);
 	return 0;
 }
