@@ -718,47 +718,29 @@ static bool in_range(const struct kup_version *lo, const struct kup_version *hi,
 	return true;
 }
 
-const struct kup_pool_label *kup_kb_pool_label_at(const struct kup_kb *kb, size_t i)
-{
-	size_t slot;
-
-	for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {
-		const struct kup_provider_rules *r = &kb->plan.rules[slot].r;
-
-		if (i < r->npool_labels)
-			return &r->pool_labels[i];
-		i -= r->npool_labels;
+/*
+ * NAME(kb, i): the i-th row of one per-provider list (`field`, `nfield`)
+ * over every provider file, in slot order (generic, eks, gke, aks, kubeadm,
+ * all), each file's rows in order; NULL past the end.
+ */
+#define ROW_AT(name, type, field)                                               \
+	const type *name(const struct kup_kb *kb, size_t i)                     \
+	{                                                                       \
+		size_t slot;                                                    \
+                                                                                \
+		for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {          \
+			const struct kup_provider_rules *r = &kb->plan.rules[slot].r; \
+                                                                                \
+			if (i < r->n##field)                                    \
+				return &r->field[i];                            \
+			i -= r->n##field;                                       \
+		}                                                               \
+		return NULL;                                                    \
 	}
-	return NULL;
-}
 
-const struct kup_pool_label *kup_kb_name_label_at(const struct kup_kb *kb, size_t i)
-{
-	size_t slot;
-
-	for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {
-		const struct kup_provider_rules *r = &kb->plan.rules[slot].r;
-
-		if (i < r->nname_labels)
-			return &r->name_labels[i];
-		i -= r->nname_labels;
-	}
-	return NULL;
-}
-
-const struct kup_recognize_rule *kup_kb_recognize_at(const struct kup_kb *kb, size_t i)
-{
-	size_t slot;
-
-	for (slot = 0; kb && slot < KUP_RULES_SLOTS; slot++) {
-		const struct kup_provider_rules *r = &kb->plan.rules[slot].r;
-
-		if (i < r->nrecognize)
-			return &r->recognize[i];
-		i -= r->nrecognize;
-	}
-	return NULL;
-}
+ROW_AT(kup_kb_pool_label_at, struct kup_pool_label, pool_labels)
+ROW_AT(kup_kb_name_label_at, struct kup_pool_label, name_labels)
+ROW_AT(kup_kb_recognize_at, struct kup_recognize_rule, recognize)
 
 const char *kup_kb_version_provider(const struct kup_kb *kb, const struct kup_version *v)
 {
