@@ -507,7 +507,8 @@ void finish_skipped(struct reader *r, const yaml_mark_t *mark,
  * event that produced it (an alias's own end, not its target's).  With
  * `skip` it is left out of the parent (finish_skipped).
  */
-static inline void finish_node(struct reader *r, const yaml_mark_t *mark,
+static inline __attribute__((always_inline))
+void finish_node(struct reader *r, const yaml_mark_t *mark,
 			struct kup_node *n, size_t weight, size_t height,
 			const char *anchor, size_t anchor_len, size_t end,
 			bool merge_key, bool skip)
