@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "kupgrade/json.h"
+#include "skip_path.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -52,8 +53,6 @@
  * string); text longer than a quarter slab goes to the arena directly.
  */
 #define JSON_SLAB ((size_t)16 << 10)
-#define JSON_SKIP_PATHS 8
-#define JSON_SKIP_DEPTH 8
 #define DEFAULT_MAX_DEPTH 512
 #define DEFAULT_MAX_SCALAR ((size_t)64 << 20)
 #define DEFAULT_MAX_DOCUMENT ((size_t)256 << 20)
@@ -83,13 +82,7 @@ struct jr {
 	bool line_ascii;
 
 	/* paths whose values are validated but not built (json.h, skip_paths) */
-	struct jpath {
-		const char *comp[JSON_SKIP_DEPTH];
-		size_t clen[JSON_SKIP_DEPTH];
-		size_t n;
-	} skip[JSON_SKIP_PATHS];
-	unsigned nskip;
-	unsigned skip_root;          /* every path: the mask a document starts with */
+	struct kup_skip_set skip;
 
 	/* output */
 	struct kup_arena *arena;
@@ -1150,13 +1143,9 @@ static bool finish_map(struct jr *r, struct kup_node *n, size_t base)
 /* The skip paths (a mask of r->skip) still matching below an array at path depth pd. */
 static unsigned elem_act(const struct jr *r, unsigned act, size_t pd)
 {
-	unsigned out = 0, i;
+	bool skip;
 
-	for (i = 0; i < r->nskip; i++)
-		if ((act >> i & 1u) && pd + 1 < r->skip[i].n && r->skip[i].clen[pd] == 1 &&
-		    r->skip[i].comp[pd][0] == '*')
-			out |= 1u << i;
-	return out;
+	return kup_skip_below(&r->skip, act, pd, NULL, 0, &skip);
 }
 
 /*
@@ -1166,23 +1155,7 @@ static unsigned elem_act(const struct jr *r, unsigned act, size_t pd)
 static unsigned member_act(const struct jr *r, unsigned act, size_t pd,
 			   const struct kup_node *key, bool *skip)
 {
-	unsigned out = 0, i;
-
-	*skip = false;
-	for (i = 0; i < r->nskip; i++) {
-		const struct jpath *p = &r->skip[i];
-
-		if (!(act >> i & 1u) || pd >= p->n)
-			continue;
-		if (!(p->clen[pd] == 1 && p->comp[pd][0] == '*') &&
-		    (p->clen[pd] != key->len || memcmp(p->comp[pd], key->u.str, key->len) != 0))
-			continue;
-		if (pd + 1 == p->n)
-			*skip = true;
-		else
-			out |= 1u << i;
-	}
-	return out;
+	return kup_skip_below(&r->skip, act, pd, key->u.str, key->len, skip);
 }
 
 static struct kup_node *parse_array(struct jr *r, unsigned act, size_t pd)
@@ -1719,7 +1692,7 @@ static bool stream_items(struct jrun *j, size_t *pidx)
 		if (c < 0)
 			jerr_eof(r, false);
 		else
-			v = parse_value(r, c, r->skip_root, 0);
+			v = parse_value(r, c, r->skip.root, 0);
 		if (v) {
 			if (!deliver(j, v, *pidx, true))
 				return false;
@@ -1823,7 +1796,7 @@ static struct kup_node *parse_top_object(struct jrun *j, bool *streamed)
 				r->item = SIZE_MAX;
 			} else {
 				bool skip = false;
-				unsigned cact = r->skip_root ? member_act(r, r->skip_root, 0, key, &skip) : 0;
+				unsigned cact = r->skip.root ? member_act(r, r->skip.root, 0, key, &skip) : 0;
 
 				if (skip) {
 					if (!skip_value(r, vc))
@@ -1922,7 +1895,7 @@ static enum kup_status run(struct jrun *j, size_t *nerrors)
 			use_arena(r, j->arena);
 			v = parse_top_object(j, &streamed);
 		} else {
-			v = parse_value(r, c, r->skip_root, 0);
+			v = parse_value(r, c, r->skip.root, 0);
 		}
 		if (j->stop != KUP_OK)
 			break;
@@ -1962,39 +1935,6 @@ void kup_json_opts_init(struct kup_json_opts *o, const char *path)
 	o->stream_items = true;
 }
 
-/* opts->skip_paths into r->skip; false when one is malformed or there are too many. */
-static bool compile_skip(struct jr *r, const char *const *paths)
-{
-	size_t i;
-
-	for (i = 0; paths && paths[i]; i++) {
-		struct jpath *p;
-		const char *c = paths[i];
-
-		if (i >= JSON_SKIP_PATHS)
-			return false;
-		p = &r->skip[i];
-		p->n = 0;
-		for (;;) {
-			const char *e = strchr(c, '/');
-			size_t n = e ? (size_t)(e - c) : strlen(c);
-
-			if (n == 0 || p->n == JSON_SKIP_DEPTH)
-				return false;
-			p->comp[p->n] = c;
-			p->clen[p->n++] = n;
-			if (!e)
-				break;
-			c = e + 1;
-		}
-		if (p->clen[p->n - 1] == 1 && p->comp[p->n - 1][0] == '*')
-			return false;   /* a path names a member, not every element */
-		r->skip_root |= 1u << i;
-	}
-	r->nskip = (unsigned)i;
-	return true;
-}
-
 static bool jrun_init(struct jrun *j, const struct kup_json_opts *opts,
 		      struct kup_arena *arena, kup_doc_fn fn, void *ctx)
 {
@@ -2006,7 +1946,7 @@ static bool jrun_init(struct jrun *j, const struct kup_json_opts *opts,
 	j->fn = fn;
 	j->ctx = ctx;
 	j->stop = KUP_OK;
-	return compile_skip(&j->r, opts->skip_paths);
+	return kup_skip_compile(&j->r.skip, opts->skip_paths);
 }
 
 enum kup_status kup_json_read_mem(const char *text, size_t len,

@@ -30,11 +30,10 @@
 #include <yaml.h>
 
 #include "kupgrade/yaml.h"
+#include "skip_path.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
 #define NO_POS SIZE_MAX
-#define SKIP_PATHS 8
-#define SKIP_DEPTH 8
 
 void kup_yaml_opts_init(struct kup_yaml_opts *o, const char *path)
 {
@@ -126,14 +125,8 @@ struct reader {
 	/* a document-level error, once set the chunk is abandoned */
 	bool failed;
 
-	/* opts->skip_paths, split at '/' */
-	struct skip_path {
-		const char *comp[SKIP_DEPTH];
-		size_t clen[SKIP_DEPTH];
-		size_t n;
-	} skip[SKIP_PATHS];
-	unsigned nskip;
-	unsigned skip_root;     /* every path: the mask a document's root starts with */
+	/* opts->skip_paths */
+	struct kup_skip_set skip;
 };
 
 static size_t sat_add(size_t a, size_t b)
@@ -404,12 +397,12 @@ static __attribute__((noinline)) unsigned child_act_slow(struct reader *r, bool 
 {
 	const struct frame *f;
 	const struct kup_node *k;
-	unsigned act = 0, i;
+	unsigned act;
 	size_t d;
 
 	*skip = false;
 	if (!r->nframes)
-		return r->skip_root;
+		return r->skip.root;
 	f = &r->frames[r->nframes - 1];
 	if (f->flags & F_SKIP) {
 		*skip = true;
@@ -427,20 +420,7 @@ static __attribute__((noinline)) unsigned child_act_slow(struct reader *r, bool 
 	} else {
 		k = NULL;
 	}
-	for (i = 0; i < r->nskip; i++) {
-		const struct skip_path *p = &r->skip[i];
-		bool star = p->clen[d] == 1 && p->comp[d][0] == '*';
-
-		if (!(f->act >> i & 1u))
-			continue;
-		if (!star && (!k || p->clen[d] != k->len || p->comp[d][0] != k->u.str[0] ||
-			      memcmp(p->comp[d], k->u.str, k->len) != 0))
-			continue;
-		if (d + 1 == p->n)
-			*skip = true;
-		else
-			act |= 1u << i;
-	}
+	act = kup_skip_below(&r->skip, f->act, d, k ? k->u.str : NULL, k ? k->len : 0, skip);
 	return *skip ? 0 : act;
 }
 
@@ -1217,39 +1197,6 @@ static enum kup_status split(struct reader *r, struct splitter *s)
 	}
 }
 
-/* opts->skip_paths into r->skip; false when one is malformed or there are too many. */
-static bool compile_skip(struct reader *r, const char *const *paths)
-{
-	size_t i;
-
-	for (i = 0; paths && paths[i]; i++) {
-		struct skip_path *p;
-		const char *c = paths[i];
-
-		if (i >= SKIP_PATHS)
-			return false;
-		p = &r->skip[i];
-		p->n = 0;
-		for (;;) {
-			const char *e = strchr(c, '/');
-			size_t n = e ? (size_t)(e - c) : strlen(c);
-
-			if (n == 0 || p->n == SKIP_DEPTH)
-				return false;
-			p->comp[p->n] = c;
-			p->clen[p->n++] = n;
-			if (!e)
-				break;
-			c = e + 1;
-		}
-		if (p->clen[p->n - 1] == 1 && p->comp[p->n - 1][0] == '*')
-			return false;   /* a path names a member, not every element */
-		r->skip_root |= 1u << i;
-	}
-	r->nskip = (unsigned)i;
-	return true;
-}
-
 static bool reader_init(struct reader *r, const struct kup_yaml_opts *opts,
 			struct kup_arena *arena, kup_doc_fn fn, void *ctx)
 {
@@ -1267,7 +1214,7 @@ static bool reader_init(struct reader *r, const struct kup_yaml_opts *opts,
 	r->arena = arena;
 	r->fn = fn;
 	r->ctx = ctx;
-	return compile_skip(r, opts->skip_paths);
+	return kup_skip_compile(&r->skip, opts->skip_paths);
 }
 
 static void reader_release(struct reader *r)
