@@ -20,6 +20,8 @@ struct ctx {
 	size_t size;
 	size_t docs;
 	size_t next_item;
+	size_t prev_end;              /* where the last list item ended */
+	const uint8_t *data;
 	struct kup_buf out;
 };
 
@@ -63,11 +65,22 @@ static enum kup_status on_doc(void *vctx, const struct kup_doc *d)
 
 	c->docs++;
 	if (d->list_item) {
-		if (d->index < c->next_item)
-			abort();   /* items come in order (bad ones are skipped) */
+		/*
+		 * items come in input order, and in index order within a list (bad
+		 * ones are skipped).  A List's items count from 0 (json.h), and a
+		 * List right after a top-level array has no wrapper document between
+		 * them: an index going back must follow the '{' of a new object.
+		 */
+		if (d->start < c->prev_end)
+			abort();
+		if (d->index < c->next_item &&
+		    (!c->data || !memchr(c->data + c->prev_end, '{', d->start - c->prev_end)))
+			abort();
 		c->next_item = d->index + 1;
+		c->prev_end = d->end;
 	} else {
 		c->next_item = 0;   /* the wrapper ends a list; a next value may hold another */
+		c->prev_end = 0;    /* and it starts before its items */
 	}
 	if (d->start > d->end || d->end > c->size || !d->root)
 		abort();
@@ -106,6 +119,7 @@ static void skip_compare(const uint8_t *data, size_t size)
 	memset(&c1, 0, sizeof(c1));
 	memset(&c2, 0, sizeof(c2));
 	c1.size = c2.size = size;
+	c1.data = c2.data = data;
 	kup_arena_init(&a, 4096);
 	kup_json_opts_init(&o, "fuzz.json");
 	o.limits.max_depth = DEPTH;
@@ -141,6 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&c, 0, sizeof(c));
 	c.size = size;
+	c.data = data;
 	kup_buf_init(&c.out);
 	kup_arena_init(&a, 4096);
 	kup_json_opts_init(&o, "fuzz.json");
