@@ -21,42 +21,11 @@
 set -u
 CLI="$1"
 . "$(dirname "$0")/lib/apiserver.sh"
-command -v jq >/dev/null || kup_die "jq not installed"
-command -v unshare >/dev/null || kup_die "unshare not installed (util-linux)"
-command -v setsid >/dev/null || kup_die "setsid not installed (util-linux)"
-[ "$(id -u)" = 0 ] || kup_die "hollow nodes need a private mount namespace: run as root"
+. "$(dirname "$0")/lib/hollow.sh"
 NODES=4
 T_START=$(date +%s)
 
-KUP_KCM_CONTROLLERS='*'
-kup_api_start
-BIN=$("$KUP_SRC_DIR/scripts/build-apiserver") || kup_die "scripts/build-apiserver failed"
-[ -x "$BIN/kubemark" ] && [ -x "$BIN/kubemark-1.19" ] && [ -x "$BIN/kube-scheduler" ] ||
-	kup_die "$BIN lacks kubemark, kubemark-1.19 or kube-scheduler: scripts/build-apiserver --force"
-D=$KUP_API_DIR
-OUT=$D/out
-mkdir -p "$OUT" "$D/nodes" /var/lib/kubelet
-K=(--kubeconfig "$KUP_KUBECONFIG" --context admin)
-p=$D/pki
-
-cat >"$D/hollow.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: h
-clusters:
-- name: test
-  cluster: {server: "$KUP_API_URL", certificate-authority-data: "$(base64 -w0 "$p/ca.crt")"}
-users:
-- name: h
-  user: {client-certificate-data: "$(base64 -w0 "$p/admin.crt")", client-key-data: "$(base64 -w0 "$p/admin.key")"}
-contexts:
-- name: h
-  context: {cluster: test, user: h}
-EOF
-
-"$BIN/kube-scheduler" --kubeconfig "$D/kcm.kubeconfig" --leader-elect=false --port=0 \
-	--secure-port=0 >"$D/kube-scheduler.log" 2>&1 &
-KUP_PIDS="$! $KUP_PIDS"
+hollow_setup
 
 # The provider: start a hollow node; upgrade one in place (stop its kubelet, start the
 # next version's under the same name).  $D/fail-upgrades: that many upgrades fail first.
@@ -66,19 +35,9 @@ cat >"$D/provider.sh" <<EOF
 set -u
 D="$D"
 BIN="$BIN"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. "$KUP_SRC_DIR/tests/integration/lib/hollow-node.sh"
 start() { # name zone binary pool
-	local n=\$1 z=\$2 b=\$3 dir="\$D/nodes/\$1"
-	mkdir -p "\$dir/kubelet" "\$dir/tmp"
-	rm -f "\$dir/pid"
-	cp "\$D/hollow.kubeconfig" "\$dir/kubelet/kc"
-	setsid -f sh -c "echo \\\$\\\$ >'\$dir/pid'; exec unshare -m --propagation private sh -c \\"
-		mount --bind '\$dir/kubelet' /var/lib/kubelet && mount --bind '\$dir/tmp' /tmp &&
-		exec '\$b' --morph=kubelet --name='\$n' --kubeconfig=/var/lib/kubelet/kc \\
-		--kubelet-port=\$(port) --kubelet-read-only-port=\$(port) \\
-		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=\$4\\"" \\
-		</dev/null >>"\$dir/log" 2>&1
-	for i in \$(seq 1 50); do [ -s "\$dir/pid" ] && break; sleep 0.1; done
+	hollow_start "\$1" "\$2" "\$3" "kupgrade.dev/pool=\$4"
 }
 case "\$1" in
 old) echo "\$3 \${4:-general}" >"\$D/nodes/\$2.zone"; start "\$2" "\$3" "\$BIN/kubemark-1.19" "\${4:-general}" ;;
@@ -109,34 +68,6 @@ EOF
 chmod +x "$D/provider.sh"
 UPGRADE="$D/provider.sh upgrade {node} {version}"
 
-hollow_stop() {
-	local f
-	for f in "$D"/nodes/*/pid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-	done
-	return 0
-}
-trap 'hollow_stop; kup_api_stop' EXIT
-(
-	trap '' INT TERM HUP
-	while kill -0 $$ 2>/dev/null; do sleep 1; done
-	for f in "$D"/nodes/*/pid; do kill -KILL "$(cat "$f")" 2>/dev/null; done
-) </dev/null >/dev/null 2>&1 &
-
-nodes_json() { $KUP_CURL -fsS "$KUP_API_URL/api/v1/nodes?labelSelector=kupgrade.dev/pool%3Dgeneral"; }
-wait_for() { # description seconds command...
-	local what="$1" max="$2" i
-	shift 2
-	for i in $(seq 1 $((max * 2))); do
-		"$@" && return 0
-		sleep 0.5
-	done
-	kup_not_ok "$what: not within $max s"
-	return 1
-}
-ready_nodes() {
-	[ "$(nodes_json | jq '[.items[] | select(.status.conditions[]? | select(.type == "Ready" and .status == "True"))] | length')" -ge "$1" ]
-}
 fresh_pool() { # round
 	local i z
 	hollow_stop
@@ -154,10 +85,6 @@ fresh_pool() { # round
 	# a second pool of one node, whose upgrade command always fails (rolled beside the rest)
 	"$D/provider.sh" old spare-1 a spare
 	wait_for "$NODES old nodes Ready" 120 ready_nodes "$NODES" || kup_die "the hollow nodes did not start"
-}
-apply() { # path body
-	$KUP_CURL -fsS -X POST -H 'Content-Type: application/json' "$KUP_API_URL$1" -d "$2" -o /dev/null ||
-		kup_die "POST $1 failed"
 }
 deploy() { # name replicas
 	apply /apis/apps/v1/namespaces/shop/deployments "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",

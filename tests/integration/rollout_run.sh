@@ -37,10 +37,7 @@
 set -u
 CLI="$1"
 . "$(dirname "$0")/lib/apiserver.sh"
-command -v jq >/dev/null || kup_die "jq not installed"
-command -v unshare >/dev/null || kup_die "unshare not installed (util-linux)"
-command -v setsid >/dev/null || kup_die "setsid not installed (util-linux)"
-[ "$(id -u)" = 0 ] || kup_die "hollow nodes need a private mount namespace: run as root"
+. "$(dirname "$0")/lib/hollow.sh"
 MAIN_NODES=${KUP_ROLLOUT_NODES:-12}
 FAULT_NODES=${KUP_ROLLOUT_FAULT_NODES:-6}
 NODES=$MAIN_NODES
@@ -50,37 +47,7 @@ PHASES=${KUP_ROLLOUT_PHASES:-compare faults}
 phase() { case " $PHASES " in *" $1 "*) return 0 ;; esac; return 1; }
 T_START=$(date +%s)
 
-# hollow nodes have kubelets: the node lifecycle controller runs (not-ready taints, NotReady)
-KUP_KCM_CONTROLLERS='*'
-kup_api_start
-BIN=$("$KUP_SRC_DIR/scripts/build-apiserver") || kup_die "scripts/build-apiserver failed"
-[ -x "$BIN/kubemark" ] && [ -x "$BIN/kubemark-1.19" ] && [ -x "$BIN/kube-scheduler" ] ||
-	kup_die "$BIN lacks kubemark, kubemark-1.19 or kube-scheduler: scripts/build-apiserver --force"
-D=$KUP_API_DIR
-OUT=$D/out
-mkdir -p "$OUT" "$D/nodes" /var/lib/kubelet
-K=(--kubeconfig "$KUP_KUBECONFIG" --context admin)
-p=$D/pki
-
-# Hollow nodes read a kubeconfig with the credentials inline: /tmp is private to them.
-cat >"$D/hollow.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: h
-clusters:
-- name: test
-  cluster: {server: "$KUP_API_URL", certificate-authority-data: "$(base64 -w0 "$p/ca.crt")"}
-users:
-- name: h
-  user: {client-certificate-data: "$(base64 -w0 "$p/admin.crt")", client-key-data: "$(base64 -w0 "$p/admin.key")"}
-contexts:
-- name: h
-  context: {cluster: test, user: h}
-EOF
-
-"$BIN/kube-scheduler" --kubeconfig "$D/kcm.kubeconfig" --leader-elect=false --port=0 \
-	--secure-port=0 >"$D/kube-scheduler.log" 2>&1 &
-KUP_PIDS="$! $KUP_PIDS"
+hollow_setup
 
 # The exec provider: start and stop hollow-node processes; every action logged.
 cat >"$D/provider.sh" <<EOF
@@ -89,20 +56,9 @@ cat >"$D/provider.sh" <<EOF
 set -u
 D="$D"
 BIN="$BIN"
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-start() { # name zone binary
-	local n=\$1 z=\$2 b=\$3 gen=\$4 dir="\$D/nodes/\$1"
-	mkdir -p "\$dir/kubelet" "\$dir/tmp"
-	cp "\$D/hollow.kubeconfig" "\$dir/kubelet/kc"
-	# a session of its own (setsid --fork: the driver ends its process group when the
-	# command returns); the same pid from sh through unshare to kubemark
-	setsid -f sh -c "echo \\\$\\\$ >'\$dir/pid'; exec unshare -m --propagation private sh -c \\"
-		mount --bind '\$dir/kubelet' /var/lib/kubelet && mount --bind '\$dir/tmp' /tmp &&
-		exec '\$b' --morph=kubelet --name='\$n' --kubeconfig=/var/lib/kubelet/kc \\
-		--kubelet-port=\$(port) --kubelet-read-only-port=\$(port) \\
-		--node-labels=topology.kubernetes.io/zone=\$z,kupgrade.dev/pool=general,gen=\$gen\\"" \\
-		</dev/null >"\$dir/log" 2>&1
-	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "\$dir/pid" ] && break; sleep 0.1; done
+. "$KUP_SRC_DIR/tests/integration/lib/hollow-node.sh"
+start() { # name zone binary gen
+	hollow_start "\$1" "\$2" "\$3" "kupgrade.dev/pool=general,gen=\$4"
 }
 case "\$1" in
 old) start "\$2" "\$3" "\$BIN/kubemark-1.19" old ;;
@@ -133,36 +89,6 @@ chmod +x "$D/provider.sh"
 PROVISION="$D/provider.sh provision {pool} {zone} {version}"
 RETIRE="$D/provider.sh retire {node}"
 
-hollow_stop() {
-	local f
-	for f in "$D"/nodes/*/pid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-	done
-	return 0
-}
-trap 'hollow_stop; kup_api_stop' EXIT
-# the hollow nodes' own watchdog (the harness's knows only its own processes)
-(
-	trap '' INT TERM HUP
-	while kill -0 $$ 2>/dev/null; do sleep 1; done
-	for f in "$D"/nodes/*/pid; do kill -KILL "$(cat "$f")" 2>/dev/null; done
-) </dev/null >/dev/null 2>&1 &
-
-nodes_json() { $KUP_CURL -fsS "$KUP_API_URL/api/v1/nodes?labelSelector=kupgrade.dev/pool%3Dgeneral"; }
-wait_for() { # description seconds command...
-	local what="$1" max="$2" i
-	shift 2
-	for i in $(seq 1 $((max * 2))); do
-		"$@" && return 0
-		sleep 0.5
-	done
-	kup_not_ok "$what: not within $max s"
-	return 1
-}
-ready_nodes() { # count
-	[ "$(nodes_json | jq '[.items[] | select(.status.conditions[]? | select(.type == "Ready" and .status == "True"))] | length')" -ge "$1" ]
-}
-
 # A fresh pool: every hollow node gone, NODES old nodes (v1.19) over zones a b c.
 POOL_ROUND=0
 fresh_pool() {
@@ -185,10 +111,6 @@ fresh_pool() {
 	wait_for "$NODES old nodes Ready" 180 ready_nodes "$NODES" || kup_die "the hollow nodes did not start"
 }
 
-apply() { # path body
-	$KUP_CURL -fsS -X POST -H 'Content-Type: application/json' "$KUP_API_URL$1" -d "$2" -o /dev/null ||
-		kup_die "POST $1 failed"
-}
 tmpl() { # app
 	echo "{\"metadata\":{\"labels\":{\"app\":\"$1\"}},\"spec\":{\"terminationGracePeriodSeconds\":2,
 	  \"containers\":[{\"name\":\"c\",\"image\":\"registry.k8s.io/pause:3.2\",
