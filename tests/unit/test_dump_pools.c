@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "kb_copy.h"
+
 #include "kupgrade/dump.h"
 #include "kupgrade/kb.h"
 #include "kupgrade/kbrules.h"
@@ -205,16 +207,6 @@ static char *runbook_of(const struct kup_kb *kb, const char *provider)
 	return kup_buf_detach(&md, NULL);
 }
 
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len = 0;
-	struct kup_error err = KUP_ERROR_INIT;
-
-	assert_int_equal(kup_read_file(path, (size_t)1 << 24, &text, &len, &err), KUP_OK);
-	return text;
-}
-
 /* text with its one `from` replaced by `to` (text freed). */
 static char *swap(char *text, const char *from, const char *to)
 {
@@ -264,6 +256,29 @@ static void test_recognize_embedded(void **state)
 	kup_kb_free(kb);
 }
 
+/* test_recognize_copy's changes to data/ */
+static char *recognize_edit(const char *name, char *text, void *ctx)
+{
+	(void)ctx;
+	if (!strcmp(name, "aks.yaml")) {
+		text = swap(text, "{node_label_prefix: kubernetes.azure.com/,",
+			    "{node_label_prefix: example.invalid/,");
+		text = swap(text, "service: {name: AKS, managed: true,",
+			    "service: {name: AKS, managed: false,");
+	}
+	if (!strcmp(name, "kubeadm.yaml"))
+		text = swap(text, "\nrecognize:\n",
+			    "\nrecognize:\n  - {node_label_prefix: kubernetes.azure.com/, "
+			    "source: https://example.invalid/kupgrade-test}\n");
+	if (!strcmp(name, "eks.yaml")) {
+		text = swap(text, "{version_prefix: \"eks-\",", "{version_prefix: \"eksx-\",");
+		text = swap(text, "service: {name: EKS,", "service: {name: Amazon-EKS-test,");
+		text = swap(text, "{label: alpha.eksctl.io/cluster-name,",
+			    "{label: example.invalid/cluster-name,");
+	}
+	return text;
+}
+
 /*
  * A copy of data/ where AKS's label prefix moved to kubeadm's file, EKS's
  * version prefix changed, AKS is no longer managed and EKS has another
@@ -271,53 +286,13 @@ static void test_recognize_embedded(void **state)
  */
 static void test_recognize_copy(void **state)
 {
-	char dir[] = "/tmp/kup-recognize-XXXXXX", path[1024];
+	char dir[] = "/tmp/kup-recognize-XXXXXX";
 	struct kup_kb *kb = NULL, *emb = embedded();
 	struct kup_version v;
-	struct dirent *de;
 	char *md;
-	size_t nproblems = 0;
-	DIR *d;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	d = opendir(KUP_SOURCE_DIR "/data");
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		char *text;
-		FILE *f;
-
-		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/data/%s", KUP_SOURCE_DIR, de->d_name);
-		text = slurp(path);
-		if (!strcmp(de->d_name, "aks.yaml")) {
-			text = swap(text, "{node_label_prefix: kubernetes.azure.com/,",
-				    "{node_label_prefix: example.invalid/,");
-			text = swap(text, "service: {name: AKS, managed: true,",
-				    "service: {name: AKS, managed: false,");
-		}
-		if (!strcmp(de->d_name, "kubeadm.yaml"))
-			text = swap(text, "\nrecognize:\n",
-				    "\nrecognize:\n  - {node_label_prefix: kubernetes.azure.com/, "
-				    "source: https://example.invalid/kupgrade-test}\n");
-		if (!strcmp(de->d_name, "eks.yaml")) {
-			text = swap(text, "{version_prefix: \"eks-\",", "{version_prefix: \"eksx-\",");
-			text = swap(text, "service: {name: EKS,", "service: {name: Amazon-EKS-test,");
-			text = swap(text, "{label: alpha.eksctl.io/cluster-name,",
-				    "{label: example.invalid/cluster-name,");
-		}
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "wb");
-		assert_non_null(f);
-		assert_int_equal(fputs(text, f) >= 0, 1);
-		assert_int_equal(fclose(f), 0);
-		free(text);
-	}
-	closedir(d);
-	assert_int_equal(kup_kb_load_dir(dir, &kb, NULL, &nproblems), KUP_OK);
-	assert_int_equal(nproblems, 0);
+	kb = kb_copy_load(dir, recognize_edit, NULL);
 
 	/* the AKS dump is kubeadm's now (its labels moved there), and AKS before with the embedded */
 	assert_int_equal(provider_of(emb, KUP_TEST_DATA "/profile/aks-dump.yaml", NULL), KUP_PROVIDER_AKS);
@@ -353,16 +328,7 @@ static void test_recognize_copy(void **state)
 
 	kup_kb_free(kb);
 	kup_kb_free(emb);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	kb_copy_remove(dir);
 }
 
 int main(void)

@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "kb_copy.h"
+
 #include "kupgrade/kb.h"
 #include "kupgrade/kbrules.h"
 #include "kupgrade/plan.h"
@@ -187,35 +189,6 @@ static void test_tune_command(void **state)
 	kup_kb_free(kb);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	b[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
-static void spill(const char *path, const char *b, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(b, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* In the first node_upgrade row of text, `key: OLD` becomes `key: val`. */
 static char *set_key(char *text, const char *key, const char *val)
 {
@@ -244,43 +217,33 @@ static char *set_key(char *text, const char *key, const char *val)
 	return out;
 }
 
+/* test_copy_changes_both's changes to data/: two knobs of each provider's first node_upgrade row */
+static char *provs_edit(const char *name, char *text, void *ctx)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "%s.yaml", provs[i].provider);
+		if (strcmp(name, want) == 0) {
+			text = set_key(text, provs[i].key1, provs[i].val1);
+			text = set_key(text, provs[i].key2, provs[i].val2);
+		}
+	}
+	return text;
+}
+
 static void test_copy_changes_both(void **state)
 {
-	char dir[] = "/tmp/kup-provdata-XXXXXX", path[1024];
+	char dir[] = "/tmp/kup-provdata-XXXXXX";
 	struct kup_kb *emb = NULL, *kb = NULL;
 	struct kup_error err = KUP_ERROR_INIT;
-	struct dirent *de;
-	DIR *d;
-	size_t i, n, nproblems = 0;
+	size_t i;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	d = opendir(KUP_SOURCE_DIR "/data");
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
-		char *text;
-
-		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/data/%s", KUP_SOURCE_DIR, de->d_name);
-		text = slurp(path, &n);
-		for (i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
-			char want[32];
-
-			snprintf(want, sizeof(want), "%s.yaml", provs[i].provider);
-			if (strcmp(de->d_name, want) == 0) {
-				text = set_key(text, provs[i].key1, provs[i].val1);
-				text = set_key(text, provs[i].key2, provs[i].val2);
-			}
-		}
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		spill(path, text, strlen(text));
-		free(text);
-	}
-	closedir(d);
-	assert_int_equal(kup_kb_load_dir(dir, &kb, NULL, &nproblems), KUP_OK);
-	assert_int_equal(nproblems, 0);
+	kb = kb_copy_load(dir, provs_edit, NULL);
 	assert_int_equal(kup_kb_load_embedded(&emb, &err), KUP_OK);
 	for (i = 0; i < sizeof(provs) / sizeof(provs[0]); i++) {
 		const struct kup_pool_upgrade *u = check_same_row(kb, &provs[i]);
@@ -308,16 +271,7 @@ static void test_copy_changes_both(void **state)
 			 kup_kb_pool_upgrade(emb, "aks")->max_surge.value);
 	kup_kb_free(kb);
 	kup_kb_free(emb);
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	kb_copy_remove(dir);
 }
 
 /* A KB without a row for a data-backed policy is refused, the table kept. */
