@@ -209,6 +209,13 @@ struct kup_ro_policy {
 size_t kup_ro_policy_count(void);
 const struct kup_ro_policy *kup_ro_policy_at(size_t i);
 const struct kup_ro_policy *kup_ro_policy_find(const char *name);
+/*
+ * The policy a provider's pools get by default: the first node_upgrade row of
+ * the provider's file in the knowledge base the table was made from ("gke":
+ * "gke-surge"), or `provider` itself where the KB has none (eks, aks, capi,
+ * karpenter, openshift are policy names too).
+ */
+const char *kup_ro_provider_policy(const char *provider);
 struct kup_kb;
 /* Uses `kb`'s node_upgrade rows from now on (kb must outlive every policy
  * use; NULL: the embedded KB again); KUP_KB, the table unchanged, when a row

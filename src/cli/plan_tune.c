@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "plan_tune.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/rollout.h"
 
 static char *own(struct cli_plan_tune *t, const char *s)
@@ -109,7 +110,8 @@ bool cli_plan_tune(const struct kup_kb *kb, const char *provider, const char *cl
 	t->cluster = own(t, cluster);
 	if (!t->cluster)
 		return false;
-	if (!provider || (strcmp(provider, "eks") && strcmp(provider, "gke") && strcmp(provider, "aks")))
+	/* the providers whose pools the knowledge base has node_upgrade rows for (eks, gke, aks) */
+	if (!provider || !kup_rules_pool_upgrade(kup_kb_provider_rules(kb, provider)))
 		return true;
 	t->provider = own(t, provider);
 	/* the providers' defaults, from the node_upgrade rows of the knowledge base plan uses */

@@ -143,6 +143,12 @@ static void test_embedded(void **state)
 	assert_null(kup_rules_pool_upgrade(kup_kb_provider_rules(kb, "generic")));
 	/* every data-backed simulator policy has its row */
 	assert_non_null(kup_kb_pool_upgrade(kb, "gke-blue-green"));
+	/* a provider's default policy is its file's first row (rollout tune --provider gke) */
+	assert_string_equal(kup_ro_provider_policy("gke"),
+			    kup_rules_pool_upgrade(kup_kb_provider_rules(kb, "gke"))->policy);
+	assert_string_equal(kup_ro_provider_policy("gke"), "gke-surge");
+	assert_string_equal(kup_ro_provider_policy("eks"), "eks");
+	assert_string_equal(kup_ro_provider_policy("capi"), "capi");   /* not a KB provider */
 	kup_kb_free(kb);
 }
 

@@ -169,6 +169,7 @@ static struct kup_ro_policy policies[NPOL];
 static bool have[NPOL];          /* policies[i] is usable */
 static bool loaded;
 static struct kup_kb *embedded;  /* the KB the table was made from, when it is ours */
+static const struct kup_kb *source_kb;   /* the KB the table was made from */
 
 enum kup_status kup_ro_policies_from_kb(const struct kup_kb *kb, struct kup_error *err)
 {
@@ -188,6 +189,7 @@ enum kup_status kup_ro_policies_from_kb(const struct kup_kb *kb, struct kup_erro
 		policies[i] = t[i];
 		have[i] = true;
 	}
+	source_kb = kb;
 	loaded = true;
 	return KUP_OK;
 }
@@ -208,6 +210,7 @@ static void load(void)
 	    kup_ro_policies_from_kb(embedded, &err) == KUP_OK)
 		return;
 	kup_error_release(&err);
+	source_kb = NULL;
 	for (i = 0; i < NPOL; i++)
 		have[i] = !from_kb(model[i].name) &&
 			  kup_ro_policy_with_kb(NULL, model[i].name, &policies[i]);
@@ -233,6 +236,16 @@ const struct kup_ro_policy *kup_ro_policy_find(const char *name)
 		if (have[i] && strcmp(policies[i].name, name) == 0)
 			return &policies[i];
 	return NULL;
+}
+
+const char *kup_ro_provider_policy(const char *provider)
+{
+	const struct kup_pool_upgrade *u;
+
+	load();
+	u = source_kb && provider ?
+		kup_rules_pool_upgrade(kup_kb_provider_rules(source_kb, provider)) : NULL;
+	return u ? u->policy : provider;
 }
 
 static struct kup_ro_intpct ival(int v)

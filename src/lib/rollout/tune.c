@@ -146,8 +146,7 @@ enum kup_status kup_ro_tune_progress(const struct kup_ro_scenario *sc, const cha
 	memset(out, 0, sizeof(*out));
 	out->provider = provider;
 	out->seeds = seeds;
-	if (provider && strcmp(provider, "gke") == 0)
-		name = "gke-surge";
+	name = kup_ro_provider_policy(provider);
 	base = kup_ro_policy_find(name);
 	if (!base || !provider || strcmp(provider, "kupgrade") == 0 || strcmp(name, "gke-blue-green") == 0)
 		return kup_error_set(err, KUP_INVALID, NULL, 0, 0,
