@@ -202,14 +202,21 @@ static void count_text(struct kup_buf *out, const char *field, const char *dflt,
  * rollout simulator's policy); without one (kubeadm, generic: pools the
  * user drains), kupgrade's own one-at-a-time advice.
  */
-static void surge_text(struct doc *d, const struct kup_pool_upgrade *u, const char *provider)
+static void surge_text(struct doc *d, const struct kup_pool_upgrade *u, const char *provider,
+		       int control_plane)
 {
 	struct kup_buf b = KUP_BUF_INIT;
 	size_t i;
 
+	if (!u && control_plane) {
+		/* kubeadm upgrades control-plane nodes where they are: no node is added */
+		t(d, "In place, one control-plane node at a time (the others keep etcd's quorum); "
+		     "drain: respecting PDBs");
+		return;
+	}
 	if (!u) {
-		t(d, "surge: maxSurge=1, maxUnavailable=0 (one new node before each old one goes); "
-		     "drain: one node at a time, respecting PDBs");
+		t(d, "One node at a time: drain (respecting PDBs), upgrade, uncordon; the other "
+		     "nodes must have room for one node's pods (add a node first if they have not)");
 		return;
 	}
 	kup_buf_adds(&b, "surge: ");
@@ -304,7 +311,7 @@ static void step_item(struct doc *d, const struct kup_plan *plan, size_t i)
 				kup_buf_addf(d->out, " in %zu zones", full->pools[j].nzones);
 		}
 		kup_buf_adds(d->out, ". ");
-		surge_text(d, full->pool_upgrade, full->provider);
+		surge_text(d, full->pool_upgrade, full->provider, !strcmp(name, "control-plane"));
 		if (s->command) {
 			kup_buf_adds(d->out, ". Command: ");
 			code(d, s->command);
