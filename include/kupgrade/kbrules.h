@@ -76,6 +76,32 @@ struct kup_channel_rule {
 	const char *source;
 };
 
+/*
+ * A patch version the provider names for a Kubernetes minor (`patches`): GKE's
+ * per release channel ("1.35.8-gke.1036000"), AKS's without one ("1.35.8").
+ * A snapshot: `published` is the date of the copy it was read from.
+ */
+struct kup_provider_patch {
+	struct kup_version k8s;          /* the minor */
+	const char *channel;             /* the release channel, or NULL: any */
+	const char *version_text;        /* "1.35.8-gke.1036000"; its minor is k8s */
+	const char *published;           /* YYYY-MM-DD of the copy read, or NULL */
+	const char *source;
+};
+
+/*
+ * A node image version the provider names for pools of an OS family at
+ * minors k8s_min..k8s_max (`node_image_versions`; AKS: "202610.03.0").
+ */
+struct kup_node_image_version {
+	const char *family;              /* a node_images family: "Ubuntu" */
+	const char *image;               /* the image's own name ("AKSUbuntu-2404"), or NULL */
+	struct kup_version k8s_min, k8s_max;
+	const char *version;             /* "202610.03.0" */
+	const char *published;           /* YYYY-MM-DD of the copy read, or NULL */
+	const char *source;
+};
+
 /* A node count: an integer or a percentage of the pool (`set` false: not given). */
 struct kup_node_count {
 	bool set, pct;
@@ -184,6 +210,10 @@ struct kup_provider_rules {
 	size_t nchannels;
 	const struct kup_pool_upgrade *pool_upgrades;  /* in file order; the first is the default */
 	size_t npool_upgrades;
+	const struct kup_provider_patch *patches;      /* in file order */
+	size_t npatches;
+	const struct kup_node_image_version *image_versions;  /* in file order */
+	size_t nimage_versions;
 };
 
 /* The rules of `provider` ("eks", ..., "all"); NULL when the KB has none. */
@@ -234,6 +264,18 @@ const struct kup_managed_addon *kup_rules_managed_addon(const struct kup_provide
 							const struct kup_version *k8s);
 /* True when the provider publishes versions of `addon` for some cluster minor. */
 bool kup_rules_manages_addon(const struct kup_provider_rules *r, const char *addon);
+/*
+ * The provider's patch for minor `k8s` on release channel `channel` (NULL: the
+ * channel is not known): a row of that channel, else a row without one; NULL
+ * when none.
+ */
+const struct kup_provider_patch *kup_rules_patch(const struct kup_provider_rules *r,
+						 const struct kup_version *k8s,
+						 const char *channel);
+/* The first node image version row of `family` covering minor `k8s`, or NULL. */
+const struct kup_node_image_version *kup_rules_image_version(const struct kup_provider_rules *r,
+							     const char *family,
+							     const struct kup_version *k8s);
 /* The node image rule whose `os` the OS image `os` starts with, or NULL. */
 const struct kup_node_image_rule *kup_rules_node_image(const struct kup_provider_rules *r,
 						       const char *os);

@@ -27,7 +27,7 @@ struct kup_skew_rule {
 struct kup_rules_slot {
 	struct kup_provider_rules r;
 	size_t skew_cap, etcd_cap, addons_cap, images_cap, runtimes_cap, channels_cap, pool_labels_cap,
-	       recognize_cap, pool_upgrades_cap, name_labels_cap;
+	       recognize_cap, pool_upgrades_cap, name_labels_cap, patches_cap, image_versions_cap;
 };
 
 struct kup_kbplan {

@@ -312,6 +312,110 @@ static void load_channels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	}
 }
 
+/*
+ * Patch versions the provider names per minor (`patches`): the version's
+ * minor must be the row's, a channel must be one this provider lists.
+ */
+static void load_patches(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+			 const struct kup_node *list)
+{
+	static const char *const keys[] = { "k8s", "channel", "version", "published", "source",
+					    "checked", "notes", NULL };
+	size_t i, j;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_provider_patch r, *dst;
+		struct kup_version v;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a patches row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		minor(ld, e, "k8s", true, &r.k8s);
+		r.channel = text(ld, e, "channel", false);
+		kup_kbl_want_version(ld, e, "version", true, &v);
+		r.version_text = text(ld, e, "version", false);
+		r.published = kup_kbl_want_date(ld, e, "published", false);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		if (!v.has_patch || kup_version_cmp_minor(&v, &r.k8s) != 0) {
+			kup_kbl_problem(ld, kup_node_get(e, "version"),
+					"'version' %s is not a patch of %d.%d", r.version_text,
+					r.k8s.major, r.k8s.minor);
+			continue;
+		}
+		if (r.channel && !kup_rules_channel(&s->r, r.channel)) {
+			kup_kbl_problem(ld, kup_node_get(e, "channel"),
+					"channel '%s' is not in this provider's channels", r.channel);
+			continue;
+		}
+		for (j = 0; j < s->r.npatches; j++)
+			if (kup_version_cmp_minor(&s->r.patches[j].k8s, &r.k8s) == 0 &&
+			    (s->r.patches[j].channel ? r.channel &&
+			     !strcasecmp(s->r.patches[j].channel, r.channel) : !r.channel))
+				break;
+		if (j < s->r.npatches) {
+			kup_kbl_problem(ld, e, "duplicate patch row for %d.%d%s%s", r.k8s.major,
+					r.k8s.minor, r.channel ? " on channel " : "",
+					r.channel ? r.channel : "");
+			continue;
+		}
+		dst = push(ld, &s->r.patches, &s->r.npatches, &s->patches_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
+/* Node image versions per OS family (`node_image_versions`): the family must be a node_images row's. */
+static void load_image_versions(struct kup_kb_loader *ld, struct kup_rules_slot *s,
+				const struct kup_node *list)
+{
+	static const char *const keys[] = { "family", "image", "k8s_min", "k8s_max", "version",
+					    "published", "source", "checked", "notes", NULL };
+	size_t i, j;
+
+	for (i = 0; list && i < list->len && !ld->oom; i++) {
+		const struct kup_node *e = list->u.items[i];
+		struct kup_node_image_version r, *dst;
+		size_t bad = ld->problems;
+
+		if (!is_map(ld, e, "a node_image_versions row"))
+			continue;
+		memset(&r, 0, sizeof(r));
+		kup_kbl_check_keys(ld, e, keys);
+		want_checked(ld, e);
+		r.family = text(ld, e, "family", true);
+		r.image = text(ld, e, "image", false);
+		minor(ld, e, "k8s_min", true, &r.k8s_min);
+		minor(ld, e, "k8s_max", true, &r.k8s_max);
+		r.version = text(ld, e, "version", true);
+		r.published = kup_kbl_want_date(ld, e, "published", false);
+		kup_kbl_want_source(ld, e, "source", &r.source);
+		if (ld->problems != bad)
+			continue;
+		if (kup_version_cmp_minor(&r.k8s_min, &r.k8s_max) > 0) {
+			kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
+			continue;
+		}
+		for (j = 0; j < s->r.nnode_images; j++)
+			if (!strcmp(s->r.node_images[j].family, r.family))
+				break;
+		if (j == s->r.nnode_images) {
+			kup_kbl_problem(ld, kup_node_get(e, "family"),
+					"family '%s' is not in this provider's node_images", r.family);
+			continue;
+		}
+		dst = push(ld, &s->r.image_versions, &s->r.nimage_versions,
+			   &s->image_versions_cap, sizeof(r));
+		if (dst)
+			*dst = r;
+	}
+}
+
 /* Label rows {label, source} into *rows (pool_labels, cluster_name_labels). */
 static void load_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 			const struct kup_node *list, const char *what,
@@ -573,7 +677,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 					   "runtimes", "commands", "control_plane_nodes",
 					   "support_end", "extended_support", "channels",
 					   "pool_labels", "node_upgrade", "recognize", "service",
-					   "cluster_name_labels",
+					   "cluster_name_labels", "patches", "node_image_versions",
 					   NULL };
 	const struct kup_node *pn, *n;
 	struct kup_rules_slot *s;
@@ -599,6 +703,8 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	load_node_images(ld, s, list_of(ld, root, "node_images"));
 	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
 	load_channels(ld, s, list_of(ld, root, "channels"));
+	load_patches(ld, s, list_of(ld, root, "patches"));
+	load_image_versions(ld, s, list_of(ld, root, "node_image_versions"));
 	load_labels(ld, s, list_of(ld, root, "pool_labels"), "a pool_labels row",
 		    &s->r.pool_labels, &s->r.npool_labels, &s->pool_labels_cap);
 	load_labels(ld, s, list_of(ld, root, "cluster_name_labels"), "a cluster_name_labels row",
@@ -691,6 +797,8 @@ void kup_kbrules_release(struct kup_kbplan *p)
 		free((void *)r->recognize);
 		free((void *)r->name_labels);
 		free((void *)r->pool_upgrades);
+		free((void *)r->patches);
+		free((void *)r->image_versions);
 	}
 	memset(p->rules, 0, sizeof(p->rules));
 	p->nrules_docs = 0;
@@ -869,6 +977,41 @@ const struct kup_channel_rule *kup_rules_channel(const struct kup_provider_rules
 	for (i = 0; r && name && i < r->nchannels; i++)
 		if (strcasecmp(r->channels[i].channel, name) == 0)
 			return &r->channels[i];
+	return NULL;
+}
+
+const struct kup_provider_patch *kup_rules_patch(const struct kup_provider_rules *r,
+						 const struct kup_version *k8s,
+						 const char *channel)
+{
+	const struct kup_provider_patch *any = NULL;
+	size_t i;
+
+	for (i = 0; r && k8s && i < r->npatches; i++) {
+		const struct kup_provider_patch *p = &r->patches[i];
+
+		if (kup_version_cmp_minor(&p->k8s, k8s) != 0)
+			continue;
+		if (!p->channel) {
+			if (!any)
+				any = p;
+		} else if (channel && !strcasecmp(p->channel, channel)) {
+			return p;
+		}
+	}
+	return any;
+}
+
+const struct kup_node_image_version *kup_rules_image_version(const struct kup_provider_rules *r,
+							     const char *family,
+							     const struct kup_version *k8s)
+{
+	size_t i;
+
+	for (i = 0; r && family && k8s && i < r->nimage_versions; i++)
+		if (!strcmp(r->image_versions[i].family, family) &&
+		    in_range(&r->image_versions[i].k8s_min, &r->image_versions[i].k8s_max, k8s))
+			return &r->image_versions[i];
 	return NULL;
 }
 
