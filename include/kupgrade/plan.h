@@ -49,7 +49,7 @@ struct kup_plan_step {
 	const char *reason;
 	struct kup_version cp_at;       /* the control-plane version while this step runs */
 	const char *command;            /* the provider's command for this step, or NULL (data/<provider>.yaml) */
-	const char *provider_version;   /* the provider's own version (EKS add-on eksbuild), or NULL */
+	const char *provider_version;   /* the provider's own version (EKS eksbuild, GKE/AKS patch, AKS node image), or NULL */
 	const struct kup_plan_tuned *tuned; /* nodepool: the provider's knobs tuned (opts.tuned), or NULL */
 };
 

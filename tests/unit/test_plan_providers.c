@@ -193,7 +193,50 @@ static int minor_of(const char *s)
  * Replays `plan` of profile `p` and checks the provider's rules at every
  * step; `what` names the case in failure messages.
  */
-static unsigned checked_channels, blocked_by_channel;
+static unsigned checked_channels, blocked_by_channel, checked_patches, checked_images;
+
+/*
+ * A GKE or AKS control-plane or node pool step's provider_version, when
+ * present: a patch of the step's `to` minor that the provider names for the
+ * cluster's channel, or (a node pool) a node image version the provider
+ * names for the pool's OS family at that minor.
+ */
+static void check_provider_version(const struct kup_profile *p, const struct kup_plan_step *s,
+				   const char *pool_os, const char *what)
+{
+	const struct kup_provider_rules *r = kup_kb_provider_rules(kb, kup_provider_name(p->provider));
+	const struct kup_provider_patch *pt;
+	struct kup_version to = ver(s->to);
+	char prefix[32];
+	size_t i;
+
+	snprintf(prefix, sizeof(prefix), "%s.", s->to);
+	if (!strncmp(s->provider_version, prefix, strlen(prefix))) {
+		pt = kup_rules_patch(r, &to, p->channel);
+		if (!pt || strcmp(pt->version_text, s->provider_version))
+			fail_msg("%s: step %u: %s is not the patch %s names for %s%s%s", what, s->order,
+				 s->provider_version, kup_provider_name(p->provider), s->to,
+				 p->channel ? " on channel " : "", p->channel ? p->channel : "");
+		checked_patches++;
+		return;
+	}
+	if (s->type == KUP_STEP_NODEPOOL) {
+		const struct kup_node_image_rule *img = kup_rules_node_image(r, pool_os);
+
+		for (i = 0; img && i < r->nimage_versions; i++)
+			if (!strcmp(r->image_versions[i].family, img->family) &&
+			    !strcmp(r->image_versions[i].version, s->provider_version) &&
+			    kup_version_cmp_minor(&r->image_versions[i].k8s_min, &to) <= 0 &&
+			    kup_version_cmp_minor(&r->image_versions[i].k8s_max, &to) >= 0)
+				break;
+		if (img && i < r->nimage_versions) {
+			checked_images++;
+			return;
+		}
+	}
+	fail_msg("%s: step %u: provider_version %s is neither a %s patch nor a node image for it",
+		 what, s->order, s->provider_version, s->to);
+}
 
 static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 		       const char *what)
@@ -243,6 +286,15 @@ static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct kup_plan_step *s = &plan->steps[i];
 
+		if ((p->provider == KUP_PROVIDER_GKE || p->provider == KUP_PROVIDER_AKS) &&
+		    s->provider_version && s->type == KUP_STEP_CONTROL_PLANE)
+			check_provider_version(p, s, NULL, what);
+		if ((p->provider == KUP_PROVIDER_GKE || p->provider == KUP_PROVIDER_AKS) &&
+		    s->provider_version && s->type == KUP_STEP_NODEPOOL) {
+			struct sim_pool *sp = find_pool(pools, n, s->component);
+
+			check_provider_version(p, s, sp ? sp->os : NULL, what);
+		}
 		if (s->type == KUP_STEP_CONTROL_PLANE) {
 			int to = minor_of(s->to);
 
@@ -850,6 +902,9 @@ static void test_seeded(void **state)
 	assert_true(checked_replacements > 20);
 	assert_true(checked_channels > 20);
 	assert_true(blocked_by_channel > 5);
+	/* GKE patches on a channel, AKS patches and node images */
+	assert_true(checked_patches > 20);
+	assert_true(checked_images > 5);
 }
 
 int main(void)

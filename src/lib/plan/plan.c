@@ -80,6 +80,7 @@ struct pstep {
 	const struct kup_addon_release *rel;      /* ... to which release */
 	const char *family;                       /* nodepool: replaced by this OS/runtime */
 	const char *pool;                         /* nodepool: the pool's name */
+	const char *os;                           /* nodepool: the pool's OS image after the step */
 	const struct kup_managed_addon *managed;  /* a provider-published add-on version */
 };
 
@@ -429,8 +430,10 @@ static void roll_pool(struct planner *pl, const struct kup_nodepool *np, struct 
 	} else {
 		ps = add_step(pl, k, ph, KUP_STEP_NODEPOOL, comp, from, pl->cs[to_k], reason);
 	}
-	if (ps)
+	if (ps) {
 		ps->pool = np->name;
+		ps->os = po->os;
+	}
 }
 
 static void plan_pool(struct planner *pl, const struct kup_nodepool *np)
@@ -2290,6 +2293,49 @@ static const char *step_command(struct planner *pl, const struct pstep *ps)
 	return astr(pl, pl->scratch.buf);
 }
 
+/*
+ * The provider's own version for a control-plane or node pool step (data/<provider>.yaml
+ * `patches`, `node_image_versions`): a pool gets the node image version of its OS family
+ * at the step's minor where the provider names one, else, like the control plane, the
+ * patch the provider names for that minor on the cluster's release channel.  The step's
+ * reason says so, with the date of the copy read.  Nothing when the knowledge base names
+ * none.
+ */
+static void step_provider_version(struct planner *pl, struct pstep *ps)
+{
+	const struct kup_provider_patch *pt;
+	const char *prov = prov_display(pl), *when;
+	struct kup_version to;
+
+	if (!pl->rules || (ps->s.type != KUP_STEP_CONTROL_PLANE && ps->s.type != KUP_STEP_NODEPOOL) ||
+	    ps->s.provider_version || !ps->s.to ||
+	    kup_version_parse(ps->s.to, &to, NULL) != KUP_OK)
+		return;
+	if (ps->s.type == KUP_STEP_NODEPOOL) {
+		const struct kup_node_image_rule *img = kup_rules_node_image(pl->rules, ps->os);
+		const char *family = ps->family ? ps->family : img ? img->family : NULL;
+		const struct kup_node_image_version *iv =
+			kup_rules_image_version(pl->rules, family, &to);
+
+		if (iv) {
+			when = iv->published ? afmt(pl, ", published %s", iv->published) : "";
+			ps->s.provider_version = iv->version;
+			ps->s.reason = afmt(pl, "%s (%s node image %s%s%s for %s%s)", ps->s.reason,
+					    prov, iv->image ? iv->image : family, " ", iv->version,
+					    family, when);
+			return;
+		}
+	}
+	pt = kup_rules_patch(pl->rules, &to, pl->p->channel);
+	if (!pt)
+		return;
+	when = pt->published ? afmt(pl, " as of %s", pt->published) : "";
+	ps->s.provider_version = pt->version_text;
+	ps->s.reason = afmt(pl, "%s (%s names %s for %s%s%s%s)", ps->s.reason, prov,
+			    pt->version_text, ps->s.to, pt->channel ? " on the " : "",
+			    pt->channel ? afmt(pl, "%s channel", pt->channel) : "", when);
+}
+
 /* ---- the whole plan ------------------------------------------------------------------ */
 
 static int cmp_pstep(const void *x, const void *y)
@@ -2361,6 +2407,7 @@ static void finish(struct planner *pl)
 	}
 	for (i = 0; i < pl->nsteps; i++) {
 		pl->steps[i].s.command = step_command(pl, &pl->steps[i]);
+		step_provider_version(pl, &pl->steps[i]);
 		plan->steps[i] = pl->steps[i].s;
 		plan->steps[i].order = (unsigned)(i + 1);
 		pl->full->step_hop[i] = pl->steps[i].k;

@@ -13,8 +13,10 @@
  *  - kubeadm: before each control-plane step to 1.X, every node-pool step so
  *    far leaves no pool more than 1 minor behind it up to 1.28 (3 from 1.29),
  *    the rule `kubeadm upgrade apply` enforces, unless the plan is BLOCKED;
- *  - a command never keeps a template placeholder; a provider version is
- *    the version the step goes to;
+ *  - a command never keeps a template placeholder; an add-on step's provider
+ *    version is the version the step goes to, a control-plane or node-pool
+ *    step's a patch of the minor it goes to or (a pool) a node image version
+ *    the provider's file names for that minor;
  *  - every renderer succeeds, and the JSON document parses (json-c).
  */
 #include <stdint.h>
@@ -23,12 +25,32 @@
 #include <json-c/json.h>
 
 #include "kupgrade/kb.h"
+#include "kupgrade/kbrules.h"
 #include "kupgrade/plan.h"
 #include "kupgrade/profile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct kup_kb *kb;
+
+/* A control-plane or node pool step's provider version: a patch of `to`, or a node image row's. */
+static bool provider_version_ok(const struct kup_profile *p, const struct kup_plan_step *s)
+{
+	const struct kup_provider_rules *r = kup_kb_provider_rules(kb, kup_provider_name(p->provider));
+	size_t n = strlen(s->to), i;
+	struct kup_version to;
+
+	if (!strncmp(s->provider_version, s->to, n) && s->provider_version[n] == '.')
+		return true;
+	if (s->type != KUP_STEP_NODEPOOL || !r || kup_version_parse(s->to, &to, NULL) != KUP_OK)
+		return false;
+	for (i = 0; i < r->nimage_versions; i++)
+		if (!strcmp(r->image_versions[i].version, s->provider_version) &&
+		    kup_version_cmp_minor(&r->image_versions[i].k8s_min, &to) <= 0 &&
+		    kup_version_cmp_minor(&r->image_versions[i].k8s_max, &to) >= 0)
+			return true;
+	return false;
+}
 
 static void check_plan(const struct kup_plan *plan, const struct kup_profile *p,
 		       const struct kup_version *target)
@@ -66,7 +88,10 @@ static void check_plan(const struct kup_plan *plan, const struct kup_profile *p,
 						strstr(s->command, "{cluster}") ||
 						strstr(s->command, "{pool}")))))
 			abort();
-		if (s->provider_version && strcmp(s->provider_version, s->to))
+		if (s->provider_version && s->type == KUP_STEP_ADDON &&
+		    strcmp(s->provider_version, s->to))
+			abort();
+		if (s->provider_version && s->type != KUP_STEP_ADDON && !provider_version_ok(p, s))
 			abort();
 		if (s->type == KUP_STEP_CONTROL_PLANE) {
 			if (kup_version_parse(s->to, &to, NULL) != KUP_OK ||
