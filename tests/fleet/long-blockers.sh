@@ -22,8 +22,8 @@ cp -R "$SRC/tests/data/plan-kb" "$W/kb" || exit 1
     max_hop: 1
     source: https://example.invalid/kupgrade-test-kb/gapmesh
     releases:
-      - {version: "1.0", k8s_min: "1.25", k8s_max: "1.26", source: https://example.invalid/kupgrade-test-kb/gapmesh}
-      - {version: "1.1", k8s_min: "1.27", k8s_max: "1.29", source: https://example.invalid/kupgrade-test-kb/gapmesh}
+      - {version: "1.0", k8s_min: "1.25", k8s_max: "1.26", source: https://example.invalid/kupgrade-test-kb/gapmesh, checked: "2026-12-07"}
+      - {version: "1.1", k8s_min: "1.27", k8s_max: "1.29", source: https://example.invalid/kupgrade-test-kb/gapmesh, checked: "2026-12-07"}
 EOA
 	done
 } >>"$W/kb/addons.yaml"

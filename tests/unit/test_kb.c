@@ -156,7 +156,7 @@ static void scheduled_releases(void **state)
 	write_file(dir, "releases.yaml",
 		   "schema: kupgrade.dev/kb/releases/v1\n"
 		   "releases:\n"
-		   "- {version: \"1.38\", status: scheduled, scheduled: \"2026-12-16\", source: https://example.org/s}\n"
+		   "- {version: \"1.38\", status: scheduled, scheduled: \"2026-12-16\", source: https://example.org/s, checked: \"2026-12-07\"}\n"
 		   "- {version: \"1.37\", status: released, released: \"2026-08-26\", source: https://example.org/r}\n"
 		   "- {version: \"1.36\", released: \"2026-04-22\", source: https://example.org/r}\n");
 	assert_int_equal(kup_kb_load_dir(dir, &kb, &sink, &n), KUP_OK);
@@ -179,12 +179,12 @@ static void scheduled_releases(void **state)
 		   "releases:\n"
 		   "- {version: \"1.40\", released: \"2027-01-01\", source: https://example.org/a}\n"
 		   "- {version: \"1.39\", status: planned, released: \"2027-01-01\", source: https://example.org/a}\n"
-		   "- {version: \"1.41\", status: scheduled, released: \"2027-01-01\", scheduled: \"2027-04-01\", source: https://example.org/a}\n"
-		   "- {version: \"1.42\", status: scheduled, source: https://example.org/a}\n"
+		   "- {version: \"1.41\", status: scheduled, released: \"2027-01-01\", scheduled: \"2027-04-01\", source: https://example.org/a, checked: \"2026-12-07\"}\n"
+		   "- {version: \"1.42\", status: scheduled, source: https://example.org/a, checked: \"2026-12-07\"}\n"
 		   "- {version: \"1.43\", released: \"2027-01-01\", scheduled: \"2027-04-01\", source: https://example.org/a}\n"
-		   "- {version: \"1.44\", status: scheduled, scheduled: \"soon\", source: https://example.org/a}\n"
-		   "- {version: \"1.30\", status: scheduled, scheduled: \"2027-04-01\", source: https://example.org/a}\n"
-		   "- {version: \"1.45\", status: scheduled, scheduled: \"2027-04-01\", source: https://example.org/a}\n"
+		   "- {version: \"1.44\", status: scheduled, scheduled: \"soon\", source: https://example.org/a, checked: \"2026-12-07\"}\n"
+		   "- {version: \"1.30\", status: scheduled, scheduled: \"2027-04-01\", source: https://example.org/a, checked: \"2026-12-07\"}\n"
+		   "- {version: \"1.45\", status: scheduled, scheduled: \"2027-04-01\", source: https://example.org/a, checked: \"2026-12-07\"}\n"
 		   "- {version: \"1.46\", released: \"2027-01-01\", source: https://example.org/a}\n");
 	memset(&p, 0, sizeof(p));
 	kb = NULL;

@@ -379,12 +379,12 @@ static void good_files_load(void **state)
 		   "    max_hop: 1\n"
 		   "    source: https://example.com/mesh\n"
 		   "    releases:\n"
-		   "      - {version: \"2.1\", k8s_min: \"1.28\", k8s_max: \"1.30\", source: https://example.com/2.1}\n"
-		   "      - {version: \"2.0\", k8s_min: \"1.27\", source: https://example.com/2.0}\n");
+		   "      - {version: \"2.1\", k8s_min: \"1.28\", k8s_max: \"1.30\", source: https://example.com/2.1, checked: \"2026-12-07\"}\n"
+		   "      - {version: \"2.0\", k8s_min: \"1.27\", source: https://example.com/2.0, checked: \"2026-12-07\"}\n");
 	write_file(dir, "providers.yaml",
 		   "schema: kupgrade.dev/kb/providers/v1\n"
 		   "releases:\n"
-		   "  - {provider: eks, version: \"1.30\", end_of_standard: \"2025-07-23\", source: https://example.com/e}\n");
+		   "  - {provider: eks, version: \"1.30\", end_of_standard: \"2025-07-23\", source: https://example.com/e, checked: \"2026-12-07\"}\n");
 	write_file(dir, "risks.yaml",
 		   "schema: kupgrade.dev/kb/risks/v1\n"
 		   "risks:\n"
@@ -448,15 +448,15 @@ static void provider_problems(void **state)
 	expect_problems("providers.yaml",
 		"schema: kupgrade.dev/kb/providers/v1\n"
 		"releases:\n"
-		"  - {provider: eks, version: \"1.30.2\", source: https://example.com}\n"
-		"  - {provider: eks, version: \"1.31\", end_of_standard: \"2026-13\", source: https://example.com}\n"
+		"  - {provider: eks, version: \"1.30.2\", source: https://example.com, checked: \"2026-12-07\"}\n"
+		"  - {provider: eks, version: \"1.31\", end_of_standard: \"2026-13\", source: https://example.com, checked: \"2026-12-07\"}\n"
 		"  - {provider: eks, version: \"1.32\", end_of_standard: \"2026-03-23\",\n"
-		"     end_of_extended: \"2025-03-23\", source: https://example.com}\n"
-		"  - {version: \"1.33\", source: https://example.com}\n"
-		"  - {provider: eks, version: \"1.34\"}\n"
-		"  - {provider: eks, version: \"1.35\", source: https://example.com}\n"
-		"  - {provider: eks, version: \"1.35\", source: https://example.com}\n"
-		"  - {provider: openshift, version: \"1.35\", source: https://example.com}\n",
+		"     end_of_extended: \"2025-03-23\", source: https://example.com, checked: \"2026-12-07\"}\n"
+		"  - {version: \"1.33\", source: https://example.com, checked: \"2026-12-07\"}\n"
+		"  - {provider: eks, version: \"1.34\", checked: \"2026-12-07\"}\n"
+		"  - {provider: eks, version: \"1.35\", source: https://example.com, checked: \"2026-12-07\"}\n"
+		"  - {provider: eks, version: \"1.35\", source: https://example.com, checked: \"2026-12-07\"}\n"
+		"  - {provider: openshift, version: \"1.35\", source: https://example.com, checked: \"2026-12-07\"}\n",
 		"providers.yaml:3:30: 'version' must be a minor such as \"1.29\"\n"
 		"providers.yaml:4:55: 'end_of_standard' must be a date YYYY-MM-DD\n"
 		"providers.yaml:5:5: end_of_extended is before end_of_standard\n"
@@ -482,7 +482,7 @@ static void addon_problems(void **state)
 		"    source: https://example.com\n"
 		"    releases:\n"
 		"      - {version: \"1.9.3\", source: https://example.com}\n"
-		"      - {version: \"1.9.3\", for_k8s: \"1.25\", k8s_min: \"1.26\", k8s_max: \"1.24\", source: https://example.com}\n"
+		"      - {version: \"1.9.3\", for_k8s: \"1.25\", k8s_min: \"1.26\", k8s_max: \"1.24\", source: https://example.com, checked: \"2026-12-07\"}\n"
 		"      - {version: \"1.10.1\", for_k8s: \"1.27\", released: 2023-01-01, source: https://example.com}\n"
 		"  - {name: g, hop: minors, max_hop: 2, max_hop_canary: 1, data_plane_follows: maybe,\n"
 		"     source: https://example.com, releases: []}\n"

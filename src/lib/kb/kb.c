@@ -493,6 +493,10 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 			kup_kbl_problem(ld, n, "'end_of_life' must be a date YYYY-MM-DD");
 		r.end_of_life = kup_kbl_str(ld, n);
 	}
+	/* a support window can change: the day its source was read goes with it */
+	if ((n || scheduled) && !kup_node_get(e, "checked"))
+		kup_kbl_problem(ld, e, "missing 'checked' (the day the source was read): a support "
+				"window can change");
 	kup_kbl_want_source(ld, e, "source", &r.source);
 	if (ld->problems != bad_before || ld->oom)
 		return;

@@ -130,6 +130,15 @@ static void want_checked(struct kup_kb_loader *ld, const struct kup_node *map)
 	(void)kup_kbl_want_date(ld, map, "checked", false);
 }
 
+/* A row that states something that can change (a support window, a Kubernetes
+ * range, an end of life) carries the day its source was last read. */
+static void need_checked(struct kup_kb_loader *ld, const struct kup_node *map, const char *what)
+{
+	if (!kup_node_get(map, "checked"))
+		kup_kbl_problem(ld, map, "missing 'checked' (the day the source was read): %s "
+				"can change", what);
+}
+
 /* ---- skew.yaml ------------------------------------------------------------------ */
 
 static void load_skew(struct kup_kb_loader *ld, const struct kup_node *root)
@@ -234,6 +243,7 @@ static void load_providers(struct kup_kb_loader *ld, const struct kup_node *root
 		}
 		kup_kbl_check_keys(ld, e, keys);
 		want_checked(ld, e);
+		need_checked(ld, e, "a provider's support window");
 		r.provider = want_provider(ld, e, true);
 		kup_kbl_want_version(ld, e, "version", true, &r.version);
 		if (r.version.valid && (r.version.has_patch || r.version.pre[0]))
@@ -321,6 +331,9 @@ static void load_addon_releases(struct kup_kb_loader *ld, const struct kup_node 
 		}
 		kup_kbl_check_keys(ld, e, keys);
 		want_checked(ld, e);
+		if (kup_node_get(e, "k8s_min") || kup_node_get(e, "k8s_max") ||
+		    kup_node_get(e, "end_of_life"))
+			need_checked(ld, e, "a release's Kubernetes range or end of life");
 		kup_kbl_want_version(ld, e, "version", true, &r->version);
 		if ((vn = kup_node_get(e, "version")) && vn->kind == KUP_NODE_SCALAR)
 			r->version_text = kup_kbl_str(ld, vn);
@@ -601,6 +614,80 @@ static bool has_positive(const struct kup_detector *d)
 	return false;
 }
 
+/*
+ * A risk's mitigation may name an API (GROUP/VERSION) to move to "before the
+ * hop": the cluster must serve it at the minor before `from`.  Checked against
+ * the built-in API rows loaded so far (apis.yaml sorts before risks.yaml): a
+ * version removed at or before that minor, or whose earliest `available_in` as a
+ * replacement is after it, is a problem at the mitigation.  Versions no row
+ * names are not judged.
+ */
+static bool gv_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+static void check_mitigation_apis(struct kup_kb_loader *ld, const struct kup_node *mit,
+				  const struct kup_version *from)
+{
+	const struct kup_kb *kb = ld->kb;
+	const char *s, *p;
+	struct kup_version before;
+
+	if (!mit || mit->kind != KUP_NODE_SCALAR || !from->valid || !kb->nrules)
+		return;
+	before = *from;
+	before.minor--;
+	s = mit->u.str;
+	for (p = s; (p = strchr(p, '/')) != NULL; p++) {
+		const char *g = p, *e = p + 1;
+		char gv[128];
+		size_t i, j, n;
+		const struct kup_version *avail = NULL;
+		const struct kup_api_rule *gone = NULL;
+
+		while (g > s && gv_char(g[-1]))
+			g--;
+		if (g == p || *e != 'v' || !(e[1] >= '0' && e[1] <= '9'))
+			continue;
+		e++;
+		while ((*e >= 'a' && *e <= 'z') || (*e >= '0' && *e <= '9'))
+			e++;
+		n = (size_t)(e - g);
+		if (n >= sizeof(gv))
+			continue;
+		memcpy(gv, g, n);
+		gv[n] = '\0';
+		for (i = 0; i < kb->nrules; i++) {
+			const struct kup_api_rule *r = &kb->rules[i];
+
+			if (strcmp(r->component, "kubernetes") != 0)
+				continue;
+			if (strcmp(r->api_version, gv) == 0 && r->removed_in.valid &&
+			    kup_version_cmp_minor(&r->removed_in, &before) <= 0)
+				gone = r;
+			for (j = 0; j < r->nreplacements; j++) {
+				const struct kup_api_replacement *rp = &r->replacements[j];
+
+				if (strcmp(rp->api_version, gv) == 0 && rp->available_in.valid &&
+				    (!avail || kup_version_cmp_minor(&rp->available_in, avail) < 0))
+					avail = &rp->available_in;
+			}
+		}
+		if (gone)
+			kup_kbl_problem(ld, mit, "the mitigation names %s, which %d.%d no longer serves "
+					"(removed in %d.%d): the cluster is on %d.%d before the %d.%d hop",
+					gv, before.major, before.minor, gone->removed_in.major,
+					gone->removed_in.minor, before.major, before.minor, from->major,
+					from->minor);
+		else if (avail && kup_version_cmp_minor(avail, &before) > 0)
+			kup_kbl_problem(ld, mit, "the mitigation names %s, which %d.%d does not serve yet "
+					"(available in %d.%d): the cluster is on %d.%d before the %d.%d hop",
+					gv, before.major, before.minor, avail->major, avail->minor,
+					before.major, before.minor, from->major, from->minor);
+	}
+}
+
 static void load_risks(struct kup_kb_loader *ld, const struct kup_node *root)
 {
 	static const char *const top[] = { "schema", "risks", NULL };
@@ -652,6 +739,7 @@ static void load_risks(struct kup_kb_loader *ld, const struct kup_node *root)
 		r.provider = want_provider(ld, e, false);
 		r.message = want_text(ld, e, "message", true);
 		r.mitigation = want_text(ld, e, "mitigation", true);
+		check_mitigation_apis(ld, kup_node_get(e, "mitigation"), &r.from);
 		kup_kbl_want_source(ld, e, "source", &r.source);
 		d = kup_arena_zalloc(&ld->kb->strings, sizeof(*d));
 		if (!d) {
