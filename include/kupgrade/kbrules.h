@@ -206,6 +206,9 @@ struct kup_provider_rules {
 	/* what staying past the end of standard support takes (EKS: it costs extra; AKS: LTS) */
 	const char *extended_support;
 	const char *extended_support_source;
+	/* the release channel a cluster must be enrolled in to get extended support
+	 * (GKE: "extended"; clusters on other channels get support_end); NULL: every cluster */
+	const char *extended_support_channel;
 	const struct kup_channel_rule *channels;
 	size_t nchannels;
 	const struct kup_pool_upgrade *pool_upgrades;  /* in file order; the first is the default */

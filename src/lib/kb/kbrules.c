@@ -750,12 +750,22 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	}
 	n = kup_node_get(root, "extended_support");
 	if (!is_null(n) && is_map(ld, n, "'extended_support'")) {
-		static const char *const keys[] = { "message", "source", "checked", "notes", NULL };
+		static const char *const keys[] = { "message", "channel", "source", "checked",
+						    "notes", NULL };
+		const struct kup_node *c;
 
 		kup_kbl_check_keys(ld, n, keys);
 		set_once(ld, n, "message", &s->r.extended_support);
 		if (s->r.extended_support && !s->r.extended_support_source)
 			kup_kbl_want_source(ld, n, "source", &s->r.extended_support_source);
+		/* extended support only in one release channel (GKE's Extended): it must
+		 * be one of this file's channels rows (loaded above) */
+		set_once(ld, n, "channel", &s->r.extended_support_channel);
+		c = kup_node_get(n, "channel");
+		if (s->r.extended_support_channel && c &&
+		    !kup_rules_channel(&s->r, s->r.extended_support_channel))
+			kup_kbl_problem(ld, c, "extended_support channel '%s' is not a channels row",
+					s->r.extended_support_channel);
 	}
 }
 

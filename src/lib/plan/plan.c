@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "kupgrade/chart.h"
@@ -1979,6 +1980,9 @@ static void plan_risks(struct planner *pl)
  * The target on a managed provider: out of standard support (extended
  * support costs extra) or of all support (the provider upgrades it for
  * you) on `today`; or newer than every minor the KB lists for the provider.
+ * Where extended support is one release channel's (GKE), only a cluster
+ * enrolled in that channel is kept past the end of standard support (while
+ * the channel still offers the minor); the others get support_end.
  */
 static void plan_provider(struct planner *pl)
 {
@@ -1986,8 +1990,16 @@ static void plan_provider(struct planner *pl)
 	const struct kup_version *target = &pl->c[pl->n];
 	const struct kup_provider_release *row, *newest = NULL;
 	struct kup_plan_risk r;
-	char day[16];
+	char day[16], b1[24], b2[24];
 	size_t i, n = kup_kb_provider_release_count(pl->kb);
+	/* a provider whose extended support is one release channel's (GKE): a
+	 * cluster enrolled in it is kept on its minor past the end of standard
+	 * support, every other one is upgraded (support_end) */
+	bool ext_channel = pl->rules && pl->rules->extended_support_channel && pl->p->channel &&
+			   strcasecmp(pl->p->channel, pl->rules->extended_support_channel) == 0;
+	const struct kup_channel_rule *ext_channel_rule =
+		ext_channel ? kup_rules_channel(pl->rules, pl->rules->extended_support_channel)
+			    : NULL;
 
 	if (pl->p->provider != KUP_PROVIDER_EKS && pl->p->provider != KUP_PROVIDER_GKE &&
 	    pl->p->provider != KUP_PROVIDER_AKS)
@@ -2028,7 +2040,7 @@ static void plan_provider(struct planner *pl)
 				    "up to %s %s)", prov, prov,
 				    kup_version_minor_str(&newest->version, day, sizeof(day)));
 	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0 &&
-		   pl->rules && pl->rules->support_end) {
+		   pl->rules && pl->rules->support_end && !ext_channel) {
 		/* a provider that upgrades such clusters itself (GKE) */
 		r.id = afmt(pl, "provider-support-ended/%s-%s", prov, pl->cs[pl->n]);
 		r.severity = KUP_SEV_HIGH;
@@ -2039,6 +2051,22 @@ static void plan_provider(struct planner *pl)
 				    kup_version_minor_str(&newest->version, day, sizeof(day)));
 		r.source = pl->rules->support_end_source ? pl->rules->support_end_source
 							   : row->source;
+	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0 && ext_channel &&
+		   ext_channel_rule &&
+		   kup_version_cmp_minor(target, &ext_channel_rule->k8s_min) < 0) {
+		/* enrolled in the extended channel, which no longer offers the target */
+		kup_version_minor_str(&ext_channel_rule->k8s_min, b1, sizeof(b1));
+		kup_version_minor_str(&ext_channel_rule->k8s_max, b2, sizeof(b2));
+		r.id = afmt(pl, "provider-support-ended/%s-%s", prov, pl->cs[pl->n]);
+		r.severity = KUP_SEV_HIGH;
+		r.message = afmt(pl, "%s %s left standard support on %s and the %s channel no "
+				 "longer offers it (it offers %s to %s as of %s): %s upgrades such "
+				 "clusters on its own schedule", prov, pl->cs[pl->n],
+				 row->end_of_standard, ext_channel_rule->channel, b1, b2,
+				 ext_channel_rule->checked, prov);
+		r.mitigation = afmt(pl, "aim at a minor the %s channel offers (%s to %s)",
+				    ext_channel_rule->channel, b1, b2);
+		r.source = ext_channel_rule->source;
 	} else if (row->end_of_standard && strcmp(today, row->end_of_standard) > 0) {
 		r.id = afmt(pl, "provider-extended-support/%s-%s", prov, pl->cs[pl->n]);
 		r.severity = KUP_SEV_MEDIUM;
@@ -2047,8 +2075,9 @@ static void plan_provider(struct planner *pl)
 				 pl->cs[pl->n], row->end_of_standard,
 				 pl->rules && pl->rules->extended_support
 				 ? pl->rules->extended_support : "extended support costs extra",
-				 row->end_of_extended ? ", until " : "",
-				 row->end_of_extended ? row->end_of_extended : "");
+				 row->end_of_extended ? ", until " : "; the knowledge base records "
+				 "no end of extended support for ",
+				 row->end_of_extended ? row->end_of_extended : pl->cs[pl->n]);
 		if (pl->rules && pl->rules->extended_support_source)
 			r.source = pl->rules->extended_support_source;
 		r.mitigation = afmt(pl, "plan the next upgrade now, or aim further (the knowledge "
