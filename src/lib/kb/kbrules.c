@@ -333,7 +333,8 @@ static void load_patches(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 			continue;
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		/* a snapshot that changes weekly: the day it was read */
+		(void)kup_kbl_want_date(ld, e, "checked", true);
 		minor(ld, e, "k8s", true, &r.k8s);
 		r.channel = text(ld, e, "channel", false);
 		kup_kbl_want_version(ld, e, "version", true, &v);
@@ -387,7 +388,7 @@ static void load_image_versions(struct kup_kb_loader *ld, struct kup_rules_slot 
 			continue;
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		(void)kup_kbl_want_date(ld, e, "checked", true);
 		r.family = text(ld, e, "family", true);
 		r.image = text(ld, e, "image", false);
 		minor(ld, e, "k8s_min", true, &r.k8s_min);
