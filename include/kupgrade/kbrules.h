@@ -86,6 +86,7 @@ struct kup_provider_patch {
 	const char *channel;             /* the release channel, or NULL: any */
 	const char *version_text;        /* "1.35.8-gke.1036000"; its minor is k8s */
 	const char *published;           /* YYYY-MM-DD of the copy read, or NULL */
+	const char *checked;             /* YYYY-MM-DD the copy was read */
 	const char *source;
 };
 

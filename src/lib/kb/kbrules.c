@@ -334,7 +334,7 @@ static void load_patches(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
 		/* a snapshot that changes weekly: the day it was read */
-		(void)kup_kbl_want_date(ld, e, "checked", true);
+		r.checked = kup_kbl_want_date(ld, e, "checked", true);
 		minor(ld, e, "k8s", true, &r.k8s);
 		r.channel = text(ld, e, "channel", false);
 		kup_kbl_want_version(ld, e, "version", true, &v);

@@ -2327,8 +2327,8 @@ static const char *step_command(struct planner *pl, const struct pstep *ps)
  * `patches`, `node_image_versions`): a pool gets the node image version of its OS family
  * at the step's minor where the provider names one, else, like the control plane, the
  * patch the provider names for that minor on the cluster's release channel.  The step's
- * reason says so, with the date of the copy read.  Nothing when the knowledge base names
- * none.
+ * reason says so, with the date of the copy read (or, undated, the day it was read).
+ * Nothing when the knowledge base names none.
  */
 static void step_provider_version(struct planner *pl, struct pstep *ps)
 {
@@ -2358,7 +2358,8 @@ static void step_provider_version(struct planner *pl, struct pstep *ps)
 	pt = kup_rules_patch(pl->rules, &to, pl->p->channel);
 	if (!pt)
 		return;
-	when = pt->published ? afmt(pl, " as of %s", pt->published) : "";
+	when = pt->published ? afmt(pl, " as of %s", pt->published)
+	       : pt->checked ? afmt(pl, ", read %s", pt->checked) : "";
 	ps->s.provider_version = pt->version_text;
 	ps->s.reason = afmt(pl, "%s (%s names %s for %s%s%s%s)", ps->s.reason, prov,
 			    pt->version_text, ps->s.to, pt->channel ? " on the " : "",
