@@ -394,7 +394,7 @@ static void test_kb_rows(void **state)
 	}
 	assert_string_equal(kup_rules_etcd(k, &(struct kup_version){ .valid = true, .major = 1,
 								     .minor = 34 })->requires_text,
-			    "3.5.26");
+			    "3.5.32");
 	assert_string_equal(kup_rules_etcd(k, &(struct kup_version){ .valid = true, .major = 1,
 								     .minor = 33 })->version_text,
 			    "3.5");
@@ -495,7 +495,7 @@ static void test_kubeadm_etcd(void **state)
 {
 	struct kup_profile *p = load("kubeadm-etcd.yaml");
 	struct kup_plan *plan = plan_to(kb, p, "1.34");
-	size_t pre = find_step(plan, "etcd", "3.5.26");
+	size_t pre = find_step(plan, "etcd", "3.5.32");
 	size_t hop = find_step(plan, "control-plane", "1.34");
 	size_t etcd = find_step(plan, "etcd", "3.6");
 	size_t i;
@@ -512,7 +512,7 @@ static void test_kubeadm_etcd(void **state)
 		  "metadata: {name: e}\nspec:\n  provider: kubeadm\n"
 		  "  controlPlane: {version: \"1.33.1\"}\n");
 	plan = plan_to(kb, p, "1.34");
-	assert_int_equal(find_step(plan, "etcd", "3.5.26"), (size_t)-1);
+	assert_int_equal(find_step(plan, "etcd", "3.5.32"), (size_t)-1);
 	for (i = 0; i < plan->nrisks; i++)
 		if (!strcmp(plan->risks[i].id, "etcd-prerequisite/3.6"))
 			break;
