@@ -696,6 +696,7 @@ static const struct witness witnesses[] = {
 	{ "api-removals-1-27", "generic", NULL, NULL, "apiVersion: storage.k8s.io/v1beta1\nkind: CSIStorageCapacity\nmetadata: {name: c}\n", "1.27" },
 	{ "in-tree-volume-plugins-migrated", "gke", NULL, NULL, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec: {capacity: {storage: 1Gi}, gcePersistentDisk: {pdName: d}}\n", "1.28" },
 	{ "rbd-volume-plugin-removed", "kubeadm", NULL, NULL, "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv}\nspec: {rbd: {image: i}}\n", "1.31" },
+	{ "cephfs-volume-plugin-removed", "kubeadm", NULL, NULL, POD("{volumes: [{name: v, cephfs: {monitors: [m], path: /}}], containers: [{name: a, image: x}]}"), "1.31" },
 	{ "k8s-gcr-io-frozen", "generic", NULL, NULL, POD("{containers: [{name: a, image: \"k8s.gcr.io/pause:3.2\"}]}"), "1.30" },
 	{ "api-removals-1-29", "generic", NULL, NULL, "apiVersion: flowcontrol.apiserver.k8s.io/v1beta2\nkind: FlowSchema\nmetadata: {name: f}\n", "1.29" },
 	{ "in-tree-cloud-providers-removed", "kubeadm", NULL, NULL, POD("{containers: [{name: kcm, image: x, command: [kube-controller-manager, --cloud-provider=aws]}]}"), "1.29" },
