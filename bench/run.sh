@@ -101,7 +101,8 @@ for fmt in json yaml; do
 		-o "$f.tmp" --counts "$f.counts" 2>/dev/null || die "cannot generate '$f'"
 	mv "$f.tmp" "$f"
 done
-cmp -s "$BASE.json.counts" "$BASE.yaml.counts" ||
+# largest_object_bytes is the serialised size, which differs between the formats
+cmp -s <(grep -v '^largest_object' "$BASE.json.counts") <(grep -v '^largest_object' "$BASE.yaml.counts") ||
 	die "'$BASE.json' and '$BASE.yaml' do not hold the same objects (counts differ)"
 JSON=$BASE.json
 YAML=$BASE.yaml
