@@ -108,314 +108,273 @@ static void *push(struct kup_kb_loader *ld, const void *arr_field, size_t *n, si
 	return p;
 }
 
-static void load_node_skew(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-			   const struct kup_node *list)
+/*
+ * One table of rows in a provider file (node_skew, etcd, patches ...): every
+ * item a mapping with only `keys`, read by `read` into a zeroed row; a row
+ * read without a problem, and that `read` keeps (it returns false for a row
+ * it reported, such as a duplicate), is appended to the table's array.
+ */
+union any_row {
+	struct kup_node_skew_rule skew;
+	struct kup_etcd_rule etcd;
+	struct kup_managed_addon addon;
+	struct kup_node_image_rule image;
+	struct kup_runtime_rule runtime;
+	struct kup_channel_rule channel;
+	struct kup_provider_patch patch;
+	struct kup_node_image_version image_version;
+};
+
+struct row_table {
+	const char *key; /* the list's key in the file */
+	const char *what;
+	const char *const *keys;
+	size_t size;
+	bool (*read)(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+		     const struct kup_node *e, union any_row *row);
+};
+
+static void load_rows(struct kup_kb_loader *ld, const struct kup_node *root,
+		      const struct kup_rules_slot *s, const struct row_table *t,
+		      const void *arr_field, size_t *n, size_t *cap)
 {
-	static const char *const keys[] = { "k8s_min", "k8s_max", "older", "source", "checked",
-					    "notes", NULL };
-	size_t i;
-
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i], *o;
-		struct kup_node_skew_rule r, *dst;
-		size_t bad = ld->problems;
-		int64_t v;
-
-		if (!is_map(ld, e, "a node_skew row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
-		range(ld, e, &r.k8s_min, &r.k8s_max);
-		o = kup_node_get(e, "older");
-		if (!o || !kup_node_int(o, &v) || v < 0 || v > 10)
-			kup_kbl_problem(ld, o ? o : e, "'older' must be an integer from 0 to 10");
-		else
-			r.older = (int)v;
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		dst = push(ld, &s->r.node_skew, &s->r.nnode_skew, &s->skew_cap, sizeof(r));
-		if (dst)
-			*dst = r;
-	}
-}
-
-static void load_etcd(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-		      const struct kup_node *list)
-{
-	static const char *const keys[] = { "k8s_min", "k8s_max", "version", "requires", "source",
-					    "checked", "notes", NULL };
+	const struct kup_node *list = list_of(ld, root, t->key);
+	union any_row row;
 	size_t i;
 
 	for (i = 0; list && i < list->len && !ld->oom; i++) {
 		const struct kup_node *e = list->u.items[i];
-		struct kup_etcd_rule r, *dst;
 		size_t bad = ld->problems;
+		void *dst;
 
-		if (!is_map(ld, e, "an etcd row"))
+		if (!is_map(ld, e, t->what))
 			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
-		range(ld, e, &r.k8s_min, &r.k8s_max);
-		kup_kbl_want_version(ld, e, "version", true, &r.version);
-		r.version_text = text(ld, e, "version", false);
-		kup_kbl_want_version(ld, e, "requires", false, &r.requires);
-		r.requires_text = r.requires.valid ? text(ld, e, "requires", false) : NULL;
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
+		memset(&row, 0, sizeof(row));
+		kup_kbl_check_keys(ld, e, t->keys);
+		if (!t->read(ld, s, e, &row) || ld->problems != bad)
 			continue;
-		dst = push(ld, &s->r.etcd, &s->r.netcd, &s->etcd_cap, sizeof(r));
+		dst = push(ld, arr_field, n, cap, t->size);
 		if (dst)
-			*dst = r;
+			memcpy(dst, &row, t->size);
 	}
 }
 
-static void load_managed_addons(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-				const struct kup_node *list)
+static bool read_node_skew(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+			   const struct kup_node *e, union any_row *row)
 {
-	static const char *const keys[] = { "addon", "provider_name", "k8s", "version", "source",
-					    "checked", "notes", NULL };
-	size_t i, j;
+	struct kup_node_skew_rule *r = &row->skew;
+	const struct kup_node *o = kup_node_get(e, "older");
+	int64_t v;
 
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i];
-		struct kup_managed_addon r, *dst;
-		size_t bad = ld->problems;
+	(void)s;
+	want_checked(ld, e);
+	range(ld, e, &r->k8s_min, &r->k8s_max);
+	if (!o || !kup_node_int(o, &v) || v < 0 || v > 10)
+		kup_kbl_problem(ld, o ? o : e, "'older' must be an integer from 0 to 10");
+	else
+		r->older = (int)v;
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	return true;
+}
 
-		if (!is_map(ld, e, "a managed_addons row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
-		r.addon = text(ld, e, "addon", true);
-		r.provider_name = text(ld, e, "provider_name", false);
-		minor(ld, e, "k8s", true, &r.k8s);
-		kup_kbl_want_version(ld, e, "version", true, &r.version);
-		r.version_text = text(ld, e, "version", false);
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		for (j = 0; j < s->r.nmanaged_addons; j++)
-			if (strcasecmp(s->r.managed_addons[j].addon, r.addon) == 0 &&
-			    kup_version_cmp_minor(&s->r.managed_addons[j].k8s, &r.k8s) == 0)
-				break;
-		if (j < s->r.nmanaged_addons) {
-			kup_kbl_problem(ld, e, "duplicate managed add-on %s for %d.%d", r.addon,
-					r.k8s.major, r.k8s.minor);
-			continue;
+static bool read_etcd(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+		      const struct kup_node *e, union any_row *row)
+{
+	struct kup_etcd_rule *r = &row->etcd;
+
+	(void)s;
+	want_checked(ld, e);
+	range(ld, e, &r->k8s_min, &r->k8s_max);
+	kup_kbl_want_version(ld, e, "version", true, &r->version);
+	r->version_text = text(ld, e, "version", false);
+	kup_kbl_want_version(ld, e, "requires", false, &r->requires);
+	r->requires_text = r->requires.valid ? text(ld, e, "requires", false) : NULL;
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	return true;
+}
+
+static bool read_managed_addon(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+			       const struct kup_node *e, union any_row *row)
+{
+	struct kup_managed_addon *r = &row->addon;
+	size_t bad = ld->problems, j;
+
+	want_checked(ld, e);
+	r->addon = text(ld, e, "addon", true);
+	r->provider_name = text(ld, e, "provider_name", false);
+	minor(ld, e, "k8s", true, &r->k8s);
+	kup_kbl_want_version(ld, e, "version", true, &r->version);
+	r->version_text = text(ld, e, "version", false);
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	if (ld->problems != bad)
+		return false;
+	for (j = 0; j < s->r.nmanaged_addons; j++)
+		if (strcasecmp(s->r.managed_addons[j].addon, r->addon) == 0 &&
+		    kup_version_cmp_minor(&s->r.managed_addons[j].k8s, &r->k8s) == 0) {
+			kup_kbl_problem(ld, e, "duplicate managed add-on %s for %d.%d", r->addon,
+					r->k8s.major, r->k8s.minor);
+			return false;
 		}
-		dst = push(ld, &s->r.managed_addons, &s->r.nmanaged_addons, &s->addons_cap,
-			   sizeof(r));
-		if (dst)
-			*dst = r;
-	}
+	return true;
 }
 
-static void load_node_images(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-			     const struct kup_node *list)
+static bool read_node_image(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+			    const struct kup_node *e, union any_row *row)
 {
-	static const char *const keys[] = { "family", "os", "k8s_min", "k8s_max", "replace_with",
-					    "source", "checked", "notes", NULL };
-	size_t i;
+	struct kup_node_image_rule *r = &row->image;
 
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i];
-		struct kup_node_image_rule r, *dst;
-		size_t bad = ld->problems;
-
-		if (!is_map(ld, e, "a node_images row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
-		r.family = text(ld, e, "family", true);
-		r.os = text(ld, e, "os", true);
-		range(ld, e, &r.k8s_min, &r.k8s_max);
-		r.replace_with = text(ld, e, "replace_with", false);
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		dst = push(ld, &s->r.node_images, &s->r.nnode_images, &s->images_cap, sizeof(r));
-		if (dst)
-			*dst = r;
-	}
+	(void)s;
+	want_checked(ld, e);
+	r->family = text(ld, e, "family", true);
+	r->os = text(ld, e, "os", true);
+	range(ld, e, &r->k8s_min, &r->k8s_max);
+	r->replace_with = text(ld, e, "replace_with", false);
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	return true;
 }
 
-static void load_runtimes(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-			  const struct kup_node *list)
+static bool read_runtime(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+			 const struct kup_node *e, union any_row *row)
 {
-	static const char *const keys[] = { "runtime", "k8s_max", "replace_with", "source",
-					    "checked", "notes", NULL };
-	size_t i;
+	struct kup_runtime_rule *r = &row->runtime;
 
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i];
-		struct kup_runtime_rule r, *dst;
-		size_t bad = ld->problems;
-
-		if (!is_map(ld, e, "a runtimes row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
-		r.runtime = text(ld, e, "runtime", true);
-		minor(ld, e, "k8s_max", true, &r.k8s_max);
-		r.replace_with = text(ld, e, "replace_with", false);
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		dst = push(ld, &s->r.runtimes, &s->r.nruntimes, &s->runtimes_cap, sizeof(r));
-		if (dst)
-			*dst = r;
-	}
+	(void)s;
+	want_checked(ld, e);
+	r->runtime = text(ld, e, "runtime", true);
+	minor(ld, e, "k8s_max", true, &r->k8s_max);
+	r->replace_with = text(ld, e, "replace_with", false);
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	return true;
 }
 
-static void load_channels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-			  const struct kup_node *list)
+/* Required k8s_min..k8s_max in order (read after the row's other problems). */
+static bool in_order(struct kup_kb_loader *ld, const struct kup_node *e,
+		     const struct kup_version *lo, const struct kup_version *hi)
 {
-	static const char *const keys[] = { "channel", "k8s_min", "k8s_max", "source", "checked",
-					    "notes", NULL };
-	size_t i, j;
+	if (kup_version_cmp_minor(lo, hi) > 0) {
+		kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
+		return false;
+	}
+	return true;
+}
 
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i];
-		struct kup_channel_rule r, *dst;
-		size_t bad = ld->problems;
+static bool read_channel(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+			 const struct kup_node *e, union any_row *row)
+{
+	struct kup_channel_rule *r = &row->channel;
+	size_t bad = ld->problems, j;
 
-		if (!is_map(ld, e, "a channels row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		r.channel = text(ld, e, "channel", true);
-		minor(ld, e, "k8s_min", true, &r.k8s_min);
-		minor(ld, e, "k8s_max", true, &r.k8s_max);
-		r.checked = kup_kbl_want_date(ld, e, "checked", true);
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		if (kup_version_cmp_minor(&r.k8s_min, &r.k8s_max) > 0) {
-			kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
-			continue;
+	r->channel = text(ld, e, "channel", true);
+	minor(ld, e, "k8s_min", true, &r->k8s_min);
+	minor(ld, e, "k8s_max", true, &r->k8s_max);
+	r->checked = kup_kbl_want_date(ld, e, "checked", true);
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	if (ld->problems != bad || !in_order(ld, e, &r->k8s_min, &r->k8s_max))
+		return false;
+	for (j = 0; j < s->r.nchannels; j++)
+		if (strcasecmp(s->r.channels[j].channel, r->channel) == 0) {
+			kup_kbl_problem(ld, e, "duplicate channel '%s'", r->channel);
+			return false;
 		}
-		for (j = 0; j < s->r.nchannels; j++)
-			if (strcasecmp(s->r.channels[j].channel, r.channel) == 0)
-				break;
-		if (j < s->r.nchannels) {
-			kup_kbl_problem(ld, e, "duplicate channel '%s'", r.channel);
-			continue;
-		}
-		dst = push(ld, &s->r.channels, &s->r.nchannels, &s->channels_cap, sizeof(r));
-		if (dst)
-			*dst = r;
-	}
+	return true;
 }
 
 /*
  * Patch versions the provider names per minor (`patches`): the version's
  * minor must be the row's, a channel must be one this provider lists.
  */
-static void load_patches(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-			 const struct kup_node *list)
+static bool read_patch(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+		       const struct kup_node *e, union any_row *row)
 {
-	static const char *const keys[] = { "k8s", "channel", "version", "published", "source",
-					    "checked", "notes", NULL };
-	size_t i, j;
+	struct kup_provider_patch *r = &row->patch;
+	struct kup_version v;
+	size_t bad = ld->problems, j;
 
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i];
-		struct kup_provider_patch r, *dst;
-		struct kup_version v;
-		size_t bad = ld->problems;
-
-		if (!is_map(ld, e, "a patches row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		/* a snapshot that changes weekly: the day it was read */
-		r.checked = kup_kbl_want_date(ld, e, "checked", true);
-		minor(ld, e, "k8s", true, &r.k8s);
-		r.channel = text(ld, e, "channel", false);
-		kup_kbl_want_version(ld, e, "version", true, &v);
-		r.version_text = text(ld, e, "version", false);
-		r.published = kup_kbl_want_date(ld, e, "published", false);
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		if (!v.has_patch || kup_version_cmp_minor(&v, &r.k8s) != 0) {
-			kup_kbl_problem(ld, kup_node_get(e, "version"),
-					"'version' %s is not a patch of %d.%d", r.version_text,
-					r.k8s.major, r.k8s.minor);
-			continue;
-		}
-		if (r.channel && !kup_rules_channel(&s->r, r.channel)) {
-			kup_kbl_problem(ld, kup_node_get(e, "channel"),
-					"channel '%s' is not in this provider's channels", r.channel);
-			continue;
-		}
-		for (j = 0; j < s->r.npatches; j++)
-			if (kup_version_cmp_minor(&s->r.patches[j].k8s, &r.k8s) == 0 &&
-			    (s->r.patches[j].channel ? r.channel &&
-			     !strcasecmp(s->r.patches[j].channel, r.channel) : !r.channel))
-				break;
-		if (j < s->r.npatches) {
-			kup_kbl_problem(ld, e, "duplicate patch row for %d.%d%s%s", r.k8s.major,
-					r.k8s.minor, r.channel ? " on channel " : "",
-					r.channel ? r.channel : "");
-			continue;
-		}
-		dst = push(ld, &s->r.patches, &s->r.npatches, &s->patches_cap, sizeof(r));
-		if (dst)
-			*dst = r;
+	/* a snapshot that changes weekly: the day it was read */
+	r->checked = kup_kbl_want_date(ld, e, "checked", true);
+	minor(ld, e, "k8s", true, &r->k8s);
+	r->channel = text(ld, e, "channel", false);
+	kup_kbl_want_version(ld, e, "version", true, &v);
+	r->version_text = text(ld, e, "version", false);
+	r->published = kup_kbl_want_date(ld, e, "published", false);
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	if (ld->problems != bad)
+		return false;
+	if (!v.has_patch || kup_version_cmp_minor(&v, &r->k8s) != 0) {
+		kup_kbl_problem(ld, kup_node_get(e, "version"),
+				"'version' %s is not a patch of %d.%d", r->version_text,
+				r->k8s.major, r->k8s.minor);
+		return false;
 	}
+	if (r->channel && !kup_rules_channel(&s->r, r->channel)) {
+		kup_kbl_problem(ld, kup_node_get(e, "channel"),
+				"channel '%s' is not in this provider's channels", r->channel);
+		return false;
+	}
+	for (j = 0; j < s->r.npatches; j++)
+		if (kup_version_cmp_minor(&s->r.patches[j].k8s, &r->k8s) == 0 &&
+		    (s->r.patches[j].channel ? r->channel &&
+		     !strcasecmp(s->r.patches[j].channel, r->channel) : !r->channel)) {
+			kup_kbl_problem(ld, e, "duplicate patch row for %d.%d%s%s", r->k8s.major,
+					r->k8s.minor, r->channel ? " on channel " : "",
+					r->channel ? r->channel : "");
+			return false;
+		}
+	return true;
 }
 
 /* Node image versions per OS family (`node_image_versions`): the family must be a node_images row's. */
-static void load_image_versions(struct kup_kb_loader *ld, struct kup_rules_slot *s,
-				const struct kup_node *list)
+static bool read_image_version(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
+			       const struct kup_node *e, union any_row *row)
 {
-	static const char *const keys[] = { "family", "image", "k8s_min", "k8s_max", "version",
-					    "published", "source", "checked", "notes", NULL };
-	size_t i, j;
+	struct kup_node_image_version *r = &row->image_version;
+	size_t bad = ld->problems, j;
 
-	for (i = 0; list && i < list->len && !ld->oom; i++) {
-		const struct kup_node *e = list->u.items[i];
-		struct kup_node_image_version r, *dst;
-		size_t bad = ld->problems;
-
-		if (!is_map(ld, e, "a node_image_versions row"))
-			continue;
-		memset(&r, 0, sizeof(r));
-		kup_kbl_check_keys(ld, e, keys);
-		(void)kup_kbl_want_date(ld, e, "checked", true);
-		r.family = text(ld, e, "family", true);
-		r.image = text(ld, e, "image", false);
-		minor(ld, e, "k8s_min", true, &r.k8s_min);
-		minor(ld, e, "k8s_max", true, &r.k8s_max);
-		r.version = text(ld, e, "version", true);
-		r.published = kup_kbl_want_date(ld, e, "published", false);
-		kup_kbl_want_source(ld, e, "source", &r.source);
-		if (ld->problems != bad)
-			continue;
-		if (kup_version_cmp_minor(&r.k8s_min, &r.k8s_max) > 0) {
-			kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
-			continue;
-		}
-		for (j = 0; j < s->r.nnode_images; j++)
-			if (!strcmp(s->r.node_images[j].family, r.family))
-				break;
-		if (j == s->r.nnode_images) {
-			kup_kbl_problem(ld, kup_node_get(e, "family"),
-					"family '%s' is not in this provider's node_images", r.family);
-			continue;
-		}
-		dst = push(ld, &s->r.image_versions, &s->r.nimage_versions,
-			   &s->image_versions_cap, sizeof(r));
-		if (dst)
-			*dst = r;
-	}
+	(void)kup_kbl_want_date(ld, e, "checked", true);
+	r->family = text(ld, e, "family", true);
+	r->image = text(ld, e, "image", false);
+	minor(ld, e, "k8s_min", true, &r->k8s_min);
+	minor(ld, e, "k8s_max", true, &r->k8s_max);
+	r->version = text(ld, e, "version", true);
+	r->published = kup_kbl_want_date(ld, e, "published", false);
+	kup_kbl_want_source(ld, e, "source", &r->source);
+	if (ld->problems != bad || !in_order(ld, e, &r->k8s_min, &r->k8s_max))
+		return false;
+	for (j = 0; j < s->r.nnode_images; j++)
+		if (!strcmp(s->r.node_images[j].family, r->family))
+			return true;
+	kup_kbl_problem(ld, kup_node_get(e, "family"),
+			"family '%s' is not in this provider's node_images", r->family);
+	return false;
 }
+
+#define ROW_KEYS(...) ((const char *const[]){ __VA_ARGS__, "source", "checked", "notes", NULL })
+
+static const struct row_table skew_rows = {
+	"node_skew", "a node_skew row", ROW_KEYS("k8s_min", "k8s_max", "older"),
+	sizeof(struct kup_node_skew_rule), read_node_skew };
+static const struct row_table etcd_rows = {
+	"etcd", "an etcd row", ROW_KEYS("k8s_min", "k8s_max", "version", "requires"),
+	sizeof(struct kup_etcd_rule), read_etcd };
+static const struct row_table addon_rows = {
+	"managed_addons", "a managed_addons row", ROW_KEYS("addon", "provider_name", "k8s", "version"),
+	sizeof(struct kup_managed_addon), read_managed_addon };
+static const struct row_table image_rows = {
+	"node_images", "a node_images row", ROW_KEYS("family", "os", "k8s_min", "k8s_max", "replace_with"),
+	sizeof(struct kup_node_image_rule), read_node_image };
+static const struct row_table runtime_rows = {
+	"runtimes", "a runtimes row", ROW_KEYS("runtime", "k8s_max", "replace_with"),
+	sizeof(struct kup_runtime_rule), read_runtime };
+static const struct row_table channel_rows = {
+	"channels", "a channels row", ROW_KEYS("channel", "k8s_min", "k8s_max"),
+	sizeof(struct kup_channel_rule), read_channel };
+static const struct row_table patch_rows = {
+	"patches", "a patches row", ROW_KEYS("k8s", "channel", "version", "published"),
+	sizeof(struct kup_provider_patch), read_patch };
+static const struct row_table image_version_rows = {
+	"node_image_versions", "a node_image_versions row",
+	ROW_KEYS("family", "image", "k8s_min", "k8s_max", "version", "published"),
+	sizeof(struct kup_node_image_version), read_image_version };
 
 /* Label rows {label, source} into *rows (pool_labels, cluster_name_labels). */
 static void load_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
@@ -698,14 +657,16 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	s = &ld->kb->plan.rules[slot];
 	s->r.provider = slot_names[slot];
 	ld->kb->plan.nrules_docs++;
-	load_node_skew(ld, s, list_of(ld, root, "node_skew"));
-	load_etcd(ld, s, list_of(ld, root, "etcd"));
-	load_managed_addons(ld, s, list_of(ld, root, "managed_addons"));
-	load_node_images(ld, s, list_of(ld, root, "node_images"));
-	load_runtimes(ld, s, list_of(ld, root, "runtimes"));
-	load_channels(ld, s, list_of(ld, root, "channels"));
-	load_patches(ld, s, list_of(ld, root, "patches"));
-	load_image_versions(ld, s, list_of(ld, root, "node_image_versions"));
+	load_rows(ld, root, s, &skew_rows, &s->r.node_skew, &s->r.nnode_skew, &s->skew_cap);
+	load_rows(ld, root, s, &etcd_rows, &s->r.etcd, &s->r.netcd, &s->etcd_cap);
+	load_rows(ld, root, s, &addon_rows, &s->r.managed_addons, &s->r.nmanaged_addons,
+		  &s->addons_cap);
+	load_rows(ld, root, s, &image_rows, &s->r.node_images, &s->r.nnode_images, &s->images_cap);
+	load_rows(ld, root, s, &runtime_rows, &s->r.runtimes, &s->r.nruntimes, &s->runtimes_cap);
+	load_rows(ld, root, s, &channel_rows, &s->r.channels, &s->r.nchannels, &s->channels_cap);
+	load_rows(ld, root, s, &patch_rows, &s->r.patches, &s->r.npatches, &s->patches_cap);
+	load_rows(ld, root, s, &image_version_rows, &s->r.image_versions, &s->r.nimage_versions,
+		  &s->image_versions_cap);
 	load_labels(ld, s, list_of(ld, root, "pool_labels"), "a pool_labels row",
 		    &s->r.pool_labels, &s->r.npool_labels, &s->pool_labels_cap);
 	load_labels(ld, s, list_of(ld, root, "cluster_name_labels"), "a cluster_name_labels row",
