@@ -10,6 +10,7 @@
 set -u
 BIN=$(realpath "$1")
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/tests/lib/standin.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kup-live-empty.XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$T"' EXIT
@@ -27,22 +28,8 @@ serve() {   # serve FLAGS...: (re)starts the stand-in, writes $T/kubeconfig
 	rm -f "$T/port"
 	python3 "$SRC/tests/data/live/server.py" "$T" --insecure-http "$@" &
 	pid=$!
-	for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
-	[ -s "$T/port" ] || { echo "FAIL: the stand-in server did not start"; exit 1; }
-	cat >"$T/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-current-context: c
-clusters:
-- name: s
-  cluster: {server: "http://127.0.0.1:$(cat "$T/port")"}
-contexts:
-- name: c
-  context: {cluster: s, user: u}
-users:
-- name: u
-  user: {token: good-token}
-EOF
+	standin_wait "$T" || { echo "FAIL: the stand-in server did not start"; exit 1; }
+	standin_kubeconfig "$T" good-token
 }
 
 scan() {   # scan ARGS...: stdout $T/out, stderr $T/err, exit code $rc

@@ -12,6 +12,7 @@
 # it, and the roll fails on a node name of 253 characters.  The json result must carry both whole, and the text result too.
 set -u
 BIN=$(realpath "$1")
+. "$(dirname "$0")/../lib/standin.sh"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kup-long-reason.XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$T"' EXIT
@@ -121,22 +122,8 @@ s.serve_forever()
 PY
 python3 "$T/server.py" "$T" &
 pid=$!
-for _ in $(seq 1 200); do [ -s "$T/port" ] && break; sleep 0.05; done
-[ -s "$T/port" ] || { echo "rollout/long-reason.sh: the stand-in server did not start" >&2; exit 1; }
-cat >"$T/kubeconfig" <<EOK
-apiVersion: v1
-kind: Config
-current-context: c
-clusters:
-- name: s
-  cluster: {server: "http://127.0.0.1:$(cat "$T/port")"}
-contexts:
-- name: c
-  context: {cluster: s, user: u}
-users:
-- name: u
-  user: {token: t}
-EOK
+standin_wait "$T" || { echo "rollout/long-reason.sh: the stand-in server did not start" >&2; exit 1; }
+standin_kubeconfig "$T" t
 
 run() {   # run FORMAT: the roll from scratch, stdout $T/out.FORMAT
 	rm -f "$T/state.db"*
