@@ -285,7 +285,7 @@ static void load_rule(struct kup_kb_loader *ld, const struct kup_node *e)
 		return;
 	}
 	kup_kbl_check_keys(ld, e, rule_keys);
-	(void)kup_kbl_want_date(ld, e, "checked", false);
+	kup_kbl_want_checked(ld, e);
 	if ((n = kup_kbl_want_str(ld, e, "kind", true)))
 		r.kind = kup_kbl_str(ld, n);
 	if ((n = kup_kbl_want_str(ld, e, "api_version", true))) {
@@ -449,6 +449,18 @@ const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *m
 	return kup_kbl_str(ld, n);
 }
 
+void kup_kbl_want_checked(struct kup_kb_loader *ld, const struct kup_node *map)
+{
+	(void)kup_kbl_want_date(ld, map, "checked", false);
+}
+
+void kup_kbl_need_checked(struct kup_kb_loader *ld, const struct kup_node *map, const char *what)
+{
+	if (!kup_node_get(map, "checked"))
+		kup_kbl_problem(ld, map, "missing 'checked' (the day the source was read): %s "
+				"can change", what);
+}
+
 static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 {
 	struct kup_kb *kb = ld->kb;
@@ -463,7 +475,7 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 		return;
 	}
 	kup_kbl_check_keys(ld, e, release_keys);
-	(void)kup_kbl_want_date(ld, e, "checked", false);
+	kup_kbl_want_checked(ld, e);
 	kup_kbl_want_version(ld, e, "version", true, &r.version);
 	if ((status = kup_kbl_want_str(ld, e, "status", false))) {
 		if (strcmp(status->u.str, "scheduled") == 0)
@@ -494,9 +506,8 @@ static void load_release(struct kup_kb_loader *ld, const struct kup_node *e)
 		r.end_of_life = kup_kbl_str(ld, n);
 	}
 	/* a support window can change: the day its source was read goes with it */
-	if ((n || scheduled) && !kup_node_get(e, "checked"))
-		kup_kbl_problem(ld, e, "missing 'checked' (the day the source was read): a support "
-				"window can change");
+	if (n || scheduled)
+		kup_kbl_need_checked(ld, e, "a support window");
 	kup_kbl_want_source(ld, e, "source", &r.source);
 	if (ld->problems != bad_before || ld->oom)
 		return;

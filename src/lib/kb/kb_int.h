@@ -93,6 +93,11 @@ bool kup_kbl_valid_date(const char *s);
 /* A date field (absent or null allowed when !required). */
 const char *kup_kbl_want_date(struct kup_kb_loader *ld, const struct kup_node *map,
 			      const char *key, bool required);
+/* `checked`, the day a row's source was read: a date when present. */
+void kup_kbl_want_checked(struct kup_kb_loader *ld, const struct kup_node *map);
+/* A row stating something that can change (`what`: a support window, a range ...)
+ * must carry `checked`: a problem at the row when it does not. */
+void kup_kbl_need_checked(struct kup_kb_loader *ld, const struct kup_node *map, const char *what);
 
 
 /* kbplan.c: true when `schema` is one of the planning schemas (then the

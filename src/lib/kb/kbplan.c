@@ -125,20 +125,6 @@ static const struct kup_node *want_list(struct kup_kb_loader *ld, const struct k
 	return list;
 }
 
-static void want_checked(struct kup_kb_loader *ld, const struct kup_node *map)
-{
-	(void)kup_kbl_want_date(ld, map, "checked", false);
-}
-
-/* A row that states something that can change (a support window, a Kubernetes
- * range, an end of life) carries the day its source was last read. */
-static void need_checked(struct kup_kb_loader *ld, const struct kup_node *map, const char *what)
-{
-	if (!kup_node_get(map, "checked"))
-		kup_kbl_problem(ld, map, "missing 'checked' (the day the source was read): %s "
-				"can change", what);
-}
-
 /* ---- skew.yaml ------------------------------------------------------------------ */
 
 static void load_skew(struct kup_kb_loader *ld, const struct kup_node *root)
@@ -154,7 +140,7 @@ static void load_skew(struct kup_kb_loader *ld, const struct kup_node *root)
 	size_t i, j;
 
 	kup_kbl_check_keys(ld, root, top);
-	want_checked(ld, root);
+	kup_kbl_want_checked(ld, root);
 	kup_kbl_want_source(ld, root, "source", &p->skew_source);
 	cp = kup_node_get(root, "control_plane");
 	if (!cp || cp->kind != KUP_NODE_MAP) {
@@ -162,7 +148,7 @@ static void load_skew(struct kup_kb_loader *ld, const struct kup_node *root)
 	} else {
 		const char *src;
 		kup_kbl_check_keys(ld, cp, cp_keys);
-		want_checked(ld, cp);
+		kup_kbl_want_checked(ld, cp);
 		if (p->cp_max_hop)
 			kup_kbl_problem(ld, cp, "the control-plane hop is defined twice");
 		else
@@ -182,7 +168,7 @@ static void load_skew(struct kup_kb_loader *ld, const struct kup_node *root)
 			continue;
 		}
 		kup_kbl_check_keys(ld, e, comp_keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		r.component = want_text(ld, e, "component", true);
 		want_int(ld, e, "older", true, 0, 10, &r.older);
 		want_int(ld, e, "newer", true, 0, 10, &r.newer);
@@ -242,8 +228,8 @@ static void load_providers(struct kup_kb_loader *ld, const struct kup_node *root
 			continue;
 		}
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
-		need_checked(ld, e, "a provider's support window");
+		kup_kbl_want_checked(ld, e);
+		kup_kbl_need_checked(ld, e, "a provider's support window");
 		r.provider = want_provider(ld, e, true);
 		kup_kbl_want_version(ld, e, "version", true, &r.version);
 		if (r.version.valid && (r.version.has_patch || r.version.pre[0]))
@@ -330,10 +316,10 @@ static void load_addon_releases(struct kup_kb_loader *ld, const struct kup_node 
 			continue;
 		}
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		if (kup_node_get(e, "k8s_min") || kup_node_get(e, "k8s_max") ||
 		    kup_node_get(e, "end_of_life"))
-			need_checked(ld, e, "a release's Kubernetes range or end of life");
+			kup_kbl_need_checked(ld, e, "a release's Kubernetes range or end of life");
 		kup_kbl_want_version(ld, e, "version", true, &r->version);
 		if ((vn = kup_node_get(e, "version")) && vn->kind == KUP_NODE_SCALAR)
 			r->version_text = kup_kbl_str(ld, vn);
@@ -409,7 +395,7 @@ static void load_addons(struct kup_kb_loader *ld, const struct kup_node *root)
 			continue;
 		}
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		a.name = want_text(ld, e, "name", true);
 		a.aliases = want_str_list(ld, e, "aliases", &a.naliases);
 		a.images = want_str_list(ld, e, "images", &a.nimages);
@@ -713,7 +699,7 @@ static void load_risks(struct kup_kb_loader *ld, const struct kup_node *root)
 			continue;
 		}
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		if ((n = kup_kbl_want_str(ld, e, "id", true))) {
 			size_t c;
 			for (c = 0; c < n->len; c++)
@@ -796,7 +782,7 @@ static void load_preflight(struct kup_kb_loader *ld, const struct kup_node *root
 			continue;
 		}
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		r.check = want_text(ld, e, "check", true);
 		if ((n = kup_kbl_want_str(ld, e, "severity", true)) &&
 		    !parse_severity(n->u.str, &r.severity))

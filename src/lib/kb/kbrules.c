@@ -62,11 +62,6 @@ static void range(struct kup_kb_loader *ld, const struct kup_node *e, struct kup
 		kup_kbl_problem(ld, e, "k8s_min is above k8s_max");
 }
 
-static void want_checked(struct kup_kb_loader *ld, const struct kup_node *map)
-{
-	(void)kup_kbl_want_date(ld, map, "checked", false);
-}
-
 /* The list under `key` (absent or null: NULL without a problem). */
 static const struct kup_node *list_of(struct kup_kb_loader *ld, const struct kup_node *root,
 				      const char *key)
@@ -167,7 +162,7 @@ static bool read_node_skew(struct kup_kb_loader *ld, const struct kup_rules_slot
 	int64_t v;
 
 	(void)s;
-	want_checked(ld, e);
+	kup_kbl_want_checked(ld, e);
 	range(ld, e, &r->k8s_min, &r->k8s_max);
 	if (!o || !kup_node_int(o, &v) || v < 0 || v > 10)
 		kup_kbl_problem(ld, o ? o : e, "'older' must be an integer from 0 to 10");
@@ -183,7 +178,7 @@ static bool read_etcd(struct kup_kb_loader *ld, const struct kup_rules_slot *s,
 	struct kup_etcd_rule *r = &row->etcd;
 
 	(void)s;
-	want_checked(ld, e);
+	kup_kbl_want_checked(ld, e);
 	range(ld, e, &r->k8s_min, &r->k8s_max);
 	kup_kbl_want_version(ld, e, "version", true, &r->version);
 	r->version_text = text(ld, e, "version", false);
@@ -199,7 +194,7 @@ static bool read_managed_addon(struct kup_kb_loader *ld, const struct kup_rules_
 	struct kup_managed_addon *r = &row->addon;
 	size_t bad = ld->problems, j;
 
-	want_checked(ld, e);
+	kup_kbl_want_checked(ld, e);
 	r->addon = text(ld, e, "addon", true);
 	r->provider_name = text(ld, e, "provider_name", false);
 	minor(ld, e, "k8s", true, &r->k8s);
@@ -224,7 +219,7 @@ static bool read_node_image(struct kup_kb_loader *ld, const struct kup_rules_slo
 	struct kup_node_image_rule *r = &row->image;
 
 	(void)s;
-	want_checked(ld, e);
+	kup_kbl_want_checked(ld, e);
 	r->family = text(ld, e, "family", true);
 	r->os = text(ld, e, "os", true);
 	range(ld, e, &r->k8s_min, &r->k8s_max);
@@ -239,7 +234,7 @@ static bool read_runtime(struct kup_kb_loader *ld, const struct kup_rules_slot *
 	struct kup_runtime_rule *r = &row->runtime;
 
 	(void)s;
-	want_checked(ld, e);
+	kup_kbl_want_checked(ld, e);
 	r->runtime = text(ld, e, "runtime", true);
 	minor(ld, e, "k8s_max", true, &r->k8s_max);
 	r->replace_with = text(ld, e, "replace_with", false);
@@ -393,7 +388,7 @@ static void load_labels(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 			continue;
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		r.label = text(ld, e, "label", true);
 		r.provider = s->r.provider;
 		kup_kbl_want_source(ld, e, "source", &r.source);
@@ -426,7 +421,7 @@ static void load_recognize(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 			continue;
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		for (k = 0; k < 5; k++) {
 			const struct kup_node *n = kup_node_get(e, keys[k]);
 
@@ -525,7 +520,7 @@ static void load_pool_upgrades(struct kup_kb_loader *ld, struct kup_rules_slot *
 			continue;
 		memset(&r, 0, sizeof(r));
 		kup_kbl_check_keys(ld, e, keys);
-		want_checked(ld, e);
+		kup_kbl_want_checked(ld, e);
 		r.policy = text(ld, e, "policy", true);
 		r.provider = s->r.provider;
 		r.strategy = text(ld, e, "strategy", true);
@@ -616,7 +611,7 @@ static void load_commands(struct kup_kb_loader *ld, struct kup_rules_slot *s,
 	if (is_null(c) || !is_map(ld, c, "'commands'"))
 		return;
 	kup_kbl_check_keys(ld, c, keys);
-	want_checked(ld, c);
+	kup_kbl_want_checked(ld, c);
 	set_once(ld, c, "plan", &k->plan);
 	set_once(ld, c, "control_plane", &k->control_plane);
 	set_once(ld, c, "control_plane_nodes", &k->control_plane_nodes);
@@ -644,7 +639,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 	int slot;
 
 	kup_kbl_check_keys(ld, root, top);
-	want_checked(ld, root);
+	kup_kbl_want_checked(ld, root);
 	pn = kup_kbl_want_str(ld, root, "provider", true);
 	if (!pn)
 		return;
@@ -694,7 +689,7 @@ void kup_kbrules_load(struct kup_kb_loader *ld, const struct kup_node *root)
 		bool v = false;
 
 		kup_kbl_check_keys(ld, n, keys);
-		want_checked(ld, n);
+		kup_kbl_want_checked(ld, n);
 		set_once(ld, n, "name", &s->r.display);
 		if (!m || !kup_node_bool(m, &v))
 			kup_kbl_problem(ld, m ? m : n, "'managed' must be true or false");
