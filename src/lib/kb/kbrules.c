@@ -192,7 +192,7 @@ static bool read_managed_addon(struct kup_kb_loader *ld, const struct kup_rules_
 			       const struct kup_node *e, union any_row *row)
 {
 	struct kup_managed_addon *r = &row->addon;
-	size_t bad = ld->problems, j;
+	size_t bad = ld->problems;
 
 	kup_kbl_want_checked(ld, e);
 	r->addon = text(ld, e, "addon", true);
@@ -203,13 +203,11 @@ static bool read_managed_addon(struct kup_kb_loader *ld, const struct kup_rules_
 	kup_kbl_want_source(ld, e, "source", &r->source);
 	if (ld->problems != bad)
 		return false;
-	for (j = 0; j < s->r.nmanaged_addons; j++)
-		if (strcasecmp(s->r.managed_addons[j].addon, r->addon) == 0 &&
-		    kup_version_cmp_minor(&s->r.managed_addons[j].k8s, &r->k8s) == 0) {
-			kup_kbl_problem(ld, e, "duplicate managed add-on %s for %d.%d", r->addon,
-					r->k8s.major, r->k8s.minor);
-			return false;
-		}
+	if (kup_rules_managed_addon(&s->r, r->addon, &r->k8s)) {
+		kup_kbl_problem(ld, e, "duplicate managed add-on %s for %d.%d", r->addon,
+				r->k8s.major, r->k8s.minor);
+		return false;
+	}
 	return true;
 }
 
@@ -257,7 +255,7 @@ static bool read_channel(struct kup_kb_loader *ld, const struct kup_rules_slot *
 			 const struct kup_node *e, union any_row *row)
 {
 	struct kup_channel_rule *r = &row->channel;
-	size_t bad = ld->problems, j;
+	size_t bad = ld->problems;
 
 	r->channel = text(ld, e, "channel", true);
 	minor(ld, e, "k8s_min", true, &r->k8s_min);
@@ -266,11 +264,10 @@ static bool read_channel(struct kup_kb_loader *ld, const struct kup_rules_slot *
 	kup_kbl_want_source(ld, e, "source", &r->source);
 	if (ld->problems != bad || !in_order(ld, e, &r->k8s_min, &r->k8s_max))
 		return false;
-	for (j = 0; j < s->r.nchannels; j++)
-		if (strcasecmp(s->r.channels[j].channel, r->channel) == 0) {
-			kup_kbl_problem(ld, e, "duplicate channel '%s'", r->channel);
-			return false;
-		}
+	if (kup_rules_channel(&s->r, r->channel)) {
+		kup_kbl_problem(ld, e, "duplicate channel '%s'", r->channel);
+		return false;
+	}
 	return true;
 }
 
