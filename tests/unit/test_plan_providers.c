@@ -208,7 +208,6 @@ static void check_provider_version(const struct kup_profile *p, const struct kup
 	const struct kup_provider_patch *pt;
 	struct kup_version to = ver(s->to);
 	char prefix[32];
-	size_t i;
 
 	snprintf(prefix, sizeof(prefix), "%s.", s->to);
 	if (!strncmp(s->provider_version, prefix, strlen(prefix))) {
@@ -222,14 +221,10 @@ static void check_provider_version(const struct kup_profile *p, const struct kup
 	}
 	if (s->type == KUP_STEP_NODEPOOL) {
 		const struct kup_node_image_rule *img = kup_rules_node_image(r, pool_os);
+		const struct kup_node_image_version *iv =
+			img ? kup_rules_image_version(r, img->family, &to) : NULL;
 
-		for (i = 0; img && i < r->nimage_versions; i++)
-			if (!strcmp(r->image_versions[i].family, img->family) &&
-			    !strcmp(r->image_versions[i].version, s->provider_version) &&
-			    kup_version_cmp_minor(&r->image_versions[i].k8s_min, &to) <= 0 &&
-			    kup_version_cmp_minor(&r->image_versions[i].k8s_max, &to) >= 0)
-				break;
-		if (img && i < r->nimage_versions) {
+		if (iv && !strcmp(iv->version, s->provider_version)) {
 			checked_images++;
 			return;
 		}
@@ -287,11 +282,10 @@ static void check_plan(const struct kup_profile *p, const struct kup_plan *plan,
 		const struct kup_plan_step *s = &plan->steps[i];
 
 		if ((p->provider == KUP_PROVIDER_GKE || p->provider == KUP_PROVIDER_AKS) &&
-		    s->provider_version && s->type == KUP_STEP_CONTROL_PLANE)
-			check_provider_version(p, s, NULL, what);
-		if ((p->provider == KUP_PROVIDER_GKE || p->provider == KUP_PROVIDER_AKS) &&
-		    s->provider_version && s->type == KUP_STEP_NODEPOOL) {
-			struct sim_pool *sp = find_pool(pools, n, s->component);
+		    s->provider_version &&
+		    (s->type == KUP_STEP_CONTROL_PLANE || s->type == KUP_STEP_NODEPOOL)) {
+			struct sim_pool *sp = s->type == KUP_STEP_NODEPOOL
+					      ? find_pool(pools, n, s->component) : NULL;
 
 			check_provider_version(p, s, sp ? sp->os : NULL, what);
 		}
